@@ -1,0 +1,1 @@
+"""Frontends: ONNX (NEMO / QuantLab integer exports) into the qnn dialect."""

@@ -1,0 +1,145 @@
+"""Exact symbolic form of the elementwise integer arithmetic between two deployed layers.
+
+NEMO and QuantLab export requantisation as chains of float/int64 ONNX ops (Mul, Add, Div, Floor,
+Cast, Clip). Rather than matching fixed chains, the importer evaluates them symbolically:
+
+    value = round( (sum_i x_i * M_i + A) / D )        then optionally clipped to [lo, hi]
+
+where each ``x_i`` is an integer IR value (a conv output, a layer output), ``M_i`` and ``A`` are
+exact integers (scalars or per-channel vectors), ``D`` is a positive integer and ``round`` is a
+rounding point the graph applied (``Floor`` -> floor, int64 ``Div`` or float->int ``Cast`` ->
+trunc). Every step is exact rational arithmetic, so when the chain is materialised as
+``qnn.requant``/``qnn.add`` ops the integer semantics of the ONNX chain are preserved bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+def as_exact_int(c: np.ndarray) -> np.ndarray | None:
+    """``c`` as an int64 array if every element is an exact integer (float or int input)."""
+    a = np.asarray(c)
+    if a.dtype.kind in "iub":
+        return a.astype(np.int64)
+    if a.dtype.kind == "f":
+        if not np.all(np.isfinite(a)):
+            return None
+        r = np.round(a)
+        if not np.array_equal(r, a):
+            return None
+        if np.any(np.abs(r) > 2**62):
+            return None
+        return r.astype(np.int64)
+    return None
+
+
+def as_exact_fraction(c: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """``c`` as ``(numerators, denominator)`` when every element is ``n / 2^k`` exactly (what a
+    float scale such as 0.25 can hold exactly); None otherwise."""
+    ints = as_exact_int(c)
+    if ints is not None:
+        return ints, 1
+    a = np.asarray(c, dtype=np.float64)
+    if not np.all(np.isfinite(a)):
+        return None
+    for k in range(1, 40):
+        scaled = a * float(1 << k)
+        ints = as_exact_int(scaled)
+        if ints is not None:
+            return ints, 1 << k
+    return None
+
+
+@dataclass
+class Term:
+    """``x * mul`` where ``x`` is an integer IR value (held opaquely by the importer)."""
+
+    value: object
+    mul: np.ndarray  # int64, scalar () or per-channel (C,) in IR (channel-last) layout
+    lo: int  # range of x
+    hi: int
+
+
+@dataclass
+class Affine:
+    """``round((sum terms + add) / div)`` with an optional clip, see the module docstring.
+
+    ``rounding`` is None while the value is an exact rational (div may be > 1 then); once a
+    rounding point is applied it holds "floor" or "trunc" and the value is an integer.
+    ``is_int`` tracks the ONNX element type (int64 vs float): an int64 ``Div`` truncates.
+    """
+
+    terms: list[Term]
+    add: np.ndarray = field(default_factory=lambda: np.zeros((), np.int64))
+    div: int = 1
+    rounding: str | None = None
+    clip: tuple[int, int] | None = None
+    is_int: bool = False
+
+    def copy(self) -> "Affine":
+        return Affine(
+            [Term(t.value, t.mul.copy(), t.lo, t.hi) for t in self.terms],
+            self.add.copy(),
+            self.div,
+            self.rounding,
+            self.clip,
+            self.is_int,
+        )
+
+    @property
+    def is_integer(self) -> bool:
+        """True when the value is known to be an integer (no pending fraction)."""
+        return self.rounding is not None or self.div == 1
+
+    @property
+    def is_identity(self) -> bool:
+        """A single term ``x * 1 + 0`` with nothing else: the plain value ``x``."""
+        return (
+            len(self.terms) == 1
+            and self.div == 1
+            and self.clip is None
+            and bool(np.all(self.terms[0].mul == 1))
+            and bool(np.all(self.add == 0))
+        )
+
+    def pre_round_range(self) -> tuple[int, int]:
+        """Exact bounds of ``sum terms + add`` (before division)."""
+        lo = np.zeros((), np.int64).astype(object)
+        hi = np.zeros((), np.int64).astype(object)
+        for t in self.terms:
+            m = t.mul.astype(object)
+            a = m * t.lo
+            b = m * t.hi
+            lo = lo + np.minimum(a, b)
+            hi = hi + np.maximum(a, b)
+        lo = lo + self.add.astype(object)
+        hi = hi + self.add.astype(object)
+        return int(np.min(lo)), int(np.max(hi))
+
+    def value_range(self) -> tuple[int, int]:
+        """Conservative bounds of the (rounded, clipped) value."""
+        lo, hi = self.pre_round_range()
+        lo, hi = lo // self.div, -((-hi) // self.div)
+        if self.clip is not None:
+            lo = min(max(lo, self.clip[0]), self.clip[1])
+            hi = max(min(hi, self.clip[1]), self.clip[0])
+        return lo, hi
+
+    def normalise(self) -> None:
+        """Divide multipliers, offset and divisor by their common factor. The rational value
+        (and so every rounding of it) is unchanged; the constants just get smaller."""
+        g = self.div
+        for t in self.terms:
+            for v in np.unique(t.mul):
+                g = math.gcd(g, int(v))
+        for v in np.unique(self.add):
+            g = math.gcd(g, int(v))
+        if g > 1:
+            for t in self.terms:
+                t.mul = t.mul // g
+            self.add = self.add // g
+            self.div //= g

@@ -1,0 +1,31 @@
+"""lit configuration for dory's FileCheck-style tests (run with the `lit` console script)."""
+
+import os
+import shutil
+import sys
+
+import lit.formats
+
+config.name = "dory"  # noqa: F821 - `config` is injected by lit
+config.test_format = lit.formats.ShTest()  # internal shell: `not`, `env`, `cd` are built in
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(os.path.dirname(os.path.dirname(__file__)), "build", "lit")
+# Never collect the config itself or helper inputs as tests.
+config.excludes = ["Inputs", "lit.cfg.py"]
+
+# lit scrubs the environment (PYTHONPATH, VIRTUAL_ENV are dropped): put the interpreter's bin dir
+# (where the dory-* console scripts and filecheck live) first on PATH so RUN lines find them.
+bindir = os.path.dirname(sys.executable)
+config.environment["PATH"] = os.pathsep.join([bindir, config.environment.get("PATH", os.environ.get("PATH", ""))])
+for var in ("HOME", "XDG_CACHE_HOME"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+config.substitutions.append(("%python", sys.executable))
+# The shared acceptance networks sit beside the checkout (CI puts ../shared there).
+shared = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "shared")
+config.substitutions.append(("%shared", shared))
+if os.path.isdir(os.path.join(shared, "models")):
+    config.available_features.add("shared-models")
+if shutil.which("cc") or shutil.which("gcc"):
+    config.available_features.add("cc")
