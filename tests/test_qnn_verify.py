@@ -220,12 +220,12 @@ INVALID = [
     ("avgpool", "kernel = array<i64: 2, 2>", [X4], "tensor<1x4x4x4xsi4>",
      "result element type expected a type holding [-128, 127] (every possible average of si8), found si4"),
     ("avgpool", "kernel = array<i64: 2, 2>, ceil_mode = true", [X4], "tensor<1x4x4x4xsi8>",
-     "unknown property 'ceil_mode' (expected one of: count_include_pad, kernel, pads, rounding, strides)"),
+     "unknown property 'ceil_mode' (expected one of: count_include_pad, div, kernel, pads, rounding, strides)"),
     # global_avgpool
     ("global_avgpool", "", ["tensor<1x4x4x8xsi8>"], "tensor<1x4x4x8xsi8>",
      "result shape expected 1x1x1x8 (from input 1x4x4x8), found 1x4x4x8"),
     ("global_avgpool", "div = 2", ["tensor<1x2x2x8xsi8>"], "tensor<1x1x1x8xui8>",
-     "result element type expected a type holding [-128, 127] (every possible average of si8), found ui8"),
+     "result element type expected a type holding [-256, 254] (every window sum of 4 si8 values divided by 2), found ui8"),
     ("global_avgpool", "div = 0", ["tensor<1x2x2x8xsi8>"], "tensor<1x1x1x8xsi8>", "property 'div' expected >= 1, found 0"),
     # pad
     ("pad", "pads = array<i64: 1, 1, 1, 1>", [X4], "tensor<1x10x10x4xsi8>",

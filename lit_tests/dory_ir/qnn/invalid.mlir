@@ -403,7 +403,7 @@
 
 "func.func"() <{function_type = (tensor<1x2x2x8xsi8>) -> tensor<1x1x1x8xui8>, sym_name = "global_avgpool_element_type"}> ({
 ^bb0(%x: tensor<1x2x2x8xsi8>):
-  // expected-error@+1 {{'qnn.global_avgpool' op result element type expected a type holding [-128, 127] (every possible average of si8), found ui8}}
+  // expected-error@+1 {{'qnn.global_avgpool' op result element type expected a type holding [-256, 254] (every window sum of 4 si8 values divided by 2), found ui8}}
   %r = "qnn.global_avgpool"(%x) <{div = 2 : i64}> : (tensor<1x2x2x8xsi8>) -> tensor<1x1x1x8xui8>
   "func.return"(%r) : (tensor<1x1x1x8xui8>) -> ()
 }) : () -> ()
@@ -549,4 +549,13 @@
   // expected-error@+1 {{'qnn.concat' op result element type expected si8 (same as the operands), found si16}}
   %r = "qnn.concat"(%a, %b) <{axis = 3 : i64}> : (tensor<1x8x8x4xsi8>, tensor<1x8x8x4xsi8>) -> tensor<1x8x8x8xsi16>
   "func.return"(%r) : (tensor<1x8x8x8xsi16>) -> ()
+}) : () -> ()
+
+// -----
+
+"func.func"() <{function_type = (tensor<1x4x4x8xui8>) -> tensor<1x2x2x8xui8>, sym_name = "avgpool_sum_element_type"}> ({
+^bb0(%x: tensor<1x4x4x8xui8>):
+  // expected-error@+1 {{'qnn.avgpool' op result element type expected a type holding [0, 1020] (every window sum of 4 ui8 values divided by 1), found ui8}}
+  %r = "qnn.avgpool"(%x) <{div = 1 : i64, kernel = array<i64: 2, 2>}> : (tensor<1x4x4x8xui8>) -> tensor<1x2x2x8xui8>
+  "func.return"(%r) : (tensor<1x2x2x8xui8>) -> ()
 }) : () -> ()

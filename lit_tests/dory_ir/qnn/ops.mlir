@@ -182,6 +182,18 @@
 
 // -----
 
+// div = 1: the exact window sum (what the frontend emits before requantising an average).
+// CHECK-LABEL: sym_name = "avgpool_sum"
+"func.func"() <{function_type = (tensor<1x8x8x4xui8>) -> tensor<1x4x4x4xsi32>, sym_name = "avgpool_sum"}> ({
+^bb0(%x: tensor<1x8x8x4xui8>):
+  %y = "qnn.avgpool"(%x) <{div = 1 : i64, kernel = array<i64: 2, 2>}> : (tensor<1x8x8x4xui8>) -> tensor<1x4x4x4xsi32>
+  "func.return"(%y) : (tensor<1x4x4x4xsi32>) -> ()
+}) : () -> ()
+// CHECK:      ^bb0(%[[X:[a-zA-Z0-9_]+]]: tensor<1x8x8x4xui8>):
+// CHECK-NEXT: %[[Y:[a-zA-Z0-9_]+]] = "qnn.avgpool"(%[[X]]) <{div = 1 : i64, kernel = array<i64: 2, 2>}>
+
+// -----
+
 // CHECK-LABEL: sym_name = "global_avgpool"
 "func.func"() <{function_type = (tensor<1x4x4x8xsi8>) -> tensor<1x1x1x8xsi8>, sym_name = "global_avgpool"}> ({
 ^bb0(%x: tensor<1x4x4x8xsi8>):
