@@ -48,7 +48,8 @@ _ONNX_INT_TYPES = {2, 3, 4, 5, 6, 7, 12, 13}
 _ONNX_FLOAT_TYPES = {1, 10, 11, 16}
 # Float-only post-processing: left to the host when it follows the integer network.
 _HOST_OPS = {"Sigmoid", "LogSoftmax", "Softmax", "Tanh", "Exp", "Log", "Gather", "Unsqueeze", "Squeeze", "ArgMax", "Sqrt", "Neg"}
-_PASS_THROUGH = {"Identity", "Dropout"}
+# Integer layers: a float (host) input to one of these means a float op inside the network.
+_LAYER_OPS = {"Conv", "Gemm", "MatMul", "MaxPool", "AveragePool", "GlobalAveragePool", "Pad"}
 
 
 @dataclass
@@ -240,7 +241,13 @@ class OnnxImporter:
             if isinstance(e, (IntVal, Pending)):
                 self._set(node, 0, Const(np.array(e.onnx_shape, dtype=np.int64)))
                 return
-        if any(isinstance(e, Host) for e in real) or op in _HOST_OPS:
+        host_in = next((e for e in real if isinstance(e, Host)), None)
+        if host_in is not None and op in _LAYER_OPS:
+            raise self.error(
+                node,
+                f"expected integer inputs, found the output of float op {self.node_label(host_in.node)}: float ops are only supported after the integer network",
+            )
+        if host_in is not None or op in _HOST_OPS:
             self.host_nodes.append(node)
             for o in node.output:
                 self.env[o] = Host(node)
@@ -936,13 +943,13 @@ class OnnxImporter:
             self.integer(node, e)  # raises the "float op inside" error
         if not isinstance(e, (IntVal, Pending)):
             raise self.error(node, "expected an activation input, found none")
-        p = self.pending(e, node)
-        if not allow_rounded and (p.aff.rounding is not None or p.aff.clip is not None):
-            # arithmetic after a rounding point or a clip: materialise what we have first
-            is_int = p.aff.is_int
-            p = self.pending(self.materialise(p), node)
-            p.aff.is_int = is_int
-        return p
+        if not allow_rounded and isinstance(e, Pending) and (e.aff.rounding is not None or e.aff.clip is not None):
+            # Arithmetic after a rounding point or a clip: materialise what we have first (the
+            # env's own Pending, so every consumer of that tensor shares the materialised ops).
+            p = self.pending(self.materialise(e), node)
+            p.aff.is_int = e.aff.is_int
+            return p
+        return self.pending(e, node)
 
     def _update(self, node: Any, p: Pending) -> None:
         p.node = node

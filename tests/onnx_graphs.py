@@ -1,0 +1,160 @@
+"""Small NEMO/QuantLab-style ONNX graphs built with the onnx helper API, for the importer's tests
+(pytest and the lit tests' Inputs/ generator). Values are kept small enough that onnxruntime's
+float32 arithmetic is exact, so it can serve as an exact oracle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper
+
+
+@dataclass
+class G:
+    """A graph under construction: ``G().conv(...).requant(...).model()``."""
+
+    shape: tuple[int, ...] = (1, 3, 8, 8)
+    input_name: str = "x"
+    nodes: list = field(default_factory=list)
+    inits: list = field(default_factory=list)
+    n: int = 0
+    cur: str = ""
+    opset: int = 10
+    output_names: list[str] | None = None
+
+    def __post_init__(self) -> None:
+        self.cur = self.input_name
+
+    def _name(self, base: str) -> str:
+        self.n += 1
+        return f"{base}{self.n}"
+
+    def init(self, arr: np.ndarray, base: str = "w") -> str:
+        name = self._name(base)
+        self.inits.append(numpy_helper.from_array(np.asarray(arr), name))
+        return name
+
+    def const(self, arr: Any, base: str = "c") -> str:
+        out = self._name(base)
+        self.nodes.append(helper.make_node("Constant", [], [out], name=self._name("Constant_"), value=numpy_helper.from_array(np.asarray(arr), out + "v")))
+        return out
+
+    def op(self, op_type: str, inputs: list[str], name: str | None = None, **attrs: Any) -> "G":
+        out = self._name("t")
+        self.nodes.append(helper.make_node(op_type, inputs, [out], name=name if name is not None else self._name(op_type + "_"), **attrs))
+        self.cur = out
+        return self
+
+    # -- NEMO idioms ----------------------------------------------------------------------------
+    def conv(self, w: np.ndarray, stride: int = 1, pad: int = 0, groups: int = 1, dilation: int = 1, bias: np.ndarray | None = None) -> "G":
+        nd = w.ndim - 2
+        ins = [self.cur, self.init(w.astype(np.float32), "weight")]
+        if bias is not None:
+            ins.append(self.init(bias.astype(np.float32), "bias"))
+        return self.op(
+            "Conv", ins, kernel_shape=list(w.shape[2:]), strides=[stride] * nd, pads=[pad] * (2 * nd),
+            group=groups, dilations=[dilation] * nd,
+        )
+
+    def bn_requant(self, kappa: np.ndarray, lamda: np.ndarray, m: int, d: int, lo: float = 0.0, hi: float = 255.0, rank: int = 4) -> "G":
+        """NEMO BNRelu: Mul(kappa) -> Add(lambda) -> Cast(int64) -> Mul(m) -> Div(d) -> Cast(float) -> Clip."""
+        shape = (1, -1) + (1,) * (rank - 2)
+        self.op("Mul", [self.init(kappa.reshape(shape).astype(np.float32), "kappa"), self.cur])
+        self.op("Add", [self.cur, self.init(lamda.reshape(shape).astype(np.float32), "lamda")])
+        self.op("Cast", [self.cur], to=TensorProto.INT64)
+        self.op("Mul", [self.cur, self.const(np.array([m], np.int64))])
+        self.op("Div", [self.cur, self.const(np.array(d, np.int64))])
+        self.op("Cast", [self.cur], to=TensorProto.FLOAT)
+        return self.op("Clip", [self.cur], min=lo, max=hi)
+
+    def ql_requant(self, mul: np.ndarray, add: np.ndarray, div: float, lo: float = 0.0, hi: float = 255.0) -> "G":
+        """QuantLab: Mul(per-ch) -> Add(per-ch) -> Div(float) -> Floor -> Clip."""
+        self.op("Mul", [self.cur, self.init(mul.reshape(-1, 1, 1).astype(np.float32), "mul")])
+        self.op("Add", [self.cur, self.init(add.reshape(-1, 1, 1).astype(np.float32), "add")])
+        self.op("Div", [self.cur, self.const(np.array(div, np.float32))])
+        self.op("Floor", [self.cur])
+        return self.op("Clip", [self.cur], min=lo, max=hi)
+
+    def model(self, input_type: int = TensorProto.FLOAT, dims: list[Any] | None = None) -> Any:
+        outs = self.output_names or [self.cur]
+        g = helper.make_graph(
+            self.nodes,
+            "g",
+            [helper.make_tensor_value_info(self.input_name, input_type, dims if dims is not None else list(self.shape))],
+            [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outs],
+            self.inits,
+        )
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", self.opset)], producer_name="dory-tests")
+        m.ir_version = 7
+        return m
+
+
+def conv_layer(seed: int = 0, cin: int = 3, cout: int = 4, k: int = 3, stride: int = 1, pad: int = 1, groups: int = 1, hw: int = 8, dilation: int = 1) -> Any:
+    """One NEMO conv + BN-requant + ReLU layer with small random integer constants."""
+    rng = np.random.default_rng(seed)
+    g = G(shape=(1, cin, hw, hw))
+    g.conv(rng.integers(-8, 8, size=(cout, cin // groups, k, k)), stride, pad, groups, dilation)
+    g.bn_requant(rng.integers(1, 16, size=cout), rng.integers(-500, 500, size=cout), int(rng.integers(1, 8)), 64)
+    return g.model()
+
+
+BAD_MODELS: dict[str, tuple[str, str]] = {
+    # name -> (what the error must mention, a fragment of the located node label)
+    "unsupported_op": ("unsupported operator", "Erf"),
+    "non_integer_weight": ("expected integer-valued weight", "Conv"),
+    "fraction_chain": ("produce integers, found a fraction", "Div"),
+    "dynamic_shape": ("expected a static shape, found dynamic dimension 'N'", "graph input"),
+    "float_inside": ("float op", "Sigmoid"),
+    "two_activation_mul": ("found two activations", "Mul"),
+    "non_constant_divisor": ("expected a constant divisor", "Div"),
+}
+
+
+def bad_model(name: str) -> Any:
+    """A model the importer must reject with a located, one-line error."""
+    rng = np.random.default_rng(0)
+    w = rng.integers(-8, 8, size=(4, 3, 3, 3))
+    if name == "unsupported_op":
+        return _unsupported()
+    if name == "non_integer_weight":
+        g = G()
+        g.conv(w + 0.5, pad=1)
+        return g.bn_requant(np.ones(4), np.zeros(4), 1, 2).model()
+    if name == "fraction_chain":
+        g = G()
+        g.conv(w, pad=1)
+        g.op("Div", [g.cur, g.const(np.array(3.0, np.float32))], name="Div_9")
+        g.conv(rng.integers(-8, 8, size=(4, 4, 1, 1)))
+        return g.model()
+    if name == "dynamic_shape":
+        g = G()
+        g.conv(w, pad=1).bn_requant(np.ones(4), np.zeros(4), 1, 2)
+        return g.model(dims=["N", 3, 8, 8])
+    if name == "float_inside":
+        g = G()
+        g.conv(w, pad=1).bn_requant(np.ones(4), np.zeros(4), 1, 2)
+        g.op("Sigmoid", [g.cur], name="Sigmoid_3")
+        g.conv(rng.integers(-8, 8, size=(4, 4, 1, 1)))
+        return g.model()
+    if name == "two_activation_mul":
+        g = G()
+        g.conv(w, pad=1).bn_requant(np.ones(4), np.zeros(4), 1, 2)
+        a = g.cur
+        g.op("Mul", [a, a], name="Mul_5")
+        return g.model()
+    if name == "non_constant_divisor":
+        g = G()
+        g.conv(w, pad=1).bn_requant(np.ones(4), np.zeros(4), 1, 2)
+        a = g.cur
+        g.op("Div", [a, a], name="Div_5")
+        return g.model()
+    raise KeyError(name)
+
+
+def _unsupported() -> Any:
+    rng = np.random.default_rng(0)
+    g = G()
+    g.conv(rng.integers(-8, 8, size=(4, 3, 3, 3)), pad=1).bn_requant(np.ones(4), np.zeros(4), 1, 2)
+    return g.op("Erf", [g.cur], name="Erf_7").model()
