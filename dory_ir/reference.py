@@ -5,8 +5,10 @@ File format (as DORY's examples ship them): a header line ``# name (shape [d0, d
 values may be written as floats (``228.000``) but are integers.
 
 Layouts: feature maps are HWC (the header shape is ``[H, W, C]``, or ``[W, C]`` / ``[1, W, C]`` for
-1-D networks). Some exports (e.g. SmartAgri-net) write CHW instead, with a ``[C, H, W]`` header;
-the header decides, never the data. Inputs are in the network input's IR layout (HWC).
+1-D networks). Some exports write CHW instead: SmartAgri-net says so with a ``[C, H, W]`` header,
+nemo_dscnn does not (its headers read ``[1, H, W, C]``). A ``[C, H, W]`` header is read as CHW; any
+other header is compared as HWC first and CHW second, and the report names the layout that
+matched; ``--reference-layout`` forces one. Inputs are in the network input's IR layout (HWC).
 For ``input_K.txt`` the expected outputs are ``out_K_layerN.txt``.
 """
 
@@ -99,19 +101,31 @@ def reference_files(ref_dir: str, input_path: str | None) -> list[str]:
     return [os.path.join(ref_dir, n) for _, n in found]
 
 
-def to_ir_order(ref: RefTensor, ir_shape: tuple[int, ...]) -> tuple[np.ndarray, str]:
-    """The reference values in the IR value's row-major order, and the layout that was read."""
-    dims = tuple(d for d in ref.shape)
-    if len(ir_shape) == 4:
-        n, h, w, c = ir_shape
-        strip = tuple(d for d in dims if d != 1) if dims else ()
-        hwc = tuple(d for d in (h, w, c) if d != 1)
-        chw = tuple(d for d in (c, h, w) if d != 1)
-        if strip == hwc or not dims:
-            return ref.values, "HWC"
-        if strip == chw:
-            return ref.values.reshape(c, h, w).transpose(1, 2, 0).reshape(-1), "CHW"
-    return ref.values, "HWC" if len(ir_shape) == 4 else "flat"
+def to_ir_order(ref: RefTensor, ir_shape: tuple[int, ...], layout: str) -> np.ndarray | None:
+    """The reference values in the IR value's row-major order, reading them as ``layout``
+    ("HWC" or "CHW"); None when that layout does not apply to this value."""
+    if layout == "HWC" or len(ir_shape) != 4:
+        return ref.values if layout == "HWC" else None
+    n, h, w, c = ir_shape
+    return ref.values.reshape(n, c, h, w).transpose(0, 2, 3, 1).reshape(-1)
+
+
+def layouts_to_try(ref: RefTensor, ir_shape: tuple[int, ...], forced: str | None) -> list[str]:
+    """Which layouts to compare in: a forced one; else the one the header names. A header that
+    reads ``[C, H, W]`` names CHW; any other header is tried as HWC and then CHW, because some
+    exports (e.g. nemo_dscnn) write CHW data under an ``[N, H, W, C]`` header. The report always
+    says which layout matched."""
+    if forced:
+        return [forced]
+    if len(ir_shape) != 4:
+        return ["HWC"]
+    n, h, w, c = ir_shape
+    strip = tuple(d for d in ref.shape if d != 1)
+    hwc = tuple(d for d in (h, w, c) if d != 1)
+    chw = tuple(d for d in (c, h, w) if d != 1)
+    if strip == chw and strip != hwc:
+        return ["CHW"]
+    return ["HWC", "CHW"]
 
 
 @dataclass
@@ -127,15 +141,67 @@ class LayerReport:
         return f"layer {self.index:>3}  {self.name:<28} {self.shape:<22} {status}{(': ' + self.detail) if self.detail else ''}"
 
 
-def compare(actual: np.ndarray, ref: RefTensor, ir_shape: tuple[int, ...]) -> tuple[bool, str]:
+def compare(actual: np.ndarray, ref: RefTensor, ir_shape: tuple[int, ...], forced: str | None = None) -> tuple[bool, str]:
     """Exact comparison; the detail says how many values differ and where the first one is."""
     flat = np.asarray(actual).reshape(-1)
     if flat.size != ref.values.size:
         return False, f"expected {ref.values.size} values ({os.path.basename(ref.path)}), found {flat.size}"
-    exp, layout = to_ir_order(ref, ir_shape)
-    diff = np.nonzero(flat != exp)[0]
-    if diff.size == 0:
-        return True, f"({layout})" if layout == "CHW" else ""
+    first: tuple[str, np.ndarray, np.ndarray] | None = None
+    for layout in layouts_to_try(ref, ir_shape, forced):
+        exp = to_ir_order(ref, ir_shape, layout)
+        if exp is None:
+            continue
+        diff = np.nonzero(flat != exp)[0]
+        if diff.size == 0:
+            header = "[" + ", ".join(map(str, ref.shape)) + "]"
+            return True, "" if layout == "HWC" else f"(read as CHW; header {header})"
+        if first is None:
+            first = (layout, exp, diff)
+    assert first is not None
+    layout, exp, diff = first
     i = int(diff[0])
-    idx = list(np.unravel_index(i, ir_shape))
-    return False, f"{diff.size} of {flat.size} values differ; first at {idx}: expected {exp[i]}, found {flat[i]}"
+    idx = [int(v) for v in np.unravel_index(i, ir_shape)]
+    return False, f"{diff.size} of {flat.size} values differ ({layout}); first at {idx}: expected {exp[i]}, found {flat[i]}"
+
+
+def check_layers(
+    module: "object", inputs: list[np.ndarray], files: list[str], func: str | None = None, layout: str | None = None
+) -> tuple[list[LayerReport], list[np.ndarray]]:
+    """Run ``module`` on ``inputs`` and compare each deployed layer's output (schedule order) with
+    ``files`` (one per layer). Returns a report per layer (plus one for a count mismatch) and the
+    function's outputs."""
+    from dory_ir.interp import run_function
+    from dory_ir.interp.interpreter import find_function
+    from dory_ir.layers import find_layers
+    from dory_ir.printer import _sanitize
+
+    fn = find_function(module, func)  # type: ignore[arg-type]
+    layers = find_layers(fn)
+    wanted = {id(layer.output): i for i, layer in enumerate(layers)}
+    got: dict[int, np.ndarray] = {}
+
+    def on_result(op: "object", results: list[np.ndarray]) -> None:
+        for r, arr in zip(op.results, results):  # type: ignore[attr-defined]
+            i = wanted.get(id(r))
+            if i is not None:
+                got[i] = arr
+
+    outputs = run_function(module, inputs, func, on_result=on_result)  # type: ignore[arg-type]
+    reports: list[LayerReport] = []
+    for i, path in enumerate(files):
+        ref = read_txt(path)
+        if i >= len(layers):
+            reports.append(LayerReport(i, ref.name or os.path.basename(path), "-", False, "no such layer in the IR"))
+            continue
+        layer = layers[i]
+        arr = got[i]
+        ir_shape = tuple(layer.output.type.shape)  # type: ignore[attr-defined]
+        ok, detail = compare(arr, ref, ir_shape, layout)
+        name = f"%{_sanitize(layer.output.name_hint or '?')} ({layer.anchor.op_name})"
+        if layer.anchor.loc.name:
+            name += f" {layer.anchor.loc.name}"
+        reports.append(LayerReport(i, name, "x".join(map(str, ir_shape)) + f" {layer.output.type.element_type}", ok, detail))  # type: ignore[attr-defined]
+    if len(layers) > len(files):
+        extra = ", ".join(f"%{layer.output.name_hint}" for layer in layers[len(files):])
+        reports.append(LayerReport(len(files), "(layer count)", "-", False, f"expected {len(files)} layers from the reference, found {len(layers)}; unchecked: {extra}"))
+    return reports, outputs

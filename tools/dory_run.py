@@ -1,0 +1,350 @@
+"""``dory-run``: run a function of a dory IR file with the reference interpreter.
+
+    dory-run FILE.mlir [--input X ...] [--seed N] [--func NAME]
+                       [--dump-all DIR] [-o OUT.npy | --save-outputs DIR]
+
+Inputs are ``.npy`` files or DORY text files (``input.txt``: ``#`` header lines, then one integer
+per line such as ``81`` or ``81.000``, optionally followed by ``,`` or ``,\\``), one per function
+input, in order. Their shape must be the input type's (layout conversions such as NCHW -> NHWC
+are the caller's job); text values are read in row-major order. Without ``--input``, ``--seed``
+(default 0) draws random inputs over each element type's range.
+
+Every output is printed as a header line ``output 0: tensor<1x10xsi32>`` followed by one line per
+innermost row, ``[i,j,...]: v0 v1 ...`` (just the values for rank 1, one value for rank 0), so
+FileCheck can match any row. ``--dump-all DIR`` writes every value (inputs, then each op result
+in execution order) as ``DIR/<index>_<name>.npy`` with the names the printer gives them, plus
+``DIR/index.txt``. Arrays are saved as int64.
+
+Errors (parse, verify, bad inputs, ops the interpreter cannot run) are printed as
+``file:line:col: error: ...`` and exit with status 1; output files and directories are only
+created once the whole run has succeeded.
+"""
+
+from __future__ import annotations
+
+import argparse
+from decimal import Decimal, InvalidOperation
+import os
+import re
+import shutil
+import sys
+import tempfile
+from typing import Callable, Sequence
+
+import numpy as np
+
+from dory_ir.core import Operation, Value
+from dory_ir.diagnostics import DiagnosticError, Location
+from dory_ir.interp import InputError, Interpreter, coerce_value, find_function, random_inputs
+from dory_ir.interp.interpreter import func_name, func_type_of
+from dory_ir.interp.intmath import INT64_MAX, INT64_MIN
+from dory_ir.opdef import verify
+from dory_ir.parser import parse_module
+from dory_ir.printer import Printer
+from dory_ir.types import Type
+
+_NPY_MAGIC = b"\x93NUMPY"
+# One value of the DORY text format: anything between separators (commas, blanks, line
+# continuation backslashes); int() then decides whether it is an integer.
+_TEXT_TOKEN = re.compile(r"[^,\s\\]+")
+
+
+class _UsageError(Exception):
+    """A bad combination of command-line arguments or output paths (no IR location)."""
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="dory-run",
+        description="Run a function of a dory IR file with the exact integer reference interpreter.",
+    )
+    p.add_argument("file", help="IR file to run ('-' reads standard input)")
+    p.add_argument(
+        "--input",
+        "-i",
+        action="append",
+        default=[],
+        metavar="X",
+        help="input file (.npy or DORY input.txt format), once per function input, in order",
+    )
+    p.add_argument("--seed", type=int, default=None, help="seed for random inputs when no --input is given (default 0)")
+    p.add_argument("--func", default=None, metavar="NAME", help="function to run (default: the first one)")
+    p.add_argument("--dump-all", default=None, metavar="DIR", help="save every intermediate value into DIR")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("-o", "--output", default=None, metavar="OUT.npy", help="save the single output as .npy")
+    out.add_argument("--save-outputs", default=None, metavar="DIR", help="save every output as DIR/output_<i>.npy")
+    return p.parse_args(argv)
+
+
+# -- inputs ---------------------------------------------------------------------------------
+
+
+def _read_npy(path: str) -> np.ndarray:
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as e:
+        raise DiagnosticError(Location(path), f"cannot read .npy input: {e}") from None
+    if not isinstance(arr, np.ndarray):
+        raise DiagnosticError(Location(path), f"expected one array in the .npy file, found {type(arr).__name__}")
+    if np.issubdtype(arr.dtype, np.floating):
+        # Float files carrying integers (e.g. ONNX test data) are accepted when every value is
+        # an exact integer; anything else would silently change the computation.
+        bad = ~np.isfinite(arr) | (arr != np.round(arr)) | (np.abs(arr) >= 2.0**63)
+        if bad.any():
+            where = [int(i) for i in np.argwhere(bad)[0]]
+            raise DiagnosticError(
+                Location(path), f"expected integer values, found {arr[tuple(where)]} at index {where}"
+            )
+        arr = arr.astype(np.int64)
+    return arr
+
+
+def _read_text(path: str) -> np.ndarray:
+    """DORY text format: ``#`` header/comment lines, then integers one per line, written as
+    ``81`` or ``81.000``, optionally followed by ``,`` or ``,\\`` (several values on a line,
+    separated by commas or blanks, are accepted too)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise DiagnosticError(Location(path), f"cannot read input: {e}") from None
+    values: list[int] = []
+    for lineno, line in enumerate(lines, start=1):
+        if line.lstrip().startswith("#"):
+            continue
+        for m in _TEXT_TOKEN.finditer(line):
+            v = _integer_literal(m.group())
+            if v is None:
+                loc = Location(path, lineno, m.start() + 1)
+                raise DiagnosticError(loc, f"expected an integer, found '{m.group()}'")
+            values.append(v)
+    if any(not INT64_MIN <= v <= INT64_MAX for v in values):
+        bad = next(v for v in values if not INT64_MIN <= v <= INT64_MAX)
+        raise DiagnosticError(Location(path), f"expected values within int64, found {bad}")
+    return np.array(values, dtype=np.int64)
+
+
+def _integer_literal(text: str) -> int | None:
+    """``-3`` or an integral decimal such as ``81.000`` (DORY writes its golden files with
+    three decimals); None for anything else, e.g. ``1.5``. Decimal keeps this exact."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        d = Decimal(text)
+    except InvalidOperation:
+        return None
+    if not d.is_finite() or d != d.to_integral_value():
+        return None
+    return int(d)
+
+
+def _load_input(path: str, index: int, t: Type, fn: Operation) -> np.ndarray:
+    """Read input ``index`` of ``fn`` from ``path`` and check it against its type ``t``."""
+    try:
+        with open(path, "rb") as f:
+            is_npy = f.read(len(_NPY_MAGIC)) == _NPY_MAGIC
+    except OSError as e:
+        raise DiagnosticError(Location(path), f"cannot read input: {e.strerror}") from None
+    what = f"input #{index} of @{func_name(fn)}"
+    if is_npy:
+        arr = _read_npy(path)
+    else:
+        flat = _read_text(path)
+        shape = getattr(t, "shape", ())
+        count = int(np.prod(shape, dtype=np.int64))
+        if flat.size != count:
+            raise DiagnosticError(Location(path), f"{what} expected {count} values for {t}, found {flat.size}")
+        arr = flat.reshape(shape)
+    try:
+        return coerce_value(arr, t)
+    except InputError as e:
+        raise DiagnosticError(Location(path), f"{what}: {e}") from None
+
+
+# -- output formatting ----------------------------------------------------------------------
+
+
+def format_value(index: int, t: Type, arr: np.ndarray) -> str:
+    """The printed form of output ``index``: a header line and one line per innermost row."""
+    lines = [f"output {index}: {t}"]
+    if arr.ndim == 0:
+        lines.append(str(int(arr)))
+    elif arr.ndim == 1:
+        lines.append(" ".join(str(v) for v in arr.tolist()))
+    elif arr.size:
+        rows = arr.reshape(-1, arr.shape[-1]).tolist()
+        for idx, row in zip(np.ndindex(*arr.shape[:-1]), rows):
+            lines.append("[" + ",".join(str(i) for i in idx) + "]: " + " ".join(str(v) for v in row))
+    return "\n".join(lines) + "\n"
+
+
+# -- output files ---------------------------------------------------------------------------
+
+
+def _fresh_dir_target(path: str, flag: str) -> str:
+    """Check up front that ``path`` can become an output directory (missing or empty, parent
+    present), and return a temporary sibling to fill; `_commit_dir` moves it into place."""
+    if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
+        raise _UsageError(f"{flag} expected a missing or empty directory, found existing '{path}'; remove it first")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise _UsageError(f"{flag} expected an existing parent directory, found none for '{path}'")
+    return tempfile.mkdtemp(prefix=".dory-run-", dir=parent)
+
+
+def _commit_dir(tmp: str, path: str) -> None:
+    if os.path.isdir(path):
+        os.rmdir(path)  # checked empty before the run
+    os.rename(tmp, path)
+
+
+def _save_npy(path: str, arr: np.ndarray) -> None:
+    with open(path, "wb") as f:
+        np.save(f, arr)
+
+
+class _Dumper:
+    """``--dump-all``: writes each value as it is computed into a temporary directory."""
+
+    def __init__(self, module: Operation, tmp: str):
+        printer = Printer(elide=0)  # only the names are wanted; elision keeps weights unprinted
+        printer.print_op(module)
+        self.names: dict[Value, str] = printer.names
+        self.tmp = tmp
+        self.count = 0
+        self.index: list[str] = []
+
+    def save(self, value: Value, arr: np.ndarray, origin: str) -> None:
+        name = self.names.get(value, f"v{self.count}")
+        fname = f"{self.count:04d}_{name}.npy"
+        _save_npy(os.path.join(self.tmp, fname), arr)
+        self.index.append(f"{fname} %{name} {value.type} {origin}")
+        self.count += 1
+
+    def on_result(self, op: Operation, results: list[np.ndarray]) -> None:
+        for r, a in zip(op.results, results):
+            self.save(r, a, f"{op.op_name} {op.loc}")
+
+    def finish(self) -> None:
+        with open(os.path.join(self.tmp, "index.txt"), "w", encoding="utf-8") as f:
+            f.write("".join(line + "\n" for line in self.index))
+
+
+# -- driver ---------------------------------------------------------------------------------
+
+
+def _read_module(path: str) -> Operation:
+    if path == "-":
+        return parse_module(sys.stdin.read(), "<stdin>")
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise _UsageError(f"cannot read '{path}': {getattr(e, 'strerror', None) or e}") from None
+    return parse_module(text, path)
+
+
+def _run(args: argparse.Namespace) -> int:
+    module = _read_module(args.file)
+    diags = verify(module)
+    if diags:
+        raise DiagnosticError.from_diagnostics(diags)
+    fn = find_function(module, args.func)
+    ft = func_type_of(fn)
+
+    if args.input:
+        if len(args.input) != len(ft.inputs):
+            raise DiagnosticError(
+                fn.loc, f"@{func_name(fn)} expected {len(ft.inputs)} --input files, found {len(args.input)}"
+            )
+        inputs = [_load_input(p, i, t, fn) for i, (p, t) in enumerate(zip(args.input, ft.inputs))]
+    else:
+        inputs = random_inputs(module, 0 if args.seed is None else args.seed, func_name(fn))
+    if args.output is not None:
+        if len(ft.results) != 1:
+            raise _UsageError(f"-o expected a function with 1 result, found {len(ft.results)}; use --save-outputs DIR")
+        if not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
+            raise _UsageError(f"-o expected an existing directory for '{args.output}', found none")
+
+    if (
+        args.dump_all is not None
+        and args.save_outputs is not None
+        and os.path.abspath(args.dump_all) == os.path.abspath(args.save_outputs)
+    ):
+        raise _UsageError("--dump-all and --save-outputs expected different directories, found the same one")
+
+    temps: list[str] = []
+    try:
+        dumper = None
+        on_result: Callable[[Operation, list[np.ndarray]], None] | None = None
+        if args.dump_all is not None:
+            temps.append(_fresh_dir_target(args.dump_all, "--dump-all"))
+            dumper = _Dumper(module, temps[-1])
+            for i, (a, arr) in enumerate(zip(_entry_args(fn), inputs)):
+                dumper.save(a, arr, f"input #{i}")
+            on_result = dumper.on_result
+        save_dir = None
+        if args.save_outputs is not None:
+            temps.append(_fresh_dir_target(args.save_outputs, "--save-outputs"))
+            save_dir = temps[-1]
+
+        outputs = Interpreter(module, on_result).call(fn, inputs)
+
+        if dumper is not None:
+            dumper.finish()
+        if save_dir is not None:
+            for i, arr in enumerate(outputs):
+                _save_npy(os.path.join(save_dir, f"output_{i}.npy"), arr)
+        if args.output is not None:
+            _write_file_atomically(args.output, outputs[0])
+        if dumper is not None:
+            _commit_dir(dumper.tmp, args.dump_all)
+            temps.remove(dumper.tmp)
+        if save_dir is not None:
+            _commit_dir(save_dir, args.save_outputs)
+            temps.remove(save_dir)
+    finally:
+        for tmp_dir in temps:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+
+    sys.stdout.write("".join(format_value(i, t, a) for i, (t, a) in enumerate(zip(ft.results, outputs))))
+    return 0
+
+
+def _entry_args(fn: Operation) -> list[Value]:
+    """The entry block arguments of a function (none for a declaration)."""
+    if fn.regions and fn.regions[0].blocks:
+        return list(fn.regions[0].blocks[0].args)
+    return []
+
+
+def _write_file_atomically(path: str, arr: np.ndarray) -> None:
+    parent = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".dory-run-", suffix=".npy", dir=parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.save(f, arr)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``dory-run`` console script; returns the exit status."""
+    args = _parse_args(argv)
+    try:
+        return _run(args)
+    except DiagnosticError as e:
+        sys.stderr.write(e.format() + "\n")
+        return 1
+    except (_UsageError, OSError) as e:
+        sys.stderr.write(f"dory-run: error: {e}\n")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
