@@ -165,11 +165,16 @@ def compare(actual: np.ndarray, ref: RefTensor, ir_shape: tuple[int, ...], force
 
 
 def check_layers(
-    module: "object", inputs: list[np.ndarray], files: list[str], func: str | None = None, layout: str | None = None
+    module: "object",
+    inputs: list[np.ndarray],
+    files: list[str],
+    func: str | None = None,
+    layout: str | None = None,
+    also: "object | None" = None,
 ) -> tuple[list[LayerReport], list[np.ndarray]]:
     """Run ``module`` on ``inputs`` and compare each deployed layer's output (schedule order) with
     ``files`` (one per layer). Returns a report per layer (plus one for a count mismatch) and the
-    function's outputs."""
+    function's outputs. ``also(op, results)`` is called after every op (e.g. a dumper)."""
     from dory_ir.interp import run_function
     from dory_ir.interp.interpreter import find_function
     from dory_ir.layers import find_layers
@@ -185,6 +190,8 @@ def check_layers(
             i = wanted.get(id(r))
             if i is not None:
                 got[i] = arr
+        if also is not None:
+            also(op, results)  # type: ignore[operator]
 
     outputs = run_function(module, inputs, func, on_result=on_result)  # type: ignore[arg-type]
     reports: list[LayerReport] = []

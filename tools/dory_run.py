@@ -70,6 +70,21 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=None, help="seed for random inputs when no --input is given (default 0)")
     p.add_argument("--func", default=None, metavar="NAME", help="function to run (default: the first one)")
     p.add_argument("--dump-all", default=None, metavar="DIR", help="save every intermediate value into DIR")
+    p.add_argument(
+        "--reference",
+        default=None,
+        metavar="DIR",
+        help="compare every deployed layer (schedule order) with DORY reference files DIR/out_layerN.txt "
+        "(out_K_layerN.txt for input_K.txt), and the final integer output with the last one; "
+        "prints one line per layer, exits 1 on any mismatch",
+    )
+    p.add_argument(
+        "--reference-layout",
+        choices=["HWC", "CHW"],
+        default=None,
+        help="read reference feature maps in this order (default: a [C, H, W] header means CHW, "
+        "anything else is tried as HWC, then CHW, and the report says which matched)",
+    )
     out = p.add_mutually_exclusive_group()
     out.add_argument("-o", "--output", default=None, metavar="OUT.npy", help="save the single output as .npy")
     out.add_argument("--save-outputs", default=None, metavar="DIR", help="save every output as DIR/output_<i>.npy")
@@ -290,6 +305,8 @@ def _run(args: argparse.Namespace) -> int:
             temps.append(_fresh_dir_target(args.save_outputs, "--save-outputs"))
             save_dir = temps[-1]
 
+        if args.reference is not None:
+            return _check_reference(args, module, fn, inputs, on_result)
         outputs = Interpreter(module, on_result).call(fn, inputs)
 
         if dumper is not None:
@@ -311,6 +328,34 @@ def _run(args: argparse.Namespace) -> int:
 
     sys.stdout.write("".join(format_value(i, t, a) for i, (t, a) in enumerate(zip(ft.results, outputs))))
     return 0
+
+
+def _check_reference(
+    args: argparse.Namespace,
+    module: Operation,
+    fn: Operation,
+    inputs: list[np.ndarray],
+    on_result: Callable[[Operation, list[np.ndarray]], None] | None,
+) -> int:
+    """``--reference``: one line per deployed layer, then the final output, then a summary."""
+    from dory_ir.reference import check_layers, compare, read_txt, reference_files
+
+    first_input = args.input[0] if args.input else None
+    files = reference_files(args.reference, first_input)
+    reports, outputs = check_layers(module, inputs, files, func_name(fn), args.reference_layout, on_result)
+    lines = [r.line() for r in reports]
+    ok = all(r.ok for r in reports)
+    # The final integer output is the last deployed layer's, so the last file checks it; say so
+    # explicitly when the function returns exactly that value.
+    if outputs and reports and reports[-1].ok and len(reports) == len(files):
+        last = read_txt(files[-1])
+        good, _ = compare(outputs[-1], last, tuple(outputs[-1].shape), args.reference_layout)
+        lines.append(f"output      {'(function result)':<28} {'x'.join(map(str, outputs[-1].shape)):<22} {'match' if good else 'MISMATCH'}")
+        ok = ok and good
+    n_ok = sum(1 for r in reports if r.ok)
+    lines.append(f"{n_ok} of {len(reports)} layers match" + ("" if ok else "; MISMATCH"))
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0 if ok else 1
 
 
 def _entry_args(fn: Operation) -> list[Value]:
