@@ -1,0 +1,91 @@
+"""dory's passes: a lazy name -> pass-class registry and named pipelines.
+
+Every ``dory-opt`` RUN line is a fresh process, so a pass module is imported only when its name
+is used: the registry maps each name to a zero-argument factory that imports the class. Named
+pipelines (MLIR's ``PassPipelineRegistration``) live in the same namespace: a pipeline string may
+name either, and a name can't mean both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from passes.base import ModulePass
+
+PassFactory = Callable[[], "type[ModulePass]"]
+
+
+@dataclass(frozen=True)
+class NamedPipeline:
+    """A registered pipeline: a name standing for a pipeline string (which may itself name
+    other pipelines), with a one-line summary for ``--list-passes``."""
+
+    name: str
+    text: str
+    summary: str
+
+
+def _canonicalize() -> "type[ModulePass]":
+    from passes.canonicalize import CanonicalizePass
+
+    return CanonicalizePass
+
+
+def _cse() -> "type[ModulePass]":
+    from passes.cse import CSEPass
+
+    return CSEPass
+
+
+def _test_break_semantics() -> "type[ModulePass]":
+    from passes.test_passes import TestBreakSemanticsPass
+
+    return TestBreakSemanticsPass
+
+
+def _test_invalid_ir() -> "type[ModulePass]":
+    from passes.test_passes import TestInvalidIRPass
+
+    return TestInvalidIRPass
+
+
+_PASSES: dict[str, PassFactory] = {
+    "canonicalize": _canonicalize,
+    "cse": _cse,
+    "test-break-semantics": _test_break_semantics,
+    "test-invalid-ir": _test_invalid_ir,
+}
+
+_PIPELINES: dict[str, NamedPipeline] = {}
+
+
+def register_pass(name: str, factory: PassFactory) -> None:
+    """Add a pass under ``name`` (which must be new to both passes and pipelines)."""
+    _check_new(name)
+    _PASSES[name] = factory
+
+
+def register_pipeline(name: str, text: str, summary: str) -> None:
+    """Add a named pipeline: ``name`` in a pipeline string expands to ``text``."""
+    _check_new(name)
+    _PIPELINES[name] = NamedPipeline(name, text, summary)
+
+
+def _check_new(name: str) -> None:
+    if name in _PASSES or name in _PIPELINES:
+        raise ValueError(f"'{name}' is already registered as a pass or pipeline")
+
+
+def get_pass_registry() -> dict[str, PassFactory]:
+    """Pass name -> zero-argument factory returning the pass class (a copy; import is lazy)."""
+    return dict(_PASSES)
+
+
+def get_pipeline_registry() -> dict[str, NamedPipeline]:
+    """Pipeline name -> `NamedPipeline` (a copy)."""
+    return dict(_PIPELINES)
+
+
+register_pipeline("default", "canonicalize,cse", "The generic clean-up: canonicalize, then cse.")

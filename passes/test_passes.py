@@ -1,0 +1,69 @@
+"""Deliberately wrong passes that exist only to test the driver's safety nets.
+
+* ``test-break-semantics`` changes what the module computes while keeping it valid, so
+  ``lit_tests/tools/dory-opt/verify-semantics.mlir`` can show that ``--verify-semantics`` names
+  the pass that changed an output.
+* ``test-invalid-ir`` makes the module fail the verifier, so
+  ``lit_tests/tools/dory-opt/verify-each.mlir`` can show that ``--verify-each`` catches it (and
+  that ``--no-verify-each`` lets it through).
+
+Never use them in a real pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dory_ir.attributes import DenseAttr, IntegerAttr, UnitAttr
+from dory_ir.core import Operation
+from passes.base import ModulePass, PassContext, PassFailed
+
+
+@dataclass(frozen=True)
+class TestBreakSemanticsPass(ModulePass):
+    """Test only: change the first qnn.constant element (or else clamp the first qnn.clip to its min).
+
+    The module stays valid; only the values it computes change. Used to test
+    ``--verify-semantics``.
+    """
+
+    name = "test-break-semantics"
+    __test__ = False  # a pass, not a pytest test class (this file is named test_*.py)
+
+    def apply(self, ctx: PassContext, module: Operation) -> None:
+        ops = list(module.walk())
+        for op in ops:
+            value = op.properties.get("value")
+            if op.op_name == "qnn.constant" and isinstance(value, DenseAttr) and value.data.size and not value.elided:
+                data = value.data.copy().reshape(-1)
+                et = value.element_type
+                # Step the first element by one, away from the edge of its type's range.
+                data[0] = data[0] + 1 if data[0] < et.max_value else data[0] - 1
+                op.properties["value"] = DenseAttr(value.type, np.asarray(data).reshape(value.type.shape))
+                return
+        for op in ops:
+            lo = op.properties.get("min")
+            if op.op_name == "qnn.clip" and isinstance(lo, IntegerAttr):
+                op.properties["max"] = lo
+                return
+        raise PassFailed(module, "test-break-semantics found no 'qnn.constant' or 'qnn.clip' to change")
+
+
+@dataclass(frozen=True)
+class TestInvalidIRPass(ModulePass):
+    """Test only: add an unknown property to the first func.func, which the verifier rejects.
+
+    Used to test ``--verify-each``.
+    """
+
+    name = "test-invalid-ir"
+    __test__ = False  # a pass, not a pytest test class
+
+    def apply(self, ctx: PassContext, module: Operation) -> None:
+        for op in module.walk():
+            if op.op_name == "func.func":
+                op.properties["test_invalid"] = UnitAttr()
+                return
+        raise PassFailed(module, "test-invalid-ir found no 'func.func' to break")
