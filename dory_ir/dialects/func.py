@@ -90,7 +90,10 @@ class ReturnOp(Operation):
         func = self.parent_op
         if not isinstance(func, FuncOp):
             return
-        want = func.function_type.results
+        ft = func.properties.get("function_type")
+        if not isinstance(ft, TypeAttr) or not isinstance(ft.type, FunctionType):
+            return  # the function reports its own missing or malformed type
+        want = ft.type.results
         found = tuple(v.type for v in self.operands)
         if want != found:
             w = "(" + ", ".join(str(t) for t in want) + ")"
