@@ -34,23 +34,26 @@ $(VENV)/bin/python:
 venv: $(VENV)/bin/python
 
 # The product's main job, compiling a network to GAP8 C, does not exist yet; the demo runs what
-# does and says so plainly: the bundled example through the bit-exact reference interpreter, then
-# (when ../shared is beside the checkout) a real NEMO network imported from ONNX and checked
-# layer by layer against DORY's reference outputs.
+# does and says so plainly: our own generated DroNet (tools/netgen.py) imported from ONNX and run
+# on the bit-exact reference interpreter, then (when ../shared is beside the checkout) a real NEMO
+# network checked layer by layer against DORY's reference outputs.
 DEMO_NET ?= ../shared/models/nemo_dronet_2.0
 
 demo: $(VENV)/bin/python
-	@echo "== 1. Interpret the bundled example network (examples/tiny_cnn.mlir) on seeded random inputs"
-	$(VENV)/bin/dory-run examples/tiny_cnn.mlir --seed 1
+	@mkdir -p build/demo
+	@echo "== 1. Generate a NEMO-style DroNet (random integer weights) and import it from ONNX"
+	$(VENV)/bin/python -m tools.netgen dronet -o build/demo/dronet.onnx
+	$(VENV)/bin/dory-translate --from-onnx build/demo/dronet.onnx -o build/demo/dronet.mlir
+	@echo "== 2. Run it on the reference interpreter (seeded random input)"
+	$(VENV)/bin/dory-run build/demo/dronet.mlir --seed 1
 	@if [ -f "$(DEMO_NET)/model_int.onnx" ]; then \
-		echo "== 2. Import $(DEMO_NET)/model_int.onnx and compare every layer with DORY's outputs"; \
-		mkdir -p build/demo && \
+		echo "== 3. Import $(DEMO_NET)/model_int.onnx and compare every layer with DORY's outputs"; \
 		$(VENV)/bin/dory-translate --from-onnx "$(DEMO_NET)/model_int.onnx" -o build/demo/net.mlir && \
 		$(VENV)/bin/dory-run build/demo/net.mlir --input "$(DEMO_NET)/input.txt" --reference "$(DEMO_NET)"; \
 	else \
-		echo "== 2. (skipped: $(DEMO_NET) not found; it comes with ../shared beside the checkout)"; \
+		echo "== 3. (skipped: $(DEMO_NET) not found; it comes with ../shared beside the checkout)"; \
 	fi
-	@echo "== 3. Compile to C for GAP8"
+	@echo "== 4. Compile to C for GAP8"
 	@echo "dory-compile: not yet — the GAP8 backend (compiling a network to C) lands with issue 6"
 
 test:

@@ -282,14 +282,16 @@ class OnnxImporter:
         return {a.name: helper.get_attribute_value(a) for a in node.attribute}
 
     # -- building helpers --------------------------------------------------------------------
-    def emit(self, node: Any, name: str, result_type: TensorType, operands: list[Value], props: dict[str, Attribute]) -> Value:
+    def emit(
+        self, node: Any, name: str, result_type: TensorType, operands: list[Value], props: dict[str, Attribute], hint: str | None = None
+    ) -> Value:
         op = create_op(
             name,
             operands=operands,
             result_types=[result_type],
             properties=props,
             loc=self.loc(node),
-            result_names=[node.output[0] if node.output else None],
+            result_names=[hint if hint is not None else (node.output[0] if node.output else None)],
         )
         self.block.add_op(op)
         return op.results[0]
@@ -407,12 +409,16 @@ class OnnxImporter:
                     v = self.emit(
                         node, "qnn.requant", TensorType(shape, SI32), [v],
                         self._requant_props(t.mul, np.zeros((), np.int64), 1, None, (tlo, thi)),
+                        hint=f"{p.name}_in{i}",
                     )
                 if acc is None:
                     acc = v
                 else:
                     last = i == len(aff.terms) - 1
-                    acc = self.emit(node, "qnn.add", TensorType(shape, et if (last and plain_sum) else SI32), [acc, v], {})
+                    acc = self.emit(
+                        node, "qnn.add", TensorType(shape, et if (last and plain_sum) else SI32), [acc, v], {},
+                        hint=p.name if (last and plain_sum) else f"{p.name}_sum",
+                    )
             assert acc is not None
             base = acc
             mul = np.ones((), np.int64)
