@@ -118,6 +118,21 @@ class IsolatedFromAbove(Trait):
     """Nested ops may not use values defined outside (checked by the parser's scoping)."""
 
 
+# Plain words for attribute kinds in "expected ..." messages.
+_ATTR_WORDS = {
+    "IntegerAttr": "an integer",
+    "BoolAttr": "a boolean",
+    "StringAttr": "a string",
+    "DenseAttr": "a dense constant",
+    "DenseArrayAttr": "an array<...>",
+    "ArrayAttr": "a list [...]",
+    "DictAttr": "a dictionary",
+    "TypeAttr": "a type",
+    "SymbolRefAttr": "a symbol reference",
+    "UnitAttr": "a unit flag",
+}
+
+
 def _plural(n: int, what: str) -> str:
     return f"{n} {what}" + ("" if n == 1 else "s")
 
@@ -177,8 +192,8 @@ def verify_declarations(op: Operation) -> None:
             continue
         val = op.properties[p.name]
         if not isinstance(val, p.kinds):
-            want = " or ".join(k.__name__.removesuffix("Attr") for k in p.kinds)
-            raise OpVerifyError(f"property '{p.name}' expected {want} attribute, found {val}")
+            want = " or ".join(_ATTR_WORDS.get(k.__name__, k.__name__) for k in p.kinds)
+            raise OpVerifyError(f"property '{p.name}' expected {want}, found {val}")
         if p.check is not None:
             msg = p.check(val)
             if msg:

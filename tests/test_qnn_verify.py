@@ -187,7 +187,7 @@ INVALID = [
     ("requant", "max = 1, min = 0, mul = dense<1> : tensor<1xsi32>, shift = 1", ["tensor<si32>"], "tensor<si8>",
      "property 'mul' expected an integer for a rank-0 input, found tensor<1xsi32>"),
     ("requant", 'max = 1, min = 0, mul = "x", shift = 1', ["tensor<2x8xsi32>"], "tensor<2x8xsi8>",
-     "property 'mul' expected Integer or Dense attribute, found \"x\""),
+     "property 'mul' expected an integer or a dense constant, found \"x\""),
     ("requant", "max = 1, mul = 1, shift = 1", ["tensor<2x8xsi32>"], "tensor<2x8xsi8>",
      "requires property 'min'"),
     # add
@@ -215,7 +215,7 @@ INVALID = [
      "output height and width expected >= 1, found 0x0 (from input 1x8x8x4, kernel 9x9, strides 9x9, pads [0,0,0,0])"),
     ("maxpool", "strides = array<i64: 2, 2>", [X4], "tensor<1x4x4x4xsi8>", "requires property 'kernel'"),
     ("maxpool", "kernel = array<i64: 2, 2>, ceil_mode = 1", [X4], "tensor<1x4x4x4xsi8>",
-     "property 'ceil_mode' expected Bool attribute, found 1 : i64"),
+     "property 'ceil_mode' expected a boolean, found 1 : i64"),
     # avgpool
     ("avgpool", "kernel = array<i64: 2, 2>", [X4], "tensor<1x4x4x4xsi4>",
      "result element type expected a type holding [-128, 127] (every possible average of si8), found si4"),

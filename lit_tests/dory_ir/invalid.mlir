@@ -113,7 +113,7 @@
 
 // -----
 
-// expected-error@+1 {{'func.func' op property 'sym_name' expected String attribute, found 5 : i64}}
+// expected-error@+1 {{'func.func' op property 'sym_name' expected a string, found 5 : i64}}
 "func.func"() <{function_type = () -> (), sym_name = 5}> ({
   "func.return"() : () -> ()
 }) : () -> ()
@@ -169,7 +169,7 @@
 // -----
 
 "test.op"() ({
-  // expected-error@+1 {{'builtin.module' op property 'sym_name' expected String attribute, found @m}}
+  // expected-error@+1 {{'builtin.module' op property 'sym_name' expected a string, found @m}}
   "builtin.module"() <{sym_name = @m}> ({
     "test.op"() : () -> ()
   }) : () -> ()
