@@ -78,12 +78,10 @@ def _shape_str(shape: tuple[int, ...]) -> str:
     return "".join(f"{d}x" for d in shape)
 
 
-@dataclass(frozen=True)
-class TensorType(Type):
-    """An immutable value-semantics tensor, e.g. ``tensor<1x16x16x32xsi8>`` (NHWC activations)."""
+class _Shaped:
+    """Shape queries shared by tensors and memrefs."""
 
     shape: tuple[int, ...]
-    element_type: Type
 
     @property
     def rank(self) -> int:
@@ -95,29 +93,26 @@ class TensorType(Type):
         for d in self.shape:
             n *= d
         return n
+
+
+@dataclass(frozen=True)
+class TensorType(_Shaped, Type):
+    """An immutable value-semantics tensor, e.g. ``tensor<1x16x16x32xsi8>`` (NHWC activations)."""
+
+    shape: tuple[int, ...]
+    element_type: Type
 
     def __str__(self) -> str:
         return f"tensor<{_shape_str(self.shape)}{self.element_type}>"
 
 
 @dataclass(frozen=True)
-class MemRefType(Type):
+class MemRefType(_Shaped, Type):
     """A buffer in a memory space, e.g. ``memref<1x16x16x32xsi8, #dory.l2>``."""
 
     shape: tuple[int, ...]
     element_type: Type
     memory_space: "Attribute | None" = None
-
-    @property
-    def rank(self) -> int:
-        return len(self.shape)
-
-    @property
-    def num_elements(self) -> int:
-        n = 1
-        for d in self.shape:
-            n *= d
-        return n
 
     def __str__(self) -> str:
         space = f", {self.memory_space}" if self.memory_space is not None else ""

@@ -106,6 +106,14 @@ class Affine:
             and bool(np.all(self.add == 0))
         )
 
+    def scale(self, num: "np.ndarray | int", den: int = 1) -> None:
+        """Multiply the value by ``num / den`` exactly (``num`` scalar or per channel): the
+        multipliers and offset take ``num``, the divisor takes ``den``."""
+        for t in self.terms:
+            t.mul = t.mul * num
+        self.add = self.add * num
+        self.div *= den
+
     def pre_round_range(self) -> tuple[int, int]:
         """Exact bounds of ``sum terms + add`` (before division)."""
         lo = np.zeros((), np.int64).astype(object)

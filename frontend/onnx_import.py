@@ -526,14 +526,8 @@ class OnnxImporter:
             props["groups"] = IntegerAttr(group, i64)
         ir_shape = (n, ho, wo, o)
         res = self.emit(node, "qnn.conv2d", TensorType(ir_shape, SI32), operands, props)
-        # exact output range per channel (zero padding makes 0 a possible input)
-        xlo, xhi = min(x.lo, 0), max(x.hi, 0)
-        flat = wt.reshape(o, -1)
-        pos = np.maximum(flat, 0).sum(axis=1).astype(object)
-        neg = np.minimum(flat, 0).sum(axis=1).astype(object)
-        b = bias.astype(object) if bias is not None else np.zeros(o, dtype=object)
-        lo = int(np.min(pos * xlo + neg * xhi + b))
-        hi = int(np.max(pos * xhi + neg * xlo + b))
+        # zero padding makes 0 a possible input
+        lo, hi = _dot_range(wt.reshape(o, -1), min(x.lo, 0), max(x.hi, 0), bias)
         self._set(node, 0, IntVal(res, self.feature_onnx_shape(x, ir_shape), x.layout, lo, hi))
 
     def _linear(self, node: Any, x: IntVal, wmk: np.ndarray, bias: np.ndarray | None, wname: str) -> None:
@@ -550,12 +544,7 @@ class OnnxImporter:
         if bias is not None:
             operands.append(self.const_value(node, bias, SI32 if _weight_type(bias).width <= 32 else _weight_type(bias), node.input[2]))
         res = self.emit(node, "qnn.linear", TensorType((nb, m), SI32), operands, {})
-        xlo, xhi = x.lo, x.hi
-        pos = np.maximum(wmk, 0).sum(axis=1).astype(object)
-        neg = np.minimum(wmk, 0).sum(axis=1).astype(object)
-        b = bias.astype(object) if bias is not None else np.zeros(m, dtype=object)
-        lo = int(np.min(pos * xlo + neg * xhi + b))
-        hi = int(np.max(pos * xhi + neg * xlo + b))
+        lo, hi = _dot_range(wmk, x.lo, x.hi, bias)
         self._set(node, 0, IntVal(res, (nb, m), Layout("plain"), lo, hi))
 
     def op_MatMul(self, node: Any, ins: list[Entry | None]) -> None:
@@ -592,11 +581,7 @@ class OnnxImporter:
         num, den = frac
         if p.aff.is_int and den != 1:
             raise self.error(node, "expected an integer multiplier on an int64 tensor, found a fraction")
-        vec = self.channel_vector(node, num, p, "multiplier")
-        for t in p.aff.terms:
-            t.mul = t.mul * vec
-        p.aff.add = p.aff.add * vec
-        p.aff.div *= den
+        p.aff.scale(self.channel_vector(node, num, p, "multiplier"), den)
         self._update(node, p)
 
     def op_Div(self, node: Any, ins: list[Entry | None]) -> None:
@@ -620,10 +605,7 @@ class OnnxImporter:
             p.aff.div *= num
             p.aff.rounding = "trunc"
         else:
-            for t in p.aff.terms:
-                t.mul = t.mul * den
-            p.aff.add = p.aff.add * den
-            p.aff.div *= num
+            p.aff.scale(den, num)
         self._update(node, p)
 
     def op_Add(self, node: Any, ins: list[Entry | None]) -> None:
@@ -638,11 +620,7 @@ class OnnxImporter:
             if frac is None:
                 raise self.error(node, f"expected an exact integer offset, found {_first_non_integer(const.array)!r}")
             num, den = frac
-            if den != 1:
-                for t in p.aff.terms:
-                    t.mul = t.mul * den
-                p.aff.add = p.aff.add * den
-                p.aff.div *= den
+            p.aff.scale(den, den)  # keep the value, make room for a fractional offset
             vec = self.channel_vector(node, num, p, "offset")
             p.aff.add = p.aff.add + vec * p.aff.div
             self._update(node, p)
@@ -655,11 +633,7 @@ class OnnxImporter:
             raise self.error(node, "expected operands with the same layout, found a flattened and a feature-map operand")
         l_ = math.lcm(p1.aff.div, p2.aff.div)
         for p in (p1, p2):
-            f = l_ // p.aff.div
-            for t in p.aff.terms:
-                t.mul = t.mul * f
-            p.aff.add = p.aff.add * f
-            p.aff.div = l_
+            p.aff.scale(l_ // p.aff.div, l_ // p.aff.div)  # same value over the common divisor
         aff = Affine(p1.aff.terms + p2.aff.terms, p1.aff.add + p2.aff.add, l_, None, None, p1.aff.is_int and p2.aff.is_int)
         self._update(node, Pending(aff, p1.onnx_shape, p1.layout, node, node.output[0]))
 
@@ -994,6 +968,14 @@ class OnnxImporter:
         if not results:
             raise self.error(None, "expected at least one integer network output, found none" + (" (every output is float post-processing)" if host_outputs else ""))
         return results
+
+
+def _dot_range(w: np.ndarray, xlo: int, xhi: int, bias: np.ndarray | None) -> tuple[int, int]:
+    """Exact bounds of ``w @ x + bias`` over all outputs (rows of ``w``) for ``x`` in [xlo, xhi]."""
+    pos = np.maximum(w, 0).sum(axis=1).astype(object)
+    neg = np.minimum(w, 0).sum(axis=1).astype(object)
+    b = bias.astype(object) if bias is not None else np.zeros(w.shape[0], dtype=object)
+    return int(np.min(pos * xlo + neg * xhi + b)), int(np.max(pos * xhi + neg * xlo + b))
 
 
 def _pool_out(h: int, w: int, win: dict[str, list[int]], ceil: bool) -> tuple[int, int]:
