@@ -89,3 +89,12 @@ def get_pipeline_registry() -> dict[str, NamedPipeline]:
 
 
 register_pipeline("default", "canonicalize,cse", "The generic clean-up: canonicalize, then cse.")
+
+
+def _fuse() -> "type[ModulePass]":
+    from passes.fuse import FusePass
+
+    return FusePass
+
+
+register_pass("fuse", _fuse)

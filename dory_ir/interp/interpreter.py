@@ -35,6 +35,7 @@ _TABLES: dict[str, dict[str, ImplFn]] = {}
 
 # Dialect name -> module whose import registers that dialect's implementations.
 _IMPL_MODULES: dict[str, str] = {
+    "dory": "dory_ir.interp.dory",
     "func": "dory_ir.interp.func",
     "qnn": "dory_ir.interp.qnn",
     "test": "dory_ir.interp.test",

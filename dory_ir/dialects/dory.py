@@ -1,0 +1,312 @@
+"""``dory`` dialect: fused layer ops, one per runtime kernel, produced by the ``fuse`` pass.
+
+Each layer op stands for a fixed chain of ``qnn`` ops (its *stages*) and has exactly their
+semantics: the verifier checks the op by building those qnn ops and verifying them, and the
+interpreter runs them (dory_ir/interp/dory.py). So ``--verify-semantics`` compares fused and
+unfused IR exactly, and every shape/type rule is written once, in the qnn dialect.
+
+| op | stands for | kernel |
+|---|---|---|
+| ``dory.conv2d(x, w, b?)`` | ``qnn.conv2d`` (si32 accumulator) then ``qnn.requant`` | general KxK / pointwise / grouped conv |
+| ``dory.depthwise(x, w, b?)`` | ``qnn.conv2d`` with ``groups = C = O`` then ``qnn.requant`` | depthwise conv |
+| ``dory.linear(x, w, b?)`` | ``qnn.linear`` then ``qnn.requant`` | fully connected (8- or 32-bit out) |
+| ``dory.pool(x)`` | ``qnn.maxpool`` or ``qnn.avgpool`` (si32 sum when requantised) then ``qnn.requant`` | max/avg pooling, incl. global average |
+| ``dory.add(a, b)`` | ``qnn.requant`` per input (si32), ``qnn.add``, then ``qnn.requant`` | residual add with per-input rescale |
+| ``dory.concat(xs...)`` | ``qnn.concat`` | copies into slices |
+| ``dory.reshape(x)`` | ``qnn.reshape`` (row-major, so a view) | none: aliases its input |
+| ``dory.weights`` | ``qnn.constant`` in a memory level | data in L2 / L3 |
+
+The requantisation of a layer is the dictionary property ``requant`` holding exactly the
+properties of a ``qnn.requant`` (``mul``, ``add``, ``shift`` or ``div``, ``rounding``, ``min``,
+``max``); without it the layer's result is the raw accumulator wrapped to the result type.
+``dory.add`` has ``lhs_requant``/``rhs_requant`` for its inputs. All of these operate on tensors
+or, after ``assign-memory``, on memrefs in ``#dory.l2``/``#dory.l3``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dory_ir.attributes import Attribute, BoolAttr, DenseArrayAttr, DenseAttr, DictAttr, IntegerAttr, StringAttr
+from dory_ir.core import Dialect, Operation, create_op, register_dialect
+from dory_ir.diagnostics import OpVerifyError
+from dory_ir.opdef import ANY, OperandDef, PropDef, Pure, ResultDef, int_shaped, verify_op
+from dory_ir.types import IntegerType, MemRefType, TensorType, Type, si32
+
+_S = int_shaped()
+_ACC = si32  # every accumulator (conv, linear, avg-pool sum, add inputs) is 32-bit, as on GAP8
+
+CONV_PROPS = ("strides", "dilations", "pads", "groups")
+POOL_PROPS = ("kernel", "strides", "pads", "ceil_mode", "count_include_pad", "div", "rounding")
+
+
+def as_tensor(t: Type) -> Type:
+    """The tensor type with a memref's shape and element type (qnn stages work on tensors)."""
+    if isinstance(t, MemRefType):
+        return TensorType(t.shape, t.element_type)
+    return t
+
+
+def with_element(t: Type, et: IntegerType) -> TensorType:
+    assert isinstance(t, (TensorType, MemRefType))
+    return TensorType(tuple(t.shape), et)
+
+
+@dataclass
+class Stage:
+    """One qnn op of a layer's expansion: its name, properties and result type. ``inputs``:
+    ``i >= 0`` is the layer's operand ``i``, ``i < 0`` the result of stage ``-i - 1``; None means
+    the previous stage's result."""
+
+    name: str
+    props: dict[str, Attribute]
+    result_type: TensorType
+    inputs: tuple[int, ...] | None = None
+
+
+def stage_inputs(st: Stage, operands: list, results: list) -> list:
+    """The inputs of ``st`` given the layer's operands and the earlier stages' results."""
+    if st.inputs is None:
+        return [results[-1]]
+    return [operands[i] if i >= 0 else results[-i - 1] for i in st.inputs]
+
+
+def requant_dict(op: Operation, key: str = "requant") -> dict[str, Attribute] | None:
+    a = op.properties.get(key)
+    return dict(a.entries) if isinstance(a, DictAttr) else None
+
+
+class LayerOp(Operation):
+    """Base of the fused layer ops: an expansion into qnn stages, verified and run through them."""
+
+    traits = (Pure(),)
+    result_defs = (ResultDef("result", _S),)
+
+    def stages(self) -> list[Stage]:
+        """The qnn ops this layer stands for, in order (overridden per op)."""
+        return []
+
+    def _requant_stage(self, key: str = "requant") -> list[Stage]:
+        rq = requant_dict(self, key)
+        if rq is None:
+            return []
+        return [Stage("qnn.requant", rq, as_tensor(self.results[0].type))]  # type: ignore[arg-type]
+
+    def _acc_type(self) -> TensorType:
+        """The first stage's result: the accumulator when requantised, else the layer result."""
+        if "requant" in self.properties:
+            return with_element(self.results[0].type, _ACC)
+        return as_tensor(self.results[0].type)  # type: ignore[return-value]
+
+    def verify_(self) -> None:
+        verify_stages(self, self.stages())
+
+
+def verify_stages(op: Operation, stages: list[Stage]) -> None:
+    """Build each stage as a qnn op on placeholder values of the right types and verify it; a
+    failure is reported on the layer op, naming the stage."""
+    from dory_ir.core import Block
+
+    operand_types = [as_tensor(v.type) for v in op.operands]
+    results: list[Type] = []
+    for st in stages:
+        types = stage_inputs(st, operand_types, results)
+        holder = Block(types)  # placeholder values, never attached to the IR
+        tmp = create_op(st.name, operands=list(holder.args), result_types=[st.result_type], properties=dict(st.props))
+        try:
+            verify_op(tmp)
+        except OpVerifyError as e:
+            raise OpVerifyError(f"{st.name.split('.')[1]} stage: {e}") from None
+        finally:
+            tmp.drop_operand_uses()
+        results.append(st.result_type)
+
+
+def _pick(op: Operation, names: tuple[str, ...]) -> dict[str, Attribute]:
+    return {k: v for k, v in op.properties.items() if k in names}
+
+
+def _requant_prop() -> PropDef:
+    return PropDef("requant", (DictAttr,), required=False)
+
+
+class Conv2dOp(LayerOp):
+    """``dory.conv2d``: convolution (any kernel, stride, padding, dilation, groups) accumulated
+    in si32, then the optional requantisation."""
+
+    name = "dory.conv2d"
+    operand_defs = (OperandDef("input", _S), OperandDef("weight", _S), OperandDef("bias", _S, optional=True))
+    property_defs = (
+        PropDef("strides", (DenseArrayAttr,), required=False),
+        PropDef("dilations", (DenseArrayAttr,), required=False),
+        PropDef("pads", (DenseArrayAttr,), required=False),
+        PropDef("groups", (IntegerAttr,), required=False),
+        _requant_prop(),
+    )
+
+    def stages(self) -> list[Stage]:
+        ins = tuple(range(len(self.operands)))
+        return [Stage("qnn.conv2d", _pick(self, CONV_PROPS), self._acc_type(), ins)] + self._requant_stage()
+
+
+class DepthwiseOp(Conv2dOp):
+    """``dory.depthwise``: one filter per channel (``groups = C = O``, weight ``C x Kh x Kw x 1``)."""
+
+    name = "dory.depthwise"
+    property_defs = tuple(p for p in Conv2dOp.property_defs if p.name != "groups")
+
+    def stages(self) -> list[Stage]:
+        c = self.operands[0].type.shape[-1]  # type: ignore[attr-defined]
+        props = _pick(self, CONV_PROPS)
+        props["groups"] = IntegerAttr(int(c))
+        ins = tuple(range(len(self.operands)))
+        return [Stage("qnn.conv2d", props, self._acc_type(), ins)] + self._requant_stage()
+
+    def verify_(self) -> None:
+        super().verify_()
+        c = self.operands[0].type.shape[-1]  # type: ignore[attr-defined]
+        w = self.operands[1].type.shape  # type: ignore[attr-defined]
+        if w[0] != c or w[3] != 1:
+            raise OpVerifyError(f"weight expected {c}xKhxKwx1 (one filter per channel), found {'x'.join(map(str, w))}")
+
+
+class LinearOp(LayerOp):
+    """``dory.linear``: ``x @ w.T + b`` in si32, then the optional requantisation."""
+
+    name = "dory.linear"
+    operand_defs = (OperandDef("input", _S), OperandDef("weight", _S), OperandDef("bias", _S, optional=True))
+    property_defs = (_requant_prop(),)
+
+    def stages(self) -> list[Stage]:
+        ins = tuple(range(len(self.operands)))
+        return [Stage("qnn.linear", {}, self._acc_type(), ins)] + self._requant_stage()
+
+
+class PoolOp(LayerOp):
+    """``dory.pool``: ``kind = "max"`` or ``"avg"`` window pooling (a global average is a window
+    of the whole input), then the optional requantisation."""
+
+    name = "dory.pool"
+    operand_defs = (OperandDef("input", _S),)
+    property_defs = (
+        PropDef("kind", (StringAttr,)),
+        PropDef("kernel", (DenseArrayAttr,)),
+        PropDef("strides", (DenseArrayAttr,), required=False),
+        PropDef("pads", (DenseArrayAttr,), required=False),
+        PropDef("ceil_mode", (BoolAttr,), required=False),
+        PropDef("count_include_pad", (BoolAttr,), required=False),
+        PropDef("div", (IntegerAttr,), required=False),
+        PropDef("rounding", (StringAttr,), required=False),
+        _requant_prop(),
+    )
+
+    @property
+    def kind(self) -> str:
+        return self.properties["kind"].value  # type: ignore[attr-defined]
+
+    def stages(self) -> list[Stage]:
+        props = _pick(self, POOL_PROPS)
+        if self.kind == "max":
+            first = Stage("qnn.maxpool", props, with_element(self.results[0].type, self.operands[0].type.element_type)  # type: ignore[attr-defined]
+                          if "requant" in self.properties else as_tensor(self.results[0].type), (0,))  # type: ignore[arg-type]
+        else:
+            first = Stage("qnn.avgpool", props, self._acc_type(), (0,))
+        return [first] + self._requant_stage()
+
+    def verify_(self) -> None:
+        if self.kind not in ("max", "avg"):
+            raise OpVerifyError(f"property 'kind' expected \"max\" or \"avg\", found \"{self.kind}\"")
+        if self.kind == "max":
+            extra = [k for k in ("count_include_pad", "div", "rounding") if k in self.properties]
+            if extra:
+                raise OpVerifyError(f"max pooling expected no '{extra[0]}' property, found one")
+        super().verify_()
+
+
+class AddOp(LayerOp):
+    """``dory.add``: each input optionally requantised into si32 (``lhs_requant``,
+    ``rhs_requant``), added, then the optional output requantisation."""
+
+    name = "dory.add"
+    operand_defs = (OperandDef("lhs", _S), OperandDef("rhs", _S))
+    property_defs = (
+        PropDef("lhs_requant", (DictAttr,), required=False),
+        PropDef("rhs_requant", (DictAttr,), required=False),
+        _requant_prop(),
+    )
+
+    def stages(self) -> list[Stage]:
+        out: list[Stage] = []
+        refs: list[int] = []
+        for i, key in enumerate(("lhs_requant", "rhs_requant")):
+            rq = requant_dict(self, key)
+            if rq is None:
+                refs.append(i)
+            else:
+                out.append(Stage("qnn.requant", rq, with_element(self.operands[i].type, _ACC), (i,)))
+                refs.append(-len(out))  # the stage just added
+        out.append(Stage("qnn.add", {}, self._acc_type(), tuple(refs)))
+        return out + self._requant_stage()
+
+
+class ConcatOp(Operation):
+    """``dory.concat``: ``qnn.concat`` of layer outputs (the runtime copies into slices)."""
+
+    name = "dory.concat"
+    traits = (Pure(),)
+    operand_defs = (OperandDef("inputs", _S, variadic=True),)
+    result_defs = (ResultDef("result", _S),)
+    property_defs = (PropDef("axis", (IntegerAttr,)),)
+
+    def verify_(self) -> None:
+        verify_stages(self, [Stage("qnn.concat", dict(self.properties), as_tensor(self.results[0].type), tuple(range(len(self.operands))))])  # type: ignore[arg-type]
+
+
+class ReshapeOp(Operation):
+    """``dory.reshape``: a row-major reshape; it costs nothing (the result aliases the input)."""
+
+    name = "dory.reshape"
+    traits = (Pure(),)
+    operand_defs = (OperandDef("input", _S),)
+    result_defs = (ResultDef("result", _S),)
+    property_defs = ()
+
+    def verify_(self) -> None:
+        verify_stages(self, [Stage("qnn.reshape", {}, as_tensor(self.results[0].type), (0,))])  # type: ignore[arg-type]
+
+
+class WeightsOp(Operation):
+    """``dory.weights``: a constant (weights, bias) placed in a memory level by ``assign-memory``;
+    ``resident`` says it stays in L2 across inferences."""
+
+    name = "dory.weights"
+    traits = (Pure(),)
+    operand_defs = ()
+    result_defs = (ResultDef("result", ANY),)
+    property_defs = (PropDef("value", (DenseAttr,)), PropDef("resident", (BoolAttr,), required=False))
+
+    def verify_(self) -> None:
+        v = self.properties["value"]
+        t = self.results[0].type
+        assert isinstance(v, DenseAttr)
+        if as_tensor(t) != v.type:
+            raise OpVerifyError(f"result type expected the value's shape and element type ({v.type}), found {t}")
+
+
+LAYER_OPS = (Conv2dOp, DepthwiseOp, LinearOp, PoolOp, AddOp)
+
+Dory = register_dialect(
+    Dialect("dory", [Conv2dOp, DepthwiseOp, LinearOp, PoolOp, AddOp, ConcatOp, ReshapeOp, WeightsOp], ["l1", "l2", "l3"])
+)
+
+
+def _register_layers() -> None:
+    from dory_ir.layers import register_anchor
+
+    for cls in LAYER_OPS:
+        register_anchor(cls.name)
+
+
+_register_layers()
+
+__all__ = ["Stage", "LayerOp", "LAYER_OPS", "requant_dict", "as_tensor", "stage_inputs"]

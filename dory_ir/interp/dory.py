@@ -1,0 +1,63 @@
+"""Interpreter implementations of the ``dory`` dialect: each layer op runs the qnn stages it
+stands for (dory_ir/dialects/dory.py), so fused and unfused IR are compared exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dory_ir.core import Operation, create_op
+from dory_ir.dialects.dory import LayerOp, Stage, as_tensor, stage_inputs
+from dory_ir.interp.interpreter import Interpreter, impl, lookup_impl, op_error
+
+
+def run_stages(interp: Interpreter, op: Operation, stages: list[Stage], operands: list[np.ndarray]) -> np.ndarray:
+    """Run ``stages`` on ``operands``; errors are reported at ``op``, naming the stage."""
+    results: list[np.ndarray] = []
+    for st in stages:
+        args = stage_inputs(st, operands, results)
+        fn = lookup_impl(st.name)
+        if fn is None:  # pragma: no cover - every stage is a qnn op
+            raise op_error(op, f"expected an interpreter implementation of stage '{st.name}', found none")
+        # The qnn implementations read properties and the result type from the op they get.
+        tmp = create_op(st.name, result_types=[st.result_type], properties=dict(st.props), loc=op.loc)
+        try:
+            out = fn(interp, tmp, args)
+        except Exception as e:  # re-locate qnn-stage errors at the layer op
+            from dory_ir.diagnostics import DiagnosticError
+
+            if isinstance(e, DiagnosticError):
+                raise op_error(op, f"{st.name.split('.')[1]} stage: {e.diagnostics[0].message}") from None
+            raise
+        results.append(out[0])
+    return results[-1]
+
+
+def _layer(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
+    assert isinstance(op, LayerOp)
+    return [run_stages(interp, op, op.stages(), operands)]
+
+
+for _name in ("dory.conv2d", "dory.depthwise", "dory.linear", "dory.pool", "dory.add"):
+    impl(_name)(_layer)
+
+
+@impl("dory.concat")
+def concat(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
+    """Concatenation along ``axis``."""
+    axis = op.properties["axis"].value  # type: ignore[attr-defined]
+    return [np.concatenate(operands, axis=axis)]
+
+
+@impl("dory.reshape")
+def reshape(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
+    """Row-major reshape to the result's shape."""
+    return [operands[0].reshape(op.results[0].type.shape)]  # type: ignore[attr-defined]
+
+
+@impl("dory.weights")
+def weights(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
+    """The constant's values (an elided constant cannot run)."""
+    v = op.properties["value"]
+    if getattr(v, "elided", False):
+        raise op_error(op, "expected constant data, found an elided constant (dense_resource<__elided__>)")
+    return [np.asarray(v.data, dtype=np.int64)]  # type: ignore[attr-defined]

@@ -1,0 +1,31 @@
+// RUN: dory-opt %s --split-input-file -p fuse --verify-diagnostics
+
+// A requant after another requant is left over (fold-requant merges such chains first).
+"func.func"() <{function_type = (tensor<1x4x4x2xui8>, tensor<2x1x1x2xsi8>) -> tensor<1x4x4x2xui8>, sym_name = "requant_chain"}> ({
+^bb0(%x: tensor<1x4x4x2xui8>, %w: tensor<2x1x1x2xsi8>):
+  %c = "qnn.conv2d"(%x, %w) : (tensor<1x4x4x2xui8>, tensor<2x1x1x2xsi8>) -> tensor<1x4x4x2xsi32>
+  %r = "qnn.requant"(%c) <{max = 255 : i64, min = 0 : i64, mul = 1 : i64, shift = 1 : i64}> : (tensor<1x4x4x2xsi32>) -> tensor<1x4x4x2xui8>
+  // expected-error@+1 {{'qnn.requant' could not be fused into a layer: expected it to follow a conv2d, linear, pool or add with an si32 result whose only user it is (or to rescale an add input into si32), found it after 'dory.conv2d'}}
+  %r2 = "qnn.requant"(%r) <{max = 127 : i64, min = 0 : i64, mul = 1 : i64, shift = 1 : i64}> : (tensor<1x4x4x2xui8>) -> tensor<1x4x4x2xui8>
+  "func.return"(%r2) : (tensor<1x4x4x2xui8>) -> ()
+}) : () -> ()
+
+// -----
+
+// Zero padding could exceed negative values: a pad before a max pool of si8 stays.
+"func.func"() <{function_type = (tensor<1x4x4x2xsi8>) -> tensor<1x3x3x2xsi8>, sym_name = "signed_maxpool_pad"}> ({
+^bb0(%x: tensor<1x4x4x2xsi8>):
+  // expected-error@+1 {{'qnn.pad' could not be fused: expected a zero pad of H/W feeding a conv, a max pool of unsigned values or a sum pool, found another use}}
+  %p = "qnn.pad"(%x) <{pads = array<i64: 0, 1, 1, 0, 0, 1, 1, 0>}> : (tensor<1x4x4x2xsi8>) -> tensor<1x6x6x2xsi8>
+  %m = "qnn.maxpool"(%p) <{kernel = array<i64: 2, 2>}> : (tensor<1x6x6x2xsi8>) -> tensor<1x3x3x2xsi8>
+  "func.return"(%m) : (tensor<1x3x3x2xsi8>) -> ()
+}) : () -> ()
+
+// -----
+
+"func.func"() <{function_type = (tensor<2x3xsi8>) -> tensor<3x2xsi8>, sym_name = "transpose"}> ({
+^bb0(%x: tensor<2x3xsi8>):
+  // expected-error@+1 {{'qnn.transpose' has no dory layer: expected conv2d, linear, pools, add, requant/clip after them, pad before them, flatten, reshape, concat or constants}}
+  %t = "qnn.transpose"(%x) <{perm = array<i64: 1, 0>}> : (tensor<2x3xsi8>) -> tensor<3x2xsi8>
+  "func.return"(%t) : (tensor<3x2xsi8>) -> ()
+}) : () -> ()

@@ -1,0 +1,83 @@
+// RUN: dory-opt %s --split-input-file -p fuse | filecheck %s
+// RUN: dory-opt %s --split-input-file -p fuse --verify-semantics=1 -o /dev/null
+
+// A zero pad of H/W folds into the conv's padding; the requant becomes the layer's requant.
+// CHECK-LABEL: sym_name = "pad_conv_requant"
+"func.func"() <{function_type = (tensor<1x6x6x2xui8>) -> tensor<1x8x6x4xui8>, sym_name = "pad_conv_requant"}> ({
+^bb0(%x: tensor<1x6x6x2xui8>):
+  %p = "qnn.pad"(%x) <{pads = array<i64: 0, 2, 0, 0, 0, 2, 0, 0>}> : (tensor<1x6x6x2xui8>) -> tensor<1x10x6x2xui8>
+  %w = "qnn.constant"() <{value = dense<[[[[1, -1]], [[2, 0]], [[0, 3]]], [[[1, 1]], [[-2, 0]], [[0, 1]]], [[[1, 2]], [[2, 2]], [[0, -3]]], [[[4, -1]], [[2, 1]], [[1, 3]]]]> : tensor<4x3x1x2xsi8>}> : () -> tensor<4x3x1x2xsi8>
+  %c = "qnn.conv2d"(%p, %w) <{pads = array<i64: 0, 0, 0, 0>}> : (tensor<1x10x6x2xui8>, tensor<4x3x1x2xsi8>) -> tensor<1x8x6x4xsi32>
+  %r = "qnn.requant"(%c) <{add = 5 : i64, max = 255 : i64, min = 0 : i64, mul = 3 : i64, shift = 2 : i64}> : (tensor<1x8x6x4xsi32>) -> tensor<1x8x6x4xui8>
+  "func.return"(%r) : (tensor<1x8x6x4xui8>) -> ()
+}) : () -> ()
+// CHECK:      ^bb0(%[[X:[a-zA-Z0-9_]+]]: tensor<1x6x6x2xui8>):
+// CHECK-NEXT: %[[W:[a-zA-Z0-9_]+]] = "qnn.constant"()
+// CHECK-NEXT: %[[R:[a-zA-Z0-9_]+]] = "dory.conv2d"(%[[X]], %[[W]]) <{pads = array<i64: 2, 0, 2, 0>, requant = {add = 5 : i64, max = 255 : i64, min = 0 : i64, mul = 3 : i64, shift = 2 : i64}}> : (tensor<1x6x6x2xui8>, tensor<4x3x1x2xsi8>) -> tensor<1x8x6x4xui8>
+// CHECK-NEXT: "func.return"(%[[R]])
+
+// -----
+
+// groups = C = O: a depthwise layer; a clip becomes a requant {mul 1, shift 0}.
+// CHECK-LABEL: sym_name = "depthwise_clip"
+"func.func"() <{function_type = (tensor<1x5x5x3xsi8>) -> tensor<1x5x5x3xsi8>, sym_name = "depthwise_clip"}> ({
+^bb0(%x: tensor<1x5x5x3xsi8>):
+  %w = "qnn.constant"() <{value = dense<3> : tensor<3x3x3x1xsi8>}> : () -> tensor<3x3x3x1xsi8>
+  %c = "qnn.conv2d"(%x, %w) <{groups = 3 : i64, pads = array<i64: 1, 1, 1, 1>}> : (tensor<1x5x5x3xsi8>, tensor<3x3x3x1xsi8>) -> tensor<1x5x5x3xsi32>
+  %r = "qnn.clip"(%c) <{max = 127 : i64, min = -128 : i64}> : (tensor<1x5x5x3xsi32>) -> tensor<1x5x5x3xsi8>
+  "func.return"(%r) : (tensor<1x5x5x3xsi8>) -> ()
+}) : () -> ()
+// CHECK: "dory.depthwise"(%{{.*}}) <{pads = array<i64: 1, 1, 1, 1>, requant = {max = 127 : i64, min = -128 : i64, mul = 1 : i64, shift = 0 : i64}}> : (tensor<1x5x5x3xsi8>, tensor<3x3x3x1xsi8>) -> tensor<1x5x5x3xsi8>
+// CHECK-NOT: qnn.
+
+// -----
+
+// CHECK-LABEL: sym_name = "pools_and_linear"
+"func.func"() <{function_type = (tensor<1x6x6x4xui8>) -> tensor<1x3xsi32>, sym_name = "pools_and_linear"}> ({
+^bb0(%x: tensor<1x6x6x4xui8>):
+  %p = "qnn.pad"(%x) <{pads = array<i64: 0, 1, 1, 0, 0, 1, 1, 0>}> : (tensor<1x6x6x4xui8>) -> tensor<1x8x8x4xui8>
+  %m = "qnn.maxpool"(%p) <{kernel = array<i64: 2, 2>}> : (tensor<1x8x8x4xui8>) -> tensor<1x4x4x4xui8>
+  %s = "qnn.avgpool"(%m) <{div = 1 : i64, kernel = array<i64: 2, 2>}> : (tensor<1x4x4x4xui8>) -> tensor<1x2x2x4xsi32>
+  %r = "qnn.requant"(%s) <{max = 255 : i64, min = 0 : i64, mul = 1 : i64, shift = 2 : i64}> : (tensor<1x2x2x4xsi32>) -> tensor<1x2x2x4xui8>
+  %g = "qnn.global_avgpool"(%r) <{div = 1 : i64}> : (tensor<1x2x2x4xui8>) -> tensor<1x1x1x4xsi32>
+  %q = "qnn.requant"(%g) <{max = 255 : i64, min = 0 : i64, mul = 1 : i64, shift = 2 : i64}> : (tensor<1x1x1x4xsi32>) -> tensor<1x1x1x4xui8>
+  %f = "qnn.flatten"(%q) : (tensor<1x1x1x4xui8>) -> tensor<1x4xui8>
+  %w = "qnn.constant"() <{value = dense<[[1, 2, 3, 4], [-1, -2, -3, -4], [5, 0, 5, 0]]> : tensor<3x4xsi8>}> : () -> tensor<3x4xsi8>
+  %y = "qnn.linear"(%f, %w) : (tensor<1x4xui8>, tensor<3x4xsi8>) -> tensor<1x3xsi32>
+  "func.return"(%y) : (tensor<1x3xsi32>) -> ()
+}) : () -> ()
+// CHECK:      ^bb0(%[[X:[a-zA-Z0-9_]+]]: tensor<1x6x6x4xui8>):
+// CHECK-NEXT: %[[M:[a-zA-Z0-9_]+]] = "dory.pool"(%[[X]]) <{kernel = array<i64: 2, 2>, kind = "max", pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}> : (tensor<1x6x6x4xui8>) -> tensor<1x4x4x4xui8>
+// CHECK-NEXT: %[[A:[a-zA-Z0-9_]+]] = "dory.pool"(%[[M]]) <{div = 1 : i64, kernel = array<i64: 2, 2>, kind = "avg", pads = array<i64: 0, 0, 0, 0>, requant = {max = 255 : i64, min = 0 : i64, mul = 1 : i64, shift = 2 : i64}, strides = array<i64: 2, 2>}>
+// CHECK-NEXT: %[[G:[a-zA-Z0-9_]+]] = "dory.pool"(%[[A]]) <{div = 1 : i64, kernel = array<i64: 2, 2>, kind = "avg", requant = {{.*}}, strides = array<i64: 1, 1>}>
+// CHECK-NEXT: %[[F:[a-zA-Z0-9_]+]] = "dory.reshape"(%[[G]]) : (tensor<1x1x1x4xui8>) -> tensor<1x4xui8>
+// CHECK:      "dory.linear"(%[[F]], %{{.*}}) : (tensor<1x4xui8>, tensor<3x4xsi8>) -> tensor<1x3xsi32>
+
+// -----
+
+// Input rescales and the output requant of a residual add become one dory.add.
+// CHECK-LABEL: sym_name = "residual_add"
+"func.func"() <{function_type = (tensor<1x4x4x8xui8>, tensor<1x4x4x8xui8>) -> tensor<1x4x4x16xui8>, sym_name = "residual_add"}> ({
+^bb0(%a: tensor<1x4x4x8xui8>, %b: tensor<1x4x4x8xui8>):
+  %ra = "qnn.requant"(%a) <{max = 765 : i64, min = 0 : i64, mul = 3 : i64, shift = 0 : i64}> : (tensor<1x4x4x8xui8>) -> tensor<1x4x4x8xsi32>
+  %rb = "qnn.requant"(%b) <{add = 1 : i64, max = 127 : i64, min = 0 : i64, mul = 1 : i64, shift = 1 : i64}> : (tensor<1x4x4x8xui8>) -> tensor<1x4x4x8xui8>
+  %s = "qnn.add"(%ra, %rb) : (tensor<1x4x4x8xsi32>, tensor<1x4x4x8xui8>) -> tensor<1x4x4x8xsi32>
+  %y = "qnn.requant"(%s) <{max = 255 : i64, min = 0 : i64, mul = 1 : i64, shift = 2 : i64}> : (tensor<1x4x4x8xsi32>) -> tensor<1x4x4x8xui8>
+  %c = "qnn.concat"(%y, %a) <{axis = 3 : i64}> : (tensor<1x4x4x8xui8>, tensor<1x4x4x8xui8>) -> tensor<1x4x4x16xui8>
+  "func.return"(%c) : (tensor<1x4x4x16xui8>) -> ()
+}) : () -> ()
+// CHECK:      ^bb0(%[[A:[a-zA-Z0-9_]+]]: tensor<1x4x4x8xui8>, %[[B:[a-zA-Z0-9_]+]]: tensor<1x4x4x8xui8>):
+// CHECK-NEXT: %[[Y:[a-zA-Z0-9_]+]] = "dory.add"(%[[A]], %[[B]]) <{lhs_requant = {max = 765 : i64, min = 0 : i64, mul = 3 : i64, shift = 0 : i64}, requant = {max = 255 : i64, min = 0 : i64, mul = 1 : i64, shift = 2 : i64}, rhs_requant = {add = 1 : i64, max = 127 : i64, min = 0 : i64, mul = 1 : i64, shift = 1 : i64}}>
+// CHECK-NEXT: "dory.concat"(%[[Y]], %[[A]]) <{axis = 3 : i64}>
+
+// -----
+
+// A sum that never wraps its ui16 type may feed a requant: the fused add holds it in si32.
+// CHECK-LABEL: sym_name = "narrow_sum_clip"
+"func.func"() <{function_type = (tensor<1x2x2x4xui8>, tensor<1x2x2x4xui8>) -> tensor<1x2x2x4xui8>, sym_name = "narrow_sum_clip"}> ({
+^bb0(%a: tensor<1x2x2x4xui8>, %b: tensor<1x2x2x4xui8>):
+  %s = "qnn.add"(%a, %b) : (tensor<1x2x2x4xui8>, tensor<1x2x2x4xui8>) -> tensor<1x2x2x4xui16>
+  %y = "qnn.clip"(%s) <{max = 255 : i64, min = 0 : i64}> : (tensor<1x2x2x4xui16>) -> tensor<1x2x2x4xui8>
+  "func.return"(%y) : (tensor<1x2x2x4xui8>) -> ()
+}) : () -> ()
+// CHECK: "dory.add"(%{{.*}}, %{{.*}}) <{requant = {max = 255 : i64, min = 0 : i64, mul = 1 : i64, shift = 0 : i64}}>

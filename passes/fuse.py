@@ -1,0 +1,253 @@
+"""``fuse``: qnn ops -> ``dory`` layer ops, one per runtime kernel invocation.
+
+Fusions (each exact: the dory op's stages are the qnn ops it replaces, see dory_ir/dialects/dory.py):
+
+| qnn pattern | dory op |
+|---|---|
+| [``pad``] ``conv2d`` [``requant`` or ``clip``] | ``dory.conv2d``, or ``dory.depthwise`` when ``groups = C = O > 1`` |
+| ``linear`` [``requant`` or ``clip``] | ``dory.linear`` |
+| [``pad``] ``maxpool`` / ``avgpool`` / ``global_avgpool`` [``requant`` or ``clip``] | ``dory.pool`` (a global average is a window of the whole input) |
+| [``requant`` ->] ``add`` [<- ``requant``] [``requant`` or ``clip``] | ``dory.add`` with per-input and output requantisation |
+| ``flatten`` / ``reshape`` | ``dory.reshape`` (a view: NHWC data is already row-major) |
+| ``concat`` | ``dory.concat`` |
+
+A ``qnn.pad`` folds into the following conv (zero padding is the conv's own padding) and into a
+pool when that is exact: a max pool over an unsigned input (zero never exceeds the window's real
+values, and every window has one), a sum pool (``div`` set: zeros add nothing). A requant is
+absorbed only where the layer's accumulator is si32, the width the kernels accumulate in.
+
+Not fused (documented, deliberate): a pool or an add directly after a conv stays a separate layer.
+The runtime kernels (issue 6) compute one layer per invocation, as DORY's do; fusing conv+pool
+would need a kernel that pools its own output tile, which the tiler would then have to model.
+
+Anything left that is not a layer, a constant or a return is an error naming the op.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from dory_ir.attributes import Attribute, DictAttr, IntegerAttr, StringAttr, i64_array
+from dory_ir.core import Operation, Value, create_op
+from dory_ir.dialects.dory import as_tensor
+from dory_ir.types import IntegerType, si32
+from passes.base import ModulePass, PassContext, PassFailed
+
+_REQUANT = ("qnn.requant", "qnn.clip")
+_KEEP = ("qnn.constant", "func.return", "dory.weights")
+
+
+def _sole_user(v: Value) -> Operation | None:
+    users = {id(u.op): u.op for u in v.uses}
+    return next(iter(users.values())) if len(users) == 1 else None
+
+
+def _requant_attr(op: Operation) -> DictAttr:
+    """A requant/clip op's parameters as a ``requant`` dictionary (a clip is mul 1, shift 0)."""
+    if op.op_name == "qnn.clip":
+        return DictAttr.of({"mul": IntegerAttr(1), "shift": IntegerAttr(0), "min": op.properties["min"], "max": op.properties["max"]})
+    return DictAttr.of(dict(op.properties))
+
+
+def _elem(v: Value) -> IntegerType:
+    return v.type.element_type  # type: ignore[attr-defined,no-any-return]
+
+
+def _arr(op: Operation, name: str, default: tuple[int, ...]) -> list[int]:
+    a = op.properties.get(name)
+    return list(a.values) if a is not None else list(default)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class FusePass(ModulePass):
+    """Rewrite qnn layers (with their padding and requantisation) into dory layer ops."""
+
+    name: ClassVar[str] = "fuse"
+
+    def apply(self, ctx: PassContext, module: Operation) -> None:
+        for func in [op for op in module.walk() if op.op_name == "func.func"]:
+            if func.regions and func.regions[0].blocks:
+                self._fuse_block(func.regions[0].blocks[0])
+
+    # -- driver ----------------------------------------------------------------------------------
+    def _fuse_block(self, block) -> None:  # type: ignore[no-untyped-def]
+        for op in list(block.ops):
+            if op.parent is None:
+                continue  # absorbed into an earlier layer
+            name = op.op_name
+            if name in ("qnn.conv2d", "qnn.linear", "qnn.maxpool", "qnn.avgpool", "qnn.global_avgpool", "qnn.add"):
+                self._fuse_layer(op)
+            elif name in ("qnn.flatten", "qnn.reshape"):
+                self._replace(op, [], "dory.reshape", list(op.operands), {})
+            elif name == "qnn.concat":
+                self._replace(op, [], "dory.concat", list(op.operands), {"axis": op.properties["axis"]})
+        for op in block.ops:
+            if op.op_name.startswith("dory.") or op.op_name in _KEEP:
+                continue
+            raise PassFailed(op, self._why_unfused(op))
+
+    def _why_unfused(self, op: Operation) -> str:
+        return f"'{op.op_name}' " + self._reason(op)
+
+    def _reason(self, op: Operation) -> str:
+        if op.op_name in _REQUANT:
+            src = op.operands[0]
+            producer = getattr(src, "op", None)
+            what = f"'{producer.op_name}'" if producer is not None else "a function argument"
+            return (
+                f"could not be fused into a layer: expected it to follow a conv2d, linear, pool or add "
+                f"with an si32 result whose only user it is (or to rescale an add input into si32), found it after {what}"
+            )
+        if op.op_name == "qnn.pad":
+            return "could not be fused: expected a zero pad of H/W feeding a conv, a max pool of unsigned values or a sum pool, found another use"
+        return "has no dory layer: expected conv2d, linear, pools, add, requant/clip after them, pad before them, flatten, reshape, concat or constants"
+
+    # -- layers ------------------------------------------------------------------------------------
+    def _fuse_layer(self, anchor: Operation) -> None:
+        absorbed: list[Operation] = []
+        operands = list(anchor.operands)
+        props: dict[str, Attribute] = {}
+        name = anchor.op_name
+        if name in ("qnn.conv2d", "qnn.maxpool", "qnn.avgpool", "qnn.global_avgpool"):
+            operands[0], extra_pads = self._absorb_pad(anchor, absorbed)
+        else:
+            extra_pads = [0, 0, 0, 0]
+        if name == "qnn.conv2d":
+            pads = [a + b for a, b in zip(_arr(anchor, "pads", (0, 0, 0, 0)), extra_pads)]
+            props = {k: v for k, v in anchor.properties.items() if k in ("strides", "dilations", "groups")}
+            props["pads"] = i64_array(pads)
+            c = anchor.operands[0].type.shape[-1]  # type: ignore[attr-defined]
+            o = anchor.results[0].type.shape[-1]  # type: ignore[attr-defined]
+            groups = anchor.properties.get("groups")
+            g = groups.value if isinstance(groups, IntegerAttr) else 1
+            new_name = "dory.depthwise" if g > 1 and g == c == o else "dory.conv2d"
+            if new_name == "dory.depthwise":
+                props.pop("groups", None)
+        elif name == "qnn.linear":
+            new_name = "dory.linear"
+        elif name in ("qnn.maxpool", "qnn.avgpool"):
+            new_name = "dory.pool"
+            props = {k: v for k, v in anchor.properties.items() if k != "pads"}
+            props["kind"] = StringAttr("max" if name == "qnn.maxpool" else "avg")
+            props["pads"] = i64_array([a + b for a, b in zip(_arr(anchor, "pads", (0, 0, 0, 0)), extra_pads)])
+            if "strides" not in props:
+                props["strides"] = anchor.properties["kernel"]  # strides default to the kernel
+        elif name == "qnn.global_avgpool":
+            new_name = "dory.pool"
+            _, h, w, _ = as_tensor(operands[0].type).shape  # type: ignore[attr-defined]
+            ih, iw = anchor.operands[0].type.shape[1:3]  # type: ignore[attr-defined]
+            props = {
+                "kind": StringAttr("avg"),
+                "kernel": i64_array([h, w]),
+                "strides": i64_array([1, 1]),
+                "div": IntegerAttr(anchor.properties["div"].value if "div" in anchor.properties else ih * iw),  # type: ignore[attr-defined]
+            }
+            if any(extra_pads):
+                props["pads"] = i64_array([0, 0, 0, 0])
+            if "rounding" in anchor.properties:
+                props["rounding"] = anchor.properties["rounding"]
+        else:  # qnn.add
+            new_name = "dory.add"
+            for i, key in enumerate(("lhs_requant", "rhs_requant")):
+                v = anchor.operands[i]
+                prod = getattr(v, "op", None)
+                # A requant clips into [min, max], which its type holds, so it never wraps: the
+                # fused op may hold its result in si32 whatever type the qnn op gave it.
+                if (
+                    prod is not None
+                    and prod.op_name in _REQUANT
+                    and _sole_user(v) is anchor
+                    and not (anchor.operands[0] is anchor.operands[1])
+                ):
+                    props[key] = _requant_attr(prod)
+                    operands[i] = prod.operands[0]
+                    absorbed.append(prod)
+        result = anchor.results[0]
+        # the requantisation that follows, when the accumulator is the kernels' si32
+        user = _sole_user(result)
+        if user is not None and user.op_name in _REQUANT and self._acc_ok(anchor, props):
+            props["requant"] = _requant_attr(user)
+            absorbed.append(user)
+            result = user.results[0]
+        self._replace(anchor, absorbed, new_name, operands, props, result)
+
+    def _acc_ok(self, anchor: Operation, props: dict[str, Attribute]) -> bool:
+        """May the requant after ``anchor`` be fused? The fused op accumulates in si32 (a max
+        pool keeps its input type), so the qnn result must be si32, or provably never wrap in
+        its own type (then si32 holds the same values): an add whose inputs' ranges sum inside
+        its result type."""
+        if anchor.op_name == "qnn.maxpool":
+            return True
+        et = _elem(anchor.results[0])
+        if et == si32:
+            return True
+        if anchor.op_name != "qnn.add":
+            return False
+        lo = hi = 0
+        for i, key in enumerate(("lhs_requant", "rhs_requant")):
+            rq = props.get(key)
+            if isinstance(rq, DictAttr):
+                d = rq.as_dict()
+                lo += d["min"].value  # type: ignore[attr-defined]
+                hi += d["max"].value  # type: ignore[attr-defined]
+            else:
+                t = _elem(anchor.operands[i])
+                lo, hi = lo + t.min_value, hi + t.max_value
+        return et.fits(lo) and et.fits(hi) and si32.fits(lo) and si32.fits(hi)
+
+    def _absorb_pad(self, anchor: Operation, absorbed: list[Operation]) -> tuple[Value, list[int]]:
+        x = anchor.operands[0]
+        pad = getattr(x, "op", None)
+        none = (x, [0, 0, 0, 0])
+        if pad is None or pad.op_name != "qnn.pad" or _sole_user(x) is not anchor:
+            return none
+        p = _arr(pad, "pads", ())
+        value = pad.properties.get("value")
+        if len(p) != 8 or (isinstance(value, IntegerAttr) and value.value != 0):
+            return none
+        nb, hb, wb, cb, ne, he, we, ce = p
+        if nb or cb or ne or ce:
+            return none
+        if anchor.op_name == "qnn.maxpool" and _elem(pad.operands[0]).min_value < 0:
+            return none  # zero padding could win the max over negative values
+        if anchor.op_name in ("qnn.avgpool",) and "div" not in anchor.properties:
+            return none  # the element count of a true average would change
+        if anchor.op_name == "qnn.global_avgpool" and "div" not in anchor.properties:
+            return none
+        if anchor.op_name == "qnn.global_avgpool":
+            # a global sum over the padded input equals the sum over the input: drop the pad
+            absorbed.append(pad)
+            return pad.operands[0], [0, 0, 0, 0]
+        absorbed.append(pad)
+        return pad.operands[0], [hb, wb, he, we]
+
+    def _replace(
+        self,
+        anchor: Operation,
+        absorbed: list[Operation],
+        new_name: str,
+        operands: list[Value],
+        props: dict[str, Attribute],
+        result: Value | None = None,
+    ) -> None:
+        result = result if result is not None else anchor.results[0]
+        new = create_op(
+            new_name,
+            operands=operands,
+            result_types=[result.type],
+            properties=props,
+            loc=anchor.loc,
+            result_names=[result.name_hint],
+        )
+        block = anchor.parent
+        assert block is not None
+        block.insert_before(anchor, new)
+        result.replace_all_uses_with(new.results[0])
+        # Each absorbed op is used only by later ops of the chain: erase from the last one back.
+        order = {id(o): i for i, o in enumerate(block.ops)}
+        for op in sorted([anchor] + absorbed, key=lambda o: -order[id(o)]):
+            op.erase()
+
+
+__all__ = ["FusePass"]
