@@ -4,7 +4,7 @@ Fusions (each exact: the dory op's stages are the qnn ops it replaces, see dory_
 
 | qnn pattern | dory op |
 |---|---|
-| [``pad``] ``conv2d`` [``requant`` or ``clip``] | ``dory.conv2d``, or ``dory.depthwise`` when ``groups = C = O > 1`` |
+| [``pad``] ``conv2d`` [``requant`` or ``clip``]* | ``dory.conv2d``, or ``dory.depthwise`` when ``groups = C = O > 1`` |
 | ``linear`` [``requant`` or ``clip``] | ``dory.linear`` |
 | [``pad``] ``maxpool`` / ``avgpool`` / ``global_avgpool`` [``requant`` or ``clip``] | ``dory.pool`` (a global average is a window of the whole input) |
 | [``requant`` ->] ``add`` [<- ``requant``] [``requant`` or ``clip``] | ``dory.add`` with per-input and output requantisation |
@@ -20,7 +20,9 @@ Not fused (documented, deliberate): a pool or an add directly after a conv stays
 The runtime kernels (issue 6) compute one layer per invocation, as DORY's do; fusing conv+pool
 would need a kernel that pools its own output tile, which the tiler would then have to model.
 
-Anything left that is not a layer, a constant or a return is an error naming the op.
+A chain of several requants after a layer (two roundings no single requant reproduces) becomes a
+list-valued ``requant``. Anything left that is not a layer, a constant or a return is an error
+naming the op.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from dory_ir.attributes import Attribute, DictAttr, IntegerAttr, StringAttr, i64_array
+from dory_ir.attributes import ArrayAttr, Attribute, DictAttr, IntegerAttr, StringAttr, i64_array
 from dory_ir.core import Operation, Value, create_op
 from dory_ir.dialects.dory import as_tensor
 from dory_ir.types import IntegerType, si32
@@ -165,11 +167,20 @@ class FusePass(ModulePass):
                     absorbed.append(prod)
         result = anchor.results[0]
         # the requantisation that follows, when the accumulator is the kernels' si32
+        steps: list[Attribute] = []
         user = _sole_user(result)
         if user is not None and user.op_name in _REQUANT and self._acc_ok(anchor, props):
-            props["requant"] = _requant_attr(user)
-            absorbed.append(user)
-            result = user.results[0]
+            # The first requant/clip is the layer's; later ones join it (a second rounding that
+            # fold-requant could not merge) unless they rescale an input of an add.
+            while user is not None and user.op_name in _REQUANT:
+                if steps and all(u.op.op_name == "qnn.add" for u in user.results[0].uses):
+                    break
+                steps.append(_requant_attr(user))
+                absorbed.append(user)
+                result = user.results[0]
+                user = _sole_user(result)
+        if steps:
+            props["requant"] = steps[0] if len(steps) == 1 else ArrayAttr(tuple(steps))
         self._replace(anchor, absorbed, new_name, operands, props, result)
 
     def _acc_ok(self, anchor: Operation, props: dict[str, Attribute]) -> bool:

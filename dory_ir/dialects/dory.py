@@ -18,7 +18,9 @@ unfused IR exactly, and every shape/type rule is written once, in the qnn dialec
 
 The requantisation of a layer is the dictionary property ``requant`` holding exactly the
 properties of a ``qnn.requant`` (``mul``, ``add``, ``shift`` or ``div``, ``rounding``, ``min``,
-``max``); without it the layer's result is the raw accumulator wrapped to the result type.
+``max``), or a list of such dictionaries applied in order when the graph rounds more than once
+and no single requant is equivalent (``fold-requant`` merges every chain it can); without it the
+layer's result is the raw accumulator wrapped to the result type.
 ``dory.add`` has ``lhs_requant``/``rhs_requant`` for its inputs. All of these operate on tensors
 or, after ``assign-memory``, on memrefs in ``#dory.l2``/``#dory.l3``.
 """
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dory_ir.attributes import Attribute, BoolAttr, DenseArrayAttr, DenseAttr, DictAttr, IntegerAttr, StringAttr
+from dory_ir.attributes import ArrayAttr, Attribute, BoolAttr, DenseArrayAttr, DenseAttr, DictAttr, IntegerAttr, StringAttr
 from dory_ir.core import Dialect, Operation, create_op, register_dialect
 from dory_ir.diagnostics import OpVerifyError
 from dory_ir.opdef import ANY, OperandDef, PropDef, Pure, ResultDef, int_shaped, verify_op
@@ -86,11 +88,21 @@ class LayerOp(Operation):
         """The qnn ops this layer stands for, in order (overridden per op)."""
         return []
 
-    def _requant_stage(self, key: str = "requant") -> list[Stage]:
-        rq = requant_dict(self, key)
-        if rq is None:
-            return []
-        return [Stage("qnn.requant", rq, as_tensor(self.results[0].type))]  # type: ignore[arg-type]
+    def _requant_stage(self) -> list[Stage]:
+        """The output requantisation: one dictionary, or a list of them applied in order (a
+        graph may round twice, e.g. an add's shift and then a requant, which no single requant
+        reproduces). Intermediate steps are held in si32: a requant clips into its bounds, so
+        it never wraps whatever its original type."""
+        a = self.properties.get("requant")
+        steps = [a] if isinstance(a, DictAttr) else list(a.values) if isinstance(a, ArrayAttr) else []
+        out = []
+        for i, d in enumerate(steps):
+            if not isinstance(d, DictAttr):
+                raise OpVerifyError(f"property 'requant' expected dictionaries of qnn.requant properties, found {d}")
+            last = i == len(steps) - 1
+            t = as_tensor(self.results[0].type) if last else with_element(self.results[0].type, _ACC)
+            out.append(Stage("qnn.requant", dict(d.entries), t))  # type: ignore[arg-type]
+        return out
 
     def _acc_type(self) -> TensorType:
         """The first stage's result: the accumulator when requantised, else the layer result."""
@@ -127,7 +139,7 @@ def _pick(op: Operation, names: tuple[str, ...]) -> dict[str, Attribute]:
 
 
 def _requant_prop() -> PropDef:
-    return PropDef("requant", (DictAttr,), required=False)
+    return PropDef("requant", (DictAttr, ArrayAttr), required=False)
 
 
 class Conv2dOp(LayerOp):

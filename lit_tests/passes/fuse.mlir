@@ -81,3 +81,17 @@
   "func.return"(%y) : (tensor<1x2x2x4xui8>) -> ()
 }) : () -> ()
 // CHECK: "dory.add"(%{{.*}}, %{{.*}}) <{requant = {max = 255 : i64, min = 0 : i64, mul = 1 : i64, shift = 0 : i64}}>
+
+// -----
+
+// Two roundings no single requant reproduces (floor(s/128) then floor(27x/32)) stay a list.
+// CHECK-LABEL: sym_name = "two_roundings"
+"func.func"() <{function_type = (tensor<1x2x2x4xui8>, tensor<1x2x2x4xui8>) -> tensor<1x2x2x4xui8>, sym_name = "two_roundings"}> ({
+^bb0(%a: tensor<1x2x2x4xui8>, %b: tensor<1x2x2x4xui8>):
+  %s = "qnn.add"(%a, %b) : (tensor<1x2x2x4xui8>, tensor<1x2x2x4xui8>) -> tensor<1x2x2x4xsi32>
+  %r1 = "qnn.requant"(%s) <{max = 3 : i64, min = 0 : i64, mul = 1 : i64, shift = 7 : i64}> : (tensor<1x2x2x4xsi32>) -> tensor<1x2x2x4xui8>
+  %r2 = "qnn.requant"(%r1) <{max = 255 : i64, min = 0 : i64, mul = 27 : i64, shift = 5 : i64}> : (tensor<1x2x2x4xui8>) -> tensor<1x2x2x4xui8>
+  "func.return"(%r2) : (tensor<1x2x2x4xui8>) -> ()
+}) : () -> ()
+// CHECK: "dory.add"(%{{.*}}, %{{.*}}) <{requant = [{max = 3 : i64, min = 0 : i64, mul = 1 : i64, shift = 7 : i64}, {max = 255 : i64, min = 0 : i64, mul = 27 : i64, shift = 5 : i64}]}>
+// CHECK-NOT: qnn.requant

@@ -20,7 +20,7 @@
 
 "func.func"() <{function_type = (tensor<1x8x8x4xui8>, tensor<8x1x1x4xsi8>) -> tensor<1x8x8x8xui8>, sym_name = "requant_not_dict"}> ({
 ^bb0(%x: tensor<1x8x8x4xui8>, %w: tensor<8x1x1x4xsi8>):
-  // expected-error@+1 {{'dory.conv2d' op property 'requant' expected a dictionary, found 3 : i64}}
+  // expected-error@+1 {{'dory.conv2d' op property 'requant' expected a dictionary or a list [...], found 3 : i64}}
   %y = "dory.conv2d"(%x, %w) <{requant = 3 : i64}> : (tensor<1x8x8x4xui8>, tensor<8x1x1x4xsi8>) -> tensor<1x8x8x8xui8>
   "func.return"(%y) : (tensor<1x8x8x8xui8>) -> ()
 }) : () -> ()
@@ -95,4 +95,13 @@
   // expected-error@+1 {{'dory.depthwise' op weight expected 4xKhxKwx1 (one filter per channel), found 8x3x3x1}}
   %y = "dory.depthwise"(%x, %w) : (tensor<1x8x8x4xui8>, tensor<8x3x3x1xsi8>) -> tensor<1x6x6x8xsi32>
   "func.return"(%y) : (tensor<1x6x6x8xsi32>) -> ()
+}) : () -> ()
+
+// -----
+
+"func.func"() <{function_type = (tensor<1x8x8x4xui8>, tensor<8x1x1x4xsi8>) -> tensor<1x8x8x8xui8>, sym_name = "requant_list_item"}> ({
+^bb0(%x: tensor<1x8x8x4xui8>, %w: tensor<8x1x1x4xsi8>):
+  // expected-error@+1 {{'dory.conv2d' op property 'requant' expected dictionaries of qnn.requant properties, found 3 : i64}}
+  %y = "dory.conv2d"(%x, %w) <{requant = [{max = 255 : i64, min = 0 : i64, mul = 1 : i64, shift = 0 : i64}, 3 : i64]}> : (tensor<1x8x8x4xui8>, tensor<8x1x1x4xsi8>) -> tensor<1x8x8x8xui8>
+  "func.return"(%y) : (tensor<1x8x8x8xui8>) -> ()
 }) : () -> ()

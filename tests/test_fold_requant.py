@@ -1,0 +1,375 @@
+"""``fold-requant`` is exact, never adds compute ops, and is idempotent.
+
+Hypothesis builds random chains of ``qnn.requant``/``qnn.clip`` (random multipliers, offsets,
+shifts and divisors, both roundings, random bounds, per tensor and per channel, si8/ui8/si32
+inputs) and random conv/linear + requant layers (with and without bias, padding, groups, narrow
+accumulators that could overflow, accumulators with a second user). For each, the interpreter
+must give identical outputs before and after the pass on inputs that include every extreme value
+of the input type; the pass must not increase the number of ops (constants included, except that
+a conv without bias may gain one bias constant in exchange for the requant's offset); and a
+second run must print exactly what the first produced.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dory_ir.attributes import DenseAttr
+from dory_ir.core import Operation
+from dory_ir.interp import run_function
+from dory_ir.opdef import verify
+from dory_ir.parser import parse_module
+from dory_ir.printer import print_op
+from dory_ir.types import IntegerType
+from passes.base import PassContext
+from passes.fold_requant import AffineClip, Range, compose, normalize, round_div
+from passes.manager import PassManager
+from passes.pipeline import parse_pipeline
+
+SI8 = IntegerType(8, "signed")
+UI8 = IntegerType(8, "unsigned")
+SI16 = IntegerType(16, "signed")
+SI32 = IntegerType(32, "signed")
+RESULT_TYPES = (SI8, UI8, SI16, SI32)
+
+# FOLD_REQUANT_EXAMPLES=5000 for a longer soak than the default run.
+SETTINGS = settings(
+    max_examples=int(os.environ.get("FOLD_REQUANT_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+# -- running the pass ---------------------------------------------------------------------------
+
+
+def fold(text: str) -> str:
+    """The printed module after ``fold-requant`` (verified after the pass)."""
+    module = parse_module(text, "<test>")
+    PassManager(parse_pipeline("fold-requant")).run(PassContext(), module)
+    assert verify(module) == []
+    return print_op(module)
+
+
+def body_ops(text: str) -> list[Operation]:
+    """The ops of the single function's body, without the terminator."""
+    module = parse_module(text, "<test>")
+    func = module.body.ops[0]
+    return [op for op in func.regions[0].blocks[0].ops if op.op_name != "func.return"]
+
+
+def inputs_with_extremes(shape: tuple[int, ...], et: IntegerType, seed: int) -> np.ndarray:
+    """Random values of ``et`` whose first rows hold min, max, 0, -1, 1, min+1, max-1 in every
+    channel (the values where roundings and clips differ most)."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(et.min_value, et.max_value, size=shape, dtype=np.int64, endpoint=True)
+    special = [v for v in (et.min_value, et.max_value, 0, -1, 1, et.min_value + 1, et.max_value - 1) if et.fits(v)]
+    flat = x.reshape(-1, shape[-1])
+    for i, v in enumerate(special[: flat.shape[0]]):
+        flat[i, :] = v
+    return flat.reshape(shape)
+
+
+def assert_same_semantics(before: str, after: str, inputs: list[np.ndarray]) -> None:
+    want = run_function(parse_module(before, "<before>"), inputs)
+    got = run_function(parse_module(after, "<after>"), inputs)
+    assert len(want) == len(got)
+    for w, g in zip(want, got):
+        assert w.shape == g.shape
+        assert np.array_equal(w, g), f"outputs differ:\n{before}\n---\n{after}"
+
+
+# -- building IR text ---------------------------------------------------------------------------
+
+
+def tensor(shape: tuple[int, ...], et: IntegerType) -> str:
+    return f"tensor<{'x'.join(str(d) for d in shape)}x{et}>"
+
+
+def int_or_dense(values: tuple[int, ...]) -> str:
+    if len(values) == 1:
+        return f"{values[0]} : i64"
+    return str(DenseAttr.from_array(np.asarray(values, dtype=np.int64), SI32))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One requant or clip of a random chain."""
+
+    kind: str
+    mul: tuple[int, ...]
+    add: tuple[int, ...]
+    div: int
+    use_shift: bool
+    rounding: str
+    lo: int
+    hi: int
+    result: IntegerType
+
+    def text(self, src: str, dst: str, shape: tuple[int, ...], in_t: IntegerType) -> str:
+        if self.kind == "clip":
+            props = f"max = {self.hi} : i64, min = {self.lo} : i64"
+            return f'    %{dst} = "qnn.clip"(%{src}) <{{{props}}}> : ({tensor(shape, in_t)}) -> {tensor(shape, self.result)}'
+        parts = [f"mul = {int_or_dense(self.mul)}", f"min = {self.lo} : i64", f"max = {self.hi} : i64"]
+        if any(self.add):
+            parts.append(f"add = {int_or_dense(self.add)}")
+        if self.use_shift and self.div & (self.div - 1) == 0:
+            parts.append(f"shift = {self.div.bit_length() - 1} : i64")
+        else:
+            parts.append(f"div = {self.div} : i64")
+        if self.rounding == "trunc":
+            parts.append('rounding = "trunc"')
+        props = ", ".join(parts)
+        return f'    %{dst} = "qnn.requant"(%{src}) <{{{props}}}> : ({tensor(shape, in_t)}) -> {tensor(shape, self.result)}'
+
+
+def function(name: str, args: list[tuple[str, str]], body: list[str], results: list[tuple[str, str]]) -> str:
+    arg_types = ", ".join(t for _, t in args)
+    res_types = ", ".join(t for _, t in results)
+    sig = f"({arg_types}) -> ({res_types})"
+    block_args = ", ".join(f"%{n}: {t}" for n, t in args)
+    lines = [
+        '"builtin.module"() ({',
+        f'  "func.func"() <{{function_type = {sig}, sym_name = "{name}"}}> ({{',
+        f"  ^bb0({block_args}):",
+        *body,
+        f'    "func.return"({", ".join("%" + n for n, _ in results)}) : ({res_types}) -> ()',
+        "  }) : () -> ()",
+        "}) : () -> ()",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# -- strategies ---------------------------------------------------------------------------------
+
+MULS = st.one_of(st.sampled_from([1, 1, 1, 0, 2, 3, 4, 8, -1, -2]), st.integers(-(2**12), 2**12))
+ADDS = st.one_of(st.just(0), st.sampled_from([1, -1, 2, 64, -128]), st.integers(-(2**16), 2**16))
+DIVS = st.one_of(st.sampled_from([1, 1, 2, 4, 8, 16, 256, 4096]), st.integers(1, 1000))
+
+
+@st.composite
+def bounds(draw: st.DrawFn, et: IntegerType) -> tuple[int, int]:
+    """Bounds inside ``et``: its full range, a ReLU-like ``[0, k]``, or two random values."""
+    choice = draw(st.sampled_from(["full", "relu", "random"]))
+    if choice == "full":
+        return et.min_value, et.max_value
+    if choice == "relu":
+        return 0, draw(st.integers(0, et.max_value))
+    a = draw(st.integers(et.min_value, et.max_value))
+    b = draw(st.integers(et.min_value, et.max_value))
+    return min(a, b), max(a, b)
+
+
+@st.composite
+def steps(draw: st.DrawFn, channels: int) -> Step:
+    kind = draw(st.sampled_from(["requant", "requant", "requant", "clip"]))
+    result = draw(st.sampled_from(RESULT_TYPES))
+    lo, hi = draw(bounds(result))
+    per_channel = draw(st.booleans())
+    n = channels if per_channel else 1
+    mul = tuple(draw(st.lists(MULS, min_size=n, max_size=n)))
+    # Offsets: independent, or a multiple of the multiplier (to reach the divisible cases).
+    if draw(st.booleans()):
+        add = tuple(draw(st.lists(ADDS, min_size=n, max_size=n)))
+    else:
+        k = draw(st.integers(-50, 50))
+        add = tuple(m * k for m in mul)
+    return Step(
+        kind,
+        mul,
+        add,
+        draw(DIVS),
+        draw(st.booleans()),
+        draw(st.sampled_from(["floor", "trunc"])),
+        lo,
+        hi,
+        result,
+    )
+
+
+@st.composite
+def chains(draw: st.DrawFn) -> tuple[str, tuple[int, ...], IntegerType]:
+    channels = draw(st.sampled_from([1, 3, 4]))
+    in_t = draw(st.sampled_from([SI8, UI8, SI32]))
+    shape = (32, channels)
+    chain = draw(st.lists(steps(channels), min_size=1, max_size=4))
+    body, src, t = [], "x", in_t
+    for i, s in enumerate(chain):
+        body.append(s.text(src, f"v{i}", shape, t))
+        src, t = f"v{i}", s.result
+    text = function("chain", [("x", tensor(shape, in_t))], body, [(src, tensor(shape, t))])
+    return text, shape, in_t
+
+
+@settings(SETTINGS)
+@given(chains(), st.integers(0, 2**32 - 1))
+def test_random_requant_chains_fold_exactly(case: tuple[str, tuple[int, ...], IntegerType], seed: int) -> None:
+    text, shape, in_t = case
+    assert verify(parse_module(text, "<test>")) == []
+    folded = fold(text)
+    assert_same_semantics(text, folded, [inputs_with_extremes(shape, in_t, seed)])
+    assert len(body_ops(folded)) <= len(body_ops(text))
+    assert fold(folded) == folded  # idempotent
+
+
+@st.composite
+def layers(draw: st.DrawFn) -> tuple[str, tuple[int, ...], IntegerType, bool]:
+    """A conv2d or linear with constant weights and maybe a bias, a requant after it (offset
+    often a multiple of the multiplier), sometimes a clip after that, and sometimes the
+    accumulator also returned (a second user)."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    in_t = draw(st.sampled_from([SI8, UI8]))
+    acc_t = draw(st.sampled_from([SI32, SI32, SI16]))
+    linear = draw(st.booleans())
+    has_bias = draw(st.booleans())
+    out_ch = draw(st.sampled_from([1, 2, 4]))
+    body: list[str] = []
+    if linear:
+        k = draw(st.sampled_from([1, 3, 8]))
+        shape = (4, k)
+        w = rng.integers(-128, 128, size=(out_ch, k))
+        acc_shape: tuple[int, ...] = (4, out_ch)
+        props, cin = "", k
+    else:
+        cin = draw(st.sampled_from([1, 2, 4]))
+        groups = draw(st.sampled_from([g for g in (1, 2, 4) if cin % g == 0 and out_ch % g == 0]))
+        kh, kw = draw(st.sampled_from([1, 2, 3])), draw(st.sampled_from([1, 2, 3]))
+        pads = draw(st.sampled_from([(0, 0, 0, 0), (1, 1, 1, 1), (0, 1, 2, 0)]))
+        shape = (1, 5, 5, cin)
+        w = rng.integers(-128, 128, size=(out_ch, kh, kw, cin // groups))
+        ho = 5 + pads[0] + pads[2] - kh + 1
+        wo = 5 + pads[1] + pads[3] - kw + 1
+        acc_shape = (1, ho, wo, out_ch)
+        props = f" <{{groups = {groups} : i64, pads = array<i64: {', '.join(map(str, pads))}>}}>"
+    body.append(f'    %w = "qnn.constant"() <{{value = {DenseAttr.from_array(w, SI8)}}}> : () -> {tensor(w.shape, SI8)}')
+    operands = "%x, %w"
+    types = f"{tensor(shape, in_t)}, {tensor(w.shape, SI8)}"
+    if has_bias:
+        scale = draw(st.sampled_from([100, 100, 2**20, 2**30]))
+        b = rng.integers(-scale, scale, size=(out_ch,))
+        body.append(f'    %b = "qnn.constant"() <{{value = {DenseAttr.from_array(b, SI32)}}}> : () -> {tensor((out_ch,), SI32)}')
+        operands += ", %b"
+        types += f", {tensor((out_ch,), SI32)}"
+    op = "qnn.linear" if linear else "qnn.conv2d"
+    body.append(f'    %acc = "{op}"({operands}){props} : ({types}) -> {tensor(acc_shape, acc_t)}')
+    per_channel = draw(st.booleans())
+    n = out_ch if per_channel else 1
+    mul = tuple(draw(st.lists(st.one_of(st.integers(-300, 300), st.just(0), st.just(1)), min_size=n, max_size=n)))
+    if draw(st.integers(0, 2)):  # mostly a multiple of the multiplier: the foldable case
+        kk = tuple(draw(st.lists(st.integers(-(2**12), 2**12), min_size=n, max_size=n)))
+        add = tuple(m * k for m, k in zip(mul, kk))
+    else:
+        add = tuple(draw(st.lists(ADDS, min_size=n, max_size=n)))
+    result = draw(st.sampled_from(RESULT_TYPES))
+    lo, hi = draw(bounds(result))
+    step = Step("requant", mul, add, draw(DIVS), True, draw(st.sampled_from(["floor", "trunc"])), lo, hi, result)
+    body.append(step.text("acc", "y", acc_shape, acc_t))
+    out, out_t = "y", result
+    if draw(st.booleans()):
+        clip_t = draw(st.sampled_from(RESULT_TYPES))
+        clo, chi = draw(bounds(clip_t))
+        body.append(Step("clip", (1,), (0,), 1, True, "floor", clo, chi, clip_t).text("y", "z", acc_shape, result))
+        out, out_t = "z", clip_t
+    results = [(out, tensor(acc_shape, out_t))]
+    shared = draw(st.integers(0, 4)) == 0
+    if shared:
+        results.append(("acc", tensor(acc_shape, acc_t)))
+    text = function("layer", [("x", tensor(shape, in_t))], body, results)
+    return text, shape, in_t, has_bias
+
+
+@settings(SETTINGS)
+@given(layers(), st.integers(0, 2**32 - 1))
+def test_random_conv_requant_fold_exactly(case: tuple[str, tuple[int, ...], IntegerType, bool], seed: int) -> None:
+    text, shape, in_t, has_bias = case
+    assert verify(parse_module(text, "<test>")) == []
+    folded = fold(text)
+    assert_same_semantics(text, folded, [inputs_with_extremes(shape, in_t, seed)])
+    before, after = body_ops(text), body_ops(folded)
+    compute = [op for op in after if op.op_name != "qnn.constant"]
+    assert len(compute) <= len([op for op in before if op.op_name != "qnn.constant"])
+    # Only a bias-less accumulator may gain a constant (its new bias, in exchange for an offset).
+    assert len(after) <= len(before) + (0 if has_bias else 1)
+    assert fold(folded) == folded
+
+
+# -- the algebra, checked exhaustively on small ranges ------------------------------------------
+
+
+@pytest.mark.parametrize("rounding", ["floor", "trunc"])
+def test_round_div_matches_fraction_rounding(rounding: str) -> None:
+    import math
+    from fractions import Fraction
+
+    for n in range(-50, 51):
+        for d in range(1, 9):
+            q = Fraction(n, d)
+            want = math.floor(q) if rounding == "floor" else math.trunc(q)
+            assert round_div(n, d, rounding) == want
+
+
+@settings(SETTINGS)
+@given(
+    st.lists(MULS, min_size=1, max_size=3),
+    st.lists(ADDS, min_size=1, max_size=3),
+    DIVS,
+    st.sampled_from(["floor", "trunc"]),
+    st.integers(-200, 200),
+    st.integers(0, 300),
+)
+def test_normalize_is_exact_and_idempotent(
+    mul: list[int], add: list[int], div: int, rounding: str, lo: int, width: int
+) -> None:
+    n = max(len(mul), len(add))
+    mul = (mul * n)[:n] if len(mul) > 1 else mul
+    add = (add * n)[:n] if len(add) > 1 else add
+    ac = AffineClip(tuple(mul), tuple(add), div, rounding, lo, lo + width)
+    xr = Range((-40,), (40,))
+    nrm = normalize(ac, xr)
+    assert normalize(nrm, xr) == nrm
+    for c in range(n):
+        for x in range(-40, 41):
+            assert nrm.apply(c, x) == ac.apply(c, x)
+
+
+@settings(SETTINGS)
+@given(
+    st.lists(st.tuples(MULS, ADDS), min_size=1, max_size=2),
+    st.lists(st.tuples(st.sampled_from([0, 1, 1, 2, -1, 3]), ADDS), min_size=1, max_size=2),
+    DIVS,
+    DIVS,
+    st.sampled_from(["floor", "trunc"]),
+    st.sampled_from(["floor", "trunc"]),
+    st.tuples(st.integers(-100, 100), st.integers(0, 200)),
+    st.tuples(st.integers(-100, 100), st.integers(0, 200)),
+    st.booleans(),
+)
+def test_compose_is_exact_wherever_it_answers(
+    f_params: list[tuple[int, int]],
+    g_params: list[tuple[int, int]],
+    d1: int,
+    d2: int,
+    r1: str,
+    r2: str,
+    b1: tuple[int, int],
+    b2: tuple[int, int],
+    per_channel_input: bool,
+) -> None:
+    n = 2 if len(f_params) == 2 or len(g_params) == 2 else 1
+    fp, gp = (f_params * 2)[:n], (g_params * 2)[:n]
+    f = AffineClip(tuple(m for m, _ in fp), tuple(a for _, a in fp), d1, r1, b1[0], b1[0] + b1[1])
+    g = AffineClip(tuple(m for m, _ in gp), tuple(a for _, a in gp), d2, r2, b2[0], b2[0] + b2[1])
+    # The input interval is per channel when asked for, even with per-tensor parameters.
+    xr = Range((-60, -7), (60, 25)) if per_channel_input else Range((-60,), (60,))
+    h = compose(f, g, xr)
+    if h is None:
+        return
+    for c in range(max(n, xr.channels)):
+        for x in range(xr.lo[c if xr.channels > 1 else 0], xr.hi[c if xr.channels > 1 else 0] + 1):
+            assert h.apply(c, x) == g.apply(c, f.apply(c, x)), (f, g, h, c, x)
