@@ -39,6 +39,12 @@ def _cse() -> "type[ModulePass]":
     return CSEPass
 
 
+def _fold_requant() -> "type[ModulePass]":
+    from passes.fold_requant import FoldRequantPass
+
+    return FoldRequantPass
+
+
 def _test_break_semantics() -> "type[ModulePass]":
     from passes.test_passes import TestBreakSemanticsPass
 
@@ -54,6 +60,7 @@ def _test_invalid_ir() -> "type[ModulePass]":
 _PASSES: dict[str, PassFactory] = {
     "canonicalize": _canonicalize,
     "cse": _cse,
+    "fold-requant": _fold_requant,
     "test-break-semantics": _test_break_semantics,
     "test-invalid-ir": _test_invalid_ir,
 }
@@ -98,3 +105,17 @@ def _fuse() -> "type[ModulePass]":
 
 
 register_pass("fuse", _fuse)
+
+
+def _assign_memory() -> "type[ModulePass]":
+    from passes.assign_memory import AssignMemoryPass
+
+    return AssignMemoryPass
+
+
+register_pass("assign-memory", _assign_memory)
+register_pipeline(
+    "gap8-default",
+    "canonicalize,fold-requant,fuse,assign-memory",
+    "ONNX-imported qnn to planned dory layers for GAP8: clean up, fold requant chains, fuse, assign memory levels.",
+)

@@ -1,13 +1,11 @@
 // RUN: dory-opt %s --split-input-file -p fuse --verify-diagnostics
 
-// A requant after another requant is left over (fold-requant merges such chains first).
-"func.func"() <{function_type = (tensor<1x4x4x2xui8>, tensor<2x1x1x2xsi8>) -> tensor<1x4x4x2xui8>, sym_name = "requant_chain"}> ({
-^bb0(%x: tensor<1x4x4x2xui8>, %w: tensor<2x1x1x2xsi8>):
-  %c = "qnn.conv2d"(%x, %w) : (tensor<1x4x4x2xui8>, tensor<2x1x1x2xsi8>) -> tensor<1x4x4x2xsi32>
-  %r = "qnn.requant"(%c) <{max = 255 : i64, min = 0 : i64, mul = 1 : i64, shift = 1 : i64}> : (tensor<1x4x4x2xsi32>) -> tensor<1x4x4x2xui8>
-  // expected-error@+1 {{'qnn.requant' could not be fused into a layer: expected it to follow a conv2d, linear, pool or add with an si32 result whose only user it is (or to rescale an add input into si32), found it after 'dory.conv2d'}}
-  %r2 = "qnn.requant"(%r) <{max = 127 : i64, min = 0 : i64, mul = 1 : i64, shift = 1 : i64}> : (tensor<1x4x4x2xui8>) -> tensor<1x4x4x2xui8>
-  "func.return"(%r2) : (tensor<1x4x4x2xui8>) -> ()
+// A requant of a function argument has no layer to join.
+"func.func"() <{function_type = (tensor<1x4x4x2xui8>) -> tensor<1x4x4x2xui8>, sym_name = "requant_of_argument"}> ({
+^bb0(%x: tensor<1x4x4x2xui8>):
+  // expected-error@+1 {{'qnn.requant' could not be fused into a layer: expected it to follow a conv2d, linear, pool or add with an si32 result whose only user it is (or to rescale an add input into si32), found it after a function argument}}
+  %r = "qnn.requant"(%x) <{max = 127 : i64, min = 0 : i64, mul = 1 : i64, shift = 1 : i64}> : (tensor<1x4x4x2xui8>) -> tensor<1x4x4x2xui8>
+  "func.return"(%r) : (tensor<1x4x4x2xui8>) -> ()
 }) : () -> ()
 
 // -----

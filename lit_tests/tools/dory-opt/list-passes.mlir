@@ -3,7 +3,7 @@
 
 // RUN: dory-opt --list-passes | filecheck %s
 // CHECK:      Passes:
-// CHECK-NEXT:   canonicalize {{ +}}Erase unused pure ops and fold no-op reshapes, clips, transposes, pads and concats.
+// CHECK:        canonicalize {{ +}}Erase unused pure ops and fold no-op reshapes, clips, transposes, pads and concats.
 // CHECK-NEXT:       max-iterations: int (default 10)  whole-module sweeps before giving up
 // CHECK-NEXT:       test-convergence: bool (default false)  fail if no fixpoint was reached
 // CHECK-NEXT:   cse {{ +}}Merge identical pure ops {{.*}}
