@@ -31,7 +31,7 @@ from dory_ir.attributes import (
     TypeAttr,
     i64_array,
 )
-from dory_ir.core import Operation, Value, create_op
+from dory_ir.core import Value, create_op
 from dory_ir.diagnostics import DiagnosticError, Location
 from dory_ir.dialects.builtin import ModuleOp
 from dory_ir.dialects.func import FuncOp, ReturnOp
