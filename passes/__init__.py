@@ -116,6 +116,24 @@ def _assign_memory() -> "type[ModulePass]":
 register_pass("assign-memory", _assign_memory)
 register_pipeline(
     "gap8-default",
-    "canonicalize,fold-requant,fuse,assign-memory",
-    "ONNX-imported qnn to planned dory layers for GAP8: clean up, fold requant chains, fuse, assign memory levels.",
+    "canonicalize,fold-requant,fuse,assign-memory,tile,allocate-buffers",
+    "ONNX-imported qnn to planned dory layers for GAP8: clean up, fold requant chains, fuse, assign memory levels, tile, allocate buffers.",
 )
+
+
+def _allocate_buffers() -> "type[ModulePass]":
+    from passes.allocate_buffers import AllocateBuffersPass
+
+    return AllocateBuffersPass
+
+
+register_pass("allocate-buffers", _allocate_buffers)
+
+
+def _tile() -> "type[ModulePass]":
+    from passes.tile import TilePass
+
+    return TilePass
+
+
+register_pass("tile", _tile)

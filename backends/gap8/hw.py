@@ -22,6 +22,22 @@ at boot).
 | DMA L2<->L1 | 8 B/cycle, 10 cycles setup per transfer | DORY's cluster-DMA model |
 | L3<->L2 | ~1 B/cycle, ~300 cycles setup per transfer | estimate (HyperBus DDR at the cluster clock, plus uDMA programming through the fabric controller) |
 | clock | 175 MHz | GAP8 maximum cluster/fabric frequency |
+
+Compute cost model (used by the ``tile`` pass; all estimates, to be calibrated on the board):
+
+| quantity | value | source |
+|---|---|---|
+| SIMD MACs per core per cycle | 4 | ``sdotp4`` 4 x 8-bit dot product of Xpulp (pulp-nn's inner loop) |
+| conv sustained fraction of peak | 0.5 | PULP-NN paper: ~15.5 MAC/cycle of the 32 peak on 8 cores for 8-bit convs |
+| depthwise sustained fraction | 0.25 | estimate: pulp-nn depthwise runs at a fraction of the conv rate (CHW reshuffle, no 4x2 reuse) |
+| linear sustained fraction | 0.25 | estimate: one MAC per weight byte, load bound (no reuse) |
+| pool / add | 1 output element x window per core per cycle | estimate (DORY's issue text; a load, an op, a store) |
+| per-tile overhead | 200 cycles | estimate: kernel call (fork/join over 8 cores) + programming the tile's DMA transfers |
+| partial-sum pass | 1 cycle per si32 element per core | estimate: re-reading and adding the accumulator when input channels are tiled |
+
+The efficiency of a tile is scaled by how evenly it splits: rows over the cores for a conv (pulp-nn's
+``conv_Ho_parallel``), channels over the cores for depthwise/linear, and output channels over the 4-way
+SIMD (``Cout % 4`` leftovers take the scalar path).
 """
 
 from __future__ import annotations
@@ -83,6 +99,29 @@ class Gap8Target:
 
     clock_hz: int = 175_000_000
     """Cluster and fabric clock."""
+
+    simd_macs: int = 4
+    """8-bit MACs one core issues per cycle (Xpulp ``sdotp4``)."""
+
+    conv_efficiency: float = 0.5
+    """Sustained fraction of the SIMD peak of a conv kernel (PULP-NN: ~15.5 of 32 MAC/cycle)."""
+
+    depthwise_efficiency: float = 0.25
+    """Sustained fraction of the SIMD peak of the depthwise kernel: an estimate."""
+
+    linear_efficiency: float = 0.25
+    """Sustained fraction of the SIMD peak of the linear kernel (load bound): an estimate."""
+
+    eltwise_ops_per_cycle: int = 1
+    """Pool/add window operations one core completes per cycle: an estimate."""
+
+    tile_overhead_cycles: int = 200
+    """Fixed cost of one L1 tile: kernel call with fork/join plus DMA programming (estimate)."""
+
+    @property
+    def peak_macs_per_cycle(self) -> int:
+        """Cluster peak: every core issuing a SIMD dot product each cycle."""
+        return self.cores * self.simd_macs
 
     @property
     def l1_stack_bytes(self) -> int:

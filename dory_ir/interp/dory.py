@@ -33,7 +33,14 @@ def run_stages(interp: Interpreter, op: Operation, stages: list[Stage], operands
 
 
 def _layer(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
+    """A layer op: tile by tile when the ``tile`` pass scheduled it (a ``dory.tile`` attribute,
+    docs/tiling-schema.md), so the recorded schedule itself is what gets checked; else whole."""
     assert isinstance(op, LayerOp)
+    if "dory.tile" in op.attributes:
+        # imported here: the tiled executor builds on run_stages above
+        from dory_ir.interp.tiled import run_tiled
+
+        return [run_tiled(interp, op, operands)]
     return [run_stages(interp, op, op.stages(), operands)]
 
 

@@ -1,0 +1,31 @@
+// tile's errors: a layer no candidate tiling fits (the message gives the smallest L1 it needs)
+// and a bad option.
+
+// RUN: dory-opt %s --split-input-file --verify-diagnostics -p 'tile{l1-bytes=150}'
+// RUN: not dory-opt %s -p 'tile{l1-bytes=0}' 2>&1 | filecheck %s --check-prefix=ZERO
+// RUN: not dory-opt %s -p 'tile{l1-bytes=lots}' 2>&1 | filecheck %s --check-prefix=NOTINT
+
+// ZERO: error: option 'l1-bytes' expected a positive number of bytes, found 0
+// NOTINT: error: option 'l1-bytes' of pass 'tile' expects an integer, found 'lots'
+
+// Budget 150 B. The smallest tile of this 3x3 conv (one output element, one input channel,
+// accumulated over the 64 input channels) needs 186 B: double-buffered 3x3x1 input window,
+// output byte and 9 B weight slice, 2 x 8 cores x 9 B of im2col and the 4 B si32 accumulator.
+
+"func.func"() <{function_type = (tensor<1x8x8x64xui8>) -> tensor<1x8x8x8xui8>, sym_name = "no_fit"}> ({
+^bb0(%x: tensor<1x8x8x64xui8>):
+  %w = "qnn.constant"() <{value = dense<1> : tensor<8x3x3x64xsi8>}> : () -> tensor<8x3x3x64xsi8>
+  // expected-error@+1 {{cannot tile this layer in L1: expected a tiling within 150 bytes, found the smallest needs 186 bytes (c_out=1, h_out=1, w_out=1, c_in=1)}}
+  %y = "dory.conv2d"(%x, %w) <{pads = array<i64: 1, 1, 1, 1>}> : (tensor<1x8x8x64xui8>, tensor<8x3x3x64xsi8>) -> tensor<1x8x8x8xui8>
+  "func.return"(%y) : (tensor<1x8x8x8xui8>) -> ()
+}) : () -> ()
+
+// -----
+
+// A small layer next to it is fine (the budget applies per layer).
+
+"func.func"() <{function_type = (tensor<1x4x4x4xui8>) -> tensor<1x4x4x4xui8>, sym_name = "fits"}> ({
+^bb0(%x: tensor<1x4x4x4xui8>):
+  %y = "dory.pool"(%x) <{kind = "max", kernel = array<i64: 1, 1>}> : (tensor<1x4x4x4xui8>) -> tensor<1x4x4x4xui8>
+  "func.return"(%y) : (tensor<1x4x4x4xui8>) -> ()
+}) : () -> ()

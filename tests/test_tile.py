@@ -1,0 +1,98 @@
+"""The `tile` pass: the SAT optimum equals a brute-force minimum over the same candidate space,
+footprints stay within the budget, results are deterministic, and real networks tile."""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dory_ir.attributes import DictAttr
+from frontend.onnx_import import import_onnx
+from passes.base import PassContext
+from passes.manager import PassManager
+from passes.pipeline import parse_pipeline
+from passes.tile import Geometry, NoFit, brute_force, evaluate, solve
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "models"
+NETWORKS = sorted(p.name for p in SHARED.iterdir() if p.is_dir()) if SHARED.is_dir() else []
+
+
+@st.composite
+def layers(draw: st.DrawFn) -> Geometry:
+    """A small random layer of any kind with a consistent geometry."""
+    kind = draw(st.sampled_from(["conv", "depthwise", "linear", "pool", "add"]))
+    k = draw(st.sampled_from([1, 3])) if kind in ("conv", "depthwise", "pool") else 1
+    s = draw(st.sampled_from([1, 2])) if kind != "add" else 1
+    h = draw(st.integers(k, 40))
+    w = draw(st.integers(k, 40))
+    ci = draw(st.integers(1, 64))
+    co = ci if kind in ("depthwise", "pool", "add") else draw(st.integers(1, 64))
+    ho, wo = (h - k) // s + 1, (w - k) // s + 1
+    if kind == "linear":
+        return Geometry("linear", n=1, ho=1, wo=1, co=co, hi=1, wi=1, ci=ci * 16, param_bytes=draw(st.sampled_from([0, 8])))
+    return Geometry(kind, n=1, ho=ho, wo=wo, co=co, hi=h, wi=w, ci=ci, kh=k, kw=k, sh=s, sw=s,
+                    in_bytes=2 if kind == "add" else 1, param_bytes=draw(st.sampled_from([0, 4, 8])))
+
+
+@settings(max_examples=60, deadline=None)
+@given(layers(), st.sampled_from([600, 2000, 8000, 53760]))
+def test_sat_optimum_equals_brute_force(g: Geometry, l1: int) -> None:
+    best = brute_force(g, l1)
+    if best is None:
+        with pytest.raises(NoFit) as e:
+            solve(g, l1)
+        assert e.value.smallest.l1_bytes > l1
+        return
+    sol = solve(g, l1)
+    assert sol.best.cycles == best.cycles
+    assert sol.best.key() == best.key()  # the tie-break order is part of the objective
+    assert sol.best.l1_bytes <= l1
+    assert evaluate(g, sol.best.tile) == sol.best
+
+
+def test_whole_layer_in_one_tile_when_it_fits() -> None:
+    g = Geometry("conv", n=1, ho=8, wo=8, co=8, hi=8, wi=8, ci=4, kh=3, kw=3)
+    sol = solve(g, 53760)
+    assert sol.best.n_tiles == 1 and sol.best.tile[:3] == (8, 8, 8)
+
+
+def test_deterministic() -> None:
+    g = Geometry("conv", n=1, ho=56, wo=56, co=128, hi=56, wi=56, ci=64, kh=3, kw=3)
+    assert len({solve(g, 30000).best for _ in range(3)}) == 1
+
+
+def _tile_network(path: str) -> list[DictAttr]:
+    module = import_onnx(path, warn=lambda m: None)
+    PassManager(parse_pipeline("gap8-default"), verify_each=True).run(PassContext(), module)
+    attrs = []
+    for op in module.walk():
+        if op.op_name in ("dory.conv2d", "dory.depthwise", "dory.linear", "dory.pool", "dory.add"):
+            a = op.attributes["dory.tile"]
+            assert isinstance(a, DictAttr)
+            d = dict(a.entries)
+            assert 0 < d["l1_bytes"].value <= 53760  # type: ignore[attr-defined]
+            assert d["n_tiles"].value >= 1 and d["cycles"].value > 0  # type: ignore[attr-defined]
+            attrs.append(a)
+    assert attrs
+    return attrs
+
+
+@pytest.mark.skipif(not NETWORKS, reason="../shared/models is not beside the checkout")
+@pytest.mark.parametrize("name", NETWORKS)
+def test_shared_network_tiles(name: str) -> None:
+    _tile_network(glob.glob(str(SHARED / name / "*.onnx"))[0])
+
+
+def test_mobilenet_v1_224_tiles(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "mb.onnx"
+    subprocess.run([sys.executable, "-m", "tools.netgen", "mobilenet_v1_1.0_224", "-o", str(out)], check=True,
+                   cwd=Path(__file__).resolve().parents[1], capture_output=True)
+    attrs = _tile_network(str(out))
+    assert len(attrs) >= 29
