@@ -611,10 +611,15 @@ class RangeAnalysis:
         hit = self._weights.get(id(w))
         if hit is not None and hit[0] is w:
             return hit[1], hit[2]
-        data = w.data.astype(object)
-        flat = data.reshape(data.shape[0], -1, data.shape[-1])
-        pos = np.where(flat > 0, flat, 0).sum(axis=1)
-        neg = np.where(flat < 0, flat, 0).sum(axis=1)
+        flat = w.data.reshape(w.data.shape[0], -1, w.data.shape[-1])
+        # Exact in int64 while no sum can reach 2^62 (always, for real weights); object otherwise.
+        if int(np.abs(w.data).max(initial=0)) * flat.shape[1] < (1 << 62):
+            pos = np.where(flat > 0, flat, 0).sum(axis=1, dtype=np.int64)
+            neg = np.where(flat < 0, flat, 0).sum(axis=1, dtype=np.int64)
+        else:
+            data = flat.astype(object)
+            pos = np.where(data > 0, data, 0).sum(axis=1)
+            neg = np.where(data < 0, data, 0).sum(axis=1)
         self._weights[id(w)] = (w, pos, neg)
         return pos, neg
 
@@ -634,15 +639,21 @@ class RangeAnalysis:
                 x = x.including(0)  # a padded tap multiplies a weight by 0
         cin = cg * groups
         x = x.fit(cin)
-        xlo = np.array(_bc(x.lo, cin), dtype=object)
-        xhi = np.array(_bc(x.hi, cin), dtype=object)
         if groups < 1 or out_ch % groups:
             return None
         group_of = np.arange(out_ch) // (out_ch // groups)
         idx = group_of[:, None] * cg + np.arange(cg)[None, :]
-        lo_in, hi_in = xlo[idx], xhi[idx]
-        lo = (pos * lo_in + neg * hi_in).sum(axis=1)
-        hi = (pos * hi_in + neg * lo_in).sum(axis=1)
+        xl, xh = _bc(x.lo, cin), _bc(x.hi, cin)
+        xmax = max(max((abs(int(v)) for v in xl), default=0), max((abs(int(v)) for v in xh), default=0))
+        wmax = max(int(np.abs(pos).max(initial=0)), int(np.abs(neg).max(initial=0)))
+        # int64 is exact while no partial sum can reach 2^62 (real layers are far below), and
+        # much faster than arrays of Python ints; otherwise compute with Python ints.
+        dtype: type = np.int64 if wmax * xmax * 2 * max(cg, 1) < (1 << 62) else object
+        lo_in = np.array(xl, dtype=dtype)[idx]
+        hi_in = np.array(xh, dtype=dtype)[idx]
+        p_, n_ = pos.astype(dtype), neg.astype(dtype)
+        lo = (p_ * lo_in + n_ * hi_in).sum(axis=1)
+        hi = (p_ * hi_in + n_ * lo_in).sum(axis=1)
         return Range(tuple(int(v) for v in lo), tuple(int(v) for v in hi))
 
     def accumulator(self, op: Operation) -> Range | None:
