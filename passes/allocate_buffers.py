@@ -83,7 +83,7 @@ from dory_ir.core import Operation, Value
 from dory_ir.types import MemRefType
 from passes.assign_memory import ACTIVATION, L2, L3, WEIGHT, MemoryPlan
 from passes.base import ModulePass, PassContext, PassFailed
-from passes.tile import _ACC_BYTES, _in_extent, geometry
+from passes.tile import L1Sizes, geometry, l1_sizes_of
 
 ALLOC = "dory.alloc"
 ARG_ALLOC = "dory.arg_alloc"
@@ -325,50 +325,10 @@ def _tile_sizes(op: Operation) -> dict[str, int]:
     return out
 
 
-@dataclass(frozen=True)
-class L1Sizes:
-    """Bytes of one L1 tile's buffers, and how many copies of each the tile schedule needs:
-    ``acts`` copies of the input and output tiles, ``weights`` copies of the weight tile and of
-    the parameters (2 = ping/pong, 1 = loaded once)."""
-
-    input: int
-    weight: int
-    output: int
-    params: int
-    scratch: int
-    acts: int
-    weights: int
-
-
 def l1_sizes(op: Operation, tile: dict[str, int], hw: Gap8Target = GAP8) -> L1Sizes:
-    """The L1 buffers of layer ``op`` for tile ``tile``, by the ``tile`` pass's footprint model
-    (its `geometry`; see passes/tile.py), so the layout holds exactly what the tiler budgeted:
-    input tile with halo (clipped to the input; both operands of an add), output tile, weight
-    tile and per-channel parameters of ``c_out`` channels, kernel scratch (im2col, plus an si32
-    accumulator when input channels are split). Input and output are double buffered when there
-    is more than one tile; weights and parameters when they change between tiles."""
-    g = geometry(op)
-    c, h, w, k = tile["c_out"], tile["h_out"], tile["w_out"], tile["c_in"]
-    if g.cin_follows_cout:
-        k = c
-    nc, nh, nw = math.ceil(g.co / c), math.ceil(g.ho / h), math.ceil(g.wo / w)
-    nk = 1 if g.cin_follows_cout else math.ceil(g.ci / k)
-    rows = _in_extent(h, g.sh, g.kh, g.dh, g.hi)
-    cols = _in_extent(w, g.sw, g.kw, g.dw, g.wi)
-    in_b = rows * cols * k * g.in_bytes
-    out_b = h * w * c * g.out_bytes
-    if g.kind == "linear":
-        in_b, out_b = k * g.in_bytes * g.n, c * g.out_bytes * g.n
-    w_per_c = g.weight_bytes_per_channel // max(g.ci, 1) * k if g.split_cin else g.weight_bytes_per_channel
-    scratch = 0
-    if g.kind == "conv" and g.kh * g.kw > 1:
-        scratch = 2 * hw.cores * g.kh * g.kw * k
-    elif g.kind == "depthwise":
-        scratch = hw.cores * (g.kh * (rows + g.pads[0] + g.pads[2]) + g.kh) + hw.cores * g.kh * g.kw
-    if nk > 1:  # partial sums over input-channel tiles need an si32 accumulator of the output tile
-        scratch += (out_b // g.out_bytes) * _ACC_BYTES
-    n = nc * nh * nw * nk
-    return L1Sizes(in_b, c * w_per_c, out_b, c * g.param_bytes, scratch, 2 if n > 1 else 1, 2 if nc * nk > 1 else 1)
+    """The L1 buffers of layer ``op`` for tile ``tile``: the ``tile`` pass's own footprint model
+    (`passes.tile.l1_sizes_of`), so the layout holds exactly what the tiler budgeted."""
+    return l1_sizes_of(geometry(op), (tile["c_out"], tile["h_out"], tile["w_out"], tile["c_in"]), hw)
 
 
 def l1_layout(sizes: L1Sizes) -> dict[str, int | tuple[int, int]]:

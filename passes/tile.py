@@ -4,7 +4,7 @@ asks for one) with a SAT solver, under the GAP8 cost model of `backends.gap8.hw`
 Input: functions of ``dory`` layer ops after ``assign-memory``. Output: the same IR with the
 discardable attribute ``dory.tile`` on every layer op, exactly as docs/tiling-schema.md says::
 
-    {dory.tile = {l1 = {c_out, h_out, w_out, c_in}, n_tiles, l1_bytes, cycles, solve_ms, l3 = {c_out, h_out}?}}
+    {dory.tile = {l1 = {c_out, h_out, w_out, c_in}, n_tiles, l1_bytes, cycles, sat_calls, solve_ms?, l3 = {c_out, h_out}?}}
 
 The pass only adds attributes, so the semantics of the IR are unchanged.
 
@@ -274,6 +274,56 @@ class Evaluation:
         return (self.cycles, self.l1_bytes, self.n_tiles, self.tile)
 
 
+@dataclass(frozen=True)
+class L1Sizes:
+    """Bytes of one L1 tile's buffers, and how many copies of each the tile schedule needs:
+    ``acts`` copies of the input and output tiles, ``weights`` copies of the weight tile and of
+    the parameters (2 = ping/pong, 1 = loaded once). The one footprint model: the tiler budgets
+    it and ``allocate-buffers`` lays it out."""
+
+    input: int
+    weight: int
+    output: int
+    params: int
+    scratch: int
+    acts: int
+    weights: int
+
+    @property
+    def total(self) -> int:
+        """Unaligned L1 bytes of the whole layout."""
+        return self.acts * (self.input + self.output) + self.weights * (self.weight + self.params) + self.scratch
+
+
+def l1_sizes_of(g: Geometry, tile: tuple[int, int, int, int], hw: Gap8Target = GAP8) -> L1Sizes:
+    """The L1 buffers of tile ``(c, h, w, k)`` of layer ``g``: input tile with halo (clipped to
+    the input; both operands of an add), output tile, weight tile and per-channel parameters of
+    ``c`` channels, kernel scratch (im2col, plus an si32 accumulator when input channels are
+    split). Input and output are double buffered when there is more than one tile; weights and
+    parameters when they change between tiles."""
+    c, h, w, k = tile
+    if g.cin_follows_cout:
+        k = c
+    nc, nh, nw = math.ceil(g.co / c), math.ceil(g.ho / h), math.ceil(g.wo / w)
+    nk = 1 if g.cin_follows_cout else math.ceil(g.ci / k)
+    rows = _in_extent(h, g.sh, g.kh, g.dh, g.hi)
+    cols = _in_extent(w, g.sw, g.kw, g.dw, g.wi)
+    in_b = rows * cols * k * g.in_bytes
+    out_b = h * w * c * g.out_bytes
+    if g.kind == "linear":
+        in_b, out_b = k * g.in_bytes * g.n, c * g.out_bytes * g.n
+    w_per_c = g.weight_bytes_per_channel // max(g.ci, 1) * k if g.split_cin else g.weight_bytes_per_channel
+    scratch = 0
+    if g.kind == "conv" and g.kh * g.kw > 1:
+        scratch = 2 * hw.cores * g.kh * g.kw * k
+    elif g.kind == "depthwise":
+        scratch = hw.cores * (g.kh * (rows + g.pads[0] + g.pads[2]) + g.kh) + hw.cores * g.kh * g.kw
+    if nk > 1:  # partial sums over input-channel tiles need an si32 accumulator of the output tile
+        scratch += (out_b // g.out_bytes) * _ACC_BYTES
+    n = nc * nh * nw * nk
+    return L1Sizes(in_b, c * w_per_c, out_b, c * g.param_bytes, scratch, 2 if n > 1 else 1, 2 if nc * nk > 1 else 1)
+
+
 def evaluate(g: Geometry, tile: tuple[int, int, int, int], hw: Gap8Target = GAP8) -> Evaluation:
     """The footprint (bytes) and the cost model's cycles of tile ``(c, h, w, k)`` of layer ``g``."""
     c, h, w, k = tile
@@ -284,22 +334,9 @@ def evaluate(g: Geometry, tile: tuple[int, int, int, int], hw: Gap8Target = GAP8
     n = nc * nh * nw * nk
     rows = _in_extent(h, g.sh, g.kh, g.dh, g.hi)
     cols = _in_extent(w, g.sw, g.kw, g.dw, g.wi)
-    in_b = rows * cols * k * g.in_bytes
-    out_b = h * w * c * g.out_bytes
-    if g.kind == "linear":
-        in_b, out_b = k * g.in_bytes * g.n, c * g.out_bytes * g.n
-    w_per_c = g.weight_bytes_per_channel // max(g.ci, 1) * k if g.split_cin else g.weight_bytes_per_channel
-    w_b = c * w_per_c + c * g.param_bytes
-    scratch = 0
-    if g.kind == "conv" and g.kh * g.kw > 1:
-        scratch = 2 * hw.cores * g.kh * g.kw * k
-    elif g.kind == "depthwise":
-        scratch = hw.cores * (g.kh * (rows + g.pads[0] + g.pads[2]) + g.kh) + hw.cores * g.kh * g.kw
-    if nk > 1:
-        scratch += (out_b // g.out_bytes) * _ACC_BYTES
-    db_act = 2 if n > 1 else 1
-    db_w = 2 if nc * nk > 1 else 1
-    l1 = db_act * (in_b + out_b) + db_w * w_b + scratch
+    sizes = l1_sizes_of(g, tile, hw)
+    w_b = sizes.weight + sizes.params
+    l1 = sizes.total
 
     # compute
     cores, simd = hw.cores, hw.simd_macs
@@ -340,8 +377,8 @@ def evaluate(g: Geometry, tile: tuple[int, int, int, int], hw: Gap8Target = GAP8
     dma = math.ceil((in_total + out_total + (w_total if w_b else 0)) / hw.dma_bytes_per_cycle) + n * per_tile_tr * hw.dma_setup_cycles
     if nc * nk == 1 and n > 1:
         dma += w_tr * hw.dma_setup_cycles  # weights loaded once
-    first = hw.l2_l1_cycles(in_b + w_b, in_tr + w_tr)
-    last = hw.l2_l1_cycles(out_b, out_tr)
+    first = hw.l2_l1_cycles(sizes.input + w_b, in_tr + w_tr)
+    last = hw.l2_l1_cycles(sizes.output, out_tr)
     if n == 1:
         cycles = hw.tile_overhead_cycles + first + compute + last
     else:
