@@ -572,12 +572,23 @@ class MemoryPlan:
         l3bufs = [b for b in self.buffers if b.level == L3 and t in b.touches]
         staged = {b.index: b.nbytes for b in l3bufs}
         tiled: set[int] = set()
-        for b in sorted(l3bufs, key=lambda b: (-(b.nbytes - b.touches[t]), b.index)):
+        order = sorted(l3bufs, key=lambda b: (-(b.nbytes - b.touches[t]), b.index))
+        for b in order:
             if base + sum(staged.values()) <= l2:
                 break
             if b.touches[t] < b.nbytes:
                 staged[b.index] = b.touches[t]
                 tiled.add(b.index)
+        # The minimal staging of a tiled buffer is two tiles; give the tiled buffers the L2 this
+        # step leaves free, so the tiler can choose larger L3 tiles (fewer, cheaper transfers).
+        free = l2 - base - sum(staged.values())
+        for b in order:
+            if free <= 0:
+                break
+            if b.index in tiled:
+                extra = min(free, b.nbytes - staged[b.index])
+                staged[b.index] += extra
+                free -= extra
         return staged, tiled
 
     def _roles_of(self, op: Operation, t: int) -> list[tuple[str, Buffer]]:
