@@ -581,12 +581,13 @@ class MemoryPlan:
                 tiled.add(b.index)
         # The minimal staging of a tiled buffer is two tiles; give the tiled buffers the L2 this
         # step leaves free, so the tiler can choose larger L3 tiles (fewer, cheaper transfers).
-        free = l2 - base - sum(staged.values())
+        # Keep 4 bytes per buffer of slack: allocate-buffers aligns every buffer to 4 bytes.
+        free = l2 - base - sum(staged.values()) - 4 * len(self.buffers)
         for b in order:
             if free <= 0:
                 break
             if b.index in tiled:
-                extra = min(free, b.nbytes - staged[b.index])
+                extra = min(free, b.nbytes - staged[b.index]) // 4 * 4
                 staged[b.index] += extra
                 free -= extra
         return staged, tiled

@@ -66,8 +66,8 @@
 
 // CHECK-LABEL: sym_name = "input_in_l3"
 // CHECK:         "dory.pool"
-// CHECK-SAME:      {dory.alloc = {offset = 0 : i64, size = 200704 : i64, staging = {offset = 200704 : i64, size = 14336 : i64}}, dory.memory
-// CHECK:       }) {dory.alloc = {l2_lower_bound = 215040 : i64, l2_peak = 215040 : i64, l3_peak = 802816 : i64}, dory.arg_alloc = [{offset = 0 : i64, size = 802816 : i64}], dory.memory
+// CHECK-SAME:      {dory.alloc = {offset = 245752 : i64, size = 200704 : i64, staging = {offset = 0 : i64, size = 245752 : i64}}, dory.memory
+// CHECK:       }) {dory.alloc = {l2_lower_bound = 446456 : i64, l2_peak = 446456 : i64, l3_peak = 802816 : i64}, dory.arg_alloc = [{offset = 0 : i64, size = 802816 : i64}], dory.memory
 
 // -----
 
