@@ -77,7 +77,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Callable, ClassVar, Sequence
 
-from backends.gap8.hw import GAP8, Gap8Target
+from backends.gap8.hw import GAP8, Gap8Target, MemoryBudgets
 from dory_ir.attributes import ArrayAttr, Attribute, DialectAttr, DictAttr, IntegerAttr, StringAttr
 from dory_ir.core import Operation, Value
 from dory_ir.types import MemRefType
@@ -446,20 +446,16 @@ def apply_allocation(fa: FuncAllocation) -> None:
 
 
 @dataclass(frozen=True)
-class AllocateBuffersPass(ModulePass):
+class AllocateBuffersPass(MemoryBudgets, ModulePass):
     """Give every L2/L3 buffer a static offset (lifetime-aware packing) and lay out each tiled layer's L1 buffers."""
 
     name: ClassVar[str] = "allocate-buffers"
 
-    l1: int = field(default=GAP8.l1_budget, metadata={"doc": "L1 bytes for one layer's tile buffers"})
-    l2: int = field(default=GAP8.l2_budget, metadata={"doc": "L2 bytes for the arena of activations, resident weights and staging"})
-    l3: int = field(default=GAP8.l3_budget, metadata={"doc": "L3 (HyperRAM) bytes"})
 
     def apply(self, ctx: PassContext, module: Operation) -> None:
-        for key in ("l1", "l2", "l3"):
-            v = getattr(self, key)
-            if v <= 0:
-                raise PassFailed(module, f"option '{key}' expected a positive number of bytes, found {v}")
+        bad = self.budget_error()
+        if bad:
+            raise PassFailed(module, bad)
         funcs = [op for op in module.walk() if op.op_name == "func.func" and op.regions and op.regions[0].blocks]
         # Compute everything before writing anything, so a failure leaves the module untouched.
         allocs = [allocate_function(f) for f in funcs]

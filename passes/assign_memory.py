@@ -99,7 +99,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from backends.gap8.hw import GAP8, Gap8Target
+from backends.gap8.hw import GAP8, Gap8Target, MemoryBudgets
 from dory_ir.attributes import ArrayAttr, BoolAttr, DenseAttr, DictAttr, DialectAttr, IntegerAttr, StringAttr, TypeAttr
 from dory_ir.core import Block, Operation, Value, create_op
 from dory_ir.types import FunctionType, IntegerType, MemRefType, TensorType, Type
@@ -681,20 +681,16 @@ def apply_plan(plan: MemoryPlan, l1: int, l2: int, l3: int) -> None:
 
 
 @dataclass(frozen=True)
-class AssignMemoryPass(ModulePass):
+class AssignMemoryPass(MemoryBudgets, ModulePass):
     """Give activations and weights a home level (L2/L3), mark resident weights and L3-tiled layers."""
 
     name: ClassVar[str] = "assign-memory"
 
-    l1: int = field(default=GAP8.l1_budget, metadata={"doc": "L1 bytes for tiles (recorded for the tiler)"})
-    l2: int = field(default=GAP8.l2_budget, metadata={"doc": "L2 bytes for activations, resident weights and staging"})
-    l3: int = field(default=GAP8.l3_budget, metadata={"doc": "L3 (HyperRAM) bytes"})
 
     def apply(self, ctx: PassContext, module: Operation) -> None:
-        for key in ("l1", "l2", "l3"):
-            v = getattr(self, key)
-            if v <= 0:
-                raise PassFailed(module, f"option '{key}' expected a positive number of bytes, found {v}")
+        bad = self.budget_error()
+        if bad:
+            raise PassFailed(module, bad)
         funcs = [op for op in module.walk() if op.op_name == "func.func" and op.regions and op.regions[0].blocks]
         # Plan every function before rewriting any, so a failure leaves the module untouched.
         plans = [plan_memory(f, self.l2, self.l3) for f in funcs]

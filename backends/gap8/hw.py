@@ -43,7 +43,7 @@ SIMD (``Cout % 4`` leftovers take the scalar path).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _KB = 1024
 _MB = 1024 * 1024
@@ -156,3 +156,21 @@ GAP8 = Gap8Target()
 """The default target: a GAP8 at 175 MHz with the budgets above."""
 
 __all__ = ["Gap8Target", "GAP8"]
+
+
+@dataclass(frozen=True)
+class MemoryBudgets:
+    """The ``l1``/``l2``/``l3`` byte-budget options shared by the memory-planning passes
+    (``assign-memory``, ``allocate-buffers``); defaults are the GAP8 budgets above."""
+
+    l1: int = field(default=GAP8.l1_budget, metadata={"doc": "L1 bytes for one layer's tile buffers"})
+    l2: int = field(default=GAP8.l2_budget, metadata={"doc": "L2 bytes for activations, resident weights and staging"})
+    l3: int = field(default=GAP8.l3_budget, metadata={"doc": "L3 (HyperRAM) bytes"})
+
+    def budget_error(self) -> str | None:
+        """The message for the first non-positive budget, if any."""
+        for key in ("l1", "l2", "l3"):
+            v = getattr(self, key)
+            if v <= 0:
+                return f"option '{key}' expected a positive number of bytes, found {v}"
+        return None
