@@ -36,7 +36,7 @@ venv: $(VENV)/bin/python
 # The product's main job, compiling a network to GAP8 C, does not exist yet; the demo runs what
 # does and says so plainly: our own generated DroNet (tools/netgen.py) imported from ONNX and run
 # on the bit-exact reference interpreter, then (when ../shared is beside the checkout) a real NEMO
-# network checked layer by layer against DORY's reference outputs.
+# network planned for GAP8 and its tiled plan checked layer by layer against DORY's outputs.
 DEMO_NET ?= ../shared/models/nemo_dronet_2.0
 
 demo: $(VENV)/bin/python
@@ -47,9 +47,11 @@ demo: $(VENV)/bin/python
 	@echo "== 2. Run it on the reference interpreter (seeded random input)"
 	$(VENV)/bin/dory-run build/demo/dronet.mlir --seed 1
 	@if [ -f "$(DEMO_NET)/model_int.onnx" ]; then \
-		echo "== 3. Import $(DEMO_NET)/model_int.onnx and compare every layer with DORY's outputs"; \
+		echo "== 3. Import $(DEMO_NET)/model_int.onnx, plan it for GAP8 (fuse, memory, SAT tiling, buffers),"; \
+		echo "      and compare every layer of the tiled plan with DORY's outputs"; \
 		$(VENV)/bin/dory-translate --from-onnx "$(DEMO_NET)/model_int.onnx" -o build/demo/net.mlir && \
-		$(VENV)/bin/dory-run build/demo/net.mlir --input "$(DEMO_NET)/input.txt" --reference "$(DEMO_NET)"; \
+		$(VENV)/bin/dory-opt build/demo/net.mlir -p gap8-default --verify-semantics=1 -o build/demo/net.planned.mlir && \
+		$(VENV)/bin/dory-run build/demo/net.planned.mlir --input "$(DEMO_NET)/input.txt" --reference "$(DEMO_NET)"; \
 	else \
 		echo "== 3. (skipped: $(DEMO_NET) not found; it comes with ../shared beside the checkout)"; \
 	fi
