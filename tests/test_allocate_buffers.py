@@ -31,8 +31,7 @@ from passes.base import PassContext, PassFailed
 from passes.manager import PassManager
 from passes.pipeline import parse_pipeline
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "models"
-NETWORKS = sorted(p.name for p in SHARED.iterdir() if p.is_dir()) if SHARED.is_dir() else []
+from shared_models import NETWORKS, load, requires_shared
 TARGET = 0.05  # the target: L2 peak within 5 % of the lower bound
 
 
@@ -390,17 +389,11 @@ def _report(name: str, rec: dict[str, int]) -> float:
     return over
 
 
-@pytest.mark.skipif(not NETWORKS, reason=f"no shared models at {SHARED}")
+@requires_shared
 @pytest.mark.parametrize("net", NETWORKS)
 def test_shared_networks(net: str) -> None:
-    pytest.importorskip("onnx")
-    from frontend.onnx_import import import_onnx
-
-    onnx_files = sorted((SHARED / net).glob("*.onnx"))
-    if not onnx_files:
-        pytest.skip(f"no .onnx in {net}")
-    module = import_onnx(str(onnx_files[0]), warn=lambda msg: None)
-    run(module, "gap8-default,allocate-buffers")
+    module = load(net).module
+    run(module, "gap8-default")  # which ends with allocate-buffers
     rec = check_allocation(the_func(module))
     assert check_l1(the_func(module)) > 0  # gap8-default runs the tiler: every layer is laid out
     assert _report(net, rec) <= TARGET
@@ -408,7 +401,6 @@ def test_shared_networks(net: str) -> None:
 
 @pytest.mark.parametrize("name", ["mobilenet_v1_1.0_224", "mobilenet_v2_1.0_224"])
 def test_generated_mobilenets(name: str, tmp_path: Path) -> None:
-    pytest.importorskip("onnx")
     import onnx
 
     from frontend.onnx_import import import_onnx
@@ -418,7 +410,7 @@ def test_generated_mobilenets(name: str, tmp_path: Path) -> None:
     path = tmp_path / f"{name}.onnx"
     onnx.save(model, str(path))
     module = import_onnx(str(path), warn=lambda msg: None)
-    run(module, "gap8-default,allocate-buffers")
+    run(module, "gap8-default")  # which ends with allocate-buffers
     rec = check_allocation(the_func(module))
     assert check_l1(the_func(module)) > 0  # gap8-default runs the tiler: every layer is laid out
     assert _report(name, rec) <= TARGET

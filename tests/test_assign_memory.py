@@ -10,10 +10,8 @@ give the same outputs before and after the pass.
 
 from __future__ import annotations
 
-import glob
 import math
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,8 +32,7 @@ from passes.base import PassContext, PassFailed
 from passes.manager import PassManager
 from passes.pipeline import parse_pipeline
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "models"
-NETWORKS = sorted(p.name for p in SHARED.iterdir() if p.is_dir()) if SHARED.is_dir() else []
+from shared_models import NETWORKS, load, requires_shared
 L2 = GAP8.l2_budget
 L3 = GAP8.l3_budget
 
@@ -477,7 +474,6 @@ def test_random_dags_plan_consistently(text: str, l2_frac: float, l3_frac: float
 
 
 def _generated(name: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    pytest.importorskip("onnx")
     import onnx
 
     from frontend.onnx_import import import_onnx
@@ -492,7 +488,7 @@ def _generated(name: str, tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _front_pipeline() -> str:
-    return "canonicalize,fold-requant,fuse" if "fold-requant" in get_pass_registry() else "canonicalize,fuse"
+    return "canonicalize,fold-requant,fuse"
 
 
 @pytest.fixture(scope="module")
@@ -555,17 +551,11 @@ def test_dronet_prefers_weights_to_spilling_activations(tmp_path_factory: pytest
 # -- the shared networks ------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not NETWORKS, reason="../shared/models is not beside the checkout")
+@requires_shared
 @pytest.mark.parametrize("name", NETWORKS)
 def test_shared_network(name: str) -> None:
-    from frontend.onnx_import import import_onnx
-
-    path = glob.glob(str(SHARED / name / "*.onnx"))[0]
-    module = import_onnx(path, warn=lambda msg: None)
-    try:
-        run(module, _front_pipeline())
-    except PassFailed as e:
-        pytest.skip(f"does not fuse yet: {e.diagnostics[0].message[:120]}")
+    module = load(name).module
+    run(module, _front_pipeline())
     text = print_op(module)
     module, frec = plan_and_check(text)
     assert frec["l2_peak"] <= L2

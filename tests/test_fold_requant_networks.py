@@ -10,9 +10,7 @@ and how many ops the pass rewrote, are printed (``pytest -s``) and recorded as t
 
 from __future__ import annotations
 
-import glob
 from collections import Counter
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -20,10 +18,9 @@ import pytest
 
 from dory_ir.core import Operation
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "models"
-NETWORKS = sorted(p.name for p in SHARED.iterdir() if p.is_dir()) if SHARED.is_dir() else []
+from shared_models import NETWORKS, load, requires_shared, run_pipeline
 
-pytestmark = pytest.mark.skipif(not NETWORKS, reason="../shared/models is not beside the checkout")
+pytestmark = requires_shared
 
 
 def _body(module: Operation) -> list[Operation]:
@@ -66,22 +63,16 @@ def test_fold_requant_is_exact_on_shared_network(name: str, record_property: Cal
     from dory_ir.opdef import verify
     from dory_ir.parser import parse_module
     from dory_ir.printer import print_op
-    from dory_ir.reference import check_layers, read_input, reference_files
-    from frontend.onnx_import import import_onnx
-    from passes.base import PassContext
-    from passes.manager import PassManager
-    from passes.pipeline import parse_pipeline
+    from dory_ir.reference import check_layers
 
-    d = SHARED / name
-    original = import_onnx(glob.glob(str(d / "*.onnx"))[0], warn=lambda m: None)
+    net = load(name)
+    original = net.module
     text = print_op(original)
     folded = parse_module(text, f"{name}.mlir")
-    PassManager(parse_pipeline("fold-requant")).run(PassContext(), folded)
+    run_pipeline(folded, "fold-requant")
     assert verify(folded) == []
 
-    arg = original.regions[0].blocks[0].ops[0].regions[0].blocks[0].args[0]
-    inp = sorted(glob.glob(str(d / "input*.txt")))[0]
-    inputs = [[read_input(inp, tuple(arg.type.shape))]]
+    inputs = [net.inputs]
     inputs += [random_inputs(original, seed) for seed in (1, 2)]
     for xs in inputs:
         want = run_function(original, xs)
@@ -91,12 +82,12 @@ def test_fold_requant_is_exact_on_shared_network(name: str, record_property: Cal
             assert np.array_equal(w, g)
 
     # The deployed layers still match DORY's expected outputs.
-    reports, _ = check_layers(folded, inputs[0], reference_files(str(d), inp))
+    reports, _ = check_layers(folded, inputs[0], net.reference_files)
     bad = [r.line() for r in reports if not r.ok]
     assert not bad, "\n".join(bad)
 
     once = print_op(folded)
-    PassManager(parse_pipeline("fold-requant")).run(PassContext(), folded)
+    run_pipeline(folded, "fold-requant")
     assert print_op(folded) == once  # idempotent
 
     stats = fold_stats(_body(original), _body(folded))

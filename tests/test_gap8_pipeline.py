@@ -4,7 +4,6 @@ compute exactly what they computed before it."""
 
 from __future__ import annotations
 
-import glob
 from pathlib import Path
 
 import numpy as np
@@ -14,33 +13,21 @@ from dory_ir.interp import random_inputs, run_function
 from dory_ir.opdef import verify
 from dory_ir.parser import parse_module
 from dory_ir.printer import print_op
-from passes.base import PassContext
-from passes.manager import PassManager
-from passes.pipeline import parse_pipeline
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "models"
-NETWORKS = sorted(p.name for p in SHARED.iterdir() if p.is_dir()) if SHARED.is_dir() else []
-
-
-def _run_pipeline(module) -> None:
-    PassManager(parse_pipeline("gap8-default"), verify_each=True).run(PassContext(), module)
+from shared_models import NETWORKS, load, requires_shared, run_pipeline
 
 
 def _layer_ops(module) -> list[str]:
     return [op.op_name for op in module.body.ops[0].body.ops]
 
 
-@pytest.mark.skipif(not NETWORKS, reason="../shared/models is not beside the checkout")
+@requires_shared
 @pytest.mark.parametrize("name", NETWORKS)
 def test_shared_network_after_gap8_default(name: str) -> None:
-    from dory_ir.reference import check_layers, read_input, reference_files
-    from frontend.onnx_import import import_onnx
+    from dory_ir.reference import check_layers
 
-    d = SHARED / name
-    module = import_onnx(glob.glob(str(d / "*.onnx"))[0], warn=lambda m: None)
-    inp = sorted(glob.glob(str(d / "input*.txt")))[0]
-    x = read_input(inp, tuple(module.body.ops[0].body.args[0].type.shape))
-    _run_pipeline(module)
+    net = load(name)
+    module = net.module
+    run_pipeline(module)
     assert verify(module) == []
     ops = _layer_ops(module)
     assert not [o for o in ops if o.startswith("qnn.")], "everything is fused"
@@ -48,7 +35,7 @@ def test_shared_network_after_gap8_default(name: str) -> None:
     text = print_op(module)
     module = parse_module(text)
     assert print_op(module) == text
-    reports, _ = check_layers(module, [x], reference_files(str(d), inp))
+    reports, _ = check_layers(module, net.inputs, net.reference_files)
     bad = [r.line() for r in reports if not r.ok]
     assert not bad, "\n".join(bad)
 
@@ -66,6 +53,6 @@ def test_generated_network_is_unchanged_by_gap8_default(net: str, tmp_path: Path
     module = import_onnx(str(path), warn=lambda m: None)
     xs = random_inputs(module, 7)
     before = run_function(module, xs)
-    _run_pipeline(module)
+    run_pipeline(module)
     after = run_function(module, xs)
     assert all(np.array_equal(a, b) for a, b in zip(before, after))

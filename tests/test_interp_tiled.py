@@ -4,9 +4,7 @@ exactly what the untiled op computes, for every tile size; bad attributes are lo
 
 from __future__ import annotations
 
-import glob
 import time
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -23,8 +21,7 @@ from dory_ir.interp.tiled import axis_span
 from dory_ir.parser import parse_module
 from dory_ir.types import IntegerType, si8, si16, si32
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "models"
-NETWORKS = sorted(p.name for p in SHARED.iterdir() if p.is_dir()) if SHARED.is_dir() else []
+from shared_models import NETWORKS, load, requires_shared, run_pipeline
 LAYER_NAMES = {cls.name for cls in LAYER_OPS}
 
 
@@ -389,22 +386,13 @@ def test_grouped_conv_rejects_partial_sums_and_depthwise_ties_channels() -> None
 # -- the shared networks ----------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not NETWORKS, reason="../shared/models is not beside the checkout")
+@requires_shared
 @pytest.mark.parametrize("name", NETWORKS)
 def test_shared_network_random_tiling_is_exact(name: str) -> None:
-    from dory_ir.reference import read_input
-    from frontend.onnx_import import import_onnx
-    from passes.base import PassContext
-    from passes.manager import PassManager
-    from passes.pipeline import parse_pipeline
-
-    d = SHARED / name
-    module = import_onnx(glob.glob(str(d / "*.onnx"))[0], warn=lambda m: None)
-    inp = sorted(glob.glob(str(d / "input*.txt")))[0]
-    func = module.body.ops[0]  # type: ignore[attr-defined]
-    xs = [read_input(inp, tuple(func.body.args[0].type.shape))]
-    xs += random_inputs(module, 0)[1:]  # networks with several inputs: the rest are random
-    PassManager(parse_pipeline("gap8-default")).run(PassContext(), module)
+    net = load(name)
+    module = net.module
+    xs = net.inputs + random_inputs(module, 0)[1:]  # networks with several inputs: the rest are random
+    run_pipeline(module)
     layers = _layer_ops(module)
     for op in layers:  # whatever `tile` may have recorded, check our own random schedules
         op.attributes.pop("dory.tile", None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import glob
-from pathlib import Path
 
 import numpy as np
 import onnx
@@ -16,7 +15,7 @@ from dory_ir.interp import run_function
 from frontend.onnx_import import OnnxImporter
 from onnx_graphs import G
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "models"
+from shared_models import SHARED
 
 
 def to_2d(model: onnx.ModelProto, where: str) -> onnx.ModelProto:

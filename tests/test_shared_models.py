@@ -23,29 +23,13 @@ from __future__ import annotations
 
 import glob
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "models"
-NETWORKS = sorted(p.name for p in SHARED.iterdir() if p.is_dir()) if SHARED.is_dir() else []
+from shared_models import NETWORKS, SHARED, load, requires_shared
 
-pytestmark = pytest.mark.skipif(not NETWORKS, reason="../shared/models is not beside the checkout")
-
-
-def _load(name: str):
-    from dory_ir.reference import read_input, reference_files
-    from frontend.onnx_import import import_onnx
-
-    d = SHARED / name
-    onnx_path = glob.glob(str(d / "*.onnx"))[0]
-    module = import_onnx(onnx_path, warn=lambda msg: None)
-    func = module.body.ops[0]
-    arg = func.body.args[0]
-    inp = sorted(glob.glob(str(d / "input*.txt")))[0]
-    x = read_input(inp, tuple(arg.type.shape))
-    return onnx_path, module, x, reference_files(str(d), inp)
+pytestmark = requires_shared
 
 
 @pytest.mark.parametrize("name", NETWORKS)
@@ -53,9 +37,10 @@ def test_every_layer_matches_reference(name: str) -> None:
     from dory_ir.opdef import verify
     from dory_ir.reference import check_layers, read_txt
 
-    _, module, x, files = _load(name)
+    net = load(name)
+    module, files = net.module, net.reference_files
     assert verify(module) == []
-    reports, outputs = check_layers(module, [x], files)
+    reports, outputs = check_layers(module, net.inputs, files)
     bad = [r.line() for r in reports if not r.ok]
     assert not bad, "\n".join(bad)
     assert len(reports) == len(files)
@@ -112,7 +97,8 @@ def test_every_layer_matches_onnxruntime(name: str) -> None:
     from dory_ir.interp import run_function
     from dory_ir.layers import find_layers
 
-    onnx_path, module, x, _ = _load(name)
+    net = load(name)
+    onnx_path, module, x = net.onnx_path, net.module, net.inputs[0]
     func = module.body.ops[0]
     layers = find_layers(func)
     want = {id(layer.output): layer for layer in layers}

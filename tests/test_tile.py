@@ -3,22 +3,17 @@ footprints stay within the budget, results are deterministic, and real networks 
 
 from __future__ import annotations
 
-import glob
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_models import NETWORKS, load, requires_shared, run_pipeline
 
 from dory_ir.attributes import DictAttr
+from dory_ir.core import Operation
 from frontend.onnx_import import import_onnx
-from passes.base import PassContext
-from passes.manager import PassManager
-from passes.pipeline import parse_pipeline
 from passes.tile import Geometry, NoFit, brute_force, evaluate, solve
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "models"
-NETWORKS = sorted(p.name for p in SHARED.iterdir() if p.is_dir()) if SHARED.is_dir() else []
 
 
 @st.composite
@@ -65,9 +60,8 @@ def test_deterministic() -> None:
     assert len({solve(g, 30000).best for _ in range(3)}) == 1
 
 
-def _tile_network(path: str) -> list[DictAttr]:
-    module = import_onnx(path, warn=lambda m: None)
-    PassManager(parse_pipeline("gap8-default"), verify_each=True).run(PassContext(), module)
+def _tile_network(module: Operation) -> list[DictAttr]:
+    run_pipeline(module)
     attrs = []
     for op in module.walk():
         if op.op_name in ("dory.conv2d", "dory.depthwise", "dory.linear", "dory.pool", "dory.add"):
@@ -81,10 +75,10 @@ def _tile_network(path: str) -> list[DictAttr]:
     return attrs
 
 
-@pytest.mark.skipif(not NETWORKS, reason="../shared/models is not beside the checkout")
+@requires_shared
 @pytest.mark.parametrize("name", NETWORKS)
 def test_shared_network_tiles(name: str) -> None:
-    _tile_network(glob.glob(str(SHARED / name / "*.onnx"))[0])
+    _tile_network(load(name).module)
 
 
 def test_mobilenet_v1_224_tiles(tmp_path: Path) -> None:
@@ -94,5 +88,5 @@ def test_mobilenet_v1_224_tiles(tmp_path: Path) -> None:
     out = tmp_path / "mb.onnx"
     subprocess.run([sys.executable, "-m", "tools.netgen", "mobilenet_v1_1.0_224", "-o", str(out)], check=True,
                    cwd=Path(__file__).resolve().parents[1], capture_output=True)
-    attrs = _tile_network(str(out))
+    attrs = _tile_network(import_onnx(str(out), warn=lambda m: None))
     assert len(attrs) >= 29

@@ -1,0 +1,51 @@
+"""The shared acceptance networks (``../shared/models`` beside the checkout) for the tests: where
+they are, which exist, and how a test loads one (ONNX -> qnn module, its input, its reference
+files) and plans it with a pipeline."""
+
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "models"
+NETWORKS = sorted(p.name for p in SHARED.iterdir() if p.is_dir()) if SHARED.is_dir() else []
+requires_shared = pytest.mark.skipif(not NETWORKS, reason=f"no shared models at {SHARED}")
+
+
+@dataclass
+class Network:
+    """One imported shared network with its first input and its DORY reference files."""
+
+    name: str
+    onnx_path: str
+    input_path: str
+    module: Any
+    inputs: list[np.ndarray]
+    reference_files: list[str]
+
+
+def load(name: str) -> Network:
+    """Import ``name`` and read its first input in the network input's IR layout."""
+    from dory_ir.reference import read_input, reference_files
+    from frontend.onnx_import import import_onnx
+
+    d = SHARED / name
+    onnx_path = glob.glob(str(d / "*.onnx"))[0]
+    module = import_onnx(onnx_path, warn=lambda msg: None)
+    inp = sorted(glob.glob(str(d / "input*.txt")))[0]
+    x = read_input(inp, tuple(module.body.ops[0].body.args[0].type.shape))
+    return Network(name, onnx_path, inp, module, [x], reference_files(str(d), inp))
+
+
+def run_pipeline(module: Any, pipeline: str = "gap8-default", verify_each: bool = True) -> None:
+    """Run a pass pipeline on ``module`` in place."""
+    from passes.base import PassContext
+    from passes.manager import PassManager
+    from passes.pipeline import parse_pipeline
+
+    PassManager(parse_pipeline(pipeline), verify_each=verify_each).run(PassContext(), module)
