@@ -8,7 +8,7 @@ parser builds the registered class for a known op name, so passes can ``isinstan
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, ClassVar, Iterator, Sequence
+from typing import ClassVar, Iterator, Sequence
 
 from dory_ir.attributes import Attribute
 from dory_ir.diagnostics import UNKNOWN, Location
@@ -328,5 +328,3 @@ def create_op(name: str, **kwargs) -> Operation:
     Operation.__init__(op, op_name=name, **kwargs)
     return op
 
-
-OpRewriteFn = Callable[[Operation], None]

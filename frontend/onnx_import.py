@@ -599,9 +599,8 @@ class OnnxImporter:
             # int64 Div truncates towards zero: a rounding point
             if den != 1:
                 raise self.error(node, "expected an integer divisor on an int64 tensor, found a fraction")
-            if p.aff.rounding is not None or p.aff.div != 1 or p.aff.clip is not None:
-                p = self.pending(self.materialise(p), node)
-                p.aff.is_int = True
+            # _pending_for_update materialised any earlier rounding or clip, and an int64 value
+            # is an integer (div 1), so this division is the chain's only rounding point.
             p.aff.div *= num
             p.aff.rounding = "trunc"
         else:
@@ -942,8 +941,8 @@ class OnnxImporter:
         results: list[IntVal] = []
         seen: set[int] = set()
 
-        def add(e: Entry, node: Any | None) -> None:
-            x = self.integer(node, e, "network output") if node is not None else (e if isinstance(e, IntVal) else self.materialise(e))  # type: ignore[arg-type]
+        def add(e: IntVal | Pending) -> None:
+            x = e if isinstance(e, IntVal) else self.materialise(e)
             if id(x.value) not in seen:
                 seen.add(id(x.value))
                 results.append(x)
@@ -955,13 +954,13 @@ class OnnxImporter:
                 host_outputs = True
                 continue
             if isinstance(e, (IntVal, Pending)):
-                add(e, None)
+                add(e)
         if self.host_nodes:
             for hn in self.host_nodes:
                 for name in hn.input:
                     e = self.env.get(name)
                     if isinstance(e, (IntVal, Pending)):
-                        add(e, None)
+                        add(e)
             names = ", ".join(n.name or n.op_type for n in self.host_nodes)
             outs = ", ".join(f"'{r.value.name_hint}' ({r.type})" for r in results)
             self.warn(f"warning: {self.filename}: left {len(self.host_nodes)} float post-processing ops to the host: {names}; the network output is {outs}")
