@@ -1,0 +1,96 @@
+/* dory runtime: the compute kernels. Each works on one tile held in L1 (HWC activations, OHWI
+ * weights) and is called on *every* core of the cluster with that core's id: it computes its share
+ * of the tile (split over output rows or channels as the shape suits) and returns without a
+ * barrier; the caller joins. Kernels never allocate; scratch comes from the caller.
+ *
+ * Geometry of a window kernel: the input tile is hi x wi x ci (HWC, contiguous); the window
+ * of output position (r, q) of the tile starts at input row (lead_h + r) * sh - pt and column
+ * (lead_w + q) * sw - pl of the tile, where pt/pl/pb/pr are the padding *inside this tile's
+ * windows* (zero except at image borders) -- taps outside [0, hi) x [0, wi) are padding: zero for
+ * a convolution and the average's sum, never the max, and counted in an average's divisor only
+ * when count_include_pad. lead_h/lead_w are 0 except for ceil-mode pooling tiles (see layer.c).
+ */
+#ifndef DORY_KERNELS_H
+#define DORY_KERNELS_H
+
+#include "dory/types.h"
+
+/* Convolution tile (dory.conv2d incl. grouped and pointwise, dory.depthwise, dory.linear). */
+typedef struct {
+    const void *x;          /* input tile, hi x wi x ci */
+    dory_dtype_t x_type;
+    int32_t hi, wi, ci;     /* ci: channels present in the input tile */
+    const void *w;          /* weights: co x kh x kw x cw (cw = ci / groups, or ci for depthwise: 1) */
+    dory_dtype_t w_type;
+    const void *bias;       /* co values or NULL; added once, when first != 0 */
+    dory_dtype_t bias_type;
+    void *y;                /* output tile, ho x wo x co (written only when last != 0) */
+    dory_dtype_t y_type;
+    int32_t ho, wo, co;
+    int32_t kh, kw, sh, sw, dh, dw;
+    int32_t pt, pl, pb, pr;
+    int32_t groups;         /* conv2d only: groups in this tile (1 for an ordinary conv) */
+    int32_t *acc;           /* ho x wo x co si32 partial sums, or NULL when input channels are whole */
+    int32_t first, last;    /* partial sums: first tile initialises acc (bias or 0), last requantises */
+    const dory_rqchain_t *rq; /* output requantisation (channel index = output channel in the tile) */
+    void *scratch;          /* kernel scratch in L1 (im2col), scratch_bytes long */
+    size_t scratch_bytes;
+} dory_conv_args_t;
+
+/* General KxK convolution with stride, padding, dilation and groups. With groups > 1 output
+ * channel o of the tile belongs to group o / (co / groups) and reads input channels
+ * [g * cw, (g + 1) * cw). Split over output rows across cores (over channels when ho < ncores).
+ * Scratch: the fast path (x u8/s8, w s8, groups 1, dilation 1) needs
+ * scratch_bytes >= 2 * ncores * kh * kw * ci (im2col of two pixels per core; none for 1x1);
+ * with less the generic path runs. */
+void dory_conv2d(const dory_conv_args_t *a, int core, int ncores);
+
+/* Depthwise: ci == co, weight co x kh x kw x 1, channel c reads input channel c. Split over output
+ * rows (over channels when ho < ncores).
+ * Scratch: the fast path (x u8/s8, w s8, dilation 1) needs
+ * scratch_bytes >= ncores * kw * (hi + pt + pb) (one padded column strip per core), which the
+ * executor's ncores * (kh * (hi + pt + pb) + kh) + ncores * kh * kw covers when kh >= kw; with
+ * less the generic path runs. */
+void dory_depthwise(const dory_conv_args_t *a, int core, int ncores);
+
+/* Fully connected: x is ci values (hi = wi = ho = wo = 1, kh = kw = 1), w is co x ci,
+ * y is co values. Split over output channels. acc/first/last as for conv. */
+void dory_linear(const dory_conv_args_t *a, int core, int ncores);
+
+/* Pooling tile (dory.pool). */
+typedef struct {
+    const void *x;
+    dory_dtype_t x_type;
+    int32_t hi, wi, c;
+    void *y;
+    dory_dtype_t y_type;
+    int32_t ho, wo;
+    int32_t kh, kw, sh, sw;
+    int32_t pt, pl, pb, pr;
+    int32_t lead_h, lead_w;
+    int32_t is_avg;          /* 0: max (padding never wins), 1: average */
+    int32_t count_include_pad;
+    int32_t div;             /* average divisor when > 0 (1: the exact window sum) */
+    int32_t trunc;           /* average rounding: 0 floor, 1 trunc */
+    const dory_rqchain_t *rq; /* applied to the max / average (empty: stored as is) */
+} dory_pool_args_t;
+
+void dory_pool(const dory_pool_args_t *a, int core, int ncores);
+
+/* Element-wise add tile (dory.add): both inputs have n = rows * c elements in the same layout;
+ * each input optionally requantised into si32 (rq_a / rq_b with n == 0: as is), summed with si32
+ * wrap, then the output chain. Channel index for per-channel vectors = element index % c. */
+typedef struct {
+    const void *a;
+    dory_dtype_t a_type;
+    const void *b;
+    dory_dtype_t b_type;
+    void *y;
+    dory_dtype_t y_type;
+    int32_t rows, c;
+    const dory_rqchain_t *rq_a, *rq_b, *rq;
+} dory_add_args_t;
+
+void dory_add(const dory_add_args_t *a, int core, int ncores);
+
+#endif /* DORY_KERNELS_H */

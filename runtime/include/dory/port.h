@@ -1,0 +1,64 @@
+/* dory runtime: what a platform port provides (runtime/port/<name>/).
+ *
+ * The execution model is GAP8's: a controller (the "fabric controller" on GAP8, the main thread
+ * on the host) runs the network; each layer forks a function onto the cluster's cores (core 0 is
+ * the master that also drives DMA), which synchronise with a barrier and join at the end.
+ * Memories: L1 (cluster scratchpad), L2 (main memory), L3 (external RAM, slow, DMA-only).
+ */
+#ifndef DORY_PORT_H
+#define DORY_PORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef DORY_NUM_CORES
+#define DORY_NUM_CORES 8
+#endif
+
+/* ---- lifecycle -------------------------------------------------------------------------- */
+
+/* Bring up the cluster and the memories. l1_bytes/l2_bytes/l3_bytes are the exact budgets of the
+ * network (the host port makes fixed arenas of exactly these sizes). Returns 0 on success. */
+int dory_port_init(size_t l1_bytes, size_t l2_bytes, size_t l3_bytes);
+void dory_port_close(void);
+
+/* Base of each memory (the network's planned offsets are relative to these). */
+uint8_t *dory_l1_base(void);
+uint8_t *dory_l2_base(void);
+uint8_t *dory_l3_base(void); /* host: an arena; GAP8: a HyperRAM address, never dereferenced */
+
+/* ---- cluster ---------------------------------------------------------------------------- */
+
+typedef void (*dory_task_fn)(void *arg);
+
+/* Run fn(arg) on all DORY_NUM_CORES cores and return when every core has returned. */
+void dory_cluster_fork(dory_task_fn fn, void *arg);
+/* Inside a forked task: this core's id in [0, DORY_NUM_CORES) and a barrier over all cores. */
+int dory_core_id(void);
+void dory_barrier(void);
+
+/* ---- DMA L2 <-> L1 (issued by one core, usually core 0) ---------------------------------
+ * Asynchronous: the data may move at any time until dory_dma_wait(job) returns; neither side
+ * may be touched before that. A 3-D copy moves n2 x n1 rows of `len` contiguous bytes: row
+ * (i2, i1) starts at l2 + i2 * l2_s2 + i1 * l2_s1 and at l1 + i2 * l1_s2 + i1 * l1_s1. 1-D and
+ * 2-D copies are the n2 = n1 = 1 and n2 = 1 cases. */
+typedef struct {
+    int32_t id;
+} dory_dma_job_t;
+
+enum { DORY_DMA_L2_TO_L1 = 0, DORY_DMA_L1_TO_L2 = 1 };
+
+void dory_dma_3d(dory_dma_job_t *job, int dir, void *l1, void *l2, size_t len, size_t n1, size_t l1_s1,
+                 size_t l2_s1, size_t n2, size_t l1_s2, size_t l2_s2);
+void dory_dma_wait(dory_dma_job_t *job);
+
+/* ---- L3 <-> L2 (external memory; blocking is allowed) ----------------------------------- */
+void dory_l3_read(void *l2_dst, uint32_t l3_addr, size_t bytes);
+void dory_l3_write(uint32_t l3_addr, const void *l2_src, size_t bytes);
+
+/* ---- performance counter ---------------------------------------------------------------- */
+/* A monotonic cycle (or instruction / nanosecond, as the port documents) counter. */
+uint64_t dory_perf_now(void);
+const char *dory_perf_unit(void);
+
+#endif /* DORY_PORT_H */

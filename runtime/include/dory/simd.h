@@ -1,0 +1,72 @@
+/* dory runtime: the SIMD macro layer of the kernels' hot loops.
+ *
+ * A 4-way 8-bit dot product accumulated into an si32 (wrapping):
+ *   DORY_SDOTP4_SS(acc, a4, b4)   acc += sum a4[k] * b4[k], a4 signed 8-bit, b4 signed 8-bit
+ *   DORY_SDOTP4_US(acc, a4, b4)   acc += sum a4[k] * b4[k], a4 unsigned 8-bit, b4 signed 8-bit
+ * with vectors loaded by DORY_LD4S(p) / DORY_LD4U(p) from any byte address (GAP8's cores accept
+ * misaligned word loads; the portable version loads bytes).
+ *
+ * On GAP8 (__pulp__) these are the RI5CY builtins __builtin_pulp_sdotsp4 / __builtin_pulp_sdotusp4;
+ * elsewhere portable C99 with the same results (the sum of four 8x8-bit products fits an int, and
+ * the addition into acc wraps like the hardware's).
+ */
+#ifndef DORY_SIMD_H
+#define DORY_SIMD_H
+
+#include <stdint.h>
+
+#ifdef __pulp__
+
+typedef signed char dory_v4s __attribute__((vector_size(4)));
+typedef unsigned char dory_v4u __attribute__((vector_size(4)));
+
+#define DORY_LD4S(p) (*(const dory_v4s *)(const void *)(p))
+#define DORY_LD4U(p) (*(const dory_v4u *)(const void *)(p))
+#define DORY_SDOTP4_SS(acc, a4, b4) ((acc) = __builtin_pulp_sdotsp4((a4), (b4), (acc)))
+#define DORY_SDOTP4_US(acc, a4, b4) ((acc) = __builtin_pulp_sdotusp4((a4), (b4), (acc)))
+
+#else /* portable C99 */
+
+typedef struct {
+    int8_t v[4];
+} dory_v4s;
+typedef struct {
+    uint8_t v[4];
+} dory_v4u;
+
+static inline dory_v4s dory_ld4s_(const void *p)
+{
+    const int8_t *q = (const int8_t *)p;
+    dory_v4s r;
+    r.v[0] = q[0];
+    r.v[1] = q[1];
+    r.v[2] = q[2];
+    r.v[3] = q[3];
+    return r;
+}
+
+static inline dory_v4u dory_ld4u_(const void *p)
+{
+    const uint8_t *q = (const uint8_t *)p;
+    dory_v4u r;
+    r.v[0] = q[0];
+    r.v[1] = q[1];
+    r.v[2] = q[2];
+    r.v[3] = q[3];
+    return r;
+}
+
+/* acc + the dot product, the addition wrapping modulo 2^32. */
+#define DORY_DOT4_(acc, a4, b4)                                                                    \
+    ((int32_t)((uint32_t)(acc) +                                                                   \
+               (uint32_t)((int32_t)(a4).v[0] * (b4).v[0] + (int32_t)(a4).v[1] * (b4).v[1] +        \
+                          (int32_t)(a4).v[2] * (b4).v[2] + (int32_t)(a4).v[3] * (b4).v[3])))
+
+#define DORY_LD4S(p) dory_ld4s_(p)
+#define DORY_LD4U(p) dory_ld4u_(p)
+#define DORY_SDOTP4_SS(acc, a4, b4) ((acc) = DORY_DOT4_(acc, a4, b4))
+#define DORY_SDOTP4_US(acc, a4, b4) ((acc) = DORY_DOT4_(acc, a4, b4))
+
+#endif /* __pulp__ */
+
+#endif /* DORY_SIMD_H */

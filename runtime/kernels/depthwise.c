@@ -1,0 +1,101 @@
+/* dory runtime: depthwise convolution tile (dory.depthwise): ci == co, weight co x kh x kw x 1,
+ * output channel c reads input channel c.
+ *
+ * Generic path: any element types, dilation.
+ * Fast path (x u8 or s8, w s8, dilation 1): for each channel and output column, the core copies
+ * the input column strip it needs (padded rows x kw taps, zero padded, row-major) into its
+ * scratch; the window of every output row is then kh * kw contiguous bytes of the strip, in the
+ * order of the channel's weights, dotted with the 4-way SIMD dot product. The strip of a core is
+ * at most kw * (hi + pt + pb) bytes: the fast path needs
+ * scratch_bytes >= ncores * kw * (hi + pt + pb), else the generic path runs.
+ */
+#include "simd.h"
+
+static void dw_generic(const dory_conv_args_t *a, int32_t r0, int32_t r1, int32_t c0, int32_t c1)
+{
+    int32_t r, q, c, i, j;
+    for (r = r0; r < r1; r++) {
+        for (q = 0; q < a->wo; q++) {
+            size_t pix = ((size_t)r * (size_t)a->wo + (size_t)q) * (size_t)a->co;
+            for (c = c0; c < c1; c++) {
+                int32_t sum = 0;
+                for (i = 0; i < a->kh; i++) {
+                    int32_t ir = r * a->sh - a->pt + i * a->dh;
+                    if (ir < 0 || ir >= a->hi)
+                        continue;
+                    for (j = 0; j < a->kw; j++) {
+                        int32_t ic = q * a->sw - a->pl + j * a->dw;
+                        size_t xi, wi;
+                        if (ic < 0 || ic >= a->wi)
+                            continue;
+                        xi = ((size_t)ir * (size_t)a->wi + (size_t)ic) * (size_t)a->ci + (size_t)c;
+                        wi = ((size_t)c * (size_t)a->kh + (size_t)i) * (size_t)a->kw + (size_t)j;
+                        sum = dory_wadd_(sum, dory_wmul_(dory_load(a->x, a->x_type, xi), dory_load(a->w, a->w_type, wi)));
+                    }
+                }
+                dory_conv_finish_(a, pix + (size_t)c, c, sum);
+            }
+        }
+    }
+}
+
+static void dw_fast(const dory_conv_args_t *a, uint8_t *strip, int32_t r0, int32_t r1, int32_t c0, int32_t c1)
+{
+    const uint8_t *x = (const uint8_t *)a->x;
+    const int8_t *w = (const int8_t *)a->w;
+    int xs = a->x_type == DORY_S8;
+    int32_t kk = a->kh * a->kw, t0 = r0 * a->sh, t1 = (r1 - 1) * a->sh + a->kh;
+    int32_t c, q, t, j, r;
+    for (c = c0; c < c1; c++) {
+        const int8_t *wc = w + (size_t)c * (size_t)kk;
+        for (q = 0; q < a->wo; q++) {
+            int32_t ic0 = q * a->sw - a->pl;
+            uint8_t *dst = strip;
+            for (t = t0; t < t1; t++) {
+                int32_t ir = t - a->pt;
+                if (ir < 0 || ir >= a->hi) {
+                    memset(dst, 0, (size_t)a->kw);
+                } else {
+                    const uint8_t *src = x + (size_t)ir * (size_t)a->wi * (size_t)a->ci + (size_t)c;
+                    for (j = 0; j < a->kw; j++) {
+                        int32_t ic = ic0 + j;
+                        dst[j] = (ic < 0 || ic >= a->wi) ? 0 : src[(size_t)ic * (size_t)a->ci];
+                    }
+                }
+                dst += a->kw;
+            }
+            for (r = r0; r < r1; r++) {
+                int32_t sum = dory_dot_(strip + (size_t)(r - r0) * (size_t)a->sh * (size_t)a->kw, xs, wc, kk, 0);
+                dory_conv_finish_(a, ((size_t)r * (size_t)a->wo + (size_t)q) * (size_t)a->co + (size_t)c, c, sum);
+            }
+        }
+    }
+}
+
+void dory_depthwise(const dory_conv_args_t *a, int core, int ncores)
+{
+    int32_t r0, r1, c0, c1;
+    size_t strip;
+    if (ncores < 1)
+        ncores = 1;
+    if (core < 0 || core >= ncores)
+        return;
+    if (a->ho >= ncores) {
+        dory_share_(a->ho, core, ncores, &r0, &r1);
+        c0 = 0;
+        c1 = a->co;
+    } else {
+        dory_share_(a->co, core, ncores, &c0, &c1);
+        r0 = 0;
+        r1 = a->ho;
+    }
+    if (r0 >= r1 || c0 >= c1)
+        return;
+    strip = (size_t)a->kw * (size_t)(a->hi + a->pt + a->pb);
+    if (dory_fast_types_(a->x_type, a->w_type) && a->dh == 1 && a->dw == 1 && a->scratch &&
+        a->scratch_bytes >= (size_t)ncores * strip &&
+        (size_t)((r1 - 1) * a->sh + a->kh - r0 * a->sh) * (size_t)a->kw <= strip)
+        dw_fast(a, (uint8_t *)a->scratch + (size_t)core * strip, r0, r1, c0, c1);
+    else
+        dw_generic(a, r0, r1, c0, c1);
+}

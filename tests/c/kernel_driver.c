@@ -1,0 +1,314 @@
+/* Test driver of the runtime kernels (tests/test_c_kernels.py).
+ *
+ * Reads cases from stdin as whitespace-separated integers and prints one line per case:
+ *   <ok> <n> y_0 ... y_{n-1}
+ * ok is 1 when the cores' shares of the output were disjoint and covered it (each element written
+ * by exactly one core: every core runs twice, into outputs filled with 0x00 and 0xff bytes, and
+ * an element counts as written when it differs from the fill in either run).
+ *
+ * Array:  type count v_0 ... v_{count-1}          (count 0: a NULL pointer)
+ * Chain:  n then n stages: mul add shift div trunc min max, where mul and add are
+ *         "0 scalar" or "1 array"
+ * Case:   kind ncores ...
+ *   kind 0/1/2 (conv2d / depthwise / linear):
+ *     hi wi co ho wo kh kw sh sw dh dw pt pl pb pr groups y_type use_acc scratch_bytes nsteps
+ *     chain bias-array, then nsteps x (ci x-array w-array); steps are the input-channel tiles
+ *     (first = step 0, last = step nsteps - 1), with an si32 accumulator when use_acc.
+ *   kind 3 (pool):
+ *     hi wi c ho wo kh kw sh sw pt pl pb pr lead_h lead_w is_avg count_include_pad div trunc
+ *     y_type chain x-array
+ *   kind 4 (add): rows c y_type chain_a chain_b chain a-array b-array
+ * Buffers are malloc'ed at their exact sizes so that the sanitizers see any overrun.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dory/kernels.h"
+
+#define MAX_ALLOCS 64
+
+static void *allocs[MAX_ALLOCS];
+static int nallocs;
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p || nallocs >= MAX_ALLOCS) {
+        fprintf(stderr, "driver: out of memory\n");
+        exit(2);
+    }
+    allocs[nallocs++] = p;
+    return p;
+}
+
+static void free_all(void)
+{
+    while (nallocs > 0)
+        free(allocs[--nallocs]);
+}
+
+static long long rd(void)
+{
+    long long v;
+    if (scanf("%lld", &v) != 1) {
+        fprintf(stderr, "driver: malformed input\n");
+        exit(2);
+    }
+    return v;
+}
+
+static const void *rd_array(dory_dtype_t *type, long long *count)
+{
+    long long i, n;
+    void *p;
+    *type = (dory_dtype_t)rd();
+    n = rd();
+    if (count)
+        *count = n;
+    if (n == 0)
+        return NULL;
+    p = xmalloc((size_t)n * dory_dtype_bytes(*type));
+    for (i = 0; i < n; i++)
+        dory_store(p, *type, (size_t)i, (int32_t)(uint32_t)(unsigned long long)rd());
+    return p;
+}
+
+static void rd_chain(dory_rqchain_t *ch)
+{
+    int32_t i;
+    memset(ch, 0, sizeof *ch);
+    ch->n = (int32_t)rd();
+    if (ch->n < 0 || ch->n > DORY_MAX_REQUANT) {
+        fprintf(stderr, "driver: bad chain length\n");
+        exit(2);
+    }
+    for (i = 0; i < ch->n; i++) {
+        dory_requant_t *s = &ch->st[i];
+        if (rd())
+            s->mul = rd_array(&s->mul_type, NULL);
+        else
+            s->mul_scalar = rd();
+        if (rd())
+            s->add = rd_array(&s->add_type, NULL);
+        else
+            s->add_scalar = rd();
+        s->shift = (int32_t)rd();
+        s->div = (int32_t)rd();
+        s->trunc = (int32_t)rd();
+        s->min = (int32_t)rd();
+        s->max = (int32_t)rd();
+    }
+}
+
+static int kind_g;
+
+static void run_kernel(const void *args, void *y, int core, int ncores)
+{
+    if (kind_g <= 2) {
+        dory_conv_args_t a = *(const dory_conv_args_t *)args;
+        a.y = y;
+        if (kind_g == 0)
+            dory_conv2d(&a, core, ncores);
+        else if (kind_g == 1)
+            dory_depthwise(&a, core, ncores);
+        else
+            dory_linear(&a, core, ncores);
+    } else if (kind_g == 3) {
+        dory_pool_args_t a = *(const dory_pool_args_t *)args;
+        a.y = y;
+        dory_pool(&a, core, ncores);
+    } else {
+        dory_add_args_t a = *(const dory_add_args_t *)args;
+        a.y = y;
+        dory_add(&a, core, ncores);
+    }
+}
+
+/* Run every core on its share of the output (n elements of type t), checking disjoint cover;
+ * acc (acc_n si32 values, may be NULL) is restored between the two runs of a core. */
+static int run_cores(const void *args, void *y, dory_dtype_t t, size_t n, int ncores, int32_t *acc, size_t acc_n)
+{
+    size_t eb = dory_dtype_bytes(t), k, b;
+    unsigned char *ya = (unsigned char *)xmalloc(n * eb);
+    unsigned char *yb = (unsigned char *)xmalloc(n * eb);
+    unsigned char *out = (unsigned char *)y;
+    int32_t *save = acc ? (int32_t *)xmalloc(acc_n * sizeof(int32_t)) : NULL;
+    int *count = (int *)xmalloc(n * sizeof(int));
+    int core, ok = 1;
+    memset(count, 0, n * sizeof(int));
+    for (core = 0; core < ncores; core++) {
+        memset(ya, 0x00, n * eb);
+        memset(yb, 0xff, n * eb);
+        if (acc)
+            memcpy(save, acc, acc_n * sizeof(int32_t));
+        run_kernel(args, ya, core, ncores);
+        if (acc)
+            memcpy(acc, save, acc_n * sizeof(int32_t));
+        run_kernel(args, yb, core, ncores);
+        for (k = 0; k < n; k++) {
+            int written = 0;
+            for (b = 0; b < eb; b++)
+                if (ya[k * eb + b] != 0x00 || yb[k * eb + b] != 0xff)
+                    written = 1;
+            if (written) {
+                count[k]++;
+                memcpy(out + k * eb, ya + k * eb, eb);
+            }
+        }
+    }
+    for (k = 0; k < n; k++)
+        if (count[k] != 1)
+            ok = 0;
+    return ok;
+}
+
+static void print_result(int ok, const void *y, dory_dtype_t t, size_t n)
+{
+    size_t k;
+    printf("%d %lu", ok, (unsigned long)n);
+    for (k = 0; k < n; k++) {
+        long long v = t == DORY_U32 ? (long long)((const uint32_t *)y)[k] : (long long)dory_load(y, t, k);
+        printf(" %lld", v);
+    }
+    printf("\n");
+}
+
+static void conv_case(int ncores)
+{
+    dory_conv_args_t a;
+    dory_rqchain_t rq;
+    int use_acc;
+    long long nsteps, s, ci;
+    size_t n;
+    int ok = 1;
+    void *y;
+    memset(&a, 0, sizeof a);
+    a.hi = (int32_t)rd();
+    a.wi = (int32_t)rd();
+    a.co = (int32_t)rd();
+    a.ho = (int32_t)rd();
+    a.wo = (int32_t)rd();
+    a.kh = (int32_t)rd();
+    a.kw = (int32_t)rd();
+    a.sh = (int32_t)rd();
+    a.sw = (int32_t)rd();
+    a.dh = (int32_t)rd();
+    a.dw = (int32_t)rd();
+    a.pt = (int32_t)rd();
+    a.pl = (int32_t)rd();
+    a.pb = (int32_t)rd();
+    a.pr = (int32_t)rd();
+    a.groups = (int32_t)rd();
+    a.y_type = (dory_dtype_t)rd();
+    use_acc = (int)rd();
+    a.scratch_bytes = (size_t)rd();
+    nsteps = rd();
+    rd_chain(&rq);
+    a.rq = &rq;
+    a.bias = rd_array(&a.bias_type, NULL);
+    a.scratch = a.scratch_bytes ? xmalloc(a.scratch_bytes) : NULL;
+    n = (size_t)a.ho * (size_t)a.wo * (size_t)a.co;
+    y = xmalloc(n * dory_dtype_bytes(a.y_type));
+    memset(y, 0x5a, n * dory_dtype_bytes(a.y_type));
+    if (use_acc) {
+        a.acc = (int32_t *)xmalloc(n * sizeof(int32_t));
+        memset(a.acc, 0x5a, n * sizeof(int32_t));
+    }
+    for (s = 0; s < nsteps; s++) {
+        ci = rd();
+        a.ci = (int32_t)ci;
+        a.x = rd_array(&a.x_type, NULL);
+        a.w = rd_array(&a.w_type, NULL);
+        a.first = s == 0;
+        a.last = s == nsteps - 1;
+        if (a.last) {
+            ok = run_cores(&a, y, a.y_type, n, ncores, a.acc, n);
+        } else {
+            int core;
+            for (core = 0; core < ncores; core++)
+                run_kernel(&a, y, core, ncores);
+        }
+    }
+    print_result(ok, y, a.y_type, n);
+}
+
+static void pool_case(int ncores)
+{
+    dory_pool_args_t a;
+    dory_rqchain_t rq;
+    size_t n;
+    void *y;
+    int ok;
+    memset(&a, 0, sizeof a);
+    a.hi = (int32_t)rd();
+    a.wi = (int32_t)rd();
+    a.c = (int32_t)rd();
+    a.ho = (int32_t)rd();
+    a.wo = (int32_t)rd();
+    a.kh = (int32_t)rd();
+    a.kw = (int32_t)rd();
+    a.sh = (int32_t)rd();
+    a.sw = (int32_t)rd();
+    a.pt = (int32_t)rd();
+    a.pl = (int32_t)rd();
+    a.pb = (int32_t)rd();
+    a.pr = (int32_t)rd();
+    a.lead_h = (int32_t)rd();
+    a.lead_w = (int32_t)rd();
+    a.is_avg = (int32_t)rd();
+    a.count_include_pad = (int32_t)rd();
+    a.div = (int32_t)rd();
+    a.trunc = (int32_t)rd();
+    a.y_type = (dory_dtype_t)rd();
+    rd_chain(&rq);
+    a.rq = &rq;
+    a.x = rd_array(&a.x_type, NULL);
+    n = (size_t)a.ho * (size_t)a.wo * (size_t)a.c;
+    y = xmalloc(n * dory_dtype_bytes(a.y_type));
+    ok = run_cores(&a, y, a.y_type, n, ncores, NULL, 0);
+    print_result(ok, y, a.y_type, n);
+}
+
+static void add_case(int ncores)
+{
+    dory_add_args_t a;
+    dory_rqchain_t ra, rb, rq;
+    size_t n;
+    void *y;
+    int ok;
+    memset(&a, 0, sizeof a);
+    a.rows = (int32_t)rd();
+    a.c = (int32_t)rd();
+    a.y_type = (dory_dtype_t)rd();
+    rd_chain(&ra);
+    rd_chain(&rb);
+    rd_chain(&rq);
+    a.rq_a = &ra;
+    a.rq_b = &rb;
+    a.rq = &rq;
+    a.a = rd_array(&a.a_type, NULL);
+    a.b = rd_array(&a.b_type, NULL);
+    n = (size_t)a.rows * (size_t)a.c;
+    y = xmalloc(n * dory_dtype_bytes(a.y_type));
+    ok = run_cores(&a, y, a.y_type, n, ncores, NULL, 0);
+    print_result(ok, y, a.y_type, n);
+}
+
+int main(void)
+{
+    long long kind;
+    while (scanf("%lld", &kind) == 1) {
+        int ncores = (int)rd();
+        kind_g = (int)kind;
+        if (kind <= 2)
+            conv_case(ncores);
+        else if (kind == 3)
+            pool_case(ncores);
+        else
+            add_case(ncores);
+        free_all();
+        fflush(stdout);
+    }
+    return 0;
+}

@@ -1,0 +1,436 @@
+"""The runtime's C kernels (runtime/kernels/*.c) against the reference interpreter.
+
+The kernels and tests/c/kernel_driver.c are compiled twice: ``-O2 -Werror`` and with
+AddressSanitizer + UBSan (no recovery). The driver reads cases on stdin, runs each kernel on every
+core in turn (core = 0 .. ncores-1, ncores 1, 3 and 8), checks that the cores' shares of the output
+are disjoint and cover it, and prints the output. Expected outputs come from the qnn ops of
+``dory_ir/interp/qnn.py`` (conv2d, linear, maxpool, avgpool, add, requant) run through
+``run_function``, followed by the wrap of ``dory_store``.
+
+Random odd shapes (seeded): ragged core splits, channels not multiple of 4, strides 2, pads on
+every border, 1-row tiles (channel splits), dilation 2, groups 2, 1x1 / 3x3 / 5x5 / 1xK kernels,
+every element type, per-channel and scalar requant chains with shift and div, floor and trunc,
+partial sums over input-channel tiles, pooling with per-tile pads and lead offsets.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from dory_ir.attributes import Attribute, BoolAttr, DenseAttr, IntegerAttr, StringAttr, i64_array
+from dory_ir.core import create_op
+from dory_ir.dialects.builtin import ModuleOp
+from dory_ir.dialects.func import FuncOp, ReturnOp
+from dory_ir.interp import run_function
+from dory_ir.types import IntegerType, TensorType
+
+GCC = shutil.which("gcc")
+pytestmark = pytest.mark.skipif(GCC is None, reason="gcc is not installed")
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = sorted((ROOT / "runtime" / "kernels").glob("*.c")) + [ROOT / "tests" / "c" / "kernel_driver.c"]
+BASE_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-fwrapv", f"-I{ROOT / 'runtime' / 'include'}"]
+BUILDS = {
+    "O2": ["-O2"],
+    "sanitize": ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"],
+}
+NCORES = (1, 3, 8)
+
+# dory_dtype_t codes and their IR element types.
+U8, S8, U16, S16, U32, S32 = range(6)
+ET = {
+    U8: IntegerType(8, "unsigned"),
+    S8: IntegerType(8, "signed"),
+    U16: IntegerType(16, "unsigned"),
+    S16: IntegerType(16, "signed"),
+    U32: IntegerType(32, "unsigned"),
+    S32: IntegerType(32, "signed"),
+}
+SI32 = ET[S32]
+SI64 = IntegerType(64, "signed")
+RANGE = {U8: (0, 255), S8: (-128, 127), U16: (0, 65535), S16: (-32768, 32767), U32: (0, 2**32 - 1), S32: (-(2**31), 2**31 - 1)}
+
+
+# -- the reference: one qnn op at a time through the interpreter ---------------------------------
+
+
+def run_qnn(name: str, inputs: list[tuple[np.ndarray, IntegerType]], result: tuple[tuple[int, ...], IntegerType],
+            props: dict[str, Attribute] | None = None) -> np.ndarray:
+    in_types = [TensorType(tuple(int(d) for d in a.shape), et) for a, et in inputs]
+    rtype = TensorType(tuple(int(d) for d in result[0]), result[1])
+    f = FuncOp.build("main", in_types, [rtype])
+    op = create_op(name, operands=list(f.args), result_types=[rtype], properties=props or {})
+    f.body.add_op(op)
+    f.body.add_op(ReturnOp.build([op.result]))
+    return run_function(ModuleOp.build([f]), [np.asarray(a, dtype=np.int64) for a, _ in inputs])[0]
+
+
+def wrap(a: np.ndarray, code: int) -> np.ndarray:
+    """What dory_store keeps of exact values: a C cast to the width of dtype ``code``."""
+    et = ET[code]
+    m = np.int64(1) << np.int64(et.width)
+    low = np.bitwise_and(np.asarray(a, dtype=np.int64), m - 1)
+    return low if et.is_unsigned else np.where(low > et.max_value, low - m, low)
+
+
+def ref_chain(x: np.ndarray, chain: list[dict[str, Any]]) -> np.ndarray:
+    """qnn.requant stage by stage (si32 in between; the last stage's min/max fit the output)."""
+    for st in chain:
+        props: dict[str, Attribute] = {"min": IntegerAttr(st["min"]), "max": IntegerAttr(st["max"])}
+        for k in ("mul", "add"):
+            v = st[k]
+            props[k] = IntegerAttr(v) if isinstance(v, int) else DenseAttr.from_array(v[1], SI64)
+        props["div" if st["div"] > 0 else "shift"] = IntegerAttr(st["div"] if st["div"] > 0 else st["shift"])
+        props["rounding"] = StringAttr("trunc" if st["trunc"] else "floor")
+        x = run_qnn("qnn.requant", [(x, SI32)], (x.shape, SI32), props)
+    return x
+
+
+def finish(acc_si32: np.ndarray, chain: list[dict[str, Any]], y_type: int) -> np.ndarray:
+    return wrap(ref_chain(wrap(acc_si32, S32), chain), y_type)
+
+
+# -- random case material -------------------------------------------------------------------------
+
+
+def rand_values(rng: np.random.Generator, code: int, shape: Any, small: bool = False) -> np.ndarray:
+    lo, hi = RANGE[code]
+    if small or code in (U32, S32):
+        lo, hi = max(lo, -(2**20)), min(hi, 2**20)
+    if code in (U16, S16) and not small:
+        lo, hi = max(lo, -3000), min(hi, 3000)
+    return rng.integers(lo, hi + 1, size=shape, dtype=np.int64)
+
+
+def rand_chain(rng: np.random.Generator, channels: int, out_type: int, max_stages: int = 2) -> list[dict[str, Any]]:
+    n = int(rng.integers(0, max_stages + 1))
+    chain = []
+    for s in range(n):
+        st: dict[str, Any] = {}
+        per = rng.random() < 0.5
+        if per:
+            code = int(rng.choice([S8, U8, S16, S32]))
+            lo, hi = RANGE[code]
+            st["mul"] = (code, rng.integers(max(lo, -(2**18)), min(hi, 2**18) + 1, channels).tolist())
+        else:
+            st["mul"] = int(rng.integers(-(2**18), 2**18))
+        if rng.random() < 0.5:
+            st["add"] = (S32, rng.integers(-(2**24), 2**24, channels).tolist())
+        else:
+            st["add"] = int(rng.integers(-(2**30), 2**30))
+        if rng.random() < 0.6:
+            st["shift"], st["div"] = int(rng.integers(0, 24)), 0
+        else:
+            st["shift"], st["div"] = 0, int(rng.integers(1, 5000))
+        st["trunc"] = int(rng.random() < 0.5)
+        lo, hi = RANGE[out_type] if s == n - 1 else RANGE[S32]
+        lo, hi = max(lo, -(2**31)), min(hi, 2**31 - 1)
+        a, b = sorted(int(v) for v in rng.integers(lo, hi + 1, 2))
+        if rng.random() < 0.5:
+            a, b = lo, hi
+        st["min"], st["max"] = a, b
+        chain.append(st)
+    return chain
+
+
+# -- the driver's input format (see tests/c/kernel_driver.c) ----------------------------------------
+
+
+def fmt_array(code: int, a: np.ndarray | None) -> str:
+    if a is None:
+        return f"{code} 0"
+    flat = np.asarray(a, dtype=np.int64).reshape(-1)
+    return f"{code} {flat.size} " + " ".join(map(str, flat.tolist()))
+
+
+def fmt_chain(chain: list[dict[str, Any]]) -> str:
+    parts = [str(len(chain))]
+    for st in chain:
+        for k in ("mul", "add"):
+            v = st[k]
+            parts.append(f"0 {v}" if isinstance(v, int) else "1 " + fmt_array(v[0], np.array(v[1])))
+        parts.append(f"{st['shift']} {st['div']} {st['trunc']} {st['min']} {st['max']}")
+    return " ".join(parts)
+
+
+# -- convolution cases ------------------------------------------------------------------------------
+
+
+def pick_type(rng: np.random.Generator, common: list[int], p_common: float = 0.8) -> int:
+    return int(rng.choice(common)) if rng.random() < p_common else int(rng.integers(0, 6))
+
+
+def conv_case(seed: int, kind: str) -> dict[str, Any]:
+    """A random conv2d ('conv'), depthwise ('dw') or linear ('linear') tile and its expected output."""
+    rng = np.random.default_rng(1000 + seed)
+    if kind == "linear":
+        kh = kw = sh = sw = dh = dw = 1
+        groups, pads = 1, (0, 0, 0, 0)
+        ci, co = int(rng.integers(1, 70)), int(rng.integers(1, 20))
+        hi = wi = 1
+    else:
+        kh, kw = [(1, 1), (3, 3), (5, 5), (1, 3), (1, 5), (3, 1), (2, 3), (3, 3)][seed % 8]
+        sh, sw = int(rng.integers(1, 3)), int(rng.integers(1, 3))
+        dh = 2 if rng.random() < 0.2 and kh > 1 else 1
+        dw = 2 if rng.random() < 0.2 and kw > 1 else 1
+        pads = tuple(int(rng.integers(0, k)) if k > 1 else int(rng.random() < 0.15) for k in (kh, kw, kh, kw))
+        groups = 2 if kind == "conv" and rng.random() < 0.2 else 1
+        hi = max(int(rng.integers(1, 10)), dh * (kh - 1) + 1 - pads[0] - pads[2])
+        wi = max(int(rng.integers(1, 10)), dw * (kw - 1) + 1 - pads[1] - pads[3])
+        if rng.random() < 0.2:  # a 1-row output tile: split over channels
+            hi = max(1, dh * (kh - 1) + 1 - pads[0] - pads[2])
+        if kind == "dw":
+            ci = co = int(rng.integers(1, 20))
+        else:
+            ci = groups * int(rng.integers(1, 14))
+            co = groups * int(rng.integers(1, 10))
+    ho = (hi + pads[0] + pads[2] - dh * (kh - 1) - 1) // sh + 1
+    wo = (wi + pads[1] + pads[3] - dw * (kw - 1) - 1) // sw + 1
+    x_type = pick_type(rng, [U8, S8])
+    w_type = pick_type(rng, [S8])
+    y_type = pick_type(rng, [U8, S8, S32])
+    bias_type = int(rng.choice([S32, S16, S8]))
+    cw = 1 if kind == "dw" else ci // groups
+    x = rand_values(rng, x_type, (hi, wi, ci))
+    w = rand_values(rng, w_type, (co, kh, kw, cw))
+    bias = rand_values(rng, bias_type, (co,), small=True) if rng.random() < 0.7 else None
+    chain = rand_chain(rng, co, y_type)
+
+    # input-channel tiles (partial sums) for ordinary convolutions and linear layers
+    steps = [ci]
+    use_acc = 0
+    if kind != "dw" and groups == 1 and rng.random() < 0.4:
+        use_acc = 1
+        n = int(rng.integers(1, min(ci, 3) + 1))
+        cuts = sorted(rng.choice(np.arange(1, ci), n - 1, replace=False).tolist()) if n > 1 else []
+        bounds = [0] + cuts + [ci]
+        steps = [bounds[i + 1] - bounds[i] for i in range(len(bounds) - 1)]
+
+    # expected output
+    if kind == "linear":
+        ops = [(x.reshape(1, ci), ET[x_type]), (w.reshape(co, ci), ET[w_type])]
+        if bias is not None:
+            ops.append((bias, ET[bias_type]))
+        acc = run_qnn("qnn.linear", ops, ((1, co), SI32)).reshape(1, 1, co)
+    else:
+        g = ci if kind == "dw" else groups
+        props = {"strides": i64_array([sh, sw]), "dilations": i64_array([dh, dw]), "pads": i64_array(list(pads)),
+                 "groups": IntegerAttr(g)}
+        ops = [(x[None], ET[x_type]), (w, ET[w_type])]
+        if bias is not None:
+            ops.append((bias, ET[bias_type]))
+        acc = run_qnn("qnn.conv2d", ops, ((1, ho, wo, co), SI32), props)[0]
+    want = finish(acc, chain, y_type)
+
+    scratch_mode = ["executor", "none", "exact"][int(rng.integers(0, 3))]
+    return dict(kind=kind, hi=hi, wi=wi, ci=ci, co=co, ho=ho, wo=wo, kh=kh, kw=kw, sh=sh, sw=sw, dh=dh, dw=dw,
+                pads=pads, groups=groups, x=x, x_type=x_type, w=w, w_type=w_type, bias=bias, bias_type=bias_type,
+                y_type=y_type, chain=chain, steps=steps, use_acc=use_acc, scratch_mode=scratch_mode, want=want)
+
+
+def conv_scratch(c: dict[str, Any], ncores: int) -> int:
+    kh, kw, pt, pb = c["kh"], c["kw"], c["pads"][0], c["pads"][2]
+    mode = c["scratch_mode"]
+    if mode == "none" or c["kind"] == "linear":
+        return 0
+    if c["kind"] == "conv":
+        k = max(c["steps"])
+        return 2 * ncores * kh * kw * k if (mode == "exact" or kh * kw > 1) else 0
+    if mode == "exact":  # the depthwise fast path's own need (covers kw > kh)
+        return ncores * kw * (c["hi"] + pt + pb)
+    return ncores * (kh * (c["hi"] + pt + pb) + kh) + ncores * kh * kw  # the executor's formula
+
+
+def fmt_conv(c: dict[str, Any], ncores: int) -> str:
+    kind = {"conv": 0, "dw": 1, "linear": 2}[c["kind"]]
+    head = [kind, ncores, c["hi"], c["wi"], c["co"], c["ho"], c["wo"], c["kh"], c["kw"], c["sh"], c["sw"], c["dh"],
+            c["dw"], *c["pads"], c["groups"], c["y_type"], c["use_acc"], conv_scratch(c, ncores), len(c["steps"])]
+    parts = [" ".join(map(str, head)), fmt_chain(c["chain"]), fmt_array(c["bias_type"], c["bias"])]
+    lo = 0
+    for n in c["steps"]:
+        xs = c["x"][..., lo : lo + n]
+        ws = c["w"] if c["kind"] == "dw" else c["w"][..., lo : lo + n]
+        parts += [str(n), fmt_array(c["x_type"], xs), fmt_array(c["w_type"], ws)]
+        lo += n
+    return " ".join(parts)
+
+
+# -- pooling cases ----------------------------------------------------------------------------------
+
+
+def pool_out(size: int, k: int, s: int, pb: int, pe: int, ceil_mode: bool) -> int:
+    span = size + pb + pe - k
+    n = (-((-span) // s) if ceil_mode and span >= 0 else span // s) + 1
+    if ceil_mode and (n - 1) * s >= size + pb:
+        n -= 1
+    return n
+
+
+def pool_case(seed: int) -> dict[str, Any]:
+    rng = np.random.default_rng(5000 + seed)
+    while True:
+        kh, kw = int(rng.integers(1, 5)), int(rng.integers(1, 5))
+        if seed % 5 == 0:
+            kh = 1
+        sh, sw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        pads = (int(rng.integers(0, kh)), int(rng.integers(0, kw)), int(rng.integers(0, kh)), int(rng.integers(0, kw)))
+        hi, wi, c = int(rng.integers(1, 10)), int(rng.integers(1, 10)), int(rng.integers(1, 11))
+        ceil_mode = bool(rng.random() < 0.5) or seed % 4 == 1
+        H = pool_out(hi, kh, sh, pads[0], pads[2], ceil_mode)
+        W = pool_out(wi, kw, sw, pads[1], pads[3], ceil_mode)
+        reach = (H - 1) * sh + kh > hi + pads[0] + pads[2] or (W - 1) * sw + kw > wi + pads[1] + pads[3]
+        if H >= 1 and W >= 1 and (reach or seed % 4 != 1):
+            break
+    is_avg = int(rng.random() < 0.5 or seed % 4 == 1)
+    cip = int(rng.random() < 0.5 or seed % 4 == 1)
+    div = int(rng.integers(1, 12)) if rng.random() < 0.3 and seed % 4 != 1 else 0
+    trunc = int(rng.random() < 0.5)
+    x_type = pick_type(rng, [U8, S8], 0.6)
+    x = rand_values(rng, x_type, (hi, wi, c))
+    props: dict[str, Attribute] = {"kernel": i64_array([kh, kw]), "strides": i64_array([sh, sw]),
+                                   "pads": i64_array(list(pads)), "ceil_mode": BoolAttr(ceil_mode)}
+    if is_avg:
+        props["count_include_pad"] = BoolAttr(bool(cip))
+        props["rounding"] = StringAttr("trunc" if trunc else "floor")
+        if div:
+            props["div"] = IntegerAttr(div)
+        full = run_qnn("qnn.avgpool", [(x[None], ET[x_type])], ((1, H, W, c), SI64), props)[0]
+    else:
+        full = run_qnn("qnn.maxpool", [(x[None], ET[x_type])], ((1, H, W, c), ET[x_type]), props)[0]
+    # a tile of the output: rows lead_h .. lead_h + ho (the window of row r starts at (lead_h + r) * sh - pt)
+    lead_h, lead_w = int(rng.integers(0, H)), int(rng.integers(0, W))
+    ho, wo = int(rng.integers(1, H - lead_h + 1)), int(rng.integers(1, W - lead_w + 1))
+    if rng.random() < 0.5 or seed % 4 == 1:
+        ho, wo = H - lead_h, W - lead_w
+    y_type = pick_type(rng, [U8, S8, S32], 0.7)
+    chain = rand_chain(rng, c, y_type)
+    if not chain:
+        y_type = x_type if not is_avg or not div else S32
+    want = finish(full[lead_h : lead_h + ho, lead_w : lead_w + wo], chain, y_type)
+    # does a window of the tile reach past the padded input (ceil mode: those taps are not counted)?
+    beyond = (lead_h + ho - 1) * sh + kh > hi + pads[0] + pads[2] or (lead_w + wo - 1) * sw + kw > wi + pads[1] + pads[3]
+    return dict(beyond=beyond, hi=hi, wi=wi, c=c, ho=ho, wo=wo, kh=kh, kw=kw, sh=sh, sw=sw, pads=pads, lead_h=lead_h,
+                lead_w=lead_w, is_avg=is_avg, cip=cip, div=div, trunc=trunc, x=x, x_type=x_type, y_type=y_type,
+                chain=chain, want=want)
+
+
+def fmt_pool(c: dict[str, Any], ncores: int) -> str:
+    head = [3, ncores, c["hi"], c["wi"], c["c"], c["ho"], c["wo"], c["kh"], c["kw"], c["sh"], c["sw"], *c["pads"],
+            c["lead_h"], c["lead_w"], c["is_avg"], c["cip"], c["div"], c["trunc"], c["y_type"]]
+    return " ".join([" ".join(map(str, head)), fmt_chain(c["chain"]), fmt_array(c["x_type"], c["x"])])
+
+
+# -- add cases --------------------------------------------------------------------------------------
+
+
+def add_case(seed: int) -> dict[str, Any]:
+    rng = np.random.default_rng(9000 + seed)
+    rows, c = int(rng.integers(1, 8)), int(rng.integers(1, 14))
+    a_type, b_type = pick_type(rng, [U8, S8], 0.7), pick_type(rng, [U8, S8], 0.7)
+    y_type = pick_type(rng, [U8, S8, S32], 0.7)
+    a, b = rand_values(rng, a_type, (rows, c)), rand_values(rng, b_type, (rows, c))
+    rq_a, rq_b = rand_chain(rng, c, S32, 1), rand_chain(rng, c, S32, 1)
+    rq = rand_chain(rng, c, y_type)
+    va = ref_chain(wrap(a, S32), rq_a)  # a u32 input is read as si32, as dory_load does
+    vb = ref_chain(wrap(b, S32), rq_b)
+    s = run_qnn("qnn.add", [(va, SI32), (vb, SI32)], ((rows, c), SI32))
+    want = finish(s, rq, y_type)
+    return dict(rows=rows, c=c, a=a, a_type=a_type, b=b, b_type=b_type, y_type=y_type, rq_a=rq_a, rq_b=rq_b,
+                rq=rq, want=want)
+
+
+def fmt_add(c: dict[str, Any], ncores: int) -> str:
+    return " ".join([f"4 {ncores} {c['rows']} {c['c']} {c['y_type']}", fmt_chain(c["rq_a"]), fmt_chain(c["rq_b"]),
+                     fmt_chain(c["rq"]), fmt_array(c["a_type"], c["a"]), fmt_array(c["b_type"], c["b"])])
+
+
+# -- cases, builds, runs ----------------------------------------------------------------------------
+
+COUNTS = {"conv": 200, "dw": 120, "linear": 60, "pool": 200, "add": 80}
+
+
+@functools.lru_cache(maxsize=None)
+def cases(kind: str) -> list[dict[str, Any]]:
+    n = COUNTS[kind]
+    if kind == "pool":
+        return [pool_case(i) for i in range(n)]
+    if kind == "add":
+        return [add_case(i) for i in range(n)]
+    return [conv_case(i, kind) for i in range(n)]
+
+
+def fmt(kind: str, c: dict[str, Any], ncores: int) -> str:
+    if kind == "pool":
+        return fmt_pool(c, ncores)
+    if kind == "add":
+        return fmt_add(c, ncores)
+    return fmt_conv(c, ncores)
+
+
+@pytest.fixture(scope="module", params=sorted(BUILDS))
+def driver(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("kernels") / f"kernel_driver_{request.param}"
+    cmd = [GCC, *BASE_FLAGS, *BUILDS[request.param], *map(str, SOURCES), "-o", str(out)]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, f"{' '.join(cmd)}\n{r.stderr}"
+    return out
+
+
+def run_driver(driver: Path, text: str) -> list[tuple[int, np.ndarray]]:
+    r = subprocess.run([str(driver)], input=text, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, f"driver failed ({r.returncode}):\n{r.stderr[-4000:]}"
+    assert r.stderr == "", r.stderr[-4000:]
+    out = []
+    for line in r.stdout.splitlines():
+        v = [int(t) for t in line.split()]
+        assert v[1] == len(v) - 2
+        out.append((v[0], np.array(v[2:], dtype=np.int64)))
+    return out
+
+
+def describe(kind: str, c: dict[str, Any]) -> str:
+    skip = {"x", "w", "bias", "want", "a", "b"}
+    return f"{kind}: " + ", ".join(f"{k}={v}" for k, v in c.items() if k not in skip)
+
+
+@pytest.mark.parametrize("kind", sorted(COUNTS))
+def test_kernel_matches_reference(driver: Path, kind: str) -> None:
+    cs = cases(kind)
+    jobs = [(c, n) for c in cs for n in NCORES]
+    results = run_driver(driver, "\n".join(fmt(kind, c, n) for c, n in jobs) + "\n")
+    assert len(results) == len(jobs)
+    for (c, n), (ok, y) in zip(jobs, results):
+        assert ok == 1, f"core shares not disjoint / not covering with ncores={n}: {describe(kind, c)}"
+        want = c["want"].reshape(-1)
+        if not np.array_equal(y, want):
+            bad = np.flatnonzero(y != want)
+            pytest.fail(f"ncores={n}: {bad.size} of {want.size} differ (first at {bad[0]}: got {y[bad[0]]}, "
+                        f"want {want[bad[0]]}); {describe(kind, c)}")
+
+
+def test_cases_exercise_the_paths() -> None:
+    """The random cases cover what the brief lists (guards against a generator that drifted)."""
+    conv = cases("conv")
+    assert any(c["groups"] == 2 for c in conv)
+    assert any(c["dh"] == 2 or c["dw"] == 2 for c in conv)
+    assert any(len(c["steps"]) > 1 for c in conv) and any(len(c["steps"]) > 1 for c in cases("linear"))
+    assert any(c["ho"] == 1 for c in conv) and any(c["ho"] % 3 for c in conv)
+    assert any(c["sh"] == 2 for c in conv) and any(all(c["pads"]) for c in conv)
+    assert {(c["kh"], c["kw"]) for c in conv} >= {(1, 1), (3, 3), (5, 5), (1, 3), (1, 5)}
+    assert any(c["x_type"] == U8 and c["w_type"] == S8 and c["scratch_mode"] != "none" for c in conv)
+    assert any(c["x_type"] == S8 and c["w_type"] == S8 for c in cases("dw"))
+    assert any(len(c["chain"]) == 2 for c in conv)
+    assert any(st["div"] > 0 for c in conv for st in c["chain"])
+    assert any(not isinstance(st["mul"], int) for c in conv for st in c["chain"])
+    pool = cases("pool")
+    assert any(c["is_avg"] and c["cip"] for c in pool) and any(c["is_avg"] and c["div"] for c in pool)
+    assert sum(1 for c in pool if c["is_avg"] and c["cip"] and not c["div"] and c["beyond"]) >= 5
+    assert any(not c["is_avg"] and c["lead_h"] for c in pool) and any(c["trunc"] and c["is_avg"] for c in pool)
+    assert any(c["rq_a"] and c["rq_b"] for c in cases("add"))
