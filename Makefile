@@ -1,6 +1,6 @@
 # dory's developer entry points.
 #
-#   make demo     set up .venv if missing, run the example network, say what is not there yet
+#   make demo     set up .venv if missing, compile the example network to C, build and run it on the host
 #   make test     pytest + lit, closing with one "N passed, N failed" line (exit 1 on any failure)
 #   make pytest   only the Python tests          make lit   only the lit/FileCheck tests
 #   make bench    every bench/bench_*.py (parser/printer throughput, network import/interpret)
@@ -33,30 +33,22 @@ $(VENV)/bin/python:
 
 venv: $(VENV)/bin/python
 
-# The product's main job, compiling a network to GAP8 C, does not exist yet; the demo runs what
-# does and says so plainly: our own generated DroNet (tools/netgen.py) imported from ONNX and run
-# on the bit-exact reference interpreter, then (when ../shared is beside the checkout) a real NEMO
-# network planned for GAP8 and its tiled plan checked layer by layer against DORY's outputs.
-DEMO_NET ?= ../shared/models/nemo_dronet_2.0
+# The main job: generate a bundled example network with our own generator (a NEMO-style DroNet,
+# random calibrated integer weights), compile it with dory-compile (ONNX import, gap8-default:
+# fusion, requant folding, memory levels, SAT tiling, buffer allocation, then the C emitter) into
+# build/demo/app, build that for the host (8 pthread "cores", exact L1/L2 arenas) and run it: it
+# checks every layer's checksum and the final output against the reference interpreter's values,
+# embedded at compile time, and exits non-zero on any mismatch.
+DEMO_NET ?= dronet
 
 demo: $(VENV)/bin/python
-	@mkdir -p build/demo
-	@echo "== 1. Generate a NEMO-style DroNet (random integer weights) and import it from ONNX"
-	$(VENV)/bin/python -m tools.netgen dronet -o build/demo/dronet.onnx
-	$(VENV)/bin/dory-translate --from-onnx build/demo/dronet.onnx -o build/demo/dronet.mlir
-	@echo "== 2. Run it on the reference interpreter (seeded random input)"
-	$(VENV)/bin/dory-run build/demo/dronet.mlir --seed 1
-	@if [ -f "$(DEMO_NET)/model_int.onnx" ]; then \
-		echo "== 3. Import $(DEMO_NET)/model_int.onnx, plan it for GAP8 (fuse, memory, SAT tiling, buffers),"; \
-		echo "      and compare every layer of the tiled plan with DORY's outputs"; \
-		$(VENV)/bin/dory-translate --from-onnx "$(DEMO_NET)/model_int.onnx" -o build/demo/net.mlir && \
-		$(VENV)/bin/dory-opt build/demo/net.mlir -p gap8-default --verify-semantics=1 -o build/demo/net.planned.mlir && \
-		$(VENV)/bin/dory-run build/demo/net.planned.mlir --input "$(DEMO_NET)/input.txt" --reference "$(DEMO_NET)"; \
-	else \
-		echo "== 3. (skipped: $(DEMO_NET) not found; it comes with ../shared beside the checkout)"; \
-	fi
-	@echo "== 4. Compile to C for GAP8"
-	@echo "dory-compile: not yet — the GAP8 backend (compiling a network to C) lands with issue 6"
+	@rm -rf build/demo && mkdir -p build/demo
+	@echo "== 1. Generate the example network ($(DEMO_NET), ONNX)"
+	$(VENV)/bin/python -m tools.netgen $(DEMO_NET) -o build/demo/$(DEMO_NET).onnx
+	@echo "== 2. Compile it to a GAP8/host C application"
+	$(VENV)/bin/dory-compile build/demo/$(DEMO_NET).onnx -o build/demo/app --seed 1
+	@echo "== 3. Build it for the host and run it (bit-exact check of every layer)"
+	$(MAKE) --no-print-directory -s -C build/demo/app run
 
 test:
 	$(PY) tools/run_tests.py --bin "$(BIN)"

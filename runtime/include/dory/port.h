@@ -56,6 +56,12 @@ void dory_dma_wait(dory_dma_job_t *job);
 void dory_l3_read(void *l2_dst, uint32_t l3_addr, size_t bytes);
 void dory_l3_write(uint32_t l3_addr, const void *l2_src, size_t bytes);
 
+/* Controller-side copies between L3 and the controller's own memory (the weights blob at boot,
+ * the network input and output): like dory_l3_write / dory_l3_read, but the other side need not
+ * be in the L2 arena (on GAP8 all fabric-controller memory is L2 anyway). */
+void dory_l3_load(uint32_t l3_addr, const void *src, size_t bytes);
+void dory_l3_store(void *dst, uint32_t l3_addr, size_t bytes);
+
 /* ---- performance counter ---------------------------------------------------------------- */
 /* A monotonic cycle (or instruction / nanosecond, as the port documents) counter. */
 uint64_t dory_perf_now(void);

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef enum {
     DORY_U8 = 0,
@@ -20,14 +21,16 @@ typedef enum {
     DORY_U16 = 2,
     DORY_S16 = 3,
     DORY_U32 = 4,
-    DORY_S32 = 5
+    DORY_S32 = 5,
+    DORY_S64 = 6 /* requant vectors only: a folded offset may need more than 32 bits */
 } dory_dtype_t;
 
 /* Bytes per element of a dtype. */
 static inline size_t dory_dtype_bytes(dory_dtype_t t)
 {
-    return t <= DORY_S8 ? 1u : (t <= DORY_S16 ? 2u : 4u);
+    return t <= DORY_S8 ? 1u : (t <= DORY_S16 ? 2u : (t <= DORY_S32 ? 4u : 8u));
 }
+
 
 /* Element i of an array of dtype t, widened to int32 (u32 values are reinterpreted). */
 static inline int32_t dory_load(const void *p, dory_dtype_t t, size_t i)
@@ -40,6 +43,18 @@ static inline int32_t dory_load(const void *p, dory_dtype_t t, size_t i)
     case DORY_U32: return (int32_t)((const uint32_t *)p)[i];
     default: return ((const int32_t *)p)[i];
     }
+}
+
+/* Element i of a requant vector of dtype t, as int64 (an s64 vector may sit at a 4-byte aligned
+ * address, so it is read with memcpy). */
+static inline int64_t dory_load_param(const void *p, dory_dtype_t t, size_t i)
+{
+    if (t == DORY_S64) {
+        int64_t v;
+        memcpy(&v, (const uint8_t *)p + 8u * i, sizeof v);
+        return v;
+    }
+    return dory_load(p, t, i);
 }
 
 /* Store v into element i of an array of dtype t (a C cast: wraps to the width). */
@@ -92,8 +107,8 @@ static inline int64_t dory_div_round(int64_t num, int64_t d, int32_t trunc)
 /* Apply one stage to x for channel c (within the tile). */
 static inline int32_t dory_requant1(const dory_requant_t *r, int32_t c, int64_t x)
 {
-    int64_t m = r->mul ? (int64_t)dory_load(r->mul, r->mul_type, (size_t)c) : r->mul_scalar;
-    int64_t a = r->add ? (int64_t)dory_load(r->add, r->add_type, (size_t)c) : r->add_scalar;
+    int64_t m = r->mul ? dory_load_param(r->mul, r->mul_type, (size_t)c) : r->mul_scalar;
+    int64_t a = r->add ? dory_load_param(r->add, r->add_type, (size_t)c) : r->add_scalar;
     int64_t v = x * m + a;
     int64_t q;
     if (r->div > 0)

@@ -555,6 +555,20 @@ void dory_l3_write(uint32_t l3_addr, const void *l2_src, size_t bytes)
     memcpy(g_l3.base + l3_addr, l2_src, bytes);
 }
 
+void dory_l3_load(uint32_t l3_addr, const void *src, size_t bytes)
+{
+    check_l3("dory_l3_load", l3_addr, bytes);
+    if (bytes)
+        memcpy(g_l3.base + l3_addr, src, bytes);
+}
+
+void dory_l3_store(void *dst, uint32_t l3_addr, size_t bytes)
+{
+    check_l3("dory_l3_store", l3_addr, bytes);
+    if (bytes)
+        memcpy(dst, g_l3.base + l3_addr, bytes);
+}
+
 /* ---- perf -------------------------------------------------------------------------------- */
 
 uint64_t dory_perf_now(void)

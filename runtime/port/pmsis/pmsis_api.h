@@ -199,4 +199,34 @@ unsigned int pi_perf_read(int id);  /* static inline */
 
 void pmsis_exit(int err); /* static inline; stops the runtime, no return */
 
+/* ---- boot: pmsis.h ------------------------------------------------------------------- */
+
+int pmsis_kickoff(void *arg); /* starts the OS and calls arg (a void (*)(void)) on the FC */
+
+/* ---- flash and read-only file system (the weights blob in HyperFlash) -------------------
+ * pmsis_bsp/include/bsp/flash/hyperflash.h, bsp/flash.h, bsp/fs.h */
+
+struct pi_hyperflash_conf {
+    uint8_t opaque[64]; /* the SDK's struct starts with a struct pi_flash_conf; we never touch fields */
+};
+void pi_hyperflash_conf_init(struct pi_hyperflash_conf *conf);
+int pi_flash_open(struct pi_device *device); /* static inline in bsp/flash.h; 0 on success */
+
+typedef enum { PI_FS_READ_ONLY = 0, PI_FS_HOST = 1, PI_FS_LFS = 2 } pi_fs_type_e;
+struct pi_fs_api_s;
+struct pi_fs_conf {
+    pi_fs_type_e type;       /* file-system type */
+    struct pi_device *flash; /* the opened flash device */
+    char *partition_name;
+    int auto_format;         /* bool in the SDK */
+    struct pi_fs_api_s *api;
+};
+typedef struct pi_fs_file_s pi_fs_file_t;
+void pi_fs_conf_init(struct pi_fs_conf *conf);
+int32_t pi_fs_mount(struct pi_device *device);
+void pi_fs_unmount(struct pi_device *device);
+pi_fs_file_t *pi_fs_open(struct pi_device *device, const char *file, int flags);
+void pi_fs_close(pi_fs_file_t *file);
+int32_t pi_fs_read(pi_fs_file_t *file, void *buffer, uint32_t size);
+
 #endif /* DORY_PMSIS_API_H */

@@ -426,6 +426,17 @@ void dory_l3_write(uint32_t l3_addr, const void *l2_src, size_t bytes)
     }
 }
 
+/* On GAP8 the controller's memory is L2: the same transfers as dory_l3_write / dory_l3_read. */
+void dory_l3_load(uint32_t l3_addr, const void *src, size_t bytes)
+{
+    dory_l3_write(l3_addr, src, bytes);
+}
+
+void dory_l3_store(void *dst, uint32_t l3_addr, size_t bytes)
+{
+    dory_l3_read(dst, l3_addr, bytes);
+}
+
 /* ---- perf -------------------------------------------------------------------------------- */
 
 uint64_t dory_perf_now(void)

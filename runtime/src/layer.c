@@ -1,0 +1,1226 @@
+/* dory runtime: the layer executor (runtime/include/dory/layer.h).
+ *
+ * dory_layer_run(L) runs one layer in three nested levels:
+ *
+ * 1. L3 -> L2 staging (controller, blocking dory_l3_read / dory_l3_write). Only when some operand
+ *    lives in L3. The layer is cut into sub-problems: output-row blocks of l3_ho (outer loop; one
+ *    block of all rows when l3_ho == 0) times output-channel blocks of l3_co (inner loop; one
+ *    block when l3_co == 0). For each row block the L3 activations are staged (the input rows the
+ *    block's windows read, halo included and clipped to the input; both inputs of an add), for
+ *    each channel block the L3 weights / bias / requant vectors of those channels (contiguous:
+ *    channels are the outermost axis of every one of them). An L3 output is collected in staging
+ *    over a whole row block (all channels: the channel blocks write their columns into it) and
+ *    written back once per row block. Operands that are in L3 but not tiled are staged whole (the
+ *    single block). Staging is single-buffered (blocking reads, no overlap with compute).
+ *    Staging layout (offsets from dory_l2_base() + L->staging): one region per staged operand,
+ *    sized for the largest block, packed in order of decreasing element size (so every region is
+ *    naturally aligned when `staging` is 4-aligned, with no padding): the total is checked
+ *    against staging_bytes before anything runs.
+ *
+ * 2. L2 -> L1 tile loop over one sub-problem (output rows [H0, H1), channels [C0, C1)): one
+ *    cluster fork per sub-problem; core 0 drives the DMA, all cores compute, two barriers per
+ *    step. Steps are the output tiles in row-major order over (h, w, c_out) blocks of
+ *    (t_ho, t_wo, t_co) and, innermost, for conv/linear with t_ci < ci, the input-channel blocks
+ *    (partial sums in the si32 accumulator). Double buffering: while the cores compute step i
+ *    the loads of step i + 1 (input window; weights when the (c, k) block changes; parameters
+ *    when the c block changes) are already issued into the other ping/pong buffer, and the
+ *    store of the previous output tile is in flight; a buffer without a pong copy (pong == ping)
+ *    is reloaded only after the compute that reads it. Every job is waited before its buffer is
+ *    touched (host port: data moves only at dory_dma_wait).
+ *
+ * 3. Kernels: dory_conv2d / dory_depthwise / dory_linear / dory_pool / dory_add called on every
+ *    core. A grouped convolution tile is cut at group boundaries into runs of whole groups and
+ *    partial groups (as dory_ir/interp/tiled.py's _grouped_acc): each run has its own input
+ *    channels and its own output block in L1 (stored with its own strided DMA), and the kernel is
+ *    called once per run (barrier between runs: they share the im2col scratch).
+ *
+ * L1 params region (per ping/pong copy): the tile's bias and per-channel requant vectors, each a
+ * vector of t_co elements (the nominal tile's channel count), packed in order of decreasing
+ * element size (bias first among equals, then by offset in the requant buffer): every vector is
+ * naturally aligned and the region is exactly t_co * (bias bytes + sum of the vectors' element
+ * bytes) -- the tiler's c * param_bytes. The pong copy is at l1_params + align4(that size) when
+ * the region is large enough for two copies.
+ *
+ * Scratch: the kernel scratch (conv: 2 * cores * kh * kw * k for kh * kw > 1, depthwise:
+ * cores * (kh * (rows + pt + pb) + kh) + cores * kh * kw, as passes/tile.py l1_sizes_of) at
+ * l1_scratch, followed by the si32 accumulator of the output tile when input channels are split.
+ *
+ * Pooling in ceil mode: the executor passes lead_h = lead_w = 0 and the tile's own clipped
+ * window (axis_span of the tile's outputs): the kernel counts only taps inside the tile's padded
+ * window, which is the layer's padded input clipped to the tile, so the result equals the
+ * untiled one even when a tail window overhangs the padding; extending the window by a lead (as
+ * tiled.py must for the qnn interpreter) would only read rows the tiler did not budget.
+ */
+#include "dory/layer.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "dory/port.h"
+
+#if defined(DORY_DEBUG) && !defined(DORY_HAVE_PMSIS)
+#include "dory_host_debug.h"
+#define DBG_L1(p, n, w) dory_debug_check_l1_labeled((p), (n), (w))
+#define DBG_L2(p, n, w) dory_debug_check_l2_labeled((p), (n), (w))
+#else
+#define DBG_L1(p, n, w) ((void)0)
+#define DBG_L2(p, n, w) ((void)0)
+#endif
+
+#ifdef DORY_HAVE_PMSIS
+#define LOG_ERR(...) printf(__VA_ARGS__)
+#else
+#define LOG_ERR(...) fprintf(stderr, __VA_ARGS__)
+#endif
+
+#define MAX_PIECES 3                 /* grouped conv: partial group, whole groups, partial group */
+#define MAX_ENT (DORY_MAX_PARAMS + 1) /* bias + requant vectors */
+#define MAX_STAGE (4 + MAX_ENT)      /* x, x2, y, w + bias/params */
+
+typedef struct {
+    int32_t lo, hi, pad_begin, pad_end;
+} span_t;
+
+/* A channel-sliced operand (weights, bias, requant vector): L2 address of channel `org`. */
+typedef struct {
+    uint8_t *p;
+    int32_t org;
+} chref_t;
+
+/* An HWC activation in L2: address of (row org, col 0, ch 0). */
+typedef struct {
+    uint8_t *p;
+    int32_t org;
+} actref_t;
+
+/* One entry of the L1 params region. */
+typedef struct {
+    int is_bias;
+    int param;       /* index in L->params (when !is_bias) */
+    size_t eb;       /* element bytes */
+    size_t l1_off;   /* byte offset in the region (t_co elements before the next entry) */
+    uint32_t key;    /* sort key: offset in the requant buffer */
+} ent_t;
+
+/* One run of channels of a grouped conv tile (or the whole tile for every other kind). */
+typedef struct {
+    int32_t c, e;    /* output channels [c, e) */
+    int32_t g, gs;   /* conv: first group, number of groups (gs > 1: whole groups) */
+    int32_t k0, k1;  /* input channels read */
+    size_t xoff;     /* byte offset of this run's input in the input buffer */
+    size_t yoff;     /* byte offset of this run's output in the output buffer */
+} piece_t;
+
+typedef struct {
+    int32_t h0, h1, w0, w1, c0, c1, k0, k1;
+    int32_t kb;
+    int first, last;
+    span_t rows, cols;
+    int npieces;
+    piece_t pc[MAX_PIECES];
+    size_t in_bytes, w_bytes, out_bytes, wpc; /* wpc: weight bytes per channel of this tile */
+    int ib, wb, pb, ob;
+    int load_w, load_p;
+    int done_in, done_w, done_p;                /* issued */
+    dory_dma_job_t jin[2 * MAX_PIECES];
+    int nin;
+    dory_dma_job_t jw;
+    int nw;
+    dory_dma_job_t jp[MAX_ENT];
+    int np;
+} step_t;
+
+typedef struct {
+    const dory_layer_t *L;
+    int kind;                 /* effective kind (a conv with groups == ci == co is depthwise) */
+    size_t xb, x2b, wb, bb, yb;
+    int has_w, has_b;
+    int32_t cg, og;           /* conv: input / output channels per group */
+
+    /* the current sub-problem */
+    int32_t H0, H1, C0, C1;
+    actref_t x, x2, y;
+    size_t x_row, x2_row, y_row; /* bytes per row of the HWC tensors */
+    chref_t w, b, pv[DORY_MAX_PARAMS];
+
+    /* L1 */
+    uint8_t *l1;
+    uint8_t *in[2], *wt[2], *out[2], *par[2], *scratch;
+    int32_t *acc;
+    int nbi, nbw, nbo, nbp;
+    size_t cap_in, cap_w, cap_out, cap_par, cap_scr;
+    size_t kscr;
+    size_t par_bytes;         /* one copy of the params region */
+    int nent;
+    ent_t ent[MAX_ENT];
+
+    /* the tile schedule */
+    int32_t tco, tho, two, tci;
+    int32_t nh, nwb, nc, nk;
+    int32_t nsteps;
+
+    /* runtime state (core 0) */
+    step_t st[2];
+    dory_dma_job_t jst[2][MAX_PIECES];
+    int nst[2];
+    int32_t prev_cb, prev_kb;
+
+    /* kernel arguments of the current step (written by core 0 before the first barrier) */
+    int ncall;
+    dory_conv_args_t cargs[MAX_PIECES];
+    dory_rqchain_t crq[MAX_PIECES];
+    dory_pool_args_t pargs;
+    dory_add_args_t aargs;
+    dory_rqchain_t rq, rqa, rqb;
+} run_t;
+
+/* ---- small helpers ----------------------------------------------------------------------- */
+
+static int32_t imin(int32_t a, int32_t b) { return a < b ? a : b; }
+static int32_t imax(int32_t a, int32_t b) { return a > b ? a : b; }
+static int32_t cdiv(int32_t a, int32_t b) { return (a + b - 1) / b; }
+static size_t smin(size_t a, size_t b) { return a < b ? a : b; }
+static size_t align4(size_t n) { return (n + 3u) & ~(size_t)3u; }
+
+/* tiled.py axis_span: input positions output positions [o0, o1) read, clipped, and the padding
+ * inside their windows. */
+static span_t axis_span(int32_t o0, int32_t o1, int32_t k, int32_t s, int32_t d, int32_t pb, int32_t pe,
+                        int32_t size)
+{
+    span_t r;
+    int32_t start = o0 * s - pb;
+    int32_t end = (o1 - 1) * s - pb + (k - 1) * d + 1;
+    int32_t lo = imin(imax(start, 0), size), hi = imin(imax(end, 0), size);
+    r.lo = lo;
+    r.hi = imax(lo, hi);
+    r.pad_begin = imax(0, imin(end, 0) - start);
+    r.pad_end = imax(0, imin(end, size + pe) - imax(start, size));
+    return r;
+}
+
+static int is_window(int kind)
+{
+    return kind == DORY_LAYER_CONV || kind == DORY_LAYER_DEPTHWISE || kind == DORY_LAYER_POOL;
+}
+
+static int splits_cin(const run_t *R)
+{
+    return (R->kind == DORY_LAYER_CONV && R->L->groups == 1) || R->kind == DORY_LAYER_LINEAR;
+}
+
+/* The input rows (or all of them) the output rows [h0, h1) read. */
+static span_t rows_of(const run_t *R, int32_t h0, int32_t h1)
+{
+    const dory_layer_t *L = R->L;
+    span_t s;
+    if (is_window(R->kind))
+        return axis_span(h0, h1, L->kh, L->sh, R->kind == DORY_LAYER_POOL ? 1 : L->dh, L->pt, L->pb, L->hi);
+    if (R->kind == DORY_LAYER_ADD) {
+        s.lo = h0;
+        s.hi = h1;
+    } else { /* linear */
+        s.lo = 0;
+        s.hi = L->hi;
+    }
+    s.pad_begin = s.pad_end = 0;
+    return s;
+}
+
+static span_t cols_of(const run_t *R, int32_t w0, int32_t w1)
+{
+    const dory_layer_t *L = R->L;
+    span_t s;
+    if (is_window(R->kind))
+        return axis_span(w0, w1, L->kw, L->sw, R->kind == DORY_LAYER_POOL ? 1 : L->dw, L->pl, L->pr, L->wi);
+    s.lo = R->kind == DORY_LAYER_ADD ? w0 : 0;
+    s.hi = R->kind == DORY_LAYER_ADD ? w1 : L->wi;
+    s.pad_begin = s.pad_end = 0;
+    return s;
+}
+
+/* Weight bytes of one output channel with all its input channels. */
+static size_t w_per_channel(const run_t *R)
+{
+    const dory_layer_t *L = R->L;
+    switch (R->kind) {
+    case DORY_LAYER_CONV: return (size_t)L->kh * (size_t)L->kw * (size_t)R->cg * R->wb;
+    case DORY_LAYER_DEPTHWISE: return (size_t)L->kh * (size_t)L->kw * R->wb;
+    case DORY_LAYER_LINEAR: return (size_t)L->ci * R->wb;
+    default: return 0;
+    }
+}
+
+/* ---- DMA --------------------------------------------------------------------------------- */
+
+/* A 3-D copy with contiguous dimensions folded (fewer, longer rows), checked in debug builds. */
+static int dma3(const run_t *R, dory_dma_job_t *j, int dir, uint8_t *l1, uint8_t *l2, size_t len, size_t n1,
+                size_t l1s1, size_t l2s1, size_t n2, size_t l1s2, size_t l2s2)
+{
+    (void)R;
+    if (len == 0 || n1 == 0 || n2 == 0) return 0; /* nothing to move: no job */
+    if (n1 > 1 && l1s1 == len && l2s1 == len) {
+        len *= n1;
+        n1 = 1;
+    }
+    if (n1 == 1) {
+        n1 = n2;
+        l1s1 = l1s2;
+        l2s1 = l2s2;
+        n2 = 1;
+    }
+    if (n1 > 1 && l1s1 == len && l2s1 == len) {
+        len *= n1;
+        n1 = 1;
+    }
+    if (n2 > 1 && n1 * l1s1 == l1s2 && n1 * l2s1 == l2s2) {
+        n1 *= n2;
+        n2 = 1;
+    }
+    if (n1 == 1) l1s1 = l2s1 = len;
+    if (n2 == 1) l1s2 = l2s2 = 0;
+#ifdef DORY_DEBUG
+    {
+        size_t s1 = (n2 - 1) * l1s2 + (n1 - 1) * l1s1 + len;
+        size_t s2 = (n2 - 1) * l2s2 + (n1 - 1) * l2s1 + len;
+        if (l1 < R->l1 || (size_t)(l1 - R->l1) + s1 > R->L->l1_total) {
+            LOG_ERR("dory layer '%s': internal error: L1 DMA range [%ld, +%lu) outside [0, %lu)\n",
+                    R->L->name ? R->L->name : "?", (long)(l1 - R->l1), (unsigned long)s1,
+                    (unsigned long)R->L->l1_total);
+        }
+        DBG_L1(l1, s1, "dory_layer_run: DMA L1 side");
+        DBG_L2(l2, s2, "dory_layer_run: DMA L2 side");
+        (void)s1;
+        (void)s2;
+    }
+#endif
+    dory_dma_3d(j, dir, l1, l2, len, n1, l1s1, l2s1, n2, l1s2, l2s2);
+    return 1;
+}
+
+/* ---- planning a step (pure: geometry and sizes of step i) ------------------------------------ */
+
+static void plan_step(const run_t *R, int32_t i, step_t *S)
+{
+    const dory_layer_t *L = R->L;
+    int32_t kb = i % R->nk, t = i / R->nk;
+    int32_t cb = t % R->nc, rest = t / R->nc;
+    int32_t wbk = rest % R->nwb, hb = rest / R->nwb;
+    int32_t tc, th, tw;
+    S->h0 = R->H0 + hb * R->tho;
+    S->h1 = imin(S->h0 + R->tho, R->H1);
+    S->w0 = wbk * R->two;
+    S->w1 = imin(S->w0 + R->two, L->wo);
+    S->c0 = R->C0 + cb * R->tco;
+    S->c1 = imin(S->c0 + R->tco, R->C1);
+    S->kb = kb;
+    S->first = kb == 0;
+    S->last = kb == R->nk - 1;
+    if (splits_cin(R)) {
+        S->k0 = kb * R->tci;
+        S->k1 = imin(S->k0 + R->tci, L->ci);
+    } else {
+        S->k0 = S->c0;
+        S->k1 = S->c1;
+    }
+    S->rows = rows_of(R, S->h0, S->h1);
+    S->cols = cols_of(R, S->w0, S->w1);
+    th = S->h1 - S->h0;
+    tw = S->w1 - S->w0;
+    tc = S->c1 - S->c0;
+    {
+        size_t pix = (size_t)(S->rows.hi - S->rows.lo) * (size_t)(S->cols.hi - S->cols.lo);
+        S->out_bytes = (size_t)th * (size_t)tw * (size_t)tc * R->yb;
+        S->npieces = 1;
+        S->pc[0].c = S->c0;
+        S->pc[0].e = S->c1;
+        S->pc[0].g = 0;
+        S->pc[0].gs = 1;
+        S->pc[0].k0 = S->k0;
+        S->pc[0].k1 = S->k1;
+        S->pc[0].xoff = 0;
+        S->pc[0].yoff = 0;
+        S->wpc = 0;
+        switch (R->kind) {
+        case DORY_LAYER_CONV:
+            if (L->groups > 1) {
+                int32_t c = S->c0, n = 0;
+                size_t xo = 0, yo = 0;
+                while (c < S->c1) {
+                    piece_t *p = &S->pc[n++];
+                    int32_t g = c / R->og, e, gs;
+                    if (c % R->og == 0 && S->c1 - c >= R->og) {
+                        gs = (S->c1 - c) / R->og;
+                        e = (g + gs) * R->og;
+                    } else {
+                        gs = 1;
+                        e = imin(S->c1, (g + 1) * R->og);
+                    }
+                    p->c = c;
+                    p->e = e;
+                    p->g = g;
+                    p->gs = gs;
+                    p->k0 = g * R->cg;
+                    p->k1 = (g + gs) * R->cg;
+                    p->xoff = xo;
+                    p->yoff = yo;
+                    xo += pix * (size_t)(p->k1 - p->k0) * R->xb;
+                    yo += (size_t)th * (size_t)tw * (size_t)(e - c) * R->yb;
+                    c = e;
+                }
+                S->npieces = n;
+                S->in_bytes = xo;
+                S->wpc = (size_t)L->kh * (size_t)L->kw * (size_t)R->cg * R->wb;
+            } else {
+                S->in_bytes = pix * (size_t)(S->k1 - S->k0) * R->xb;
+                S->wpc = (size_t)L->kh * (size_t)L->kw * (size_t)(S->k1 - S->k0) * R->wb;
+            }
+            break;
+        case DORY_LAYER_LINEAR:
+            S->in_bytes = (size_t)(S->k1 - S->k0) * R->xb;
+            S->wpc = (size_t)(S->k1 - S->k0) * R->wb;
+            break;
+        case DORY_LAYER_DEPTHWISE:
+            S->in_bytes = pix * (size_t)tc * R->xb;
+            S->wpc = (size_t)L->kh * (size_t)L->kw * R->wb;
+            break;
+        case DORY_LAYER_POOL:
+            S->in_bytes = pix * (size_t)tc * R->xb;
+            break;
+        default: /* add: both operands, the wider element type first */
+            S->in_bytes = pix * (size_t)tc * (R->xb + R->x2b);
+            break;
+        }
+        S->w_bytes = S->wpc * (size_t)tc;
+    }
+}
+
+/* ---- issuing the loads of a step ----------------------------------------------------------- */
+
+static void issue_input(run_t *R, step_t *S)
+{
+    const dory_layer_t *L = R->L;
+    uint8_t *dst = R->in[S->ib];
+    size_t rows = (size_t)(S->rows.hi - S->rows.lo), cols = (size_t)(S->cols.hi - S->cols.lo);
+    int p;
+    S->nin = 0;
+    if (R->kind == DORY_LAYER_ADD) {
+        size_t tc = (size_t)(S->c1 - S->c0);
+        size_t n = rows * cols * tc;
+        int x_first = R->xb >= R->x2b;
+        uint8_t *dx = dst + (x_first ? 0 : n * R->x2b), *dx2 = dst + (x_first ? n * R->xb : 0);
+        uint8_t *sx = R->x.p + (size_t)(S->rows.lo - R->x.org) * R->x_row + ((size_t)S->cols.lo * (size_t)L->ci + (size_t)S->c0) * R->xb;
+        uint8_t *sx2 = R->x2.p + (size_t)(S->rows.lo - R->x2.org) * R->x2_row + ((size_t)S->cols.lo * (size_t)L->ci + (size_t)S->c0) * R->x2b;
+        S->nin += dma3(R, &S->jin[S->nin], DORY_DMA_L2_TO_L1, dx, sx, tc * R->xb, cols, tc * R->xb, (size_t)L->ci * R->xb, rows,
+             cols * tc * R->xb, R->x_row);
+        S->nin += dma3(R, &S->jin[S->nin], DORY_DMA_L2_TO_L1, dx2, sx2, tc * R->x2b, cols, tc * R->x2b, (size_t)L->ci * R->x2b,
+             rows, cols * tc * R->x2b, R->x2_row);
+        return;
+    }
+    for (p = 0; p < S->npieces; p++) {
+        const piece_t *pc = &S->pc[p];
+        size_t nch = (size_t)(pc->k1 - pc->k0);
+        uint8_t *src = R->x.p + (size_t)(S->rows.lo - R->x.org) * R->x_row +
+                       ((size_t)S->cols.lo * (size_t)L->ci + (size_t)pc->k0) * R->xb;
+        S->nin += dma3(R, &S->jin[S->nin], DORY_DMA_L2_TO_L1, dst + pc->xoff, src, nch * R->xb, cols, nch * R->xb,
+             (size_t)L->ci * R->xb, rows, cols * nch * R->xb, R->x_row);
+    }
+}
+
+static void issue_weights(run_t *R, step_t *S)
+{
+    const dory_layer_t *L = R->L;
+    uint8_t *dst = R->wt[S->wb];
+    size_t tc = (size_t)(S->c1 - S->c0);
+    uint8_t *src = R->w.p + (size_t)(S->c0 - R->w.org) * w_per_channel(R);
+    S->nw = 0;
+    if (S->w_bytes == 0) return;
+    if (splits_cin(R)) {
+        size_t taps = R->kind == DORY_LAYER_CONV ? (size_t)L->kh * (size_t)L->kw : 1u;
+        size_t len = (size_t)(S->k1 - S->k0) * R->wb;
+        S->nw = dma3(R, &S->jw, DORY_DMA_L2_TO_L1, dst, src + (size_t)S->k0 * R->wb, len, tc * taps, len,
+                     (size_t)L->ci * R->wb, 1, 0, 0);
+    } else {
+        S->nw = dma3(R, &S->jw, DORY_DMA_L2_TO_L1, dst, src, S->w_bytes, 1, 0, 0, 1, 0, 0);
+    }
+}
+
+static uint8_t *ent_src(const run_t *R, const ent_t *e, int32_t c)
+{
+    const chref_t *r = e->is_bias ? &R->b : &R->pv[e->param];
+    return r->p + (size_t)(c - r->org) * e->eb;
+}
+
+static void issue_params(run_t *R, step_t *S)
+{
+    uint8_t *dst = R->par[S->pb];
+    size_t tc = (size_t)(S->c1 - S->c0);
+    int a = 0;
+    S->np = 0;
+    while (a < R->nent) {
+        /* merge a run of same-size vectors at a constant L2 stride into one 2-D copy */
+        int b = a + 1;
+        const ent_t *e = &R->ent[a];
+        uint8_t *s0 = ent_src(R, e, S->c0);
+        if (b < R->nent && R->ent[b].eb == e->eb && ent_src(R, &R->ent[b], S->c0) > s0) {
+            size_t stride = (size_t)(ent_src(R, &R->ent[b], S->c0) - s0);
+            while (b < R->nent && R->ent[b].eb == e->eb &&
+                   ent_src(R, &R->ent[b], S->c0) > s0 &&
+                   (size_t)(ent_src(R, &R->ent[b], S->c0) - s0) == stride * (size_t)(b - a))
+                b++;
+            S->np += dma3(R, &S->jp[S->np], DORY_DMA_L2_TO_L1, dst + e->l1_off, s0, tc * e->eb, (size_t)(b - a),
+                 (size_t)R->tco * e->eb, stride, 1, 0, 0);
+        } else {
+            b = a + 1;
+            S->np += dma3(R, &S->jp[S->np], DORY_DMA_L2_TO_L1, dst + e->l1_off, s0, tc * e->eb, 1, 0, 0, 1, 0, 0);
+        }
+        a = b;
+    }
+}
+
+static void wait_loads(step_t *S)
+{
+    int j;
+    if (S->done_in) {
+        for (j = 0; j < S->nin; j++) dory_dma_wait(&S->jin[j]);
+        S->done_in = 0;
+    }
+    if (S->done_w) {
+        for (j = 0; j < S->nw; j++) dory_dma_wait(&S->jw);
+        S->done_w = 0;
+    }
+    if (S->done_p) {
+        for (j = 0; j < S->np; j++) dory_dma_wait(&S->jp[j]);
+        S->done_p = 0;
+    }
+}
+
+static void wait_stores(run_t *R, int ob)
+{
+    int j;
+    for (j = 0; j < R->nst[ob]; j++) dory_dma_wait(&R->jst[ob][j]);
+    R->nst[ob] = 0;
+}
+
+static void issue_stores(run_t *R, step_t *S)
+{
+    const dory_layer_t *L = R->L;
+    size_t th = (size_t)(S->h1 - S->h0), tw = (size_t)(S->w1 - S->w0);
+    int p;
+    for (p = 0; p < S->npieces; p++) {
+        const piece_t *pc = &S->pc[p];
+        size_t nch = (size_t)(pc->e - pc->c);
+        uint8_t *dst = R->y.p + (size_t)(S->h0 - R->y.org) * R->y_row + ((size_t)S->w0 * (size_t)L->co + (size_t)pc->c) * R->yb;
+        R->nst[S->ob] += dma3(R, &R->jst[S->ob][R->nst[S->ob]], DORY_DMA_L1_TO_L2, R->out[S->ob] + pc->yoff, dst, nch * R->yb, tw,
+             nch * R->yb, (size_t)L->co * R->yb, th, tw * nch * R->yb, R->y_row);
+    }
+}
+
+/* Buffers of step i + 1 given step i (S) and whether its loads are needed. */
+static void assign_buffers(run_t *R, const step_t *prev, step_t *N, int32_t idx)
+{
+    int32_t t = idx / R->nk, cb = t % R->nc;
+    N->ib = R->nbi == 2 ? (int)(idx & 1) : 0;
+    N->ob = R->nbo == 2 ? (int)(t & 1) : 0;
+    N->done_in = N->done_w = N->done_p = 0;
+    N->nin = N->nw = N->np = 0;
+    if (prev == NULL) {
+        N->wb = 0;
+        N->pb = 0;
+        N->load_w = R->has_w;
+        N->load_p = R->nent > 0;
+    } else {
+        int changed_w = cb != R->prev_cb || N->kb != R->prev_kb;
+        N->load_w = R->has_w && changed_w;
+        N->wb = N->load_w && R->nbw == 2 ? prev->wb ^ 1 : prev->wb;
+        N->load_p = R->nent > 0 && cb != R->prev_cb;
+        N->pb = N->load_p && R->nbp == 2 ? prev->pb ^ 1 : prev->pb;
+    }
+    R->prev_cb = cb;
+    R->prev_kb = N->kb;
+}
+
+/* ---- kernel arguments ---------------------------------------------------------------------- */
+
+static void set_chain(run_t *R, dory_rqchain_t *dst, int which, const dory_rqchain_t *src, uint8_t *par, int32_t c)
+{
+    int e;
+    *dst = *src;
+    for (e = 0; e < R->nent; e++) {
+        const dory_param_t *p;
+        dory_requant_t *st;
+        if (R->ent[e].is_bias) continue;
+        p = &R->L->params[R->ent[e].param];
+        if (p->chain != which) continue;
+        st = &dst->st[p->stage];
+        if (p->field == 0) {
+            st->mul = par + R->ent[e].l1_off + (size_t)c * R->ent[e].eb;
+            st->mul_type = p->type;
+        } else {
+            st->add = par + R->ent[e].l1_off + (size_t)c * R->ent[e].eb;
+            st->add_type = p->type;
+        }
+    }
+}
+
+static uint8_t *bias_l1(const run_t *R, uint8_t *par, int32_t c)
+{
+    int e;
+    for (e = 0; e < R->nent; e++)
+        if (R->ent[e].is_bias) return par + R->ent[e].l1_off + (size_t)c * R->bb;
+    return NULL;
+}
+
+static void build_args(run_t *R, const step_t *S)
+{
+    const dory_layer_t *L = R->L;
+    uint8_t *par = R->par[S->pb];
+    int32_t th = S->h1 - S->h0, tw = S->w1 - S->w0, tc = S->c1 - S->c0;
+    int32_t hi = S->rows.hi - S->rows.lo, wi = S->cols.hi - S->cols.lo;
+    int p;
+    if (R->kind == DORY_LAYER_POOL) {
+        dory_pool_args_t *a = &R->pargs;
+        set_chain(R, &R->rq, 0, &L->rq, par, 0);
+        a->x = R->in[S->ib];
+        a->x_type = L->x_type;
+        a->hi = hi;
+        a->wi = wi;
+        a->c = tc;
+        a->y = R->out[S->ob];
+        a->y_type = L->y_type;
+        a->ho = th;
+        a->wo = tw;
+        a->kh = L->kh;
+        a->kw = L->kw;
+        a->sh = L->sh;
+        a->sw = L->sw;
+        a->pt = S->rows.pad_begin;
+        a->pl = S->cols.pad_begin;
+        a->pb = S->rows.pad_end;
+        a->pr = S->cols.pad_end;
+        a->lead_h = 0;
+        a->lead_w = 0;
+        a->is_avg = L->is_avg;
+        a->count_include_pad = L->count_include_pad;
+        a->div = L->div;
+        a->trunc = L->trunc;
+        a->rq = &R->rq;
+        R->ncall = 1;
+        return;
+    }
+    if (R->kind == DORY_LAYER_ADD) {
+        dory_add_args_t *a = &R->aargs;
+        size_t n = (size_t)th * (size_t)tw * (size_t)tc;
+        int x_first = R->xb >= R->x2b;
+        set_chain(R, &R->rq, 0, &L->rq, par, 0);
+        set_chain(R, &R->rqa, 1, &L->rq_a, par, 0);
+        set_chain(R, &R->rqb, 2, &L->rq_b, par, 0);
+        a->a = R->in[S->ib] + (x_first ? 0 : n * R->x2b);
+        a->a_type = L->x_type;
+        a->b = R->in[S->ib] + (x_first ? n * R->xb : 0);
+        a->b_type = L->x2_type;
+        a->y = R->out[S->ob];
+        a->y_type = L->y_type;
+        a->rows = th * tw;
+        a->c = tc;
+        a->rq_a = &R->rqa;
+        a->rq_b = &R->rqb;
+        a->rq = &R->rq;
+        R->ncall = 1;
+        return;
+    }
+    for (p = 0; p < S->npieces; p++) {
+        const piece_t *pc = &S->pc[p];
+        dory_conv_args_t *a = &R->cargs[p];
+        int32_t off = pc->c - S->c0;
+        set_chain(R, &R->crq[p], 0, &L->rq, par, off);
+        a->x = R->in[S->ib] + pc->xoff;
+        a->x_type = L->x_type;
+        a->hi = hi;
+        a->wi = wi;
+        a->ci = pc->k1 - pc->k0;
+        a->w = R->wt[S->wb] + (size_t)off * S->wpc;
+        a->w_type = L->w_type;
+        a->bias = R->has_b ? bias_l1(R, par, off) : NULL;
+        a->bias_type = L->b_type;
+        a->y = R->out[S->ob] + pc->yoff;
+        a->y_type = L->y_type;
+        a->ho = th;
+        a->wo = tw;
+        a->co = pc->e - pc->c;
+        a->kh = L->kh;
+        a->kw = L->kw;
+        a->sh = L->sh;
+        a->sw = L->sw;
+        a->dh = L->dh;
+        a->dw = L->dw;
+        a->pt = S->rows.pad_begin;
+        a->pl = S->cols.pad_begin;
+        a->pb = S->rows.pad_end;
+        a->pr = S->cols.pad_end;
+        a->groups = R->kind == DORY_LAYER_CONV ? pc->gs : (R->kind == DORY_LAYER_DEPTHWISE ? tc : 1);
+        a->acc = R->nk > 1 ? R->acc : NULL;
+        a->first = S->first;
+        a->last = S->last;
+        a->rq = &R->crq[p];
+        a->scratch = R->kscr ? R->scratch : NULL;
+        a->scratch_bytes = R->kscr;
+        if (R->kind == DORY_LAYER_LINEAR) {
+            a->hi = a->wi = a->ho = a->wo = 1;
+            a->kh = a->kw = a->sh = a->sw = a->dh = a->dw = 1;
+            a->pt = a->pl = a->pb = a->pr = 0;
+        }
+    }
+    R->ncall = S->npieces;
+}
+
+/* ---- the forked task ----------------------------------------------------------------------- */
+
+static void compute(run_t *R, int core)
+{
+    int p;
+    switch (R->kind) {
+    case DORY_LAYER_POOL: dory_pool(&R->pargs, core, DORY_NUM_CORES); return;
+    case DORY_LAYER_ADD: dory_add(&R->aargs, core, DORY_NUM_CORES); return;
+    default: break;
+    }
+    for (p = 0; p < R->ncall; p++) {
+        if (p > 0) dory_barrier(); /* runs share the scratch */
+        if (R->kind == DORY_LAYER_CONV)
+            dory_conv2d(&R->cargs[p], core, DORY_NUM_CORES);
+        else if (R->kind == DORY_LAYER_DEPTHWISE)
+            dory_depthwise(&R->cargs[p], core, DORY_NUM_CORES);
+        else
+            dory_linear(&R->cargs[p], core, DORY_NUM_CORES);
+    }
+}
+
+static void begin(run_t *R)
+{
+    step_t *S = &R->st[0];
+    R->nst[0] = R->nst[1] = 0;
+    plan_step(R, 0, S);
+    assign_buffers(R, NULL, S, 0);
+    issue_input(R, S);
+    S->done_in = 1;
+    if (S->load_w) {
+        issue_weights(R, S);
+        S->done_w = 1;
+    }
+    if (S->load_p) {
+        issue_params(R, S);
+        S->done_p = 1;
+    }
+}
+
+static void before_compute(run_t *R, int32_t i)
+{
+    step_t *S = &R->st[i & 1];
+    wait_loads(S);
+    if (i + 1 < R->nsteps) {
+        step_t *N = &R->st[(i + 1) & 1];
+        plan_step(R, i + 1, N);
+        assign_buffers(R, S, N, i + 1);
+        /* prefetch what does not overwrite a buffer step i reads */
+        if (R->nbi == 2) {
+            issue_input(R, N);
+            N->done_in = 1;
+        }
+        if (N->load_w && N->wb != S->wb) {
+            issue_weights(R, N);
+            N->done_w = 1;
+        }
+        if (N->load_p && N->pb != S->pb) {
+            issue_params(R, N);
+            N->done_p = 1;
+        }
+    }
+    if (S->first) wait_stores(R, S->ob); /* the output buffer's previous tile has left */
+    build_args(R, S);
+}
+
+static void after_compute(run_t *R, int32_t i)
+{
+    step_t *S = &R->st[i & 1];
+    if (S->last) issue_stores(R, S);
+    if (i + 1 < R->nsteps) {
+        step_t *N = &R->st[(i + 1) & 1];
+        if (!N->done_in) {
+            issue_input(R, N);
+            N->done_in = 1;
+        }
+        if (N->load_w && !N->done_w) {
+            issue_weights(R, N);
+            N->done_w = 1;
+        }
+        if (N->load_p && !N->done_p) {
+            issue_params(R, N);
+            N->done_p = 1;
+        }
+    }
+}
+
+static void tile_task(void *arg)
+{
+    run_t *R = (run_t *)arg;
+    int core = dory_core_id();
+    int32_t i;
+    if (core == 0) begin(R);
+    for (i = 0; i < R->nsteps; i++) {
+        if (core == 0) before_compute(R, i);
+        dory_barrier();
+        compute(R, core);
+        dory_barrier();
+        if (core == 0) after_compute(R, i);
+    }
+    if (core == 0) {
+        wait_stores(R, 0);
+        wait_stores(R, 1);
+    }
+}
+
+/* ---- set-up and checks ---------------------------------------------------------------------- */
+
+#define FAIL(...)                                                                              \
+    do {                                                                                       \
+        LOG_ERR("dory layer '%s': error: ", L->name ? L->name : "?");                         \
+        LOG_ERR(__VA_ARGS__);                                                                  \
+        LOG_ERR("\n");                                                                         \
+        return -1;                                                                             \
+    } while (0)
+
+/* Bytes from L1 offset `off` to the next larger buffer offset of the layout (or l1_total). */
+static size_t l1_cap(const dory_layer_t *L, uint32_t off)
+{
+    uint32_t offs[8];
+    uint32_t best = L->l1_total;
+    int i;
+    offs[0] = L->l1_in[0];
+    offs[1] = L->l1_in[1];
+    offs[2] = L->l1_w[0];
+    offs[3] = L->l1_w[1];
+    offs[4] = L->l1_out[0];
+    offs[5] = L->l1_out[1];
+    offs[6] = L->l1_params;
+    offs[7] = L->l1_scratch;
+    for (i = 0; i < 8; i++)
+        if (offs[i] > off && offs[i] < best) best = offs[i];
+    return off <= best ? (size_t)(best - off) : 0;
+}
+
+static int valid_dtype(dory_dtype_t t)
+{
+    return (int)t >= (int)DORY_U8 && (int)t <= (int)DORY_S32;
+}
+
+static int check_chain(const dory_layer_t *L, const dory_rqchain_t *c, const char *what)
+{
+    if (c->n < 0 || c->n > DORY_MAX_REQUANT) FAIL("requant chain %s has %d stages (0..%d)", what, (int)c->n, DORY_MAX_REQUANT);
+    return 0;
+}
+
+/* Sets up everything that does not depend on the sub-problem; validates the descriptor. */
+static int setup(run_t *R, const dory_layer_t *L)
+{
+    int i, j;
+    memset(R, 0, sizeof *R);
+    R->L = L;
+    R->kind = (int)L->kind;
+    if (L->kind < DORY_LAYER_CONV || L->kind > DORY_LAYER_ADD) FAIL("unknown layer kind %d", (int)L->kind);
+    if (L->hi < 1 || L->wi < 1 || L->ci < 1 || L->ho < 1 || L->wo < 1 || L->co < 1)
+        FAIL("expected positive dimensions, found in %dx%dx%d out %dx%dx%d", (int)L->hi, (int)L->wi, (int)L->ci,
+             (int)L->ho, (int)L->wo, (int)L->co);
+    if (L->t_co < 1 || L->t_ho < 1 || L->t_wo < 1)
+        FAIL("expected a positive L1 tile, found t_co %d t_ho %d t_wo %d", (int)L->t_co, (int)L->t_ho, (int)L->t_wo);
+    if (L->l3_co < 0 || L->l3_ho < 0) FAIL("expected l3_co, l3_ho >= 0, found %d, %d", (int)L->l3_co, (int)L->l3_ho);
+    if (!valid_dtype(L->x_type) || !valid_dtype(L->y_type)) FAIL("bad x/y element type");
+    if (R->kind == DORY_LAYER_CONV || R->kind == DORY_LAYER_DEPTHWISE || R->kind == DORY_LAYER_POOL) {
+        if (L->kh < 1 || L->kw < 1 || L->sh < 1 || L->sw < 1)
+            FAIL("expected positive kernel and strides, found %dx%d / %dx%d", (int)L->kh, (int)L->kw, (int)L->sh, (int)L->sw);
+        if (R->kind != DORY_LAYER_POOL && (L->dh < 1 || L->dw < 1)) FAIL("expected positive dilations");
+        if (L->pt < 0 || L->pl < 0 || L->pb < 0 || L->pr < 0) FAIL("expected non-negative pads");
+    }
+    if (R->kind == DORY_LAYER_CONV) {
+        if (L->groups < 1 || L->ci % L->groups || L->co % L->groups)
+            FAIL("expected groups dividing ci %d and co %d, found %d", (int)L->ci, (int)L->co, (int)L->groups);
+        if (L->groups > 1 && L->groups == L->ci && L->groups == L->co) R->kind = DORY_LAYER_DEPTHWISE;
+        R->cg = L->ci / L->groups;
+        R->og = L->co / L->groups;
+    }
+    if ((R->kind == DORY_LAYER_DEPTHWISE || R->kind == DORY_LAYER_POOL || R->kind == DORY_LAYER_ADD) && L->ci != L->co)
+        FAIL("expected ci == co for this kind, found %d and %d", (int)L->ci, (int)L->co);
+    if (R->kind == DORY_LAYER_LINEAR && (L->hi != 1 || L->wi != 1 || L->ho != 1 || L->wo != 1))
+        FAIL("expected a linear layer with hi = wi = ho = wo = 1");
+    if (R->kind == DORY_LAYER_ADD && (L->hi != L->ho || L->wi != L->wo))
+        FAIL("expected an add with equal input and output shapes");
+
+    R->has_w = R->kind == DORY_LAYER_CONV || R->kind == DORY_LAYER_DEPTHWISE || R->kind == DORY_LAYER_LINEAR;
+    R->has_b = R->has_w && L->b.mem != DORY_MEM_NONE;
+    if (L->x.mem != DORY_MEM_L2 && L->x.mem != DORY_MEM_L3) FAIL("input x has no memory (L2 or L3)");
+    if (L->y.mem != DORY_MEM_L2 && L->y.mem != DORY_MEM_L3) FAIL("output y has no memory (L2 or L3)");
+    if (R->kind == DORY_LAYER_ADD && L->x2.mem != DORY_MEM_L2 && L->x2.mem != DORY_MEM_L3) FAIL("add rhs x2 has no memory");
+    if (R->has_w && L->w.mem != DORY_MEM_L2 && L->w.mem != DORY_MEM_L3) FAIL("weights have no memory");
+    if (R->has_w && !valid_dtype(L->w_type)) FAIL("bad weight type");
+    if (R->has_b && !valid_dtype(L->b_type)) FAIL("bad bias type");
+    if (R->kind == DORY_LAYER_ADD && !valid_dtype(L->x2_type)) FAIL("bad x2 type");
+    R->xb = dory_dtype_bytes(L->x_type);
+    R->x2b = R->kind == DORY_LAYER_ADD ? dory_dtype_bytes(L->x2_type) : 0;
+    R->wb = R->has_w ? dory_dtype_bytes(L->w_type) : 0;
+    R->bb = R->has_b ? dory_dtype_bytes(L->b_type) : 0;
+    R->yb = dory_dtype_bytes(L->y_type);
+    R->x_row = (size_t)L->wi * (size_t)L->ci * R->xb;
+    R->x2_row = (size_t)L->wi * (size_t)L->ci * R->x2b;
+    R->y_row = (size_t)L->wo * (size_t)L->co * R->yb;
+
+    if (check_chain(L, &L->rq, "rq") || check_chain(L, &L->rq_a, "rq_a") || check_chain(L, &L->rq_b, "rq_b")) return -1;
+    if (L->n_params < 0 || L->n_params > DORY_MAX_PARAMS) FAIL("n_params %d out of [0, %d]", (int)L->n_params, DORY_MAX_PARAMS);
+    if (L->n_params > 0 && L->rq_buf.mem != DORY_MEM_L2 && L->rq_buf.mem != DORY_MEM_L3)
+        FAIL("%d requant vectors but no requant buffer", (int)L->n_params);
+    for (i = 0; i < L->n_params; i++) {
+        const dory_param_t *p = &L->params[i];
+        const dory_rqchain_t *c = p->chain == 0 ? &L->rq : p->chain == 1 ? &L->rq_a : &L->rq_b;
+        if (p->chain < 0 || p->chain > 2 || (p->chain > 0 && R->kind != DORY_LAYER_ADD))
+            FAIL("param %d: chain %d (0: rq, 1/2: rq_a/rq_b of an add)", i, (int)p->chain);
+        if (p->stage < 0 || p->stage >= c->n) FAIL("param %d: stage %d of a %d-stage chain", i, (int)p->stage, (int)c->n);
+        if (p->field != 0 && p->field != 1) FAIL("param %d: field %d (0 mul, 1 add)", i, (int)p->field);
+        if (!valid_dtype(p->type) && p->type != DORY_S64) FAIL("param %d: bad type", i);
+        for (j = 0; j < i; j++)
+            if (L->params[j].chain == p->chain && L->params[j].stage == p->stage && L->params[j].field == p->field)
+                FAIL("params %d and %d set the same chain/stage/field", j, i);
+    }
+    /* params region entries: bias first, then the vectors; sorted by element size, decreasing */
+    R->nent = 0;
+    if (R->has_b) {
+        ent_t *e = &R->ent[R->nent++];
+        e->is_bias = 1;
+        e->param = -1;
+        e->eb = R->bb;
+        e->key = 0;
+    }
+    for (i = 0; i < L->n_params; i++) {
+        ent_t *e = &R->ent[R->nent++];
+        e->is_bias = 0;
+        e->param = i;
+        e->eb = dory_dtype_bytes(L->params[i].type);
+        e->key = L->params[i].offset;
+    }
+    for (i = 1; i < R->nent; i++) { /* stable insertion sort: eb desc, bias first, key asc */
+        ent_t t = R->ent[i];
+        for (j = i; j > 0; j--) {
+            const ent_t *u = &R->ent[j - 1];
+            int before = t.eb > u->eb || (t.eb == u->eb && !u->is_bias && t.key < u->key);
+            if (!before) break;
+            R->ent[j] = R->ent[j - 1];
+        }
+        R->ent[j] = t;
+    }
+
+    /* the L1 tile */
+    R->tco = imin(L->t_co, L->co);
+    R->tho = imin(L->t_ho, L->ho);
+    R->two = imin(L->t_wo, L->wo);
+    if (splits_cin(R)) {
+        if (L->t_ci < 1) FAIL("expected t_ci >= 1, found %d", (int)L->t_ci);
+        R->tci = imin(L->t_ci, L->ci);
+    } else {
+        R->tci = L->ci;
+    }
+    R->nk = splits_cin(R) ? cdiv(L->ci, R->tci) : 1;
+    {
+        size_t off = 0;
+        for (i = 0; i < R->nent; i++) {
+            R->ent[i].l1_off = off;
+            off += (size_t)R->tco * R->ent[i].eb;
+        }
+        R->par_bytes = off;
+    }
+
+    /* the L1 layout */
+    if (L->l1_total == 0) FAIL("empty L1 layout (l1_total 0)");
+    R->l1 = dory_l1_base();
+    R->nbi = L->l1_in[1] != L->l1_in[0] ? 2 : 1;
+    R->nbw = L->l1_w[1] != L->l1_w[0] ? 2 : 1;
+    R->nbo = L->l1_out[1] != L->l1_out[0] ? 2 : 1;
+    R->cap_in = l1_cap(L, L->l1_in[0]);
+    R->cap_w = l1_cap(L, L->l1_w[0]);
+    R->cap_out = l1_cap(L, L->l1_out[0]);
+    R->cap_par = l1_cap(L, L->l1_params);
+    R->cap_scr = l1_cap(L, L->l1_scratch);
+    if (R->nbi == 2) R->cap_in = smin(R->cap_in, l1_cap(L, L->l1_in[1]));
+    if (R->nbw == 2) R->cap_w = smin(R->cap_w, l1_cap(L, L->l1_w[1]));
+    if (R->nbo == 2) R->cap_out = smin(R->cap_out, l1_cap(L, L->l1_out[1]));
+    R->nbp = R->par_bytes > 0 && R->cap_par >= 2 * align4(R->par_bytes) ? 2 : 1;
+    if (R->par_bytes > R->cap_par)
+        FAIL("the L1 params region (offset %u) holds %lu bytes, the tile needs %lu (t_co %d x %lu bytes per channel)",
+             (unsigned)L->l1_params, (unsigned long)R->cap_par, (unsigned long)R->par_bytes, (int)R->tco,
+             (unsigned long)(R->par_bytes / (size_t)R->tco));
+    for (i = 0; i < 2; i++) {
+        R->in[i] = R->l1 + L->l1_in[i];
+        R->wt[i] = R->l1 + L->l1_w[i];
+        R->out[i] = R->l1 + L->l1_out[i];
+    }
+    R->par[0] = R->l1 + L->l1_params;
+    R->par[1] = R->l1 + L->l1_params + (R->nbp == 2 ? align4(R->par_bytes) : 0);
+    R->scratch = R->l1 + L->l1_scratch;
+
+    /* kernel scratch, exactly as passes/tile.py l1_sizes_of, then the accumulator */
+    R->kscr = 0;
+    if (R->kind == DORY_LAYER_CONV && L->kh * L->kw > 1) {
+        int32_t k = L->groups == 1 ? R->tci : R->cg;
+        R->kscr = 2u * DORY_NUM_CORES * (size_t)L->kh * (size_t)L->kw * (size_t)k;
+    } else if (R->kind == DORY_LAYER_DEPTHWISE) {
+        int32_t rows = imin(L->hi, (R->tho - 1) * L->sh + (L->kh - 1) * L->dh + 1);
+        R->kscr = (size_t)DORY_NUM_CORES * ((size_t)L->kh * (size_t)(rows + L->pt + L->pb) + (size_t)L->kh) +
+                  (size_t)DORY_NUM_CORES * (size_t)L->kh * (size_t)L->kw;
+    }
+    if (R->nk > 1) {
+        size_t acc = (size_t)R->tho * (size_t)R->two * (size_t)R->tco * 4u;
+        size_t k = align4(R->kscr);
+        if (k + acc > R->cap_scr) {
+            if (acc > R->cap_scr)
+                FAIL("the L1 scratch region (offset %u, %lu bytes) cannot hold the %lu-byte si32 accumulator of a "
+                     "%dx%dx%d tile", (unsigned)L->l1_scratch, (unsigned long)R->cap_scr, (unsigned long)acc,
+                     (int)R->tho, (int)R->two, (int)R->tco);
+            k = (R->cap_scr - acc) & ~(size_t)3u;
+        }
+        R->acc = (int32_t *)(void *)(R->scratch + k);
+        if (((uintptr_t)R->acc & 3u) != 0) FAIL("the L1 accumulator is not 4-byte aligned (l1_scratch %u)", (unsigned)L->l1_scratch);
+        if (R->kscr > k) R->kscr = k;
+    } else if (R->kscr > R->cap_scr) {
+        R->kscr = R->cap_scr; /* the kernels take their generic path with less */
+    }
+    return 0;
+}
+
+/* Checks every step of the current sub-problem against the L1 buffers. */
+static int check_steps(run_t *R)
+{
+    const dory_layer_t *L = R->L;
+    int32_t i;
+    step_t S;
+    for (i = 0; i < R->nsteps; i++) {
+        plan_step(R, i, &S);
+        if (S.in_bytes > R->cap_in)
+            FAIL("tile %d (rows %d..%d, cols %d..%d, ch %d..%d) needs %lu input bytes in L1, the input buffer "
+                 "(offset %u) holds %lu", (int)i, (int)S.h0, (int)S.h1, (int)S.w0, (int)S.w1, (int)S.c0, (int)S.c1,
+                 (unsigned long)S.in_bytes, (unsigned)L->l1_in[0], (unsigned long)R->cap_in);
+        if (S.w_bytes > R->cap_w)
+            FAIL("tile %d (ch %d..%d) needs %lu weight bytes in L1, the weight buffer (offset %u) holds %lu", (int)i,
+                 (int)S.c0, (int)S.c1, (unsigned long)S.w_bytes, (unsigned)L->l1_w[0], (unsigned long)R->cap_w);
+        if (S.out_bytes > R->cap_out)
+            FAIL("tile %d needs %lu output bytes in L1, the output buffer (offset %u) holds %lu", (int)i,
+                 (unsigned long)S.out_bytes, (unsigned)L->l1_out[0], (unsigned long)R->cap_out);
+    }
+#ifdef DORY_DEBUG
+    {
+        /* every L1 buffer in [0, l1_total) and in the L1 arena */
+        int b;
+        size_t in_need = 0, w_need = 0, out_need = 0;
+        for (i = 0; i < R->nsteps; i++) {
+            plan_step(R, i, &S);
+            if (S.in_bytes > in_need) in_need = S.in_bytes;
+            if (S.w_bytes > w_need) w_need = S.w_bytes;
+            if (S.out_bytes > out_need) out_need = S.out_bytes;
+        }
+        for (b = 0; b < 2; b++) {
+            if (L->l1_in[b] + in_need > L->l1_total || L->l1_out[b] + out_need > L->l1_total ||
+                (R->has_w && L->l1_w[b] + w_need > L->l1_total))
+                FAIL("an L1 ping/pong buffer lies beyond l1_total %u", (unsigned)L->l1_total);
+            DBG_L1(R->in[b], in_need, "dory_layer_run: L1 input buffer");
+            DBG_L1(R->out[b], out_need, "dory_layer_run: L1 output buffer");
+            if (R->has_w) DBG_L1(R->wt[b], w_need, "dory_layer_run: L1 weight buffer");
+            if (R->par_bytes) DBG_L1(R->par[b], R->par_bytes, "dory_layer_run: L1 params buffer");
+        }
+        if ((size_t)(R->par[1] - R->l1) + R->par_bytes > L->l1_total) FAIL("the L1 params region lies beyond l1_total");
+        if (R->kscr) DBG_L1(R->scratch, R->kscr, "dory_layer_run: L1 scratch");
+        if (R->acc) {
+            size_t acc = (size_t)R->tho * (size_t)R->two * (size_t)R->tco * 4u;
+            if ((size_t)((uint8_t *)R->acc - R->l1) + acc > L->l1_total) FAIL("the L1 accumulator lies beyond l1_total");
+            DBG_L1(R->acc, acc, "dory_layer_run: L1 accumulator");
+        }
+    }
+#endif
+    return 0;
+}
+
+/* ---- L3 staging ------------------------------------------------------------------------------ */
+
+typedef struct {
+    int used;
+    size_t bytes, eb, off;
+} region_t;
+
+enum { RG_X = 0, RG_X2, RG_Y, RG_W, RG_B, RG_P0 };
+
+static void l2_ref(const dory_ref_t *r, size_t bytes, const char *what, uint8_t **p)
+{
+    *p = dory_l2_base() + r->offset;
+    DBG_L2(*p, bytes, what);
+    (void)bytes;
+    (void)what;
+}
+
+int dory_layer_run(const dory_layer_t *L)
+{
+    static run_t run; /* shared with the cluster cores; one layer runs at a time */
+    run_t *R = &run;
+    region_t rg[RG_P0 + DORY_MAX_PARAMS];
+    int any_l3, i;
+    int32_t l3c, l3h, H0, C0;
+    uint8_t *stg;
+    size_t wpc;
+    if (L == NULL) {
+        LOG_ERR("dory layer: error: NULL descriptor\n");
+        return -1;
+    }
+    if (setup(R, L) != 0) return -1;
+    wpc = w_per_channel(R);
+
+    any_l3 = L->x.mem == DORY_MEM_L3 || L->y.mem == DORY_MEM_L3 || (R->kind == DORY_LAYER_ADD && L->x2.mem == DORY_MEM_L3) ||
+             (R->has_w && L->w.mem == DORY_MEM_L3) || (R->has_b && L->b.mem == DORY_MEM_L3) ||
+             (L->n_params > 0 && L->rq_buf.mem == DORY_MEM_L3);
+    l3c = L->l3_co > 0 ? imin(L->l3_co, L->co) : L->co;
+    l3h = L->l3_ho > 0 ? imin(L->l3_ho, L->ho) : L->ho;
+    if (R->kind == DORY_LAYER_LINEAR) l3h = 1;
+
+    /* staging regions */
+    memset(rg, 0, sizeof rg);
+    if (any_l3) {
+        size_t need = 0, xrows = 0;
+        int order[RG_P0 + DORY_MAX_PARAMS], n = 0, a, b;
+        for (H0 = 0; H0 < L->ho; H0 += l3h) {
+            span_t s = rows_of(R, H0, imin(H0 + l3h, L->ho));
+            if ((size_t)(s.hi - s.lo) > xrows) xrows = (size_t)(s.hi - s.lo);
+        }
+        if (L->x.mem == DORY_MEM_L3) {
+            rg[RG_X].used = 1;
+            rg[RG_X].bytes = xrows * R->x_row;
+            rg[RG_X].eb = R->xb;
+        }
+        if (R->kind == DORY_LAYER_ADD && L->x2.mem == DORY_MEM_L3) {
+            rg[RG_X2].used = 1;
+            rg[RG_X2].bytes = xrows * R->x2_row;
+            rg[RG_X2].eb = R->x2b;
+        }
+        if (L->y.mem == DORY_MEM_L3) {
+            rg[RG_Y].used = 1;
+            rg[RG_Y].bytes = (size_t)l3h * R->y_row;
+            rg[RG_Y].eb = R->yb;
+        }
+        if (R->has_w && L->w.mem == DORY_MEM_L3) {
+            rg[RG_W].used = 1;
+            rg[RG_W].bytes = (size_t)l3c * wpc;
+            rg[RG_W].eb = R->wb;
+        }
+        if (R->has_b && L->b.mem == DORY_MEM_L3) {
+            rg[RG_B].used = 1;
+            rg[RG_B].bytes = (size_t)l3c * R->bb;
+            rg[RG_B].eb = R->bb;
+        }
+        if (L->n_params > 0 && L->rq_buf.mem == DORY_MEM_L3) {
+            /* in the params' L1 order, so that their staged copies merge into 2-D DMAs */
+            for (i = 0; i < R->nent; i++) {
+                int p = R->ent[i].param;
+                if (R->ent[i].is_bias) continue;
+                rg[RG_P0 + p].used = 1;
+                rg[RG_P0 + p].bytes = (size_t)l3c * R->ent[i].eb;
+                rg[RG_P0 + p].eb = R->ent[i].eb;
+            }
+        }
+        /* pack by element size, decreasing (params kept in their L1 order among equals) */
+        for (i = 0; i < RG_P0; i++)
+            if (rg[i].used) order[n++] = i;
+        for (i = 0; i < R->nent; i++)
+            if (!R->ent[i].is_bias && rg[RG_P0 + R->ent[i].param].used) order[n++] = RG_P0 + R->ent[i].param;
+        for (a = 1; a < n; a++) {
+            int t = order[a];
+            for (b = a; b > 0 && rg[order[b - 1]].eb < rg[t].eb; b--) order[b] = order[b - 1];
+            order[b] = t;
+        }
+        for (a = 0; a < n; a++) {
+            rg[order[a]].off = need;
+            need += rg[order[a]].bytes;
+        }
+        if (need > L->staging_bytes)
+            FAIL("the L3 staging area holds %u bytes, this layer stages %lu (l3_co %d, l3_ho %d: input rows %lu, "
+                 "output rows %d, weight channels %d)", (unsigned)L->staging_bytes, (unsigned long)need, (int)L->l3_co,
+                 (int)L->l3_ho, (unsigned long)xrows, (int)l3h, (int)l3c);
+        stg = dory_l2_base() + L->staging;
+        DBG_L2(stg, need, "dory_layer_run: L3 staging area");
+    } else {
+        stg = NULL;
+    }
+
+    /* L2 operands (debug: whole tensors inside the L2 arena) */
+    if (L->x.mem == DORY_MEM_L2) l2_ref(&L->x, (size_t)L->hi * R->x_row, "dory_layer_run: x", &R->x.p);
+    if (R->kind == DORY_LAYER_ADD && L->x2.mem == DORY_MEM_L2)
+        l2_ref(&L->x2, (size_t)L->hi * R->x2_row, "dory_layer_run: x2", &R->x2.p);
+    if (L->y.mem == DORY_MEM_L2) l2_ref(&L->y, (size_t)L->ho * R->y_row, "dory_layer_run: y", &R->y.p);
+    if (R->has_w && L->w.mem == DORY_MEM_L2) l2_ref(&L->w, (size_t)L->co * wpc, "dory_layer_run: weights", &R->w.p);
+    if (R->has_b && L->b.mem == DORY_MEM_L2) l2_ref(&L->b, (size_t)L->co * R->bb, "dory_layer_run: bias", &R->b.p);
+    for (i = 0; i < L->n_params; i++) {
+        if (L->rq_buf.mem == DORY_MEM_L2) {
+            R->pv[i].p = dory_l2_base() + L->rq_buf.offset + L->params[i].offset;
+            DBG_L2(R->pv[i].p, (size_t)L->co * dory_dtype_bytes(L->params[i].type), "dory_layer_run: requant vector");
+        }
+        R->pv[i].org = 0;
+    }
+    R->x.org = R->x2.org = R->y.org = 0;
+    R->w.org = R->b.org = 0;
+
+    for (H0 = 0; H0 < L->ho; H0 += l3h) {
+        int32_t H1 = imin(H0 + l3h, L->ho);
+        span_t s = rows_of(R, H0, H1);
+        /* stage the input rows of this row block */
+        if (rg[RG_X].used) {
+            R->x.p = stg + rg[RG_X].off;
+            R->x.org = s.lo;
+            dory_l3_read(R->x.p, L->x.offset + (uint32_t)((size_t)s.lo * R->x_row), (size_t)(s.hi - s.lo) * R->x_row);
+        }
+        if (rg[RG_X2].used) {
+            R->x2.p = stg + rg[RG_X2].off;
+            R->x2.org = s.lo;
+            dory_l3_read(R->x2.p, L->x2.offset + (uint32_t)((size_t)s.lo * R->x2_row), (size_t)(s.hi - s.lo) * R->x2_row);
+        }
+        if (rg[RG_Y].used) {
+            R->y.p = stg + rg[RG_Y].off;
+            R->y.org = H0;
+        }
+        for (C0 = 0; C0 < L->co; C0 += l3c) {
+            int32_t C1 = imin(C0 + l3c, L->co);
+            if (rg[RG_W].used) {
+                R->w.p = stg + rg[RG_W].off;
+                R->w.org = C0;
+                dory_l3_read(R->w.p, L->w.offset + (uint32_t)((size_t)C0 * wpc), (size_t)(C1 - C0) * wpc);
+            }
+            if (rg[RG_B].used) {
+                R->b.p = stg + rg[RG_B].off;
+                R->b.org = C0;
+                dory_l3_read(R->b.p, L->b.offset + (uint32_t)((size_t)C0 * R->bb), (size_t)(C1 - C0) * R->bb);
+            }
+            for (i = 0; i < L->n_params; i++) {
+                size_t eb = dory_dtype_bytes(L->params[i].type);
+                if (!rg[RG_P0 + i].used) continue;
+                R->pv[i].p = stg + rg[RG_P0 + i].off;
+                R->pv[i].org = C0;
+                dory_l3_read(R->pv[i].p, L->rq_buf.offset + L->params[i].offset + (uint32_t)((size_t)C0 * eb),
+                             (size_t)(C1 - C0) * eb);
+            }
+            /* the L1 tile loop of the sub-problem */
+            R->H0 = H0;
+            R->H1 = H1;
+            R->C0 = C0;
+            R->C1 = C1;
+            R->nh = cdiv(H1 - H0, R->tho);
+            R->nwb = cdiv(L->wo, R->two);
+            R->nc = cdiv(C1 - C0, R->tco);
+            R->nsteps = R->nh * R->nwb * R->nc * R->nk;
+            R->prev_cb = -1;
+            R->prev_kb = -1;
+            if (check_steps(R) != 0) return -1;
+            dory_cluster_fork(tile_task, R);
+        }
+        if (rg[RG_Y].used)
+            dory_l3_write(L->y.offset + (uint32_t)((size_t)H0 * R->y_row), R->y.p, (size_t)(H1 - H0) * R->y_row);
+    }
+    return 0;
+}

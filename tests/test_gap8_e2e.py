@@ -1,0 +1,101 @@
+"""End to end on the host: every shared network and generated MobileNets compiled to C (frontend,
+gap8-default, emitter, app), built with ``-O2 -Wall -Werror`` and once with
+``-fsanitize=address,undefined`` + the runtime's debug checks, run on 8 pthreads "cores", and
+every step's output compared byte for byte with the reference interpreter (plus the app's own
+checksum and final-output checks, which must report a match and exit 0)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from shared_models import NETWORKS, load, requires_shared, run_pipeline
+
+pytestmark = pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler")
+
+
+def _expected(module, inputs, net):  # type: ignore[no-untyped-def]
+    from dory_ir.interp import run_function
+
+    wanted = {id(s.value): s.index for s in net.steps}
+    got: dict[int, np.ndarray] = {}
+
+    def on_result(op, results):  # type: ignore[no-untyped-def]
+        for r, a in zip(op.results, results):
+            i = wanted.get(id(r))
+            if i is not None:
+                got[i] = a
+
+    outputs = run_function(module, inputs, on_result=on_result)
+    return [got[s.index] for s in net.steps], outputs[0]
+
+
+def build_and_run(module, inputs, tmp: Path, name: str, san: bool) -> tuple[str, list[bytes], list[bytes]]:  # type: ignore[no-untyped-def]
+    """Emit, write, build and run the app; returns its stdout, the dumped step outputs and the
+    expected step bytes."""
+    from backends.gap8.app import app_files, write_app
+    from backends.gap8.emit import emit_network, pack
+
+    net = emit_network(module)
+    expected, output = _expected(module, inputs, net)
+    app = tmp / "app"
+    write_app(str(app), app_files(net, inputs[0], expected, output, "host", name))
+    target = ["SAN=1"] if san else []
+    b = subprocess.run(["make", "-s", "-C", str(app), *target, "app-san" if san else "app"], capture_output=True, text=True)
+    assert b.returncode == 0, b.stdout + b.stderr
+    dump = tmp / "dump"
+    dump.mkdir()
+    env = dict(os.environ, DORY_DUMP_DIR=str(dump))
+    r = subprocess.run([f"./{'app-san' if san else 'app'}", "weights.bin"], cwd=app, capture_output=True, text=True, env=env, timeout=600)
+    got = [(dump / f"step_{s.index:03d}.bin").read_bytes() if (dump / f"step_{s.index:03d}.bin").exists() else b"" for s in net.steps]
+    want = [pack(e, s.dtype) for e, s in zip(expected, net.steps)]
+    assert r.returncode == 0, f"exit {r.returncode}\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}"
+    return r.stdout, got, want
+
+
+def _check(stdout: str, got: list[bytes], want: list[bytes]) -> None:
+    for i, (g, w) in enumerate(zip(got, want)):
+        if g != w:
+            a, b = np.frombuffer(g, np.uint8), np.frombuffer(w, np.uint8)
+            first = int(np.argmax(a != b)) if a.size == b.size else -1
+            pytest.fail(f"step {i}: {len(g)} bytes vs {len(w)} expected, first difference at byte {first}\n{stdout[-3000:]}")
+    assert "MISMATCH" not in stdout
+    assert "output matches" in stdout
+
+
+@requires_shared
+@pytest.mark.parametrize("name", NETWORKS)
+def test_shared_network_runs_bit_exact(name: str, tmp_path: Path) -> None:
+    net = load(name)
+    run_pipeline(net.module, verify_each=False)
+    stdout, got, want = build_and_run(net.module, net.inputs, tmp_path, name, san=False)
+    _check(stdout, got, want)
+
+
+@requires_shared
+@pytest.mark.parametrize("name", NETWORKS)
+def test_shared_network_runs_clean_under_sanitizers(name: str, tmp_path: Path) -> None:
+    net = load(name)
+    run_pipeline(net.module, verify_each=False)
+    stdout, got, want = build_and_run(net.module, net.inputs, tmp_path, name, san=True)
+    _check(stdout, got, want)
+
+
+@pytest.mark.parametrize("gen,san", [("mobilenet_v1_0.25_128", False), ("mobilenet_v1_0.25_128", True),
+                                     ("mobilenet_v2_0.35_128", False), ("mobilenet_v1_1.0_224", False)])
+def test_generated_mobilenet_runs_bit_exact(gen: str, san: bool, tmp_path: Path) -> None:
+    from dory_ir.interp.interpreter import random_inputs
+    from frontend.onnx_import import import_onnx
+    from tools.netgen import main as netgen
+
+    onnx_path = tmp_path / f"{gen}.onnx"
+    assert netgen([gen, "-o", str(onnx_path)]) == 0
+    module = import_onnx(str(onnx_path), warn=lambda m: None)
+    run_pipeline(module, verify_each=False)
+    stdout, got, want = build_and_run(module, random_inputs(module, 1), tmp_path, gen, san=san)
+    _check(stdout, got, want)
