@@ -244,6 +244,12 @@ def _steps(n: int, t: int, k: int) -> int:
     return full * math.ceil(t / k) + (math.ceil(rem / k) if rem else 0)
 
 
+def _groups_touched(co: int, groups: int, c: int) -> int:
+    """The most groups any output-channel tile ``[j*c, (j+1)*c)`` of a grouped conv touches."""
+    og = co // groups
+    return max((min(s + c, co) - 1) // og - s // og + 1 for s in range(0, co, c))
+
+
 def _in_extent(out: int, stride: int, k: int, dil: int, n_in: int) -> int:
     """Input rows (or columns) one tile of ``out`` output rows reads, at most the input."""
     return min(n_in, (out - 1) * stride + (k - 1) * dil + 1)
@@ -309,6 +315,8 @@ def l1_sizes_of(g: Geometry, tile: tuple[int, int, int, int], hw: Gap8Target = G
     rows = _in_extent(h, g.sh, g.kh, g.dh, g.hi)
     cols = _in_extent(w, g.sw, g.kw, g.dw, g.wi)
     in_b = rows * cols * k * g.in_bytes
+    if g.kind == "conv" and g.groups > 1:  # a channel tile reads the inputs of every group it touches
+        in_b *= _groups_touched(g.co, g.groups, c)
     out_b = h * w * c * g.out_bytes
     if g.kind == "linear":
         in_b, out_b = k * g.in_bytes * g.n, c * g.out_bytes * g.n
