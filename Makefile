@@ -3,7 +3,7 @@
 #   make demo     set up .venv if missing, compile the example network to C, build and run it on the host
 #   make test     pytest + lit, closing with one "N passed, N failed" line (exit 1 on any failure)
 #   make pytest   only the Python tests          make lit   only the lit/FileCheck tests
-#   make bench    every bench/bench_*.py (parser/printer throughput, network import/interpret)
+#   make bench    every bench/bench_*.py (parser/printer, import/interpret, tiling, compile + host run)
 #   make venv     create .venv and install dory editable with its test extras
 #   make clean    remove build and test-runner leftovers
 #
