@@ -69,20 +69,12 @@ def _check(stdout: str, got: list[bytes], want: list[bytes]) -> None:
 
 
 @requires_shared
+@pytest.mark.parametrize("san", [False, True], ids=["O2", "asan-ubsan"])
 @pytest.mark.parametrize("name", NETWORKS)
-def test_shared_network_runs_bit_exact(name: str, tmp_path: Path) -> None:
+def test_shared_network_runs_bit_exact(name: str, san: bool, tmp_path: Path) -> None:
     net = load(name)
     run_pipeline(net.module, verify_each=False)
-    stdout, got, want = build_and_run(net.module, net.inputs, tmp_path, name, san=False)
-    _check(stdout, got, want)
-
-
-@requires_shared
-@pytest.mark.parametrize("name", NETWORKS)
-def test_shared_network_runs_clean_under_sanitizers(name: str, tmp_path: Path) -> None:
-    net = load(name)
-    run_pipeline(net.module, verify_each=False)
-    stdout, got, want = build_and_run(net.module, net.inputs, tmp_path, name, san=True)
+    stdout, got, want = build_and_run(net.module, net.inputs, tmp_path, name, san=san)
     _check(stdout, got, want)
 
 

@@ -1,6 +1,6 @@
 """``dory-compile``: the one-command main job -- ONNX network in, buildable C application out.
 
-    dory-compile net.onnx -o app/ [--pipeline gap8-default] [--target host|gap8] [--input FILE]
+    dory-compile net.onnx -o app/ [--pipeline gap8-default] [--target host|gap8|rv32] [--input FILE]
                  [--seed N] [--reference DIR] [--input-type ui8] [--quiet]
 
 Steps: import the ONNX model (frontend), run the pass pipeline (default ``gap8-default``: fusion,
@@ -9,7 +9,8 @@ reference interpreter for the expected output of every step (on ``--input``, DOR
 ``.npy``, else a seeded random input), with ``--reference`` check those against DORY's per-layer
 files first (the compile fails if they differ), emit ``network.c`` and the weights blob, and write
 the app directory (main, data, Makefiles, a copy of the runtime). ``make -C app run`` then builds
-and runs it on the host and checks every step bit-exactly.
+and runs it on the host and checks every step bit-exactly; with ``--target rv32``,
+``make -C app -f Makefile.rv32 run`` does the same on the RV32 emulator (runtime/port/rv32).
 
 Prints a per-layer summary (op, MACs, tiles, L1 use, modelled GAP8 cycles). Errors are one
 located line and exit 1; the output directory is written atomically (a temporary sibling renamed
@@ -22,7 +23,6 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
 import time
 from typing import Sequence
 
@@ -36,8 +36,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("model", help="quantized ONNX model (NEMO / QuantLab integer export)")
     ap.add_argument("-o", "--output", required=True, help="application directory to create (missing or empty)")
     ap.add_argument("--pipeline", default="gap8-default", help="pass pipeline (default: gap8-default)")
-    ap.add_argument("--target", choices=("host", "gap8"), default="host",
-                    help="host: pthreads port and host Makefile; gap8: also main_gap8.c and a GAP SDK Makefile")
+    ap.add_argument("--target", choices=("host", "gap8", "rv32"), default="host",
+                    help="host: pthreads port and host Makefile; gap8: also main_gap8.c and a GAP SDK Makefile; "
+                         "rv32: also main_rv32.c and Makefile.rv32 (bare-metal RV32 on QEMU, 8 harts)")
     ap.add_argument("--input", default=None, help="network input (.txt as DORY writes it, or .npy); default: seeded random")
     ap.add_argument("--seed", type=int, default=0, help="seed of the random input (default 0)")
     ap.add_argument("--reference", default=None, metavar="DIR",
@@ -54,12 +55,12 @@ def _progress(args: argparse.Namespace, t0: float, what: str) -> None:
 
 
 def _target_dir(path: str) -> str:
-    if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
-        raise _UsageError(f"-o expected a missing or empty directory, found existing '{path}'; remove it first")
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise _UsageError(f"-o expected an existing parent directory, found none for '{path}'")
-    return tempfile.mkdtemp(prefix=".dory-compile-", dir=parent)
+    from tools.outdir import OutputDirError, fresh_dir_target
+
+    try:
+        return fresh_dir_target(path, "-o", ".dory-compile-")
+    except OutputDirError as e:
+        raise _UsageError(str(e)) from None
 
 
 def summary(net: "object") -> str:
@@ -89,6 +90,7 @@ def _run(args: argparse.Namespace) -> int:
     from passes.base import PassContext
     from passes.manager import PassManager
     from passes.pipeline import parse_pipeline
+    from tools.outdir import commit_dir
 
     t0 = time.perf_counter()
     if not os.path.isfile(args.model):
@@ -144,9 +146,7 @@ def _run(args: argparse.Namespace) -> int:
         app = app_files(net, inputs[0], expected, outputs[0], args.target, name)
         os.rmdir(tmp)
         write_app(tmp, app)
-        if os.path.isdir(args.output):
-            os.rmdir(args.output)
-        os.rename(tmp, args.output)
+        commit_dir(tmp, args.output)
         tmp = ""
     finally:
         if tmp and os.path.exists(tmp):
@@ -155,7 +155,8 @@ def _run(args: argparse.Namespace) -> int:
         print(summary(net))
     c_bytes = len(net.network_c.encode())
     print(f"dory-compile: wrote {args.output} ({len(net.steps)} steps, network.c {c_bytes} B, weights {len(net.blob())} B) "
-          f"in {time.perf_counter() - t0:.2f} s; run: make -C {args.output} run")
+          f"in {time.perf_counter() - t0:.2f} s; run: make -C {args.output} run"
+          + (f" (RV32: make -C {args.output} -f Makefile.rv32 run)" if args.target == "rv32" else ""))
     return 0
 
 

@@ -199,20 +199,19 @@ def format_value(index: int, t: Type, arr: np.ndarray) -> str:
 
 
 def _fresh_dir_target(path: str, flag: str) -> str:
-    """Check up front that ``path`` can become an output directory (missing or empty, parent
-    present), and return a temporary sibling to fill; `_commit_dir` moves it into place."""
-    if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
-        raise _UsageError(f"{flag} expected a missing or empty directory, found existing '{path}'; remove it first")
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise _UsageError(f"{flag} expected an existing parent directory, found none for '{path}'")
-    return tempfile.mkdtemp(prefix=".dory-run-", dir=parent)
+    """A temporary sibling of output directory ``path`` to fill (tools/outdir.py)."""
+    from tools.outdir import OutputDirError, fresh_dir_target
+
+    try:
+        return fresh_dir_target(path, flag, ".dory-run-")
+    except OutputDirError as e:
+        raise _UsageError(str(e)) from None
 
 
 def _commit_dir(tmp: str, path: str) -> None:
-    if os.path.isdir(path):
-        os.rmdir(path)  # checked empty before the run
-    os.rename(tmp, path)
+    from tools.outdir import commit_dir
+
+    commit_dir(tmp, path)
 
 
 def _save_npy(path: str, arr: np.ndarray) -> None:

@@ -38,20 +38,17 @@ def _write_atomic(path: str, text: str) -> None:
 
 def _write_dir_atomic(path: str, files: dict[str, str | bytes]) -> None:
     """Create directory ``path`` (missing or empty) with ``files``, via a temporary sibling."""
-    if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
-        raise OSError(f"-o expected a missing or empty directory, found existing '{path}'")
-    parent = os.path.dirname(os.path.abspath(path)) or "."
-    tmp = tempfile.mkdtemp(prefix=".dory-", dir=parent)
+    import shutil
+
+    from tools.outdir import commit_dir, fresh_dir_target
+
+    tmp = fresh_dir_target(path, "-o", ".dory-")
     try:
         for name, content in sorted(files.items()):
             with open(os.path.join(tmp, name), "wb") as f:
                 f.write(content if isinstance(content, bytes) else content.encode("utf-8"))
-        if os.path.isdir(path):
-            os.rmdir(path)
-        os.rename(tmp, path)
+        commit_dir(tmp, path)
     except BaseException:
-        import shutil
-
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
@@ -71,9 +68,11 @@ def _to_c(args: argparse.Namespace) -> int:
     if args.output == "-":
         sys.stdout.write(net.network_h + net.network_c)
         return 0
+    from tools.outdir import OutputDirError
+
     try:
         _write_dir_atomic(args.output, {"network.c": net.network_c, "network.h": net.network_h, "weights.bin": net.blob()})
-    except OSError as e:
+    except (OSError, OutputDirError) as e:
         raise DiagnosticError(Location(args.output), str(e)) from None
     return 0
 

@@ -30,7 +30,7 @@ runtime holds, an op the backend has no lowering for.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -521,7 +521,6 @@ class _Emitter:
     # -- whole function --------------------------------------------------------------------------
     def run(self) -> EmittedNetwork:
         index = 0
-        hook_calls: list[str] = []
         for op in self.body.ops:
             n = op.op_name
             if n == "dory.weights":
@@ -537,7 +536,6 @@ class _Emitter:
                 raise EmitError(op, "has no GAP8 lowering (expected dory layer, concat, reshape or weights ops after gap8-default)")
             self.calls.append(f"    if (hook) hook(ctx, {index}, dory_perf_now() - t0);\n    t0 = dory_perf_now();")
             index += 1
-        del hook_calls
         ret = self.body.ops[-1]
         if ret.op_name != "func.return" or len(ret.operands) != 1:
             raise EmitError(ret, "expected the function to return one network output")
