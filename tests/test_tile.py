@@ -49,6 +49,22 @@ def test_sat_optimum_equals_brute_force(g: Geometry, l1: int) -> None:
     assert evaluate(g, sol.best.tile) == sol.best
 
 
+@settings(max_examples=150, deadline=None)
+@given(layers(), st.sampled_from([600, 2000, 8000, 53760]))
+def test_corner_check_equals_exhaustive_fit(g: Geometry, l1: int) -> None:
+    """candidate_space opens w_out / c_in only when nothing fits; its corner check must agree with
+    looking at every tile of the box."""
+    import itertools
+
+    from passes.tile import GAP8, _fits_any, candidates, l1_sizes_of
+
+    for vals in ((candidates(g.co, 4), candidates(g.ho, 8), [g.wo], [g.ci]),
+                 (candidates(g.co, 4), candidates(g.ho, 8), candidates(g.wo, 2), [g.ci]),
+                 (candidates(g.co, 4), candidates(g.ho, 8), candidates(g.wo, 2), candidates(g.ci, 4))):
+        every = any(l1_sizes_of(g, t, GAP8).total <= l1 for t in itertools.product(*vals))
+        assert _fits_any(g, vals, l1, GAP8) == every
+
+
 def test_whole_layer_in_one_tile_when_it_fits() -> None:
     g = Geometry("conv", n=1, ho=8, wo=8, co=8, hi=8, wi=8, ci=4, kh=3, kw=3)
     sol = solve(g, 53760)
