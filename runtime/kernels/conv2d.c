@@ -1,12 +1,14 @@
 /* dory runtime: general convolution tile (dory.conv2d: KxK, stride, padding, dilation, groups).
  *
  * Generic path: any element types (dory_load / dory_store), groups, dilation.
- * Fast path (x u8 or s8, w s8, groups == 1, dilation 1): the receptive fields of two output pixels
- * are copied (im2col, zero padded) into this core's scratch, 2 * kh * kw * ci bytes, and each
- * output channel's weights (kh * kw * ci contiguous s8 values, OHWI) are dotted with both using
- * the 4-way SIMD dot product. A 1x1 kernel reads the input pixel in place and needs no scratch.
- * The fast path needs scratch_bytes >= 2 * ncores * kh * kw * ci when kh * kw > 1, else the
- * generic path runs.
+ * Fast path (x u8 or s8, w s8, groups == 1, dilation 1): work units of (2 output pixels x 4 output
+ * channels), split in balanced contiguous ranges over the cores (ragged tiles within one unit).
+ * For each pixel pair of its range a core copies the two receptive fields (im2col, zero padded)
+ * into its scratch, 2 * kh * kw * ci bytes, once for all its channel blocks; a block is a 4 x 2
+ * dot-product kernel (8 accumulators, dory_blocks4x2_* in simd.h) whose sums go through the
+ * requant fast path (dory_rqf_*: int32 math when the types bound it). A 1x1 kernel reads the input
+ * pixels in place and needs no scratch. The fast path needs scratch_bytes >= 2 * ncores * kh * kw
+ * * ci when kh * kw > 1, else the generic path (split over output rows, or channels) runs.
  */
 #include "simd.h"
 
@@ -99,49 +101,84 @@ static const uint8_t *pixel_1x1(const dory_conv_args_t *a, int32_t r, int32_t q)
     return (const uint8_t *)a->x + ((size_t)ir * (size_t)a->wi + (size_t)ic) * (size_t)a->ci;
 }
 
-static void conv_fast(const dory_conv_args_t *a, int core, int32_t r0, int32_t r1, int32_t o0, int32_t o1)
+/* The inputs of output pixel p of the tile (row-major over ho x wo): its im2col copy in buf, the
+ * pixel itself for a 1x1 kernel, NULL for a 1x1 pixel in the padding (its sum is 0). */
+static const uint8_t *conv_input(const dory_conv_args_t *a, int32_t p, int im2col, uint8_t *buf)
+{
+    int32_t r = p / a->wo, q = p % a->wo;
+    if (im2col) {
+        im2col_pixel(a, r, q, buf);
+        return buf;
+    }
+    return pixel_1x1(a, r, q);
+}
+
+/* Work units of the fast path: (pixel pair, block of 4 output channels), pair-major. The cores
+ * take balanced contiguous ranges of units, so a ragged tile (rows or channels not a multiple of
+ * the cores) still splits to within one unit; a core computes the im2col of a pair once for all
+ * the channel blocks of its range. Unit (P, B): pixels 2P and 2P + 1 (if < ho * wo) x channels
+ * [4B, min(4B + 4, co)). */
+static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
 {
     int xs = a->x_type == DORY_S8;
-    int32_t K = a->kh * a->kw * a->ci;
+    int32_t K = a->kh * a->kw * a->ci, co = a->co;
     int im2col = a->kh * a->kw > 1;
-    uint8_t *buf0 = NULL, *buf1 = NULL;
-    int32_t p, p1 = r1 * a->wo, o;
+    int32_t npix = a->ho * a->wo, npairs = (npix + 1) / 2, nblk = (co + 3) / 4;
+    int32_t u0, u1, P, P0, P1;
     const int8_t *w = (const int8_t *)a->w;
+    uint8_t *buf0 = NULL, *buf1 = NULL;
+    dory_rqf_t f;
+    dory_share_(npairs * nblk, core, ncores, &u0, &u1);
+    if (u0 >= u1)
+        return;
+    P0 = u0 / nblk;
+    P1 = (u1 - 1) / nblk + 1;
+    {
+        int32_t lo = P1 - P0 > 1 ? 0 : (u0 % nblk) * 4, hi = P1 - P0 > 1 ? co : ((u1 - 1) % nblk) * 4 + 4;
+        dory_rqf_init_(&f, a, xs, K, lo, hi < co ? hi : co);
+    }
     if (im2col) {
         buf0 = (uint8_t *)a->scratch + (size_t)core * 2u * (size_t)K;
         buf1 = buf0 + K;
     }
-    for (p = r0 * a->wo; p < p1; p += 2) {
-        int two = p + 1 < p1;
-        int32_t ra = p / a->wo, qa = p % a->wo, rb = (p + 1) / a->wo, qb = (p + 1) % a->wo;
-        const uint8_t *xa, *xb;
-        size_t ia = (size_t)p * (size_t)a->co, ib = ia + (size_t)a->co;
-        if (im2col) {
-            im2col_pixel(a, ra, qa, buf0);
-            xa = buf0;
-            xb = NULL;
-            if (two) {
-                im2col_pixel(a, rb, qb, buf1);
-                xb = buf1;
+    for (P = P0; P < P1; P++) {
+        int32_t p = 2 * P, b0 = P == P0 ? u0 % nblk : 0, b1 = P == P1 - 1 ? (u1 - 1) % nblk + 1 : nblk;
+        int two = p + 1 < npix;
+        int32_t o, o1 = b1 * 4 < co ? b1 * 4 : co;
+        size_t ia = (size_t)p * (size_t)co, ib = ia + (size_t)co;
+        const uint8_t *xa = conv_input(a, p, im2col, buf0);
+        const uint8_t *xb = two ? conv_input(a, p + 1, im2col, buf1) : NULL;
+        if ((!xa || (two && !xb)) || !f.mode) {
+            /* a 1x1 pixel in the padding, or the generic end of the sums: channel by channel */
+            for (o = b0 * 4; o < o1; o++) {
+                const int8_t *wo_ = w + (size_t)o * (size_t)K;
+                int32_t sa = 0, sb = 0;
+                if (xa && xb)
+                    dory_dot2_(xa, xb, xs, wo_, K, &sa, &sb);
+                else {
+                    if (xa)
+                        sa = dory_dot_(xa, xs, wo_, K, 0);
+                    if (xb)
+                        sb = dory_dot_(xb, xs, wo_, K, 0);
+                }
+                dory_rqf_finish_(&f, a, ia + (size_t)o, o, sa);
+                if (two)
+                    dory_rqf_finish_(&f, a, ib + (size_t)o, o, sb);
             }
-        } else {
-            xa = pixel_1x1(a, ra, qa);
-            xb = two ? pixel_1x1(a, rb, qb) : NULL;
+            continue;
         }
-        for (o = o0; o < o1; o++) {
-            const int8_t *wo_ = w + (size_t)o * (size_t)K;
-            int32_t sa = 0, sb = 0;
-            if (xa && xb)
-                dory_dot2_(xa, xb, xs, wo_, K, &sa, &sb);
-            else {
-                if (xa)
-                    sa = dory_dot_(xa, xs, wo_, K, 0);
-                if (xb)
-                    sb = dory_dot_(xb, xs, wo_, K, 0);
+        o = b0 * 4 + ((o1 - b0 * 4) & ~3);
+        dory_blocks4_(xa, xb, xs, w, K, b0 * 4, o, &f, ia, ib);
+        if (o < o1) { /* the last channels of a co not a multiple of 4 */
+            int32_t s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, j;
+            for (j = 0; o + j < o1; j++) {
+                const int8_t *wo_ = w + (size_t)(o + j) * (size_t)K;
+                if (two)
+                    dory_dot2_(xa, xb, xs, wo_, K, &s[2 * j], &s[2 * j + 1]);
+                else
+                    s[2 * j] = dory_dot_(xa, xs, wo_, K, 0);
             }
-            dory_conv_finish_(a, ia + (size_t)o, o, sa);
-            if (two)
-                dory_conv_finish_(a, ib + (size_t)o, o, sb);
+            dory_rqf_block_(&f, s, o, o1 - o, ia, ib, two);
         }
     }
 }
@@ -153,13 +190,14 @@ void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)
         ncores = 1;
     if (core < 0 || core >= ncores)
         return;
+    if (dory_fast_types_(a->x_type, a->w_type) && a->groups <= 1 && a->dh == 1 && a->dw == 1 &&
+        (a->kh * a->kw == 1 ||
+         (a->scratch && a->scratch_bytes >= 2u * (size_t)ncores * (size_t)a->kh * (size_t)a->kw * (size_t)a->ci))) {
+        conv_fast(a, core, ncores);
+        return;
+    }
     conv_share(a, core, ncores, &r0, &r1, &o0, &o1);
     if (r0 >= r1 || o0 >= o1)
         return;
-    if (dory_fast_types_(a->x_type, a->w_type) && a->groups <= 1 && a->dh == 1 && a->dw == 1 &&
-        (a->kh * a->kw == 1 ||
-         (a->scratch && a->scratch_bytes >= 2u * (size_t)ncores * (size_t)a->kh * (size_t)a->kw * (size_t)a->ci)))
-        conv_fast(a, core, r0, r1, o0, o1);
-    else
-        conv_generic(a, r0, r1, o0, o1);
+    conv_generic(a, r0, r1, o0, o1);
 }

@@ -46,6 +46,8 @@ static void dw_fast(const dory_conv_args_t *a, uint8_t *strip, int32_t r0, int32
     int xs = a->x_type == DORY_S8;
     int32_t kk = a->kh * a->kw, t0 = r0 * a->sh, t1 = (r1 - 1) * a->sh + a->kh;
     int32_t c, q, t, j, r;
+    dory_rqf_t f;
+    dory_rqf_init_(&f, a, xs, kk, c0, c1);
     for (c = c0; c < c1; c++) {
         const int8_t *wc = w + (size_t)c * (size_t)kk;
         for (q = 0; q < a->wo; q++) {
@@ -66,10 +68,74 @@ static void dw_fast(const dory_conv_args_t *a, uint8_t *strip, int32_t r0, int32
             }
             for (r = r0; r < r1; r++) {
                 int32_t sum = dory_dot_(strip + (size_t)(r - r0) * (size_t)a->sh * (size_t)a->kw, xs, wc, kk, 0);
-                dory_conv_finish_(a, ((size_t)r * (size_t)a->wo + (size_t)q) * (size_t)a->co + (size_t)c, c, sum);
+                dory_rqf_finish_(&f, a, ((size_t)r * (size_t)a->wo + (size_t)q) * (size_t)a->co + (size_t)c, c, sum);
             }
         }
     }
+}
+
+/* 3x3 (x u8 or s8, w s8, dilation 1, any stride and padding): no scratch. Channel by channel, the
+ * 9 weights held in registers; a window inside the tile is 9 in-place loads (channel stride ci),
+ * a window touching the padding skips its outside taps. */
+#define DW3_BODY_(XT)                                                                                  \
+    do {                                                                                               \
+        const XT *x = (const XT *)a->x;                                                                \
+        for (c = c0; c < c1; c++) {                                                                    \
+            const int8_t *wc = w + (size_t)c * 9u;                                                     \
+            int32_t w0 = wc[0], w1 = wc[1], w2 = wc[2], w3 = wc[3], w4 = wc[4], w5 = wc[5], w6 = wc[6], \
+                    w7 = wc[7], w8 = wc[8], cb, cm, cd;                                                \
+            dory_rqf_chan_(&f, c, &cb, &cm, &cd);                                                      \
+            cd = (int32_t)((uint32_t)cb * (uint32_t)cm + (uint32_t)cd); /* fast: (s + b) m + d */     \
+            for (r = r0; r < r1; r++) {                                                                \
+                int32_t ir = r * a->sh - a->pt;                                                        \
+                size_t out = (size_t)r * (size_t)a->wo * (size_t)a->co + (size_t)c;                   \
+                for (q = 0; q < a->wo; q++, out += (size_t)a->co) {                                    \
+                    int32_t ic = q * a->sw - a->pl;                                                    \
+                    uint32_t sum;                                                                      \
+                    if (ir >= 0 && ir + 3 <= a->hi && ic >= 0 && ic + 3 <= a->wi) {                   \
+                        const XT *p0 = x + ((size_t)ir * (size_t)a->wi + (size_t)ic) * ci + c;        \
+                        const XT *p1 = p0 + row, *p2 = p1 + row;                                       \
+                        sum = (uint32_t)(p0[0] * w0 + p0[ci] * w1 + p0[2 * ci] * w2);                  \
+                        sum += (uint32_t)(p1[0] * w3 + p1[ci] * w4 + p1[2 * ci] * w5);                 \
+                        sum += (uint32_t)(p2[0] * w6 + p2[ci] * w7 + p2[2 * ci] * w8);                 \
+                    } else {                                                                           \
+                        int32_t i, j;                                                                  \
+                        sum = 0;                                                                       \
+                        for (i = 0; i < 3; i++) {                                                      \
+                            if (ir + i < 0 || ir + i >= a->hi)                                         \
+                                continue;                                                              \
+                            for (j = 0; j < 3; j++)                                                    \
+                                if (ic + j >= 0 && ic + j < a->wi)                                     \
+                                    sum += (uint32_t)(x[((size_t)(ir + i) * (size_t)a->wi + (size_t)(ic + j)) * ci + c] * \
+                                                      wc[3 * i + j]);                                  \
+                        }                                                                              \
+                    }                                                                                  \
+                    if (f.fast) {                                                                      \
+                        int32_t v = (int32_t)(sum * (uint32_t)cm + (uint32_t)cd) >> f.shift;           \
+                        if ((uint32_t)v - (uint32_t)f.min > (uint32_t)f.max - (uint32_t)f.min)         \
+                            v = v < f.min ? f.min : f.max;                                             \
+                        y8[out] = (uint8_t)v;                                                          \
+                    } else {                                                                           \
+                        dory_rqf_finish_(&f, a, out, c, (int32_t)sum);                                 \
+                    }                                                                                  \
+                }                                                                                      \
+            }                                                                                          \
+        }                                                                                              \
+    } while (0)
+
+static void dw_3x3(const dory_conv_args_t *a, int32_t r0, int32_t r1, int32_t c0, int32_t c1)
+{
+    const int8_t *w = (const int8_t *)a->w;
+    int xs = a->x_type == DORY_S8;
+    size_t ci = (size_t)a->ci, row = (size_t)a->wi * ci;
+    uint8_t *y8 = (uint8_t *)a->y;
+    int32_t c, r, q;
+    dory_rqf_t f;
+    dory_rqf_init_(&f, a, xs, 9, c0, c1);
+    if (xs)
+        DW3_BODY_(int8_t);
+    else
+        DW3_BODY_(uint8_t);
 }
 
 void dory_depthwise(const dory_conv_args_t *a, int core, int ncores)
@@ -91,6 +157,10 @@ void dory_depthwise(const dory_conv_args_t *a, int core, int ncores)
     }
     if (r0 >= r1 || c0 >= c1)
         return;
+    if (dory_fast_types_(a->x_type, a->w_type) && a->dh == 1 && a->dw == 1 && a->kh == 3 && a->kw == 3) {
+        dw_3x3(a, r0, r1, c0, c1);
+        return;
+    }
     strip = (size_t)a->kw * (size_t)(a->hi + a->pt + a->pb);
     if (dory_fast_types_(a->x_type, a->w_type) && a->dh == 1 && a->dw == 1 && a->scratch &&
         a->scratch_bytes >= (size_t)ncores * strip &&

@@ -1,6 +1,7 @@
 /* dory runtime: fully connected tile (dory.linear): y[o] = rq(bias[o] + sum_k x[k] * w[o, k]).
- * Split over output channels. Fast path (x u8 or s8, w s8): the 4-way SIMD dot product over the
- * contiguous weight row. No scratch. */
+ * Split over output channels. Fast path (x u8 or s8, w s8): blocks of 4 output channels (one
+ * activation load per 4 weights; see dory_blocks4x1_* in simd.h) when the output is requantised
+ * straight away, else the 4-way SIMD dot product over each contiguous weight row. No scratch. */
 #include "simd.h"
 
 void dory_linear(const dory_conv_args_t *a, int core, int ncores)
@@ -14,8 +15,17 @@ void dory_linear(const dory_conv_args_t *a, int core, int ncores)
     if (dory_fast_types_(a->x_type, a->w_type)) {
         const int8_t *w = (const int8_t *)a->w;
         int xs = a->x_type == DORY_S8;
-        for (o = o0; o < o1; o++)
-            dory_conv_finish_(a, (size_t)o, o, dory_dot_(a->x, xs, w + (size_t)o * (size_t)n, n, 0));
+        dory_rqf_t f;
+        if (o0 >= o1)
+            return;
+        dory_rqf_init_(&f, a, xs, n, o0, o1);
+        o = o0;
+        if (f.mode) { /* blocks of 4 channels: one activation load for 4 weights */
+            o = o0 + ((o1 - o0) & ~3);
+            dory_blocks4_(a->x, NULL, xs, w, n, o0, o, &f, 0, 0);
+        }
+        for (; o < o1; o++)
+            dory_rqf_finish_(&f, a, (size_t)o, o, dory_dot_(a->x, xs, w + (size_t)o * (size_t)n, n, 0));
         return;
     }
     for (o = o0; o < o1; o++) {
