@@ -29,3 +29,6 @@ if os.path.isdir(os.path.join(shared, "models")):
     config.available_features.add("shared-models")
 if shutil.which("cc") or shutil.which("gcc"):
     config.available_features.add("cc")
+# The RV32 emulator target (runtime/port/rv32): cross compiler, QEMU, and a host cc for the plugin.
+if shutil.which("riscv64-unknown-elf-gcc") and shutil.which("qemu-system-riscv32") and "cc" in config.available_features:
+    config.available_features.add("rv32")
