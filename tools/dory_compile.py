@@ -1,7 +1,7 @@
 """``dory-compile``: the one-command main job -- ONNX network in, buildable C application out.
 
     dory-compile net.onnx -o app/ [--pipeline gap8-default] [--target host|gap8|rv32] [--input FILE]
-                 [--seed N] [--reference DIR] [--input-type ui8] [--quiet]
+                 [--seed N] [--reference DIR] [--input-type ui8] [--weights-c-array] [--quiet]
 
 Steps: import the ONNX model (frontend), run the pass pipeline (default ``gap8-default``: fusion,
 requant folding, memory levels, SAT tiling, buffer allocation), run the planned network on the
@@ -45,6 +45,8 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
                     help="DORY-style out_layerN.txt files to check the expected outputs against")
     ap.add_argument("--reference-layout", choices=("hwc", "chw"), default=None, help="force the layout of the reference files")
     ap.add_argument("--input-type", default=None, help="element type of the network input (default ui8)")
+    ap.add_argument("--weights-c-array", action="store_true",
+                    help="also compile the weights blob into the app as a C array (weights.c; for small networks)")
     ap.add_argument("-q", "--quiet", action="store_true", help="no summary table or progress lines")
     return ap.parse_args(argv)
 
@@ -143,7 +145,7 @@ def _run(args: argparse.Namespace) -> int:
         name = os.path.splitext(os.path.basename(args.model))[0]
         if name in ("model", "model_int", "network"):
             name = os.path.basename(os.path.dirname(os.path.abspath(args.model))) or name
-        app = app_files(net, inputs[0], expected, outputs[0], args.target, name)
+        app = app_files(net, inputs[0], expected, outputs[0], args.target, name, args.weights_c_array)
         os.rmdir(tmp)
         write_app(tmp, app)
         commit_dir(tmp, args.output)
