@@ -20,19 +20,9 @@ pytestmark = pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc
 
 
 def _expected(module, inputs, net):  # type: ignore[no-untyped-def]
-    from dory_ir.interp import run_function
+    from backends.gap8.app import expected_outputs
 
-    wanted = {id(s.value): s.index for s in net.steps}
-    got: dict[int, np.ndarray] = {}
-
-    def on_result(op, results):  # type: ignore[no-untyped-def]
-        for r, a in zip(op.results, results):
-            i = wanted.get(id(r))
-            if i is not None:
-                got[i] = a
-
-    outputs = run_function(module, inputs, on_result=on_result)
-    return [got[s.index] for s in net.steps], outputs[0]
+    return expected_outputs(module, inputs, net)
 
 
 def build_and_run(module, inputs, tmp: Path, name: str, san: bool) -> tuple[str, list[bytes], list[bytes]]:  # type: ignore[no-untyped-def]

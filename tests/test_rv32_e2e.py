@@ -35,19 +35,9 @@ _MARGIN = 2048
 
 
 def _expected(module, inputs, net):  # type: ignore[no-untyped-def]
-    from dory_ir.interp import run_function
+    from backends.gap8.app import expected_outputs
 
-    wanted = {id(s.value): s.index for s in net.steps}
-    got: dict[int, np.ndarray] = {}
-
-    def on_result(op, results):  # type: ignore[no-untyped-def]
-        for r, a in zip(op.results, results):
-            i = wanted.get(id(r))
-            if i is not None:
-                got[i] = a
-
-    outputs = run_function(module, inputs, on_result=on_result)
-    return [got[s.index] for s in net.steps], outputs[0]
+    return expected_outputs(module, inputs, net)
 
 
 def _build(make_module, inputs, app: Path, name: str, l2: int | None):  # type: ignore[no-untyped-def]

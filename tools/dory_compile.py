@@ -81,9 +81,8 @@ def summary(net: "object") -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import numpy as np
 
-    from backends.gap8.app import app_files, write_app
+    from backends.gap8.app import app_files, expected_outputs, write_app
     from backends.gap8.emit import emit_network
     from dory_ir.diagnostics import DiagnosticError, Location
     from dory_ir.interp.interpreter import find_function, random_inputs
@@ -117,35 +116,29 @@ def _run(args: argparse.Namespace) -> int:
         else:
             inputs = random_inputs(module, args.seed)
         net = emit_network(module)
-        wanted = {id(s.value): s.index for s in net.steps}
-        got: dict[int, np.ndarray] = {}
-
-        def on_result(op: object, results: list[np.ndarray]) -> None:
-            for r, a in zip(op.results, results):  # type: ignore[attr-defined]
-                i = wanted.get(id(r))
-                if i is not None:
-                    got[i] = a
-
         if args.reference:
             from dory_ir.reference import check_layers, reference_files
 
             files = reference_files(args.reference, args.input)
-            reports, outputs = check_layers(module, inputs, files, None, args.reference_layout, on_result)
-            bad = [r for r in reports if not r.ok]
-            if bad:
-                lines = "\n".join(r.line() for r in reports)
-                raise DiagnosticError(Location(args.reference), f"the planned network does not match the reference files:\n{lines}")
-            _progress(args, t0, f"{len(reports)} layers match {args.reference}")
-        else:
-            from dory_ir.interp import run_function
+            checked: list = []
 
-            outputs = run_function(module, inputs, on_result=on_result)
+            def run_checked(on_result: object) -> list:
+                reports, outputs = check_layers(module, inputs, files, None, args.reference_layout, on_result)
+                checked.extend(reports)
+                return outputs
+
+            expected, output = expected_outputs(module, inputs, net, run_checked)
+            if any(not r.ok for r in checked):
+                lines = "\n".join(r.line() for r in checked)
+                raise DiagnosticError(Location(args.reference), f"the planned network does not match the reference files:\n{lines}")
+            _progress(args, t0, f"{len(checked)} layers match {args.reference}")
+        else:
+            expected, output = expected_outputs(module, inputs, net)
         _progress(args, t0, "expected outputs computed")
-        expected = [got[s.index] for s in net.steps]
         name = os.path.splitext(os.path.basename(args.model))[0]
         if name in ("model", "model_int", "network"):
             name = os.path.basename(os.path.dirname(os.path.abspath(args.model))) or name
-        app = app_files(net, inputs[0], expected, outputs[0], args.target, name, args.weights_c_array)
+        app = app_files(net, inputs[0], expected, output, args.target, name, args.weights_c_array)
         os.rmdir(tmp)
         write_app(tmp, app)
         commit_dir(tmp, args.output)

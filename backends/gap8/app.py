@@ -35,6 +35,29 @@ def fnv1a(data: bytes) -> int:
     return h
 
 
+def expected_outputs(module: "object", inputs: list[np.ndarray], net: EmittedNetwork,
+                     run: "object | None" = None) -> tuple[list[np.ndarray], np.ndarray]:
+    """Every step's exact output and the network output, from the reference interpreter (or from
+    ``run(on_result) -> outputs`` when the caller runs the interpreter itself, e.g. while checking
+    DORY reference files)."""
+    from dory_ir.interp import run_function
+
+    wanted = {id(s.value): s.index for s in net.steps}
+    got: dict[int, np.ndarray] = {}
+
+    def on_result(op: "object", results: list[np.ndarray]) -> None:
+        for r, a in zip(op.results, results):  # type: ignore[attr-defined]
+            i = wanted.get(id(r))
+            if i is not None:
+                got[i] = a
+
+    if run is None:
+        outputs = run_function(module, inputs, on_result=on_result)  # type: ignore[arg-type]
+    else:
+        outputs = run(on_result)  # type: ignore[operator]
+    return [got[s.index] for s in net.steps], outputs[0]
+
+
 def _c_bytes(name: str, data: bytes, attr: str = "") -> str:
     """A C array of ``data`` (16 bytes per line; at least one element), declared ``attr const``."""
     body = data if data else b"\0"
@@ -608,4 +631,4 @@ clean:
 	rm -f app.elf app-*core.elf rv32prof.so link.log run.log prof.txt
 """
 
-__all__ = ["AppFiles", "app_files", "write_app", "fnv1a"]
+__all__ = ["AppFiles", "app_files", "write_app", "fnv1a", "expected_outputs"]
