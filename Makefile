@@ -3,7 +3,8 @@
 #   make demo     set up .venv if missing, compile the example network to C, build and run it on the host
 #   make test     pytest + lit, closing with one "N passed, N failed" line (exit 1 on any failure)
 #   make pytest   only the Python tests          make lit   only the lit/FileCheck tests
-#   make bench    every bench/bench_*.py (parser/printer, import/interpret, tiling, compile + host run)
+#   make bench    bench/report.py: networks and kernels on RV32 (QEMU), compile times, cost-model
+#                 calibration -> build/bench/report.md (other benches: python bench/bench_*.py)
 #   make venv     create .venv and install dory editable with its test extras
 #   make clean    remove build and test-runner leftovers
 #
@@ -59,9 +60,13 @@ pytest:
 lit:
 	$(PY) tools/run_tests.py --bin "$(BIN)" --only lit
 
-# Every benchmark in bench/: parser/printer throughput, then network import/interpret times.
+# The benchmark report (bench/report.py, ~1 min): 4 shared networks + MobileNetV1-0.25-128 built for
+# RV32 and run bit-exact on QEMU with 8 and 1 harts (per-layer-kind instructions/MAC, speed-up,
+# modelled GAP8 cycles), dory-compile times (median of 3), L1/L2/L3 use, the kernels against naive
+# loops (bench_kernels), and the calibration of backends/gap8/hw.py. Fails on any mismatch.
+# The other benches (parser/printer, tiling, host runs) run individually: $(PY) bench/bench_X.py
 bench:
-	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	$(PY) bench/report.py -o build/bench/report.md
 
 clean:
 	rm -rf build dist .pytest_cache
