@@ -32,13 +32,14 @@ Compute cost model (used by the ``tile`` pass), calibrated on exact RV32 instruc
 | conv sustained fraction of peak | 0.5 | PULP-NN: 15.5 MAC/cycle of the 32 peak on 8 cores; RV32 measurement maps to 0.48 (3x3), 0.41 (1x1) |
 | depthwise sustained fraction | 0.13 | measured: the depthwise kernel costs 3.7x the 3x3 conv's instructions per MAC (was 0.25, an estimate) |
 | linear sustained fraction | 0.4 | measured maps to 0.45; bounded by the sdotp loop (2 outputs: 3 loads + 2 sdotp4 per 8 MACs) (was 0.25) |
-| pool / add | 0.05 window taps (add: 0.5 operations) per core per cycle | measured: maxpool 32.8 RV32 instr/tap / 1.6 (was 1, an estimate) |
+| pool / add | 0.3 window taps (add: 2 operations per element) per core per cycle | measured: maxpool 4.26 RV32 instr/tap, add 11.48 per element, / 1.6 (was 1, an estimate) |
 | per-tile overhead | 200 cycles | estimate, kept: kernel call (fork/join over 8 cores) + programming the tile's DMA transfers |
 | partial-sum pass | 1 cycle per si32 element per core | estimate: re-reading and adding the accumulator when input channels are tiled |
 
 Calibration (bench/report.py section c; QEMU rv32imc -O2, exact counts, one core, the kernel alone on
 bench_kernels' shapes). RV32IMC instructions per MAC: conv 3x3 3.30, pointwise 3.86, depthwise 3x3
-12.09, linear 3.56; maxpool 32.8 per window tap, add 252 per element. Inside the five benchmark
+12.09, linear 3.56; maxpool 4.26 per window tap, add 11.48 per element (after their fast paths:
+32.8 and 252 through the generic element path before). Inside the five benchmark
 networks (per-core equivalent of the busiest worker hart on 8 harts) the ratios hold: conv 3x3 6.0,
 pointwise 5.6, depthwise 22.4 instr/MAC (depthwise / conv = 3.7 both ways; the absolute in-network
 figures are higher: small channel counts, tile borders, requantisation per tile).
@@ -53,9 +54,9 @@ hardware loops (no counter update and branch per iteration) plus post-increment 
 increments) give the remaining x1.6. Depthwise (12.09 / 6.4 = 1.89 cycles/MAC: 0.13 of the SIMD
 peak), pointwise (0.41, the conv constant stays 0.5, PULP-NN's figure) and linear (0.45, capped at the
 0.4 of its sdotp loop, which reuses no weight) take F; the scalar kernels (pool, add: no dot product)
-take only the x1.6: maxpool 32.8 / 1.6 = 20.5 cycles per tap per core, 0.05 taps per cycle; add
-252 / 1.6 = 158 cycles per element is 4x slower still (its per-input requantisation), which the shared
-constant does not capture. Per-tile overhead: hart 0's extra work per tile on RV32 fits at ~19,400
+take only the x1.6: maxpool 4.26 / 1.6 = 2.7 cycles per tap per core (0.38 taps per cycle), add
+11.48 / 1.6 = 7.2 cycles per element, i.e. 3.6 per operation (0.28 operations per cycle, two per
+element); the shared constant is 0.3. Per-tile overhead: hart 0's extra work per tile on RV32 fits at ~19,400
 instructions per tile plus ~7.4 per byte, but that includes the RV32 port's per-row memcpy calls that
 emulate the 3-D DMA (GAP8 runs them as one hardware transfer), so it does not isolate the bookkeeping
 and the 200-cycle estimate is kept. Effect: MobileNetV1-1.0-224 (``dory-compile`` summary) 117,575,254
@@ -141,9 +142,10 @@ class Gap8Target:
     """Sustained fraction of the SIMD peak of the linear kernel (calibrated: 0.45 measured, capped
     by the sdotp loop's 3 loads per 2 dot products, no weight reuse)."""
 
-    eltwise_ops_per_cycle: float = 0.05
-    """Pool/add window operations one core completes per cycle (calibrated on maxpool: 32.8 RV32
-    instructions per tap / 1.6 for hardware loops and post-increment loads)."""
+    eltwise_ops_per_cycle: float = 0.3
+    """Pool/add window operations one core completes per cycle (calibrated: maxpool 4.26 RV32
+    instructions per tap, add 5.74 per operation, / 1.6 for hardware loops and post-increment
+    loads: 0.38 and 0.28)."""
 
     tile_overhead_cycles: int = 200
     """Fixed cost of one L1 tile: kernel call with fork/join plus DMA programming (estimate)."""

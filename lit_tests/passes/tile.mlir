@@ -90,7 +90,7 @@
 // CHECK-LABEL: sym_name = "pool"
 // CHECK-NEXT:  ^bb0(%[[X:[a-zA-Z0-9_.]+]]: tensor<1x32x32x16xui8>):
 // CHECK-NEXT:    %[[Y:[a-zA-Z0-9_.]+]] = "dory.pool"(%[[X]])
-// CHECK-SAME:      {dory.tile = {cycles = 42640 : i64, l1 = {c_in = 8 : i64, c_out = 8 : i64, h_out = 8 : i64, w_out = 16 : i64}, l1_bytes = 10240 : i64, n_tiles = 4 : i64, sat_calls = {{[0-9]+}} : i64}}
+// CHECK-SAME:      {dory.tile = {cycles = 8507 : i64, l1 = {c_in = 8 : i64, c_out = 8 : i64, h_out = 8 : i64, w_out = 16 : i64}, l1_bytes = 10240 : i64, n_tiles = 4 : i64, sat_calls = {{[0-9]+}} : i64}}
 // CHECK-NEXT:    "func.return"(%[[Y]])
 
 // -----
@@ -106,7 +106,7 @@
 // CHECK-LABEL: sym_name = "add"
 // CHECK-NEXT:  ^bb0(%[[A:[a-zA-Z0-9_.]+]]: tensor<1x32x32x16xui8>, %[[B:[a-zA-Z0-9_.]+]]: tensor<1x32x32x16xui8>):
 // CHECK-NEXT:    %[[Y:[a-zA-Z0-9_.]+]] = "dory.add"(%[[A]], %[[B]])
-// CHECK-SAME:      {dory.tile = {cycles = 84448 : i64, l1 = {c_in = 8 : i64, c_out = 8 : i64, h_out = 8 : i64, w_out = 32 : i64}, l1_bytes = 12288 : i64, n_tiles = 8 : i64, sat_calls = {{[0-9]+}} : i64}}
+// CHECK-SAME:      {dory.tile = {cycles = 16182 : i64, l1 = {c_in = 8 : i64, c_out = 8 : i64, h_out = 8 : i64, w_out = 32 : i64}, l1_bytes = 12288 : i64, n_tiles = 8 : i64, sat_calls = {{[0-9]+}} : i64}}
 // CHECK-NEXT:    "func.return"(%[[Y]])
 
 // With the default budget (53760 B) the 32x32 conv still splits, into fewer tiles.

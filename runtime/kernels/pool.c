@@ -22,6 +22,181 @@ static void clip_taps(int32_t s, int32_t k, int32_t lo, int32_t hi, int32_t *t0,
     *t1 = b;
 }
 
+/* ---- u8 / s8 fast path -------------------------------------------------------------------------
+ *
+ * Decided once per call: the window of each output row / column is clipped once (no per-tap
+ * bounds test), channels go in blocks of 4 held in registers, taps are walked with typed pointers
+ * and the sums of an average are si32 (exact: |sum| <= kh * kw * 255, checked). The end of a value
+ * (the chain rq, then the store) is planned once too: none (typed store), one stage through
+ * dory_rqf_put_, else the generic chain. */
+typedef struct {
+    const dory_pool_args_t *a;
+    int32_t end;  /* 0: no chain, 1: dory_rqf_put_, 2: generic chain */
+    int32_t y8;   /* 8-bit output */
+    dory_rqf_t f;
+} pool_plan_t;
+
+/* Requantise and store value v of channel ch at element idx. */
+static inline void pool_put(const pool_plan_t *p, size_t idx, int32_t ch, int32_t v)
+{
+    if (p->end == 1) {
+        int32_t b, m, d;
+        dory_rqf_chan_(&p->f, ch, &b, &m, &d);
+        dory_rqf_put_(&p->f, idx, v, m, d);
+        return;
+    }
+    if (p->end == 2)
+        v = dory_requant(p->a->rq, ch, v);
+    if (p->y8)
+        ((uint8_t *)p->a->y)[idx] = (uint8_t)v;
+    else
+        dory_store(p->a->y, p->a->y_type, idx, v);
+}
+
+/* Round s / d (d > 0) as dory_div_round does, in si32. */
+static inline int32_t pool_div(int32_t s, int32_t d, int32_t trunc)
+{
+    int32_t q = s / d;
+    if (!trunc && s < 0 && q * d != s)
+        q -= 1;
+    return q;
+}
+
+/* Channels ch .. ch + N - 1 of one output pixel, N = 8 or 4 (EACH lists 0 .. N - 1): the window's
+ * first in-bounds tap of channel ch is row[0], ni x nj in-bounds taps (both > 0), rows rs elements
+ * apart, columns cs apart; outputs at element out + ch. d: the average's divisor (0: max). */
+#define DORY_POOL_EACH8_(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#define DORY_POOL_EACH4_(X) X(0) X(1) X(2) X(3)
+#define DORY_POOL_DECL_(k) int32_t v##k = 0;
+#define DORY_POOL_FIRST_(k) v##k = q[k];
+#define DORY_POOL_SUM_(k) v##k += q[k];
+#define DORY_POOL_MAX_(k) { int32_t e = q[k]; v##k = e > v##k ? e : v##k; }
+#define DORY_POOL_DIV_(k) v##k = pool_div(v##k, d, tr);
+#define DORY_POOL_ST8_(k) y[k] = (uint8_t)v##k;
+#define DORY_POOL_PUT_(k) pool_put(p, out + (size_t)ch + (size_t)(k), ch + (k), v##k);
+#define DORY_POOL_BLOCK_(NAME, T, EACH)                                                                  \
+    static inline void NAME(const pool_plan_t *p, const T *row, int32_t ni, int32_t nj, size_t rs,      \
+                            size_t cs, int32_t ch, size_t out, int32_t d)                              \
+    {                                                                                                  \
+        int32_t i, j, tr = p->a->trunc;                                                                \
+        EACH(DORY_POOL_DECL_)                                                                          \
+        if (d) {                                                                                       \
+            for (i = 0; i < ni; i++, row += rs) {                                                      \
+                const T *q = row;                                                                      \
+                for (j = 0; j < nj; j++, q += cs) {                                                    \
+                    EACH(DORY_POOL_SUM_)                                                               \
+                }                                                                                      \
+            }                                                                                          \
+            EACH(DORY_POOL_DIV_)                                                                       \
+        } else { /* the first tap initialises the maxima */                                           \
+            const T *q = row;                                                                          \
+            EACH(DORY_POOL_FIRST_)                                                                     \
+            for (i = 0; i < ni; i++, row += rs) {                                                      \
+                q = i ? row : row + cs;                                                                \
+                for (j = i ? 0 : 1; j < nj; j++, q += cs) {                                            \
+                    EACH(DORY_POOL_MAX_)                                                               \
+                }                                                                                      \
+            }                                                                                          \
+        }                                                                                              \
+        if (p->end == 0 && p->y8) {                                                                    \
+            uint8_t *y = (uint8_t *)p->a->y + out + ch;                                                \
+            EACH(DORY_POOL_ST8_)                                                                       \
+        } else {                                                                                       \
+            EACH(DORY_POOL_PUT_)                                                                       \
+        }                                                                                              \
+    }
+
+/* One output pixel, channels [c0, c1): blocks of 8, then 4, then one at a time. */
+#define DORY_POOL_PIXEL_(NAME, B8, B4, T, LOW)                                                           \
+    DORY_POOL_BLOCK_(B8, T, DORY_POOL_EACH8_)                                                            \
+    DORY_POOL_BLOCK_(B4, T, DORY_POOL_EACH4_)                                                            \
+    static void NAME(const pool_plan_t *p, const T *w, int32_t ni, int32_t nj, size_t rs, size_t cs,     \
+                     int32_t c0, int32_t c1, size_t out, int32_t d)                                     \
+    {                                                                                                  \
+        int32_t ch = c0, i, j;                                                                         \
+        for (; ch + 8 <= c1; ch += 8)                                                                  \
+            B8(p, w + ch, ni, nj, rs, cs, ch, out, d);                                                 \
+        if (ch + 4 <= c1) {                                                                            \
+            B4(p, w + ch, ni, nj, rs, cs, ch, out, d);                                                 \
+            ch += 4;                                                                                   \
+        }                                                                                              \
+        for (; ch < c1; ch++) {                                                                        \
+            const T *row = w + ch;                                                                     \
+            int32_t v = d ? 0 : (LOW);                                                                 \
+            for (i = 0; i < ni; i++, row += rs) {                                                      \
+                const T *q = row;                                                                      \
+                for (j = 0; j < nj; j++, q += cs) {                                                    \
+                    int32_t e = q[0];                                                                  \
+                    if (d)                                                                             \
+                        v += e;                                                                        \
+                    else                                                                               \
+                        v = e > v ? e : v;                                                             \
+                }                                                                                      \
+            }                                                                                          \
+            if (d)                                                                                     \
+                v = pool_div(v, d, p->a->trunc);                                                       \
+            pool_put(p, out + (size_t)ch, ch, v);                                                      \
+        }                                                                                              \
+    }
+DORY_POOL_PIXEL_(pool_pixel_u8, pool_block8_u8, pool_block4_u8, uint8_t, 0)
+DORY_POOL_PIXEL_(pool_pixel_s8, pool_block8_s8, pool_block4_s8, int8_t, -128)
+
+/* The fast path over output rows [r0, r1) and channels [c0, c1); 0 when it does not apply. */
+static int pool_fast(const dory_pool_args_t *a, int32_t r0, int32_t r1, int32_t c0, int32_t c1)
+{
+    pool_plan_t p;
+    int xs = a->x_type == DORY_S8;
+    int64_t taps = (int64_t)a->kh * a->kw, A;
+    size_t c = (size_t)a->c, rs = (size_t)a->wi * c;
+    int32_t r, q;
+    if (a->x_type != DORY_U8 && a->x_type != DORY_S8)
+        return 0;
+    if (a->kh < 1 || a->kw < 1 || taps * 255 > INT32_MAX)
+        return 0;
+    A = a->is_avg ? taps * (xs ? 128 : 255) : (xs ? 128 : 255);
+    memset(&p, 0, sizeof p);
+    p.a = a;
+    p.y8 = a->y_type <= DORY_S8;
+    p.end = !a->rq || a->rq->n == 0 ? 0 : dory_rqf_plan_(&p.f, a->rq, A, c0, c1, a->y, a->y_type) ? 1 : 2;
+    for (r = r0; r < r1; r++) {
+        int32_t sr = (a->lead_h + r) * a->sh - a->pt, i0, i1, pi0, pi1;
+        clip_taps(sr, a->kh, 0, a->hi, &i0, &i1);
+        clip_taps(sr, a->kh, -a->pt, a->hi + a->pb, &pi0, &pi1);
+        for (q = 0; q < a->wo; q++) {
+            int32_t sq = (a->lead_w + q) * a->sw - a->pl, j0, j1, pj0, pj1, d = 0, ch;
+            size_t out = ((size_t)r * (size_t)a->wo + (size_t)q) * c;
+            clip_taps(sq, a->kw, 0, a->wi, &j0, &j1);
+            if (i0 >= i1 || j0 >= j1) { /* no in-bounds tap: 0 */
+                for (ch = c0; ch < c1; ch++)
+                    pool_put(&p, out + (size_t)ch, ch, 0);
+                continue;
+            }
+            if (a->is_avg) {
+                clip_taps(sq, a->kw, -a->pl, a->wi + a->pr, &pj0, &pj1);
+                if (a->div > 0)
+                    d = a->div;
+                else if (a->count_include_pad)
+                    d = (pi1 - pi0) * (pj1 - pj0);
+                else
+                    d = (i1 - i0) * (j1 - j0);
+                if (d <= 0) { /* not reached: the in-bounds taps are counted */
+                    for (ch = c0; ch < c1; ch++)
+                        pool_put(&p, out + (size_t)ch, ch, 0);
+                    continue;
+                }
+            }
+            {
+                size_t w = ((size_t)(sr + i0) * (size_t)a->wi + (size_t)(sq + j0)) * c;
+                if (xs)
+                    pool_pixel_s8(&p, (const int8_t *)a->x + w, i1 - i0, j1 - j0, rs, c, c0, c1, out, d);
+                else
+                    pool_pixel_u8(&p, (const uint8_t *)a->x + w, i1 - i0, j1 - j0, rs, c, c0, c1, out, d);
+            }
+        }
+    }
+    return 1;
+}
+
 void dory_pool(const dory_pool_args_t *a, int core, int ncores)
 {
     int32_t r0, r1, c0, c1, r, q, ch, i, j;
@@ -40,6 +215,8 @@ void dory_pool(const dory_pool_args_t *a, int core, int ncores)
         r1 = a->ho;
     }
     if (r0 >= r1 || c0 >= c1)
+        return;
+    if (pool_fast(a, r0, r1, c0, c1))
         return;
     for (r = r0; r < r1; r++) {
         int32_t sr = (a->lead_h + r) * a->sh - a->pt, i0, i1, pi0, pi1;

@@ -223,6 +223,59 @@ static inline void dory_rqf_init_(dory_rqf_t *f, const dory_conv_args_t *a, int 
               (!f->mul || f->mul_type == DORY_S32) && (!f->add || f->add_type == DORY_S32);
 }
 
+/* Plan one requantisation chain (pooling, add) on the model of dory_rqf_init_: ch must be a
+ * one-stage chain with a power-of-two divisor (shift 0..31) and mul / add vectors or scalars of at
+ * most 32 bits, else mode 0 (the generic chain). The values requantised are bounded by |v| <= A;
+ * A * M + D <= INT32_MAX (M, D: max |mul|, |add| over channels [o0, o1)) proves the int32 math
+ * exact (mode 1), else int64 (mode 2). No bias. Returns the mode. */
+static inline int32_t dory_rqf_plan_(dory_rqf_t *f, const dory_rqchain_t *ch, int64_t A, int32_t o0, int32_t o1,
+                                     void *y, dory_dtype_t y_type)
+{
+    const dory_requant_t *r;
+    int64_t M, D;
+    memset(f, 0, sizeof *f);
+    f->y = y;
+    f->y_type = y_type;
+    f->bias_type = DORY_S32;
+    if (!ch || ch->n != 1)
+        return 0;
+    r = &ch->st[0];
+    if (r->div > 0 || r->shift < 0 || r->shift > 31 || !dory_rqf_vec_ok_(r->mul, r->mul_type, r->mul_scalar) ||
+        !dory_rqf_vec_ok_(r->add, r->add_type, r->add_scalar))
+        return 0;
+    f->mul = r->mul;
+    f->add = r->add;
+    f->mul_type = r->mul_type;
+    f->add_type = r->add_type;
+    f->mul_s = r->mul ? 0 : (int32_t)r->mul_scalar;
+    f->add_s = r->add ? 0 : (int32_t)r->add_scalar;
+    f->shift = r->shift;
+    f->trunc = r->trunc;
+    f->min = r->min;
+    f->max = r->max;
+    M = dory_rqf_absmax_(r->mul, r->mul_type, r->mul_scalar, o0, o1);
+    D = dory_rqf_absmax_(r->add, r->add_type, r->add_scalar, o0, o1);
+    f->mode = (A >= 0 && A <= INT32_MAX && (M == 0 || A <= (INT32_MAX - D) / M) && D <= INT32_MAX) ? 1 : 2;
+    f->fast = f->mode == 1 && !f->trunc && y_type <= DORY_S8 && (!f->mul || f->mul_type == DORY_S32) &&
+              (!f->add || f->add_type == DORY_S32);
+    return f->mode;
+}
+
+/* The range [*lo, *hi] of the outputs of a mode 1 plan f (dory_rqf_plan_) over inputs |v| <= A:
+ * the pre-shift value lies in [-B, B], B = A * M + D, and rounding and the clip are monotone. */
+static inline void dory_rqf_range_(const dory_rqf_t *f, int64_t A, int32_t o0, int32_t o1, int64_t *lo, int64_t *hi)
+{
+    int64_t B = A * dory_rqf_absmax_(f->mul, f->mul_type, f->mul_s, o0, o1) +
+                dory_rqf_absmax_(f->add, f->add_type, f->add_s, o0, o1);
+    int64_t l = -B >> f->shift, h = B >> f->shift; /* floor: the lowest, trunc rounds up from it */
+    l = l < f->min ? f->min : l;
+    l = l > f->max ? f->max : l;
+    h = h < f->min ? f->min : h;
+    h = h > f->max ? f->max : h;
+    *lo = l;
+    *hi = h;
+}
+
 /* Element o of a per-channel vector (s32 first: the usual type), or the scalar s when p is NULL. */
 static inline int32_t dory_rqf_ld_(const void *p, dory_dtype_t t, int32_t s, int32_t o)
 {
