@@ -11,9 +11,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
 
+from app_checks import check_steps
 from shared_models import NETWORKS, load, requires_shared, run_pipeline
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler")
@@ -49,13 +49,7 @@ def build_and_run(module, inputs, tmp: Path, name: str, san: bool) -> tuple[str,
 
 
 def _check(stdout: str, got: list[bytes], want: list[bytes]) -> None:
-    for i, (g, w) in enumerate(zip(got, want)):
-        if g != w:
-            a, b = np.frombuffer(g, np.uint8), np.frombuffer(w, np.uint8)
-            first = int(np.argmax(a != b)) if a.size == b.size else -1
-            pytest.fail(f"step {i}: {len(g)} bytes vs {len(w)} expected, first difference at byte {first}\n{stdout[-3000:]}")
-    assert "MISMATCH" not in stdout
-    assert "output matches" in stdout
+    check_steps(stdout, got, want)
 
 
 @requires_shared

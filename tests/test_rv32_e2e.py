@@ -20,9 +20,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
 
+from app_checks import check_steps
 from shared_models import NETWORKS, load, requires_shared, run_pipeline
 
 pytestmark = pytest.mark.skipif(
@@ -86,13 +86,7 @@ def build_and_run(make_module, inputs, tmp: Path, name: str) -> tuple[str, list[
 
 
 def _check(stdout: str, got: list[bytes], want: list[bytes]) -> None:
-    for i, (g, w) in enumerate(zip(got, want)):
-        if g != w:
-            a, b = np.frombuffer(g, np.uint8), np.frombuffer(w, np.uint8)
-            first = int(np.argmax(a != b)) if a.size == b.size else -1
-            pytest.fail(f"step {i}: {len(g)} bytes vs {len(w)} expected, first difference at byte {first}\n{stdout[-3000:]}")
-    assert "MISMATCH" not in stdout
-    assert "output matches" in stdout
+    check_steps(stdout, got, want)
     assert re.search(r"^rv32: whole run: \d+ instructions on all harts", stdout, re.M), stdout[-3000:]
 
 
