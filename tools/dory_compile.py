@@ -10,7 +10,8 @@ reference interpreter for the expected output of every step (on ``--input``, DOR
 files first (the compile fails if they differ), emit ``network.c`` and the weights blob, and write
 the app directory (main, data, Makefiles, a copy of the runtime). ``make -C app run`` then builds
 and runs it on the host and checks every step bit-exactly; with ``--target rv32``,
-``make -C app -f Makefile.rv32 run`` does the same on the RV32 emulator (runtime/port/rv32).
+With ``--target rv32``, ``make -C app run`` does the same on the RV32 emulator (runtime/port/rv32)
+and ``make -C app -f Makefile.host run`` builds for the host.
 
 Prints a per-layer summary (op, MACs, tiles, L1 use, modelled GAP8 cycles). Errors are one
 located line and exit 1; the output directory is written atomically (a temporary sibling renamed
@@ -151,7 +152,7 @@ def _run(args: argparse.Namespace) -> int:
     c_bytes = len(net.network_c.encode())
     print(f"dory-compile: wrote {args.output} ({len(net.steps)} steps, network.c {c_bytes} B, weights {len(net.blob())} B) "
           f"in {time.perf_counter() - t0:.2f} s; run: make -C {args.output} run"
-          + (f" (RV32: make -C {args.output} -f Makefile.rv32 run)" if args.target == "rv32" else ""))
+          + (f" (RV32 emulator; host: make -C {args.output} -f Makefile.host run)" if args.target == "rv32" else ""))
     return 0
 
 
