@@ -273,6 +273,23 @@ def pool_out(size: int, k: int, s: int, pb: int, pe: int, ceil_mode: bool) -> in
     return n
 
 
+def pool_reference(x: np.ndarray, x_type: int, kernel: tuple[int, int], strides: tuple[int, int],
+                   pads: tuple[int, ...], ceil_mode: bool, is_avg: int, cip: int, trunc: int, div: int,
+                   out_hw: tuple[int, int]) -> np.ndarray:
+    """The untiled HWC result of qnn.avgpool (si64) or qnn.maxpool on ``x`` (HWC), from the
+    reference interpreter."""
+    props: dict[str, Attribute] = {"kernel": i64_array(list(kernel)), "strides": i64_array(list(strides)),
+                                   "pads": i64_array(list(pads)), "ceil_mode": BoolAttr(ceil_mode)}
+    shape = (1, out_hw[0], out_hw[1], int(x.shape[-1]))
+    if not is_avg:
+        return run_qnn("qnn.maxpool", [(x[None], ET[x_type])], (shape, ET[x_type]), props)[0]
+    props["count_include_pad"] = BoolAttr(bool(cip))
+    props["rounding"] = StringAttr("trunc" if trunc else "floor")
+    if div:
+        props["div"] = IntegerAttr(div)
+    return run_qnn("qnn.avgpool", [(x[None], ET[x_type])], (shape, SI64), props)[0]
+
+
 def pool_case(seed: int) -> dict[str, Any]:
     rng = np.random.default_rng(5000 + seed)
     while True:
@@ -294,16 +311,7 @@ def pool_case(seed: int) -> dict[str, Any]:
     trunc = int(rng.random() < 0.5)
     x_type = pick_type(rng, [U8, S8], 0.6)
     x = rand_values(rng, x_type, (hi, wi, c))
-    props: dict[str, Attribute] = {"kernel": i64_array([kh, kw]), "strides": i64_array([sh, sw]),
-                                   "pads": i64_array(list(pads)), "ceil_mode": BoolAttr(ceil_mode)}
-    if is_avg:
-        props["count_include_pad"] = BoolAttr(bool(cip))
-        props["rounding"] = StringAttr("trunc" if trunc else "floor")
-        if div:
-            props["div"] = IntegerAttr(div)
-        full = run_qnn("qnn.avgpool", [(x[None], ET[x_type])], ((1, H, W, c), SI64), props)[0]
-    else:
-        full = run_qnn("qnn.maxpool", [(x[None], ET[x_type])], ((1, H, W, c), ET[x_type]), props)[0]
+    full = pool_reference(x, x_type, (kh, kw), (sh, sw), pads, ceil_mode, is_avg, cip, trunc, div, (H, W))
     # a tile of the output: rows lead_h .. lead_h + ho (the window of row r starts at (lead_h + r) * sh - pt)
     lead_h, lead_w = int(rng.integers(0, H)), int(rng.integers(0, W))
     ho, wo = int(rng.integers(1, H - lead_h + 1)), int(rng.integers(1, W - lead_w + 1))

@@ -26,16 +26,14 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_c_kernels import (RANGE, S8, S16, S32, SI32, U8, ET, finish, pick_type, pool_out, rand_chain,
+from test_c_kernels import (pool_reference, S8, S16, S32, SI32, U8, ET, finish, pick_type, pool_out, rand_chain,
                             rand_values, ref_chain, run_qnn, wrap)
 
-from dory_ir.attributes import Attribute, BoolAttr, IntegerAttr, StringAttr, i64_array
+from dory_ir.attributes import IntegerAttr, i64_array
 from dory_ir.interp.tiled import axis_span
 from passes.allocate_buffers import l1_layout
-from dory_ir.types import IntegerType
 from passes.tile import Geometry, l1_sizes_of
 
-IntegerType64 = IntegerType(64, "signed")
 
 GCC = shutil.which("gcc")
 pytestmark = pytest.mark.skipif(GCC is None, reason="gcc is not installed")
@@ -141,16 +139,7 @@ def pool_layer(rng: np.random.Generator, force_ceil: bool) -> dict[str, Any]:
     trunc = int(rng.random() < 0.5)
     x_type = pick_type(rng, [U8, S8], 0.6)
     x = rand_values(rng, x_type, (hi, wi, ch))
-    props: dict[str, Attribute] = {"kernel": i64_array([kh, kw]), "strides": i64_array([sh, sw]),
-                                   "pads": i64_array(list(pads)), "ceil_mode": BoolAttr(ceil_mode)}
-    if is_avg:
-        props["count_include_pad"] = BoolAttr(bool(cip))
-        props["rounding"] = StringAttr("trunc" if trunc else "floor")
-        if div:
-            props["div"] = IntegerAttr(div)
-        full = run_qnn("qnn.avgpool", [(x[None], ET[x_type])], ((1, H, W, ch), IntegerType64), props)[0]
-    else:
-        full = run_qnn("qnn.maxpool", [(x[None], ET[x_type])], ((1, H, W, ch), ET[x_type]), props)[0]
+    full = pool_reference(x, x_type, (kh, kw), (sh, sw), pads, ceil_mode, is_avg, cip, trunc, div, (H, W))
     y_type = pick_type(rng, [U8, S8, S32], 0.7)
     chain = rand_chain(rng, ch, y_type)
     if not chain:

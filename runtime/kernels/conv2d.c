@@ -12,24 +12,6 @@
  */
 #include "simd.h"
 
-/* Rows [*r0, *r1) x channels [*o0, *o1) of this core: output rows when ho >= ncores, else
- * output channels. */
-static void conv_share(const dory_conv_args_t *a, int core, int ncores, int32_t *r0, int32_t *r1,
-                       int32_t *o0, int32_t *o1)
-{
-    if (a->ho >= ncores) {
-        dory_share_(a->ho, core, ncores, r0, r1);
-        *o0 = 0;
-        *o1 = a->co;
-    } else {
-        dory_share_(a->co, core, ncores, o0, o1);
-        *r0 = 0;
-        *r1 = a->ho;
-        if (*o0 >= *o1)
-            *r1 = 0;
-    }
-}
-
 static void conv_generic(const dory_conv_args_t *a, int32_t r0, int32_t r1, int32_t o0, int32_t o1)
 {
     int32_t groups = a->groups > 0 ? a->groups : 1;
@@ -196,8 +178,7 @@ void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)
         conv_fast(a, core, ncores);
         return;
     }
-    conv_share(a, core, ncores, &r0, &r1, &o0, &o1);
-    if (r0 >= r1 || o0 >= o1)
+    if (!dory_share_rows_or_channels_(a->ho, a->co, core, ncores, &r0, &r1, &o0, &o1))
         return;
     conv_generic(a, r0, r1, o0, o1);
 }

@@ -146,16 +146,7 @@ void dory_depthwise(const dory_conv_args_t *a, int core, int ncores)
         ncores = 1;
     if (core < 0 || core >= ncores)
         return;
-    if (a->ho >= ncores) {
-        dory_share_(a->ho, core, ncores, &r0, &r1);
-        c0 = 0;
-        c1 = a->co;
-    } else {
-        dory_share_(a->co, core, ncores, &c0, &c1);
-        r0 = 0;
-        r1 = a->ho;
-    }
-    if (r0 >= r1 || c0 >= c1)
+    if (!dory_share_rows_or_channels_(a->ho, a->co, core, ncores, &r0, &r1, &c0, &c1))
         return;
     if (dory_fast_types_(a->x_type, a->w_type) && a->dh == 1 && a->dw == 1 && a->kh == 3 && a->kw == 3) {
         dw_3x3(a, r0, r1, c0, c1);

@@ -205,16 +205,7 @@ void dory_pool(const dory_pool_args_t *a, int core, int ncores)
         ncores = 1;
     if (core < 0 || core >= ncores)
         return;
-    if (a->ho >= ncores) {
-        dory_share_(a->ho, core, ncores, &r0, &r1);
-        c0 = 0;
-        c1 = a->c;
-    } else {
-        dory_share_(a->c, core, ncores, &c0, &c1);
-        r0 = 0;
-        r1 = a->ho;
-    }
-    if (r0 >= r1 || c0 >= c1)
+    if (!dory_share_rows_or_channels_(a->ho, a->c, core, ncores, &r0, &r1, &c0, &c1))
         return;
     if (pool_fast(a, r0, r1, c0, c1))
         return;

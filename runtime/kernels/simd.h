@@ -32,6 +32,24 @@ static inline void dory_share_(int32_t n, int core, int ncores, int32_t *lo, int
     *hi = *lo + chunk + (c < rem ? 1 : 0);
 }
 
+/* A window kernel's share of a tile: output rows [*r0, *r1) x channels [*c0, *c1), split over the
+ * rows when there are at least as many rows as cores, else over the channels. Returns 0 when this
+ * core has nothing to do. */
+static inline int dory_share_rows_or_channels_(int32_t rows, int32_t chans, int core, int ncores, int32_t *r0,
+                                               int32_t *r1, int32_t *c0, int32_t *c1)
+{
+    if (rows >= ncores) {
+        dory_share_(rows, core, ncores, r0, r1);
+        *c0 = 0;
+        *c1 = chans;
+    } else {
+        dory_share_(chans, core, ncores, c0, c1);
+        *r0 = 0;
+        *r1 = rows;
+    }
+    return *r0 < *r1 && *c0 < *c1;
+}
+
 /* si32 a + b and a * b modulo 2^32 (two's complement). */
 static inline int32_t dory_wadd_(int32_t a, int32_t b)
 {

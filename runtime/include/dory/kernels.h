@@ -39,7 +39,9 @@ typedef struct {
 
 /* General KxK convolution with stride, padding, dilation and groups. With groups > 1 output
  * channel o of the tile belongs to group o / (co / groups) and reads input channels
- * [g * cw, (g + 1) * cw). Split over output rows across cores (over channels when ho < ncores).
+ * [g * cw, (g + 1) * cw). The u8/s8 x s8 fast path splits the tile into units of 2 output pixels x
+ * 4 output channels, dealt to the cores in balanced contiguous ranges; the generic path splits over
+ * output rows (over channels when ho < ncores).
  * Scratch: the fast path (x u8/s8, w s8, groups 1, dilation 1) needs
  * scratch_bytes >= 2 * ncores * kh * kw * ci (im2col of two pixels per core; none for 1x1);
  * with less the generic path runs. */

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifndef DORY_NUM_CORES
 #define DORY_NUM_CORES 8
@@ -51,6 +52,24 @@ enum { DORY_DMA_L2_TO_L1 = 0, DORY_DMA_L1_TO_L2 = 1 };
 void dory_dma_3d(dory_dma_job_t *job, int dir, void *l1, void *l2, size_t len, size_t n1, size_t l1_s1,
                  size_t l2_s1, size_t n2, size_t l1_s2, size_t l2_s2);
 void dory_dma_wait(dory_dma_job_t *job);
+
+/* For ports whose DMA is a CPU copy (host, rv32): the bytes a 3-D transfer moves, as defined above. */
+static inline void dory_port_copy_3d(int dir, uint8_t *l1, uint8_t *l2, size_t len, size_t n1, size_t l1_s1,
+                                     size_t l2_s1, size_t n2, size_t l1_s2, size_t l2_s2)
+{
+    size_t i2, i1;
+    if (len == 0)
+        return;
+    for (i2 = 0; i2 < n2; i2++)
+        for (i1 = 0; i1 < n1; i1++) {
+            uint8_t *a = l1 + i2 * l1_s2 + i1 * l1_s1;
+            uint8_t *b = l2 + i2 * l2_s2 + i1 * l2_s1;
+            if (dir == DORY_DMA_L2_TO_L1)
+                memmove(a, b, len);
+            else
+                memmove(b, a, len);
+        }
+}
 
 /* ---- L3 <-> L2 (external memory; blocking is allowed) ----------------------------------- */
 void dory_l3_read(void *l2_dst, uint32_t l3_addr, size_t bytes);

@@ -486,7 +486,6 @@ void dory_dma_3d(dory_dma_job_t *job, int dir, void *l1, void *l2, size_t len, s
 void dory_dma_wait(dory_dma_job_t *job)
 {
     dma_slot_t *s;
-    size_t i2, i1;
     if (job == NULL) die("dory_dma_wait: NULL job");
     lock(&g_dma_mu);
     if (job->id < 0 || job->id >= DORY_HOST_DMA_SLOTS || !g_dma[job->id].busy || g_dma[job->id].owner != job) {
@@ -509,16 +508,7 @@ void dory_dma_wait(dory_dma_job_t *job)
             dir_name(s->dir), (int)job->id, (unsigned long long)s->serial,
             s->dir == DORY_DMA_L2_TO_L1 ? "L1" : "L2", (void *)(s->dir == DORY_DMA_L2_TO_L1 ? s->l1 : s->l2));
 #endif
-    if (s->len != 0)
-        for (i2 = 0; i2 < s->n2; i2++)
-            for (i1 = 0; i1 < s->n1; i1++) {
-                uint8_t *a = s->l1 + i2 * s->l1_s2 + i1 * s->l1_s1;
-                uint8_t *b = s->l2 + i2 * s->l2_s2 + i1 * s->l2_s1;
-                if (s->dir == DORY_DMA_L2_TO_L1)
-                    memmove(a, b, s->len);
-                else
-                    memmove(b, a, s->len);
-            }
+    dory_port_copy_3d(s->dir, s->l1, s->l2, s->len, s->n1, s->l1_s1, s->l2_s1, s->n2, s->l1_s2, s->l2_s2);
     s->busy = 0;
     s->owner = NULL;
     job->id = -1;
