@@ -143,6 +143,13 @@ class Operation:
     # Generic ops (test.op, unregistered names) skip declaration checks.
     is_generic: ClassVar[bool] = False
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        """Generate the accessors of the class's declarations (`dory_ir.opdef.define_accessors`)."""
+        super().__init_subclass__(**kwargs)
+        from dory_ir.opdef import define_accessors  # opdef builds on this module
+
+        define_accessors(cls)
+
     def __init__(
         self,
         operands: Sequence[Value] = (),

@@ -3,17 +3,34 @@
 An op class lists ``operand_defs``, ``result_defs`` and ``property_defs``; the generic verifier
 checks counts, type constraints and property kinds, then calls the op's ``verify_()``. Every
 message says what was expected and what was found.
+
+The same declarations generate the op's accessors (`define_accessors`, run for every op class by
+``Operation.__init_subclass__``): an operand def ``input`` gives ``op.input`` (None when an
+optional operand is missing, a list for a variadic one), a property def ``strides`` gives
+``op.strides``, the property's Python value (`PropDef.value_of`) with the declared default
+applied when it is absent. An accessor the class (or a base) writes by hand wins. Builders turn
+Python values back into attributes with `PropDef.attr_of` and omit default-valued properties
+(`PropDef.is_default`), so a default is stated once, in its `PropDef`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
-from dory_ir.attributes import Attribute
+import numpy as np
+
+from dory_ir.attributes import (
+    Attribute,
+    BoolAttr,
+    DenseArrayAttr,
+    IntegerAttr,
+    StringAttr,
+    i64_array,
+)
 from dory_ir.core import Operation
 from dory_ir.diagnostics import Diagnostic, OpVerifyError
-from dory_ir.types import IndexType, IntegerType, MemRefType, TensorType, Type
+from dory_ir.types import IndexType, IntegerType, MemRefType, TensorType, Type, i64
 
 
 @dataclass(frozen=True)
@@ -70,15 +87,150 @@ class ResultDef:
     constraint: Constraint = ANY
 
 
+class _NoDefault:
+    """The marker for "no default" (None is a legitimate default of optional properties)."""
+
+    def __repr__(self) -> str:
+        return "NO_DEFAULT"
+
+
+NO_DEFAULT: Any = _NoDefault()
+
+
+@dataclass(frozen=True)
+class DefaultFrom:
+    """A default that is the value of another property of the same op (pool strides default to
+    the kernel)."""
+
+    prop: str
+
+
+def attr_value(attr: Attribute) -> Any:
+    """The Python value of a property attribute: int, bool, str, a tuple for ``array<i64: ...>``;
+    any other attribute (a dense, a dictionary, a type) is its own value."""
+    if isinstance(attr, BoolAttr):
+        return attr.value
+    if isinstance(attr, IntegerAttr):
+        return attr.value
+    if isinstance(attr, StringAttr):
+        return attr.value
+    if isinstance(attr, DenseArrayAttr):
+        return attr.values
+    return attr
+
+
+def _attr_from(kind: type, value: Any) -> Attribute:
+    """The attribute of class ``kind`` spelling the Python ``value`` (integers as ``i64``)."""
+    if kind is BoolAttr:
+        return BoolAttr(bool(value))
+    if kind is IntegerAttr:
+        return IntegerAttr(int(value), i64)
+    if kind is StringAttr:
+        return StringAttr(str(value))
+    if kind is DenseArrayAttr:
+        return i64_array(value)
+    raise TypeError(f"no attribute of kind {kind.__name__} for the value {value!r}")
+
+
 @dataclass(frozen=True)
 class PropDef:
-    """One declared property: the attribute class(es) it must be, and whether it is required."""
+    """One declared property: the attribute class(es) it must be, whether it is required, and the
+    value an absent optional property stands for (``default``; `DefaultFrom` names another
+    property). ``value`` reads the attribute as a Python value (default `attr_value`), ``attr``
+    spells a Python value as the attribute (default: the first kind's spelling)."""
 
     name: str
     kinds: tuple[type, ...]
     required: bool = True
     doc: str = ""
     check: Callable[[Attribute], str | None] | None = field(default=None, compare=False)
+    default: Any = field(default=NO_DEFAULT, compare=False)
+    value: Callable[[Attribute], Any] | None = field(default=None, compare=False)
+    attr: Callable[[Any], Attribute] | None = field(default=None, compare=False)
+
+    def value_of(self, attr: Attribute) -> Any:
+        """The Python value of ``attr`` (a verified op's property)."""
+        return self.value(attr) if self.value is not None else attr_value(attr)
+
+    def attr_of(self, value: Any) -> Attribute:
+        """The attribute spelling the Python ``value`` (an attribute is taken as is)."""
+        if isinstance(value, Attribute):
+            return value
+        if self.attr is not None:
+            return self.attr(value)
+        return _attr_from(self.kinds[0], value)
+
+    def default_for(self, op: Operation) -> Any:
+        """The value the absent property stands for on ``op`` (None if it has no default)."""
+        if isinstance(self.default, DefaultFrom):
+            return getattr(op, self.default.prop)
+        return None if self.default is NO_DEFAULT else self.default
+
+    def read(self, op: Operation) -> Any:
+        """The property's value on ``op``, the default applied when it is absent."""
+        attr = op.properties.get(self.name)
+        return self.default_for(op) if attr is None else self.value_of(attr)
+
+    def is_default(self, value: Any, props: dict[str, Any]) -> bool:
+        """Whether a builder may omit ``value`` (None, or equal to the default; ``props`` are the
+        other Python values given, for a `DefaultFrom` default)."""
+        if value is None:
+            return True
+        if isinstance(value, (np.ndarray, Attribute)) or self.default is NO_DEFAULT:
+            return False
+        default = props.get(self.default.prop) if isinstance(self.default, DefaultFrom) else self.default
+        if isinstance(default, (tuple, list)) and isinstance(value, (tuple, list)):
+            return tuple(int(v) for v in value) == tuple(default)
+        return type(value) is type(default) and value == default
+
+
+class _Accessor(property):
+    """A generated accessor (a subclass regenerates it from its own declarations; a hand-written
+    property is never replaced)."""
+
+
+# Instance attributes every Operation sets in __init__: a declaration may not shadow them.
+_RESERVED = frozenset(
+    {"op_name", "operands", "results", "properties", "attributes", "regions", "loc", "parent"}
+)
+
+
+def _operand_accessor(defs: tuple, pos: int) -> _Accessor:
+    d = defs[pos]
+    after = len(defs) - pos - 1
+    variadic_before = any(x.variadic for x in defs[:pos])
+
+    def get(op: Operation) -> Any:
+        ops = op.operands
+        if d.variadic:
+            return list(ops[pos : len(ops) - after])
+        index = len(ops) - after - 1 if variadic_before else pos
+        if d.optional and index >= len(ops):
+            return None
+        return ops[index]
+
+    return _Accessor(get, doc=f"Operand '{d.name}'" + (" (None when absent)." if d.optional else "."))
+
+
+def _prop_accessor(p: PropDef) -> _Accessor:
+    def get(op: Operation) -> Any:
+        return p.read(op)
+
+    return _Accessor(get, doc=p.doc or f"Property '{p.name}' (its default when absent).")
+
+
+def define_accessors(cls: type[Operation]) -> None:
+    """Give ``cls`` an accessor per declared operand and property (see the module docstring)."""
+    defs: list[tuple[str, _Accessor]] = []
+    odefs = cls.operand_defs or ()
+    defs += [(d.name, _operand_accessor(odefs, i)) for i, d in enumerate(odefs)]
+    defs += [(p.name, _prop_accessor(p)) for p in cls.property_defs]
+    for name, acc in defs:
+        if name in _RESERVED:
+            raise TypeError(f"{cls.__name__}: declaration '{name}' shadows an Operation attribute")
+        existing = next((k.__dict__[name] for k in cls.__mro__ if name in k.__dict__), None)
+        if existing is None or isinstance(existing, _Accessor):
+            setattr(cls, name, acc)
 
 
 class Trait:

@@ -27,19 +27,28 @@ or, after ``assign-memory``, on memrefs in ``#dory.l2``/``#dory.l3``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from dory_ir.attributes import ArrayAttr, Attribute, BoolAttr, DenseArrayAttr, DenseAttr, DictAttr, IntegerAttr, StringAttr
-from dory_ir.core import Dialect, Operation, create_op, register_dialect
-from dory_ir.diagnostics import OpVerifyError
+from dory_ir.attributes import ArrayAttr, Attribute, BoolAttr, DenseAttr, DictAttr, IntegerAttr, StringAttr
+from dory_ir.core import Dialect, Operation, Value, register_dialect
+from dory_ir.diagnostics import UNKNOWN, Location, OpVerifyError
+from dory_ir.dialects import qnn
 from dory_ir.opdef import ANY, OperandDef, PropDef, Pure, ResultDef, int_shaped, verify_op
 from dory_ir.types import IntegerType, MemRefType, TensorType, Type, si32
 
 _S = int_shaped()
 _ACC = si32  # every accumulator (conv, linear, avg-pool sum, add inputs) is 32-bit, as on GAP8
 
-CONV_PROPS = ("strides", "dilations", "pads", "groups")
-POOL_PROPS = ("kernel", "strides", "pads", "ceil_mode", "count_include_pad", "div", "rounding")
+
+def _stage_props(*defs: PropDef) -> tuple[PropDef, ...]:
+    """A qnn stage's property declarations on a layer op: the same names, kinds and defaults
+    (stated once, in the qnn dialect), without the value checks, which the stage's verification
+    reports (naming the stage)."""
+    return tuple(replace(p, check=None) for p in defs)
+
+
+CONV_PROPS = _stage_props(*qnn.Conv2dOp.property_defs)
+POOL_PROPS = _stage_props(*qnn.MaxPoolOp.property_defs, *qnn.AvgPoolOp.property_defs[3:])
 
 
 def as_tensor(t: Type) -> Type:
@@ -56,14 +65,23 @@ def with_element(t: Type, et: IntegerType) -> TensorType:
 
 @dataclass
 class Stage:
-    """One qnn op of a layer's expansion: its name, properties and result type. ``inputs``:
+    """One qnn op of a layer's expansion: its class, properties and result type. ``inputs``:
     ``i >= 0`` is the layer's operand ``i``, ``i < 0`` the result of stage ``-i - 1``; None means
     the previous stage's result."""
 
-    name: str
+    op: type[qnn.QnnOp]
     props: dict[str, Attribute]
     result_type: TensorType
     inputs: tuple[int, ...] | None = None
+
+    @property
+    def name(self) -> str:
+        """The stage op's name (``qnn.conv2d``)."""
+        return self.op.name
+
+    def create(self, operands: list[Value], loc: "Location" = UNKNOWN) -> qnn.QnnOp:
+        """The stage as an unattached op on ``operands`` (its result typed ``result_type``)."""
+        return self.op(operands=operands, result_types=[self.result_type], properties=dict(self.props), loc=loc)
 
 
 def stage_inputs(st: Stage, operands: list, results: list) -> list:
@@ -74,6 +92,7 @@ def stage_inputs(st: Stage, operands: list, results: list) -> list:
 
 
 def requant_dict(op: Operation, key: str = "requant") -> dict[str, Attribute] | None:
+    """The ``qnn.requant`` properties in the dictionary property ``key``, if it is one."""
     a = op.properties.get(key)
     return dict(a.entries) if isinstance(a, DictAttr) else None
 
@@ -100,15 +119,28 @@ class LayerOp(Operation):
             if not isinstance(d, DictAttr):
                 raise OpVerifyError(f"property 'requant' expected dictionaries of qnn.requant properties, found {d}")
             last = i == len(steps) - 1
-            t = as_tensor(self.results[0].type) if last else with_element(self.results[0].type, _ACC)
-            out.append(Stage("qnn.requant", dict(d.entries), t))  # type: ignore[arg-type]
+            t = with_element(self.results[0].type, self.result_element if last else _ACC)
+            out.append(Stage(qnn.RequantOp, dict(d.entries), t))
         return out
 
     def _acc_type(self) -> TensorType:
         """The first stage's result: the accumulator when requantised, else the layer result."""
         if "requant" in self.properties:
             return with_element(self.results[0].type, _ACC)
-        return as_tensor(self.results[0].type)  # type: ignore[return-value]
+        return with_element(self.results[0].type, self.result_element)
+
+    @property
+    def result_element(self) -> IntegerType:
+        """The element type of the layer's result."""
+        t = self.results[0].type
+        assert isinstance(t, (TensorType, MemRefType)) and isinstance(t.element_type, IntegerType)
+        return t.element_type
+
+    def operand_shape(self, index: int = 0) -> tuple[int, ...]:
+        """The shape of operand ``index`` (a tensor or memref)."""
+        t = self.operands[index].type
+        assert isinstance(t, (TensorType, MemRefType))
+        return tuple(t.shape)
 
     def verify_(self) -> None:
         verify_stages(self, self.stages())
@@ -124,7 +156,7 @@ def verify_stages(op: Operation, stages: list[Stage]) -> None:
     for st in stages:
         types = stage_inputs(st, operand_types, results)
         holder = Block(types)  # placeholder values, never attached to the IR
-        tmp = create_op(st.name, operands=list(holder.args), result_types=[st.result_type], properties=dict(st.props))
+        tmp = st.create(list(holder.args))
         try:
             verify_op(tmp)
         except OpVerifyError as e:
@@ -134,7 +166,9 @@ def verify_stages(op: Operation, stages: list[Stage]) -> None:
         results.append(st.result_type)
 
 
-def _pick(op: Operation, names: tuple[str, ...]) -> dict[str, Attribute]:
+def _pick(op: Operation, defs: tuple[PropDef, ...]) -> dict[str, Attribute]:
+    """The properties of ``op`` that ``defs`` declare (a layer's stage properties)."""
+    names = {p.name for p in defs}
     return {k: v for k, v in op.properties.items() if k in names}
 
 
@@ -148,17 +182,19 @@ class Conv2dOp(LayerOp):
 
     name = "dory.conv2d"
     operand_defs = (OperandDef("input", _S), OperandDef("weight", _S), OperandDef("bias", _S, optional=True))
-    property_defs = (
-        PropDef("strides", (DenseArrayAttr,), required=False),
-        PropDef("dilations", (DenseArrayAttr,), required=False),
-        PropDef("pads", (DenseArrayAttr,), required=False),
-        PropDef("groups", (IntegerAttr,), required=False),
-        _requant_prop(),
-    )
+    property_defs = CONV_PROPS + (_requant_prop(),)
+    input: Value
+    weight: Value
+    bias: Value | None
+    strides: tuple[int, int]
+    dilations: tuple[int, int]
+    pads: tuple[int, int, int, int]
+    groups: int
 
     def stages(self) -> list[Stage]:
+        """The convolution (si32 accumulator), then the requantisation."""
         ins = tuple(range(len(self.operands)))
-        return [Stage("qnn.conv2d", _pick(self, CONV_PROPS), self._acc_type(), ins)] + self._requant_stage()
+        return [Stage(qnn.Conv2dOp, _pick(self, CONV_PROPS), self._acc_type(), ins)] + self._requant_stage()
 
 
 class DepthwiseOp(Conv2dOp):
@@ -167,17 +203,22 @@ class DepthwiseOp(Conv2dOp):
     name = "dory.depthwise"
     property_defs = tuple(p for p in Conv2dOp.property_defs if p.name != "groups")
 
+    @property
+    def groups(self) -> int:
+        """One group per channel: ``C``."""
+        return self.operand_shape(0)[-1]
+
     def stages(self) -> list[Stage]:
-        c = self.operands[0].type.shape[-1]  # type: ignore[attr-defined]
+        """The convolution with ``groups = C`` (si32 accumulator), then the requantisation."""
         props = _pick(self, CONV_PROPS)
-        props["groups"] = IntegerAttr(int(c))
+        props["groups"] = IntegerAttr(self.groups)
         ins = tuple(range(len(self.operands)))
-        return [Stage("qnn.conv2d", props, self._acc_type(), ins)] + self._requant_stage()
+        return [Stage(qnn.Conv2dOp, props, self._acc_type(), ins)] + self._requant_stage()
 
     def verify_(self) -> None:
         super().verify_()
-        c = self.operands[0].type.shape[-1]  # type: ignore[attr-defined]
-        w = self.operands[1].type.shape  # type: ignore[attr-defined]
+        c = self.groups
+        w = self.operand_shape(1)
         if w[0] != c or w[3] != 1:
             raise OpVerifyError(f"weight expected {c}xKhxKwx1 (one filter per channel), found {'x'.join(map(str, w))}")
 
@@ -188,10 +229,14 @@ class LinearOp(LayerOp):
     name = "dory.linear"
     operand_defs = (OperandDef("input", _S), OperandDef("weight", _S), OperandDef("bias", _S, optional=True))
     property_defs = (_requant_prop(),)
+    input: Value
+    weight: Value
+    bias: Value | None
 
     def stages(self) -> list[Stage]:
+        """The product (si32 accumulator), then the requantisation."""
         ins = tuple(range(len(self.operands)))
-        return [Stage("qnn.linear", {}, self._acc_type(), ins)] + self._requant_stage()
+        return [Stage(qnn.LinearOp, {}, self._acc_type(), ins)] + self._requant_stage()
 
 
 class PoolOp(LayerOp):
@@ -200,29 +245,33 @@ class PoolOp(LayerOp):
 
     name = "dory.pool"
     operand_defs = (OperandDef("input", _S),)
-    property_defs = (
-        PropDef("kind", (StringAttr,)),
-        PropDef("kernel", (DenseArrayAttr,)),
-        PropDef("strides", (DenseArrayAttr,), required=False),
-        PropDef("pads", (DenseArrayAttr,), required=False),
-        PropDef("ceil_mode", (BoolAttr,), required=False),
-        PropDef("count_include_pad", (BoolAttr,), required=False),
-        PropDef("div", (IntegerAttr,), required=False),
-        PropDef("rounding", (StringAttr,), required=False),
-        _requant_prop(),
-    )
+    property_defs = (PropDef("kind", (StringAttr,), doc='``"max"`` or ``"avg"``.'),) + POOL_PROPS + (_requant_prop(),)
+    input: Value
+    kind: str
+    kernel: tuple[int, int]
+    strides: tuple[int, int]
+    pads: tuple[int, int, int, int]
+    ceil_mode: bool
+    count_include_pad: bool
+    rounding: str
+    div: int | None
 
     @property
-    def kind(self) -> str:
-        return self.properties["kind"].value  # type: ignore[attr-defined]
+    def window_op(self) -> type[qnn.QnnOp]:
+        """The qnn pooling op of the first stage."""
+        return qnn.MaxPoolOp if self.kind == "max" else qnn.AvgPoolOp
 
     def stages(self) -> list[Stage]:
+        """The pooling (a max keeps the input type, an average sums in si32 when requantised),
+        then the requantisation."""
         props = _pick(self, POOL_PROPS)
         if self.kind == "max":
-            first = Stage("qnn.maxpool", props, with_element(self.results[0].type, self.operands[0].type.element_type)  # type: ignore[attr-defined]
-                          if "requant" in self.properties else as_tensor(self.results[0].type), (0,))  # type: ignore[arg-type]
+            in_type = self.operands[0].type
+            assert isinstance(in_type, (TensorType, MemRefType)) and isinstance(in_type.element_type, IntegerType)
+            t = with_element(self.results[0].type, in_type.element_type if "requant" in self.properties else self.result_element)
+            first = Stage(qnn.MaxPoolOp, props, t, (0,))
         else:
-            first = Stage("qnn.avgpool", props, self._acc_type(), (0,))
+            first = Stage(qnn.AvgPoolOp, props, self._acc_type(), (0,))
         return [first] + self._requant_stage()
 
     def verify_(self) -> None:
@@ -246,8 +295,11 @@ class AddOp(LayerOp):
         PropDef("rhs_requant", (DictAttr,), required=False),
         _requant_prop(),
     )
+    lhs: Value
+    rhs: Value
 
     def stages(self) -> list[Stage]:
+        """Each input's rescale (if any), the sum, then the requantisation."""
         out: list[Stage] = []
         refs: list[int] = []
         for i, key in enumerate(("lhs_requant", "rhs_requant")):
@@ -255,9 +307,9 @@ class AddOp(LayerOp):
             if rq is None:
                 refs.append(i)
             else:
-                out.append(Stage("qnn.requant", rq, with_element(self.operands[i].type, _ACC), (i,)))
+                out.append(Stage(qnn.RequantOp, rq, with_element(self.operands[i].type, _ACC), (i,)))
                 refs.append(-len(out))  # the stage just added
-        out.append(Stage("qnn.add", {}, self._acc_type(), tuple(refs)))
+        out.append(Stage(qnn.AddOp, {}, self._acc_type(), tuple(refs)))
         return out + self._requant_stage()
 
 
@@ -269,9 +321,14 @@ class ConcatOp(Operation):
     operand_defs = (OperandDef("inputs", _S, variadic=True),)
     result_defs = (ResultDef("result", _S),)
     property_defs = (PropDef("axis", (IntegerAttr,)),)
+    inputs: list[Value]
+    axis: int
 
     def verify_(self) -> None:
-        verify_stages(self, [Stage("qnn.concat", dict(self.properties), as_tensor(self.results[0].type), tuple(range(len(self.operands))))])  # type: ignore[arg-type]
+        t = self.results[0].type
+        assert isinstance(t, (TensorType, MemRefType))
+        stage = Stage(qnn.ConcatOp, dict(self.properties), TensorType(t.shape, t.element_type), tuple(range(len(self.operands))))
+        verify_stages(self, [stage])
 
 
 class ReshapeOp(Operation):
@@ -282,9 +339,12 @@ class ReshapeOp(Operation):
     operand_defs = (OperandDef("input", _S),)
     result_defs = (ResultDef("result", _S),)
     property_defs = ()
+    input: Value
 
     def verify_(self) -> None:
-        verify_stages(self, [Stage("qnn.reshape", {}, as_tensor(self.results[0].type), (0,))])  # type: ignore[arg-type]
+        t = self.results[0].type
+        assert isinstance(t, (TensorType, MemRefType))
+        verify_stages(self, [Stage(qnn.ReshapeOp, {}, TensorType(t.shape, t.element_type), (0,))])
 
 
 class WeightsOp(Operation):
@@ -295,12 +355,16 @@ class WeightsOp(Operation):
     traits = (Pure(),)
     operand_defs = ()
     result_defs = (ResultDef("result", ANY),)
-    property_defs = (PropDef("value", (DenseAttr,)), PropDef("resident", (BoolAttr,), required=False))
+    property_defs = (
+        PropDef("value", (DenseAttr,), doc="The constant."),
+        PropDef("resident", (BoolAttr,), required=False, default=False, doc="Whether it stays in L2."),
+    )
+    value: DenseAttr
+    resident: bool
 
     def verify_(self) -> None:
-        v = self.properties["value"]
+        v = self.value
         t = self.results[0].type
-        assert isinstance(v, DenseAttr)
         if as_tensor(t) != v.type:
             raise OpVerifyError(f"result type expected the value's shape and element type ({v.type}), found {t}")
 

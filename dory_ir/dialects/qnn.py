@@ -8,13 +8,15 @@ interpreter and passes compute exactly what the verifier checks instead of re-de
 Every op verifies in the same order: declarations (operand/result kinds, property kinds and the
 per-property checks attached to each `PropDef`), then ``_verify_properties`` (checks that need
 several properties or operand types), then the result shape against ``infer_shape()``, then the
-result element type. Builders (``XOp.build``) compute the result type with the same
-``infer_shape()`` and verify the op they made, raising a located `VerifyError` on bad input.
+result element type. Accessors and defaults come from the declarations (`dory_ir.opdef`); the
+one builder, `QnnOp.build`, takes operands and Python property values, omits default-valued
+properties, computes the result type with the same ``infer_shape()`` and verifies the op it made,
+raising a located `VerifyError` on bad input.
 """
 
 from __future__ import annotations
 
-from typing import Callable, ClassVar, Iterable, Sequence
+from typing import Any, Callable, ClassVar, Iterable, Self, Sequence
 
 import numpy as np
 
@@ -29,7 +31,17 @@ from dory_ir.attributes import (
 )
 from dory_ir.core import Dialect, Operation, Value, register_dialect
 from dory_ir.diagnostics import UNKNOWN, Location, OpVerifyError, VerifyError
-from dory_ir.opdef import Constraint, OperandDef, PropDef, Pure, ResultDef, int_tensor, verify_declarations, verify_op
+from dory_ir.opdef import (
+    Constraint,
+    DefaultFrom,
+    OperandDef,
+    PropDef,
+    Pure,
+    ResultDef,
+    int_tensor,
+    verify_declarations,
+    verify_op,
+)
 from dory_ir.types import IntegerType, TensorType, Type, i64, si32, si64
 
 ROUNDINGS: tuple[str, ...] = ("floor", "trunc")
@@ -289,16 +301,52 @@ def _int_or_vector_check(a: Attribute) -> str | None:
     return None
 
 
-def _hw_array(name: str, minimum: int) -> PropDef:
-    return PropDef(name, (DenseArrayAttr,), required=False, check=_array_check(2, minimum))
+def _int_or_data(a: Attribute) -> IntOrArray:
+    """The Python value of an int-or-vector property (``qnn.requant``'s ``mul``/``add``)."""
+    return a.value if isinstance(a, IntegerAttr) else a.data  # type: ignore[attr-defined]
+
+
+def _hw_array(name: str, minimum: int, default: Any, doc: str) -> PropDef:
+    return PropDef(name, (DenseArrayAttr,), required=False, check=_array_check(2, minimum), default=default, doc=doc)
 
 
 def _pads_2d() -> PropDef:
-    return PropDef("pads", (DenseArrayAttr,), required=False, check=_array_check(4, 0))
+    return PropDef(
+        "pads",
+        (DenseArrayAttr,),
+        required=False,
+        check=_array_check(4, 0),
+        default=(0, 0, 0, 0),
+        doc="``(top, left, bottom, right)``, default zeros.",
+    )
 
 
 def _rounding() -> PropDef:
-    return PropDef("rounding", (StringAttr,), required=False, check=_rounding_check)
+    return PropDef(
+        "rounding",
+        (StringAttr,),
+        required=False,
+        check=_rounding_check,
+        default="floor",
+        doc='``"floor"`` (default) or ``"trunc"``.',
+    )
+
+
+def _div() -> PropDef:
+    return PropDef(
+        "div", (IntegerAttr,), required=False, check=_int_check(1), doc="The explicit divisor, if present."
+    )
+
+
+def _min_max() -> tuple[PropDef, PropDef]:
+    return (
+        PropDef("min", (IntegerAttr,), check=_int_check(), doc="Lower clip bound."),
+        PropDef("max", (IntegerAttr,), check=_int_check(), doc="Upper clip bound."),
+    )
+
+
+_STRIDES_1 = _hw_array("strides", 1, (1, 1), "``(sh, sw)``, default ``(1, 1)``.")
+_STRIDES_K = _hw_array("strides", 1, DefaultFrom("kernel"), "``(sh, sw)``, default the kernel.")
 
 
 _T = int_tensor()
@@ -316,6 +364,10 @@ class QnnOp(Operation):
     properties, then the result shape against ``infer_shape()``, then the element type."""
 
     traits: ClassVar[tuple] = (Pure(),)
+    default_element: ClassVar[IntegerType | None] = None
+    """The result element type `build` gives when none is passed (None: the first operand's)."""
+    build_aliases: ClassVar[dict[str, str]] = {"min_value": "min", "max_value": "max"}
+    """Builder keywords that spell a property under another name (``min`` shadows a builtin)."""
 
     @property
     def result_type(self) -> TensorType:
@@ -376,6 +428,51 @@ class QnnOp(Operation):
         self._verify_element_type()
 
     @classmethod
+    def build(
+        cls,
+        *args: Any,
+        result_element: IntegerType | None = None,
+        name: str | None = None,
+        loc: Location = UNKNOWN,
+        **props: Any,
+    ) -> Self:
+        """The one builder: ``args`` are the operands in declaration order (a variadic operand is
+        an iterable, an optional one may be None), then any properties not given by keyword, in
+        declaration order (``MaxPoolOp.build(x, (2, 2))``); ``props`` are Python values (or
+        attributes) by property name. Default-valued properties are omitted; the result type is
+        ``infer_shape()`` with element ``result_element`` (default `default_element`); the op is
+        verified, a located `VerifyError` if it is invalid."""
+        operands: list[Value] = []
+        rest = list(args)
+        for d in cls.operand_defs or ():
+            if not rest:
+                break
+            v = rest.pop(0)
+            if d.variadic:
+                operands.extend(v)
+            elif v is not None:
+                operands.append(v)
+        values: dict[str, Any] = {cls.build_aliases.get(k, k): v for k, v in props.items()}
+        pdefs = {p.name: p for p in cls.property_defs}
+        for p in cls.property_defs:
+            if not rest:
+                break
+            if p.name not in values:
+                values[p.name] = rest.pop(0)
+        if rest:
+            raise TypeError(f"{cls.__name__}.build() got {len(args)} positional arguments, too many")
+        attrs: dict[str, Attribute] = {}
+        for k, v in values.items():
+            p = pdefs.get(k)
+            if p is None:
+                raise TypeError(f"{cls.__name__}.build() got an unexpected keyword argument '{k}'")
+            if not p.is_default(v, values):
+                attrs[k] = p.attr_of(v)
+        # Property order as declared, so the printed dictionary is the same whatever the call.
+        ordered = {p.name: attrs[p.name] for p in cls.property_defs if p.name in attrs}
+        return cls._create(operands, ordered, result_element or cls.default_element, name, loc)
+
+    @classmethod
     def _create(
         cls,
         operands: Sequence[Value],
@@ -384,9 +481,11 @@ class QnnOp(Operation):
         name: str | None,
         loc: Location,
         placeholder: Type | None = None,
-    ) -> "QnnOp":
+    ) -> Self:
         """Make an op, give it the type ``infer_shape()`` computes (element type ``element``,
         default the first operand's) and verify it; a located `VerifyError` if it is invalid."""
+        if not operands and placeholder is None:
+            raise VerifyError(loc, f"'{cls.name}' op expected at least 1 operand, found 0")
         op = cls.__new__(cls)
         # The result type depends on the op's own properties and operands, so build with a
         # placeholder that satisfies the result declaration, check operands and properties, then
@@ -422,14 +521,8 @@ class ConstantOp(QnnOp):
     name = "qnn.constant"
     operand_defs = ()
     result_defs = (ResultDef("result", _T),)
-    property_defs = (PropDef("value", (DenseAttr,)),)
-
-    @property
-    def value(self) -> DenseAttr:
-        """The constant attribute."""
-        v = self.properties["value"]
-        assert isinstance(v, DenseAttr)
-        return v
+    property_defs = (PropDef("value", (DenseAttr,), doc="The constant attribute."),)
+    value: DenseAttr
 
     @property
     def data(self) -> np.ndarray:
@@ -450,12 +543,10 @@ class ConstantOp(QnnOp):
                 f"result type expected {self.value.type} (the type of 'value'), found {self.result_type}"
             )
 
-    @staticmethod
-    def build(value: DenseAttr, *, name: str | None = None, loc: Location = UNKNOWN) -> "ConstantOp":
-        """``qnn.constant`` of ``value`` (see `DenseAttr.from_array`)."""
-        op = ConstantOp._create([], {"value": value}, value.type.element_type, name, loc, placeholder=value.type)
-        assert isinstance(op, ConstantOp)
-        return op
+    @classmethod
+    def build(cls, value: DenseAttr, *, name: str | None = None, loc: Location = UNKNOWN) -> Self:  # type: ignore[override]
+        """``qnn.constant`` of ``value`` (see `DenseAttr.from_array`): the type is the value's."""
+        return cls._create([], {"value": value}, value.type.element_type, name, loc, placeholder=value.type)
 
 
 class Conv2dOp(QnnOp):
@@ -466,49 +557,26 @@ class Conv2dOp(QnnOp):
     operand_defs = (OperandDef("input", _T4), OperandDef("weight", _T4), OperandDef("bias", _T1, optional=True))
     result_defs = (ResultDef("result", _T4),)
     property_defs = (
-        _hw_array("strides", 1),
-        _hw_array("dilations", 1),
+        _STRIDES_1,
+        _hw_array("dilations", 1, (1, 1), "``(dh, dw)``, default ``(1, 1)``."),
         _pads_2d(),
-        PropDef("groups", (IntegerAttr,), required=False, check=_int_check(1)),
+        PropDef(
+            "groups",
+            (IntegerAttr,),
+            required=False,
+            check=_int_check(1),
+            default=1,
+            doc="Number of groups, default 1 (``groups == C`` is depthwise).",
+        ),
     )
-
-    @property
-    def input(self) -> Value:
-        """The NHWC activation."""
-        return self.operands[0]
-
-    @property
-    def weight(self) -> Value:
-        """The OHWI weight."""
-        return self.operands[1]
-
-    @property
-    def bias(self) -> Value | None:
-        """The per-output-channel bias, if any."""
-        return self.operands[2] if len(self.operands) > 2 else None
-
-    @property
-    def strides(self) -> tuple[int, int]:
-        """``(sh, sw)``, default ``(1, 1)``."""
-        s = get_array(self, "strides", (1, 1))
-        return (s[0], s[1])
-
-    @property
-    def dilations(self) -> tuple[int, int]:
-        """``(dh, dw)``, default ``(1, 1)``."""
-        d = get_array(self, "dilations", (1, 1))
-        return (d[0], d[1])
-
-    @property
-    def pads(self) -> tuple[int, int, int, int]:
-        """``(top, left, bottom, right)``, default zeros."""
-        p = get_array(self, "pads", (0, 0, 0, 0))
-        return (p[0], p[1], p[2], p[3])
-
-    @property
-    def groups(self) -> int:
-        """Number of groups, default 1 (``groups == C`` is depthwise)."""
-        return get_int(self, "groups", 1)
+    default_element = si32
+    input: Value
+    weight: Value
+    bias: Value | None
+    strides: tuple[int, int]
+    dilations: tuple[int, int]
+    pads: tuple[int, int, int, int]
+    groups: int
 
     @property
     def kernel(self) -> tuple[int, int]:
@@ -545,57 +613,16 @@ class Conv2dOp(QnnOp):
             raise OpVerifyError(f"output height and width expected >= 1, found {ho}x{wo} ({self.shape_note()})")
         return (x[0], ho, wo, w[0])
 
-    @staticmethod
-    def build(
-        x: Value,
-        w: Value,
-        b: Value | None = None,
-        *,
-        strides: Sequence[int] = (1, 1),
-        dilations: Sequence[int] = (1, 1),
-        pads: Sequence[int] = (0, 0, 0, 0),
-        groups: int = 1,
-        result_element: IntegerType = si32,
-        name: str | None = None,
-        loc: Location = UNKNOWN,
-    ) -> "Conv2dOp":
-        """``qnn.conv2d`` with the result shape computed; default-valued properties are omitted."""
-        props: dict[str, Attribute] = {}
-        if tuple(strides) != (1, 1):
-            props["strides"] = i64_array(strides)
-        if tuple(dilations) != (1, 1):
-            props["dilations"] = i64_array(dilations)
-        if tuple(pads) != (0, 0, 0, 0):
-            props["pads"] = i64_array(pads)
-        if groups != 1:
-            props["groups"] = IntegerAttr(groups, i64)
-        operands = [x, w] if b is None else [x, w, b]
-        op = Conv2dOp._create(operands, props, result_element, name, loc)
-        assert isinstance(op, Conv2dOp)
-        return op
-
-
 class LinearOp(QnnOp):
     """``qnn.linear``: ``y = x @ w.T + b`` for ``x: NxK``, ``w: MxK``, optional ``b: M``; wraps."""
 
     name = "qnn.linear"
     operand_defs = (OperandDef("input", _T2), OperandDef("weight", _T2), OperandDef("bias", _T1, optional=True))
     result_defs = (ResultDef("result", _T2),)
-
-    @property
-    def input(self) -> Value:
-        """The ``N x K`` activation."""
-        return self.operands[0]
-
-    @property
-    def weight(self) -> Value:
-        """The ``M x K`` weight."""
-        return self.operands[1]
-
-    @property
-    def bias(self) -> Value | None:
-        """The ``M`` bias, if any."""
-        return self.operands[2] if len(self.operands) > 2 else None
+    default_element = si32
+    input: Value
+    weight: Value
+    bias: Value | None
 
     def shape_note(self) -> str:
         """Input and weight shapes."""
@@ -615,23 +642,6 @@ class LinearOp(QnnOp):
         """``N x M``."""
         return (self.operand_type(0).shape[0], self.operand_type(1).shape[0])
 
-    @staticmethod
-    def build(
-        x: Value,
-        w: Value,
-        b: Value | None = None,
-        *,
-        result_element: IntegerType = si32,
-        name: str | None = None,
-        loc: Location = UNKNOWN,
-    ) -> "LinearOp":
-        """``qnn.linear`` with the result shape computed."""
-        operands = [x, w] if b is None else [x, w, b]
-        op = LinearOp._create(operands, {}, result_element, name, loc)
-        assert isinstance(op, LinearOp)
-        return op
-
-
 def _verify_min_max(op: Operation, t: IntegerType) -> None:
     """``min``/``max`` (required ints) fit ``t`` and ``min <= max`` (requant and clip)."""
     lo, hi = get_int(op, "min"), get_int(op, "max")
@@ -650,39 +660,37 @@ class RequantOp(QnnOp):
     operand_defs = (OperandDef("input", _T),)
     result_defs = (ResultDef("result", _T),)
     property_defs = (
-        PropDef("mul", (IntegerAttr, DenseAttr), check=_int_or_vector_check),
-        PropDef("add", (IntegerAttr, DenseAttr), required=False, check=_int_or_vector_check),
-        PropDef("shift", (IntegerAttr,), required=False, check=_int_check(0)),
-        PropDef("div", (IntegerAttr,), required=False, check=_int_check(1)),
-        PropDef("min", (IntegerAttr,), check=_int_check()),
-        PropDef("max", (IntegerAttr,), check=_int_check()),
+        PropDef(
+            "mul",
+            (IntegerAttr, DenseAttr),
+            check=_int_or_vector_check,
+            value=_int_or_data,
+            attr=int_or_array_attr,
+            doc="The multiplier: an int, or an int64 vector over the last axis.",
+        ),
+        PropDef(
+            "add",
+            (IntegerAttr, DenseAttr),
+            required=False,
+            check=_int_or_vector_check,
+            default=0,
+            value=_int_or_data,
+            attr=int_or_array_attr,
+            doc="The addend (default 0): an int, or an int64 vector over the last axis.",
+        ),
+        PropDef("shift", (IntegerAttr,), required=False, check=_int_check(0), doc="The shift, if present."),
+        _div(),
+        *_min_max(),
         _rounding(),
     )
-
-    @property
-    def input(self) -> Value:
-        """The value to requantize."""
-        return self.operands[0]
-
-    @property
-    def mul(self) -> IntOrArray:
-        """The multiplier: an int, or an int64 vector over the last axis."""
-        return get_int_or_array(self, "mul", 1)
-
-    @property
-    def add(self) -> IntOrArray:
-        """The addend (default 0): an int, or an int64 vector over the last axis."""
-        return get_int_or_array(self, "add", 0)
-
-    @property
-    def shift(self) -> int | None:
-        """The ``shift`` property, if present."""
-        return get_optional_int(self, "shift")
-
-    @property
-    def div(self) -> int | None:
-        """The ``div`` property, if present."""
-        return get_optional_int(self, "div")
+    input: Value
+    mul: IntOrArray
+    add: IntOrArray
+    shift: int | None
+    div: int | None
+    min: int
+    max: int
+    rounding: str
 
     @property
     def divisor(self) -> int:
@@ -691,21 +699,6 @@ class RequantOp(QnnOp):
         if s is not None:
             return 1 << s
         return get_int(self, "div")
-
-    @property
-    def min(self) -> int:
-        """Lower clip bound."""
-        return get_int(self, "min")
-
-    @property
-    def max(self) -> int:
-        """Upper clip bound."""
-        return get_int(self, "max")
-
-    @property
-    def rounding(self) -> str:
-        """``"floor"`` (default) or ``"trunc"``."""
-        return get_str(self, "rounding", "floor")
 
     def _verify_properties(self) -> None:
         shape = self.operand_type(0).shape
@@ -729,55 +722,15 @@ class RequantOp(QnnOp):
     def _verify_element_type(self) -> None:
         _verify_min_max(self, self.result_element)
 
-    @staticmethod
-    def build(
-        x: Value,
-        *,
-        mul: "int | Sequence[int] | np.ndarray",
-        add: "int | Sequence[int] | np.ndarray" = 0,
-        shift: int | None = None,
-        div: int | None = None,
-        min_value: int,
-        max_value: int,
-        result_element: IntegerType,
-        rounding: str = "floor",
-        name: str | None = None,
-        loc: Location = UNKNOWN,
-    ) -> "RequantOp":
-        """``qnn.requant`` (give exactly one of ``shift``/``div``); ``add == 0`` and
-        ``rounding == "floor"`` are omitted as defaults."""
-        props: dict[str, Attribute] = {"mul": int_or_array_attr(mul)}
-        if not (isinstance(add, (int, np.integer)) and add == 0):
-            props["add"] = int_or_array_attr(add)
-        if shift is not None:
-            props["shift"] = IntegerAttr(shift, i64)
-        if div is not None:
-            props["div"] = IntegerAttr(div, i64)
-        props["min"] = IntegerAttr(min_value, i64)
-        props["max"] = IntegerAttr(max_value, i64)
-        if rounding != "floor":
-            props["rounding"] = StringAttr(rounding)
-        op = RequantOp._create([x], props, result_element, name, loc)
-        assert isinstance(op, RequantOp)
-        return op
-
-
 class AddOp(QnnOp):
     """``qnn.add``: numpy-broadcast ``a + b``, wrapped to the result type."""
 
     name = "qnn.add"
     operand_defs = (OperandDef("lhs", _T), OperandDef("rhs", _T))
     result_defs = (ResultDef("result", _T),)
-
-    @property
-    def lhs(self) -> Value:
-        """First addend."""
-        return self.operands[0]
-
-    @property
-    def rhs(self) -> Value:
-        """Second addend."""
-        return self.operands[1]
+    default_element = si32
+    lhs: Value
+    rhs: Value
 
     def shape_note(self) -> str:
         """The two operand shapes."""
@@ -794,60 +747,19 @@ class AddOp(QnnOp):
             )
         return out
 
-    @staticmethod
-    def build(
-        a: Value, b: Value, *, result_element: IntegerType = si32, name: str | None = None, loc: Location = UNKNOWN
-    ) -> "AddOp":
-        """``qnn.add`` with the broadcast result shape."""
-        op = AddOp._create([a, b], {}, result_element, name, loc)
-        assert isinstance(op, AddOp)
-        return op
-
-
 class ClipOp(QnnOp):
     """``qnn.clip``: ``clamp(x, min, max)``; the bounds fit the result element type."""
 
     name = "qnn.clip"
     operand_defs = (OperandDef("input", _T),)
     result_defs = (ResultDef("result", _T),)
-    property_defs = (
-        PropDef("min", (IntegerAttr,), check=_int_check()),
-        PropDef("max", (IntegerAttr,), check=_int_check()),
-    )
-
-    @property
-    def input(self) -> Value:
-        """The value to clamp."""
-        return self.operands[0]
-
-    @property
-    def min(self) -> int:
-        """Lower bound."""
-        return get_int(self, "min")
-
-    @property
-    def max(self) -> int:
-        """Upper bound."""
-        return get_int(self, "max")
+    property_defs = _min_max()
+    input: Value
+    min: int
+    max: int
 
     def _verify_element_type(self) -> None:
         _verify_min_max(self, self.result_element)
-
-    @staticmethod
-    def build(
-        x: Value,
-        *,
-        min_value: int,
-        max_value: int,
-        result_element: IntegerType | None = None,
-        name: str | None = None,
-        loc: Location = UNKNOWN,
-    ) -> "ClipOp":
-        """``qnn.clip``; the result element type defaults to the input's."""
-        props: dict[str, Attribute] = {"min": IntegerAttr(min_value, i64), "max": IntegerAttr(max_value, i64)}
-        op = ClipOp._create([x], props, result_element, name, loc)
-        assert isinstance(op, ClipOp)
-        return op
 
 
 class _PoolOp(QnnOp):
@@ -855,34 +767,17 @@ class _PoolOp(QnnOp):
 
     operand_defs = (OperandDef("input", _T4),)
     result_defs = (ResultDef("result", _T4),)
-
-    @property
-    def input(self) -> Value:
-        """The NHWC activation."""
-        return self.operands[0]
-
-    @property
-    def kernel(self) -> tuple[int, int]:
-        """``(Kh, Kw)``."""
-        k = get_array(self, "kernel", ())
-        return (k[0], k[1])
-
-    @property
-    def strides(self) -> tuple[int, int]:
-        """``(sh, sw)``, default the kernel."""
-        s = get_array(self, "strides", self.kernel)
-        return (s[0], s[1])
-
-    @property
-    def pads(self) -> tuple[int, int, int, int]:
-        """``(top, left, bottom, right)``, default zeros."""
-        p = get_array(self, "pads", (0, 0, 0, 0))
-        return (p[0], p[1], p[2], p[3])
-
-    @property
-    def ceil_mode(self) -> bool:
-        """Whether output sizes round up (only ``qnn.maxpool`` has the property)."""
-        return get_bool(self, "ceil_mode", False)
+    window_defs: ClassVar[tuple[PropDef, ...]] = (
+        PropDef("kernel", (DenseArrayAttr,), check=_array_check(2, 1), doc="``(Kh, Kw)``."),
+        _STRIDES_K,
+        _pads_2d(),
+    )
+    input: Value
+    kernel: tuple[int, int]
+    strides: tuple[int, int]
+    pads: tuple[int, int, int, int]
+    ceil_mode: bool
+    """Whether output sizes round up (only ``qnn.maxpool`` has the property)."""
 
     def shape_note(self) -> str:
         """Input, kernel, strides, pads (and ceil mode)."""
@@ -909,51 +804,16 @@ class _PoolOp(QnnOp):
             raise OpVerifyError(f"output height and width expected >= 1, found {ho}x{wo} ({self.shape_note()})")
         return (x[0], ho, wo, x[3])
 
-    @staticmethod
-    def _window_props(
-        kernel: Sequence[int], strides: Sequence[int] | None, pads: Sequence[int]
-    ) -> dict[str, Attribute]:
-        props: dict[str, Attribute] = {"kernel": i64_array(kernel)}
-        if strides is not None and tuple(strides) != tuple(kernel):
-            props["strides"] = i64_array(strides)
-        if tuple(pads) != (0, 0, 0, 0):
-            props["pads"] = i64_array(pads)
-        return props
-
-
 class MaxPoolOp(_PoolOp):
     """``qnn.maxpool``: window maximum (padding never wins); same element type as the input."""
 
     name = "qnn.maxpool"
-    property_defs = (
-        PropDef("kernel", (DenseArrayAttr,), check=_array_check(2, 1)),
-        _hw_array("strides", 1),
-        _pads_2d(),
-        PropDef("ceil_mode", (BoolAttr,), required=False),
+    property_defs = _PoolOp.window_defs + (
+        PropDef("ceil_mode", (BoolAttr,), required=False, default=False, doc="Whether output sizes round up."),
     )
 
     def _verify_element_type(self) -> None:
         self._verify_same_element()
-
-    @staticmethod
-    def build(
-        x: Value,
-        kernel: Sequence[int],
-        *,
-        strides: Sequence[int] | None = None,
-        pads: Sequence[int] = (0, 0, 0, 0),
-        ceil_mode: bool = False,
-        name: str | None = None,
-        loc: Location = UNKNOWN,
-    ) -> "MaxPoolOp":
-        """``qnn.maxpool``; ``strides`` default to the kernel."""
-        props = _PoolOp._window_props(kernel, strides, pads)
-        if ceil_mode:
-            props["ceil_mode"] = BoolAttr(True)
-        op = MaxPoolOp._create([x], props, None, name, loc)
-        assert isinstance(op, MaxPoolOp)
-        return op
-
 
 def _verify_average_type(op: QnnOp, window: int, div: int | None) -> None:
     """The result element type holds every possible result (avgpool, global_avgpool): the input
@@ -973,62 +833,27 @@ class AvgPoolOp(_PoolOp):
     else the number of in-bounds elements; the result type holds every possible average."""
 
     name = "qnn.avgpool"
-    property_defs = (
-        PropDef("kernel", (DenseArrayAttr,), check=_array_check(2, 1)),
-        _hw_array("strides", 1),
-        _pads_2d(),
-        PropDef("count_include_pad", (BoolAttr,), required=False),
+    property_defs = _PoolOp.window_defs + (
+        PropDef(
+            "count_include_pad",
+            (BoolAttr,),
+            required=False,
+            default=False,
+            doc="Whether padded positions count in the divisor (default false).",
+        ),
         _rounding(),
-        PropDef("div", (IntegerAttr,), required=False, check=_int_check(1)),
+        _div(),
     )
-
-    @property
-    def div(self) -> int | None:
-        """An explicit divisor replacing the element count (``1``: the window sum), if present."""
-        return get_optional_int(self, "div")
-
-    @property
-    def count_include_pad(self) -> bool:
-        """Whether padded positions count in the divisor (default false)."""
-        return get_bool(self, "count_include_pad", False)
-
-    @property
-    def rounding(self) -> str:
-        """``"floor"`` (default) or ``"trunc"``."""
-        return get_str(self, "rounding", "floor")
+    ceil_mode = False  # avgpool has no ceil mode
+    count_include_pad: bool
+    rounding: str
+    div: int | None
 
     def _verify_element_type(self) -> None:
         # An average of values in [lo, hi] (padding zeros included, 0 is in every range) stays in
         # [lo, hi] after either rounding, and an all-max window reaches hi: the input range it is.
-        kh, kw = get_array(self, "kernel", (1, 1))
+        kh, kw = self.kernel
         _verify_average_type(self, kh * kw, self.div)
-
-    @staticmethod
-    def build(
-        x: Value,
-        kernel: Sequence[int],
-        *,
-        strides: Sequence[int] | None = None,
-        pads: Sequence[int] = (0, 0, 0, 0),
-        count_include_pad: bool = False,
-        rounding: str = "floor",
-        div: int | None = None,
-        result_element: IntegerType | None = None,
-        name: str | None = None,
-        loc: Location = UNKNOWN,
-    ) -> "AvgPoolOp":
-        """``qnn.avgpool``; ``strides`` default to the kernel, the element type to the input's."""
-        props = _PoolOp._window_props(kernel, strides, pads)
-        if div is not None:
-            props["div"] = IntegerAttr(div, i64)
-        if count_include_pad:
-            props["count_include_pad"] = BoolAttr(True)
-        if rounding != "floor":
-            props["rounding"] = StringAttr(rounding)
-        op = AvgPoolOp._create([x], props, result_element, name, loc)
-        assert isinstance(op, AvgPoolOp)
-        return op
-
 
 class GlobalAvgPoolOp(QnnOp):
     """``qnn.global_avgpool``: ``round(sum over H, W / div)`` (``div`` default ``H*W``) to
@@ -1037,22 +862,10 @@ class GlobalAvgPoolOp(QnnOp):
     name = "qnn.global_avgpool"
     operand_defs = (OperandDef("input", _T4),)
     result_defs = (ResultDef("result", _T4),)
-    property_defs = (_rounding(), PropDef("div", (IntegerAttr,), required=False, check=_int_check(1)))
-
-    @property
-    def input(self) -> Value:
-        """The NHWC activation."""
-        return self.operands[0]
-
-    @property
-    def rounding(self) -> str:
-        """``"floor"`` (default) or ``"trunc"``."""
-        return get_str(self, "rounding", "floor")
-
-    @property
-    def div(self) -> int | None:
-        """The ``div`` property, if present."""
-        return get_optional_int(self, "div")
+    property_defs = (_rounding(), _div())
+    input: Value
+    rounding: str
+    div: int | None
 
     @property
     def divisor(self) -> int:
@@ -1074,27 +887,6 @@ class GlobalAvgPoolOp(QnnOp):
         x = self.operand_type(0).shape
         _verify_average_type(self, x[1] * x[2], self.div)
 
-    @staticmethod
-    def build(
-        x: Value,
-        *,
-        rounding: str = "floor",
-        div: int | None = None,
-        result_element: IntegerType | None = None,
-        name: str | None = None,
-        loc: Location = UNKNOWN,
-    ) -> "GlobalAvgPoolOp":
-        """``qnn.global_avgpool``; the element type defaults to the input's."""
-        props: dict[str, Attribute] = {}
-        if rounding != "floor":
-            props["rounding"] = StringAttr(rounding)
-        if div is not None:
-            props["div"] = IntegerAttr(div, i64)
-        op = GlobalAvgPoolOp._create([x], props, result_element, name, loc)
-        assert isinstance(op, GlobalAvgPoolOp)
-        return op
-
-
 class PadOp(QnnOp):
     """``qnn.pad``: constant padding by ``pads`` (all begins, then all ends: ONNX order)."""
 
@@ -1102,24 +894,14 @@ class PadOp(QnnOp):
     operand_defs = (OperandDef("input", _T),)
     result_defs = (ResultDef("result", _T),)
     property_defs = (
-        PropDef("pads", (DenseArrayAttr,), check=_array_check(None, 0)),
-        PropDef("value", (IntegerAttr,), required=False, check=_int_check()),
+        PropDef(
+            "pads", (DenseArrayAttr,), check=_array_check(None, 0), doc="``2*rank`` entries: begins of every axis, then ends."
+        ),
+        PropDef("value", (IntegerAttr,), required=False, check=_int_check(), default=0, doc="The padding value (default 0)."),
     )
-
-    @property
-    def input(self) -> Value:
-        """The tensor to pad."""
-        return self.operands[0]
-
-    @property
-    def pads(self) -> tuple[int, ...]:
-        """``2*rank`` entries: begins of every axis, then ends."""
-        return get_array(self, "pads", ())
-
-    @property
-    def value(self) -> int:
-        """The padding value (default 0)."""
-        return get_int(self, "value", 0)
+    input: Value
+    pads: tuple[int, ...]
+    value: int
 
     def shape_note(self) -> str:
         """Input shape and pads."""
@@ -1140,30 +922,13 @@ class PadOp(QnnOp):
     def _verify_element_type(self) -> None:
         self._verify_same_element()
 
-    @staticmethod
-    def build(
-        x: Value, pads: Sequence[int], *, value: int = 0, name: str | None = None, loc: Location = UNKNOWN
-    ) -> "PadOp":
-        """``qnn.pad``; ``value == 0`` is omitted as the default."""
-        props: dict[str, Attribute] = {"pads": i64_array(pads)}
-        if value != 0:
-            props["value"] = IntegerAttr(value, i64)
-        op = PadOp._create([x], props, None, name, loc)
-        assert isinstance(op, PadOp)
-        return op
-
-
 class ReshapeOp(QnnOp):
     """``qnn.reshape``: row-major reshape; same element count and type."""
 
     name = "qnn.reshape"
     operand_defs = (OperandDef("input", _T),)
     result_defs = (ResultDef("result", _T),)
-
-    @property
-    def input(self) -> Value:
-        """The tensor to reshape."""
-        return self.operands[0]
+    input: Value
 
     def infer_shape(self) -> tuple[int, ...]:
         """The result's own shape (the target is the result type), checked for element count."""
@@ -1178,15 +943,15 @@ class ReshapeOp(QnnOp):
     def _verify_element_type(self) -> None:
         self._verify_same_element()
 
-    @staticmethod
-    def build(x: Value, shape: Sequence[int], *, name: str | None = None, loc: Location = UNKNOWN) -> "ReshapeOp":
-        """``qnn.reshape`` of ``x`` to ``shape``."""
+    @classmethod
+    def build(  # type: ignore[override]
+        cls, x: Value, shape: Sequence[int], *, name: str | None = None, loc: Location = UNKNOWN
+    ) -> Self:
+        """``qnn.reshape`` of ``x`` to ``shape`` (the target shape is the result type's)."""
         xt = x.type
         assert isinstance(xt, TensorType)
         target = TensorType(tuple(int(d) for d in shape), xt.element_type)
-        op = ReshapeOp._create([x], {}, None, name, loc, placeholder=target)
-        assert isinstance(op, ReshapeOp)
-        return op
+        return cls._create([x], {}, None, name, loc, placeholder=target)
 
 
 class FlattenOp(QnnOp):
@@ -1195,17 +960,13 @@ class FlattenOp(QnnOp):
     name = "qnn.flatten"
     operand_defs = (OperandDef("input", _T),)
     result_defs = (ResultDef("result", _T2),)
-    property_defs = (PropDef("axis", (IntegerAttr,), required=False, check=_int_check()),)
-
-    @property
-    def input(self) -> Value:
-        """The tensor to flatten."""
-        return self.operands[0]
-
-    @property
-    def axis(self) -> int:
-        """The split axis in ``[0, rank]`` (default 1)."""
-        return get_int(self, "axis", 1)
+    property_defs = (
+        PropDef(
+            "axis", (IntegerAttr,), required=False, check=_int_check(), default=1, doc="The split axis in ``[0, rank]`` (default 1)."
+        ),
+    )
+    input: Value
+    axis: int
 
     def shape_note(self) -> str:
         """Input shape and axis."""
@@ -1223,32 +984,15 @@ class FlattenOp(QnnOp):
     def _verify_element_type(self) -> None:
         self._verify_same_element()
 
-    @staticmethod
-    def build(x: Value, axis: int = 1, *, name: str | None = None, loc: Location = UNKNOWN) -> "FlattenOp":
-        """``qnn.flatten``; ``axis == 1`` is omitted as the default."""
-        props: dict[str, Attribute] = {} if axis == 1 else {"axis": IntegerAttr(axis, i64)}
-        op = FlattenOp._create([x], props, None, name, loc)
-        assert isinstance(op, FlattenOp)
-        return op
-
-
 class TransposeOp(QnnOp):
     """``qnn.transpose``: ``y = x.transpose(perm)``."""
 
     name = "qnn.transpose"
     operand_defs = (OperandDef("input", _T),)
     result_defs = (ResultDef("result", _T),)
-    property_defs = (PropDef("perm", (DenseArrayAttr,), check=_array_check()),)
-
-    @property
-    def input(self) -> Value:
-        """The tensor to transpose."""
-        return self.operands[0]
-
-    @property
-    def perm(self) -> tuple[int, ...]:
-        """Result axis ``i`` is input axis ``perm[i]``."""
-        return get_array(self, "perm", ())
+    property_defs = (PropDef("perm", (DenseArrayAttr,), check=_array_check(), doc="Result axis ``i`` is input axis ``perm[i]``."),)
+    input: Value
+    perm: tuple[int, ...]
 
     def shape_note(self) -> str:
         """Input shape and permutation."""
@@ -1267,14 +1011,6 @@ class TransposeOp(QnnOp):
     def _verify_element_type(self) -> None:
         self._verify_same_element()
 
-    @staticmethod
-    def build(x: Value, perm: Sequence[int], *, name: str | None = None, loc: Location = UNKNOWN) -> "TransposeOp":
-        """``qnn.transpose`` by ``perm``."""
-        op = TransposeOp._create([x], {"perm": i64_array(perm)}, None, name, loc)
-        assert isinstance(op, TransposeOp)
-        return op
-
-
 class ConcatOp(QnnOp):
     """``qnn.concat``: join along ``axis`` (may be negative); other dimensions and the element
     type are equal across operands and result."""
@@ -1283,11 +1019,7 @@ class ConcatOp(QnnOp):
     operand_defs = (OperandDef("inputs", _T, variadic=True),)
     result_defs = (ResultDef("result", _T),)
     property_defs = (PropDef("axis", (IntegerAttr,), check=_int_check()),)
-
-    @property
-    def inputs(self) -> list[Value]:
-        """The tensors joined, in order."""
-        return list(self.operands)
+    inputs: list[Value]
 
     @property
     def axis(self) -> int:
@@ -1330,17 +1062,6 @@ class ConcatOp(QnnOp):
 
     def _verify_element_type(self) -> None:
         self._verify_same_element("same as the operands")
-
-    @staticmethod
-    def build(inputs: Iterable[Value], axis: int, *, name: str | None = None, loc: Location = UNKNOWN) -> "ConcatOp":
-        """``qnn.concat`` of ``inputs`` (at least one) along ``axis``."""
-        operands = list(inputs)
-        if not operands:
-            raise VerifyError(loc, "'qnn.concat' op expected at least 1 operand, found 0")
-        op = ConcatOp._create(operands, {"axis": IntegerAttr(axis, i64)}, None, name, loc)
-        assert isinstance(op, ConcatOp)
-        return op
-
 
 Qnn = register_dialect(
     Dialect(

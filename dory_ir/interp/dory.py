@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from dory_ir.core import Operation, create_op
-from dory_ir.dialects.dory import LayerOp, Stage, as_tensor, stage_inputs
+from dory_ir.core import Operation
+from dory_ir.dialects import dory
+from dory_ir.dialects.dory import LayerOp, Stage, stage_inputs
 from dory_ir.interp.interpreter import Interpreter, impl, lookup_impl, op_error
+from dory_ir.types import MemRefType, TensorType
 
 
 def run_stages(interp: Interpreter, op: Operation, stages: list[Stage], operands: list[np.ndarray]) -> np.ndarray:
@@ -15,11 +17,11 @@ def run_stages(interp: Interpreter, op: Operation, stages: list[Stage], operands
     results: list[np.ndarray] = []
     for st in stages:
         args = stage_inputs(st, operands, results)
-        fn = lookup_impl(st.name)
+        fn = lookup_impl(st.op)
         if fn is None:  # pragma: no cover - every stage is a qnn op
             raise op_error(op, f"expected an interpreter implementation of stage '{st.name}', found none")
         # The qnn implementations read properties and the result type from the op they get.
-        tmp = create_op(st.name, result_types=[st.result_type], properties=dict(st.props), loc=op.loc)
+        tmp = st.create([], op.loc)
         try:
             out = fn(interp, tmp, args)
         except Exception as e:  # re-locate qnn-stage errors at the layer op
@@ -44,27 +46,29 @@ def _layer(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> li
     return [run_stages(interp, op, op.stages(), operands)]
 
 
-for _name in ("dory.conv2d", "dory.depthwise", "dory.linear", "dory.pool", "dory.add"):
-    impl(_name)(_layer)
+impl(*dory.LAYER_OPS)(_layer)
 
 
-@impl("dory.concat")
+@impl(dory.ConcatOp)
 def concat(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
     """Concatenation along ``axis``."""
-    axis = op.properties["axis"].value  # type: ignore[attr-defined]
-    return [np.concatenate(operands, axis=axis)]
+    assert isinstance(op, dory.ConcatOp)
+    return [np.concatenate(operands, axis=op.axis)]
 
 
-@impl("dory.reshape")
+@impl(dory.ReshapeOp)
 def reshape(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
     """Row-major reshape to the result's shape."""
-    return [operands[0].reshape(op.results[0].type.shape)]  # type: ignore[attr-defined]
+    t = op.results[0].type
+    assert isinstance(t, (TensorType, MemRefType))
+    return [operands[0].reshape(t.shape)]
 
 
-@impl("dory.weights")
+@impl(dory.WeightsOp)
 def weights(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
     """The constant's values (an elided constant cannot run)."""
-    v = op.properties["value"]
-    if getattr(v, "elided", False):
+    assert isinstance(op, dory.WeightsOp)
+    v = op.value
+    if v.elided:
         raise op_error(op, "expected constant data, found an elided constant (dense_resource<__elided__>)")
-    return [np.asarray(v.data, dtype=np.int64)]  # type: ignore[attr-defined]
+    return [np.asarray(v.data, dtype=np.int64)]

@@ -6,10 +6,11 @@ import numpy as np
 
 from dory_ir.attributes import SymbolRefAttr
 from dory_ir.core import Operation
+from dory_ir.dialects.func import ReturnOp
 from dory_ir.interp.interpreter import Interpreter, impl, op_error
 
 
-@impl("func.return")
+@impl(ReturnOp)
 def return_(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
     """The function's results are the returned operands."""
     return list(operands)

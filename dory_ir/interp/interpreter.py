@@ -1,7 +1,8 @@
 """The reference interpreter: runs a function of a module on int64 numpy arrays.
 
 Op semantics live in per-dialect modules (``dory_ir/interp/qnn.py``, ...) that register one
-implementation per op name with `impl`. A dialect's module is imported the first time one of its
+implementation per op class with `impl` (an op name only for ops without a class, such as
+``func.call``). A dialect's module is imported the first time one of its
 ops runs, so ``dory-run`` on a qnn module never imports backend code (and vice versa).
 
 An implementation receives the interpreter, the op and its operand arrays, and returns the
@@ -25,13 +26,13 @@ from dory_ir.interp.intmath import INT64_MAX, int64_range
 from dory_ir.types import FunctionType, IntegerType, MemRefType, TensorType, Type
 
 ImplFn = Callable[["Interpreter", Operation, list[np.ndarray]], list[np.ndarray]]
-"""``impl(interpreter, op, operands) -> results`` for one op name."""
+"""``impl(interpreter, op, operands) -> results`` for one op class."""
 
 OnResult = Callable[[Operation, list[np.ndarray]], None]
 """Called after every executed op with its result arrays (empty for terminators)."""
 
-# Dialect name -> {op name -> implementation}: one table per dialect, filled by `impl`.
-_TABLES: dict[str, dict[str, ImplFn]] = {}
+# Op class (or, for an op without a registered class, its name) -> implementation; filled by `impl`.
+_IMPLS: dict[type[Operation] | str, ImplFn] = {}
 
 # Dialect name -> module whose import registers that dialect's implementations.
 _IMPL_MODULES: dict[str, str] = {
@@ -43,14 +44,16 @@ _IMPL_MODULES: dict[str, str] = {
 _LOADED_DIALECTS: set[str] = set()
 
 
-def impl(op_name: str) -> Callable[[ImplFn], ImplFn]:
-    """Decorator registering the implementation of ``op_name`` (``@impl("qnn.conv2d")``)."""
+def impl(*keys: type[Operation] | str) -> Callable[[ImplFn], ImplFn]:
+    """Decorator registering the implementation of op classes (``@impl(qnn.Conv2dOp)``); an op
+    name stands for an op that has no registered class (``@impl("func.call")``)."""
 
     def register(fn: ImplFn) -> ImplFn:
-        table = _TABLES.setdefault(op_name.partition(".")[0], {})
-        if table.get(op_name, fn) is not fn:
-            raise ValueError(f"an interpreter implementation for '{op_name}' is already registered")
-        table[op_name] = fn
+        for key in keys:
+            if _IMPLS.get(key, fn) is not fn:
+                name = key if isinstance(key, str) else key.name
+                raise ValueError(f"an interpreter implementation for '{name}' is already registered")
+            _IMPLS[key] = fn
         return fn
 
     return register
@@ -63,13 +66,17 @@ def register_impl_module(dialect: str, module: str) -> None:
     _LOADED_DIALECTS.discard(dialect)
 
 
-def lookup_impl(op_name: str) -> ImplFn | None:
-    """The implementation of ``op_name``, importing its dialect's module if needed."""
-    dialect = op_name.partition(".")[0]
+def lookup_impl(op: Operation | type[Operation]) -> ImplFn | None:
+    """The implementation of ``op`` (an op, or an op class), importing its dialect's module if
+    needed."""
+    cls = op if isinstance(op, type) else type(op)
+    name = cls.name if isinstance(op, type) else op.op_name
+    dialect = name.partition(".")[0]
     if dialect in _IMPL_MODULES and dialect not in _LOADED_DIALECTS:
         _LOADED_DIALECTS.add(dialect)
         importlib.import_module(_IMPL_MODULES[dialect])
-    return _TABLES.get(dialect, {}).get(op_name)
+    # A registered class runs its own implementation; a generic op is known only by its name.
+    return _IMPLS.get(cls) if cls.name == name and cls.name else _IMPLS.get(name)
 
 
 def interpretable_dialects() -> list[str]:
@@ -79,7 +86,7 @@ def interpretable_dialects() -> list[str]:
 
 
 def _is_terminator(op: Operation) -> bool:
-    return op.has_trait(IsTerminator) or op.op_name == "func.return"
+    return op.has_trait(IsTerminator)
 
 
 def op_error(op: Operation, message: str) -> DiagnosticError:
@@ -141,7 +148,9 @@ def coerce_value(arr: object, t: Type) -> np.ndarray:
 def _function_ops(module: Operation) -> list[Operation]:
     if not module.regions or not module.regions[0].blocks:
         return []
-    return [op for op in module.regions[0].blocks[0].ops if op.op_name == "func.func"]
+    from dory_ir.dialects.func import FuncOp
+
+    return [op for op in module.regions[0].blocks[0].ops if isinstance(op, FuncOp)]
 
 
 def _module_loc(module: Operation) -> Location:
@@ -265,7 +274,7 @@ class Interpreter:
     def run_op(self, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
         """Run one op on its operand arrays; non-terminator results are checked against the
         op's result types."""
-        fn = lookup_impl(op.op_name)
+        fn = lookup_impl(op)
         if fn is None:
             known = ", ".join(interpretable_dialects())
             raise op_error(op, f"has no interpreter implementation (interpretable dialects: {known})")

@@ -5,7 +5,9 @@ intermediate from the largest operand magnitudes actually present and fails with
 if that bound exceeds int64 (see `dory_ir.interp.intmath`); sums and products are then wrapped to
 the result type (the wrap rule) and quotients rounded with the op's ``rounding`` mode.
 
-Properties are read by name from ``op.properties`` with the defaults of docs/qnn.md. Every
+Properties are read by name from ``op.properties``; an absent one stands for the default its
+declaration gives (dory_ir/dialects/qnn.py, as docs/qnn.md says), and output sizes follow the
+dialect's shape rules (``conv_output_size``, ``pool_output_size``). Every
 precondition the semantics rely on (ranks, channel counts, property ranges, output sizes) is
 checked again here, because the interpreter also runs unverified IR built by passes and tests;
 messages read "expected ..., found ..." and are located at the op.
@@ -13,19 +15,19 @@ messages read "expected ..., found ..." and are located at the op.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any
 
 import numpy as np
 
 from dory_ir.attributes import Attribute, BoolAttr, DenseArrayAttr, DenseAttr, IntegerAttr, StringAttr
 from dory_ir.core import Operation
+from dory_ir.dialects import qnn
 from dory_ir.interp.interpreter import Interpreter, impl, op_error, shape_str, value_layout
 from dory_ir.interp.intmath import (
     FLOAT64_EXACT,
     INT64_MAX,
     INT64_MIN,
     ROUNDING_MODES,
-    ceil_div,
     describe_bound,
     div_round,
     exceeds_int64,
@@ -38,6 +40,15 @@ from dory_ir.types import IntegerType
 # -- properties -------------------------------------------------------------------------------
 
 
+def _default(op: Operation, name: str) -> Any:
+    """The value the declaration of ``op``'s property ``name`` gives when it is absent (None when
+    the property is required or has no default)."""
+    for p in type(op).property_defs:
+        if p.name == name:
+            return p.default_for(op)
+    return None
+
+
 def _prop(op: Operation, name: str, kinds: tuple[type, ...], what: str) -> Attribute | None:
     """Property ``name`` if present (checked to be one of ``kinds``), else None."""
     a = op.properties.get(name)
@@ -46,10 +57,12 @@ def _prop(op: Operation, name: str, kinds: tuple[type, ...], what: str) -> Attri
     return a
 
 
-def _int_prop(op: Operation, name: str, default: int | None = None, minimum: int | None = None) -> int:
-    """An integer property (``IntegerAttr``); required when ``default`` is None."""
+def _int_prop(op: Operation, name: str, minimum: int | None = None, default: int | None = None) -> int:
+    """An integer property (``IntegerAttr``); absent, its declared default (or ``default``, for
+    a default that depends on the operands), required when there is none."""
     a = _prop(op, name, (IntegerAttr,), "an integer")
     if a is None:
+        default = _default(op, name) if default is None else default
         if default is None:
             raise op_error(op, f"expected property '{name}', found none")
         return default
@@ -59,12 +72,11 @@ def _int_prop(op: Operation, name: str, default: int | None = None, minimum: int
     return v
 
 
-def _ints_prop(
-    op: Operation, name: str, count: int, default: Sequence[int] | None = None, minimum: int | None = None
-) -> tuple[int, ...]:
-    """An ``array<i64: ...>`` property of exactly ``count`` values."""
+def _ints_prop(op: Operation, name: str, count: int, minimum: int | None = None) -> tuple[int, ...]:
+    """An ``array<i64: ...>`` property of exactly ``count`` values (absent: its declared default)."""
     a = _prop(op, name, (DenseArrayAttr,), f"an array of {count} integers")
     if a is None:
+        default = _default(op, name)
         if default is None:
             raise op_error(op, f"expected property '{name}', found none")
         return tuple(default)
@@ -76,14 +88,15 @@ def _ints_prop(
     return vals
 
 
-def _bool_prop(op: Operation, name: str, default: bool) -> bool:
+def _bool_prop(op: Operation, name: str) -> bool:
+    """A boolean property (absent: its declared default, false when the op does not declare it)."""
     a = _prop(op, name, (BoolAttr,), "true or false")
-    return default if a is None else bool(a.value)  # type: ignore[attr-defined]
+    return bool(_default(op, name)) if a is None else bool(a.value)  # type: ignore[attr-defined]
 
 
 def _rounding(op: Operation) -> str:
     a = _prop(op, "rounding", (StringAttr,), "a string")
-    mode = "floor" if a is None else a.value  # type: ignore[attr-defined]
+    mode = _default(op, "rounding") if a is None else a.value  # type: ignore[attr-defined]
     if mode not in ROUNDING_MODES:
         want = " or ".join(f'"{m}"' for m in ROUNDING_MODES)
         raise op_error(op, f"property 'rounding' expected {want}, found \"{mode}\"")
@@ -100,10 +113,11 @@ def _dense_data(op: Operation, name: str, a: DenseAttr) -> np.ndarray:
     return np.asarray(a.data, dtype=np.int64)
 
 
-def _per_channel_prop(op: Operation, name: str, channels: int, default: int | None) -> int | np.ndarray:
+def _per_channel_prop(op: Operation, name: str, channels: int) -> int | np.ndarray:
     """An integer (per tensor) or a rank-1 dense of ``channels`` values (per channel, last axis)."""
     a = _prop(op, name, (IntegerAttr, DenseAttr), "an integer or a rank-1 dense constant")
     if a is None:
+        default = _default(op, name)
         if default is None:
             raise op_error(op, f"expected property '{name}', found none")
         return default
@@ -199,7 +213,7 @@ def _div(op: Operation, a: np.ndarray, d: int | np.ndarray, rounding: str) -> np
 
 
 def _conv_out(op: Operation, axis: str, size: int, k: int, stride: int, dil: int, pb: int, pe: int) -> int:
-    n = (size + pb + pe - dil * (k - 1) - 1) // stride + 1
+    n = qnn.conv_output_size(size, k, stride, pb, pe, dil)
     if n < 1:
         raise op_error(
             op,
@@ -210,13 +224,7 @@ def _conv_out(op: Operation, axis: str, size: int, k: int, stride: int, dil: int
 
 
 def _pool_out(op: Operation, axis: str, size: int, k: int, stride: int, pb: int, pe: int, ceil_mode: bool) -> int:
-    span = size + pb + pe - k
-    # A kernel larger than the padded input has no window at all, in either mode.
-    n = (ceil_div(span, stride) if ceil_mode and span >= 0 else span // stride) + 1
-    if ceil_mode and (n - 1) * stride >= size + pb:
-        # ONNX rule: a window that would start in the end padding is dropped, so every window
-        # covers at least one input element (given pads < kernel).
-        n -= 1
+    n = qnn.pool_output_size(size, k, stride, pb, pe, ceil_mode)
     if n < 1:
         raise op_error(
             op,
@@ -253,7 +261,7 @@ def _window_slices(
 # -- ops --------------------------------------------------------------------------------------
 
 
-@impl("qnn.constant")
+@impl(qnn.ConstantOp)
 def constant(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
     """The ``value`` constant (a copy: callers may keep or modify results)."""
     _count(op, operands, 0)
@@ -264,7 +272,7 @@ def constant(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> 
     return [_dense_data(op, "value", a).copy()]
 
 
-@impl("qnn.conv2d")
+@impl(qnn.Conv2dOp)
 def conv2d(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
     """Grouped 2-D convolution, NHWC x OHWI (+ bias), zero padding, wrapped to the result type."""
     _count(op, operands, 2, 3)
@@ -273,10 +281,10 @@ def conv2d(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> li
     _rank(op, w, "weight", 4, "OxKhxKwxCg")
     n, h, wd, c = x.shape
     o, kh, kw, cg = w.shape
-    sh, sw = _ints_prop(op, "strides", 2, (1, 1), minimum=1)
-    dh, dw = _ints_prop(op, "dilations", 2, (1, 1), minimum=1)
-    pads = _ints_prop(op, "pads", 4, (0, 0, 0, 0), minimum=0)
-    groups = _int_prop(op, "groups", 1, minimum=1)
+    sh, sw = _ints_prop(op, "strides", 2, minimum=1)
+    dh, dw = _ints_prop(op, "dilations", 2, minimum=1)
+    pads = _ints_prop(op, "pads", 4, minimum=0)
+    groups = _int_prop(op, "groups", minimum=1)
     if c != cg * groups:
         raise op_error(
             op, f"expected input channels = weight channels ({cg}) * groups ({groups}) = {cg * groups}, found {c}"
@@ -345,7 +353,7 @@ def _conv_accumulate(
     return acc.astype(np.int64).reshape(n, ho, wo, o)
 
 
-@impl("qnn.linear")
+@impl(qnn.LinearOp)
 def linear(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
     """``x @ w.T + b`` (x: N x K, w: M x K, b: M), wrapped to the result type."""
     _count(op, operands, 2, 3)
@@ -368,15 +376,15 @@ def linear(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> li
     return [_wrap(op, acc)]
 
 
-@impl("qnn.requant")
+@impl(qnn.RequantOp)
 def requant(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
     """``clip(round((x * mul + add) / d), min, max)`` with per-tensor or per-channel mul/add."""
     _count(op, operands, 1)
     x = operands[0]
     et = _result_elem(op)
     channels = x.shape[-1] if x.ndim else 1
-    mul = _per_channel_prop(op, "mul", channels, None)
-    add = _per_channel_prop(op, "add", channels, 0)
+    mul = _per_channel_prop(op, "mul", channels)
+    add = _per_channel_prop(op, "add", channels)
     if x.ndim == 0 and (isinstance(mul, np.ndarray) or isinstance(add, np.ndarray)):
         raise op_error(op, "expected an input of rank >= 1 for per-channel 'mul'/'add', found a scalar")
     has_shift, has_div = "shift" in op.properties, "div" in op.properties
@@ -396,7 +404,7 @@ def requant(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> l
     return [np.clip(y, lo, hi)]
 
 
-@impl("qnn.add")
+@impl(qnn.AddOp)
 def add(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
     """``a + b`` with numpy broadcasting, wrapped to the result type."""
     _count(op, operands, 2)
@@ -411,7 +419,7 @@ def add(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[
     return [_wrap(op, a + b)]
 
 
-@impl("qnn.clip")
+@impl(qnn.ClipOp)
 def clip(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
     """``clamp(x, min, max)``."""
     _count(op, operands, 1)
@@ -421,8 +429,8 @@ def clip(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list
 
 def _pool_params(op: Operation) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int, int, int]]:
     kernel = _ints_prop(op, "kernel", 2, minimum=1)
-    strides = _ints_prop(op, "strides", 2, kernel, minimum=1)
-    pads = _ints_prop(op, "pads", 4, (0, 0, 0, 0), minimum=0)
+    strides = _ints_prop(op, "strides", 2, minimum=1)
+    pads = _ints_prop(op, "pads", 4, minimum=0)
     return (kernel[0], kernel[1]), (strides[0], strides[1]), (pads[0], pads[1], pads[2], pads[3])
 
 
@@ -436,14 +444,14 @@ def _check_windows_nonempty(op: Operation, counts: np.ndarray, axis: str) -> Non
         )
 
 
-@impl("qnn.maxpool")
+@impl(qnn.MaxPoolOp)
 def maxpool(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
     """Max over each window; padded positions are ignored (never win)."""
     _count(op, operands, 1)
     x = operands[0]
     _rank(op, x, "input", 4, "NxHxWxC")
     (kh, kw), (sh, sw), pads = _pool_params(op)
-    ceil_mode = _bool_prop(op, "ceil_mode", False)
+    ceil_mode = _bool_prop(op, "ceil_mode")
     _, h, w, _ = x.shape
     ho = _pool_out(op, "height", h, kh, sh, pads[0], pads[2], ceil_mode)
     wo = _pool_out(op, "width", w, kw, sw, pads[1], pads[3], ceil_mode)
@@ -460,7 +468,7 @@ def maxpool(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> l
     return [y]
 
 
-@impl("qnn.avgpool")
+@impl(qnn.AvgPoolOp)
 def avgpool(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
     """``round(sum(window) / n)``; n is ``div`` when given, else it counts in-bounds elements, or
     with ``count_include_pad`` every tap inside the padded input (Kh*Kw except for ceil-mode
@@ -469,8 +477,8 @@ def avgpool(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> l
     x = operands[0]
     _rank(op, x, "input", 4, "NxHxWxC")
     (kh, kw), (sh, sw), pads = _pool_params(op)
-    ceil_mode = _bool_prop(op, "ceil_mode", False)
-    include_pad = _bool_prop(op, "count_include_pad", False)
+    ceil_mode = _bool_prop(op, "ceil_mode")
+    include_pad = _bool_prop(op, "count_include_pad")
     rounding = _rounding(op)
     _, h, w, _ = x.shape
     ho = _pool_out(op, "height", h, kh, sh, pads[0], pads[2], ceil_mode)
@@ -492,12 +500,12 @@ def avgpool(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> l
             total += _window_slices(xp, i, j, 1, 1, sh, sw, ho, wo)
     if "div" in op.properties:
         # an explicit divisor replaces the element count (div = 1: the exact window sum)
-        return [_div(op, total, _int_prop(op, "div", 1, minimum=1), rounding)]
+        return [_div(op, total, _int_prop(op, "div", minimum=1), rounding)]
     counts = np.outer(cnt_h, cnt_w)[None, :, :, None]
     return [_div(op, total, counts, rounding)]
 
 
-@impl("qnn.global_avgpool")
+@impl(qnn.GlobalAvgPoolOp)
 def global_avgpool(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
     """``round(sum over H, W / div)`` with ``div`` defaulting to H*W."""
     _count(op, operands, 1)
@@ -506,19 +514,19 @@ def global_avgpool(interp: Interpreter, op: Operation, operands: list[np.ndarray
     _, h, w, _ = x.shape
     if h * w == 0 and "div" not in op.properties:
         raise op_error(op, f"expected a non-empty HxW window, found {h}x{w}")
-    d = _int_prop(op, "div", h * w, minimum=1)
+    d = _int_prop(op, "div", minimum=1, default=h * w)
     rounding = _rounding(op)
     _check_bound(op, h * w * max_abs(x), "the sum")
     return [_div(op, x.sum(axis=(1, 2), keepdims=True, dtype=np.int64), d, rounding)]
 
 
-@impl("qnn.pad")
+@impl(qnn.PadOp)
 def pad(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
     """Constant padding; ``pads`` holds all begins then all ends (ONNX order)."""
     _count(op, operands, 1)
     x = operands[0]
     pads = _ints_prop(op, "pads", 2 * x.ndim, minimum=0)
-    value = _int_prop(op, "value", 0)
+    value = _int_prop(op, "value")
     et = _result_elem(op)
     lo, hi = int64_range(et)
     if not lo <= value <= hi:
@@ -527,7 +535,7 @@ def pad(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[
     return [np.pad(x, widths, mode="constant", constant_values=value)]
 
 
-@impl("qnn.reshape")
+@impl(qnn.ReshapeOp)
 def reshape(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
     """Row-major reshape to the result type's shape."""
     _count(op, operands, 1)
@@ -540,12 +548,12 @@ def reshape(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> l
     return [x.reshape(shape)]
 
 
-@impl("qnn.flatten")
+@impl(qnn.FlattenOp)
 def flatten(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
     """Row-major reshape to ``[prod(dims[:axis]), prod(dims[axis:])]``."""
     _count(op, operands, 1)
     x = operands[0]
-    axis = _int_prop(op, "axis", 1)
+    axis = _int_prop(op, "axis")
     if not -x.ndim <= axis <= x.ndim:
         raise op_error(op, f"property 'axis' expected a value in [{-x.ndim}, {x.ndim}], found {axis}")
     if axis < 0:
@@ -554,7 +562,7 @@ def flatten(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> l
     return [x.reshape(outer, int(np.prod(x.shape[axis:], dtype=np.int64)))]
 
 
-@impl("qnn.transpose")
+@impl(qnn.TransposeOp)
 def transpose(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
     """``x.transpose(perm)``."""
     _count(op, operands, 1)
@@ -565,7 +573,7 @@ def transpose(interp: Interpreter, op: Operation, operands: list[np.ndarray]) ->
     return [np.ascontiguousarray(x.transpose(perm))]
 
 
-@impl("qnn.concat")
+@impl(qnn.ConcatOp)
 def concat(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
     """Concatenation along ``axis`` (negative counts from the end)."""
     if not operands:

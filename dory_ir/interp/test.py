@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from dory_ir.core import Operation
+from dory_ir.dialects.test import TestOp, TestPureOp
 from dory_ir.interp.interpreter import Interpreter, impl, op_error
 
 
-@impl("test.op")
-@impl("test.pure")
+@impl(TestOp, TestPureOp)
 def not_executable(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
     """Always fails: a test op has no semantics to execute."""
     raise op_error(

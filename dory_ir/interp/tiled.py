@@ -23,6 +23,7 @@ import numpy as np
 
 from dory_ir.attributes import Attribute, DenseArrayAttr, DenseAttr, DictAttr, IntegerAttr, i64_array
 from dory_ir.core import Operation
+from dory_ir.dialects import dory, qnn
 from dory_ir.dialects.dory import LayerOp, Stage, as_tensor
 from dory_ir.interp.dory import run_stages
 from dory_ir.interp.interpreter import Interpreter, op_error, shape_str
@@ -169,16 +170,16 @@ def _ceil_lead(o0: int, o1: int, k: int, s: int, pad_begin: int, pad_end: int, s
 
 def _window(op: Operation) -> Window:
     """The sliding window of a 4-D layer (read with the qnn defaults and checks)."""
-    if op.op_name in ("dory.conv2d", "dory.depthwise"):
-        w = op.operands[1].type.shape  # type: ignore[attr-defined]
-        sh, sw = _ints_prop(op, "strides", 2, (1, 1), minimum=1)
-        dh, dw = _ints_prop(op, "dilations", 2, (1, 1), minimum=1)
-        p = _ints_prop(op, "pads", 4, (0, 0, 0, 0), minimum=0)
+    if isinstance(op, dory.Conv2dOp):  # and dory.DepthwiseOp
+        w = op.operand_shape(1)
+        sh, sw = _ints_prop(op, "strides", 2, minimum=1)
+        dh, dw = _ints_prop(op, "dilations", 2, minimum=1)
+        p = _ints_prop(op, "pads", 4, minimum=0)
         return Window(int(w[1]), int(w[2]), sh, sw, dh, dw, (p[0], p[1], p[2], p[3]))
-    if op.op_name == "dory.pool":
+    if isinstance(op, dory.PoolOp):
         kh, kw = _ints_prop(op, "kernel", 2, minimum=1)
-        sh, sw = _ints_prop(op, "strides", 2, (kh, kw), minimum=1)
-        p = _ints_prop(op, "pads", 4, (0, 0, 0, 0), minimum=0)
+        sh, sw = _ints_prop(op, "strides", 2, minimum=1)
+        p = _ints_prop(op, "pads", 4, minimum=0)
         return Window(kh, kw, sh, sw, 1, 1, (p[0], p[1], p[2], p[3]))
     return Window(1, 1, 1, 1, 1, 1, (0, 0, 0, 0))  # dory.add: element-wise
 
@@ -229,18 +230,16 @@ class TiledLayer:
     def run(self) -> np.ndarray:
         """The layer's result, assembled from every tile (row-major over h, w, c_out blocks)."""
         op, x = self.op, self.operands[0]
-        name = op.op_name
-        if name == "dory.linear":
+        if isinstance(op, dory.LinearOp):
             return self._run_linear()
         rank = len(self.out_shape)
-        if rank != 4 and name != "dory.add":
+        if rank != 4 and not isinstance(op, dory.AddOp):
             raise op_error(op, f"expected a 4-D (NHWC) result to tile, found shape {shape_str(self.out_shape)}")
-        groups = 1
-        if name == "dory.conv2d":
-            groups = _int_prop(op, "groups", 1, minimum=1)
+        plain_conv = type(op) is dory.Conv2dOp  # not a depthwise one
+        groups = _int_prop(op, "groups", minimum=1) if plain_conv else 1
         in_c = int(x.shape[-1])
-        tied = name in ("dory.depthwise", "dory.pool", "dory.add")
-        tile = parse_tile(op, self.out_shape, in_c, tied, allow_partial=name == "dory.conv2d" and groups == 1)
+        tied = isinstance(op, (dory.DepthwiseOp, dory.PoolOp, dory.AddOp))
+        tile = parse_tile(op, self.out_shape, in_c, tied, allow_partial=plain_conv and groups == 1)
         out = np.zeros(self.out_shape, dtype=np.int64)
         if rank != 4:  # a flattened dory.add: channels only
             for c0, c1 in _blocks(self.full_c, tile.c_out):
@@ -256,9 +255,9 @@ class TiledLayer:
                 cols = axis_span(w0, w1, win.kw, win.sw, win.dw, win.pads[1], win.pads[3], w_in)
                 for c0, c1 in _blocks(self.full_c, tile.c_out):
                     shape = (n, h1 - h0, w1 - w0, c1 - c0)
-                    if name == "dory.add":
+                    if isinstance(op, dory.AddOp):
                         res = self._add_tile((slice(None), slice(h0, h1), slice(w0, w1), slice(c0, c1)), c0, c1, shape)
-                    elif name == "dory.pool":
+                    elif isinstance(op, dory.PoolOp):
                         res = self._pool_tile(win, (h0, h1), (w0, w1), c0, c1, shape)
                     else:
                         res = self._conv_tile(rows, cols, c0, c1, shape, groups, tile.c_in)
@@ -280,7 +279,7 @@ class TiledLayer:
     def _acc_stage(self, props: dict[str, Attribute], shape: tuple[int, ...], n_args: int) -> Stage:
         """The layer's first (accumulating) stage with ``props``, on ``n_args`` tile operands."""
         first = self.stages[0]
-        return Stage(first.name, props, _tile_type(first.result_type, shape), tuple(range(n_args)))
+        return Stage(first.op, props, _tile_type(first.result_type, shape), tuple(range(n_args)))
 
     def _sum_partials(self, partials: list[np.ndarray]) -> np.ndarray:
         """Partial sums over input-channel tiles, wrapped as the accumulator is (modular
@@ -311,7 +310,7 @@ class TiledLayer:
             args = [xs, ws] + ([bs] if bs is not None else [])
             return run_stages(self.interp, op, [self._acc_stage(props, oshape, len(args))], args)
 
-        if op.op_name == "dory.depthwise":
+        if isinstance(op, dory.DepthwiseOp):
             acc = conv(x[..., c0:c1], w[c0:c1], None if bias is None else bias[c0:c1], c1 - c0, shape)
         elif groups == 1:
             c_total = int(x.shape[-1])
@@ -368,7 +367,7 @@ class TiledLayer:
         props = dict(first.props)
         props["pads"] = _tile_pads(rows, cols)
         big = (shape[0], shape[1] + mh, shape[2] + mw, shape[3])
-        st = Stage(first.name, props, _tile_type(first.result_type, big), (0,))
+        st = Stage(first.op, props, _tile_type(first.result_type, big), (0,))
         acc = run_stages(self.interp, self.op, [st], [xs])[:, mh:, mw:, :]
         return self._finish(acc, c0, c1, shape)
 
@@ -379,7 +378,7 @@ class TiledLayer:
         args = [self._bcast_slice(a, idx) for a in self.operands]
         stages = []
         for st in self.stages:
-            if st.name == "qnn.requant":
+            if st.op is qnn.RequantOp:
                 own = st.inputs is not None and len(st.inputs) == 1 and st.inputs[0] >= 0
                 stages.append(_requant_for_tile(st, self.full_c, c0, c1, args[st.inputs[0]].shape if own else shape))  # type: ignore[index]
             else:
