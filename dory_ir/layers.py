@@ -1,11 +1,13 @@
-"""Which values of a network are the outputs of its *deployed layers* (DORY's notion of a layer).
+"""What a *deployed layer* is (DORY's notion of a layer): the one definition that the ``fuse`` pass
+builds layer ops by and that ``--reference`` numbers a network's layers by.
 
-A layer starts at an *anchor* op (a conv, linear, pool or add) and absorbs the requantisation
-that follows it: the first ``requant``/``clip`` after the anchor, and further ones as long as they
-do not feed an addition (a requant feeding ``qnn.add`` rescales that add's input, so it belongs
-to the add layer, as DORY's QAdd does). Layout-only ops (pad, flatten, reshape, constants) are
-not layers. The analysis works on any stage of the pipeline: later dialects register their layer
-ops as anchors with `register_anchor`.
+A layer starts at an *anchor* op (a conv, linear, pool or add) and takes the requantisation that
+follows it (`requant_chain`): the anchor's sole user when that is a ``requant``/``clip``, and
+further ones (each the sole user of the previous) as long as they do not only feed additions: a
+requant feeding ``qnn.add`` rescales that add's input, so it belongs to the add layer, as in
+DORY's QAdd. Layout-only ops (pad, flatten, reshape, constants) are not layers. The analysis works
+on any stage of the pipeline: the ``dory`` layer ops are anchors too (each a whole layer), and
+another dialect of fused layer ops registers its own with `register_anchor`.
 """
 
 from __future__ import annotations
@@ -13,26 +15,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dory_ir.core import Operation, Value
+from dory_ir.dialects import dory, qnn
 
-_ANCHORS: set[str] = {
-    "qnn.conv2d",
-    "qnn.linear",
-    "qnn.maxpool",
-    "qnn.avgpool",
-    "qnn.global_avgpool",
-    "qnn.add",
-}
-_REQUANT: set[str] = {"qnn.requant", "qnn.clip"}
+QNN_ANCHORS: tuple[type[Operation], ...] = (
+    qnn.Conv2dOp,
+    qnn.LinearOp,
+    qnn.MaxPoolOp,
+    qnn.AvgPoolOp,
+    qnn.GlobalAvgPoolOp,
+    qnn.AddOp,
+)
+"""The qnn ops that start a layer."""
+
+REQUANTS: tuple[type[Operation], ...] = (qnn.RequantOp, qnn.ClipOp)
+"""The qnn ops that requantise a layer's result."""
+
+_ANCHORS: list[type[Operation]] = [*QNN_ANCHORS, *dory.LAYER_OPS]
 
 
-def register_anchor(op_name: str) -> None:
-    """Declare ``op_name`` a layer op (used by dialects that fuse layers)."""
-    _ANCHORS.add(op_name)
+def register_anchor(cls: type[Operation]) -> None:
+    """Declare the op class ``cls`` a layer op (used by dialects of fused layers)."""
+    if cls not in _ANCHORS:
+        _ANCHORS.append(cls)
 
 
-def register_requant(op_name: str) -> None:
-    """Declare ``op_name`` a requantisation step that extends the preceding layer."""
-    _REQUANT.add(op_name)
+def is_anchor(op: Operation) -> bool:
+    """Whether ``op`` starts a layer."""
+    return isinstance(op, tuple(_ANCHORS)) and len(op.results) == 1
 
 
 @dataclass
@@ -44,51 +53,40 @@ class Layer:
 
     @property
     def anchor(self) -> Operation:
+        """The op the layer starts at."""
         return self.ops[0]
 
 
-def _sole_user(v: Value) -> Operation | None:
+def sole_user(v: Value) -> Operation | None:
+    """The one op that uses ``v`` (possibly in several operands), or None."""
     users = {id(u.op): u.op for u in v.uses}
     return next(iter(users.values())) if len(users) == 1 else None
 
 
-def _feeds_add(v: Value) -> bool:
-    return bool(v.uses) and all(u.op.op_name == "qnn.add" for u in v.uses)
+def _feeds_only_adds(v: Value) -> bool:
+    return bool(v.uses) and all(isinstance(u.op, qnn.AddOp) for u in v.uses)
+
+
+def requant_chain(anchor: Operation) -> list[Operation]:
+    """The requant/clip ops that extend the layer started by ``anchor``, in order (see the module
+    docstring). ``fuse`` folds exactly these into the layer op (when its accumulator allows)."""
+    chain: list[Operation] = []
+    out = anchor.results[0]
+    user = sole_user(out)
+    while isinstance(user, REQUANTS):
+        if chain and _feeds_only_adds(user.results[0]):
+            break  # it rescales an input of the add: the add layer's
+        chain.append(user)
+        user = sole_user(user.results[0])
+    return chain
 
 
 def find_layers(func: Operation) -> list[Layer]:
     """The layers of ``func`` (a ``func.func``) in schedule (op) order."""
     layers: list[Layer] = []
     for op in func.regions[0].blocks[0].ops:
-        if op.op_name not in _ANCHORS or len(op.results) != 1:
+        if not is_anchor(op):
             continue
-        chain = [op]
-        out = op.results[0]
-        while True:
-            user = _sole_user(out)
-            if user is None or user.op_name not in _REQUANT or len(user.results) != 1:
-                break
-            if len(chain) > 1 and _feeds_add(user.results[0]):
-                break
-            if len(chain) == 1 and op.op_name != "qnn.add" and _feeds_add(user.results[0]) and _is_rescale(user):
-                break
-            chain.append(user)
-            out = user.results[0]
-        layers.append(Layer(chain, out))
+        chain = [op] + requant_chain(op)
+        layers.append(Layer(chain, chain[-1].results[0]))
     return layers
-
-
-def _is_rescale(op: Operation) -> bool:
-    """A requant that only multiplies (no offset, no division): an add-input rescale."""
-    from dory_ir.attributes import IntegerAttr
-
-    if op.op_name != "qnn.requant":
-        return False
-    shift = op.properties.get("shift")
-    div = op.properties.get("div")
-    no_div = (shift is None or (isinstance(shift, IntegerAttr) and shift.value == 0)) and (
-        div is None or (isinstance(div, IntegerAttr) and div.value == 1)
-    )
-    add = op.properties.get("add")
-    no_add = add is None or (isinstance(add, IntegerAttr) and add.value == 0)
-    return no_div and no_add

@@ -1,37 +1,24 @@
 """``canonicalize``: erase dead pure ops and fold trivial ones, to a fixpoint.
 
-The folds match ops by name and read their properties generically (``qnn`` ops are plain
-registered classes with no fold hooks), and each replaces an op by its input only when the types
-are equal, so users never see a type change.
+The folds dispatch on the op class (`op_type_rewrite_pattern`) and read properties through the
+ops' typed accessors, and each replaces an op by its input only when the types are equal, so
+users never see a type change.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dory_ir.attributes import ArrayAttr, DenseArrayAttr, IntegerAttr
-from dory_ir.core import Operation, OpResult, create_op
+from dory_ir.attributes import i64_array
+from dory_ir.core import Operation, OpResult
+from dory_ir.dialects import qnn
 from dory_ir.opdef import IsTerminator, Pure
 from dory_ir.types import IntegerType, TensorType
 from passes.base import ModulePass, PassContext, PassFailed
-from passes.rewrite import PatternRewriter, PatternRewriteWalker, RewritePattern
+from passes.rewrite import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
 
 # Ops that only reinterpret a tensor in row-major order: a chain of them is one reshape.
-_RESHAPE_LIKE = ("qnn.reshape", "qnn.flatten")
-
-
-def _int_prop(op: Operation, name: str) -> int | None:
-    a = op.properties.get(name)
-    return a.value if isinstance(a, IntegerAttr) else None
-
-
-def _int_list_prop(op: Operation, name: str) -> tuple[int, ...] | None:
-    a = op.properties.get(name)
-    if isinstance(a, DenseArrayAttr):
-        return a.values
-    if isinstance(a, ArrayAttr) and all(isinstance(v, IntegerAttr) for v in a.values):
-        return tuple(v.value for v in a.values)  # type: ignore[attr-defined]
-    return None
+_RESHAPE_LIKE = (qnn.ReshapeOp, qnn.FlattenOp)
 
 
 def _unary(op: Operation) -> bool:
@@ -61,8 +48,9 @@ class EraseDeadPureOp(RewritePattern):
 class FoldNoOpReshape(RewritePattern):
     """``qnn.reshape``/``qnn.flatten`` to the type it already has -> its input."""
 
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if op.op_name in _RESHAPE_LIKE and _unary(op):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: qnn.ReshapeOp | qnn.FlattenOp, rewriter: PatternRewriter) -> None:
+        if _unary(op):
             _fold_to_input(op, rewriter)
 
 
@@ -70,20 +58,20 @@ class FoldReshapeChain(RewritePattern):
     """A reshape of a reshape (or flatten) -> one ``qnn.reshape`` of the original input: all of
     them are row-major reinterpretations, so only the final shape matters."""
 
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if op.op_name not in _RESHAPE_LIKE or not _unary(op):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: qnn.ReshapeOp | qnn.FlattenOp, rewriter: PatternRewriter) -> None:
+        if not _unary(op):
             return
         src = op.operands[0]
-        if not isinstance(src, OpResult) or src.op.op_name not in _RESHAPE_LIKE or not _unary(src.op):
+        if not isinstance(src, OpResult) or not isinstance(src.op, _RESHAPE_LIKE) or not _unary(src.op):
             return
         origin = src.op.operands[0]
-        if op.op_name == "qnn.reshape":
+        if isinstance(op, qnn.ReshapeOp):
             rewriter.set_operand(op, 0, origin)
             return
         # A flatten's shape depends on its input's rank, so a flatten of a reshape becomes a
         # plain reshape to the flatten's result type.
-        new = create_op(
-            "qnn.reshape",
+        new = qnn.ReshapeOp(
             operands=[origin],
             result_types=[op.results[0].type],
             loc=op.loc,
@@ -96,12 +84,13 @@ class FoldFullRangeClip(RewritePattern):
     """``qnn.clip`` whose ``[min, max]`` covers every value of its input element type (and whose
     result type equals the input type) changes nothing -> its input."""
 
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if op.op_name != "qnn.clip" or not _unary(op):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: qnn.ClipOp, rewriter: PatternRewriter) -> None:
+        if not _unary(op):
             return
-        lo, hi = _int_prop(op, "min"), _int_prop(op, "max")
+        lo, hi = op.min, op.max
         ty = op.operands[0].type
-        if lo is None or hi is None or not isinstance(ty, TensorType):
+        if not isinstance(ty, TensorType):
             return
         et = ty.element_type
         if isinstance(et, IntegerType) and lo <= et.min_value and hi >= et.max_value:
@@ -112,45 +101,41 @@ class FoldTranspose(RewritePattern):
     """``qnn.transpose`` with the identity permutation -> its input; a transpose of a transpose
     -> one transpose with the composed permutation (``x.T(p).T(q) == x.T(p[q])``)."""
 
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if op.op_name != "qnn.transpose" or not _unary(op):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: qnn.TransposeOp, rewriter: PatternRewriter) -> None:
+        if not _unary(op):
             return
-        perm = _int_list_prop(op, "perm")
-        if perm is None:
-            return
+        perm = op.perm
         if perm == tuple(range(len(perm))):
             _fold_to_input(op, rewriter)
             return
         src = op.operands[0]
-        if not isinstance(src, OpResult) or src.op.op_name != "qnn.transpose" or not _unary(src.op):
+        if not isinstance(src, OpResult) or not isinstance(src.op, qnn.TransposeOp) or not _unary(src.op):
             return
-        inner = _int_list_prop(src.op, "perm")
+        inner = src.op.perm
         identity = list(range(len(perm)))
-        if inner is None or sorted(inner) != identity or sorted(perm) != identity:
+        if sorted(inner) != identity or sorted(perm) != identity:
             return
         composed = tuple(inner[i] for i in perm)
-        attr = op.properties["perm"]
-        et = attr.element_type if isinstance(attr, DenseArrayAttr) else IntegerType(64)
-        rewriter.set_property(op, "perm", DenseArrayAttr(et, composed))
+        rewriter.set_property(op, "perm", i64_array(composed))
         rewriter.set_operand(op, 0, src.op.operands[0])
 
 
 class FoldZeroPad(RewritePattern):
     """``qnn.pad`` with all pads 0 -> its input."""
 
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if op.op_name != "qnn.pad" or not _unary(op):
-            return
-        pads = _int_list_prop(op, "pads")
-        if pads is not None and not any(pads):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: qnn.PadOp, rewriter: PatternRewriter) -> None:
+        if _unary(op) and not any(op.pads):
             _fold_to_input(op, rewriter)
 
 
 class FoldSingleConcat(RewritePattern):
     """``qnn.concat`` of one tensor -> that tensor."""
 
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if op.op_name == "qnn.concat" and _unary(op):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: qnn.ConcatOp, rewriter: PatternRewriter) -> None:
+        if _unary(op):
             _fold_to_input(op, rewriter)
 
 

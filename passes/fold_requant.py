@@ -101,23 +101,31 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from dory_ir.attributes import Attribute, DenseArrayAttr, DenseAttr, IntegerAttr, StringAttr
-from dory_ir.core import Operation, OpResult, Value, create_op
+from dory_ir.analysis.ranges import (
+    ACCUMULATORS,
+    AFFINE_OPS,
+    FLOOR,
+    TRUNC,
+    AffineClip,
+    Range,
+    RangeAnalysis,
+    Vec,
+    affine_of,
+    channel_count,
+    clip_int,
+    constant_of,
+    int_element,
+    is_pow2,
+    per_channel,
+    round_div,
+)
+from dory_ir.attributes import Attribute, DenseAttr, IntegerAttr, StringAttr
+from dory_ir.core import Operation, OpResult, Value
+from dory_ir.dialects import qnn
 from dory_ir.types import IntegerType, TensorType, i64, si8, si16, si32, si64
 from passes.base import ModulePass, PassContext, PassFailed
-from passes.rewrite import PatternRewriter, PatternRewriteWalker, RewritePattern
+from passes.rewrite import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
 
-FLOOR = "floor"
-TRUNC = "trunc"
-INT64_MAX = (1 << 63) - 1
-
-Vec = tuple[int, ...]
-"""One value per channel, or a single value that holds for every channel."""
-
-# The ops an affine clip can be read from.
-AFFINE_OPS = ("qnn.requant", "qnn.clip")
-# Ops whose result is a per-channel dot product plus an optional bias (offset folding).
-ACCUMULATORS = ("qnn.conv2d", "qnn.linear")
 # Per-channel vectors get the narrowest of these (the order matters).
 DENSE_TYPES: tuple[IntegerType, ...] = (si8, si16, si32, si64)
 
@@ -126,34 +134,9 @@ DENSE_TYPES: tuple[IntegerType, ...] = (si8, si16, si32, si64)
 # Per-channel integer helpers
 
 
-def _bc(v: Vec, n: int) -> Vec:
-    """``v`` as ``n`` values (a single value is repeated)."""
-    return v * n if len(v) == 1 else v
-
-
 def _squeeze(v: Vec) -> Vec:
     """A vector whose entries are all equal as that one value."""
     return v[:1] if len(v) > 1 and all(x == v[0] for x in v) else v
-
-
-def _channels(*vs: Vec) -> int:
-    return max(len(v) for v in vs)
-
-
-def round_div(n: int, d: int, rounding: str) -> int:
-    """``n / d`` for ``d > 0``, rounded towards minus infinity (floor) or zero (trunc)."""
-    q = n // d
-    if rounding == TRUNC and q < 0 and q * d != n:
-        q += 1
-    return q
-
-
-def _clip(v: int, lo: int, hi: int) -> int:
-    return lo if v < lo else hi if v > hi else v
-
-
-def _is_pow2(d: int) -> bool:
-    return d > 0 and d & (d - 1) == 0
 
 
 def _gcd(values: Iterable[int]) -> int:
@@ -169,165 +152,6 @@ def narrowest_dense_type(values: Sequence[int]) -> IntegerType | None:
     for t in DENSE_TYPES:
         if t.min_value <= lo and hi <= t.max_value:
             return t
-    return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Value ranges
-
-
-@dataclass(frozen=True)
-class Range:
-    """A sound interval ``[lo[c], hi[c]]`` per channel (the last axis) of an integer tensor,
-    or one interval for all channels (vectors of length 1)."""
-
-    lo: Vec
-    hi: Vec
-
-    @staticmethod
-    def of_type(t: IntegerType) -> "Range":
-        """Every value of ``t``."""
-        return Range((t.min_value,), (t.max_value,))
-
-    @property
-    def channels(self) -> int:
-        """1 for a per-tensor interval, else the channel count."""
-        return len(self.lo)
-
-    def union(self) -> "Range":
-        """One interval covering every channel."""
-        return Range((min(self.lo),), (max(self.hi),))
-
-    def fit(self, n: int) -> "Range":
-        """The interval usable for ``n`` channels: itself, or its union when the channel counts
-        disagree (never the case for verified IR, but cheap to be safe about)."""
-        return self if self.channels in (1, n) else self.union()
-
-    def including(self, v: int) -> "Range":
-        """The interval also holding ``v`` (padding values, zero padding)."""
-        return Range(tuple(min(lo, v) for lo in self.lo), tuple(max(hi, v) for hi in self.hi))
-
-    def max_abs(self) -> int:
-        """The largest magnitude of any value."""
-        return max(max(abs(v) for v in self.lo), max(abs(v) for v in self.hi))
-
-    def within(self, lo: int, hi: int) -> bool:
-        """Whether every value lies in ``[lo, hi]``."""
-        return min(self.lo) >= lo and max(self.hi) <= hi
-
-    def clamp_to(self, t: IntegerType) -> "Range":
-        """Intersected with ``t``'s range (a value of type ``t`` is always in it)."""
-        lo = tuple(max(v, t.min_value) for v in self.lo)
-        hi = tuple(min(v, t.max_value) for v in self.hi)
-        if any(a > b for a, b in zip(lo, hi)):
-            return Range.of_type(t)
-        return Range(lo, hi)
-
-
-# ---------------------------------------------------------------------------------------------
-# Affine clips
-
-
-@dataclass(frozen=True)
-class AffineClip:
-    """``clip(round((x*mul[c] + add[c]) / div), lo, hi)``: what a requant or clip computes."""
-
-    mul: Vec
-    add: Vec
-    div: int
-    rounding: str
-    lo: int
-    hi: int
-
-    @property
-    def is_clip(self) -> bool:
-        """Whether only the clip does anything (``x*1 + 0``, divisor 1)."""
-        return self.mul == (1,) and self.add == (0,) and self.div == 1
-
-    def raw(self, c: int, x: int) -> int:
-        """The value before the clip for input ``x`` in channel ``c``."""
-        m, a = self.mul[c if len(self.mul) > 1 else 0], self.add[c if len(self.add) > 1 else 0]
-        return round_div(x * m + a, self.div, self.rounding)
-
-    def apply(self, c: int, x: int) -> int:
-        """The op's result for input ``x`` in channel ``c``."""
-        return _clip(self.raw(c, x), self.lo, self.hi)
-
-    def numerator_range(self, xr: Range) -> Range:
-        """Per channel, the interval of ``x*mul + add`` for ``x`` in ``xr``."""
-        n = _channels(self.mul, self.add)
-        if n == 1:
-            n = xr.channels
-        xr = xr.fit(n)
-        xlo, xhi, m, a = _bc(xr.lo, n), _bc(xr.hi, n), _bc(self.mul, n), _bc(self.add, n)
-        lo = tuple(min(x0 * k, x1 * k) + b for x0, x1, k, b in zip(xlo, xhi, m, a))
-        hi = tuple(max(x0 * k, x1 * k) + b for x0, x1, k, b in zip(xlo, xhi, m, a))
-        return Range(lo, hi)
-
-    def raw_range(self, xr: Range) -> Range:
-        """Per channel, the interval of the value before the clip (rounding is monotone)."""
-        num = self.numerator_range(xr)
-        return Range(
-            tuple(round_div(v, self.div, self.rounding) for v in num.lo),
-            tuple(round_div(v, self.div, self.rounding) for v in num.hi),
-        )
-
-    def image(self, xr: Range) -> Range:
-        """Per channel, the interval of results for inputs in ``xr``."""
-        raw = self.raw_range(xr)
-        return Range(
-            tuple(_clip(v, self.lo, self.hi) for v in raw.lo),
-            tuple(_clip(v, self.lo, self.hi) for v in raw.hi),
-        )
-
-    def is_identity_on(self, xr: Range) -> bool:
-        """Whether every input in ``xr`` comes out unchanged."""
-        return self.is_clip and xr.within(self.lo, self.hi)
-
-    def fits_int64(self, xr: Range) -> bool:
-        """Whether ``|x*mul + add|`` stays within int64 for inputs in ``xr`` (what the
-        interpreter and 64-bit kernels need) and ``div`` fits an i64 property."""
-        bound = xr.max_abs() * max(abs(v) for v in self.mul) + max(abs(v) for v in self.add)
-        return bound <= INT64_MAX and (_is_pow2(self.div) or self.div <= INT64_MAX)
-
-
-def _dense_vec(op: Operation, name: str, default: int) -> Vec | None:
-    """An integer or rank-1 dense property as a vector; None if it is elided or malformed."""
-    attr = op.properties.get(name)
-    if attr is None:
-        return (default,)
-    if isinstance(attr, IntegerAttr):
-        return (int(attr.value),)
-    if isinstance(attr, DenseAttr) and not attr.elided and attr.data.ndim == 1 and attr.data.size:
-        return tuple(int(v) for v in attr.data)
-    return None
-
-
-def _int(op: Operation, name: str) -> int | None:
-    attr = op.properties.get(name)
-    return int(attr.value) if isinstance(attr, IntegerAttr) else None
-
-
-def affine_of(op: Operation) -> AffineClip | None:
-    """The affine clip a ``qnn.requant`` or ``qnn.clip`` computes, or None if it cannot be read
-    (elided per-channel data, missing or malformed properties: the verifier reports those)."""
-    lo, hi = _int(op, "min"), _int(op, "max")
-    if lo is None or hi is None or len(op.operands) != 1 or len(op.results) != 1:
-        return None
-    if op.op_name == "qnn.clip":
-        return AffineClip((1,), (0,), 1, FLOOR, lo, hi)
-    if op.op_name != "qnn.requant" or "mul" not in op.properties:
-        return None
-    mul, add = _dense_vec(op, "mul", 1), _dense_vec(op, "add", 0)
-    shift, div = _int(op, "shift"), _int(op, "div")
-    rounding = op.properties.get("rounding")
-    rnd = rounding.value if isinstance(rounding, StringAttr) else FLOOR
-    if mul is None or add is None or rnd not in (FLOOR, TRUNC):
-        return None
-    if shift is not None and div is None and shift >= 0:
-        return AffineClip(mul, add, 1 << shift, rnd, lo, hi)
-    if div is not None and shift is None and div >= 1:
-        return AffineClip(mul, add, div, rnd, lo, hi)
     return None
 
 
@@ -355,8 +179,8 @@ def compose(f: AffineClip, g: AffineClip, xr: Range) -> AffineClip | None:
     """One affine clip equal to ``g(f(x))`` for every ``x`` in ``xr``, or None when these rules
     find none (rule 2 of the module doc). Exact for any ``f`` and ``g``; normalising them first
     lets more pairs compose (a trunc proven to be a floor, a divisor that divides out)."""
-    n = _channels(f.mul, f.add, g.mul, g.add)
-    m1, a1, m2, a2 = _bc(f.mul, n), _bc(f.add, n), _bc(g.mul, n), _bc(g.add, n)
+    n = channel_count(f.mul, f.add, g.mul, g.add)
+    m1, a1, m2, a2 = per_channel(f.mul, n), per_channel(f.add, n), per_channel(g.mul, n), per_channel(g.add, n)
     d1, d2 = f.div, g.div
     if d1 == 1:
         mul = tuple(x * y for x, y in zip(m1, m2))
@@ -377,8 +201,8 @@ def compose(f: AffineClip, g: AffineClip, xr: Range) -> AffineClip | None:
     # interval, whichever has channels (per-tensor parameters can still see per-channel ranges).
     raw1 = f.raw_range(xr)
     n = max(n, raw1.channels)
-    m2 = _bc(g.mul, n) if len(m2) == 1 else m2
-    raw_lo, raw_hi = _bc(raw1.lo, n), _bc(raw1.hi, n)
+    m2 = per_channel(g.mul, n) if len(m2) == 1 else m2
+    raw_lo, raw_hi = per_channel(raw1.lo, n), per_channel(raw1.hi, n)
     lows: set[int] = set()
     highs: set[int] = set()
     for c in range(n):
@@ -406,30 +230,29 @@ def _scalar_or_dense(v: Vec) -> Attribute:
     return DenseAttr.from_array(np.asarray(v, dtype=np.int64), et)
 
 
-def canonical_form(ac: AffineClip) -> tuple[str, dict[str, Attribute]]:
-    """The op name and properties spelling a normalised ``ac``: ``qnn.clip`` when only the clip
+def canonical_form(ac: AffineClip) -> tuple[type[qnn.QnnOp], dict[str, Attribute]]:
+    """The op class and properties spelling a normalised ``ac``: ``qnn.clip`` when only the clip
     is left, else ``qnn.requant`` without default-valued properties."""
     bounds: dict[str, Attribute] = {"min": IntegerAttr(ac.lo, i64), "max": IntegerAttr(ac.hi, i64)}
     if ac.is_clip:
-        return "qnn.clip", bounds
+        return qnn.ClipOp, bounds
     props: dict[str, Attribute] = {"mul": _scalar_or_dense(ac.mul), **bounds}
     if any(ac.add):
         props["add"] = _scalar_or_dense(ac.add)
-    if _is_pow2(ac.div):
+    if is_pow2(ac.div):
         props["shift"] = IntegerAttr(ac.div.bit_length() - 1, i64)
     else:
         props["div"] = IntegerAttr(ac.div, i64)
     if ac.div > 1 and ac.rounding == TRUNC:
         props["rounding"] = StringAttr(TRUNC)
-    return "qnn.requant", props
+    return qnn.RequantOp, props
 
 
 def _build(ac: AffineClip, x: Value, like: Operation) -> Operation:
     """The canonical op computing ``ac`` on ``x``, with ``like``'s result type, name, location
     and discardable attributes (it replaces ``like``)."""
-    name, props = canonical_form(ac)
-    return create_op(
-        name,
+    cls, props = canonical_form(ac)
+    return cls(
         operands=[x],
         result_types=[like.results[0].type],
         properties=props,
@@ -437,240 +260,6 @@ def _build(ac: AffineClip, x: Value, like: Operation) -> Operation:
         loc=like.loc,
         result_names=[like.results[0].name_hint],
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Range analysis
-
-
-def _int_elem(v: Value) -> IntegerType | None:
-    t = v.type
-    if isinstance(t, TensorType) and isinstance(t.element_type, IntegerType):
-        return t.element_type
-    return None
-
-
-def _constant(v: Value) -> DenseAttr | None:
-    """The value of ``v`` if a ``qnn.constant`` with data produces it."""
-    if isinstance(v, OpResult) and v.op.op_name == "qnn.constant":
-        attr = v.op.properties.get("value")
-        if isinstance(attr, DenseAttr) and not attr.elided:
-            return attr
-    return None
-
-
-def _ints(op: Operation, name: str, default: Sequence[int]) -> tuple[int, ...]:
-    attr = op.properties.get(name)
-    return tuple(int(v) for v in attr.values) if isinstance(attr, DenseArrayAttr) else tuple(default)
-
-
-_UNBOUNDED = Range((-(1 << 128),), (1 << 128,))
-
-
-class RangeAnalysis:
-    """Sound per-channel intervals of integer tensor values (see the module doc).
-
-    Results are cached for the lifetime of the object, one pass run. That is sound because every
-    rewrite of this pass either leaves a value's contents unchanged or gives the changed value a
-    new op (a fresh `Value`); the cache holds the values themselves so ids are never reused.
-    The walk is iterative, so long networks don't hit Python's recursion limit.
-    """
-
-    def __init__(self) -> None:
-        self._cache: dict[int, tuple[Value, Range]] = {}
-        self._weights: dict[int, tuple[DenseAttr, np.ndarray, np.ndarray]] = {}
-
-    def _cached(self, v: Value) -> Range | None:
-        hit = self._cache.get(id(v))
-        return hit[1] if hit is not None and hit[0] is v else None
-
-    def of(self, v: Value) -> Range:
-        """The interval of ``v``'s values, per channel where known."""
-        found = self._cached(v)
-        if found is not None:
-            return found
-        stack = [v]
-        on_stack = {id(v)}
-        while stack:
-            top = stack[-1]
-            if self._cached(top) is not None:
-                stack.pop()
-                on_stack.discard(id(top))
-                continue
-            missing = [d for d in self._deps(top) if self._cached(d) is None]
-            cyclic = [d for d in missing if id(d) in on_stack]
-            for d in cyclic:
-                # Only graph regions can loop; their values get no better than their type.
-                self._cache[id(d)] = (d, self._type_range(d))
-            missing = [d for d in missing if id(d) not in on_stack]
-            if missing:
-                stack.extend(missing)
-                on_stack.update(id(d) for d in missing)
-                continue
-            self._cache[id(top)] = (top, self._compute(top))
-            stack.pop()
-            on_stack.discard(id(top))
-        result = self._cached(v)
-        assert result is not None
-        return result
-
-    @staticmethod
-    def _type_range(v: Value) -> Range:
-        et = _int_elem(v)
-        return Range.of_type(et) if et is not None else _UNBOUNDED
-
-    @staticmethod
-    def _deps(v: Value) -> list[Value]:
-        if not isinstance(v, OpResult) or len(v.op.results) != 1 or _int_elem(v) is None:
-            return []
-        op = v.op
-        name = op.op_name
-        if name in AFFINE_OPS or name in ("qnn.maxpool", "qnn.avgpool", "qnn.global_avgpool", "qnn.pad"):
-            return list(op.operands[:1])
-        if name in ("qnn.reshape", "qnn.flatten", "qnn.transpose", "qnn.concat", "qnn.add"):
-            return list(op.operands)
-        if name in ACCUMULATORS:
-            return [op.operands[0]] + list(op.operands[2:3])
-        return []
-
-    def _compute(self, v: Value) -> Range:
-        et = _int_elem(v)
-        if et is None:
-            return _UNBOUNDED
-        r = self._derive(v)
-        return r.clamp_to(et) if r is not None else Range.of_type(et)
-
-    def _derive(self, v: Value) -> Range | None:
-        if not isinstance(v, OpResult) or len(v.op.results) != 1:
-            return None
-        op = v.op
-        name = op.op_name
-        if name in AFFINE_OPS:
-            ac = affine_of(op)
-            return ac.image(self.of(op.operands[0])) if ac is not None else None
-        if name == "qnn.maxpool":
-            return self.of(op.operands[0])  # padding never wins, channels stay in place
-        if name == "qnn.pad":
-            x = self.of(op.operands[0])
-            pads = _ints(op, "pads", ())
-            value = _int(op, "value") or 0
-            rank = len(pads) // 2
-            keeps_channels = rank > 0 and pads[rank - 1] == 0 and pads[2 * rank - 1] == 0
-            return (x if keeps_channels else x.union()).including(value)
-        if name in ("qnn.avgpool", "qnn.global_avgpool"):
-            return self._pool(op)
-        if name in ("qnn.reshape", "qnn.flatten", "qnn.transpose"):
-            return self.of(op.operands[0]).union()
-        if name == "qnn.concat":
-            parts = [self.of(x).union() for x in op.operands]
-            return Range((min(p.lo[0] for p in parts),), (max(p.hi[0] for p in parts),)) if parts else None
-        if name == "qnn.add":
-            a, b = self.of(op.operands[0]).union(), self.of(op.operands[1]).union()
-            s = Range((a.lo[0] + b.lo[0],), (a.hi[0] + b.hi[0],))
-            et = _int_elem(v)
-            # The sum wraps to the result type; only an in-range sum keeps its interval.
-            return s if et is not None and s.within(et.min_value, et.max_value) else None
-        if name in ACCUMULATORS:
-            return self.accumulator(op)
-        if name == "qnn.constant":
-            attr = _constant(v)
-            if attr is None or attr.data.size == 0:
-                return None
-            data = attr.data
-            if data.ndim == 0:
-                return Range((int(data),), (int(data),))
-            flat = data.reshape(-1, data.shape[-1])
-            return Range(tuple(int(x) for x in flat.min(axis=0)), tuple(int(x) for x in flat.max(axis=0)))
-        return None
-
-    def _pool(self, op: Operation) -> Range:
-        x = self.of(op.operands[0])
-        div = _int(op, "div")
-        rnd = op.properties.get("rounding")
-        rounding = rnd.value if isinstance(rnd, StringAttr) else FLOOR
-        if op.op_name == "qnn.avgpool":
-            kernel = _ints(op, "kernel", (1, 1))
-            window = kernel[0] * kernel[1]
-            padded = any(_ints(op, "pads", (0, 0, 0, 0)))
-            include_pad = bool(getattr(op.properties.get("count_include_pad"), "value", False))
-        else:
-            shape = op.operands[0].type.shape  # type: ignore[attr-defined]
-            window = shape[1] * shape[2]
-            padded = include_pad = False
-        if div is None:
-            # An average of values in [lo, hi] stays in it; counted padding adds zeros.
-            return x.including(0) if include_pad and padded else x
-        # A window sum of between 1 and `window` in-bounds values (padding adds 0).
-        lo = tuple(round_div(min(v, window * v), div, rounding) for v in x.lo)
-        hi = tuple(round_div(max(v, window * v), div, rounding) for v in x.hi)
-        return Range(lo, hi)
-
-    def _weight_sums(self, w: DenseAttr) -> tuple[np.ndarray, np.ndarray]:
-        """Per (output channel, input channel of its group): the sums of the positive and of the
-        negative weights, as exact Python ints (object arrays), cached per weight attribute."""
-        hit = self._weights.get(id(w))
-        if hit is not None and hit[0] is w:
-            return hit[1], hit[2]
-        flat = w.data.reshape(w.data.shape[0], -1, w.data.shape[-1])
-        # Exact in int64 while no sum can reach 2^62 (always, for real weights); object otherwise.
-        if int(np.abs(w.data).max(initial=0)) * flat.shape[1] < (1 << 62):
-            pos = np.where(flat > 0, flat, 0).sum(axis=1, dtype=np.int64)
-            neg = np.where(flat < 0, flat, 0).sum(axis=1, dtype=np.int64)
-        else:
-            data = flat.astype(object)
-            pos = np.where(data > 0, data, 0).sum(axis=1)
-            neg = np.where(data < 0, data, 0).sum(axis=1)
-        self._weights[id(w)] = (w, pos, neg)
-        return pos, neg
-
-    def dot_range(self, op: Operation) -> Range | None:
-        """Per output channel, the interval of a conv's or linear's sum before the bias (None
-        without constant weights)."""
-        w = _constant(op.operands[1])
-        if w is None or w.data.ndim not in (2, 4) or w.data.size == 0:
-            return None
-        pos, neg = self._weight_sums(w)
-        out_ch, cg = pos.shape
-        x = self.of(op.operands[0])
-        groups = 1
-        if op.op_name == "qnn.conv2d":
-            groups = _int(op, "groups") or 1
-            if any(_ints(op, "pads", (0, 0, 0, 0))):
-                x = x.including(0)  # a padded tap multiplies a weight by 0
-        cin = cg * groups
-        x = x.fit(cin)
-        if groups < 1 or out_ch % groups:
-            return None
-        group_of = np.arange(out_ch) // (out_ch // groups)
-        idx = group_of[:, None] * cg + np.arange(cg)[None, :]
-        xl, xh = _bc(x.lo, cin), _bc(x.hi, cin)
-        xmax = max(max((abs(int(v)) for v in xl), default=0), max((abs(int(v)) for v in xh), default=0))
-        wmax = max(int(np.abs(pos).max(initial=0)), int(np.abs(neg).max(initial=0)))
-        # int64 is exact while no partial sum can reach 2^62 (real layers are far below), and
-        # much faster than arrays of Python ints; otherwise compute with Python ints.
-        dtype: type = np.int64 if wmax * xmax * 2 * max(cg, 1) < (1 << 62) else object
-        lo_in = np.array(xl, dtype=dtype)[idx]
-        hi_in = np.array(xh, dtype=dtype)[idx]
-        p_, n_ = pos.astype(dtype), neg.astype(dtype)
-        lo = (p_ * lo_in + n_ * hi_in).sum(axis=1)
-        hi = (p_ * hi_in + n_ * lo_in).sum(axis=1)
-        return Range(tuple(int(v) for v in lo), tuple(int(v) for v in hi))
-
-    def accumulator(self, op: Operation) -> Range | None:
-        """Per output channel, the interval of a conv's or linear's result, or None when it
-        might wrap to the result type (or the weights are unknown)."""
-        dots = self.dot_range(op)
-        et = _int_elem(op.results[0])
-        if dots is None or et is None:
-            return None
-        n = dots.channels
-        lo, hi = dots.lo, dots.hi
-        if len(op.operands) > 2:
-            b = self.of(op.operands[2]).fit(n)
-            lo = tuple(x + y for x, y in zip(lo, _bc(b.lo, n)))
-            hi = tuple(x + y for x, y in zip(hi, _bc(b.hi, n)))
-        r = Range(lo, hi)
-        return r if r.within(et.min_value, et.max_value) else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -688,11 +277,12 @@ class MergeAffinePair(RewritePattern):
     def __init__(self, ranges: RangeAnalysis):
         self.ranges = ranges
 
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if op.op_name not in AFFINE_OPS or len(op.operands) != 1:
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: qnn.RequantOp | qnn.ClipOp, rewriter: PatternRewriter) -> None:
+        if len(op.operands) != 1:
             return
         src = op.operands[0]
-        if not isinstance(src, OpResult) or src.op.op_name not in AFFINE_OPS or not _sole_use(src):
+        if not isinstance(src, OpResult) or not isinstance(src.op, AFFINE_OPS) or not _sole_use(src):
             return
         first = src.op
         f, g = affine_of(first), affine_of(op)
@@ -722,9 +312,8 @@ class NormalizeAffine(RewritePattern):
     def __init__(self, ranges: RangeAnalysis):
         self.ranges = ranges
 
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if op.op_name not in AFFINE_OPS:
-            return
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: qnn.RequantOp | qnn.ClipOp, rewriter: PatternRewriter) -> None:
         ac = affine_of(op)
         if ac is None:
             return
@@ -736,8 +325,8 @@ class NormalizeAffine(RewritePattern):
             return
         # No int64 check needed: normalising never grows |mul|, |add| or the divisor, so the
         # result runs wherever the original did.
-        name, props = canonical_form(n)
-        if name == op.op_name and props == op.properties:
+        cls, props = canonical_form(n)
+        if type(op) is cls and props == op.properties:
             return
         rewriter.replace_op(op, _build(n, x, op))
 
@@ -750,15 +339,14 @@ class FoldAccumulatorOffset(RewritePattern):
     def __init__(self, ranges: RangeAnalysis):
         self.ranges = ranges
 
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if op.op_name != "qnn.requant":
-            return
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: qnn.RequantOp, rewriter: PatternRewriter) -> None:
         src = op.operands[0]
-        if not isinstance(src, OpResult) or src.op.op_name not in ACCUMULATORS or not _sole_use(src):
+        if not isinstance(src, OpResult) or not isinstance(src.op, ACCUMULATORS) or not _sole_use(src):
             return
         acc = src.op
         ac = affine_of(op)
-        et = _int_elem(src)
+        et = int_element(src)
         if ac is None or et is None or not any(ac.add) or len(acc.operands) not in (2, 3):
             return
         dots = self.ranges.dot_range(acc)
@@ -767,7 +355,7 @@ class FoldAccumulatorOffset(RewritePattern):
         n = dots.channels
         bias_value = acc.operands[2] if len(acc.operands) == 3 else None
         if bias_value is not None:
-            battr = _constant(bias_value)
+            battr = constant_of(bias_value)
             if battr is None or battr.data.shape != (n,):
                 return
             bias: Vec = tuple(int(v) for v in battr.data)
@@ -776,7 +364,7 @@ class FoldAccumulatorOffset(RewritePattern):
         # The original accumulator must not wrap, or moving k across the wrap changes values.
         if not self._fits(dots, bias, et):
             return
-        m, a = _bc(ac.mul, n), _bc(ac.add, n)
+        m, a = per_channel(ac.mul, n), per_channel(ac.add, n)
         multiple = all((k != 0 and v % k == 0) or (k == 0 and v == 0) for k, v in zip(m, a))
         if multiple:
             if bias_value is None and len(ac.add) == 1:
@@ -817,8 +405,7 @@ class FoldAccumulatorOffset(RewritePattern):
                 hint = old_bias.name_hint
             else:
                 hint = f"{acc_name}_bias" if acc_name else None
-            const = create_op(
-                "qnn.constant",
+            const = qnn.ConstantOp(
                 result_types=[TensorType((len(new_bias),), si32)],
                 properties={"value": DenseAttr.from_array(np.asarray(new_bias, dtype=np.int64), si32)},
                 loc=old_bias.op.loc if isinstance(old_bias, OpResult) else acc.loc,
@@ -826,8 +413,7 @@ class FoldAccumulatorOffset(RewritePattern):
             )
             rewriter.insert_op_before(const, acc)
             operands.append(const.results[0])
-        new_acc = create_op(
-            acc.op_name,
+        new_acc = type(acc)(
             operands=operands,
             result_types=[acc.results[0].type],
             properties=dict(acc.properties),

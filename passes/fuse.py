@@ -21,8 +21,9 @@ The runtime kernels (issue 6) compute one layer per invocation, as DORY's do; fu
 would need a kernel that pools its own output tile, which the tiler would then have to model.
 
 A chain of several requants after a layer (two roundings no single requant reproduces) becomes a
-list-valued ``requant``. Anything left that is not a layer, a constant or a return is an error
-naming the op.
+list-valued ``requant``. Which requants a layer takes is `dory_ir.layers.requant_chain`, the one
+definition of a layer that ``--reference`` numbers layers by too. Anything left that is not a
+layer, a constant or a return is an error naming the op.
 """
 
 from __future__ import annotations
@@ -31,34 +32,34 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from dory_ir.attributes import ArrayAttr, Attribute, DictAttr, IntegerAttr, StringAttr, i64_array
-from dory_ir.core import Operation, Value, create_op
-from dory_ir.dialects.dory import as_tensor
-from dory_ir.types import IntegerType, si32
+from dory_ir.core import Block, Operation, Value
+from dory_ir.dialects import dory, qnn
+from dory_ir.dialects.func import FuncOp, ReturnOp
+from dory_ir.layers import QNN_ANCHORS, REQUANTS, requant_chain, sole_user
+from dory_ir.types import IntegerType, MemRefType, TensorType, si32
 from passes.base import ModulePass, PassContext, PassFailed
 
-_REQUANT = ("qnn.requant", "qnn.clip")
-_KEEP = ("qnn.constant", "func.return", "dory.weights")
-
-
-def _sole_user(v: Value) -> Operation | None:
-    users = {id(u.op): u.op for u in v.uses}
-    return next(iter(users.values())) if len(users) == 1 else None
+# Ops that stay as they are: constants and the return (and anything already fused).
+_KEEP = (qnn.ConstantOp, ReturnOp, *dory.Dory.ops)
 
 
 def _requant_attr(op: Operation) -> DictAttr:
     """A requant/clip op's parameters as a ``requant`` dictionary (a clip is mul 1, shift 0)."""
-    if op.op_name == "qnn.clip":
+    if isinstance(op, qnn.ClipOp):
         return DictAttr.of({"mul": IntegerAttr(1), "shift": IntegerAttr(0), "min": op.properties["min"], "max": op.properties["max"]})
     return DictAttr.of(dict(op.properties))
 
 
 def _elem(v: Value) -> IntegerType:
-    return v.type.element_type  # type: ignore[attr-defined,no-any-return]
+    t = v.type
+    assert isinstance(t, (TensorType, MemRefType)) and isinstance(t.element_type, IntegerType)
+    return t.element_type
 
 
-def _arr(op: Operation, name: str, default: tuple[int, ...]) -> list[int]:
-    a = op.properties.get(name)
-    return list(a.values) if a is not None else list(default)  # type: ignore[attr-defined]
+def _shape(v: Value) -> tuple[int, ...]:
+    t = v.type
+    assert isinstance(t, (TensorType, MemRefType))
+    return tuple(t.shape)
 
 
 @dataclass(frozen=True)
@@ -68,24 +69,23 @@ class FusePass(ModulePass):
     name: ClassVar[str] = "fuse"
 
     def apply(self, ctx: PassContext, module: Operation) -> None:
-        for func in [op for op in module.walk() if op.op_name == "func.func"]:
+        for func in [op for op in module.walk() if isinstance(op, FuncOp)]:
             if func.regions and func.regions[0].blocks:
                 self._fuse_block(func.regions[0].blocks[0])
 
     # -- driver ----------------------------------------------------------------------------------
-    def _fuse_block(self, block) -> None:  # type: ignore[no-untyped-def]
+    def _fuse_block(self, block: Block) -> None:
         for op in list(block.ops):
             if op.parent is None:
                 continue  # absorbed into an earlier layer
-            name = op.op_name
-            if name in ("qnn.conv2d", "qnn.linear", "qnn.maxpool", "qnn.avgpool", "qnn.global_avgpool", "qnn.add"):
+            if isinstance(op, QNN_ANCHORS):
                 self._fuse_layer(op)
-            elif name in ("qnn.flatten", "qnn.reshape"):
-                self._replace(op, [], "dory.reshape", list(op.operands), {})
-            elif name == "qnn.concat":
-                self._replace(op, [], "dory.concat", list(op.operands), {"axis": op.properties["axis"]})
+            elif isinstance(op, (qnn.FlattenOp, qnn.ReshapeOp)):
+                self._replace(op, [], dory.ReshapeOp, list(op.operands), {})
+            elif isinstance(op, qnn.ConcatOp):
+                self._replace(op, [], dory.ConcatOp, list(op.operands), {"axis": op.properties["axis"]})
         for op in block.ops:
-            if op.op_name.startswith("dory.") or op.op_name in _KEEP:
+            if isinstance(op, _KEEP):
                 continue
             raise PassFailed(op, self._why_unfused(op))
 
@@ -93,7 +93,7 @@ class FusePass(ModulePass):
         return f"'{op.op_name}' " + self._reason(op)
 
     def _reason(self, op: Operation) -> str:
-        if op.op_name in _REQUANT:
+        if isinstance(op, REQUANTS):
             src = op.operands[0]
             producer = getattr(src, "op", None)
             what = f"'{producer.op_name}'" if producer is not None else "a function argument"
@@ -101,7 +101,7 @@ class FusePass(ModulePass):
                 f"could not be fused into a layer: expected it to follow a conv2d, linear, pool or add "
                 f"with an si32 result whose only user it is (or to rescale an add input into si32), found it after {what}"
             )
-        if op.op_name == "qnn.pad":
+        if isinstance(op, qnn.PadOp):
             return "could not be fused: expected a zero pad of H/W feeding a conv, a max pool of unsigned values or a sum pool, found another use"
         return "has no dory layer: expected conv2d, linear, pools, add, requant/clip after them, pad before them, flatten, reshape, concat or constants"
 
@@ -110,56 +110,52 @@ class FusePass(ModulePass):
         absorbed: list[Operation] = []
         operands = list(anchor.operands)
         props: dict[str, Attribute] = {}
-        name = anchor.op_name
-        if name in ("qnn.conv2d", "qnn.maxpool", "qnn.avgpool", "qnn.global_avgpool"):
+        new_cls: type[Operation]
+        if isinstance(anchor, (qnn.Conv2dOp, qnn.MaxPoolOp, qnn.AvgPoolOp, qnn.GlobalAvgPoolOp)):
             operands[0], extra_pads = self._absorb_pad(anchor, absorbed)
         else:
             extra_pads = [0, 0, 0, 0]
-        if name == "qnn.conv2d":
-            pads = [a + b for a, b in zip(_arr(anchor, "pads", (0, 0, 0, 0)), extra_pads)]
+        if isinstance(anchor, qnn.Conv2dOp):
+            pads = [a + b for a, b in zip(anchor.pads, extra_pads)]
             props = {k: v for k, v in anchor.properties.items() if k in ("strides", "dilations", "groups")}
             props["pads"] = i64_array(pads)
-            c = anchor.operands[0].type.shape[-1]  # type: ignore[attr-defined]
-            o = anchor.results[0].type.shape[-1]  # type: ignore[attr-defined]
-            groups = anchor.properties.get("groups")
-            g = groups.value if isinstance(groups, IntegerAttr) else 1
-            new_name = "dory.depthwise" if g > 1 and g == c == o else "dory.conv2d"
-            if new_name == "dory.depthwise":
+            c, o, g = _shape(anchor.input)[-1], _shape(anchor.result)[-1], anchor.groups
+            new_cls = dory.DepthwiseOp if g > 1 and g == c == o else dory.Conv2dOp
+            if new_cls is dory.DepthwiseOp:
                 props.pop("groups", None)
-        elif name == "qnn.linear":
-            new_name = "dory.linear"
-        elif name in ("qnn.maxpool", "qnn.avgpool"):
-            new_name = "dory.pool"
+        elif isinstance(anchor, qnn.LinearOp):
+            new_cls = dory.LinearOp
+        elif isinstance(anchor, (qnn.MaxPoolOp, qnn.AvgPoolOp)):
+            new_cls = dory.PoolOp
             props = {k: v for k, v in anchor.properties.items() if k != "pads"}
-            props["kind"] = StringAttr("max" if name == "qnn.maxpool" else "avg")
-            props["pads"] = i64_array([a + b for a, b in zip(_arr(anchor, "pads", (0, 0, 0, 0)), extra_pads)])
+            props["kind"] = StringAttr("max" if isinstance(anchor, qnn.MaxPoolOp) else "avg")
+            props["pads"] = i64_array([a + b for a, b in zip(anchor.pads, extra_pads)])
             if "strides" not in props:
-                props["strides"] = anchor.properties["kernel"]  # strides default to the kernel
-        elif name == "qnn.global_avgpool":
-            new_name = "dory.pool"
-            _, h, w, _ = as_tensor(operands[0].type).shape  # type: ignore[attr-defined]
-            ih, iw = anchor.operands[0].type.shape[1:3]  # type: ignore[attr-defined]
+                props["strides"] = i64_array(anchor.strides)  # the declared default: the kernel
+        elif isinstance(anchor, qnn.GlobalAvgPoolOp):
+            new_cls = dory.PoolOp
+            _, h, w, _ = _shape(operands[0])
             props = {
                 "kind": StringAttr("avg"),
                 "kernel": i64_array([h, w]),
                 "strides": i64_array([1, 1]),
-                "div": IntegerAttr(anchor.properties["div"].value if "div" in anchor.properties else ih * iw),  # type: ignore[attr-defined]
+                "div": IntegerAttr(anchor.divisor),
             }
             if any(extra_pads):
                 props["pads"] = i64_array([0, 0, 0, 0])
             if "rounding" in anchor.properties:
                 props["rounding"] = anchor.properties["rounding"]
-        else:  # qnn.add
-            new_name = "dory.add"
+        else:
+            assert isinstance(anchor, qnn.AddOp)
+            new_cls = dory.AddOp
             for i, key in enumerate(("lhs_requant", "rhs_requant")):
                 v = anchor.operands[i]
                 prod = getattr(v, "op", None)
                 # A requant clips into [min, max], which its type holds, so it never wraps: the
                 # fused op may hold its result in si32 whatever type the qnn op gave it.
                 if (
-                    prod is not None
-                    and prod.op_name in _REQUANT
-                    and _sole_user(v) is anchor
+                    isinstance(prod, REQUANTS)
+                    and sole_user(v) is anchor
                     and not (anchor.operands[0] is anchor.operands[1])
                 ):
                     props[key] = _requant_attr(prod)
@@ -168,40 +164,35 @@ class FusePass(ModulePass):
         result = anchor.results[0]
         # the requantisation that follows, when the accumulator is the kernels' si32
         steps: list[Attribute] = []
-        user = _sole_user(result)
-        if user is not None and user.op_name in _REQUANT and self._acc_ok(anchor, props):
-            # The first requant/clip is the layer's; later ones join it (a second rounding that
-            # fold-requant could not merge) unless they rescale an input of an add.
-            while user is not None and user.op_name in _REQUANT:
-                if steps and all(u.op.op_name == "qnn.add" for u in user.results[0].uses):
-                    break
+        if self._acc_ok(anchor, props):
+            for user in requant_chain(anchor):
                 steps.append(_requant_attr(user))
                 absorbed.append(user)
                 result = user.results[0]
-                user = _sole_user(result)
         if steps:
             props["requant"] = steps[0] if len(steps) == 1 else ArrayAttr(tuple(steps))
-        self._replace(anchor, absorbed, new_name, operands, props, result)
+        self._replace(anchor, absorbed, new_cls, operands, props, result)
 
     def _acc_ok(self, anchor: Operation, props: dict[str, Attribute]) -> bool:
         """May the requant after ``anchor`` be fused? The fused op accumulates in si32 (a max
         pool keeps its input type), so the qnn result must be si32, or provably never wrap in
         its own type (then si32 holds the same values): an add whose inputs' ranges sum inside
         its result type."""
-        if anchor.op_name == "qnn.maxpool":
+        if isinstance(anchor, qnn.MaxPoolOp):
             return True
         et = _elem(anchor.results[0])
         if et == si32:
             return True
-        if anchor.op_name != "qnn.add":
+        if not isinstance(anchor, qnn.AddOp):
             return False
         lo = hi = 0
         for i, key in enumerate(("lhs_requant", "rhs_requant")):
             rq = props.get(key)
             if isinstance(rq, DictAttr):
                 d = rq.as_dict()
-                lo += d["min"].value  # type: ignore[attr-defined]
-                hi += d["max"].value  # type: ignore[attr-defined]
+                lo_attr, hi_attr = d["min"], d["max"]
+                assert isinstance(lo_attr, IntegerAttr) and isinstance(hi_attr, IntegerAttr)
+                lo, hi = lo + lo_attr.value, hi + hi_attr.value
             else:
                 t = _elem(anchor.operands[i])
                 lo, hi = lo + t.min_value, hi + t.max_value
@@ -211,22 +202,19 @@ class FusePass(ModulePass):
         x = anchor.operands[0]
         pad = getattr(x, "op", None)
         none = (x, [0, 0, 0, 0])
-        if pad is None or pad.op_name != "qnn.pad" or _sole_user(x) is not anchor:
+        if not isinstance(pad, qnn.PadOp) or sole_user(x) is not anchor:
             return none
-        p = _arr(pad, "pads", ())
-        value = pad.properties.get("value")
-        if len(p) != 8 or (isinstance(value, IntegerAttr) and value.value != 0):
+        p = pad.pads
+        if len(p) != 8 or pad.value != 0:
             return none
         nb, hb, wb, cb, ne, he, we, ce = p
         if nb or cb or ne or ce:
             return none
-        if anchor.op_name == "qnn.maxpool" and _elem(pad.operands[0]).min_value < 0:
+        if isinstance(anchor, qnn.MaxPoolOp) and _elem(pad.operands[0]).min_value < 0:
             return none  # zero padding could win the max over negative values
-        if anchor.op_name in ("qnn.avgpool",) and "div" not in anchor.properties:
+        if isinstance(anchor, (qnn.AvgPoolOp, qnn.GlobalAvgPoolOp)) and anchor.div is None:
             return none  # the element count of a true average would change
-        if anchor.op_name == "qnn.global_avgpool" and "div" not in anchor.properties:
-            return none
-        if anchor.op_name == "qnn.global_avgpool":
+        if isinstance(anchor, qnn.GlobalAvgPoolOp):
             # a global sum over the padded input equals the sum over the input: drop the pad
             absorbed.append(pad)
             return pad.operands[0], [0, 0, 0, 0]
@@ -237,14 +225,13 @@ class FusePass(ModulePass):
         self,
         anchor: Operation,
         absorbed: list[Operation],
-        new_name: str,
+        new_cls: type[Operation],
         operands: list[Value],
         props: dict[str, Attribute],
         result: Value | None = None,
     ) -> None:
         result = result if result is not None else anchor.results[0]
-        new = create_op(
-            new_name,
+        new = new_cls(
             operands=operands,
             result_types=[result.type],
             properties=props,

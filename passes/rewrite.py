@@ -9,9 +9,12 @@ revisited because they may have just become dead.
 
 from __future__ import annotations
 
+import functools
+import types
+import typing
 from abc import ABC, abstractmethod
 from collections import deque
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence, TypeVar
 
 from dory_ir.attributes import Attribute
 from dory_ir.core import Operation, OpResult, Value
@@ -25,6 +28,31 @@ class RewritePattern(ABC):
     @abstractmethod
     def match_and_rewrite(self, op: Operation, rewriter: "PatternRewriter") -> None:
         """Rewrite ``op`` if it matches; all mutation via ``rewriter``."""
+
+
+_P = TypeVar("_P", bound=RewritePattern)
+_MatchFn = Callable[[_P, Operation, "PatternRewriter"], None]
+
+
+def op_type_rewrite_pattern(fn: Callable[[_P, typing.Any, "PatternRewriter"], None]) -> _MatchFn[_P]:
+    """Decorate ``match_and_rewrite`` so it only runs on ops of the class its ``op`` parameter
+    is annotated with (a union names several): the dispatch is on the op's class, never on its
+    name (xDSL's decorator of the same name)."""
+    hints = typing.get_type_hints(fn)
+    annotation = hints["op"]
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        classes: tuple[type, ...] = typing.get_args(annotation)
+    else:
+        classes = (annotation,)
+    if not all(isinstance(c, type) and issubclass(c, Operation) for c in classes):
+        raise TypeError(f"{fn.__qualname__}: 'op' must be annotated with op classes, found {annotation}")
+
+    @functools.wraps(fn)
+    def match(self: _P, op: Operation, rewriter: "PatternRewriter") -> None:
+        if isinstance(op, classes):
+            fn(self, op, rewriter)
+
+    return match
 
 
 class GreedyRewritePatternApplier(RewritePattern):

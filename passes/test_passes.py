@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dory_ir.attributes import DenseAttr, IntegerAttr, UnitAttr
+from dory_ir.attributes import DenseAttr, UnitAttr
 from dory_ir.core import Operation
+from dory_ir.dialects import qnn
+from dory_ir.dialects.func import FuncOp
 from passes.base import ModulePass, PassContext, PassFailed
 
 
@@ -35,8 +37,10 @@ class TestBreakSemanticsPass(ModulePass):
     def apply(self, ctx: PassContext, module: Operation) -> None:
         ops = list(module.walk())
         for op in ops:
-            value = op.properties.get("value")
-            if op.op_name == "qnn.constant" and isinstance(value, DenseAttr) and value.data.size and not value.elided:
+            if not isinstance(op, qnn.ConstantOp):
+                continue
+            value = op.value
+            if value.data.size and not value.elided:
                 data = value.data.copy().reshape(-1)
                 et = value.element_type
                 # Step the first element by one, away from the edge of its type's range.
@@ -44,9 +48,8 @@ class TestBreakSemanticsPass(ModulePass):
                 op.properties["value"] = DenseAttr(value.type, np.asarray(data).reshape(value.type.shape))
                 return
         for op in ops:
-            lo = op.properties.get("min")
-            if op.op_name == "qnn.clip" and isinstance(lo, IntegerAttr):
-                op.properties["max"] = lo
+            if isinstance(op, qnn.ClipOp):
+                op.properties["max"] = op.properties["min"]
                 return
         raise PassFailed(module, "test-break-semantics found no 'qnn.constant' or 'qnn.clip' to change")
 
@@ -63,7 +66,7 @@ class TestInvalidIRPass(ModulePass):
 
     def apply(self, ctx: PassContext, module: Operation) -> None:
         for op in module.walk():
-            if op.op_name == "func.func":
+            if isinstance(op, FuncOp):
                 op.properties["test_invalid"] = UnitAttr()
                 return
         raise PassFailed(module, "test-invalid-ir found no 'func.func' to break")

@@ -375,14 +375,4 @@ Dory = register_dialect(
     Dialect("dory", [Conv2dOp, DepthwiseOp, LinearOp, PoolOp, AddOp, ConcatOp, ReshapeOp, WeightsOp], ["l1", "l2", "l3"])
 )
 
-
-def _register_layers() -> None:
-    from dory_ir.layers import register_anchor
-
-    for cls in LAYER_OPS:
-        register_anchor(cls.name)
-
-
-_register_layers()
-
 __all__ = ["Stage", "LayerOp", "LAYER_OPS", "requant_dict", "as_tensor", "stage_inputs"]

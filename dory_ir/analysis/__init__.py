@@ -1,0 +1,1 @@
+"""Analyses of dory IR that passes share (value ranges, ...), kept out of the pass files."""
