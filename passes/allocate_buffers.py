@@ -80,6 +80,8 @@ from typing import Callable, ClassVar, Sequence
 from backends.gap8.hw import GAP8, Gap8Target, MemoryBudgets
 from dory_ir.attributes import ArrayAttr, Attribute, DialectAttr, DictAttr, IntegerAttr, StringAttr
 from dory_ir.core import Operation, Value
+from dory_ir.dialects import dory
+from dory_ir.dialects.func import FuncOp
 from dory_ir.types import MemRefType
 from passes.assign_memory import ACTIVATION, L2, L3, WEIGHT, MemoryPlan
 from passes.base import ModulePass, PassContext, PassFailed
@@ -92,7 +94,6 @@ TILE = "dory.tile"
 MEMORY = "dory.memory"
 ALIGN = 4
 
-_LAYERS = ("dory.conv2d", "dory.depthwise", "dory.linear", "dory.pool", "dory.add")
 # Local-search budget: neighbour swaps tried after the greedy orders (bounded so big graphs stay fast).
 _SEARCH_STEPS = 300
 _SEARCH_SEED = 0
@@ -295,7 +296,7 @@ def collect_slots(func: Operation) -> tuple[MemoryPlan, list[Slot]]:
             in_l3 = isinstance(l3roles, ArrayAttr) and any(isinstance(s, StringAttr) and s.value == "requant" for s in l3roles.values)
             slots.append(Slot(len(slots), L3 if in_l3 else L2, b.nbytes, b.start, b.end, "requant", op=op))
     for t, op in enumerate(plan.steps):
-        if op.op_name == "dory.reshape":
+        if isinstance(op, dory.ReshapeOp):
             continue
         staging = _memory_record(op).get("staging_bytes")
         nbytes = staging.value if isinstance(staging, IntegerAttr) else 0
@@ -456,7 +457,7 @@ class AllocateBuffersPass(MemoryBudgets, ModulePass):
         bad = self.budget_error()
         if bad:
             raise PassFailed(module, bad)
-        funcs = [op for op in module.walk() if op.op_name == "func.func" and op.regions and op.regions[0].blocks]
+        funcs = [op for op in module.walk() if isinstance(op, FuncOp) and op.regions and op.regions[0].blocks]
         # Compute everything before writing anything, so a failure leaves the module untouched.
         allocs = [allocate_function(f) for f in funcs]
         layouts: list[tuple[Operation, dict[str, int | tuple[int, int]] | None]] = []
@@ -474,7 +475,7 @@ class AllocateBuffersPass(MemoryBudgets, ModulePass):
                     f"{fa.l3_peak} bytes (lower bound {fa.l3_lower_bound}, the most bytes live at once, reached here)",
                 )
             for op in fa.plan.steps:
-                if op.op_name not in _LAYERS or TILE not in op.attributes:
+                if not isinstance(op, dory.LAYER_OPS) or TILE not in op.attributes:
                     layouts.append((op, None))
                     continue
                 sizes = l1_sizes(op, _tile_sizes(op))

@@ -101,7 +101,9 @@ import numpy as np
 
 from backends.gap8.hw import GAP8, Gap8Target, MemoryBudgets
 from dory_ir.attributes import ArrayAttr, BoolAttr, DenseAttr, DictAttr, DialectAttr, IntegerAttr, StringAttr, TypeAttr
-from dory_ir.core import Block, Operation, Value, create_op
+from dory_ir.core import Block, Operation, Value
+from dory_ir.dialects import dory, qnn
+from dory_ir.dialects.func import FuncOp, ReturnOp
 from dory_ir.types import FunctionType, IntegerType, MemRefType, TensorType, Type
 from passes.base import ModulePass, PassContext, PassFailed
 
@@ -111,9 +113,8 @@ ACTIVATION = "activation"
 WEIGHT = "weight"
 ATTR = "dory.memory"
 
-_CONSTANTS = ("qnn.constant", "dory.weights")
-_LAYERS = ("dory.conv2d", "dory.depthwise", "dory.linear", "dory.pool", "dory.add")
-_STEPS = _LAYERS + ("dory.concat", "dory.reshape")
+_CONSTANTS = (qnn.ConstantOp, dory.WeightsOp)
+_STEPS = (*dory.LAYER_OPS, dory.ConcatOp, dory.ReshapeOp)
 _REQUANT_KEYS = ("lhs_requant", "rhs_requant", "requant")
 _WEIGHT_ROLES = ("weight", "bias")
 
@@ -166,17 +167,14 @@ def _window(op: Operation, role: str, axis: int) -> int:
     if role != "input":
         return 1
     k = 0 if axis == 1 else 1
-    if op.op_name in ("dory.conv2d", "dory.depthwise") and len(op.operands) > 1:
-        wshape = op.operands[1].type.shape  # type: ignore[attr-defined]
+    if isinstance(op, dory.Conv2dOp) and len(op.operands) > 1:  # and dory.DepthwiseOp
+        wshape = op.operand_shape(1)
         if len(wshape) != 4:
             return 1
-        dil = op.properties.get("dilations")
-        d = dil.values[k] if dil is not None else 1  # type: ignore[attr-defined]
-        return (int(wshape[1 + k]) - 1) * int(d) + 1
-    if op.op_name == "dory.pool":
-        kern = op.properties.get("kernel")
-        if kern is not None and len(kern.values) == 2:  # type: ignore[attr-defined]
-            return int(kern.values[k])  # type: ignore[attr-defined]
+        return (int(wshape[1 + k]) - 1) * op.dilations[k] + 1
+    if isinstance(op, dory.PoolOp):
+        if len(op.kernel) == 2:
+            return int(op.kernel[k])
     return 1
 
 
@@ -264,9 +262,9 @@ class MemoryPlan:
         self.hw = hw
         block = func.regions[0].blocks[0]
         self.block: Block = block
-        self.steps: list[Operation] = [op for op in block.ops if op.op_name not in _CONSTANTS and op.op_name != "func.return"]
+        self.steps: list[Operation] = [op for op in block.ops if not isinstance(op, (*_CONSTANTS, ReturnOp))]
         for op in block.ops:
-            if op.op_name not in _STEPS + _CONSTANTS + ("func.return",):
+            if not isinstance(op, (*_STEPS, *_CONSTANTS, ReturnOp)):
                 raise PassFailed(
                     op,
                     f"cannot place the data of this op: expected a dory layer, concat, reshape or weights op "
@@ -297,19 +295,19 @@ class MemoryPlan:
             self._add_value(b, a)
             b.start = b.end = 0
         for op in self.block.ops:
-            if op.op_name in _CONSTANTS:
+            if isinstance(op, _CONSTANTS):
                 r = op.results[0]
                 b = self._new(WEIGHT, type_bytes(r.type), f"%{r.name_hint or 'weights'}")
                 self._add_value(b, r)
                 b.start, b.end = 0, self.last
                 continue
-            if op.op_name == "func.return":
+            if isinstance(op, ReturnOp):
                 for v in op.operands:
                     buf = self.of_value[v]
                     buf.end = self.last
                 continue
             t = step_of[id(op)]
-            if op.op_name == "dory.reshape":  # a view: its result is its input's buffer
+            if isinstance(op, dory.ReshapeOp):  # a view: its result is its input's buffer
                 src = self.of_value[op.operands[0]]
                 self._add_value(src, op.results[0])
                 src.end = max(src.end, t)
@@ -630,16 +628,15 @@ def apply_plan(plan: MemoryPlan, l1: int, l2: int, l3: int) -> None:
         for v in b.values:
             v.type = _memref(v.type, b.level)
     for op in list(plan.block.ops):
-        if op.op_name not in _CONSTANTS:
+        if not isinstance(op, _CONSTANTS):
             continue
         b = plan.of_value[op.results[0]]
         resident = BoolAttr(b.level == L2)
-        if op.op_name == "dory.weights":
+        if isinstance(op, dory.WeightsOp):
             op.properties["resident"] = resident
             continue
         r = op.results[0]
-        new = create_op(
-            "dory.weights",
+        new = dory.WeightsOp(
             result_types=[r.type],
             properties={"value": op.properties["value"], "resident": resident},
             attributes=dict(op.attributes),
@@ -652,7 +649,7 @@ def apply_plan(plan: MemoryPlan, l1: int, l2: int, l3: int) -> None:
         op.erase()
     records = plan.records(l2)
     for op, rec in zip(plan.steps, records):
-        if op.op_name == "dory.reshape":
+        if isinstance(op, dory.ReshapeOp):
             continue
         op.attributes[ATTR] = DictAttr.of(
             {
@@ -691,7 +688,7 @@ class AssignMemoryPass(MemoryBudgets, ModulePass):
         bad = self.budget_error()
         if bad:
             raise PassFailed(module, bad)
-        funcs = [op for op in module.walk() if op.op_name == "func.func" and op.regions and op.regions[0].blocks]
+        funcs = [op for op in module.walk() if isinstance(op, FuncOp) and op.regions and op.regions[0].blocks]
         # Plan every function before rewriting any, so a failure leaves the module untouched.
         plans = [plan_memory(f, self.l2, self.l3) for f in funcs]
         for plan in plans:

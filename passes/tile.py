@@ -90,8 +90,9 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Iterator
 
 from backends.gap8.hw import GAP8, Gap8Target
-from dory_ir.attributes import ArrayAttr, DenseArrayAttr, DenseAttr, DictAttr, IntegerAttr
+from dory_ir.attributes import ArrayAttr, DenseAttr, DictAttr, IntegerAttr
 from dory_ir.core import Operation
+from dory_ir.dialects import dory
 from dory_ir.types import IntegerType, MemRefType, TensorType, Type
 from passes.base import ModulePass, PassContext, PassFailed
 
@@ -105,11 +106,6 @@ def _ebytes(t: Type) -> int:
     """Bytes per element of a tensor/memref type (sub-byte types take a byte, as in assign-memory)."""
     et = t.element_type  # type: ignore[attr-defined]
     return math.ceil(et.width / 8) if isinstance(et, IntegerType) else 4
-
-
-def _ints(op: Operation, key: str, default: tuple[int, ...]) -> tuple[int, ...]:
-    a = op.properties.get(key)
-    return tuple(int(v) for v in a.values) if isinstance(a, DenseArrayAttr) else default  # type: ignore[attr-defined]
 
 
 def _hwc(shape: tuple[int, ...]) -> tuple[int, int, int, int]:
@@ -172,7 +168,6 @@ class Geometry:
 
 def geometry(op: Operation) -> Geometry:
     """The `Geometry` of a layer op (raises `PassFailed` on shapes the tiler cannot read)."""
-    name = op.op_name
     x = op.operands[0].type
     y = op.results[0].type
     if not isinstance(x, (TensorType, MemRefType)) or not isinstance(y, (TensorType, MemRefType)):
@@ -180,7 +175,7 @@ def geometry(op: Operation) -> Geometry:
     n, hi, wi, ci = _hwc(tuple(x.shape))
     _, ho, wo, co = _hwc(tuple(y.shape))
     params = 0
-    if name in ("dory.conv2d", "dory.depthwise", "dory.linear") and len(op.operands) > 2:
+    if isinstance(op, (dory.Conv2dOp, dory.LinearOp)) and len(op.operands) > 2:
         params += _ebytes(op.operands[2].type)
     for key in ("requant", "lhs_requant", "rhs_requant"):
         a = op.properties.get(key)
@@ -189,28 +184,24 @@ def geometry(op: Operation) -> Geometry:
             if isinstance(d, DictAttr):
                 params += sum(_ebytes(v.type) for _, v in d.entries if isinstance(v, DenseAttr) and v.type.num_elements > 1)
     common = dict(n=n, ho=ho, wo=wo, co=co, hi=hi, wi=wi, out_bytes=_ebytes(y), param_bytes=params)
-    if name in ("dory.conv2d", "dory.depthwise"):
-        w = tuple(int(s) for s in op.operands[1].type.shape)  # type: ignore[attr-defined]
+    if isinstance(op, dory.Conv2dOp):  # and dory.DepthwiseOp
+        w = op.operand_shape(1)
         if len(w) != 4 or len(tuple(x.shape)) != 4:
             raise PassFailed(op, f"expected a 4-D NHWC input and OxKhxKwxI weight, found {x} and {op.operands[1].type}")
-        st, dil = _ints(op, "strides", (1, 1)), _ints(op, "dilations", (1, 1))
-        pads = _ints(op, "pads", (0, 0, 0, 0))
-        groups = ci if name == "dory.depthwise" else int(op.properties["groups"].value) if "groups" in op.properties else 1  # type: ignore[attr-defined]
-        kind = "depthwise" if name == "dory.depthwise" or (groups == ci == co and w[3] == 1) else "conv"
+        st, dil, pads, groups = op.strides, op.dilations, op.pads, op.groups
+        kind = "depthwise" if isinstance(op, dory.DepthwiseOp) or (groups == ci == co and w[3] == 1) else "conv"
         return Geometry(kind, ci=w[3] if kind == "conv" else ci, kh=w[1], kw=w[2], sh=st[0], sw=st[1], dh=dil[0], dw=dil[1],
                         pads=pads[:4], groups=groups, in_bytes=_ebytes(x), w_bytes=_ebytes(op.operands[1].type), **common)  # type: ignore[arg-type]
-    if name == "dory.linear":
+    if isinstance(op, dory.LinearOp):
         k = int(tuple(x.shape)[-1])
         return Geometry("linear", **{**common, "n": int(math.prod(tuple(x.shape)[:-1])), "ho": 1, "wo": 1, "hi": 1, "wi": 1,
                                      "co": int(tuple(y.shape)[-1])}, ci=k, in_bytes=_ebytes(x), w_bytes=_ebytes(op.operands[1].type))
-    if name == "dory.pool":
-        kern = _ints(op, "kernel", (1, 1))
-        st = _ints(op, "strides", kern)
-        pads = _ints(op, "pads", (0, 0, 0, 0))
+    if isinstance(op, dory.PoolOp):
+        kern, st, pads = op.kernel, op.strides, op.pads
         return Geometry("pool", ci=ci, kh=kern[0], kw=kern[-1], sh=st[0], sw=st[-1], pads=pads[:4], in_bytes=_ebytes(x), **common)  # type: ignore[arg-type]
-    if name == "dory.add":
+    if isinstance(op, dory.AddOp):
         return Geometry("add", ci=ci, in_bytes=_ebytes(x) + _ebytes(op.operands[1].type), **common)
-    raise PassFailed(op, f"expected a dory layer op ({', '.join(LAYERS)}), found '{name}'")
+    raise PassFailed(op, f"expected a dory layer op ({', '.join(LAYERS)}), found '{op.op_name}'")
 
 
 # -- candidate values ---------------------------------------------------------------------------
@@ -719,7 +710,7 @@ class TilePass(ModulePass):
             raise PassFailed(module, f"option 'l1-bytes' expected a positive number of bytes, found {self.l1_bytes}")
         decided: list[tuple[Operation, DictAttr]] = []
         for op in module.walk():
-            if op.op_name not in LAYERS:
+            if not isinstance(op, dory.LAYER_OPS):
                 continue
             g = geometry(op)
             l3 = l3_tile(op, g)

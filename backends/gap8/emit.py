@@ -34,17 +34,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dory_ir.attributes import ArrayAttr, Attribute, BoolAttr, DenseArrayAttr, DenseAttr, DialectAttr, DictAttr, IntegerAttr, StringAttr
+from dory_ir.attributes import ArrayAttr, Attribute, DenseArrayAttr, DenseAttr, DialectAttr, DictAttr, IntegerAttr, StringAttr
 from dory_ir.core import Operation, Value
+from dory_ir.dialects import dory
+from dory_ir.dialects.func import FuncOp, ReturnOp
 from dory_ir.diagnostics import DiagnosticError
 from dory_ir.types import IntegerType, MemRefType, Type
 
-LAYER_KINDS = {
-    "dory.conv2d": "DORY_LAYER_CONV",
-    "dory.depthwise": "DORY_LAYER_DEPTHWISE",
-    "dory.linear": "DORY_LAYER_LINEAR",
-    "dory.pool": "DORY_LAYER_POOL",
-    "dory.add": "DORY_LAYER_ADD",
+LAYER_KINDS: dict[type[Operation], str] = {
+    dory.Conv2dOp: "DORY_LAYER_CONV",
+    dory.DepthwiseOp: "DORY_LAYER_DEPTHWISE",
+    dory.LinearOp: "DORY_LAYER_LINEAR",
+    dory.PoolOp: "DORY_LAYER_POOL",
+    dory.AddOp: "DORY_LAYER_ADD",
 }
 MAX_REQUANT = 4  # DORY_MAX_REQUANT in runtime/include/dory/types.h
 MAX_PARAMS = 12  # DORY_MAX_PARAMS in runtime/include/dory/layer.h
@@ -142,7 +144,7 @@ class Places:
                 raise EmitError(func, f"expected 'dory.arg_alloc' for argument #{i} (run 'allocate-buffers' first), found none")
             self.of[a] = Place(_level(a.type), _int(arg_list[i].as_dict(), "offset", func))  # type: ignore[attr-defined]
         for op in body.ops:
-            if op.op_name == "func.return" or not op.results:
+            if isinstance(op, ReturnOp) or not op.results:
                 continue
             d = _alloc(op)
             for r in op.results:
@@ -292,7 +294,7 @@ def _shape(t: Type) -> tuple[int, ...]:
 def _ints(op: Operation, key: str, n: int, default: tuple[int, ...]) -> tuple[int, ...]:
     a = op.properties.get(key)
     if isinstance(a, DenseArrayAttr):
-        vals = tuple(int(v) for v in a.values)  # type: ignore[attr-defined]
+        vals = tuple(int(v) for v in a.values)
         if len(vals) != n:
             raise EmitError(op, f"expected '{key}' of {n} values, found {len(vals)}")
         return vals
@@ -305,7 +307,7 @@ def _nbytes(t: Type, op: Operation) -> int:
 
 class _Emitter:
     def __init__(self, module: Operation):
-        funcs = [op for op in module.walk() if op.op_name == "func.func"]
+        funcs = [op for op in module.walk() if isinstance(op, FuncOp)]
         if len(funcs) != 1:
             raise EmitError(module, f"expected exactly one function to translate, found {len(funcs)}")
         self.func = funcs[0]
@@ -335,19 +337,18 @@ class _Emitter:
 
     # -- layers ----------------------------------------------------------------------------------
     def layer(self, op: Operation, index: int) -> None:
-        name = op.op_name
         x = op.operands[0]
         y = op.results[0]
         xs, ys = _shape(x.type), _shape(y.type)
-        f: dict[str, str] = {"name": _c_string(_loc_name(op)), "kind": LAYER_KINDS[name]}
+        f: dict[str, str] = {"name": _c_string(_loc_name(op)), "kind": LAYER_KINDS[type(op)]}
         if xs[0] != 1 or ys[0] != 1:
             raise EmitError(op, f"expected batch size 1, found input {xs} and result {ys}")
         geo: dict[str, int] = dict(kh=1, kw=1, sh=1, sw=1, dh=1, dw=1, pt=0, pl=0, pb=0, pr=0, groups=1)
-        if name == "dory.linear":
+        if isinstance(op, dory.LinearOp):
             if len(xs) != 2 or len(ys) != 2:
                 raise EmitError(op, f"expected a rank-2 input and result, found {xs} -> {ys}")
             geo.update(hi=1, wi=1, ci=xs[1], ho=1, wo=1, co=ys[1])
-        elif name == "dory.add" and len(ys) != 4:
+        elif isinstance(op, dory.AddOp) and len(ys) != 4:
             c = ys[-1]
             rows = int(np.prod(ys[:-1]))
             geo.update(hi=rows, wi=1, ci=c, ho=rows, wo=1, co=c)
@@ -355,30 +356,24 @@ class _Emitter:
             if len(xs) != 4 or len(ys) != 4:
                 raise EmitError(op, f"expected NHWC input and result, found {xs} -> {ys}")
             geo.update(hi=xs[1], wi=xs[2], ci=xs[3], ho=ys[1], wo=ys[2], co=ys[3])
-        if name in ("dory.conv2d", "dory.depthwise"):
+        if isinstance(op, dory.Conv2dOp):  # and dory.DepthwiseOp
             ws = _shape(op.operands[1].type)
             geo.update(kh=ws[1], kw=ws[2])
-            geo["sh"], geo["sw"] = _ints(op, "strides", 2, (1, 1))
-            geo["dh"], geo["dw"] = _ints(op, "dilations", 2, (1, 1))
-            geo["pt"], geo["pl"], geo["pb"], geo["pr"] = _ints(op, "pads", 4, (0, 0, 0, 0))
-            if name == "dory.conv2d":
-                g = op.properties.get("groups")
-                geo["groups"] = int(g.value) if isinstance(g, IntegerAttr) else 1
+            geo["sh"], geo["sw"] = _ints(op, "strides", 2, op.strides)
+            geo["dh"], geo["dw"] = _ints(op, "dilations", 2, op.dilations)
+            geo["pt"], geo["pl"], geo["pb"], geo["pr"] = _ints(op, "pads", 4, op.pads)
+            if not isinstance(op, dory.DepthwiseOp):
+                geo["groups"] = op.groups
         pool = dict(is_avg=0, count_include_pad=0, div=0, trunc=0)
-        if name == "dory.pool":
-            k = _ints(op, "kernel", 2, (1, 1))
-            geo["kh"], geo["kw"] = k
-            geo["sh"], geo["sw"] = _ints(op, "strides", 2, k)
-            geo["pt"], geo["pl"], geo["pb"], geo["pr"] = _ints(op, "pads", 4, (0, 0, 0, 0))
-            kind = op.properties.get("kind")
-            pool["is_avg"] = 1 if isinstance(kind, StringAttr) and kind.value == "avg" else 0
-            cip = op.properties.get("count_include_pad")
-            pool["count_include_pad"] = 1 if isinstance(cip, BoolAttr) and cip.value else 0
-            d = op.properties.get("div")
-            pool["div"] = int(d.value) if isinstance(d, IntegerAttr) else 0
-            r = op.properties.get("rounding")
-            pool["trunc"] = 1 if isinstance(r, StringAttr) and r.value == "trunc" else 0
-        if name == "dory.add":
+        if isinstance(op, dory.PoolOp):
+            geo["kh"], geo["kw"] = _ints(op, "kernel", 2, op.kernel)
+            geo["sh"], geo["sw"] = _ints(op, "strides", 2, op.strides)
+            geo["pt"], geo["pl"], geo["pb"], geo["pr"] = _ints(op, "pads", 4, op.pads)
+            pool["is_avg"] = 1 if op.kind == "avg" else 0
+            pool["count_include_pad"] = 1 if op.count_include_pad else 0
+            pool["div"] = op.div or 0
+            pool["trunc"] = 1 if op.rounding == "trunc" else 0
+        if isinstance(op, dory.AddOp):
             if _shape(op.operands[1].type) != xs or xs != ys:
                 raise EmitError(op, f"expected operands of the result's shape {ys} (the GAP8 backend has no broadcasting add), "
                                     f"found {xs} and {_shape(op.operands[1].type)}")
@@ -410,10 +405,10 @@ class _Emitter:
         f["x_type"] = dtype_of(x.type.element_type, op)  # type: ignore[attr-defined]
         f["y"] = self.places[y].c()
         f["y_type"] = dtype_of(y.type.element_type, op)  # type: ignore[attr-defined]
-        if name == "dory.add":
+        if isinstance(op, dory.AddOp):
             f["x2"] = self.places[op.operands[1]].c()
             f["x2_type"] = dtype_of(op.operands[1].type.element_type, op)  # type: ignore[attr-defined]
-        elif name != "dory.pool":
+        elif not isinstance(op, dory.PoolOp):
             f["w"] = self.places[op.operands[1]].c()
             f["w_type"] = dtype_of(op.operands[1].type.element_type, op)  # type: ignore[attr-defined]
             if len(op.operands) > 2:
@@ -428,7 +423,7 @@ class _Emitter:
         # requantisation
         co = geo["co"]
         chains = {"rq": _stages(op, "requant", co)}
-        if name == "dory.add":
+        if isinstance(op, dory.AddOp):
             chains["rq_a"] = _stages(op, "lhs_requant", co)
             chains["rq_b"] = _stages(op, "rhs_requant", co)
         for key, stages in chains.items():
@@ -475,7 +470,7 @@ class _Emitter:
 
         var = f"layer{index}"
         body = ",\n".join(f"    .{k} = {v}" for k, v in f.items())
-        self.decls.append(f"/* {_loc_name(op)}: {name} {xs} -> {ys} */\nstatic const dory_layer_t {var} = {{\n{body}\n}};\n")
+        self.decls.append(f"/* {_loc_name(op)}: {op.op_name} {xs} -> {ys} */\nstatic const dory_layer_t {var} = {{\n{body}\n}};\n")
         self.calls.append(f"    if (dory_layer_run(&{var})) return {index + 1};")
         self._step(op, y, index, td, geo)
 
@@ -488,8 +483,8 @@ class _Emitter:
 
     def _step(self, op: Operation, y: Value, index: int, td: dict[str, Attribute] | None, geo: dict[str, int] | None) -> None:
         macs = 0
-        if geo is not None and op.op_name in ("dory.conv2d", "dory.depthwise", "dory.linear"):
-            per = geo["kh"] * geo["kw"] * (1 if op.op_name == "dory.depthwise" else geo["ci"] // geo["groups"])
+        if geo is not None and isinstance(op, (dory.Conv2dOp, dory.LinearOp)):
+            per = geo["kh"] * geo["kw"] * (1 if isinstance(op, dory.DepthwiseOp) else geo["ci"] // geo["groups"])
             macs = geo["ho"] * geo["wo"] * geo["co"] * per
         td = td or {}
         self.steps.append(StepInfo(
@@ -522,22 +517,21 @@ class _Emitter:
     def run(self) -> EmittedNetwork:
         index = 0
         for op in self.body.ops:
-            n = op.op_name
-            if n == "dory.weights":
+            if isinstance(op, dory.WeightsOp):
                 self.weights(op)
                 continue
-            if n in ("dory.reshape", "func.return"):
+            if isinstance(op, (dory.ReshapeOp, ReturnOp)):
                 continue
-            if n in LAYER_KINDS:
+            if type(op) in LAYER_KINDS:
                 self.layer(op, index)
-            elif n == "dory.concat":
+            elif isinstance(op, dory.ConcatOp):
                 self.concat(op, index)
             else:
                 raise EmitError(op, "has no GAP8 lowering (expected dory layer, concat, reshape or weights ops after gap8-default)")
             self.calls.append(f"    if (hook) hook(ctx, {index}, dory_perf_now() - t0);\n    t0 = dory_perf_now();")
             index += 1
         ret = self.body.ops[-1]
-        if ret.op_name != "func.return" or len(ret.operands) != 1:
+        if not isinstance(ret, ReturnOp) or len(ret.operands) != 1:
             raise EmitError(ret, "expected the function to return one network output")
         out_v = ret.operands[0]
         in_v = self.body.args[0]

@@ -68,7 +68,7 @@ class FuncOp(Operation):
             want = "(" + ", ".join(str(t) for t in ft.inputs) + ")"
             raise OpVerifyError(f"entry block arguments expected {want} from the function type, found {found}")
         for b in blocks:
-            if not b.ops or b.ops[-1].op_name != "func.return":
+            if not b.ops or not isinstance(b.ops[-1], ReturnOp):
                 raise OpVerifyError("expected the body to end with 'func.return'")
 
 
