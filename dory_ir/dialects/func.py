@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from dory_ir.attributes import StringAttr, TypeAttr
+from dory_ir.attributes import Attribute, StringAttr, TypeAttr
 from dory_ir.core import Block, Dialect, Operation, Region, Value, register_dialect
 from dory_ir.diagnostics import OpVerifyError
 from dory_ir.opdef import ANY, HasParent, OperandDef, IsolatedFromAbove, IsTerminator, Pure, PropDef
 from dory_ir.types import FunctionType, Type
+
+
+def _type_of(a: Attribute) -> Type:
+    """The type a ``TypeAttr`` holds."""
+    assert isinstance(a, TypeAttr)
+    return a.type
 
 
 class FuncOp(Operation):
@@ -17,11 +23,13 @@ class FuncOp(Operation):
     result_defs = ()
     region_count = 1
     property_defs = (
-        PropDef("sym_name", (StringAttr,)),
-        PropDef("function_type", (TypeAttr,)),
+        PropDef("sym_name", (StringAttr,), doc="The function's symbol name."),
+        PropDef("function_type", (TypeAttr,), value=_type_of, doc="The signature (a verified op's is a function type)."),
         PropDef("sym_visibility", (StringAttr,), required=False),
     )
     traits = (IsolatedFromAbove(), HasParent(("builtin.module",)))
+    sym_name: str
+    function_type: FunctionType
 
     @staticmethod
     def build(
@@ -40,14 +48,6 @@ class FuncOp(Operation):
         return f
 
     @property
-    def sym_name(self) -> str:
-        return self.properties["sym_name"].value  # type: ignore[attr-defined]
-
-    @property
-    def function_type(self) -> FunctionType:
-        return self.properties["function_type"].type  # type: ignore[attr-defined]
-
-    @property
     def body(self) -> Block:
         return self.regions[0].blocks[0]
 
@@ -56,7 +56,7 @@ class FuncOp(Operation):
         return self.body.args
 
     def verify_(self) -> None:
-        ft = self.properties["function_type"].type  # type: ignore[attr-defined]
+        ft: Type = self.function_type
         if not isinstance(ft, FunctionType):
             raise OpVerifyError(f"property 'function_type' expected a function type, found {ft}")
         blocks = self.regions[0].blocks

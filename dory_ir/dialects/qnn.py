@@ -303,7 +303,10 @@ def _int_or_vector_check(a: Attribute) -> str | None:
 
 def _int_or_data(a: Attribute) -> IntOrArray:
     """The Python value of an int-or-vector property (``qnn.requant``'s ``mul``/``add``)."""
-    return a.value if isinstance(a, IntegerAttr) else a.data  # type: ignore[attr-defined]
+    if isinstance(a, IntegerAttr):
+        return a.value
+    assert isinstance(a, DenseAttr)
+    return a.data
 
 
 def _hw_array(name: str, minimum: int, default: Any, doc: str) -> PropDef:

@@ -19,6 +19,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from dory_ir.attributes import StringAttr
 from dory_ir.core import Block, Operation, Value
 from dory_ir.diagnostics import DiagnosticError, Location
 from dory_ir.opdef import IsTerminator
@@ -164,7 +165,9 @@ def _module_loc(module: Operation) -> Location:
 
 def func_name(func: Operation) -> str:
     """The ``sym_name`` of a ``func.func`` op."""
-    return func.properties["sym_name"].value  # type: ignore[attr-defined]
+    attr = func.properties.get("sym_name")
+    assert isinstance(attr, StringAttr), "a verified func.func has a sym_name"
+    return attr.value
 
 
 def func_type_of(func: Operation) -> FunctionType:

@@ -66,7 +66,8 @@ def _int_prop(op: Operation, name: str, minimum: int | None = None, default: int
         if default is None:
             raise op_error(op, f"expected property '{name}', found none")
         return default
-    v = int(a.value)  # type: ignore[attr-defined]
+    assert isinstance(a, IntegerAttr)
+    v = int(a.value)
     if minimum is not None and v < minimum:
         raise op_error(op, f"property '{name}' expected a value >= {minimum}, found {v}")
     return v
@@ -80,7 +81,8 @@ def _ints_prop(op: Operation, name: str, count: int, minimum: int | None = None)
         if default is None:
             raise op_error(op, f"expected property '{name}', found none")
         return tuple(default)
-    vals = tuple(int(v) for v in a.values)  # type: ignore[attr-defined]
+    assert isinstance(a, DenseArrayAttr)
+    vals = tuple(int(v) for v in a.values)
     if len(vals) != count:
         raise op_error(op, f"property '{name}' expected {count} values, found {len(vals)}")
     if minimum is not None and any(v < minimum for v in vals):
@@ -91,12 +93,14 @@ def _ints_prop(op: Operation, name: str, count: int, minimum: int | None = None)
 def _bool_prop(op: Operation, name: str) -> bool:
     """A boolean property (absent: its declared default, false when the op does not declare it)."""
     a = _prop(op, name, (BoolAttr,), "true or false")
-    return bool(_default(op, name)) if a is None else bool(a.value)  # type: ignore[attr-defined]
+    assert a is None or isinstance(a, BoolAttr)
+    return bool(_default(op, name)) if a is None else a.value
 
 
 def _rounding(op: Operation) -> str:
     a = _prop(op, "rounding", (StringAttr,), "a string")
-    mode = _default(op, "rounding") if a is None else a.value  # type: ignore[attr-defined]
+    assert a is None or isinstance(a, StringAttr)
+    mode = _default(op, "rounding") if a is None else a.value
     if mode not in ROUNDING_MODES:
         want = " or ".join(f'"{m}"' for m in ROUNDING_MODES)
         raise op_error(op, f"property 'rounding' expected {want}, found \"{mode}\"")
