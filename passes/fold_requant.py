@@ -112,7 +112,6 @@ from dory_ir.analysis.ranges import (
     Vec,
     affine_of,
     channel_count,
-    clip_int,
     constant_of,
     int_element,
     is_pow2,
@@ -467,4 +466,5 @@ __all__ = [
     "canonical_form",
     "compose",
     "normalize",
+    "round_div",
 ]

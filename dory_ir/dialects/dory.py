@@ -256,11 +256,6 @@ class PoolOp(LayerOp):
     rounding: str
     div: int | None
 
-    @property
-    def window_op(self) -> type[qnn.QnnOp]:
-        """The qnn pooling op of the first stage."""
-        return qnn.MaxPoolOp if self.kind == "max" else qnn.AvgPoolOp
-
     def stages(self) -> list[Stage]:
         """The pooling (a max keeps the input type, an average sums in si32 when requantised),
         then the requantisation."""

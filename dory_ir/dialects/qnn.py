@@ -16,7 +16,7 @@ raising a located `VerifyError` on bad input.
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar, Iterable, Self, Sequence
+from typing import Any, Callable, ClassVar, Self, Sequence
 
 import numpy as np
 
@@ -27,7 +27,6 @@ from dory_ir.attributes import (
     DenseAttr,
     IntegerAttr,
     StringAttr,
-    i64_array,
 )
 from dory_ir.core import Dialect, Operation, Value, register_dialect
 from dory_ir.diagnostics import UNKNOWN, Location, OpVerifyError, VerifyError
