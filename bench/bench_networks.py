@@ -25,13 +25,15 @@ sys.path.insert(0, str(ROOT))
 
 def macs(module) -> int:
     """Multiply-accumulates of the conv and linear ops of the first function."""
+    from dory_ir.dialects import qnn
+
     total = 0
     for op in module.body.ops[0].body.ops:
-        if op.op_name == "qnn.conv2d":
+        if isinstance(op, qnn.Conv2dOp):
             n, ho, wo, o = op.results[0].type.shape
             _, kh, kw, cg = op.operands[1].type.shape
             total += n * ho * wo * o * kh * kw * cg
-        elif op.op_name == "qnn.linear":
+        elif isinstance(op, qnn.LinearOp):
             n, m = op.results[0].type.shape
             total += n * m * op.operands[1].type.shape[1]
     return total
