@@ -254,14 +254,14 @@ class IsTerminator(Trait):
 
 @dataclass
 class HasParent(Trait):
-    """Must sit directly inside an op of one of the given names."""
+    """Must sit directly inside an op of one of the given classes."""
 
-    parents: tuple[str, ...]
+    parents: tuple[type[Operation], ...]
 
     def verify(self, op: Operation) -> None:
         p = op.parent_op
-        if p is None or p.op_name not in self.parents:
-            want = " or ".join(f"'{n}'" for n in self.parents)
+        if not isinstance(p, self.parents):
+            want = " or ".join(f"'{c.name}'" for c in self.parents)
             found = f"'{p.op_name}'" if p is not None else "no parent"
             raise OpVerifyError(f"expects parent op {want}, found {found}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dory_ir.attributes import Attribute, StringAttr, TypeAttr
 from dory_ir.core import Block, Dialect, Operation, Region, Value, register_dialect
 from dory_ir.diagnostics import OpVerifyError
+from dory_ir.dialects.builtin import ModuleOp
 from dory_ir.opdef import ANY, HasParent, OperandDef, IsolatedFromAbove, IsTerminator, Pure, PropDef
 from dory_ir.types import FunctionType, Type
 
@@ -27,7 +28,7 @@ class FuncOp(Operation):
         PropDef("function_type", (TypeAttr,), value=_type_of, doc="The signature (a verified op's is a function type)."),
         PropDef("sym_visibility", (StringAttr,), required=False),
     )
-    traits = (IsolatedFromAbove(), HasParent(("builtin.module",)))
+    traits = (IsolatedFromAbove(), HasParent((ModuleOp,)))
     sym_name: str
     function_type: FunctionType
 
@@ -78,7 +79,7 @@ class ReturnOp(Operation):
     name = "func.return"
     operand_defs = (OperandDef("values", ANY, variadic=True),)
     result_defs = ()
-    traits = (IsTerminator(), HasParent(("func.func",)), Pure())
+    traits = (IsTerminator(), HasParent((FuncOp,)), Pure())
 
     @staticmethod
     def build(values: list[Value]) -> "ReturnOp":
