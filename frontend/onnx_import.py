@@ -24,7 +24,7 @@ from dory_ir.dialects.builtin import ModuleOp
 from dory_ir.dialects.func import FuncOp, ReturnOp
 from dory_ir.dialects.qnn import ConstantOp
 from dory_ir.types import FunctionType, IntegerType, TensorType, parse_int_type
-from frontend.affine import Term, Affine, as_exact_int, first_non_integer
+from frontend.affine import Affine, Term, as_exact_int, first_non_integer
 from frontend.registry import lookup, lookup_folder, supported_ops
 from frontend.requant import emit_chain
 from frontend.values import Const, Entry, Host, IntVal, Layout, Pending, input_layout

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dory_ir.attributes import Attribute, IntegerAttr, i64_array
-from dory_ir.dialects.qnn import ConcatOp, FlattenOp, PadOp, ReshapeOp, TransposeOp
+from dory_ir.dialects.qnn import ConcatOp, FlattenOp, PadOp, ReshapeOp, TransposeOp, flatten_shape, normalize_axis, pad_shape
 from dory_ir.types import TensorType, i64
 from frontend.registry import converter
 from frontend.values import Entry, IntVal, Layout
@@ -46,12 +46,12 @@ def convert_pad(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> None:
         ir_b, ir_e = x.layout.to_ir_axes(begins), x.layout.to_ir_axes(ends)
         if ir_b is None or ir_e is None:
             raise imp.error(node, f"expected padding of a feature map or a plain tensor, found layout {x.layout.kind}")
-        shape = tuple(d + b + e for d, b, e in zip(x.type.shape, ir_b, ir_e))
+        shape = pad_shape(x.type.shape, ir_b + ir_e)
         props: dict[str, Attribute] = {"pads": i64_array(ir_b + ir_e)}
         if value:
             props["value"] = IntegerAttr(int(value), i64)
         res = imp.emit(node, PadOp, TensorType(shape, x.type.element_type), [x.value], props)
-        onnx_shape = tuple(d + b + e for d, b, e in zip(x.onnx_shape, begins, ends))
+        onnx_shape = pad_shape(x.onnx_shape, begins + ends)
         x = IntVal(res, onnx_shape, x.layout, min(x.lo, int(value)), max(x.hi, int(value)))
     imp.bind(node, x)
 
@@ -68,15 +68,13 @@ def _flatten(imp: OnnxImporter, node: Any, e: Entry | None, axis: int) -> None:
     order the next Gemm/MatMul undoes on its weight."""
     x = imp.integer(node, e)
     shape = x.onnx_shape
-    if axis < 0:
-        axis += len(shape)
+    axis = normalize_axis(axis, len(shape))
     if axis != 1:
         raise imp.error(node, f"expected a flatten at axis 1 (keeping the batch), found axis {axis}")
     if x.layout.kind == "plain" and len(shape) == 2:
         imp.bind(node, x)
         return
-    n = shape[0]
-    k = int(np.prod(shape[1:]))
+    n, k = flatten_shape(shape, 1)
     if x.layout.kind in ("nchw", "ncl"):
         _, h, w, c = x.type.shape
         # With one channel or one pixel HWC and CHW orders coincide: no permutation needed.
@@ -138,8 +136,7 @@ def convert_concat(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> Non
     xs = [imp.integer(node, e) for e in ins]
     axis = int(imp.attrs(node).get("axis", 1))
     r = len(xs[0].onnx_shape)
-    if axis < 0:
-        axis += r
+    axis = normalize_axis(axis, r)
     lay = xs[0].layout
     if any(x.layout != lay for x in xs) or any(x.type.element_type != xs[0].type.element_type for x in xs):
         raise imp.error(node, "expected inputs with the same layout and element type, found " + ", ".join(str(x.type) for x in xs))
