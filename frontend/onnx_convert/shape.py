@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dory_ir.attributes import Attribute, IntegerAttr, i64_array
-from dory_ir.dialects.qnn import ConcatOp, FlattenOp, PadOp, ReshapeOp, TransposeOp, flatten_shape, normalize_axis, pad_shape
+from dory_ir.dialects.qnn import ConcatOp, FlattenOp, PadOp, ReshapeOp, TransposeOp, flatten_shape, is_permutation, normalize_axis, pad_shape
 from dory_ir.types import TensorType, i64
 from frontend.registry import converter
 from frontend.values import Entry, IntVal, Layout
@@ -118,8 +118,12 @@ def convert_reshape(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> No
 def convert_transpose(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> None:
     """An identity Transpose, or any transpose of a plain tensor (-> ``qnn.transpose``)."""
     x = imp.integer(node, ins[0])
-    perm = list(imp.attrs(node).get("perm", list(reversed(range(len(x.onnx_shape))))))
-    if perm == list(range(len(perm))):
+    rank = len(x.onnx_shape)
+    perm = [int(p) for p in imp.attrs(node).get("perm", list(reversed(range(rank))))]
+    if not is_permutation(perm, rank):
+        # Checked before anything indexes the shape with it: a bad perm is the model's error.
+        raise imp.error(node, f"expected perm to be a permutation of 0..{rank - 1}, found {perm}")
+    if perm == list(range(rank)):
         imp.bind(node, x)
         return
     if x.layout.kind != "plain":
