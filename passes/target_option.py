@@ -1,7 +1,7 @@
 """The ``target`` option of the planning passes and the budgets that default to the target's.
 
 ``assign-memory``, ``tile`` and ``allocate-buffers`` plan for a `backends.target.Target` chosen
-by name (``tile{target=gap9}``); a budget option left unset (``None``) takes the target's budget
+by name (``tile{target=NAME}``); a budget option left unset (``None``) takes the target's budget
 when the pass runs, so the passes hold no hardware numbers and ``str(pass)`` spells only what
 was given.
 """
