@@ -5,9 +5,11 @@
  * Fast path (x u8 or s8, w s8, dilation 1): for each channel and output column, the core copies
  * the input column strip it needs (padded rows x kw taps, zero padded, row-major) into its
  * scratch; the window of every output row is then kh * kw contiguous bytes of the strip, in the
- * order of the channel's weights, dotted with the 4-way SIMD dot product. The strip of a core is
- * at most kw * (hi + pt + pb) bytes: the fast path needs
- * scratch_bytes >= ncores * kw * (hi + pt + pb), else the generic path runs.
+ * order of the channel's weights, dotted with the 4-way SIMD dot product. The fast path needs
+ * dory_depthwise_scratch_bytes(kh, kw, hi, pt, pb, ncores) bytes of scratch, an equal slice per
+ * core; a strip of n output rows is ((n - 1) * sh + kh) * kw bytes, so a core whose rows do not
+ * fit in its slice at once (only when kw > kh) builds its strips for chunks of rows that do.
+ * Without scratch the generic path runs.
  */
 #include "simd.h"
 
@@ -39,36 +41,46 @@ static void dw_generic(const dory_conv_args_t *a, int32_t r0, int32_t r1, int32_
     }
 }
 
-static void dw_fast(const dory_conv_args_t *a, uint8_t *strip, int32_t r0, int32_t r1, int32_t c0, int32_t c1)
+/* The strip path over rows [r0, r1) x channels [c0, c1) with `cap` bytes of strip (>= kh * kw). */
+static void dw_fast(const dory_conv_args_t *a, uint8_t *strip, size_t cap, int32_t r0, int32_t r1, int32_t c0,
+                    int32_t c1)
 {
     const uint8_t *x = (const uint8_t *)a->x;
     const int8_t *w = (const int8_t *)a->w;
     int xs = a->x_type == DORY_S8;
-    int32_t kk = a->kh * a->kw, t0 = r0 * a->sh, t1 = (r1 - 1) * a->sh + a->kh;
-    int32_t c, q, t, j, r;
+    int32_t kk = a->kh * a->kw;
+    /* output rows per strip: the most n with ((n - 1) * sh + kh) * kw <= cap (at least 1) */
+    int32_t chunk = (int32_t)((cap / (size_t)a->kw - (size_t)a->kh) / (size_t)a->sh) + 1;
+    int32_t c, q, t, j, r, ra, rb;
     dory_rqf_t f;
     dory_rqf_init_(&f, a, xs, kk, c0, c1);
     for (c = c0; c < c1; c++) {
         const int8_t *wc = w + (size_t)c * (size_t)kk;
         for (q = 0; q < a->wo; q++) {
             int32_t ic0 = q * a->sw - a->pl;
-            uint8_t *dst = strip;
-            for (t = t0; t < t1; t++) {
-                int32_t ir = t - a->pt;
-                if (ir < 0 || ir >= a->hi) {
-                    memset(dst, 0, (size_t)a->kw);
-                } else {
-                    const uint8_t *src = x + (size_t)ir * (size_t)a->wi * (size_t)a->ci + (size_t)c;
-                    for (j = 0; j < a->kw; j++) {
-                        int32_t ic = ic0 + j;
-                        dst[j] = (ic < 0 || ic >= a->wi) ? 0 : src[(size_t)ic * (size_t)a->ci];
+            for (ra = r0; ra < r1; ra = rb) {
+                int32_t t0 = ra * a->sh, t1;
+                uint8_t *dst = strip;
+                rb = r1 - ra > chunk ? ra + chunk : r1;
+                t1 = (rb - 1) * a->sh + a->kh;
+                for (t = t0; t < t1; t++) {
+                    int32_t ir = t - a->pt;
+                    if (ir < 0 || ir >= a->hi) {
+                        memset(dst, 0, (size_t)a->kw);
+                    } else {
+                        const uint8_t *src = x + (size_t)ir * (size_t)a->wi * (size_t)a->ci + (size_t)c;
+                        for (j = 0; j < a->kw; j++) {
+                            int32_t ic = ic0 + j;
+                            dst[j] = (ic < 0 || ic >= a->wi) ? 0 : src[(size_t)ic * (size_t)a->ci];
+                        }
                     }
+                    dst += a->kw;
                 }
-                dst += a->kw;
-            }
-            for (r = r0; r < r1; r++) {
-                int32_t sum = dory_dot_(strip + (size_t)(r - r0) * (size_t)a->sh * (size_t)a->kw, xs, wc, kk, 0);
-                dory_rqf_finish_(&f, a, ((size_t)r * (size_t)a->wo + (size_t)q) * (size_t)a->co + (size_t)c, c, sum);
+                for (r = ra; r < rb; r++) {
+                    int32_t sum = dory_dot_(strip + (size_t)(r - ra) * (size_t)a->sh * (size_t)a->kw, xs, wc, kk, 0);
+                    dory_rqf_finish_(&f, a, ((size_t)r * (size_t)a->wo + (size_t)q) * (size_t)a->co + (size_t)c, c,
+                                     sum);
+                }
             }
         }
     }
@@ -138,25 +150,31 @@ static void dw_3x3(const dory_conv_args_t *a, int32_t r0, int32_t r1, int32_t c0
         DW3_BODY_(uint8_t);
 }
 
+size_t dory_depthwise_scratch_bytes(int32_t kh, int32_t kw, int32_t rows, int32_t pt, int32_t pb, int ncores)
+{
+    size_t per_core = (size_t)kh * (size_t)(rows + pt + pb) + (size_t)kh + (size_t)kh * (size_t)kw;
+    return (size_t)(ncores < 1 ? 1 : ncores) * per_core;
+}
+
 void dory_depthwise(const dory_conv_args_t *a, int core, int ncores)
 {
     int32_t r0, r1, c0, c1;
-    size_t strip;
+    size_t need;
     if (ncores < 1)
         ncores = 1;
-    if (core < 0 || core >= ncores)
-        return;
     if (!dory_share_rows_or_channels_(a->ho, a->co, core, ncores, &r0, &r1, &c0, &c1))
         return;
-    if (dory_fast_types_(a->x_type, a->w_type) && a->dh == 1 && a->dw == 1 && a->kh == 3 && a->kw == 3) {
+    if (!dory_fast_types_(a->x_type, a->w_type) || a->dh != 1 || a->dw != 1) {
+        dw_generic(a, r0, r1, c0, c1);
+        return;
+    }
+    if (a->kh == 3 && a->kw == 3) {
         dw_3x3(a, r0, r1, c0, c1);
         return;
     }
-    strip = (size_t)a->kw * (size_t)(a->hi + a->pt + a->pb);
-    if (dory_fast_types_(a->x_type, a->w_type) && a->dh == 1 && a->dw == 1 && a->scratch &&
-        a->scratch_bytes >= (size_t)ncores * strip &&
-        (size_t)((r1 - 1) * a->sh + a->kh - r0 * a->sh) * (size_t)a->kw <= strip)
-        dw_fast(a, (uint8_t *)a->scratch + (size_t)core * strip, r0, r1, c0, c1);
+    need = dory_depthwise_scratch_bytes(a->kh, a->kw, a->hi, a->pt, a->pb, ncores);
+    if (dory_scratch_ok_(a, need, "dory_depthwise"))
+        dw_fast(a, (uint8_t *)a->scratch + (size_t)core * (need / (size_t)ncores), need / (size_t)ncores, r0, r1, c0, c1);
     else
         dw_generic(a, r0, r1, c0, c1);
 }

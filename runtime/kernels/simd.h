@@ -50,6 +50,39 @@ static inline int dory_share_rows_or_channels_(int32_t rows, int32_t chans, int 
     return *r0 < *r1 && *c0 < *c1;
 }
 
+/* Whether a kernel may take the fast path that needs `need` bytes of scratch: yes when it needs
+ * none or was given at least that much; no when given none (NULL: the caller asks for the generic
+ * path). Given some but too little is a caller bug (the executor or the tiler disagree with the
+ * kernel's dory_<kernel>_scratch_bytes): with DORY_DEBUG it aborts naming the kernel and the
+ * shortfall, otherwise the generic path runs. */
+#ifdef DORY_DEBUG
+#include <stdio.h>
+#include <stdlib.h>
+#endif
+static inline int dory_scratch_ok_(const dory_conv_args_t *a, size_t need, const char *kernel)
+{
+    if (need == 0)
+        return 1;
+    if (!a->scratch)
+        return 0;
+    if (a->scratch_bytes >= need)
+        return 1;
+#ifdef DORY_DEBUG
+#ifdef DORY_HAVE_PMSIS
+    printf("%s: given %lu bytes of scratch, its fast path needs %lu (%s_scratch_bytes)\n", kernel,
+           (unsigned long)a->scratch_bytes, (unsigned long)need, kernel);
+    __builtin_trap();
+#else
+    fprintf(stderr, "%s: given %lu bytes of scratch, its fast path needs %lu (%s_scratch_bytes)\n", kernel,
+            (unsigned long)a->scratch_bytes, (unsigned long)need, kernel);
+    abort();
+#endif
+#else
+    (void)kernel;
+    return 0;
+#endif
+}
+
 /* si32 a + b and a * b modulo 2^32 (two's complement). */
 static inline int32_t dory_wadd_(int32_t a, int32_t b)
 {
