@@ -41,49 +41,51 @@ static void dw_generic(const dory_conv_args_t *a, int32_t r0, int32_t r1, int32_
     }
 }
 
-/* The strip path over rows [r0, r1) x channels [c0, c1) with `cap` bytes of strip (>= kh * kw). */
-static void dw_fast(const dory_conv_args_t *a, uint8_t *strip, size_t cap, int32_t r0, int32_t r1, int32_t c0,
-                    int32_t c1)
+/* Rows [r0, r1) x channels [c0, c1) of the strip path, the strip of the rows fitting in `strip`. */
+static void dw_strips(const dory_conv_args_t *a, const dory_rqf_t *f, uint8_t *strip, int32_t r0, int32_t r1,
+                      int32_t c0, int32_t c1)
 {
     const uint8_t *x = (const uint8_t *)a->x;
     const int8_t *w = (const int8_t *)a->w;
     int xs = a->x_type == DORY_S8;
-    int32_t kk = a->kh * a->kw;
-    /* output rows per strip: the most n with ((n - 1) * sh + kh) * kw <= cap (at least 1) */
-    int32_t chunk = (int32_t)((cap / (size_t)a->kw - (size_t)a->kh) / (size_t)a->sh) + 1;
-    int32_t c, q, t, j, r, ra, rb;
-    dory_rqf_t f;
-    dory_rqf_init_(&f, a, xs, kk, c0, c1);
+    int32_t kk = a->kh * a->kw, t0 = r0 * a->sh, t1 = (r1 - 1) * a->sh + a->kh;
+    int32_t c, q, t, j, r;
     for (c = c0; c < c1; c++) {
         const int8_t *wc = w + (size_t)c * (size_t)kk;
         for (q = 0; q < a->wo; q++) {
             int32_t ic0 = q * a->sw - a->pl;
-            for (ra = r0; ra < r1; ra = rb) {
-                int32_t t0 = ra * a->sh, t1;
-                uint8_t *dst = strip;
-                rb = r1 - ra > chunk ? ra + chunk : r1;
-                t1 = (rb - 1) * a->sh + a->kh;
-                for (t = t0; t < t1; t++) {
-                    int32_t ir = t - a->pt;
-                    if (ir < 0 || ir >= a->hi) {
-                        memset(dst, 0, (size_t)a->kw);
-                    } else {
-                        const uint8_t *src = x + (size_t)ir * (size_t)a->wi * (size_t)a->ci + (size_t)c;
-                        for (j = 0; j < a->kw; j++) {
-                            int32_t ic = ic0 + j;
-                            dst[j] = (ic < 0 || ic >= a->wi) ? 0 : src[(size_t)ic * (size_t)a->ci];
-                        }
+            uint8_t *dst = strip;
+            for (t = t0; t < t1; t++) {
+                int32_t ir = t - a->pt;
+                if (ir < 0 || ir >= a->hi) {
+                    memset(dst, 0, (size_t)a->kw);
+                } else {
+                    const uint8_t *src = x + (size_t)ir * (size_t)a->wi * (size_t)a->ci + (size_t)c;
+                    for (j = 0; j < a->kw; j++) {
+                        int32_t ic = ic0 + j;
+                        dst[j] = (ic < 0 || ic >= a->wi) ? 0 : src[(size_t)ic * (size_t)a->ci];
                     }
-                    dst += a->kw;
                 }
-                for (r = ra; r < rb; r++) {
-                    int32_t sum = dory_dot_(strip + (size_t)(r - ra) * (size_t)a->sh * (size_t)a->kw, xs, wc, kk, 0);
-                    dory_rqf_finish_(&f, a, ((size_t)r * (size_t)a->wo + (size_t)q) * (size_t)a->co + (size_t)c, c,
-                                     sum);
-                }
+                dst += a->kw;
+            }
+            for (r = r0; r < r1; r++) {
+                int32_t sum = dory_dot_(strip + (size_t)(r - r0) * (size_t)a->sh * (size_t)a->kw, xs, wc, kk, 0);
+                dory_rqf_finish_(f, a, ((size_t)r * (size_t)a->wo + (size_t)q) * (size_t)a->co + (size_t)c, c, sum);
             }
         }
     }
+}
+
+/* The strip path over rows [r0, r1) x channels [c0, c1) with `cap` bytes of strip (>= kh * kw):
+ * all the rows at once, or (kw > kh) chunks of the most rows n with ((n - 1) * sh + kh) * kw <= cap. */
+static void dw_fast(const dory_conv_args_t *a, uint8_t *strip, size_t cap, int32_t r0, int32_t r1, int32_t c0,
+                    int32_t c1)
+{
+    int32_t chunk = (int32_t)((cap / (size_t)a->kw - (size_t)a->kh) / (size_t)a->sh) + 1, r;
+    dory_rqf_t f;
+    dory_rqf_init_(&f, a, a->x_type == DORY_S8, a->kh * a->kw, c0, c1);
+    for (r = r0; r < r1; r += chunk)
+        dw_strips(a, &f, strip, r, r1 - r > chunk ? r + chunk : r1, c0, c1);
 }
 
 /* 3x3 (x u8 or s8, w s8, dilation 1, any stride and padding): no scratch. Channel by channel, the
@@ -164,16 +166,12 @@ void dory_depthwise(const dory_conv_args_t *a, int core, int ncores)
         ncores = 1;
     if (!dory_share_rows_or_channels_(a->ho, a->co, core, ncores, &r0, &r1, &c0, &c1))
         return;
-    if (!dory_fast_types_(a->x_type, a->w_type) || a->dh != 1 || a->dw != 1) {
-        dw_generic(a, r0, r1, c0, c1);
-        return;
-    }
-    if (a->kh == 3 && a->kw == 3) {
+    if (dory_fast_types_(a->x_type, a->w_type) && a->dh == 1 && a->dw == 1 && a->kh == 3 && a->kw == 3) {
         dw_3x3(a, r0, r1, c0, c1);
         return;
     }
     need = dory_depthwise_scratch_bytes(a->kh, a->kw, a->hi, a->pt, a->pb, ncores);
-    if (dory_scratch_ok_(a, need, "dory_depthwise"))
+    if (dory_fast_types_(a->x_type, a->w_type) && a->dh == 1 && a->dw == 1 && dory_scratch_ok_(a, need, "dory_depthwise"))
         dw_fast(a, (uint8_t *)a->scratch + (size_t)core * (need / (size_t)ncores), need / (size_t)ncores, r0, r1, c0, c1);
     else
         dw_generic(a, r0, r1, c0, c1);
