@@ -5,17 +5,18 @@
  * channels), split in balanced contiguous ranges over the cores (ragged tiles within one unit).
  * For each pixel pair of its range a core copies the two receptive fields (im2col, zero padded)
  * into its scratch, 2 * kh * kw * ci bytes, once for all its channel blocks; a block is a 4 x 2
- * dot-product kernel (8 accumulators, dory_blocks4x2_* in simd.h) whose sums go through the
+ * dot-product kernel (8 accumulators, dory_blocks4x2_* in dot.h) whose sums go through the
  * requant fast path (dory_rqf_*: int32 math when the types bound it). A 1x1 kernel reads the input
  * pixels in place and needs no scratch. The fast path needs dory_conv2d_scratch_bytes(kh, kw, ci,
  * ncores) bytes of scratch (core c's two pixel buffers at c * 2 * kh * kw * ci); without scratch
  * the generic path (split over output rows, or channels) runs.
  */
-#include "simd.h"
+#include "dot.h"
+#include "window.h"
 
-static void conv_generic(const dory_conv_args_t *a, int32_t r0, int32_t r1, int32_t o0, int32_t o1)
+void dory_conv_window_generic_(const dory_conv_args_t *a, int32_t groups, int32_t r0, int32_t r1, int32_t o0,
+                               int32_t o1)
 {
-    int32_t groups = a->groups > 0 ? a->groups : 1;
     int32_t cw = a->ci / groups, og = a->co / groups;
     int32_t r, q, o, i, j, c;
     if (og < 1)
@@ -187,5 +188,5 @@ void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)
     }
     if (!dory_share_rows_or_channels_(a->ho, a->co, core, ncores, &r0, &r1, &o0, &o1))
         return;
-    conv_generic(a, r0, r1, o0, o1);
+    dory_conv_window_generic_(a, a->groups > 0 ? a->groups : 1, r0, r1, o0, o1);
 }

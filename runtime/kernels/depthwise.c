@@ -11,39 +11,12 @@
  * fit in its slice at once (only when kw > kh) builds its strips for chunks of rows that do.
  * Without scratch the generic path runs.
  */
-#include "simd.h"
-
-static void dw_generic(const dory_conv_args_t *a, int32_t r0, int32_t r1, int32_t c0, int32_t c1)
-{
-    int32_t r, q, c, i, j;
-    for (r = r0; r < r1; r++) {
-        for (q = 0; q < a->wo; q++) {
-            size_t pix = ((size_t)r * (size_t)a->wo + (size_t)q) * (size_t)a->co;
-            for (c = c0; c < c1; c++) {
-                int32_t sum = 0;
-                for (i = 0; i < a->kh; i++) {
-                    int32_t ir = r * a->sh - a->pt + i * a->dh;
-                    if (ir < 0 || ir >= a->hi)
-                        continue;
-                    for (j = 0; j < a->kw; j++) {
-                        int32_t ic = q * a->sw - a->pl + j * a->dw;
-                        size_t xi, wi;
-                        if (ic < 0 || ic >= a->wi)
-                            continue;
-                        xi = ((size_t)ir * (size_t)a->wi + (size_t)ic) * (size_t)a->ci + (size_t)c;
-                        wi = ((size_t)c * (size_t)a->kh + (size_t)i) * (size_t)a->kw + (size_t)j;
-                        sum = dory_wadd_(sum, dory_wmul_(dory_load(a->x, a->x_type, xi), dory_load(a->w, a->w_type, wi)));
-                    }
-                }
-                dory_conv_finish_(a, pix + (size_t)c, c, sum);
-            }
-        }
-    }
-}
+#include "dot.h"
+#include "window.h"
 
 /* Rows [r0, r1) x channels [c0, c1) of the strip path, the strip of the rows fitting in `strip`. */
-static void dw_strips(const dory_conv_args_t *a, const dory_rqf_t *f, uint8_t *strip, int32_t r0, int32_t r1,
-                      int32_t c0, int32_t c1)
+static DORY_NOINLINE_ void dw_strips(const dory_conv_args_t *a, const dory_rqf_t *f, uint8_t *strip, int32_t r0,
+                                     int32_t r1, int32_t c0, int32_t c1)
 {
     const uint8_t *x = (const uint8_t *)a->x;
     const int8_t *w = (const int8_t *)a->w;
@@ -137,7 +110,7 @@ static void dw_fast(const dory_conv_args_t *a, uint8_t *strip, size_t cap, int32
         }                                                                                              \
     } while (0)
 
-static void dw_3x3(const dory_conv_args_t *a, int32_t r0, int32_t r1, int32_t c0, int32_t c1)
+static DORY_NOINLINE_ void dw_3x3(const dory_conv_args_t *a, int32_t r0, int32_t r1, int32_t c0, int32_t c1)
 {
     const int8_t *w = (const int8_t *)a->w;
     int xs = a->x_type == DORY_S8;
@@ -174,5 +147,5 @@ void dory_depthwise(const dory_conv_args_t *a, int core, int ncores)
     if (dory_fast_types_(a->x_type, a->w_type) && a->dh == 1 && a->dw == 1 && dory_scratch_ok_(a, need, "dory_depthwise"))
         dw_fast(a, (uint8_t *)a->scratch + (size_t)core * (need / (size_t)ncores), need / (size_t)ncores, r0, r1, c0, c1);
     else
-        dw_generic(a, r0, r1, c0, c1);
+        dory_conv_window_generic_(a, a->co, r0, r1, c0, c1);
 }
