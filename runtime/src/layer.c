@@ -572,6 +572,28 @@ static uint8_t *bias_l1(const run_t *R, uint8_t *par, int32_t c)
     return NULL;
 }
 
+/* The fields a pooling and a convolution tile share (dory_pool_args_t, dory_conv_args_t): input
+ * x_ and output y_ in L1, input extents hi_ x wi_, output extents th_ x tw_, the window. */
+#define SET_WINDOW(a, L, S, x_, y_, hi_, wi_, th_, tw_)                                            \
+    do {                                                                                           \
+        (a)->x = (x_);                                                                             \
+        (a)->x_type = (L)->x_type;                                                                 \
+        (a)->hi = (hi_);                                                                           \
+        (a)->wi = (wi_);                                                                           \
+        (a)->y = (y_);                                                                             \
+        (a)->y_type = (L)->y_type;                                                                 \
+        (a)->ho = (th_);                                                                           \
+        (a)->wo = (tw_);                                                                           \
+        (a)->kh = (L)->kh;                                                                         \
+        (a)->kw = (L)->kw;                                                                         \
+        (a)->sh = (L)->sh;                                                                         \
+        (a)->sw = (L)->sw;                                                                         \
+        (a)->pt = (S)->rows.pad_begin;                                                             \
+        (a)->pl = (S)->cols.pad_begin;                                                             \
+        (a)->pb = (S)->rows.pad_end;                                                               \
+        (a)->pr = (S)->cols.pad_end;                                                               \
+    } while (0)
+
 static void build_args(run_t *R, const step_t *S)
 {
     const dory_layer_t *L = R->L;
@@ -582,23 +604,8 @@ static void build_args(run_t *R, const step_t *S)
     if (R->kind == DORY_LAYER_POOL) {
         dory_pool_args_t *a = &R->pargs;
         set_chain(R, &R->rq, 0, &L->rq, par, 0);
-        a->x = R->in[S->ib];
-        a->x_type = L->x_type;
-        a->hi = hi;
-        a->wi = wi;
+        SET_WINDOW(a, L, S, R->in[S->ib], R->out[S->ob], hi, wi, th, tw);
         a->c = tc;
-        a->y = R->out[S->ob];
-        a->y_type = L->y_type;
-        a->ho = th;
-        a->wo = tw;
-        a->kh = L->kh;
-        a->kw = L->kw;
-        a->sh = L->sh;
-        a->sw = L->sw;
-        a->pt = S->rows.pad_begin;
-        a->pl = S->cols.pad_begin;
-        a->pb = S->rows.pad_end;
-        a->pr = S->cols.pad_end;
         a->lead_h = 0;
         a->lead_w = 0;
         a->is_avg = L->is_avg;
@@ -635,30 +642,15 @@ static void build_args(run_t *R, const step_t *S)
         dory_conv_args_t *a = &R->cargs[p];
         int32_t off = pc->c - S->c0;
         set_chain(R, &R->crq[p], 0, &L->rq, par, off);
-        a->x = R->in[S->ib] + pc->xoff;
-        a->x_type = L->x_type;
-        a->hi = hi;
-        a->wi = wi;
+        SET_WINDOW(a, L, S, R->in[S->ib] + pc->xoff, R->out[S->ob] + pc->yoff, hi, wi, th, tw);
         a->ci = pc->k1 - pc->k0;
         a->w = R->wt[S->wb] + (size_t)off * S->wpc;
         a->w_type = L->w_type;
         a->bias = R->has_b ? bias_l1(R, par, off) : NULL;
         a->bias_type = L->b_type;
-        a->y = R->out[S->ob] + pc->yoff;
-        a->y_type = L->y_type;
-        a->ho = th;
-        a->wo = tw;
         a->co = pc->e - pc->c;
-        a->kh = L->kh;
-        a->kw = L->kw;
-        a->sh = L->sh;
-        a->sw = L->sw;
         a->dh = L->dh;
         a->dw = L->dw;
-        a->pt = S->rows.pad_begin;
-        a->pl = S->cols.pad_begin;
-        a->pb = S->rows.pad_end;
-        a->pr = S->cols.pad_end;
         a->groups = R->kind == DORY_LAYER_CONV ? pc->gs : (R->kind == DORY_LAYER_DEPTHWISE ? tc : 1);
         a->acc = R->nk > 1 ? R->acc : NULL;
         a->first = S->first;
