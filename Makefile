@@ -45,20 +45,20 @@ DEMO_NET ?= dronet
 demo: $(VENV)/bin/python
 	@rm -rf build/demo && mkdir -p build/demo
 	@echo "== 1. Generate the example network ($(DEMO_NET), ONNX)"
-	$(VENV)/bin/python -m tools.netgen $(DEMO_NET) -o build/demo/$(DEMO_NET).onnx
+	$(VENV)/bin/python -m tools.dory_netgen $(DEMO_NET) -o build/demo/$(DEMO_NET).onnx
 	@echo "== 2. Compile it to a GAP8/host C application"
 	$(VENV)/bin/dory-compile build/demo/$(DEMO_NET).onnx -o build/demo/app --seed 1
 	@echo "== 3. Build it for the host and run it (bit-exact check of every layer)"
 	$(MAKE) --no-print-directory -s -C build/demo/app run
 
 test:
-	$(PY) tools/run_tests.py --bin "$(BIN)"
+	$(PY) tests/run_tests.py --bin "$(BIN)"
 
 pytest:
-	$(PY) tools/run_tests.py --bin "$(BIN)" --only pytest
+	$(PY) tests/run_tests.py --bin "$(BIN)" --only pytest
 
 lit:
-	$(PY) tools/run_tests.py --bin "$(BIN)" --only lit
+	$(PY) tests/run_tests.py --bin "$(BIN)" --only lit
 
 # The benchmark report (bench/report.py, ~1 min): 4 shared networks + MobileNetV1-0.25-128 built for
 # RV32 and run bit-exact on QEMU with 8 and 1 harts (per-layer-kind instructions/MAC, speed-up,

@@ -477,7 +477,7 @@ def _generated(name: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     import onnx
 
     from frontend.onnx_import import import_onnx
-    from tools.netgen import NETWORKS as GENERATORS
+    from driver.netgen import NETWORKS as GENERATORS
 
     model, _ = GENERATORS[name](0, "nemo")
     path = tmp_path_factory.mktemp("nets") / f"{name}.onnx"

@@ -67,7 +67,7 @@ def test_shared_network_runs_bit_exact(name: str, san: bool, tmp_path: Path) -> 
 def test_generated_mobilenet_runs_bit_exact(gen: str, san: bool, tmp_path: Path) -> None:
     from dory_ir.interp.interpreter import random_inputs
     from frontend.onnx_import import import_onnx
-    from tools.netgen import main as netgen
+    from driver.netgen import main as netgen
 
     onnx_path = tmp_path / f"{gen}.onnx"
     assert netgen([gen, "-o", str(onnx_path)]) == 0

@@ -103,7 +103,7 @@ def test_shared_network_runs_bit_exact_on_rv32(name: str, tmp_path: Path) -> Non
 def test_mobilenet_v1_025_128_runs_bit_exact_on_rv32(tmp_path: Path) -> None:
     from dory_ir.interp.interpreter import random_inputs
     from frontend.onnx_import import import_onnx
-    from tools.netgen import main as netgen
+    from driver.netgen import main as netgen
 
     gen = "mobilenet_v1_0.25_128"
     onnx_path = tmp_path / f"{gen}.onnx"

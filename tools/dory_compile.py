@@ -58,7 +58,7 @@ def _progress(args: argparse.Namespace, t0: float, what: str) -> None:
 
 
 def _target_dir(path: str) -> str:
-    from tools.outdir import OutputDirError, fresh_dir_target
+    from driver.outdir import OutputDirError, fresh_dir_target
 
     try:
         return fresh_dir_target(path, "-o", ".dory-compile-")
@@ -92,7 +92,7 @@ def _run(args: argparse.Namespace) -> int:
     from passes.base import PassContext
     from passes.manager import PassManager
     from passes.pipeline import parse_pipeline
-    from tools.outdir import commit_dir
+    from driver.outdir import commit_dir
 
     t0 = time.perf_counter()
     if not os.path.isfile(args.model):
@@ -118,7 +118,7 @@ def _run(args: argparse.Namespace) -> int:
             inputs = random_inputs(module, args.seed)
         net = emit_network(module)
         if args.reference:
-            from dory_ir.reference import check_layers, reference_files
+            from driver.reference import check_layers, reference_files
 
             files = reference_files(args.reference, args.input)
             checked: list = []

@@ -199,8 +199,8 @@ def format_value(index: int, t: Type, arr: np.ndarray) -> str:
 
 
 def _fresh_dir_target(path: str, flag: str) -> str:
-    """A temporary sibling of output directory ``path`` to fill (tools/outdir.py)."""
-    from tools.outdir import OutputDirError, fresh_dir_target
+    """A temporary sibling of output directory ``path`` to fill (driver/outdir.py)."""
+    from driver.outdir import OutputDirError, fresh_dir_target
 
     try:
         return fresh_dir_target(path, flag, ".dory-run-")
@@ -209,7 +209,7 @@ def _fresh_dir_target(path: str, flag: str) -> str:
 
 
 def _commit_dir(tmp: str, path: str) -> None:
-    from tools.outdir import commit_dir
+    from driver.outdir import commit_dir
 
     commit_dir(tmp, path)
 
@@ -337,7 +337,7 @@ def _check_reference(
     on_result: Callable[[Operation, list[np.ndarray]], None] | None,
 ) -> int:
     """``--reference``: one line per deployed layer, then the final output, then a summary."""
-    from dory_ir.reference import check_layers, compare, read_txt, reference_files
+    from driver.reference import check_layers, compare, read_txt, reference_files
 
     first_input = args.input[0] if args.input else None
     files = reference_files(args.reference, first_input)

@@ -40,7 +40,7 @@ def _write_dir_atomic(path: str, files: dict[str, str | bytes]) -> None:
     """Create directory ``path`` (missing or empty) with ``files``, via a temporary sibling."""
     import shutil
 
-    from tools.outdir import commit_dir, fresh_dir_target
+    from driver.outdir import commit_dir, fresh_dir_target
 
     tmp = fresh_dir_target(path, "-o", ".dory-")
     try:
@@ -68,7 +68,7 @@ def _to_c(args: argparse.Namespace) -> int:
     if args.output == "-":
         sys.stdout.write(net.network_h + net.network_c)
         return 0
-    from tools.outdir import OutputDirError
+    from driver.outdir import OutputDirError
 
     try:
         _write_dir_atomic(args.output, {"network.c": net.network_c, "network.h": net.network_h, "weights.bin": net.blob()})

@@ -1,6 +1,6 @@
 """Run dory's test suites (pytest and lit) and close with one ``N passed, N failed`` line.
 
-    python tools/run_tests.py [--bin DIR] [--only pytest|lit] [extra pytest args after --]
+    python tests/run_tests.py [--bin DIR] [--only pytest|lit] [extra pytest args after --]
 
 Both runners stream their output as usual; this script also keeps it, reads each runner's own
 summary, and adds the counts up. A runner that crashes, finds no tests, or prints no summary it
