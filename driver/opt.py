@@ -18,10 +18,10 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import ContextManager, Sequence
 
-from dory_ir.diagnostics import UNKNOWN, Diagnostic, DiagnosticError, Location
+from dory_ir.diagnostics import Diagnostic, DiagnosticError
 from driver.cli import UsageError, read_source
 from driver.instrument import IRPrinter, SemanticsChecker
-from driver.split import SPLIT_MARKER, Chunk, join_outputs, run_chunks
+from driver.split import SPLIT_MARKER, Chunk, join_outputs, parse_chunk, run_chunks
 from passes import get_pass_registry, get_pipeline_registry
 from passes.base import ModulePass, PassContext
 from passes.manager import VERIFIER_TIMER, PassCrashed, PassInstrumentation, PassManager, TimingReport
@@ -141,19 +141,14 @@ def _pass_names(values: list[str], flag: str) -> set[str]:
 def process_chunk(chunk: Chunk, filename: str, opts: Options, timing: TimingReport | None) -> tuple[str | None, list[Diagnostic]]:
     """Parse, verify, run the pipeline and print one chunk: (output text or None, diagnostics)."""
     from dory_ir.opdef import verify
-    from dory_ir.parser import parse_module
     from dory_ir.printer import print_op
 
     diags = list(chunk.warnings)
     try:
         with _maybe_timed(timing, "Parse"):
-            module = parse_module(chunk.text, filename, chunk.line_offset, opts.allow_unregistered)
+            module = parse_chunk(chunk, filename, opts.allow_unregistered)
     except DiagnosticError as e:
         return None, diags + e.diagnostics
-    if module.loc == UNKNOWN:
-        # The implicit module around top-level ops: put it at the start of its chunk, so that
-        # a pass failing on the whole module still reports a line.
-        module.loc = Location(filename, chunk.line_offset + 1, 1)
     with _maybe_timed(timing, VERIFIER_TIMER):
         errors = verify(module)
     if errors:

@@ -12,9 +12,12 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from dory_ir.diagnostics import UNKNOWN, Diagnostic, Location
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dory_ir.core import Operation
 
 SPLIT_MARKER = "// -----"
 # A line that looks like an attempt at the split marker but isn't one (``//-----``, ``// ----``,
@@ -62,6 +65,18 @@ def split_input(text: str, filename: str, split: bool) -> list[Chunk]:
     chunks.append(Chunk("".join(lines[start:]), start, warnings))
     return chunks
 
+
+
+def parse_chunk(chunk: Chunk, filename: str, allow_unregistered: bool = False) -> "Operation":
+    """Parse one chunk, located in the whole file (raises `DiagnosticError`)."""
+    from dory_ir.parser import parse_module
+
+    module = parse_module(chunk.text, filename, chunk.line_offset, allow_unregistered)
+    if module.loc == UNKNOWN:
+        # The implicit module around top-level ops: put it at the start of its chunk, so that
+        # an error about the whole module (a failing pass, no function) still reports a line.
+        module.loc = Location(filename, chunk.line_offset + 1, 1)
+    return module
 
 
 def format_diagnostic(d: Diagnostic) -> str:
