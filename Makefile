@@ -3,6 +3,7 @@
 #   make demo     set up .venv if missing, compile the example network to C, build and run it on the host
 #   make test     pytest + lit, closing with one "N passed, N failed" line (exit 1 on any failure)
 #   make pytest   only the Python tests          make lit   only the lit/FileCheck tests
+#   make pytest-fast   the Python tests not marked slow (a quick check while editing)
 #   make bench    bench/report.py: networks and kernels on RV32 (QEMU), compile times, cost-model
 #                 calibration -> build/bench/report.md (other benches: python bench/bench_*.py)
 #   make venv     create .venv and install dory editable with its test extras
@@ -22,7 +23,7 @@ BIN ?=
 PY ?= $(PYTHON3)
 endif
 
-.PHONY: all demo test pytest lit bench venv clean
+.PHONY: all demo test pytest pytest-fast lit bench venv clean
 
 all: test
 
@@ -56,6 +57,11 @@ test:
 
 pytest:
 	$(PY) tests/run_tests.py --bin "$(BIN)" --only pytest
+
+# The tests marked `slow` (pyproject.toml) build and run C apps or plan whole networks; `make test`
+# and `make pytest` still run them.
+pytest-fast:
+	$(PY) tests/run_tests.py --bin "$(BIN)" --only pytest -- -m "not slow"
 
 lit:
 	$(PY) tests/run_tests.py --bin "$(BIN)" --only lit

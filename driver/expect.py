@@ -17,7 +17,6 @@ _EXPECT = re.compile(
 )
 
 
-
 @dataclass
 class Expectation:
     """One ``expected-<kind>[@where] {{text}}`` comment."""
@@ -30,6 +29,7 @@ class Expectation:
     matched: bool = False
 
     def matches(self, d: Diagnostic, filename: str) -> bool:
+        """Whether ``d`` is what this (not yet matched) expectation asks for."""
         if self.matched or d.severity != self.kind:
             return False
         if self.line is None:

@@ -51,6 +51,7 @@ from driver.split import SPLIT_MARKER, Chunk, join_outputs, parse_chunk, run_chu
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line of ``dory-run`` (argparse exits with status 2 on bad flags)."""
     p = argparse.ArgumentParser(
         prog="dory-run",
         description="Run a function of a dory IR file with the exact integer reference interpreter.",

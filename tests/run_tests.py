@@ -7,8 +7,10 @@ summary, and adds the counts up. A runner that crashes, finds no tests, or print
 can read counts as a failure, so a broken setup can never look green. The exit status is 0 only
 if every test passed.
 
-Used by ``make test`` / ``make pytest`` / ``make lit``; it is a plain script, not an installed
-console script, because it is about this checkout's layout (``tests/``, ``lit_tests/``).
+Used by ``make test`` / ``make pytest`` / ``make pytest-fast`` / ``make lit``; it is a plain
+script beside the tests it runs, not an installed console script in ``tools/``, because it is
+about this checkout's layout (``tests/``, ``lit_tests/``). pytest does not collect it (the name
+does not match ``test_*.py``).
 """
 
 from __future__ import annotations

@@ -528,6 +528,7 @@ def small_tiled_weights(module: Operation) -> list[str]:
     return out  # type: ignore[return-value]
 
 
+@pytest.mark.slow
 def test_mobilenet_v2_224_with_live_residuals(tmp_path_factory: pytest.TempPathFactory) -> None:
     text = _generated("mobilenet_v2_1.0_224", tmp_path_factory)
     module, frec = plan_and_check(text, seeds=(0,))

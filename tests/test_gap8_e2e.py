@@ -16,7 +16,7 @@ import pytest
 from app_checks import check_steps
 from shared_models import NETWORKS, load, requires_shared, run_pipeline
 
-pytestmark = pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler")]
 
 
 def _expected(module, inputs, net):  # type: ignore[no-untyped-def]
