@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +36,15 @@ def as_exact_int(c: np.ndarray) -> np.ndarray | None:
             return None
         return r.astype(np.int64)
     return None
+
+
+def first_non_integer(a: np.ndarray) -> Any:
+    """The first element of ``a`` that is not an exact integer (for messages; else the first)."""
+    flat = np.asarray(a).reshape(-1)
+    for v in flat:
+        if isinstance(v, (float, np.floating)) and (not math.isfinite(float(v)) or float(v) != round(float(v))):
+            return float(v)
+    return flat[0].item() if flat.size else None
 
 
 def as_exact_fraction(c: np.ndarray) -> tuple[np.ndarray, int] | None:

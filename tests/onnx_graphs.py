@@ -109,6 +109,7 @@ BAD_MODELS: dict[str, tuple[str, str]] = {
     "float_inside": ("float op", "Sigmoid"),
     "two_activation_mul": ("found two activations", "Mul"),
     "non_constant_divisor": ("expected a constant divisor", "Div"),
+    "bad_transpose_perm": ("expected perm to be a permutation of 0..1, found [0, 2]", "Transpose"),
 }
 
 
@@ -149,6 +150,12 @@ def bad_model(name: str) -> Any:
         g.conv(w, pad=1).bn_requant(np.ones(4), np.zeros(4), 1, 2)
         a = g.cur
         g.op("Div", [a, a], name="Div_5")
+        return g.model()
+    if name == "bad_transpose_perm":
+        g = G()
+        g.conv(w, pad=1).bn_requant(np.ones(4), np.zeros(4), 1, 2)
+        g.op("Flatten", [g.cur], axis=1)
+        g.op("Transpose", [g.cur], name="Transpose_6", perm=[0, 2])
         return g.model()
     raise KeyError(name)
 

@@ -1,0 +1,13 @@
+"""The ONNX op converters, one module per job; importing the package registers them all
+(`frontend.registry`):
+
+- `conv`: Conv, Gemm, MatMul (integer layers with constant weights),
+- `pool`: MaxPool, AveragePool, GlobalAveragePool,
+- `chain`: the requantisation arithmetic (Mul, Div, Add incl. QuantLab's adder, Floor, Cast,
+  Clip, Relu), evaluated symbolically,
+- `shape`: Pad, Flatten, Reshape, Transpose, Concat, Identity, Dropout,
+- `fold`: Constant, Shape and the constant folders of shape arithmetic,
+- `host`: float post-processing left to the host.
+"""
+
+from frontend.onnx_convert import chain, conv, fold, host, pool, shape  # noqa: F401
