@@ -5,6 +5,7 @@
 - `driver.expect`: the ``expected-error@+N {{...}}`` directives ``--verify-diagnostics`` checks
 - `driver.instrument`: pass instrumentations (``--print-ir-*``, ``--verify-semantics``)
 - `driver.opt`, `driver.translate`, `driver.run`, `driver.compile`: the four tools
+- `driver.cli`: the usage-error type and reading a text input (or stdin)
 - `driver.inputs`: network inputs from ``.npy`` or DORY ``input.txt`` files
 - `driver.reference`: DORY's per-layer reference files (``--reference``)
 - `driver.outdir`: output directories written atomically
