@@ -403,7 +403,7 @@ def main() -> int:
           "RV32 figures are exact instruction counts of the generated apps on qemu-system-riscv32 (rv32imc, -O2, "
           "-icount, rv32prof plugin), every step checked bit-exact against the reference interpreter on 8 harts "
           "and on 1 hart. They are RV32IMC instructions, not GAP8 cycles; the modelled cycles are the GAP8 cost "
-          "model's (backends/gap8/hw.py, passes/tile.py).", "",
+          "model's (backends/gap8/hw.py, passes/tiling/cost.py).", "",
           "## a. Networks", "",
           resources_table(nets), "",
           "Per layer kind (work: MACs; pool: window taps; add: output elements; busiest hart = the hart with most "

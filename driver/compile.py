@@ -1,6 +1,6 @@
 """``dory-compile``: the one-command main job -- ONNX network in, buildable C application out.
 
-    dory-compile net.onnx -o app/ [--pipeline gap8-default] [--target host|gap8|rv32] [--input FILE]
+    dory-compile net.onnx -o app/ [--pipeline gap8-default] [--target host|gap8|gap9|rv32] [--input FILE]
                  [--seed N] [--reference DIR] [--input-type ui8] [--weights-c-array] [--quiet]
 
 Steps: import the ONNX model (frontend), run the pass pipeline (default ``gap8-default``: fusion,
@@ -38,9 +38,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="dory-compile", description=__doc__.split("\n\n")[0])
     ap.add_argument("model", help="quantized ONNX model (NEMO / QuantLab integer export)")
     ap.add_argument("-o", "--output", required=True, help="application directory to create (missing or empty)")
-    ap.add_argument("--pipeline", default="gap8-default", help="pass pipeline (default: gap8-default)")
-    ap.add_argument("--target", choices=("host", "gap8", "rv32"), default="host",
+    ap.add_argument("--pipeline", default=None, help="pass pipeline (default: gap9-default for --target gap9, else gap8-default)")
+    ap.add_argument("--target", choices=("host", "gap8", "gap9", "rv32"), default="host",
                     help="host: pthreads port and host Makefile; gap8: also main_gap8.c and a GAP SDK Makefile; "
+                         "gap9: planned for GAP9, main_gap9.c and Makefile.gap9 (make run: GAP SDK; Makefile.host: host); "
                          "rv32: also main_rv32.c and Makefile.rv32 (bare-metal RV32 on QEMU, 8 harts)")
     ap.add_argument("--input", default=None, help="network input (.txt as DORY writes it, or .npy); default: seeded random")
     ap.add_argument("--seed", type=int, default=0, help="seed of the random input (default 0)")
@@ -86,7 +87,7 @@ def summary(net: "object") -> str:
 def run(args: argparse.Namespace) -> int:
     """Compile with parsed arguments; returns the exit status (errors raise `DiagnosticError`,
     `UsageError` or `ValueError`, which `main` prints)."""
-    from backends.gap8.app import app_files, expected_outputs, write_app
+    from backends.gap8.app import app_files, default_pipeline, expected_outputs, write_app
     from backends.gap8.emit import emit_network
     from dory_ir.diagnostics import DiagnosticError, Location
     from dory_ir.interp.interpreter import find_function, random_inputs
@@ -102,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         raise DiagnosticError(Location(args.model), "cannot read the model: no such file")
     if args.reference is not None and not os.path.isdir(args.reference):
         raise UsageError(f"--reference expected a directory of out_layerN.txt files, found '{args.reference}'")
+    args.pipeline = args.pipeline or default_pipeline(args.target)
     passes = parse_pipeline(args.pipeline)
     tmp = _target_dir(args.output)
     try:

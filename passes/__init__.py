@@ -4,6 +4,10 @@ Every ``dory-opt`` RUN line is a fresh process, so a pass module is imported onl
 is used: the registry maps each name to a zero-argument factory that imports the class. Named
 pipelines (MLIR's ``PassPipelineRegistration``) live in the same namespace: a pipeline string may
 name either, and a name can't mean both.
+
+Targets register their default pipelines (``<target>-default``) from their own
+packages under ``backends/``: the first query of either registry imports those packages
+(`backends.target.load_backends`, a few small modules), so nothing here names a target.
 """
 
 from __future__ import annotations
@@ -85,13 +89,29 @@ def _check_new(name: str) -> None:
         raise ValueError(f"'{name}' is already registered as a pass or pipeline")
 
 
+_backends_loaded = False
+
+
+def _load_backends() -> None:
+    """Let every target package register its pipelines, once (on the first registry query)."""
+    global _backends_loaded
+    if _backends_loaded:
+        return
+    _backends_loaded = True  # first: a backend's registrations must not come back here
+    from backends.target import load_backends
+
+    load_backends()
+
+
 def get_pass_registry() -> dict[str, PassFactory]:
     """Pass name -> zero-argument factory returning the pass class (a copy; import is lazy)."""
+    _load_backends()
     return dict(_PASSES)
 
 
 def get_pipeline_registry() -> dict[str, NamedPipeline]:
-    """Pipeline name -> `NamedPipeline` (a copy)."""
+    """Pipeline name -> `NamedPipeline` (a copy), the targets' default pipelines included."""
+    _load_backends()
     return dict(_PIPELINES)
 
 
@@ -114,11 +134,6 @@ def _assign_memory() -> "type[ModulePass]":
 
 
 register_pass("assign-memory", _assign_memory)
-register_pipeline(
-    "gap8-default",
-    "canonicalize,fold-requant,fuse,assign-memory,tile,allocate-buffers",
-    "ONNX-imported qnn to planned dory layers for GAP8: clean up, fold requant chains, fuse, assign memory levels, tile, allocate buffers.",
-)
 
 
 def _allocate_buffers() -> "type[ModulePass]":

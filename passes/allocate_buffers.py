@@ -66,8 +66,8 @@ Errors (located, with expected/found): options that are not positive, IR not pla
 malformed ``dory.tile``, an L2 or L3 arena over its budget, an L1 layout over the L1 budget.
 
 Buffers, sizes and lifetimes come from ``passes.assign_memory``'s `MemoryPlan`; the L1 sizes
-from ``passes.tile``'s `geometry` and its private ``_in_extent`` / ``_ACC_BYTES`` (imported on
-purpose, so the layout and the tiler agree on every byte).
+from ``passes.tiling``'s `geometry` and `l1_sizes_of` against the ``target`` option's target
+(imported on purpose, so the layout and the tiler agree on every byte).
 """
 
 from __future__ import annotations
@@ -77,13 +77,14 @@ import random
 from dataclasses import dataclass, field
 from typing import Callable, ClassVar, Sequence
 
-from backends.gap8.hw import GAP8, Gap8Target, MemoryBudgets
+from backends.target import Target
 from dory_ir.attributes import ArrayAttr, Attribute, DialectAttr, DictAttr, IntegerAttr, StringAttr
 from dory_ir.core import Operation, Value
 from dory_ir.types import MemRefType
 from passes.assign_memory import ACTIVATION, L2, L3, WEIGHT, MemoryPlan
 from passes.base import ModulePass, PassContext, PassFailed
-from passes.tile import L1Sizes, geometry, l1_sizes_of
+from passes.target_option import MemoryBudgets
+from passes.tiling import L1Sizes, geometry, l1_sizes_of
 
 ALLOC = "dory.alloc"
 ARG_ALLOC = "dory.arg_alloc"
@@ -325,9 +326,10 @@ def _tile_sizes(op: Operation) -> dict[str, int]:
     return out
 
 
-def l1_sizes(op: Operation, tile: dict[str, int], hw: Gap8Target = GAP8) -> L1Sizes:
-    """The L1 buffers of layer ``op`` for tile ``tile``: the ``tile`` pass's own footprint model
-    (`passes.tile.l1_sizes_of`), so the layout holds exactly what the tiler budgeted."""
+def l1_sizes(op: Operation, tile: dict[str, int], hw: Target | None = None) -> L1Sizes:
+    """The L1 buffers of layer ``op`` for tile ``tile`` on target ``hw`` (default: the default
+    target): the ``tile`` pass's own footprint model (`passes.tiling.l1_sizes_of`), so the layout
+    holds exactly what the tiler budgeted."""
     return l1_sizes_of(geometry(op), (tile["c_out"], tile["h_out"], tile["w_out"], tile["c_in"]), hw)
 
 
@@ -453,37 +455,35 @@ class AllocateBuffersPass(MemoryBudgets, ModulePass):
 
 
     def apply(self, ctx: PassContext, module: Operation) -> None:
-        bad = self.budget_error()
-        if bad:
-            raise PassFailed(module, bad)
+        hw, l1_budget, l2_budget, l3_budget = self.budgets(module)
         funcs = [op for op in module.walk() if op.op_name == "func.func" and op.regions and op.regions[0].blocks]
         # Compute everything before writing anything, so a failure leaves the module untouched.
         allocs = [allocate_function(f) for f in funcs]
         layouts: list[tuple[Operation, dict[str, int | tuple[int, int]] | None]] = []
         for fa in allocs:
-            if fa.l2_peak > self.l2:
+            if fa.l2_peak > l2_budget:
                 raise PassFailed(
                     _overflow_op(fa, L2),
-                    f"L2 overflow: expected the L2 arena to fit {self.l2} bytes (the budget), found a peak of "
+                    f"L2 overflow: expected the L2 arena to fit {l2_budget} bytes (the budget), found a peak of "
                     f"{fa.l2_peak} bytes (lower bound {fa.l2_lower_bound}, the most bytes live at once, reached here)",
                 )
-            if fa.l3_peak > self.l3:
+            if fa.l3_peak > l3_budget:
                 raise PassFailed(
                     _overflow_op(fa, L3),
-                    f"L3 overflow: expected the L3 arena to fit {self.l3} bytes (the budget), found a peak of "
+                    f"L3 overflow: expected the L3 arena to fit {l3_budget} bytes (the budget), found a peak of "
                     f"{fa.l3_peak} bytes (lower bound {fa.l3_lower_bound}, the most bytes live at once, reached here)",
                 )
             for op in fa.plan.steps:
                 if op.op_name not in _LAYERS or TILE not in op.attributes:
                     layouts.append((op, None))
                     continue
-                sizes = l1_sizes(op, _tile_sizes(op))
+                sizes = l1_sizes(op, _tile_sizes(op), hw)
                 layout = l1_layout(sizes)
                 total = int(layout["total"])  # type: ignore[arg-type]
-                if total > self.l1:
+                if total > l1_budget:
                     raise PassFailed(
                         op,
-                        f"L1 overflow: expected the tile buffers to fit {self.l1} bytes (the L1 budget), found {total} "
+                        f"L1 overflow: expected the tile buffers to fit {l1_budget} bytes (the L1 budget), found {total} "
                         f"(input {sizes.acts} x {sizes.input}, weight {sizes.weights} x {sizes.weight}, output {sizes.acts} x {sizes.output}, "
                         f"params {sizes.weights} x {sizes.params}, scratch {sizes.scratch}, each 4-byte aligned)",
                     )

@@ -43,7 +43,7 @@ Decisions
 3. While some step t is over the L2 budget by ``excess``, move a set of L2 buffers to L3 that
    removes it: resident weights, and activations live at t (a buffer t touches only frees bytes
    if t tiles it). The set is a min-cost cover, the cost of a buffer being the L3<->L2 cycles
-   per inference it adds (`Gap8Target.l3_l2_cycles`: bytes over the HyperBus bandwidth plus a
+   per inference it adds (the target's `Target.l3_l2_cycles`: bytes over the L3 bandwidth plus a
    setup per transfer; one transfer per step that touches the buffer, one per tile where t must
    tile it). Candidates are taken by bytes freed per cycle, and at every prefix the cheapest
    single candidate covering the rest is tried (best fit: moving a 2 MB weight for a 10 KB
@@ -99,11 +99,12 @@ from typing import ClassVar
 
 import numpy as np
 
-from backends.gap8.hw import GAP8, Gap8Target, MemoryBudgets
+from backends.target import Target, default_target
 from dory_ir.attributes import ArrayAttr, BoolAttr, DenseAttr, DictAttr, DialectAttr, IntegerAttr, StringAttr, TypeAttr
 from dory_ir.core import Block, Operation, Value, create_op
 from dory_ir.types import FunctionType, IntegerType, MemRefType, TensorType, Type
 from passes.base import ModulePass, PassContext, PassFailed
+from passes.target_option import MemoryBudgets
 
 L2 = "l2"
 L3 = "l3"
@@ -224,7 +225,7 @@ class Buffer:
         tile = self.touches[t] // 2
         return math.ceil(self.nbytes / tile) if 0 < tile and self.touches[t] < self.nbytes else 1
 
-    def l3_cost(self, hw: Gap8Target = GAP8, tiled_at: int | None = None) -> int:
+    def l3_cost(self, hw: Target, tiled_at: int | None = None) -> int:
         """Cycles per inference (the target's L3<->L2 estimate) spent moving this buffer if it
         lives in L3: one transfer of the whole buffer per step that touches it (a weight is read
         by each user; an activation is written by its producer and read by each consumer), or
@@ -259,9 +260,9 @@ class MemoryPlan:
     Built with every buffer in L2; the arrays are kept up to date as buffers move, so a move is
     O(steps) and a candidate's effect on a step is O(1)."""
 
-    def __init__(self, func: Operation, hw: Gap8Target = GAP8):
+    def __init__(self, func: Operation, hw: Target | None = None):
         self.func = func
-        self.hw = hw
+        self.hw = default_target() if hw is None else hw
         block = func.regions[0].blocks[0]
         self.block: Block = block
         self.steps: list[Operation] = [op for op in block.ops if op.op_name not in _CONSTANTS and op.op_name != "func.return"]
@@ -601,10 +602,11 @@ class MemoryPlan:
         return pairs
 
 
-def plan_memory(func: Operation, l2: int = GAP8.l2_budget, l3: int = GAP8.l3_budget, hw: Gap8Target = GAP8) -> MemoryPlan:
-    """Build and decide the memory plan of ``func`` (a ``func.func`` of dory ops)."""
+def plan_memory(func: Operation, l2: int | None = None, l3: int | None = None, hw: Target | None = None) -> MemoryPlan:
+    """Build and decide the memory plan of ``func`` (a ``func.func`` of dory ops) for target
+    ``hw`` (default: the default target), with its L2/L3 budgets unless ``l2``/``l3`` are given."""
     plan = MemoryPlan(func, hw)
-    plan.decide(l2, l3)
+    plan.decide(plan.hw.l2_budget if l2 is None else l2, plan.hw.l3_budget if l3 is None else l3)
     return plan
 
 
@@ -688,14 +690,12 @@ class AssignMemoryPass(MemoryBudgets, ModulePass):
 
 
     def apply(self, ctx: PassContext, module: Operation) -> None:
-        bad = self.budget_error()
-        if bad:
-            raise PassFailed(module, bad)
+        hw, l1, l2, l3 = self.budgets(module)
         funcs = [op for op in module.walk() if op.op_name == "func.func" and op.regions and op.regions[0].blocks]
         # Plan every function before rewriting any, so a failure leaves the module untouched.
-        plans = [plan_memory(f, self.l2, self.l3) for f in funcs]
+        plans = [plan_memory(f, l2, l3, hw) for f in funcs]
         for plan in plans:
-            apply_plan(plan, self.l1, self.l2, self.l3)
+            apply_plan(plan, l1, l2, l3)
 
 
 __all__ = ["AssignMemoryPass", "MemoryPlan", "Buffer", "StepRecord", "plan_memory", "apply_plan", "type_bytes", "min_staging"]

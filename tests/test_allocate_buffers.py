@@ -295,7 +295,8 @@ def test_registered_with_hardware_defaults() -> None:
     cls = get_pass_registry()["allocate-buffers"]()
     assert cls is AllocateBuffersPass
     p = AllocateBuffersPass()
-    assert (p.l1, p.l2, p.l3) == (GAP8.l1_budget, GAP8.l2_budget, GAP8.l3_budget)
+    module = parse_module('"builtin.module"() ({}) : () -> ()', "<test>")
+    assert p.budgets(module) == (GAP8, GAP8.l1_budget, GAP8.l2_budget, GAP8.l3_budget)
     assert str(AllocateBuffersPass(l2=1000)) == "allocate-buffers{l2=1000}"
 
 

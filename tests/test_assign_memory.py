@@ -10,6 +10,7 @@ give the same outputs before and after the pass.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 
@@ -18,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backends.gap8.hw import GAP8, Gap8Target
+from backends.gap8.hw import GAP8
 from dory_ir.attributes import DenseAttr, DictAttr
 from dory_ir.core import Operation, Value
 from dory_ir.interp import random_inputs, run_function
@@ -228,14 +229,15 @@ def test_gap8_budgets() -> None:
     assert GAP8.l3_budget == 8 * 1024 * 1024
     assert GAP8.l2_l1_cycles(80) == 10 + 10
     assert GAP8.l3_l2_cycles(1000, transfers=2) == 2 * GAP8.l3_setup_cycles + 1000
-    smaller = Gap8Target(l2_reserved_bytes=128 * 1024)
+    smaller = dataclasses.replace(GAP8, l2_reserved_bytes=128 * 1024)
     assert smaller.l2_budget == 512000 - 128 * 1024
 
 
 def test_options_default_to_the_hardware_description() -> None:
     cls = get_pass_registry()["assign-memory"]()
     p = cls()
-    assert (p.l1, p.l2, p.l3) == (GAP8.l1_budget, GAP8.l2_budget, GAP8.l3_budget)  # type: ignore[attr-defined]
+    module = parse_module('"builtin.module"() ({}) : () -> ()', "<test>")
+    assert p.budgets(module) == (GAP8, GAP8.l1_budget, GAP8.l2_budget, GAP8.l3_budget)  # type: ignore[attr-defined]
     assert str(p) == "assign-memory"
 
 

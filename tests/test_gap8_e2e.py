@@ -1,5 +1,5 @@
 """End to end on the host: every shared network and generated MobileNets compiled to C (frontend,
-gap8-default, emitter, app), built with ``-O2 -Wall -Werror`` and once with
+gap8-default, emitter, app; the shared networks also with gap9-default), built with ``-O2 -Wall -Werror`` and once with
 ``-fsanitize=address,undefined`` + the runtime's debug checks, run on 8 pthreads "cores", and
 every step's output compared byte for byte with the reference interpreter (plus the app's own
 checksum and final-output checks, which must report a match and exit 0)."""
@@ -53,12 +53,19 @@ def _check(stdout: str, got: list[bytes], want: list[bytes]) -> None:
 
 
 @requires_shared
-@pytest.mark.parametrize("san", [False, True], ids=["O2", "asan-ubsan"])
+@pytest.mark.parametrize("target,san", [("gap8", False), ("gap8", True), ("gap9", False)], ids=["O2", "asan-ubsan", "gap9-O2"])
 @pytest.mark.parametrize("name", NETWORKS)
-def test_shared_network_runs_bit_exact(name: str, san: bool, tmp_path: Path) -> None:
+def test_shared_network_runs_bit_exact(name: str, target: str, san: bool, tmp_path: Path) -> None:
+    """Planned with the target's default pipeline (GAP9: 128 KB L1, 1.5 MB L2), run on the host
+    port with the plan's L1/L2 arenas."""
+    from backends.target import get_target
+
     net = load(name)
-    run_pipeline(net.module, verify_each=False)
+    run_pipeline(net.module, f"{target}-default", verify_each=False)
+    fn = net.module.body.ops[0]
+    assert fn.attributes["dory.memory"].as_dict()["l1_budget"].value == get_target(target).l1_budget
     stdout, got, want = build_and_run(net.module, net.inputs, tmp_path, name, san=san)
+    assert f"L1 {get_target(target).l1_budget} B" in stdout.splitlines()[0]  # the host's L1 arena is the plan's
     _check(stdout, got, want)
 
 

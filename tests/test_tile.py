@@ -56,7 +56,9 @@ def test_corner_check_equals_exhaustive_fit(g: Geometry, l1: int) -> None:
     looking at every tile of the box."""
     import itertools
 
-    from passes.tile import GAP8, _fits_any, candidates, l1_sizes_of
+    from backends.gap8.hw import GAP8
+    from passes.tiling.space import _fits_any, candidates
+    from passes.tiling.cost import l1_sizes_of
 
     for vals in ((candidates(g.co, 4), candidates(g.ho, 8), [g.wo], [g.ci]),
                  (candidates(g.co, 4), candidates(g.ho, 8), candidates(g.wo, 2), [g.ci]),

@@ -1,5 +1,17 @@
-"""The GAP8 target: its hardware description (`backends.gap8.hw`) and, later, the C emitter.
+"""The GAP8 target: its hardware description (`backends.gap8.hw`), its default pipeline
+(``gap8-default``), the C emitter (`backends.gap8.emit`) and the app generator (`backends.gap8.app`).
 
-Submodules are imported on use (``from backends.gap8.hw import GAP8``), so importing the package
-costs nothing.
+Importing the package registers the target and the pipeline (`backends.target.get_target` and
+the pass registry import it on first use); the emitter and the app generator are imported on use.
 """
+
+from backends.gap8.hw import GAP8
+from backends.target import register_target
+from passes import register_pipeline
+
+register_target(GAP8)
+register_pipeline(
+    "gap8-default",
+    "canonicalize,fold-requant,fuse,assign-memory,tile,allocate-buffers",
+    "ONNX-imported qnn to planned dory layers for GAP8: clean up, fold requant chains, fuse, assign memory levels, tile, allocate buffers.",
+)

@@ -1,0 +1,18 @@
+"""The GAP9 target: its hardware description (`backends.gap9.hw`), its default pipeline
+(``gap9-default``) and its app files (`backends.gap9.app`: the PMSIS main and the GAP SDK
+Makefile; the network C is the shared emitter's, `backends.gap8.emit`).
+
+Importing the package registers the target and the pipeline (`backends.target.get_target` and
+the pass registry import it on first use).
+"""
+
+from backends.gap9.hw import GAP9
+from backends.target import register_target
+from passes import register_pipeline
+
+register_target(GAP9)
+register_pipeline(
+    "gap9-default",
+    "canonicalize,fold-requant,fuse,assign-memory{target=gap9},tile{target=gap9},allocate-buffers{target=gap9}",
+    "ONNX-imported qnn to planned dory layers for GAP9 (128 KB L1, 1.5 MB L2): clean up, fold requant chains, fuse, assign memory levels, tile, allocate buffers.",
+)

@@ -1,0 +1,210 @@
+"""The target boundary: what a planning pass may know about the hardware, and a registry by name.
+
+A `Target` describes one chip the way the planning passes (``assign-memory``, ``tile``,
+``allocate-buffers``) see it: cluster cores and SIMD lanes, the L1/L2/L3 sizes and what is kept
+back from them, the DMA and L3 transfer costs, the clock, the kernels' cost model and their L1
+scratch sizes. The passes take a ``target`` option (a name) and hold no hardware numbers; every
+number lives in ``backends/<name>/``, next to the source it was taken from.
+
+Targets are registered lazily: ``get_target("gap9")`` imports the package ``backends.gap9``,
+whose ``__init__`` calls `register_target` (and registers the target's default pipeline). A
+target's package is any subpackage of ``backends`` (`target_names` lists them without importing
+anything), so adding a target is adding a folder: no pass and no registry list changes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import pkgutil
+from dataclasses import dataclass
+
+DEFAULT_TARGET = "gap8"
+"""The target a planning pass plans for when its ``target`` option is not given."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One chip (or one configuration of it). All sizes are bytes, all times cluster cycles.
+
+    Frozen, so a pass can hold one; a variant is ``dataclasses.replace(target,
+    l2_reserved_bytes=96 * 1024)``. The ``*_budget`` properties are what planning passes may use;
+    every field's value and source is documented where the target is defined
+    (``backends/<name>/hw.py``)."""
+
+    name: str
+    """The registry name (the planning passes' ``target`` option)."""
+
+    cores: int
+    """Cluster cores that run the kernels (fork/join over all of them)."""
+
+    simd_macs: int
+    """8-bit MACs one core issues per cycle (SIMD lanes of its dot-product instruction)."""
+
+    l1_bytes: int
+    """L1 (cluster TCDM) usable for data, before the stacks."""
+
+    core_stack_bytes: int
+    """Stack of each kernel core while a kernel runs (the kernels keep their scratch in L1
+    buffers the tiler sizes, not on the stack)."""
+
+    master_stack_extra_bytes: int
+    """Extra stack of the core that also runs the tile loop and the DMA bookkeeping."""
+
+    l2_bytes: int
+    """L2 (on-chip SoC memory)."""
+
+    l2_reserved_bytes: int
+    """L2 kept back for code, the runtime's data and the network tables."""
+
+    l3_bytes: int
+    """Off-chip read-write memory (L3) for activations and weights that do not fit L2."""
+
+    l3_flash_bytes: int
+    """Off-chip flash holding the weights blob at boot."""
+
+    dma_bytes_per_cycle: int
+    """Cluster DMA L2<->L1 bandwidth."""
+
+    dma_setup_cycles: int
+    """Cluster DMA cost of programming one transfer."""
+
+    l3_bytes_per_cycle: float
+    """L3<->L2 bandwidth."""
+
+    l3_setup_cycles: int
+    """Cost of starting one L3<->L2 transfer."""
+
+    clock_hz: int
+    """Cluster clock."""
+
+    conv_efficiency: float
+    """Sustained fraction of the SIMD peak of the conv kernel."""
+
+    depthwise_efficiency: float
+    """Sustained fraction of the SIMD peak of the depthwise kernel."""
+
+    linear_efficiency: float
+    """Sustained fraction of the SIMD peak of the linear kernel."""
+
+    eltwise_ops_per_cycle: float
+    """Pool/add window operations one core completes per cycle."""
+
+    tile_overhead_cycles: int
+    """Fixed cost of one L1 tile: kernel call with fork/join plus DMA programming."""
+
+    column_step: int
+    """Output columns the conv kernels compute together: the tiler's step for ``w_out``
+    candidates (as ``cores`` is its step for rows and ``simd_macs`` for channels)."""
+
+    # -- budgets ----------------------------------------------------------------------------------
+    @property
+    def peak_macs_per_cycle(self) -> int:
+        """Cluster peak: every core issuing a SIMD dot product each cycle."""
+        return self.cores * self.simd_macs
+
+    @property
+    def l1_stack_bytes(self) -> int:
+        """L1 taken by the cluster stacks: one per core, plus the master's extra."""
+        return self.cores * self.core_stack_bytes + self.master_stack_extra_bytes
+
+    @property
+    def l1_budget(self) -> int:
+        """L1 bytes available to tiles (buffers, im2col scratch): TCDM minus the stacks."""
+        return self.l1_bytes - self.l1_stack_bytes
+
+    @property
+    def l2_budget(self) -> int:
+        """L2 bytes available to activations, resident weights and L3 staging buffers."""
+        return self.l2_bytes - self.l2_reserved_bytes
+
+    @property
+    def l3_budget(self) -> int:
+        """L3 bytes available to activations and non-resident weights."""
+        return self.l3_bytes
+
+    # -- transfer costs -------------------------------------------------------------------------
+    def l2_l1_cycles(self, nbytes: int, transfers: int = 1) -> int:
+        """Cycles to move ``nbytes`` between L2 and L1 in ``transfers`` DMA transfers."""
+        return transfers * self.dma_setup_cycles + math.ceil(nbytes / self.dma_bytes_per_cycle)
+
+    def l3_l2_cycles(self, nbytes: int, transfers: int = 1) -> int:
+        """Cycles to move ``nbytes`` between L3 and L2 in ``transfers`` transfers."""
+        return transfers * self.l3_setup_cycles + math.ceil(nbytes / self.l3_bytes_per_cycle)
+
+    # -- kernel scratch (the runtime's kernels; runtime/kernels must agree byte for byte) --------
+    def conv_scratch_bytes(self, kh: int, kw: int, c_in: int) -> int:
+        """L1 scratch of the conv kernel on a tile with ``c_in`` input channels: pulp-nn's
+        im2col, two ``kh x kw x c_in`` columns per core; none for a 1x1 conv (no im2col)."""
+        return 2 * self.cores * kh * kw * c_in if kh * kw > 1 else 0
+
+    def depthwise_scratch_bytes(self, kh: int, kw: int, in_rows: int, pad_top: int, pad_bottom: int) -> int:
+        """L1 scratch of the depthwise kernel on a tile reading ``in_rows`` input rows: per core
+        a column buffer of the padded rows (``kh * (in_rows + pad_top + pad_bottom) + kh``; the
+        kernel buffers columns of rows, not channels) plus one ``kh x kw`` weight slice."""
+        return self.cores * (kh * (in_rows + pad_top + pad_bottom) + kh) + self.cores * kh * kw
+
+    def pool_scratch_bytes(self) -> int:
+        """L1 scratch of the pool kernel: none (it reads its window in place)."""
+        return 0
+
+    def add_scratch_bytes(self) -> int:
+        """L1 scratch of the add kernel: none (element-wise)."""
+        return 0
+
+    def linear_scratch_bytes(self) -> int:
+        """L1 scratch of the linear kernel: none (dot products straight from the tiles)."""
+        return 0
+
+
+_TARGETS: dict[str, Target] = {}
+
+
+def register_target(target: Target) -> None:
+    """Add ``target`` under ``target.name`` (a name may be registered once)."""
+    if target.name in _TARGETS and _TARGETS[target.name] != target:
+        raise ValueError(f"target '{target.name}' is already registered")
+    _TARGETS[target.name] = target
+
+
+def target_names() -> list[str]:
+    """Every known target name: the registered ones and the packages under ``backends/`` (which
+    register theirs when imported), sorted. Imports nothing."""
+    import backends
+
+    found = {m.name for m in pkgutil.iter_modules(backends.__path__) if m.ispkg}
+    return sorted(found | set(_TARGETS))
+
+
+def get_target(name: str) -> Target:
+    """The target registered as ``name``, importing ``backends.<name>`` on first use; raises
+    `UnknownTarget` (a ValueError) naming the known targets for any other name."""
+    if name not in _TARGETS and name in target_names():
+        importlib.import_module(f"backends.{name}")
+    if name not in _TARGETS:
+        raise UnknownTarget(name)
+    return _TARGETS[name]
+
+
+def default_target() -> Target:
+    """The target named `DEFAULT_TARGET` (what the tiling and memory-planning helpers use when
+    their caller names none)."""
+    return get_target(DEFAULT_TARGET)
+
+
+def load_backends() -> None:
+    """Import every target package, so each registers its target and default pipeline (called
+    by the pass registry when it is first queried)."""
+    for name in target_names():
+        importlib.import_module(f"backends.{name}")
+
+
+class UnknownTarget(ValueError):
+    """A target name no backend registers."""
+
+    def __init__(self, name: str):
+        super().__init__(f"unknown target '{name}' (known targets: {', '.join(target_names()) or 'none'})")
+        self.name = name
+
+
+__all__ = ["Target", "DEFAULT_TARGET", "register_target", "get_target", "default_target", "target_names", "load_backends", "UnknownTarget"]

@@ -1,0 +1,61 @@
+"""The ``target`` option of the planning passes and the budgets that default to the target's.
+
+``assign-memory``, ``tile`` and ``allocate-buffers`` plan for a `backends.target.Target` chosen
+by name (``tile{target=NAME}``); a budget option left unset (``None``) takes the target's budget
+when the pass runs, so the passes hold no hardware numbers and ``str(pass)`` spells only what
+was given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from backends.target import DEFAULT_TARGET, Target, UnknownTarget, get_target
+from dory_ir.core import Operation
+from passes.base import PassFailed
+
+
+def resolve_target(module: Operation, name: str) -> Target:
+    """The target named by a pass's ``target`` option; an unknown name fails at ``module``."""
+    try:
+        return get_target(name)
+    except UnknownTarget as e:
+        raise PassFailed(module, f"option 'target': {e}") from None
+
+
+@dataclass(frozen=True)
+class TargetOption:
+    """The ``target`` option: the name of the target a planning pass plans for."""
+
+    target: str = field(default=DEFAULT_TARGET, metadata={"doc": "the target to plan for (backends/<target>/)"})
+
+
+@dataclass(frozen=True)
+class MemoryBudgets(TargetOption):
+    """The ``target`` option and the ``l1``/``l2``/``l3`` byte budgets shared by the
+    memory-planning passes (``assign-memory``, ``allocate-buffers``); an unset budget is the
+    target's."""
+
+    l1: int | None = field(default=None, metadata={"doc": "L1 bytes for one layer's tile buffers (default: the target's L1 budget)"})
+    l2: int | None = field(default=None, metadata={"doc": "L2 bytes for activations, resident weights and staging (default: the target's)"})
+    l3: int | None = field(default=None, metadata={"doc": "L3 bytes (default: the target's)"})
+
+    def budget_error(self) -> str | None:
+        """The message for the first non-positive budget given, if any."""
+        for key in ("l1", "l2", "l3"):
+            v = getattr(self, key)
+            if v is not None and v <= 0:
+                return f"option '{key}' expected a positive number of bytes, found {v}"
+        return None
+
+    def budgets(self, module: Operation) -> tuple[Target, int, int, int]:
+        """The target and the L1, L2, L3 budgets to plan with (raises `PassFailed` at ``module``
+        for an unknown target or a non-positive budget)."""
+        bad = self.budget_error()
+        if bad:
+            raise PassFailed(module, bad)
+        hw = resolve_target(module, self.target)
+        l1 = hw.l1_budget if self.l1 is None else self.l1
+        l2 = hw.l2_budget if self.l2 is None else self.l2
+        l3 = hw.l3_budget if self.l3 is None else self.l3
+        return hw, l1, l2, l3

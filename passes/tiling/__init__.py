@@ -1,0 +1,58 @@
+"""The tiling analyses of the ``tile`` pass, one concern per module, every hardware number from a
+`backends.target.Target`:
+
+- `passes.tiling.geometry`: what the tiler reads of a layer op (`Geometry`, `geometry`);
+- `passes.tiling.cost`: the L1 footprint (`l1_sizes_of`) and the cycle model (`evaluate`,
+  `cycles_floor`) of one tile against a target;
+- `passes.tiling.space`: the candidate tile sizes (`candidates`, `candidate_space`);
+- `passes.tiling.sat`: the optimal tile by lazy SAT (`solve`, `NoFit`);
+- `passes.tiling.brute`: the same optimum by exhaustive search (`brute_force`, for tests).
+
+The model
+---------
+*Geometry* comes from the layer's first stage (the conv/linear/pool/add): output ``Ho x Wo x Co``,
+input ``Hi x Wi x Ci``, kernel ``kh x kw``, strides, dilations, pads ``[t, l, b, r]``. A tile is
+``t = (c, h, w, k)``: output channels, output rows, output columns, input channels. ``k = Ci``
+except for ``dory.conv2d`` with ``groups = 1`` and ``dory.linear``, whose kernels may accumulate
+partial sums over input-channel tiles (in an si32 L1 accumulator); depthwise, pool and add have
+``k = c``.
+
+*L1 footprint* ``F(t)`` (bytes): input tile (rows ``(h-1)*sh + (kh-1)*dh + 1`` clipped to ``Hi``,
+likewise columns, times ``k``; both operands for an add) + output tile + weight tile + the
+per-channel parameters (bias and requant arrays) of ``c`` channels + kernel scratch (the target's
+`Target.conv_scratch_bytes`: pulp-nn's im2col ``2*cores*kh*kw*k`` for a KxK conv;
+`Target.depthwise_scratch_bytes`: ``cores*(kh*(rows+pt+pb)+kh) + cores*kh*kw``, the depthwise
+kernel buffering columns of *rows*, not channels) + an si32 accumulator of the output
+tile when input channels are split. With more than one tile, input and output are double buffered;
+weights and parameters are double buffered when they change between tiles (more than one
+channel tile), else loaded once.
+
+*Cycles* ``K(t)``: ``n * overhead + first load + last store + max(compute, rest of the DMA)`` for
+``n > 1`` tiles (double buffering hides the smaller of compute and transfer, except the first
+load and the last store), ``overhead + load + compute + store`` for one tile. Compute is the MACs
+over the SIMD peak times the kernel's sustained efficiency, scaled by how evenly the tiles split
+over the cores (rows for a conv, channels for depthwise/linear, rows for pool/add) and over the
+SIMD lanes (output channels), counting the ragged last tiles exactly; split input channels add a
+partial-sum pass. DMA is `Target.l2_l1_cycles` of the bytes moved (inputs re-read once per
+output-channel tile, halos included; weights re-read per spatial tile unless they fit whole) plus
+a setup per transfer (one per row when a tile is not contiguous in L2).
+
+*Candidate space* per dimension of extent ``N``: every value ``1..N`` when ``N <= 16``, else ``N``,
+powers of two, multiples of the dimension's step up to 8 steps, the divisors of ``N`` that are
+multiples of the step, and ``ceil(N / j)`` rounded up to the step for ``j = 2..8`` (balanced
+tiles). Steps (the target's): its SIMD lanes for channels, its cores for rows, its conv kernels'
+output columns per step for columns. Columns are split only when no full-width tile fits, and input channels only
+when no tile with all input channels fits (both cost halos/partial sums and make transfers
+strided; DORY never splits them).
+"""
+
+from passes.tiling.brute import brute_force
+from passes.tiling.cost import Evaluation, L1Sizes, cycles_floor, evaluate, l1_sizes_of
+from passes.tiling.geometry import LAYERS, Geometry, geometry
+from passes.tiling.sat import NoFit, Solution, solve
+from passes.tiling.space import Space, candidate_space, candidates
+
+__all__ = [
+    "LAYERS", "Geometry", "geometry", "Evaluation", "L1Sizes", "l1_sizes_of", "evaluate", "cycles_floor",
+    "Space", "candidates", "candidate_space", "Solution", "NoFit", "solve", "brute_force",
+]

@@ -1,0 +1,87 @@
+"""The target boundary: the `Target` registry (lazy, by name, with a clear error for an unknown
+name), the planning passes' `target` option (budgets resolved at apply time, pipeline spelling
+round-trips) and the kernel scratch formulas the runtime's C must agree with."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from backends.gap8.hw import GAP8
+from backends.target import DEFAULT_TARGET, Target, UnknownTarget, get_target, target_names
+from passes.pipeline import parse_pipeline, print_pipeline
+
+
+def test_registry_finds_targets_by_name() -> None:
+    assert DEFAULT_TARGET in target_names()
+    assert get_target("gap8") is GAP8
+    assert isinstance(GAP8, Target) and GAP8.name == "gap8"
+
+
+def test_unknown_target_names_the_known_ones() -> None:
+    with pytest.raises(UnknownTarget) as e:
+        get_target("gap7")
+    assert str(e.value) == f"unknown target 'gap7' (known targets: {', '.join(target_names())})"
+
+
+def test_variant_is_a_replace() -> None:
+    smaller = dataclasses.replace(GAP8, l1_bytes=32000)
+    assert smaller.l1_budget == 32000 - GAP8.l1_stack_bytes
+    assert GAP8.l1_budget == 64000 - 8 * 1024 - 2048  # the original is untouched (frozen)
+
+
+def test_kernel_scratch_formulas() -> None:
+    """The bytes the runtime's kernels need in L1 beyond their tiles (runtime/kernels must agree)."""
+    c = GAP8.cores
+    assert GAP8.conv_scratch_bytes(3, 3, 16) == 2 * c * 3 * 3 * 16  # pulp-nn im2col, two columns per core
+    assert GAP8.conv_scratch_bytes(1, 1, 64) == 0  # a 1x1 conv has no im2col
+    assert GAP8.depthwise_scratch_bytes(3, 3, 10, 1, 1) == c * (3 * (10 + 1 + 1) + 3) + c * 3 * 3
+    assert GAP8.pool_scratch_bytes() == GAP8.add_scratch_bytes() == GAP8.linear_scratch_bytes() == 0
+
+
+@pytest.mark.parametrize("text", ["tile", "tile{l1-bytes=4096}", "assign-memory{l2=1000}", "allocate-buffers{l1=100 l3=5}"])
+def test_default_target_spells_nothing(text: str) -> None:
+    passes = parse_pipeline(f"{text.split('{')[0]}{{target={DEFAULT_TARGET}{' ' + text.split('{')[1][:-1] if '{' in text else ''}}}")
+    assert print_pipeline(passes, anchored=False) == text
+    assert print_pipeline(parse_pipeline(text), anchored=False) == text
+
+
+def test_budget_options_resolve_to_the_target() -> None:
+    from dory_ir.parser import parse_module
+
+    module = parse_module('"builtin.module"() ({}) : () -> ()', "<test>")
+    (am,) = parse_pipeline("assign-memory{l2=1000}")
+    assert am.budgets(module) == (GAP8, GAP8.l1_budget, 1000, GAP8.l3_budget)  # type: ignore[attr-defined]
+
+
+# -- GAP9, the second target: added without touching passes/ ------------------------------------
+
+
+def test_gap9_is_registered_lazily_from_its_package() -> None:
+    from backends.gap9.hw import GAP9
+    from passes import get_pipeline_registry
+
+    assert "gap9" in target_names()
+    assert get_target("gap9") is GAP9
+    assert (GAP9.cores, GAP9.l1_budget, GAP9.l2_budget) == (8, 128 * 1024 - 10 * 1024, 1536000 - 64 * 1024)
+    assert get_pipeline_registry()["gap9-default"].text.count("{target=gap9}") == 3
+    # the cost model is GAP8's until GAP9 is measured (backends/gap9/hw.py says so)
+    assert (GAP9.conv_efficiency, GAP9.depthwise_efficiency) == (GAP8.conv_efficiency, GAP8.depthwise_efficiency)
+
+
+def test_target_option_round_trips() -> None:
+    (tile,) = parse_pipeline("tile{target=gap9}")
+    assert str(tile) == "tile{target=gap9}"
+    assert print_pipeline(parse_pipeline(print_pipeline([tile])), anchored=False) == "tile{target=gap9}"
+
+
+def test_passes_name_no_target() -> None:
+    """The boundary: no planning code names a target (every number comes from a `Target`)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "passes"
+    hits = [f"{p.relative_to(root.parent)}:{i}" for p in sorted(root.rglob("*.py"))
+            for i, line in enumerate(p.read_text().splitlines(), 1) if re.search(r"gap[0-9]", line, re.I)]
+    assert hits == []
