@@ -34,7 +34,7 @@ from dory_ir.interp import run_function
 from dory_ir.types import IntegerType, TensorType
 
 GCC = shutil.which("gcc")
-pytestmark = pytest.mark.skipif(GCC is None, reason="gcc is not installed")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(GCC is None, reason="gcc is not installed")]
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted((ROOT / "runtime" / "kernels").glob("*.c")) + [ROOT / "tests" / "c" / "kernel_driver.c"]

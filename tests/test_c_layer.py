@@ -36,7 +36,7 @@ from passes.tile import Geometry, l1_sizes_of
 
 
 GCC = shutil.which("gcc")
-pytestmark = pytest.mark.skipif(GCC is None, reason="gcc is not installed")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(GCC is None, reason="gcc is not installed")]
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted((ROOT / "runtime" / "kernels").glob("*.c")) + [
