@@ -3,6 +3,7 @@
 #   make demo     set up .venv if missing, compile the example network to C, build and run it on the host
 #   make test     pytest + lit, closing with one "N passed, N failed" line (exit 1 on any failure)
 #   make pytest   only the Python tests          make lit   only the lit/FileCheck tests
+#   make pytest-fast   the Python tests not marked slow (a quick check while editing)
 #   make bench    bench/report.py: networks and kernels on RV32 (QEMU), compile times, cost-model
 #                 calibration -> build/bench/report.md (other benches: python bench/bench_*.py)
 #   make venv     create .venv and install dory editable with its test extras
@@ -22,7 +23,7 @@ BIN ?=
 PY ?= $(PYTHON3)
 endif
 
-.PHONY: all demo test pytest lit bench venv clean
+.PHONY: all demo test pytest pytest-fast lit bench venv clean
 
 all: test
 
@@ -45,20 +46,25 @@ DEMO_NET ?= dronet
 demo: $(VENV)/bin/python
 	@rm -rf build/demo && mkdir -p build/demo
 	@echo "== 1. Generate the example network ($(DEMO_NET), ONNX)"
-	$(VENV)/bin/python -m tools.netgen $(DEMO_NET) -o build/demo/$(DEMO_NET).onnx
+	$(VENV)/bin/python -m tools.dory_netgen $(DEMO_NET) -o build/demo/$(DEMO_NET).onnx
 	@echo "== 2. Compile it to a GAP8/host C application"
 	$(VENV)/bin/dory-compile build/demo/$(DEMO_NET).onnx -o build/demo/app --seed 1
 	@echo "== 3. Build it for the host and run it (bit-exact check of every layer)"
 	$(MAKE) --no-print-directory -s -C build/demo/app run
 
 test:
-	$(PY) tools/run_tests.py --bin "$(BIN)"
+	$(PY) tests/run_tests.py --bin "$(BIN)"
 
 pytest:
-	$(PY) tools/run_tests.py --bin "$(BIN)" --only pytest
+	$(PY) tests/run_tests.py --bin "$(BIN)" --only pytest
+
+# The tests marked `slow` (pyproject.toml) build and run C apps or plan whole networks; `make test`
+# and `make pytest` still run them.
+pytest-fast:
+	$(PY) tests/run_tests.py --bin "$(BIN)" --only pytest -- -m "not slow"
 
 lit:
-	$(PY) tools/run_tests.py --bin "$(BIN)" --only lit
+	$(PY) tests/run_tests.py --bin "$(BIN)" --only lit
 
 # The benchmark report (bench/report.py, ~1 min): 4 shared networks + MobileNetV1-0.25-128 built for
 # RV32 and run bit-exact on QEMU with 8 and 1 harts (per-layer-kind instructions/MAC, speed-up,

@@ -37,7 +37,7 @@ def networks(quick: bool) -> list[tuple[str, str, str | None]]:
     tmp = tempfile.mkdtemp(prefix="dory-bench-")
     for g in gens:
         p = os.path.join(tmp, f"{g}.onnx")
-        subprocess.run([sys.executable, "-m", "tools.netgen", g, "-o", p], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", "tools.dory_netgen", g, "-o", p], cwd=ROOT, check=True, capture_output=True)
         out.append((f"gen: {g}", p, None))
     return out
 

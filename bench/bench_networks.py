@@ -1,5 +1,5 @@
 """Import + interpret time of real networks: the shared acceptance set (if ../shared is beside
-the checkout) and our generated examples (tools/netgen.py).
+the checkout) and our generated examples (driver/netgen.py).
 
     python bench/bench_networks.py [--runs 3] [--no-generated]
 
@@ -54,9 +54,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from dory_ir.interp import random_inputs, run_function
     from dory_ir.layers import find_layers
-    from dory_ir.reference import read_input
+    from driver.reference import read_input
     from frontend.onnx_import import import_onnx
-    from tools import netgen
+    from driver import netgen
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)

@@ -4,7 +4,7 @@ modelled cycles of the `tile` pass, plus the compile time of the whole ONNX -> g
 
     python bench/bench_tiling.py [--runs 5] [--no-shared] [--quiet]
 
-Networks: generated MobileNetV1 1.0 at 128 and 224 (tools/netgen.py) and every shared network
+Networks: generated MobileNetV1 1.0 at 128 and 224 (driver/netgen.py) and every shared network
 (../shared/models, when beside the checkout).
 """
 
@@ -84,7 +84,7 @@ def main() -> None:
     tmp = tempfile.TemporaryDirectory()
     for g in ("mobilenet_v1_1.0_128", "mobilenet_v1_1.0_224"):
         out = str(Path(tmp.name) / f"{g}.onnx")
-        subprocess.run([sys.executable, "-m", "tools.netgen", g, "-o", out], check=True, cwd=ROOT, capture_output=True)
+        subprocess.run([sys.executable, "-m", "tools.dory_netgen", g, "-o", out], check=True, cwd=ROOT, capture_output=True)
         nets.append((g, out))
     if not args.no_shared and SHARED.is_dir():
         for d in sorted(p for p in SHARED.iterdir() if p.is_dir()):

@@ -79,7 +79,7 @@ def networks() -> list[tuple[str, str, str | None]]:
     tmp = tempfile.mkdtemp(prefix="dory-report-gen-")
     for g in GENERATED:
         p = os.path.join(tmp, f"{g}.onnx")
-        r = _run([sys.executable, "-m", "tools.netgen", g, "-o", p], cwd=ROOT)
+        r = _run([sys.executable, "-m", "tools.dory_netgen", g, "-o", p], cwd=ROOT)
         if r.returncode:
             raise ReportError(f"netgen {g}: {r.stderr}")
         out.append((g, p, None))
@@ -368,7 +368,7 @@ def calibration(krows: list[dict[str, Any]], nets: list[dict[str, Any]]) -> tupl
 def mobilenet_224_cycles() -> str:
     tmp = Path(tempfile.mkdtemp(prefix="dory-report-mn224-"))
     onnx = tmp / "mn224.onnx"
-    r = _run([sys.executable, "-m", "tools.netgen", "mobilenet_v1_1.0_224", "-o", str(onnx)], cwd=ROOT)
+    r = _run([sys.executable, "-m", "tools.dory_netgen", "mobilenet_v1_1.0_224", "-o", str(onnx)], cwd=ROOT)
     if r.returncode:
         return f"(netgen failed: {r.stderr[-500:]})"
     _, out = compile_app(str(onnx), None, tmp / "app")

@@ -31,7 +31,7 @@ class Network:
 
 def load(name: str) -> Network:
     """Import ``name`` and read its first input in the network input's IR layout."""
-    from dory_ir.reference import read_input, reference_files
+    from driver.reference import read_input, reference_files
     from frontend.onnx_import import import_onnx
 
     d = SHARED / name

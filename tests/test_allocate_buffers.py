@@ -405,7 +405,7 @@ def test_generated_mobilenets(name: str, tmp_path: Path) -> None:
     import onnx
 
     from frontend.onnx_import import import_onnx
-    from tools.netgen import NETWORKS as GENERATORS
+    from driver.netgen import NETWORKS as GENERATORS
 
     model, _ = GENERATORS[name](0, "nemo")
     path = tmp_path / f"{name}.onnx"

@@ -479,7 +479,7 @@ def _generated(name: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     import onnx
 
     from frontend.onnx_import import import_onnx
-    from tools.netgen import NETWORKS as GENERATORS
+    from driver.netgen import NETWORKS as GENERATORS
 
     model, _ = GENERATORS[name](0, "nemo")
     path = tmp_path_factory.mktemp("nets") / f"{name}.onnx"
@@ -530,6 +530,7 @@ def small_tiled_weights(module: Operation) -> list[str]:
     return out  # type: ignore[return-value]
 
 
+@pytest.mark.slow
 def test_mobilenet_v2_224_with_live_residuals(tmp_path_factory: pytest.TempPathFactory) -> None:
     text = _generated("mobilenet_v2_1.0_224", tmp_path_factory)
     module, frec = plan_and_check(text, seeds=(0,))

@@ -1,7 +1,9 @@
 """The runtime's C kernels (runtime/kernels/*.c) against the reference interpreter.
 
 The kernels and tests/c/kernel_driver.c are compiled twice: ``-O2 -Werror`` and with
-AddressSanitizer + UBSan (no recovery). The driver reads cases on stdin, runs each kernel on every
+``-DDORY_DEBUG`` (the kernels' scratch checks) + AddressSanitizer + UBSan (no recovery). The driver
+sizes a kernel's scratch with the kernel's own ``dory_*_scratch_bytes`` (none, exact, more, or one
+byte short: the generic path in the release build, an abort in the debug build). The driver reads cases on stdin, runs each kernel on every
 core in turn (core = 0 .. ncores-1, ncores 1, 3 and 8), checks that the cores' shares of the output
 are disjoint and cover it, and prints the output. Expected outputs come from the qnn ops of
 ``dory_ir/interp/qnn.py`` (conv2d, linear, maxpool, avgpool, add, requant) run through
@@ -32,14 +34,15 @@ from dory_ir.interp import run_function
 from dory_ir.types import IntegerType, TensorType
 
 GCC = shutil.which("gcc")
-pytestmark = pytest.mark.skipif(GCC is None, reason="gcc is not installed")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(GCC is None, reason="gcc is not installed")]
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted((ROOT / "runtime" / "kernels").glob("*.c")) + [ROOT / "tests" / "c" / "kernel_driver.c"]
 BASE_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-fwrapv", f"-I{ROOT / 'runtime' / 'include'}"]
 BUILDS = {
     "O2": ["-O2"],
-    "sanitize": ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"],
+    "sanitize": ["-O1", "-g", "-DDORY_DEBUG", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                 "-fno-omit-frame-pointer"],
 }
 NCORES = (1, 3, 8)
 
@@ -229,29 +232,19 @@ def conv_case(seed: int, kind: str) -> dict[str, Any]:
         acc = run_qnn("qnn.conv2d", ops, ((1, ho, wo, co), SI32), props)[0]
     want = finish(acc, chain, y_type)
 
-    scratch_mode = ["executor", "none", "exact"][int(rng.integers(0, 3))]
+    scratch_mode = ["exact", "none", "more"][int(rng.integers(0, 3))]
     return dict(kind=kind, hi=hi, wi=wi, ci=ci, co=co, ho=ho, wo=wo, kh=kh, kw=kw, sh=sh, sw=sw, dh=dh, dw=dw,
                 pads=pads, groups=groups, x=x, x_type=x_type, w=w, w_type=w_type, bias=bias, bias_type=bias_type,
                 y_type=y_type, chain=chain, steps=steps, use_acc=use_acc, scratch_mode=scratch_mode, want=want)
 
 
-def conv_scratch(c: dict[str, Any], ncores: int) -> int:
-    kh, kw, pt, pb = c["kh"], c["kw"], c["pads"][0], c["pads"][2]
-    mode = c["scratch_mode"]
-    if mode == "none" or c["kind"] == "linear":
-        return 0
-    if c["kind"] == "conv":
-        k = max(c["steps"])
-        return 2 * ncores * kh * kw * k if (mode == "exact" or kh * kw > 1) else 0
-    if mode == "exact":  # the depthwise fast path's own need (covers kw > kh)
-        return ncores * kw * (c["hi"] + pt + pb)
-    return ncores * (kh * (c["hi"] + pt + pb) + kh) + ncores * kh * kw  # the executor's formula
+SCRATCH_MODES = {"none": 0, "exact": 1, "more": 2, "short": 3}  # the driver sizes it by the kernel's own function
 
 
 def fmt_conv(c: dict[str, Any], ncores: int) -> str:
     kind = {"conv": 0, "dw": 1, "linear": 2}[c["kind"]]
     head = [kind, ncores, c["hi"], c["wi"], c["co"], c["ho"], c["wo"], c["kh"], c["kw"], c["sh"], c["sw"], c["dh"],
-            c["dw"], *c["pads"], c["groups"], c["y_type"], c["use_acc"], conv_scratch(c, ncores), len(c["steps"])]
+            c["dw"], *c["pads"], c["groups"], c["y_type"], c["use_acc"], SCRATCH_MODES[c["scratch_mode"]], len(c["steps"])]
     parts = [" ".join(map(str, head)), fmt_chain(c["chain"]), fmt_array(c["bias_type"], c["bias"])]
     lo = 0
     for n in c["steps"]:
@@ -434,6 +427,7 @@ def test_cases_exercise_the_paths() -> None:
     assert {(c["kh"], c["kw"]) for c in conv} >= {(1, 1), (3, 3), (5, 5), (1, 3), (1, 5)}
     assert any(c["x_type"] == U8 and c["w_type"] == S8 and c["scratch_mode"] != "none" for c in conv)
     assert any(c["x_type"] == S8 and c["w_type"] == S8 for c in cases("dw"))
+    assert any(c["kw"] > c["kh"] > 0 and c["ho"] > 3 and c["scratch_mode"] != "none" for c in cases("dw"))  # strip chunks
     assert any(len(c["chain"]) == 2 for c in conv)
     assert any(st["div"] > 0 for c in conv for st in c["chain"])
     assert any(not isinstance(st["mul"], int) for c in conv for st in c["chain"])
@@ -442,3 +436,32 @@ def test_cases_exercise_the_paths() -> None:
     assert sum(1 for c in pool if c["is_avg"] and c["cip"] and not c["div"] and c["beyond"]) >= 5
     assert any(not c["is_avg"] and c["lead_h"] for c in pool) and any(c["trunc"] and c["is_avg"] for c in pool)
     assert any(c["rq_a"] and c["rq_b"] for c in cases("add"))
+
+
+def _short_scratch_cases() -> list[tuple[str, dict[str, Any]]]:
+    """Cases whose fast path needs scratch (8-bit, groups 1, dilation 1; depthwise not 3x3), given
+    one byte too few."""
+    out = []
+    for kind, name in (("conv", "dory_conv2d"), ("dw", "dory_depthwise")):
+        for c in cases(kind):
+            if c["x_type"] in (U8, S8) and c["groups"] == 1 and c["dh"] == c["dw"] == 1 and c["kh"] * c["kw"] > 1 \
+                    and (kind == "conv" or (c["kh"], c["kw"]) != (3, 3)):
+                out.append((name, {**c, "scratch_mode": "short"}))
+                break
+    assert [n for n, _ in out] == ["dory_conv2d", "dory_depthwise"]
+    return out
+
+
+@pytest.mark.parametrize("case", [0, 1], ids=["conv2d", "depthwise"])
+def test_short_scratch(driver: Path, case: int) -> None:
+    """A kernel given less scratch than its dory_*_scratch_bytes: the generic path (same result)
+    in the release build, an abort naming the kernel in the debug (DORY_DEBUG) build."""
+    name, c = _short_scratch_cases()[case]
+    kind = "conv" if name == "dory_conv2d" else "dw"
+    text = fmt(kind, c, 3) + "\n"
+    if driver.name.endswith("sanitize"):
+        r = subprocess.run([str(driver)], input=text, capture_output=True, text=True, timeout=120)
+        assert r.returncode != 0 and f"{name}: given " in r.stderr and "_scratch_bytes" in r.stderr, r.stderr[-2000:]
+        return
+    [(ok, y)] = run_driver(driver, text)
+    assert ok == 1 and np.array_equal(y, c["want"].reshape(-1))

@@ -36,7 +36,7 @@ from passes.tile import Geometry, l1_sizes_of
 
 
 GCC = shutil.which("gcc")
-pytestmark = pytest.mark.skipif(GCC is None, reason="gcc is not installed")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(GCC is None, reason="gcc is not installed")]
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted((ROOT / "runtime" / "kernels").glob("*.c")) + [
@@ -201,6 +201,8 @@ def geometry_of(c: dict[str, Any]) -> Geometry:
             "pool": "pool", "add": "add"}[c["kind"]]
     pb = (ebytes(c["b_type"]) if c["bias"] is not None else 0) + sum(ebytes(t) for t, *_ in params_of(c))
     in_b = ebytes(c["x_type"]) + (ebytes(c["x2_type"]) if c["kind"] == "add" else 0)
+    if kind == "conv" and c["groups"] == c["ci"] == c["co"] > 1:
+        kind = "depthwise"  # as passes.tile.geometry and the executor (runtime/src/layer.c) read it
     ci = c["ci"] // c["groups"] if kind == "conv" else c["ci"]
     return Geometry(kind, n=1, ho=c["ho"], wo=c["wo"], co=c["co"], hi=c["hi"], wi=c["wi"], ci=ci, kh=c["kh"],
                     kw=c["kw"], sh=c["sh"], sw=c["sw"], dh=c["dh"], dw=c["dw"], pads=tuple(c["pads"]),

@@ -207,6 +207,7 @@ def chains(draw: st.DrawFn) -> tuple[str, tuple[int, ...], IntegerType]:
     return text, shape, in_t
 
 
+@pytest.mark.slow
 @settings(SETTINGS)
 @given(chains(), st.integers(0, 2**32 - 1))
 def test_random_requant_chains_fold_exactly(case: tuple[str, tuple[int, ...], IntegerType], seed: int) -> None:
@@ -284,6 +285,7 @@ def layers(draw: st.DrawFn) -> tuple[str, tuple[int, ...], IntegerType, bool]:
     return text, shape, in_t, has_bias
 
 
+@pytest.mark.slow
 @settings(SETTINGS)
 @given(layers(), st.integers(0, 2**32 - 1))
 def test_random_conv_requant_fold_exactly(case: tuple[str, tuple[int, ...], IntegerType, bool], seed: int) -> None:

@@ -63,7 +63,7 @@ def test_fold_requant_is_exact_on_shared_network(name: str, record_property: Cal
     from dory_ir.opdef import verify
     from dory_ir.parser import parse_module
     from dory_ir.printer import print_op
-    from dory_ir.reference import check_layers
+    from driver.reference import check_layers
 
     net = load(name)
     original = net.module

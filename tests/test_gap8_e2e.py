@@ -16,7 +16,7 @@ import pytest
 from app_checks import check_steps
 from shared_models import NETWORKS, load, requires_shared, run_pipeline
 
-pytestmark = pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler")]
 
 
 def _expected(module, inputs, net):  # type: ignore[no-untyped-def]
@@ -74,7 +74,7 @@ def test_shared_network_runs_bit_exact(name: str, target: str, san: bool, tmp_pa
 def test_generated_mobilenet_runs_bit_exact(gen: str, san: bool, tmp_path: Path) -> None:
     from dory_ir.interp.interpreter import random_inputs
     from frontend.onnx_import import import_onnx
-    from tools.netgen import main as netgen
+    from driver.netgen import main as netgen
 
     onnx_path = tmp_path / f"{gen}.onnx"
     assert netgen([gen, "-o", str(onnx_path)]) == 0

@@ -23,7 +23,7 @@ def _layer_ops(module) -> list[str]:
 @requires_shared
 @pytest.mark.parametrize("name", NETWORKS)
 def test_shared_network_after_gap8_default(name: str) -> None:
-    from dory_ir.reference import check_layers
+    from driver.reference import check_layers
 
     net = load(name)
     module = net.module
@@ -45,7 +45,7 @@ def test_generated_network_is_unchanged_by_gap8_default(net: str, tmp_path: Path
     import onnx
 
     from frontend.onnx_import import import_onnx
-    from tools import netgen
+    from driver import netgen
 
     path = tmp_path / f"{net}.onnx"
     model, _ = netgen.NETWORKS[net](0, "nemo")

@@ -284,6 +284,7 @@ def add_layers(draw: st.DrawFn) -> str:
 _SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
+@pytest.mark.slow
 @_SETTINGS
 @given(conv_layers(), _tilings, st.integers(0, 1000))
 def test_tiled_conv_is_exact(text: str, tilings: list[tuple[int, int, int, int]], seed: int) -> None:

@@ -264,7 +264,7 @@ class CrashingPass(ModulePass):
 
 
 def test_internal_errors_exit_2_with_one_line(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
-    from tools.dory_opt import main
+    from driver.opt import main
 
     src = tmp_path / "in.mlir"
     src.write_text('"test.op"() : () -> ()\n')
@@ -279,7 +279,7 @@ def test_internal_errors_exit_2_with_one_line(tmp_path, monkeypatch, capsys) -> 
 
 
 def test_main_ok_and_error_codes(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
-    from tools.dory_opt import main
+    from driver.opt import main
 
     good = tmp_path / "good.mlir"
     good.write_text('"test.op"() : () -> ()\n')
@@ -304,7 +304,7 @@ _TWO_FUNCS = """
 
 
 def _checker_and_module():  # type: ignore[no-untyped-def]
-    from tools.dory_opt import SemanticsChecker
+    from driver.instrument import SemanticsChecker
 
     module = parse_module(_TWO_FUNCS, "m.mlir")
     checker = SemanticsChecker(seed=5, timing=None)
@@ -325,7 +325,7 @@ def test_semantics_unchanged_passes() -> None:
 
 
 def test_semantics_removed_function() -> None:
-    from tools.dory_opt import SemanticsError
+    from driver.instrument import SemanticsError
 
     checker, module = _checker_and_module()
     f = _func(module, "f")
@@ -335,7 +335,7 @@ def test_semantics_removed_function() -> None:
 
 
 def test_semantics_output_count_and_shape() -> None:
-    from tools.dory_opt import SemanticsError
+    from driver.instrument import SemanticsError
 
     checker, module = _checker_and_module()
     ref = checker.reference["g"]

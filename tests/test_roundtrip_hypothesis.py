@@ -15,6 +15,7 @@ import re
 import string
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -265,6 +266,7 @@ def assert_same_structure(a: Operation, b: Operation) -> None:
 _PRINTED_LINE = re.compile(r' *(%|"|\^bb[0-9]+[(:]|\}[,)])')
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(modules())
 def test_print_parse_print_is_a_fixed_point(module: ModuleOp) -> None:

@@ -25,10 +25,10 @@ import pytest
 from app_checks import check_steps
 from shared_models import NETWORKS, load, requires_shared, run_pipeline
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     shutil.which("riscv64-unknown-elf-gcc") is None or shutil.which("qemu-system-riscv32") is None
     or shutil.which("cc") is None,
-    reason="no RV32 toolchain (apt-get install gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc)")
+    reason="no RV32 toolchain (apt-get install gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc)")]
 
 _PLAN = "canonicalize,fold-requant,fuse,assign-memory{{l2={l2}}},tile,allocate-buffers{{l2={l2}}}"
 _MARGIN = 2048
@@ -103,7 +103,7 @@ def test_shared_network_runs_bit_exact_on_rv32(name: str, tmp_path: Path) -> Non
 def test_mobilenet_v1_025_128_runs_bit_exact_on_rv32(tmp_path: Path) -> None:
     from dory_ir.interp.interpreter import random_inputs
     from frontend.onnx_import import import_onnx
-    from tools.netgen import main as netgen
+    from driver.netgen import main as netgen
 
     gen = "mobilenet_v1_0.25_128"
     onnx_path = tmp_path / f"{gen}.onnx"

@@ -4,7 +4,7 @@ For each network: import the ONNX file, run the reference interpreter on the pro
 compare every deployed layer's output with the provided ``out_layerN.txt`` and the final output,
 exactly. Then compare every layer with onnxruntime running the original ONNX on the same input.
 
-Layouts of the expected files (see dory_ir/reference.py): feature maps are HWC, except where the
+Layouts of the expected files (see driver/reference.py): feature maps are HWC, except where the
 header shape is ``[C, H, W]`` (SmartAgri-net), which the header decides.
 
 onnxruntime as an oracle: NEMO graphs compute requantisation in float32 (Mul by kappa, Add
@@ -35,7 +35,7 @@ pytestmark = requires_shared
 @pytest.mark.parametrize("name", NETWORKS)
 def test_every_layer_matches_reference(name: str) -> None:
     from dory_ir.opdef import verify
-    from dory_ir.reference import check_layers, read_txt
+    from driver.reference import check_layers, read_txt
 
     net = load(name)
     module, files = net.module, net.reference_files

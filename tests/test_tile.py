@@ -104,7 +104,7 @@ def test_mobilenet_v1_224_tiles(tmp_path: Path) -> None:
     import sys
 
     out = tmp_path / "mb.onnx"
-    subprocess.run([sys.executable, "-m", "tools.netgen", "mobilenet_v1_1.0_224", "-o", str(out)], check=True,
+    subprocess.run([sys.executable, "-m", "tools.dory_netgen", "mobilenet_v1_1.0_224", "-o", str(out)], check=True,
                    cwd=Path(__file__).resolve().parents[1], capture_output=True)
     attrs = _tile_network(import_onnx(str(out), warn=lambda m: None))
     assert len(attrs) >= 29

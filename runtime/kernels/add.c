@@ -1,7 +1,7 @@
 /* dory runtime: element-wise add tile (dory.add). Each input is optionally requantised into si32
  * (its chain's channel = element index % c), the two are summed with si32 wrap and the output
  * chain applies. Split over elements (rows * c) across cores. */
-#include "simd.h"
+#include "requant_fast.h"
 
 /* ---- u8 / s8 fast path ------------------------------------------------------------------------
  *

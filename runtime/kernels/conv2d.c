@@ -5,16 +5,18 @@
  * channels), split in balanced contiguous ranges over the cores (ragged tiles within one unit).
  * For each pixel pair of its range a core copies the two receptive fields (im2col, zero padded)
  * into its scratch, 2 * kh * kw * ci bytes, once for all its channel blocks; a block is a 4 x 2
- * dot-product kernel (8 accumulators, dory_blocks4x2_* in simd.h) whose sums go through the
+ * dot-product kernel (8 accumulators, dory_blocks4x2_* in dot.h) whose sums go through the
  * requant fast path (dory_rqf_*: int32 math when the types bound it). A 1x1 kernel reads the input
- * pixels in place and needs no scratch. The fast path needs scratch_bytes >= 2 * ncores * kh * kw
- * * ci when kh * kw > 1, else the generic path (split over output rows, or channels) runs.
+ * pixels in place and needs no scratch. The fast path needs dory_conv2d_scratch_bytes(kh, kw, ci,
+ * ncores) bytes of scratch (core c's two pixel buffers at c * 2 * kh * kw * ci); without scratch
+ * the generic path (split over output rows, or channels) runs.
  */
-#include "simd.h"
+#include "dot.h"
+#include "window.h"
 
-static void conv_generic(const dory_conv_args_t *a, int32_t r0, int32_t r1, int32_t o0, int32_t o1)
+void dory_conv_window_generic_(const dory_conv_args_t *a, int32_t groups, int32_t r0, int32_t r1, int32_t o0,
+                               int32_t o1)
 {
-    int32_t groups = a->groups > 0 ? a->groups : 1;
     int32_t cw = a->ci / groups, og = a->co / groups;
     int32_t r, q, o, i, j, c;
     if (og < 1)
@@ -165,6 +167,13 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
     }
 }
 
+size_t dory_conv2d_scratch_bytes(int32_t kh, int32_t kw, int32_t ci, int ncores)
+{
+    if (kh * kw <= 1 || ci <= 0)
+        return 0;
+    return 2u * (size_t)(ncores < 1 ? 1 : ncores) * (size_t)kh * (size_t)kw * (size_t)ci;
+}
+
 void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)
 {
     int32_t r0, r1, o0, o1;
@@ -173,12 +182,11 @@ void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)
     if (core < 0 || core >= ncores)
         return;
     if (dory_fast_types_(a->x_type, a->w_type) && a->groups <= 1 && a->dh == 1 && a->dw == 1 &&
-        (a->kh * a->kw == 1 ||
-         (a->scratch && a->scratch_bytes >= 2u * (size_t)ncores * (size_t)a->kh * (size_t)a->kw * (size_t)a->ci))) {
+        dory_scratch_ok_(a, dory_conv2d_scratch_bytes(a->kh, a->kw, a->ci, ncores), "dory_conv2d")) {
         conv_fast(a, core, ncores);
         return;
     }
     if (!dory_share_rows_or_channels_(a->ho, a->co, core, ncores, &r0, &r1, &o0, &o1))
         return;
-    conv_generic(a, r0, r1, o0, o1);
+    dory_conv_window_generic_(a, a->groups > 0 ? a->groups : 1, r0, r1, o0, o1);
 }

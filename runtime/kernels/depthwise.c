@@ -5,49 +5,24 @@
  * Fast path (x u8 or s8, w s8, dilation 1): for each channel and output column, the core copies
  * the input column strip it needs (padded rows x kw taps, zero padded, row-major) into its
  * scratch; the window of every output row is then kh * kw contiguous bytes of the strip, in the
- * order of the channel's weights, dotted with the 4-way SIMD dot product. The strip of a core is
- * at most kw * (hi + pt + pb) bytes: the fast path needs
- * scratch_bytes >= ncores * kw * (hi + pt + pb), else the generic path runs.
+ * order of the channel's weights, dotted with the 4-way SIMD dot product. The fast path needs
+ * dory_depthwise_scratch_bytes(kh, kw, hi, pt, pb, ncores) bytes of scratch, an equal slice per
+ * core; a strip of n output rows is ((n - 1) * sh + kh) * kw bytes, so a core whose rows do not
+ * fit in its slice at once (only when kw > kh) builds its strips for chunks of rows that do.
+ * Without scratch the generic path runs.
  */
-#include "simd.h"
+#include "dot.h"
+#include "window.h"
 
-static void dw_generic(const dory_conv_args_t *a, int32_t r0, int32_t r1, int32_t c0, int32_t c1)
-{
-    int32_t r, q, c, i, j;
-    for (r = r0; r < r1; r++) {
-        for (q = 0; q < a->wo; q++) {
-            size_t pix = ((size_t)r * (size_t)a->wo + (size_t)q) * (size_t)a->co;
-            for (c = c0; c < c1; c++) {
-                int32_t sum = 0;
-                for (i = 0; i < a->kh; i++) {
-                    int32_t ir = r * a->sh - a->pt + i * a->dh;
-                    if (ir < 0 || ir >= a->hi)
-                        continue;
-                    for (j = 0; j < a->kw; j++) {
-                        int32_t ic = q * a->sw - a->pl + j * a->dw;
-                        size_t xi, wi;
-                        if (ic < 0 || ic >= a->wi)
-                            continue;
-                        xi = ((size_t)ir * (size_t)a->wi + (size_t)ic) * (size_t)a->ci + (size_t)c;
-                        wi = ((size_t)c * (size_t)a->kh + (size_t)i) * (size_t)a->kw + (size_t)j;
-                        sum = dory_wadd_(sum, dory_wmul_(dory_load(a->x, a->x_type, xi), dory_load(a->w, a->w_type, wi)));
-                    }
-                }
-                dory_conv_finish_(a, pix + (size_t)c, c, sum);
-            }
-        }
-    }
-}
-
-static void dw_fast(const dory_conv_args_t *a, uint8_t *strip, int32_t r0, int32_t r1, int32_t c0, int32_t c1)
+/* Rows [r0, r1) x channels [c0, c1) of the strip path, the strip of the rows fitting in `strip`. */
+static DORY_NOINLINE_ void dw_strips(const dory_conv_args_t *a, const dory_rqf_t *f, uint8_t *strip, int32_t r0,
+                                     int32_t r1, int32_t c0, int32_t c1)
 {
     const uint8_t *x = (const uint8_t *)a->x;
     const int8_t *w = (const int8_t *)a->w;
     int xs = a->x_type == DORY_S8;
     int32_t kk = a->kh * a->kw, t0 = r0 * a->sh, t1 = (r1 - 1) * a->sh + a->kh;
     int32_t c, q, t, j, r;
-    dory_rqf_t f;
-    dory_rqf_init_(&f, a, xs, kk, c0, c1);
     for (c = c0; c < c1; c++) {
         const int8_t *wc = w + (size_t)c * (size_t)kk;
         for (q = 0; q < a->wo; q++) {
@@ -68,10 +43,22 @@ static void dw_fast(const dory_conv_args_t *a, uint8_t *strip, int32_t r0, int32
             }
             for (r = r0; r < r1; r++) {
                 int32_t sum = dory_dot_(strip + (size_t)(r - r0) * (size_t)a->sh * (size_t)a->kw, xs, wc, kk, 0);
-                dory_rqf_finish_(&f, a, ((size_t)r * (size_t)a->wo + (size_t)q) * (size_t)a->co + (size_t)c, c, sum);
+                dory_rqf_finish_(f, a, ((size_t)r * (size_t)a->wo + (size_t)q) * (size_t)a->co + (size_t)c, c, sum);
             }
         }
     }
+}
+
+/* The strip path over rows [r0, r1) x channels [c0, c1) with `cap` bytes of strip (>= kh * kw):
+ * all the rows at once, or (kw > kh) chunks of the most rows n with ((n - 1) * sh + kh) * kw <= cap. */
+static void dw_fast(const dory_conv_args_t *a, uint8_t *strip, size_t cap, int32_t r0, int32_t r1, int32_t c0,
+                    int32_t c1)
+{
+    int32_t chunk = (int32_t)((cap / (size_t)a->kw - (size_t)a->kh) / (size_t)a->sh) + 1, r;
+    dory_rqf_t f;
+    dory_rqf_init_(&f, a, a->x_type == DORY_S8, a->kh * a->kw, c0, c1);
+    for (r = r0; r < r1; r += chunk)
+        dw_strips(a, &f, strip, r, r1 - r > chunk ? r + chunk : r1, c0, c1);
 }
 
 /* 3x3 (x u8 or s8, w s8, dilation 1, any stride and padding): no scratch. Channel by channel, the
@@ -123,7 +110,7 @@ static void dw_fast(const dory_conv_args_t *a, uint8_t *strip, int32_t r0, int32
         }                                                                                              \
     } while (0)
 
-static void dw_3x3(const dory_conv_args_t *a, int32_t r0, int32_t r1, int32_t c0, int32_t c1)
+static DORY_NOINLINE_ void dw_3x3(const dory_conv_args_t *a, int32_t r0, int32_t r1, int32_t c0, int32_t c1)
 {
     const int8_t *w = (const int8_t *)a->w;
     int xs = a->x_type == DORY_S8;
@@ -138,25 +125,27 @@ static void dw_3x3(const dory_conv_args_t *a, int32_t r0, int32_t r1, int32_t c0
         DW3_BODY_(uint8_t);
 }
 
+size_t dory_depthwise_scratch_bytes(int32_t kh, int32_t kw, int32_t rows, int32_t pt, int32_t pb, int ncores)
+{
+    size_t per_core = (size_t)kh * (size_t)(rows + pt + pb) + (size_t)kh + (size_t)kh * (size_t)kw;
+    return (size_t)(ncores < 1 ? 1 : ncores) * per_core;
+}
+
 void dory_depthwise(const dory_conv_args_t *a, int core, int ncores)
 {
     int32_t r0, r1, c0, c1;
-    size_t strip;
+    size_t need;
     if (ncores < 1)
         ncores = 1;
-    if (core < 0 || core >= ncores)
-        return;
     if (!dory_share_rows_or_channels_(a->ho, a->co, core, ncores, &r0, &r1, &c0, &c1))
         return;
     if (dory_fast_types_(a->x_type, a->w_type) && a->dh == 1 && a->dw == 1 && a->kh == 3 && a->kw == 3) {
         dw_3x3(a, r0, r1, c0, c1);
         return;
     }
-    strip = (size_t)a->kw * (size_t)(a->hi + a->pt + a->pb);
-    if (dory_fast_types_(a->x_type, a->w_type) && a->dh == 1 && a->dw == 1 && a->scratch &&
-        a->scratch_bytes >= (size_t)ncores * strip &&
-        (size_t)((r1 - 1) * a->sh + a->kh - r0 * a->sh) * (size_t)a->kw <= strip)
-        dw_fast(a, (uint8_t *)a->scratch + (size_t)core * strip, r0, r1, c0, c1);
+    need = dory_depthwise_scratch_bytes(a->kh, a->kw, a->hi, a->pt, a->pb, ncores);
+    if (dory_fast_types_(a->x_type, a->w_type) && a->dh == 1 && a->dw == 1 && dory_scratch_ok_(a, need, "dory_depthwise"))
+        dw_fast(a, (uint8_t *)a->scratch + (size_t)core * (need / (size_t)ncores), need / (size_t)ncores, r0, r1, c0, c1);
     else
-        dw_generic(a, r0, r1, c0, c1);
+        dory_conv_window_generic_(a, a->co, r0, r1, c0, c1);
 }

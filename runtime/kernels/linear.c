@@ -1,8 +1,8 @@
 /* dory runtime: fully connected tile (dory.linear): y[o] = rq(bias[o] + sum_k x[k] * w[o, k]).
  * Split over output channels. Fast path (x u8 or s8, w s8): blocks of 4 output channels (one
- * activation load per 4 weights; see dory_blocks4x1_* in simd.h) when the output is requantised
+ * activation load per 4 weights; see dory_blocks4x1_* in dot.h) when the output is requantised
  * straight away, else the 4-way SIMD dot product over each contiguous weight row. No scratch. */
-#include "simd.h"
+#include "dot.h"
 
 void dory_linear(const dory_conv_args_t *a, int core, int ncores)
 {

@@ -9,7 +9,15 @@
  * applies. A window without any in-bounds tap (which valid geometry never produces) gives 0.
  * Split over output rows (over channels when ho < ncores).
  */
-#include "simd.h"
+#include "requant_fast.h"
+
+/* An element widened to int64 exactly (u32 values stay unsigned, unlike dory_load). */
+static inline int64_t load64(const void *p, dory_dtype_t t, size_t i)
+{
+    if (t == DORY_U32)
+        return (int64_t)((const uint32_t *)p)[i];
+    return (int64_t)dory_load(p, t, i);
+}
 
 /* Taps [*t0, *t1) of a window starting at s of length k that fall inside [lo, hi). */
 static void clip_taps(int32_t s, int32_t k, int32_t lo, int32_t hi, int32_t *t0, int32_t *t1)
@@ -233,7 +241,7 @@ void dory_pool(const dory_pool_args_t *a, int core, int ncores)
                         for (i = i0; i < i1; i++) {
                             size_t base = ((size_t)(sr + i) * (size_t)a->wi + (size_t)sq) * c + (size_t)ch;
                             for (j = j0; j < j1; j++)
-                                s += dory_load64_(a->x, a->x_type, base + (size_t)j * c);
+                                s += load64(a->x, a->x_type, base + (size_t)j * c);
                         }
                         v = d > 0 ? (int32_t)(uint32_t)(uint64_t)dory_div_round(s, d, a->trunc) : 0;
                     } else {
@@ -241,7 +249,7 @@ void dory_pool(const dory_pool_args_t *a, int core, int ncores)
                         for (i = i0; i < i1; i++) {
                             size_t base = ((size_t)(sr + i) * (size_t)a->wi + (size_t)sq) * c + (size_t)ch;
                             for (j = j0; j < j1; j++) {
-                                int64_t e = dory_load64_(a->x, a->x_type, base + (size_t)j * c);
+                                int64_t e = load64(a->x, a->x_type, base + (size_t)j * c);
                                 if (e > m)
                                     m = e;
                             }

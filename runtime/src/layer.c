@@ -41,9 +41,11 @@
  * bytes) -- the tiler's c * param_bytes. The pong copy is at l1_params + align4(that size) when
  * the region is large enough for two copies.
  *
- * Scratch: the kernel scratch (conv: 2 * cores * kh * kw * k for kh * kw > 1, depthwise:
- * cores * (kh * (rows + pt + pb) + kh) + cores * kh * kw, as passes/tile.py l1_sizes_of) at
- * l1_scratch, followed by the si32 accumulator of the output tile when input channels are split.
+ * Scratch: the kernel scratch (dory_conv2d_scratch_bytes / dory_depthwise_scratch_bytes of the
+ * nominal tile: input channels of the tile, or of one group; input rows of the largest tile and
+ * the layer's pads) at l1_scratch, followed by the si32 accumulator of the output tile when input
+ * channels are split. A region too small for both fails in DORY_DEBUG builds (the tiler budgets
+ * the same amounts); otherwise the kernels get what is left and take their generic paths.
  *
  * Pooling in ceil mode: the executor passes lead_h = lead_w = 0 and the tile's own clipped
  * window (axis_span of the tile's outputs): the kernel counts only taps inside the tile's padded
@@ -570,6 +572,28 @@ static uint8_t *bias_l1(const run_t *R, uint8_t *par, int32_t c)
     return NULL;
 }
 
+/* The fields a pooling and a convolution tile share (dory_pool_args_t, dory_conv_args_t): input
+ * x_ and output y_ in L1, input extents hi_ x wi_, output extents th_ x tw_, the window. */
+#define SET_WINDOW(a, L, S, x_, y_, hi_, wi_, th_, tw_)                                            \
+    do {                                                                                           \
+        (a)->x = (x_);                                                                             \
+        (a)->x_type = (L)->x_type;                                                                 \
+        (a)->hi = (hi_);                                                                           \
+        (a)->wi = (wi_);                                                                           \
+        (a)->y = (y_);                                                                             \
+        (a)->y_type = (L)->y_type;                                                                 \
+        (a)->ho = (th_);                                                                           \
+        (a)->wo = (tw_);                                                                           \
+        (a)->kh = (L)->kh;                                                                         \
+        (a)->kw = (L)->kw;                                                                         \
+        (a)->sh = (L)->sh;                                                                         \
+        (a)->sw = (L)->sw;                                                                         \
+        (a)->pt = (S)->rows.pad_begin;                                                             \
+        (a)->pl = (S)->cols.pad_begin;                                                             \
+        (a)->pb = (S)->rows.pad_end;                                                               \
+        (a)->pr = (S)->cols.pad_end;                                                               \
+    } while (0)
+
 static void build_args(run_t *R, const step_t *S)
 {
     const dory_layer_t *L = R->L;
@@ -580,23 +604,8 @@ static void build_args(run_t *R, const step_t *S)
     if (R->kind == DORY_LAYER_POOL) {
         dory_pool_args_t *a = &R->pargs;
         set_chain(R, &R->rq, 0, &L->rq, par, 0);
-        a->x = R->in[S->ib];
-        a->x_type = L->x_type;
-        a->hi = hi;
-        a->wi = wi;
+        SET_WINDOW(a, L, S, R->in[S->ib], R->out[S->ob], hi, wi, th, tw);
         a->c = tc;
-        a->y = R->out[S->ob];
-        a->y_type = L->y_type;
-        a->ho = th;
-        a->wo = tw;
-        a->kh = L->kh;
-        a->kw = L->kw;
-        a->sh = L->sh;
-        a->sw = L->sw;
-        a->pt = S->rows.pad_begin;
-        a->pl = S->cols.pad_begin;
-        a->pb = S->rows.pad_end;
-        a->pr = S->cols.pad_end;
         a->lead_h = 0;
         a->lead_w = 0;
         a->is_avg = L->is_avg;
@@ -633,30 +642,15 @@ static void build_args(run_t *R, const step_t *S)
         dory_conv_args_t *a = &R->cargs[p];
         int32_t off = pc->c - S->c0;
         set_chain(R, &R->crq[p], 0, &L->rq, par, off);
-        a->x = R->in[S->ib] + pc->xoff;
-        a->x_type = L->x_type;
-        a->hi = hi;
-        a->wi = wi;
+        SET_WINDOW(a, L, S, R->in[S->ib] + pc->xoff, R->out[S->ob] + pc->yoff, hi, wi, th, tw);
         a->ci = pc->k1 - pc->k0;
         a->w = R->wt[S->wb] + (size_t)off * S->wpc;
         a->w_type = L->w_type;
         a->bias = R->has_b ? bias_l1(R, par, off) : NULL;
         a->bias_type = L->b_type;
-        a->y = R->out[S->ob] + pc->yoff;
-        a->y_type = L->y_type;
-        a->ho = th;
-        a->wo = tw;
         a->co = pc->e - pc->c;
-        a->kh = L->kh;
-        a->kw = L->kw;
-        a->sh = L->sh;
-        a->sw = L->sw;
         a->dh = L->dh;
         a->dw = L->dw;
-        a->pt = S->rows.pad_begin;
-        a->pl = S->cols.pad_begin;
-        a->pb = S->rows.pad_end;
-        a->pr = S->cols.pad_end;
         a->groups = R->kind == DORY_LAYER_CONV ? pc->gs : (R->kind == DORY_LAYER_DEPTHWISE ? tc : 1);
         a->acc = R->nk > 1 ? R->acc : NULL;
         a->first = S->first;
@@ -962,31 +956,38 @@ static int setup(run_t *R, const dory_layer_t *L)
     R->par[1] = R->l1 + L->l1_params + (R->nbp == 2 ? align4(R->par_bytes) : 0);
     R->scratch = R->l1 + L->l1_scratch;
 
-    /* kernel scratch, exactly as passes/tile.py l1_sizes_of, then the accumulator */
+    /* the kernels' own scratch amounts (the tiler budgets the same), then the accumulator */
     R->kscr = 0;
-    if (R->kind == DORY_LAYER_CONV && L->kh * L->kw > 1) {
-        int32_t k = L->groups == 1 ? R->tci : R->cg;
-        R->kscr = 2u * DORY_NUM_CORES * (size_t)L->kh * (size_t)L->kw * (size_t)k;
+    if (R->kind == DORY_LAYER_CONV) {
+        R->kscr = dory_conv2d_scratch_bytes(L->kh, L->kw, L->groups == 1 ? R->tci : R->cg, DORY_NUM_CORES);
     } else if (R->kind == DORY_LAYER_DEPTHWISE) {
         int32_t rows = imin(L->hi, (R->tho - 1) * L->sh + (L->kh - 1) * L->dh + 1);
-        R->kscr = (size_t)DORY_NUM_CORES * ((size_t)L->kh * (size_t)(rows + L->pt + L->pb) + (size_t)L->kh) +
-                  (size_t)DORY_NUM_CORES * (size_t)L->kh * (size_t)L->kw;
+        R->kscr = dory_depthwise_scratch_bytes(L->kh, L->kw, rows, L->pt, L->pb, DORY_NUM_CORES);
     }
-    if (R->nk > 1) {
-        size_t acc = (size_t)R->tho * (size_t)R->two * (size_t)R->tco * 4u;
-        size_t k = align4(R->kscr);
-        if (k + acc > R->cap_scr) {
-            if (acc > R->cap_scr)
-                FAIL("the L1 scratch region (offset %u, %lu bytes) cannot hold the %lu-byte si32 accumulator of a "
-                     "%dx%dx%d tile", (unsigned)L->l1_scratch, (unsigned long)R->cap_scr, (unsigned long)acc,
-                     (int)R->tho, (int)R->two, (int)R->tco);
-            k = (R->cap_scr - acc) & ~(size_t)3u;
+    {
+        size_t have = R->cap_scr; /* what the layout leaves the kernels */
+        if (R->nk > 1) {
+            size_t acc = (size_t)R->tho * (size_t)R->two * (size_t)R->tco * 4u;
+            size_t k = align4(R->kscr);
+            if (k + acc > R->cap_scr) {
+                if (acc > R->cap_scr)
+                    FAIL("the L1 scratch region (offset %u, %lu bytes) cannot hold the %lu-byte si32 accumulator of a "
+                         "%dx%dx%d tile", (unsigned)L->l1_scratch, (unsigned long)R->cap_scr, (unsigned long)acc,
+                         (int)R->tho, (int)R->two, (int)R->tco);
+                k = (R->cap_scr - acc) & ~(size_t)3u;
+            }
+            R->acc = (int32_t *)(void *)(R->scratch + k);
+            if (((uintptr_t)R->acc & 3u) != 0) FAIL("the L1 accumulator is not 4-byte aligned (l1_scratch %u)", (unsigned)L->l1_scratch);
+            have = k;
         }
-        R->acc = (int32_t *)(void *)(R->scratch + k);
-        if (((uintptr_t)R->acc & 3u) != 0) FAIL("the L1 accumulator is not 4-byte aligned (l1_scratch %u)", (unsigned)L->l1_scratch);
-        if (R->kscr > k) R->kscr = k;
-    } else if (R->kscr > R->cap_scr) {
-        R->kscr = R->cap_scr; /* the kernels take their generic path with less */
+        if (R->kscr > have) {
+#ifdef DORY_DEBUG
+            FAIL("the L1 scratch region (offset %u, %lu bytes) leaves the kernel %lu bytes of scratch, it needs %lu",
+                 (unsigned)L->l1_scratch, (unsigned long)R->cap_scr, (unsigned long)have, (unsigned long)R->kscr);
+#else
+            R->kscr = have; /* the kernels take their generic path with less */
+#endif
+        }
     }
     return 0;
 }

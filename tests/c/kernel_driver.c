@@ -11,9 +11,11 @@
  *         "0 scalar" or "1 array"
  * Case:   kind ncores ...
  *   kind 0/1/2 (conv2d / depthwise / linear):
- *     hi wi co ho wo kh kw sh sw dh dw pt pl pb pr groups y_type use_acc scratch_bytes nsteps
+ *     hi wi co ho wo kh kw sh sw dh dw pt pl pb pr groups y_type use_acc scratch nsteps
  *     chain bias-array, then nsteps x (ci x-array w-array); steps are the input-channel tiles
  *     (first = step 0, last = step nsteps - 1), with an si32 accumulator when use_acc.
+ *     scratch: 0 none (NULL), 1 the kernel's dory_*_scratch_bytes of the step, 2 that + 13,
+ *     3 that - 1 (a short scratch: the kernel's generic path, or with DORY_DEBUG an abort).
  *   kind 3 (pool):
  *     hi wi c ho wo kh kw sh sw pt pl pb pr lead_h lead_w is_avg count_include_pad div trunc
  *     y_type chain x-array
@@ -174,11 +176,28 @@ static void print_result(int ok, const void *y, dory_dtype_t t, size_t n)
     printf("\n");
 }
 
+/* The scratch of a conv / depthwise step in mode `mode` (see the case format). */
+static void set_scratch(dory_conv_args_t *a, int mode, int ncores)
+{
+    size_t need = 0;
+    if (kind_g == 0)
+        need = dory_conv2d_scratch_bytes(a->kh, a->kw, a->ci, ncores);
+    else if (kind_g == 1)
+        need = dory_depthwise_scratch_bytes(a->kh, a->kw, a->hi, a->pt, a->pb, ncores);
+    if (mode == 0 || need == 0) {
+        a->scratch = NULL;
+        a->scratch_bytes = 0;
+        return;
+    }
+    a->scratch_bytes = mode == 2 ? need + 13u : mode == 3 ? need - 1u : need;
+    a->scratch = xmalloc(a->scratch_bytes);
+}
+
 static void conv_case(int ncores)
 {
     dory_conv_args_t a;
     dory_rqchain_t rq;
-    int use_acc;
+    int use_acc, scratch;
     long long nsteps, s, ci;
     size_t n;
     int ok = 1;
@@ -202,12 +221,11 @@ static void conv_case(int ncores)
     a.groups = (int32_t)rd();
     a.y_type = (dory_dtype_t)rd();
     use_acc = (int)rd();
-    a.scratch_bytes = (size_t)rd();
+    scratch = (int)rd();
     nsteps = rd();
     rd_chain(&rq);
     a.rq = &rq;
     a.bias = rd_array(&a.bias_type, NULL);
-    a.scratch = a.scratch_bytes ? xmalloc(a.scratch_bytes) : NULL;
     n = (size_t)a.ho * (size_t)a.wo * (size_t)a.co;
     y = xmalloc(n * dory_dtype_bytes(a.y_type));
     memset(y, 0x5a, n * dory_dtype_bytes(a.y_type));
@@ -220,6 +238,7 @@ static void conv_case(int ncores)
         a.ci = (int32_t)ci;
         a.x = rd_array(&a.x_type, NULL);
         a.w = rd_array(&a.w_type, NULL);
+        set_scratch(&a, scratch, ncores);
         a.first = s == 0;
         a.last = s == nsteps - 1;
         if (a.last) {

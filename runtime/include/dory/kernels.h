@@ -9,6 +9,13 @@
  * windows* (zero except at image borders) -- taps outside [0, hi) x [0, wi) are padding: zero for
  * a convolution and the average's sum, never the max, and counted in an average's divisor only
  * when count_include_pad. lead_h/lead_w are 0 except for ceil-mode pooling tiles (see layer.c).
+ *
+ * Scratch: a kernel whose fast path needs L1 scratch states how much in its own function,
+ * dory_<kernel>_scratch_bytes (the CMSIS-NN get_buffer_size pattern); the executor (layer.c) and
+ * the tiler (its L1 footprint model, checked against these by tests/test_scratch_sizes.py) size the
+ * scratch with them and nothing else. A NULL scratch asks for the generic path. A non-NULL scratch
+ * shorter than the kernel's function is a caller bug: with DORY_DEBUG the kernel prints the
+ * shortfall and aborts; otherwise it takes its generic path (same results, slower).
  */
 #ifndef DORY_KERNELS_H
 #define DORY_KERNELS_H
@@ -43,17 +50,28 @@ typedef struct {
  * 4 output channels, dealt to the cores in balanced contiguous ranges; the generic path splits over
  * output rows (over channels when ho < ncores).
  * Scratch: the fast path (x u8/s8, w s8, groups 1, dilation 1) needs
- * scratch_bytes >= 2 * ncores * kh * kw * ci (im2col of two pixels per core; none for 1x1);
- * with less the generic path runs. */
+ * dory_conv2d_scratch_bytes(kh, kw, ci, ncores) bytes (see "Scratch" above). */
+void dory_conv2d(const dory_conv_args_t *a, int core, int ncores);
+
+/* The scratch dory_conv2d's fast path needs: the im2col copies of two output pixels per core,
+ * 2 * ncores * kh * kw * ci bytes; 0 for a 1x1 kernel (it reads its pixels in place). */
+size_t dory_conv2d_scratch_bytes(int32_t kh, int32_t kw, int32_t ci, int ncores);
+
 void dory_conv2d(const dory_conv_args_t *a, int core, int ncores);
 
 /* Depthwise: ci == co, weight co x kh x kw x 1, channel c reads input channel c. Split over output
  * rows (over channels when ho < ncores).
- * Scratch: the fast path (x u8/s8, w s8, dilation 1) needs
- * scratch_bytes >= ncores * kw * (hi + pt + pb) (one padded column strip per core), which the
- * executor's ncores * (kh * (hi + pt + pb) + kh) + ncores * kh * kw covers when kh >= kw; with
- * less the generic path runs. */
+ * Scratch: the 3x3 fast path (x u8/s8, w s8, dilation 1) needs none; the other fast path (same
+ * types, any other kernel) needs dory_depthwise_scratch_bytes(kh, kw, hi, pt, pb, ncores) bytes
+ * (see "Scratch" above). */
 void dory_depthwise(const dory_conv_args_t *a, int core, int ncores);
+
+/* The scratch dory_depthwise's strip path needs for a tile of `rows` input rows with pt / pb
+ * padding rows: per core, a padded column strip of the window rows, kh * (rows + pt + pb) + kh
+ * bytes, plus kh * kw (the kernel walks the strip in chunks of output rows that fit, so the
+ * amount also serves kw > kh); times ncores. Monotone in rows, pt and pb: the amount for the
+ * layer's largest tile and the layer's pads covers every tile. */
+size_t dory_depthwise_scratch_bytes(int32_t kh, int32_t kw, int32_t rows, int32_t pt, int32_t pb, int ncores);
 
 /* Fully connected: x is ci values (hi = wi = ho = wo = 1, kh = kw = 1), w is co x ci,
  * y is co values. Split over output channels. acc/first/last as for conv. */

@@ -53,21 +53,27 @@ void dory_dma_3d(dory_dma_job_t *job, int dir, void *l1, void *l2, size_t len, s
                  size_t l2_s1, size_t n2, size_t l1_s2, size_t l2_s2);
 void dory_dma_wait(dory_dma_job_t *job);
 
-/* For ports whose DMA is a CPU copy (host, rv32): the bytes a 3-D transfer moves, as defined above. */
-static inline void dory_port_copy_3d(int dir, uint8_t *l1, uint8_t *l2, size_t len, size_t n1, size_t l1_s1,
-                                     size_t l2_s1, size_t n2, size_t l1_s2, size_t l2_s2)
+/* For ports whose DMA is a CPU copy (host, rv32): a 3-D transfer as issued (the arguments of
+ * dory_dma_3d), kept until its wait, and the bytes it moves, as defined above. */
+typedef struct {
+    int dir;
+    uint8_t *l1, *l2;
+    size_t len, n1, l1_s1, l2_s1, n2, l1_s2, l2_s2;
+} dory_port_xfer_t;
+
+static inline void dory_port_copy_3d(const dory_port_xfer_t *t)
 {
     size_t i2, i1;
-    if (len == 0)
+    if (t->len == 0)
         return;
-    for (i2 = 0; i2 < n2; i2++)
-        for (i1 = 0; i1 < n1; i1++) {
-            uint8_t *a = l1 + i2 * l1_s2 + i1 * l1_s1;
-            uint8_t *b = l2 + i2 * l2_s2 + i1 * l2_s1;
-            if (dir == DORY_DMA_L2_TO_L1)
-                memmove(a, b, len);
+    for (i2 = 0; i2 < t->n2; i2++)
+        for (i1 = 0; i1 < t->n1; i1++) {
+            uint8_t *a = t->l1 + i2 * t->l1_s2 + i1 * t->l1_s1;
+            uint8_t *b = t->l2 + i2 * t->l2_s2 + i1 * t->l2_s1;
+            if (t->dir == DORY_DMA_L2_TO_L1)
+                memmove(a, b, t->len);
             else
-                memmove(b, a, len);
+                memmove(b, a, t->len);
         }
 }
 

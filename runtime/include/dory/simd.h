@@ -34,27 +34,20 @@ typedef struct {
     uint8_t v[4];
 } dory_v4u;
 
-static inline dory_v4s dory_ld4s_(const void *p)
-{
-    const int8_t *q = (const int8_t *)p;
-    dory_v4s r;
-    r.v[0] = q[0];
-    r.v[1] = q[1];
-    r.v[2] = q[2];
-    r.v[3] = q[3];
-    return r;
-}
-
-static inline dory_v4u dory_ld4u_(const void *p)
-{
-    const uint8_t *q = (const uint8_t *)p;
-    dory_v4u r;
-    r.v[0] = q[0];
-    r.v[1] = q[1];
-    r.v[2] = q[2];
-    r.v[3] = q[3];
-    return r;
-}
+/* A vector from 4 bytes at any address (byte loads). */
+#define DORY_LD4_FN_(NAME, VT, ET)                                                                 \
+    static inline VT NAME(const void *p)                                                           \
+    {                                                                                              \
+        const ET *q = (const ET *)p;                                                               \
+        VT r;                                                                                      \
+        r.v[0] = q[0];                                                                             \
+        r.v[1] = q[1];                                                                             \
+        r.v[2] = q[2];                                                                             \
+        r.v[3] = q[3];                                                                             \
+        return r;                                                                                  \
+    }
+DORY_LD4_FN_(dory_ld4s_, dory_v4s, int8_t)
+DORY_LD4_FN_(dory_ld4u_, dory_v4u, uint8_t)
 
 /* acc + the dot product, the addition wrapping modulo 2^32. */
 #define DORY_DOT4_(acc, a4, b4)                                                                    \

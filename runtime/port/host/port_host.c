@@ -122,9 +122,7 @@ static uint64_t g_bar_gen;
 typedef struct {
     int busy;
     const dory_dma_job_t *owner;
-    int dir;
-    uint8_t *l1, *l2;
-    size_t len, n1, l1_s1, l2_s1, n2, l1_s2, l2_s2;
+    dory_port_xfer_t t; /* the transfer */
 #ifdef DORY_DEBUG
     uint64_t src_hash, dst_hash;
     uint64_t serial;
@@ -327,8 +325,8 @@ void dory_port_close(void)
 #else
                 "warning",
 #endif
-                i, g_dma[i].dir == DORY_DMA_L2_TO_L1 ? "L2->L1" : "L1->L2", (void *)g_dma[i].l1,
-                (void *)g_dma[i].l2, g_dma[i].n2, g_dma[i].n1, g_dma[i].len);
+                i, g_dma[i].t.dir == DORY_DMA_L2_TO_L1 ? "L2->L1" : "L1->L2", (void *)g_dma[i].t.l1,
+                (void *)g_dma[i].t.l2, g_dma[i].t.n2, g_dma[i].t.n1, g_dma[i].t.len);
         g_dma[i].busy = 0;
     }
     unlock(&g_dma_mu);
@@ -383,27 +381,27 @@ static void check_dma_side(const arena_t *a, const char *side, const dma_slot_t 
                            const uint8_t *p, size_t s1, size_t s2)
 {
     int ovf;
-    size_t span = pattern_span(s->len, s->n1, s1, s->n2, s2, &ovf);
+    size_t span = pattern_span(s->t.len, s->t.n1, s1, s->t.n2, s2, &ovf);
     if (ovf)
         die("DMA %s (job slot %d): %s address pattern overflows (len %zu, n1 %zu stride %zu, n2 %zu stride %zu)",
-            dir_name(s->dir), slot, side, s->len, s->n1, s1, s->n2, s2);
+            dir_name(s->t.dir), slot, side, s->t.len, s->t.n1, s1, s->t.n2, s2);
     if (span == 0) return;
     if (!in_arena(a, p, span)) {
         /* name the first row outside the arena (strides are non-negative, so the last row
          * reaches furthest; the first bad row is what a reader wants to see) */
         size_t i2, i1;
-        for (i2 = 0; i2 < s->n2; i2++)
-            for (i1 = 0; i1 < s->n1; i1++) {
+        for (i2 = 0; i2 < s->t.n2; i2++)
+            for (i1 = 0; i1 < s->t.n1; i1++) {
                 const uint8_t *row = p + i2 * s2 + i1 * s1;
-                if (!in_arena(a, row, s->len))
+                if (!in_arena(a, row, s->t.len))
                     die("DMA %s (job slot %d): %s row (i2=%zu, i1=%zu) [%p, %p) is outside the %s arena "
                         "[%p, %p) (%zu bytes); transfer: %s=%p len %zu, n1 %zu stride %zu, n2 %zu stride %zu",
-                        dir_name(s->dir), slot, side, i2, i1, (const void *)row,
-                        (const void *)(row + s->len), a->name, (void *)a->base,
-                        (void *)(a->base + a->size), a->size, side, (const void *)p, s->len, s->n1, s1,
-                        s->n2, s2);
+                        dir_name(s->t.dir), slot, side, i2, i1, (const void *)row,
+                        (const void *)(row + s->t.len), a->name, (void *)a->base,
+                        (void *)(a->base + a->size), a->size, side, (const void *)p, s->t.len, s->t.n1, s1,
+                        s->t.n2, s2);
             }
-        die("DMA %s (job slot %d): %s range [%p, +%zu) outside the %s arena", dir_name(s->dir), slot, side,
+        die("DMA %s (job slot %d): %s range [%p, +%zu) outside the %s arena", dir_name(s->t.dir), slot, side,
             (const void *)p, span, a->name);
     }
 }
@@ -413,10 +411,10 @@ static uint64_t hash_side(const dma_slot_t *s, const uint8_t *p, size_t s1, size
 {
     uint64_t h = 1469598103934665603ull;
     size_t i2, i1, k;
-    for (i2 = 0; i2 < s->n2; i2++)
-        for (i1 = 0; i1 < s->n1; i1++) {
+    for (i2 = 0; i2 < s->t.n2; i2++)
+        for (i1 = 0; i1 < s->t.n1; i1++) {
             const uint8_t *row = p + i2 * s2 + i1 * s1;
-            for (k = 0; k < s->len; k++) {
+            for (k = 0; k < s->t.len; k++) {
                 h ^= row[k];
                 h *= 1099511628211ull;
             }
@@ -426,14 +424,14 @@ static uint64_t hash_side(const dma_slot_t *s, const uint8_t *p, size_t s1, size
 
 static uint64_t hash_src(const dma_slot_t *s)
 {
-    return s->dir == DORY_DMA_L2_TO_L1 ? hash_side(s, s->l2, s->l2_s1, s->l2_s2)
-                                       : hash_side(s, s->l1, s->l1_s1, s->l1_s2);
+    return s->t.dir == DORY_DMA_L2_TO_L1 ? hash_side(s, s->t.l2, s->t.l2_s1, s->t.l2_s2)
+                                         : hash_side(s, s->t.l1, s->t.l1_s1, s->t.l1_s2);
 }
 
 static uint64_t hash_dst(const dma_slot_t *s)
 {
-    return s->dir == DORY_DMA_L2_TO_L1 ? hash_side(s, s->l1, s->l1_s1, s->l1_s2)
-                                       : hash_side(s, s->l2, s->l2_s1, s->l2_s2);
+    return s->t.dir == DORY_DMA_L2_TO_L1 ? hash_side(s, s->t.l1, s->t.l1_s1, s->t.l1_s2)
+                                         : hash_side(s, s->t.l2, s->t.l2_s1, s->t.l2_s2);
 }
 #endif
 
@@ -450,8 +448,8 @@ void dory_dma_3d(dory_dma_job_t *job, int dir, void *l1, void *l2, size_t len, s
     /* The job struct still owns an outstanding transfer: it was never waited. */
     if (job->id >= 0 && job->id < DORY_HOST_DMA_SLOTS && g_dma[job->id].busy && g_dma[job->id].owner == job)
         die("DMA %s issued on job %p (slot %d) whose previous transfer (%s, l1 %p, l2 %p) was never waited",
-            dir_name(dir), (void *)job, job->id, dir_name(g_dma[job->id].dir), (void *)g_dma[job->id].l1,
-            (void *)g_dma[job->id].l2);
+            dir_name(dir), (void *)job, job->id, dir_name(g_dma[job->id].t.dir), (void *)g_dma[job->id].t.l1,
+            (void *)g_dma[job->id].t.l2);
 #endif
     for (i = 0; i < DORY_HOST_DMA_SLOTS; i++)
         if (!g_dma[i].busy) {
@@ -461,19 +459,13 @@ void dory_dma_3d(dory_dma_job_t *job, int dir, void *l1, void *l2, size_t len, s
     if (slot < 0) die("DMA %s: more than %d jobs outstanding (wait some first)", dir_name(dir), DORY_HOST_DMA_SLOTS);
     s = &g_dma[slot];
     s->owner = job;
-    s->dir = dir;
-    s->l1 = (uint8_t *)l1;
-    s->l2 = (uint8_t *)l2;
-    s->len = len;
-    s->n1 = n1;
-    s->l1_s1 = l1_s1;
-    s->l2_s1 = l2_s1;
-    s->n2 = n2;
-    s->l1_s2 = l1_s2;
-    s->l2_s2 = l2_s2;
+    {
+        dory_port_xfer_t t = {dir, (uint8_t *)l1, (uint8_t *)l2, len, n1, l1_s1, l2_s1, n2, l1_s2, l2_s2};
+        s->t = t;
+    }
 #ifdef DORY_DEBUG
-    check_dma_side(&g_l1, "L1", s, slot, s->l1, l1_s1, l1_s2);
-    check_dma_side(&g_l2, "L2", s, slot, s->l2, l2_s1, l2_s2);
+    check_dma_side(&g_l1, "L1", s, slot, s->t.l1, l1_s1, l1_s2);
+    check_dma_side(&g_l2, "L2", s, slot, s->t.l2, l2_s1, l2_s2);
     s->src_hash = hash_src(s);
     s->dst_hash = hash_dst(s);
     s->serial = ++g_dma_serial;
@@ -501,14 +493,14 @@ void dory_dma_wait(dory_dma_job_t *job)
 #ifdef DORY_DEBUG
     if (hash_src(s) != s->src_hash)
         die("DMA %s (job slot %d, issue #%llu): the source (%s %p) was modified between issue and wait",
-            dir_name(s->dir), (int)job->id, (unsigned long long)s->serial,
-            s->dir == DORY_DMA_L2_TO_L1 ? "L2" : "L1", (void *)(s->dir == DORY_DMA_L2_TO_L1 ? s->l2 : s->l1));
+            dir_name(s->t.dir), (int)job->id, (unsigned long long)s->serial,
+            s->t.dir == DORY_DMA_L2_TO_L1 ? "L2" : "L1", (void *)(s->t.dir == DORY_DMA_L2_TO_L1 ? s->t.l2 : s->t.l1));
     if (hash_dst(s) != s->dst_hash)
         die("DMA %s (job slot %d, issue #%llu): the destination (%s %p) was written between issue and wait",
-            dir_name(s->dir), (int)job->id, (unsigned long long)s->serial,
-            s->dir == DORY_DMA_L2_TO_L1 ? "L1" : "L2", (void *)(s->dir == DORY_DMA_L2_TO_L1 ? s->l1 : s->l2));
+            dir_name(s->t.dir), (int)job->id, (unsigned long long)s->serial,
+            s->t.dir == DORY_DMA_L2_TO_L1 ? "L1" : "L2", (void *)(s->t.dir == DORY_DMA_L2_TO_L1 ? s->t.l1 : s->t.l2));
 #endif
-    dory_port_copy_3d(s->dir, s->l1, s->l2, s->len, s->n1, s->l1_s1, s->l2_s1, s->n2, s->l1_s2, s->l2_s2);
+    dory_port_copy_3d(&s->t);
     s->busy = 0;
     s->owner = NULL;
     job->id = -1;

@@ -82,9 +82,7 @@ static void die(const char *what, unsigned long a, unsigned long b)
 
 typedef struct {
     int busy;
-    int dir;
-    uint8_t *l1, *l2;
-    size_t len, n1, l1_s1, l2_s1, n2, l1_s2, l2_s2;
+    dory_port_xfer_t t; /* the transfer */
 } dma_slot_t;
 
 static dma_slot_t g_dma[DORY_RV32_DMA_SLOTS];
@@ -252,16 +250,10 @@ void dory_dma_3d(dory_dma_job_t *job, int dir, void *l1, void *l2, size_t len, s
     if (i == DORY_RV32_DMA_SLOTS)
         die("dory_dma_3d: too many jobs outstanding (slots)", DORY_RV32_DMA_SLOTS, 0);
     s = &g_dma[i];
-    s->dir = dir;
-    s->l1 = (uint8_t *)l1;
-    s->l2 = (uint8_t *)l2;
-    s->len = len;
-    s->n1 = n1;
-    s->l1_s1 = l1_s1;
-    s->l2_s1 = l2_s1;
-    s->n2 = n2;
-    s->l1_s2 = l1_s2;
-    s->l2_s2 = l2_s2;
+    {
+        dory_port_xfer_t t = {dir, (uint8_t *)l1, (uint8_t *)l2, len, n1, l1_s1, l2_s1, n2, l1_s2, l2_s2};
+        s->t = t;
+    }
     s->busy = 1;
     job->id = i;
 }
@@ -272,7 +264,7 @@ void dory_dma_wait(dory_dma_job_t *job)
     if (job->id < 0 || job->id >= DORY_RV32_DMA_SLOTS || !g_dma[job->id].busy)
         return; /* nothing in flight */
     s = &g_dma[job->id];
-    dory_port_copy_3d(s->dir, s->l1, s->l2, s->len, s->n1, s->l1_s1, s->l2_s1, s->n2, s->l1_s2, s->l2_s2);
+    dory_port_copy_3d(&s->t);
     s->busy = 0;
     job->id = -1;
 }

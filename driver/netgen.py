@@ -8,8 +8,8 @@ residual adds as ``Mul(x1, c1) + Mul(x2, c2) -> Div -> Floor -> Clip``), or in Q
 (``Mul -> Add -> Div(float) -> Floor -> Clip``). Requantisation constants are calibrated on a random
 input with an exact integer forward pass so activations use the 8-bit range.
 
-    python -m tools.netgen mobilenet_v1 --width 0.25 --resolution 128 -o mbv1.onnx
-    python -m tools.netgen list
+    dory-netgen mobilenet_v1_0.25_128 -o mbv1.onnx     (or: python -m tools.dory_netgen ...)
+    dory-netgen list
 """
 
 from __future__ import annotations
@@ -259,7 +259,8 @@ NETWORKS: dict[str, Callable[..., tuple[Any, int]]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m tools.netgen", description=__doc__.split("\n\n")[0])
+    """The ``dory-netgen`` command: write one generated network as ONNX (``list`` names them)."""
+    ap = argparse.ArgumentParser(prog="dory-netgen", description=__doc__.split("\n\n")[0])
     ap.add_argument("network", help="network name, or 'list'")
     ap.add_argument("-o", "--output", help="output .onnx path")
     ap.add_argument("--seed", type=int, default=0)
@@ -282,6 +283,3 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.network}: {len(model.graph.node)} nodes, {macs / 1e6:.1f} MMAC -> {args.output}")
     return 0
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

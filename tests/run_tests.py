@@ -1,14 +1,16 @@
 """Run dory's test suites (pytest and lit) and close with one ``N passed, N failed`` line.
 
-    python tools/run_tests.py [--bin DIR] [--only pytest|lit] [extra pytest args after --]
+    python tests/run_tests.py [--bin DIR] [--only pytest|lit] [extra pytest args after --]
 
 Both runners stream their output as usual; this script also keeps it, reads each runner's own
 summary, and adds the counts up. A runner that crashes, finds no tests, or prints no summary it
 can read counts as a failure, so a broken setup can never look green. The exit status is 0 only
 if every test passed.
 
-Used by ``make test`` / ``make pytest`` / ``make lit``; it is a plain script, not an installed
-console script, because it is about this checkout's layout (``tests/``, ``lit_tests/``).
+Used by ``make test`` / ``make pytest`` / ``make pytest-fast`` / ``make lit``; it is a plain
+script beside the tests it runs, not an installed console script in ``tools/``, because it is
+about this checkout's layout (``tests/``, ``lit_tests/``). pytest does not collect it (the name
+does not match ``test_*.py``).
 """
 
 from __future__ import annotations

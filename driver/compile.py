@@ -1,0 +1,178 @@
+"""``dory-compile``: the one-command main job -- ONNX network in, buildable C application out.
+
+    dory-compile net.onnx -o app/ [--pipeline gap8-default] [--target host|gap8|gap9|rv32] [--input FILE]
+                 [--seed N] [--reference DIR] [--input-type ui8] [--weights-c-array] [--quiet]
+
+Steps: import the ONNX model (frontend), run the pass pipeline (default ``gap8-default``: fusion,
+requant folding, memory levels, SAT tiling, buffer allocation), run the planned network on the
+reference interpreter for the expected output of every step (on ``--input``, DORY ``.txt`` or
+``.npy``, else a seeded random input), with ``--reference`` check those against DORY's per-layer
+files first (the compile fails if they differ), emit ``network.c`` and the weights blob, and write
+the app directory (main, data, Makefiles, a copy of the runtime). ``make -C app run`` then builds
+and runs it on the host and checks every step bit-exactly; with ``--target rv32``,
+``make -C app run`` does the same on the RV32 emulator (runtime/port/rv32)
+and ``make -C app -f Makefile.host run`` builds for the host.
+
+Prints a per-layer summary (op, MACs, tiles, L1 use, modelled GAP8 cycles). Errors are one
+located line and exit 1; the output directory is written atomically (a temporary sibling renamed
+into place), so a failure never leaves a partial app.
+
+The input is an ONNX file, so ``--split-input-file`` and ``--verify-diagnostics`` do not apply
+(they are `driver.split`'s, for the text-IR tools).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from typing import Sequence
+
+from driver.cli import UsageError
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line of ``dory-compile``."""
+    ap = argparse.ArgumentParser(prog="dory-compile", description=__doc__.split("\n\n")[0])
+    ap.add_argument("model", help="quantized ONNX model (NEMO / QuantLab integer export)")
+    ap.add_argument("-o", "--output", required=True, help="application directory to create (missing or empty)")
+    ap.add_argument("--pipeline", default=None, help="pass pipeline (default: gap9-default for --target gap9, else gap8-default)")
+    ap.add_argument("--target", choices=("host", "gap8", "gap9", "rv32"), default="host",
+                    help="host: pthreads port and host Makefile; gap8: also main_gap8.c and a GAP SDK Makefile; "
+                         "gap9: planned for GAP9, main_gap9.c and Makefile.gap9 (make run: GAP SDK; Makefile.host: host); "
+                         "rv32: also main_rv32.c and Makefile.rv32 (bare-metal RV32 on QEMU, 8 harts)")
+    ap.add_argument("--input", default=None, help="network input (.txt as DORY writes it, or .npy); default: seeded random")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the random input (default 0)")
+    ap.add_argument("--reference", default=None, metavar="DIR",
+                    help="DORY-style out_layerN.txt files to check the expected outputs against")
+    ap.add_argument("--reference-layout", choices=("hwc", "chw"), default=None, help="force the layout of the reference files")
+    ap.add_argument("--input-type", default=None, help="element type of the network input (default ui8)")
+    ap.add_argument("--weights-c-array", action="store_true",
+                    help="also compile the weights blob into the app as a C array (weights.c; for small networks)")
+    ap.add_argument("-q", "--quiet", action="store_true", help="no summary table or progress lines")
+    return ap.parse_args(argv)
+
+
+def _progress(args: argparse.Namespace, t0: float, what: str) -> None:
+    if not args.quiet:
+        print(f"dory-compile: {what} ({time.perf_counter() - t0:.2f} s)", file=sys.stderr, flush=True)
+
+
+def _target_dir(path: str) -> str:
+    from driver.outdir import OutputDirError, fresh_dir_target
+
+    try:
+        return fresh_dir_target(path, "-o", ".dory-compile-")
+    except OutputDirError as e:
+        raise UsageError(str(e)) from None
+
+
+def summary(net: "object") -> str:
+    """The per-layer table dory-compile prints."""
+    steps = net.steps  # type: ignore[attr-defined]
+    rows = [f"{'#':>3} {'layer':<28} {'op':<9} {'MMAC':>8} {'tiles':>6} {'L1 B':>7} {'cycles':>10}"]
+    for s in steps:
+        rows.append(f"{s.index:>3} {s.name[:28]:<28} {s.op:<9} {s.macs / 1e6:>8.3f} {s.n_tiles:>6} {s.l1_bytes:>7} {s.cycles:>10}")
+    macs = sum(s.macs for s in steps)
+    cyc = sum(s.cycles for s in steps)
+    rows.append(f"{'':>3} {'total':<28} {'':<9} {macs / 1e6:>8.3f} {sum(s.n_tiles for s in steps):>6} "
+                f"{max([s.l1_bytes for s in steps] or [0]):>7} {cyc:>10}")
+    rows.append(f"L2 peak {net.l2_bytes} B, L3 {net.l3_bytes} B, weights {net.weight_bytes} B"  # type: ignore[attr-defined]
+                + (f", {macs / cyc:.2f} MAC/cycle modelled" if cyc else ""))
+    return "\n".join(rows)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compile with parsed arguments; returns the exit status (errors raise `DiagnosticError`,
+    `UsageError` or `ValueError`, which `main` prints)."""
+    from backends.gap8.app import app_files, default_pipeline, expected_outputs, write_app
+    from backends.gap8.emit import emit_network
+    from dory_ir.diagnostics import DiagnosticError, Location
+    from dory_ir.interp.interpreter import find_function, random_inputs
+    from dory_ir.opdef import verify
+    from frontend.onnx_import import import_onnx
+    from passes.base import PassContext
+    from passes.manager import PassManager
+    from passes.pipeline import parse_pipeline
+    from driver.outdir import commit_dir
+
+    t0 = time.perf_counter()
+    if not os.path.isfile(args.model):
+        raise DiagnosticError(Location(args.model), "cannot read the model: no such file")
+    if args.reference is not None and not os.path.isdir(args.reference):
+        raise UsageError(f"--reference expected a directory of out_layerN.txt files, found '{args.reference}'")
+    args.pipeline = args.pipeline or default_pipeline(args.target)
+    passes = parse_pipeline(args.pipeline)
+    tmp = _target_dir(args.output)
+    try:
+        module = import_onnx(args.model, args.input_type, warn=lambda m: print(m, file=sys.stderr))
+        diags = verify(module)
+        if diags:
+            raise DiagnosticError.from_diagnostics(diags)
+        _progress(args, t0, "imported")
+        PassManager(passes, verify_each=False).run(PassContext(), module)
+        _progress(args, t0, f"planned with {args.pipeline}")
+        fn = find_function(module)
+        if args.input:
+            from driver.inputs import load_input
+
+            inputs = [load_input(args.input, 0, fn.regions[0].blocks[0].args[0].type, fn)]
+        else:
+            inputs = random_inputs(module, args.seed)
+        net = emit_network(module)
+        if args.reference:
+            from driver.reference import check_layers, reference_files
+
+            files = reference_files(args.reference, args.input)
+            checked: list = []
+
+            def run_checked(on_result: object) -> list:
+                reports, outputs = check_layers(module, inputs, files, None, args.reference_layout, on_result)
+                checked.extend(reports)
+                return outputs
+
+            expected, output = expected_outputs(module, inputs, net, run_checked)
+            if any(not r.ok for r in checked):
+                lines = "\n".join(r.line() for r in checked)
+                raise DiagnosticError(Location(args.reference), f"the planned network does not match the reference files:\n{lines}")
+            _progress(args, t0, f"{len(checked)} layers match {args.reference}")
+        else:
+            expected, output = expected_outputs(module, inputs, net)
+        _progress(args, t0, "expected outputs computed")
+        name = os.path.splitext(os.path.basename(args.model))[0]
+        if name in ("model", "model_int", "network"):
+            name = os.path.basename(os.path.dirname(os.path.abspath(args.model))) or name
+        app = app_files(net, inputs[0], expected, output, args.target, name, args.weights_c_array)
+        os.rmdir(tmp)
+        write_app(tmp, app)
+        commit_dir(tmp, args.output)
+        tmp = ""
+    finally:
+        if tmp and os.path.exists(tmp):
+            shutil.rmtree(tmp, ignore_errors=True)
+    if not args.quiet:
+        print(summary(net))
+    c_bytes = len(net.network_c.encode())
+    print(f"dory-compile: wrote {args.output} ({len(net.steps)} steps, network.c {c_bytes} B, weights {len(net.blob())} B) "
+          f"in {time.perf_counter() - t0:.2f} s; run: make -C {args.output} run"
+          + (f" (RV32 emulator; host: make -C {args.output} -f Makefile.host run)" if args.target == "rv32" else ""))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``dory-compile`` console script; returns the exit status."""
+    args = parse_args(argv)
+    from dory_ir.diagnostics import DiagnosticError
+
+    try:
+        return run(args)
+    except DiagnosticError as e:
+        print(e.format(), file=sys.stderr)
+    except UsageError as e:
+        print(f"dory-compile: error: {e}", file=sys.stderr)
+    except ValueError as e:  # a malformed --pipeline string
+        print(f"dory-compile: error: {e}", file=sys.stderr)
+    return 1
+

@@ -1,0 +1,216 @@
+/* dory runtime: 8-bit dot products of the kernels' hot loops (private to runtime/kernels/), on
+ * the SIMD macro layer of dory/simd.h: single and paired dot products, and the blocked 4 x 2 / 4 x 1
+ * dot-product kernels whose sums go straight to the requant fast path (requant_fast.h).
+ */
+#ifndef DORY_KERNELS_DOT_H
+#define DORY_KERNELS_DOT_H
+
+#include "dory/simd.h"
+#include "requant_fast.h"
+
+/* True when the 8-bit fast paths apply: x u8 or s8, w s8. */
+static inline int dory_fast_types_(dory_dtype_t xt, dory_dtype_t wt)
+{
+    return (xt == DORY_U8 || xt == DORY_S8) && wt == DORY_S8;
+}
+
+/* dory_dot_s_ / dory_dot_u_(p, b, n, acc): acc + sum_{k < n} p[k] * b[k] (si32, wrapping), p s8 / u8,
+ * b s8; dory_dot2_s_ / dory_dot2_u_(p0, p1, b, n, s0, s1): two such sums from 0 sharing the
+ * weight loads, *s0 = p0 . b and *s1 = p1 . b. 4-way SIMD steps, then a scalar tail. */
+#define DORY_DOTS_(SFX, XT, V4X, LD4X, SDOT)                                                           \
+    static inline int32_t dory_dot_##SFX(const XT *p, const int8_t *b, int32_t n, int32_t acc)          \
+    {                                                                                                  \
+        int32_t k = 0;                                                                                 \
+        for (; k + 4 <= n; k += 4) {                                                                   \
+            V4X va = LD4X(p + k);                                                                      \
+            dory_v4s vb = DORY_LD4S(b + k);                                                            \
+            SDOT(acc, va, vb);                                                                         \
+        }                                                                                              \
+        for (; k < n; k++)                                                                             \
+            acc = dory_wadd_(acc, (int32_t)p[k] * b[k]);                                               \
+        return acc;                                                                                    \
+    }                                                                                                  \
+    static inline void dory_dot2_##SFX(const XT *p0, const XT *p1, const int8_t *b, int32_t n, int32_t *s0, \
+                                       int32_t *s1)                                                    \
+    {                                                                                                  \
+        int32_t k = 0, acc0 = 0, acc1 = 0;                                                             \
+        for (; k + 4 <= n; k += 4) {                                                                   \
+            dory_v4s vb = DORY_LD4S(b + k);                                                            \
+            V4X v0 = LD4X(p0 + k);                                                                     \
+            V4X v1 = LD4X(p1 + k);                                                                     \
+            SDOT(acc0, v0, vb);                                                                        \
+            SDOT(acc1, v1, vb);                                                                        \
+        }                                                                                              \
+        for (; k < n; k++) {                                                                           \
+            acc0 = dory_wadd_(acc0, (int32_t)p0[k] * b[k]);                                            \
+            acc1 = dory_wadd_(acc1, (int32_t)p1[k] * b[k]);                                            \
+        }                                                                                              \
+        *s0 = acc0;                                                                                    \
+        *s1 = acc1;                                                                                    \
+    }
+DORY_DOTS_(s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS)
+DORY_DOTS_(u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US)
+
+/* acc + sum_{k < n} a[k] * b[k] (si32, wrapping); a is u8 (xs == 0) or s8 (xs != 0), b is s8. */
+static inline int32_t dory_dot_(const void *a, int xs, const int8_t *b, int32_t n, int32_t acc)
+{
+    return xs ? dory_dot_s_((const int8_t *)a, b, n, acc) : dory_dot_u_((const uint8_t *)a, b, n, acc);
+}
+
+/* Two dot products sharing the weight loads: *s0 = a0 . b, *s1 = a1 . b (n values each). */
+static inline void dory_dot2_(const void *a0, const void *a1, int xs, const int8_t *b, int32_t n, int32_t *s0,
+                              int32_t *s1)
+{
+    if (xs)
+        dory_dot2_s_((const int8_t *)a0, (const int8_t *)a1, b, n, s0, s1);
+    else
+        dory_dot2_u_((const uint8_t *)a0, (const uint8_t *)a1, b, n, s0, s1);
+}
+
+/* ---- blocked 8-bit dot products ---------------------------------------------------------------
+ *
+ * dory_blocks4x2_*(xa, xb, w, K, o, o1, f, ia, ib): for the output channels o .. o1 - 1 in blocks
+ * of 4 (o1 - o a multiple of 4), the 4 x 2 dot products of the activation vectors xa, xb (K values)
+ * with the weight rows w + c * K of the block's channels c (8 accumulators), each block's sums then
+ * ended by dory_rqf_block_ (f; elements ia + c and ib + c). dory_blocks4x1_*: one activation
+ * vector (xb unused). u8 / s8 activations, s8 weights, si32 wrapping sums.
+ * On GAP8 (__pulp__, or DORY_KERNELS_SDOTP4 to test that shape elsewhere) 4-way SIMD dot products;
+ * on plain RV32 scalar byte loads and mul/add: per k step of the 4x2 block 2 + 4 loads, 8 mul,
+ * 8 add, unrolled 8 times so that the 6 pointer increments and the branch are shared. */
+#if defined(__GNUC__)
+#define DORY_REG_(v) __asm__("" : "+r"(v))
+#else
+#define DORY_REG_(v) ((void)0)
+#endif
+/* DORY_REG_ makes the compiler hold an accumulator in a register at that point: it keeps GCC from
+ * reassociating the unrolled steps' sums into trees, and no-schedule-insns keeps GCC's
+ * pre-allocation scheduler from hoisting the loads of later steps: either runs out of RV32's
+ * registers (spills). noinline: the attribute would forbid inlining anyway. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define DORY_BLOCK_ATTR_ __attribute__((noinline, optimize("no-schedule-insns")))
+#else
+#define DORY_BLOCK_ATTR_
+#endif
+
+#if defined(__pulp__) || defined(DORY_KERNELS_SDOTP4)
+
+#define DORY_DOT_BLOCKS_(NAME, XT, V4X, LD4X, SDOT, NX)                                                  \
+    static DORY_BLOCK_ATTR_ void NAME(const XT *xa, const XT *xb, const int8_t *w, int32_t K, int32_t o,     \
+                                      int32_t o1, const dory_rqf_t *f, size_t ia, size_t ib)            \
+    {                                                                                                  \
+        for (; o < o1; o += 4) {                                                                       \
+            const int8_t *w0 = w + (size_t)o * (size_t)K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;     \
+            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, k = 0, s[8];       \
+            for (; k + 4 <= K; k += 4) {                                                               \
+                V4X v0 = LD4X(xa + k), v1 = LD4X((NX == 2 ? xb : xa) + k);                             \
+                dory_v4s b0 = DORY_LD4S(w0 + k), b1 = DORY_LD4S(w1 + k), b2 = DORY_LD4S(w2 + k),       \
+                         b3 = DORY_LD4S(w3 + k);                                                       \
+                SDOT(a0, v0, b0);                                                                      \
+                SDOT(a2, v0, b1);                                                                      \
+                SDOT(a4, v0, b2);                                                                      \
+                SDOT(a6, v0, b3);                                                                      \
+                if (NX == 2) {                                                                         \
+                    SDOT(a1, v1, b0);                                                                  \
+                    SDOT(a3, v1, b1);                                                                  \
+                    SDOT(a5, v1, b2);                                                                  \
+                    SDOT(a7, v1, b3);                                                                  \
+                }                                                                                      \
+            }                                                                                          \
+            for (; k < K; k++) {                                                                       \
+                int32_t p0 = xa[k], p1 = NX == 2 ? xb[k] : 0;                                          \
+                a0 = dory_wadd_(a0, p0 * w0[k]);                                                       \
+                a2 = dory_wadd_(a2, p0 * w1[k]);                                                       \
+                a4 = dory_wadd_(a4, p0 * w2[k]);                                                       \
+                a6 = dory_wadd_(a6, p0 * w3[k]);                                                       \
+                a1 = dory_wadd_(a1, p1 * w0[k]);                                                       \
+                a3 = dory_wadd_(a3, p1 * w1[k]);                                                       \
+                a5 = dory_wadd_(a5, p1 * w2[k]);                                                       \
+                a7 = dory_wadd_(a7, p1 * w3[k]);                                                       \
+            }                                                                                          \
+            s[0] = a0, s[1] = a1, s[2] = a2, s[3] = a3, s[4] = a4, s[5] = a5, s[6] = a6, s[7] = a7;    \
+            dory_rqf_block_(f, s, o, 4, ia, ib, NX == 2);                                              \
+        }                                                                                              \
+    }
+DORY_DOT_BLOCKS_(dory_blocks4x2_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, 2)
+DORY_DOT_BLOCKS_(dory_blocks4x2_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, 2)
+DORY_DOT_BLOCKS_(dory_blocks4x1_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, 1)
+DORY_DOT_BLOCKS_(dory_blocks4x1_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, 1)
+
+#else /* scalar */
+
+/* One k step at offset i (unsigned accumulators: wrapping without -fwrapv). */
+#define DORY_STEP4x2_(i)                                                                               \
+    do {                                                                                               \
+        int32_t p0 = x0[i], p1 = x1[i], q0 = w0[i], q1 = w1[i], q2 = w2[i], q3 = w3[i];                \
+        a0 += (uint32_t)(p0 * q0); DORY_REG_(a0);                                                      \
+        a1 += (uint32_t)(p1 * q0); DORY_REG_(a1);                                                      \
+        a2 += (uint32_t)(p0 * q1); DORY_REG_(a2);                                                      \
+        a3 += (uint32_t)(p1 * q1); DORY_REG_(a3);                                                      \
+        a4 += (uint32_t)(p0 * q2); DORY_REG_(a4);                                                      \
+        a5 += (uint32_t)(p1 * q2); DORY_REG_(a5);                                                      \
+        a6 += (uint32_t)(p0 * q3); DORY_REG_(a6);                                                      \
+        a7 += (uint32_t)(p1 * q3); DORY_REG_(a7);                                                      \
+    } while (0)
+#define DORY_STEP4x1_(i)                                                                               \
+    do {                                                                                               \
+        int32_t p0 = x0[i];                                                                            \
+        a0 += (uint32_t)(p0 * w0[i]); DORY_REG_(a0);                                                   \
+        a2 += (uint32_t)(p0 * w1[i]); DORY_REG_(a2);                                                   \
+        a4 += (uint32_t)(p0 * w2[i]); DORY_REG_(a4);                                                   \
+        a6 += (uint32_t)(p0 * w3[i]); DORY_REG_(a6);                                                   \
+    } while (0)
+
+#define DORY_DOT_BLOCKS_(NAME, XT, STEP, NX)                                                             \
+    static DORY_BLOCK_ATTR_ void NAME(const XT *xa, const XT *xb, const int8_t *w, int32_t K, int32_t o,     \
+                                      int32_t o1, const dory_rqf_t *f, size_t ia, size_t ib)            \
+    {                                                                                                  \
+        for (; o < o1; o += 4) {                                                                       \
+            const XT *x0 = xa, *x1 = xb, *end = xa + (K & ~7);                                         \
+            const int8_t *w0 = w + (size_t)o * (size_t)K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;     \
+            uint32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;                   \
+            int32_t k, s[8];                                                                           \
+            while (x0 != end) {                                                                        \
+                STEP(0);                                                                               \
+                STEP(1);                                                                               \
+                STEP(2);                                                                               \
+                STEP(3);                                                                               \
+                STEP(4);                                                                               \
+                STEP(5);                                                                               \
+                STEP(6);                                                                               \
+                STEP(7);                                                                               \
+                x0 += 8, w0 += 8, w1 += 8, w2 += 8, w3 += 8;                                           \
+                if (NX == 2)                                                                           \
+                    x1 += 8;                                                                           \
+            }                                                                                          \
+            for (k = 0; k < (K & 7); k++)                                                              \
+                STEP(k);                                                                               \
+            s[0] = (int32_t)a0, s[1] = (int32_t)a1, s[2] = (int32_t)a2, s[3] = (int32_t)a3;            \
+            s[4] = (int32_t)a4, s[5] = (int32_t)a5, s[6] = (int32_t)a6, s[7] = (int32_t)a7;            \
+            dory_rqf_block_(f, s, o, 4, ia, ib, NX == 2);                                              \
+        }                                                                                              \
+    }
+DORY_DOT_BLOCKS_(dory_blocks4x2_u_, uint8_t, DORY_STEP4x2_, 2)
+DORY_DOT_BLOCKS_(dory_blocks4x2_s_, int8_t, DORY_STEP4x2_, 2)
+DORY_DOT_BLOCKS_(dory_blocks4x1_u_, uint8_t, DORY_STEP4x1_, 1)
+DORY_DOT_BLOCKS_(dory_blocks4x1_s_, int8_t, DORY_STEP4x1_, 1)
+
+#endif
+
+/* Channels [o, o1) (o1 - o a multiple of 4) of one (xb NULL) or two pixels, ended by f. */
+static inline void dory_blocks4_(const void *xa, const void *xb, int xs, const int8_t *w, int32_t K, int32_t o,
+                                 int32_t o1, const dory_rqf_t *f, size_t ia, size_t ib)
+{
+    if (xb) {
+        if (xs)
+            dory_blocks4x2_s_((const int8_t *)xa, (const int8_t *)xb, w, K, o, o1, f, ia, ib);
+        else
+            dory_blocks4x2_u_((const uint8_t *)xa, (const uint8_t *)xb, w, K, o, o1, f, ia, ib);
+    } else {
+        if (xs)
+            dory_blocks4x1_s_((const int8_t *)xa, (const int8_t *)xa, w, K, o, o1, f, ia, ib);
+        else
+            dory_blocks4x1_u_((const uint8_t *)xa, (const uint8_t *)xa, w, K, o, o1, f, ia, ib);
+    }
+}
+
+#endif /* DORY_KERNELS_DOT_H */
