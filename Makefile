@@ -1,7 +1,7 @@
 # dory's developer entry points.
 #
 #   make demo     set up .venv if missing, compile the example network to C, build and run it on the host
-#   make test     pytest + lit, closing with one "N passed, N failed" line (exit 1 on any failure)
+#   make test     pytest + lit, closing with one "N passed, N failed, N skipped" line (exit 1 on any failure)
 #   make pytest   only the Python tests          make lit   only the lit/FileCheck tests
 #   make pytest-fast   the Python tests not marked slow (a quick check while editing)
 #   make bench    bench/report.py: networks and kernels on RV32 (QEMU), compile times, cost-model

@@ -87,7 +87,7 @@ def summary(net: "object") -> str:
 def run(args: argparse.Namespace) -> int:
     """Compile with parsed arguments; returns the exit status (errors raise `DiagnosticError`,
     `UsageError` or `ValueError`, which `main` prints)."""
-    from backends.gap8.app import app_files, default_pipeline, expected_outputs, write_app
+    from backends.gap8.app import app_files, default_pipeline, expected_outputs, run_note, write_app
     from backends.gap8.emit import emit_network
     from dory_ir.diagnostics import DiagnosticError, Location
     from dory_ir.interp.interpreter import find_function, random_inputs
@@ -155,9 +155,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(summary(net))
     c_bytes = len(net.network_c.encode())
+    note = run_note(args.target)
     print(f"dory-compile: wrote {args.output} ({len(net.steps)} steps, network.c {c_bytes} B, weights {len(net.blob())} B) "
           f"in {time.perf_counter() - t0:.2f} s; run: make -C {args.output} run"
-          + (f" (RV32 emulator; host: make -C {args.output} -f Makefile.host run)" if args.target == "rv32" else ""))
+          + (f" ({note}; host: make -C {args.output} -f Makefile.host run)" if note else ""))
     return 0
 
 

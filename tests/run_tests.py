@@ -1,4 +1,4 @@
-"""Run dory's test suites (pytest and lit) and close with one ``N passed, N failed`` line.
+"""Run dory's test suites (pytest and lit) and close with one ``N passed, N failed, N skipped`` line.
 
     python tests/run_tests.py [--bin DIR] [--only pytest|lit] [extra pytest args after --]
 
@@ -22,7 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +39,9 @@ _LIT_COUNT = re.compile(r"^\s+(Passed|Failed|Unresolved|Timed Out|Unexpectedly P
 _LIT_FAILING = ("Failed", "Unresolved", "Timed Out", "Unexpectedly Passed")
 _LIT_PASSING = ("Passed", "Expectedly Failed")
 _LIT_SKIPPED = ("Unsupported", "Skipped", "Excluded")
+# Skip reasons: pytest's "-rs" lines, and lit's verbose "UNSUPPORTED: dory :: path (n of m)" lines.
+_PYTEST_SKIP = re.compile(r"^SKIPPED (\[\d+\] .*)$", re.M)
+_LIT_UNSUPPORTED = re.compile(r"^UNSUPPORTED: (.*?)(?: \(\d+ of \d+\))?$", re.M)
 
 
 @dataclass
@@ -49,6 +52,7 @@ class Result:
     passed: int = 0
     failed: int = 0
     skipped: int = 0
+    skip_reasons: list[str] = field(default_factory=list)
     exit_code: int = 0
     crashed: str = ""
 
@@ -108,6 +112,8 @@ def parse_pytest(code: int, output: str) -> Result:
                 r.skipped += int(n)
             elif kind == "xpassed":
                 r.passed += int(n)
+    # "SKIPPED [2] tests/test_x.py:12: reason" (the -rs short summary), one line per reason.
+    r.skip_reasons = [m.group(1) for m in _PYTEST_SKIP.finditer(output)]
     if code == 5 or _PYTEST_NO_TESTS.search(output):
         r.crashed = "no tests collected"
     elif code not in (0, 1):
@@ -126,6 +132,7 @@ def parse_lit(code: int, output: str) -> Result:
     r.passed = sum(counts.get(k, 0) for k in _LIT_PASSING)
     r.failed = sum(counts.get(k, 0) for k in _LIT_FAILING)
     r.skipped = sum(counts.get(k, 0) for k in _LIT_SKIPPED)
+    r.skip_reasons = [f"{m.group(1)}: a REQUIRES feature is missing (lit_tests/lit.cfg.py)" for m in _LIT_UNSUPPORTED.finditer(output)]
     if code not in (0, 1):
         r.crashed = f"lit stopped with exit status {code}"
     elif not counts:
@@ -148,7 +155,7 @@ def run_pytest(bindir: str, extra: list[str]) -> Result:
         has_xdist = subprocess.run([python, "-c", "import xdist"], capture_output=True).returncode == 0
     if has_xdist:
         cmd += ["-n", "auto"]
-    cmd += ["-q", "-rfE", *extra]
+    cmd += ["-q", "-rfEs", *extra]
     code, out = stream(cmd)
     if code == 127:
         return Result("pytest", exit_code=code, crashed=out)
@@ -168,7 +175,8 @@ def summarize(results: list[Result]) -> tuple[str, bool]:
     reported none, so the total can never read "0 failed" after a crash."""
     passed = sum(r.passed for r in results)
     failed = sum(r.failed + (1 if r.crashed and not r.failed else 0) for r in results)
-    return f"{passed} passed, {failed} failed", all(r.ok for r in results) and failed == 0
+    skipped = sum(r.skipped for r in results)
+    return f"{passed} passed, {failed} failed, {skipped} skipped", all(r.ok for r in results) and failed == 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,6 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for r in results:
         print(r.describe())
+    # Skips are never silent: each reason on a line above the total.
+    for r in results:
+        for reason in r.skip_reasons:
+            print(f"skipped ({r.name}): {reason}")
     line, ok = summarize(results)
     print(line, flush=True)
     return 0 if ok else 1

@@ -142,7 +142,10 @@ def test_pmsis_port_syntax(extra):
     [],
     # tiny limits: every transfer is split into many commands, counters are recycled early
     ["-DDORY_PMSIS_DMA_MAX=40u", "-DDORY_PMSIS_DMA_COUNTERS=3", "-DDORY_PMSIS_CMDS_PER_JOB=2"],
-], ids=["default", "tiny-limits"])
+    # a BSP that names the board's default RAM (as the GAP8 boards' BSP does: HyperRAM; GAP9's
+    # EVK names its octo-SPI PSRAM): the port opens L3 through those macros
+    ["-Dpi_default_ram_conf=pi_hyperram_conf", "-Dpi_default_ram_conf_init=pi_hyperram_conf_init"],
+], ids=["default", "tiny-limits", "board-default-ram"])
 def test_pmsis_port_on_mock(tmp_path, extra):
     flags = DEBUG + extra + ["-DPORT_TEST_PMSIS_MOCK"]
     exe = _build(tmp_path / "port_test_pmsis", flags,

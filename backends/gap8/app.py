@@ -143,6 +143,13 @@ def app_targets() -> list[str]:
     return sorted({"host", "rv32", *target_names()})
 
 
+def run_note(app_target: str) -> str:
+    """What ``make run`` does in an app written for ``app_target`` when it is not the host build
+    ("" for the host), for dory-compile's closing hint; those apps build for the host with
+    ``make -f Makefile.host run``."""
+    return {"rv32": "RV32 emulator", "gap9": "GAP SDK"}.get(app_target, "")
+
+
 def default_pipeline(app_target: str) -> str:
     """The pipeline ``dory-compile --target app_target`` plans with unless told otherwise: the chip
     target's ``<target>-default``; the host and RV32 apps stand in for a GAP8 (their memories are

@@ -1,6 +1,9 @@
 /* dory runtime: the GAP8 port, on the GAP SDK's PMSIS API. Implements runtime/include/dory/port.h.
  *
  * Build with the SDK: -DDORY_HAVE_PMSIS (includes <pmsis.h>, <bsp/bsp.h>, <bsp/ram/hyperram.h>).
+ * L3 is the board's default RAM when the SDK's BSP names one (`pi_default_ram_conf`: HyperRAM on
+ * the GAP8 boards, the octo-SPI PSRAM on the GAP9 EVK), else the HyperRAM driver directly (older
+ * GAP8 SDKs, and the host type check through pmsis_api.h).
  * Without it the declarations come from pmsis_api.h, which is only good for a host type check
  * (see runtime/port/README.md).
  *
@@ -16,8 +19,8 @@
  *     a cluster core the remote pi_cl_ram_read/pi_cl_ram_write + *_wait.
  *
  * Memories: L1 = pi_cl_l1_malloc(cluster, l1_bytes), L2 = pi_l2_malloc(l2_bytes), L3 =
- *   pi_ram_alloc(HyperRAM, l3_bytes) (skipped when l3_bytes == 0). dory_l3_base() returns the
- *   HyperRAM address cast to a pointer: never dereference it; l3 addresses passed to
+ *   pi_ram_alloc(external RAM, l3_bytes) (skipped when l3_bytes == 0). dory_l3_base() returns the
+ *   external RAM address cast to a pointer: never dereference it; l3 addresses passed to
  *   dory_l3_read/write are offsets from it and are always bounds-checked.
  *
  * DMA: the GAP8 cluster DMA does 1-D copies and 2-D copies that are strided on the external (L2)
@@ -86,7 +89,17 @@ static void fatal(const char *msg, unsigned a, unsigned b)
 static struct pi_device g_cluster;
 static struct pi_cluster_conf g_cluster_conf;
 static struct pi_device g_ram;
-static struct pi_hyperram_conf g_ram_conf;
+/* The SDK's BSP defines pi_default_ram_conf(_init) as macros naming the board's RAM driver. */
+#if defined(pi_default_ram_conf) && defined(pi_default_ram_conf_init)
+#define DORY_RAM_CONF pi_default_ram_conf
+#define DORY_RAM_CONF_INIT pi_default_ram_conf_init
+#define DORY_RAM_NAME "the board's default RAM"
+#else
+#define DORY_RAM_CONF pi_hyperram_conf
+#define DORY_RAM_CONF_INIT pi_hyperram_conf_init
+#define DORY_RAM_NAME "the HyperRAM"
+#endif
+static struct DORY_RAM_CONF g_ram_conf;
 static int g_up, g_ram_open;
 
 static uint8_t *g_l1, *g_l2;
@@ -150,17 +163,17 @@ int dory_port_init(size_t l1_bytes, size_t l2_bytes, size_t l3_bytes)
     }
 
     if (l3_bytes) {
-        pi_hyperram_conf_init(&g_ram_conf);
+        DORY_RAM_CONF_INIT(&g_ram_conf);
         pi_open_from_conf(&g_ram, &g_ram_conf);
         if (pi_ram_open(&g_ram) != 0) {
-            printf("dory pmsis port: cannot open the HyperRAM\n");
+            printf("dory pmsis port: cannot open %s\n", DORY_RAM_NAME);
             release_all();
             pi_cluster_close(&g_cluster);
             return -1;
         }
         g_ram_open = 1;
         if (pi_ram_alloc(&g_ram, &g_l3_addr, (uint32_t)l3_bytes) != 0) {
-            printf("dory pmsis port: cannot allocate %u bytes of HyperRAM\n", (unsigned)l3_bytes);
+            printf("dory pmsis port: cannot allocate %u bytes of %s\n", (unsigned)l3_bytes, DORY_RAM_NAME);
             release_all();
             pi_cluster_close(&g_cluster);
             return -1;
