@@ -24,13 +24,13 @@ sys.path.insert(0, str(ROOT))
 
 from backends.gap8.hw import GAP8  # noqa: E402
 from dory_ir.attributes import DictAttr  # noqa: E402
+from dory_ir.dialects.dory import LayerOp  # noqa: E402
 from frontend.onnx_import import import_onnx  # noqa: E402
 from passes.base import PassContext  # noqa: E402
 from passes.manager import PassManager  # noqa: E402
 from passes.pipeline import parse_pipeline  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "models"
-LAYERS = ("dory.conv2d", "dory.depthwise", "dory.linear", "dory.pool", "dory.add")
 
 
 def compile_once(path: str):
@@ -54,7 +54,7 @@ def report(name: str, path: str, runs: int, quiet: bool) -> tuple[str, int, int,
     rows = []
     solve_ms = 0
     for op in module.walk():
-        if op.op_name not in LAYERS:
+        if not isinstance(op, LayerOp):
             continue
         d = dict(op.attributes["dory.tile"].entries)  # type: ignore[union-attr]
         l1 = dict(d["l1"].entries)  # type: ignore[union-attr]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dory_ir.core import Operation
+from dory_ir.dialects.func import FuncOp
 from dory_ir.diagnostics import Diagnostic, DiagnosticError, Location
 from passes.base import ModulePass
 from passes.manager import PassInstrumentation, TimingReport
@@ -122,7 +123,7 @@ def _shape(shape: tuple[int, ...]) -> str:
 
 def _functions(module: Operation) -> list[Operation]:
     """Every ``func.func`` with a body, wherever it is nested."""
-    return [op for op in module.walk() if op.op_name == "func.func" and op.regions and op.regions[0].blocks]
+    return [op for op in module.walk() if isinstance(op, FuncOp) and op.regions and op.regions[0].blocks]
 
 
 def _sym_name(func: Operation) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from dory_ir.analysis.ranges import dot_product_range, weight_sign_sums
 from dory_ir.core import Value
 from dory_ir.types import IntegerType, TensorType
 from frontend.affine import Affine
@@ -158,8 +159,10 @@ def bias_type(bias: np.ndarray) -> IntegerType:
 
 
 def dot_range(w: np.ndarray, xlo: int, xhi: int, bias: np.ndarray | None) -> tuple[int, int]:
-    """Exact bounds of ``w @ x + bias`` over all outputs (rows of ``w``) for ``x`` in [xlo, xhi]."""
-    pos = np.maximum(w, 0).sum(axis=1).astype(object)
-    neg = np.minimum(w, 0).sum(axis=1).astype(object)
-    b = bias.astype(object) if bias is not None else np.zeros(w.shape[0], dtype=object)
-    return int(np.min(pos * xlo + neg * xhi + b)), int(np.max(pos * xhi + neg * xlo + b))
+    """Exact bounds of ``w @ x + bias`` over all outputs (rows of ``w``) for ``x`` in [xlo, xhi]:
+    the dialect's one definition of a dot product's range (`dot_product_range`, each row a full
+    dot product), plus the bias, taken over every output."""
+    bounds = dot_product_range(weight_sign_sums(w), (xlo,), (xhi,))
+    assert bounds is not None  # one group always divides the rows
+    b = [int(v) for v in bias] if bias is not None else [0] * w.shape[0]
+    return min(lo + bb for lo, bb in zip(bounds[0], b)), max(hi + bb for hi, bb in zip(bounds[1], b))
