@@ -60,6 +60,16 @@ class L1Sizes:
         return self.acts * (self.input + self.output) + self.weights * (self.weight + self.params) + self.scratch
 
 
+def _tiling(g: Geometry, tile: tuple[int, int, int, int]) -> tuple[int, int, int, int, int, int, int, int]:
+    """Tile ``(c, h, w, k)`` with ``k`` following ``c`` where the layer ties them (depthwise,
+    pool, add), and the number of tiles along each of the four dimensions."""
+    c, h, w, k = tile
+    if g.cin_follows_cout:
+        k = c
+    nk = 1 if g.cin_follows_cout else math.ceil(g.ci / k)
+    return c, h, w, k, math.ceil(g.co / c), math.ceil(g.ho / h), math.ceil(g.wo / w), nk
+
+
 def l1_sizes_of(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None = None) -> L1Sizes:
     """The L1 buffers of tile ``(c, h, w, k)`` of layer ``g``: input tile with halo (clipped to
     the input; both operands of an add), output tile, weight tile and per-channel parameters of
@@ -67,11 +77,7 @@ def l1_sizes_of(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None 
     split). Input and output are double buffered when there is more than one tile; weights and
     parameters when they change between tiles."""
     hw = hw or default_target()
-    c, h, w, k = tile
-    if g.cin_follows_cout:
-        k = c
-    nc, nh, nw = math.ceil(g.co / c), math.ceil(g.ho / h), math.ceil(g.wo / w)
-    nk = 1 if g.cin_follows_cout else math.ceil(g.ci / k)
+    c, h, w, k, nc, nh, nw, nk = _tiling(g, tile)
     rows = _in_extent(h, g.sh, g.kh, g.dh, g.hi)
     cols = _in_extent(w, g.sw, g.kw, g.dw, g.wi)
     in_b = rows * cols * k * g.in_bytes
@@ -96,11 +102,7 @@ def l1_sizes_of(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None 
 def evaluate(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None = None) -> Evaluation:
     """The footprint (bytes) and the cost model's cycles of tile ``(c, h, w, k)`` of layer ``g``."""
     hw = hw or default_target()
-    c, h, w, k = tile
-    if g.cin_follows_cout:
-        k = c
-    nc, nh, nw = math.ceil(g.co / c), math.ceil(g.ho / h), math.ceil(g.wo / w)
-    nk = 1 if g.cin_follows_cout else math.ceil(g.ci / k)
+    c, h, w, k, nc, nh, nw, nk = _tiling(g, tile)
     n = nc * nh * nw * nk
     rows = _in_extent(h, g.sh, g.kh, g.dh, g.hi)
     cols = _in_extent(w, g.sw, g.kw, g.dw, g.wi)
