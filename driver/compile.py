@@ -38,10 +38,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="dory-compile", description=__doc__.split("\n\n")[0])
     ap.add_argument("model", help="quantized ONNX model (NEMO / QuantLab integer export)")
     ap.add_argument("-o", "--output", required=True, help="application directory to create (missing or empty)")
-    ap.add_argument("--pipeline", default=None, help="pass pipeline (default: gap9-default for --target gap9, else gap8-default)")
-    ap.add_argument("--target", choices=("host", "gap8", "gap9", "rv32"), default="host",
+    ap.add_argument("--pipeline", default=None, help="pass pipeline (default: gap9-default for --target gap9, pulp-default for --target pulp, else gap8-default)")
+    ap.add_argument("--target", choices=("host", "gap8", "gap9", "pulp", "rv32"), default="host",
                     help="host: pthreads port and host Makefile; gap8: also main_gap8.c and a GAP SDK Makefile; "
                          "gap9: planned for GAP9, main_gap9.c and Makefile.gap9 (make run: GAP SDK; Makefile.host: host); "
+                         "pulp: planned for GVSOC's pulp-open cluster, main_pulp.c and Makefile.pulp (make run: GVSOC); "
                          "rv32: also main_rv32.c and Makefile.rv32 (bare-metal RV32 on QEMU, 8 harts)")
     ap.add_argument("--input", default=None, help="network input (.txt as DORY writes it, or .npy); default: seeded random")
     ap.add_argument("--seed", type=int, default=0, help="seed of the random input (default 0)")

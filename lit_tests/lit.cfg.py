@@ -32,3 +32,6 @@ if shutil.which("cc") or shutil.which("gcc"):
 # The RV32 emulator target (runtime/port/rv32): cross compiler, QEMU, and a host cc for the plugin.
 if shutil.which("riscv64-unknown-elf-gcc") and shutil.which("qemu-system-riscv32") and "cc" in config.available_features:
     config.available_features.add("rv32")
+# Bare-metal builds for GVSOC's pulp-open (runtime/port/pulp): Debian's cross compiler and picolibc.
+if shutil.which("riscv64-unknown-elf-gcc") and os.path.isdir("/usr/lib/picolibc/riscv64-unknown-elf"):
+    config.available_features.add("riscv-gcc")

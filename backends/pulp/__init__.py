@@ -1,0 +1,19 @@
+"""The PULP-cluster target of GVSOC's ``pulp-open``: its hardware description (`backends.pulp.hw`),
+its default pipeline (``pulp-default``) and its app files (`backends.pulp.app`: a bare-metal main
+and ``Makefile.pulp``, which builds with Debian's riscv gcc and runs the app on GVSOC over
+``runtime/port/pulp``; the network C is the shared emitter's, `backends.gap8.emit`).
+
+Importing the package registers the target and the pipeline (`backends.target.get_target` and
+the pass registry import it on first use).
+"""
+
+from backends.pulp.hw import PULP
+from backends.target import register_target
+from passes import register_pipeline
+
+register_target(PULP)
+register_pipeline(
+    "pulp-default",
+    "canonicalize,fold-requant,fuse,assign-memory{target=pulp},tile{target=pulp},allocate-buffers{target=pulp}",
+    "ONNX-imported qnn to planned dory layers for GVSOC's pulp-open cluster (64 KB L1, 1.5 MB L2): clean up, fold requant chains, fuse, assign memory levels, tile, allocate buffers.",
+)

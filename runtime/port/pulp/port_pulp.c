@@ -1,0 +1,369 @@
+/* dory runtime: the pulp port -- bare metal on GVSOC's pulp-open target (a PULP cluster of
+ * RI5CY cores with Xpulpv2 next to a fabric controller), built with Debian's riscv64-unknown-elf-gcc
+ * and picolibc. Implements runtime/include/dory/port.h; addresses and CSRs in pulp.h (each cited to
+ * GVSOC's models).
+ *
+ * Build (the generated Makefile.pulp does this): riscv64-unknown-elf-gcc -march=rv32imc_zicsr
+ *   -mabi=ilp32 -specs=picolibc.specs -nostartfiles -T runtime/port/pulp/link.ld
+ *   runtime/port/pulp/{crt0.S,port_pulp.c} ... -DDORY_PULP_L1_BYTES=<DORY_NET_L1_BYTES>
+ *   -DDORY_PULP_L2_BYTES=<DORY_NET_L2_BYTES> -DDORY_PULP_L3_BYTES=<DORY_NET_L3_BYTES>
+ *
+ * Controller: the fabric controller (FC) runs main (crt0.S: pulp_fc_main), the network's step loop
+ *   and the L3 copies. dory_port_init enables the cluster's instruction cache, writes _start as the
+ *   boot address of cluster cores 0..DORY_NUM_CORES-1 and enables their fetch; each core then
+ *   starts its counters and waits for work in pulp_cluster_main.
+ *
+ * Fork/join: dory_cluster_fork stores the task and bumps a generation word in L1; every core runs
+ *   the task when it sees a new generation and then stores that generation into its own done
+ *   word; the FC returns when all done words equal the generation. Every word has one writer.
+ *
+ * Barrier (dory_barrier): a software barrier of single-writer words in L1, no atomics. Core i
+ *   keeps a barrier count e_i (incremented on every call); on arrival it stores e_i in arrive[i];
+ *   core 0 waits until arrive[j] == e_0 for every j, then stores e_0 in release; the others wait
+ *   until release == e_i. Why it is correct: all cores of a fork call the barrier the same number
+ *   of times (the runtime's kernels and tile loop are SPMD), so at the k-th barrier e_i == k on
+ *   every core. (1) Nobody leaves barrier k before everybody arrived: a core other than 0 leaves
+ *   when release == k, which only core 0 stores, after reading arrive[j] == k for all j; core 0
+ *   leaves after those reads. (2) No barrier is confused with the next: core j can store
+ *   arrive[j] = k + 1 only after leaving barrier k, i.e. after core 0 read arrive[j] == k, so
+ *   core 0 never misses a k; release moves k -> k + 1 only after every core left barrier k's
+ *   arrival, and a core waiting for k + 1 ignores k. (3) Memory effects before the barrier are
+ *   visible after it: RI5CY is in order and its LSU has one transaction outstanding, so a core's
+ *   earlier stores (to L1 or L2) complete before its arrive store is issued. Waiting spins on L1
+ *   loads; the cycles spent are counted per core ("barrier").
+ *
+ * DMA (L2 <-> L1): a first increment, NOT the cluster DMA: dory_dma_3d records the transfer in
+ *   one of DORY_PULP_DMA_SLOTS (32) slots and dory_dma_wait copies its bytes (memmove, by the
+ *   waiting core, core 0), so the copy is in the measured cycles, serialised with compute (no
+ *   overlap as mchan would give); the cycles core 0 spends copying are counted ("dma").
+ *
+ * L3: stood in for by an array in L2 (DORY_PULP_L3_BYTES; pulp-open's board has a HyperRAM
+ *   model behind the uDMA, not driven by this port yet). dory_l3_read/write are bounds-checked
+ *   memcpy on the caller (the FC, between forks), so L3 transfers cost L2-to-L2 copy cycles of
+ *   the FC, inside the layer's measured cycles -- far cheaper than a HyperRAM would be.
+ *
+ * Perf: dory_perf_now() is the FC's cycle counter (PCCR 0x780, extended to 64 bits); the FC and
+ *   the cluster run at the same 50 MHz in pulp-open (pulp.h), so these are cluster cycles;
+ *   dory_perf_unit() == "cycles". Per core, port_pulp.h's dory_pulp_stats_take.
+ *
+ * Printing (FC only): stdout is pulp-open's putc register; exit writes the end-of-computation
+ *   register with the status, which ends GVSOC with that status.
+ */
+#include "dory/port.h"
+#include "port_pulp.h"
+#include "pulp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef DORY_PULP_L1_BYTES
+#error "define DORY_PULP_L1_BYTES (the network's DORY_NET_L1_BYTES; Makefile.pulp does)"
+#endif
+#ifndef DORY_PULP_L2_BYTES
+#error "define DORY_PULP_L2_BYTES (the network's DORY_NET_L2_BYTES; Makefile.pulp does)"
+#endif
+#ifndef DORY_PULP_L3_BYTES
+#error "define DORY_PULP_L3_BYTES (the network's DORY_NET_L3_BYTES; Makefile.pulp does)"
+#endif
+#ifndef DORY_PULP_DMA_SLOTS
+#define DORY_PULP_DMA_SLOTS 32
+#endif
+#if DORY_NUM_CORES > 8
+#error "the pulp port boots at most 8 cluster cores"
+#endif
+
+#define ARENA_BYTES(n) ((n) > 0 ? (n) : 1)
+#define L1 __attribute__((section(".l1")))
+
+static L1 uint8_t g_l1[ARENA_BYTES(DORY_PULP_L1_BYTES)] __attribute__((aligned(16)));
+static uint8_t g_l2[ARENA_BYTES(DORY_PULP_L2_BYTES)] __attribute__((aligned(16)));
+static uint8_t g_l3[ARENA_BYTES(DORY_PULP_L3_BYTES)] __attribute__((aligned(16)));
+
+/* fork/join and barrier words (L1: the cores spin on them); one writer each, see the top */
+typedef struct {
+    volatile uint32_t gen;            /* FC */
+    dory_task_fn volatile fn;         /* FC */
+    void *volatile arg;               /* FC */
+    volatile uint32_t release;        /* core 0 */
+    volatile uint32_t done[8];        /* core i */
+    volatile uint32_t arrive[8];      /* core i */
+    volatile uint32_t epoch[8];       /* core i: its barrier count */
+} sync_t;
+static L1 sync_t g_sync;
+
+static dory_pulp_core_stats_t g_stats[8]; /* core i writes g_stats[i] inside a fork, the FC between */
+
+static int g_up, g_booted;
+
+extern char _start[];
+
+void pulp_trap(uint32_t hart, uint32_t cause, uint32_t epc, uint32_t tval)
+{
+    if (pulp_is_fc())
+        printf("pulp: FC trap mcause=0x%lx mepc=0x%lx mtval=0x%lx\n", (unsigned long)cause, (unsigned long)epc,
+               (unsigned long)tval);
+    else
+        g_stats[hart & 7].cycles = 0xdeadu; /* cores do not print; the FC notices a hung join */
+    PULP_REG(PULP_EOC) = 0x80000000u | 134u;
+}
+
+static void die(const char *what, unsigned long a, unsigned long b) __attribute__((noreturn));
+static void die(const char *what, unsigned long a, unsigned long b)
+{
+    printf("dory pulp port: error: %s (%lu, %lu)\n", what, a, b);
+    exit(3);
+}
+
+/* ---- stdio and exit (picolibc without an OS library) --------------------------------------- */
+
+static int pulp_putc(char c, FILE *f)
+{
+    (void)f;
+    PULP_REG(PULP_STDOUT_PUTC) = (uint32_t)(uint8_t)c;
+    return (uint8_t)c;
+}
+
+static FILE g_stdout = FDEV_SETUP_STREAM(pulp_putc, NULL, NULL, _FDEV_SETUP_WRITE);
+FILE *const stdin = &g_stdout;
+FILE *const stdout = &g_stdout;
+FILE *const stderr = &g_stdout;
+
+void _exit(int status)
+{
+    PULP_REG(PULP_EOC) = 0x80000000u | ((uint32_t)status & 0x7fffffffu);
+    for (;;)
+        __asm__ volatile("wfi");
+}
+
+/* ---- cluster --------------------------------------------------------------------------------- */
+
+static void stats_add(int me, uint32_t c0, uint32_t i0, uint32_t l0, uint32_t m0)
+{
+    dory_pulp_core_stats_t *s = &g_stats[me];
+    s->cycles += pulp_cycles() - c0;
+    s->instr += pulp_instr() - i0;
+    s->ld_stall += pulp_ld_stalls() - l0;
+    s->imiss += pulp_imiss() - m0;
+}
+
+void pulp_cluster_main(int me)
+{
+    uint32_t seen = 0;
+    pulp_perf_start();
+    for (;;) {
+        uint32_t gen, c0, i0, l0, m0;
+        while ((gen = g_sync.gen) == seen)
+            ;
+        seen = gen;
+        c0 = pulp_cycles();
+        i0 = pulp_instr();
+        l0 = pulp_ld_stalls();
+        m0 = pulp_imiss();
+        g_sync.fn(g_sync.arg);
+        stats_add(me, c0, i0, l0, m0);
+        g_sync.done[me] = gen;
+    }
+}
+
+void dory_cluster_fork(dory_task_fn fn, void *arg)
+{
+    uint32_t gen;
+    int i;
+    if (!g_up)
+        die("dory_cluster_fork called before dory_port_init", 0, 0);
+    if (!pulp_is_fc())
+        die("dory_cluster_fork: not on the fabric controller (hart)", pulp_hartid(), 0);
+    gen = g_sync.gen + 1;
+    g_sync.fn = fn;
+    g_sync.arg = arg;
+    g_sync.gen = gen;
+    for (i = 0; i < DORY_NUM_CORES; i++)
+        while (g_sync.done[i] != gen)
+            ;
+}
+
+int dory_core_id(void)
+{
+    return pulp_is_fc() ? 0 : (int)(pulp_hartid() & 0x1f);
+}
+
+void dory_barrier(void)
+{
+    int me = dory_core_id(), j;
+    uint32_t t0 = pulp_cycles(), l0 = pulp_ld_stalls(), m0 = pulp_imiss(), e = g_sync.epoch[me] + 1;
+    g_sync.epoch[me] = e;
+    g_sync.arrive[me] = e;
+    if (me == 0) {
+        for (j = 1; j < DORY_NUM_CORES; j++)
+            while (g_sync.arrive[j] != e)
+                ;
+        g_sync.release = e;
+    } else {
+        while (g_sync.release != e)
+            ;
+    }
+    g_stats[me].barrier.cycles += pulp_cycles() - t0;
+    g_stats[me].barrier.ld_stall += pulp_ld_stalls() - l0;
+    g_stats[me].barrier.imiss += pulp_imiss() - m0;
+}
+
+void dory_pulp_stats_take(dory_pulp_core_stats_t *out)
+{
+    memcpy(out, g_stats, DORY_NUM_CORES * sizeof *out);
+    memset(g_stats, 0, sizeof g_stats);
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------------- */
+
+typedef struct {
+    int busy;
+    dory_port_xfer_t t;
+} dma_slot_t;
+
+static dma_slot_t g_dma[DORY_PULP_DMA_SLOTS];
+
+int dory_port_init(size_t l1_bytes, size_t l2_bytes, size_t l3_bytes)
+{
+    int i;
+    if (g_up) {
+        printf("dory pulp port: dory_port_init called twice without dory_port_close\n");
+        return -1;
+    }
+    if (l1_bytes > sizeof g_l1 || l2_bytes > sizeof g_l2 || l3_bytes > sizeof g_l3) {
+        printf("dory pulp port: the network needs L1 %lu / L2 %lu / L3 %lu bytes, the arenas hold "
+               "L1 %lu / L2 %lu / L3 %lu (build with -DDORY_PULP_L1_BYTES / _L2_ / _L3_)\n",
+               (unsigned long)l1_bytes, (unsigned long)l2_bytes, (unsigned long)l3_bytes,
+               (unsigned long)sizeof g_l1, (unsigned long)sizeof g_l2, (unsigned long)sizeof g_l3);
+        return -1;
+    }
+    memset(g_dma, 0, sizeof g_dma);
+    memset(g_stats, 0, sizeof g_stats);
+    if (!g_booted) {
+        memset((void *)&g_sync, 0, sizeof g_sync);
+        PULP_REG(PULP_CLUSTER_ICACHE_ENABLE) = 0xffffffffu;
+        for (i = 0; i < DORY_NUM_CORES; i++)
+            PULP_REG(PULP_CLUSTER_CTRL_BOOT_ADDR(i)) = (uint32_t)(uintptr_t)_start;
+        PULP_REG(PULP_CLUSTER_CTRL_FETCH_EN) = (1u << DORY_NUM_CORES) - 1u;
+        g_booted = 1;
+    }
+    g_up = 1;
+    return 0;
+}
+
+void dory_port_close(void)
+{
+    int i;
+    for (i = 0; i < DORY_PULP_DMA_SLOTS; i++)
+        if (g_dma[i].busy) {
+            printf("dory pulp port: warning: DMA job (slot %d) was issued but never waited\n", i);
+            g_dma[i].busy = 0;
+        }
+    g_up = 0;
+}
+
+uint8_t *dory_l1_base(void)
+{
+    return g_l1;
+}
+
+uint8_t *dory_l2_base(void)
+{
+    return g_l2;
+}
+
+uint8_t *dory_l3_base(void)
+{
+    return g_l3;
+}
+
+/* ---- DMA (copy at wait; see the top) --------------------------------------------------------- */
+
+void dory_dma_3d(dory_dma_job_t *job, int dir, void *l1, void *l2, size_t len, size_t n1, size_t l1_s1,
+                 size_t l2_s1, size_t n2, size_t l1_s2, size_t l2_s2)
+{
+    int i;
+    if (dir != DORY_DMA_L2_TO_L1 && dir != DORY_DMA_L1_TO_L2)
+        die("dory_dma_3d: bad direction", (unsigned long)dir, 0);
+    for (i = 0; i < DORY_PULP_DMA_SLOTS; i++)
+        if (!g_dma[i].busy)
+            break;
+    if (i == DORY_PULP_DMA_SLOTS)
+        die("dory_dma_3d: too many jobs outstanding (slots)", DORY_PULP_DMA_SLOTS, 0);
+    {
+        dory_port_xfer_t t = {dir, (uint8_t *)l1, (uint8_t *)l2, len, n1, l1_s1, l2_s1, n2, l1_s2, l2_s2};
+        g_dma[i].t = t;
+    }
+    g_dma[i].busy = 1;
+    job->id = i;
+}
+
+void dory_dma_wait(dory_dma_job_t *job)
+{
+    uint32_t t0;
+    if (job->id < 0 || job->id >= DORY_PULP_DMA_SLOTS || !g_dma[job->id].busy)
+        die("dory_dma_wait: job not outstanding (id)", (unsigned long)job->id, 0);
+    t0 = pulp_cycles();
+    dory_port_copy_3d(&g_dma[job->id].t);
+    g_stats[dory_core_id()].dma += pulp_cycles() - t0;
+    g_dma[job->id].busy = 0;
+    job->id = -1;
+}
+
+/* ---- L3 (an L2 array; see the top) ----------------------------------------------------------- */
+
+static void l3_check(uint32_t addr, size_t bytes)
+{
+    if ((size_t)addr > sizeof g_l3 || bytes > sizeof g_l3 - (size_t)addr)
+        die("L3 access outside the L3 arena (address, bytes)", addr, (unsigned long)bytes);
+}
+
+void dory_l3_read(void *l2_dst, uint32_t l3_addr, size_t bytes)
+{
+    l3_check(l3_addr, bytes);
+    memcpy(l2_dst, g_l3 + l3_addr, bytes);
+}
+
+void dory_l3_write(uint32_t l3_addr, const void *l2_src, size_t bytes)
+{
+    l3_check(l3_addr, bytes);
+    memcpy(g_l3 + l3_addr, l2_src, bytes);
+}
+
+void dory_l3_load(uint32_t l3_addr, const void *src, size_t bytes)
+{
+    dory_l3_write(l3_addr, src, bytes);
+}
+
+void dory_l3_store(void *dst, uint32_t l3_addr, size_t bytes)
+{
+    dory_l3_read(dst, l3_addr, bytes);
+}
+
+/* ---- perf ------------------------------------------------------------------------------------ */
+
+static uint32_t g_perf_last, g_perf_high;
+
+uint64_t dory_perf_now(void)
+{
+    uint32_t now = pulp_cycles();
+    if (now < g_perf_last)
+        g_perf_high++;
+    g_perf_last = now;
+    return ((uint64_t)g_perf_high << 32) | now;
+}
+
+const char *dory_perf_unit(void)
+{
+    return "cycles";
+}
+
+/* ---- FC entry -------------------------------------------------------------------------------- */
+
+int main(int argc, char **argv);
+
+void pulp_fc_main(void)
+{
+    pulp_perf_start();
+    exit(main(0, 0));
+}

@@ -1,0 +1,27 @@
+/* port_pulp.h - what the pulp port (port_pulp.c) adds to dory/port.h: per-core performance
+ * counts of the forked work, for the app's per-layer report. */
+#ifndef DORY_PORT_PULP_H
+#define DORY_PORT_PULP_H
+
+#include <stdint.h>
+
+/* Counts of one core over an interval. */
+typedef struct {
+    uint32_t cycles, ld_stall, imiss;
+} dory_pulp_counts_t;
+
+/* One cluster core's counts over the forks since the last dory_pulp_stats_take: cycles,
+ * instructions, load stalls and instruction-cache misses inside the forked tasks; of them, the
+ * counts while waiting in dory_barrier (spinning on L1 loads), and the cycles spent copying DMA
+ * transfers (core 0's dory_dma_wait; see port_pulp.c). */
+typedef struct {
+    uint32_t cycles, instr, ld_stall, imiss;
+    dory_pulp_counts_t barrier;
+    uint32_t dma;
+} dory_pulp_core_stats_t;
+
+/* Copy every core's counts into out[0 .. DORY_NUM_CORES-1] and reset them (on the FC, between
+ * forks). */
+void dory_pulp_stats_take(dory_pulp_core_stats_t *out);
+
+#endif

@@ -1,0 +1,78 @@
+/* pulp.h - addresses and CSRs of GVSOC's pulp-open target used by the pulp port (port_pulp.c).
+ *
+ * Sources (GVSOC gvsoc/gvsoc 209c147, submodule pulp at 748a706; ../shared/tools/gvsoc/README.md):
+ *   pulp/chips/pulp_open/cluster.json: L1 TCDM 0x10000000, 64 KiB; cluster peripherals at
+ *     0x10200000 (cluster_ctrl 0x10200000, timer 0x10200400, event unit 0x10200800); nb_pe 9.
+ *   pulp/chips/pulp_open/soc.json: L2 0x1C000000, 0x190000 bytes (priv0 32 KiB, priv1 32 KiB at
+ *     0x1C008000, shared 1.5 MiB at 0x1C010000); apb_soc_ctrl at 0x1A104000.
+ *   pulp/chips/pulp_open/pulp_open.py: the SoC and cluster clock domains both run at 50 MHz, so
+ *     the fabric controller's cycles are cluster cycles.
+ *   ../shared/tools/gvsoc/README.md (checked on GVSOC by its harness): cluster I$ enable 0x10201400,
+ *     boot addresses 0x10200040 + 4 * core, fetch enable 0x10200008, the FC is hart 31 of
+ *     cluster 31, stdout 0x1a10f000 + (31 << 7), end of computation 0x1a1040a0 (apb_soc_ctrl +
+ *     0xa0, written 0x80000000 | status), the perf counters PCER 0xcc0 / PCMR 0xcc1 /
+ *     PCCR 0x780 + event.
+ */
+#ifndef DORY_PULP_H
+#define DORY_PULP_H
+
+#include <stdint.h>
+
+#define PULP_CLUSTER_CTRL_FETCH_EN 0x10200008u
+#define PULP_CLUSTER_CTRL_BOOT_ADDR(i) (0x10200040u + 4u * (uint32_t)(i))
+#define PULP_CLUSTER_ICACHE_ENABLE 0x10201400u
+#define PULP_STDOUT_PUTC (0x1a10f000u + (31u << 7))
+#define PULP_EOC 0x1a1040a0u
+#define PULP_FC_HART 0x3ffu /* mhartid of the FC: cluster 31, core 31 */
+
+/* Performance-counter events (PCCR index). */
+enum { PULP_EV_CYCLES = 0, PULP_EV_INSTR = 1, PULP_EV_LD_STALL = 2, PULP_EV_IMISS = 4 };
+
+/* Debian's gcc 12 builds rv32imc (picolibc's multilib); the CSR instructions are enabled locally. */
+#define PULP_REG(a) (*(volatile uint32_t *)(uintptr_t)(a))
+
+static inline uint32_t pulp_hartid(void)
+{
+    uint32_t id;
+    __asm__ volatile(".option push\n.option arch, +zicsr\ncsrr %0, mhartid\n.option pop" : "=r"(id));
+    return id;
+}
+
+static inline int pulp_is_fc(void)
+{
+    return (pulp_hartid() >> 5) == 31u;
+}
+
+/* Enable the counters this port reads (cycles, instructions, load stalls, I$ misses). */
+static inline void pulp_perf_start(void)
+{
+    uint32_t mask = (1u << PULP_EV_CYCLES) | (1u << PULP_EV_INSTR) | (1u << PULP_EV_LD_STALL) | (1u << PULP_EV_IMISS);
+    __asm__ volatile(".option push\n.option arch, +zicsr\ncsrw 0xcc0, %0\ncsrw 0xcc1, %1\n.option pop" ::"r"(mask), "r"(1u));
+}
+
+static inline uint32_t pulp_cycles(void)
+{
+    uint32_t v;
+    __asm__ volatile(".option push\n.option arch, +zicsr\ncsrr %0, 0x780\n.option pop" : "=r"(v));
+    return v;
+}
+static inline uint32_t pulp_instr(void)
+{
+    uint32_t v;
+    __asm__ volatile(".option push\n.option arch, +zicsr\ncsrr %0, 0x781\n.option pop" : "=r"(v));
+    return v;
+}
+static inline uint32_t pulp_ld_stalls(void)
+{
+    uint32_t v;
+    __asm__ volatile(".option push\n.option arch, +zicsr\ncsrr %0, 0x782\n.option pop" : "=r"(v));
+    return v;
+}
+static inline uint32_t pulp_imiss(void)
+{
+    uint32_t v;
+    __asm__ volatile(".option push\n.option arch, +zicsr\ncsrr %0, 0x784\n.option pop" : "=r"(v));
+    return v;
+}
+
+#endif

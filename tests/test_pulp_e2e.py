@@ -1,0 +1,83 @@
+"""End to end on GVSOC's pulp-open cluster (runtime/port/pulp, ``--target pulp``): a shared network
+planned with ``pulp-default``, cross-built with Debian's riscv gcc (``make app.elf``) and run on
+GVSOC (``make run GVSOC=<install>``): every step's checksum ok, the per-step cycles, MAC/cycle and
+per-core counts, the total line, exit 0; and the same app with one expected checksum corrupted
+reports MISMATCH and exits non-zero.
+
+Skipped, with the reason in the final summary, without GVSOC (tests/gvsoc.py says where it is
+looked up) or without the cross compiler."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from shared_models import NETWORKS, load, requires_shared, run_pipeline
+
+gvsoc = pytest.importorskip("gvsoc", reason="tests/gvsoc.py (the GVSOC lookup helper) is not in this tree")
+
+pytestmark = [pytest.mark.slow, requires_shared, gvsoc.requires_gvsoc, gvsoc.requires_rvcc]
+
+# The smallest shared network that exercises conv, add and linear steps (~10 s on GVSOC).
+NETWORK = "nemo_Residual_connection_test_1"
+
+_STEP = re.compile(r"^\s*(\d+) (\S+)\s+(\S+)\s+(\d+) MAC\s+(\d+) cycles\s+(\d+\.\d\d) MAC/cycle\s+(\d+) modelled  "
+                   r"checksum ([0-9a-f]{8}) (ok|MISMATCH)$", re.M)
+_CORES = re.compile(r"^    busy/ld-stall/I\$-miss per core \(outside the barrier\):((?: \d+/\d+/\d+){8}); "
+                    r"core 0: DMA copy \d+, barrier \d+$", re.M)
+_TOTAL = re.compile(r"^dory: total: (\d+) cycles, (\d+) MAC, (\d+\.\d\d) MAC/cycle$", re.M)
+
+
+def _app(tmp: Path) -> tuple[Path, int]:
+    """The pulp app of NETWORK in tmp/app, built; returns its directory and step count."""
+    from backends.gap8.app import app_files, expected_outputs, write_app
+    from backends.gap8.emit import emit_network
+
+    net_ = load(NETWORK)
+    run_pipeline(net_.module, "pulp-default", verify_each=False)
+    net = emit_network(net_.module)
+    expected, output = expected_outputs(net_.module, net_.inputs, net)
+    app = tmp / "app"
+    write_app(str(app), app_files(net, net_.inputs[0], expected, output, "pulp", NETWORK))
+    b = subprocess.run(["make", "-s", "-C", str(app), "app.elf"], capture_output=True, text=True)
+    assert b.returncode == 0, b.stdout + b.stderr
+    return app, len(net.steps)
+
+
+def _run(app: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["make", "-s", "-C", str(app), "run", f"GVSOC={gvsoc.gvsoc_install()}"],
+                          capture_output=True, text=True, timeout=900)
+
+
+@pytest.mark.skipif(NETWORK not in NETWORKS, reason=f"{NETWORK} is not among the shared models")
+def test_shared_network_runs_bit_exact_on_gvsoc(tmp_path: Path) -> None:
+    app, n_steps = _app(tmp_path)
+    r = _run(app)
+    out = r.stdout
+    assert r.returncode == 0, out[-3000:] + r.stderr[-2000:]
+    steps = _STEP.findall(out)
+    assert [int(s[0]) for s in steps] == list(range(n_steps)), out[-3000:]
+    assert all(s[8] == "ok" for s in steps), out[-3000:]
+    assert all(int(s[4]) > 0 for s in steps)
+    for s in steps:  # MAC/cycle is the step's MACs over its cycles, to two decimals
+        assert abs(float(s[5]) - int(s[3]) / int(s[4])) <= 0.006
+    assert len(_CORES.findall(out)) == n_steps
+    total = _TOTAL.search(out)
+    assert total, out[-3000:]
+    cycles, macs = int(total.group(1)), int(total.group(2))
+    assert cycles == sum(int(s[4]) for s in steps) and macs == sum(int(s[3]) for s in steps)
+    assert abs(float(total.group(3)) - macs / cycles) <= 0.006
+    assert f"{n_steps} of {n_steps} steps match, output matches" in out
+
+    # a wrong expected checksum is reported, and the run fails
+    data = (app / "data.c").read_text()
+    first = re.search(r"0x([0-9a-f]{8})u", data.split("dory_expected_checksums", 1)[1])
+    assert first
+    bad = f"0x{int(first.group(1), 16) ^ 1:08x}u"
+    (app / "data.c").write_text(data.replace(first.group(0), bad, 1))
+    r = _run(app)
+    assert r.returncode != 0
+    assert re.search(r"^\s*0 .* MISMATCH$", r.stdout, re.M), r.stdout[-3000:]
