@@ -27,7 +27,7 @@ NETWORK = "nemo_Residual_connection_test_1"
 _STEP = re.compile(r"^\s*(\d+) (\S+)\s+(\S+)\s+(\d+) MAC\s+(\d+) cycles\s+(\d+\.\d\d) MAC/cycle\s+(\d+) modelled  "
                    r"checksum ([0-9a-f]{8}) (ok|MISMATCH)$", re.M)
 _CORES = re.compile(r"^    busy/ld-stall/I\$-miss per core \(outside the barrier\):((?: \d+/\d+/\d+){8}); "
-                    r"core 0: DMA copy \d+, barrier \d+$", re.M)
+                    r"core 0: DMA wait \d+, barrier \d+$", re.M)
 _TOTAL = re.compile(r"^dory: total: (\d+) cycles, (\d+) MAC, (\d+\.\d\d) MAC/cycle$", re.M)
 
 

@@ -32,10 +32,16 @@
  *   earlier stores (to L1 or L2) complete before its arrive store is issued. Waiting spins on L1
  *   loads; the cycles spent are counted per core ("barrier").
  *
- * DMA (L2 <-> L1): a first increment, NOT the cluster DMA: dory_dma_3d records the transfer in
- *   one of DORY_PULP_DMA_SLOTS (32) slots and dory_dma_wait copies its bytes (memmove, by the
- *   waiting core, core 0), so the copy is in the measured cycles, serialised with compute (no
- *   overlap as mchan would give); the cycles core 0 spends copying are counted ("dma").
+ * DMA (L2 <-> L1): the cluster DMA, mchan (pulp.h cites its registers). dory_dma_3d allocates
+ *   one hardware counter for the job (a read of CMD) and pushes its commands: per i2 slab, one
+ *   2-D command (n1 lines of len bytes, l2_s1 apart in L2, contiguous in L1) when the L1 lines
+ *   are contiguous, else one 1-D command per line (split at the 17-bit length limit); the
+ *   transfer then runs while the cores compute. dory_dma_wait spins on STATUS until the counter
+ *   has no bytes pending and frees it. When all 16 counters are held by outstanding jobs, the
+ *   job is copied at once by the issuing core (allowed: data may move any time before the wait)
+ *   and counted as copy cycles ("dma"). The cycles core 0 spends in dory_dma_wait are counted
+ *   as "dma" too. Built with -DDORY_PULP_DMA_COPY (make DMA=copy) the port copies every job at
+ *   its wait instead, as the RV32 port does (no overlap), for comparison.
  *
  * L3: stood in for by an array in L2 (DORY_PULP_L3_BYTES; pulp-open's board has a HyperRAM
  *   model behind the uDMA, not driven by this port yet). dory_l3_read/write are bounds-checked
@@ -221,7 +227,10 @@ typedef struct {
     dory_port_xfer_t t;
 } dma_slot_t;
 
-static dma_slot_t g_dma[DORY_PULP_DMA_SLOTS];
+static dma_slot_t g_dma[DORY_PULP_DMA_SLOTS]; /* DORY_PULP_DMA_COPY: jobs waiting for their copy */
+#ifndef DORY_PULP_DMA_COPY
+static uint32_t g_mchan_held; /* mchan: the counters held by outstanding jobs (one issuing core) */
+#endif
 
 int dory_port_init(size_t l1_bytes, size_t l2_bytes, size_t l3_bytes)
 {
@@ -259,6 +268,14 @@ void dory_port_close(void)
             printf("dory pulp port: warning: DMA job (slot %d) was issued but never waited\n", i);
             g_dma[i].busy = 0;
         }
+#ifndef DORY_PULP_DMA_COPY
+    if (g_mchan_held) {
+        printf("dory pulp port: warning: DMA jobs (mchan counters 0x%lx) were issued but never waited\n",
+               (unsigned long)g_mchan_held);
+        PULP_REG(PULP_MCHAN_STATUS) = g_mchan_held;
+        g_mchan_held = 0;
+    }
+#endif
     g_up = 0;
 }
 
@@ -277,14 +294,20 @@ uint8_t *dory_l3_base(void)
     return g_l3;
 }
 
-/* ---- DMA (copy at wait; see the top) --------------------------------------------------------- */
+/* ---- DMA (see the top) ------------------------------------------------------------------------ */
 
+static void dma_check_dir(int dir)
+{
+    if (dir != DORY_DMA_L2_TO_L1 && dir != DORY_DMA_L1_TO_L2)
+        die("dory_dma_3d: bad direction", (unsigned long)dir, 0);
+}
+
+#ifdef DORY_PULP_DMA_COPY
 void dory_dma_3d(dory_dma_job_t *job, int dir, void *l1, void *l2, size_t len, size_t n1, size_t l1_s1,
                  size_t l2_s1, size_t n2, size_t l1_s2, size_t l2_s2)
 {
     int i;
-    if (dir != DORY_DMA_L2_TO_L1 && dir != DORY_DMA_L1_TO_L2)
-        die("dory_dma_3d: bad direction", (unsigned long)dir, 0);
+    dma_check_dir(dir);
     for (i = 0; i < DORY_PULP_DMA_SLOTS; i++)
         if (!g_dma[i].busy)
             break;
@@ -309,6 +332,80 @@ void dory_dma_wait(dory_dma_job_t *job)
     g_dma[job->id].busy = 0;
     job->id = -1;
 }
+#else
+/* job ids: 0..15 a held mchan counter; DMA_DONE a job already copied at issue */
+enum { DMA_DONE = 0x100 };
+
+static void mchan_push(uint32_t cmd, uint8_t *l1, uint8_t *l2, uint32_t bytes)
+{
+    while (bytes > 0) {
+        uint32_t n = bytes < PULP_MCHAN_LEN_MAX ? bytes : PULP_MCHAN_LEN_MAX;
+        PULP_REG(PULP_MCHAN_CMD) = cmd | n;
+        PULP_REG(PULP_MCHAN_CMD) = (uint32_t)(uintptr_t)l1;
+        PULP_REG(PULP_MCHAN_CMD) = (uint32_t)(uintptr_t)l2;
+        l1 += n;
+        l2 += n;
+        bytes -= n;
+    }
+}
+
+void dory_dma_3d(dory_dma_job_t *job, int dir, void *l1, void *l2, size_t len, size_t n1, size_t l1_s1,
+                 size_t l2_s1, size_t n2, size_t l1_s2, size_t l2_s2)
+{
+    uint32_t cmd = PULP_MCHAN_INC | (dir == DORY_DMA_L2_TO_L1 ? PULP_MCHAN_TYPE_EXT2LOC : 0u), tid;
+    size_t i2, i1;
+    dma_check_dir(dir);
+    if (g_mchan_held == (1u << PULP_MCHAN_COUNTERS) - 1u) {
+        /* every counter is held: move the bytes now (a read of CMD would stall until a free) */
+        dory_port_xfer_t t = {dir, (uint8_t *)l1, (uint8_t *)l2, len, n1, l1_s1, l2_s1, n2, l1_s2, l2_s2};
+        uint32_t t0 = pulp_cycles();
+        dory_port_copy_3d(&t);
+        g_stats[dory_core_id()].dma += pulp_cycles() - t0;
+        job->id = DMA_DONE;
+        return;
+    }
+    tid = PULP_REG(PULP_MCHAN_CMD); /* allocate a counter: the commands below count on it */
+    if (tid >= PULP_MCHAN_COUNTERS || (g_mchan_held & (1u << tid)))
+        die("dory_dma_3d: mchan gave an unexpected counter (counter, held)", tid, g_mchan_held);
+    g_mchan_held |= 1u << tid;
+    job->id = (int32_t)tid;
+    if (len == 0)
+        return;
+    for (i2 = 0; i2 < n2; i2++) {
+        uint8_t *a = (uint8_t *)l1 + i2 * l1_s2, *b = (uint8_t *)l2 + i2 * l2_s2;
+        if (n1 > 1 && l1_s1 == len && n1 * len <= PULP_MCHAN_LEN_MAX) {
+            /* one 2-D command: n1 lines of len bytes, l2_s1 apart in L2, back to back in L1 */
+            PULP_REG(PULP_MCHAN_CMD) = cmd | PULP_MCHAN_2D_EXT | (uint32_t)(n1 * len);
+            PULP_REG(PULP_MCHAN_CMD) = (uint32_t)(uintptr_t)a;
+            PULP_REG(PULP_MCHAN_CMD) = (uint32_t)(uintptr_t)b;
+            PULP_REG(PULP_MCHAN_CMD) = (uint32_t)len;
+            PULP_REG(PULP_MCHAN_CMD) = (uint32_t)l2_s1;
+        } else {
+            for (i1 = 0; i1 < n1; i1++)
+                mchan_push(cmd, a + i1 * l1_s1, b + i1 * l2_s1, (uint32_t)len);
+        }
+    }
+}
+
+void dory_dma_wait(dory_dma_job_t *job)
+{
+    uint32_t t0, bit;
+    if (job->id == DMA_DONE) {
+        job->id = -1;
+        return;
+    }
+    if (job->id < 0 || job->id >= PULP_MCHAN_COUNTERS || !(g_mchan_held & (1u << job->id)))
+        die("dory_dma_wait: job not outstanding (id)", (unsigned long)job->id, 0);
+    bit = 1u << job->id;
+    t0 = pulp_cycles();
+    while (PULP_REG(PULP_MCHAN_STATUS) & bit)
+        ;
+    PULP_REG(PULP_MCHAN_STATUS) = bit; /* free the counter */
+    g_stats[dory_core_id()].dma += pulp_cycles() - t0;
+    g_mchan_held &= ~bit;
+    job->id = -1;
+}
+#endif
 
 /* ---- L3 (an L2 array; see the top) ----------------------------------------------------------- */
 

@@ -12,8 +12,8 @@ typedef struct {
 
 /* One cluster core's counts over the forks since the last dory_pulp_stats_take: cycles,
  * instructions, load stalls and instruction-cache misses inside the forked tasks; of them, the
- * counts while waiting in dory_barrier (spinning on L1 loads), and the cycles spent copying DMA
- * transfers (core 0's dory_dma_wait; see port_pulp.c). */
+ * counts while waiting in dory_barrier (spinning on L1 loads), and the cycles spent waiting for (or copying) DMA
+ * transfers (core 0: dory_dma_wait and the copies of jobs issued with no counter free; see port_pulp.c). */
 typedef struct {
     uint32_t cycles, instr, ld_stall, imiss;
     dory_pulp_counts_t barrier;

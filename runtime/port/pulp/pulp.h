@@ -7,6 +7,14 @@
  *     0x1C008000, shared 1.5 MiB at 0x1C010000); apb_soc_ctrl at 0x1A104000.
  *   pulp/chips/pulp_open/pulp_open.py: the SoC and cluster clock domains both run at 50 MHz, so
  *     the fabric controller's cycles are cluster cycles.
+ *   pulp/chips/pulp_open/cluster.json demux_peripherals/dma: each core's own window on the
+ *     cluster DMA (mchan v7) at 0x10204400; pulp/mchan/archi/mchan_v7.h: its registers (CMD at
+ *     +0x0, STATUS at +0x4) and the fields of the command word; pulp/mchan/mchan_v7_impl.cpp: the
+ *     protocol the model implements (a read of CMD allocates one of 16 counters, which the
+ *     following commands of that core count on; a command is the words: cmd, TCDM address,
+ *     external address, and for a 2-D (external side) command the line length and the line
+ *     stride; STATUS bit i is set while counter i has bytes pending; writing 1 << i to STATUS
+ *     frees it; the TCDM side of every command is linear).
  *   ../shared/tools/gvsoc/README.md (checked on GVSOC by its harness): cluster I$ enable 0x10201400,
  *     boot addresses 0x10200040 + 4 * core, fetch enable 0x10200008, the FC is hart 31 of
  *     cluster 31, stdout 0x1a10f000 + (31 << 7), end of computation 0x1a1040a0 (apb_soc_ctrl +
@@ -24,6 +32,15 @@
 #define PULP_STDOUT_PUTC (0x1a10f000u + (31u << 7))
 #define PULP_EOC 0x1a1040a0u
 #define PULP_FC_HART 0x3ffu /* mhartid of the FC: cluster 31, core 31 */
+
+/* Cluster DMA (mchan v7), this core's window: pulp_open/cluster.json, mchan/archi/mchan_v7.h. */
+#define PULP_MCHAN_CMD 0x10204400u
+#define PULP_MCHAN_STATUS 0x10204404u
+#define PULP_MCHAN_COUNTERS 16
+#define PULP_MCHAN_LEN_MAX 0x1ffffu     /* CMD_LEN: 17 bits */
+#define PULP_MCHAN_TYPE_EXT2LOC (1u << 17) /* CMD_TYPE: 1 = L2 -> L1 (the model: loc2ext = !TYPE) */
+#define PULP_MCHAN_INC (1u << 18)       /* CMD_INC: incrementing addresses */
+#define PULP_MCHAN_2D_EXT (1u << 19)    /* CMD_2D_EXT: lines of `length` bytes `stride` apart in L2 */
 
 /* Performance-counter events (PCCR index). */
 enum { PULP_EV_CYCLES = 0, PULP_EV_INSTR = 1, PULP_EV_LD_STALL = 2, PULP_EV_IMISS = 4 };
