@@ -52,7 +52,10 @@
  *   the cluster run at the same 50 MHz in pulp-open (pulp.h), so these are cluster cycles;
  *   dory_perf_unit() == "cycles". Per core, port_pulp.h's dory_pulp_stats_take.
  *
- * Printing (FC only): stdout is pulp-open's putc register; exit writes the end-of-computation
+ * Stacks: a canary word at the bottom of every cluster stack, checked by the FC after every fork
+ *   (exit 135 naming the core).
+ *
+ * Printing (FC only; a trap prints from any hart): stdout is pulp-open's putc register; exit writes the end-of-computation
  *   register with the status, which ends GVSOC with that status.
  */
 #include "dory/port.h"
@@ -103,15 +106,48 @@ static dory_pulp_core_stats_t g_stats[8]; /* core i writes g_stats[i] inside a f
 static int g_up, g_booted;
 
 extern char _start[];
+extern char __cl_stacks_top[], __cl_stack0_size[], __cl_stack_size[];
+
+/* A word at the bottom of every cluster stack, checked after every fork (an overflow ends the run
+ * with status 135 naming the core, instead of corrupting the L1 arena silently). */
+#define STACK_CANARY 0x57ac4a11u
+
+static volatile uint32_t *stack_bottom(int core)
+{
+    uintptr_t top = (uintptr_t)__cl_stacks_top, s0 = (uintptr_t)__cl_stack0_size, s = (uintptr_t)__cl_stack_size;
+    return (volatile uint32_t *)(top - s0 - (uintptr_t)core * s);
+}
+
+/* Traps (crt0.S): on any hart, a line on stdout written register by register (no libc: the trap
+ * may come from inside it), then the end of the simulation with status 134. */
+static void raw_puts(const char *p)
+{
+    while (*p)
+        PULP_REG(PULP_STDOUT_PUTC) = (uint32_t)(uint8_t)*p++;
+}
+
+static void raw_hex(uint32_t v)
+{
+    int i;
+    raw_puts("0x");
+    for (i = 28; i >= 0; i -= 4)
+        PULP_REG(PULP_STDOUT_PUTC) = (uint32_t)(uint8_t)"0123456789abcdef"[(v >> i) & 15u];
+}
 
 void pulp_trap(uint32_t hart, uint32_t cause, uint32_t epc, uint32_t tval)
 {
-    if (pulp_is_fc())
-        printf("pulp: FC trap mcause=0x%lx mepc=0x%lx mtval=0x%lx\n", (unsigned long)cause, (unsigned long)epc,
-               (unsigned long)tval);
-    else
-        g_stats[hart & 7].cycles = 0xdeadu; /* cores do not print; the FC notices a hung join */
+    raw_puts("pulp: trap on hart ");
+    raw_hex(hart);
+    raw_puts(" mcause=");
+    raw_hex(cause);
+    raw_puts(" mepc=");
+    raw_hex(epc);
+    raw_puts(" mtval=");
+    raw_hex(tval);
+    raw_puts("\n");
     PULP_REG(PULP_EOC) = 0x80000000u | 134u;
+    for (;;)
+        __asm__ volatile("wfi");
 }
 
 static void die(const char *what, unsigned long a, unsigned long b) __attribute__((noreturn));
@@ -187,6 +223,12 @@ void dory_cluster_fork(dory_task_fn fn, void *arg)
     for (i = 0; i < DORY_NUM_CORES; i++)
         while (g_sync.done[i] != gen)
             ;
+    for (i = 0; i < DORY_NUM_CORES; i++)
+        if (*stack_bottom(i) != STACK_CANARY) {
+            printf("dory pulp port: cluster core %d overflowed its stack (link.ld: core 0 %lu B, others %lu B)\n", i,
+                   (unsigned long)(uintptr_t)__cl_stack0_size, (unsigned long)(uintptr_t)__cl_stack_size);
+            exit(135);
+        }
 }
 
 int dory_core_id(void)
@@ -250,6 +292,8 @@ int dory_port_init(size_t l1_bytes, size_t l2_bytes, size_t l3_bytes)
     memset(g_stats, 0, sizeof g_stats);
     if (!g_booted) {
         memset((void *)&g_sync, 0, sizeof g_sync);
+        for (i = 0; i < DORY_NUM_CORES; i++)
+            *stack_bottom(i) = STACK_CANARY;
         PULP_REG(PULP_CLUSTER_ICACHE_ENABLE) = 0xffffffffu;
         for (i = 0; i < DORY_NUM_CORES; i++)
             PULP_REG(PULP_CLUSTER_CTRL_BOOT_ADDR(i)) = (uint32_t)(uintptr_t)_start;
