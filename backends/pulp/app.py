@@ -170,7 +170,7 @@ $(ELF): $(SRCS) network.h data.h weights.bin $(P)/link.ld $(P)/pulp.h $(P)/port_
 	fi; exit $$rc
 
 gvsoc-check:
-	@test -x $(GVSOC)/bin/gvsoc || { echo "pulp: no GVSOC at $(GVSOC) (build it with dory's bench/gvsoc/build.sh, or give make run GVSOC=<install dir>)"; exit 2; }
+	@test -x $(GVSOC)/bin/gvsoc || { echo "pulp: no GVSOC at $(GVSOC) (build it with make gvsoc in dory, i.e. bench/gvsoc/build.sh, or give make run GVSOC=<install dir>)"; exit 2; }
 
 run: gvsoc-check $(ELF)
 	@rm -f run.log; mkdir -p gvsoc_run; set -o pipefail; \
