@@ -2,7 +2,8 @@
 planned with ``pulp-default``, cross-built with Debian's riscv gcc (``make app.elf``) and run on
 GVSOC (``make run GVSOC=<install>``): every step's checksum ok, the per-step cycles, MAC/cycle and
 per-core counts, the total line, exit 0; and the same app with one expected checksum corrupted
-reports MISMATCH and exits non-zero.
+reports MISMATCH and exits non-zero. Planned once more with a 120000-byte L2 budget, activations
+go to L3 (the port's L2 stand-in for the board's HyperRAM) and the run is still bit-exact.
 
 Skipped, with the reason in the final summary, without GVSOC (tests/gvsoc.py says where it is
 looked up) or without the cross compiler."""
@@ -31,13 +32,19 @@ _CORES = re.compile(r"^    busy/ld-stall/I\$-miss per core \(outside the barrier
 _TOTAL = re.compile(r"^dory: total: (\d+) cycles, (\d+) MAC, (\d+\.\d\d) MAC/cycle$", re.M)
 
 
-def _app(tmp: Path) -> tuple[Path, int]:
-    """The pulp app of NETWORK in tmp/app, built; returns its directory and step count."""
+# pulp-default with an L2 budget small enough to put activations in L3.
+_L3_PLAN = ("canonicalize,fold-requant,fuse,assign-memory{target=pulp l2=120000},tile{target=pulp},"
+            "allocate-buffers{target=pulp l2=120000}")
+
+
+def _app(tmp: Path, pipeline: str = "pulp-default") -> tuple[Path, int]:
+    """The pulp app of NETWORK planned with ``pipeline`` in tmp/app, built; returns its directory
+    and step count."""
     from backends.gap8.app import app_files, expected_outputs, write_app
     from backends.gap8.emit import emit_network
 
     net_ = load(NETWORK)
-    run_pipeline(net_.module, "pulp-default", verify_each=False)
+    run_pipeline(net_.module, pipeline, verify_each=False)
     net = emit_network(net_.module)
     expected, output = expected_outputs(net_.module, net_.inputs, net)
     app = tmp / "app"
@@ -81,3 +88,13 @@ def test_shared_network_runs_bit_exact_on_gvsoc(tmp_path: Path) -> None:
     r = _run(app)
     assert r.returncode != 0
     assert re.search(r"^\s*0 .* MISMATCH$", r.stdout, re.M), r.stdout[-3000:]
+
+
+@pytest.mark.skipif(NETWORK not in NETWORKS, reason=f"{NETWORK} is not among the shared models")
+def test_l3_stand_in_runs_bit_exact_on_gvsoc(tmp_path: Path) -> None:
+    app, n_steps = _app(tmp_path, _L3_PLAN)
+    r = _run(app)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    l3 = re.search(r"^dory: .*: \d+ steps, L1 \d+ B, L2 \d+ B, L3 (\d+) B", r.stdout, re.M)
+    assert l3 and int(l3.group(1)) > 1000, r.stdout[:500]
+    assert f"{n_steps} of {n_steps} steps match, output matches" in r.stdout
