@@ -59,7 +59,7 @@ done
 [[ "$JOBS" =~ ^[1-9][0-9]*$ ]] || die "--jobs wants a positive integer, got '$JOBS'"
 [ -z "$MIRRORS" ] || [ -d "$MIRRORS" ] || die "mirror directory '$MIRRORS' does not exist"
 mkdir -p "$CACHE" || die "cannot create cache directory '$CACHE'"
-CACHE=$(cd "$CACHE" && pwd)
+CACHE=$(cd "$CACHE" && pwd -P)   # physical: git reports physical paths
 SRC=$CACHE/src VENV=$CACHE/venv BUILD=$CACHE/build INSTALL=$CACHE/install
 
 # ---- Dependencies: one line each, before any work. ----------------------------------------------
