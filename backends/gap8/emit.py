@@ -39,7 +39,7 @@ from dory_ir.core import Operation, Value
 from dory_ir.dialects import dory
 from dory_ir.dialects.func import FuncOp, ReturnOp
 from dory_ir.diagnostics import DiagnosticError
-from dory_ir.types import IntegerType, MemRefType, Type
+from dory_ir.types import IntegerType, MemRefType, TensorType, Type
 
 LAYER_KINDS: dict[type[Operation], str] = {
     dory.Conv2dOp: "DORY_LAYER_CONV",
@@ -64,7 +64,10 @@ class EmitError(DiagnosticError):
 
 
 def dtype_of(et: Type, op: Operation) -> str:
-    """The runtime dtype enumerator of an integer element type (sub-byte types take a byte)."""
+    """The runtime dtype enumerator of an integer element type, or of a tensor/memref type's
+    elements (sub-byte types take a byte)."""
+    if isinstance(et, (TensorType, MemRefType)):
+        et = et.element_type
     if not isinstance(et, IntegerType) or et.width > 32:
         raise EmitError(op, f"expected integer elements of at most 32 bits, found {et}")
     bits = 8 if et.width <= 8 else 16 if et.width <= 16 else 32
@@ -288,7 +291,8 @@ def _c_string(s: str) -> str:
 
 
 def _shape(t: Type) -> tuple[int, ...]:
-    return tuple(int(d) for d in t.shape)  # type: ignore[attr-defined]
+    assert isinstance(t, (TensorType, MemRefType)), t  # verified dory IR: every buffer is shaped
+    return tuple(int(d) for d in t.shape)
 
 
 def _ints(op: Operation, key: str, n: int, default: tuple[int, ...]) -> tuple[int, ...]:
@@ -302,7 +306,7 @@ def _ints(op: Operation, key: str, n: int, default: tuple[int, ...]) -> tuple[in
 
 
 def _nbytes(t: Type, op: Operation) -> int:
-    return int(np.prod(_shape(t))) * _BYTES[dtype_of(t.element_type, op)]  # type: ignore[attr-defined]
+    return int(np.prod(_shape(t))) * _BYTES[dtype_of(t, op)]
 
 
 class _Emitter:
@@ -330,7 +334,7 @@ class _Emitter:
         r = op.results[0]
         if not isinstance(a, DenseAttr) or a.elided:
             raise EmitError(op, "expected the constant's data (a dense value), found an elided or missing constant")
-        dt = dtype_of(r.type.element_type, op)  # type: ignore[attr-defined]
+        dt = dtype_of(r.type, op)
         data = pack(np.broadcast_to(a.data, _shape(r.type)), dt)
         self.records.append(BlobRecord(self.places[r].mem, self.places[r].offset, data))
         self.weight_bytes += len(data)
@@ -402,18 +406,18 @@ class _Emitter:
 
         # operands
         f["x"] = self.places[x].c()
-        f["x_type"] = dtype_of(x.type.element_type, op)  # type: ignore[attr-defined]
+        f["x_type"] = dtype_of(x.type, op)
         f["y"] = self.places[y].c()
-        f["y_type"] = dtype_of(y.type.element_type, op)  # type: ignore[attr-defined]
+        f["y_type"] = dtype_of(y.type, op)
         if isinstance(op, dory.AddOp):
             f["x2"] = self.places[op.operands[1]].c()
-            f["x2_type"] = dtype_of(op.operands[1].type.element_type, op)  # type: ignore[attr-defined]
+            f["x2_type"] = dtype_of(op.operands[1].type, op)
         elif not isinstance(op, dory.PoolOp):
             f["w"] = self.places[op.operands[1]].c()
-            f["w_type"] = dtype_of(op.operands[1].type.element_type, op)  # type: ignore[attr-defined]
+            f["w_type"] = dtype_of(op.operands[1].type, op)
             if len(op.operands) > 2:
                 f["b"] = self.places[op.operands[2]].c()
-                f["b_type"] = dtype_of(op.operands[2].type.element_type, op)  # type: ignore[attr-defined]
+                f["b_type"] = dtype_of(op.operands[2].type, op)
         alloc = _alloc(op)
         if isinstance(alloc.get("staging"), DictAttr):
             st = alloc["staging"].as_dict()  # type: ignore[union-attr]
@@ -489,7 +493,7 @@ class _Emitter:
         td = td or {}
         self.steps.append(StepInfo(
             index, _loc_name(op), op.op_name.split(".", 1)[1], y, self.places[y], _nbytes(y.type, op),
-            dtype_of(y.type.element_type, op), _shape(y.type), macs,  # type: ignore[attr-defined]
+            dtype_of(y.type, op), _shape(y.type), macs,
             _int(td, "n_tiles", op, 0), _int(td, "l1_bytes", op, 0), _int(td, "cycles", op, 0)))
 
     def concat(self, op: Operation, index: int) -> None:
@@ -498,7 +502,7 @@ class _Emitter:
         axis_a = op.properties.get("axis")
         axis = int(axis_a.value) if isinstance(axis_a, IntegerAttr) else 0
         axis %= len(ys)
-        inner = int(np.prod(ys[axis + 1:])) * _BYTES[dtype_of(y.type.element_type, op)]  # type: ignore[attr-defined]
+        inner = int(np.prod(ys[axis + 1:])) * _BYTES[dtype_of(y.type, op)]
         outer = int(np.prod(ys[:axis]))
         parts = []
         for v in op.operands:
@@ -536,9 +540,9 @@ class _Emitter:
         out_v = ret.operands[0]
         in_v = self.body.args[0]
         inp = StepInfo(-1, "input", "input", in_v, self.places[in_v], _nbytes(in_v.type, self.func),
-                       dtype_of(in_v.type.element_type, self.func), _shape(in_v.type))  # type: ignore[attr-defined]
+                       dtype_of(in_v.type, self.func), _shape(in_v.type))
         outp = StepInfo(-1, "output", "output", out_v, self.places[out_v], _nbytes(out_v.type, ret),
-                        dtype_of(out_v.type.element_type, ret), _shape(out_v.type))  # type: ignore[attr-defined]
+                        dtype_of(out_v.type, ret), _shape(out_v.type))
         fa = self.func.attributes.get("dory.alloc")
         mem = self.func.attributes.get("dory.memory")
         fd = fa.as_dict() if isinstance(fa, DictAttr) else {}
