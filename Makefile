@@ -6,6 +6,8 @@
 #   make pytest-fast   the Python tests not marked slow (a quick check while editing)
 #   make bench    bench/report.py: networks and kernels on RV32 (QEMU), compile times, cost-model
 #                 calibration -> build/bench/report.md (other benches: python bench/bench_*.py)
+#   make gvsoc    build the GVSOC simulator (pulp-open) at pinned commits into ~/.cache/dory/gvsoc
+#                 (GVSOC_CACHE=DIR elsewhere, GVSOC_MIRRORS=DIR from local git dirs; docs/gvsoc.md)
 #   make venv     create .venv and install dory editable with its test extras
 #   make clean    remove build and test-runner leftovers
 #
@@ -23,7 +25,7 @@ BIN ?=
 PY ?= $(PYTHON3)
 endif
 
-.PHONY: all demo test pytest pytest-fast lit bench venv clean
+.PHONY: all demo test pytest pytest-fast lit bench gvsoc venv clean
 
 all: test
 
@@ -73,6 +75,12 @@ lit:
 # The other benches (parser/printer, tiling, host runs) run individually: $(PY) bench/bench_X.py
 bench:
 	$(PY) bench/report.py -o build/bench/report.md
+
+# GVSOC for the pulp-open runs and their tests (tests/gvsoc.py finds it): sources from GitHub, or
+# from local git directories named <owner>+<name> under GVSOC_MIRRORS; an identical install is
+# reused. The script prints the install directory last.
+gvsoc:
+	bench/gvsoc/build.sh $(if $(GVSOC_MIRRORS),--mirrors "$(GVSOC_MIRRORS)") $(if $(GVSOC_CACHE),--cache "$(GVSOC_CACHE)")
 
 clean:
 	rm -rf build dist .pytest_cache
