@@ -145,11 +145,14 @@ L2_BYTES := $(call netdef,DORY_NET_L2_BYTES)
 L3_BYTES := $(call netdef,DORY_NET_L3_BYTES)
 CORES ?= 8
 DMA ?= mchan
-ELF = app$(if $(filter-out 8,$(CORES)),-$(CORES)core)$(if $(filter copy,$(DMA)),-copydma).elf
+# XPULP=1: the kernels' 4-way dot products as Xpulpv2 pv.sdot*.b (runtime/include/dory/simd.h);
+# XPULP=0: the portable C path, for comparison (same results, more cycles)
+XPULP ?= 1
+ELF = app$(if $(filter-out 8,$(CORES)),-$(CORES)core)$(if $(filter copy,$(DMA)),-copydma)$(if $(filter 0,$(XPULP)),-noxpulp).elf
 ARCH = -march=rv32imc -mabi=ilp32 -mcmodel=medany
 CFLAGS = $(ARCH) -std=gnu99 -O2 -g -Wall -Wextra -Werror -fwrapv -ffunction-sections -fdata-sections
 DEFS = -DDORY_PULP_L1_BYTES=$(L1_BYTES) -DDORY_PULP_L2_BYTES=$(L2_BYTES) -DDORY_PULP_L3_BYTES=$(L3_BYTES) -DDORY_NUM_CORES=$(CORES) \
-       $(if $(filter copy,$(DMA)),-DDORY_PULP_DMA_COPY)
+       $(if $(filter copy,$(DMA)),-DDORY_PULP_DMA_COPY) $(if $(filter 0,$(XPULP)),,-DDORY_XPULPV2)
 INC = -I. -Iruntime/include -I$(P)
 # integer-only printf (picolibc's __i_vfprintf)
 LDFLAGS = -specs=picolibc.specs -nostartfiles -T $(P)/link.ld -Wl,--gc-sections -Wl,--no-warn-rwx-segments -Wl,--defsym=vfprintf=__i_vfprintf

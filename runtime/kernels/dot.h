@@ -74,7 +74,8 @@ static inline void dory_dot2_(const void *a0, const void *a1, int xs, const int8
  * with the weight rows w + c * K of the block's channels c (8 accumulators), each block's sums then
  * ended by dory_rqf_block_ (f; elements ia + c and ib + c). dory_blocks4x1_*: one activation
  * vector (xb unused). u8 / s8 activations, s8 weights, si32 wrapping sums.
- * On GAP8 (__pulp__, or DORY_KERNELS_SDOTP4 to test that shape elsewhere) 4-way SIMD dot products;
+ * On GAP8 (__pulp__), with DORY_XPULPV2 (pulp target), or with DORY_KERNELS_SDOTP4 (to test that shape
+ * elsewhere) 4-way SIMD dot products;
  * on plain RV32 scalar byte loads and mul/add: per k step of the 4x2 block 2 + 4 loads, 8 mul,
  * 8 add, unrolled 8 times so that the 6 pointer increments and the branch are shared. */
 #if defined(__GNUC__)
@@ -92,7 +93,7 @@ static inline void dory_dot2_(const void *a0, const void *a1, int xs, const int8
 #define DORY_BLOCK_ATTR_
 #endif
 
-#if defined(__pulp__) || defined(DORY_KERNELS_SDOTP4)
+#if defined(__pulp__) || defined(DORY_XPULPV2) || defined(DORY_KERNELS_SDOTP4)
 
 #define DORY_DOT_BLOCKS_(NAME, XT, V4X, LD4X, SDOT, NX)                                                  \
     static DORY_BLOCK_ATTR_ void NAME(const XT *xa, const XT *xb, const int8_t *w, int32_t K, int32_t o,     \

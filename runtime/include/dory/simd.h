@@ -7,8 +7,10 @@
  * misaligned word loads; the portable version loads bytes).
  *
  * On GAP8 (__pulp__) these are the RI5CY builtins __builtin_pulp_sdotsp4 / __builtin_pulp_sdotusp4;
- * elsewhere portable C99 with the same results (the sum of four 8x8-bit products fits an int, and
- * the addition into acc wraps like the hardware's).
+ * with DORY_XPULPV2 (the pulp target's GVSOC build, compiled by a stock RISC-V GCC without the PULP
+ * builtins) the same Xpulpv2 instructions emitted as raw words; elsewhere portable C99 with the same
+ * results (the sum of four 8x8-bit products fits an int, and the addition into acc wraps like the
+ * hardware's).
  */
 #ifndef DORY_SIMD_H
 #define DORY_SIMD_H
@@ -24,6 +26,34 @@ typedef unsigned char dory_v4u __attribute__((vector_size(4)));
 #define DORY_LD4U(p) (*(const dory_v4u *)(const void *)(p))
 #define DORY_SDOTP4_SS(acc, a4, b4) ((acc) = __builtin_pulp_sdotsp4((a4), (b4), (acc)))
 #define DORY_SDOTP4_US(acc, a4, b4) ((acc) = __builtin_pulp_sdotusp4((a4), (b4), (acc)))
+
+#elif defined(DORY_XPULPV2)
+
+/* A vector is the 32-bit word holding its 4 bytes (little-endian, byte k in bits 8k..8k+7). */
+typedef uint32_t dory_v4s;
+typedef uint32_t dory_v4u;
+
+/* One lw from any byte address: RI5CY (and GVSOC's model of it) splits misaligned word loads in
+ * hardware, while GCC, knowing nothing of that, would emit 4 byte loads for a possibly misaligned
+ * pointer. The "m" operand tells GCC which 4 bytes are read (ordering against stores). */
+static inline uint32_t dory_ld4w_(const void *p)
+{
+    uint32_t r;
+    __asm__("lw %0, 0(%1)" : "=r"(r) : "r"(p), "m"(*(const struct { uint8_t b[4]; } *)p));
+    return r;
+}
+
+/* pv.sdotsp.b / pv.sdotusp.b rd, rs1, rs2: rd += sum_k rs1.b[k] * rs2.b[k] (rd read and written,
+ * hence "+r"); rs1 s8 resp. u8, rs2 s8. Emitted with .insn in the OLD PULP (Xpulpv2) encoding,
+ * the only one GVSOC decodes: opcode 0x57 (OP-V), funct3 1 (.b, vector-vector), funct7 0x5c
+ * (1011100) for sdotsp and 0x54 (1010100) for sdotusp, as in gvsoc-core
+ * models/cpu/iss/isa_gen/isa_pulpv2.py (the pulp_v2 ISA table: 'pv.sdotsp.b' '101110- ... 001 ...
+ * 1010111', 'pv.sdotusp.b' '101010- ... 001 ... 1010111'; the operand types u8 x s8 from
+ * isa_lib/int.h VEC_DOTP(DOTUSP, ..., uint8_t, int8_t, 8, 4, *)). The wrap is the hardware's. */
+#define DORY_SDOTP4_SS(acc, a4, b4) __asm__(".insn r 0x57, 1, 0x5c, %0, %1, %2" : "+r"(acc) : "r"(a4), "r"(b4))
+#define DORY_SDOTP4_US(acc, a4, b4) __asm__(".insn r 0x57, 1, 0x54, %0, %1, %2" : "+r"(acc) : "r"(a4), "r"(b4))
+#define DORY_LD4S(p) dory_ld4w_(p)
+#define DORY_LD4U(p) dory_ld4w_(p)
 
 #else /* portable C99 */
 
@@ -60,6 +90,6 @@ DORY_LD4_FN_(dory_ld4u_, dory_v4u, uint8_t)
 #define DORY_SDOTP4_SS(acc, a4, b4) ((acc) = DORY_DOT4_(acc, a4, b4))
 #define DORY_SDOTP4_US(acc, a4, b4) ((acc) = DORY_DOT4_(acc, a4, b4))
 
-#endif /* __pulp__ */
+#endif /* __pulp__ / DORY_XPULPV2 */
 
 #endif /* DORY_SIMD_H */
