@@ -3,7 +3,10 @@ planned with ``pulp-default``, cross-built with Debian's riscv gcc (``make app.e
 GVSOC (``make run GVSOC=<install>``): every step's checksum ok, the per-step cycles, MAC/cycle and
 per-core counts, the total line, exit 0; and the same app with one expected checksum corrupted
 reports MISMATCH and exits non-zero. Planned once more with a 120000-byte L2 budget, activations
-go to L3 (the port's L2 stand-in for the board's HyperRAM) and the run is still bit-exact.
+go to L3 (the port's L2 stand-in for the board's HyperRAM) and the run is still bit-exact. Built
+with ``XPULP=0`` (the portable SIMD macros instead of Xpulpv2 ``pv.sdot*.b``) the same app is
+bit-exact too, its ELF holds none of the dot-product words the default build holds, and it takes
+more cycles.
 
 Skipped, with the reason in the final summary, without GVSOC (tests/gvsoc.py says where it is
 looked up) or without the cross compiler."""
@@ -54,9 +57,22 @@ def _app(tmp: Path, pipeline: str = "pulp-default") -> tuple[Path, int]:
     return app, len(net.steps)
 
 
-def _run(app: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["make", "-s", "-C", str(app), "run", f"GVSOC={gvsoc.gvsoc_install()}"],
+def _run(app: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["make", "-s", "-C", str(app), "run", f"GVSOC={gvsoc.gvsoc_install()}", *args],
                           capture_output=True, text=True, timeout=900)
+
+
+# pv.sdotsp.b / pv.sdotusp.b (runtime/include/dory/simd.h): funct7 0x5c / 0x54, funct3 1, opcode
+# 0x57; the mask keeps those fields.
+_SDOT_MASK, _SDOT_WORDS = 0xFE00707F, {0x5C << 25 | 1 << 12 | 0x57, 0x54 << 25 | 1 << 12 | 0x57}
+
+
+def _sdot_count(elf: Path) -> int:
+    """How many 32-bit instructions of elf's code are 8-bit sdot products (Xpulpv2)."""
+    d = subprocess.run([gvsoc.RVCC.replace("gcc", "objdump"), "-d", str(elf)], capture_output=True, text=True,
+                       check=True).stdout
+    words = (int(w, 16) for w in re.findall(r"^\s*[0-9a-f]+:\s+([0-9a-f]{8})\s", d, re.M))
+    return sum(1 for w in words if w & _SDOT_MASK in _SDOT_WORDS)
 
 
 @pytest.mark.skipif(NETWORK not in NETWORKS, reason=f"{NETWORK} is not among the shared models")
@@ -98,3 +114,15 @@ def test_l3_stand_in_runs_bit_exact_on_gvsoc(tmp_path: Path) -> None:
     l3 = re.search(r"^dory: .*: \d+ steps, L1 \d+ B, L2 \d+ B, L3 (\d+) B", r.stdout, re.M)
     assert l3 and int(l3.group(1)) > 1000, r.stdout[:500]
     assert f"{n_steps} of {n_steps} steps match, output matches" in r.stdout
+
+
+@pytest.mark.skipif(NETWORK not in NETWORKS, reason=f"{NETWORK} is not among the shared models")
+def test_xpulp_off_is_bit_exact_and_slower(tmp_path: Path) -> None:
+    app, n_steps = _app(tmp_path)
+    runs = {x: _run(app, f"XPULP={x}") for x in ("1", "0")}
+    for x, r in runs.items():
+        assert r.returncode == 0, f"XPULP={x}: " + r.stdout[-3000:] + r.stderr[-2000:]
+        assert f"{n_steps} of {n_steps} steps match, output matches" in r.stdout
+    assert _sdot_count(app / "app.elf") > 0 and _sdot_count(app / "app-noxpulp.elf") == 0
+    cycles = {x: int(m.group(1)) for x, r in runs.items() if (m := _TOTAL.search(r.stdout))}
+    assert cycles["1"] < cycles["0"], cycles
