@@ -185,13 +185,16 @@ def _f(x: float, nd: int = 2) -> str:
 
 def network_table(runs: list[Run]) -> str:
     """Per network: measured cycles and MAC/cycle against DORY's published GVSOC figure."""
-    out = ["| network | steps | MAC | measured cycles | MAC/cycle | DORY GVSOC MAC/cycle (8 cores) | ours / DORY |",
-           "|---|---:|---:|---:|---:|---:|---:|"]
+    out = ["| network | steps | MAC | measured cycles | MAC/cycle | DORY GVSOC MAC/cycle (8 cores) | ours / DORY "
+           "| modelled cycles | modelled / measured |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in runs:
         pub, other = DORY_GVSOC.get(r.name, (float("nan"), ""))
         dory = f"{pub:.2f}" + (f" ({other})" if other else "") if pub == pub else "—"
         ratio = _f(r.mac_per_cycle / pub) if pub == pub and not other else "—"
-        out.append(f"| {r.name} | {len(r.steps)} | {r.macs:,} | {r.cycles:,} | {r.mac_per_cycle:.2f} | {dory} | {ratio} |")
+        modelled = sum(s.modelled for s in r.steps)
+        out.append(f"| {r.name} | {len(r.steps)} | {r.macs:,} | {r.cycles:,} | {r.mac_per_cycle:.2f} | {dory} | {ratio} "
+                   f"| {modelled:,} | {_f(modelled / r.cycles, 3) if r.cycles else '—'} |")
     out += ["", "DORY's other published figure (no network of ours yet): "
             + ", ".join(f"{k} {v:.2f}" for k, v in DORY_OTHER.items()) + " MAC/cycle."]
     return "\n".join(out)
@@ -244,6 +247,10 @@ def model_tables(runs: list[Run]) -> str:
         if qs:
             n_in = sum(1 for q in qs if abs(q - 1) <= TOLERANCE)
             out.append(f"| {kind} | {len(qs)} | {statistics.median(qs):.3f} | {min(qs):.3f} | {max(qs):.3f} | {n_in} |")
+    if rows:
+        qs = [q for _, _, q in rows]
+        n_in = len(within)
+        out.append(f"| all | {len(qs)} | {statistics.median(qs):.3f} | {min(qs):.3f} | {max(qs):.3f} | {n_in} |")
     outliers = sorted((x for x in rows if abs(x[2] - 1) > TOLERANCE), key=lambda x: x[2])
     if outliers:
         out += ["", f"Outliers ({len(outliers)}; modelled / measured outside [{1 - TOLERANCE:.2f}, {1 + TOLERANCE:.2f}]): "

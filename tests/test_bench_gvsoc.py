@@ -52,16 +52,17 @@ def test_truncated_output_fails() -> None:
 
 def test_tables() -> None:
     run = bench_gvsoc.parse_output("nemo_Residual_connection_test_1", SAMPLE)
-    for s, kind in zip(run.steps, ["conv3x3", "add", "linear"]):
+    for s, kind in zip(run.steps, ["conv KxK", "add", "linear"]):
         s.kind = kind
     md = bench_gvsoc.report([run])
     # per network: ours next to DORY's 6.32 and the ratio
-    assert "| nemo_Residual_connection_test_1 | 3 | 4,020,000 | 6,478,058 | 0.62 | 6.32 | 0.10 |" in md
-    # per kind: conv3x3's MAC/cycle and share of the cycles; add has no MAC/cycle
-    assert "| nemo_Residual_connection_test_1 | conv3x3 | 1 | 4,000,000 | 6,065,773 | 0.66 | 93.6 % |" in md
+    assert "| nemo_Residual_connection_test_1 | 3 | 4,020,000 | 6,478,058 | 0.62 | 6.32 | 0.10 | 288,095 | 0.044 |" in md
+    # per kind: conv KxK (Conv_0 is 5x5)'s MAC/cycle and share of the cycles; add has no MAC/cycle
+    assert "| nemo_Residual_connection_test_1 | conv KxK | 1 | 4,000,000 | 6,065,773 | 0.66 | 93.6 % |" in md
     assert "|  | add | 1 | 0 | 271,718 | — | 4.2 % |" in md
     # model vs measured: per layer ratio, none within 25 %, each listed as an outlier
-    assert "| nemo_Residual_connection_test_1 | Conv_0 | conv3x3 | 4,000,000 | 264,777 | 6,065,773 | 0.044 |" in md
+    assert "| nemo_Residual_connection_test_1 | Conv_0 | conv KxK | 4,000,000 | 264,777 | 6,065,773 | 0.044 |" in md
     assert "Layers within ±25% of measured: 0 of 3 (0.0 %)." in md
     assert "| linear | 1 | 0.073 | 0.073 | 0.073 | 0 |" in md
-    assert "nemo_Residual_connection_test_1/Conv_0 (conv3x3) 0.044" in md
+    assert "| all | 3 | 0.048 | 0.044 | 0.073 | 0 |" in md
+    assert "nemo_Residual_connection_test_1/Conv_0 (conv KxK) 0.044" in md
