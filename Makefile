@@ -5,7 +5,7 @@
 #   make pytest   only the Python tests          make lit   only the lit/FileCheck tests
 #   make pytest-fast   the Python tests not marked slow (a quick check while editing)
 #   make bench    bench/report.py: networks and kernels on RV32 (QEMU), compile times, cost-model
-#                 calibration -> build/bench/report.md (other benches: python bench/bench_*.py)
+#                 calibration, GVSOC cycles (when present) -> build/bench/report.md (other benches: python bench/bench_*.py)
 #   make gvsoc    build the GVSOC simulator (pulp-open) at pinned commits into ~/.cache/dory/gvsoc
 #                 (GVSOC_CACHE=DIR elsewhere, GVSOC_MIRRORS=DIR from local git dirs; docs/gvsoc.md)
 #   make venv     create .venv and install dory editable with its test extras
@@ -71,7 +71,10 @@ lit:
 # The benchmark report (bench/report.py, ~1 min): 4 shared networks + MobileNetV1-0.25-128 built for
 # RV32 and run bit-exact on QEMU with 8 and 1 harts (per-layer-kind instructions/MAC, speed-up,
 # modelled GAP8 cycles), dory-compile times (median of 3), L1/L2/L3 use, the kernels against naive
-# loops (bench_kernels), and the calibration of backends/gap8/hw.py. Fails on any mismatch.
+# loops (bench_kernels), the calibration of backends/gap8/hw.py, and where GVSOC is present (tests/gvsoc.py
+# finds it) every shared network + MobileNetV1-0.25-128 measured on GVSOC pulp-open against DORY's figures
+# and the cost model (bench/bench_gvsoc.py, a few minutes; skipped with its reason without GVSOC).
+# Fails on any mismatch.
 # The other benches (parser/printer, tiling, host runs) run individually: $(PY) bench/bench_X.py
 bench:
 	$(PY) bench/report.py -o build/bench/report.md

@@ -1,8 +1,9 @@
 """The ``make bench`` report: measured RV32 instruction counts per network and layer kind, the
 kernels against naive loops, compile times, memory use, and a fresh calibration of the GAP8 cost
-model (backends/gap8/hw.py) from the measured counts.
+model (backends/gap8/hw.py) from the measured counts, and (section d) the networks measured on GVSOC
+by bench/bench_gvsoc.py, skipped with its reason when GVSOC or the cross compiler is absent.
 
-    python bench/report.py [-o build/bench/report.md] [--quick]
+    python bench/report.py [-o build/bench/report.md] [--quick] [--no-gvsoc]
 
 Per network (3-5 shared networks that fit the RV32 memories, plus the generated MobileNetV1-0.25-128):
 ``dory-compile --target rv32`` three times (median wall time), the app built for bare-metal RV32IMC and
@@ -382,8 +383,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("-o", "--output", default=str(ROOT / "build" / "bench" / "report.md"))
     ap.add_argument("--quick", action="store_true", help="one compile per network instead of three")
+    ap.add_argument("--no-gvsoc", action="store_true", help="skip the GVSOC section (bench/bench_gvsoc.py)")
     args = ap.parse_args()
     t0 = time.perf_counter()
+    import bench_gvsoc
     import bench_kernels
 
     try:
@@ -396,7 +399,14 @@ def main() -> int:
         cal, _ = calibration(krows, nets)
         mn224 = mobilenet_224_cycles()
         shutil.rmtree(work, ignore_errors=True)
-    except (ReportError, bench_kernels.BenchError, subprocess.TimeoutExpired) as e:
+        gvsoc_skip = bench_gvsoc.gvsoc_missing() if not args.no_gvsoc else "--no-gvsoc"
+        if gvsoc_skip:
+            print(f"report: GVSOC section skipped: {gvsoc_skip}", file=sys.stderr)
+            gvsoc_md = f"Skipped: {gvsoc_skip}."
+        else:
+            print("report: GVSOC (bench/bench_gvsoc.py) ...", file=sys.stderr, flush=True)
+            gvsoc_md = bench_gvsoc.report(bench_gvsoc.measure())
+    except (ReportError, bench_kernels.BenchError, bench_gvsoc.BenchError, subprocess.TimeoutExpired) as e:
         print(f"report: FAILED: {e}", file=sys.stderr)
         return 1
     md = ["# dory benchmark report", "",
@@ -414,6 +424,8 @@ def main() -> int:
           "## c. Cost-model calibration", "",
           cal, "",
           f"MobileNetV1-1.0-224 with the current hw.py (dory-compile summary): {mn224}.", "",
+          "## d. GVSOC (pulp-open cluster, bench/bench_gvsoc.py)", "",
+          gvsoc_md, "",
           f"_Report generated in {time.perf_counter() - t0:.0f} s._", ""]
     text = "\n".join(md)
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)

@@ -1,0 +1,68 @@
+"""bench/bench_gvsoc.py's parsing of the pulp app's GVSOC output and its tables, on output captured
+from a real run (nemo_Residual_connection_test_1 on GVSOC pulp-open, portable C kernels), without
+GVSOC (the bench itself runs in ``make bench`` where GVSOC is present)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import bench_gvsoc  # noqa: E402
+
+# Captured from `make -C app run GVSOC=...` (3 of the 8 steps kept, total line recomputed for them).
+SAMPLE = """dory: nemo_Residual_connection_test_1: 8 steps, L1 55296 B, L2 232496 B, L3 4 B; pulp-open, 8 cores
+  0 Conv_0                       conv2d       4000000 MAC    6065773 cycles   0.66 MAC/cycle     264777 modelled  checksum 22c32ce9 ok
+    busy/ld-stall/I$-miss per core (outside the barrier): 5976581/639344/861592 5846660/640223/814866 5845494/640193/814026 5846686/640223/814904 5845461/640193/814046 5846678/640223/814842 5843814/639786/815220 5844686/639810/815875; core 0: DMA wait 913, barrier 17943
+  5 Floor_67                     add                0 MAC     271718 cycles   0.00 MAC/cycle      13087 modelled  checksum 85a1aa0e ok
+    busy/ld-stall/I$-miss per core (outside the barrier): 209190/4024/11043 161017/3779/2826 161007/3779/2823 161017/3779/2815 160995/3781/2814 160975/3780/2790 160996/3781/2789 161006/3781/2794; core 0: DMA wait 98, barrier 766
+  7 MatMul_81                    linear         20000 MAC     140567 cycles   0.14 MAC/cycle      10231 modelled  checksum ef18e7ea ok
+    busy/ld-stall/I$-miss per core (outside the barrier): 81010/10411/3160 69327/10015/896 921/7/347 914/6/330 920/6/342 921/6/339 916/6/340 917/6/346; core 0: DMA wait 2077, barrier 202
+dory: total: 6478058 cycles, 4020000 MAC, 0.62 MAC/cycle
+dory: nemo_Residual_connection_test_1: 8 of 8 steps match, output matches (8 bytes)
+"""
+
+
+def test_parse_steps_and_total() -> None:
+    run = bench_gvsoc.parse_output("nemo_Residual_connection_test_1", SAMPLE)
+    assert [(s.index, s.name, s.op) for s in run.steps] == [(0, "Conv_0", "conv2d"), (5, "Floor_67", "add"),
+                                                            (7, "MatMul_81", "linear")]
+    assert [(s.macs, s.cycles, s.modelled) for s in run.steps] == [
+        (4000000, 6065773, 264777), (0, 271718, 13087), (20000, 140567, 10231)]
+    assert (run.cycles, run.macs) == (6478058, 4020000)
+    assert abs(run.mac_per_cycle - 4020000 / 6478058) < 1e-12
+
+
+def test_mismatch_fails() -> None:
+    bad = SAMPLE.replace("checksum 85a1aa0e ok", "checksum 85a1aa0e MISMATCH")
+    with pytest.raises(bench_gvsoc.BenchError, match="MISMATCH in step.*Floor_67"):
+        bench_gvsoc.parse_output("n", bad)
+    with pytest.raises(bench_gvsoc.BenchError, match="does not match"):
+        bench_gvsoc.parse_output("n", SAMPLE.replace("8 of 8 steps match", "7 of 8 steps match"))
+
+
+def test_truncated_output_fails() -> None:
+    with pytest.raises(bench_gvsoc.BenchError, match="no total line"):
+        bench_gvsoc.parse_output("n", SAMPLE.split("dory: total")[0])
+
+
+def test_tables() -> None:
+    run = bench_gvsoc.parse_output("nemo_Residual_connection_test_1", SAMPLE)
+    for s, kind in zip(run.steps, ["conv KxK", "add", "linear"]):
+        s.kind = kind
+    md = bench_gvsoc.report([run])
+    # per network: ours next to DORY's 6.32 and the ratio
+    assert "| nemo_Residual_connection_test_1 | 3 | 4,020,000 | 6,478,058 | 0.62 | 6.32 | 0.10 | 288,095 | 0.044 |" in md
+    # per kind: conv KxK (Conv_0 is 5x5)'s MAC/cycle and share of the cycles; add has no MAC/cycle
+    assert "| nemo_Residual_connection_test_1 | conv KxK | 1 | 4,000,000 | 6,065,773 | 0.66 | 93.6 % |" in md
+    assert "|  | add | 1 | 0 | 271,718 | — | 4.2 % |" in md
+    # model vs measured: per layer ratio, none within 25 %, each listed as an outlier
+    assert "| nemo_Residual_connection_test_1 | Conv_0 | conv KxK | 4,000,000 | 264,777 | 6,065,773 | 0.044 |" in md
+    assert "Layers within ±25% of measured: 0 of 3 (0.0 %)." in md
+    assert "| linear | 1 | 0.073 | 0.073 | 0.073 | 0 |" in md
+    assert "| all | 3 | 0.048 | 0.044 | 0.073 | 0 |" in md
+    assert "nemo_Residual_connection_test_1/Conv_0 (conv KxK) 0.044" in md
