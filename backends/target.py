@@ -167,6 +167,20 @@ def register_target(target: Target) -> None:
     _TARGETS[target.name] = target
 
 
+def register_default_pipeline(target: Target, summary: str) -> None:
+    """Register ``<target>-default``, the planning pipeline every target shares: clean up, fold
+    requant chains, fuse, then assign memory levels, tile and allocate buffers for ``target`` (the
+    default target's pipeline names no target option, so it reads as before targets existed)."""
+    from passes import register_pipeline
+
+    opt = "" if target.name == DEFAULT_TARGET else f"{{target={target.name}}}"
+    register_pipeline(
+        f"{target.name}-default",
+        f"canonicalize,fold-requant,fuse,assign-memory{opt},tile{opt},allocate-buffers{opt}",
+        summary,
+    )
+
+
 def target_names() -> list[str]:
     """Every known target name: the registered ones and the packages under ``backends/`` (which
     register theirs when imported), sorted. Imports nothing."""
@@ -207,4 +221,4 @@ class UnknownTarget(ValueError):
         self.name = name
 
 
-__all__ = ["Target", "DEFAULT_TARGET", "register_target", "get_target", "default_target", "target_names", "load_backends", "UnknownTarget"]
+__all__ = ["Target", "DEFAULT_TARGET", "register_target", "register_default_pipeline", "get_target", "default_target", "target_names", "load_backends", "UnknownTarget"]

@@ -6,12 +6,10 @@ the pass registry import it on first use); the emitter and the app generator are
 """
 
 from backends.gap8.hw import GAP8
-from backends.target import register_target
-from passes import register_pipeline
+from backends.target import register_default_pipeline, register_target
 
 register_target(GAP8)
-register_pipeline(
-    "gap8-default",
-    "canonicalize,fold-requant,fuse,assign-memory,tile,allocate-buffers",
+register_default_pipeline(
+    GAP8,
     "ONNX-imported qnn to planned dory layers for GAP8: clean up, fold requant chains, fuse, assign memory levels, tile, allocate buffers.",
 )

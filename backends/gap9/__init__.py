@@ -7,12 +7,10 @@ the pass registry import it on first use).
 """
 
 from backends.gap9.hw import GAP9
-from backends.target import register_target
-from passes import register_pipeline
+from backends.target import register_default_pipeline, register_target
 
 register_target(GAP9)
-register_pipeline(
-    "gap9-default",
-    "canonicalize,fold-requant,fuse,assign-memory{target=gap9},tile{target=gap9},allocate-buffers{target=gap9}",
+register_default_pipeline(
+    GAP9,
     "ONNX-imported qnn to planned dory layers for GAP9 (128 KB L1, 1.5 MB L2): clean up, fold requant chains, fuse, assign memory levels, tile, allocate buffers.",
 )

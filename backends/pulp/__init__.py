@@ -8,12 +8,10 @@ the pass registry import it on first use).
 """
 
 from backends.pulp.hw import PULP
-from backends.target import register_target
-from passes import register_pipeline
+from backends.target import register_default_pipeline, register_target
 
 register_target(PULP)
-register_pipeline(
-    "pulp-default",
-    "canonicalize,fold-requant,fuse,assign-memory{target=pulp},tile{target=pulp},allocate-buffers{target=pulp}",
+register_default_pipeline(
+    PULP,
     "ONNX-imported qnn to planned dory layers for GVSOC's pulp-open cluster (64 KB L1, 1.5 MB L2): clean up, fold requant chains, fuse, assign memory levels, tile, allocate buffers.",
 )
