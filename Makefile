@@ -11,18 +11,20 @@
 #   make venv     create .venv and install dory editable with its test extras
 #   make clean    remove build and test-runner leftovers
 #
-# Tools come from .venv/bin when it exists, else from PATH; override with BIN=/some/bin/ (the
-# trailing slash matters) or PY=/path/to/python.
+# Tools come from .venv/bin, which test/pytest/lit/bench create first when it is missing (so
+# `make test` works in a fresh clone); override with BIN=/some/bin/ (the trailing slash matters;
+# BIN= for PATH) and PY=/path/to/python, and no venv is made.
 
 VENV ?= .venv
 PYTHON3 ?= python3
 
-ifneq ($(wildcard $(VENV)/bin/python),)
-BIN ?= $(VENV)/bin/
+ifeq ($(origin BIN),undefined)
+BIN := $(VENV)/bin/
 PY ?= $(VENV)/bin/python
+SETUP := $(VENV)/bin/python
 else
-BIN ?=
 PY ?= $(PYTHON3)
+SETUP :=
 endif
 
 .PHONY: all demo test pytest pytest-fast lit bench gvsoc venv clean
@@ -54,18 +56,18 @@ demo: $(VENV)/bin/python
 	@echo "== 3. Build it for the host and run it (bit-exact check of every layer)"
 	$(MAKE) --no-print-directory -s -C build/demo/app run
 
-test:
+test: $(SETUP)
 	$(PY) tests/run_tests.py --bin "$(BIN)"
 
-pytest:
+pytest: $(SETUP)
 	$(PY) tests/run_tests.py --bin "$(BIN)" --only pytest
 
 # The tests marked `slow` (pyproject.toml) build and run C apps or plan whole networks; `make test`
 # and `make pytest` still run them.
-pytest-fast:
+pytest-fast: $(SETUP)
 	$(PY) tests/run_tests.py --bin "$(BIN)" --only pytest -- -m "not slow"
 
-lit:
+lit: $(SETUP)
 	$(PY) tests/run_tests.py --bin "$(BIN)" --only lit
 
 # The benchmark report (bench/report.py, ~1 min): 4 shared networks + MobileNetV1-0.25-128 built for
@@ -76,7 +78,7 @@ lit:
 # and the cost model (bench/bench_gvsoc.py, a few minutes; skipped with its reason without GVSOC).
 # Fails on any mismatch.
 # The other benches (parser/printer, tiling, host runs) run individually: $(PY) bench/bench_X.py
-bench:
+bench: $(SETUP)
 	$(PY) bench/report.py -o build/bench/report.md
 
 # GVSOC for the pulp-open runs and their tests (tests/gvsoc.py finds it): sources from GitHub, or
