@@ -2,7 +2,7 @@
 # Build GVSOC (PULP's cycle-approximate simulator, pulp-open target only) at pinned commits into a
 # cache directory, reproducibly:
 #
-#   bench/gvsoc/build.sh [--mirrors DIR] [--cache DIR] [--jobs N] [--force]
+#   bench/gvsoc/build.sh [--mirrors DIR] [--cache DIR] [--jobs N] [--force] [--trace]
 #
 #   --mirrors DIR  take every repository from a local git directory DIR/<owner>+<name> (or
 #                  DIR/<owner>+<name>/repo, or DIR/<owner>+<name>.git) instead of GitHub
@@ -11,6 +11,9 @@
 #                  default $HOME/.cache/dory/gvsoc); the result is DIR/install
 #   --jobs N       parallel compile jobs (env GVSOC_JOBS, default 2)
 #   --force        rebuild even if DIR/install already holds this exact build
+#   --trace        also build GVSOC's debug launcher, which --trace=... (instruction traces, the
+#                  profiler bench/gvsoc/profile.py reads) needs; ~4.5 min more. Use another
+#                  --cache for it: the plain build is the one the figures were measured with.
 #
 # The result: DIR/install/bin/gvsoc runs without activating anything (its Python entry points are
 # pointed at the venv DIR/venv), e.g. `DIR/install/bin/gvsoc --target=pulp-open --binary x.elf run`;
@@ -35,9 +38,6 @@ SUBMODULES=(
 # gvtest pexpect).
 PY_PACKAGES=(mako pyyaml pyelftools prettytable rich hjson typing_extensions six psutil pexpect)
 TARGETS=pulp-open
-# Release, no profiler and no debug build (BUILD_DEBUG=ON adds ~4.5 min; it is only for --trace).
-CMAKE_OPTIONS=(-DCMAKE_BUILD_TYPE=Release -DGVSOC_TARGETS="$TARGETS" -DBUILD_PROFILE=OFF
-               -DBUILD_DEBUG=OFF -DCMAKE_SKIP_INSTALL_RPATH=false)
 
 die() { echo "gvsoc build: error: $*" >&2; exit 1; }
 note() { echo "gvsoc build: $*" >&2; }
@@ -46,16 +46,22 @@ MIRRORS=${GVSOC_MIRRORS:-}
 CACHE=${GVSOC_CACHE:-$HOME/.cache/dory/gvsoc}
 JOBS=${GVSOC_JOBS:-2}
 FORCE=0
+DEBUG=OFF
 while [ $# -gt 0 ]; do
   case "$1" in
     --mirrors) [ $# -ge 2 ] || die "--mirrors needs a directory"; MIRRORS=$2; shift 2 ;;
     --cache)   [ $# -ge 2 ] || die "--cache needs a directory"; CACHE=$2; shift 2 ;;
     --jobs)    [ $# -ge 2 ] || die "--jobs needs a number"; JOBS=$2; shift 2 ;;
     --force)   FORCE=1; shift ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --trace)   DEBUG=ON; shift ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
+# Release, no profiler and no debug build unless --trace (BUILD_DEBUG=ON: the launcher that --trace=... needs).
+CMAKE_OPTIONS=(-DCMAKE_BUILD_TYPE=Release -DGVSOC_TARGETS="$TARGETS" -DBUILD_PROFILE=OFF
+               -DBUILD_DEBUG=$DEBUG -DCMAKE_SKIP_INSTALL_RPATH=false)
+
 [[ "$JOBS" =~ ^[1-9][0-9]*$ ]] || die "--jobs wants a positive integer, got '$JOBS'"
 [ -z "$MIRRORS" ] || [ -d "$MIRRORS" ] || die "mirror directory '$MIRRORS' does not exist"
 mkdir -p "$CACHE" || die "cannot create cache directory '$CACHE'"
