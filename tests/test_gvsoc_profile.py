@@ -4,13 +4,15 @@ functions, on trace lines in the format the pinned GVSOC debug build writes (cop
 
 from __future__ import annotations
 
-import sys
+import importlib.util
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench" / "gvsoc"))
-
-import profile as gvsoc_profile  # noqa: E402  (bench/gvsoc/profile.py, not the stdlib profiler)
+# Loaded by path under its own name: "profile" is also a standard-library module.
+_SPEC = importlib.util.spec_from_file_location("dory_gvsoc_profile", ROOT / "bench" / "gvsoc" / "profile.py")
+assert _SPEC and _SPEC.loader
+gvsoc_profile = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(gvsoc_profile)
 
 ESC, END = "\x1b[34m", "\x1b[0m"
 
