@@ -24,7 +24,8 @@
  *   bytes either side. dory_l3_read therefore reads from the word-aligned start below the
  *   destination (the L3 bytes below l3_addr come along) and puts the bytes it overwrote outside the
  *   destination back afterwards (nothing else touches L2 during the blocking transfer: the cluster
- *   is idle between forks). TX reads whole words from L2 and sends only SIZE bytes, so a
+ *   is idle between forks; a destination on the FC's stack that is not word aligned is bounced
+ *   instead, since the bytes below it may be the frames of the copy itself). TX reads whole words from L2 and sends only SIZE bytes, so a
  *   word-aligned source needs nothing. Anything else (a source that is not word aligned, a side not
  *   in L2) goes through an L2 bounce buffer, copied by the FC.
  *
@@ -127,12 +128,23 @@ static void hyper_chunks(int read, uint8_t *l2, uint32_t l3, uint32_t n)
     }
 }
 
+extern char __fc_stack_top[], __fc_stack_size[]; /* link.ld */
+
+/* Is p on the FC's stack? The bytes below such a buffer may belong to the frames of rx itself. */
+static int on_fc_stack(const void *p)
+{
+    uintptr_t a = (uintptr_t)p, top = (uintptr_t)__fc_stack_top;
+    return a < top && a >= top - (uintptr_t)__fc_stack_size;
+}
+
 static void rx(uint8_t *dst, uint32_t addr, uint32_t n)
 {
     uint32_t k = (uint32_t)((uintptr_t)dst & 3u), done, c;
     if (n == 0)
         return;
-    if (in_l2(dst, n) && k <= addr) {
+    /* the bytes after the end are in dst's own frame or its callers' even on the stack (which
+     * grows down), never in the frames running the transfer; the bytes below dst need k == 0 there */
+    if (in_l2(dst, n) && k <= addr && (k == 0 || !on_fc_stack(dst))) {
         /* from the word below dst to the word after its end; keep the k bytes below dst and the
          * pad bytes after it (L2_START and L2_END are word aligned, so both words are in L2) */
         uint8_t *a = dst - k, head[4], tail[4];
