@@ -31,7 +31,7 @@ from gvsoc import requires_gvsoc, requires_rvcc
 
 U8, S8, U16, S16 = T.U8, T.S8, T.U16, T.S16
 
-pytestmark = [pytest.mark.slow, requires_gvsoc, requires_rvcc]
+pytestmark = [pytest.mark.slow]
 
 
 def layer_cases() -> list[tuple[str, dict[str, Any]]]:
@@ -120,6 +120,8 @@ def host_driver(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return K.build_host(tmp_path_factory.mktemp("kdriver") / "kernel_driver")
 
 
+@requires_gvsoc
+@requires_rvcc
 @pytest.mark.parametrize("name", ["conv", "rest"])
 def test_kernels_on_gvsoc_match_host_and_reference(name: str, host_driver: Path, tmp_path: Path) -> None:
     jobs = batch(name)
