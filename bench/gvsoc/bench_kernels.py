@@ -1,7 +1,7 @@
 """Cycles of the runtime's kernels on GVSOC's pulp-open cluster, 8 cores, one L1-resident tile per
 typical layer shape, against PULP-NN's 15.5 MAC/cycle and issue 12's targets.
 
-    python bench/gvsoc/bench_kernels.py [--json] [-o build/bench/gvsoc_kernels.md] [--require]
+    python bench/gvsoc/bench_kernels.py [--json] [--portable] [-o build/bench/gvsoc_kernels.md] [--require]
 
 Each tile (the SHAPES below: conv 3x3, pointwise, depthwise 3x3 s1/s2, linear, max/average pool,
 add; random u8 activations, s8 weights, s32 bias, a per-channel requant chain to u8) is run through
@@ -14,7 +14,9 @@ build of the same driver (the portable C path); any difference fails the bench (
 Work: MACs for conv / depthwise / linear; window taps for pooling and elements for add, whose
 "MAC/cycle" column is then taps or elements per cycle. Tiles are sized to fit L1 (54 KiB for the
 tile, its scratch and the driver's two output copies): a layer bigger than that is one of its tiles
-(the "tile" column says which part of the layer). Without GVSOC or the cross compiler it prints why
+(the "tile" column says which part of the layer). ``--portable`` runs the tiles once more with the
+kernels built without DORY_XPULPV2 (a pulp app's XPULP=0: the portable C dot products) and adds
+their MAC/cycle and the Xpulpv2 speed-up. Without GVSOC or the cross compiler it prints why
 and exits 0 (``--require``: 2).
 """
 
@@ -100,6 +102,7 @@ class Row:
     mac_per_cycle: float
     vs_pulpnn: float | None
     target: float | None
+    portable_cycles: int | None = None  # --portable: the same tile built without DORY_XPULPV2
 
 
 class BenchError(RuntimeError):
@@ -129,8 +132,9 @@ def missing() -> str | None:
     return None
 
 
-def measure(shapes: list[Shape] | None = None) -> list[Row]:
-    """Run every tile on GVSOC (one run) and on the host; the rows, or BenchError."""
+def measure(shapes: list[Shape] | None = None, portable: bool = False) -> list[Row]:
+    """Run every tile on GVSOC (one run; with ``portable`` a second one built without
+    DORY_XPULPV2) and on the host; the rows, or BenchError."""
     import numpy as np
 
     import kernel_gvsoc as K
@@ -143,37 +147,46 @@ def measure(shapes: list[Shape] | None = None) -> list[Row]:
     tmp = Path(tempfile.mkdtemp(prefix="dory-bench-kernels-"))
     try:
         got = K.run_pulp(K.build_pulp(text, tmp), tmp / "run")
+        plain = K.run_pulp(K.build_pulp(text, tmp, xpulp=False, name="portable"), tmp / "run_portable") \
+            if portable else None
         host = K.run_host(K.build_host(tmp / "host_driver"), text)
     except K.DriverError as e:
         raise BenchError(str(e)) from e
     if len(got) != len(shapes) or len(host) != len(shapes):
         raise BenchError(f"{len(got)} GVSOC / {len(host)} host results for {len(shapes)} tiles")
     rows = []
-    for s, c, g, h in zip(shapes, cases, got, host):
-        if g.ok != 1 or not np.array_equal(g.y, h.y):
-            raise BenchError(f"{s.layer}: GVSOC output differs from the host's portable C (or leaves part of the tile "
-                             f"unwritten: ok={g.ok})")
+    for i, (s, c, g, h) in enumerate(zip(shapes, cases, got, host)):
+        for label, r in (("Xpulpv2", g), ("portable", plain[i] if plain else None)):
+            if r is not None and (r.ok != 1 or not np.array_equal(r.y, h.y)):
+                raise BenchError(f"{s.layer}: GVSOC output ({label} build) differs from the host's portable C (or "
+                                 f"leaves part of the tile unwritten: ok={r.ok})")
         n = work(s, c)
         cyc = max(g.cycles[:NCORES])
         mpc = n / cyc
         target = TARGETS.get(s.kind)
         rows.append(Row(s.kind, s.layer, s.tile, n, cyc, min(g.cycles[:NCORES]), mpc,
-                        mpc / PULPNN if s.kind in TARGETS else None, target))
+                        mpc / PULPNN if s.kind in TARGETS else None, target,
+                        max(plain[i].cycles[:NCORES]) if plain else None))
     return rows
 
 
 def table(rows: list[Row]) -> str:
     """The markdown table."""
+    plain = any(r.portable_cycles for r in rows)
     out = [f"| kernel | layer | tile | work | cycles (slowest of {NCORES} cores) | fastest core | MAC/cycle | "
-           f"/ PULP-NN {PULPNN} | target | met |",
-           "|---|---|---|---:|---:|---:|---:|---:|---:|---|"]
+           f"/ PULP-NN {PULPNN} | target | met |" + (" portable C MAC/cycle | Xpulpv2 speed-up |" if plain else ""),
+           "|---|---|---|---:|---:|---:|---:|---:|---:|---|" + ("---:|---:|" if plain else "")]
     for r in rows:
         unit = "" if r.kind in TARGETS else (" taps/cycle" if r.kind == "pool" else " elem/cycle")
         vs = f"{r.vs_pulpnn:.2f}" if r.vs_pulpnn is not None else "—"
         tgt = f">= {r.target:g}" if r.target is not None else "—"
         met = ("yes" if r.mac_per_cycle >= r.target else "no") if r.target is not None else "—"
-        out.append(f"| {r.kind} | {r.layer} | {r.tile} | {r.work:,} | {r.cycles:,} | {r.cycles_min:,} | "
-                   f"{r.mac_per_cycle:.2f}{unit} | {vs} | {tgt} | {met} |")
+        line = (f"| {r.kind} | {r.layer} | {r.tile} | {r.work:,} | {r.cycles:,} | {r.cycles_min:,} | "
+                f"{r.mac_per_cycle:.2f}{unit} | {vs} | {tgt} | {met} |")
+        if plain:
+            pc = r.portable_cycles or 0
+            line += f" {r.work / pc:.2f} | {pc / r.cycles:.2f} |" if pc else " — | — |"
+        out.append(line)
     return "\n".join(out)
 
 
@@ -188,6 +201,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--json", action="store_true", help="print the rows as JSON instead of the table")
     ap.add_argument("-o", "--output", default=str(ROOT / "build" / "bench" / "gvsoc_kernels.md"))
+    ap.add_argument("--portable", action="store_true", help="also run the kernels built without DORY_XPULPV2")
     ap.add_argument("--require", action="store_true", help="exit 2 instead of 0 when GVSOC is absent")
     args = ap.parse_args()
     why = missing()
@@ -195,7 +209,7 @@ def main() -> int:
         print(f"bench_kernels (GVSOC): skipped: {why}", file=sys.stderr)
         return 2 if args.require else 0
     try:
-        rows = measure()
+        rows = measure(portable=args.portable)
     except BenchError as e:
         print(f"bench_kernels (GVSOC): FAILED: {e}", file=sys.stderr)
         return 1
