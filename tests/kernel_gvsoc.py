@@ -235,17 +235,18 @@ def pool_tile(hi: int, wi: int, ch: int, k: tuple[int, int], s: tuple[int, int],
 
 
 def add_tile(rows: int, ch: int, seed: int = 0, want: bool = True) -> dict[str, object]:
-    """A residual add tile (u8 + u8 -> u8) in ``fmt_add``'s case form: each input requantised by a
-    per-channel multiplier, the sum shifted back into 8 bits."""
+    """A residual add tile in ``fmt_add``'s case form as dory plans NEMO's (e.g. MobileNetV2's
+    ``Clip_225``): s8 + s8 -> u8, each input scaled by a scalar multiplier and clipped, the sum
+    shifted back into 8 bits."""
     import test_c_kernels as T
 
     rng = np.random.default_rng(seed)
-    a, b = T.rand_values(rng, T.U8, (rows, ch)), T.rand_values(rng, T.U8, (rows, ch))
-    rq_a = [{"mul": (T.S32, rng.integers(1, 2**10, ch).tolist()), "add": 0, "shift": 0, "div": 0, "trunc": 0,
-             "min": -(2**31), "max": 2**31 - 1}]
-    rq_b = [{**rq_a[0], "mul": (T.S32, rng.integers(1, 2**10, ch).tolist())}]
-    rq = [{"mul": 1, "add": 0, "shift": 11, "div": 0, "trunc": 0, "min": 0, "max": 255}]
-    c: dict[str, object] = dict(rows=rows, c=ch, a=a, a_type=T.U8, b=b, b_type=T.U8, y_type=T.U8, rq_a=rq_a, rq_b=rq_b,
+    a, b = T.rand_values(rng, T.S8, (rows, ch)), T.rand_values(rng, T.S8, (rows, ch))
+    ma, mb = int(rng.integers(16, 48)), int(rng.integers(16, 48))
+    rq_a = [{"mul": ma, "add": 0, "shift": 0, "div": 0, "trunc": 0, "min": -128 * ma, "max": 127 * ma}]
+    rq_b = [{"mul": mb, "add": 0, "shift": 0, "div": 0, "trunc": 0, "min": -128 * mb, "max": 127 * mb}]
+    rq = [{"mul": 1, "add": 0, "shift": 6, "div": 0, "trunc": 0, "min": 0, "max": 255}]
+    c: dict[str, object] = dict(rows=rows, c=ch, a=a, a_type=T.S8, b=b, b_type=T.S8, y_type=T.U8, rq_a=rq_a, rq_b=rq_b,
                                 rq=rq)
     if want:
         va = T.ref_chain(T.wrap(a, T.S32), rq_a)

@@ -92,7 +92,7 @@ def test_kernel_bench_tiles_fit_l1_and_table() -> None:
         elif s.builder == "pool_tile":
             nbytes = c["x"].size + 3 * c["ho"] * c["wo"] * c["c"]
         else:
-            nbytes = 5 * c["rows"] * c["c"] + 8 * c["c"]
+            nbytes = 5 * c["rows"] * c["c"]
         assert nbytes < K.L1_BYTES - 1024, (s.layer, nbytes)
         if s.kind in ("conv3x3", "pointwise", "depthwise"):
             assert c["ci"] >= 32

@@ -4,7 +4,8 @@ typical layer shape, against PULP-NN's 15.5 MAC/cycle and issue 12's targets.
     python bench/gvsoc/bench_kernels.py [--json] [--portable] [-o build/bench/gvsoc_kernels.md] [--require]
 
 Each tile (the SHAPES below: conv 3x3, pointwise, depthwise 3x3 s1/s2, linear, max/average pool,
-add; random u8 activations, s8 weights, s32 bias, a per-channel requant chain to u8) is run through
+add; random u8 activations, s8 weights, s32 bias, a per-channel requant chain to u8; the add's
+inputs s8 with scalar multipliers, as dory plans NEMO's residual adds) is run through
 tests/c/kernel_driver.c built bare metal (tests/kernel_gvsoc.py: the kernels with -DDORY_XPULPV2 and
 the pulp port, the flags of a pulp app, every buffer in L1), all tiles in one GVSOC run. The kernel
 is forked onto the 8 cores; each core reads its cycle counter right before and after its call
@@ -85,7 +86,7 @@ SHAPES: list[Shape] = [
           dict(hi=16, wi=16, ch=64, k=(2, 2), s=(2, 2), is_avg=0)),
     Shape("pool", "avgpool 4x4 (global), 1024 ch, 4x4", "whole", "pool_tile",
           dict(hi=4, wi=4, ch=1024, k=(4, 4), s=(1, 1), is_avg=1)),
-    Shape("add", "add u8+u8, 32 ch, 16x16", "whole", "add_tile", dict(rows=256, ch=32)),
+    Shape("add", "add s8+s8 -> u8, 32 ch, 16x16", "whole", "add_tile", dict(rows=256, ch=32)),
 ]
 
 
