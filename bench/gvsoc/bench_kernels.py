@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 from dataclasses import asdict, dataclass
@@ -126,8 +127,6 @@ def missing() -> str | None:
 
     if gvsoc.gvsoc_install() is None:
         return gvsoc._skip_reason()
-    import shutil
-
     if shutil.which(gvsoc.RVCC) is None:
         return f"no {gvsoc.RVCC} to build the driver (apt-get install gcc-riscv64-unknown-elf)"
     return None
@@ -153,6 +152,8 @@ def measure(shapes: list[Shape] | None = None, portable: bool = False) -> list[R
         host = K.run_host(K.build_host(tmp / "host_driver"), text)
     except K.DriverError as e:
         raise BenchError(str(e)) from e
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     if len(got) != len(shapes) or len(host) != len(shapes):
         raise BenchError(f"{len(got)} GVSOC / {len(host)} host results for {len(shapes)} tiles")
     rows = []
