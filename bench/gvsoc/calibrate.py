@@ -105,7 +105,8 @@ def gvsoc_commit() -> str:
     """The GVSOC source commit the install was built from (short hash), or 'unknown'."""
     import gvsoc
 
-    src = gvsoc.gvsoc_location() / "src"
+    install = gvsoc.gvsoc_install()
+    src = (install.parent if install else gvsoc.gvsoc_location()) / "src"
     r = subprocess.run(["git", "-C", str(src), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     return r.stdout.strip() or "unknown"
 
@@ -173,6 +174,25 @@ def measure(names: list[str], generated: list[str], variants: dict[str, list[int
     return {"date": datetime.date.today().isoformat(), "gvsoc": gvsoc_commit(), "dory": dory_commit(),
             "networks": sorted({x["network"] for x in layers}), "failed": errors, "variants": {k: v for k, v in variants.items() if k in {n for n, _, _ in nets}},
             "layers": layers}
+
+
+def refresh_geometry(record: dict[str, Any]) -> None:
+    """Re-read every recorded layer's geometry from its network planned by this tree (the record
+    keeps step, tile and cycles; the geometry, which no tile choice changes, may have gained
+    fields since it was measured)."""
+    tmp = Path(tempfile.mkdtemp(prefix="dory-calib-"))
+    names = sorted({d["network"] for d in record["layers"]})
+    saved = bench_gvsoc.GENERATED
+    bench_gvsoc.GENERATED = [n for n in names if n not in {p.name for p in bench_gvsoc.SHARED.iterdir()}]
+    try:
+        nets = bench_gvsoc.networks(names, True, tmp)
+    finally:
+        bench_gvsoc.GENERATED = saved
+    for name, onnx, _ in nets:
+        plan = planned_layers(onnx, None)
+        for d in record["layers"]:
+            if d["network"] == name and d["step"] in plan:
+                d["geometry"] = asdict(plan[d["step"]][1])
 
 
 def load_layers(record: dict[str, Any]) -> list[Layer]:
@@ -291,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     holdout = [h for h in args.holdout.split(",") if h]
     if args.source:
         record = json.loads(Path(args.source).read_text())
+        refresh_geometry(record)
     else:
         record = measure(args.networks, [g for g in GENERATED if not args.networks or g in args.networks], VARIANTS, args.jobs)
         Path(args.save).parent.mkdir(parents=True, exist_ok=True)

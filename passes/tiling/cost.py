@@ -109,14 +109,14 @@ _FIXED = ("layer", "tile")
 """Features that are counts of fixed costs (once per layer, once per tile), not kernel work."""
 
 MODEL_FEATURES: dict[str, tuple[str, ...]] = {
-    "conv": ("tile", "unit", "mac", "im2col", "acc"),
-    "pointwise": ("tile", "unit", "mac", "acc"),
-    "conv_generic": ("tile", "out", "mac"),
-    "depthwise": ("tile", "out", "mac", "strip"),
-    "depthwise_generic": ("tile", "out", "mac"),
-    "linear": ("tile", "out", "mac"),
-    "pool": ("tile", "out", "tap"),
-    "add": ("tile", "elem"),
+    "conv": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "div"),
+    "pointwise": ("tile", "unit", "mac", "acc", "div"),
+    "conv_generic": ("tile", "out", "mac", "div"),
+    "depthwise": ("tile", "out", "mac", "strip", "div"),
+    "depthwise_generic": ("tile", "out", "mac", "div"),
+    "linear": ("tile", "out", "mac", "mac_tail", "div"),
+    "pool": ("tile", "out", "tap", "avg", "div"),
+    "add": ("tile", "elem", "div"),
 }
 """Per model kind, the features `kernel_features` returns besides ``layer`` (shared by every
 kind: the per-step cost outside the tile loop), in the order the calibration fits them."""
@@ -150,13 +150,19 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
 
     - conv fast path (runtime/kernels/conv2d.c ``conv_fast``): units of (pixel pair, 4 output
       channels) in balanced ranges: ``unit`` units, ``mac`` = 8 x K MACs per unit (K = kh*kw*k),
-      ``im2col`` = 2 x K bytes copied per pixel pair of the core (KxK only), ``acc`` the si32
-      partial sums it adds when input channels are split;
+      ``im2col`` = 2 x K bytes copied per pixel pair of the core (KxK only) in ``im2col_rows`` =
+      2 x kh copies (one per kernel row), ``acc`` the si32 partial sums it adds when input
+      channels are split;
     - generic conv / depthwise / pool: rows, or channels when the tile has fewer rows than cores
       (``dory_share_rows_or_channels_``): ``out`` outputs, ``mac`` (or ``tap``) window products;
       the depthwise strip path also copies ``strip`` bytes (per channel and output column, the
       padded input rows of the core's rows times kw);
-    - linear: output channels in balanced ranges: ``out``, ``mac``; add: ``elem`` elements."""
+    - pool: ``avg``, the outputs of an average pool (a division per window);
+    - linear: output channels in balanced ranges: ``out``, ``mac`` in blocks of 4 channels and
+      ``mac_tail`` in the channels left over (one dot product each); add: ``elem`` elements;
+    - every kind: ``div``, the core's outputs that go through the generic requant chain (a
+      non-power-of-two divisor or several stages: ``Geometry.requant_generic``) instead of the
+      fast path of runtime/kernels/requant_fast.h."""
     c, h, w, k = tile
     kind = model_kind(g)
     f: dict[str, float] = {}
@@ -168,14 +174,20 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
         f["unit"] = units
         f["mac"] = 8 * units * kk
         if kind == "conv":
-            f["im2col"] = 2 * math.ceil(units / nblk) * kk
+            pairs = math.ceil(units / nblk)
+            f["im2col"] = 2 * pairs * kk
+            f["im2col_rows"] = 2 * pairs * g.kh
         f["acc"] = math.ceil(h * w * c * g.n / cores) if k < g.ci else 0
+        out = 8 * units
     elif kind == "linear":
-        out = math.ceil(c / cores) * g.n
+        per = math.ceil(c / cores)
+        out = per * g.n
         f["out"] = out
-        f["mac"] = out * k
+        f["mac"] = (per - per % 4) * k * g.n
+        f["mac_tail"] = (per % 4) * k * g.n
     elif kind == "add":
-        f["elem"] = math.ceil(h * w * c * g.n / cores)
+        out = math.ceil(h * w * c * g.n / cores)
+        f["elem"] = out
     else:
         r, cc = _split(h, c, cores)
         out = r * w * cc * g.n
@@ -184,8 +196,9 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
         f["tap" if kind == "pool" else "mac"] = out * taps
         if kind == "depthwise":
             f["strip"] = cc * w * ((r - 1) * g.sh + g.kh) * g.kw * g.n
-        if kind == "conv_generic":
-            f["acc"] = 0
+        if kind == "pool":
+            f["avg"] = out if g.pool_avg else 0
+    f["div"] = out if g.requant_generic else 0
     return f
 
 
@@ -322,6 +335,9 @@ def cycles_floor(g: Geometry, hw: Target | None = None) -> int:
     if hw.kernel_model is not None:
         coef = model_coefficients(g, hw)
         whole = tile_features(g, (g.co, g.ho, g.wo, g.co if g.cin_follows_cout else g.ci), 1)
+        if "mac_tail" in whole:  # a core's MACs fall in blocks or in the tail depending on the split
+            cheaper = min(coef.get("mac", 0.0), coef.get("mac_tail", 0.0))
+            coef = {**coef, "mac": cheaper, "mac_tail": cheaper}
         compute = coef.get("layer", 0.0) + sum(coef.get(f, 0.0) * v / cores for f, v in whole.items()
                                                if f != "acc" and (f != "strip" or g.kh >= g.sh))
     elif g.kind == "conv":
