@@ -148,20 +148,11 @@ static DORY_NOINLINE_ void dw_3x3(const dory_conv_args_t *a, int32_t r0, int32_t
             if ((uint32_t)v_ - (uint32_t)lo > span) /* one test when in range */                      \
                 v_ = v_ < lo ? lo : hi;                                                                \
             y8[o] = (uint8_t)v_;                                                                       \
-        } else if (e64) {                                                                              \
-            y8[o] = dw_rq64_((int32_t)(s) + cb, cm, d0, sh_, lo, hi);                                  \
-        } else {                                                                                       \
-            dory_rqf_finish_(&f, a, (o), c, (int32_t)(s));                                             \
+        } else { /* int64, inline: a call here would make the loop spill its registers */          \
+            int64_t t_ = (((int64_t)(s) + cb) * cm + d0) >> sh_;                                      \
+            y8[o] = (uint8_t)(t_ < lo ? lo : t_ > hi ? hi : t_);                                       \
         }                                                                                              \
     } while (0)
-
-/* The exact end of s = sum + bias when the int32 one cannot be proved: clip(((int64) s * m + d)
- * >> sh, lo, hi) as an 8-bit store value (floor rounding, sh <= 31). Out of line: rare. */
-static DORY_NOINLINE_ uint8_t dw_rq64_(int32_t s, int32_t m, int32_t d, int32_t sh, int32_t lo, int32_t hi)
-{
-    int64_t t = ((int64_t)s * m + d) >> sh;
-    return (uint8_t)(t < lo ? lo : t > hi ? hi : t);
-}
 
 #define DW3R_BODY_(XT, VX, LD4X, SDOT)                                                                 \
     do {                                                                                               \
@@ -180,11 +171,10 @@ static DORY_NOINLINE_ uint8_t dw_rq64_(int32_t s, int32_t m, int32_t d, int32_t 
             V0 = DORY_LD4S(wv + 12), V1 = DORY_LD4S(wv + 16), V2 = DORY_LD4S(wv + 20);                 \
             int32_t m0 = 0, mn = 0; /* the slots of padded columns p0 and next (mod 3) */            \
             uint32_t off = 1u << 30, lim = 0; /* never fast unless set below */                       \
-            int32_t e64, d0;                                                                           \
+            int32_t d0;                                                                                \
             dory_rqf_chan_(&f, c, &cb, &cm, &cd);                                                      \
             d0 = cd;                                                                                   \
-            e64 = fast_ok && cb >= -(1 << 29) && cb <= (1 << 29); /* sum + b then fits int32 */       \
-            if (e64) {                                                                                 \
+            if (cb >= -(1 << 29) && cb <= (1 << 29)) {                                                 \
                 /* (s + b) m + d is int32 exact (so its int32 wrapping computation is exact) when     \
                  * |s + b| <= smax = (INT32_MAX - |d|) / |m|, capped at 2^29; with |sum| < 2^19     \
                  * (9 taps of 8 x 8 bits) and |b| <= 2^29 the test below cannot wrap. */            \
@@ -264,8 +254,10 @@ static size_t dw3_ring_bytes(int32_t r0, int32_t r1, int32_t sh)
     return 3u * (size_t)((r1 - 1 - r0) * sh + 3) + 4u;
 }
 
-static DORY_NOINLINE_ void dw_3x3_ring(const dory_conv_args_t *a, uint8_t *ring, int32_t r0, int32_t r1, int32_t c0,
-                                       int32_t c1)
+/* The ring over rows [r0, r1) x channels [c0, c1); fp: the end's plan (mode != 0, floor, 8-bit
+ * output, checked by the caller). */
+static DORY_NOINLINE_ void dw_3x3_ring(const dory_conv_args_t *a, const dory_rqf_t *fp, uint8_t *ring, int32_t r0,
+                                       int32_t r1, int32_t c0, int32_t c1)
 {
     const int8_t *w = (const int8_t *)a->w;
     int xs = a->x_type == DORY_S8;
@@ -276,17 +268,15 @@ static DORY_NOINLINE_ void dw_3x3_ring(const dory_conv_args_t *a, uint8_t *ring,
     int32_t i0 = a->pt - t0 > 0 ? a->pt - t0 : 0, i1 = a->hi + a->pt - t0 < L ? a->hi + a->pt - t0 : L;
     /* the geometry in locals: the byte stores to y could alias *a (in L2: slow to reload) */
     const int32_t wo_ = a->wo, sw_ = a->sw, shs_ = a->sh, pl_ = a->pl, wi_ = a->wi, co_ = a->co;
-    int32_t c, q, fast_ok, sh_, lo, hi, sw3 = a->sw % 3;
+    int32_t c, q, sh_, lo, hi, sw3 = a->sw % 3;
     uint32_t span;
-    dory_rqf_t f;
+    const dory_rqf_t f = *fp;
     if (i1 < i0)
         i1 = i0;
     xr = (size_t)(t0 + i0 - a->pt) * rs; /* the first input row a slot holds */
     memset(ring, 0, dw3_ring_bytes(r0, r1, a->sh)); /* the pad rows stay zero */
-    dory_rqf_init_(&f, a, xs, 9, c0, c1);
-    /* the fast end, decided per sum (below) from the sum itself: the plan's bound
-     * K * max|x| * max|w| is too loose for the layers of real networks (int64, mode 2) */
-    fast_ok = f.mode != 0 && !f.trunc && a->y_type <= DORY_S8;
+    /* the int32 end or the int64 one, decided per sum (below) from the sum itself: the plan's
+     * bound K * max|x| * max|w| is too loose for the layers of real networks (int64, mode 2) */
     sh_ = f.shift, lo = f.min, hi = f.max;
     span = (uint32_t)hi - (uint32_t)lo;
     if (xs)
@@ -315,6 +305,7 @@ static void dory_depthwise_l1(const dory_conv_args_t *a, int core, int ncores)
 {
     int32_t r0, r1, c0, c1;
     size_t need;
+    dory_rqf_t f;
     if (ncores < 1)
         ncores = 1;
     if (dory_fast_types_(a->x_type, a->w_type) && a->dh == 1 && a->dw == 1 && a->kh == 3 && a->kw == 3) {
@@ -329,8 +320,11 @@ static void dory_depthwise_l1(const dory_conv_args_t *a, int core, int ncores)
         if (r0 >= r1 || c0 >= c1)
             return;
         need = dory_depthwise_scratch_bytes(3, 3, a->hi, a->pt, a->pb, ncores);
-        if (dory_scratch_ok_(a, need, "dory_depthwise") && dw3_ring_bytes(r0, r1, a->sh) <= need / (size_t)ncores)
-            dw_3x3_ring(a, (uint8_t *)a->scratch + (size_t)core * (need / (size_t)ncores), r0, r1, c0, c1);
+        /* the ring's own end: one power-of-two stage, floor, no partial sums, 8-bit output */
+        dory_rqf_init_(&f, a, a->x_type == DORY_S8, 9, c0, c1);
+        if (f.mode != 0 && !f.trunc && a->y_type <= DORY_S8 && dory_scratch_ok_(a, need, "dory_depthwise") &&
+            dw3_ring_bytes(r0, r1, a->sh) <= need / (size_t)ncores)
+            dw_3x3_ring(a, &f, (uint8_t *)a->scratch + (size_t)core * (need / (size_t)ncores), r0, r1, c0, c1);
         else
             dw_3x3(a, r0, r1, c0, c1);
         return;
