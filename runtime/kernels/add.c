@@ -164,17 +164,7 @@ static int add_fast(const dory_add_args_t *a, int32_t e0, int32_t e1, int32_t c)
     return 1;
 }
 
-/* The kernel proper, on a copy of the arguments in the core's stack (L1): the caller's copy
- * may sit in L2, where every reload (the byte stores to y could alias it) costs ~15 cycles. */
-static void dory_add_l1(const dory_add_args_t *a, int core, int ncores);
-
-void dory_add(const dory_add_args_t *args, int core, int ncores)
-{
-    dory_add_args_t a = *args;
-    dory_add_l1(&a, core, ncores);
-}
-
-static void dory_add_l1(const dory_add_args_t *a, int core, int ncores)
+void dory_add(const dory_add_args_t *a, int core, int ncores)
 {
     int32_t e0, e1, e, n = a->rows * a->c, c = a->c > 0 ? a->c : 1;
     if (ncores < 1)
