@@ -10,6 +10,8 @@
  * core; a strip of n output rows is ((n - 1) * sh + kh) * kw bytes, so a core whose rows do not
  * fit in its slice at once (only when kw > kh) builds its strips for chunks of rows that do.
  * Without scratch the generic path runs.
+ * 3x3 (same types): the column ring below with scratch (one power-of-two stage into 8 bits, no
+ * partial sums), else dw_3x3 (no scratch, 9 loads in place per window).
  */
 #include "dot.h"
 #include "window.h"
