@@ -465,3 +465,40 @@ def test_short_scratch(driver: Path, case: int) -> None:
         return
     [(ok, y)] = run_driver(driver, text)
     assert ok == 1 and np.array_equal(y, c["want"].reshape(-1))
+
+
+def dw_ring_case(seed: int, sh: int, x_type: int) -> dict[str, Any]:
+    """A 3x3 depthwise tile for the column-ring path (x 8-bit, one power-of-two floor stage into u8,
+    scratch given) with many channels (a channel split on 8 cores) and a multiplier large enough
+    that some sums take the int64 end and others the int32 one."""
+    rng = np.random.default_rng(7000 + seed)
+    hi, wi, co = 9, 7, 40
+    pads = (1, 1, 1, 1) if seed % 2 == 0 else (0, 1, 1, 0)
+    ho = (hi + pads[0] + pads[2] - 3) // sh + 1
+    wo = (wi + pads[1] + pads[3] - 3) // sh + 1
+    x = rand_values(rng, x_type, (hi, wi, co))
+    w = rand_values(rng, S8, (co, 3, 3, 1))
+    bias = rng.integers(-(2**16), 2**16, co).astype(np.int64)
+    props = {"strides": i64_array([sh, sh]), "dilations": i64_array([1, 1]), "pads": i64_array(list(pads)),
+             "groups": IntegerAttr(co)}
+    acc = run_qnn("qnn.conv2d", [(x[None], ET[x_type]), (w, ET[S8]), (bias, ET[S32])], ((1, ho, wo, co), SI32),
+                  props)[0]
+    chain = [{"mul": (S32, rng.integers(2**8, 2**16, co).tolist()), "add": (S32, rng.integers(-(2**20), 2**20, co).tolist()),
+              "shift": 24, "div": 0, "trunc": 0, "min": 0, "max": 255}]
+    return dict(kind="dw", hi=hi, wi=wi, ci=co, co=co, ho=ho, wo=wo, kh=3, kw=3, sh=sh, sw=sh, dh=1, dw=1, pads=pads,
+                groups=1, x=x, x_type=x_type, w=w, w_type=S8, bias=bias, bias_type=S32, y_type=U8, chain=chain,
+                steps=[co], use_acc=0, scratch_mode="exact", want=finish(acc, chain, U8), acc=acc)
+
+
+@pytest.mark.parametrize("sh", [1, 2])
+def test_depthwise_ring(driver: Path, sh: int) -> None:
+    """The 3x3 column ring on 1, 3 and 8 cores, u8 and s8 inputs, padded or not: equal to the
+    reference, and the sums cross the int32 / int64 end boundary both ways."""
+    for seed, x_type in ((0, U8), (1, S8), (2, S8), (3, U8)):
+        c = dw_ring_case(seed, sh, x_type)
+        st = c["chain"][0]
+        t = np.abs(c["acc"].astype(np.int64)) * np.array(st["mul"][1]) + np.abs(np.array(st["add"][1]))
+        assert (t > 2**31 - 1).any() and (t <= 2**31 - 1).any()  # both ends of the kernel are taken
+        jobs = [fmt_conv(c, n) for n in NCORES]
+        for n, (ok, y) in zip(NCORES, run_driver(driver, "\n".join(jobs) + "\n")):
+            assert ok == 1 and np.array_equal(y, c["want"].reshape(-1)), f"ncores={n} seed={seed} sh={sh}"

@@ -10,6 +10,7 @@
  * Split over output rows (over channels when ho < ncores).
  */
 #include "requant_fast.h"
+#include "dory/simd.h"
 
 /* An element widened to int64 exactly (u32 values stay unsigned, unlike dory_load). */
 static inline int64_t load64(const void *p, dory_dtype_t t, size_t i)
@@ -149,6 +150,43 @@ static inline int32_t pool_div(int32_t s, int32_t d, int32_t trunc)
 DORY_POOL_PIXEL_(pool_pixel_u8, pool_block8_u8, pool_block4_u8, uint8_t, 0)
 DORY_POOL_PIXEL_(pool_pixel_s8, pool_block8_s8, pool_block4_s8, int8_t, -128)
 
+/* Max over an ni x nj window (both > 0, rows rs apart, taps cs apart) of channels [c0, c1) of one
+ * output pixel, stored as is at y (8-bit in, same type out, no chain): 4 channels a word with the
+ * lane-wise SIMD max (xs: s8 lanes), the remaining channels one at a time. */
+static void pool_max_words(const uint8_t *w, int32_t ni, int32_t nj, size_t rs, size_t cs, int32_t c0, int32_t c1,
+                           uint8_t *y, int xs)
+{
+    int32_t ch = c0, i, j;
+    if (ni == 2 && nj == 2) { /* the common 2x2 window: 4 loads, 3 maxima */
+        for (; ch + 4 <= c1; ch += 4) {
+            const uint8_t *q = w + ch;
+            uint32_t a = dory_ld4w(q), b = dory_ld4w(q + cs), c = dory_ld4w(q + rs), d = dory_ld4w(q + rs + cs);
+            dory_st4w(y + ch, xs ? dory_maxs4(dory_maxs4(a, b), dory_maxs4(c, d))
+                                 : dory_maxu4(dory_maxu4(a, b), dory_maxu4(c, d)));
+        }
+    }
+    for (; ch + 4 <= c1; ch += 4) {
+        const uint8_t *row = w + ch;
+        uint32_t m = dory_ld4w(row); /* the first tap, maxed again below: max is idempotent */
+        for (i = 0; i < ni; i++, row += rs) {
+            const uint8_t *q = row;
+            for (j = 0; j < nj; j++, q += cs)
+                m = xs ? dory_maxs4(m, dory_ld4w(q)) : dory_maxu4(m, dory_ld4w(q));
+        }
+        dory_st4w(y + ch, m);
+    }
+    for (; ch < c1; ch++) {
+        const uint8_t *row = w + ch;
+        int32_t m = xs ? (int8_t)row[0] : row[0];
+        for (i = 0; i < ni; i++, row += rs)
+            for (j = 0; j < nj; j++) {
+                int32_t e = xs ? (int8_t)row[(size_t)j * cs] : row[(size_t)j * cs];
+                m = e > m ? e : m;
+            }
+        y[ch] = (uint8_t)m;
+    }
+}
+
 /* The fast path over output rows [r0, r1) and channels [c0, c1); 0 when it does not apply. */
 static int pool_fast(const dory_pool_args_t *a, int32_t r0, int32_t r1, int32_t c0, int32_t c1)
 {
@@ -195,7 +233,10 @@ static int pool_fast(const dory_pool_args_t *a, int32_t r0, int32_t r1, int32_t 
             }
             {
                 size_t w = ((size_t)(sr + i0) * (size_t)a->wi + (size_t)(sq + j0)) * c;
-                if (xs)
+                if (!a->is_avg && p.end == 0 && p.y8)
+                    pool_max_words((const uint8_t *)a->x + w, i1 - i0, j1 - j0, rs, c, c0, c1,
+                                   (uint8_t *)a->y + out, xs);
+                else if (xs)
                     pool_pixel_s8(&p, (const int8_t *)a->x + w, i1 - i0, j1 - j0, rs, c, c0, c1, out, d);
                 else
                     pool_pixel_u8(&p, (const uint8_t *)a->x + w, i1 - i0, j1 - j0, rs, c, c0, c1, out, d);
@@ -205,7 +246,17 @@ static int pool_fast(const dory_pool_args_t *a, int32_t r0, int32_t r1, int32_t 
     return 1;
 }
 
-void dory_pool(const dory_pool_args_t *a, int core, int ncores)
+/* The kernel proper, on a copy of the arguments in the core's stack (L1): the caller's copy
+ * may sit in L2, where every reload (the byte stores to y could alias it) costs ~15 cycles. */
+static void dory_pool_l1(const dory_pool_args_t *a, int core, int ncores);
+
+void dory_pool(const dory_pool_args_t *args, int core, int ncores)
+{
+    dory_pool_args_t a = *args;
+    dory_pool_l1(&a, core, ncores);
+}
+
+static void dory_pool_l1(const dory_pool_args_t *a, int core, int ncores)
 {
     int32_t r0, r1, c0, c1, r, q, ch, i, j;
     size_t c = (size_t)a->c;

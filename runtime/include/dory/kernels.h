@@ -60,10 +60,10 @@ size_t dory_conv2d_scratch_bytes(int32_t kh, int32_t kw, int32_t ci, int ncores)
 void dory_conv2d(const dory_conv_args_t *a, int core, int ncores);
 
 /* Depthwise: ci == co, weight co x kh x kw x 1, channel c reads input channel c. Split over output
- * rows (over channels when ho < ncores).
- * Scratch: the 3x3 fast path (x u8/s8, w s8, dilation 1) needs none; the other fast path (same
- * types, any other kernel) needs dory_depthwise_scratch_bytes(kh, kw, hi, pt, pb, ncores) bytes
- * (see "Scratch" above). */
+ * rows (over channels when ho < ncores; 3x3: over channels also when they share evenly or are many).
+ * Scratch: the fast paths (x u8/s8, w s8, dilation 1) need dory_depthwise_scratch_bytes(kh, kw,
+ * hi, pt, pb, ncores) bytes (see "Scratch" above); without it 3x3 takes a slower path that needs
+ * none, other kernels the generic one. */
 void dory_depthwise(const dory_conv_args_t *a, int core, int ncores);
 
 /* The scratch dory_depthwise's strip path needs for a tile of `rows` input rows with pt / pb

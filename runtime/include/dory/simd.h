@@ -92,4 +92,70 @@ DORY_LD4_FN_(dory_ld4u_, dory_v4u, uint8_t)
 
 #endif /* __pulp__ / DORY_XPULPV2 */
 
+
+/* ---- lane-wise 8-bit max of two words (pooling) ------------------------------------------------
+ *
+ * dory_ld4w(p): the 4 bytes at p (any address) as a word, byte k in bits 8k..8k+7;
+ * dory_st4w(p, v): the inverse store; dory_maxu4(a, b) / dory_maxs4(a, b): per byte lane the
+ * larger of a's and b's bytes, read as u8 / s8. With DORY_XPULPV2 pv.maxu.b / pv.max.b emitted in
+ * the old PULP (Xpulpv2) encoding GVSOC decodes: opcode 0x57 (OP-V), funct3 1 (.b, vector-vector),
+ * funct7 0x1c (0011100) for pv.maxu.b and 0x18 (0011000) for pv.max.b, as in gvsoc-core
+ * models/cpu/iss/isa_gen/isa_pulpv2.py ('pv.maxu.b' '001110- ... 001 ... 1010111', 'pv.max.b'
+ * '001100- ... 001 ... 1010111'); word loads and stores from any byte address (RI5CY splits the
+ * misaligned ones in hardware). Elsewhere portable C with the same results. */
+#if defined(DORY_XPULPV2)
+static inline uint32_t dory_ld4w(const void *p)
+{
+    uint32_t r;
+    __asm__("lw %0, 0(%1)" : "=r"(r) : "r"(p), "m"(*(const struct { uint8_t b[4]; } *)p));
+    return r;
+}
+static inline void dory_st4w(void *p, uint32_t v)
+{
+    __asm__("sw %1, 0(%2)" : "=m"(*(struct { uint8_t b[4]; } *)p) : "r"(v), "r"(p));
+}
+static inline uint32_t dory_maxu4(uint32_t a, uint32_t b)
+{
+    uint32_t r;
+    __asm__(".insn r 0x57, 1, 0x1c, %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+static inline uint32_t dory_maxs4(uint32_t a, uint32_t b)
+{
+    uint32_t r;
+    __asm__(".insn r 0x57, 1, 0x18, %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+#else
+static inline uint32_t dory_ld4w(const void *p)
+{
+    const uint8_t *q = (const uint8_t *)p;
+    return (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
+}
+static inline void dory_st4w(void *p, uint32_t v)
+{
+    uint8_t *q = (uint8_t *)p;
+    q[0] = (uint8_t)v, q[1] = (uint8_t)(v >> 8), q[2] = (uint8_t)(v >> 16), q[3] = (uint8_t)(v >> 24);
+}
+/* sgn: 0x80 to compare the lanes as s8 (flipping the sign bit maps s8 order onto u8 order). */
+static inline uint32_t dory_max4_(uint32_t a, uint32_t b, uint32_t sgn)
+{
+    uint32_t r = 0;
+    int k;
+    for (k = 0; k < 32; k += 8) {
+        uint32_t x = ((a >> k) & 0xffu) ^ sgn, y = ((b >> k) & 0xffu) ^ sgn;
+        r |= ((x > y ? x : y) ^ sgn) << k;
+    }
+    return r;
+}
+static inline uint32_t dory_maxu4(uint32_t a, uint32_t b)
+{
+    return dory_max4_(a, b, 0);
+}
+static inline uint32_t dory_maxs4(uint32_t a, uint32_t b)
+{
+    return dory_max4_(a, b, 0x80u);
+}
+#endif
+
 #endif /* DORY_SIMD_H */
