@@ -48,6 +48,7 @@ NCORES = (1, 3, 8)
 
 # dory_dtype_t codes and their IR element types.
 U8, S8, U16, S16, U32, S32 = range(6)
+S64 = 6  # requant vectors only
 ET = {
     U8: IntegerType(8, "unsigned"),
     S8: IntegerType(8, "signed"),
@@ -157,14 +158,20 @@ def rand_div_chain(rng: np.random.Generator, channels: int, out_type: int) -> li
         mul = int(rng.integers(1, 101))
     add: Any = (S32, rng.integers(-(2**20), 2**20, channels).tolist()) if rng.random() < 0.5 \
         else int(rng.integers(-(2**20), 2**20))
+    if rng.random() < 0.3:  # an s64 add vector, as a folded offset beyond int32 gets
+        add = (S64, rng.integers(-(2**40), 2**40, channels).tolist())
     d = int(rng.choice(DIVISORS)) if rng.random() < 0.7 else int(rng.integers(3, 2**24))
     if d & (d - 1) == 0:
         d += 1
+    shift = 0
+    if rng.random() < 0.2:  # a power of two instead (as a shift, or as a div of 2^k)
+        shift = int(rng.integers(8, 31))
+        d = 0 if rng.random() < 0.5 else 2 ** int(rng.integers(1, 31))
     lo, hi = RANGE[out_type]
     lo, hi = max(lo, -(2**31)), min(hi, 2**31 - 1)
     if rng.random() < 0.3:
         lo, hi = max(lo, 0), min(hi, 127)
-    return [dict(mul=mul, add=add, shift=0, div=d, trunc=int(rng.random() < 0.5), min=lo, max=hi)]
+    return [dict(mul=mul, add=add, shift=shift, div=d, trunc=int(rng.random() < 0.5), min=lo, max=hi)]
 
 
 # -- the driver's input format (see tests/c/kernel_driver.c) ----------------------------------------
@@ -474,7 +481,9 @@ def test_cases_exercise_the_paths() -> None:
     assert any(c["rq_a"] and c["rq_b"] for c in cases("add"))
     for kind in ("conv-div", "dw-div", "linear-div"):
         div = cases(kind)
-        assert all(len(c["chain"]) == 1 and c["chain"][0]["div"] & (c["chain"][0]["div"] - 1) for c in div)
+        assert all(len(c["chain"]) == 1 for c in div)
+        assert sum(1 for c in div if c["chain"][0]["div"] & (c["chain"][0]["div"] - 1)) > len(div) // 2
+        assert any(not isinstance(c["chain"][0]["add"], int) and c["chain"][0]["add"][0] == S64 for c in div)
         assert any(c["chain"][0]["trunc"] for c in div) and any(not c["chain"][0]["trunc"] for c in div)
         assert any(not isinstance(c["chain"][0]["mul"], int) for c in div)
         assert any(c["chain"][0]["div"] == 16777215 for c in div)

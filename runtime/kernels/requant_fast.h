@@ -76,6 +76,10 @@ typedef struct {
     uint32_t dm;   /* mode 3: M mod 2^32 */
     uint32_t dmh;  /* mode 3: M >> 32 (0 or 1) */
     int32_t ds;    /* mode 3: S - 32 */
+    int32_t add64; /* add is an s64 vector (modes 2 and 3, planned by dory_rqf_init_ only: its ends
+                      read it with dory_load_param, dory_rqf_chan_'s d is not it) */
+    int32_t wide_fast; /* mode 2 or 3, 8-bit output, bias / mul NULL or s32, add NULL, s32 or s64:
+                          dory_rqf_block_ takes dory_rqf_block_wfast_ */
 } dory_rqf_t;
 
 /* Mode 3's constants for a divisor 2 < d < 2^31 that is not a power of two and f->min, f->max
@@ -166,8 +170,19 @@ static inline int64_t dory_rqf_absmax_(const void *p, dory_dtype_t t, int64_t s,
  * A * M + D <= INT32_MAX proves the int32 math exact, else mode 2 (int64); any other divisor is
  * mode 3 when dory_rqf_div_plan_ finds its constants (any bound), else mode 0.
  * No bias. Returns the mode. */
+static inline int32_t dory_rqf_plan_wide_(dory_rqf_t *f, const dory_rqchain_t *ch, int64_t A, int32_t o0,
+                                          int32_t o1, void *y, dory_dtype_t y_type, int allow64);
+
 static inline int32_t dory_rqf_plan_(dory_rqf_t *f, const dory_rqchain_t *ch, int64_t A, int32_t o0, int32_t o1,
                                      void *y, dory_dtype_t y_type)
+{
+    return dory_rqf_plan_wide_(f, ch, A, o0, o1, y, y_type, 0);
+}
+
+/* dory_rqf_plan_, and with allow64 an s64 add vector too (add64: mode 2, or 3 for a divisor that
+ * is not a power of two; t = s * mul + add in int64 as the generic chain computes it). */
+static inline int32_t dory_rqf_plan_wide_(dory_rqf_t *f, const dory_rqchain_t *ch, int64_t A, int32_t o0,
+                                          int32_t o1, void *y, dory_dtype_t y_type, int allow64)
 {
     const dory_requant_t *r;
     int64_t M, D;
@@ -185,7 +200,10 @@ static inline int32_t dory_rqf_plan_(dory_rqf_t *f, const dory_rqchain_t *ch, in
             ;
     if ((r->div <= 0 || (r->div & (r->div - 1)) == 0) && (shift < 0 || shift > 31))
         return 0;
-    if (!dory_rqf_vec_ok_(r->mul, r->mul_type, r->mul_scalar) || !dory_rqf_vec_ok_(r->add, r->add_type, r->add_scalar))
+    if (!dory_rqf_vec_ok_(r->mul, r->mul_type, r->mul_scalar))
+        return 0;
+    f->add64 = allow64 && r->add && r->add_type == DORY_S64;
+    if (!f->add64 && !dory_rqf_vec_ok_(r->add, r->add_type, r->add_scalar))
         return 0;
     f->mul = r->mul;
     f->add = r->add;
@@ -198,7 +216,7 @@ static inline int32_t dory_rqf_plan_(dory_rqf_t *f, const dory_rqchain_t *ch, in
     f->min = r->min;
     f->max = r->max;
     M = dory_rqf_absmax_(r->mul, r->mul_type, r->mul_scalar, o0, o1);
-    D = dory_rqf_absmax_(r->add, r->add_type, r->add_scalar, o0, o1);
+    D = f->add64 ? INT64_MAX : dory_rqf_absmax_(r->add, r->add_type, r->add_scalar, o0, o1);
     f->mode = (A >= 0 && A <= INT32_MAX && (M == 0 || A <= (INT32_MAX - D) / M) && D <= INT32_MAX) ? 1 : 2;
     if (r->div > 0 && (r->div & (r->div - 1)) != 0) { /* no bound needed: t is int64 */
         f->shift = 0;
@@ -224,11 +242,13 @@ static inline void dory_rqf_init_(dory_rqf_t *f, const dory_conv_args_t *a, int 
     }
     if (a->bias)
         A += dory_rqf_absmax_(a->bias, a->bias_type, 0, o0, o1);
-    if (!dory_rqf_plan_(f, a->rq, A, o0, o1, a->y, a->y_type))
+    if (!dory_rqf_plan_wide_(f, a->rq, A, o0, o1, a->y, a->y_type, 1))
         return;
     f->bias = a->bias;
     f->bias_type = a->bias_type;
     f->fast = f->fast && (!a->bias || a->bias_type == DORY_S32);
+    f->wide_fast = f->mode >= 2 && f->y_type <= DORY_S8 && (!a->bias || a->bias_type == DORY_S32) &&
+                   (!f->mul || f->mul_type == DORY_S32) && (!f->add || f->add64 || f->add_type == DORY_S32);
 }
 
 /* The range [*lo, *hi] of the outputs of a mode 1 or 3 plan f (dory_rqf_plan_) over inputs
@@ -267,34 +287,52 @@ static inline void dory_rqf_chan_(const dory_rqf_t *f, int32_t o, int32_t *b, in
     *d = dory_rqf_ld_(f->add, f->add_type, f->add_s, o);
 }
 
+/* Modes 2 and 3: clip(round(t / 2^shift or t / d), min, max) of an int64 t. */
+static inline int32_t dory_rqf_end64_(const dory_rqf_t *f, int64_t t)
+{
+    if (f->mode == 3)
+        return dory_rqf_div_(f, t);
+    if (f->trunc && t < 0)
+        t += ((int64_t)1 << f->shift) - 1;
+    t >>= f->shift;
+    t = t < f->min ? f->min : t;
+    t = t > f->max ? f->max : t;
+    return (int32_t)t;
+}
+
+/* Store q (in the output's range) at element idx. */
+static inline void dory_rqf_store_(const dory_rqf_t *f, size_t idx, int32_t q)
+{
+    if (f->y_type <= DORY_S8)
+        ((uint8_t *)f->y)[idx] = (uint8_t)q;
+    else
+        dory_store(f->y, f->y_type, idx, q);
+}
+
 /* Requantise s (bias included) with channel values m, d and store element idx. */
 static inline void dory_rqf_put_(const dory_rqf_t *f, size_t idx, int32_t s, int32_t m, int32_t d)
 {
     int32_t q;
     if (f->mode == 1 && !f->trunc) {
         q = (s * m + d) >> f->shift; /* exact: bounded by dory_rqf_init_ */
-    } else if (f->mode == 3) {
-        q = dory_rqf_div_(f, (int64_t)s * m + d);
     } else if (f->mode == 1) {
         int32_t t = s * m + d;
         if (t < 0)
             t += (int32_t)(((uint32_t)1 << f->shift) - 1u);
         q = t >> f->shift;
     } else {
-        int64_t t = (int64_t)s * m + d, q64;
-        if (f->trunc && t < 0)
-            t += ((int64_t)1 << f->shift) - 1;
-        q64 = t >> f->shift;
-        q64 = q64 < f->min ? f->min : q64;
-        q64 = q64 > f->max ? f->max : q64;
-        q = (int32_t)q64;
+        dory_rqf_store_(f, idx, dory_rqf_end64_(f, (int64_t)s * m + d));
+        return;
     }
     q = q < f->min ? f->min : q;
     q = q > f->max ? f->max : q;
-    if (f->y_type <= DORY_S8)
-        ((uint8_t *)f->y)[idx] = (uint8_t)q;
-    else
-        dory_store(f->y, f->y_type, idx, q);
+    dory_rqf_store_(f, idx, q);
+}
+
+/* The add of channel o as int64 (an s64 vector when add64, else d from dory_rqf_chan_). */
+static inline int64_t dory_rqf_add64_(const dory_rqf_t *f, int32_t o, int32_t d)
+{
+    return f->add64 ? dory_load_param(f->add, DORY_S64, (size_t)o) : d;
 }
 
 /* The ends of the sums of channels o .. o + n - 1 (n <= 4) of one or two pixels (two != 0):
@@ -334,35 +372,114 @@ static DORY_NOINLINE_ void dory_rqf_block_slow_(const dory_rqf_t *f, const int32
     int32_t j;
     for (j = 0; j < n; j++) {
         int32_t b, m, d;
+        int64_t d64;
         dory_rqf_chan_(f, o + j, &b, &m, &d);
+        if (f->add64) {
+            d64 = dory_rqf_add64_(f, o + j, d);
+            dory_rqf_store_(f, ia + (size_t)(o + j), dory_rqf_end64_(f, (int64_t)dory_wadd_(b, s[2 * j]) * m + d64));
+            if (two)
+                dory_rqf_store_(f, ib + (size_t)(o + j),
+                                dory_rqf_end64_(f, (int64_t)dory_wadd_(b, s[2 * j + 1]) * m + d64));
+            continue;
+        }
         dory_rqf_put_(f, ia + (size_t)(o + j), dory_wadd_(b, s[2 * j]), m, d);
         if (two)
             dory_rqf_put_(f, ib + (size_t)(o + j), dory_wadd_(b, s[2 * j + 1]), m, d);
     }
 }
 
-/* Mode 3 with an 8-bit output: s + b with the si32 wrap of the generic end, then t in int64. */
-static DORY_NOINLINE_ void dory_rqf_block_div_(const dory_rqf_t *f, const int32_t *s, int32_t o, int32_t n,
-                                               size_t ia, size_t ib, int two)
+/* Modes 2 and 3 with an 8-bit output: s + b with the si32 wrap of the generic end, then t in int64. */
+static DORY_NOINLINE_ void dory_rqf_block_wide_(const dory_rqf_t *f, const int32_t *s, int32_t o, int32_t n,
+                                                size_t ia, size_t ib, int two)
 {
     int32_t j;
     uint8_t *ya = (uint8_t *)f->y + ia + o, *yb = (uint8_t *)f->y + ib + o;
     for (j = 0; j < n; j++) {
         int32_t b, m, d;
+        int64_t d64;
         dory_rqf_chan_(f, o + j, &b, &m, &d);
-        ya[j] = (uint8_t)dory_rqf_div_(f, (int64_t)dory_wadd_(b, s[2 * j]) * m + d);
+        d64 = dory_rqf_add64_(f, o + j, d);
+        ya[j] = (uint8_t)dory_rqf_end64_(f, (int64_t)dory_wadd_(b, s[2 * j]) * m + d64);
         if (two)
-            yb[j] = (uint8_t)dory_rqf_div_(f, (int64_t)dory_wadd_(b, s[2 * j + 1]) * m + d);
+            yb[j] = (uint8_t)dory_rqf_end64_(f, (int64_t)dory_wadd_(b, s[2 * j + 1]) * m + d64);
     }
 }
+
+/* Modes 2 and 3, planned wide_fast: s32 (or NULL) bias / mul, s32 or s64 (or NULL) add, 8-bit
+ * output; the loop per mode (hoisted), t = (s + b) * m + d in int64 with the si32 wrap of s + b.
+ * Mode 3's sum Mh v + floor(v Ml / 2^32) >> (S - 32) without 64-bit arithmetic when Mh = 1: with
+ * h = floor(v Ml / 2^32) <= v, v + h = 2 h + (v - h), so floor((v + h) / 2^k) =
+ * floor((h + floor((v - h) / 2)) / 2^(k-1)); k = S - 32 >= 1 there (M >= 2^32 at S = 32 would
+ * need d = 1). */
+#define DORY_RQF_WIDE_LOOP_(END)                                                                    \
+    for (j = 0; j < n; j++) {                                                                      \
+        int32_t m = mp ? mp[j] : ms, b = bp ? bp[j] : 0;                                           \
+        int64_t d = dp64 ? dory_load_param(dp64, DORY_S64, (size_t)j) : (dp ? dp[j] : ds_);         \
+        int64_t t = (int64_t)dory_wadd_(b, s[2 * j]) * m + d;                                      \
+        ya[j] = (uint8_t)(END);                                                                    \
+        if (two) {                                                                                 \
+            t = (int64_t)dory_wadd_(b, s[2 * j + 1]) * m + d;                                      \
+            yb[j] = (uint8_t)(END);                                                                \
+        }                                                                                          \
+    }
+
+/* Mode 3's clip(floor or trunc(t / d)) as in dory_rqf_div_, the constants in registers. */
+static inline int32_t dory_rqf_div_fast_(int64_t t, int32_t trunc, uint32_t dm1, int64_t lo, uint32_t U, uint32_t dm,
+                                         uint32_t mh, int32_t k, int32_t mn, int32_t mx)
+{
+    uint64_t v;
+    uint32_t w, h;
+    if (trunc && t < 0)
+        t += dm1;
+    v = (uint64_t)t - (uint64_t)lo;
+    if (v > U)
+        return t < lo ? mn : mx;
+    w = (uint32_t)v;
+    h = (uint32_t)(((uint64_t)w * dm) >> 32);
+    if (mh)
+        return mn + (int32_t)((h + ((w - h) >> 1)) >> (k - 1));
+    return mn + (int32_t)(h >> k);
+}
+
+/* Mode 2's clip(floor or trunc(t / 2^shift)). */
+static inline int32_t dory_rqf_shr_fast_(int64_t t, int32_t trunc, int32_t sh, int32_t mn, int32_t mx)
+{
+    if (trunc && t < 0)
+        t += ((int64_t)1 << sh) - 1;
+    t >>= sh;
+    return t < mn ? mn : (t > mx ? mx : (int32_t)t);
+}
+
+static DORY_NOINLINE_ void dory_rqf_block_wfast_(const dory_rqf_t *f, const int32_t *s, int32_t o, int32_t n,
+                                                 size_t ia, size_t ib, int two)
+{
+    int32_t j, ms = f->mul_s, ds_ = f->add_s, tr = f->trunc, mn = f->min, mx = f->max;
+    uint8_t *ya = (uint8_t *)f->y + ia + o, *yb = (uint8_t *)f->y + ib + o;
+    const int32_t *bp = f->bias ? (const int32_t *)f->bias + o : NULL;
+    const int32_t *mp = f->mul ? (const int32_t *)f->mul + o : NULL;
+    const int32_t *dp = f->add && !f->add64 ? (const int32_t *)f->add + o : NULL;
+    const uint8_t *dp64 = f->add64 ? (const uint8_t *)f->add + 8u * (size_t)o : NULL;
+    if (f->mode == 3) {
+        uint32_t dm1 = f->div - 1u, U = f->du, dm = f->dm, mh = f->dmh;
+        int64_t lo = f->dlo;
+        int32_t k = f->ds;
+        DORY_RQF_WIDE_LOOP_(dory_rqf_div_fast_(t, tr, dm1, lo, U, dm, mh, k, mn, mx))
+    } else {
+        int32_t sh = f->shift;
+        DORY_RQF_WIDE_LOOP_(dory_rqf_shr_fast_(t, tr, sh, mn, mx))
+    }
+}
+#undef DORY_RQF_WIDE_LOOP_
 
 static inline void dory_rqf_block_(const dory_rqf_t *f, const int32_t *s, int32_t o, int32_t n, size_t ia, size_t ib,
                                    int two)
 {
     if (f->fast)
         dory_rqf_block_fast_(f, s, o, n, ia, ib, two);
-    else if (f->mode == 3 && f->y_type <= DORY_S8)
-        dory_rqf_block_div_(f, s, o, n, ia, ib, two);
+    else if (f->wide_fast)
+        dory_rqf_block_wfast_(f, s, o, n, ia, ib, two);
+    else if (f->mode >= 2 && f->y_type <= DORY_S8)
+        dory_rqf_block_wide_(f, s, o, n, ia, ib, two);
     else
         dory_rqf_block_slow_(f, s, o, n, ia, ib, two);
 }
@@ -374,7 +491,10 @@ static inline void dory_rqf_finish_(const dory_rqf_t *f, const dory_conv_args_t 
     if (f->mode) {
         int32_t b, m, d;
         dory_rqf_chan_(f, o, &b, &m, &d);
-        dory_rqf_put_(f, idx, dory_wadd_(b, sum), m, d);
+        if (f->add64)
+            dory_rqf_store_(f, idx, dory_rqf_end64_(f, (int64_t)dory_wadd_(b, sum) * m + dory_rqf_add64_(f, o, d)));
+        else
+            dory_rqf_put_(f, idx, dory_wadd_(b, sum), m, d);
     } else {
         dory_conv_finish_(a, idx, o, sum);
     }

@@ -1,4 +1,4 @@
-/* Brute-force check of requant_fast.h's mode 3: dory_rqf_div_plan_ / dory_rqf_div_
+/* Brute-force check of requant_fast.h's mode 3: dory_rqf_div_plan_ with dory_rqf_div_ and dory_rqf_div_fast_
  * (clip(floor or trunc of t / d, min, max) by a multiply-high and a shift inside the clip window)
  * against C's division (dory_div_round) and the clip of the generic chain. Run by
  * tests/test_c_kernels.py::test_rqf_division_by_multiplication; prints "checked N values" and
@@ -29,10 +29,16 @@ static uint64_t rnd(void)
 static int check_one(const dory_rqf_t *f, int64_t t)
 {
     int32_t got = dory_rqf_div_(f, t);
+    int32_t fast = dory_rqf_div_fast_(t, f->trunc, f->div - 1u, f->dlo, f->du, f->dm, f->dmh, f->ds, f->min, f->max);
     int64_t want = dory_div_round(t, f->div, f->trunc);
     want = want < f->min ? f->min : want;
     want = want > f->max ? f->max : want;
     g_checked++;
+    if (fast != got) {
+        printf("dory_rqf_div_fast_ differs: d=%lu t=%lld: %ld, dory_rqf_div_ %ld\n", (unsigned long)f->div,
+               (long long)t, (long)fast, (long)got);
+        return 1;
+    }
     if (got != want) {
         printf("mismatch: d=%lu trunc=%d [%ld, %ld] t=%lld: got %ld, want %lld (M=%lu+%lu*2^32 S=%ld)\n",
                (unsigned long)f->div, (int)f->trunc, (long)f->min, (long)f->max, (long long)t, (long)got,
