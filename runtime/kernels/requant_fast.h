@@ -173,6 +173,13 @@ static inline int64_t dory_rqf_absmax_(const void *p, dory_dtype_t t, int64_t s,
 static inline int32_t dory_rqf_plan_wide_(dory_rqf_t *f, const dory_rqchain_t *ch, int64_t A, int32_t o0,
                                           int32_t o1, void *y, dory_dtype_t y_type, int allow64);
 
+/* Whether ch is one stage with a divisor that is not a power of two (mode 3 or 0: no bound on
+ * the values requantised is needed, so the planners skip their scans). */
+static inline int dory_rqf_is_div_(const dory_rqchain_t *ch)
+{
+    return ch && ch->n == 1 && ch->st[0].div > 0 && (ch->st[0].div & (ch->st[0].div - 1)) != 0;
+}
+
 static inline int32_t dory_rqf_plan_(dory_rqf_t *f, const dory_rqchain_t *ch, int64_t A, int32_t o0, int32_t o1,
                                      void *y, dory_dtype_t y_type)
 {
@@ -215,15 +222,14 @@ static inline int32_t dory_rqf_plan_wide_(dory_rqf_t *f, const dory_rqchain_t *c
     f->trunc = r->trunc;
     f->min = r->min;
     f->max = r->max;
+    if (dory_rqf_is_div_(ch)) { /* no bound needed (t is int64): no O(channels) scans */
+        f->shift = 0;
+        f->mode = dory_rqf_div_plan_(f, (uint32_t)r->div) ? 3 : 0;
+        return f->mode;
+    }
     M = dory_rqf_absmax_(r->mul, r->mul_type, r->mul_scalar, o0, o1);
     D = f->add64 ? INT64_MAX : dory_rqf_absmax_(r->add, r->add_type, r->add_scalar, o0, o1);
     f->mode = (A >= 0 && A <= INT32_MAX && (M == 0 || A <= (INT32_MAX - D) / M) && D <= INT32_MAX) ? 1 : 2;
-    if (r->div > 0 && (r->div & (r->div - 1)) != 0) { /* no bound needed: t is int64 */
-        f->shift = 0;
-        f->mode = dory_rqf_div_plan_(f, (uint32_t)r->div) ? 3 : 0;
-        f->fast = 0;
-        return f->mode;
-    }
     f->fast = f->mode == 1 && !f->trunc && y_type <= DORY_S8 && (!f->mul || f->mul_type == DORY_S32) &&
               (!f->add || f->add_type == DORY_S32);
     return f->mode;
@@ -240,7 +246,7 @@ static inline void dory_rqf_init_(dory_rqf_t *f, const dory_conv_args_t *a, int 
         memset(f, 0, sizeof *f);
         return;
     }
-    if (a->bias)
+    if (a->bias && !dory_rqf_is_div_(a->rq))
         A += dory_rqf_absmax_(a->bias, a->bias_type, 0, o0, o1);
     if (!dory_rqf_plan_wide_(f, a->rq, A, o0, o1, a->y, a->y_type, 1))
         return;
@@ -488,7 +494,12 @@ static inline void dory_rqf_block_(const dory_rqf_t *f, const int32_t *s, int32_
 static inline void dory_rqf_finish_(const dory_rqf_t *f, const dory_conv_args_t *a, size_t idx, int32_t o,
                                     int32_t sum)
 {
-    if (f->mode) {
+    if (f->wide_fast) { /* s32 loads, no type dispatch (per element: depthwise and linear tails) */
+        int32_t b = f->bias ? ((const int32_t *)f->bias)[o] : 0, m = f->mul ? ((const int32_t *)f->mul)[o] : f->mul_s;
+        int64_t d = f->add64 ? dory_load_param(f->add, DORY_S64, (size_t)o)
+                             : (f->add ? ((const int32_t *)f->add)[o] : f->add_s);
+        ((uint8_t *)f->y)[idx] = (uint8_t)dory_rqf_end64_(f, (int64_t)dory_wadd_(b, sum) * m + d);
+    } else if (f->mode) {
         int32_t b, m, d;
         dory_rqf_chan_(f, o, &b, &m, &d);
         if (f->add64)
