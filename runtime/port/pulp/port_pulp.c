@@ -8,7 +8,8 @@
  *   runtime/port/pulp/{crt0.S,port_pulp.c} ... -DDORY_PULP_L1_BYTES=<DORY_NET_L1_BYTES>
  *   -DDORY_PULP_L2_BYTES=<DORY_NET_L2_BYTES> -DDORY_PULP_L3_BYTES=<DORY_NET_L3_BYTES>
  *
- * Controller: the fabric controller (FC) runs main (crt0.S: pulp_fc_main), the network's step loop
+ * Controller: the fabric controller (FC) runs main (crt0.S: pulp_fc_main, after
+ *   pulp_fc_icache_on has enabled the FC's own instruction cache), the network's step loop
  *   and the L3 copies. dory_port_init enables the cluster's instruction cache, writes _start as the
  *   boot address of cluster cores 0..DORY_NUM_CORES-1 and enables their fetch; each core then
  *   starts its counters and waits for work in pulp_cluster_main.
@@ -45,8 +46,9 @@
  *
  * L3: stood in for by an array in L2 (DORY_PULP_L3_BYTES; pulp-open's board has a HyperRAM
  *   model behind the uDMA, not driven by this port yet). dory_l3_read/write are bounds-checked
- *   memcpy on the caller (the FC, between forks), so L3 transfers cost L2-to-L2 copy cycles of
- *   the FC, inside the layer's measured cycles -- far cheaper than a HyperRAM would be.
+ *   memcpy (the word copy below) on the caller (the FC, between forks), so L3 transfers cost
+ *   L2-to-L2 copy cycles of the FC (about 0.7 cycles per byte for large copies), inside the
+ *   layer's measured cycles, with no overlap -- far cheaper than a HyperRAM would be.
  *
  * Perf: dory_perf_now() is the FC's cycle counter (PCCR 0x780, extended to 64 bits); the FC and
  *   the cluster run at the same 50 MHz in pulp-open (pulp.h), so these are cluster cycles;
