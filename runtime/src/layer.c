@@ -182,6 +182,12 @@ typedef struct {
 
 #define R_CLEARED_BYTES offsetof(run_t, st)
 
+#if defined(__GNUC__)
+#define DORY_NOINLINE_LAYER_ __attribute__((noinline))
+#else
+#define DORY_NOINLINE_LAYER_
+#endif
+
 /* ---- small helpers ----------------------------------------------------------------------- */
 
 static int32_t imin(int32_t a, int32_t b) { return a < b ? a : b; }
@@ -679,35 +685,43 @@ static void build_args(run_t *R, const step_t *S)
 
 /* ---- the forked task ----------------------------------------------------------------------- */
 
-/* Every core passes the kernel its own copy of the arguments, on its stack: run_t is a static
- * (L2 on the pulp port) and the kernels reload argument fields inside their loops (a byte store
- * to y may alias them), each reload an L2 access shared by all the cores; the stack is in L1
- * (measured on GVSOC: dscnn's depthwise 3x3 layers spent ~15 % of their cycles in such loads). */
+/* Every core passes a convolution or pooling kernel its own copy of the arguments, on its stack:
+ * run_t is a static (L2 on the pulp port) and the kernels reload argument fields inside their
+ * loops (a byte store to y may alias them), each reload an L2 access shared by all the cores; the
+ * stack is in L1 (measured on GVSOC: dscnn's depthwise 3x3 layers spent ~15 % of their cycles in
+ * such loads). Out of line, so that only the path taken holds a copy in its frame: the pulp
+ * port's cluster stacks are 1 KiB (link.ld), and the deepest path (conv2d, its 4x2 blocks, the
+ * requant block) stays near 900 bytes (riscv64-unknown-elf-gcc -O2 -fstack-usage). The add
+ * kernel keeps reading run_t: its fast path's frame alone is 560 bytes, a copy overflowed a
+ * 1 KiB stack (TCN on GVSOC). */
+static DORY_NOINLINE_LAYER_ void compute_conv(const dory_conv_args_t *src, int kind, int core)
+{
+    dory_conv_args_t a = *src;
+    if (kind == DORY_LAYER_CONV)
+        dory_conv2d(&a, core, DORY_NUM_CORES);
+    else if (kind == DORY_LAYER_DEPTHWISE)
+        dory_depthwise(&a, core, DORY_NUM_CORES);
+    else
+        dory_linear(&a, core, DORY_NUM_CORES);
+}
+
+static DORY_NOINLINE_LAYER_ void compute_pool(const dory_pool_args_t *src, int core)
+{
+    dory_pool_args_t a = *src;
+    dory_pool(&a, core, DORY_NUM_CORES);
+}
+
 static void compute(run_t *R, int core)
 {
     int p;
     switch (R->kind) {
-    case DORY_LAYER_POOL: {
-        dory_pool_args_t a = R->pargs;
-        dory_pool(&a, core, DORY_NUM_CORES);
-        return;
-    }
-    case DORY_LAYER_ADD: {
-        dory_add_args_t a = R->aargs;
-        dory_add(&a, core, DORY_NUM_CORES);
-        return;
-    }
+    case DORY_LAYER_POOL: compute_pool(&R->pargs, core); return;
+    case DORY_LAYER_ADD: dory_add(&R->aargs, core, DORY_NUM_CORES); return;
     default: break;
     }
     for (p = 0; p < R->ncall; p++) {
-        dory_conv_args_t a = R->cargs[p];
         if (p > 0) dory_barrier(); /* runs share the scratch */
-        if (R->kind == DORY_LAYER_CONV)
-            dory_conv2d(&a, core, DORY_NUM_CORES);
-        else if (R->kind == DORY_LAYER_DEPTHWISE)
-            dory_depthwise(&a, core, DORY_NUM_CORES);
-        else
-            dory_linear(&a, core, DORY_NUM_CORES);
+        compute_conv(&R->cargs[p], R->kind, core);
     }
 }
 
