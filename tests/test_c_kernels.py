@@ -48,6 +48,7 @@ NCORES = (1, 3, 8)
 
 # dory_dtype_t codes and their IR element types.
 U8, S8, U16, S16, U32, S32 = range(6)
+S64 = 6  # requant vectors only
 ET = {
     U8: IntegerType(8, "unsigned"),
     S8: IntegerType(8, "signed"),
@@ -143,6 +144,36 @@ def rand_chain(rng: np.random.Generator, channels: int, out_type: int, max_stage
     return chain
 
 
+# NEMO's divisors: 2^24 - 1 (its "Div 16777215"), primes, small odd numbers, random non-powers of two.
+DIVISORS = (16777215, 1000003, 65535, 12345, 255, 7, 3)
+
+
+def rand_div_chain(rng: np.random.Generator, channels: int, out_type: int) -> list[dict[str, Any]]:
+    """One NEMO-style requant stage with a divisor that is not a power of two (mode 3 of
+    requant_fast.h when the types bound the sums): a small scalar or per-channel mul (negative
+    ones too, as batch norms give), an add, floor or trunc, the output range or a ReLU-like clip."""
+    if rng.random() < 0.5:
+        mul: Any = (S32, rng.integers(-100, 101, channels).tolist())
+    else:
+        mul = int(rng.integers(1, 101))
+    add: Any = (S32, rng.integers(-(2**20), 2**20, channels).tolist()) if rng.random() < 0.5 \
+        else int(rng.integers(-(2**20), 2**20))
+    if rng.random() < 0.3:  # an s64 add vector, as a folded offset beyond int32 gets
+        add = (S64, rng.integers(-(2**40), 2**40, channels).tolist())
+    d = int(rng.choice(DIVISORS)) if rng.random() < 0.7 else int(rng.integers(3, 2**24))
+    if d & (d - 1) == 0:
+        d += 1
+    shift = 0
+    if rng.random() < 0.2:  # a power of two instead (as a shift, or as a div of 2^k)
+        shift = int(rng.integers(8, 31))
+        d = 0 if rng.random() < 0.5 else 2 ** int(rng.integers(1, 31))
+    lo, hi = RANGE[out_type]
+    lo, hi = max(lo, -(2**31)), min(hi, 2**31 - 1)
+    if rng.random() < 0.3:
+        lo, hi = max(lo, 0), min(hi, 127)
+    return [dict(mul=mul, add=add, shift=shift, div=d, trunc=int(rng.random() < 0.5), min=lo, max=hi)]
+
+
 # -- the driver's input format (see tests/c/kernel_driver.c) ----------------------------------------
 
 
@@ -171,8 +202,11 @@ def pick_type(rng: np.random.Generator, common: list[int], p_common: float = 0.8
 
 
 def conv_case(seed: int, kind: str) -> dict[str, Any]:
-    """A random conv2d ('conv'), depthwise ('dw') or linear ('linear') tile and its expected output."""
-    rng = np.random.default_rng(1000 + seed)
+    """A random conv2d ('conv'), depthwise ('dw') or linear ('linear') tile and its expected output;
+    with the suffix '-div' (e.g. 'conv-div') 8-bit tiles requantised by rand_div_chain."""
+    div_chain = kind.endswith("-div")
+    kind = kind.removesuffix("-div")
+    rng = np.random.default_rng(1000 + seed + (77777 if div_chain else 0))
     if kind == "linear":
         kh = kw = sh = sw = dh = dw = 1
         groups, pads = 1, (0, 0, 0, 0)
@@ -205,6 +239,12 @@ def conv_case(seed: int, kind: str) -> dict[str, Any]:
     w = rand_values(rng, w_type, (co, kh, kw, cw))
     bias = rand_values(rng, bias_type, (co,), small=True) if rng.random() < 0.7 else None
     chain = rand_chain(rng, co, y_type)
+    if div_chain:  # the shapes above; 8-bit types, an s32 bias and a rand_div_chain
+        x_type, w_type, y_type, bias_type = int(rng.choice([U8, S8])), S8, int(rng.choice([U8, S8])), S32
+        x = rand_values(rng, x_type, (hi, wi, ci))
+        w = rand_values(rng, w_type, (co, kh, kw, cw))
+        bias = rng.integers(-(2**16), 2**16, co) if rng.random() < 0.7 else None
+        chain = rand_div_chain(rng, co, y_type)
 
     # input-channel tiles (partial sums) for ordinary convolutions and linear layers
     steps = [ci]
@@ -312,6 +352,9 @@ def pool_case(seed: int) -> dict[str, Any]:
         ho, wo = H - lead_h, W - lead_w
     y_type = pick_type(rng, [U8, S8, S32], 0.7)
     chain = rand_chain(rng, c, y_type)
+    if seed % 3 == 2:  # a NEMO-style stage (mode 3 of requant_fast.h)
+        y_type = int(rng.choice([U8, S8]))
+        chain = rand_div_chain(rng, c, y_type)
     if not chain:
         y_type = x_type if not is_avg or not div else S32
     want = finish(full[lead_h : lead_h + ho, lead_w : lead_w + wo], chain, y_type)
@@ -354,7 +397,7 @@ def fmt_add(c: dict[str, Any], ncores: int) -> str:
 
 # -- cases, builds, runs ----------------------------------------------------------------------------
 
-COUNTS = {"conv": 200, "dw": 120, "linear": 60, "pool": 200, "add": 80}
+COUNTS = {"conv": 200, "dw": 120, "linear": 60, "pool": 200, "add": 80, "conv-div": 60, "dw-div": 40, "linear-div": 30}
 
 
 @functools.lru_cache(maxsize=None)
@@ -436,6 +479,32 @@ def test_cases_exercise_the_paths() -> None:
     assert sum(1 for c in pool if c["is_avg"] and c["cip"] and not c["div"] and c["beyond"]) >= 5
     assert any(not c["is_avg"] and c["lead_h"] for c in pool) and any(c["trunc"] and c["is_avg"] for c in pool)
     assert any(c["rq_a"] and c["rq_b"] for c in cases("add"))
+    for kind in ("conv-div", "dw-div", "linear-div"):
+        div = cases(kind)
+        assert all(len(c["chain"]) == 1 for c in div)
+        assert sum(1 for c in div if c["chain"][0]["div"] & (c["chain"][0]["div"] - 1)) > len(div) // 2
+        assert any(not isinstance(c["chain"][0]["add"], int) and c["chain"][0]["add"][0] == S64 for c in div)
+        assert any(c["chain"][0]["trunc"] for c in div) and any(not c["chain"][0]["trunc"] for c in div)
+        assert any(not isinstance(c["chain"][0]["mul"], int) for c in div)
+        assert any(c["chain"][0]["div"] == 16777215 for c in div)
+    assert any(c["chain"] and c["chain"][0]["div"] & (c["chain"][0]["div"] - 1) and c["chain"][0]["shift"] == 0
+               for c in pool)
+
+
+RQF_DIV_CHECK = ROOT / "tests" / "c" / "rqf_div_check.c"
+
+
+def test_rqf_division_by_multiplication(tmp_path: Path) -> None:
+    """requant_fast.h's mode 3 (floor / trunc of t / d by a multiply and a shift) against C's
+    division, by brute force: every t in [-T, T] for small bounds, the edges and random t for large
+    ones, over small and NEMO-sized divisors; and the plan is found where NEMO's layers need it."""
+    exe = tmp_path / "rqf_div_check"
+    cmd = [GCC, *BASE_FLAGS, "-O2", f"-I{ROOT / 'runtime' / 'kernels'}", str(RQF_DIV_CHECK), "-o", str(exe)]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, f"{' '.join(cmd)}\n{r.stderr}"
+    r = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "checked" in r.stdout, r.stdout
 
 
 def _short_scratch_cases() -> list[tuple[str, dict[str, Any]]]:

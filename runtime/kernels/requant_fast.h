@@ -38,16 +38,108 @@ static DORY_NOINLINE_ void dory_conv_finish_(const dory_conv_args_t *a, size_t i
  * element types, |sum| <= K * max|x| * max|w|, and with B = max |bias|, M = max |mul|,
  * D = max |add| over the channels of the call, (K * X * W + B) * M + D <= INT32_MAX proves that
  * s does not wrap and the int32 arithmetic is exact (mode 1); otherwise int64 (mode 2), still
- * without the generic chain. Checked once per kernel call (O(channels)). */
+ * without the generic chain. Checked once per kernel call (O(channels)).
+ *
+ * Any other divisor d > 0 (NEMO's exports: e.g. "Mul 43, Div 16777215", mul a per-channel
+ * batch-norm scale up to ~2^17, so t = s * mul + add needs 64 bits) is mode 3: t is computed in
+ * int64 from s = bias + sum (si32, wrapping, as the generic end) -- exact, |t| < 2^62 -- and
+ * y = clip(floor(t / d), min, max) is found without a division, exactly, in the window of t that
+ * the clip keeps: with lo = min * d and U = (max - min + 1) * d - 1 < 2^32,
+ *     v = t - lo <  0  ->  y = min   (floor(t / d) < min);
+ *     v        >  U  ->  y = max   (floor(t / d) >= max + 1);
+ *     else            y = min + floor(v / d),   0 <= v <= U < 2^32,
+ * and floor(v / d) by a multiply and a shift: for S in [32, 63], M = ceil(2^S / d) < 2^33 and
+ * e = M d - 2^S (0 <= e < d), floor(v M / 2^S) = floor(v / d) when U e < 2^S.
+ * Proof: write v = q d + r, 0 <= r < d. Then v M / 2^S = v (2^S + e) / (d 2^S) =
+ * q + (r + v e / 2^S) / d, and 0 <= v e / 2^S <= U e / 2^S < 1, so 0 <= r + v e / 2^S < r + 1 <= d:
+ * the floor is q. With M = 2^32 Mh + Ml (Mh 0 or 1), floor(v M / 2^32) = Mh v + floor(v Ml / 2^32)
+ * (v Mh 2^32 is a multiple of 2^32), the high word of one 32 x 32 -> 64 product plus Mh v (< 2^33),
+ * and floor(v M / 2^S) is that shifted right by S - 32 (floors of successive integer divisions
+ * compose). Such an S exists for every d < 2^31 that is not a power of two: S = 32 + c with
+ * c = ceil(log2 d) gives U e < 2^32 d <= 2^S, and 2^S / d <= 2^(32+c) / (2^(c-1) + 1) < 2^33 - 1
+ * (c <= 31), so M < 2^33; dory_rqf_div_plan_ takes the smallest S, by exact integer steps.
+ * Truncation: trunc(t / d) = floor((t + d - 1) / d) for t < 0 (floor(t / d) for t >= 0), so t is
+ * moved by d - 1 first (no overflow: |t| < 2^62). A power-of-two d is the shift log2 d (modes 1,
+ * 2); mode 0 when U >= 2^32 (e.g. a 32-bit output range) or min > max. */
 typedef struct {
-    int32_t mode; /* 0: generic (dory_conv_finish_), 1: int32 math, 2: int64 math */
+    int32_t mode; /* 0: generic (dory_conv_finish_), 1: int32 math, 2: int64 math, 3: int64 t and a
+                     division by multiplication inside the clip window (see above) */
     int32_t fast; /* mode 1, floor, 8-bit output, bias / mul / add NULL or s32 */
     const void *mul, *add, *bias;
     dory_dtype_t mul_type, add_type, bias_type, y_type;
     int32_t mul_s, add_s; /* the scalars when mul / add are NULL */
     int32_t shift, trunc, min, max;
     void *y;
+    int64_t dlo;   /* mode 3: lo = min * d */
+    uint32_t div;  /* mode 3: d */
+    uint32_t du;   /* mode 3: U = (max - min + 1) * d - 1 */
+    uint32_t dm;   /* mode 3: M mod 2^32 */
+    uint32_t dmh;  /* mode 3: M >> 32 (0 or 1) */
+    int32_t ds;    /* mode 3: S - 32 */
+    int32_t add64; /* add is an s64 vector (modes 2 and 3, planned by dory_rqf_init_ only: its ends
+                      read it with dory_load_param, dory_rqf_chan_'s d is not it) */
+    int32_t wide_fast; /* mode 2 or 3, 8-bit output, bias / mul NULL or s32, add NULL, s32 or s64:
+                          dory_rqf_block_ takes dory_rqf_block_wfast_ */
 } dory_rqf_t;
+
+/* Mode 3's constants for a divisor 2 < d < 2^31 that is not a power of two and f->min, f->max
+ * (see above); 0 when U >= 2^32 or min > max (or, never by the proof, no S). Runs once per kernel
+ * call on every core, so without 64-bit divisions: q = floor(2^S / d) and r = 2^S mod d start from
+ * one 32-bit division at S = 32 and double with S (2^(S+1) = 2 q d + 2 r). */
+static inline int dory_rqf_div_plan_(dory_rqf_t *f, uint32_t d)
+{
+    uint64_t U, q, M;
+    uint32_t r, e;
+    int32_t S;
+    if (f->min > f->max)
+        return 0;
+    U = ((uint64_t)((int64_t)f->max - f->min) + 1u) * d - 1u;
+    if (U > UINT32_MAX)
+        return 0;
+    q = UINT32_MAX / d; /* 2^32 = q d + r */
+    r = UINT32_MAX % d + 1u;
+    if (r == d) {
+        q++;
+        r = 0;
+    }
+    for (S = 32; S <= 63; S++) {
+        M = q + (r != 0);
+        e = r ? d - r : 0u;
+        if (M >> 33) /* grows with S */
+            return 0;
+        if (U * e < ((uint64_t)1 << S)) { /* U < 2^32, e < 2^31: no overflow */
+            f->div = d;
+            f->dlo = (int64_t)f->min * d;
+            f->du = (uint32_t)U;
+            f->dm = (uint32_t)M;
+            f->dmh = (uint32_t)(M >> 32);
+            f->ds = S - 32;
+            return 1;
+        }
+        q *= 2u;
+        if (r >= d - r) { /* 2 r >= d, without overflow */
+            q++;
+            r = r - (d - r);
+        } else {
+            r *= 2u;
+        }
+    }
+    return 0;
+}
+
+/* Mode 3: clip(floor(t / d), min, max), or with trunc clip(trunc(t / d), min, max) (see above). */
+static inline int32_t dory_rqf_div_(const dory_rqf_t *f, int64_t t)
+{
+    uint64_t v;
+    uint32_t w;
+    if (f->trunc && t < 0)
+        t += f->div - 1u;
+    v = (uint64_t)t - (uint64_t)f->dlo; /* modulo 2^64: t < lo wraps above U */
+    if (v > f->du) /* below the window or above it */
+        return t < f->dlo ? f->min : f->max;
+    w = (uint32_t)v;
+    return f->min + (int32_t)((((uint64_t)w * f->dm >> 32) + (f->dmh ? (uint64_t)w : 0u)) >> f->ds);
+}
 
 static inline int dory_rqf_vec_ok_(const void *p, dory_dtype_t t, int64_t s)
 {
@@ -72,15 +164,36 @@ static inline int64_t dory_rqf_absmax_(const void *p, dory_dtype_t t, int64_t s,
 }
 
 /* Plan one requantisation chain (pooling, add; convolutions through dory_rqf_init_): ch must be a
- * one-stage chain with a power-of-two divisor (shift 0..31) and mul / add vectors or scalars of at
- * most 32 bits, else mode 0 (the generic chain). The values requantised are bounded by |v| <= A;
- * A * M + D <= INT32_MAX (M, D: max |mul|, |add| over channels [o0, o1)) proves the int32 math
- * exact (mode 1), else int64 (mode 2). No bias. Returns the mode. */
+ * one-stage chain with mul / add vectors or scalars of at most 32 bits, else mode 0 (the generic
+ * chain). The values requantised are bounded by |v| <= A; with M, D = max |mul|, |add| over
+ * channels [o0, o1): a power-of-two divisor (shift 0..31, or div 2^k) is mode 1 when
+ * A * M + D <= INT32_MAX proves the int32 math exact, else mode 2 (int64); any other divisor is
+ * mode 3 when dory_rqf_div_plan_ finds its constants (any bound), else mode 0.
+ * No bias. Returns the mode. */
+static inline int32_t dory_rqf_plan_wide_(dory_rqf_t *f, const dory_rqchain_t *ch, int64_t A, int32_t o0,
+                                          int32_t o1, void *y, dory_dtype_t y_type, int allow64);
+
+/* Whether ch is one stage with a divisor that is not a power of two (mode 3 or 0: no bound on
+ * the values requantised is needed, so the planners skip their scans). */
+static inline int dory_rqf_is_div_(const dory_rqchain_t *ch)
+{
+    return ch && ch->n == 1 && ch->st[0].div > 0 && (ch->st[0].div & (ch->st[0].div - 1)) != 0;
+}
+
 static inline int32_t dory_rqf_plan_(dory_rqf_t *f, const dory_rqchain_t *ch, int64_t A, int32_t o0, int32_t o1,
                                      void *y, dory_dtype_t y_type)
 {
+    return dory_rqf_plan_wide_(f, ch, A, o0, o1, y, y_type, 0);
+}
+
+/* dory_rqf_plan_, and with allow64 an s64 add vector too (add64: mode 2, or 3 for a divisor that
+ * is not a power of two; t = s * mul + add in int64 as the generic chain computes it). */
+static inline int32_t dory_rqf_plan_wide_(dory_rqf_t *f, const dory_rqchain_t *ch, int64_t A, int32_t o0,
+                                          int32_t o1, void *y, dory_dtype_t y_type, int allow64)
+{
     const dory_requant_t *r;
     int64_t M, D;
+    int32_t shift;
     memset(f, 0, sizeof *f);
     f->y = y;
     f->y_type = y_type;
@@ -88,8 +201,16 @@ static inline int32_t dory_rqf_plan_(dory_rqf_t *f, const dory_rqchain_t *ch, in
     if (!ch || ch->n != 1)
         return 0;
     r = &ch->st[0];
-    if (r->div > 0 || r->shift < 0 || r->shift > 31 || !dory_rqf_vec_ok_(r->mul, r->mul_type, r->mul_scalar) ||
-        !dory_rqf_vec_ok_(r->add, r->add_type, r->add_scalar))
+    shift = r->shift;
+    if (r->div > 0 && (r->div & (r->div - 1)) == 0) /* 2^k: the shift k */
+        for (shift = 0; ((int32_t)1 << shift) != r->div; shift++)
+            ;
+    if ((r->div <= 0 || (r->div & (r->div - 1)) == 0) && (shift < 0 || shift > 31))
+        return 0;
+    if (!dory_rqf_vec_ok_(r->mul, r->mul_type, r->mul_scalar))
+        return 0;
+    f->add64 = allow64 && r->add && r->add_type == DORY_S64;
+    if (!f->add64 && !dory_rqf_vec_ok_(r->add, r->add_type, r->add_scalar))
         return 0;
     f->mul = r->mul;
     f->add = r->add;
@@ -97,12 +218,17 @@ static inline int32_t dory_rqf_plan_(dory_rqf_t *f, const dory_rqchain_t *ch, in
     f->add_type = r->add_type;
     f->mul_s = r->mul ? 0 : (int32_t)r->mul_scalar;
     f->add_s = r->add ? 0 : (int32_t)r->add_scalar;
-    f->shift = r->shift;
+    f->shift = shift;
     f->trunc = r->trunc;
     f->min = r->min;
     f->max = r->max;
+    if (dory_rqf_is_div_(ch)) { /* no bound needed (t is int64): no O(channels) scans */
+        f->shift = 0;
+        f->mode = dory_rqf_div_plan_(f, (uint32_t)r->div) ? 3 : 0;
+        return f->mode;
+    }
     M = dory_rqf_absmax_(r->mul, r->mul_type, r->mul_scalar, o0, o1);
-    D = dory_rqf_absmax_(r->add, r->add_type, r->add_scalar, o0, o1);
+    D = f->add64 ? INT64_MAX : dory_rqf_absmax_(r->add, r->add_type, r->add_scalar, o0, o1);
     f->mode = (A >= 0 && A <= INT32_MAX && (M == 0 || A <= (INT32_MAX - D) / M) && D <= INT32_MAX) ? 1 : 2;
     f->fast = f->mode == 1 && !f->trunc && y_type <= DORY_S8 && (!f->mul || f->mul_type == DORY_S32) &&
               (!f->add || f->add_type == DORY_S32);
@@ -120,22 +246,27 @@ static inline void dory_rqf_init_(dory_rqf_t *f, const dory_conv_args_t *a, int 
         memset(f, 0, sizeof *f);
         return;
     }
-    if (a->bias)
+    if (a->bias && !dory_rqf_is_div_(a->rq))
         A += dory_rqf_absmax_(a->bias, a->bias_type, 0, o0, o1);
-    if (!dory_rqf_plan_(f, a->rq, A, o0, o1, a->y, a->y_type))
+    if (!dory_rqf_plan_wide_(f, a->rq, A, o0, o1, a->y, a->y_type, 1))
         return;
     f->bias = a->bias;
     f->bias_type = a->bias_type;
     f->fast = f->fast && (!a->bias || a->bias_type == DORY_S32);
+    f->wide_fast = f->mode >= 2 && f->y_type <= DORY_S8 && (!a->bias || a->bias_type == DORY_S32) &&
+                   (!f->mul || f->mul_type == DORY_S32) && (!f->add || f->add64 || f->add_type == DORY_S32);
 }
 
-/* The range [*lo, *hi] of the outputs of a mode 1 plan f (dory_rqf_plan_) over inputs |v| <= A:
- * the pre-shift value lies in [-B, B], B = A * M + D, and rounding and the clip are monotone. */
+/* The range [*lo, *hi] of the outputs of a mode 1 or 3 plan f (dory_rqf_plan_) over inputs
+ * |v| <= A: the pre-shift (pre-division) value lies in [-B, B], B = A * M + D, and rounding and
+ * the clip are monotone. */
 static inline void dory_rqf_range_(const dory_rqf_t *f, int64_t A, int32_t o0, int32_t o1, int64_t *lo, int64_t *hi)
 {
     int64_t B = A * dory_rqf_absmax_(f->mul, f->mul_type, f->mul_s, o0, o1) +
                 dory_rqf_absmax_(f->add, f->add_type, f->add_s, o0, o1);
-    int64_t l = -B >> f->shift, h = B >> f->shift; /* floor: the lowest, trunc rounds up from it */
+    /* floor: the lowest, trunc rounds up from it */
+    int64_t l = f->mode == 3 ? dory_div_round(-B, f->div, 0) : -B >> f->shift;
+    int64_t h = f->mode == 3 ? dory_div_round(B, f->div, 0) : B >> f->shift;
     l = l < f->min ? f->min : l;
     l = l > f->max ? f->max : l;
     h = h < f->min ? f->min : h;
@@ -162,6 +293,28 @@ static inline void dory_rqf_chan_(const dory_rqf_t *f, int32_t o, int32_t *b, in
     *d = dory_rqf_ld_(f->add, f->add_type, f->add_s, o);
 }
 
+/* Modes 2 and 3: clip(round(t / 2^shift or t / d), min, max) of an int64 t. */
+static inline int32_t dory_rqf_end64_(const dory_rqf_t *f, int64_t t)
+{
+    if (f->mode == 3)
+        return dory_rqf_div_(f, t);
+    if (f->trunc && t < 0)
+        t += ((int64_t)1 << f->shift) - 1;
+    t >>= f->shift;
+    t = t < f->min ? f->min : t;
+    t = t > f->max ? f->max : t;
+    return (int32_t)t;
+}
+
+/* Store q (in the output's range) at element idx. */
+static inline void dory_rqf_store_(const dory_rqf_t *f, size_t idx, int32_t q)
+{
+    if (f->y_type <= DORY_S8)
+        ((uint8_t *)f->y)[idx] = (uint8_t)q;
+    else
+        dory_store(f->y, f->y_type, idx, q);
+}
+
 /* Requantise s (bias included) with channel values m, d and store element idx. */
 static inline void dory_rqf_put_(const dory_rqf_t *f, size_t idx, int32_t s, int32_t m, int32_t d)
 {
@@ -174,20 +327,18 @@ static inline void dory_rqf_put_(const dory_rqf_t *f, size_t idx, int32_t s, int
             t += (int32_t)(((uint32_t)1 << f->shift) - 1u);
         q = t >> f->shift;
     } else {
-        int64_t t = (int64_t)s * m + d, q64;
-        if (f->trunc && t < 0)
-            t += ((int64_t)1 << f->shift) - 1;
-        q64 = t >> f->shift;
-        q64 = q64 < f->min ? f->min : q64;
-        q64 = q64 > f->max ? f->max : q64;
-        q = (int32_t)q64;
+        dory_rqf_store_(f, idx, dory_rqf_end64_(f, (int64_t)s * m + d));
+        return;
     }
     q = q < f->min ? f->min : q;
     q = q > f->max ? f->max : q;
-    if (f->y_type <= DORY_S8)
-        ((uint8_t *)f->y)[idx] = (uint8_t)q;
-    else
-        dory_store(f->y, f->y_type, idx, q);
+    dory_rqf_store_(f, idx, q);
+}
+
+/* The add of channel o as int64 (an s64 vector when add64, else d from dory_rqf_chan_). */
+static inline int64_t dory_rqf_add64_(const dory_rqf_t *f, int32_t o, int32_t d)
+{
+    return f->add64 ? dory_load_param(f->add, DORY_S64, (size_t)o) : d;
 }
 
 /* The ends of the sums of channels o .. o + n - 1 (n <= 4) of one or two pixels (two != 0):
@@ -227,18 +378,114 @@ static DORY_NOINLINE_ void dory_rqf_block_slow_(const dory_rqf_t *f, const int32
     int32_t j;
     for (j = 0; j < n; j++) {
         int32_t b, m, d;
+        int64_t d64;
         dory_rqf_chan_(f, o + j, &b, &m, &d);
+        if (f->add64) {
+            d64 = dory_rqf_add64_(f, o + j, d);
+            dory_rqf_store_(f, ia + (size_t)(o + j), dory_rqf_end64_(f, (int64_t)dory_wadd_(b, s[2 * j]) * m + d64));
+            if (two)
+                dory_rqf_store_(f, ib + (size_t)(o + j),
+                                dory_rqf_end64_(f, (int64_t)dory_wadd_(b, s[2 * j + 1]) * m + d64));
+            continue;
+        }
         dory_rqf_put_(f, ia + (size_t)(o + j), dory_wadd_(b, s[2 * j]), m, d);
         if (two)
             dory_rqf_put_(f, ib + (size_t)(o + j), dory_wadd_(b, s[2 * j + 1]), m, d);
     }
 }
 
+/* Modes 2 and 3 with an 8-bit output: s + b with the si32 wrap of the generic end, then t in int64. */
+static DORY_NOINLINE_ void dory_rqf_block_wide_(const dory_rqf_t *f, const int32_t *s, int32_t o, int32_t n,
+                                                size_t ia, size_t ib, int two)
+{
+    int32_t j;
+    uint8_t *ya = (uint8_t *)f->y + ia + o, *yb = (uint8_t *)f->y + ib + o;
+    for (j = 0; j < n; j++) {
+        int32_t b, m, d;
+        int64_t d64;
+        dory_rqf_chan_(f, o + j, &b, &m, &d);
+        d64 = dory_rqf_add64_(f, o + j, d);
+        ya[j] = (uint8_t)dory_rqf_end64_(f, (int64_t)dory_wadd_(b, s[2 * j]) * m + d64);
+        if (two)
+            yb[j] = (uint8_t)dory_rqf_end64_(f, (int64_t)dory_wadd_(b, s[2 * j + 1]) * m + d64);
+    }
+}
+
+/* Modes 2 and 3, planned wide_fast: s32 (or NULL) bias / mul, s32 or s64 (or NULL) add, 8-bit
+ * output; the loop per mode (hoisted), t = (s + b) * m + d in int64 with the si32 wrap of s + b.
+ * Mode 3's sum Mh v + floor(v Ml / 2^32) >> (S - 32) without 64-bit arithmetic when Mh = 1: with
+ * h = floor(v Ml / 2^32) <= v, v + h = 2 h + (v - h), so floor((v + h) / 2^k) =
+ * floor((h + floor((v - h) / 2)) / 2^(k-1)); k = S - 32 >= 1 there (M >= 2^32 at S = 32 would
+ * need d = 1). */
+#define DORY_RQF_WIDE_LOOP_(END)                                                                    \
+    for (j = 0; j < n; j++) {                                                                      \
+        int32_t m = mp ? mp[j] : ms, b = bp ? bp[j] : 0;                                           \
+        int64_t d = dp64 ? dory_load_param(dp64, DORY_S64, (size_t)j) : (dp ? dp[j] : ds_);         \
+        int64_t t = (int64_t)dory_wadd_(b, s[2 * j]) * m + d;                                      \
+        ya[j] = (uint8_t)(END);                                                                    \
+        if (two) {                                                                                 \
+            t = (int64_t)dory_wadd_(b, s[2 * j + 1]) * m + d;                                      \
+            yb[j] = (uint8_t)(END);                                                                \
+        }                                                                                          \
+    }
+
+/* Mode 3's clip(floor or trunc(t / d)) as in dory_rqf_div_, the constants in registers. */
+static inline int32_t dory_rqf_div_fast_(int64_t t, int32_t trunc, uint32_t dm1, int64_t lo, uint32_t U, uint32_t dm,
+                                         uint32_t mh, int32_t k, int32_t mn, int32_t mx)
+{
+    uint64_t v;
+    uint32_t w, h;
+    if (trunc && t < 0)
+        t += dm1;
+    v = (uint64_t)t - (uint64_t)lo;
+    if (v > U)
+        return t < lo ? mn : mx;
+    w = (uint32_t)v;
+    h = (uint32_t)(((uint64_t)w * dm) >> 32);
+    if (mh)
+        return mn + (int32_t)((h + ((w - h) >> 1)) >> (k - 1));
+    return mn + (int32_t)(h >> k);
+}
+
+/* Mode 2's clip(floor or trunc(t / 2^shift)). */
+static inline int32_t dory_rqf_shr_fast_(int64_t t, int32_t trunc, int32_t sh, int32_t mn, int32_t mx)
+{
+    if (trunc && t < 0)
+        t += ((int64_t)1 << sh) - 1;
+    t >>= sh;
+    return t < mn ? mn : (t > mx ? mx : (int32_t)t);
+}
+
+static DORY_NOINLINE_ void dory_rqf_block_wfast_(const dory_rqf_t *f, const int32_t *s, int32_t o, int32_t n,
+                                                 size_t ia, size_t ib, int two)
+{
+    int32_t j, ms = f->mul_s, ds_ = f->add_s, tr = f->trunc, mn = f->min, mx = f->max;
+    uint8_t *ya = (uint8_t *)f->y + ia + o, *yb = (uint8_t *)f->y + ib + o;
+    const int32_t *bp = f->bias ? (const int32_t *)f->bias + o : NULL;
+    const int32_t *mp = f->mul ? (const int32_t *)f->mul + o : NULL;
+    const int32_t *dp = f->add && !f->add64 ? (const int32_t *)f->add + o : NULL;
+    const uint8_t *dp64 = f->add64 ? (const uint8_t *)f->add + 8u * (size_t)o : NULL;
+    if (f->mode == 3) {
+        uint32_t dm1 = f->div - 1u, U = f->du, dm = f->dm, mh = f->dmh;
+        int64_t lo = f->dlo;
+        int32_t k = f->ds;
+        DORY_RQF_WIDE_LOOP_(dory_rqf_div_fast_(t, tr, dm1, lo, U, dm, mh, k, mn, mx))
+    } else {
+        int32_t sh = f->shift;
+        DORY_RQF_WIDE_LOOP_(dory_rqf_shr_fast_(t, tr, sh, mn, mx))
+    }
+}
+#undef DORY_RQF_WIDE_LOOP_
+
 static inline void dory_rqf_block_(const dory_rqf_t *f, const int32_t *s, int32_t o, int32_t n, size_t ia, size_t ib,
                                    int two)
 {
     if (f->fast)
         dory_rqf_block_fast_(f, s, o, n, ia, ib, two);
+    else if (f->wide_fast)
+        dory_rqf_block_wfast_(f, s, o, n, ia, ib, two);
+    else if (f->mode >= 2 && f->y_type <= DORY_S8)
+        dory_rqf_block_wide_(f, s, o, n, ia, ib, two);
     else
         dory_rqf_block_slow_(f, s, o, n, ia, ib, two);
 }
@@ -247,10 +494,18 @@ static inline void dory_rqf_block_(const dory_rqf_t *f, const int32_t *s, int32_
 static inline void dory_rqf_finish_(const dory_rqf_t *f, const dory_conv_args_t *a, size_t idx, int32_t o,
                                     int32_t sum)
 {
-    if (f->mode) {
+    if (f->wide_fast) { /* s32 loads, no type dispatch (per element: depthwise and linear tails) */
+        int32_t b = f->bias ? ((const int32_t *)f->bias)[o] : 0, m = f->mul ? ((const int32_t *)f->mul)[o] : f->mul_s;
+        int64_t d = f->add64 ? dory_load_param(f->add, DORY_S64, (size_t)o)
+                             : (f->add ? ((const int32_t *)f->add)[o] : f->add_s);
+        ((uint8_t *)f->y)[idx] = (uint8_t)dory_rqf_end64_(f, (int64_t)dory_wadd_(b, sum) * m + d);
+    } else if (f->mode) {
         int32_t b, m, d;
         dory_rqf_chan_(f, o, &b, &m, &d);
-        dory_rqf_put_(f, idx, dory_wadd_(b, sum), m, d);
+        if (f->add64)
+            dory_rqf_store_(f, idx, dory_rqf_end64_(f, (int64_t)dory_wadd_(b, sum) * m + dory_rqf_add64_(f, o, d)));
+        else
+            dory_rqf_put_(f, idx, dory_wadd_(b, sum), m, d);
     } else {
         dory_conv_finish_(a, idx, o, sum);
     }

@@ -1,8 +1,8 @@
 /* crt0.S - entry of every hart of GVSOC's pulp-open target (runtime/port/pulp).
  * GVSOC loads the ELF and starts the fabric controller (FC, mhartid 0x3ff: cluster 31, core 31) at
  * _start; the cluster cores start at the boot address the FC writes (also _start, see
- * port_pulp.c: pulp_cluster_boot) once their fetch is enabled. The FC clears .bss and runs
- * pulp_fc_main (main); cluster core i (mhartid & 0x1f) takes the stack below
+ * port_pulp.c: dory_port_init) once their fetch is enabled. The FC enables its instruction cache,
+ * clears .bss and runs pulp_fc_main (main); cluster core i (mhartid & 0x1f) takes the stack below
  * __cl_stacks_top - i * __cl_stack_size (core 0's is larger: it also runs the tile loop and the
  * DMA bookkeeping) and enters pulp_cluster_main(i). Traps print and end the simulation. */
     .option arch, +zicsr
@@ -26,8 +26,9 @@ _start:                        /* _vectors + 0x80: the reset entry of pulp-open'
     srli  t1, t0, 5
     li    t2, 31
     bne   t1, t2, 2f
-    /* FC */
+    /* FC: its instruction cache on first (port_pulp.c: pulp_fc_icache_on), then .bss */
     la    sp, __fc_stack_top
+    call  pulp_fc_icache_on
     la    t0, __bss_start
     la    t1, __bss_end
 1:  bgeu  t0, t1, 3f

@@ -8,7 +8,8 @@
  *   runtime/port/pulp/{crt0.S,port_pulp.c} ... -DDORY_PULP_L1_BYTES=<DORY_NET_L1_BYTES>
  *   -DDORY_PULP_L2_BYTES=<DORY_NET_L2_BYTES> -DDORY_PULP_L3_BYTES=<DORY_NET_L3_BYTES>
  *
- * Controller: the fabric controller (FC) runs main (crt0.S: pulp_fc_main), the network's step loop
+ * Controller: the fabric controller (FC) runs main (crt0.S: pulp_fc_main, after
+ *   pulp_fc_icache_on has enabled the FC's own instruction cache), the network's step loop
  *   and the L3 copies. dory_port_init enables the cluster's instruction cache, writes _start as the
  *   boot address of cluster cores 0..DORY_NUM_CORES-1 and enables their fetch; each core then
  *   starts its counters and waits for work in pulp_cluster_main.
@@ -44,8 +45,9 @@
  *   its wait instead, as the RV32 port does (no overlap), for comparison.
  *
  * L3: by default stood in for by an array in L2 (DORY_PULP_L3_BYTES): dory_l3_read/write are
- *   bounds-checked memcpy on the caller (the FC, between forks), so L3 transfers cost L2-to-L2 copy
- *   cycles of the FC, inside the layer's measured cycles -- far cheaper than a HyperRAM would be.
+ *   bounds-checked memcpy (the word copy below) on the caller (the FC, between forks), so L3
+ *   transfers cost L2-to-L2 copy cycles of the FC (about 0.7 cycles per byte for large copies),
+ *   inside the layer's measured cycles, with no overlap -- far cheaper than a HyperRAM would be.
  *   Built with -DDORY_PULP_L3_HYPER (make L3=hyper), L3 is the board's HyperRAM behind the uDMA
  *   instead (l3_hyper.c), and this file keeps only the size check.
  *
@@ -182,6 +184,138 @@ void _exit(int status)
     PULP_REG(PULP_EOC) = 0x80000000u | ((uint32_t)status & 0x7fffffffu);
     for (;;)
         __asm__ volatile("wfi");
+}
+
+/* ---- memset / memcpy / memmove ----------------------------------------------------------------
+ *
+ * These replace picolibc's (the linker takes an object's definition before the library's):
+ * Debian's picolibc for rv32imc is built for size, its memset / memcpy / memmove move one byte per
+ * iteration. Here the bulk moves a word per load / store, four words per iteration (the loads
+ * first: a RI5CY load's result is a cycle late, so back-to-back use would stall). The FC uses
+ * them (the layer set-up, the L3 stand-in's copies, dory_net_write/read, concat) and so do the
+ * cluster cores (the kernels' im2col). When source and destination are not equally aligned the
+ * source words are read with misaligned lw: RI5CY (and GVSOC's ISS, core/models/cpu/iss/src/
+ * lsu.cpp data_misaligned_req) splits such a load into two aligned accesses, still fewer than four
+ * byte loads. Below 8 bytes the plain byte loop is the cheapest. The optimize attribute keeps gcc
+ * from recognising the loops as memset / memcpy and calling them back (-ftree-loop-distribute-
+ * patterns is on at -O2). */
+#define PULP_NO_LIBCALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
+
+/* A word from any address (see above: a misaligned lw is legal on RI5CY, gcc would split it). */
+static inline uint32_t ld_any(const uint8_t *p)
+{
+    uint32_t v;
+    __asm__("lw %0, %1" : "=r"(v) : "m"(*(const struct { uint8_t b[4]; } *)p));
+    return v;
+}
+
+/* n bytes forward from s to d, d 4-aligned, n a multiple of 4; s aligned when sa. Safe for an
+ * overlap with d < s (each iteration loads before it stores, and stores below what it loads). */
+static PULP_NO_LIBCALL void copy_words_fwd(uint8_t *d, const uint8_t *s, size_t n, int sa)
+{
+    uint32_t *w = (uint32_t *)(void *)d;
+    if (sa) {
+        const uint32_t *r = (const uint32_t *)(const void *)s;
+        for (; n >= 16; n -= 16, r += 4, w += 4) {
+            uint32_t a = r[0], b = r[1], c = r[2], e = r[3];
+            w[0] = a;
+            w[1] = b;
+            w[2] = c;
+            w[3] = e;
+        }
+        for (; n > 0; n -= 4)
+            *w++ = *r++;
+    } else {
+        for (; n >= 16; n -= 16, s += 16, w += 4) {
+            uint32_t a = ld_any(s), b = ld_any(s + 4), c = ld_any(s + 8), e = ld_any(s + 12);
+            w[0] = a;
+            w[1] = b;
+            w[2] = c;
+            w[3] = e;
+        }
+        for (; n > 0; n -= 4, s += 4)
+            *w++ = ld_any(s);
+    }
+}
+
+PULP_NO_LIBCALL void *memcpy(void *restrict dst, const void *restrict src, size_t n)
+{
+    uint8_t *d = (uint8_t *)dst;
+    const uint8_t *s = (const uint8_t *)src;
+    if (n >= 8) {
+        size_t head = (size_t)(-(uintptr_t)d & 3u), body;
+        for (; head > 0; head--, n--)
+            *d++ = *s++;
+        body = n & ~(size_t)3u;
+        copy_words_fwd(d, s, body, ((uintptr_t)s & 3u) == 0);
+        d += body;
+        s += body;
+        n -= body;
+    }
+    while (n-- > 0)
+        *d++ = *s++;
+    return dst;
+}
+
+PULP_NO_LIBCALL void *memmove(void *dst, const void *src, size_t n)
+{
+    uint8_t *d = (uint8_t *)dst;
+    const uint8_t *s = (const uint8_t *)src;
+    if ((uintptr_t)d <= (uintptr_t)s || (uintptr_t)d >= (uintptr_t)s + n) {
+        /* forward: disjoint, or d below s (copy_words_fwd and the byte loops store below what
+         * they have already loaded) */
+        if (n >= 8) {
+            size_t head = (size_t)(-(uintptr_t)d & 3u), body;
+            for (; head > 0; head--, n--)
+                *d++ = *s++;
+            body = n & ~(size_t)3u;
+            copy_words_fwd(d, s, body, ((uintptr_t)s & 3u) == 0);
+            d += body;
+            s += body;
+            n -= body;
+        }
+        while (n-- > 0)
+            *d++ = *s++;
+        return dst;
+    }
+    /* d above s, overlapping: backward, a word at a time when both ends are equally aligned */
+    d += n;
+    s += n;
+    if (n >= 8 && (((uintptr_t)d ^ (uintptr_t)s) & 3u) == 0) {
+        for (; ((uintptr_t)d & 3u) != 0; n--)
+            *--d = *--s;
+        for (; n >= 4; n -= 4) {
+            d -= 4;
+            s -= 4;
+            *(uint32_t *)(void *)d = *(const uint32_t *)(const void *)s;
+        }
+    }
+    while (n-- > 0)
+        *--d = *--s;
+    return dst;
+}
+
+PULP_NO_LIBCALL void *memset(void *dst, int c, size_t n)
+{
+    uint8_t *d = (uint8_t *)dst;
+    uint8_t b = (uint8_t)c;
+    if (n >= 8) {
+        uint32_t v = (uint32_t)b * 0x01010101u, *w;
+        for (; ((uintptr_t)d & 3u) != 0; n--)
+            *d++ = b;
+        for (w = (uint32_t *)(void *)d; n >= 16; n -= 16, w += 4) {
+            w[0] = v;
+            w[1] = v;
+            w[2] = v;
+            w[3] = v;
+        }
+        for (; n >= 4; n -= 4)
+            *w++ = v;
+        d = (uint8_t *)w;
+    }
+    while (n-- > 0)
+        *d++ = b;
+    return dst;
 }
 
 /* ---- cluster --------------------------------------------------------------------------------- */
@@ -516,6 +650,12 @@ const char *dory_perf_unit(void)
 /* ---- FC entry -------------------------------------------------------------------------------- */
 
 int main(int argc, char **argv);
+
+/* crt0.S calls this first on the FC (before .bss is cleared: it touches no memory). */
+void pulp_fc_icache_on(void)
+{
+    PULP_REG(PULP_FC_ICACHE_ENABLE) = 1u;
+}
 
 void pulp_fc_main(void)
 {

@@ -15,6 +15,10 @@
  *     external address, and for a 2-D (external side) command the line length and the line
  *     stride; STATUS bit i is set while counter i has bytes pending; writing 1 << i to STATUS
  *     frees it; the TCDM side of every command is linear).
+ *   pulp/chips/pulp_open/soc.json peripherals/fc_icache_ctrl (0x1A108800) and fc_icache (32 sets x 4
+ *     ways x 16-byte lines, 2 KiB), bound in soc.py; pulp/icache_ctrl/icache_ctrl_v2_impl.cpp: a
+ *     write of a non-zero word at offset 0 enables the FC's instruction cache (GVSOC starts with it
+ *     disabled: every FC fetch then goes to L2, ~6 cycles per instruction), offset 4 flushes it.
  *   ../shared/tools/gvsoc/README.md (checked on GVSOC by its harness): cluster I$ enable 0x10201400,
  *     boot addresses 0x10200040 + 4 * core, fetch enable 0x10200008, the FC is hart 31 of
  *     cluster 31, stdout 0x1a10f000 + (31 << 7), end of computation 0x1a1040a0 (apb_soc_ctrl +
@@ -29,6 +33,7 @@
 #define PULP_CLUSTER_CTRL_FETCH_EN 0x10200008u
 #define PULP_CLUSTER_CTRL_BOOT_ADDR(i) (0x10200040u + 4u * (uint32_t)(i))
 #define PULP_CLUSTER_ICACHE_ENABLE 0x10201400u
+#define PULP_FC_ICACHE_ENABLE 0x1A108800u
 #define PULP_STDOUT_PUTC (0x1a10f000u + (31u << 7))
 #define PULP_EOC 0x1a1040a0u
 #define PULP_FC_HART 0x3ffu /* mhartid of the FC: cluster 31, core 31 */
