@@ -324,7 +324,10 @@ static void dory_depthwise_l1(const dory_conv_args_t *a, int core, int ncores)
         need = dory_depthwise_scratch_bytes(3, 3, a->hi, a->pt, a->pb, ncores);
         /* the ring's own end: one power-of-two stage, floor, no partial sums, 8-bit output */
         dory_rqf_init_(&f, a, a->x_type == DORY_S8, 9, c0, c1);
-        if (f.mode != 0 && !f.trunc && a->y_type <= DORY_S8 && dory_scratch_ok_(a, need, "dory_depthwise") &&
+        /* modes 1 and 2 only: the ring's inline end is a shift (mode 3, a divisor, and 64-bit add
+         * vectors take dw_3x3, whose end is dory_rqf_finish_) */
+        if ((f.mode == 1 || f.mode == 2) && !f.add64 && !f.trunc && a->y_type <= DORY_S8 &&
+            dory_scratch_ok_(a, need, "dory_depthwise") &&
             dw3_ring_bytes(r0, r1, a->sh) <= need / (size_t)ncores)
             dw_3x3_ring(a, &f, (uint8_t *)a->scratch + (size_t)core * (need / (size_t)ncores), r0, r1, c0, c1);
         else
