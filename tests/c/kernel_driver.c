@@ -11,7 +11,7 @@
  * Built with -DDORY_KDRIVER_PULP (with runtime/port/pulp, see tests/kernel_gvsoc.py) the program runs
  * bare metal on GVSOC: the cases are the 32-bit words dory_kcases[0 .. dory_kcases_n) of a generated C
  * file (no stdin there; a value is read back sign-extended, which a u32 array element survives
- * since it is stored as its 32-bit pattern), buffers come from the port's L1 arena (a bump
+ * since it is stored as its 32-bit pattern; a value outside that is escaped into three words, see rd), buffers come from the port's L1 arena (a bump
  * allocator, so every tile is L1-resident as in a network), and each kernel call is forked onto
  * the 8 cluster cores at once (cores >= ncores idle) through the port's fork/join, twice (fills
  * 0x00 and 0xff); ok is 1 when every element was written in one of the runs (the parallel runs cannot
@@ -78,13 +78,25 @@ static int more_cases(void)
     return kpos < dory_kcases_n;
 }
 
-static long long rd(void)
+static int32_t rd_word(void)
 {
     if (kpos >= dory_kcases_n) {
         printf("driver: malformed input (the cases end early)\n");
         exit(2);
     }
     return dory_kcases[kpos++];
+}
+
+/* A value is one word, or, for one outside the int32 range (s64 requant vectors) or INT32_MIN itself,
+ * the escape word INT32_MIN followed by its low and high words (tests/kernel_gvsoc.py: words). */
+static long long rd(void)
+{
+    int32_t w = rd_word();
+    uint32_t lo;
+    if (w != INT32_MIN)
+        return w;
+    lo = (uint32_t)rd_word();
+    return (long long)(((uint64_t)(uint32_t)rd_word() << 32) | lo);
 }
 #else
 #define MAX_ALLOCS 64
