@@ -1,7 +1,8 @@
 """The runtime's C kernels (runtime/kernels/*.c) against the reference interpreter.
 
-The kernels and tests/c/kernel_driver.c are compiled twice: ``-O2 -Werror`` and with
-``-DDORY_DEBUG`` (the kernels' scratch checks) + AddressSanitizer + UBSan (no recovery). The driver
+The kernels and tests/c/kernel_driver.c are compiled three times: ``-O2 -Werror``, with
+``-DDORY_DEBUG`` (the kernels' scratch checks) + AddressSanitizer + UBSan (no recovery), and with
+``-DDORY_KERNELS_SDOTP4`` (the 4-way SIMD shape of the blocked dot products) + the sanitizers. The driver
 sizes a kernel's scratch with the kernel's own ``dory_*_scratch_bytes`` (none, exact, more, or one
 byte short: the generic path in the release build, an abort in the debug build). The driver reads cases on stdin, runs each kernel on every
 core in turn (core = 0 .. ncores-1, ncores 1, 3 and 8), checks that the cores' shares of the output
@@ -43,6 +44,8 @@ BUILDS = {
     "O2": ["-O2"],
     "sanitize": ["-O1", "-g", "-DDORY_DEBUG", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
                  "-fno-omit-frame-pointer"],
+    # the 4-way SIMD shape of the blocked dot products (GAP8's and the pulp target's), in portable C
+    "sdotp4": ["-O1", "-g", "-DDORY_KERNELS_SDOTP4", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"],
 }
 NCORES = (1, 3, 8)
 

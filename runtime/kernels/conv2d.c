@@ -6,7 +6,7 @@
  * For each pixel pair of its range a core copies the two receptive fields (im2col, zero padded)
  * into its scratch, 2 * kh * kw * ci bytes, once for all its channel blocks; a block is a 4 x 2
  * dot-product kernel (8 accumulators, dory_blocks4x2_* in dot.h) whose sums go through the
- * requant fast path (dory_rqf_*: int32 math when the types bound it). A 1x1 kernel reads the input
+ * requant fast path (dory_rqf_*: int32 math when the types bound it; else the generic end). A 1x1 kernel reads the input
  * pixels in place and needs no scratch. The fast path needs dory_conv2d_scratch_bytes(kh, kw, ci,
  * ncores) bytes of scratch (core c's two pixel buffers at c * 2 * kh * kw * ci); without scratch
  * the generic path (split over output rows, or channels) runs.
@@ -48,6 +48,36 @@ void dory_conv_window_generic_(const dory_conv_args_t *a, int32_t groups, int32_
     }
 }
 
+/* dst[0 .. n) = src[0 .. n) / = 0. On the pulp target (DORY_XPULPV2) word by word when dst is
+ * word-aligned (src may be misaligned: RI5CY splits such loads in hardware, dory_ld4w_), since the
+ * port's memcpy / memset are byte loops; elsewhere the C library's. The destination is kernel
+ * scratch (no declared type), so the word stores alias nothing. */
+static inline void copy_bytes(uint8_t *dst, const uint8_t *src, size_t n)
+{
+#ifdef DORY_XPULPV2
+    if (((uintptr_t)dst & 3u) == 0)
+        for (; n >= 4; n -= 4, dst += 4, src += 4)
+            *(uint32_t *)(void *)dst = dory_ld4w_(src);
+    for (; n > 0; n--)
+        *dst++ = *src++;
+#else
+    memcpy(dst, src, n);
+#endif
+}
+
+static inline void zero_bytes(uint8_t *dst, size_t n)
+{
+#ifdef DORY_XPULPV2
+    if (((uintptr_t)dst & 3u) == 0)
+        for (; n >= 4; n -= 4, dst += 4)
+            *(uint32_t *)(void *)dst = 0;
+    for (; n > 0; n--)
+        *dst++ = 0;
+#else
+    memset(dst, 0, n);
+#endif
+}
+
 /* Copy the (zero padded) receptive field of output pixel (r, q) into buf, in the weights' order
  * kh x kw x ci (dilation 1). */
 static void im2col_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_t *buf)
@@ -59,19 +89,19 @@ static void im2col_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_
         int32_t ir = r * a->sh - a->pt + i;
         uint8_t *dst = buf + (size_t)i * row;
         if (ir < 0 || ir >= a->hi) {
-            memset(dst, 0, row);
+            zero_bytes(dst, row);
             continue;
         }
         if (ic0 >= 0 && ic0 + a->kw <= a->wi) {
-            memcpy(dst, x + ((size_t)ir * (size_t)a->wi + (size_t)ic0) * ci, row);
+            copy_bytes(dst, x + ((size_t)ir * (size_t)a->wi + (size_t)ic0) * ci, row);
             continue;
         }
         for (j = 0; j < a->kw; j++) {
             int32_t ic = ic0 + j;
             if (ic < 0 || ic >= a->wi)
-                memset(dst + (size_t)j * ci, 0, ci);
+                zero_bytes(dst + (size_t)j * ci, ci);
             else
-                memcpy(dst + (size_t)j * ci, x + ((size_t)ir * (size_t)a->wi + (size_t)ic) * ci, ci);
+                copy_bytes(dst + (size_t)j * ci, x + ((size_t)ir * (size_t)a->wi + (size_t)ic) * ci, ci);
         }
     }
 }
@@ -85,16 +115,24 @@ static const uint8_t *pixel_1x1(const dory_conv_args_t *a, int32_t r, int32_t q)
     return (const uint8_t *)a->x + ((size_t)ir * (size_t)a->wi + (size_t)ic) * (size_t)a->ci;
 }
 
-/* The inputs of output pixel p of the tile (row-major over ho x wo): its im2col copy in buf, the
- * pixel itself for a 1x1 kernel, NULL for a 1x1 pixel in the padding (its sum is 0). */
-static const uint8_t *conv_input(const dory_conv_args_t *a, int32_t p, int im2col, uint8_t *buf)
+/* The inputs of output pixel (r, q) of the tile: its im2col copy in buf, the pixel itself for a
+ * 1x1 kernel, NULL for a 1x1 pixel in the padding (its sum is 0). */
+static const uint8_t *conv_input(const dory_conv_args_t *a, int32_t r, int32_t q, int im2col, uint8_t *buf)
 {
-    int32_t r = p / a->wo, q = p % a->wo;
     if (im2col) {
         im2col_pixel(a, r, q, buf);
         return buf;
     }
     return pixel_1x1(a, r, q);
+}
+
+/* (r, q) one output pixel further in the row-major tile of width wo (no division per pixel). */
+static inline void next_pixel(int32_t wo, int32_t *r, int32_t *q)
+{
+    if (++*q == wo) {
+        *q = 0;
+        ++*r;
+    }
 }
 
 /* Work units of the fast path: (pixel pair, block of 4 output channels), pair-major. The cores
@@ -108,7 +146,7 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
     int32_t K = a->kh * a->kw * a->ci, co = a->co;
     int im2col = a->kh * a->kw > 1;
     int32_t npix = a->ho * a->wo, npairs = (npix + 1) / 2, nblk = (co + 3) / 4;
-    int32_t u0, u1, P, P0, P1;
+    int32_t u0, u1, P, P0, P1, ra, qa;
     const int8_t *w = (const int8_t *)a->w;
     uint8_t *buf0 = NULL, *buf1 = NULL;
     dory_rqf_t f;
@@ -125,15 +163,22 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
         buf0 = (uint8_t *)a->scratch + (size_t)core * 2u * (size_t)K;
         buf1 = buf0 + K;
     }
+    ra = 2 * P0 / a->wo; /* (ra, qa): the first pixel of pair P, then stepped */
+    qa = 2 * P0 % a->wo;
     for (P = P0; P < P1; P++) {
         int32_t p = 2 * P, b0 = P == P0 ? u0 % nblk : 0, b1 = P == P1 - 1 ? (u1 - 1) % nblk + 1 : nblk;
         int two = p + 1 < npix;
-        int32_t o, o1 = b1 * 4 < co ? b1 * 4 : co;
+        int32_t o, o1 = b1 * 4 < co ? b1 * 4 : co, rb = ra, qb = qa;
         size_t ia = (size_t)p * (size_t)co, ib = ia + (size_t)co;
-        const uint8_t *xa = conv_input(a, p, im2col, buf0);
-        const uint8_t *xb = two ? conv_input(a, p + 1, im2col, buf1) : NULL;
-        if ((!xa || (two && !xb)) || !f.mode) {
-            /* a 1x1 pixel in the padding, or the generic end of the sums: channel by channel */
+        const uint8_t *xa, *xb;
+        next_pixel(a->wo, &rb, &qb);
+        xa = conv_input(a, ra, qa, im2col, buf0);
+        xb = two ? conv_input(a, rb, qb, im2col, buf1) : NULL;
+        ra = rb;
+        qa = qb;
+        next_pixel(a->wo, &ra, &qa);
+        if (!xa || (two && !xb)) {
+            /* a 1x1 pixel in the padding: channel by channel */
             for (o = b0 * 4; o < o1; o++) {
                 const int8_t *wo_ = w + (size_t)o * (size_t)K;
                 int32_t sa = 0, sb = 0;

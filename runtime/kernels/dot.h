@@ -93,7 +93,97 @@ static inline void dory_dot2_(const void *a0, const void *a1, int xs, const int8
 #define DORY_BLOCK_ATTR_
 #endif
 
-#if defined(__pulp__) || defined(DORY_XPULPV2) || defined(DORY_KERNELS_SDOTP4)
+#if defined(DORY_XPULPV2)
+
+/* The Xpulpv2 inner loops as one asm block each, the whole k loop (K / 4 steps) in hardware loop 0:
+ *   lp.setup x0, rs1, L      = .insn i 0x7b, 4, x0, rs1, L   loop 0: count rs1, body from the next
+ *                              instruction to the one at pc + 2 * L inclusive (gvsoc-core
+ *                              isa_gen/isa_pulpv2.py 'lp.setup' '... 100 0000- 1111011';
+ *                              include/isa/pulp_v2.hpp lp_setup_exec: end = pc + (uimm << 1));
+ *   p.lw rd, 4(rs1!)         = .insn i 0x0b, 2, rd, rs1, 4   rd = *rs1, rs1 += 4 ('LW_POSTINC'
+ *                              '------- ----- ----- 010 ----- 0001011'); misaligned addresses work;
+ *   pv.sdotsp.b / pv.sdotusp.b = .insn r 0x57, 1, 0x5c / 0x54 (see dory/simd.h).
+ * Every body instruction is a 32-bit .insn, so L = 2 * (body instructions). A count of 0 would run
+ * the body once: the callers skip the asm when K < 4. Each loaded word is first used at least two
+ * instructions after its load (RI5CY stalls one cycle on a load-use in the next instruction).
+ * 4 x 2 block: 6 loads + 8 sdot per 32 MACs; 4 x 1 block: 5 loads + 4 sdot per 16 MACs.
+ * The loaded words live in t0..t3 (clobbered): GCC allows 30 asm operands, and the 14 read-write
+ * accumulators and pointers already count twice each. "memory": the loops read the im2col buffer
+ * the C code just wrote. */
+#define DORY_ASM_4X2_(F7)                                                                          \
+    __asm__ volatile(".insn i 0x7b, 4, x0, %[n], 28\n\t"                                           \
+                     ".insn i 0x0b, 2, t0, %[x0], 4\n\t"                                           \
+                     ".insn i 0x0b, 2, t1, %[x1], 4\n\t"                                           \
+                     ".insn i 0x0b, 2, t2, %[w0], 4\n\t"                                           \
+                     ".insn i 0x0b, 2, t3, %[w1], 4\n\t"                                           \
+                     ".insn r 0x57, 1, " F7 ", %[a0], t0, t2\n\t"                                  \
+                     ".insn r 0x57, 1, " F7 ", %[a1], t1, t2\n\t"                                  \
+                     ".insn i 0x0b, 2, t2, %[w2], 4\n\t"                                           \
+                     ".insn r 0x57, 1, " F7 ", %[a2], t0, t3\n\t"                                  \
+                     ".insn r 0x57, 1, " F7 ", %[a3], t1, t3\n\t"                                  \
+                     ".insn i 0x0b, 2, t3, %[w3], 4\n\t"                                           \
+                     ".insn r 0x57, 1, " F7 ", %[a4], t0, t2\n\t"                                  \
+                     ".insn r 0x57, 1, " F7 ", %[a5], t1, t2\n\t"                                  \
+                     ".insn r 0x57, 1, " F7 ", %[a6], t0, t3\n\t"                                  \
+                     ".insn r 0x57, 1, " F7 ", %[a7], t1, t3\n\t"                                  \
+                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4),  \
+                       [a5] "+r"(a5), [a6] "+r"(a6), [a7] "+r"(a7), [x0] "+r"(x0), [x1] "+r"(x1),  \
+                       [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3)                  \
+                     : [n] "r"(n4)                                                                 \
+                     : "t0", "t1", "t2", "t3", "memory")
+#define DORY_ASM_4X1_(F7)                                                                          \
+    __asm__ volatile(".insn i 0x7b, 4, x0, %[n], 18\n\t"                                           \
+                     ".insn i 0x0b, 2, t0, %[x0], 4\n\t"                                           \
+                     ".insn i 0x0b, 2, t2, %[w0], 4\n\t"                                           \
+                     ".insn i 0x0b, 2, t3, %[w1], 4\n\t"                                           \
+                     ".insn r 0x57, 1, " F7 ", %[a0], t0, t2\n\t"                                  \
+                     ".insn i 0x0b, 2, t2, %[w2], 4\n\t"                                           \
+                     ".insn r 0x57, 1, " F7 ", %[a2], t0, t3\n\t"                                  \
+                     ".insn i 0x0b, 2, t3, %[w3], 4\n\t"                                           \
+                     ".insn r 0x57, 1, " F7 ", %[a4], t0, t2\n\t"                                  \
+                     ".insn r 0x57, 1, " F7 ", %[a6], t0, t3\n\t"                                  \
+                     : [a0] "+r"(a0), [a2] "+r"(a2), [a4] "+r"(a4), [a6] "+r"(a6), [x0] "+r"(x0),  \
+                       [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3)                  \
+                     : [n] "r"(n4)                                                                 \
+                     : "t0", "t1", "t2", "t3", "memory")
+
+#define DORY_DOT_BLOCKS_(NAME, XT, F7, NX)                                                         \
+    static __attribute__((noinline)) void NAME(const XT *xa, const XT *xb, const int8_t *w, int32_t K,  \
+                                               int32_t o, int32_t o1, const dory_rqf_t *f, size_t ia,    \
+                                               size_t ib)                                          \
+    {                                                                                              \
+        int32_t n4 = K >> 2, t = K & 3;                                                            \
+        for (; o < o1; o += 4) {                                                                   \
+            const int8_t *w0 = w + (size_t)o * (size_t)K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;     \
+            const XT *x0 = xa, *x1 = xb;                                                           \
+            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, k, s[8];       \
+            if (n4 > 0) {                                                                          \
+                if (NX == 2)                                                                       \
+                    DORY_ASM_4X2_(F7);                                                             \
+                else                                                                               \
+                    DORY_ASM_4X1_(F7);                                                             \
+            }                                                                                      \
+            for (k = 0; k < t; k++) { /* the pointers stand past the 4-way steps */                \
+                int32_t p0 = x0[k], p1 = NX == 2 ? x1[k] : 0;                                      \
+                a0 = dory_wadd_(a0, p0 * w0[k]);                                                   \
+                a2 = dory_wadd_(a2, p0 * w1[k]);                                                   \
+                a4 = dory_wadd_(a4, p0 * w2[k]);                                                   \
+                a6 = dory_wadd_(a6, p0 * w3[k]);                                                   \
+                a1 = dory_wadd_(a1, p1 * w0[k]);                                                   \
+                a3 = dory_wadd_(a3, p1 * w1[k]);                                                   \
+                a5 = dory_wadd_(a5, p1 * w2[k]);                                                   \
+                a7 = dory_wadd_(a7, p1 * w3[k]);                                                   \
+            }                                                                                      \
+            s[0] = a0, s[1] = a1, s[2] = a2, s[3] = a3, s[4] = a4, s[5] = a5, s[6] = a6, s[7] = a7;    \
+            dory_rqf_block_(f, s, o, 4, ia, ib, NX == 2);                                          \
+        }                                                                                          \
+    }
+DORY_DOT_BLOCKS_(dory_blocks4x2_u_, uint8_t, "0x54", 2)
+DORY_DOT_BLOCKS_(dory_blocks4x2_s_, int8_t, "0x5c", 2)
+DORY_DOT_BLOCKS_(dory_blocks4x1_u_, uint8_t, "0x54", 1)
+DORY_DOT_BLOCKS_(dory_blocks4x1_s_, int8_t, "0x5c", 1)
+
+#elif defined(__pulp__) || defined(DORY_KERNELS_SDOTP4)
 
 #define DORY_DOT_BLOCKS_(NAME, XT, V4X, LD4X, SDOT, NX)                                                  \
     static DORY_BLOCK_ATTR_ void NAME(const XT *xa, const XT *xb, const int8_t *w, int32_t K, int32_t o,     \
@@ -119,14 +209,14 @@ static inline void dory_dot2_(const void *a0, const void *a1, int xs, const int8
             }                                                                                          \
             for (; k < K; k++) {                                                                       \
                 int32_t p0 = xa[k], p1 = NX == 2 ? xb[k] : 0;                                          \
-                a0 = dory_wadd_(a0, p0 * w0[k]);                                                       \
-                a2 = dory_wadd_(a2, p0 * w1[k]);                                                       \
-                a4 = dory_wadd_(a4, p0 * w2[k]);                                                       \
-                a6 = dory_wadd_(a6, p0 * w3[k]);                                                       \
-                a1 = dory_wadd_(a1, p1 * w0[k]);                                                       \
-                a3 = dory_wadd_(a3, p1 * w1[k]);                                                       \
-                a5 = dory_wadd_(a5, p1 * w2[k]);                                                       \
-                a7 = dory_wadd_(a7, p1 * w3[k]);                                                       \
+                a0 = dory_wadd_(a0, p0 * w0[k]);                                                   \
+                a2 = dory_wadd_(a2, p0 * w1[k]);                                                   \
+                a4 = dory_wadd_(a4, p0 * w2[k]);                                                   \
+                a6 = dory_wadd_(a6, p0 * w3[k]);                                                   \
+                a1 = dory_wadd_(a1, p1 * w0[k]);                                                   \
+                a3 = dory_wadd_(a3, p1 * w1[k]);                                                   \
+                a5 = dory_wadd_(a5, p1 * w2[k]);                                                   \
+                a7 = dory_wadd_(a7, p1 * w3[k]);                                                   \
             }                                                                                          \
             s[0] = a0, s[1] = a1, s[2] = a2, s[3] = a3, s[4] = a4, s[5] = a5, s[6] = a6, s[7] = a7;    \
             dory_rqf_block_(f, s, o, 4, ia, ib, NX == 2);                                              \

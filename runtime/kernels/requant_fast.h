@@ -47,6 +47,7 @@ typedef struct {
     int32_t mul_s, add_s; /* the scalars when mul / add are NULL */
     int32_t shift, trunc, min, max;
     void *y;
+    const dory_conv_args_t *args; /* a convolution's: mode 0 ends through dory_conv_finish_ */
 } dory_rqf_t;
 
 static inline int dory_rqf_vec_ok_(const void *p, dory_dtype_t t, int64_t s)
@@ -118,12 +119,16 @@ static inline void dory_rqf_init_(dory_rqf_t *f, const dory_conv_args_t *a, int 
     int64_t A = (int64_t)K * (xs ? 128 : 255) * 128;
     if (a->acc && !(a->first && a->last)) {
         memset(f, 0, sizeof *f);
+        f->args = a;
         return;
     }
     if (a->bias)
         A += dory_rqf_absmax_(a->bias, a->bias_type, 0, o0, o1);
-    if (!dory_rqf_plan_(f, a->rq, A, o0, o1, a->y, a->y_type))
+    if (!dory_rqf_plan_(f, a->rq, A, o0, o1, a->y, a->y_type)) {
+        f->args = a;
         return;
+    }
+    f->args = a;
     f->bias = a->bias;
     f->bias_type = a->bias_type;
     f->fast = f->fast && (!a->bias || a->bias_type == DORY_S32);
@@ -190,7 +195,8 @@ static inline void dory_rqf_put_(const dory_rqf_t *f, size_t idx, int32_t s, int
         dory_store(f->y, f->y_type, idx, q);
 }
 
-/* The ends of the sums of channels o .. o + n - 1 (n <= 4) of one or two pixels (two != 0):
+/* The ends of the sums of channels o .. o + n - 1 (n <= 4) of one or two pixels (two != 0)
+ * (mode 0: through dory_conv_finish_ of the convolution f was planned for):
  * s[2 * j] (pixel at element ia) and s[2 * j + 1] (pixel at element ib) for channel o + j.
  * Out of line and a leaf: a tight loop of its own, cheap to call from the blocked loops. */
 static DORY_NOINLINE_ void dory_rqf_block_fast_(const dory_rqf_t *f, const int32_t *s, int32_t o, int32_t n,
@@ -225,6 +231,14 @@ static DORY_NOINLINE_ void dory_rqf_block_slow_(const dory_rqf_t *f, const int32
                                                 size_t ia, size_t ib, int two)
 {
     int32_t j;
+    if (!f->mode) { /* the generic end (partial sums, multi-stage chains, divisors) */
+        for (j = 0; j < n; j++) {
+            dory_conv_finish_(f->args, ia + (size_t)(o + j), o + j, s[2 * j]);
+            if (two)
+                dory_conv_finish_(f->args, ib + (size_t)(o + j), o + j, s[2 * j + 1]);
+        }
+        return;
+    }
     for (j = 0; j < n; j++) {
         int32_t b, m, d;
         dory_rqf_chan_(f, o + j, &b, &m, &d);
