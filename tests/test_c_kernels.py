@@ -442,7 +442,7 @@ def test_cases_exercise_the_paths() -> None:
 
 
 def _short_scratch_cases() -> list[tuple[str, dict[str, Any]]]:
-    """Cases whose fast path needs scratch (8-bit, groups 1, dilation 1; depthwise not 3x3), given
+    """Cases whose fast path needs scratch (8-bit, groups 1, dilation 1 (any for conv); depthwise not 3x3), given
     one byte too few."""
     out = []
     for kind, name in (("conv", "dory_conv2d"), ("dw", "dory_depthwise")):

@@ -1,7 +1,7 @@
 /* dory runtime: general convolution tile (dory.conv2d: KxK, stride, padding, dilation, groups).
  *
  * Generic path: any element types (dory_load / dory_store), groups, dilation.
- * Fast path (x u8 or s8, w s8, groups == 1, dilation 1): work units of (2 output pixels x 4 output
+ * Fast path (x u8 or s8, w s8, groups == 1, any dilation): work units of (2 output pixels x 4 output
  * channels), split in balanced contiguous ranges over the cores (ragged tiles within one unit).
  * For each pixel pair of its range a core copies the two receptive fields (im2col, zero padded)
  * into its scratch, 2 * kh * kw * ci bytes, once for all its channel blocks; a block is a 4 x 2
@@ -79,25 +79,25 @@ static inline void zero_bytes(uint8_t *dst, size_t n)
 }
 
 /* Copy the (zero padded) receptive field of output pixel (r, q) into buf, in the weights' order
- * kh x kw x ci (dilation 1). */
+ * kh x kw x ci (taps dh / dw apart). */
 static void im2col_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_t *buf)
 {
     const uint8_t *x = (const uint8_t *)a->x;
     size_t ci = (size_t)a->ci, row = (size_t)a->kw * ci;
     int32_t i, j, ic0 = q * a->sw - a->pl;
     for (i = 0; i < a->kh; i++) {
-        int32_t ir = r * a->sh - a->pt + i;
+        int32_t ir = r * a->sh - a->pt + i * a->dh;
         uint8_t *dst = buf + (size_t)i * row;
         if (ir < 0 || ir >= a->hi) {
             zero_bytes(dst, row);
             continue;
         }
-        if (ic0 >= 0 && ic0 + a->kw <= a->wi) {
+        if (a->dw == 1 && ic0 >= 0 && ic0 + a->kw <= a->wi) { /* the taps are one contiguous run */
             copy_bytes(dst, x + ((size_t)ir * (size_t)a->wi + (size_t)ic0) * ci, row);
             continue;
         }
         for (j = 0; j < a->kw; j++) {
-            int32_t ic = ic0 + j;
+            int32_t ic = ic0 + j * a->dw;
             if (ic < 0 || ic >= a->wi)
                 zero_bytes(dst + (size_t)j * ci, ci);
             else
@@ -226,7 +226,7 @@ void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)
         ncores = 1;
     if (core < 0 || core >= ncores)
         return;
-    if (dory_fast_types_(a->x_type, a->w_type) && a->groups <= 1 && a->dh == 1 && a->dw == 1 &&
+    if (dory_fast_types_(a->x_type, a->w_type) && a->groups <= 1 &&
         dory_scratch_ok_(a, dory_conv2d_scratch_bytes(a->kh, a->kw, a->ci, ncores), "dory_conv2d")) {
         conv_fast(a, core, ncores);
         return;
