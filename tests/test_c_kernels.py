@@ -12,7 +12,8 @@ are disjoint and cover it, and prints the output. Expected outputs come from the
 
 Random odd shapes (seeded): ragged core splits, channels not multiple of 4, strides 2, pads on
 every border, 1-row tiles (channel splits), dilation 2, groups 2, 1x1 / 3x3 / 5x5 / 1xK kernels,
-every element type, per-channel and scalar requant chains with shift and div, floor and trunc,
+every element type (and 16-bit inputs over their whole range with s8 weights: conv2d's 16-bit
+fast path), per-channel and scalar requant chains with shift and div, floor and trunc,
 partial sums over input-channel tiles, pooling with per-tile pads and lead offsets.
 """
 
@@ -173,9 +174,11 @@ def pick_type(rng: np.random.Generator, common: list[int], p_common: float = 0.8
     return int(rng.choice(common)) if rng.random() < p_common else int(rng.integers(0, 6))
 
 
-def conv_case(seed: int, kind: str) -> dict[str, Any]:
-    """A random conv2d ('conv'), depthwise ('dw') or linear ('linear') tile and its expected output."""
-    rng = np.random.default_rng(1000 + seed)
+def conv_case(seed: int, kind: str, wide_x: int | None = None) -> dict[str, Any]:
+    """A random conv2d ('conv'), depthwise ('dw') or linear ('linear') tile and its expected output.
+    ``wide_x`` (U16 / S16): that input type over its whole range, s8 weights, scratch given (the
+    16-bit fast path of conv2d)."""
+    rng = np.random.default_rng(1000 + seed + (0 if wide_x is None else 77000))
     if kind == "linear":
         kh = kw = sh = sw = dh = dw = 1
         groups, pads = 1, (0, 0, 0, 0)
@@ -203,8 +206,15 @@ def conv_case(seed: int, kind: str) -> dict[str, Any]:
     w_type = pick_type(rng, [S8])
     y_type = pick_type(rng, [U8, S8, S32])
     bias_type = int(rng.choice([S32, S16, S8]))
+    if wide_x is not None:
+        x_type, w_type, groups = wide_x, S8, 1
+        ci = int(rng.integers(1, 40))
     cw = 1 if kind == "dw" else ci // groups
-    x = rand_values(rng, x_type, (hi, wi, ci))
+    if wide_x is not None:
+        lo, hi_v = RANGE[wide_x]
+        x = rng.integers(lo, hi_v + 1, size=(hi, wi, ci), dtype=np.int64)
+    else:
+        x = rand_values(rng, x_type, (hi, wi, ci))
     w = rand_values(rng, w_type, (co, kh, kw, cw))
     bias = rand_values(rng, bias_type, (co,), small=True) if rng.random() < 0.7 else None
     chain = rand_chain(rng, co, y_type)
@@ -236,6 +246,8 @@ def conv_case(seed: int, kind: str) -> dict[str, Any]:
     want = finish(acc, chain, y_type)
 
     scratch_mode = ["exact", "none", "more"][int(rng.integers(0, 3))]
+    if wide_x is not None:
+        scratch_mode = "exact" if seed % 2 else "more"
     return dict(kind=kind, hi=hi, wi=wi, ci=ci, co=co, ho=ho, wo=wo, kh=kh, kw=kw, sh=sh, sw=sw, dh=dh, dw=dw,
                 pads=pads, groups=groups, x=x, x_type=x_type, w=w, w_type=w_type, bias=bias, bias_type=bias_type,
                 y_type=y_type, chain=chain, steps=steps, use_acc=use_acc, scratch_mode=scratch_mode, want=want)
@@ -357,6 +369,7 @@ def fmt_add(c: dict[str, Any], ncores: int) -> str:
 
 # -- cases, builds, runs ----------------------------------------------------------------------------
 
+WIDE_CONV = 40  # extra conv cases with 16-bit input
 COUNTS = {"conv": 200, "dw": 120, "linear": 60, "pool": 200, "add": 80}
 
 
@@ -367,7 +380,10 @@ def cases(kind: str) -> list[dict[str, Any]]:
         return [pool_case(i) for i in range(n)]
     if kind == "add":
         return [add_case(i) for i in range(n)]
-    return [conv_case(i, kind) for i in range(n)]
+    out = [conv_case(i, kind) for i in range(n)]
+    if kind == "conv":  # the 16-bit input fast path, whole u16 / s16 ranges
+        out += [conv_case(i, kind, U16 if i % 2 else S16) for i in range(WIDE_CONV)]
+    return out
 
 
 def fmt(kind: str, c: dict[str, Any], ncores: int) -> str:
@@ -426,6 +442,13 @@ def test_cases_exercise_the_paths() -> None:
     assert any(c["dh"] == 2 or c["dw"] == 2 for c in conv)
     assert any(len(c["steps"]) > 1 for c in conv) and any(len(c["steps"]) > 1 for c in cases("linear"))
     assert any(c["ho"] == 1 for c in conv) and any(c["ho"] % 3 for c in conv)
+    wide = [c for c in conv if c["x_type"] in (U16, S16) and c["w_type"] == S8 and c["kh"] * c["kw"] > 1
+            and c["scratch_mode"] != "none" and c["groups"] == 1]
+    assert {c["x_type"] for c in wide} == {U16, S16} and any(c["dh"] == 2 or c["dw"] == 2 for c in wide)
+    assert any(c["ci"] % 4 and c["co"] % 4 for c in wide) and any(c["kh"] == 1 and c["kw"] > 1 for c in wide)
+    fast8 = [c for c in conv if c["x_type"] in (U8, S8) and c["w_type"] == S8 and c["groups"] == 1
+             and c["scratch_mode"] != "none" and c["kh"] * c["kw"] > 1]
+    assert any(c["dh"] == 2 or c["dw"] == 2 for c in fast8) and any(c["ho"] == 1 for c in fast8)
     assert any(c["sh"] == 2 for c in conv) and any(all(c["pads"]) for c in conv)
     assert {(c["kh"], c["kw"]) for c in conv} >= {(1, 1), (3, 3), (5, 5), (1, 3), (1, 5)}
     assert any(c["x_type"] == U8 and c["w_type"] == S8 and c["scratch_mode"] != "none" for c in conv)

@@ -9,7 +9,8 @@
  * requant fast path (dory_rqf_*: int32 math when the types bound it; else the generic end). A 1x1 kernel reads the input
  * pixels in place and needs no scratch. The fast path needs dory_conv2d_scratch_bytes(kh, kw, ci,
  * ncores) bytes of scratch (core c's two pixel buffers at c * 2 * kh * kw * ci); without scratch
- * the generic path (split over output rows, or channels) runs.
+ * the generic path (split over output rows, or channels) runs. 16-bit input (x u16 / s16, w s8,
+ * KxK) has a fast path of its own on the same scratch (conv_fast16: byte planes).
  */
 #include "dot.h"
 #include "window.h"
@@ -212,6 +213,77 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
     }
 }
 
+/* The receptive field of output pixel (r, q) of 16-bit input (u16 / s16), split in byte planes in
+ * the weights' order kh x kw x ci: lo[t] = x & 0xff, hi[t] = x >> 8 (zero in the padding). */
+static void im2col_planes(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_t *lo, uint8_t *hi)
+{
+    const uint16_t *x = (const uint16_t *)a->x;
+    int32_t ci = a->ci, i, j, c, ic0 = q * a->sw - a->pl;
+    for (i = 0; i < a->kh; i++) {
+        int32_t ir = r * a->sh - a->pt + i * a->dh;
+        for (j = 0; j < a->kw; j++) {
+            int32_t ic = ic0 + j * a->dw;
+            if (ir < 0 || ir >= a->hi || ic < 0 || ic >= a->wi) {
+                zero_bytes(lo, (size_t)ci);
+                zero_bytes(hi, (size_t)ci);
+            } else {
+                const uint16_t *src = x + ((size_t)ir * (size_t)a->wi + (size_t)ic) * (size_t)ci;
+                for (c = 0; c < ci; c++) {
+                    uint32_t v = src[c];
+                    lo[c] = (uint8_t)v;
+                    hi[c] = (uint8_t)(v >> 8);
+                }
+            }
+            lo += ci;
+            hi += ci;
+        }
+    }
+}
+
+/* The fast path of 16-bit input (x u16 / s16, w s8, a KxK kernel): x = lo + 256 * hi with lo u8
+ * and hi u8 (u16) or s8 (s16), so each sum is the 8-bit dot product of the low plane plus 256
+ * times that of the high plane (wrapping alike). A core's two im2col buffers hold the two planes
+ * of one pixel, and the 4 x 2 kernel runs on them (dory_blocks4hl_*: the planes take the place of
+ * the two pixels). Work units (pixel, block of 4 channels), split like conv_fast's. */
+static void conv_fast16(const dory_conv_args_t *a, int core, int ncores)
+{
+    int hs = a->x_type == DORY_S16;
+    int32_t K = a->kh * a->kw * a->ci, co = a->co, npix = a->ho * a->wo, nblk = (co + 3) / 4;
+    int32_t u0, u1, p, p0, p1, r, q;
+    const int8_t *w = (const int8_t *)a->w;
+    uint8_t *lo = (uint8_t *)a->scratch + (size_t)core * 2u * (size_t)K, *hi = lo + K;
+    dory_rqf_t f;
+    dory_share_(npix * nblk, core, ncores, &u0, &u1);
+    if (u0 >= u1)
+        return;
+    p0 = u0 / nblk;
+    p1 = (u1 - 1) / nblk + 1;
+    {
+        /* |x| <= 65535 = 257 * 255 (u16), 32768 = 256 * 128 (s16): the bound of K 16-bit
+         * products is that of 257 K u8 (256 K s8) products */
+        int32_t lo_c = p1 - p0 > 1 ? 0 : (u0 % nblk) * 4, hi_c = p1 - p0 > 1 ? co : ((u1 - 1) % nblk) * 4 + 4;
+        dory_rqf_init_(&f, a, hs, K * (hs ? 256 : 257), lo_c, hi_c < co ? hi_c : co);
+    }
+    r = p0 / a->wo;
+    q = p0 % a->wo;
+    for (p = p0; p < p1; p++, next_pixel(a->wo, &r, &q)) {
+        int32_t b0 = p == p0 ? u0 % nblk : 0, b1 = p == p1 - 1 ? (u1 - 1) % nblk + 1 : nblk;
+        int32_t o = b0 * 4, o1 = b1 * 4 < co ? b1 * 4 : co, oe = o + ((o1 - o) & ~3);
+        size_t ia = (size_t)p * (size_t)co;
+        im2col_planes(a, r, q, lo, hi);
+        dory_blocks4hl_(lo, hi, hs, w, K, o, oe, &f, ia);
+        if (oe < o1) { /* the last channels of a co not a multiple of 4 */
+            int32_t s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, j;
+            for (j = 0; oe + j < o1; j++) {
+                const int8_t *wo_ = w + (size_t)(oe + j) * (size_t)K;
+                int32_t sh = hs ? dory_dot_s_((const int8_t *)hi, wo_, K, 0) : dory_dot_u_(hi, wo_, K, 0);
+                s[2 * j] = dory_wadd_(dory_dot_u_(lo, wo_, K, 0), (int32_t)((uint32_t)sh << 8));
+            }
+            dory_rqf_block_(&f, s, oe, o1 - oe, ia, ia, 0);
+        }
+    }
+}
+
 size_t dory_conv2d_scratch_bytes(int32_t kh, int32_t kw, int32_t ci, int ncores)
 {
     if (kh * kw <= 1 || ci <= 0)
@@ -229,6 +301,12 @@ void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)
     if (dory_fast_types_(a->x_type, a->w_type) && a->groups <= 1 &&
         dory_scratch_ok_(a, dory_conv2d_scratch_bytes(a->kh, a->kw, a->ci, ncores), "dory_conv2d")) {
         conv_fast(a, core, ncores);
+        return;
+    }
+    if ((a->x_type == DORY_U16 || a->x_type == DORY_S16) && a->w_type == DORY_S8 && a->groups <= 1 &&
+        a->kh * a->kw > 1 &&
+        dory_scratch_ok_(a, dory_conv2d_scratch_bytes(a->kh, a->kw, a->ci, ncores), "dory_conv2d")) {
+        conv_fast16(a, core, ncores);
         return;
     }
     if (!dory_share_rows_or_channels_(a->ho, a->co, core, ncores, &r0, &r1, &o0, &o1))
