@@ -444,6 +444,8 @@ def test_cases_exercise_the_paths() -> None:
     assert any(c["ho"] == 1 for c in conv) and any(c["ho"] % 3 for c in conv)
     wide = [c for c in conv if c["x_type"] in (U16, S16) and c["w_type"] == S8 and c["kh"] * c["kw"] > 1
             and c["scratch_mode"] != "none" and c["groups"] == 1]
+    assert any(c["x_type"] in (U16, S16) and c["w_type"] == S8 and c["kh"] * c["kw"] == 1 and any(c["pads"])
+               for c in conv)  # the 16-bit 1x1 path, padding pixels included
     assert {c["x_type"] for c in wide} == {U16, S16} and any(c["dh"] == 2 or c["dw"] == 2 for c in wide)
     assert any(c["ci"] % 4 and c["co"] % 4 for c in wide) and any(c["kh"] == 1 and c["kw"] > 1 for c in wide)
     fast8 = [c for c in conv if c["x_type"] in (U8, S8) and c["w_type"] == S8 and c["groups"] == 1

@@ -240,18 +240,39 @@ static void im2col_planes(const dory_conv_args_t *a, int32_t r, int32_t q, uint8
     }
 }
 
-/* The fast path of 16-bit input (x u16 / s16, w s8, a KxK kernel): x = lo + 256 * hi with lo u8
- * and hi u8 (u16) or s8 (s16), so each sum is the 8-bit dot product of the low plane plus 256
+/* s[2 j] = x . w_(o + j) for j < n (n <= 4) over K 16-bit values x (s16 when hs, else u16) and
+ * the s8 weight rows of channels o + j (a 1x1 kernel's pixel read in place: no planes, no
+ * scratch); one x load for 4 weights, wrapping sums. */
+static inline void dot16_rows(const void *x, int hs, const int8_t *w, int32_t K, int32_t o, int32_t n, int32_t *s)
+{
+    const int8_t *w0 = w + (size_t)o * (size_t)K, *w1 = w0 + (n > 1 ? K : 0), *w2 = w0 + (n > 2 ? 2 * K : 0),
+                 *w3 = w0 + (n > 3 ? 3 * K : 0);
+    uint32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int32_t k;
+    for (k = 0; k < K; k++) {
+        int32_t v = hs ? ((const int16_t *)x)[k] : ((const uint16_t *)x)[k];
+        a0 += (uint32_t)(v * w0[k]);
+        a1 += (uint32_t)(v * w1[k]);
+        a2 += (uint32_t)(v * w2[k]);
+        a3 += (uint32_t)(v * w3[k]);
+    }
+    s[0] = (int32_t)a0, s[2] = (int32_t)a1, s[4] = (int32_t)a2, s[6] = (int32_t)a3;
+}
+
+/* The fast path of 16-bit input (x u16 / s16, w s8): for a KxK kernel x = lo + 256 * hi with lo
+ * u8 and hi u8 (u16) or s8 (s16), so each sum is the 8-bit dot product of the low plane plus 256
  * times that of the high plane (wrapping alike). A core's two im2col buffers hold the two planes
  * of one pixel, and the 4 x 2 kernel runs on them (dory_blocks4hl_*: the planes take the place of
- * the two pixels). Work units (pixel, block of 4 channels), split like conv_fast's. */
+ * the two pixels). A 1x1 kernel reads its pixel in place (dot16_rows, no scratch). Work units
+ * (pixel, block of 4 channels), split like conv_fast's. */
 static void conv_fast16(const dory_conv_args_t *a, int core, int ncores)
 {
     int hs = a->x_type == DORY_S16;
     int32_t K = a->kh * a->kw * a->ci, co = a->co, npix = a->ho * a->wo, nblk = (co + 3) / 4;
     int32_t u0, u1, p, p0, p1, r, q;
     const int8_t *w = (const int8_t *)a->w;
-    uint8_t *lo = (uint8_t *)a->scratch + (size_t)core * 2u * (size_t)K, *hi = lo + K;
+    int im2col = a->kh * a->kw > 1;
+    uint8_t *lo = im2col ? (uint8_t *)a->scratch + (size_t)core * 2u * (size_t)K : NULL, *hi = im2col ? lo + K : NULL;
     dory_rqf_t f;
     dory_share_(npix * nblk, core, ncores, &u0, &u1);
     if (u0 >= u1)
@@ -270,6 +291,16 @@ static void conv_fast16(const dory_conv_args_t *a, int core, int ncores)
         int32_t b0 = p == p0 ? u0 % nblk : 0, b1 = p == p1 - 1 ? (u1 - 1) % nblk + 1 : nblk;
         int32_t o = b0 * 4, o1 = b1 * 4 < co ? b1 * 4 : co, oe = o + ((o1 - o) & ~3);
         size_t ia = (size_t)p * (size_t)co;
+        if (!im2col) {
+            const uint8_t *px = pixel_1x1(a, r, q); /* NULL: in the padding, sums 0 */
+            for (; o < o1; o += 4) {
+                int32_t s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, n = o1 - o < 4 ? o1 - o : 4;
+                if (px) /* pixel_1x1 scales by ci, not by the element size */
+                    dot16_rows((const uint16_t *)a->x + (px - (const uint8_t *)a->x), hs, w, K, o, n, s);
+                dory_rqf_block_(&f, s, o, n, ia, ia, 0);
+            }
+            continue;
+        }
         im2col_planes(a, r, q, lo, hi);
         dory_blocks4hl_(lo, hi, hs, w, K, o, oe, &f, ia);
         if (oe < o1) { /* the last channels of a co not a multiple of 4 */
@@ -304,7 +335,6 @@ void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)
         return;
     }
     if ((a->x_type == DORY_U16 || a->x_type == DORY_S16) && a->w_type == DORY_S8 && a->groups <= 1 &&
-        a->kh * a->kw > 1 &&
         dory_scratch_ok_(a, dory_conv2d_scratch_bytes(a->kh, a->kw, a->ci, ncores), "dory_conv2d")) {
         conv_fast16(a, core, ncores);
         return;
