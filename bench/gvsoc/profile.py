@@ -66,7 +66,7 @@ def _parse(stream, cores: list[str], by: str, mark: str) -> list[dict[str, Count
     for raw in stream:
         # "<ps>: <cycles>: [<esc>/chip/cluster/pe0/insn   <esc>] func:line   M addr mnemonic operands ..."
         parts = raw.split(None, 9)
-        if len(parts) < 9:
+        if len(parts) < 8:
             continue
         p2 = parts[2]
         core = names.get(p2[p2.find("/chip"):])
