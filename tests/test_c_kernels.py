@@ -51,7 +51,7 @@ BUILDS = {
 NCORES = (1, 3, 8)
 
 # dory_dtype_t codes and their IR element types.
-U8, S8, U16, S16, U32, S32 = range(6)
+U8, S8, U16, S16, U32, S32, S64 = range(7)
 ET = {
     U8: IntegerType(8, "unsigned"),
     S8: IntegerType(8, "signed"),
@@ -128,7 +128,10 @@ def rand_chain(rng: np.random.Generator, channels: int, out_type: int, max_stage
             st["mul"] = (code, rng.integers(max(lo, -(2**18)), min(hi, 2**18) + 1, channels).tolist())
         else:
             st["mul"] = int(rng.integers(-(2**18), 2**18))
-        if rng.random() < 0.5:
+        if rng.random() < 0.15:  # a folded offset as an s64 vector, within 32 bits or not
+            big = 2**24 if rng.random() < 0.6 else 2**33
+            st["add"] = (S64, rng.integers(-big, big, channels).tolist())
+        elif rng.random() < 0.5:
             st["add"] = (S32, rng.integers(-(2**24), 2**24, channels).tolist())
         else:
             st["add"] = int(rng.integers(-(2**30), 2**30))
@@ -459,6 +462,8 @@ def test_cases_exercise_the_paths() -> None:
     assert any(len(c["chain"]) == 2 for c in conv)
     assert any(st["div"] > 0 for c in conv for st in c["chain"])
     assert any(not isinstance(st["mul"], int) for c in conv for st in c["chain"])
+    s64 = [st["add"][1] for c in conv for st in c["chain"] if not isinstance(st["add"], int) and st["add"][0] == S64]
+    assert any(max(map(abs, v)) < 2**31 for v in s64) and any(max(map(abs, v)) >= 2**31 for v in s64)
     pool = cases("pool")
     assert any(c["is_avg"] and c["cip"] for c in pool) and any(c["is_avg"] and c["div"] for c in pool)
     assert sum(1 for c in pool if c["is_avg"] and c["cip"] and not c["div"] and c["beyond"]) >= 5

@@ -32,7 +32,8 @@ static DORY_NOINLINE_ void dory_conv_finish_(const dory_conv_args_t *a, size_t i
  *
  * When a convolution sum goes straight to the output (no partial sums kept) through a one-stage
  * chain with a power-of-two divisor (shift 0..31, floor or trunc) and mul / add that are scalars
- * or per-channel vectors of at most 32 bits, the end of a sum is
+ * or per-channel vectors of at most 32 bits (an s64 add vector whose values fit in 32 bits too),
+ * the end of a sum is
  *     y = clip((s * mul + add) >> shift, min, max),   s = bias + sum (si32, wrapping).
  * The int64 of docs/qnn.md is only needed when s * mul + add can leave the int32 range: from the
  * element types, |sum| <= K * max|x| * max|w|, and with B = max |bias|, M = max |mul|,
@@ -57,7 +58,7 @@ static inline int dory_rqf_vec_ok_(const void *p, dory_dtype_t t, int64_t s)
     return s >= INT32_MIN && s <= INT32_MAX;
 }
 
-/* max |v[c]| over [c0, c1) of a vector (dory_load types) or |scalar| when p is NULL. */
+/* max |v[c]| over [c0, c1) of a vector (dory_load_param types) or |scalar| when p is NULL. */
 static inline int64_t dory_rqf_absmax_(const void *p, dory_dtype_t t, int64_t s, int32_t c0, int32_t c1)
 {
     int64_t m = 0, v;
@@ -65,7 +66,7 @@ static inline int64_t dory_rqf_absmax_(const void *p, dory_dtype_t t, int64_t s,
     if (!p)
         return s < 0 ? -s : s;
     for (c = c0; c < c1; c++) {
-        v = dory_load(p, t, (size_t)c);
+        v = dory_load_param(p, t, (size_t)c);
         v = v < 0 ? -v : v;
         m = v > m ? v : m;
     }
@@ -89,8 +90,12 @@ static inline int32_t dory_rqf_plan_(dory_rqf_t *f, const dory_rqchain_t *ch, in
     if (!ch || ch->n != 1)
         return 0;
     r = &ch->st[0];
+    /* an s64 add vector (a folded offset) is taken when its values over [o0, o1) fit in 32 bits */
     if (r->div > 0 || r->shift < 0 || r->shift > 31 || !dory_rqf_vec_ok_(r->mul, r->mul_type, r->mul_scalar) ||
-        !dory_rqf_vec_ok_(r->add, r->add_type, r->add_scalar))
+        !(dory_rqf_vec_ok_(r->add, r->add_type, r->add_scalar) || r->add_type == DORY_S64))
+        return 0;
+    D = dory_rqf_absmax_(r->add, r->add_type, r->add_scalar, o0, o1);
+    if (D > INT32_MAX)
         return 0;
     f->mul = r->mul;
     f->add = r->add;
@@ -103,10 +108,9 @@ static inline int32_t dory_rqf_plan_(dory_rqf_t *f, const dory_rqchain_t *ch, in
     f->min = r->min;
     f->max = r->max;
     M = dory_rqf_absmax_(r->mul, r->mul_type, r->mul_scalar, o0, o1);
-    D = dory_rqf_absmax_(r->add, r->add_type, r->add_scalar, o0, o1);
     f->mode = (A >= 0 && A <= INT32_MAX && (M == 0 || A <= (INT32_MAX - D) / M) && D <= INT32_MAX) ? 1 : 2;
     f->fast = f->mode == 1 && !f->trunc && y_type <= DORY_S8 && (!f->mul || f->mul_type == DORY_S32) &&
-              (!f->add || f->add_type == DORY_S32);
+              (!f->add || f->add_type == DORY_S32 || f->add_type == DORY_S64);
     return f->mode;
 }
 
@@ -156,7 +160,7 @@ static inline int32_t dory_rqf_ld_(const void *p, dory_dtype_t t, int32_t s, int
         return s;
     if (t == DORY_S32)
         return ((const int32_t *)p)[o];
-    return dory_load(p, t, (size_t)o);
+    return (int32_t)dory_load_param(p, t, (size_t)o); /* an s64 add fits (dory_rqf_plan_) */
 }
 
 /* The per-channel values of channel o: bias, mul, add. */
@@ -207,12 +211,15 @@ static DORY_NOINLINE_ void dory_rqf_block_fast_(const dory_rqf_t *f, const int32
         uint8_t *ya = (uint8_t *)f->y + ia + o, *yb = (uint8_t *)f->y + ib + o;
         const int32_t *bp = f->bias ? (const int32_t *)f->bias + o : NULL;
         const int32_t *mp = f->mul ? (const int32_t *)f->mul + o : NULL;
-        const int32_t *dp = f->add ? (const int32_t *)f->add + o : NULL;
-        int32_t sh = f->shift, lo = f->min, hi = f->max, ms = f->mul_s, ds = f->add_s;
+        /* an s64 add vector's values fit in 32 bits (dory_rqf_plan_): its low words, every other
+         * word on these little-endian cores (RISC-V; x86 for the host tests) */
+        int32_t ds = f->add_type == DORY_S64 ? 2 : 1;
+        const int32_t *dp = f->add ? (const int32_t *)f->add + o * ds : NULL;
+        int32_t sh = f->shift, lo = f->min, hi = f->max, ms = f->mul_s, das = f->add_s;
         uint32_t span = (uint32_t)hi - (uint32_t)lo;
         for (j = 0; j < n; j++) {
             /* (s + b) * m + d == s * m + (b * m + d), every term bounded by dory_rqf_init_ */
-            int32_t m = mp ? mp[j] : ms, d = (int32_t)((uint32_t)(bp ? bp[j] : 0) * (uint32_t)m + (uint32_t)(dp ? dp[j] : ds));
+            int32_t m = mp ? mp[j] : ms, d = (int32_t)((uint32_t)(bp ? bp[j] : 0) * (uint32_t)m + (uint32_t)(dp ? dp[j * ds] : das));
             int32_t q = (int32_t)((uint32_t)s[2 * j] * (uint32_t)m + (uint32_t)d) >> sh;
             if ((uint32_t)q - (uint32_t)lo > span) /* one test when in range */
                 q = q < lo ? lo : hi;

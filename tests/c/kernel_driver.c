@@ -71,8 +71,14 @@ static const void *rd_array(dory_dtype_t *type, long long *count)
     if (n == 0)
         return NULL;
     p = xmalloc((size_t)n * dory_dtype_bytes(*type));
-    for (i = 0; i < n; i++)
-        dory_store(p, *type, (size_t)i, (int32_t)(uint32_t)(unsigned long long)rd());
+    for (i = 0; i < n; i++) {
+        if (*type == DORY_S64) { /* a requant vector of 64-bit values (dory_load_param) */
+            int64_t v = (int64_t)rd();
+            memcpy((uint8_t *)p + 8u * (size_t)i, &v, sizeof v);
+        } else {
+            dory_store(p, *type, (size_t)i, (int32_t)(uint32_t)(unsigned long long)rd());
+        }
+    }
     return p;
 }
 
