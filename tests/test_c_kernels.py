@@ -116,7 +116,10 @@ def rand_values(rng: np.random.Generator, code: int, shape: Any, small: bool = F
     return rng.integers(lo, hi + 1, size=shape, dtype=np.int64)
 
 
-def rand_chain(rng: np.random.Generator, channels: int, out_type: int, max_stages: int = 2) -> list[dict[str, Any]]:
+def rand_chain(rng: np.random.Generator, channels: int, out_type: int, max_stages: int = 2,
+               s64_add: bool = False) -> list[dict[str, Any]]:
+    """A random requant chain; ``s64_add``: an add vector may be s64 (the kernel driver's folded
+    offsets), within 32 bits or beyond."""
     n = int(rng.integers(0, max_stages + 1))
     chain = []
     for s in range(n):
@@ -128,7 +131,7 @@ def rand_chain(rng: np.random.Generator, channels: int, out_type: int, max_stage
             st["mul"] = (code, rng.integers(max(lo, -(2**18)), min(hi, 2**18) + 1, channels).tolist())
         else:
             st["mul"] = int(rng.integers(-(2**18), 2**18))
-        if rng.random() < 0.15:  # a folded offset as an s64 vector, within 32 bits or not
+        if s64_add and rng.random() < 0.15:  # a folded offset as an s64 vector, within 32 bits or not
             big = 2**24 if rng.random() < 0.6 else 2**33
             st["add"] = (S64, rng.integers(-big, big, channels).tolist())
         elif rng.random() < 0.5:
@@ -220,7 +223,7 @@ def conv_case(seed: int, kind: str, wide_x: int | None = None) -> dict[str, Any]
         x = rand_values(rng, x_type, (hi, wi, ci))
     w = rand_values(rng, w_type, (co, kh, kw, cw))
     bias = rand_values(rng, bias_type, (co,), small=True) if rng.random() < 0.7 else None
-    chain = rand_chain(rng, co, y_type)
+    chain = rand_chain(rng, co, y_type, s64_add=True)
 
     # input-channel tiles (partial sums) for ordinary convolutions and linear layers
     steps = [ci]
