@@ -253,6 +253,7 @@ NETWORKS: dict[str, Callable[..., tuple[Any, int]]] = {
     "mobilenet_v1_0.5_224": lambda seed, style: mobilenet_v1(0.5, 224, seed, style),
     "mobilenet_v1_1.0_224": lambda seed, style: mobilenet_v1(1.0, 224, seed, style),
     "mobilenet_v2_0.35_128": lambda seed, style: mobilenet_v2(0.35, 128, seed, style),
+    "mobilenet_v2_1.0_128": lambda seed, style: mobilenet_v2(1.0, 128, seed, style),
     "mobilenet_v2_1.0_224": lambda seed, style: mobilenet_v2(1.0, 224, seed, style),
     "dronet": lambda seed, style: dronet(200, seed, style),
 }

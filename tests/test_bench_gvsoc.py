@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,3 +67,41 @@ def test_tables() -> None:
     assert "| linear | 1 | 0.073 | 0.073 | 0.073 | 0 |" in md
     assert "| all | 3 | 0.048 | 0.044 | 0.073 | 0 |" in md
     assert "nemo_Residual_connection_test_1/Conv_0 (conv KxK) 0.044" in md
+
+
+def _gvsoc_kernel_bench() -> Any:
+    """bench/gvsoc/bench_kernels.py, loaded as bench/report.py loads it."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import report
+
+    return report.gvsoc_kernels()
+
+
+def test_kernel_bench_tiles_fit_l1_and_table() -> None:
+    """bench/gvsoc/bench_kernels.py without GVSOC: every tile (inputs, weights, scratch, the driver's
+    three output copies) fits the driver's L1 arena, covers every kernel the issue lists, and the
+    table marks the targets met or not."""
+    import kernel_gvsoc as K
+
+    gk = _gvsoc_kernel_bench()
+    kinds = {s.kind for s in gk.SHAPES}
+    assert kinds == {"conv3x3", "pointwise", "depthwise", "linear", "pool", "add"}
+    for i, s in enumerate(gk.SHAPES):
+        c = getattr(K, s.builder)(seed=i, want=False, **s.args)
+        if s.builder == "conv_tile":
+            scratch = 2 * 8 * c["kh"] * c["kw"] * c["ci"] if c["kind"] == "conv" and c["kh"] * c["kw"] > 1 else 0
+            nbytes = c["x"].size + c["w"].size + 4 * c["co"] * 3 + 3 * c["ho"] * c["wo"] * c["co"] + scratch
+        elif s.builder == "pool_tile":
+            nbytes = c["x"].size + 3 * c["ho"] * c["wo"] * c["c"]
+        else:
+            nbytes = 5 * c["rows"] * c["c"]
+        assert nbytes < K.L1_BYTES - 1024, (s.layer, nbytes)
+        if s.kind in ("conv3x3", "pointwise", "depthwise"):
+            assert c["ci"] >= 32
+    rows = [gk.Row("conv3x3", "conv 3x3 64->64", "whole", 1000, 50, 48, 20.0, 20 / 15.5, 13.0),
+            gk.Row("depthwise", "dw", "whole", 1000, 500, 400, 2.0, 2 / 15.5, 4.0),
+            gk.Row("add", "add", "whole", 100, 50, 50, 2.0, None, None)]
+    lines = gk.table(rows).splitlines()
+    assert lines[2].endswith("| 20.00 | 1.29 | >= 13 | yes |")
+    assert lines[3].endswith("| 2.00 | 0.13 | >= 4 | no |")
+    assert lines[4].endswith("| 2.00 elem/cycle | — | — | — |")

@@ -1,10 +1,24 @@
-/* Test driver of the runtime kernels (tests/test_c_kernels.py).
+/* Test driver of the runtime kernels (tests/test_c_kernels.py on the host; tests/kernel_gvsoc.py on
+ * GVSOC's pulp-open cluster).
  *
- * Reads cases from stdin as whitespace-separated integers and prints one line per case:
+ * Reads cases as integers and prints one line per case:
  *   <ok> <n> y_0 ... y_{n-1}
- * ok is 1 when the cores' shares of the output were disjoint and covered it (each element written
- * by exactly one core: every core runs twice, into outputs filled with 0x00 and 0xff bytes, and
- * an element counts as written when it differs from the fill in either run).
+ * On the host (the default build) the cases come on stdin, whitespace-separated, and each kernel runs
+ * on every core in turn; ok is 1 when the cores' shares of the output were disjoint and covered it
+ * (each element written by exactly one core: every core runs twice, into outputs filled with 0x00
+ * and 0xff bytes, and an element counts as written when it differs from the fill in either run).
+ *
+ * Built with -DDORY_KDRIVER_PULP (with runtime/port/pulp, see tests/kernel_gvsoc.py) the program runs
+ * bare metal on GVSOC: the cases are the 32-bit words dory_kcases[0 .. dory_kcases_n) of a generated C
+ * file (no stdin there; a value is read back sign-extended, which a u32 array element survives
+ * since it is stored as its 32-bit pattern), buffers come from the port's L1 arena (a bump
+ * allocator, so every tile is L1-resident as in a network), and each kernel call is forked onto
+ * the 8 cluster cores at once (cores >= ncores idle) through the port's fork/join, twice (fills
+ * 0x00 and 0xff); ok is 1 when every element was written in one of the runs (the parallel runs cannot
+ * tell which core wrote it; the host build checks the split). After each result line it prints
+ *   # cycles k_0 ... k_7
+ * the cycles of each core's kernel call in the second run, from its own counter read right before
+ * and after the call (behind a barrier that lines the cores up; the fork and join are outside).
  *
  * Array:  type count v_0 ... v_{count-1}          (count 0: a NULL pointer)
  * Chain:  n then n stages: mul add shift div trunc min max, where mul and add are
@@ -20,7 +34,7 @@
  *     hi wi c ho wo kh kw sh sw pt pl pb pr lead_h lead_w is_avg count_include_pad div trunc
  *     y_type chain x-array
  *   kind 4 (add): rows c y_type chain_a chain_b chain a-array b-array
- * Buffers are malloc'ed at their exact sizes so that the sanitizers see any overrun.
+ * On the host, buffers are malloc'ed at their exact sizes so that the sanitizers see any overrun.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +42,51 @@
 
 #include "dory/kernels.h"
 
+#ifdef DORY_KDRIVER_PULP
+#include "dory/port.h"
+#include "pulp.h"
+
+#ifndef DORY_PULP_L1_BYTES
+#error "define DORY_PULP_L1_BYTES (the L1 arena the cases' buffers come from)"
+#endif
+
+extern const int32_t dory_kcases[]; /* the generated cases file */
+extern const uint32_t dory_kcases_n;
+static uint32_t kpos;
+static size_t l1_used;
+
+/* Bump allocation in the port's L1 arena, 8-byte aligned (si64 requant vectors); free_all resets. */
+static void *xmalloc(size_t n)
+{
+    size_t at = (l1_used + 7u) & ~(size_t)7u;
+    if (n > DORY_PULP_L1_BYTES || at > DORY_PULP_L1_BYTES - n) {
+        printf("driver: L1 arena full (%lu + %lu of %lu bytes)\n", (unsigned long)at, (unsigned long)n,
+               (unsigned long)DORY_PULP_L1_BYTES);
+        exit(2);
+    }
+    l1_used = at + n;
+    return dory_l1_base() + at;
+}
+
+static void free_all(void)
+{
+    l1_used = 0;
+}
+
+static int more_cases(void)
+{
+    return kpos < dory_kcases_n;
+}
+
+static long long rd(void)
+{
+    if (kpos >= dory_kcases_n) {
+        printf("driver: malformed input (the cases end early)\n");
+        exit(2);
+    }
+    return dory_kcases[kpos++];
+}
+#else
 #define MAX_ALLOCS 64
 
 static void *allocs[MAX_ALLOCS];
@@ -59,6 +118,7 @@ static long long rd(void)
     }
     return v;
 }
+#endif
 
 static const void *rd_array(dory_dtype_t *type, long long *count)
 {
@@ -133,6 +193,79 @@ static void run_kernel(const void *args, void *y, int core, int ncores)
     }
 }
 
+#ifdef DORY_KDRIVER_PULP
+/* One fork: every cluster core lines up at the barrier, then the first ncores run their share,
+ * each timing its own call. */
+typedef struct {
+    const void *args;
+    void *y;
+    int ncores;
+} kjob_t;
+
+static uint32_t kcycles[DORY_NUM_CORES];
+
+static void kernel_task(void *arg)
+{
+    const kjob_t *j = (const kjob_t *)arg;
+    int core = dory_core_id();
+    uint32_t t0;
+    dory_barrier();
+    t0 = pulp_cycles();
+    if (core < j->ncores)
+        run_kernel(j->args, j->y, core, j->ncores);
+    kcycles[core] = pulp_cycles() - t0;
+}
+
+static void fork_kernel(const void *args, void *y, int ncores)
+{
+    kjob_t j;
+    j.args = args;
+    j.y = y;
+    j.ncores = ncores;
+    if (ncores < 1 || ncores > DORY_NUM_CORES) {
+        printf("driver: ncores %d outside 1..%d\n", ncores, DORY_NUM_CORES);
+        exit(2);
+    }
+    dory_cluster_fork(kernel_task, &j);
+}
+
+/* Run the kernel on the cluster into outputs filled with 0x00 and then 0xff (acc, acc_n si32
+ * values or NULL, restored in between); ok when every element was written in one of the runs. */
+static int run_cores(const void *args, void *y, dory_dtype_t t, size_t n, int ncores, int32_t *acc, size_t acc_n)
+{
+    size_t eb = dory_dtype_bytes(t), k, b;
+    unsigned char *ya = (unsigned char *)xmalloc(n * eb);
+    unsigned char *yb = (unsigned char *)xmalloc(n * eb);
+    int32_t *save = acc ? (int32_t *)xmalloc(acc_n * sizeof(int32_t)) : NULL;
+    int ok = 1;
+    memset(ya, 0x00, n * eb);
+    memset(yb, 0xff, n * eb);
+    if (acc)
+        memcpy(save, acc, acc_n * sizeof(int32_t));
+    fork_kernel(args, ya, ncores);
+    if (acc)
+        memcpy(acc, save, acc_n * sizeof(int32_t));
+    fork_kernel(args, yb, ncores);
+    for (k = 0; k < n; k++) {
+        int written = 0;
+        for (b = 0; b < eb; b++)
+            if (ya[k * eb + b] != 0x00 || yb[k * eb + b] != 0xff)
+                written = 1;
+        ok &= written;
+    }
+    memcpy(y, ya, n * eb);
+    return ok;
+}
+
+static void print_cycles(void)
+{
+    int i;
+    printf("# cycles");
+    for (i = 0; i < DORY_NUM_CORES; i++)
+        printf(" %lu", (unsigned long)kcycles[i]);
+    printf("\n");
+}
+#else
 /* Run every core on its share of the output (n elements of type t), checking disjoint cover;
  * acc (acc_n si32 values, may be NULL) is restored between the two runs of a core. */
 static int run_cores(const void *args, void *y, dory_dtype_t t, size_t n, int ncores, int32_t *acc, size_t acc_n)
@@ -171,15 +304,24 @@ static int run_cores(const void *args, void *y, dory_dtype_t t, size_t n, int nc
     return ok;
 }
 
+static void print_cycles(void)
+{
+}
+#endif
+
 static void print_result(int ok, const void *y, dory_dtype_t t, size_t n)
 {
     size_t k;
     printf("%d %lu", ok, (unsigned long)n);
     for (k = 0; k < n; k++) {
-        long long v = t == DORY_U32 ? (long long)((const uint32_t *)y)[k] : (long long)dory_load(y, t, k);
-        printf(" %lld", v);
+        /* %ld: picolibc's integer-only printf (the pulp build) has no long long */
+        if (t == DORY_U32)
+            printf(" %lu", (unsigned long)((const uint32_t *)y)[k]);
+        else
+            printf(" %ld", (long)dory_load(y, t, k));
     }
     printf("\n");
+    print_cycles();
 }
 
 /* The scratch of a conv / depthwise step in mode `mode` (see the case format). */
@@ -250,9 +392,13 @@ static void conv_case(int ncores)
         if (a.last) {
             ok = run_cores(&a, y, a.y_type, n, ncores, a.acc, n);
         } else {
+#ifdef DORY_KDRIVER_PULP
+            fork_kernel(&a, y, ncores);
+#else
             int core;
             for (core = 0; core < ncores; core++)
                 run_kernel(&a, y, core, ncores);
+#endif
         }
     }
     print_result(ok, y, a.y_type, n);
@@ -320,6 +466,28 @@ static void add_case(int ncores)
     print_result(ok, y, a.y_type, n);
 }
 
+#ifdef DORY_KDRIVER_PULP
+int main(void)
+{
+    if (dory_port_init(DORY_PULP_L1_BYTES, 0, 0) != 0)
+        return 2;
+    while (more_cases()) {
+        long long kind = rd();
+        int ncores = (int)rd();
+        kind_g = (int)kind;
+        if (kind <= 2)
+            conv_case(ncores);
+        else if (kind == 3)
+            pool_case(ncores);
+        else
+            add_case(ncores);
+        free_all();
+    }
+    printf("# end\n");
+    dory_port_close();
+    return 0;
+}
+#else
 int main(void)
 {
     long long kind;
@@ -337,3 +505,4 @@ int main(void)
     }
     return 0;
 }
+#endif

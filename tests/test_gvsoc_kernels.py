@@ -1,0 +1,141 @@
+"""The runtime's kernels on GVSOC's pulp-open cluster (8 RI5CY cores, Xpulpv2 build) are bit-exact
+with the portable C path on the host and with the reference interpreter.
+
+The cases are tests/test_c_kernels.py's random ones (a subset: odd shapes, ragged core splits,
+channels not multiple of 4, strides, pads on every border, dilation, groups, every element type
+incl. 16-bit inputs, per-channel and scalar requant chains, partial sums over input-channel tiles,
+pooling with per-tile pads and lead offsets) and layer-shaped tiles with >= 32 channels (odd
+counts, 3x3 s1/s2, pointwise, 1-D dilated, 16-bit inputs, long linear layers) that reach the
+kernels' SIMD paths with full vectors. tests/kernel_gvsoc.py builds tests/c/kernel_driver.c bare
+metal with the cases in a generated C file, the kernels with ``-DDORY_XPULPV2`` and the pulp port
+(fork/join onto the 8 cores, barrier, L1 arena), exactly as a pulp app is built, and runs each
+batch in one GVSOC run (two runs in all, ~1 min); the host build of the same driver (portable C)
+runs the same cases. Every GVSOC output must equal the host's and the reference's, and cover the
+output tile.
+
+Skipped with the reason in the summary without GVSOC (tests/gvsoc.py) or the cross compiler.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import kernel_gvsoc as K
+import test_c_kernels as T
+from gvsoc import requires_gvsoc, requires_rvcc
+
+U8, S8, U16, S16 = T.U8, T.S8, T.U16, T.S16
+
+pytestmark = [pytest.mark.slow]
+
+
+def layer_cases() -> list[tuple[str, dict[str, Any]]]:
+    """Layer-shaped tiles with >= 32 channels (see the module docstring)."""
+    conv = [
+        dict(hi=6, wi=6, ci=32, co=32, k=(3, 3), pads=(1, 1, 1, 1)),
+        dict(hi=7, wi=9, ci=35, co=17, k=(3, 3), s=(2, 2), pads=(1, 1, 0, 1), x_type=S8, y_type=S8),
+        dict(hi=4, wi=5, ci=64, co=33),
+        dict(hi=3, wi=3, ci=129, co=20, y_type=T.S32),
+        dict(hi=7, wi=7, ci=33, co=8, k=(3, 3), dil=(2, 2), pads=(2, 2, 2, 2)),
+        dict(hi=5, wi=5, ci=32, co=16, k=(3, 3), pads=(1, 1, 1, 1), x_type=S16),
+        dict(hi=4, wi=4, ci=36, co=20, x_type=U16),
+        dict(hi=1, wi=20, ci=32, co=32, k=(1, 3), dil=(1, 4), pads=(0, 8, 0, 0)),
+        dict(hi=1, wi=12, ci=40, co=24, k=(1, 5), pads=(0, 2, 0, 2), x_type=S16),
+        dict(hi=5, wi=6, ci=33, co=12, k=(3, 3), pads=(1, 0, 1, 0), steps=[16, 17]),
+    ]
+    dw = [
+        dict(hi=8, wi=8, ci=32, co=32, k=(3, 3), pads=(1, 1, 1, 1)),
+        dict(hi=9, wi=9, ci=67, co=67, k=(3, 3), s=(2, 2), pads=(1, 1, 1, 1)),
+        dict(hi=6, wi=6, ci=33, co=33, k=(3, 3), x_type=S8, y_type=S8),
+        dict(hi=7, wi=7, ci=32, co=32, k=(5, 5), pads=(2, 2, 2, 2)),
+        dict(hi=7, wi=7, ci=32, co=32, k=(3, 3), dil=(2, 2), pads=(2, 2, 2, 2)),
+        dict(hi=5, wi=5, ci=32, co=32, k=(3, 3), pads=(1, 1, 1, 1), x_type=U16),
+        dict(hi=1, wi=16, ci=36, co=36, k=(1, 3), pads=(0, 1, 0, 1)),
+    ]
+    linear = [
+        dict(hi=1, wi=1, ci=1024, co=10),
+        dict(hi=1, wi=1, ci=257, co=35, y_type=S8),
+        dict(hi=1, wi=1, ci=100, co=12, x_type=S16),
+        dict(hi=1, wi=1, ci=200, co=16, steps=[64, 136]),
+    ]
+    out: list[tuple[str, dict[str, Any]]] = []
+    for kind, specs in (("conv", conv), ("dw", dw), ("linear", linear)):
+        for i, spec in enumerate(specs):
+            out.append((kind, K.conv_tile(kind, seed=100 * len(out) + i, **spec)))
+    out += [("pool", K.pool_tile(8, 8, 64, (2, 2), (2, 2), 0, seed=1)),
+            ("pool", K.pool_tile(6, 7, 35, (3, 3), (1, 1), 1, pads=(1, 1, 1, 1), seed=2)),
+            ("pool", K.pool_tile(4, 4, 100, (4, 4), (1, 1), 1, seed=3)),
+            ("pool", K.pool_tile(9, 9, 33, (3, 3), (2, 2), 0, pads=(1, 1, 1, 1), x_type=S8, seed=4)),
+            ("add", K.add_tile(16, 64, seed=5)),
+            ("add", K.add_tile(5, 33, seed=6))]
+    return out
+
+
+def random_cases(kinds: tuple[str, ...], every: int) -> list[tuple[str, dict[str, Any]]]:
+    """Every ``every``-th random case of tests/test_c_kernels.py of these kinds, and every case
+    with a 16-bit input."""
+    out = []
+    for kind in kinds:
+        for i, c in enumerate(T.cases(kind)):
+            wide = c.get("x_type", c.get("a_type")) in (U16, S16)
+            if i % every == 0 or wide:
+                out.append((kind, c))
+    return out
+
+
+
+@functools.lru_cache(maxsize=None)
+def batch(name: str) -> list[tuple[str, dict[str, Any], int]]:
+    """(kind, case, ncores) of one GVSOC run: 8 cores, and every third case also on 3."""
+    if name == "conv":
+        cs = random_cases(("conv",), 4) + [kc for kc in layer_cases() if kc[0] == "conv"]
+    else:
+        cs = random_cases(("dw", "linear", "pool", "add"), 4) + [kc for kc in layer_cases() if kc[0] != "conv"]
+    return [(k, c, n) for i, (k, c) in enumerate(cs) for n in ((8, 3) if i % 3 == 0 else (8,))]
+
+
+def test_cases_reach_what_the_issue_lists() -> None:
+    """The GVSOC batches hold conv KxK, pointwise, depthwise, linear, pool and add with odd
+    channels, strides, pads, dilation and 16-bit inputs (guards against a drifted selection)."""
+    jobs = batch("conv") + batch("rest")
+    conv = [c for k, c, _ in jobs if k == "conv"]
+    assert {(c["kh"], c["kw"]) for c in conv} >= {(1, 1), (3, 3), (5, 5), (1, 3)}
+    assert any(c["ci"] >= 32 and c["ci"] % 4 for c in conv) and any(c["co"] % 4 for c in conv)
+    assert any(c["sh"] == 2 for c in conv) and any(c["dh"] == 2 or c["dw"] > 1 for c in conv)
+    assert any(all(c["pads"]) for c in conv) and any(len(c["steps"]) > 1 for c in conv)
+    for kind in ("conv", "dw", "linear"):
+        assert any(c["x_type"] in (U16, S16) for k, c, _ in jobs if k == kind), kind
+    assert any(c["ci"] >= 64 and c["ci"] % 2 for k, c, _ in jobs if k == "dw")
+    assert {k for k, _, _ in jobs} == {"conv", "dw", "linear", "pool", "add"}
+    assert any(n == 3 for _, _, n in jobs) and any(n == 8 for _, _, n in jobs)
+
+
+@pytest.fixture(scope="module")
+def host_driver(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return K.build_host(tmp_path_factory.mktemp("kdriver") / "kernel_driver")
+
+
+@requires_gvsoc
+@requires_rvcc
+@pytest.mark.parametrize("name", ["conv", "rest"])
+def test_kernels_on_gvsoc_match_host_and_reference(name: str, host_driver: Path, tmp_path: Path) -> None:
+    jobs = batch(name)
+    text = "\n".join(T.fmt(k, c, n) for k, c, n in jobs) + "\n"
+    got = K.run_pulp(K.build_pulp(text, tmp_path), tmp_path / "run")
+    host = K.run_host(host_driver, text)
+    assert len(got) == len(host) == len(jobs)
+    for (kind, c, n), g, h in zip(jobs, got, host):
+        where = f"ncores={n}: {T.describe(kind, c)}"
+        assert g.ok == 1, f"GVSOC: the cores' shares do not cover the output tile; {where}"
+        assert len(g.cycles) == 8 and all(v > 0 for v in g.cycles[:n]), where
+        want = c["want"].reshape(-1)
+        for label, y in (("host portable C", h.y), ("reference", want)):
+            if not np.array_equal(g.y, y):
+                bad = np.flatnonzero(g.y != y)
+                pytest.fail(f"GVSOC vs {label}: {bad.size} of {y.size} differ (first at {bad[0]}: GVSOC {g.y[bad[0]]}, "
+                            f"{label} {y[bad[0]]}); {where}")
