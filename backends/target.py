@@ -17,10 +17,31 @@ from __future__ import annotations
 import importlib
 import math
 import pkgutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DEFAULT_TARGET = "gap8"
 """The target a planning pass plans for when its ``target`` option is not given."""
+
+
+@dataclass(frozen=True)
+class KernelModel:
+    """A calibrated cycle model of the runtime's kernels: per model kind (`passes.tiling.cost.
+    model_kind`: ``conv``, ``pointwise``, ``conv_generic``, ``depthwise``, ``linear``, ``pool``,
+    ``add``), non-negative cycles per unit of each of the kind's features
+    (`passes.tiling.cost.kernel_features`: ``layer`` = once per layer, ``tile`` = once per L1
+    tile, and work units on the busiest core such as ``mac``, ``unit``, ``out``). Fitted on
+    measurements (bench/gvsoc/calibrate.py writes the table into the backend); ``source`` says
+    which measurement."""
+
+    coefficients: tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
+    source: str = ""
+
+    def of(self, kind: str) -> dict[str, float]:
+        """The coefficients of one model kind (empty for a kind the table lacks)."""
+        for k, cs in self.coefficients:
+            if k == kind:
+                return dict(cs)
+        return {}
 
 
 @dataclass(frozen=True)
@@ -96,6 +117,10 @@ class Target:
     column_step: int
     """Output columns the conv kernels compute together: the tiler's step for ``w_out``
     candidates (as ``cores`` is its step for rows and ``simd_macs`` for channels)."""
+
+    kernel_model: KernelModel | None = field(default=None, compare=True)
+    """The calibrated kernel cycle model, or None for the efficiency model above
+    (``*_efficiency``, ``eltwise_ops_per_cycle``, ``tile_overhead_cycles``)."""
 
     # -- budgets ----------------------------------------------------------------------------------
     @property
@@ -221,4 +246,4 @@ class UnknownTarget(ValueError):
         self.name = name
 
 
-__all__ = ["Target", "DEFAULT_TARGET", "register_target", "register_default_pipeline", "get_target", "default_target", "target_names", "load_backends", "UnknownTarget"]
+__all__ = ["Target", "KernelModel", "DEFAULT_TARGET", "register_target", "register_default_pipeline", "get_target", "default_target", "target_names", "load_backends", "UnknownTarget"]

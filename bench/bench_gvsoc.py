@@ -17,9 +17,9 @@ writes three markdown tables:
   of layers within +-25 %, the median ratio per kind and the outliers.
 
 Any checksum mismatch, missing total line or non-zero exit fails the bench (exit 1), except a
-generated network that does not fit pulp-open's memories at link time (MobileNetV1-1.0-128 and
-V2-1.0-128: their 4.3 / 3.6 MB of weights and the L3 stand-in, an L2 array, exceed the 1.5 MiB L2
-while the port has no HyperRAM): it is listed as not run with the linker's message. Networks run in
+generated network that does not fit pulp-open's memories at link time: it is listed as not run
+with the linker's message. (MobileNetV1-1.0-128 and V2-1.0-128 fit: their 4.3 / 3.6 MB of weights
+go to the board's HyperRAM, which their apps' Makefile.pulp picks by default, L3=hyper.) Networks run in
 parallel, up to the machine's core count. Without GVSOC (or the cross compiler) the bench prints why
 and exits 0 with nothing measured (``--require`` makes that exit 2 instead).
 """

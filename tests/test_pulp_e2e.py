@@ -3,7 +3,10 @@ planned with ``pulp-default``, cross-built with Debian's riscv gcc (``make app.e
 GVSOC (``make run GVSOC=<install>``): every step's checksum ok, the per-step cycles, MAC/cycle and
 per-core counts, the total line, exit 0; and the same app with one expected checksum corrupted
 reports MISMATCH and exits non-zero. Planned once more with a 120000-byte L2 budget, activations
-go to L3 (the port's L2 stand-in for the board's HyperRAM) and the run is still bit-exact. Built
+go to L3 (the port's L2 stand-in for the board's HyperRAM) and the run is still bit-exact. Planned
+with a 60000-byte L2 budget, weights go to L3 too, and built with ``L3=hyper`` (L3 on the board's
+HyperRAM through the uDMA, the weights blob read from the host file at boot, not in the ELF) the run
+is bit-exact, reporting the HyperRAM traffic of the steps that touch L3. Built
 with ``XPULP=0`` (the portable SIMD macros instead of Xpulpv2 ``pv.sdot*.b``) the same app is
 bit-exact too, its ELF holds none of the dot-product words the default build holds, and it takes
 more cycles.
@@ -38,6 +41,9 @@ _TOTAL = re.compile(r"^dory: total: (\d+) cycles, (\d+) MAC, (\d+\.\d\d) MAC/cyc
 # pulp-default with an L2 budget small enough to put activations in L3.
 _L3_PLAN = ("canonicalize,fold-requant,fuse,assign-memory{target=pulp l2=120000},tile{target=pulp},"
             "allocate-buffers{target=pulp l2=120000}")
+# ... and one small enough to put weights in L3 too (25008 of the 32496 weight bytes).
+_L3_WEIGHTS_PLAN = _L3_PLAN.replace("l2=120000", "l2=60000")
+_L3_LINE = re.compile(r"^    L3 \(HyperRAM\): (\d+) B read in (\d+) transfers, (\d+) B written in (\d+), (\d+) cycles$", re.M)
 
 
 def _app(tmp: Path, pipeline: str = "pulp-default") -> tuple[Path, int]:
@@ -114,6 +120,33 @@ def test_l3_stand_in_runs_bit_exact_on_gvsoc(tmp_path: Path) -> None:
     l3 = re.search(r"^dory: .*: \d+ steps, L1 \d+ B, L2 \d+ B, L3 (\d+) B", r.stdout, re.M)
     assert l3 and int(l3.group(1)) > 1000, r.stdout[:500]
     assert f"{n_steps} of {n_steps} steps match, output matches" in r.stdout
+
+
+def _weight_records(blob: bytes) -> dict[int, int]:
+    """Weight bytes per memory level (2, 3) of a DORYWB01 blob."""
+    n, pos, out = int.from_bytes(blob[8:12], "little"), 12, {2: 0, 3: 0}
+    for _ in range(n):
+        mem, _off, size = (int.from_bytes(blob[pos + 4 * i:pos + 4 * i + 4], "little") for i in range(3))
+        out[mem] += size
+        pos += 12 + size + (-size % 4)
+    return out
+
+
+@pytest.mark.skipif(NETWORK not in NETWORKS, reason=f"{NETWORK} is not among the shared models")
+def test_l3_hyperram_runs_bit_exact_on_gvsoc(tmp_path: Path) -> None:
+    app, n_steps = _app(tmp_path, _L3_WEIGHTS_PLAN)
+    assert _weight_records((app / "weights.bin").read_bytes())[3] > 0  # the plan put weights in L3
+    r = _run(app, "L3=hyper")
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    assert re.search(r"^dory: .*: \d+ steps, L1 \d+ B, L2 \d+ B, L3 \d+ B \(HyperRAM\)", r.stdout, re.M), r.stdout[:500]
+    assert f"{n_steps} of {n_steps} steps match, output matches" in r.stdout
+    traffic = [tuple(map(int, m)) for m in _L3_LINE.findall(r.stdout)]
+    assert sum(t[0] for t in traffic) > 0 and sum(t[2] for t in traffic) > 0, r.stdout[-3000:]
+    assert all(t[4] > 0 for t in traffic)
+    # the blob is read from weights.bin at boot, not linked in (the default build links it)
+    nm = gvsoc.RVCC.replace("gcc", "nm")
+    syms = subprocess.run([nm, str(app / "app-l3hyper.elf")], capture_output=True, text=True, check=True).stdout
+    assert "dory_pulp_blob" not in syms and "dory_pulp_load_blob_file" in syms
 
 
 @pytest.mark.skipif(NETWORK not in NETWORKS, reason=f"{NETWORK} is not among the shared models")

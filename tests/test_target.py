@@ -72,7 +72,9 @@ def test_gap9_is_registered_lazily_from_its_package() -> None:
 
 def test_pulp_is_registered_with_gvsoc_pulp_open_sizes() -> None:
     """The GVSOC pulp-open target: L1/L2 from GVSOC's pulp_open configs (backends/pulp/hw.py cites
-    them), the runtime port's stack reservation, GAP8's uncalibrated cost model."""
+    them), the runtime port's stack reservation, the GVSOC-calibrated kernel model (GAP8's DMA
+    model); GAP8 and GAP9 keep the efficiency model."""
+    from backends.gap9.hw import GAP9
     from backends.pulp.hw import PULP
     from passes import get_pipeline_registry
 
@@ -80,8 +82,9 @@ def test_pulp_is_registered_with_gvsoc_pulp_open_sizes() -> None:
     assert (PULP.cores, PULP.l1_bytes, PULP.l2_bytes, PULP.clock_hz) == (8, 0x10000, 0x8000 + 0x180000, 50_000_000)
     assert PULP.l1_budget == 64 * 1024 - 10 * 1024
     assert get_pipeline_registry()["pulp-default"].text.count("{target=pulp}") == 3
-    assert (PULP.conv_efficiency, PULP.dma_bytes_per_cycle, PULP.tile_overhead_cycles) == (
-        GAP8.conv_efficiency, GAP8.dma_bytes_per_cycle, GAP8.tile_overhead_cycles)
+    assert (PULP.dma_bytes_per_cycle, PULP.dma_setup_cycles) == (GAP8.dma_bytes_per_cycle, GAP8.dma_setup_cycles)
+    assert PULP.kernel_model is not None and "GVSOC" in PULP.kernel_model.source
+    assert GAP8.kernel_model is None and GAP9.kernel_model is None
 
 
 def test_target_option_round_trips() -> None:

@@ -33,7 +33,13 @@ load and the last store), ``overhead + load + compute + store`` for one tile. Co
 over the SIMD peak times the kernel's sustained efficiency, scaled by how evenly the tiles split
 over the cores (rows for a conv, channels for depthwise/linear, rows for pool/add) and over the
 SIMD lanes (output channels), counting the ragged last tiles exactly; split input channels add a
-partial-sum pass. DMA is `Target.l2_l1_cycles` of the bytes moved (inputs re-read once per
+partial-sum pass. A target with a calibrated `backends.target.KernelModel` (pulp: fitted on GVSOC
+by bench/gvsoc/calibrate.py) replaces that compute and the per-tile overhead by ``layer + tile * n +
+sum_f coef_f * feature_f``: per runtime path (`cost.model_kind`: conv fast path with im2col,
+pointwise, generic conv, depthwise strip path, generic depthwise, linear, pool, add), the kernel
+work on the busiest core of every tile as the runtime splits it (`cost.tile_features`: conv
+units of (pixel pair x 4 channels) in balanced ranges, depthwise/pool rows or channels, linear
+channels, add elements), summed over the tiles (`cost.kernel_features`). DMA is `Target.l2_l1_cycles` of the bytes moved (inputs re-read once per
 output-channel tile, halos included; weights re-read per spatial tile unless they fit whole) plus
 a setup per transfer (one per row when a tile is not contiguous in L2).
 
@@ -47,12 +53,13 @@ strided; DORY never splits them).
 """
 
 from passes.tiling.brute import brute_force
-from passes.tiling.cost import Evaluation, L1Sizes, cycles_floor, evaluate, l1_sizes_of
+from passes.tiling.cost import Evaluation, L1Sizes, cycles_floor, evaluate, kernel_features, l1_sizes_of, model_kind
 from passes.tiling.geometry import LAYERS, Geometry, geometry
 from passes.tiling.sat import NoFit, Solution, solve
 from passes.tiling.space import Space, candidate_space, candidates
 
 __all__ = [
-    "LAYERS", "Geometry", "geometry", "Evaluation", "L1Sizes", "l1_sizes_of", "evaluate", "cycles_floor",
+    "LAYERS", "Geometry", "geometry", "Evaluation", "L1Sizes", "l1_sizes_of", "evaluate", "cycles_floor", "kernel_features",
+    "model_kind",
     "Space", "candidates", "candidate_space", "Solution", "NoFit", "solve", "brute_force",
 ]

@@ -10,16 +10,20 @@ budgets it and ``allocate-buffers`` lays it out).
 *Cycles* ``K(t)`` (`evaluate`): the target's compute model (MACs over its SIMD peak times the
 kernel's sustained efficiency, scaled by how evenly the tiles split over cores and SIMD lanes)
 and its DMA costs, double buffering hiding the smaller of compute and transfer; see the
-``passes.tiling`` package docstring.
+``passes.tiling`` package docstring. A target with a calibrated `backends.target.KernelModel`
+(pulp) replaces the efficiency compute and the per-tile overhead by its linear model over
+`kernel_features` (the runtime's own work split; fitted by bench/gvsoc/calibrate.py); the DMA
+terms (`dma_terms`) are the same for both.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
 from backends.target import Target, default_target
-from passes.tiling.geometry import Geometry, _groups_touched, _in_extent, _in_total, _steps
+from passes.tiling.geometry import Geometry, _blocks, _groups_touched, _in_extent, _in_total, _steps
 
 _ACC_BYTES = 4  # si32 partial-sum accumulator element
 
@@ -99,18 +103,143 @@ def l1_sizes_of(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None 
 
 
 
-def evaluate(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None = None) -> Evaluation:
-    """The footprint (bytes) and the cost model's cycles of tile ``(c, h, w, k)`` of layer ``g``."""
+# -- the calibrated kernel model (a target with a `KernelModel`) ------------------------------------
+
+_FIXED = ("layer", "tile")
+"""Features that are counts of fixed costs (once per layer, once per tile), not kernel work."""
+
+MODEL_FEATURES: dict[str, tuple[str, ...]] = {
+    "conv": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "div"),
+    "pointwise": ("tile", "unit", "mac", "acc", "div"),
+    "conv_generic": ("tile", "out", "mac", "div"),
+    "depthwise": ("tile", "out", "mac", "strip", "div"),
+    "depthwise_generic": ("tile", "out", "mac", "div"),
+    "linear": ("tile", "out", "mac", "mac_tail", "div"),
+    "pool": ("tile", "out", "tap", "avg", "div"),
+    "add": ("tile", "elem", "div"),
+}
+"""Per model kind, the features `kernel_features` returns besides ``layer`` (shared by every
+kind: the per-step cost outside the tile loop), in the order the calibration fits them."""
+
+
+def model_kind(g: Geometry) -> str:
+    """The runtime path a layer takes, as the calibrated model tells them apart: the conv fast
+    path (8-bit input, one group, no dilation) with im2col (``conv``) or in place (``pointwise``),
+    else the generic window loop (``conv_generic``: groups, dilation, 16-bit inputs); the
+    depthwise strip path or its generic loop; ``linear``, ``pool``, ``add``."""
+    if g.kind == "conv":
+        if g.groups > 1 or g.dh > 1 or g.dw > 1 or g.in_bytes > 1:
+            return "conv_generic"
+        return "pointwise" if g.kh * g.kw == 1 else "conv"
+    if g.kind == "depthwise":
+        return "depthwise_generic" if g.dh > 1 or g.dw > 1 or g.in_bytes > 1 else "depthwise"
+    return g.kind
+
+
+def _split(rows: int, chans: int, cores: int) -> tuple[int, int]:
+    """Rows and channels of the busiest core under the runtime's ``dory_share_rows_or_channels_``:
+    rows split in balanced ranges when there are at least as many rows as cores, else channels."""
+    if rows >= cores:
+        return math.ceil(rows / cores), chans
+    return rows, math.ceil(chans / cores)
+
+
+def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> dict[str, float]:
+    """The kernel work of ONE tile of actual sizes ``(c, h, w, k)`` on its busiest core (what the
+    tile's fork/join waits for), split over ``cores`` as the runtime's kernels split it:
+
+    - conv fast path (runtime/kernels/conv2d.c ``conv_fast``): units of (pixel pair, 4 output
+      channels) in balanced ranges: ``unit`` units, ``mac`` = 8 x K MACs per unit (K = kh*kw*k),
+      ``im2col`` = 2 x K bytes copied per pixel pair of the core (KxK only) in ``im2col_rows`` =
+      2 x kh copies (one per kernel row), ``acc`` the si32 partial sums it adds when input
+      channels are split;
+    - generic conv / depthwise / pool: rows, or channels when the tile has fewer rows than cores
+      (``dory_share_rows_or_channels_``): ``out`` outputs, ``mac`` (or ``tap``) window products;
+      the depthwise strip path also copies ``strip`` bytes (per channel and output column, the
+      padded input rows of the core's rows times kw);
+    - pool: ``avg``, the outputs of an average pool (a division per window);
+    - linear: output channels in balanced ranges: ``out``, ``mac`` in blocks of 4 channels and
+      ``mac_tail`` in the channels left over (one dot product each); add: ``elem`` elements;
+    - every kind: ``div``, the core's outputs that go through the generic requant chain (a
+      non-power-of-two divisor or several stages: ``Geometry.requant_generic``) instead of the
+      fast path of runtime/kernels/requant_fast.h."""
+    c, h, w, k = tile
+    kind = model_kind(g)
+    f: dict[str, float] = {}
+    if kind in ("conv", "pointwise"):
+        npairs = math.ceil(h * w * g.n / 2)
+        nblk = math.ceil(c / 4)
+        units = math.ceil(npairs * nblk / cores)
+        kk = g.kh * g.kw * k
+        f["unit"] = units
+        f["mac"] = 8 * units * kk
+        if kind == "conv":
+            pairs = math.ceil(units / nblk)
+            f["im2col"] = 2 * pairs * kk
+            f["im2col_rows"] = 2 * pairs * g.kh
+        f["acc"] = math.ceil(h * w * c * g.n / cores) if k < g.ci else 0
+        out = 8 * units
+    elif kind == "linear":
+        per = math.ceil(c / cores)
+        out = per * g.n
+        f["out"] = out
+        f["mac"] = (per - per % 4) * k * g.n
+        f["mac_tail"] = (per % 4) * k * g.n
+    elif kind == "add":
+        out = math.ceil(h * w * c * g.n / cores)
+        f["elem"] = out
+    else:
+        r, cc = _split(h, c, cores)
+        out = r * w * cc * g.n
+        f["out"] = out
+        taps = g.kh * g.kw * (k if kind == "conv_generic" else 1)
+        f["tap" if kind == "pool" else "mac"] = out * taps
+        if kind == "depthwise":
+            f["strip"] = cc * w * ((r - 1) * g.sh + g.kh) * g.kw * g.n
+        if kind == "pool":
+            f["avg"] = out if g.pool_avg else 0
+    f["div"] = out if g.requant_generic else 0
+    return f
+
+
+def kernel_features(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None = None) -> dict[str, float]:
+    """The features of the calibrated model for tile ``(c, h, w, k)`` of layer ``g``: ``layer``
+    (1), ``tile`` (the number of tiles) and `tile_features` summed over every tile of the layer,
+    ragged last tiles counted at their own sizes. The model's cycles are the features weighted by
+    the target's `KernelModel` coefficients (plus the DMA terms of `evaluate`)."""
     hw = hw or default_target()
     c, h, w, k, nc, nh, nw, nk = _tiling(g, tile)
-    n = nc * nh * nw * nk
-    rows = _in_extent(h, g.sh, g.kh, g.dh, g.hi)
-    cols = _in_extent(w, g.sw, g.kw, g.dw, g.wi)
-    sizes = l1_sizes_of(g, tile, hw)
-    w_b = sizes.weight + sizes.params
-    l1 = sizes.total
+    total: dict[str, float] = {"layer": 1.0, "tile": float(nc * nh * nw * nk)}
+    dims = [_blocks(g.co, c), _blocks(g.ho, h), _blocks(g.wo, w), [k] if g.cin_follows_cout else _blocks(g.ci, k)]
+    classes = [sorted({b: bs.count(b) for b in bs}.items()) for bs in dims]
+    for (cc, n1), (hh, n2), (ww, n3), (kk, n4) in itertools.product(*classes):
+        kk = cc if g.cin_follows_cout else kk
+        for name, v in tile_features(g, (cc, hh, ww, kk), hw.cores).items():
+            total[name] = total.get(name, 0.0) + n1 * n2 * n3 * n4 * v
+    return total
 
-    # compute
+
+def model_coefficients(g: Geometry, hw: Target) -> dict[str, float]:
+    """The target's calibrated coefficients for layer ``g``: the shared ones (kind ``all``: the
+    per-layer cost) overlaid by those of ``model_kind(g)``."""
+    assert hw.kernel_model is not None
+    return {**hw.kernel_model.of("all"), **hw.kernel_model.of(model_kind(g))}
+
+
+def tile_overhead(g: Geometry, hw: Target | None = None) -> float:
+    """Cycles every L1 tile of ``g`` costs at least (the SAT search's bound cut counts them):
+    the calibrated ``tile`` coefficient, or the target's `Target.tile_overhead_cycles`."""
+    hw = hw or default_target()
+    if hw.kernel_model is None:
+        return hw.tile_overhead_cycles
+    return model_coefficients(g, hw).get("tile", 0.0)
+
+
+
+def _efficiency_compute(g: Geometry, tiling: tuple[int, int, int, int, int, int, int, int], hw: Target) -> float:
+    """Compute cycles of the efficiency model (a target without a `KernelModel`): MACs over the
+    SIMD peak times the kernel's sustained efficiency, scaled by how evenly the tiles split."""
+    c, h, w, k, nc, nh, nw, nk = tiling
     cores, simd = hw.cores, hw.simd_macs
     if g.kind == "conv":
         macs = g.n * g.ho * g.wo * g.co * g.ci * g.kh * g.kw
@@ -128,7 +257,21 @@ def evaluate(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None = N
     else:
         ops = g.n * g.ho * g.wo * g.co * (g.kh * g.kw if g.kind == "pool" else 2)
         compute = ops / (hw.eltwise_ops_per_cycle * cores * (g.ho / (cores * _steps(g.ho, h, cores))))
+    return compute
 
+
+def dma_terms(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None = None) -> tuple[int, int, int]:
+    """The L2<->L1 DMA cycles of tile ``(c, h, w, k)`` of layer ``g``: the first tile's loads,
+    the last tile's store, and the whole layer's transfers (bytes moved over the target's DMA
+    bandwidth plus a setup per transfer, one per row when a tile is not contiguous in L2).
+    `evaluate` hides the layer's transfers other than the first and last behind the compute."""
+    hw = hw or default_target()
+    c, h, w, k, nc, nh, nw, nk = _tiling(g, tile)
+    n = nc * nh * nw * nk
+    rows = _in_extent(h, g.sh, g.kh, g.dh, g.hi)
+    cols = _in_extent(w, g.sw, g.kw, g.dw, g.wi)
+    sizes = l1_sizes_of(g, tile, hw)
+    w_b = sizes.weight + sizes.params
     # DMA: bytes over the whole layer and transfer setups
     if g.kind == "linear":
         in_total = g.ci * g.in_bytes * g.n * nc
@@ -151,22 +294,53 @@ def evaluate(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None = N
         dma += w_tr * hw.dma_setup_cycles  # weights loaded once
     first = hw.l2_l1_cycles(sizes.input + w_b, in_tr + w_tr)
     last = hw.l2_l1_cycles(sizes.output, out_tr)
-    if n == 1:
-        cycles = hw.tile_overhead_cycles + first + compute + last
-    else:
-        cycles = n * hw.tile_overhead_cycles + first + last + max(compute, max(0, dma - first - last))
-    return Evaluation((c, h, w, k), int(l1), int(math.ceil(cycles)), n)
+    return first, last, dma
 
+
+def evaluate(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None = None) -> Evaluation:
+    """The footprint (bytes) and the cost model's cycles of tile ``(c, h, w, k)`` of layer ``g``."""
+    hw = hw or default_target()
+    c, h, w, k, nc, nh, nw, nk = _tiling(g, tile)
+    n = nc * nh * nw * nk
+    l1 = l1_sizes_of(g, tile, hw).total
+
+    model = hw.kernel_model
+    if model is not None:
+        coef = model_coefficients(g, hw)
+        feats = kernel_features(g, tile, hw)
+        compute = sum(coef.get(f, 0.0) * v for f, v in feats.items() if f not in _FIXED)
+        overhead = coef.get("layer", 0.0) + n * coef.get("tile", 0.0)
+    else:
+        compute = _efficiency_compute(g, (c, h, w, k, nc, nh, nw, nk), hw)
+        overhead = n * hw.tile_overhead_cycles
+
+    first, last, dma = dma_terms(g, tile, hw)
+    if n == 1:
+        cycles = overhead + first + compute + last
+    else:
+        cycles = overhead + first + last + max(compute, max(0, dma - first - last))
+    return Evaluation((c, h, w, k), int(l1), int(math.ceil(cycles)), n)
 
 
 def cycles_floor(g: Geometry, hw: Target | None = None) -> int:
     """A lower bound on `evaluate`'s cycles that holds for every tile, less the per-tile overhead:
     the compute at the kernel's best efficiency (every tile splits evenly over cores and SIMD
     lanes), or the output written back once, whichever is larger. So for every tile ``t``,
-    ``cycles(t) >= n_tiles(t) * tile_overhead_cycles + cycles_floor``."""
+    ``cycles(t) >= n_tiles(t) * tile_overhead(g) + cycles_floor``. For the calibrated model the
+    compute bound is the per-layer cost plus each feature's whole-layer work on one core spread
+    evenly over the cores (a core's share of any split is at least that; the coefficients are
+    non-negative)."""
     hw = hw or default_target()
     cores = hw.cores
-    if g.kind == "conv":
+    if hw.kernel_model is not None:
+        coef = model_coefficients(g, hw)
+        whole = tile_features(g, (g.co, g.ho, g.wo, g.co if g.cin_follows_cout else g.ci), 1)
+        if "mac_tail" in whole:  # a core's MACs fall in blocks or in the tail depending on the split
+            cheaper = min(coef.get("mac", 0.0), coef.get("mac_tail", 0.0))
+            coef = {**coef, "mac": cheaper, "mac_tail": cheaper}
+        compute = coef.get("layer", 0.0) + sum(coef.get(f, 0.0) * v / cores for f, v in whole.items()
+                                               if f != "acc" and (f != "strip" or g.kh >= g.sh))
+    elif g.kind == "conv":
         compute = g.n * g.ho * g.wo * g.co * g.ci * g.kh * g.kw / (hw.peak_macs_per_cycle * hw.conv_efficiency)
     elif g.kind in ("depthwise", "linear"):
         macs = g.n * g.ho * g.wo * g.co * (g.kh * g.kw if g.kind == "depthwise" else g.ci)
@@ -175,4 +349,3 @@ def cycles_floor(g: Geometry, hw: Target | None = None) -> int:
         compute = g.n * g.ho * g.wo * g.co * (g.kh * g.kw if g.kind == "pool" else 2) / (hw.eltwise_ops_per_cycle * cores)
     out_once = math.ceil(g.n * g.ho * g.wo * g.co * g.out_bytes / hw.dma_bytes_per_cycle)
     return max(math.floor(compute * (1 - 1e-9)), out_once)
-

@@ -35,7 +35,7 @@ import time
 from dataclasses import dataclass
 
 from backends.target import Target, default_target
-from passes.tiling.cost import Evaluation, cycles_floor, evaluate, l1_sizes_of
+from passes.tiling.cost import Evaluation, cycles_floor, evaluate, l1_sizes_of, tile_overhead
 from passes.tiling.geometry import Geometry
 from passes.tiling.space import candidate_space
 
@@ -162,7 +162,7 @@ def solve(g: Geometry, l1: int, hw: Target | None = None, caps: dict[str, int] |
         clauses.append(cl)
 
     floor = cycles_floor(g, hw)
-    ovh = hw.tile_overhead_cycles
+    ovh = tile_overhead(g, hw)
 
     def tiles_along(d: int, v: int) -> int:
         n = (g.co, g.ho, g.wo, 1 if g.cin_follows_cout else g.ci)[d]
@@ -172,6 +172,8 @@ def solve(g: Geometry, l1: int, hw: Target | None = None, caps: dict[str, int] |
         """Clauses excluding every tile whose lower bound n * overhead + floor exceeds ``bound``
         (a staircase on h_out again: the tile count falls as h_out grows)."""
         out = []
+        if ovh <= 0:
+            return out  # tiles cost nothing of their own: no tile count exceeds the bound
         n_max = (bound - floor) // ovh
         for combo in combos:
             rest = math.prod(tiles_along(d, vals[d][i]) for d, i in zip(others, combo))

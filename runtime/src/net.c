@@ -21,8 +21,8 @@ void dory_net_read(int mem, uint32_t offset, uint8_t *dst, uint32_t bytes)
         memcpy(dst, dory_l2_base() + offset, bytes);
 }
 
-int dory_net_load_record(int mem, uint32_t offset, const uint8_t *data, uint32_t bytes, uint32_t l2_bytes,
-                         uint32_t l3_bytes)
+/* 0 when [offset, offset + bytes) is inside memory mem, else 1 with a message */
+static int record_outside(int mem, uint32_t offset, uint32_t bytes, uint32_t l2_bytes, uint32_t l3_bytes)
 {
     uint32_t limit = mem == DORY_MEM_L3 ? l3_bytes : l2_bytes;
     if ((mem != DORY_MEM_L2 && mem != DORY_MEM_L3) || offset > limit || bytes > limit - offset) {
@@ -30,6 +30,14 @@ int dory_net_load_record(int mem, uint32_t offset, const uint8_t *data, uint32_t
                (unsigned long)offset, (unsigned long)bytes, (unsigned long)limit);
         return 1;
     }
+    return 0;
+}
+
+int dory_net_load_record(int mem, uint32_t offset, const uint8_t *data, uint32_t bytes, uint32_t l2_bytes,
+                         uint32_t l3_bytes)
+{
+    if (record_outside(mem, offset, bytes, l2_bytes, l3_bytes))
+        return 1;
     dory_net_write(mem, offset, data, bytes);
     return 0;
 }
@@ -67,6 +75,42 @@ int dory_net_load_blob(const uint8_t *blob, size_t bytes, uint32_t l2_bytes, uin
         pos += size + ((4 - size % 4) % 4);
     }
     return 0;
+}
+
+int dory_net_load_blob_stream(dory_net_read_fn rd, void *ctx, uint8_t *chunk, uint32_t chunk_bytes, uint32_t l2_bytes,
+                              uint32_t l3_bytes)
+{
+    uint8_t head[12];
+    uint32_t i, n;
+    if (rd(ctx, head, 12) != 0 || memcmp(head, "DORYWB01", 8) != 0) {
+        printf("dory: the weights blob has no DORYWB01 header\n");
+        return 1;
+    }
+    n = rd32(head + 8);
+    for (i = 0; i < n; i++) {
+        uint32_t mem, off, size, done = 0;
+        if (rd(ctx, head, 12) != 0)
+            goto truncated;
+        mem = rd32(head);
+        off = rd32(head + 4);
+        size = rd32(head + 8);
+        if (record_outside((int)mem, off, size, l2_bytes, l3_bytes)) /* whole, before any piece is written */
+            return 1;
+        while (done < size) {
+            uint32_t len = size - done < chunk_bytes ? size - done : chunk_bytes;
+            if (rd(ctx, chunk, len) != 0)
+                goto truncated;
+            if (dory_net_load_record((int)mem, off + done, chunk, len, l2_bytes, l3_bytes))
+                return 1;
+            done += len;
+        }
+        if (size % 4 && rd(ctx, chunk, 4 - size % 4) != 0) /* the record's padding to 4 */
+            goto truncated;
+    }
+    return 0;
+truncated:
+    printf("dory: the weights blob is truncated at record %lu\n", (unsigned long)i);
+    return 1;
 }
 
 uint32_t dory_fnv1a(uint32_t h, const uint8_t *p, size_t n)

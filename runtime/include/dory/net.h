@@ -17,6 +17,12 @@ void dory_net_read(int mem, uint32_t offset, uint8_t *dst, uint32_t bytes);
 int dory_net_load_record(int mem, uint32_t offset, const uint8_t *data, uint32_t bytes, uint32_t l2_bytes,
                          uint32_t l3_bytes);
 int dory_net_load_blob(const uint8_t *blob, size_t bytes, uint32_t l2_bytes, uint32_t l3_bytes);
+/* The same blob read piecewise (for a blob that is not in the controller's memory, e.g. a host
+ * file): rd(ctx, buf, n) fills buf with the blob's next n bytes and returns 0 (nonzero: the blob
+ * ended early); records go through `chunk` (chunk_bytes, a multiple of 4) a piece at a time. */
+typedef int (*dory_net_read_fn)(void *ctx, uint8_t *buf, uint32_t bytes);
+int dory_net_load_blob_stream(dory_net_read_fn rd, void *ctx, uint8_t *chunk, uint32_t chunk_bytes, uint32_t l2_bytes,
+                              uint32_t l3_bytes);
 
 /* FNV-1a 32-bit over a buffer in L2 / L3. */
 uint32_t dory_net_checksum(int mem, uint32_t offset, uint32_t bytes);

@@ -43,10 +43,11 @@
  *   as "dma" too. Built with -DDORY_PULP_DMA_COPY (make DMA=copy) the port copies every job at
  *   its wait instead, as the RV32 port does (no overlap), for comparison.
  *
- * L3: stood in for by an array in L2 (DORY_PULP_L3_BYTES; pulp-open's board has a HyperRAM
- *   model behind the uDMA, not driven by this port yet). dory_l3_read/write are bounds-checked
- *   memcpy on the caller (the FC, between forks), so L3 transfers cost L2-to-L2 copy cycles of
- *   the FC, inside the layer's measured cycles -- far cheaper than a HyperRAM would be.
+ * L3: by default stood in for by an array in L2 (DORY_PULP_L3_BYTES): dory_l3_read/write are
+ *   bounds-checked memcpy on the caller (the FC, between forks), so L3 transfers cost L2-to-L2 copy
+ *   cycles of the FC, inside the layer's measured cycles -- far cheaper than a HyperRAM would be.
+ *   Built with -DDORY_PULP_L3_HYPER (make L3=hyper), L3 is the board's HyperRAM behind the uDMA
+ *   instead (l3_hyper.c), and this file keeps only the size check.
  *
  * Perf: dory_perf_now() is the FC's cycle counter (PCCR 0x780, extended to 64 bits); the FC and
  *   the cluster run at the same 50 MHz in pulp-open (pulp.h), so these are cluster cycles;
@@ -87,7 +88,12 @@
 
 static L1 uint8_t g_l1[ARENA_BYTES(DORY_PULP_L1_BYTES)] __attribute__((aligned(16)));
 static uint8_t g_l2[ARENA_BYTES(DORY_PULP_L2_BYTES)] __attribute__((aligned(16)));
+#ifndef DORY_PULP_L3_HYPER
 static uint8_t g_l3[ARENA_BYTES(DORY_PULP_L3_BYTES)] __attribute__((aligned(16)));
+#define L3_HOLDS sizeof g_l3
+#else
+#define L3_HOLDS ((size_t)ARENA_BYTES(DORY_PULP_L3_BYTES)) /* L3 is the HyperRAM (l3_hyper.c) */
+#endif
 
 /* fork/join and barrier words (L1: the cores spin on them); one writer each, see the top */
 typedef struct {
@@ -281,13 +287,17 @@ int dory_port_init(size_t l1_bytes, size_t l2_bytes, size_t l3_bytes)
         printf("dory pulp port: dory_port_init called twice without dory_port_close\n");
         return -1;
     }
-    if (l1_bytes > sizeof g_l1 || l2_bytes > sizeof g_l2 || l3_bytes > sizeof g_l3) {
+    if (l1_bytes > sizeof g_l1 || l2_bytes > sizeof g_l2 || l3_bytes > L3_HOLDS) {
         printf("dory pulp port: the network needs L1 %lu / L2 %lu / L3 %lu bytes, the arenas hold "
                "L1 %lu / L2 %lu / L3 %lu (build with -DDORY_PULP_L1_BYTES / _L2_ / _L3_)\n",
                (unsigned long)l1_bytes, (unsigned long)l2_bytes, (unsigned long)l3_bytes,
-               (unsigned long)sizeof g_l1, (unsigned long)sizeof g_l2, (unsigned long)sizeof g_l3);
+               (unsigned long)sizeof g_l1, (unsigned long)sizeof g_l2, (unsigned long)L3_HOLDS);
         return -1;
     }
+#ifdef DORY_PULP_L3_HYPER
+    if (dory_pulp_l3_init(l3_bytes) != 0)
+        return -1;
+#endif
     memset(g_dma, 0, sizeof g_dma);
     memset(g_stats, 0, sizeof g_stats);
     if (!g_booted) {
@@ -333,10 +343,12 @@ uint8_t *dory_l2_base(void)
     return g_l2;
 }
 
+#ifndef DORY_PULP_L3_HYPER
 uint8_t *dory_l3_base(void)
 {
     return g_l3;
 }
+#endif
 
 /* ---- DMA (see the top) ------------------------------------------------------------------------ */
 
@@ -452,6 +464,7 @@ void dory_dma_wait(dory_dma_job_t *job)
 #endif
 
 /* ---- L3 (an L2 array; see the top) ----------------------------------------------------------- */
+#ifndef DORY_PULP_L3_HYPER
 
 static void l3_check(uint32_t addr, size_t bytes)
 {
@@ -480,6 +493,7 @@ void dory_l3_store(void *dst, uint32_t l3_addr, size_t bytes)
 {
     dory_l3_read(dst, l3_addr, bytes);
 }
+#endif /* !DORY_PULP_L3_HYPER */
 
 /* ---- perf ------------------------------------------------------------------------------------ */
 

@@ -3,6 +3,7 @@
 #ifndef DORY_PORT_PULP_H
 #define DORY_PORT_PULP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Counts of one core over an interval. */
@@ -23,5 +24,18 @@ typedef struct {
 /* Copy every core's counts into out[0 .. DORY_NUM_CORES-1] and reset them (on the FC, between
  * forks). */
 void dory_pulp_stats_take(dory_pulp_core_stats_t *out);
+
+/* Built with -DDORY_PULP_L3_HYPER (l3_hyper.c: L3 on the board's HyperRAM through the uDMA):
+ * the layers' L3 traffic (dory_l3_read / dory_l3_write) since the last take: calls, bytes, and FC
+ * cycles spent in them (which are inside the steps' cycles). */
+typedef struct {
+    uint32_t reads, writes, read_bytes, write_bytes, cycles;
+} dory_pulp_l3_stats_t;
+void dory_pulp_l3_stats_take(dory_pulp_l3_stats_t *out);
+/* the port's bring-up of the HyperRAM (dory_port_init calls it); 0 on success */
+int dory_pulp_l3_init(size_t l3_bytes);
+/* Load the weights blob from the host file `path` through semihosting (the blob is not in the
+ * ELF): L2 records into the L2 arena, L3 records into the HyperRAM. 0 on success. */
+int dory_pulp_load_blob_file(const char *path, uint32_t l2_bytes, uint32_t l3_bytes);
 
 #endif

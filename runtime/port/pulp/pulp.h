@@ -42,6 +42,43 @@
 #define PULP_MCHAN_INC (1u << 18)       /* CMD_INC: incrementing addresses */
 #define PULP_MCHAN_2D_EXT (1u << 19)    /* CMD_2D_EXT: lines of `length` bytes `stride` apart in L2 */
 
+/* uDMA (v3) and its HyperBus peripheral (l3_hyper.c drives it). Sources:
+ *   pulp/chips/pulp_open/soc.json: the uDMA's registers at 0x1A102000; udma.json: the hyper
+ *     peripheral is uDMA peripheral id 8 ("ids" [8 .. 16]: its 8 channels and the common registers).
+ *   pulp/udma/archi/udma_v3.h: the global clock-gating register at +0x0 (bit i = peripheral i on),
+ *     peripheral i's registers at 0x80 + (i << 7).
+ *   pulp/udma/archi/udma_hyper_v3.h + pulp/udma/hyper/udma_hyper_v3.cpp: 8 channels ("transaction
+ *     ids") of 0x80 bytes each, then the common registers at +0x400; per channel: RX_SADDR 0x00,
+ *     RX_SIZE 0x04, RX_CFG 0x08, TX_SADDR 0x0C, TX_SIZE 0x10, TX_CFG 0x14, CA_SETUP 0x18 (bit 0
+ *     burst type, bit 1 register space, bit 2 read), HYPER_ADDR 0x1C (the HyperRAM byte address),
+ *     STATUS 0x24 (bit 0 busy); writing a CFG with EN (bit 4) enqueues a transfer of the
+ *     direction whose SADDR was written last. Common: T_LATENCY_ACCESS +0x04,
+ *     EN_LATENCY_ADD +0x08, MEM_SEL +0x20 (chip select: 0 = the HyperRAM on pulp_open_board.py's
+ *     hyper0 cs0, 1 = the HyperFlash).
+ *   core/models/devices/hyperbus/hyperram.py: the HyperRAM (s27ks0641) holds 8 MiB. */
+#define PULP_UDMA_CG 0x1A102000u
+#define PULP_UDMA_HYPER_ID 8u
+#define PULP_HYPER_BASE (0x1A102000u + 0x80u + (PULP_UDMA_HYPER_ID << 7))
+#define PULP_HYPER_RX_SADDR (PULP_HYPER_BASE + 0x00u) /* channel 0 */
+#define PULP_HYPER_RX_SIZE (PULP_HYPER_BASE + 0x04u)
+#define PULP_HYPER_RX_CFG (PULP_HYPER_BASE + 0x08u)
+#define PULP_HYPER_TX_SADDR (PULP_HYPER_BASE + 0x0Cu)
+#define PULP_HYPER_TX_SIZE (PULP_HYPER_BASE + 0x10u)
+#define PULP_HYPER_TX_CFG (PULP_HYPER_BASE + 0x14u)
+#define PULP_HYPER_CA_SETUP (PULP_HYPER_BASE + 0x18u)
+#define PULP_HYPER_ADDR (PULP_HYPER_BASE + 0x1Cu)
+#define PULP_HYPER_STATUS (PULP_HYPER_BASE + 0x24u)
+#define PULP_HYPER_T_LATENCY (PULP_HYPER_BASE + 0x400u + 0x04u)
+#define PULP_HYPER_EN_LATENCY_ADD (PULP_HYPER_BASE + 0x400u + 0x08u)
+#define PULP_HYPER_MEM_SEL (PULP_HYPER_BASE + 0x400u + 0x20u)
+#define PULP_UDMA_CFG_EN (1u << 4)
+#define PULP_HYPER_CA_LINEAR 1u
+#define PULP_HYPER_CA_READ 4u
+#define PULP_HYPERRAM_BYTES 0x800000u
+/* L2 as the uDMA reaches it (soc.json: 0x1C000000, 0x190000 bytes) */
+#define PULP_L2_START 0x1C000000u
+#define PULP_L2_END 0x1C190000u
+
 /* Performance-counter events (PCCR index). */
 enum { PULP_EV_CYCLES = 0, PULP_EV_INSTR = 1, PULP_EV_LD_STALL = 2, PULP_EV_IMISS = 4 };
 
