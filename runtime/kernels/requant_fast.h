@@ -66,7 +66,11 @@ static inline int64_t dory_rqf_absmax_(const void *p, dory_dtype_t t, int64_t s,
     if (!p)
         return s < 0 ? -s : s;
     for (c = c0; c < c1; c++) {
-        v = dory_load_param(p, t, (size_t)c);
+        /* an s64 element from its two words (little-endian; 4-byte aligned), without memcpy: the
+         * port's is a byte loop */
+        v = t == DORY_S64 ? (int64_t)(((uint64_t)(uint32_t)((const int32_t *)p)[2 * c + 1] << 32) |
+                                      (uint32_t)((const int32_t *)p)[2 * c])
+                          : dory_load(p, t, (size_t)c);
         v = v < 0 ? -v : v;
         m = v > m ? v : m;
     }
@@ -160,7 +164,9 @@ static inline int32_t dory_rqf_ld_(const void *p, dory_dtype_t t, int32_t s, int
         return s;
     if (t == DORY_S32)
         return ((const int32_t *)p)[o];
-    return (int32_t)dory_load_param(p, t, (size_t)o); /* an s64 add fits (dory_rqf_plan_) */
+    if (t == DORY_S64) /* an s64 add fits in 32 bits (dory_rqf_plan_): its low word, little-endian */
+        return ((const int32_t *)p)[2 * o];
+    return dory_load(p, t, (size_t)o);
 }
 
 /* The per-channel values of channel o: bias, mul, add. */
