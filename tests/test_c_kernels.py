@@ -1,7 +1,8 @@
 """The runtime's C kernels (runtime/kernels/*.c) against the reference interpreter.
 
-The kernels and tests/c/kernel_driver.c are compiled twice: ``-O2 -Werror`` and with
-``-DDORY_DEBUG`` (the kernels' scratch checks) + AddressSanitizer + UBSan (no recovery). The driver
+The kernels and tests/c/kernel_driver.c are compiled three times: ``-O2 -Werror``, with
+``-DDORY_DEBUG`` (the kernels' scratch checks) + AddressSanitizer + UBSan (no recovery), and with
+``-DDORY_KERNELS_SDOTP4`` (the 4-way SIMD shape of the blocked dot products) + the sanitizers. The driver
 sizes a kernel's scratch with the kernel's own ``dory_*_scratch_bytes`` (none, exact, more, or one
 byte short: the generic path in the release build, an abort in the debug build). The driver reads cases on stdin, runs each kernel on every
 core in turn (core = 0 .. ncores-1, ncores 1, 3 and 8), checks that the cores' shares of the output
@@ -11,7 +12,8 @@ are disjoint and cover it, and prints the output. Expected outputs come from the
 
 Random odd shapes (seeded): ragged core splits, channels not multiple of 4, strides 2, pads on
 every border, 1-row tiles (channel splits), dilation 2, groups 2, 1x1 / 3x3 / 5x5 / 1xK kernels,
-every element type, per-channel and scalar requant chains with shift and div, floor and trunc,
+every element type (and 16-bit inputs over their whole range with s8 weights: conv2d's 16-bit
+fast path), per-channel and scalar requant chains with shift and div, floor and trunc,
 partial sums over input-channel tiles, pooling with per-tile pads and lead offsets.
 """
 
@@ -43,12 +45,13 @@ BUILDS = {
     "O2": ["-O2"],
     "sanitize": ["-O1", "-g", "-DDORY_DEBUG", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
                  "-fno-omit-frame-pointer"],
+    # the 4-way SIMD shape of the blocked dot products (GAP8's and the pulp target's), in portable C
+    "sdotp4": ["-O1", "-g", "-DDORY_KERNELS_SDOTP4", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"],
 }
 NCORES = (1, 3, 8)
 
 # dory_dtype_t codes and their IR element types.
-U8, S8, U16, S16, U32, S32 = range(6)
-S64 = 6  # requant vectors only
+U8, S8, U16, S16, U32, S32, S64 = range(7)  # S64: requant vectors only
 ET = {
     U8: IntegerType(8, "unsigned"),
     S8: IntegerType(8, "signed"),
@@ -113,7 +116,10 @@ def rand_values(rng: np.random.Generator, code: int, shape: Any, small: bool = F
     return rng.integers(lo, hi + 1, size=shape, dtype=np.int64)
 
 
-def rand_chain(rng: np.random.Generator, channels: int, out_type: int, max_stages: int = 2) -> list[dict[str, Any]]:
+def rand_chain(rng: np.random.Generator, channels: int, out_type: int, max_stages: int = 2,
+               s64_add: bool = False) -> list[dict[str, Any]]:
+    """A random requant chain; ``s64_add``: an add vector may be s64 (the kernel driver's folded
+    offsets), within 32 bits or beyond."""
     n = int(rng.integers(0, max_stages + 1))
     chain = []
     for s in range(n):
@@ -125,7 +131,10 @@ def rand_chain(rng: np.random.Generator, channels: int, out_type: int, max_stage
             st["mul"] = (code, rng.integers(max(lo, -(2**18)), min(hi, 2**18) + 1, channels).tolist())
         else:
             st["mul"] = int(rng.integers(-(2**18), 2**18))
-        if rng.random() < 0.5:
+        if s64_add and rng.random() < 0.15:  # a folded offset as an s64 vector, within 32 bits or not
+            big = 2**24 if rng.random() < 0.6 else 2**33
+            st["add"] = (S64, rng.integers(-big, big, channels).tolist())
+        elif rng.random() < 0.5:
             st["add"] = (S32, rng.integers(-(2**24), 2**24, channels).tolist())
         else:
             st["add"] = int(rng.integers(-(2**30), 2**30))
@@ -201,12 +210,14 @@ def pick_type(rng: np.random.Generator, common: list[int], p_common: float = 0.8
     return int(rng.choice(common)) if rng.random() < p_common else int(rng.integers(0, 6))
 
 
-def conv_case(seed: int, kind: str) -> dict[str, Any]:
+def conv_case(seed: int, kind: str, wide_x: int | None = None) -> dict[str, Any]:
     """A random conv2d ('conv'), depthwise ('dw') or linear ('linear') tile and its expected output;
-    with the suffix '-div' (e.g. 'conv-div') 8-bit tiles requantised by rand_div_chain."""
+    with the suffix '-div' (e.g. 'conv-div') 8-bit tiles requantised by rand_div_chain.
+    ``wide_x`` (U16 / S16): that input type over its whole range, s8 weights, scratch given (the
+    16-bit fast path of conv2d)."""
     div_chain = kind.endswith("-div")
     kind = kind.removesuffix("-div")
-    rng = np.random.default_rng(1000 + seed + (77777 if div_chain else 0))
+    rng = np.random.default_rng(1000 + seed + (77777 if div_chain else 0) + (0 if wide_x is None else 77000))
     if kind == "linear":
         kh = kw = sh = sw = dh = dw = 1
         groups, pads = 1, (0, 0, 0, 0)
@@ -234,11 +245,18 @@ def conv_case(seed: int, kind: str) -> dict[str, Any]:
     w_type = pick_type(rng, [S8])
     y_type = pick_type(rng, [U8, S8, S32])
     bias_type = int(rng.choice([S32, S16, S8]))
+    if wide_x is not None:
+        x_type, w_type, groups = wide_x, S8, 1
+        ci = int(rng.integers(1, 40))
     cw = 1 if kind == "dw" else ci // groups
-    x = rand_values(rng, x_type, (hi, wi, ci))
+    if wide_x is not None:
+        lo, hi_v = RANGE[wide_x]
+        x = rng.integers(lo, hi_v + 1, size=(hi, wi, ci), dtype=np.int64)
+    else:
+        x = rand_values(rng, x_type, (hi, wi, ci))
     w = rand_values(rng, w_type, (co, kh, kw, cw))
     bias = rand_values(rng, bias_type, (co,), small=True) if rng.random() < 0.7 else None
-    chain = rand_chain(rng, co, y_type)
+    chain = rand_chain(rng, co, y_type, s64_add=True)
     if div_chain:  # the shapes above; 8-bit types, an s32 bias and a rand_div_chain
         x_type, w_type, y_type, bias_type = int(rng.choice([U8, S8])), S8, int(rng.choice([U8, S8])), S32
         x = rand_values(rng, x_type, (hi, wi, ci))
@@ -273,6 +291,8 @@ def conv_case(seed: int, kind: str) -> dict[str, Any]:
     want = finish(acc, chain, y_type)
 
     scratch_mode = ["exact", "none", "more"][int(rng.integers(0, 3))]
+    if wide_x is not None:
+        scratch_mode = "exact" if seed % 2 else "more"
     return dict(kind=kind, hi=hi, wi=wi, ci=ci, co=co, ho=ho, wo=wo, kh=kh, kw=kw, sh=sh, sw=sw, dh=dh, dw=dw,
                 pads=pads, groups=groups, x=x, x_type=x_type, w=w, w_type=w_type, bias=bias, bias_type=bias_type,
                 y_type=y_type, chain=chain, steps=steps, use_acc=use_acc, scratch_mode=scratch_mode, want=want)
@@ -397,6 +417,7 @@ def fmt_add(c: dict[str, Any], ncores: int) -> str:
 
 # -- cases, builds, runs ----------------------------------------------------------------------------
 
+WIDE_CONV = 40  # extra conv cases with 16-bit input
 COUNTS = {"conv": 200, "dw": 120, "linear": 60, "pool": 200, "add": 80, "conv-div": 60, "dw-div": 40, "linear-div": 30}
 
 
@@ -407,7 +428,10 @@ def cases(kind: str) -> list[dict[str, Any]]:
         return [pool_case(i) for i in range(n)]
     if kind == "add":
         return [add_case(i) for i in range(n)]
-    return [conv_case(i, kind) for i in range(n)]
+    out = [conv_case(i, kind) for i in range(n)]
+    if kind == "conv":  # the 16-bit input fast path, whole u16 / s16 ranges
+        out += [conv_case(i, kind, U16 if i % 2 else S16) for i in range(WIDE_CONV)]
+    return out
 
 
 def fmt(kind: str, c: dict[str, Any], ncores: int) -> str:
@@ -466,6 +490,15 @@ def test_cases_exercise_the_paths() -> None:
     assert any(c["dh"] == 2 or c["dw"] == 2 for c in conv)
     assert any(len(c["steps"]) > 1 for c in conv) and any(len(c["steps"]) > 1 for c in cases("linear"))
     assert any(c["ho"] == 1 for c in conv) and any(c["ho"] % 3 for c in conv)
+    wide = [c for c in conv if c["x_type"] in (U16, S16) and c["w_type"] == S8 and c["kh"] * c["kw"] > 1
+            and c["scratch_mode"] != "none" and c["groups"] == 1]
+    assert any(c["x_type"] in (U16, S16) and c["w_type"] == S8 and c["kh"] * c["kw"] == 1 and any(c["pads"])
+               for c in conv)  # the 16-bit 1x1 path, padding pixels included
+    assert {c["x_type"] for c in wide} == {U16, S16} and any(c["dh"] == 2 or c["dw"] == 2 for c in wide)
+    assert any(c["ci"] % 4 and c["co"] % 4 for c in wide) and any(c["kh"] == 1 and c["kw"] > 1 for c in wide)
+    fast8 = [c for c in conv if c["x_type"] in (U8, S8) and c["w_type"] == S8 and c["groups"] == 1
+             and c["scratch_mode"] != "none" and c["kh"] * c["kw"] > 1]
+    assert any(c["dh"] == 2 or c["dw"] == 2 for c in fast8) and any(c["ho"] == 1 for c in fast8)
     assert any(c["sh"] == 2 for c in conv) and any(all(c["pads"]) for c in conv)
     assert {(c["kh"], c["kw"]) for c in conv} >= {(1, 1), (3, 3), (5, 5), (1, 3), (1, 5)}
     assert any(c["x_type"] == U8 and c["w_type"] == S8 and c["scratch_mode"] != "none" for c in conv)
@@ -474,6 +507,8 @@ def test_cases_exercise_the_paths() -> None:
     assert any(len(c["chain"]) == 2 for c in conv)
     assert any(st["div"] > 0 for c in conv for st in c["chain"])
     assert any(not isinstance(st["mul"], int) for c in conv for st in c["chain"])
+    s64 = [st["add"][1] for c in conv for st in c["chain"] if not isinstance(st["add"], int) and st["add"][0] == S64]
+    assert any(max(map(abs, v)) < 2**31 for v in s64) and any(max(map(abs, v)) >= 2**31 for v in s64)
     pool = cases("pool")
     assert any(c["is_avg"] and c["cip"] for c in pool) and any(c["is_avg"] and c["div"] for c in pool)
     assert sum(1 for c in pool if c["is_avg"] and c["cip"] and not c["div"] and c["beyond"]) >= 5
@@ -508,7 +543,7 @@ def test_rqf_division_by_multiplication(tmp_path: Path) -> None:
 
 
 def _short_scratch_cases() -> list[tuple[str, dict[str, Any]]]:
-    """Cases whose fast path needs scratch (8-bit, groups 1, dilation 1; depthwise not 3x3), given
+    """Cases whose fast path needs scratch (8-bit, groups 1, dilation 1 (any for conv); depthwise not 3x3), given
     one byte too few."""
     out = []
     for kind, name in (("conv", "dory_conv2d"), ("dw", "dory_depthwise")):

@@ -83,7 +83,7 @@ def random_cases(kinds: tuple[str, ...], every: int) -> list[tuple[str, dict[str
     for kind in kinds:
         for i, c in enumerate(T.cases(kind)):
             wide = c.get("x_type", c.get("a_type")) in (U16, S16)
-            if i % every == 0 or wide:
+            if (i % every == 0 or wide):
                 out.append((kind, c))
     return out
 

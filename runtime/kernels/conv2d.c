@@ -1,15 +1,16 @@
 /* dory runtime: general convolution tile (dory.conv2d: KxK, stride, padding, dilation, groups).
  *
  * Generic path: any element types (dory_load / dory_store), groups, dilation.
- * Fast path (x u8 or s8, w s8, groups == 1, dilation 1): work units of (2 output pixels x 4 output
+ * Fast path (x u8 or s8, w s8, groups == 1, any dilation): work units of (2 output pixels x 4 output
  * channels), split in balanced contiguous ranges over the cores (ragged tiles within one unit).
  * For each pixel pair of its range a core copies the two receptive fields (im2col, zero padded)
  * into its scratch, 2 * kh * kw * ci bytes, once for all its channel blocks; a block is a 4 x 2
  * dot-product kernel (8 accumulators, dory_blocks4x2_* in dot.h) whose sums go through the
- * requant fast path (dory_rqf_*: int32 math when the types bound it). A 1x1 kernel reads the input
+ * requant fast path (dory_rqf_*: int32 math when the types bound it; else the generic end). A 1x1 kernel reads the input
  * pixels in place and needs no scratch. The fast path needs dory_conv2d_scratch_bytes(kh, kw, ci,
  * ncores) bytes of scratch (core c's two pixel buffers at c * 2 * kh * kw * ci); without scratch
- * the generic path (split over output rows, or channels) runs.
+ * the generic path (split over output rows, or channels) runs. 16-bit input (x u16 / s16, w s8,
+ * KxK) has a fast path of its own on the same scratch (conv_fast16: byte planes).
  */
 #include "dot.h"
 #include "window.h"
@@ -48,30 +49,60 @@ void dory_conv_window_generic_(const dory_conv_args_t *a, int32_t groups, int32_
     }
 }
 
+/* dst[0 .. n) = src[0 .. n) / = 0. On the pulp target (DORY_XPULPV2) word by word when dst is
+ * word-aligned (src may be misaligned: RI5CY splits such loads in hardware, dory_ld4w_), since the
+ * port's memcpy / memset are byte loops; elsewhere the C library's. The destination is kernel
+ * scratch (no declared type), so the word stores alias nothing. */
+static inline void copy_bytes(uint8_t *dst, const uint8_t *src, size_t n)
+{
+#ifdef DORY_XPULPV2
+    if (((uintptr_t)dst & 3u) == 0)
+        for (; n >= 4; n -= 4, dst += 4, src += 4)
+            *(uint32_t *)(void *)dst = dory_ld4w_(src);
+    for (; n > 0; n--)
+        *dst++ = *src++;
+#else
+    memcpy(dst, src, n);
+#endif
+}
+
+static inline void zero_bytes(uint8_t *dst, size_t n)
+{
+#ifdef DORY_XPULPV2
+    if (((uintptr_t)dst & 3u) == 0)
+        for (; n >= 4; n -= 4, dst += 4)
+            *(uint32_t *)(void *)dst = 0;
+    for (; n > 0; n--)
+        *dst++ = 0;
+#else
+    memset(dst, 0, n);
+#endif
+}
+
 /* Copy the (zero padded) receptive field of output pixel (r, q) into buf, in the weights' order
- * kh x kw x ci (dilation 1). */
+ * kh x kw x ci (taps dh / dw apart). */
 static void im2col_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_t *buf)
 {
     const uint8_t *x = (const uint8_t *)a->x;
     size_t ci = (size_t)a->ci, row = (size_t)a->kw * ci;
     int32_t i, j, ic0 = q * a->sw - a->pl;
     for (i = 0; i < a->kh; i++) {
-        int32_t ir = r * a->sh - a->pt + i;
+        int32_t ir = r * a->sh - a->pt + i * a->dh;
         uint8_t *dst = buf + (size_t)i * row;
         if (ir < 0 || ir >= a->hi) {
-            memset(dst, 0, row);
+            zero_bytes(dst, row);
             continue;
         }
-        if (ic0 >= 0 && ic0 + a->kw <= a->wi) {
-            memcpy(dst, x + ((size_t)ir * (size_t)a->wi + (size_t)ic0) * ci, row);
+        if (a->dw == 1 && ic0 >= 0 && ic0 + a->kw <= a->wi) { /* the taps are one contiguous run */
+            copy_bytes(dst, x + ((size_t)ir * (size_t)a->wi + (size_t)ic0) * ci, row);
             continue;
         }
         for (j = 0; j < a->kw; j++) {
-            int32_t ic = ic0 + j;
+            int32_t ic = ic0 + j * a->dw;
             if (ic < 0 || ic >= a->wi)
-                memset(dst + (size_t)j * ci, 0, ci);
+                zero_bytes(dst + (size_t)j * ci, ci);
             else
-                memcpy(dst + (size_t)j * ci, x + ((size_t)ir * (size_t)a->wi + (size_t)ic) * ci, ci);
+                copy_bytes(dst + (size_t)j * ci, x + ((size_t)ir * (size_t)a->wi + (size_t)ic) * ci, ci);
         }
     }
 }
@@ -85,16 +116,24 @@ static const uint8_t *pixel_1x1(const dory_conv_args_t *a, int32_t r, int32_t q)
     return (const uint8_t *)a->x + ((size_t)ir * (size_t)a->wi + (size_t)ic) * (size_t)a->ci;
 }
 
-/* The inputs of output pixel p of the tile (row-major over ho x wo): its im2col copy in buf, the
- * pixel itself for a 1x1 kernel, NULL for a 1x1 pixel in the padding (its sum is 0). */
-static const uint8_t *conv_input(const dory_conv_args_t *a, int32_t p, int im2col, uint8_t *buf)
+/* The inputs of output pixel (r, q) of the tile: its im2col copy in buf, the pixel itself for a
+ * 1x1 kernel, NULL for a 1x1 pixel in the padding (its sum is 0). */
+static const uint8_t *conv_input(const dory_conv_args_t *a, int32_t r, int32_t q, int im2col, uint8_t *buf)
 {
-    int32_t r = p / a->wo, q = p % a->wo;
     if (im2col) {
         im2col_pixel(a, r, q, buf);
         return buf;
     }
     return pixel_1x1(a, r, q);
+}
+
+/* (r, q) one output pixel further in the row-major tile of width wo (no division per pixel). */
+static inline void next_pixel(int32_t wo, int32_t *r, int32_t *q)
+{
+    if (++*q == wo) {
+        *q = 0;
+        ++*r;
+    }
 }
 
 /* Work units of the fast path: (pixel pair, block of 4 output channels), pair-major. The cores
@@ -108,7 +147,7 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
     int32_t K = a->kh * a->kw * a->ci, co = a->co;
     int im2col = a->kh * a->kw > 1;
     int32_t npix = a->ho * a->wo, npairs = (npix + 1) / 2, nblk = (co + 3) / 4;
-    int32_t u0, u1, P, P0, P1;
+    int32_t u0, u1, P, P0, P1, ra, qa;
     const int8_t *w = (const int8_t *)a->w;
     uint8_t *buf0 = NULL, *buf1 = NULL;
     dory_rqf_t f;
@@ -125,15 +164,22 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
         buf0 = (uint8_t *)a->scratch + (size_t)core * 2u * (size_t)K;
         buf1 = buf0 + K;
     }
+    ra = 2 * P0 / a->wo; /* (ra, qa): the first pixel of pair P, then stepped */
+    qa = 2 * P0 % a->wo;
     for (P = P0; P < P1; P++) {
         int32_t p = 2 * P, b0 = P == P0 ? u0 % nblk : 0, b1 = P == P1 - 1 ? (u1 - 1) % nblk + 1 : nblk;
         int two = p + 1 < npix;
-        int32_t o, o1 = b1 * 4 < co ? b1 * 4 : co;
+        int32_t o, o1 = b1 * 4 < co ? b1 * 4 : co, rb = ra, qb = qa;
         size_t ia = (size_t)p * (size_t)co, ib = ia + (size_t)co;
-        const uint8_t *xa = conv_input(a, p, im2col, buf0);
-        const uint8_t *xb = two ? conv_input(a, p + 1, im2col, buf1) : NULL;
-        if ((!xa || (two && !xb)) || !f.mode) {
-            /* a 1x1 pixel in the padding, or the generic end of the sums: channel by channel */
+        const uint8_t *xa, *xb;
+        next_pixel(a->wo, &rb, &qb);
+        xa = conv_input(a, ra, qa, im2col, buf0);
+        xb = two ? conv_input(a, rb, qb, im2col, buf1) : NULL;
+        ra = rb;
+        qa = qb;
+        next_pixel(a->wo, &ra, &qa);
+        if (!xa || (two && !xb)) {
+            /* a 1x1 pixel in the padding: channel by channel */
             for (o = b0 * 4; o < o1; o++) {
                 const int8_t *wo_ = w + (size_t)o * (size_t)K;
                 int32_t sa = 0, sb = 0;
@@ -167,6 +213,108 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
     }
 }
 
+/* The receptive field of output pixel (r, q) of 16-bit input (u16 / s16), split in byte planes in
+ * the weights' order kh x kw x ci: lo[t] = x & 0xff, hi[t] = x >> 8 (zero in the padding). */
+static void im2col_planes(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_t *lo, uint8_t *hi)
+{
+    const uint16_t *x = (const uint16_t *)a->x;
+    int32_t ci = a->ci, i, j, c, ic0 = q * a->sw - a->pl;
+    for (i = 0; i < a->kh; i++) {
+        int32_t ir = r * a->sh - a->pt + i * a->dh;
+        for (j = 0; j < a->kw; j++) {
+            int32_t ic = ic0 + j * a->dw;
+            if (ir < 0 || ir >= a->hi || ic < 0 || ic >= a->wi) {
+                zero_bytes(lo, (size_t)ci);
+                zero_bytes(hi, (size_t)ci);
+            } else {
+                const uint16_t *src = x + ((size_t)ir * (size_t)a->wi + (size_t)ic) * (size_t)ci;
+                for (c = 0; c < ci; c++) {
+                    uint32_t v = src[c];
+                    lo[c] = (uint8_t)v;
+                    hi[c] = (uint8_t)(v >> 8);
+                }
+            }
+            lo += ci;
+            hi += ci;
+        }
+    }
+}
+
+/* s[2 j] = x . w_(o + j) for j < n (n <= 4) over K 16-bit values x (s16 when hs, else u16) and
+ * the s8 weight rows of channels o + j (a 1x1 kernel's pixel read in place: no planes, no
+ * scratch); one x load for 4 weights, wrapping sums. */
+static inline void dot16_rows(const void *x, int hs, const int8_t *w, int32_t K, int32_t o, int32_t n, int32_t *s)
+{
+    const int8_t *w0 = w + (size_t)o * (size_t)K, *w1 = w0 + (n > 1 ? K : 0), *w2 = w0 + (n > 2 ? 2 * K : 0),
+                 *w3 = w0 + (n > 3 ? 3 * K : 0);
+    uint32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int32_t k;
+    for (k = 0; k < K; k++) {
+        int32_t v = hs ? ((const int16_t *)x)[k] : ((const uint16_t *)x)[k];
+        a0 += (uint32_t)(v * w0[k]);
+        a1 += (uint32_t)(v * w1[k]);
+        a2 += (uint32_t)(v * w2[k]);
+        a3 += (uint32_t)(v * w3[k]);
+    }
+    s[0] = (int32_t)a0, s[2] = (int32_t)a1, s[4] = (int32_t)a2, s[6] = (int32_t)a3;
+}
+
+/* The fast path of 16-bit input (x u16 / s16, w s8): for a KxK kernel x = lo + 256 * hi with lo
+ * u8 and hi u8 (u16) or s8 (s16), so each sum is the 8-bit dot product of the low plane plus 256
+ * times that of the high plane (wrapping alike). A core's two im2col buffers hold the two planes
+ * of one pixel, and the 4 x 2 kernel runs on them (dory_blocks4hl_*: the planes take the place of
+ * the two pixels). A 1x1 kernel reads its pixel in place (dot16_rows, no scratch). Work units
+ * (pixel, block of 4 channels), split like conv_fast's. */
+static void conv_fast16(const dory_conv_args_t *a, int core, int ncores)
+{
+    int hs = a->x_type == DORY_S16;
+    int32_t K = a->kh * a->kw * a->ci, co = a->co, npix = a->ho * a->wo, nblk = (co + 3) / 4;
+    int32_t u0, u1, p, p0, p1, r, q;
+    const int8_t *w = (const int8_t *)a->w;
+    int im2col = a->kh * a->kw > 1;
+    uint8_t *lo = im2col ? (uint8_t *)a->scratch + (size_t)core * 2u * (size_t)K : NULL, *hi = im2col ? lo + K : NULL;
+    dory_rqf_t f;
+    dory_share_(npix * nblk, core, ncores, &u0, &u1);
+    if (u0 >= u1)
+        return;
+    p0 = u0 / nblk;
+    p1 = (u1 - 1) / nblk + 1;
+    {
+        /* |x| <= 65535 = 257 * 255 (u16), 32768 = 256 * 128 (s16): the bound of K 16-bit
+         * products is that of 257 K u8 (256 K s8) products */
+        int32_t lo_c = p1 - p0 > 1 ? 0 : (u0 % nblk) * 4, hi_c = p1 - p0 > 1 ? co : ((u1 - 1) % nblk) * 4 + 4;
+        dory_rqf_init_(&f, a, hs, K * (hs ? 256 : 257), lo_c, hi_c < co ? hi_c : co);
+    }
+    r = p0 / a->wo;
+    q = p0 % a->wo;
+    for (p = p0; p < p1; p++, next_pixel(a->wo, &r, &q)) {
+        int32_t b0 = p == p0 ? u0 % nblk : 0, b1 = p == p1 - 1 ? (u1 - 1) % nblk + 1 : nblk;
+        int32_t o = b0 * 4, o1 = b1 * 4 < co ? b1 * 4 : co, oe = o + ((o1 - o) & ~3);
+        size_t ia = (size_t)p * (size_t)co;
+        if (!im2col) {
+            const uint8_t *px = pixel_1x1(a, r, q); /* NULL: in the padding, sums 0 */
+            for (; o < o1; o += 4) {
+                int32_t s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, n = o1 - o < 4 ? o1 - o : 4;
+                if (px) /* pixel_1x1 scales by ci, not by the element size */
+                    dot16_rows((const uint16_t *)a->x + (px - (const uint8_t *)a->x), hs, w, K, o, n, s);
+                dory_rqf_block_(&f, s, o, n, ia, ia, 0);
+            }
+            continue;
+        }
+        im2col_planes(a, r, q, lo, hi);
+        dory_blocks4hl_(lo, hi, hs, w, K, o, oe, &f, ia);
+        if (oe < o1) { /* the last channels of a co not a multiple of 4 */
+            int32_t s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, j;
+            for (j = 0; oe + j < o1; j++) {
+                const int8_t *wo_ = w + (size_t)(oe + j) * (size_t)K;
+                int32_t sh = hs ? dory_dot_s_((const int8_t *)hi, wo_, K, 0) : dory_dot_u_(hi, wo_, K, 0);
+                s[2 * j] = dory_wadd_(dory_dot_u_(lo, wo_, K, 0), (int32_t)((uint32_t)sh << 8));
+            }
+            dory_rqf_block_(&f, s, oe, o1 - oe, ia, ia, 0);
+        }
+    }
+}
+
 size_t dory_conv2d_scratch_bytes(int32_t kh, int32_t kw, int32_t ci, int ncores)
 {
     if (kh * kw <= 1 || ci <= 0)
@@ -181,9 +329,14 @@ void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)
         ncores = 1;
     if (core < 0 || core >= ncores)
         return;
-    if (dory_fast_types_(a->x_type, a->w_type) && a->groups <= 1 && a->dh == 1 && a->dw == 1 &&
+    if (dory_fast_types_(a->x_type, a->w_type) && a->groups <= 1 &&
         dory_scratch_ok_(a, dory_conv2d_scratch_bytes(a->kh, a->kw, a->ci, ncores), "dory_conv2d")) {
         conv_fast(a, core, ncores);
+        return;
+    }
+    if ((a->x_type == DORY_U16 || a->x_type == DORY_S16) && a->w_type == DORY_S8 && a->groups <= 1 &&
+        dory_scratch_ok_(a, dory_conv2d_scratch_bytes(a->kh, a->kw, a->ci, ncores), "dory_conv2d")) {
+        conv_fast16(a, core, ncores);
         return;
     }
     if (!dory_share_rows_or_channels_(a->ho, a->co, core, ncores, &r0, &r1, &o0, &o1))

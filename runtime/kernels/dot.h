@@ -73,7 +73,9 @@ static inline void dory_dot2_(const void *a0, const void *a1, int xs, const int8
  * of 4 (o1 - o a multiple of 4), the 4 x 2 dot products of the activation vectors xa, xb (K values)
  * with the weight rows w + c * K of the block's channels c (8 accumulators), each block's sums then
  * ended by dory_rqf_block_ (f; elements ia + c and ib + c). dory_blocks4x1_*: one activation
- * vector (xb unused). u8 / s8 activations, s8 weights, si32 wrapping sums.
+ * vector (xb unused). u8 / s8 activations, s8 weights, si32 wrapping sums. dory_blocks4hl_*: one
+ * pixel of 16-bit activations (u16 / s16) given as its low (xa, u8) and high (xb, u8 / s8) byte
+ * planes, the 4 x 2 kernel on the planes, each channel's sum s_lo + 256 * s_hi (DORY_BLOCK_END_).
  * On GAP8 (__pulp__), with DORY_XPULPV2 (pulp target), or with DORY_KERNELS_SDOTP4 (to test that shape
  * elsewhere) 4-way SIMD dot products;
  * on plain RV32 scalar byte loads and mul/add: per k step of the 4x2 block 2 + 4 loads, 8 mul,
@@ -93,49 +95,164 @@ static inline void dory_dot2_(const void *a0, const void *a1, int xs, const int8
 #define DORY_BLOCK_ATTR_
 #endif
 
-#if defined(__pulp__) || defined(DORY_XPULPV2) || defined(DORY_KERNELS_SDOTP4)
+/* The end of one block's 8 sums (s, o, f, ia, ib in scope): NX 1 / 2: the sums of one / two
+ * pixels; NX 3: xa / xb were the low / high byte planes of one pixel of 16-bit values x = lo +
+ * 256 * hi (lo u8; hi u8 for u16, s8 for s16), so the pixel's sum is s_lo + 256 * s_hi (wrapping,
+ * as the 16-bit products' sum would). */
+#define DORY_BLOCK_END_(NX)                                                                             \
+    do {                                                                                                \
+        if ((NX) == 3) {                                                                                \
+            int32_t j_;                                                                                 \
+            for (j_ = 0; j_ < 4; j_++)                                                                  \
+                s[2 * j_] = dory_wadd_(s[2 * j_], (int32_t)((uint32_t)s[2 * j_ + 1] << 8));             \
+            dory_rqf_block_(f, s, o, 4, ia, ia, 0);                                                     \
+        } else {                                                                                        \
+            dory_rqf_block_(f, s, o, 4, ia, ib, (NX) == 2);                                             \
+        }                                                                                               \
+    } while (0)
 
-#define DORY_DOT_BLOCKS_(NAME, XT, V4X, LD4X, SDOT, NX)                                                  \
-    static DORY_BLOCK_ATTR_ void NAME(const XT *xa, const XT *xb, const int8_t *w, int32_t K, int32_t o,     \
+#if defined(DORY_XPULPV2)
+
+/* The Xpulpv2 inner loops as one asm block each, the whole k loop (K / 4 steps) in hardware loop 0:
+ *   lp.setup x0, rs1, L      = .insn i 0x7b, 4, x0, rs1, L   loop 0: count rs1, body from the next
+ *                              instruction to the one at pc + 2 * L inclusive (gvsoc-core
+ *                              isa_gen/isa_pulpv2.py 'lp.setup' '... 100 0000- 1111011';
+ *                              include/isa/pulp_v2.hpp lp_setup_exec: end = pc + (uimm << 1));
+ *   p.lw rd, 4(rs1!)         = .insn i 0x0b, 2, rd, rs1, 4   rd = *rs1, rs1 += 4 ('LW_POSTINC'
+ *                              '------- ----- ----- 010 ----- 0001011'); misaligned addresses work;
+ *   pv.sdotsp.b / pv.sdotusp.b = .insn r 0x57, 1, 0x5c / 0x54 (see dory/simd.h).
+ * Every body instruction is a 32-bit .insn, so L = 2 * (body instructions). A count of 0 would run
+ * the body once: the callers skip the asm when K < 4. Each loaded word is first used at least two
+ * instructions after its load (RI5CY stalls one cycle on a load-use in the next instruction).
+ * 4 x 2 block: 6 loads + 8 sdot per 32 MACs; 4 x 1 block: 5 loads + 4 sdot per 16 MACs.
+ * The loaded words live in t0..t3 (clobbered): GCC allows 30 asm operands, and the 14 read-write
+ * accumulators and pointers already count twice each. "memory": the loops read the im2col buffer
+ * the C code just wrote. */
+#define DORY_ASM_4X2_(F7, F7B)                                                                        \
+    __asm__ volatile(".insn i 0x7b, 4, x0, %[n], 28\n\t"                                           \
+                     ".insn i 0x0b, 2, t0, %[x0], 4\n\t"                                           \
+                     ".insn i 0x0b, 2, t1, %[x1], 4\n\t"                                           \
+                     ".insn i 0x0b, 2, t2, %[w0], 4\n\t"                                           \
+                     ".insn i 0x0b, 2, t3, %[w1], 4\n\t"                                           \
+                     ".insn r 0x57, 1, " F7 ", %[a0], t0, t2\n\t"                                  \
+                     ".insn r 0x57, 1, " F7B ", %[a1], t1, t2\n\t"                                \
+                     ".insn i 0x0b, 2, t2, %[w2], 4\n\t"                                           \
+                     ".insn r 0x57, 1, " F7 ", %[a2], t0, t3\n\t"                                  \
+                     ".insn r 0x57, 1, " F7B ", %[a3], t1, t3\n\t"                                \
+                     ".insn i 0x0b, 2, t3, %[w3], 4\n\t"                                           \
+                     ".insn r 0x57, 1, " F7 ", %[a4], t0, t2\n\t"                                  \
+                     ".insn r 0x57, 1, " F7B ", %[a5], t1, t2\n\t"                                \
+                     ".insn r 0x57, 1, " F7 ", %[a6], t0, t3\n\t"                                  \
+                     ".insn r 0x57, 1, " F7B ", %[a7], t1, t3\n\t"                                \
+                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4),  \
+                       [a5] "+r"(a5), [a6] "+r"(a6), [a7] "+r"(a7), [x0] "+r"(x0), [x1] "+r"(x1),  \
+                       [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3)                  \
+                     : [n] "r"(n4)                                                                 \
+                     : "t0", "t1", "t2", "t3", "memory")
+#define DORY_ASM_4X1_(F7)                                                                          \
+    __asm__ volatile(".insn i 0x7b, 4, x0, %[n], 18\n\t"                                           \
+                     ".insn i 0x0b, 2, t0, %[x0], 4\n\t"                                           \
+                     ".insn i 0x0b, 2, t2, %[w0], 4\n\t"                                           \
+                     ".insn i 0x0b, 2, t3, %[w1], 4\n\t"                                           \
+                     ".insn r 0x57, 1, " F7 ", %[a0], t0, t2\n\t"                                  \
+                     ".insn i 0x0b, 2, t2, %[w2], 4\n\t"                                           \
+                     ".insn r 0x57, 1, " F7 ", %[a2], t0, t3\n\t"                                  \
+                     ".insn i 0x0b, 2, t3, %[w3], 4\n\t"                                           \
+                     ".insn r 0x57, 1, " F7 ", %[a4], t0, t2\n\t"                                  \
+                     ".insn r 0x57, 1, " F7 ", %[a6], t0, t3\n\t"                                  \
+                     : [a0] "+r"(a0), [a2] "+r"(a2), [a4] "+r"(a4), [a6] "+r"(a6), [x0] "+r"(x0),  \
+                       [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3)                  \
+                     : [n] "r"(n4)                                                                 \
+                     : "t0", "t1", "t2", "t3", "memory")
+
+#define DORY_DOT_BLOCKS_(NAME, XT, XTB, F7, F7B, NX)                                               \
+    static __attribute__((noinline)) void NAME(const XT *xa, const XTB *xb, const int8_t *w, int32_t K, \
+                                               int32_t o, int32_t o1, const dory_rqf_t *f, size_t ia,   \
+                                               size_t ib)                                               \
+    {                                                                                                   \
+        int32_t n4 = K >> 2, t = K & 3;                                                                 \
+        for (; o < o1; o += 4) {                                                                        \
+            const int8_t *w0 = w + (size_t)o * (size_t)K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;     \
+            const XT *x0 = xa;                                                                          \
+            const XTB *x1 = xb;                                                                         \
+            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, k, s[8];            \
+            if (n4 > 0) {                                                                               \
+                if (NX >= 2)                                                                            \
+                    DORY_ASM_4X2_(F7, F7B);                                                             \
+                else                                                                                    \
+                    DORY_ASM_4X1_(F7);                                                                  \
+            }                                                                                           \
+            for (k = 0; k < t; k++) { /* the pointers stand past the 4-way steps */                     \
+                int32_t p0 = x0[k], p1 = NX >= 2 ? x1[k] : 0;                                           \
+                a0 = dory_wadd_(a0, p0 * w0[k]);                                                        \
+                a2 = dory_wadd_(a2, p0 * w1[k]);                                                        \
+                a4 = dory_wadd_(a4, p0 * w2[k]);                                                        \
+                a6 = dory_wadd_(a6, p0 * w3[k]);                                                        \
+                a1 = dory_wadd_(a1, p1 * w0[k]);                                                        \
+                a3 = dory_wadd_(a3, p1 * w1[k]);                                                        \
+                a5 = dory_wadd_(a5, p1 * w2[k]);                                                        \
+                a7 = dory_wadd_(a7, p1 * w3[k]);                                                        \
+            }                                                                                           \
+            s[0] = a0, s[1] = a1, s[2] = a2, s[3] = a3, s[4] = a4, s[5] = a5, s[6] = a6, s[7] = a7;     \
+            DORY_BLOCK_END_(NX);                                                                        \
+        }                                                                                               \
+    }
+DORY_DOT_BLOCKS_(dory_blocks4x2_u_, uint8_t, uint8_t, "0x54", "0x54", 2)
+DORY_DOT_BLOCKS_(dory_blocks4x2_s_, int8_t, int8_t, "0x5c", "0x5c", 2)
+DORY_DOT_BLOCKS_(dory_blocks4x1_u_, uint8_t, uint8_t, "0x54", "0x54", 1)
+DORY_DOT_BLOCKS_(dory_blocks4x1_s_, int8_t, int8_t, "0x5c", "0x5c", 1)
+DORY_DOT_BLOCKS_(dory_blocks4hl_u_, uint8_t, uint8_t, "0x54", "0x54", 3)
+DORY_DOT_BLOCKS_(dory_blocks4hl_s_, uint8_t, int8_t, "0x54", "0x5c", 3)
+
+#elif defined(__pulp__) || defined(DORY_KERNELS_SDOTP4)
+
+#define DORY_DOT_BLOCKS_(NAME, XT, V4X, LD4X, SDOT, XTB, V4XB, LD4XB, SDOTB, NX)                      \
+    static DORY_BLOCK_ATTR_ void NAME(const XT *xa, const XTB *xb, const int8_t *w, int32_t K, int32_t o,    \
                                       int32_t o1, const dory_rqf_t *f, size_t ia, size_t ib)            \
     {                                                                                                  \
         for (; o < o1; o += 4) {                                                                       \
             const int8_t *w0 = w + (size_t)o * (size_t)K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;     \
             int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, k = 0, s[8];       \
             for (; k + 4 <= K; k += 4) {                                                               \
-                V4X v0 = LD4X(xa + k), v1 = LD4X((NX == 2 ? xb : xa) + k);                             \
+                V4X v0 = LD4X(xa + k);                                                                 \
+                V4XB v1 = LD4XB((NX >= 2 ? xb : (const XTB *)(const void *)xa) + k);                  \
                 dory_v4s b0 = DORY_LD4S(w0 + k), b1 = DORY_LD4S(w1 + k), b2 = DORY_LD4S(w2 + k),       \
                          b3 = DORY_LD4S(w3 + k);                                                       \
                 SDOT(a0, v0, b0);                                                                      \
                 SDOT(a2, v0, b1);                                                                      \
                 SDOT(a4, v0, b2);                                                                      \
                 SDOT(a6, v0, b3);                                                                      \
-                if (NX == 2) {                                                                         \
-                    SDOT(a1, v1, b0);                                                                  \
-                    SDOT(a3, v1, b1);                                                                  \
-                    SDOT(a5, v1, b2);                                                                  \
-                    SDOT(a7, v1, b3);                                                                  \
+                if (NX >= 2) {                                                                         \
+                    SDOTB(a1, v1, b0);                                                                 \
+                    SDOTB(a3, v1, b1);                                                                 \
+                    SDOTB(a5, v1, b2);                                                                 \
+                    SDOTB(a7, v1, b3);                                                                 \
                 }                                                                                      \
             }                                                                                          \
             for (; k < K; k++) {                                                                       \
-                int32_t p0 = xa[k], p1 = NX == 2 ? xb[k] : 0;                                          \
-                a0 = dory_wadd_(a0, p0 * w0[k]);                                                       \
-                a2 = dory_wadd_(a2, p0 * w1[k]);                                                       \
-                a4 = dory_wadd_(a4, p0 * w2[k]);                                                       \
-                a6 = dory_wadd_(a6, p0 * w3[k]);                                                       \
-                a1 = dory_wadd_(a1, p1 * w0[k]);                                                       \
-                a3 = dory_wadd_(a3, p1 * w1[k]);                                                       \
-                a5 = dory_wadd_(a5, p1 * w2[k]);                                                       \
-                a7 = dory_wadd_(a7, p1 * w3[k]);                                                       \
+                int32_t p0 = xa[k], p1 = NX >= 2 ? xb[k] : 0;                                          \
+                a0 = dory_wadd_(a0, p0 * w0[k]);                                                   \
+                a2 = dory_wadd_(a2, p0 * w1[k]);                                                   \
+                a4 = dory_wadd_(a4, p0 * w2[k]);                                                   \
+                a6 = dory_wadd_(a6, p0 * w3[k]);                                                   \
+                a1 = dory_wadd_(a1, p1 * w0[k]);                                                   \
+                a3 = dory_wadd_(a3, p1 * w1[k]);                                                   \
+                a5 = dory_wadd_(a5, p1 * w2[k]);                                                   \
+                a7 = dory_wadd_(a7, p1 * w3[k]);                                                   \
             }                                                                                          \
             s[0] = a0, s[1] = a1, s[2] = a2, s[3] = a3, s[4] = a4, s[5] = a5, s[6] = a6, s[7] = a7;    \
-            dory_rqf_block_(f, s, o, 4, ia, ib, NX == 2);                                              \
+            DORY_BLOCK_END_(NX);                                                                       \
         }                                                                                              \
     }
-DORY_DOT_BLOCKS_(dory_blocks4x2_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, 2)
-DORY_DOT_BLOCKS_(dory_blocks4x2_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, 2)
-DORY_DOT_BLOCKS_(dory_blocks4x1_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, 1)
-DORY_DOT_BLOCKS_(dory_blocks4x1_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, 1)
+#define DORY_U_ uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US
+#define DORY_S_ int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS
+#define DORY_DOT_BLOCKS_X_(...) DORY_DOT_BLOCKS_(__VA_ARGS__) /* expands DORY_U_ / DORY_S_ first */
+DORY_DOT_BLOCKS_X_(dory_blocks4x2_u_, DORY_U_, DORY_U_, 2)
+DORY_DOT_BLOCKS_X_(dory_blocks4x2_s_, DORY_S_, DORY_S_, 2)
+DORY_DOT_BLOCKS_X_(dory_blocks4x1_u_, DORY_U_, DORY_U_, 1)
+DORY_DOT_BLOCKS_X_(dory_blocks4x1_s_, DORY_S_, DORY_S_, 1)
+DORY_DOT_BLOCKS_X_(dory_blocks4hl_u_, DORY_U_, DORY_U_, 3)
+DORY_DOT_BLOCKS_X_(dory_blocks4hl_s_, DORY_U_, DORY_S_, 3)
 
 #else /* scalar */
 
@@ -161,12 +278,13 @@ DORY_DOT_BLOCKS_(dory_blocks4x1_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS,
         a6 += (uint32_t)(p0 * w3[i]); DORY_REG_(a6);                                                   \
     } while (0)
 
-#define DORY_DOT_BLOCKS_(NAME, XT, STEP, NX)                                                             \
-    static DORY_BLOCK_ATTR_ void NAME(const XT *xa, const XT *xb, const int8_t *w, int32_t K, int32_t o,     \
+#define DORY_DOT_BLOCKS_(NAME, XT, XTB, STEP, NX)                                                        \
+    static DORY_BLOCK_ATTR_ void NAME(const XT *xa, const XTB *xb, const int8_t *w, int32_t K, int32_t o,    \
                                       int32_t o1, const dory_rqf_t *f, size_t ia, size_t ib)            \
     {                                                                                                  \
         for (; o < o1; o += 4) {                                                                       \
-            const XT *x0 = xa, *x1 = xb, *end = xa + (K & ~7);                                         \
+            const XT *x0 = xa, *end = xa + (K & ~7);                                                   \
+            const XTB *x1 = xb;                                                                        \
             const int8_t *w0 = w + (size_t)o * (size_t)K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;     \
             uint32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;                   \
             int32_t k, s[8];                                                                           \
@@ -180,20 +298,22 @@ DORY_DOT_BLOCKS_(dory_blocks4x1_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS,
                 STEP(6);                                                                               \
                 STEP(7);                                                                               \
                 x0 += 8, w0 += 8, w1 += 8, w2 += 8, w3 += 8;                                           \
-                if (NX == 2)                                                                           \
+                if (NX >= 2)                                                                           \
                     x1 += 8;                                                                           \
             }                                                                                          \
             for (k = 0; k < (K & 7); k++)                                                              \
                 STEP(k);                                                                               \
             s[0] = (int32_t)a0, s[1] = (int32_t)a1, s[2] = (int32_t)a2, s[3] = (int32_t)a3;            \
             s[4] = (int32_t)a4, s[5] = (int32_t)a5, s[6] = (int32_t)a6, s[7] = (int32_t)a7;            \
-            dory_rqf_block_(f, s, o, 4, ia, ib, NX == 2);                                              \
+            DORY_BLOCK_END_(NX);                                                                       \
         }                                                                                              \
     }
-DORY_DOT_BLOCKS_(dory_blocks4x2_u_, uint8_t, DORY_STEP4x2_, 2)
-DORY_DOT_BLOCKS_(dory_blocks4x2_s_, int8_t, DORY_STEP4x2_, 2)
-DORY_DOT_BLOCKS_(dory_blocks4x1_u_, uint8_t, DORY_STEP4x1_, 1)
-DORY_DOT_BLOCKS_(dory_blocks4x1_s_, int8_t, DORY_STEP4x1_, 1)
+DORY_DOT_BLOCKS_(dory_blocks4x2_u_, uint8_t, uint8_t, DORY_STEP4x2_, 2)
+DORY_DOT_BLOCKS_(dory_blocks4x2_s_, int8_t, int8_t, DORY_STEP4x2_, 2)
+DORY_DOT_BLOCKS_(dory_blocks4x1_u_, uint8_t, uint8_t, DORY_STEP4x1_, 1)
+DORY_DOT_BLOCKS_(dory_blocks4x1_s_, int8_t, int8_t, DORY_STEP4x1_, 1)
+DORY_DOT_BLOCKS_(dory_blocks4hl_u_, uint8_t, uint8_t, DORY_STEP4x2_, 3)
+DORY_DOT_BLOCKS_(dory_blocks4hl_s_, uint8_t, int8_t, DORY_STEP4x2_, 3)
 
 #endif
 
@@ -212,6 +332,17 @@ static inline void dory_blocks4_(const void *xa, const void *xb, int xs, const i
         else
             dory_blocks4x1_u_((const uint8_t *)xa, (const uint8_t *)xa, w, K, o, o1, f, ia, ib);
     }
+}
+
+/* Channels [o, o1) (o1 - o a multiple of 4) of one pixel of 16-bit values given as byte planes lo
+ * (u8) and hi (u8, or s8 when hs), ended by f at element ia + c. */
+static inline void dory_blocks4hl_(const uint8_t *lo, const uint8_t *hi, int hs, const int8_t *w, int32_t K,
+                                   int32_t o, int32_t o1, const dory_rqf_t *f, size_t ia)
+{
+    if (hs)
+        dory_blocks4hl_s_(lo, (const int8_t *)hi, w, K, o, o1, f, ia, ia);
+    else
+        dory_blocks4hl_u_(lo, hi, w, K, o, o1, f, ia, ia);
 }
 
 #endif /* DORY_KERNELS_DOT_H */

@@ -32,7 +32,8 @@ static DORY_NOINLINE_ void dory_conv_finish_(const dory_conv_args_t *a, size_t i
  *
  * When a convolution sum goes straight to the output (no partial sums kept) through a one-stage
  * chain with a power-of-two divisor (shift 0..31, floor or trunc) and mul / add that are scalars
- * or per-channel vectors of at most 32 bits, the end of a sum is
+ * or per-channel vectors of at most 32 bits (an s64 add vector whose values fit in 32 bits too),
+ * the end of a sum is
  *     y = clip((s * mul + add) >> shift, min, max),   s = bias + sum (si32, wrapping).
  * The int64 of docs/qnn.md is only needed when s * mul + add can leave the int32 range: from the
  * element types, |sum| <= K * max|x| * max|w|, and with B = max |bias|, M = max |mul|,
@@ -80,6 +81,7 @@ typedef struct {
                       read it with dory_load_param, dory_rqf_chan_'s d is not it) */
     int32_t wide_fast; /* mode 2 or 3, 8-bit output, bias / mul NULL or s32, add NULL, s32 or s64:
                           dory_rqf_block_ takes dory_rqf_block_wfast_ */
+    const dory_conv_args_t *args; /* a convolution's: mode 0 ends through dory_conv_finish_ */
 } dory_rqf_t;
 
 /* Mode 3's constants for a divisor 2 < d < 2^31 that is not a power of two and f->min, f->max
@@ -148,7 +150,7 @@ static inline int dory_rqf_vec_ok_(const void *p, dory_dtype_t t, int64_t s)
     return s >= INT32_MIN && s <= INT32_MAX;
 }
 
-/* max |v[c]| over [c0, c1) of a vector (dory_load types) or |scalar| when p is NULL. */
+/* max |v[c]| over [c0, c1) of a vector (dory_load_param types) or |scalar| when p is NULL. */
 static inline int64_t dory_rqf_absmax_(const void *p, dory_dtype_t t, int64_t s, int32_t c0, int32_t c1)
 {
     int64_t m = 0, v;
@@ -156,7 +158,11 @@ static inline int64_t dory_rqf_absmax_(const void *p, dory_dtype_t t, int64_t s,
     if (!p)
         return s < 0 ? -s : s;
     for (c = c0; c < c1; c++) {
-        v = dory_load(p, t, (size_t)c);
+        /* an s64 element from its two words (little-endian; 4-byte aligned), without memcpy: the
+         * port's is a byte loop */
+        v = t == DORY_S64 ? (int64_t)(((uint64_t)(uint32_t)((const int32_t *)p)[2 * c + 1] << 32) |
+                                      (uint32_t)((const int32_t *)p)[2 * c])
+                          : dory_load(p, t, (size_t)c);
         v = v < 0 ? -v : v;
         m = v > m ? v : m;
     }
@@ -244,12 +250,16 @@ static inline void dory_rqf_init_(dory_rqf_t *f, const dory_conv_args_t *a, int 
     int64_t A = (int64_t)K * (xs ? 128 : 255) * 128;
     if (a->acc && !(a->first && a->last)) {
         memset(f, 0, sizeof *f);
+        f->args = a;
         return;
     }
     if (a->bias && !dory_rqf_is_div_(a->rq))
         A += dory_rqf_absmax_(a->bias, a->bias_type, 0, o0, o1);
-    if (!dory_rqf_plan_wide_(f, a->rq, A, o0, o1, a->y, a->y_type, 1))
+    if (!dory_rqf_plan_wide_(f, a->rq, A, o0, o1, a->y, a->y_type, 1)) {
+        f->args = a;
         return;
+    }
+    f->args = a;
     f->bias = a->bias;
     f->bias_type = a->bias_type;
     f->fast = f->fast && (!a->bias || a->bias_type == DORY_S32);
@@ -282,6 +292,8 @@ static inline int32_t dory_rqf_ld_(const void *p, dory_dtype_t t, int32_t s, int
         return s;
     if (t == DORY_S32)
         return ((const int32_t *)p)[o];
+    if (t == DORY_S64) /* an s64 add fits in 32 bits (dory_rqf_plan_): its low word, little-endian */
+        return ((const int32_t *)p)[2 * o];
     return dory_load(p, t, (size_t)o);
 }
 
@@ -341,7 +353,8 @@ static inline int64_t dory_rqf_add64_(const dory_rqf_t *f, int32_t o, int32_t d)
     return f->add64 ? dory_load_param(f->add, DORY_S64, (size_t)o) : d;
 }
 
-/* The ends of the sums of channels o .. o + n - 1 (n <= 4) of one or two pixels (two != 0):
+/* The ends of the sums of channels o .. o + n - 1 (n <= 4) of one or two pixels (two != 0)
+ * (mode 0: through dory_conv_finish_ of the convolution f was planned for):
  * s[2 * j] (pixel at element ia) and s[2 * j + 1] (pixel at element ib) for channel o + j.
  * Out of line and a leaf: a tight loop of its own, cheap to call from the blocked loops. */
 static DORY_NOINLINE_ void dory_rqf_block_fast_(const dory_rqf_t *f, const int32_t *s, int32_t o, int32_t n,
@@ -352,12 +365,15 @@ static DORY_NOINLINE_ void dory_rqf_block_fast_(const dory_rqf_t *f, const int32
         uint8_t *ya = (uint8_t *)f->y + ia + o, *yb = (uint8_t *)f->y + ib + o;
         const int32_t *bp = f->bias ? (const int32_t *)f->bias + o : NULL;
         const int32_t *mp = f->mul ? (const int32_t *)f->mul + o : NULL;
-        const int32_t *dp = f->add ? (const int32_t *)f->add + o : NULL;
-        int32_t sh = f->shift, lo = f->min, hi = f->max, ms = f->mul_s, ds = f->add_s;
+        /* an s64 add vector's values fit in 32 bits (dory_rqf_plan_): its low words, every other
+         * word on these little-endian cores (RISC-V; x86 for the host tests) */
+        int32_t ds = f->add_type == DORY_S64 ? 2 : 1;
+        const int32_t *dp = f->add ? (const int32_t *)f->add + o * ds : NULL;
+        int32_t sh = f->shift, lo = f->min, hi = f->max, ms = f->mul_s, das = f->add_s;
         uint32_t span = (uint32_t)hi - (uint32_t)lo;
         for (j = 0; j < n; j++) {
             /* (s + b) * m + d == s * m + (b * m + d), every term bounded by dory_rqf_init_ */
-            int32_t m = mp ? mp[j] : ms, d = (int32_t)((uint32_t)(bp ? bp[j] : 0) * (uint32_t)m + (uint32_t)(dp ? dp[j] : ds));
+            int32_t m = mp ? mp[j] : ms, d = (int32_t)((uint32_t)(bp ? bp[j] : 0) * (uint32_t)m + (uint32_t)(dp ? dp[j * ds] : das));
             int32_t q = (int32_t)((uint32_t)s[2 * j] * (uint32_t)m + (uint32_t)d) >> sh;
             if ((uint32_t)q - (uint32_t)lo > span) /* one test when in range */
                 q = q < lo ? lo : hi;
@@ -376,6 +392,14 @@ static DORY_NOINLINE_ void dory_rqf_block_slow_(const dory_rqf_t *f, const int32
                                                 size_t ia, size_t ib, int two)
 {
     int32_t j;
+    if (!f->mode) { /* the generic end (partial sums, multi-stage chains, divisors) */
+        for (j = 0; j < n; j++) {
+            dory_conv_finish_(f->args, ia + (size_t)(o + j), o + j, s[2 * j]);
+            if (two)
+                dory_conv_finish_(f->args, ib + (size_t)(o + j), o + j, s[2 * j + 1]);
+        }
+        return;
+    }
     for (j = 0; j < n; j++) {
         int32_t b, m, d;
         int64_t d64;

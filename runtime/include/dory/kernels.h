@@ -49,7 +49,7 @@ typedef struct {
  * [g * cw, (g + 1) * cw). The u8/s8 x s8 fast path splits the tile into units of 2 output pixels x
  * 4 output channels, dealt to the cores in balanced contiguous ranges; the generic path splits over
  * output rows (over channels when ho < ncores).
- * Scratch: the fast path (x u8/s8, w s8, groups 1, dilation 1) needs
+ * Scratch: the fast path (x u8/s8, w s8, groups 1, any dilation) needs
  * dory_conv2d_scratch_bytes(kh, kw, ci, ncores) bytes (see "Scratch" above). */
 void dory_conv2d(const dory_conv_args_t *a, int core, int ncores);
 
