@@ -72,15 +72,15 @@ def pulp_flags(xpulp: bool = True) -> tuple[list[str], list[str]]:
 
 
 def words(text: str) -> list[int]:
-    """The driver's input as 32-bit words (see kernel_driver.c: rd). A value in [-2^31, 2^32) is one
-    word, read back sign-extended (a value >= 2^31 can only be a u32 array element, which survives as
-    its 32-bit pattern); any other 64-bit value (s64 requant vectors), and -2^31 itself, is the
-    escape word -2^31 followed by its low and high words; wider values raise."""
+    """The driver's input as 32-bit words (see kernel_driver.c: rd). A value in (-2^31, 2^31) is one
+    word; any other 64-bit value (s64 requant vectors, u32 elements >= 2^31, -2^31 itself) is the
+    escape word -2^31 followed by its low and high words: one word read back sign-extended cannot
+    tell an s64 2^32 - 1 from -1. Wider values raise."""
     out = []
     for tok in text.split():
         v = int(tok)
-        if -(2**31) < v < 2**32:
-            out.append(v - 2**32 if v >= 2**31 else v)
+        if -(2**31) < v < 2**31:
+            out.append(v)
             continue
         if not -(2**63) <= v < 2**63:
             raise DriverError(f"case value {v} does not fit 64 bits")

@@ -256,7 +256,7 @@ def conv_case(seed: int, kind: str, wide_x: int | None = None) -> dict[str, Any]
         x = rand_values(rng, x_type, (hi, wi, ci))
     w = rand_values(rng, w_type, (co, kh, kw, cw))
     bias = rand_values(rng, bias_type, (co,), small=True) if rng.random() < 0.7 else None
-    chain = rand_chain(rng, co, y_type, s64_add=True)
+    chain = rand_chain(rng, co, y_type, s64_add=not div_chain)  # div cases: their own draws below
     if div_chain:  # the shapes above; 8-bit types, an s32 bias and a rand_div_chain
         x_type, w_type, y_type, bias_type = int(rng.choice([U8, S8])), S8, int(rng.choice([U8, S8])), S32
         x = rand_values(rng, x_type, (hi, wi, ci))

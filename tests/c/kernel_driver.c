@@ -11,7 +11,7 @@
  * Built with -DDORY_KDRIVER_PULP (with runtime/port/pulp, see tests/kernel_gvsoc.py) the program runs
  * bare metal on GVSOC: the cases are the 32-bit words dory_kcases[0 .. dory_kcases_n) of a generated C
  * file (no stdin there; a value is read back sign-extended, which a u32 array element survives
- * since it is stored as its 32-bit pattern; a value outside that is escaped into three words, see rd), buffers come from the port's L1 arena (a bump
+ * since it is stored as its 32-bit pattern; a value outside (-2^31, 2^31) is escaped into three words, see rd), buffers come from the port's L1 arena (a bump
  * allocator, so every tile is L1-resident as in a network), and each kernel call is forked onto
  * the 8 cluster cores at once (cores >= ncores idle) through the port's fork/join, twice (fills
  * 0x00 and 0xff); ok is 1 when every element was written in one of the runs (the parallel runs cannot
