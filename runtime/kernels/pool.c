@@ -246,14 +246,15 @@ static int pool_fast(const dory_pool_args_t *a, int32_t r0, int32_t r1, int32_t 
     return 1;
 }
 
-/* The kernel proper, on a copy of the arguments in the core's stack (L1): the caller's copy
- * may sit in L2, where every reload (the byte stores to y could alias it) costs ~15 cycles. */
+/* The kernel proper. The arguments should be in L1 (the byte stores to y could alias them, so
+ * they are reloaded; from L2 that costs ~15 cycles each): the tile loop (runtime/src/layer.c)
+ * passes every core its own copy on its stack. No second copy here: the cluster stacks are 1 KiB
+ * and two copies overflowed them (dronet_2.0, MobileNetV1 on GVSOC). */
 static void dory_pool_l1(const dory_pool_args_t *a, int core, int ncores);
 
 void dory_pool(const dory_pool_args_t *args, int core, int ncores)
 {
-    dory_pool_args_t a = *args;
-    dory_pool_l1(&a, core, ncores);
+    dory_pool_l1(args, core, ncores);
 }
 
 static void dory_pool_l1(const dory_pool_args_t *a, int core, int ncores)
