@@ -444,7 +444,8 @@ static DORY_NOINLINE_ void dory_rqf_block_wide_(const dory_rqf_t *f, const int32
 #define DORY_RQF_WIDE_LOOP_(END)                                                                    \
     for (j = 0; j < n; j++) {                                                                      \
         int32_t m = mp ? mp[j] : ms, b = bp ? bp[j] : 0;                                           \
-        int64_t d = dp64 ? dory_load_param(dp64, DORY_S64, (size_t)j) : (dp ? dp[j] : ds_);         \
+        int64_t d = dp64 ? (int64_t)(((uint64_t)(uint32_t)dp64[2 * j + 1] << 32) | (uint32_t)dp64[2 * j]) \
+                         : (dp ? dp[j] : ds_);                                                     \
         int64_t t = (int64_t)dory_wadd_(b, s[2 * j]) * m + d;                                      \
         ya[j] = (uint8_t)(END);                                                                    \
         if (two) {                                                                                 \
@@ -488,7 +489,8 @@ static DORY_NOINLINE_ void dory_rqf_block_wfast_(const dory_rqf_t *f, const int3
     const int32_t *bp = f->bias ? (const int32_t *)f->bias + o : NULL;
     const int32_t *mp = f->mul ? (const int32_t *)f->mul + o : NULL;
     const int32_t *dp = f->add && !f->add64 ? (const int32_t *)f->add + o : NULL;
-    const uint8_t *dp64 = f->add64 ? (const uint8_t *)f->add + 8u * (size_t)o : NULL;
+    /* an s64 add as its two little-endian words (dory_load_param's memcpy is a call per output) */
+    const int32_t *dp64 = f->add64 ? (const int32_t *)f->add + 2 * o : NULL;
     if (f->mode == 3) {
         uint32_t dm1 = f->div - 1u, U = f->du, dm = f->dm, mh = f->dmh;
         int64_t lo = f->dlo;
