@@ -38,7 +38,7 @@ KNOWN: dict[str, dict[str, float]] = {
     "depthwise": {"tile": 800.0, "out": 25.0, "mac": 2.0, "strip": 4.0, "div": 85.0},
     "depthwise_generic": {"tile": 800.0, "out": 30.0, "mac": 12.0, "div": 60.0},
     "linear": {"tile": 400.0, "out": 60.0, "mac": 0.7, "mac_tail": 1.1, "div": 75.0},
-    "pool": {"tile": 300.0, "out": 12.0, "tap": 3.0, "avg": 40.0, "div": 65.0},
+    "pool": {"tile": 300.0, "pix": 30.0, "out": 12.0, "tap": 3.0, "avg": 40.0, "div": 65.0},
     "add": {"tile": 300.0, "elem": 9.0, "div": 50.0},
 }
 """Coefficients of the synthetic 'chip' (every feature of every kind non-zero)."""

@@ -115,7 +115,7 @@ MODEL_FEATURES: dict[str, tuple[str, ...]] = {
     "depthwise": ("tile", "out", "mac", "strip", "div"),
     "depthwise_generic": ("tile", "out", "mac", "div"),
     "linear": ("tile", "out", "mac", "mac_tail", "div"),
-    "pool": ("tile", "out", "tap", "avg", "div"),
+    "pool": ("tile", "pix", "out", "tap", "avg", "div"),
     "add": ("tile", "elem", "div"),
 }
 """Per model kind, the features `kernel_features` returns besides ``layer`` (shared by every
@@ -157,7 +157,9 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
       (``dory_share_rows_or_channels_``): ``out`` outputs, ``mac`` (or ``tap``) window products;
       the depthwise strip path also copies ``strip`` bytes (per channel and output column, the
       padded input rows of the core's rows times kw);
-    - pool: ``avg``, the outputs of an average pool (a division per window);
+    - pool: ``pix``, the output pixels of the core (the window bounds are worked out per pixel,
+      whatever its channels: a 2-channel tile pays them per 2 outputs, and its channels miss the
+      4-lane SIMD max), ``avg``, the outputs of an average pool (a division per window);
     - linear: output channels in balanced ranges: ``out``, ``mac`` in blocks of 4 channels and
       ``mac_tail`` in the channels left over (one dot product each); add: ``elem`` elements;
     - every kind: ``div``, the core's outputs that go through the generic requant chain (a
@@ -197,6 +199,7 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
         if kind == "depthwise":
             f["strip"] = cc * w * ((r - 1) * g.sh + g.kh) * g.kw * g.n
         if kind == "pool":
+            f["pix"] = r * w * g.n
             f["avg"] = out if g.pool_avg else 0
     f["div"] = out if g.requant_generic else 0
     return f
