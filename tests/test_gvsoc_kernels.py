@@ -139,3 +139,15 @@ def test_kernels_on_gvsoc_match_host_and_reference(name: str, host_driver: Path,
                 bad = np.flatnonzero(g.y != y)
                 pytest.fail(f"GVSOC vs {label}: {bad.size} of {y.size} differ (first at {bad[0]}: GVSOC {g.y[bad[0]]}, "
                             f"{label} {y[bad[0]]}); {where}")
+
+
+def test_words_escape_what_one_word_cannot_carry() -> None:
+    """kernel_driver.c reads one sign-extended word, or the escape word -2^31 and the value's low
+    and high words: an s64 2^32 - 1 must not come back as -1 (it did before the escape)."""
+    esc = -(2**31)
+    assert K.words("5 -7 2147483647") == [5, -7, 2**31 - 1]
+    assert K.words("4294967295") == [esc, -1, 0]
+    assert K.words("-2147483648") == [esc, esc, -1]
+    assert K.words(str(-(2**40))) == [esc, 0, -256]
+    with pytest.raises(K.DriverError, match="does not fit 64 bits"):
+        K.words(str(2**63))

@@ -99,6 +99,21 @@ static inline void dory_dot2_(const void *a0, const void *a1, int xs, const int8
  * pixels; NX 3: xa / xb were the low / high byte planes of one pixel of 16-bit values x = lo +
  * 256 * hi (lo u8; hi u8 for u16, s8 for s16), so the pixel's sum is s_lo + 256 * s_hi (wrapping,
  * as the 16-bit products' sum would). */
+/* One scalar k step of a 4 x 2 block (the K % 4 tail of both SIMD shapes below): activations
+ * P0, P1 (0 for a 4 x 1 block) times weight k of the 4 rows w0..w3 into a0..a7 (wrapping). */
+#define DORY_TAIL_STEP_(P0, P1, k)                                                                      \
+    do {                                                                                                \
+        int32_t p0_ = (P0), p1_ = (P1);                                                                 \
+        a0 = dory_wadd_(a0, p0_ * w0[k]);                                                               \
+        a2 = dory_wadd_(a2, p0_ * w1[k]);                                                               \
+        a4 = dory_wadd_(a4, p0_ * w2[k]);                                                               \
+        a6 = dory_wadd_(a6, p0_ * w3[k]);                                                               \
+        a1 = dory_wadd_(a1, p1_ * w0[k]);                                                               \
+        a3 = dory_wadd_(a3, p1_ * w1[k]);                                                               \
+        a5 = dory_wadd_(a5, p1_ * w2[k]);                                                               \
+        a7 = dory_wadd_(a7, p1_ * w3[k]);                                                               \
+    } while (0)
+
 #define DORY_BLOCK_END_(NX)                                                                             \
     do {                                                                                                \
         if ((NX) == 3) {                                                                                \
@@ -182,17 +197,8 @@ static inline void dory_dot2_(const void *a0, const void *a1, int xs, const int8
                 else                                                                                    \
                     DORY_ASM_4X1_(F7);                                                                  \
             }                                                                                           \
-            for (k = 0; k < t; k++) { /* the pointers stand past the 4-way steps */                     \
-                int32_t p0 = x0[k], p1 = NX >= 2 ? x1[k] : 0;                                           \
-                a0 = dory_wadd_(a0, p0 * w0[k]);                                                        \
-                a2 = dory_wadd_(a2, p0 * w1[k]);                                                        \
-                a4 = dory_wadd_(a4, p0 * w2[k]);                                                        \
-                a6 = dory_wadd_(a6, p0 * w3[k]);                                                        \
-                a1 = dory_wadd_(a1, p1 * w0[k]);                                                        \
-                a3 = dory_wadd_(a3, p1 * w1[k]);                                                        \
-                a5 = dory_wadd_(a5, p1 * w2[k]);                                                        \
-                a7 = dory_wadd_(a7, p1 * w3[k]);                                                        \
-            }                                                                                           \
+            for (k = 0; k < t; k++) /* the pointers stand past the 4-way steps */                       \
+                DORY_TAIL_STEP_(x0[k], NX >= 2 ? x1[k] : 0, k);                                         \
             s[0] = a0, s[1] = a1, s[2] = a2, s[3] = a3, s[4] = a4, s[5] = a5, s[6] = a6, s[7] = a7;     \
             DORY_BLOCK_END_(NX);                                                                        \
         }                                                                                               \
@@ -229,17 +235,8 @@ DORY_DOT_BLOCKS_(dory_blocks4hl_s_, uint8_t, int8_t, "0x54", "0x5c", 3)
                     SDOTB(a7, v1, b3);                                                                 \
                 }                                                                                      \
             }                                                                                          \
-            for (; k < K; k++) {                                                                       \
-                int32_t p0 = xa[k], p1 = NX >= 2 ? xb[k] : 0;                                          \
-                a0 = dory_wadd_(a0, p0 * w0[k]);                                                   \
-                a2 = dory_wadd_(a2, p0 * w1[k]);                                                   \
-                a4 = dory_wadd_(a4, p0 * w2[k]);                                                   \
-                a6 = dory_wadd_(a6, p0 * w3[k]);                                                   \
-                a1 = dory_wadd_(a1, p1 * w0[k]);                                                   \
-                a3 = dory_wadd_(a3, p1 * w1[k]);                                                   \
-                a5 = dory_wadd_(a5, p1 * w2[k]);                                                   \
-                a7 = dory_wadd_(a7, p1 * w3[k]);                                                   \
-            }                                                                                          \
+            for (; k < K; k++)                                                                         \
+                DORY_TAIL_STEP_(xa[k], NX >= 2 ? xb[k] : 0, k);                                        \
             s[0] = a0, s[1] = a1, s[2] = a2, s[3] = a3, s[4] = a4, s[5] = a5, s[6] = a6, s[7] = a7;    \
             DORY_BLOCK_END_(NX);                                                                       \
         }                                                                                              \

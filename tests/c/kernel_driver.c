@@ -10,8 +10,8 @@
  *
  * Built with -DDORY_KDRIVER_PULP (with runtime/port/pulp, see tests/kernel_gvsoc.py) the program runs
  * bare metal on GVSOC: the cases are the 32-bit words dory_kcases[0 .. dory_kcases_n) of a generated C
- * file (no stdin there; a value is read back sign-extended, which a u32 array element survives
- * since it is stored as its 32-bit pattern; a value outside (-2^31, 2^31) is escaped into three words, see rd), buffers come from the port's L1 arena (a bump
+ * file (no stdin there; a value in (-2^31, 2^31) is one word, any other is escaped into three
+ * words, see rd), buffers come from the port's L1 arena (a bump
  * allocator, so every tile is L1-resident as in a network), and each kernel call is forked onto
  * the 8 cluster cores at once (cores >= ncores idle) through the port's fork/join, twice (fills
  * 0x00 and 0xff); ok is 1 when every element was written in one of the runs (the parallel runs cannot
@@ -478,23 +478,27 @@ static void add_case(int ncores)
     print_result(ok, y, a.y_type, n);
 }
 
+/* One case of the given kind (its ncores read), then its buffers freed. */
+static void run_case(long long kind)
+{
+    int ncores = (int)rd();
+    kind_g = (int)kind;
+    if (kind <= 2)
+        conv_case(ncores);
+    else if (kind == 3)
+        pool_case(ncores);
+    else
+        add_case(ncores);
+    free_all();
+}
+
 #ifdef DORY_KDRIVER_PULP
 int main(void)
 {
     if (dory_port_init(DORY_PULP_L1_BYTES, 0, 0) != 0)
         return 2;
-    while (more_cases()) {
-        long long kind = rd();
-        int ncores = (int)rd();
-        kind_g = (int)kind;
-        if (kind <= 2)
-            conv_case(ncores);
-        else if (kind == 3)
-            pool_case(ncores);
-        else
-            add_case(ncores);
-        free_all();
-    }
+    while (more_cases())
+        run_case(rd());
     printf("# end\n");
     dory_port_close();
     return 0;
@@ -504,15 +508,7 @@ int main(void)
 {
     long long kind;
     while (scanf("%lld", &kind) == 1) {
-        int ncores = (int)rd();
-        kind_g = (int)kind;
-        if (kind <= 2)
-            conv_case(ncores);
-        else if (kind == 3)
-            pool_case(ncores);
-        else
-            add_case(ncores);
-        free_all();
+        run_case(kind);
         fflush(stdout);
     }
     return 0;

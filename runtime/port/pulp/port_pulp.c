@@ -238,10 +238,11 @@ static PULP_NO_LIBCALL void copy_words_fwd(uint8_t *d, const uint8_t *s, size_t 
     }
 }
 
-PULP_NO_LIBCALL void *memcpy(void *restrict dst, const void *restrict src, size_t n)
+/* Copy n bytes forward: bytes up to d's word boundary, then words (copy_words_fwd), then the
+ * tail bytes. Every store lands below what is still to be loaded, so memmove may use it when d is
+ * below s. */
+static PULP_NO_LIBCALL void copy_forward(uint8_t *d, const uint8_t *s, size_t n)
 {
-    uint8_t *d = (uint8_t *)dst;
-    const uint8_t *s = (const uint8_t *)src;
     if (n >= 8) {
         size_t head = (size_t)(-(uintptr_t)d & 3u), body;
         for (; head > 0; head--, n--)
@@ -254,6 +255,11 @@ PULP_NO_LIBCALL void *memcpy(void *restrict dst, const void *restrict src, size_
     }
     while (n-- > 0)
         *d++ = *s++;
+}
+
+PULP_NO_LIBCALL void *memcpy(void *restrict dst, const void *restrict src, size_t n)
+{
+    copy_forward((uint8_t *)dst, (const uint8_t *)src, n);
     return dst;
 }
 
@@ -262,20 +268,7 @@ PULP_NO_LIBCALL void *memmove(void *dst, const void *src, size_t n)
     uint8_t *d = (uint8_t *)dst;
     const uint8_t *s = (const uint8_t *)src;
     if ((uintptr_t)d <= (uintptr_t)s || (uintptr_t)d >= (uintptr_t)s + n) {
-        /* forward: disjoint, or d below s (copy_words_fwd and the byte loops store below what
-         * they have already loaded) */
-        if (n >= 8) {
-            size_t head = (size_t)(-(uintptr_t)d & 3u), body;
-            for (; head > 0; head--, n--)
-                *d++ = *s++;
-            body = n & ~(size_t)3u;
-            copy_words_fwd(d, s, body, ((uintptr_t)s & 3u) == 0);
-            d += body;
-            s += body;
-            n -= body;
-        }
-        while (n-- > 0)
-            *d++ = *s++;
+        copy_forward(d, s, n); /* disjoint, or d below s */
         return dst;
     }
     /* d above s, overlapping: backward, a word at a time when both ends are equally aligned */
