@@ -146,15 +146,20 @@ static DORY_NOINLINE_ void dw_3x3(const dory_conv_args_t *a, int32_t r0, int32_t
  *            2^32; exact, as the plan bounds (s + b) * m + d in int32 (so its wrapping int32
  *            computation is exact).
  *   DW3_WIN2 mode 2, floor, 8-bit output; DW3_WIN3 mode 3, floor, 8-bit output: the clip window
- *            of requant_fast.h. v = s * m + E in int64 with E = b * m + add - lo (lo = min * 2^shift,
- *            resp. min * d: the window's low end) is t - lo for the generic end's
- *            t = (s + b) * m + add (s + b does not wrap: |s| < 2^19 and |b| <= 2^30, checked per
- *            channel; |add| <= 2^61 keeps every term inside int64). v outside [0, U] (U the window's
- *            width - 1) clips to min (v < 0) or max; else y = min + floor(v / 2^shift), resp.
- *            floor(v / d) by dory_rqf_div_plan_'s multiply-high.
+ *            of requant_fast.h. v = s * m + E with E = b * m + add - lo (lo = min * 2^shift, resp.
+ *            min * d: the window's low end) is t - lo for the generic end's t = (s + b) * m + add
+ *            (s + b does not wrap: |s| < 2^19 and |b| <= 2^30, checked per channel; |add| <= 2^61
+ *            keeps every term inside int64). v < 0 clips to min, v > U (the window's width - 1) to
+ *            max, else y = min + floor(v / 2^shift), resp. floor(v / d) by dory_rqf_div_plan_'s
+ *            multiply-high. v is monotone in s, so per channel (dw3_chan_, two int64 divisions)
+ *            the sums whose v lies in the window are an interval [slo, slo + wn) of s: a sum
+ *            outside it is ylo (below) or yhi (above), no product needed; inside, 0 <= v <= U <
+ *            2^32, so v is its low word, s * m + E modulo 2^32: one 32-bit multiply-add.
+ *   DW3_WIN2L mode 2 with U >= 2^32 (a shift above 23 for 8 bits): v in int64 per sum, the same
+ *            window test on v.
  *   DW3_GEN  anything else (trunc, partial sums, wider outputs, a channel failing the checks
  *            above): dory_rqf_finish_ per sum, out of line. */
-enum { DW3_I32, DW3_WIN2, DW3_WIN3, DW3_GEN };
+enum { DW3_I32, DW3_WIN2, DW3_WIN3, DW3_WIN2L, DW3_GEN };
 
 /* The generic end of sum s of channel c at element o (out of line: a cold call in the loops). */
 static DORY_NOINLINE_ void dw3_put_gen_(const dory_rqf_t *f, size_t o, int32_t c, int32_t s)
@@ -163,8 +168,8 @@ static DORY_NOINLINE_ void dw3_put_gen_(const dory_rqf_t *f, size_t o, int32_t c
 }
 
 /* The end of a call with plan f (DW3_GEN unless every channel may take a fast one), and the
- * window's width - 1 for DW3_WIN2 / DW3_WIN3. */
-static int dw3_kind_(const dory_rqf_t *f, uint64_t *U)
+ * window's width - 1 for the window ends. */
+static DORY_NOINLINE_ int dw3_kind_(const dory_rqf_t *f, uint64_t *U)
 {
     if (f->trunc || f->y_type > DORY_S8 || f->min > f->max)
         return DW3_GEN;
@@ -172,7 +177,7 @@ static int dw3_kind_(const dory_rqf_t *f, uint64_t *U)
         return DW3_I32;
     if (f->mode == 2) { /* (max - min + 1) 2^shift - 1 < 2^40: shift <= 31, 8-bit range */
         *U = (((uint64_t)((int64_t)f->max - f->min) + 1u) << f->shift) - 1u;
-        return DW3_WIN2;
+        return *U > UINT32_MAX ? DW3_WIN2L : DW3_WIN2;
     }
     if (f->mode == 3) {
         *U = f->du;
@@ -181,25 +186,70 @@ static int dw3_kind_(const dory_rqf_t *f, uint64_t *U)
     return DW3_GEN;
 }
 
-/* The per-channel constants of channel c for the call's end kind: m and D (DW3_I32) or m and E
- * (DW3_WIN2 / 3); the channel's kind (DW3_GEN when its bias or add is out of the window's bounds). */
-static int dw3_chan_(const dory_rqf_t *f, int kind, int32_t c, int32_t *m, uint32_t *D, uint64_t *E)
+/* floor(a / b), b != 0 (C's division truncates). */
+static int64_t dw3_fdiv_(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (q * b != a && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* The per-channel constants of the ring's ends. */
+typedef struct {
+    int32_t m;        /* the channel's mul */
+    uint32_t D;       /* DW3_I32: b * m + d; window ends: E; modulo 2^32 */
+    uint64_t E;       /* DW3_WIN2L: E modulo 2^64 */
+    int32_t slo;      /* window ends: the window's sums are [slo, slo + wn) */
+    uint32_t wn;
+    int32_t ylo, yhi; /* window ends: the outputs of the sums below and above them */
+} dw3_ch_t;
+
+#define DW3_SMAX ((int64_t)1 << 19) /* |s| < 9 * 255 * 128 < 2^19 */
+
+/* The constants of channel c for the call's end kind (U: the window's width - 1); the channel's
+ * kind (DW3_GEN when its bias or add is out of the window's bounds). */
+static DORY_NOINLINE_ int dw3_chan_(const dory_rqf_t *f, int kind, uint64_t U, int32_t c, dw3_ch_t *h)
 {
     int32_t b, mm, d;
-    int64_t add, lo;
+    int64_t add, lo, E, a0, a1;
     if (kind == DW3_GEN)
         return DW3_GEN;
     dory_rqf_chan_(f, c, &b, &mm, &d);
-    *m = mm;
+    h->m = mm;
     if (kind == DW3_I32) {
-        *D = (uint32_t)b * (uint32_t)mm + (uint32_t)d;
+        h->D = (uint32_t)b * (uint32_t)mm + (uint32_t)d;
         return kind;
     }
     add = dory_rqf_add64_(f, c, d);
     if (b < -(1 << 30) || b > (1 << 30) || add < -((int64_t)1 << 61) || add > ((int64_t)1 << 61))
         return DW3_GEN;
     lo = kind == DW3_WIN3 ? f->dlo : (int64_t)f->min * ((int64_t)1 << f->shift);
-    *E = (uint64_t)((int64_t)b * mm + add - lo);
+    E = (int64_t)b * mm + add - lo;
+    h->E = (uint64_t)E;
+    h->D = (uint32_t)(uint64_t)E;
+    if (kind == DW3_WIN2L)
+        return kind;
+    /* s * m in [-E, U - E]: for m > 0 s in [ceil(-E / m), floor((U - E) / m)], below it v < 0 (min);
+     * for m < 0 s in [ceil((U - E) / m), floor(-E / m)], below it v > U (max); m = 0: v = E */
+    if (mm > 0) {
+        a0 = -dw3_fdiv_(E, mm); /* ceil(-E / m) */
+        a1 = dw3_fdiv_((int64_t)U - E, mm);
+        h->ylo = f->min, h->yhi = f->max;
+    } else if (mm < 0) {
+        a0 = -dw3_fdiv_(E - (int64_t)U, mm); /* ceil((U - E) / m) */
+        a1 = dw3_fdiv_(-E, mm);
+        h->ylo = f->max, h->yhi = f->min;
+    } else { /* every sum inside (0 <= E <= U), or every one below */
+        int in = E >= 0 && E <= (int64_t)U;
+        a0 = in ? -DW3_SMAX : DW3_SMAX + 1;
+        a1 = DW3_SMAX;
+        h->ylo = h->yhi = E < 0 ? f->min : f->max;
+    }
+    /* clamped to the sums' range [-2^19, 2^19]; an empty interval keeps its place (slo), so the
+     * sums below it and above it still tell apart */
+    a0 = a0 < -DW3_SMAX ? -DW3_SMAX : (a0 > DW3_SMAX + 1 ? DW3_SMAX + 1 : a0);
+    a1 = a1 > DW3_SMAX ? DW3_SMAX : a1;
+    h->slo = (int32_t)a0;
+    h->wn = a1 >= a0 ? (uint32_t)(a1 - a0 + 1) : 0u;
     return kind;
 }
 
@@ -208,10 +258,8 @@ static int dw3_chan_(const dory_rqf_t *f, int kind, int32_t c, int32_t *m, uint3
  * caller's loops keep their own registers). */
 typedef struct {
     dory_v4s w[6];   /* W0, W1, W2: (w[j], w[3 + j], w[6 + j], 0); V0, V1, V2 the same shifted up a byte */
-    int32_t cm;      /* the channel's mul */
-    uint32_t cD;     /* DW3_I32: b * m + d modulo 2^32 */
-    uint64_t cE;     /* DW3_WIN2 / 3: b * m + add - lo modulo 2^64 */
-    uint64_t U;      /* DW3_WIN2 / 3: the window's width - 1 */
+    dw3_ch_t h;      /* the channel's end constants */
+    uint64_t U;      /* window ends: the window's width - 1 */
     int32_t sh, lo, hi, ks, n, sr, c;
     uint32_t dm, mhm;
     size_t ys;       /* the output's row stride (elements) */
@@ -250,8 +298,34 @@ static inline int32_t dw3_min_(int32_t a, int32_t b)
 /* The inline ends (see above) of sum s into the byte at yp; the constants in the column's locals. */
 #define DW3_PUT_I32_(s, yp) (*(yp) = (uint8_t)dw3_min_(dw3_max_((int32_t)((uint32_t)(s) * (uint32_t)cm + cD) >> sh_, lo), hi))
 
-/* v = t - lo modulo 2^64; v > U: below the window (wrapped, so negative as int64) or above it. */
+/* Sums outside [slo, slo + wn) (unsigned s - slo >= wn) are ylo or yhi; inside, v is the 32-bit
+ * s * m + E. */
 #define DW3_PUT_WIN2_(s, yp)                                                                           \
+    do {                                                                                               \
+        int32_t q_;                                                                                    \
+        if (__builtin_expect((uint32_t)(s) - (uint32_t)slo >= wn, 0))                                  \
+            q_ = (s) < slo ? ylo : yhi;                                                                \
+        else                                                                                           \
+            q_ = lo + (int32_t)(((uint32_t)(s) * (uint32_t)cm + cD) >> sh_);                          \
+        *(yp) = (uint8_t)q_;                                                                           \
+    } while (0)
+
+/* floor(w M / 2^S) as in dory_rqf_block_wfast_: h + floor((w - h) / 2) shifted by k - 1 when
+ * Mh = 1 (mhm all ones, ks = k - 1), h shifted by k when Mh = 0 (mhm 0, ks = k). */
+#define DW3_PUT_WIN3_(s, yp)                                                                           \
+    do {                                                                                               \
+        int32_t q_;                                                                                    \
+        if (__builtin_expect((uint32_t)(s) - (uint32_t)slo >= wn, 0)) {                                \
+            q_ = (s) < slo ? ylo : yhi;                                                                \
+        } else {                                                                                       \
+            uint32_t w_ = (uint32_t)(s) * (uint32_t)cm + cD, h_ = (uint32_t)(((uint64_t)w_ * dm) >> 32); \
+            q_ = lo + (int32_t)((h_ + (((w_ - h_) >> 1) & mhm)) >> ks);                                \
+        }                                                                                              \
+        *(yp) = (uint8_t)q_;                                                                           \
+    } while (0)
+
+/* v = t - lo modulo 2^64; v > U: below the window (wrapped, so negative as int64) or above it. */
+#define DW3_PUT_WIN2L_(s, yp)                                                                          \
     do {                                                                                               \
         uint64_t v_ = (uint64_t)((int64_t)(s) * cm) + cE;                                              \
         int32_t q_;                                                                                    \
@@ -262,41 +336,28 @@ static inline int32_t dw3_min_(int32_t a, int32_t b)
         *(yp) = (uint8_t)q_;                                                                           \
     } while (0)
 
-/* floor(w M / 2^S) as in dory_rqf_block_wfast_: h + floor((w - h) / 2) shifted by k - 1 when
- * Mh = 1 (mhm all ones, ks = k - 1), h shifted by k when Mh = 0 (mhm 0, ks = k). */
-#define DW3_PUT_WIN3_(s, yp)                                                                           \
-    do {                                                                                               \
-        uint64_t v_ = (uint64_t)((int64_t)(s) * cm) + cE;                                              \
-        int32_t q_;                                                                                    \
-        if (__builtin_expect(v_ > U, 0)) {                                                             \
-            q_ = (int64_t)v_ < 0 ? lo : hi;                                                            \
-        } else {                                                                                       \
-            uint32_t w_ = (uint32_t)v_, h_ = (uint32_t)(((uint64_t)w_ * dm) >> 32);                    \
-            q_ = lo + (int32_t)((h_ + (((w_ - h_) >> 1) & mhm)) >> ks);                                \
-        }                                                                                              \
-        *(yp) = (uint8_t)q_;                                                                           \
-    } while (0)
-
 #define DW3_PUT_GEN_(s, yp) dw3_put_gen_(k->f, (size_t)((yp) - k->y8), k->c, (s))
 
 /* NAME(k, s0, s1, s2, yp): one output column, k->n rows, of one channel from its ring slots
  * s0, s1, s2 (the window's 3 columns) into yp, yp + ys, ... with the end PUT. A leaf out of line:
- * every constant in a register. Stride 1: 4 rows per step from the loads at rows r and r + 2 (a
- * taken branch costs 3 cycles: fewer, longer steps), then 2, then 1; other strides 2 rows per step. */
-#define DW3_COLFN_(NAME, XT, VX, LD4X, SDOT, PUT)                                                      \
+ * every constant in a register. Stride 1: with ROWS4 4 rows per step from the loads at rows r and
+ * r + 2 (a taken branch costs 3 cycles: fewer, longer steps; only for the int32 end, the others'
+ * constants would not all fit in the registers), then 2, then 1; other strides 2 rows per step. */
+#define DW3_COLFN_(NAME, XT, VX, LD4X, SDOT, PUT, ROWS4)                                               \
     static DORY_NOINLINE_ void NAME(const dw3_k_t *k, const XT *s0, const XT *s1, const XT *s2, uint8_t *yp) \
     {                                                                                                  \
         const dory_v4s W0 = k->w[0], W1 = k->w[1], W2 = k->w[2];                                       \
-        const int32_t cm = k->cm, sh_ = k->sh, lo = k->lo, hi = k->hi, ks = k->ks, n = k->n, sr = k->sr; \
-        const uint32_t cD = k->cD, dm = k->dm, mhm = k->mhm;                                           \
-        const uint64_t cE = k->cE, U = k->U;                                                           \
+        const int32_t cm = k->h.m, sh_ = k->sh, lo = k->lo, hi = k->hi, ks = k->ks, n = k->n, sr = k->sr; \
+        const int32_t slo = k->h.slo, ylo = k->h.ylo, yhi = k->h.yhi;                                  \
+        const uint32_t cD = k->h.D, dm = k->dm, mhm = k->mhm, wn = k->h.wn;                            \
+        const uint64_t cE = k->h.E, U = k->U;                                                          \
         const size_t ys = k->ys;                                                                       \
         int32_t r = 0;                                                                                 \
         (void)cm, (void)sh_, (void)lo, (void)hi, (void)ks, (void)cD, (void)dm, (void)mhm;              \
-        (void)cE, (void)U;                                                                             \
+        (void)cE, (void)U, (void)slo, (void)ylo, (void)yhi, (void)wn;                                  \
         if (sr == 1) {                                                                                 \
             const dory_v4s V0 = k->w[3], V1 = k->w[4], V2 = k->w[5];                                   \
-            for (; r + 4 <= n; r += 4, s0 += 4, s1 += 4, s2 += 4) {                                    \
+            for (; ROWS4 && r + 4 <= n; r += 4, s0 += 4, s1 += 4, s2 += 4) {                           \
                 VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                        \
                 VX f0 = LD4X(s0 + 2), f1 = LD4X(s1 + 2), f2 = LD4X(s2 + 2);                            \
                 int32_t u0 = 0, u1 = 0, u2 = 0, u3 = 0;                                                \
@@ -362,14 +423,16 @@ static inline int32_t dw3_min_(int32_t a, int32_t b)
         }                                                                                              \
     }
 
-DW3_COLFN_(dw3_col_u_i32_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_I32_)
-DW3_COLFN_(dw3_col_u_win2_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_WIN2_)
-DW3_COLFN_(dw3_col_u_win3_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_WIN3_)
-DW3_COLFN_(dw3_col_u_gen_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_GEN_)
-DW3_COLFN_(dw3_col_s_i32_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_I32_)
-DW3_COLFN_(dw3_col_s_win2_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_WIN2_)
-DW3_COLFN_(dw3_col_s_win3_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_WIN3_)
-DW3_COLFN_(dw3_col_s_gen_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_GEN_)
+DW3_COLFN_(dw3_col_u_i32_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_I32_, 1)
+DW3_COLFN_(dw3_col_u_win2_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_WIN2_, 0)
+DW3_COLFN_(dw3_col_u_win3_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_WIN3_, 0)
+DW3_COLFN_(dw3_col_u_win2l_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_WIN2L_, 0)
+DW3_COLFN_(dw3_col_u_gen_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_GEN_, 0)
+DW3_COLFN_(dw3_col_s_i32_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_I32_, 1)
+DW3_COLFN_(dw3_col_s_win2_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_WIN2_, 0)
+DW3_COLFN_(dw3_col_s_win3_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_WIN3_, 0)
+DW3_COLFN_(dw3_col_s_win2l_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_WIN2L_, 0)
+DW3_COLFN_(dw3_col_s_gen_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_GEN_, 0)
 
 /* d[0 .. n - 1] = src[0], src[rs], ..., src[(n - 1) rs]: a column of one channel into its ring slot,
  * 4 bytes per step (all loads first: no load-use stall; a taken branch costs 3 cycles). A leaf. */
@@ -414,8 +477,11 @@ static DORY_NOINLINE_ void dw_3x3_ring(const dory_conv_args_t *a, const dory_rqf
 {
     typedef void (*col_u_t)(const dw3_k_t *, const uint8_t *, const uint8_t *, const uint8_t *, uint8_t *);
     typedef void (*col_s_t)(const dw3_k_t *, const int8_t *, const int8_t *, const int8_t *, uint8_t *);
-    static const col_u_t col_u[4] = {dw3_col_u_i32_, dw3_col_u_win2_, dw3_col_u_win3_, dw3_col_u_gen_};
-    static const col_s_t col_s[4] = {dw3_col_s_i32_, dw3_col_s_win2_, dw3_col_s_win3_, dw3_col_s_gen_};
+    /* indexed by the end kind (DW3_I32 .. DW3_GEN) */
+    static const col_u_t col_u[5] = {dw3_col_u_i32_, dw3_col_u_win2_, dw3_col_u_win3_, dw3_col_u_win2l_,
+                                     dw3_col_u_gen_};
+    static const col_s_t col_s[5] = {dw3_col_s_i32_, dw3_col_s_win2_, dw3_col_s_win3_, dw3_col_s_win2l_,
+                                     dw3_col_s_gen_};
     const int8_t *w = (const int8_t *)a->w;
     const uint8_t *x = (const uint8_t *)a->x;
     int xs = a->x_type == DORY_S8;
@@ -451,7 +517,7 @@ static DORY_NOINLINE_ void dw_3x3_ring(const dory_conv_args_t *a, const dory_rqf
         for (j = 0; j < 6; j++)
             k.w[j] = DORY_LD4S(wv + 4 * j);
         k.c = c;
-        ck = dw3_chan_(&f, kind, c, &k.cm, &k.cD, &k.cE);
+        ck = dw3_chan_(&f, kind, k.U, c, &k.h);
         fu = col_u[ck], fs = col_s[ck]; /* once per channel: the tables are in L2 */
         {
             /* the slots of padded columns p0, p0 + 1, p0 + 2 (p0 = q sw) and the column source */
