@@ -610,8 +610,9 @@ def test_depthwise_ring(driver: Path, sh: int) -> None:
 
 # The ends of the 3x3 ring's sums (runtime/kernels/depthwise.c): its inline int32 one (mode 1),
 # clip-window ones (mode 2 shift, mode 3 divisor, s64 adds) and the generic one (trunc, wider
-# outputs, multi-stage chains, a bias beyond the window's bound).
-RING_ENDS = ("i32", "win2", "win3", "add64", "trunc", "wide", "bigbias")
+# outputs, a two-stage chain (the deepest calls, on the 1 KiB cluster stacks), a bias beyond the
+# window's bound).
+RING_ENDS = ("i32", "win2", "win3", "add64", "trunc", "wide", "bigbias", "chain2")
 
 
 def dw_ring_end_case(seed: int, end: str) -> dict[str, Any]:
@@ -651,13 +652,16 @@ def dw_ring_end_case(seed: int, end: str) -> dict[str, Any]:
     elif end == "bigbias":  # mode 2, some |bias| > 2^30: those channels take the generic end
         bias = rng.integers(-(2**31), 2**31, co).astype(np.int64)
         st["shift"] = 28
+    chain = [st]
+    if end == "chain2":  # the generic chain (mode 0), stage by stage
+        chain = [dict(mul=3, add=(S32, rng.integers(-(2**10), 2**10, co).tolist()), shift=2, div=0, trunc=1,
+                      min=-(2**31), max=2**31 - 1), st]
     if rng.random() < 0.3 and end != "wide":  # a ReLU-like clip inside the output range
         st["min"], st["max"] = max(st["min"], 0), min(st["max"], 100)
     props = {"strides": i64_array([sh, sw]), "dilations": i64_array([1, 1]), "pads": i64_array(list(pads)),
              "groups": IntegerAttr(co)}
     acc = run_qnn("qnn.conv2d", [(x[None], ET[x_type]), (w, ET[S8]), (bias, ET[S32])], ((1, ho, wo, co), SI32),
                   props)[0]
-    chain = [st]
     return dict(kind="dw", hi=hi, wi=wi, ci=co, co=co, ho=ho, wo=wo, kh=3, kw=3, sh=sh, sw=sw, dh=1, dw=1,
                 pads=pads, groups=1, x=x, x_type=x_type, w=w, w_type=S8, bias=bias, bias_type=S32, y_type=y_type,
                 chain=chain, steps=[co], use_acc=0, scratch_mode="exact", want=finish(acc, chain, y_type))

@@ -10,8 +10,9 @@
  * core; a strip of n output rows is ((n - 1) * sh + kh) * kw bytes, so a core whose rows do not
  * fit in its slice at once (only when kw > kh) builds its strips for chunks of rows that do.
  * Without scratch the generic path runs.
- * 3x3 (same types): the column ring below with scratch (one power-of-two stage into 8 bits, no
- * partial sums), else dw_3x3 (no scratch, 9 loads in place per window).
+ * 3x3 (same types): the column ring below with scratch (every requant end: its own inline ones
+ * for modes 1, 2 and 3 into 8 bits, the generic end per sum otherwise), else dw_3x3 (no scratch,
+ * 9 loads in place per window).
  */
 #include "dot.h"
 #include "window.h"
@@ -493,19 +494,20 @@ static DORY_NOINLINE_ void dw_3x3_ring(const dory_conv_args_t *a, const dory_rqf
     const int32_t wo_ = a->wo, sw_ = a->sw, pl_ = a->pl, wi_ = a->wi, co_ = a->co;
     int32_t c, q, kind;
     dw3_k_t k;
-    const dory_rqf_t f = *fp;
+    /* the plan stays the caller's (*fp, in its frame: no copy on the 1 KiB cluster stacks) */
+    const dory_rqf_t *f = fp;
     if (i1 < i0)
         i1 = i0;
     xr = (size_t)(t0 + i0 - a->pt) * rs; /* the first input row a slot holds */
     memset(ring, 0, dw3_ring_bytes(r0, r1, a->sh)); /* the pad rows stay zero */
     memset(&k, 0, sizeof k);
-    kind = dw3_kind_(&f, &k.U);
-    k.sh = f.shift, k.lo = f.min, k.hi = f.max;
-    k.dm = f.dm, k.mhm = f.dmh ? ~0u : 0u, k.ks = f.dmh ? f.ds - 1 : f.ds; /* mode 3: M's words, S - 32 */
-    k.n = r1 - r0, k.sr = a->sh, k.ys = (size_t)a->wo * (size_t)a->co, k.y8 = (uint8_t *)a->y, k.f = &f;
+    kind = dw3_kind_(f, &k.U);
+    k.sh = f->shift, k.lo = f->min, k.hi = f->max;
+    k.dm = f->dm, k.mhm = f->dmh ? ~0u : 0u, k.ks = f->dmh ? f->ds - 1 : f->ds; /* mode 3: M's words, S - 32 */
+    k.n = r1 - r0, k.sr = a->sh, k.ys = (size_t)a->wo * (size_t)a->co, k.y8 = (uint8_t *)a->y, k.f = f;
     for (c = c0; c < c1; c++) {
         const int8_t *wc = w + (size_t)c * 9u;
-        int8_t wv[24]; /* the weight words, bytes in order (portable: any alignment) */
+        int8_t *wv = (int8_t *)k.w; /* the weight words' bytes, in memory order (as DORY_LD4S reads) */
         int32_t j;
         int ck;
         col_u_t fu;
@@ -514,10 +516,8 @@ static DORY_NOINLINE_ void dw_3x3_ring(const dory_conv_args_t *a, const dory_rqf
             wv[4 * j] = wc[j], wv[4 * j + 1] = wc[3 + j], wv[4 * j + 2] = wc[6 + j], wv[4 * j + 3] = 0;
             wv[12 + 4 * j] = 0, wv[13 + 4 * j] = wc[j], wv[14 + 4 * j] = wc[3 + j], wv[15 + 4 * j] = wc[6 + j];
         }
-        for (j = 0; j < 6; j++)
-            k.w[j] = DORY_LD4S(wv + 4 * j);
         k.c = c;
-        ck = dw3_chan_(&f, kind, k.U, c, &k.h);
+        ck = dw3_chan_(f, kind, k.U, c, &k.h);
         fu = col_u[ck], fs = col_s[ck]; /* once per channel: the tables are in L2 */
         {
             /* the slots of padded columns p0, p0 + 1, p0 + 2 (p0 = q sw) and the column source */
