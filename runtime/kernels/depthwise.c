@@ -194,6 +194,20 @@ static int64_t dw3_fdiv_(int64_t a, int64_t b)
     return (q * b != a && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
+/* floor(n / m) where only whether it lies below, inside or above [-smax, smax] matters (lim =
+ * |m| (smax + 1)): n clamped to [-lim, lim] first (the quotient then clamps to +-(smax + 1), on
+ * the same side of every sum), so a 32-bit division does when lim fits (RI5CY's div; the
+ * library's 64-bit one took ~400 cycles on GVSOC, twice per channel). */
+static int64_t dw3_qdiv_(int64_t n, int32_t m, int64_t lim)
+{
+    n = n < -lim ? -lim : (n > lim ? lim : n);
+    if (lim <= INT32_MAX) {
+        int32_t a = (int32_t)n, q = a / m;
+        return (q * m != a && (a < 0) != (m < 0)) ? q - 1 : q;
+    }
+    return dw3_fdiv_(n, m);
+}
+
 /* The per-channel constants of the ring's ends. */
 typedef struct {
     int32_t m;        /* the channel's mul */
@@ -208,10 +222,11 @@ typedef struct {
 
 /* The constants of channel c for the call's end kind (U: the window's width - 1); the channel's
  * kind (DW3_GEN when its bias or add is out of the window's bounds). */
-static DORY_NOINLINE_ int dw3_chan_(const dory_rqf_t *f, int kind, uint64_t U, int32_t c, dw3_ch_t *h)
+static DORY_NOINLINE_ int dw3_chan_(const dory_rqf_t *f, int kind, uint64_t U, int32_t c, dw3_ch_t *h,
+                                    const int8_t *wc, int xs)
 {
-    int32_t b, mm, d;
-    int64_t add, lo, E, a0, a1;
+    int32_t b, mm, d, j;
+    int64_t add, lo, E, a0, a1, lim, smax = 0;
     if (kind == DW3_GEN)
         return DW3_GEN;
     dory_rqf_chan_(f, c, &b, &mm, &d);
@@ -230,14 +245,19 @@ static DORY_NOINLINE_ int dw3_chan_(const dory_rqf_t *f, int kind, uint64_t U, i
     if (kind == DW3_WIN2L)
         return kind;
     /* s * m in [-E, U - E]: for m > 0 s in [ceil(-E / m), floor((U - E) / m)], below it v < 0 (min);
-     * for m < 0 s in [ceil((U - E) / m), floor(-E / m)], below it v > U (max); m = 0: v = E */
+     * for m < 0 s in [ceil((U - E) / m), floor(-E / m)], below it v > U (max); m = 0: v = E.
+     * |s| <= smax = sum |w| * max |x| (this channel's bound, < 2^19) */
+    for (j = 0; j < 9; j++)
+        smax += wc[j] < 0 ? -wc[j] : wc[j];
+    smax *= xs ? 128 : 255;
+    lim = (mm < 0 ? -(int64_t)mm : (int64_t)mm) * (smax + 1);
     if (mm > 0) {
-        a0 = -dw3_fdiv_(E, mm); /* ceil(-E / m) */
-        a1 = dw3_fdiv_((int64_t)U - E, mm);
+        a0 = -dw3_qdiv_(E, mm, lim); /* ceil(-E / m) */
+        a1 = dw3_qdiv_((int64_t)U - E, mm, lim);
         h->ylo = f->min, h->yhi = f->max;
     } else if (mm < 0) {
-        a0 = -dw3_fdiv_(E - (int64_t)U, mm); /* ceil((U - E) / m) */
-        a1 = dw3_fdiv_(-E, mm);
+        a0 = -dw3_qdiv_(E - (int64_t)U, mm, lim); /* ceil((U - E) / m) */
+        a1 = dw3_qdiv_(-E, mm, lim);
         h->ylo = f->max, h->yhi = f->min;
     } else { /* every sum inside (0 <= E <= U), or every one below */
         int in = E >= 0 && E <= (int64_t)U;
@@ -517,7 +537,7 @@ static DORY_NOINLINE_ void dw_3x3_ring(const dory_conv_args_t *a, const dory_rqf
             wv[12 + 4 * j] = 0, wv[13 + 4 * j] = wc[j], wv[14 + 4 * j] = wc[3 + j], wv[15 + 4 * j] = wc[6 + j];
         }
         k.c = c;
-        ck = dw3_chan_(f, kind, k.U, c, &k.h);
+        ck = dw3_chan_(f, kind, k.U, c, &k.h, wc, xs);
         fu = col_u[ck], fs = col_s[ck]; /* once per channel: the tables are in L2 */
         {
             /* the slots of padded columns p0, p0 + 1, p0 + 2 (p0 = q sw) and the column source */
