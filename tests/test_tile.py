@@ -108,3 +108,58 @@ def test_mobilenet_v1_224_tiles(tmp_path: Path) -> None:
                    cwd=Path(__file__).resolve().parents[1], capture_output=True)
     attrs = _tile_network(import_onnx(str(out), warn=lambda m: None))
     assert len(attrs) >= 29
+
+
+# -- the L3 term (passes.tiling.cost.l3_cycles, as runtime/src/layer.c stages L3 data) -----------
+
+
+def _l3_chips():
+    import dataclasses
+
+    from backends.pulp.hw import PULP
+
+    return dataclasses.replace(PULP, l3_overlapped=False), PULP
+
+
+def test_l3_cycles_serial_sums_every_transfer() -> None:
+    from passes.tiling.cost import l3_cycles
+
+    serial, _ = _l3_chips()
+    g = Geometry("linear", n=1, ho=1, wo=1, co=1000, hi=1, wi=1, ci=1024, param_bytes=8)
+    assert l3_cycles(g, [], None, 1234.4, serial) == 1235  # no L3 data: the L1 model's cycles
+    # weights and requant in L3, 5 channel blocks of 200: one weight read and one params read each
+    got = l3_cycles(g, ["weight", "requant"], {"c_out": 200, "h_out": 1}, 500_000.0, serial)
+    per_block = serial.l3_l2_cycles(200 * 1024) + serial.l3_l2_cycles(200 * 8)
+    assert got == 500_000 + 5 * per_block
+
+
+def test_l3_cycles_overlapped_hides_transfers_behind_compute() -> None:
+    from passes.tiling.cost import l3_cycles
+
+    serial, over = _l3_chips()
+    g = Geometry("linear", n=1, ho=1, wo=1, co=1000, hi=1, wi=1, ci=1024, param_bytes=8)
+    tile = {"c_out": 200, "h_out": 1}
+    block = over.l3_l2_cycles(200 * 1024)
+    # compute-bound: only the first block's read is exposed
+    assert l3_cycles(g, ["weight"], tile, 5_000_000.0, over) == block + 5_000_000
+    # transfer-bound: the first read, then each later read beside a sub-problem, the last alone
+    assert l3_cycles(g, ["weight"], tile, 1000.0, over) == block + 4 * block + 200
+    # one sub-problem: nothing to overlap with, serial
+    assert l3_cycles(g, ["weight"], None, 1000.0, over) == l3_cycles(g, ["weight"], None, 1000.0, serial)
+
+
+def test_l3_cycles_rows_and_output() -> None:
+    """A conv with its input and output in L3, row blocks of 4: the input rows each block's windows
+    read (halo included, clipped), the output written per row block."""
+    from passes.tiling.cost import l3_cycles
+
+    serial, over = _l3_chips()
+    g = Geometry("conv", n=1, ho=8, wo=8, co=16, hi=8, wi=8, ci=8, kh=3, kw=3, pads=(1, 1, 1, 1), param_bytes=8)
+    got = l3_cycles(g, ["input", "output"], {"c_out": 16, "h_out": 4}, 10_000.0, serial)
+    read = serial.l3_l2_cycles(5 * 8 * 8)  # rows 0..4, then rows 3..7
+    write = serial.l2_l3_cycles(4 * 8 * 16)
+    assert got == 10_000 + 2 * read + 2 * write
+    # overlapped: the second block's read beside the first sub-problem, the first block's write
+    # beside the second; the first read and the last write exposed
+    want = read + max(5_000, read) + max(5_000, write) + write
+    assert l3_cycles(g, ["input", "output"], {"c_out": 16, "h_out": 4}, 10_000.0, over) == want < got
