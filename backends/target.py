@@ -135,10 +135,11 @@ class Target:
     """Cost of starting one L2->L3 transfer when it differs from ``l3_setup_cycles``."""
 
     l3_overlapped: bool = False
-    """The runtime overlaps a layer's L3 staging with the cluster's compute when the layer has more
-    than one L3 sub-problem (runtime/src/layer.c: the next sub-problem's operands are read and the
-    previous row block written while the cluster runs; double-buffered in the tiler's staging
-    budget). False: every L3 transfer runs between forks (`passes.tiling.cost.l3_cycles`)."""
+    """The runtime overlaps a layer's L3 staging with the cluster's compute (runtime/src/layer.c:
+    the first sub-problem's weights streamed under its compute, the next sub-problem's operands
+    read and the previous row block written while the cluster runs, double-buffered in the
+    tiler's staging budget). False: every L3 transfer runs between forks
+    (`passes.tiling.cost.l3_cycles`)."""
 
     # -- budgets ----------------------------------------------------------------------------------
     @property

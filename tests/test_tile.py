@@ -140,12 +140,18 @@ def test_l3_cycles_overlapped_hides_transfers_behind_compute() -> None:
     g = Geometry("linear", n=1, ho=1, wo=1, co=1000, hi=1, wi=1, ci=1024, param_bytes=8)
     tile = {"c_out": 200, "h_out": 1}
     block = over.l3_l2_cycles(200 * 1024)
-    # compute-bound: only the first block's read is exposed
-    assert l3_cycles(g, ["weight"], tile, 5_000_000.0, over) == block + 5_000_000
-    # transfer-bound: the first read, then each later read beside a sub-problem, the last alone
-    assert l3_cycles(g, ["weight"], tile, 1000.0, over) == block + 4 * block + 200
-    # one sub-problem: nothing to overlap with, serial
-    assert l3_cycles(g, ["weight"], None, 1000.0, over) == l3_cycles(g, ["weight"], None, 1000.0, serial)
+    # compute-bound: every weight read (the first streamed) hides under the compute
+    assert l3_cycles(g, ["weight"], tile, 5_000_000.0, over) == 5_000_000
+    # transfer-bound: each sub-problem waits for its own weights (the first streamed, the others
+    # read under the one before), the last sub-problem computes alone
+    assert l3_cycles(g, ["weight"], tile, 1000.0, over) == 5 * block + 200
+    # the requant vectors of the first block are read before the cluster starts
+    got = l3_cycles(g, ["weight", "requant"], tile, 5_000_000.0, over)
+    assert got == 5_000_000 + over.l3_l2_cycles(200 * 8)
+    # one sub-problem: its weights streamed under its compute
+    whole = over.l3_l2_cycles(1000 * 1024)
+    assert l3_cycles(g, ["weight"], None, 1000.0, over) == whole
+    assert l3_cycles(g, ["weight"], None, 1000.0, serial) == whole + 1000
 
 
 def test_l3_cycles_rows_and_output() -> None:

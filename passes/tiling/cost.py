@@ -342,11 +342,12 @@ def l3_cycles(g: Geometry, roles: list[str] | tuple[str, ...], l3_tile: dict[str
     inner; the activations are read once per row block (the input rows its windows read, halo
     included), weights / bias / requant once per channel block change, the output written once
     per row block, each a blocking call of the target's L3 costs (`Target.l3_l2_cycles`,
-    `Target.l2_l3_cycles`). With the target's ``l3_overlapped`` and more than one sub-problem the
-    controller moves the data of the neighbouring sub-problems while the cluster computes: the
-    first reads and the last write are exposed, each sub-problem costs the larger of its share of
-    ``compute`` and the transfers that run beside it. Otherwise every transfer adds to
-    ``compute``."""
+    `Target.l2_l3_cycles`). With the target's ``l3_overlapped`` the controller moves data while the
+    cluster computes: the first sub-problem's weights are streamed under its own compute, the next
+    sub-problem's operands are read and the previous row block written under the current one;
+    each sub-problem costs the larger of its share of ``compute`` and the transfers beside it, and
+    only the first sub-problem's other reads and the last write are exposed. Otherwise every
+    transfer adds to ``compute``."""
     hw = hw or default_target()
     role_set = set(roles)
     if not role_set:
@@ -360,9 +361,10 @@ def l3_cycles(g: Geometry, roles: list[str] | tuple[str, ...], l3_tile: dict[str
     row_bytes = g.wi * g.ci * g.in_bytes * g.n // (2 if g.kind == "add" else 1)  # an add's in_bytes sums both operands
     params = [r for r in ("bias", "requant") if r in role_set]
 
-    def reads(h: int, c: int, prev: tuple[int, int] | None) -> int:
-        """The reads that stage sub-problem (row block h, channel block c) after ``prev``."""
-        cyc = 0
+    def reads(h: int, c: int, prev: tuple[int, int] | None) -> tuple[int, int]:
+        """The reads that stage sub-problem (row block h, channel block c) after ``prev``: (the
+        weights', the others')."""
+        cyc, wcyc = 0, 0
         if prev is None or prev[0] != h:
             lo = max(0, h * l3h * g.sh - g.pads[0])
             hi = min(g.hi, (min(g.ho, (h + 1) * l3h) - 1) * g.sh - g.pads[0] + (g.kh - 1) * g.dh + 1)
@@ -370,10 +372,10 @@ def l3_cycles(g: Geometry, roles: list[str] | tuple[str, ...], l3_tile: dict[str
         if prev is None or prev[1] != c:
             ch = min(g.co, (c + 1) * l3c) - c * l3c
             if "weight" in role_set:
-                cyc += hw.l3_l2_cycles(ch * g.weight_bytes_per_channel)
+                wcyc = hw.l3_l2_cycles(ch * g.weight_bytes_per_channel)
             if params:
                 cyc += hw.l3_l2_cycles(ch * g.param_bytes, len(params))
-        return cyc
+        return wcyc, cyc
 
     def write(h: int) -> int:
         """The write-back of row block h's output."""
@@ -384,12 +386,14 @@ def l3_cycles(g: Geometry, roles: list[str] | tuple[str, ...], l3_tile: dict[str
 
     subs = [(h, c) for h in range(n_h) for c in range(n_c)]
     stage = [reads(h, c, subs[i - 1] if i else None) for i, (h, c) in enumerate(subs)]
-    if not hw.l3_overlapped or len(subs) == 1:
-        return int(math.ceil(compute + sum(stage) + sum(write(h) for h in range(n_h))))
+    if not hw.l3_overlapped:
+        return int(math.ceil(compute + sum(w + o for w, o in stage) + sum(write(h) for h in range(n_h))))
     share = compute / len(subs)
-    total = float(stage[0])
+    total = float(stage[0][1])
     for i, (h, c) in enumerate(subs):
-        beside = (stage[i + 1] if i + 1 < len(subs) else 0) + (write(h - 1) if i > 0 and c == 0 else 0)
+        beside = stage[0][0] if i == 0 else 0
+        beside += sum(stage[i + 1]) if i + 1 < len(subs) else 0
+        beside += write(h - 1) if i > 0 and c == 0 else 0
         total += max(share, beside)
     return int(math.ceil(total + write(n_h - 1)))
 
