@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shared_models import NETWORKS, load, requires_shared, run_pipeline
 
+from backends.target import Target
 from dory_ir.attributes import DictAttr
 from dory_ir.core import Operation
 from frontend.onnx_import import import_onnx
@@ -113,7 +114,8 @@ def test_mobilenet_v1_224_tiles(tmp_path: Path) -> None:
 # -- the L3 term (passes.tiling.cost.l3_cycles, as runtime/src/layer.c stages L3 data) -----------
 
 
-def _l3_chips():
+def _l3_chips() -> tuple[Target, Target]:
+    """Pulp with serial L3 staging (main's layer.c before the overlap) and pulp itself."""
     import dataclasses
 
     from backends.pulp.hw import PULP
@@ -169,3 +171,41 @@ def test_l3_cycles_rows_and_output() -> None:
     # beside the second; the first read and the last write exposed
     want = read + max(5_000, read) + max(5_000, write) + write
     assert l3_cycles(g, ["input", "output"], {"c_out": 16, "h_out": 4}, 10_000.0, over) == want < got
+
+
+@requires_shared
+def test_tile_pass_records_the_l3_staging() -> None:
+    """Planned with a small L2, a shared network's layers with data in L3 record their L1 tile's
+    cycles with their L3 staging (`l3_cycles`), the others the L1 tile's alone."""
+    import dataclasses
+
+    from passes.tile import l3_roles
+    from passes.tiling import geometry, l3_cycles
+
+    from backends.pulp.hw import PULP
+
+    module = load("nemo_dscnn_test").module
+    run_pipeline(module, "canonicalize,fold-requant,fuse,assign-memory{target=pulp l2=24000},tile{target=pulp}")
+    seen = 0
+    for op in module.walk():
+        td = op.attributes.get("dory.tile")
+        if not isinstance(td, DictAttr):
+            continue
+        d = dict(td.entries)
+        g = geometry(op)
+
+        def ints(a: object) -> dict[str, int]:
+            assert isinstance(a, DictAttr)
+            return {k: int(v.value) for k, v in a.entries}  # type: ignore[attr-defined]
+
+        l1t = ints(d["l1"])
+        t = (l1t["c_out"], l1t["h_out"], l1t["w_out"], l1t["c_in"])
+        base = evaluate(g, t, PULP).cycles
+        l3 = ints(d["l3"]) if "l3" in d else None
+        want = l3_cycles(g, l3_roles(op), l3, base, PULP)
+        assert d["cycles"].value == want, op.op_name  # type: ignore[attr-defined]
+        seen += bool(l3_roles(op))
+        # the L3 reads cost something when they run between forks; overlapped, they may all hide
+        serial = l3_cycles(g, l3_roles(op), l3, base, dataclasses.replace(PULP, l3_overlapped=False))
+        assert want >= base and (serial > base) == bool(l3_roles(op))
+    assert seen >= 2
