@@ -157,6 +157,13 @@ typedef struct {
     int nent;
     ent_t ent[MAX_ENT];
 
+    /* Streamed L3 weights (the first sub-problem's, see dory_layer_run): when w_stream is set
+     * the controller is still reading them into staging while the cluster runs, and w_ready is
+     * how many bytes from w.p are already there; core 0 waits for a tile's weights before it
+     * issues their DMA. */
+    int w_stream;
+    uint32_t w_ready;
+
     /* the tile schedule */
     int32_t tco, tho, two, tci;
     int32_t nh, nwb, nc, nk;
@@ -448,6 +455,12 @@ static void issue_weights(run_t *R, step_t *S)
     uint8_t *src = R->w.p + (size_t)(S->c0 - R->w.org) * w_per_channel(R);
     S->nw = 0;
     if (S->w_bytes == 0) return;
+    if (R->w_stream) {
+        /* the whole channels up to c1 (a channel's weights are contiguous, channels outermost) */
+        uint32_t need = (uint32_t)((size_t)(S->c1 - R->w.org) * w_per_channel(R));
+        while (__atomic_load_n(&R->w_ready, __ATOMIC_ACQUIRE) < need)
+            ;
+    }
     if (splits_cin(R)) {
         size_t taps = R->kind == DORY_LAYER_CONV ? (size_t)L->kh * (size_t)L->kw : 1u;
         size_t len = (size_t)(S->k1 - S->k0) * R->wb;
@@ -1133,8 +1146,18 @@ static size_t layout_staging(region_t *rg, const int *order, int n, int dbl)
 
 /* Stages the L3 operands of sub-problem (row block h of rows [H0, H1), channel block c from C0)
  * into their buffers (only the blocks not already there) and points `rf` at them. */
+/* A deferred L3 weights read: bytes from L3 address `addr` to `dst` (bytes == 0: none). */
+typedef struct {
+    uint8_t *dst;
+    uint32_t addr;
+    size_t bytes;
+} wread_t;
+
+/* L3 weights are streamed in chunks of this many bytes (a multiple of 4: see dory_layer_run) */
+#define W_STREAM_CHUNK 8192u
+
 static void stage_in(run_t *R, region_t *rg, uint8_t *stg, refs_t *rf, int32_t h, int32_t H0, int32_t H1, int32_t c,
-                     int32_t C0, int32_t C1, size_t wpc)
+                     int32_t C0, int32_t C1, size_t wpc, wread_t *defer_w)
 {
     const dory_layer_t *L = R->L;
     span_t s = rows_of(R, H0, H1);
@@ -1168,7 +1191,13 @@ static void stage_in(run_t *R, region_t *rg, uint8_t *stg, refs_t *rf, int32_t h
         r->key = c;
         rf->w.p = stg + r->off[r->cur];
         rf->w.org = C0;
-        dory_l3_read(rf->w.p, L->w.offset + (uint32_t)((size_t)C0 * wpc), (size_t)(C1 - C0) * wpc);
+        if (defer_w != NULL && ((uintptr_t)rf->w.p & 3u) == 0) {
+            defer_w->dst = rf->w.p;
+            defer_w->addr = L->w.offset + (uint32_t)((size_t)C0 * wpc);
+            defer_w->bytes = (size_t)(C1 - C0) * wpc;
+        } else {
+            dory_l3_read(rf->w.p, L->w.offset + (uint32_t)((size_t)C0 * wpc), (size_t)(C1 - C0) * wpc);
+        }
     }
     if (rg[RG_B].used && rg[RG_B].key != c) {
         region_t *r = &rg[RG_B];
@@ -1197,6 +1226,7 @@ int dory_layer_run(const dory_layer_t *L)
     run_t *R = &run;
     region_t rg[RG_N];
     refs_t rf;
+    wread_t wr;
     int any_l3, dbl, i;
     int32_t l3c, l3h, nH, nC, nsub, k;
     uint8_t *stg;
@@ -1324,7 +1354,8 @@ int dory_layer_run(const dory_layer_t *L)
      * that ended at k - 1 and stages the operands of k + 1 into the other buffers (the cluster
      * reads only its own: every operand re-staged per sub-problem has two). Otherwise each
      * transfer runs between forks. */
-    stage_in(R, rg, stg, &rf, 0, 0, imin(l3h, L->ho), 0, 0, imin(l3c, L->co), wpc);
+    memset(&wr, 0, sizeof wr);
+    stage_in(R, rg, stg, &rf, 0, 0, imin(l3h, L->ho), 0, 0, imin(l3c, L->co), wpc, &wr);
     for (k = 0; k < nsub; k++) {
         int32_t h = k / nC, c = k % nC;
         int32_t H0 = h * l3h, H1 = imin(H0 + l3h, L->ho), C0 = c * l3c, C1 = imin(C0 + l3c, L->co);
@@ -1347,7 +1378,37 @@ int dory_layer_run(const dory_layer_t *L)
         R->prev_cb = -1;
         R->prev_kb = -1;
         if (check_steps(R) != 0) return -1;
-        if (dbl) {
+        R->w_stream = k == 0 && wr.bytes > 0;
+        R->w_ready = 0;
+        if (R->w_stream) {
+            /* The first sub-problem's weights are read while the cluster already runs: chunk by
+             * chunk, publishing the bytes that are in place (core 0 waits for them in
+             * issue_weights), so that the first tiles compute while later channels still
+             * arrive. Every chunk but the last is a multiple of 4 bytes and the region is word
+             * aligned: the HyperRAM uDMA writes whole words (l3_hyper.c), so a chunk's transfer
+             * never touches bytes of an earlier one that the cluster may be reading. */
+            size_t done, n;
+            dory_cluster_fork_start(tile_task, R);
+            for (done = 0; done < wr.bytes; done += n) {
+                n = smin(wr.bytes - done, W_STREAM_CHUNK);
+                dory_l3_read(wr.dst + done, wr.addr + (uint32_t)done, n);
+                __atomic_store_n(&R->w_ready, (uint32_t)(done + n), __ATOMIC_RELEASE);
+            }
+            if (dbl && k + 1 < nsub) {
+                int32_t h2 = (k + 1) / nC, c2 = (k + 1) % nC;
+                stage_in(R, rg, stg, &rf, h2, h2 * l3h, imin(h2 * l3h + l3h, L->ho), c2, c2 * l3c,
+                         imin(c2 * l3c + l3c, L->co), wpc, NULL);
+            }
+            dory_cluster_join();
+            R->w_stream = 0;
+            if ((!dbl || k + 1 == nsub) && row_end && rg[RG_Y].used)
+                dory_l3_write(L->y.offset + (uint32_t)((size_t)H0 * R->y_row), R->y.p, (size_t)(H1 - H0) * R->y_row);
+            if (!dbl && k + 1 < nsub) {
+                int32_t h2 = (k + 1) / nC, c2 = (k + 1) % nC;
+                stage_in(R, rg, stg, &rf, h2, h2 * l3h, imin(h2 * l3h + l3h, L->ho), c2, c2 * l3c,
+                         imin(c2 * l3c + l3c, L->co), wpc, NULL);
+            }
+        } else if (dbl) {
             dory_cluster_fork_start(tile_task, R);
             if (k > 0 && c == 0 && rg[RG_Y].used) { /* row block h - 1 is complete: its buffer is not y's now */
                 int32_t P0 = H0 - l3h;
@@ -1358,7 +1419,7 @@ int dory_layer_run(const dory_layer_t *L)
             if (k + 1 < nsub) {
                 int32_t h2 = (k + 1) / nC, c2 = (k + 1) % nC;
                 stage_in(R, rg, stg, &rf, h2, h2 * l3h, imin(h2 * l3h + l3h, L->ho), c2, c2 * l3c,
-                         imin(c2 * l3c + l3c, L->co), wpc);
+                         imin(c2 * l3c + l3c, L->co), wpc, NULL);
             }
             dory_cluster_join();
             if (k + 1 == nsub && rg[RG_Y].used)
@@ -1370,7 +1431,7 @@ int dory_layer_run(const dory_layer_t *L)
             if (k + 1 < nsub) {
                 int32_t h2 = (k + 1) / nC, c2 = (k + 1) % nC;
                 stage_in(R, rg, stg, &rf, h2, h2 * l3h, imin(h2 * l3h + l3h, L->ho), c2, c2 * l3c,
-                         imin(c2 * l3c + l3c, L->co), wpc);
+                         imin(c2 * l3c + l3c, L->co), wpc, NULL);
             }
         }
     }

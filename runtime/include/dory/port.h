@@ -38,8 +38,9 @@ void dory_cluster_fork(dory_task_fn fn, void *arg);
  * executor's L3 transfers of the next sub-problem): dory_cluster_fork_start may return before
  * the task has finished (or even started), dory_cluster_join returns when every core has
  * returned from it. In between, the controller must touch nothing the task reads or writes.
- * Every start is followed by exactly one join before the next fork. A port may run the whole
- * task inside either call (rv32, pmsis: inside start, so nothing overlaps). */
+ * Every start is followed by exactly one join before the next fork. The task may wait for
+ * progress the controller makes between the two calls (the executor's streamed L3 weights), so
+ * a port that cannot overlap runs the whole task inside join, never inside start (rv32, pmsis). */
 void dory_cluster_fork_start(dory_task_fn fn, void *arg);
 void dory_cluster_join(void);
 /* Inside a forked task: this core's id in [0, DORY_NUM_CORES) and a barrier over all cores. */
