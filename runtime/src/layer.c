@@ -2,7 +2,7 @@
  *
  * dory_layer_run(L) runs one layer in three nested levels:
  *
- * 1. L3 -> L2 staging (controller, blocking dory_l3_read / dory_l3_write). Only when some operand
+ * 1. L3 -> L2 staging (controller, dory_l3_read / dory_l3_write). Only when some operand
  *    lives in L3. The layer is cut into sub-problems: output-row blocks of l3_ho (outer loop; one
  *    block of all rows when l3_ho == 0) times output-channel blocks of l3_co (inner loop; one
  *    block when l3_co == 0). For each row block the L3 activations are staged (the input rows the
@@ -11,7 +11,14 @@
  *    channels are the outermost axis of every one of them). An L3 output is collected in staging
  *    over a whole row block (all channels: the channel blocks write their columns into it) and
  *    written back once per row block. Operands that are in L3 but not tiled are staged whole (the
- *    single block). Staging is single-buffered (blocking reads, no overlap with compute).
+ *    single block). When there are several sub-problems and the staging area holds two
+ *    word-aligned copies of every operand re-staged per sub-problem (the tiler budgets that),
+ *    staging overlaps the cluster: the controller starts sub-problem k's fork
+ *    (dory_cluster_fork_start), writes back the output row block finished at k - 1, reads the
+ *    operands of k + 1 into the other copies, and joins; otherwise each transfer runs between
+ *    forks. The first sub-problem's weights are streamed in either case: read in chunks after
+ *    its fork has started, core 0 waiting in issue_weights only for the channels it loads next.
+ *    An operand is re-read only when its block changes (weights with one channel block: once).
  *    Staging layout (offsets from dory_l2_base() + L->staging): one region per staged operand,
  *    sized for the largest block, packed in order of decreasing element size (so every region is
  *    naturally aligned when `staging` is 4-aligned, with no padding): the total is checked
@@ -1191,7 +1198,9 @@ static void stage_in(run_t *R, region_t *rg, uint8_t *stg, refs_t *rf, int32_t h
         r->key = c;
         rf->w.p = stg + r->off[r->cur];
         rf->w.org = C0;
-        if (defer_w != NULL && ((uintptr_t)rf->w.p & 3u) == 0) {
+        /* streamed only into word-aligned bytes that end on a word boundary or at the copy's own
+         * padding (double-buffered copies are padded): see W_STREAM_CHUNK's user */
+        if (defer_w != NULL && ((uintptr_t)rf->w.p & 3u) == 0 && (r->nbuf == 2 || ((size_t)(C1 - C0) * wpc) % 4u == 0)) {
             defer_w->dst = rf->w.p;
             defer_w->addr = L->w.offset + (uint32_t)((size_t)C0 * wpc);
             defer_w->bytes = (size_t)(C1 - C0) * wpc;
