@@ -171,6 +171,14 @@ typedef struct {
     int w_stream;
     uint32_t w_ready;
 
+    /* what the requant chains of the kernel arguments (crq[], rq / rqa / rqb) were last built
+     * for: the params buffer and channel offset (NULL: not yet). They change only when the
+     * params buffer does, so set_chain runs once per channel block instead of once per step
+     * (core 0 builds them while the other cores wait at the barrier; the descriptor's chain is
+     * in L2) */
+    uint8_t *chain_par[MAX_PIECES];
+    int32_t chain_off[MAX_PIECES];
+
     /* the tile schedule */
     int32_t tco, tho, two, tci;
     int32_t nh, nwb, nc, nk;
@@ -639,7 +647,10 @@ static void build_args(run_t *R, const step_t *S)
     int p;
     if (R->kind == DORY_LAYER_POOL) {
         dory_pool_args_t *a = &R->pargs;
-        set_chain(R, &R->rq, 0, &L->rq, par, 0);
+        if (R->chain_par[0] != par) {
+            set_chain(R, &R->rq, 0, &L->rq, par, 0);
+            R->chain_par[0] = par;
+        }
         SET_WINDOW(a, L, S, R->in[S->ib], R->out[S->ob], hi, wi, th, tw);
         a->c = tc;
         a->lead_h = 0;
@@ -656,9 +667,12 @@ static void build_args(run_t *R, const step_t *S)
         dory_add_args_t *a = &R->aargs;
         size_t n = (size_t)th * (size_t)tw * (size_t)tc;
         int x_first = R->xb >= R->x2b;
-        set_chain(R, &R->rq, 0, &L->rq, par, 0);
-        set_chain(R, &R->rqa, 1, &L->rq_a, par, 0);
-        set_chain(R, &R->rqb, 2, &L->rq_b, par, 0);
+        if (R->chain_par[0] != par) {
+            set_chain(R, &R->rq, 0, &L->rq, par, 0);
+            set_chain(R, &R->rqa, 1, &L->rq_a, par, 0);
+            set_chain(R, &R->rqb, 2, &L->rq_b, par, 0);
+            R->chain_par[0] = par;
+        }
         a->a = R->in[S->ib] + (x_first ? 0 : n * R->x2b);
         a->a_type = L->x_type;
         a->b = R->in[S->ib] + (x_first ? n * R->xb : 0);
@@ -677,7 +691,11 @@ static void build_args(run_t *R, const step_t *S)
         const piece_t *pc = &S->pc[p];
         dory_conv_args_t *a = &R->cargs[p];
         int32_t off = pc->c - S->c0;
-        set_chain(R, &R->crq[p], 0, &L->rq, par, off);
+        if (R->chain_par[p] != par || R->chain_off[p] != off) {
+            set_chain(R, &R->crq[p], 0, &L->rq, par, off);
+            R->chain_par[p] = par;
+            R->chain_off[p] = off;
+        }
         SET_WINDOW(a, L, S, R->in[S->ib] + pc->xoff, R->out[S->ob] + pc->yoff, hi, wi, th, tw);
         a->ci = pc->k1 - pc->k0;
         a->w = R->wt[S->wb] + (size_t)off * S->wpc;
