@@ -1247,6 +1247,22 @@ static void stage_in(run_t *R, region_t *rg, uint8_t *stg, refs_t *rf, int32_t h
     }
 }
 
+/* The L1 tile loop's schedule of sub-problem (output rows [H0, H1), channels [C0, C1)), checked. */
+static int set_sub(run_t *R, int32_t H0, int32_t H1, int32_t C0, int32_t C1)
+{
+    R->H0 = H0;
+    R->H1 = H1;
+    R->C0 = C0;
+    R->C1 = C1;
+    R->nh = cdiv(H1 - H0, R->tho);
+    R->nwb = cdiv(R->L->wo, R->two);
+    R->nc = cdiv(C1 - C0, R->tco);
+    R->nsteps = R->nh * R->nwb * R->nc * R->nk;
+    R->prev_cb = -1;
+    R->prev_kb = -1;
+    return check_steps(R);
+}
+
 int dory_layer_run(const dory_layer_t *L)
 {
     static run_t run; /* shared with the cluster cores; one layer runs at a time */
@@ -1275,6 +1291,23 @@ int dory_layer_run(const dory_layer_t *L)
     nC = cdiv(L->co, l3c);
     nsub = nH * nC;
 
+    if (!any_l3) {
+        /* everything in L2: one sub-problem, no staging (kept apart from the L3 path below: its
+         * set-up cost ~1,000 FC cycles per layer on GVSOC while the cluster waited) */
+        if (L->x.mem == DORY_MEM_L2) l2_ref(&L->x, (size_t)L->hi * R->x_row, "dory_layer_run: x", &R->x.p);
+        if (R->kind == DORY_LAYER_ADD) l2_ref(&L->x2, (size_t)L->hi * R->x2_row, "dory_layer_run: x2", &R->x2.p);
+        l2_ref(&L->y, (size_t)L->ho * R->y_row, "dory_layer_run: y", &R->y.p);
+        if (R->has_w) l2_ref(&L->w, (size_t)L->co * wpc, "dory_layer_run: weights", &R->w.p);
+        if (R->has_b) l2_ref(&L->b, (size_t)L->co * R->bb, "dory_layer_run: bias", &R->b.p);
+        for (i = 0; i < L->n_params; i++) {
+            R->pv[i].p = dory_l2_base() + L->rq_buf.offset + L->params[i].offset;
+            DBG_L2(R->pv[i].p, (size_t)L->co * dory_dtype_bytes(L->params[i].type), "dory_layer_run: requant vector");
+        }
+        if (set_sub(R, 0, L->ho, 0, L->co) != 0) return -1;
+        dory_cluster_fork(tile_task, R);
+        return 0;
+    }
+
     /* staging regions */
     memset(rg, 0, sizeof rg);
     for (i = 0; i < RG_N; i++) {
@@ -1282,7 +1315,7 @@ int dory_layer_run(const dory_layer_t *L)
         rg[i].key = -1;
     }
     dbl = 0;
-    if (any_l3) {
+    {
         size_t need, xrows = 0;
         int order[RG_N], n = 0, a, b;
         int32_t H0;
@@ -1357,8 +1390,6 @@ int dory_layer_run(const dory_layer_t *L)
                  (int)L->l3_ho, (unsigned long)xrows, (int)l3h, (int)l3c);
         stg = dory_l2_base() + L->staging;
         DBG_L2(stg, need, "dory_layer_run: L3 staging area");
-    } else {
-        stg = NULL;
     }
 
     /* L2 operands (debug: whole tensors inside the L2 arena) */
@@ -1393,18 +1424,7 @@ int dory_layer_run(const dory_layer_t *L)
         R->w = rf.w;
         R->b = rf.b;
         memcpy(R->pv, rf.pv, sizeof R->pv);
-        /* the L1 tile loop of the sub-problem */
-        R->H0 = H0;
-        R->H1 = H1;
-        R->C0 = C0;
-        R->C1 = C1;
-        R->nh = cdiv(H1 - H0, R->tho);
-        R->nwb = cdiv(L->wo, R->two);
-        R->nc = cdiv(C1 - C0, R->tco);
-        R->nsteps = R->nh * R->nwb * R->nc * R->nk;
-        R->prev_cb = -1;
-        R->prev_kb = -1;
-        if (check_steps(R) != 0) return -1;
+        if (set_sub(R, H0, H1, C0, C1) != 0) return -1;
         R->w_stream = k == 0 && wr.bytes > 0;
         R->w_ready = 0;
         if (R->w_stream) {
