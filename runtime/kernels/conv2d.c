@@ -4,11 +4,12 @@
  * Fast path (x u8 or s8, w s8, groups == 1, any dilation): work units of (2 output pixels x 4 output
  * channels), split in balanced contiguous ranges over the cores (ragged tiles within one unit).
  * For each pixel pair of its range a core copies the two receptive fields (im2col, zero padded)
- * into its scratch, 2 * kh * kw * ci bytes, once for all its channel blocks; a block is a 4 x 2
+ * into its scratch, 2 * KX bytes (KX: kh * kw * ci rounded up to 4, the last bytes zero, so that
+ * the blocks' 4-way loop needs no scalar tail), once for all its channel blocks; a block is a 4 x 2
  * dot-product kernel (8 accumulators, dory_blocks4x2_* in dot.h) whose sums go through the
  * requant fast path (dory_rqf_*: int32 math when the types bound it; else the generic end). A 1x1 kernel reads the input
  * pixels in place and needs no scratch. The fast path needs dory_conv2d_scratch_bytes(kh, kw, ci,
- * ncores) bytes of scratch (core c's two pixel buffers at c * 2 * kh * kw * ci); without scratch
+ * ncores) bytes of scratch (core c's two pixel buffers at c * 2 * KX); without scratch
  * the generic path (split over output rows, or channels) runs. 16-bit input (x u16 / s16, w s8,
  * KxK) has a fast path of its own on the same scratch (conv_fast16: byte planes).
  */
@@ -49,16 +50,17 @@ void dory_conv_window_generic_(const dory_conv_args_t *a, int32_t groups, int32_
     }
 }
 
-/* dst[0 .. n) = src[0 .. n) / = 0. On the pulp target (DORY_XPULPV2) word by word when dst is
- * word-aligned (src may be misaligned: RI5CY splits such loads in hardware, dory_ld4w_), since the
- * port's memcpy / memset are byte loops; elsewhere the C library's. The destination is kernel
- * scratch (no declared type), so the word stores alias nothing. */
+/* dst[0 .. n) = src[0 .. n) / = 0. On the pulp target (DORY_XPULPV2) word by word from any
+ * addresses (dory_ld4w / dory_st4w: RI5CY splits misaligned word accesses in hardware, one extra
+ * cycle each; an im2col row of a 5x5 ci = 1 conv is 5 bytes at a 5-byte stride, so most of its
+ * copies are misaligned), since the port's memcpy / memset are byte loops; elsewhere the C
+ * library's. The destination is kernel scratch (no declared type), so the word stores alias
+ * nothing. */
 static inline void copy_bytes(uint8_t *dst, const uint8_t *src, size_t n)
 {
 #ifdef DORY_XPULPV2
-    if (((uintptr_t)dst & 3u) == 0)
-        for (; n >= 4; n -= 4, dst += 4, src += 4)
-            *(uint32_t *)(void *)dst = dory_ld4w_(src);
+    for (; n >= 4; n -= 4, dst += 4, src += 4)
+        dory_st4w(dst, dory_ld4w(src));
     for (; n > 0; n--)
         *dst++ = *src++;
 #else
@@ -69,9 +71,8 @@ static inline void copy_bytes(uint8_t *dst, const uint8_t *src, size_t n)
 static inline void zero_bytes(uint8_t *dst, size_t n)
 {
 #ifdef DORY_XPULPV2
-    if (((uintptr_t)dst & 3u) == 0)
-        for (; n >= 4; n -= 4, dst += 4)
-            *(uint32_t *)(void *)dst = 0;
+    for (; n >= 4; n -= 4, dst += 4)
+        dory_st4w(dst, 0);
     for (; n > 0; n--)
         *dst++ = 0;
 #else
@@ -79,30 +80,42 @@ static inline void zero_bytes(uint8_t *dst, size_t n)
 #endif
 }
 
+/* The length of one im2col buffer of K values: K rounded up to a multiple of 4, so that the 4-way
+ * dot products cover it with no scalar tail (the last 0..3 bytes stay zero; see KX in dot.h). */
+static inline int32_t dory_im2col_len_(int32_t K)
+{
+    return (K + 3) & ~3;
+}
+
 /* Copy the (zero padded) receptive field of output pixel (r, q) into buf, in the weights' order
- * kh x kw x ci (taps dh / dw apart). */
+ * kh x kw x ci (taps dh / dw apart). The geometry is read into locals once: the byte stores to buf
+ * could alias *a as far as the compiler knows, and each field would be reloaded per row. */
 static void im2col_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_t *buf)
 {
     const uint8_t *x = (const uint8_t *)a->x;
-    size_t ci = (size_t)a->ci, row = (size_t)a->kw * ci;
-    int32_t i, j, ic0 = q * a->sw - a->pl;
-    for (i = 0; i < a->kh; i++) {
-        int32_t ir = r * a->sh - a->pt + i * a->dh;
-        uint8_t *dst = buf + (size_t)i * row;
-        if (ir < 0 || ir >= a->hi) {
-            zero_bytes(dst, row);
+    const int32_t kh = a->kh, kw = a->kw, hi = a->hi, wi = a->wi, dh = a->dh, dw = a->dw;
+    const size_t ci = (size_t)a->ci, row = (size_t)kw * ci, xrow = (size_t)wi * ci;
+    const int32_t ic0 = q * a->sw - a->pl;
+    int32_t i, j, ir = r * a->sh - a->pt;
+    /* the taps of a row are one contiguous run of the input row */
+    const int run = dw == 1 && ic0 >= 0 && ic0 + kw <= wi;
+    for (i = 0; i < kh; i++, ir += dh, buf += row) {
+        const uint8_t *src;
+        if (ir < 0 || ir >= hi) {
+            zero_bytes(buf, row);
             continue;
         }
-        if (a->dw == 1 && ic0 >= 0 && ic0 + a->kw <= a->wi) { /* the taps are one contiguous run */
-            copy_bytes(dst, x + ((size_t)ir * (size_t)a->wi + (size_t)ic0) * ci, row);
+        src = x + (size_t)ir * xrow;
+        if (run) {
+            copy_bytes(buf, src + (size_t)ic0 * ci, row);
             continue;
         }
-        for (j = 0; j < a->kw; j++) {
-            int32_t ic = ic0 + j * a->dw;
-            if (ic < 0 || ic >= a->wi)
-                zero_bytes(dst + (size_t)j * ci, ci);
+        for (j = 0; j < kw; j++) {
+            int32_t ic = ic0 + j * dw;
+            if (ic < 0 || ic >= wi)
+                zero_bytes(buf + (size_t)j * ci, ci);
             else
-                copy_bytes(dst + (size_t)j * ci, x + ((size_t)ir * (size_t)a->wi + (size_t)ic) * ci, ci);
+                copy_bytes(buf + (size_t)j * ci, src + (size_t)ic * ci, ci);
         }
     }
 }
@@ -146,6 +159,7 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
     int xs = a->x_type == DORY_S8;
     int32_t K = a->kh * a->kw * a->ci, co = a->co;
     int im2col = a->kh * a->kw > 1;
+    int32_t KX = im2col ? dory_im2col_len_(K) : K; /* the dot products' length (zero padded im2col) */
     int32_t npix = a->ho * a->wo, npairs = (npix + 1) / 2, nblk = (co + 3) / 4;
     int32_t u0, u1, P, P0, P1, ra, qa;
     const int8_t *w = (const int8_t *)a->w;
@@ -161,8 +175,11 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
         dory_rqf_init_(&f, a, xs, K, lo, hi < co ? hi : co);
     }
     if (im2col) {
-        buf0 = (uint8_t *)a->scratch + (size_t)core * 2u * (size_t)K;
-        buf1 = buf0 + K;
+        buf0 = (uint8_t *)a->scratch + (size_t)core * 2u * (size_t)KX;
+        buf1 = buf0 + KX;
+        /* im2col_pixel writes [0, K) only: the padding to KX stays zero for the whole call */
+        zero_bytes(buf0 + K, (size_t)(KX - K));
+        zero_bytes(buf1 + K, (size_t)(KX - K));
     }
     ra = 2 * P0 / a->wo; /* (ra, qa): the first pixel of pair P, then stepped */
     qa = 2 * P0 % a->wo;
@@ -198,7 +215,12 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
             continue;
         }
         o = b0 * 4 + ((o1 - b0 * 4) & ~3);
-        dory_blocks4_(xa, xb, xs, w, K, b0 * 4, o, &f, ia, ib);
+        if (KX > K && o == co && o > b0 * 4) { /* the tensor's last row: not read past its end */
+            dory_blocks4_(xa, xb, xs, w, K, KX, b0 * 4, o - 4, &f, ia, ib);
+            dory_blocks4_(xa, xb, xs, w, K, K, o - 4, o, &f, ia, ib);
+        } else {
+            dory_blocks4_(xa, xb, xs, w, K, KX, b0 * 4, o, &f, ia, ib);
+        }
         if (o < o1) { /* the last channels of a co not a multiple of 4 */
             int32_t s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, j;
             for (j = 0; o + j < o1; j++) {
@@ -319,7 +341,7 @@ size_t dory_conv2d_scratch_bytes(int32_t kh, int32_t kw, int32_t ci, int ncores)
 {
     if (kh * kw <= 1 || ci <= 0)
         return 0;
-    return 2u * (size_t)(ncores < 1 ? 1 : ncores) * (size_t)kh * (size_t)kw * (size_t)ci;
+    return 2u * (size_t)(ncores < 1 ? 1 : ncores) * (size_t)dory_im2col_len_(kh * kw * ci);
 }
 
 void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)
