@@ -235,11 +235,17 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
             continue;
         }
         o = b0 * 4 + ((o1 - b0 * 4) & ~3);
-        if (KX > K && o == co && o > b0 * 4) { /* the tensor's last row: not read past its end */
-            dory_blocks4_(xa, xb, xs, w, K, KX, b0 * 4, o - 4, &f, ia, ib);
-            dory_blocks4_(xa, xb, xs, w, K, K, o - 4, o, &f, ia, ib);
-        } else {
-            dory_blocks4_(xa, xb, xs, w, K, KX, b0 * 4, o, &f, ia, ib);
+        {
+            /* [b0 * 4, oe) at length KX, then [oe, o) exact: the block holding the tensor's last
+             * row, which must not be read past its end. One call site (its 4-way dispatch is
+             * inlined; a second copy cost the 1x1 layers instruction-cache misses). */
+            int32_t lo = b0 * 4, oe = KX > K && o == co && o > lo ? o - 4 : o, kx = KX;
+            for (;;) {
+                dory_blocks4_(xa, xb, xs, w, K, kx, lo, oe, &f, ia, ib);
+                if (oe == o)
+                    break;
+                lo = oe, oe = o, kx = K;
+            }
         }
         if (o < o1) { /* the last channels of a co not a multiple of 4 */
             int32_t s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, j;
