@@ -185,8 +185,9 @@ class Target:
     # -- kernel scratch (the runtime's kernels; runtime/kernels must agree byte for byte) --------
     def conv_scratch_bytes(self, kh: int, kw: int, c_in: int) -> int:
         """L1 scratch of the conv kernel on a tile with ``c_in`` input channels: pulp-nn's
-        im2col, two ``kh x kw x c_in`` columns per core; none for a 1x1 conv (no im2col)."""
-        return 2 * self.cores * kh * kw * c_in if kh * kw > 1 else 0
+        im2col, two ``kh x kw x c_in`` columns per core, each rounded up to 4 bytes (the kernel
+        zero-pads them for its 4-way dot products); none for a 1x1 conv (no im2col)."""
+        return 2 * self.cores * (-(-(kh * kw * c_in) // 4) * 4) if kh * kw > 1 else 0
 
     def depthwise_scratch_bytes(self, kh: int, kw: int, in_rows: int, pad_top: int, pad_bottom: int) -> int:
         """L1 scratch of the depthwise kernel on a tile reading ``in_rows`` input rows: per core

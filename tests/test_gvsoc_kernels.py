@@ -47,6 +47,12 @@ def layer_cases() -> list[tuple[str, dict[str, Any]]]:
         dict(hi=1, wi=20, ci=32, co=32, k=(1, 3), dil=(1, 4), pads=(0, 8, 0, 0)),
         dict(hi=1, wi=12, ci=40, co=24, k=(1, 5), pads=(0, 2, 0, 2), x_type=S16),
         dict(hi=5, wi=6, ci=33, co=12, k=(3, 3), pads=(1, 0, 1, 0), steps=[16, 17]),
+        # first layers: K = 25 / 27 (im2col zero-padded to 28, weights read across rows, the last
+        # block exact), a ragged co; 16-bit 1x1 tiles with K % 4 != 0 (byte-plane steps + tail)
+        dict(hi=11, wi=11, ci=1, co=32, k=(5, 5), s=(2, 2), pads=(2, 2, 1, 1)),
+        dict(hi=9, wi=9, ci=3, co=18, k=(3, 3), s=(2, 2), pads=(0, 0, 1, 1), x_type=S8),
+        dict(hi=3, wi=5, ci=37, co=10, x_type=U16),
+        dict(hi=4, wi=3, ci=35, co=8, x_type=S16),
     ]
     dw = [
         dict(hi=8, wi=8, ci=32, co=32, k=(3, 3), pads=(1, 1, 1, 1)),

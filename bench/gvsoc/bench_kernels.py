@@ -40,7 +40,10 @@ for _p in (ROOT, ROOT / "tests"):
 
 PULPNN = 15.5  # PULP-NN's conv MAC/cycle on 8 cores (issue 12)
 # Issue 12's targets, MAC/cycle on 8 cores for layers with >= 32 channels.
-TARGETS = {"conv3x3": 13.0, "pointwise": 13.0, "depthwise": 4.0, "linear": 6.0}
+TARGETS = {"conv3x3": 13.0, "pointwise": 13.0, "depthwise": 4.0, "linear": 6.0,
+           # small-ci first layers (ci 1 / 3): issue 12 sets no target below 32 channels; 6 is the
+           # goal its round set for them (they were 46-60 % of the dronet family's cycles)
+           "first conv": 6.0}
 NCORES = 8
 
 
@@ -65,6 +68,10 @@ SHAPES: list[Shape] = [
           pads=(1, 1, 1, 1)),
     _conv("conv3x3", "conv 3x3 64->64, 16x16", "8 of 16 rows, 32 of 64 out ch", kind="conv", hi=9, wi=16, ci=64,
           co=32, k=(3, 3), pads=(1, 1, 0, 1)),
+    _conv("first conv", "conv 5x5 s2 1->32, 200x200 (dronet)", "3 of 100 rows", kind="conv", hi=7, wi=200, ci=1,
+          co=32, k=(5, 5), s=(2, 2), pads=(2, 2, 0, 1)),
+    _conv("first conv", "conv 3x3 s2 3->32, 128x128 (MobileNet)", "4 of 64 rows", kind="conv", hi=9, wi=128, ci=3,
+          co=32, k=(3, 3), s=(2, 2), pads=(0, 0, 0, 1)),
     _conv("pointwise", "pointwise 64->64, 16x16", "8 of 16 rows", kind="conv", hi=8, wi=16, ci=64, co=64),
     _conv("pointwise", "pointwise 128->128, 8x8", "whole", kind="conv", hi=8, wi=8, ci=128, co=128),
     _conv("pointwise", "pointwise 256->256, 8x8", "4x4 px, 128 of 256 out ch", kind="conv", hi=4, wi=4, ci=256,

@@ -20,7 +20,7 @@ partial sums over input-channel tiles (in an si32 L1 accumulator); depthwise, po
 *L1 footprint* ``F(t)`` (bytes): input tile (rows ``(h-1)*sh + (kh-1)*dh + 1`` clipped to ``Hi``,
 likewise columns, times ``k``; both operands for an add) + output tile + weight tile + the
 per-channel parameters (bias and requant arrays) of ``c`` channels + kernel scratch (the target's
-`Target.conv_scratch_bytes`: pulp-nn's im2col ``2*cores*kh*kw*k`` for a KxK conv;
+`Target.conv_scratch_bytes`: pulp-nn's im2col ``2*cores*ceil4(kh*kw*k)`` for a KxK conv;
 `Target.depthwise_scratch_bytes`: ``cores*(kh*(rows+pt+pb)+kh) + cores*kh*kw``, the depthwise
 kernel buffering columns of *rows*, not channels) + an si32 accumulator of the output
 tile when input channels are split. With more than one tile, input and output are double buffered;

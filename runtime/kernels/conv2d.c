@@ -4,11 +4,12 @@
  * Fast path (x u8 or s8, w s8, groups == 1, any dilation): work units of (2 output pixels x 4 output
  * channels), split in balanced contiguous ranges over the cores (ragged tiles within one unit).
  * For each pixel pair of its range a core copies the two receptive fields (im2col, zero padded)
- * into its scratch, 2 * kh * kw * ci bytes, once for all its channel blocks; a block is a 4 x 2
+ * into its scratch, 2 * KX bytes (KX: kh * kw * ci rounded up to 4, the last bytes zero, so that
+ * the blocks' 4-way loop needs no scalar tail), once for all its channel blocks; a block is a 4 x 2
  * dot-product kernel (8 accumulators, dory_blocks4x2_* in dot.h) whose sums go through the
  * requant fast path (dory_rqf_*: int32 math when the types bound it; else the generic end). A 1x1 kernel reads the input
  * pixels in place and needs no scratch. The fast path needs dory_conv2d_scratch_bytes(kh, kw, ci,
- * ncores) bytes of scratch (core c's two pixel buffers at c * 2 * kh * kw * ci); without scratch
+ * ncores) bytes of scratch (core c's two pixel buffers at c * 2 * KX); without scratch
  * the generic path (split over output rows, or channels) runs. 16-bit input (x u16 / s16, w s8,
  * KxK) has a fast path of its own on the same scratch (conv_fast16: byte planes).
  */
@@ -49,16 +50,37 @@ void dory_conv_window_generic_(const dory_conv_args_t *a, int32_t groups, int32_
     }
 }
 
-/* dst[0 .. n) = src[0 .. n) / = 0. On the pulp target (DORY_XPULPV2) word by word when dst is
- * word-aligned (src may be misaligned: RI5CY splits such loads in hardware, dory_ld4w_), since the
- * port's memcpy / memset are byte loops; elsewhere the C library's. The destination is kernel
- * scratch (no declared type), so the word stores alias nothing. */
+/* dst[0 .. n) = src[0 .. n) / = 0. On the pulp target (DORY_XPULPV2) word by word from any
+ * addresses (dory_ld4w / dory_st4w: RI5CY splits misaligned word accesses in hardware, one extra
+ * cycle each; an im2col row of a 5x5 ci = 1 conv is 5 bytes at a 5-byte stride, so most of its
+ * copies are misaligned), since the port's memcpy / memset are byte loops; elsewhere the C
+ * library's. The destination is kernel scratch (no declared type), so the word stores alias
+ * nothing. */
 static inline void copy_bytes(uint8_t *dst, const uint8_t *src, size_t n)
 {
 #ifdef DORY_XPULPV2
-    if (((uintptr_t)dst & 3u) == 0)
-        for (; n >= 4; n -= 4, dst += 4, src += 4)
-            *(uint32_t *)(void *)dst = dory_ld4w_(src);
+    uint32_t n8 = (uint32_t)(n >> 3);
+    if (n8 > 0) {
+        /* 8 bytes per trip of hardware loop 0, 4 cycles (a C word loop took 7 per word: its
+         * taken branch and two pointer increments). Encodings as in dot.h's DORY_ASM_4X2_:
+         * lp.setup x0, rs1, L = .insn i 0x7b, 4, x0, rs1, L (4 body instructions: L = 8);
+         * p.lw rd, 4(rs1!) = .insn i 0x0b, 2, rd, rs1, 4; p.sw rs2, 4(rs1!) = .insn s 0x2b, 2,
+         * rs2, 4(rs1) (gvsoc-core isa_gen/isa_pulpv2.py 'SW_POSTINC' '------- ----- ----- 010
+         * ----- 0101011', Format_SPOST: S-type immediate, rs1 += imm after the store). Each word
+         * is stored two instructions after its load (no load-use stall). Never called inside
+         * another hardware loop 0. */
+        __asm__ volatile(".insn i 0x7b, 4, x0, %[n], 8\n\t"
+                         ".insn i 0x0b, 2, t0, %[s], 4\n\t"
+                         ".insn i 0x0b, 2, t1, %[s], 4\n\t"
+                         ".insn s 0x2b, 2, t0, 4(%[d])\n\t"
+                         ".insn s 0x2b, 2, t1, 4(%[d])\n\t"
+                         : [s] "+r"(src), [d] "+r"(dst)
+                         : [n] "r"(n8)
+                         : "t0", "t1", "memory");
+        n &= 7u;
+    }
+    for (; n >= 4; n -= 4, dst += 4, src += 4)
+        dory_st4w(dst, dory_ld4w(src));
     for (; n > 0; n--)
         *dst++ = *src++;
 #else
@@ -69,9 +91,8 @@ static inline void copy_bytes(uint8_t *dst, const uint8_t *src, size_t n)
 static inline void zero_bytes(uint8_t *dst, size_t n)
 {
 #ifdef DORY_XPULPV2
-    if (((uintptr_t)dst & 3u) == 0)
-        for (; n >= 4; n -= 4, dst += 4)
-            *(uint32_t *)(void *)dst = 0;
+    for (; n >= 4; n -= 4, dst += 4)
+        dory_st4w(dst, 0);
     for (; n > 0; n--)
         *dst++ = 0;
 #else
@@ -79,30 +100,42 @@ static inline void zero_bytes(uint8_t *dst, size_t n)
 #endif
 }
 
+/* The length of one im2col buffer of K values: K rounded up to a multiple of 4, so that the 4-way
+ * dot products cover it with no scalar tail (the last 0..3 bytes stay zero; see KX in dot.h). */
+static inline int32_t dory_im2col_len_(int32_t K)
+{
+    return (K + 3) & ~3;
+}
+
 /* Copy the (zero padded) receptive field of output pixel (r, q) into buf, in the weights' order
- * kh x kw x ci (taps dh / dw apart). */
+ * kh x kw x ci (taps dh / dw apart). The geometry is read into locals once: the byte stores to buf
+ * could alias *a as far as the compiler knows, and each field would be reloaded per row. */
 static void im2col_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_t *buf)
 {
     const uint8_t *x = (const uint8_t *)a->x;
-    size_t ci = (size_t)a->ci, row = (size_t)a->kw * ci;
-    int32_t i, j, ic0 = q * a->sw - a->pl;
-    for (i = 0; i < a->kh; i++) {
-        int32_t ir = r * a->sh - a->pt + i * a->dh;
-        uint8_t *dst = buf + (size_t)i * row;
-        if (ir < 0 || ir >= a->hi) {
-            zero_bytes(dst, row);
+    const int32_t kh = a->kh, kw = a->kw, hi = a->hi, wi = a->wi, dh = a->dh, dw = a->dw;
+    const size_t ci = (size_t)a->ci, row = (size_t)kw * ci, xrow = (size_t)wi * ci;
+    const int32_t ic0 = q * a->sw - a->pl;
+    int32_t i, j, ir = r * a->sh - a->pt;
+    /* the taps of a row are one contiguous run of the input row */
+    const int run = dw == 1 && ic0 >= 0 && ic0 + kw <= wi;
+    for (i = 0; i < kh; i++, ir += dh, buf += row) {
+        const uint8_t *src;
+        if (ir < 0 || ir >= hi) {
+            zero_bytes(buf, row);
             continue;
         }
-        if (a->dw == 1 && ic0 >= 0 && ic0 + a->kw <= a->wi) { /* the taps are one contiguous run */
-            copy_bytes(dst, x + ((size_t)ir * (size_t)a->wi + (size_t)ic0) * ci, row);
+        src = x + (size_t)ir * xrow;
+        if (run) {
+            copy_bytes(buf, src + (size_t)ic0 * ci, row);
             continue;
         }
-        for (j = 0; j < a->kw; j++) {
-            int32_t ic = ic0 + j * a->dw;
-            if (ic < 0 || ic >= a->wi)
-                zero_bytes(dst + (size_t)j * ci, ci);
+        for (j = 0; j < kw; j++) {
+            int32_t ic = ic0 + j * dw;
+            if (ic < 0 || ic >= wi)
+                zero_bytes(buf + (size_t)j * ci, ci);
             else
-                copy_bytes(dst + (size_t)j * ci, x + ((size_t)ir * (size_t)a->wi + (size_t)ic) * ci, ci);
+                copy_bytes(buf + (size_t)j * ci, src + (size_t)ic * ci, ci);
         }
     }
 }
@@ -146,6 +179,7 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
     int xs = a->x_type == DORY_S8;
     int32_t K = a->kh * a->kw * a->ci, co = a->co;
     int im2col = a->kh * a->kw > 1;
+    int32_t KX = im2col ? dory_im2col_len_(K) : K; /* the dot products' length (zero padded im2col) */
     int32_t npix = a->ho * a->wo, npairs = (npix + 1) / 2, nblk = (co + 3) / 4;
     int32_t u0, u1, P, P0, P1, ra, qa;
     const int8_t *w = (const int8_t *)a->w;
@@ -161,8 +195,11 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
         dory_rqf_init_(&f, a, xs, K, lo, hi < co ? hi : co);
     }
     if (im2col) {
-        buf0 = (uint8_t *)a->scratch + (size_t)core * 2u * (size_t)K;
-        buf1 = buf0 + K;
+        buf0 = (uint8_t *)a->scratch + (size_t)core * 2u * (size_t)KX;
+        buf1 = buf0 + KX;
+        /* im2col_pixel writes [0, K) only: the padding to KX stays zero for the whole call */
+        zero_bytes(buf0 + K, (size_t)(KX - K));
+        zero_bytes(buf1 + K, (size_t)(KX - K));
     }
     ra = 2 * P0 / a->wo; /* (ra, qa): the first pixel of pair P, then stepped */
     qa = 2 * P0 % a->wo;
@@ -198,7 +235,18 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
             continue;
         }
         o = b0 * 4 + ((o1 - b0 * 4) & ~3);
-        dory_blocks4_(xa, xb, xs, w, K, b0 * 4, o, &f, ia, ib);
+        {
+            /* [b0 * 4, oe) at length KX, then [oe, o) exact: the block holding the tensor's last
+             * row, which must not be read past its end. One call site (its 4-way dispatch is
+             * inlined; a second copy cost the 1x1 layers instruction-cache misses). */
+            int32_t lo = b0 * 4, oe = KX > K && o == co && o > lo ? o - 4 : o, kx = KX;
+            for (;;) {
+                dory_blocks4_(xa, xb, xs, w, K, kx, lo, oe, &f, ia, ib);
+                if (oe == o)
+                    break;
+                lo = oe, oe = o, kx = K;
+            }
+        }
         if (o < o1) { /* the last channels of a co not a multiple of 4 */
             int32_t s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, j;
             for (j = 0; o + j < o1; j++) {
@@ -240,16 +288,68 @@ static void im2col_planes(const dory_conv_args_t *a, int32_t r, int32_t q, uint8
     }
 }
 
+#ifdef DORY_XPULPV2
+/* pv.pack.h rd, rs1, rs2: rd = rs1[15:0] << 16 | rs2[15:0], in the old PULP (Xpulpv2) encoding
+ * GVSOC decodes: opcode 0x57 (OP-V), funct3 0, funct7 0x68 (gvsoc-core isa_gen/isa_pulpv2.py
+ * 'pv.pack.h' '1101000 ----- ----- 000 ----- 1010111'; isa_lib/int.h lib_VEC_PACK_SC_16). */
+static inline uint32_t dory_pack_h_(uint32_t hi, uint32_t lo)
+{
+    uint32_t r;
+    __asm__(".insn r 0x57, 0, 0x68, %0, %1, %2" : "=r"(r) : "r"(hi), "r"(lo));
+    return r;
+}
+
+/* One step of 4 values k .. k + 3 of dot16_rows: the two words holding x[k .. k + 3] (bytes lo0
+ * hi0 lo1 hi1, lo2 hi2 lo3 hi3) become the byte planes lo = lo0..lo3 and hi = hi0..hi3 (u & m
+ * keeps bytes 0 and 2, u | u >> 8 brings byte 2 next to byte 0, pv.pack.h joins two such
+ * halves), shared by the 4 channels' 4-way dot products: lo . w (u8 x s8) into l*, hi . w into h*
+ * (SDOTH: u8 x s8 for u16, s8 x s8 for s16). 16 MACs in ~30 instructions, where the scalar loop
+ * spent ~16 per 4. */
+#define DORY_DOT16_STEP4_(SDOTH)                                                                       \
+    do {                                                                                               \
+        uint32_t u1 = dory_ld4w(xp + k), u2 = dory_ld4w(xp + k + 2);                                   \
+        uint32_t e1 = u1 & 0x00ff00ffu, e2 = u2 & 0x00ff00ffu;                                         \
+        uint32_t d1 = (u1 >> 8) & 0x00ff00ffu, d2 = (u2 >> 8) & 0x00ff00ffu;                           \
+        uint32_t lo = dory_pack_h_(e2 | e2 >> 8, e1 | e1 >> 8);                                        \
+        uint32_t hi = dory_pack_h_(d2 | d2 >> 8, d1 | d1 >> 8);                                        \
+        uint32_t c0 = dory_ld4w(w0 + k), c1 = dory_ld4w(w1 + k), c2 = dory_ld4w(w2 + k),               \
+                 c3 = dory_ld4w(w3 + k);                                                               \
+        DORY_SDOTP4_US(l0, lo, c0);                                                                    \
+        DORY_SDOTP4_US(l1, lo, c1);                                                                    \
+        DORY_SDOTP4_US(l2, lo, c2);                                                                    \
+        DORY_SDOTP4_US(l3, lo, c3);                                                                    \
+        SDOTH(h0, hi, c0);                                                                             \
+        SDOTH(h1, hi, c1);                                                                             \
+        SDOTH(h2, hi, c2);                                                                             \
+        SDOTH(h3, hi, c3);                                                                             \
+    } while (0)
+#endif
+
 /* s[2 j] = x . w_(o + j) for j < n (n <= 4) over K 16-bit values x (s16 when hs, else u16) and
  * the s8 weight rows of channels o + j (a 1x1 kernel's pixel read in place: no planes, no
- * scratch); one x load for 4 weights, wrapping sums. */
+ * scratch); one x load for 4 weights, wrapping sums. On the pulp target 4 values at a time as
+ * byte planes (DORY_DOT16_STEP4_: x = lo + 256 hi, so x . w = lo . w + 256 hi . w, wrapping
+ * alike), the K % 4 last ones scalar. */
 static inline void dot16_rows(const void *x, int hs, const int8_t *w, int32_t K, int32_t o, int32_t n, int32_t *s)
 {
     const int8_t *w0 = w + (size_t)o * (size_t)K, *w1 = w0 + (n > 1 ? K : 0), *w2 = w0 + (n > 2 ? 2 * K : 0),
                  *w3 = w0 + (n > 3 ? 3 * K : 0);
     uint32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    int32_t k;
-    for (k = 0; k < K; k++) {
+    int32_t k = 0;
+#ifdef DORY_XPULPV2
+    {
+        const uint16_t *xp = (const uint16_t *)x;
+        uint32_t l0 = 0, l1 = 0, l2 = 0, l3 = 0, h0 = 0, h1 = 0, h2 = 0, h3 = 0;
+        if (hs)
+            for (; k + 4 <= K; k += 4)
+                DORY_DOT16_STEP4_(DORY_SDOTP4_SS);
+        else
+            for (; k + 4 <= K; k += 4)
+                DORY_DOT16_STEP4_(DORY_SDOTP4_US);
+        a0 = l0 + (h0 << 8), a1 = l1 + (h1 << 8), a2 = l2 + (h2 << 8), a3 = l3 + (h3 << 8);
+    }
+#endif
+    for (; k < K; k++) {
         int32_t v = hs ? ((const int16_t *)x)[k] : ((const uint16_t *)x)[k];
         a0 += (uint32_t)(v * w0[k]);
         a1 += (uint32_t)(v * w1[k]);
@@ -319,7 +419,7 @@ size_t dory_conv2d_scratch_bytes(int32_t kh, int32_t kw, int32_t ci, int ncores)
 {
     if (kh * kw <= 1 || ci <= 0)
         return 0;
-    return 2u * (size_t)(ncores < 1 ? 1 : ncores) * (size_t)kh * (size_t)kw * (size_t)ci;
+    return 2u * (size_t)(ncores < 1 ? 1 : ncores) * (size_t)dory_im2col_len_(kh * kw * ci);
 }
 
 void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)

@@ -69,9 +69,13 @@ static inline void dory_dot2_(const void *a0, const void *a1, int xs, const int8
 
 /* ---- blocked 8-bit dot products ---------------------------------------------------------------
  *
- * dory_blocks4x2_*(xa, xb, w, K, o, o1, f, ia, ib): for the output channels o .. o1 - 1 in blocks
- * of 4 (o1 - o a multiple of 4), the 4 x 2 dot products of the activation vectors xa, xb (K values)
- * with the weight rows w + c * K of the block's channels c (8 accumulators), each block's sums then
+ * dory_blocks4x2_*(xa, xb, w, K, KX, o, o1, f, ia, ib): for the output channels o .. o1 - 1 in
+ * blocks of 4 (o1 - o a multiple of 4), the 4 x 2 dot products of the activation vectors xa, xb
+ * (KX values) with the weight rows w + c * K of the block's channels c (8 accumulators). KX is K,
+ * or K rounded up to a multiple of 4 when the caller zero-pads xa / xb at [K, KX): then the last
+ * 4-way step reads KX - K bytes past each weight row (the next row's first bytes, multiplied by
+ * zero), and the K % 4 scalar tail disappears (a 5x5 ci = 1 conv: K = 25, the tail was ~1/4 of
+ * the block). Each block's sums then
  * ended by dory_rqf_block_ (f; elements ia + c and ib + c). dory_blocks4x1_*: one activation
  * vector (xb unused). u8 / s8 activations, s8 weights, si32 wrapping sums. dory_blocks4hl_*: one
  * pixel of 16-bit activations (u16 / s16) given as its low (xa, u8) and high (xb, u8 / s8) byte
@@ -182,10 +186,10 @@ static inline void dory_dot2_(const void *a0, const void *a1, int xs, const int8
 
 #define DORY_DOT_BLOCKS_(NAME, XT, XTB, F7, F7B, NX)                                               \
     static __attribute__((noinline)) void NAME(const XT *xa, const XTB *xb, const int8_t *w, int32_t K, \
-                                               int32_t o, int32_t o1, const dory_rqf_t *f, size_t ia,   \
-                                               size_t ib)                                               \
+                                               int32_t KX, int32_t o, int32_t o1, const dory_rqf_t *f,  \
+                                               size_t ia, size_t ib)                                    \
     {                                                                                                   \
-        int32_t n4 = K >> 2, t = K & 3;                                                                 \
+        int32_t n4 = KX >> 2, t = KX & 3;                                                               \
         for (; o < o1; o += 4) {                                                                        \
             const int8_t *w0 = w + (size_t)o * (size_t)K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;     \
             const XT *x0 = xa;                                                                          \
@@ -213,13 +217,13 @@ DORY_DOT_BLOCKS_(dory_blocks4hl_s_, uint8_t, int8_t, "0x54", "0x5c", 3)
 #elif defined(__pulp__) || defined(DORY_KERNELS_SDOTP4)
 
 #define DORY_DOT_BLOCKS_(NAME, XT, V4X, LD4X, SDOT, XTB, V4XB, LD4XB, SDOTB, NX)                      \
-    static DORY_BLOCK_ATTR_ void NAME(const XT *xa, const XTB *xb, const int8_t *w, int32_t K, int32_t o,    \
-                                      int32_t o1, const dory_rqf_t *f, size_t ia, size_t ib)            \
+    static DORY_BLOCK_ATTR_ void NAME(const XT *xa, const XTB *xb, const int8_t *w, int32_t K, int32_t KX,   \
+                                      int32_t o, int32_t o1, const dory_rqf_t *f, size_t ia, size_t ib) \
     {                                                                                                  \
         for (; o < o1; o += 4) {                                                                       \
             const int8_t *w0 = w + (size_t)o * (size_t)K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;     \
             int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, k = 0, s[8];       \
-            for (; k + 4 <= K; k += 4) {                                                               \
+            for (; k + 4 <= KX; k += 4) {                                                              \
                 V4X v0 = LD4X(xa + k);                                                                 \
                 V4XB v1 = LD4XB((NX >= 2 ? xb : (const XTB *)(const void *)xa) + k);                  \
                 dory_v4s b0 = DORY_LD4S(w0 + k), b1 = DORY_LD4S(w1 + k), b2 = DORY_LD4S(w2 + k),       \
@@ -235,7 +239,7 @@ DORY_DOT_BLOCKS_(dory_blocks4hl_s_, uint8_t, int8_t, "0x54", "0x5c", 3)
                     SDOTB(a7, v1, b3);                                                                 \
                 }                                                                                      \
             }                                                                                          \
-            for (; k < K; k++)                                                                         \
+            for (; k < KX; k++)                                                                        \
                 DORY_TAIL_STEP_(xa[k], NX >= 2 ? xb[k] : 0, k);                                        \
             s[0] = a0, s[1] = a1, s[2] = a2, s[3] = a3, s[4] = a4, s[5] = a5, s[6] = a6, s[7] = a7;    \
             DORY_BLOCK_END_(NX);                                                                       \
@@ -276,11 +280,11 @@ DORY_DOT_BLOCKS_X_(dory_blocks4hl_s_, DORY_U_, DORY_S_, 3)
     } while (0)
 
 #define DORY_DOT_BLOCKS_(NAME, XT, XTB, STEP, NX)                                                        \
-    static DORY_BLOCK_ATTR_ void NAME(const XT *xa, const XTB *xb, const int8_t *w, int32_t K, int32_t o,    \
-                                      int32_t o1, const dory_rqf_t *f, size_t ia, size_t ib)            \
+    static DORY_BLOCK_ATTR_ void NAME(const XT *xa, const XTB *xb, const int8_t *w, int32_t K, int32_t KX,   \
+                                      int32_t o, int32_t o1, const dory_rqf_t *f, size_t ia, size_t ib) \
     {                                                                                                  \
         for (; o < o1; o += 4) {                                                                       \
-            const XT *x0 = xa, *end = xa + (K & ~7);                                                   \
+            const XT *x0 = xa, *end = xa + (KX & ~7);                                                  \
             const XTB *x1 = xb;                                                                        \
             const int8_t *w0 = w + (size_t)o * (size_t)K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;     \
             uint32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;                   \
@@ -298,7 +302,7 @@ DORY_DOT_BLOCKS_X_(dory_blocks4hl_s_, DORY_U_, DORY_S_, 3)
                 if (NX >= 2)                                                                           \
                     x1 += 8;                                                                           \
             }                                                                                          \
-            for (k = 0; k < (K & 7); k++)                                                              \
+            for (k = 0; k < (KX & 7); k++)                                                             \
                 STEP(k);                                                                               \
             s[0] = (int32_t)a0, s[1] = (int32_t)a1, s[2] = (int32_t)a2, s[3] = (int32_t)a3;            \
             s[4] = (int32_t)a4, s[5] = (int32_t)a5, s[6] = (int32_t)a6, s[7] = (int32_t)a7;            \
@@ -314,20 +318,23 @@ DORY_DOT_BLOCKS_(dory_blocks4hl_s_, uint8_t, int8_t, DORY_STEP4x2_, 3)
 
 #endif
 
-/* Channels [o, o1) (o1 - o a multiple of 4) of one (xb NULL) or two pixels, ended by f. */
-static inline void dory_blocks4_(const void *xa, const void *xb, int xs, const int8_t *w, int32_t K, int32_t o,
-                                 int32_t o1, const dory_rqf_t *f, size_t ia, size_t ib)
+/* Channels [o, o1) (o1 - o a multiple of 4) of one (xb NULL) or two pixels, ended by f. The
+ * weight rows are K apart; the sums run over KX >= K values (see "KX" above): KX = K, or K rounded
+ * up to 4 when xa / xb hold zeros at [K, KX) and every weight row of the range can be read KX
+ * bytes long (not the tensor's last row, which ends the buffer). */
+static inline void dory_blocks4_(const void *xa, const void *xb, int xs, const int8_t *w, int32_t K, int32_t KX,
+                                 int32_t o, int32_t o1, const dory_rqf_t *f, size_t ia, size_t ib)
 {
     if (xb) {
         if (xs)
-            dory_blocks4x2_s_((const int8_t *)xa, (const int8_t *)xb, w, K, o, o1, f, ia, ib);
+            dory_blocks4x2_s_((const int8_t *)xa, (const int8_t *)xb, w, K, KX, o, o1, f, ia, ib);
         else
-            dory_blocks4x2_u_((const uint8_t *)xa, (const uint8_t *)xb, w, K, o, o1, f, ia, ib);
+            dory_blocks4x2_u_((const uint8_t *)xa, (const uint8_t *)xb, w, K, KX, o, o1, f, ia, ib);
     } else {
         if (xs)
-            dory_blocks4x1_s_((const int8_t *)xa, (const int8_t *)xa, w, K, o, o1, f, ia, ib);
+            dory_blocks4x1_s_((const int8_t *)xa, (const int8_t *)xa, w, K, KX, o, o1, f, ia, ib);
         else
-            dory_blocks4x1_u_((const uint8_t *)xa, (const uint8_t *)xa, w, K, o, o1, f, ia, ib);
+            dory_blocks4x1_u_((const uint8_t *)xa, (const uint8_t *)xa, w, K, KX, o, o1, f, ia, ib);
     }
 }
 
@@ -337,9 +344,9 @@ static inline void dory_blocks4hl_(const uint8_t *lo, const uint8_t *hi, int hs,
                                    int32_t o, int32_t o1, const dory_rqf_t *f, size_t ia)
 {
     if (hs)
-        dory_blocks4hl_s_(lo, (const int8_t *)hi, w, K, o, o1, f, ia, ia);
+        dory_blocks4hl_s_(lo, (const int8_t *)hi, w, K, K, o, o1, f, ia, ia);
     else
-        dory_blocks4hl_u_(lo, hi, w, K, o, o1, f, ia, ia);
+        dory_blocks4hl_u_(lo, hi, w, K, K, o, o1, f, ia, ia);
 }
 
 #endif /* DORY_KERNELS_DOT_H */

@@ -28,7 +28,7 @@ void dory_linear(const dory_conv_args_t *a, int core, int ncores)
         dory_rqf_init_(&f, a, xs, n, o0, o1);
         /* blocks of 4 channels: one activation load for 4 weights */
         o = o0 + ((o1 - o0) & ~3);
-        dory_blocks4_(a->x, NULL, xs, w, n, o0, o, &f, 0, 0);
+        dory_blocks4_(a->x, NULL, xs, w, n, n, o0, o, &f, 0, 0);
         for (; o < o1; o++)
             dory_rqf_finish_(&f, a, (size_t)o, o, dory_dot_(a->x, xs, w + (size_t)o * (size_t)n, n, 0));
         return;
