@@ -94,8 +94,9 @@ DORY_ADD_FUSED_(add_fused_us, uint8_t, int8_t)
 DORY_ADD_FUSED_(add_fused_su, int8_t, uint8_t)
 DORY_ADD_FUSED_(add_fused_ss, int8_t, int8_t)
 
-/* Elements [e0, e1) by the fast path; 0 when it does not apply. */
-static int add_fast(const dory_add_args_t *a, int32_t e0, int32_t e1, int32_t c)
+/* Elements [e0, e1) by the fast path; 0 when it does not apply. Out of line, as add_scalar: their
+ * frames (three dory_rqf_t here) would add up in dory_add's, and a worker core's stack is 1 KiB. */
+static DORY_NOINLINE_ int add_fast(const dory_add_args_t *a, int32_t e0, int32_t e1, int32_t c)
 {
     dory_rqf_t fa, fb, fy;
     int32_t ona, onb, ony, e, ch;
@@ -368,7 +369,7 @@ static void add_any(const uint8_t *pa, const uint8_t *pb, void *y, int32_t n, co
 }
 
 /* Elements [e0, e1) by a scalar-chain path; 0 when the plan does not apply. */
-static int add_scalar(const dory_add_args_t *a, int32_t e0, int32_t e1)
+static DORY_NOINLINE_ int add_scalar(const dory_add_args_t *a, int32_t e0, int32_t e1)
 {
     add_plan_t p;
     int32_t n = e1 - e0;
