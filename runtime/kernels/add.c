@@ -1,6 +1,7 @@
 /* dory runtime: element-wise add tile (dory.add). Each input is optionally requantised into si32
  * (its chain's channel = element index % c), the two are summed with si32 wrap and the output
  * chain applies. Split over elements (rows * c) across cores. */
+#include "scalar_ops.h"
 #include "requant_fast.h"
 
 /* ---- u8 / s8 fast path ------------------------------------------------------------------------
@@ -225,10 +226,7 @@ static int add_st_plan(add_st_t *s, const dory_requant_t *r, int64_t *lo, int64_
 /* A stage applied to x (int32 exact by add_st_plan); the clip one unsigned test when in range. */
 static inline int32_t add_st(int32_t x, int32_t m, int32_t d, int32_t sh, int32_t lo, int32_t hi)
 {
-    int32_t q = (int32_t)((uint32_t)x * (uint32_t)m + (uint32_t)d) >> sh;
-    if ((uint32_t)q - (uint32_t)lo > (uint32_t)hi - (uint32_t)lo)
-        q = q < lo ? lo : hi;
-    return q;
+    return dory_min_(dory_max_((int32_t)((uint32_t)x * (uint32_t)m + (uint32_t)d) >> sh, lo), hi);
 }
 
 /* The plan of a whole add: input stages ia, ib (identity when the input has no chain), output
@@ -289,13 +287,16 @@ static int add_plan(add_plan_t *p, const dory_add_args_t *a)
     return 1;
 }
 
-/* Fused, one output stage: y[i] = clip((a[i] * ka + b[i] * kb + k) >> sh, lo, hi), 4 a step. */
+/* Fused, one output stage: y[i] = clip((a[i] * ka + b[i] * kb + k) >> sh, lo, hi), 4 a step: the
+ * 8 inputs loaded first (y may be a itself, never partly overlapping it: each element is read
+ * before it is written), so the loads and multiplies of one element fill the latency of another's;
+ * p.mac and p.max / p.min on Xpulpv2 (scalar_ops.h). */
 #define DORY_ADD_F1_ONE_(i)                                                                              \
     do {                                                                                               \
-        int32_t q = (int32_t)((uint32_t)(int32_t)pa[i] * ka + (uint32_t)(int32_t)pb[i] * kb + k) >> sh; \
-        if ((uint32_t)q - (uint32_t)lo > span) /* one test when in range */                            \
-            q = q < lo ? lo : hi;                                                                      \
-        y[i] = (TY)q;                                                                                  \
+        uint32_t t = k;                                                                                \
+        dory_mac_(t, (uint32_t)(int32_t)x##i, ka);                                                     \
+        dory_mac_(t, (uint32_t)(int32_t)z##i, kb);                                                     \
+        y[i] = (TY)dory_min_(dory_max_((int32_t)t >> sh, lo), hi); /* branch-free */                  \
     } while (0)
 #define DORY_ADD_F1_(NAME, TA, TB, TY_)                                                                  \
     static void NAME(const TA *pa, const TB *pb, TY_ *y, int32_t n, const add_plan_t *p)               \
@@ -303,9 +304,10 @@ static int add_plan(add_plan_t *p, const dory_add_args_t *a)
         typedef TY_ TY;                                                                                \
         uint32_t ka = p->ka, kb = p->kb, k = p->k;                                                     \
         int32_t sh = p->st[0].sh, lo = p->st[0].lo, hi = p->st[0].hi;                                  \
-        uint32_t span = (uint32_t)hi - (uint32_t)lo;                                                   \
         const TA *end = pa + (n & ~3), *last = pa + n;                                                 \
         while (pa != end) {                                                                            \
+            TA x0 = pa[0], x1 = pa[1], x2 = pa[2], x3 = pa[3];                                         \
+            TB z0 = pb[0], z1 = pb[1], z2 = pb[2], z3 = pb[3];                                         \
             DORY_ADD_F1_ONE_(0);                                                                       \
             DORY_ADD_F1_ONE_(1);                                                                       \
             DORY_ADD_F1_ONE_(2);                                                                       \
@@ -313,6 +315,8 @@ static int add_plan(add_plan_t *p, const dory_add_args_t *a)
             pa += 4, pb += 4, y += 4;                                                                  \
         }                                                                                              \
         while (pa != last) {                                                                           \
+            TA x0 = pa[0];                                                                             \
+            TB z0 = pb[0];                                                                             \
             DORY_ADD_F1_ONE_(0);                                                                       \
             pa++, pb++, y++;                                                                           \
         }                                                                                              \
@@ -334,8 +338,7 @@ DORY_ADD_F1_(add_f1_ss16, int8_t, int8_t, uint16_t)
         if (fused) {                                                                                   \
             q = (int32_t)((uint32_t)(int32_t)((pa[i] ^ xa) - oa) * ka +                                \
                           (uint32_t)(int32_t)((pb[i] ^ xb) - ob) * kb + k) >> s0;                      \
-            if ((uint32_t)q - (uint32_t)l0 > (uint32_t)h0 - (uint32_t)l0)                              \
-                q = q < l0 ? l0 : h0;                                                                  \
+            q = dory_min_(dory_max_(q, l0), h0);                                                       \
         } else {                                                                                       \
             q = add_st((int32_t)((pa[i] ^ xa) - oa), ma, da, sa, la, ha) +                             \
                 add_st((int32_t)((pb[i] ^ xb) - ob), mb, db, sb, lb, hb);                              \
