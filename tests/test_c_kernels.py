@@ -410,6 +410,67 @@ def add_case(seed: int) -> dict[str, Any]:
                 rq=rq, want=want)
 
 
+def _stage(mul: int, add: int = 0, shift: int = 0, lo: int = -(2**31), hi: int = 2**31 - 1, div: int = 0,
+           trunc: int = 0) -> dict[str, Any]:
+    return dict(mul=mul, add=add, shift=shift, div=div, trunc=trunc, min=lo, max=hi)
+
+
+ADD_NET_KINDS = ("scaled", "two", "staged", "plain", "avg", "div")
+
+
+def add_net_case(seed: int) -> dict[str, Any]:
+    """An add with the scalar chains the exporters give (runtime/kernels/add.c's scalar-chain
+    paths), by kind: "scaled" (NEMO / MobileNetV2: each input x * m, clipped to its exact range or
+    ReLU-like, the sum shifted into 8 bits), "two" (TCN: a two-stage output chain), "staged"
+    (QuantLab: each input (x * m + d) >> s clipped, the sum clipped), "plain" (no chains: u8 + u8
+    into 16 or 32 bits), "avg" ((a + b) >> 1), "div" (a divisor that is not a power of two, or
+    trunc: the planned-per-channel or generic paths). Odd element counts and channels; sometimes
+    multipliers whose int32 math could overflow (the plan must refuse them)."""
+    rng = np.random.default_rng(12000 + seed)
+    kind = ADD_NET_KINDS[seed % len(ADD_NET_KINDS)]
+    rows, c = int(rng.integers(1, 9)), int(rng.integers(1, 70))
+    a_type, b_type = pick_type(rng, [U8, S8], 0.5), pick_type(rng, [U8, S8], 0.5)
+    y_type = pick_type(rng, [U8, S8], 0.8)
+    relu = rng.random() < 0.5
+
+    def scaled(t: int) -> list[dict[str, Any]]:
+        m = int(rng.integers(-8, 200)) if rng.random() < 0.9 else int(rng.integers(2**24, 2**26))
+        lo, hi = sorted((max(RANGE[t][0] * m, -(2**31)), min(RANGE[t][1] * m, 2**31 - 1)))
+        return [_stage(m, 0, 0, 0 if relu else lo, hi)]
+
+    def staged(t: int) -> list[dict[str, Any]]:
+        sh = int(rng.integers(10, 20))
+        return [_stage(int(rng.integers(1, 2**sh)), int(rng.integers(0, 2**sh)), sh, 0, int(rng.integers(60, 140)))]
+
+    rq_a: list[dict[str, Any]] = []
+    rq_b: list[dict[str, Any]] = []
+    rq: list[dict[str, Any]] = []
+    out_lo, out_hi = max(RANGE[y_type][0], -(2**31)), min(RANGE[y_type][1], 2**31 - 1)
+    if kind in ("scaled", "two", "div"):
+        rq_a, rq_b = scaled(a_type), scaled(b_type)
+        rq = [_stage(1, int(rng.integers(-64, 64)), int(rng.integers(0, 9)), out_lo, out_hi)]
+        if kind == "two":
+            rq = [_stage(1, 0, int(rng.integers(4, 8)), 0, int(rng.integers(200, 400))),
+                  _stage(int(rng.integers(1, 40)), 0, int(rng.integers(2, 6)), out_lo, out_hi)]
+        if kind == "div":
+            rq[0]["div"] = int(rng.integers(3, 300)) | 1 if rng.random() < 0.7 else 64
+            rq[0]["trunc"] = int(rng.random() < 0.5)
+    elif kind == "staged":
+        rq_a, rq_b = staged(a_type), staged(b_type)
+        rq = [_stage(1, 0, 0, out_lo, out_hi)]
+    elif kind == "plain":
+        y_type = pick_type(rng, [U16, S16, S32], 0.8)
+    else:  # avg
+        rq = [_stage(1, 0, 1, out_lo, out_hi)]
+    a, b = rand_values(rng, a_type, (rows, c)), rand_values(rng, b_type, (rows, c))
+    va = ref_chain(wrap(a, S32), rq_a)
+    vb = ref_chain(wrap(b, S32), rq_b)
+    s = run_qnn("qnn.add", [(va, SI32), (vb, SI32)], ((rows, c), SI32))
+    want = finish(s, rq, y_type)
+    return dict(rows=rows, c=c, a=a, a_type=a_type, b=b, b_type=b_type, y_type=y_type, rq_a=rq_a, rq_b=rq_b,
+                rq=rq, want=want, net_kind=kind)
+
+
 def fmt_add(c: dict[str, Any], ncores: int) -> str:
     return " ".join([f"4 {ncores} {c['rows']} {c['c']} {c['y_type']}", fmt_chain(c["rq_a"]), fmt_chain(c["rq_b"]),
                      fmt_chain(c["rq"]), fmt_array(c["a_type"], c["a"]), fmt_array(c["b_type"], c["b"])])
@@ -418,7 +479,7 @@ def fmt_add(c: dict[str, Any], ncores: int) -> str:
 # -- cases, builds, runs ----------------------------------------------------------------------------
 
 WIDE_CONV = 40  # extra conv cases with 16-bit input
-COUNTS = {"conv": 200, "dw": 120, "linear": 60, "pool": 200, "add": 80, "conv-div": 60, "dw-div": 40, "linear-div": 30}
+COUNTS = {"conv": 200, "dw": 120, "linear": 60, "pool": 200, "add": 80, "add-net": 120, "conv-div": 60, "dw-div": 40, "linear-div": 30}
 
 
 @functools.lru_cache(maxsize=None)
@@ -428,6 +489,8 @@ def cases(kind: str) -> list[dict[str, Any]]:
         return [pool_case(i) for i in range(n)]
     if kind == "add":
         return [add_case(i) for i in range(n)]
+    if kind == "add-net":
+        return [add_net_case(i) for i in range(n)]
     out = [conv_case(i, kind) for i in range(n)]
     if kind == "conv":  # the 16-bit input fast path, whole u16 / s16 ranges
         out += [conv_case(i, kind, U16 if i % 2 else S16) for i in range(WIDE_CONV)]
@@ -437,7 +500,7 @@ def cases(kind: str) -> list[dict[str, Any]]:
 def fmt(kind: str, c: dict[str, Any], ncores: int) -> str:
     if kind == "pool":
         return fmt_pool(c, ncores)
-    if kind == "add":
+    if kind.startswith("add"):
         return fmt_add(c, ncores)
     return fmt_conv(c, ncores)
 
@@ -514,6 +577,10 @@ def test_cases_exercise_the_paths() -> None:
     assert sum(1 for c in pool if c["is_avg"] and c["cip"] and not c["div"] and c["beyond"]) >= 5
     assert any(not c["is_avg"] and c["lead_h"] for c in pool) and any(c["trunc"] and c["is_avg"] for c in pool)
     assert any(c["rq_a"] and c["rq_b"] for c in cases("add"))
+    nets = cases("add-net")
+    assert {c["net_kind"] for c in nets} == set(ADD_NET_KINDS)
+    assert {(c["a_type"], c["b_type"]) for c in nets} >= {(U8, U8), (U8, S8), (S8, U8), (S8, S8)}
+    assert {U8, S8, U16, S16, S32} <= {c["y_type"] for c in nets} and any(c["rows"] * c["c"] % 4 for c in nets)
     for kind in ("conv-div", "dw-div", "linear-div"):
         div = cases(kind)
         assert all(len(c["chain"]) == 1 for c in div)

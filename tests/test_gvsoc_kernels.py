@@ -79,6 +79,8 @@ def layer_cases() -> list[tuple[str, dict[str, Any]]]:
             ("pool", K.pool_tile(9, 9, 33, (3, 3), (2, 2), 0, pads=(1, 1, 1, 1), x_type=S8, seed=4)),
             ("add", K.add_tile(16, 64, seed=5)),
             ("add", K.add_tile(5, 33, seed=6))]
+    # the scalar-chain add paths: every chain kind of tests/test_c_kernels.py's add-net cases twice
+    out += [("add", c) for c in T.cases("add-net")[:2 * len(T.ADD_NET_KINDS)]]
     return out
 
 

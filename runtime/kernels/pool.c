@@ -10,6 +10,7 @@
  * Split over output rows (over channels when ho < ncores).
  */
 #include "requant_fast.h"
+#include "scalar_ops.h"
 #include "dory/simd.h"
 
 /* An element widened to int64 exactly (u32 values stay unsigned, unlike dory_load). */
@@ -40,7 +41,8 @@ static void clip_taps(int32_t s, int32_t k, int32_t lo, int32_t hi, int32_t *t0,
  * dory_rqf_put_, else the generic chain. */
 typedef struct {
     const dory_pool_args_t *a;
-    int32_t end;  /* 0: no chain, 1: dory_rqf_put_, 2: generic chain */
+    int32_t end;  /* 0: no chain, 1: dory_rqf_put_, 2: generic chain, 3: one scalar stage in int32
+                     (mode 1, floor, scalar mul / add, 8-bit output), inline */
     int32_t y8;   /* 8-bit output */
     dory_rqf_t f;
 } pool_plan_t;
@@ -48,6 +50,11 @@ typedef struct {
 /* Requantise and store value v of channel ch at element idx. */
 static inline void pool_put(const pool_plan_t *p, size_t idx, int32_t ch, int32_t v)
 {
+    if (p->end == 3) { /* exact in int32: bounded by dory_rqf_plan_ (mode 1) */
+        v = (int32_t)((uint32_t)v * (uint32_t)p->f.mul_s + (uint32_t)p->f.add_s) >> p->f.shift;
+        ((uint8_t *)p->a->y)[idx] = (uint8_t)dory_min_(dory_max_(v, p->f.min), p->f.max);
+        return;
+    }
     if (p->end == 1) {
         int32_t b, m, d;
         dory_rqf_chan_(&p->f, ch, &b, &m, &d);
@@ -71,6 +78,21 @@ static inline int32_t pool_div(int32_t s, int32_t d, int32_t trunc)
     return q;
 }
 
+/* The reciprocal of a divisor 1 < d for sums 0 <= s <= smax of u8 taps: M = ceil(2^32 / d), and
+ * floor(s / d) = floor(s * M / 2^32) (the high word of one 32 x 32 product) when smax * e < 2^32,
+ * e = M d - 2^32 (0 <= e < d): write s = q d + r (0 <= r < d), then s M / 2^32 = q + (r + s e / 2^32) / d
+ * and 0 <= s e / 2^32 < 1, so the floor is q (the argument of requant_fast.h's mode 3 at S = 32);
+ * smax * d < 2^32 suffices. Floor and trunc agree for s >= 0. 0 when it does not apply (the
+ * division stays). Once per distinct divisor of a call: one 64-bit division. */
+static uint32_t pool_recip(int32_t d, int64_t smax)
+{
+    uint64_t M;
+    if (d <= 1 || smax < 0 || (uint64_t)smax * (uint64_t)d >= ((uint64_t)1 << 32))
+        return 0;
+    M = (((uint64_t)1 << 32) + (uint32_t)d - 1u) / (uint32_t)d;
+    return M >> 32 ? 0u : (uint32_t)M; /* d > 1: M <= 2^31 + 1 */
+}
+
 /* Channels ch .. ch + N - 1 of one output pixel, N = 8 or 4 (EACH lists 0 .. N - 1): the window's
  * first in-bounds tap of channel ch is row[0], ni x nj in-bounds taps (both > 0), rows rs elements
  * apart, columns cs apart; outputs at element out + ch. d: the average's divisor (0: max). */
@@ -80,12 +102,13 @@ static inline int32_t pool_div(int32_t s, int32_t d, int32_t trunc)
 #define DORY_POOL_FIRST_(k) v##k = q[k];
 #define DORY_POOL_SUM_(k) v##k += q[k];
 #define DORY_POOL_MAX_(k) { int32_t e = q[k]; v##k = e > v##k ? e : v##k; }
-#define DORY_POOL_DIV_(k) v##k = pool_div(v##k, d, tr);
+/* rm != 0: floor(v / d) = floor(v * rm / 2^32) for the planned sums (pool_recip), one mulhu */
+#define DORY_POOL_DIV_(k) v##k = rm ? (int32_t)(((uint64_t)(uint32_t)v##k * rm) >> 32) : (d == 1 ? v##k : pool_div(v##k, d, tr));
 #define DORY_POOL_ST8_(k) y[k] = (uint8_t)v##k;
 #define DORY_POOL_PUT_(k) pool_put(p, out + (size_t)ch + (size_t)(k), ch + (k), v##k);
 #define DORY_POOL_BLOCK_(NAME, T, EACH)                                                                  \
     static inline void NAME(const pool_plan_t *p, const T *row, int32_t ni, int32_t nj, size_t rs,      \
-                            size_t cs, int32_t ch, size_t out, int32_t d)                              \
+                            size_t cs, int32_t ch, size_t out, int32_t d, uint32_t rm)                 \
     {                                                                                                  \
         int32_t i, j, tr = p->a->trunc;                                                                \
         EACH(DORY_POOL_DECL_)                                                                          \
@@ -120,13 +143,13 @@ static inline int32_t pool_div(int32_t s, int32_t d, int32_t trunc)
     DORY_POOL_BLOCK_(B8, T, DORY_POOL_EACH8_)                                                            \
     DORY_POOL_BLOCK_(B4, T, DORY_POOL_EACH4_)                                                            \
     static void NAME(const pool_plan_t *p, const T *w, int32_t ni, int32_t nj, size_t rs, size_t cs,     \
-                     int32_t c0, int32_t c1, size_t out, int32_t d)                                     \
+                     int32_t c0, int32_t c1, size_t out, int32_t d, uint32_t rm)                        \
     {                                                                                                  \
         int32_t ch = c0, i, j;                                                                         \
         for (; ch + 8 <= c1; ch += 8)                                                                  \
-            B8(p, w + ch, ni, nj, rs, cs, ch, out, d);                                                 \
+            B8(p, w + ch, ni, nj, rs, cs, ch, out, d, rm);                                             \
         if (ch + 4 <= c1) {                                                                            \
-            B4(p, w + ch, ni, nj, rs, cs, ch, out, d);                                                 \
+            B4(p, w + ch, ni, nj, rs, cs, ch, out, d, rm);                                             \
             ch += 4;                                                                                   \
         }                                                                                              \
         for (; ch < c1; ch++) {                                                                        \
@@ -143,7 +166,7 @@ static inline int32_t pool_div(int32_t s, int32_t d, int32_t trunc)
                 }                                                                                      \
             }                                                                                          \
             if (d)                                                                                     \
-                v = pool_div(v, d, p->a->trunc);                                                       \
+                v = rm ? (int32_t)(((uint64_t)(uint32_t)v * rm) >> 32) : pool_div(v, d, p->a->trunc);  \
             pool_put(p, out + (size_t)ch, ch, v);                                                      \
         }                                                                                              \
     }
@@ -194,7 +217,8 @@ static int pool_fast(const dory_pool_args_t *a, int32_t r0, int32_t r1, int32_t 
     int xs = a->x_type == DORY_S8;
     int64_t taps = (int64_t)a->kh * a->kw, A;
     size_t c = (size_t)a->c, rs = (size_t)a->wi * c;
-    int32_t r, q;
+    int32_t r, q, rd = 0; /* rd: the divisor whose reciprocal rm is (0: none yet) */
+    uint32_t rm = 0;
     if (a->x_type != DORY_U8 && a->x_type != DORY_S8)
         return 0;
     if (a->kh < 1 || a->kw < 1 || taps * 255 > INT32_MAX)
@@ -204,6 +228,8 @@ static int pool_fast(const dory_pool_args_t *a, int32_t r0, int32_t r1, int32_t 
     p.a = a;
     p.y8 = a->y_type <= DORY_S8;
     p.end = !a->rq || a->rq->n == 0 ? 0 : dory_rqf_plan_(&p.f, a->rq, A, c0, c1, a->y, a->y_type) ? 1 : 2;
+    if (p.end == 1 && p.f.mode == 1 && !p.f.trunc && !p.f.mul && !p.f.add && p.y8)
+        p.end = 3;
     for (r = r0; r < r1; r++) {
         int32_t sr = (a->lead_h + r) * a->sh - a->pt, i0, i1, pi0, pi1;
         clip_taps(sr, a->kh, 0, a->hi, &i0, &i1);
@@ -231,15 +257,20 @@ static int pool_fast(const dory_pool_args_t *a, int32_t r0, int32_t r1, int32_t 
                     continue;
                 }
             }
+            if (d > 1 && !xs && d != rd) { /* the divisor changed (padding): its reciprocal */
+                rd = d;
+                rm = pool_recip(d, (int64_t)taps * 255);
+            }
             {
                 size_t w = ((size_t)(sr + i0) * (size_t)a->wi + (size_t)(sq + j0)) * c;
                 if (!a->is_avg && p.end == 0 && p.y8)
                     pool_max_words((const uint8_t *)a->x + w, i1 - i0, j1 - j0, rs, c, c0, c1,
                                    (uint8_t *)a->y + out, xs);
                 else if (xs)
-                    pool_pixel_s8(&p, (const int8_t *)a->x + w, i1 - i0, j1 - j0, rs, c, c0, c1, out, d);
+                    pool_pixel_s8(&p, (const int8_t *)a->x + w, i1 - i0, j1 - j0, rs, c, c0, c1, out, d, 0);
                 else
-                    pool_pixel_u8(&p, (const uint8_t *)a->x + w, i1 - i0, j1 - j0, rs, c, c0, c1, out, d);
+                    pool_pixel_u8(&p, (const uint8_t *)a->x + w, i1 - i0, j1 - j0, rs, c, c0, c1, out, d,
+                                  d > 1 ? rm : 0);
             }
         }
     }
