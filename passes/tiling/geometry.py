@@ -89,8 +89,11 @@ class Geometry:
 def _generic_stage(stage: DictAttr) -> bool:
     """Does a requant stage miss the kernels' fast path (runtime/kernels/requant_fast.h
     ``dory_rqf_plan_``: a power-of-two divisor, i.e. a ``shift``, and mul / add vectors of at
-    most 32 bits other than ui32)? A non-power-of-two ``div`` or a 64-bit / ui32 vector does."""
+    most 32 bits other than ui32, or any stage with a ``requant-window`` window)? Without a
+    window a non-power-of-two ``div`` or a 64-bit / ui32 vector does."""
     entries = dict(stage.entries)
+    if "win_lo" in entries:  # requant-window's exact 32-bit end: any divisor, any add width
+        return False
     if "div" in entries:
         return True
     for key in ("mul", "add"):
