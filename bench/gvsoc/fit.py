@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from backends.target import KernelModel, Target
-from passes.tiling.cost import MODEL_FEATURES, dma_terms, kernel_features, model_kind
+from passes.tiling.cost import CLASS_FEATURES, MODEL_FEATURES, dma_terms, kernel_features, model_kind
 from passes.tiling.geometry import Geometry
 
 SHARED = "all"
@@ -60,15 +60,32 @@ class Fit:
     iterations: int = 0
 
 
-def columns(layers: list[Layer]) -> list[tuple[str, str]]:
-    """The unknowns: (kind, feature) pairs of every kind present, plus the shared ones."""
+MIN_SUPPORT = 3
+"""A path-class feature (`passes.tiling.cost.CLASS_FEATURES`) is fitted only when some layer of
+its kind takes the path and at least this many do not; otherwise it cannot be told from the
+kind's base cost (e.g. every measured depthwise ends ``div``) and is left at 0 (the table keeps
+the zero, and a refit on data with both paths picks it up)."""
+
+
+def columns(layers: list[Layer], hw: Target | None = None) -> list[tuple[str, str]]:
+    """The unknowns: (kind, feature) pairs of every kind present, plus the shared ones; a
+    path-class feature only where ``layers`` tell it apart (`MIN_SUPPORT`)."""
     kinds = sorted({x.kind for x in layers})
-    return [(SHARED, f) for f in SHARED_FEATURES] + [(k, f) for k in kinds for f in MODEL_FEATURES[k]]
+    support: dict[tuple[str, str], list[int]] = {}
+    for x in layers:
+        feats = kernel_features(x.geometry, x.tile, hw) if hw is not None else {}
+        for f in CLASS_FEATURES:
+            if f in MODEL_FEATURES[x.kind]:
+                counts = support.setdefault((x.kind, f), [0, 0])
+                counts[0 if feats.get(f, 0.0) > 0 else 1] += 1
+    return [(SHARED, f) for f in SHARED_FEATURES] + [
+        (k, f) for k in kinds for f in MODEL_FEATURES[k]
+        if f not in CLASS_FEATURES or (support.get((k, f), [0, 0])[0] >= 1 and support[(k, f)][1] >= MIN_SUPPORT)]
 
 
 def design(layers: list[Layer], hw: Target) -> tuple[np.ndarray, list[tuple[str, str]]]:
     """The feature matrix (one row per layer, one column per unknown)."""
-    cols = columns(layers)
+    cols = columns(layers, hw)
     index = {c: i for i, c in enumerate(cols)}
     a = np.zeros((len(layers), len(cols)))
     for r, x in enumerate(layers):
@@ -139,6 +156,9 @@ def fit(layers: list[Layer], hw: Target, rounds: int = 6) -> Fit:
         coef = {}
         for (k, f), v in zip(cols, x):
             coef.setdefault(k, {})[f] = float(v)
+        for k in {x.kind for x in layers}:  # the features left out of the fit: 0
+            for f in MODEL_FEATURES[k]:
+                coef.setdefault(k, {}).setdefault(f, 0.0)
         compute = (a * compute_mask) @ x
         new = np.array([0.0 if t == 1 else max(0.0, d[2] - d[0] - d[1] - c) for t, d, c in zip(n_tiles, dmas, compute)])
         if it and np.allclose(new, exposed):

@@ -109,17 +109,21 @@ _FIXED = ("layer", "tile")
 """Features that are counts of fixed costs (once per layer, once per tile), not kernel work."""
 
 MODEL_FEATURES: dict[str, tuple[str, ...]] = {
-    "conv": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "div"),
-    "pointwise": ("tile", "unit", "mac", "acc", "div"),
-    "conv_generic": ("tile", "out", "mac", "div"),
-    "depthwise": ("tile", "out", "mac", "strip", "div"),
-    "depthwise_generic": ("tile", "out", "mac", "div"),
-    "linear": ("tile", "out", "mac", "mac_tail", "div"),
-    "pool": ("tile", "pix", "out", "tap", "avg", "div"),
-    "add": ("tile", "elem", "div"),
+    "conv": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow"),
+    "pointwise": ("tile", "unit", "mac", "acc", "wide", "div", "slow"),
+    "conv_generic": ("tile", "out", "mac", "wide", "div", "slow"),
+    "depthwise": ("tile", "out", "mac", "strip", "wide", "div", "slow"),
+    "depthwise_generic": ("tile", "out", "mac", "wide", "div", "slow"),
+    "linear": ("tile", "out", "mac", "mac_tail", "wide", "div", "slow"),
+    "pool": ("tile", "pix", "out", "tap", "avg", "slow"),
+    "add": ("tile", "elem", "loop", "loop_in", "generic"),
 }
 """Per model kind, the features `kernel_features` returns besides ``layer`` (shared by every
 kind: the per-step cost outside the tile loop), in the order the calibration fits them."""
+
+CLASS_FEATURES = ("wide", "div", "slow", "loop", "loop_in", "generic")
+"""Features that count the work of one runtime path (`passes.tiling.paths`) besides the kind's base
+cost: the fit needs layers on and off the path to tell them apart (bench/gvsoc/fit.py)."""
 
 
 def model_kind(g: Geometry) -> str:
@@ -161,10 +165,14 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
       whatever its channels: a 2-channel tile pays them per 2 outputs, and its channels miss the
       4-lane SIMD max), ``avg``, the outputs of an average pool (a division per window);
     - linear: output channels in balanced ranges: ``out``, ``mac`` in blocks of 4 channels and
-      ``mac_tail`` in the channels left over (one dot product each); add: ``elem`` elements;
-    - every kind: ``div``, the core's outputs that go through the generic requant chain (a
-      non-power-of-two divisor or several stages: ``Geometry.requant_generic``) instead of the
-      fast path of runtime/kernels/requant_fast.h."""
+      ``mac_tail`` in the channels left over (one dot product each);
+    - add: ``elem`` elements, of which ``loop`` go through the planned per-element loop (with
+      ``loop_in`` = elements x the input stages it applies) and ``generic`` through the generic
+      chains, the others through the fused multiply-add (``Geometry.end``, passes.tiling.paths);
+    - conv, depthwise, linear, pool: the core's outputs whose requant end (``Geometry.end``,
+      passes.tiling.paths: the runtime's own decision, runtime/kernels/requant_fast.h) is ``wide``
+      (int64 math and a shift: mode 2), ``div`` (mode 3's division by multiplication) or ``slow``
+      (typed loads or the generic chain); the ``fast`` int32 end is the kind's base cost."""
     c, h, w, k = tile
     kind = model_kind(g)
     f: dict[str, float] = {}
@@ -190,6 +198,10 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
     elif kind == "add":
         out = math.ceil(h * w * c * g.n / cores)
         f["elem"] = out
+        f["loop"] = out if g.end == "loop" else 0
+        f["loop_in"] = out * g.rq_inputs if g.end == "loop" else 0
+        f["generic"] = out if g.end == "generic" else 0
+        return f
     else:
         r, cc = _split(h, c, cores)
         out = r * w * cc * g.n
@@ -201,7 +213,10 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
         if kind == "pool":
             f["pix"] = r * w * g.n
             f["avg"] = out if g.pool_avg else 0
-    f["div"] = out if g.requant_generic else 0
+    if kind != "pool":
+        f["wide"] = out if g.end == "wide" else 0
+        f["div"] = out if g.end == "div" else 0
+    f["slow"] = out if g.end == "slow" else 0
     return f
 
 

@@ -16,6 +16,7 @@ from dory_ir.core import Operation
 from dory_ir.dialects import dory
 from dory_ir.types import IntegerType, MemRefType, TensorType, Type
 from passes.base import PassFailed
+from passes.tiling.paths import add_path, conv_end, pool_end
 
 LAYERS = ("dory.conv2d", "dory.depthwise", "dory.linear", "dory.pool", "dory.add")
 
@@ -62,7 +63,8 @@ class Geometry:
     out_bytes: int = 1
     w_bytes: int = 1
     param_bytes: int = 0  # bias + per-channel requant bytes of one output channel
-    requant_generic: bool = False  # a requant chain the kernels' fast path cannot take (see geometry)
+    end: str = "fast"  # the runtime path of the outputs' requant end, or of an add (passes.tiling.paths)
+    rq_inputs: int = 0  # an add's input requant stages its "loop" path applies per element
     pool_avg: bool = False  # an average pool (its kernel divides every window sum)
 
     @property
@@ -86,25 +88,6 @@ class Geometry:
         return 0
 
 
-def _generic_stage(stage: DictAttr) -> bool:
-    """Does a requant stage miss the kernels' fast path (runtime/kernels/requant_fast.h
-    ``dory_rqf_plan_``: a power-of-two divisor, i.e. a ``shift``, and mul / add vectors of at
-    most 32 bits other than ui32, or any stage with a ``requant-window`` window)? Without a
-    window a non-power-of-two ``div`` or a 64-bit / ui32 vector does."""
-    entries = dict(stage.entries)
-    if "win_lo" in entries:  # requant-window's exact 32-bit end: any divisor, any add width
-        return False
-    if "div" in entries:
-        return True
-    for key in ("mul", "add"):
-        v = entries.get(key)
-        if isinstance(v, DenseAttr):
-            et = v.type.element_type
-            if isinstance(et, IntegerType) and (et.width > 32 or (et.width == 32 and et.signedness == "unsigned")):
-                return True
-    return False
-
-
 def geometry(op: Operation) -> Geometry:
     """The `Geometry` of a layer op (raises `PassFailed` on shapes the tiler cannot read)."""
     x = op.operands[0].type
@@ -114,35 +97,36 @@ def geometry(op: Operation) -> Geometry:
     n, hi, wi, ci = _hwc(tuple(x.shape))
     _, ho, wo, co = _hwc(tuple(y.shape))
     params = 0
-    generic = False  # runtime/kernels/requant_fast.h takes one stage with a power-of-two divisor only
     if isinstance(op, (dory.Conv2dOp, dory.LinearOp)) and len(op.operands) > 2:
         params += _ebytes(op.operands[2].type)
     for key in ("requant", "lhs_requant", "rhs_requant"):
         a = op.properties.get(key)
         dicts = [a] if isinstance(a, DictAttr) else list(a.values) if isinstance(a, ArrayAttr) else []
-        generic = generic or len(dicts) > 1 or any(isinstance(d, DictAttr) and _generic_stage(d) for d in dicts)
         for d in dicts:
             if isinstance(d, DictAttr):
                 params += sum(_ebytes(v.type) for _, v in d.entries if isinstance(v, DenseAttr) and v.type.num_elements > 1)
-    common = dict(n=n, ho=ho, wo=wo, co=co, hi=hi, wi=wi, out_bytes=_ebytes(y), param_bytes=params,
-                  requant_generic=generic)
+    common = dict(n=n, ho=ho, wo=wo, co=co, hi=hi, wi=wi, out_bytes=_ebytes(y), param_bytes=params)
     if isinstance(op, dory.Conv2dOp):  # and dory.DepthwiseOp
         w = op.operand_shape(1)
         if len(w) != 4 or len(tuple(x.shape)) != 4:
             raise PassFailed(op, f"expected a 4-D NHWC input and OxKhxKwxI weight, found {x} and {op.operands[1].type}")
         st, dil, pads, groups = op.strides, op.dilations, op.pads, op.groups
         kind = "depthwise" if isinstance(op, dory.DepthwiseOp) or (groups == ci == co and w[3] == 1) else "conv"
+        common["end"] = conv_end(op, w[1] * w[2] * (w[3] if kind == "conv" else 1))
         return Geometry(kind, ci=w[3] if kind == "conv" else ci, kh=w[1], kw=w[2], sh=st[0], sw=st[1], dh=dil[0], dw=dil[1],
                         pads=pads[:4], groups=groups, in_bytes=_ebytes(x), w_bytes=_ebytes(op.operands[1].type), **common)  # type: ignore[arg-type]
     if isinstance(op, dory.LinearOp):
         k = int(tuple(x.shape)[-1])
+        common["end"] = conv_end(op, k)
         return Geometry("linear", **{**common, "n": int(math.prod(tuple(x.shape)[:-1])), "ho": 1, "wo": 1, "hi": 1, "wi": 1,
                                      "co": int(tuple(y.shape)[-1])}, ci=k, in_bytes=_ebytes(x), w_bytes=_ebytes(op.operands[1].type))
     if isinstance(op, dory.PoolOp):
         kern, st, pads = op.kernel, op.strides, op.pads
+        common["end"] = pool_end(op, kern[0] * kern[-1])
         return Geometry("pool", ci=ci, kh=kern[0], kw=kern[-1], sh=st[0], sw=st[-1], pads=pads[:4], in_bytes=_ebytes(x),
                         pool_avg=op.kind == "avg", **common)  # type: ignore[arg-type]
     if isinstance(op, dory.AddOp):
+        common["end"], common["rq_inputs"] = add_path(op)
         return Geometry("add", ci=ci, in_bytes=_ebytes(x) + _ebytes(op.operands[1].type), **common)
     raise PassFailed(op, f"expected a dory layer op ({', '.join(LAYERS)}), found '{op.op_name}'")
 

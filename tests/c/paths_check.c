@@ -1,0 +1,160 @@
+/* Host harness for tests/test_paths.py: which runtime path the C takes for a requant end or an add,
+ * for the chains read from stdin, one case a line; prints one path a line (fast | wide | div | slow for
+ * an end, fused | loop | generic for an add). passes/tiling/paths.py mirrors these decisions for the
+ * cost model; the test checks the mirror against this output on the same cases.
+ *
+ * The path is observed, not re-derived: built with -finstrument-functions, every function entered
+ * is reported to __cyg_profile_func_enter, which records the block end (dory_rqf_block_fast_ /
+ * _wfast_ / _wide_ / _slow_) or the fused add loop (add_fused_*) that ran.
+ *
+ * Input lines (integers, dtypes as dory_dtype_t, -1 = scalar / absent):
+ *   end K xs y_type bias_type bias chain
+ *   add a_type b_type y_type chain_a chain_b chain_y
+ * chain = n, then per stage: mul_type mul add_type add shift div trunc min max
+ * (a vector has one channel holding the value). */
+#include <stdio.h>
+#include <string.h>
+
+#include "../../runtime/kernels/add.c"
+
+static const void *g_entered[8];
+static int g_n_entered;
+
+void __cyg_profile_func_enter(void *fn, void *site) __attribute__((no_instrument_function));
+void __cyg_profile_func_exit(void *fn, void *site) __attribute__((no_instrument_function));
+
+void __cyg_profile_func_enter(void *fn, void *site)
+{
+    (void)site;
+    /* only the functions that tell the paths apart */
+    if ((fn == (void *)dory_rqf_block_fast_ || fn == (void *)dory_rqf_block_wfast_ || fn == (void *)dory_rqf_block_wide_ ||
+         fn == (void *)dory_rqf_block_slow_ || fn == (void *)add_fused_uu || fn == (void *)add_fused_us ||
+         fn == (void *)add_fused_su || fn == (void *)add_fused_ss) &&
+        g_n_entered < 8)
+        g_entered[g_n_entered++] = fn;
+}
+
+void __cyg_profile_func_exit(void *fn, void *site)
+{
+    (void)fn;
+    (void)site;
+}
+
+static int entered(const void *fn)
+{
+    int i;
+    for (i = 0; i < g_n_entered; i++)
+        if (g_entered[i] == fn)
+            return 1;
+    return 0;
+}
+
+/* one element of dtype t (s64 too) holding v */
+static void put(void *p, int t, long long v)
+{
+    if (t == DORY_S64)
+        memcpy(p, &v, 8);
+    else
+        dory_store(p, (dory_dtype_t)t, 0, (int32_t)v);
+}
+
+static int64_t g_vec[3][DORY_MAX_REQUANT][2]; /* vector storage: [chain][stage][mul / add] */
+
+static int read_chain(dory_rqchain_t *ch, int which)
+{
+    int i, n;
+    memset(ch, 0, sizeof *ch);
+    if (scanf("%d", &n) != 1 || n < 0 || n > DORY_MAX_REQUANT)
+        return 0;
+    ch->n = n;
+    for (i = 0; i < n; i++) {
+        dory_requant_t *r = &ch->st[i];
+        int mt, at, shift, div, trunc, mn, mx;
+        long long m, a;
+        if (scanf("%d %lld %d %lld %d %d %d %d %d", &mt, &m, &at, &a, &shift, &div, &trunc, &mn, &mx) != 9)
+            return 0;
+        r->mul_scalar = m;
+        r->add_scalar = a;
+        r->mul_type = mt < 0 ? DORY_S32 : (dory_dtype_t)mt;
+        r->add_type = at < 0 ? DORY_S32 : (dory_dtype_t)at;
+        if (mt >= 0) {
+            put(&g_vec[which][i][0], mt, m);
+            r->mul = &g_vec[which][i][0];
+        }
+        if (at >= 0) {
+            put(&g_vec[which][i][1], at, a);
+            r->add = &g_vec[which][i][1];
+        }
+        r->shift = shift;
+        r->div = div;
+        r->trunc = trunc;
+        r->min = mn;
+        r->max = mx;
+    }
+    return 1;
+}
+
+int main(void)
+{
+    char kind[8];
+    while (scanf("%7s", kind) == 1) {
+        int64_t ybuf[2] = {0, 0}, bias = 0;
+        g_n_entered = 0;
+        if (!strcmp(kind, "end")) {
+            int K, xs, yt, bt;
+            long long bv;
+            dory_rqchain_t ch;
+            dory_conv_args_t a;
+            dory_rqf_t f;
+            int32_t s[1] = {0};
+            if (scanf("%d %d %d %d %lld", &K, &xs, &yt, &bt, &bv) != 5 || !read_chain(&ch, 0))
+                return 2;
+            memset(&a, 0, sizeof a);
+            a.x_type = xs ? DORY_S8 : DORY_U8;
+            a.w_type = DORY_S8;
+            if (bt >= 0) {
+                put(&bias, bt, bv);
+                a.bias = &bias;
+                a.bias_type = (dory_dtype_t)bt;
+            }
+            a.y = ybuf;
+            a.y_type = (dory_dtype_t)yt;
+            a.ho = a.wo = a.co = 1;
+            a.first = a.last = 1;
+            a.rq = &ch;
+            dory_rqf_init_(&f, &a, xs, K, 0, 1);
+            dory_rqf_block_(&f, s, 0, 1, 0, 0, 0);
+            puts(entered(dory_rqf_block_fast_)    ? "fast"
+                 : entered(dory_rqf_block_wfast_) || entered(dory_rqf_block_wide_) ? (f.mode == 3 ? "div" : "wide")
+                 : entered(dory_rqf_block_slow_)  ? "slow"
+                                                  : "none");
+        } else {
+            int at, bt, yt;
+            int64_t abuf = 0, bbuf = 0;
+            dory_rqchain_t ca, cb, cy;
+            dory_add_args_t a;
+            if (scanf("%d %d %d", &at, &bt, &yt) != 3 || !read_chain(&ca, 0) || !read_chain(&cb, 1) ||
+                !read_chain(&cy, 2))
+                return 2;
+            memset(&a, 0, sizeof a);
+            a.a = &abuf;
+            a.a_type = (dory_dtype_t)at;
+            a.b = &bbuf;
+            a.b_type = (dory_dtype_t)bt;
+            a.y = ybuf;
+            a.y_type = (dory_dtype_t)yt;
+            a.rows = a.c = 1;
+            a.rq_a = &ca;
+            a.rq_b = &cb;
+            a.rq = &cy;
+            if (!add_fast(&a, 0, 1, 1))
+                puts("generic");
+            else
+                puts(entered(add_fused_uu) || entered(add_fused_us) || entered(add_fused_su) || entered(add_fused_ss)
+                         ? "fused"
+                         : "loop");
+        }
+        fflush(stdout);
+    }
+    return 0;
+}
