@@ -77,7 +77,7 @@ def _value(v: object, default: int) -> Vec | int:
 
 def chain_of(op: Operation, key: str) -> list[Stage]:
     """The requant chain ``key`` (``requant``, ``lhs_requant``, ``rhs_requant``) of a layer op as
-    the emitter lowers it (backends/gap8/emit.py ``_stages``): no chain is an empty list."""
+    the shared C emitter lowers it (its ``_stages``): no chain is an empty list."""
     a = op.properties.get(key)
     dicts = [a] if isinstance(a, DictAttr) else list(a.values) if isinstance(a, ArrayAttr) else []
     out = []
