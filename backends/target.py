@@ -84,7 +84,7 @@ class Target:
     l3_flash_bytes: int
     """Off-chip flash holding the weights blob at boot."""
 
-    dma_bytes_per_cycle: int
+    dma_bytes_per_cycle: float
     """Cluster DMA L2<->L1 bandwidth."""
 
     dma_setup_cycles: int
@@ -122,6 +122,25 @@ class Target:
     """The calibrated kernel cycle model, or None for the efficiency model above
     (``*_efficiency``, ``eltwise_ops_per_cycle``, ``tile_overhead_cycles``)."""
 
+    dma_command_cycles: float | None = None
+    """The runtime's DMA moves a tile in one call of multi-dimensional commands (the pulp port:
+    one 2-D command per slab, strided lines free): the cost of each command after the first, on
+    top of ``dma_setup_cycles`` per call. None: DORY's model, a ``dma_setup_cycles`` per
+    strided row (`passes.tiling.cost.dma_terms`)."""
+
+    l3_write_bytes_per_cycle: float | None = None
+    """L2->L3 bandwidth when it differs from ``l3_bytes_per_cycle`` (None: the same)."""
+
+    l3_write_setup_cycles: int | None = None
+    """Cost of starting one L2->L3 transfer when it differs from ``l3_setup_cycles``."""
+
+    l3_overlapped: bool = False
+    """The runtime overlaps a layer's L3 staging with the cluster's compute (runtime/src/layer.c:
+    the first sub-problem's weights streamed under its compute, the next sub-problem's operands
+    read and the previous row block written while the cluster runs, double-buffered in the
+    tiler's staging budget). False: every L3 transfer runs between forks
+    (`passes.tiling.cost.l3_cycles`)."""
+
     # -- budgets ----------------------------------------------------------------------------------
     @property
     def peak_macs_per_cycle(self) -> int:
@@ -156,6 +175,12 @@ class Target:
     def l3_l2_cycles(self, nbytes: int, transfers: int = 1) -> int:
         """Cycles to move ``nbytes`` between L3 and L2 in ``transfers`` transfers."""
         return transfers * self.l3_setup_cycles + math.ceil(nbytes / self.l3_bytes_per_cycle)
+
+    def l2_l3_cycles(self, nbytes: int, transfers: int = 1) -> int:
+        """Cycles to write ``nbytes`` from L2 to L3 in ``transfers`` transfers."""
+        setup = self.l3_setup_cycles if self.l3_write_setup_cycles is None else self.l3_write_setup_cycles
+        bw = self.l3_bytes_per_cycle if self.l3_write_bytes_per_cycle is None else self.l3_write_bytes_per_cycle
+        return transfers * setup + math.ceil(nbytes / bw)
 
     # -- kernel scratch (the runtime's kernels; runtime/kernels must agree byte for byte) --------
     def conv_scratch_bytes(self, kh: int, kw: int, c_in: int) -> int:

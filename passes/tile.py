@@ -47,6 +47,7 @@ from passes.tiling import (
     evaluate,
     geometry,
     l1_sizes_of,
+    l3_cycles,
     solve,
 )
 from passes.tiling.geometry import _in_extent
@@ -107,16 +108,27 @@ def _i64(v: int) -> IntegerAttr:
     return IntegerAttr(int(v))
 
 
-def tile_attr(sol: Solution, g: Geometry, l3: dict[str, int] | None, record_time: bool = False) -> DictAttr:
+def l3_roles(op: Operation) -> list[str]:
+    """The roles of ``op``'s data whose home is L3 (``dory.memory``'s ``l3``; none without it)."""
+    mem = op.attributes.get("dory.memory")
+    if not isinstance(mem, DictAttr):
+        return []
+    l3 = dict(mem.entries).get("l3")
+    return [r.value for r in l3.values] if isinstance(l3, ArrayAttr) else []  # type: ignore[attr-defined]
+
+
+def tile_attr(sol: Solution, g: Geometry, l3: dict[str, int] | None, record_time: bool = False,
+              cycles: int | None = None) -> DictAttr:
     """The ``dory.tile`` attribute of docs/tiling-schema.md. The solver effort is recorded as
     ``sat_calls`` (deterministic); wall time (``solve_ms``) only on request, because it differs
-    from run to run and the same input must give byte-identical IR."""
+    from run to run and the same input must give byte-identical IR. ``cycles``: the layer's
+    modelled cycles with its L3 transfers (`passes.tiling.cost.l3_cycles`), default the L1 tile's."""
     c, h, w, k = sol.best.tile
     entries = {
         "l1": DictAttr.of({"c_out": _i64(c), "h_out": _i64(h), "w_out": _i64(w), "c_in": _i64(c if g.cin_follows_cout else k)}),
         "n_tiles": _i64(sol.best.n_tiles),
         "l1_bytes": _i64(sol.best.l1_bytes),
-        "cycles": _i64(sol.best.cycles),
+        "cycles": _i64(sol.best.cycles if cycles is None else cycles),
         "sat_calls": _i64(sol.sat_calls),
     }
     if record_time:
@@ -160,7 +172,9 @@ class TilePass(TargetOption, ModulePass):
                     f"cannot tile this layer in L1: expected a tiling within {l1} bytes, found the smallest "
                     f"needs {s.l1_bytes} bytes ({_tile_text(s.tile)})",
                 ) from None
-            decided.append((op, tile_attr(sol, g, l3, self.record_solve_time)))
+            # the L3 transfers: the same for every L1 tile within the L3 tile, so added after the solve
+            cycles = l3_cycles(g, l3_roles(op), l3, sol.best.cycles, hw)
+            decided.append((op, tile_attr(sol, g, l3, self.record_solve_time, cycles)))
         # Attributes are set only once every layer has a tiling: a failure leaves the IR untouched.
         for op, attr in decided:
             op.attributes[ATTR] = attr
@@ -168,6 +182,6 @@ class TilePass(TargetOption, ModulePass):
 
 # The analyses live in passes.tiling; they are re-exported here for the pass's existing users.
 __all__ = [
-    "TilePass", "l3_tile", "tile_attr", "Geometry", "geometry", "evaluate", "l1_sizes_of", "L1Sizes", "candidate_space",
+    "TilePass", "l3_tile", "l3_roles", "tile_attr", "Geometry", "geometry", "evaluate", "l1_sizes_of", "L1Sizes", "candidate_space",
     "solve", "brute_force", "candidates", "cycles_floor", "NoFit", "Evaluation", "Solution",
 ]

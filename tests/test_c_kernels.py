@@ -685,3 +685,79 @@ def test_depthwise_ring(driver: Path, sh: int) -> None:
         jobs = [fmt_conv(c, n) for n in NCORES]
         for n, (ok, y) in zip(NCORES, run_driver(driver, "\n".join(jobs) + "\n")):
             assert ok == 1 and np.array_equal(y, c["want"].reshape(-1)), f"ncores={n} seed={seed} sh={sh}"
+
+
+# The ends of the 3x3 ring's sums (runtime/kernels/depthwise.c): its inline int32 one (mode 1),
+# clip-window ones (mode 2 shift, mode 3 divisor, s64 adds) and the generic one (trunc, wider
+# outputs, a two-stage chain (the deepest calls, on the 1 KiB cluster stacks), a bias beyond the
+# window's bound).
+RING_ENDS = ("i32", "win2", "win3", "add64", "trunc", "wide", "bigbias", "chain2")
+
+
+def dw_ring_end_case(seed: int, end: str) -> dict[str, Any]:
+    """A 3x3 depthwise tile for the ring (x 8-bit, scratch given) whose requant takes the ring's
+    end ``end`` (RING_ENDS); strides 1 to 3, pads on any border, channel counts not multiple of 4."""
+    rng = np.random.default_rng(9000 + 17 * seed + RING_ENDS.index(end))
+    sh = int(rng.integers(1, 4))
+    sw = int(rng.integers(1, 4))
+    hi, wi = int(rng.integers(4, 12)), int(rng.integers(4, 12))
+    if end == "win2":  # >= 64 outputs per channel (a whole column set on one core): the interval end
+        sh = sw = 1
+        hi, wi = int(rng.integers(9, 14)), int(rng.integers(9, 14))
+    co = int(rng.choice([5, 13, 37, 40]))
+    pads = tuple(int(v) for v in rng.integers(0, 2, 4))
+    x_type = int(rng.choice([U8, S8]))
+    y_type = U8 if rng.random() < 0.5 else S8
+    ho = (hi + pads[0] + pads[2] - 3) // sh + 1
+    wo = (wi + pads[1] + pads[3] - 3) // sw + 1
+    x = rand_values(rng, x_type, (hi, wi, co))
+    w = rand_values(rng, S8, (co, 3, 3, 1))
+    bias = rng.integers(-(2**16), 2**16, co).astype(np.int64)
+    lo, hi_ = RANGE[y_type]
+    st: dict[str, Any] = dict(mul=(S32, rng.integers(1, 2**8, co).tolist()),
+                              add=(S32, rng.integers(-(2**20), 2**20, co).tolist()), shift=12, div=0, trunc=0,
+                              min=lo, max=hi_)
+    if end == "win2":  # the plan's bound beyond int32: mode 2
+        st["mul"] = (S32, rng.integers(-(2**16), 2**16, co).tolist())
+        st["shift"] = int(rng.integers(16, 30))
+    elif end in ("win3", "add64", "trunc"):
+        st = rand_div_chain(rng, co, y_type)[0]
+        st["trunc"] = int(end == "trunc")
+        if end == "add64":
+            st["add"] = (S64, rng.integers(-(2**40), 2**40, co).tolist())
+            if seed % 2:  # with a shift (mode 2) instead of a divisor
+                st["shift"], st["div"] = int(rng.integers(20, 31)), 0
+    elif end == "wide":
+        y_type = S32
+        st["min"], st["max"] = -(2**31), 2**31 - 1
+        st["shift"] = 2
+    elif end == "bigbias":  # mode 2, some |bias| > 2^30: those channels take the generic end
+        bias = rng.integers(-(2**31), 2**31, co).astype(np.int64)
+        st["shift"] = 28
+    chain = [st]
+    if end == "chain2":  # the generic chain (mode 0), stage by stage
+        chain = [dict(mul=3, add=(S32, rng.integers(-(2**10), 2**10, co).tolist()), shift=2, div=0, trunc=1,
+                      min=-(2**31), max=2**31 - 1), st]
+    if rng.random() < 0.3 and end != "wide":  # a ReLU-like clip inside the output range
+        st["min"], st["max"] = max(st["min"], 0), min(st["max"], 100)
+    props = {"strides": i64_array([sh, sw]), "dilations": i64_array([1, 1]), "pads": i64_array(list(pads)),
+             "groups": IntegerAttr(co)}
+    acc = run_qnn("qnn.conv2d", [(x[None], ET[x_type]), (w, ET[S8]), (bias, ET[S32])], ((1, ho, wo, co), SI32),
+                  props)[0]
+    return dict(kind="dw", hi=hi, wi=wi, ci=co, co=co, ho=ho, wo=wo, kh=3, kw=3, sh=sh, sw=sw, dh=1, dw=1,
+                pads=pads, groups=1, x=x, x_type=x_type, w=w, w_type=S8, bias=bias, bias_type=S32, y_type=y_type,
+                chain=chain, steps=[co], use_acc=0, scratch_mode="exact", want=finish(acc, chain, y_type))
+
+
+def dw_ring_end_cases(per_end: int) -> list[dict[str, Any]]:
+    return [dw_ring_end_case(seed, end) for end in RING_ENDS for seed in range(per_end)]
+
+
+def test_depthwise_ring_ends(driver: Path) -> None:
+    """The 3x3 ring with every end it takes, on 1, 3 and 8 cores: equal to the reference."""
+    cs = dw_ring_end_cases(6)
+    jobs = [(c, n) for c in cs for n in NCORES]
+    got = run_driver(driver, "\n".join(fmt_conv(c, n) for c, n in jobs) + "\n")
+    for (c, n), (ok, y) in zip(jobs, got):
+        assert ok == 1 and np.array_equal(y, c["want"].reshape(-1)), \
+            f"ncores={n} sh={c['sh']} sw={c['sw']} co={c['co']} pads={c['pads']} chain={c['chain']}"

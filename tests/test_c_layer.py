@@ -270,9 +270,12 @@ def fmt_chain(chain: list[dict[str, Any]]) -> str:
 
 
 def make_case(seed: int, kind: str, l3: bool, staging_slack: int = 0, patch_grouped: bool = True,
-              tile: tuple[int, int, int, int] | None = None, single: bool = False) -> dict[str, Any]:
+              tile: tuple[int, int, int, int] | None = None, single: bool = False,
+              double_staging: bool = False) -> dict[str, Any]:
     """One random case. ``single``: every L1 buffer single-buffered (pong == ping) whatever the
-    tile count, so that the executor's reload-after-compute path runs."""
+    tile count, so that the executor's reload-after-compute path runs. ``double_staging``: an L3
+    staging area of twice the single-buffered need (plus 3 bytes of word alignment for each copy
+    of each of the up to 4 + DORY_MAX_PARAMS = 16 regions), as the tiler budgets it, so that the executor overlaps staging with the cluster's work."""
     rng = np.random.default_rng(70000 + 97 * seed + KIND[kind] * 7 + (kind == "gconv") * 3 + (kind == "dwconv") * 5)
     if kind == "pool":
         c = pool_layer(rng, force_ceil=seed % 3 == 1)
@@ -363,7 +366,7 @@ def make_case(seed: int, kind: str, l3: bool, staging_slack: int = 0, patch_grou
         ends[m] += (len(blobs[name]) + 3) // 4 * 4 + int(rng.integers(0, 3)) * 4
     staging = ends[L2]
     need = staging_need(c, mem, l3_co, l3_ho) if any(m == L3 for m in mem.values()) else 0
-    staging_bytes = need + staging_slack
+    staging_bytes = (2 * need + 4 * 2 * (4 + 12) if double_staging else need) + staging_slack
     ends[L2] += max(staging_bytes, 0) + int(rng.integers(0, 3)) * 4
     c.update(blobs=blobs, offs=offs, poffs=poffs, staging=staging, staging_bytes=staging_bytes, staging_need=need,
              l2_bytes=ends[L2], l3_bytes=ends[L3], params=params)
@@ -408,7 +411,7 @@ def cases() -> list[dict[str, Any]]:
     out = []
     for kind, n in COUNTS.items():
         for i in range(n):
-            out.append(make_case(i, kind, l3=i % 3 == 2, single=i % 7 == 3))
+            out.append(make_case(i, kind, l3=i % 3 == 2, single=i % 7 == 3, double_staging=i % 6 == 5))
     return out
 
 
@@ -493,6 +496,9 @@ def test_cases_exercise_the_paths() -> None:
     assert any(c["l3_co"] and c["l3_ho"] and c["mem"]["x"] == L3 and c["mem"]["y"] == L3 for c in l3)
     assert any(c["l3_co"] and c["w"] is not None and c["mem"]["w"] == L3 for c in l3)
     assert any(c["mem"]["rq"] == L3 and c["params"] for c in l3)
+    dbl = [c for c in l3 if c["staging_bytes"] > c["staging_need"]]  # overlapped staging
+    assert any(c["l3_co"] and c["l3_co"] < c["co"] and c["mem"]["w"] == L3 for c in dbl if c["w"] is not None)
+    assert any(c["l3_ho"] and c["l3_ho"] < c["ho"] and c["mem"]["x"] == L3 and c["mem"]["y"] == L3 for c in dbl)
     assert any(c["single"] and c["t_ho"] < c["ho"] for c in cs)  # single-buffered, several tiles
     assert any(c["single"] and c["t_ci"] < c["ci"] for c in conv)
     assert any(c["layout"]["weight"][0] != c["layout"]["weight"][1] for c in cs)

@@ -97,6 +97,7 @@ def batch(name: str) -> list[tuple[str, dict[str, Any], int]]:
     else:
         cs = random_cases(("dw", "linear", "pool", "add", "linear-win", "dw-win"), 4) + \
             [kc for kc in layer_cases() if kc[0] != "conv"]
+        cs += [("dw", c) for c in T.dw_ring_end_cases(2)]  # every end of the 3x3 ring
     return [(k, c, n) for i, (k, c) in enumerate(cs) for n in ((8, 3) if i % 3 == 0 else (8,))]
 
 

@@ -82,7 +82,14 @@ def test_pulp_is_registered_with_gvsoc_pulp_open_sizes() -> None:
     assert (PULP.cores, PULP.l1_bytes, PULP.l2_bytes, PULP.clock_hz) == (8, 0x10000, 0x8000 + 0x180000, 50_000_000)
     assert PULP.l1_budget == 64 * 1024 - 10 * 1024
     assert get_pipeline_registry()["pulp-default"].text.count("{target=pulp}") == 3
-    assert (PULP.dma_bytes_per_cycle, PULP.dma_setup_cycles) == (GAP8.dma_bytes_per_cycle, GAP8.dma_setup_cycles)
+    from backends.pulp import transfers as T
+
+    # the transfer costs are pulp's measured ones (backends/pulp/transfers.py), GAP8's untouched
+    assert (PULP.dma_bytes_per_cycle, PULP.dma_setup_cycles, PULP.dma_command_cycles) == (
+        T.DMA_BYTES_PER_CYCLE, T.DMA_SETUP_CYCLES, T.DMA_COMMAND_CYCLES)
+    assert (PULP.l3_bytes_per_cycle, PULP.l3_setup_cycles) == (T.L3_READ_BYTES_PER_CYCLE, T.L3_READ_SETUP_CYCLES)
+    assert (GAP8.dma_bytes_per_cycle, GAP8.dma_setup_cycles, GAP8.dma_command_cycles) == (8, 10, None)
+    assert not GAP8.l3_overlapped and PULP.l3_overlapped
     assert PULP.kernel_model is not None and "GVSOC" in PULP.kernel_model.source
     assert GAP8.kernel_model is None and GAP9.kernel_model is None
 

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shared_models import NETWORKS, load, requires_shared, run_pipeline
 
+from backends.target import Target
 from dory_ir.attributes import DictAttr
 from dory_ir.core import Operation
 from frontend.onnx_import import import_onnx
@@ -108,3 +109,103 @@ def test_mobilenet_v1_224_tiles(tmp_path: Path) -> None:
                    cwd=Path(__file__).resolve().parents[1], capture_output=True)
     attrs = _tile_network(import_onnx(str(out), warn=lambda m: None))
     assert len(attrs) >= 29
+
+
+# -- the L3 term (passes.tiling.cost.l3_cycles, as runtime/src/layer.c stages L3 data) -----------
+
+
+def _l3_chips() -> tuple[Target, Target]:
+    """Pulp with serial L3 staging (main's layer.c before the overlap) and pulp itself."""
+    import dataclasses
+
+    from backends.pulp.hw import PULP
+
+    return dataclasses.replace(PULP, l3_overlapped=False), PULP
+
+
+def test_l3_cycles_serial_sums_every_transfer() -> None:
+    from passes.tiling.cost import l3_cycles
+
+    serial, _ = _l3_chips()
+    g = Geometry("linear", n=1, ho=1, wo=1, co=1000, hi=1, wi=1, ci=1024, param_bytes=8)
+    assert l3_cycles(g, [], None, 1234.4, serial) == 1235  # no L3 data: the L1 model's cycles
+    # weights and requant in L3, 5 channel blocks of 200: one weight read and one params read each
+    got = l3_cycles(g, ["weight", "requant"], {"c_out": 200, "h_out": 1}, 500_000.0, serial)
+    per_block = serial.l3_l2_cycles(200 * 1024) + serial.l3_l2_cycles(200 * 8)
+    assert got == 500_000 + 5 * per_block
+
+
+def test_l3_cycles_overlapped_hides_transfers_behind_compute() -> None:
+    from passes.tiling.cost import l3_cycles
+
+    serial, over = _l3_chips()
+    g = Geometry("linear", n=1, ho=1, wo=1, co=1000, hi=1, wi=1, ci=1024, param_bytes=8)
+    tile = {"c_out": 200, "h_out": 1}
+    block = over.l3_l2_cycles(200 * 1024)
+    # compute-bound: every weight read (the first streamed) hides under the compute
+    assert l3_cycles(g, ["weight"], tile, 5_000_000.0, over) == 5_000_000
+    # transfer-bound: each sub-problem waits for its own weights (the first streamed, the others
+    # read under the one before), the last sub-problem computes alone
+    assert l3_cycles(g, ["weight"], tile, 1000.0, over) == 5 * block + 200
+    # the requant vectors of the first block are read before the cluster starts
+    got = l3_cycles(g, ["weight", "requant"], tile, 5_000_000.0, over)
+    assert got == 5_000_000 + over.l3_l2_cycles(200 * 8)
+    # one sub-problem: its weights streamed under its compute
+    whole = over.l3_l2_cycles(1000 * 1024)
+    assert l3_cycles(g, ["weight"], None, 1000.0, over) == whole
+    assert l3_cycles(g, ["weight"], None, 1000.0, serial) == whole + 1000
+
+
+def test_l3_cycles_rows_and_output() -> None:
+    """A conv with its input and output in L3, row blocks of 4: the input rows each block's windows
+    read (halo included, clipped), the output written per row block."""
+    from passes.tiling.cost import l3_cycles
+
+    serial, over = _l3_chips()
+    g = Geometry("conv", n=1, ho=8, wo=8, co=16, hi=8, wi=8, ci=8, kh=3, kw=3, pads=(1, 1, 1, 1), param_bytes=8)
+    got = l3_cycles(g, ["input", "output"], {"c_out": 16, "h_out": 4}, 10_000.0, serial)
+    read = serial.l3_l2_cycles(5 * 8 * 8)  # rows 0..4, then rows 3..7
+    write = serial.l2_l3_cycles(4 * 8 * 16)
+    assert got == 10_000 + 2 * read + 2 * write
+    # overlapped: the second block's read beside the first sub-problem, the first block's write
+    # beside the second; the first read and the last write exposed
+    want = read + max(5_000, read) + max(5_000, write) + write
+    assert l3_cycles(g, ["input", "output"], {"c_out": 16, "h_out": 4}, 10_000.0, over) == want < got
+
+
+@requires_shared
+def test_tile_pass_records_the_l3_staging() -> None:
+    """Planned with a small L2, a shared network's layers with data in L3 record their L1 tile's
+    cycles with their L3 staging (`l3_cycles`), the others the L1 tile's alone."""
+    import dataclasses
+
+    from passes.tile import l3_roles
+    from passes.tiling import geometry, l3_cycles
+
+    from backends.pulp.hw import PULP
+
+    module = load("nemo_dscnn_test").module
+    run_pipeline(module, "canonicalize,fold-requant,fuse,assign-memory{target=pulp l2=24000},tile{target=pulp}")
+    seen = 0
+    for op in module.walk():
+        td = op.attributes.get("dory.tile")
+        if not isinstance(td, DictAttr):
+            continue
+        d = dict(td.entries)
+        g = geometry(op)
+
+        def ints(a: object) -> dict[str, int]:
+            assert isinstance(a, DictAttr)
+            return {k: int(v.value) for k, v in a.entries}  # type: ignore[attr-defined]
+
+        l1t = ints(d["l1"])
+        t = (l1t["c_out"], l1t["h_out"], l1t["w_out"], l1t["c_in"])
+        base = evaluate(g, t, PULP).cycles
+        l3 = ints(d["l3"]) if "l3" in d else None
+        want = l3_cycles(g, l3_roles(op), l3, base, PULP)
+        assert d["cycles"].value == want, op.op_name  # type: ignore[attr-defined]
+        seen += bool(l3_roles(op))
+        # the L3 reads cost something when they run between forks; overlapped, they may all hide
+        serial = l3_cycles(g, l3_roles(op), l3, base, dataclasses.replace(PULP, l3_overlapped=False))
+        assert want >= base and (serial > base) == bool(l3_roles(op))
+    assert seen >= 2

@@ -17,14 +17,14 @@ from backends.target import KernelModel
 
 KERNEL_MODEL = KernelModel(
     coefficients=(
-        ('add', (('elem', 13.15), ('generic', 1404.0), ('loop', 101.2), ('loop_in', 35.19), ('tile', 10840.0),)),
-        ('all', (('layer', 9176.0),)),
-        ('conv', (('acc', 0.0), ('div', 0.0), ('im2col', 1.95), ('im2col_rows', 165.8), ('mac', 0.419), ('slow', 11.79), ('tile', 18080.0), ('unit', 632.4), ('wide', 26.52),)),
-        ('conv_generic', (('div', 0.0), ('mac', 1.062), ('out', 97.91), ('slow', 0.0), ('tile', 29800.0), ('wide', 0.0),)),
-        ('depthwise', (('div', 183.0), ('mac', 6.279), ('out', 0.0), ('slow', 0.0), ('strip', 0.0), ('tile', 25890.0), ('wide', 17.18),)),
-        ('linear', (('div', 1367.0), ('mac', 0.0), ('mac_tail', 2.267), ('out', 0.0), ('slow', 640.0), ('tile', 7190.0), ('wide', 2229.0),)),
-        ('pointwise', (('acc', 0.0), ('div', 0.0), ('mac', 0.5104), ('slow', 31.8), ('tile', 17770.0), ('unit', 518.3), ('wide', 22.5),)),
-        ('pool', (('avg', 152.1), ('out', 0.0), ('pix', 144.1), ('slow', 0.0), ('tap', 0.0), ('tile', 7581.0),)),
+        ('add', (('elem', 13.1), ('generic', 1404.0), ('loop', 101.2), ('loop_in', 35.2), ('tile', 11150.0),)),
+        ('all', (('layer', 8427.0),)),
+        ('conv', (('acc', 0.0), ('div', 0.0), ('im2col', 1.968), ('im2col_rows', 166.0), ('mac', 0.4184), ('slow', 11.87), ('tile', 18020.0), ('unit', 631.8), ('wide', 26.52),)),
+        ('conv_generic', (('div', 0.0), ('mac', 1.061), ('out', 97.71), ('slow', 0.0), ('tile', 29800.0), ('wide', 0.0),)),
+        ('depthwise', (('div', 183.1), ('mac', 6.27), ('out', 0.0), ('slow', 0.0), ('strip', 0.0), ('tile', 25870.0), ('wide', 17.28),)),
+        ('linear', (('div', 1332.0), ('mac', 0.0), ('mac_tail', 2.266), ('out', 0.0), ('slow', 637.8), ('tile', 7207.0), ('wide', 2216.0),)),
+        ('pointwise', (('acc', 0.0), ('div', 0.0), ('mac', 0.5089), ('slow', 31.29), ('tile', 17770.0), ('unit', 517.8), ('wide', 22.53),)),
+        ('pool', (('avg', 152.2), ('out', 0.0), ('pix', 142.9), ('slow', 0.0), ('tap', 0.0), ('tile', 7870.0),)),
     ),
     source='GVSOC 209c147 pulp-open, dory 1629c04, measured 2026-12-06: 14 networks, held out nemo_dronet_complete, mobilenet_v1_0.25_224',
 )

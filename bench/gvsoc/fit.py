@@ -139,10 +139,12 @@ def model_cycles(layer: Layer, coef: dict[str, dict[str, float]], hw: Target) ->
     return overhead + first + last + max(compute, dma - first - last)
 
 
-def fit(layers: list[Layer], hw: Target, rounds: int = 6) -> Fit:
+def fit(layers: list[Layer], hw: Target, rounds: int = 40) -> Fit:
     """Non-negative coefficients minimising the squared relative error of `model_cycles` over
     ``layers``: NNLS with the DMA terms held at their values under the previous round's
-    coefficients (round 0: compute assumed to hide all but the first load and last store)."""
+    coefficients (round 0: compute assumed to hide all but the first load and last store), until
+    they settle (DMA-bound layers, whose exposed DMA depends on the compute, take a few dozen rounds
+    with the measured DMA setups) or ``rounds`` have run."""
     a, cols = design(layers, hw)
     m = np.array([float(x.measured) for x in layers])
     dmas = [dma_terms(x.geometry, x.tile, hw) for x in layers]

@@ -41,7 +41,12 @@ work on the busiest core of every tile as the runtime splits it (`cost.tile_feat
 units of (pixel pair x 4 channels) in balanced ranges, depthwise/pool rows or channels, linear
 channels, add elements), summed over the tiles (`cost.kernel_features`). DMA is `Target.l2_l1_cycles` of the bytes moved (inputs re-read once per
 output-channel tile, halos included; weights re-read per spatial tile unless they fit whole) plus
-a setup per transfer (one per row when a tile is not contiguous in L2).
+a setup per transfer: one per row when a tile is not contiguous in L2 (DORY's model), or, for a
+target with ``dma_command_cycles`` (pulp, measured on GVSOC by bench/gvsoc/dma_bench.py), one per
+call plus one per further 2-D command as the port issues them. A layer with data in L3 adds its
+L3 staging (`cost.l3_cycles`, mirroring runtime/src/layer.c: serial, or overlapped with the
+cluster when the target's runtime does so) to the chosen L1 tile's cycles; the L3 cost is the
+same for every L1 tile within the L3 tile, so it does not enter the search.
 
 *Candidate space* per dimension of extent ``N``: every value ``1..N`` when ``N <= 16``, else ``N``,
 powers of two, multiples of the dimension's step up to 8 steps, the divisors of ``N`` that are
@@ -53,13 +58,13 @@ strided; DORY never splits them).
 """
 
 from passes.tiling.brute import brute_force
-from passes.tiling.cost import Evaluation, L1Sizes, cycles_floor, evaluate, kernel_features, l1_sizes_of, model_kind
+from passes.tiling.cost import Evaluation, L1Sizes, cycles_floor, evaluate, kernel_features, l1_sizes_of, l3_cycles, model_kind
 from passes.tiling.geometry import LAYERS, Geometry, geometry
 from passes.tiling.sat import NoFit, Solution, solve
 from passes.tiling.space import Space, candidate_space, candidates
 
 __all__ = [
-    "LAYERS", "Geometry", "geometry", "Evaluation", "L1Sizes", "l1_sizes_of", "evaluate", "cycles_floor", "kernel_features",
+    "LAYERS", "Geometry", "geometry", "Evaluation", "L1Sizes", "l1_sizes_of", "evaluate", "cycles_floor", "kernel_features", "l3_cycles",
     "model_kind",
     "Space", "candidates", "candidate_space", "Solution", "NoFit", "solve", "brute_force",
 ]

@@ -13,7 +13,7 @@ and its DMA costs, double buffering hiding the smaller of compute and transfer; 
 ``passes.tiling`` package docstring. A target with a calibrated `backends.target.KernelModel`
 (pulp) replaces the efficiency compute and the per-tile overhead by its linear model over
 `kernel_features` (the runtime's own work split; fitted by bench/gvsoc/calibrate.py); the DMA
-terms (`dma_terms`) are the same for both.
+terms (`dma_terms`) are the same for both. `l3_cycles` adds a layer's L3 staging.
 """
 
 from __future__ import annotations
@@ -281,8 +281,9 @@ def _efficiency_compute(g: Geometry, tiling: tuple[int, int, int, int, int, int,
 def dma_terms(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None = None) -> tuple[int, int, int]:
     """The L2<->L1 DMA cycles of tile ``(c, h, w, k)`` of layer ``g``: the first tile's loads,
     the last tile's store, and the whole layer's transfers (bytes moved over the target's DMA
-    bandwidth plus a setup per transfer, one per row when a tile is not contiguous in L2).
-    `evaluate` hides the layer's transfers other than the first and last behind the compute."""
+    bandwidth plus the setups: DORY's one per row when a tile is not contiguous in L2, or, with
+    the target's ``dma_command_cycles``, one per call plus one per further 2-D command, as the
+    pulp port issues them). `evaluate` hides the layer's transfers other than the first and last behind the compute."""
     hw = hw or default_target()
     c, h, w, k, nc, nh, nw, nk = _tiling(g, tile)
     n = nc * nh * nw * nk
@@ -302,17 +303,99 @@ def dma_terms(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None = 
             in_total *= nc  # the input is re-read for every output-channel tile
         out_total = g.ho * g.wo * g.co * g.out_bytes * g.n
     w_total = (g.weight_bytes_per_channel + g.param_bytes) * g.co * (1 if nc * nk == 1 else nh * nw)
-    in_full = cols == g.wi and (g.cin_follows_cout and c == g.co or not g.cin_follows_cout and k == g.ci)
-    in_tr = 1 if in_full or g.kind == "linear" else rows
-    out_tr = 1 if (w == g.wo and c == g.co) or g.kind == "linear" else h
     w_tr = (1 if w_b else 0) + (1 if g.param_bytes else 0)
-    per_tile_tr = in_tr + out_tr + (w_tr if nc * nk > 1 or n == 1 else 0)
-    dma = math.ceil((in_total + out_total + (w_total if w_b else 0)) / hw.dma_bytes_per_cycle) + n * per_tile_tr * hw.dma_setup_cycles
+    if hw.dma_command_cycles is None:  # DORY's model: a transfer setup per strided row
+        in_full = cols == g.wi and (g.cin_follows_cout and c == g.co or not g.cin_follows_cout and k == g.ci)
+        in_tr = 1 if in_full or g.kind == "linear" else rows
+        out_tr = 1 if (w == g.wo and c == g.co) or g.kind == "linear" else h
+        in_setup, out_setup = in_tr * hw.dma_setup_cycles, out_tr * hw.dma_setup_cycles
+    else:
+        # the port's calls (runtime/src/layer.c dma3 folds contiguous dimensions): a tile is one
+        # call of one 2-D command, or of one per row (slab) when both its channels and its
+        # columns are a part of the layer's
+        cmd = hw.dma_command_cycles
+        in_split = (c < g.co) if g.cin_follows_cout else (k < g.ci)
+        in_cmds = rows if in_split and cols < g.wi and g.kind != "linear" else 1
+        out_cmds = h if c < g.co and w < g.wo and g.kind != "linear" else 1
+        in_setup = hw.dma_setup_cycles + (in_cmds - 1) * cmd
+        out_setup = hw.dma_setup_cycles + (out_cmds - 1) * cmd
+    w_setup = w_tr * hw.dma_setup_cycles
+    per_tile = in_setup + out_setup + (w_setup if nc * nk > 1 or n == 1 else 0)
+    dma = math.ceil((in_total + out_total + (w_total if w_b else 0)) / hw.dma_bytes_per_cycle) + n * per_tile
     if nc * nk == 1 and n > 1:
-        dma += w_tr * hw.dma_setup_cycles  # weights loaded once
-    first = hw.l2_l1_cycles(sizes.input + w_b, in_tr + w_tr)
-    last = hw.l2_l1_cycles(sizes.output, out_tr)
+        dma += w_setup  # weights loaded once
+    first = in_setup + w_setup + math.ceil((sizes.input + w_b) / hw.dma_bytes_per_cycle)
+    last = out_setup + math.ceil(sizes.output / hw.dma_bytes_per_cycle)
     return first, last, dma
+
+
+L3_ACTS = ("input", "lhs", "rhs")
+"""The L3 roles of a layer's activations read per row block (an add's operands: lhs, rhs)."""
+
+
+def l3_cycles(g: Geometry, roles: list[str] | tuple[str, ...], l3_tile: dict[str, int] | None, compute: float,
+              hw: Target | None = None) -> int:
+    """Cycles of layer ``g`` whose data ``roles`` (``dory.memory``'s ``l3``: input, lhs, rhs,
+    weight, bias, requant, output) live in L3, split into L3 sub-problems by ``l3_tile``
+    (``c_out``, ``h_out``; None: one sub-problem), ``compute`` being the L2->L1 model's cycles of
+    the whole layer (`evaluate`). As runtime/src/layer.c runs it: row blocks outer, channel blocks
+    inner; the activations are read once per row block (the input rows its windows read, halo
+    included), weights / bias / requant once per channel block change, the output written once
+    per row block, each a blocking call of the target's L3 costs (`Target.l3_l2_cycles`,
+    `Target.l2_l3_cycles`). With the target's ``l3_overlapped`` the controller moves data while the
+    cluster computes: the first sub-problem's weights are streamed under its own compute, the next
+    sub-problem's operands are read and the previous row block written under the current one;
+    each sub-problem costs the larger of its share of ``compute`` and the transfers beside it, and
+    only the first sub-problem's other reads and the last write are exposed. Otherwise every
+    transfer adds to ``compute``."""
+    hw = hw or default_target()
+    role_set = set(roles)
+    if not role_set:
+        return int(math.ceil(compute))
+    l3c = min(l3_tile["c_out"], g.co) if l3_tile and l3_tile.get("c_out", 0) > 0 else g.co
+    l3h = min(l3_tile["h_out"], g.ho) if l3_tile and l3_tile.get("h_out", 0) > 0 else g.ho
+    if g.kind == "linear":
+        l3h = 1
+    n_h, n_c = -(-g.ho // l3h), -(-g.co // l3c)
+    acts = [r for r in L3_ACTS if r in role_set]
+    row_bytes = g.wi * g.ci * g.in_bytes * g.n // (2 if g.kind == "add" else 1)  # an add's in_bytes sums both operands
+    params = [r for r in ("bias", "requant") if r in role_set]
+
+    def reads(h: int, c: int, prev: tuple[int, int] | None) -> tuple[int, int]:
+        """The reads that stage sub-problem (row block h, channel block c) after ``prev``: (the
+        weights', the others')."""
+        cyc, wcyc = 0, 0
+        if prev is None or prev[0] != h:
+            lo = max(0, h * l3h * g.sh - g.pads[0])
+            hi = min(g.hi, (min(g.ho, (h + 1) * l3h) - 1) * g.sh - g.pads[0] + (g.kh - 1) * g.dh + 1)
+            cyc += sum(hw.l3_l2_cycles((hi - lo) * row_bytes) for _ in acts)
+        if prev is None or prev[1] != c:
+            ch = min(g.co, (c + 1) * l3c) - c * l3c
+            if "weight" in role_set:
+                wcyc = hw.l3_l2_cycles(ch * g.weight_bytes_per_channel)
+            if params:
+                cyc += hw.l3_l2_cycles(ch * g.param_bytes, len(params))
+        return wcyc, cyc
+
+    def write(h: int) -> int:
+        """The write-back of row block h's output."""
+        if "output" not in role_set:
+            return 0
+        rows = min(g.ho, (h + 1) * l3h) - h * l3h
+        return hw.l2_l3_cycles(rows * g.wo * g.co * g.out_bytes * g.n)
+
+    subs = [(h, c) for h in range(n_h) for c in range(n_c)]
+    stage = [reads(h, c, subs[i - 1] if i else None) for i, (h, c) in enumerate(subs)]
+    if not hw.l3_overlapped:
+        return int(math.ceil(compute + sum(w + o for w, o in stage) + sum(write(h) for h in range(n_h))))
+    share = compute / len(subs)
+    total = float(stage[0][1])
+    for i, (h, c) in enumerate(subs):
+        beside = stage[0][0] if i == 0 else 0
+        beside += sum(stage[i + 1]) if i + 1 < len(subs) else 0
+        beside += write(h - 1) if i > 0 and c == 0 else 0
+        total += max(share, beside)
+    return int(math.ceil(total + write(n_h - 1)))
 
 
 def evaluate(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None = None) -> Evaluation:

@@ -10,7 +10,8 @@ The C plans per kernel call over the channels of the call; this mirror plans ove
 the layer (the same mode unless one tile's channels have much smaller bounds than the layer's).
 
 - `conv_end` (conv, depthwise, linear; ``dory_rqf_block_`` / ``dory_rqf_finish_``): ``fast``
-  (mode 1: int32 math, s32 vectors, floor, 8-bit output; or the window end of ``requant-window``), ``wide`` (mode 2, an 8-bit output: int64
+  (mode 1: int32 math, s32 vectors, floor, 8-bit output; or requant-window's window end), ``wide``
+  (mode 2, an 8-bit output: int64
   ``t = s * mul + add`` and a shift), ``div`` (mode 3, an 8-bit output: int64 t and a division by
   multiplication),
   ``slow`` (everything else: mode 1 or 2 through the typed loads, or mode 0, the generic chain).
@@ -77,7 +78,7 @@ def _value(v: object, default: int) -> Vec | int:
 
 def chain_of(op: Operation, key: str) -> list[Stage]:
     """The requant chain ``key`` (``requant``, ``lhs_requant``, ``rhs_requant``) of a layer op as
-    the shared C emitter lowers it (its ``_stages``): no chain is an empty list."""
+    the emitter lowers it (the shared emitter's ``_stages``): no chain is an empty list."""
     a = op.properties.get(key)
     dicts = [a] if isinstance(a, DictAttr) else list(a.values) if isinstance(a, ArrayAttr) else []
     out = []

@@ -10,8 +10,9 @@
  * core; a strip of n output rows is ((n - 1) * sh + kh) * kw bytes, so a core whose rows do not
  * fit in its slice at once (only when kw > kh) builds its strips for chunks of rows that do.
  * Without scratch the generic path runs.
- * 3x3 (same types): the column ring below with scratch (one power-of-two stage into 8 bits, no
- * partial sums), else dw_3x3 (no scratch, 9 loads in place per window).
+ * 3x3 (same types): the column ring below with scratch (every requant end: its own inline ones
+ * for modes 1, 2 and 3 into 8 bits, the generic end per sum otherwise), else dw_3x3 (no scratch,
+ * 9 loads in place per window).
  */
 #include "dot.h"
 #include "window.h"
@@ -138,116 +139,349 @@ static DORY_NOINLINE_ void dw_3x3(const dory_conv_args_t *a, int32_t r0, int32_t
  * rows r .. r + 3 serves output rows r (bytes 0..2) and r + 1 (bytes 1..3, weight word shifted up
  * a byte), so two output rows cost 3 loads and 6 dot products. The 4th byte a window's load may
  * read past its 3 rows meets a zero weight (and stays inside the scratch: 4 bytes of slack).
- * Pad rows are zeroed once per call; a pad column is written as zeros. */
+ * Pad rows are zeroed once per call; a pad column is written as zeros.
+ *
+ * The end of a sum s, inline in the loop, one of (dw3_kind_ per call, dw3_chan_ per channel; every
+ * one gives the generic end's result, docs/qnn.md):
+ *   DW3_I32  mode 1, floor, 8-bit output: y = clip((s * m + D) >> shift) with D = b * m + d modulo
+ *            2^32; exact, as the plan bounds (s + b) * m + d in int32 (so its wrapping int32
+ *            computation is exact).
+ *   DW3_WIN2 mode 2, floor, 8-bit output; DW3_WIN3 mode 3, floor, 8-bit output: the clip window
+ *            of requant_fast.h. v = s * m + E with E = b * m + add - lo (lo = min * 2^shift, resp.
+ *            min * d: the window's low end) is t - lo for the generic end's t = (s + b) * m + add
+ *            (s + b does not wrap: |s| < 2^19 and |b| <= 2^30, checked per channel; |add| <= 2^61
+ *            keeps every term inside int64). v < 0 clips to min, v > U (the window's width - 1) to
+ *            max, else y = min + floor(v / 2^shift), resp. floor(v / d) by dory_rqf_div_plan_'s
+ *            multiply-high. v is monotone in s, so per channel (dw3_chan_, two int64 divisions)
+ *            the sums whose v lies in the window are an interval [slo, slo + wn) of s: a sum
+ *            outside it is ylo (below) or yhi (above), no product needed; inside, 0 <= v <= U <
+ *            2^32, so v is its low word, s * m + E modulo 2^32: one 32-bit multiply-add.
+ *   DW3_WIN2L mode 2 with U >= 2^32 (a shift above 23 for 8 bits): v in int64 per sum, the same
+ *            window test on v.
+ *   DW3_GEN  anything else (trunc, partial sums, wider outputs, a channel failing the checks
+ *            above): dory_rqf_finish_ per sum, out of line. */
+enum { DW3_I32, DW3_WIN2, DW3_WIN3, DW3_WIN2L, DW3_GEN };
 
-/* The requantised store of the sum s of channel c at element o: the int32 fast end when this
- * sum provably allows it (|s + b| <= smax: (uint32)(s + off) <= lim, see below), else the exact
- * generic end. */
-#define DW3R_PUT_(s, o)                                                                                \
+/* The generic end of sum s of channel c at element o (out of line: a cold call in the loops). */
+static DORY_NOINLINE_ void dw3_put_gen_(const dory_rqf_t *f, size_t o, int32_t c, int32_t s)
+{
+    dory_rqf_finish_(f, f->args, o, c, s);
+}
+
+/* The end of a call with plan f (DW3_GEN unless every channel may take a fast one), and the
+ * window's width - 1 for the window ends. */
+static DORY_NOINLINE_ int dw3_kind_(const dory_rqf_t *f, uint64_t *U)
+{
+    if (f->trunc || f->y_type > DORY_S8 || f->min > f->max)
+        return DW3_GEN;
+    if (f->mode == 1 && !f->add64)
+        return DW3_I32;
+    if (f->mode == 2) { /* (max - min + 1) 2^shift - 1 < 2^40: shift <= 31, 8-bit range */
+        *U = (((uint64_t)((int64_t)f->max - f->min) + 1u) << f->shift) - 1u;
+        return *U > UINT32_MAX ? DW3_WIN2L : DW3_WIN2;
+    }
+    if (f->mode == 3) {
+        *U = f->du;
+        return DW3_WIN3;
+    }
+    return DW3_GEN;
+}
+
+/* floor(a / b), b != 0 (C's division truncates). */
+static int64_t dw3_fdiv_(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (q * b != a && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* floor(n / m) where only whether it lies below, inside or above [-smax, smax] matters (lim =
+ * |m| (smax + 1)): n clamped to [-lim, lim] first (the quotient then clamps to +-(smax + 1), on
+ * the same side of every sum), so a 32-bit division does when lim fits (RI5CY's div; the
+ * library's 64-bit one took ~400 cycles on GVSOC, twice per channel). */
+static int64_t dw3_qdiv_(int64_t n, int32_t m, int64_t lim)
+{
+    n = n < -lim ? -lim : (n > lim ? lim : n);
+    if (lim <= INT32_MAX) {
+        int32_t a = (int32_t)n, q = a / m;
+        return (q * m != a && (a < 0) != (m < 0)) ? q - 1 : q;
+    }
+    return dw3_fdiv_(n, m);
+}
+
+/* The per-channel constants of the ring's ends. */
+typedef struct {
+    int32_t m;        /* the channel's mul */
+    uint32_t D;       /* DW3_I32: b * m + d; window ends: E; modulo 2^32 */
+    uint64_t E;       /* DW3_WIN2L: E modulo 2^64 */
+    int32_t slo;      /* window ends: the window's sums are [slo, slo + wn) */
+    uint32_t wn;
+    int32_t ylo, yhi; /* window ends: the outputs of the sums below and above them */
+} dw3_ch_t;
+
+#define DW3_SMAX ((int64_t)1 << 19) /* |s| < 9 * 255 * 128 < 2^19 */
+
+/* The constants of channel c for the call's end kind (U: the window's width - 1); the channel's
+ * kind (DW3_GEN when its bias or add is out of the window's bounds). */
+static DORY_NOINLINE_ int dw3_chan_(const dory_rqf_t *f, int kind, uint64_t U, int32_t c, dw3_ch_t *h,
+                                    const int8_t *wc, int xs)
+{
+    int32_t b, mm, d, j;
+    int64_t add, lo, E, a0, a1, lim, smax = 0;
+    if (kind == DW3_GEN)
+        return DW3_GEN;
+    dory_rqf_chan_(f, c, &b, &mm, &d);
+    h->m = mm;
+    if (kind == DW3_I32) {
+        h->D = (uint32_t)b * (uint32_t)mm + (uint32_t)d;
+        return kind;
+    }
+    add = dory_rqf_add64_(f, c, d);
+    if (b < -(1 << 30) || b > (1 << 30) || add < -((int64_t)1 << 61) || add > ((int64_t)1 << 61))
+        return DW3_GEN;
+    lo = kind == DW3_WIN3 ? f->dlo : (int64_t)f->min * ((int64_t)1 << f->shift);
+    E = (int64_t)b * mm + add - lo;
+    h->E = (uint64_t)E;
+    h->D = (uint32_t)(uint64_t)E;
+    if (kind == DW3_WIN2L)
+        return kind;
+    /* s * m in [-E, U - E]: for m > 0 s in [ceil(-E / m), floor((U - E) / m)], below it v < 0 (min);
+     * for m < 0 s in [ceil((U - E) / m), floor(-E / m)], below it v > U (max); m = 0: v = E.
+     * |s| <= smax = sum |w| * max |x| (this channel's bound, < 2^19) */
+    for (j = 0; j < 9; j++)
+        smax += wc[j] < 0 ? -wc[j] : wc[j];
+    smax *= xs ? 128 : 255;
+    lim = (mm < 0 ? -(int64_t)mm : (int64_t)mm) * (smax + 1);
+    if (mm > 0) {
+        a0 = -dw3_qdiv_(E, mm, lim); /* ceil(-E / m) */
+        a1 = dw3_qdiv_((int64_t)U - E, mm, lim);
+        h->ylo = f->min, h->yhi = f->max;
+    } else if (mm < 0) {
+        a0 = -dw3_qdiv_(E - (int64_t)U, mm, lim); /* ceil((U - E) / m) */
+        a1 = dw3_qdiv_(-E, mm, lim);
+        h->ylo = f->max, h->yhi = f->min;
+    } else { /* every sum inside (0 <= E <= U), or every one below */
+        int in = E >= 0 && E <= (int64_t)U;
+        a0 = in ? -DW3_SMAX : DW3_SMAX + 1;
+        a1 = DW3_SMAX;
+        h->ylo = h->yhi = E < 0 ? f->min : f->max;
+    }
+    /* clamped to the sums' range [-2^19, 2^19]; an empty interval keeps its place (slo), so the
+     * sums below it and above it still tell apart */
+    a0 = a0 < -DW3_SMAX ? -DW3_SMAX : (a0 > DW3_SMAX + 1 ? DW3_SMAX + 1 : a0);
+    a1 = a1 > DW3_SMAX ? DW3_SMAX : a1;
+    h->slo = (int32_t)a0;
+    h->wn = a1 >= a0 ? (uint32_t)(a1 - a0 + 1) : 0u;
+    return kind;
+}
+
+/* What a column of the ring's loops needs: the channel's weight words and end constants, the
+ * call's end constants and geometry (one struct: the column functions take a pointer, so the
+ * caller's loops keep their own registers). */
+typedef struct {
+    dory_v4s w[6];   /* W0, W1, W2: (w[j], w[3 + j], w[6 + j], 0); V0, V1, V2 the same shifted up a byte */
+    dw3_ch_t h;      /* the channel's end constants */
+    uint64_t U;      /* window ends: the window's width - 1 */
+    int32_t sh, lo, hi, ks, n, sr, c;
+    uint32_t dm, mhm;
+    size_t ys;       /* the output's row stride (elements) */
+    uint8_t *y8;     /* the output (element o at y8 + o for DW3_GEN) */
+    const dory_rqf_t *f;
+} dw3_k_t;
+
+/* max(a, b) and min(a, b) of int32s, branch-free: with DORY_XPULPV2 Xpulpv2's p.max / p.min in the
+ * encoding GVSOC decodes, opcode 0x33 (OP), funct7 0x02 (0000010), funct3 6 resp. 4, as in
+ * gvsoc-core models/cpu/iss/isa_gen/isa_pulpv2.py ('p.max' '0000010 ----- ----- 110 ----- 0110011',
+ * 'p.min' '0000010 ----- ----- 100 ----- 0110011'); elsewhere C. */
+#if defined(DORY_XPULPV2)
+static inline int32_t dw3_max_(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__(".insn r 0x33, 6, 0x02, %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+static inline int32_t dw3_min_(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__(".insn r 0x33, 4, 0x02, %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+#else
+static inline int32_t dw3_max_(int32_t a, int32_t b)
+{
+    return a > b ? a : b;
+}
+static inline int32_t dw3_min_(int32_t a, int32_t b)
+{
+    return a < b ? a : b;
+}
+#endif
+
+/* The inline ends (see above) of sum s into the byte at yp; the constants in the column's locals. */
+#define DW3_PUT_I32_(s, yp) (*(yp) = (uint8_t)dw3_min_(dw3_max_((int32_t)((uint32_t)(s) * (uint32_t)cm + cD) >> sh_, lo), hi))
+
+/* Sums outside [slo, slo + wn) (unsigned s - slo >= wn) are ylo or yhi; inside, v is the 32-bit
+ * s * m + E. */
+#define DW3_PUT_WIN2_(s, yp)                                                                           \
     do {                                                                                               \
-        if ((uint32_t)(s) + off <= lim) {                                                              \
-            int32_t v_ = (int32_t)((uint32_t)(s) * (uint32_t)cm + (uint32_t)cd) >> sh_;                \
-            if ((uint32_t)v_ - (uint32_t)lo > span) /* one test when in range */                      \
-                v_ = v_ < lo ? lo : hi;                                                                \
-            y8[o] = (uint8_t)v_;                                                                       \
-        } else { /* int64, inline: a call here would make the loop spill its registers */          \
-            int64_t t_ = (((int64_t)(s) + cb) * cm + d0) >> sh_;                                      \
-            y8[o] = (uint8_t)(t_ < lo ? lo : t_ > hi ? hi : t_);                                       \
-        }                                                                                              \
+        int32_t q_;                                                                                    \
+        if (__builtin_expect((uint32_t)(s) - (uint32_t)slo >= wn, 0))                                  \
+            q_ = (s) < slo ? ylo : yhi;                                                                \
+        else                                                                                           \
+            q_ = lo + (int32_t)(((uint32_t)(s) * (uint32_t)cm + cD) >> sh_);                          \
+        *(yp) = (uint8_t)q_;                                                                           \
     } while (0)
 
-#define DW3R_BODY_(XT, VX, LD4X, SDOT)                                                                 \
+/* floor(w M / 2^S) as in dory_rqf_block_wfast_: h + floor((w - h) / 2) shifted by k - 1 when
+ * Mh = 1 (mhm all ones, ks = k - 1), h shifted by k when Mh = 0 (mhm 0, ks = k). */
+#define DW3_PUT_WIN3_(s, yp)                                                                           \
     do {                                                                                               \
-        const XT *x = (const XT *)a->x;                                                                \
-        for (c = c0; c < c1; c++) {                                                                    \
-            const int8_t *wc = w + (size_t)c * 9u;                                                     \
-            int8_t wv[24]; /* words (w[j], w[3 + j], w[6 + j], 0) and the same shifted up a byte */   \
-            dory_v4s W0, W1, W2, V0, V1, V2;                                                           \
-            int32_t cb, cm, cd, next = 0, j;                                                           \
-            for (j = 0; j < 3; j++) {                                                                  \
-                wv[4 * j] = wc[j], wv[4 * j + 1] = wc[3 + j], wv[4 * j + 2] = wc[6 + j], wv[4 * j + 3] = 0; \
-                wv[12 + 4 * j] = 0, wv[13 + 4 * j] = wc[j], wv[14 + 4 * j] = wc[3 + j];               \
-                wv[15 + 4 * j] = wc[6 + j];                                                            \
+        int32_t q_;                                                                                    \
+        if (__builtin_expect((uint32_t)(s) - (uint32_t)slo >= wn, 0)) {                                \
+            q_ = (s) < slo ? ylo : yhi;                                                                \
+        } else {                                                                                       \
+            uint32_t w_ = (uint32_t)(s) * (uint32_t)cm + cD, h_ = (uint32_t)(((uint64_t)w_ * dm) >> 32); \
+            q_ = lo + (int32_t)((h_ + (((w_ - h_) >> 1) & mhm)) >> ks);                                \
+        }                                                                                              \
+        *(yp) = (uint8_t)q_;                                                                           \
+    } while (0)
+
+/* v = t - lo modulo 2^64; v > U: below the window (wrapped, so negative as int64) or above it. */
+#define DW3_PUT_WIN2L_(s, yp)                                                                          \
+    do {                                                                                               \
+        uint64_t v_ = (uint64_t)((int64_t)(s) * cm) + cE;                                              \
+        int32_t q_;                                                                                    \
+        if (__builtin_expect(v_ > U, 0))                                                               \
+            q_ = (int64_t)v_ < 0 ? lo : hi;                                                            \
+        else                                                                                           \
+            q_ = lo + (int32_t)(uint32_t)(v_ >> sh_);                                                  \
+        *(yp) = (uint8_t)q_;                                                                           \
+    } while (0)
+
+#define DW3_PUT_GEN_(s, yp) dw3_put_gen_(k->f, (size_t)((yp) - k->y8), k->c, (s))
+
+/* NAME(k, s0, s1, s2, yp): one output column, k->n rows, of one channel from its ring slots
+ * s0, s1, s2 (the window's 3 columns) into yp, yp + ys, ... with the end PUT. A leaf out of line:
+ * every constant in a register. Stride 1: with ROWS4 4 rows per step from the loads at rows r and
+ * r + 2 (a taken branch costs 3 cycles: fewer, longer steps; only for the int32 end, the others'
+ * constants would not all fit in the registers), then 2, then 1; other strides 2 rows per step. */
+#define DW3_COLFN_(NAME, XT, VX, LD4X, SDOT, PUT, ROWS4)                                               \
+    static DORY_NOINLINE_ void NAME(const dw3_k_t *k, const XT *s0, const XT *s1, const XT *s2, uint8_t *yp) \
+    {                                                                                                  \
+        const dory_v4s W0 = k->w[0], W1 = k->w[1], W2 = k->w[2];                                       \
+        const int32_t cm = k->h.m, sh_ = k->sh, lo = k->lo, hi = k->hi, ks = k->ks, n = k->n, sr = k->sr; \
+        const int32_t slo = k->h.slo, ylo = k->h.ylo, yhi = k->h.yhi;                                  \
+        const uint32_t cD = k->h.D, dm = k->dm, mhm = k->mhm, wn = k->h.wn;                            \
+        const uint64_t cE = k->h.E, U = k->U;                                                          \
+        const size_t ys = k->ys;                                                                       \
+        int32_t r = 0;                                                                                 \
+        (void)cm, (void)sh_, (void)lo, (void)hi, (void)ks, (void)cD, (void)dm, (void)mhm;              \
+        (void)cE, (void)U, (void)slo, (void)ylo, (void)yhi, (void)wn;                                  \
+        if (sr == 1) {                                                                                 \
+            const dory_v4s V0 = k->w[3], V1 = k->w[4], V2 = k->w[5];                                   \
+            for (; ROWS4 && r + 4 <= n; r += 4, s0 += 4, s1 += 4, s2 += 4) {                           \
+                VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                        \
+                VX f0 = LD4X(s0 + 2), f1 = LD4X(s1 + 2), f2 = LD4X(s2 + 2);                            \
+                int32_t u0 = 0, u1 = 0, u2 = 0, u3 = 0;                                                \
+                SDOT(u0, e0, W0);                                                                      \
+                SDOT(u1, e0, V0);                                                                      \
+                SDOT(u0, e1, W1);                                                                      \
+                SDOT(u1, e1, V1);                                                                      \
+                SDOT(u0, e2, W2);                                                                      \
+                SDOT(u1, e2, V2);                                                                      \
+                SDOT(u2, f0, W0);                                                                      \
+                SDOT(u3, f0, V0);                                                                      \
+                SDOT(u2, f1, W1);                                                                      \
+                SDOT(u3, f1, V1);                                                                      \
+                SDOT(u2, f2, W2);                                                                      \
+                SDOT(u3, f2, V2);                                                                      \
+                PUT(u0, yp);                                                                           \
+                yp += ys;                                                                              \
+                PUT(u1, yp);                                                                           \
+                yp += ys;                                                                              \
+                PUT(u2, yp);                                                                           \
+                yp += ys;                                                                              \
+                PUT(u3, yp);                                                                           \
+                yp += ys;                                                                              \
             }                                                                                          \
-            W0 = DORY_LD4S(wv), W1 = DORY_LD4S(wv + 4), W2 = DORY_LD4S(wv + 8);                        \
-            V0 = DORY_LD4S(wv + 12), V1 = DORY_LD4S(wv + 16), V2 = DORY_LD4S(wv + 20);                 \
-            int32_t m0 = 0, mn = 0; /* the slots of padded columns p0 and next (mod 3) */            \
-            uint32_t off = 1u << 30, lim = 0; /* never fast unless set below */                       \
-            int32_t d0;                                                                                \
-            dory_rqf_chan_(&f, c, &cb, &cm, &cd);                                                      \
-            d0 = cd;                                                                                   \
-            if (cb >= -(1 << 29) && cb <= (1 << 29)) {                                                 \
-                /* (s + b) m + d is int32 exact (so its int32 wrapping computation is exact) when     \
-                 * |s + b| <= smax = (INT32_MAX - |d|) / |m|, capped at 2^29; with |sum| < 2^19     \
-                 * (9 taps of 8 x 8 bits) and |b| <= 2^29 the test below cannot wrap. */            \
-                uint32_t am = cm < 0 ? 0u - (uint32_t)cm : (uint32_t)cm;                               \
-                uint32_t ad = cd < 0 ? 0u - (uint32_t)cd : (uint32_t)cd, smax;                         \
-                if (ad <= 0x7fffffffu) { /* 32-bit division: the cores have no 64-bit one */          \
-                    smax = am ? (0x7fffffffu - ad) / am : 1u << 29;                                    \
-                    smax = smax > 1u << 29 ? 1u << 29 : smax;                                          \
-                    off = (uint32_t)cb + smax;                                                         \
-                    lim = 2u * smax;                                                                   \
-                }                                                                                      \
+            for (; r + 2 <= n; r += 2, s0 += 2, s1 += 2, s2 += 2) {                                    \
+                VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                        \
+                int32_t u = 0, v = 0;                                                                  \
+                SDOT(u, e0, W0);                                                                       \
+                SDOT(v, e0, V0);                                                                       \
+                SDOT(u, e1, W1);                                                                       \
+                SDOT(v, e1, V1);                                                                       \
+                SDOT(u, e2, W2);                                                                       \
+                SDOT(v, e2, V2);                                                                       \
+                PUT(u, yp);                                                                            \
+                yp += ys;                                                                              \
+                PUT(v, yp);                                                                            \
+                yp += ys;                                                                              \
             }                                                                                          \
-            cd = (int32_t)((uint32_t)cb * (uint32_t)cm + (uint32_t)cd); /* fast: (s + b) m + d mod 2^32 */ \
-            for (q = 0; q < wo_; q++) {                                                              \
-                int32_t p0 = q * sw_, n = r1 - r0, r;                                                \
-                const XT *s0, *s1, *s2;                                                                \
-                size_t o = ((size_t)r0 * (size_t)wo_ + (size_t)q) * (size_t)co_ + (size_t)c;      \
-                if (q) { /* p0 advanced by sw */                                                       \
-                    m0 += sw3;                                                                         \
-                    m0 -= m0 >= 3 ? 3 : 0;                                                             \
-                }                                                                                      \
-                if (next < p0) { /* stride > 3: columns nobody reads */                               \
-                    next = p0;                                                                         \
-                    mn = m0;                                                                           \
-                }                                                                                      \
-                for (; next < p0 + 3; next++, mn = mn == 2 ? 0 : mn + 1) { /* columns new here */      \
-                    int32_t ic = next - pl_, k;                                                      \
-                    XT *d = (XT *)ring + (size_t)mn * (size_t)L + i0;                                  \
-                    if (ic < 0 || ic >= wi_) {                                                       \
-                        memset(d, 0, (size_t)(i1 - i0));                                               \
-                    } else {                                                                           \
-                        const XT *src = x + xr + (size_t)ic * ci + (size_t)c;                          \
-                        for (k = i0; k + 2 <= i1; k += 2, d += 2, src += 2 * rs) {                     \
-                            XT e0 = src[0], e1 = src[rs]; /* both loads first: no load-use stall */    \
-                            d[0] = e0;                                                                 \
-                            d[1] = e1;                                                                 \
-                        }                                                                              \
-                        if (k < i1)                                                                    \
-                            d[0] = src[0];                                                             \
-                    }                                                                                  \
-                }                                                                                      \
-                s0 = (const XT *)ring + (size_t)m0 * (size_t)L;                                        \
-                s1 = (const XT *)ring + (size_t)(m0 == 2 ? 0 : m0 + 1) * (size_t)L;                    \
-                s2 = (const XT *)ring + (size_t)(m0 == 0 ? 2 : m0 - 1) * (size_t)L;                    \
-                r = 0;                                                                                 \
-                if (shs_ == 1) {                                                                      \
-                    for (; r + 2 <= n; r += 2, o += 2 * ys) {                                          \
-                        VX e0 = LD4X(s0 + r), e1 = LD4X(s1 + r), e2 = LD4X(s2 + r);                    \
-                        int32_t u = 0, v = 0;                                                          \
-                        SDOT(u, e0, W0);                                                               \
-                        SDOT(v, e0, V0);                                                               \
-                        SDOT(u, e1, W1);                                                               \
-                        SDOT(v, e1, V1);                                                               \
-                        SDOT(u, e2, W2);                                                               \
-                        SDOT(v, e2, V2);                                                               \
-                        DW3R_PUT_(u, o);                                                               \
-                        DW3R_PUT_(v, o + ys);                                                          \
-                    }                                                                                  \
-                }                                                                                      \
-                for (; r < n; r++, o += ys) {                                                          \
-                    size_t t = (size_t)r * (size_t)shs_;                                              \
-                    VX e0 = LD4X(s0 + t), e1 = LD4X(s1 + t), e2 = LD4X(s2 + t);                        \
-                    int32_t u = 0;                                                                     \
-                    SDOT(u, e0, W0);                                                                   \
-                    SDOT(u, e1, W1);                                                                   \
-                    SDOT(u, e2, W2);                                                                   \
-                    DW3R_PUT_(u, o);                                                                   \
-                }                                                                                      \
+        } else {                                                                                       \
+            for (; r + 2 <= n; r += 2, s0 += 2 * sr, s1 += 2 * sr, s2 += 2 * sr) {                     \
+                VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                        \
+                VX f0 = LD4X(s0 + sr), f1 = LD4X(s1 + sr), f2 = LD4X(s2 + sr);                         \
+                int32_t u = 0, v = 0;                                                                  \
+                SDOT(u, e0, W0);                                                                       \
+                SDOT(v, f0, W0);                                                                       \
+                SDOT(u, e1, W1);                                                                       \
+                SDOT(v, f1, W1);                                                                       \
+                SDOT(u, e2, W2);                                                                       \
+                SDOT(v, f2, W2);                                                                       \
+                PUT(u, yp);                                                                            \
+                yp += ys;                                                                              \
+                PUT(v, yp);                                                                            \
+                yp += ys;                                                                              \
             }                                                                                          \
         }                                                                                              \
-    } while (0)
+        for (; r < n; r++, s0 += sr, s1 += sr, s2 += sr, yp += ys) {                                   \
+            VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                            \
+            int32_t u = 0;                                                                             \
+            SDOT(u, e0, W0);                                                                           \
+            SDOT(u, e1, W1);                                                                           \
+            SDOT(u, e2, W2);                                                                           \
+            PUT(u, yp);                                                                                \
+        }                                                                                              \
+    }
+
+DW3_COLFN_(dw3_col_u_i32_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_I32_, 1)
+DW3_COLFN_(dw3_col_u_win2_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_WIN2_, 0)
+DW3_COLFN_(dw3_col_u_win3_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_WIN3_, 0)
+DW3_COLFN_(dw3_col_u_win2l_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_WIN2L_, 0)
+DW3_COLFN_(dw3_col_u_gen_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_GEN_, 0)
+DW3_COLFN_(dw3_col_s_i32_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_I32_, 1)
+DW3_COLFN_(dw3_col_s_win2_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_WIN2_, 0)
+DW3_COLFN_(dw3_col_s_win3_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_WIN3_, 0)
+DW3_COLFN_(dw3_col_s_win2l_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_WIN2L_, 0)
+DW3_COLFN_(dw3_col_s_gen_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_GEN_, 0)
+
+/* d[0 .. n - 1] = src[0], src[rs], ..., src[(n - 1) rs]: a column of one channel into its ring slot,
+ * 4 bytes per step (all loads first: no load-use stall; a taken branch costs 3 cycles). A leaf. */
+static DORY_NOINLINE_ void dw3_gather_(uint8_t *d, const uint8_t *src, size_t rs, int32_t n)
+{
+    size_t r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs;
+    uint8_t *end = d + n;
+    for (; d + 4 <= end; d += 4, src += r4) {
+        uint8_t e0 = src[0], e1 = src[rs], e2 = src[r2], e3 = src[r3];
+        d[0] = e0;
+        d[1] = e1;
+        d[2] = e2;
+        d[3] = e3;
+    }
+    for (; d < end; d++, src += rs)
+        *d = *src;
+}
+
+/* Padded column ic + pl (input column ic, zeros outside [0, wi)) of the channel at xc into its
+ * slot's input rows [i0, i1). */
+static inline void dw3_column_(uint8_t *slot, const uint8_t *xc, int32_t ic, int32_t wi, size_t ci, size_t rs,
+                               int32_t i0, int32_t i1)
+{
+    if (ic < 0 || ic >= wi)
+        memset(slot + i0, 0, (size_t)(i1 - i0));
+    else
+        dw3_gather_(slot + i0, xc + (size_t)ic * ci, rs, i1 - i0);
+}
 
 /* The per-core scratch of the ring for output rows [r0, r1) (stride sh): 3 slots of the padded
  * rows they read, plus the slack of the last load. */
@@ -256,35 +490,85 @@ static size_t dw3_ring_bytes(int32_t r0, int32_t r1, int32_t sh)
     return 3u * (size_t)((r1 - 1 - r0) * sh + 3) + 4u;
 }
 
-/* The ring over rows [r0, r1) x channels [c0, c1); fp: the end's plan (mode != 0, floor, 8-bit
- * output, checked by the caller). */
+/* The ring over rows [r0, r1) x channels [c0, c1); fp: the end's plan (dory_rqf_init_ of these
+ * channels). Bytes are copied as uint8_t whatever the sign of x (the column functions read them
+ * as x's type). */
 static DORY_NOINLINE_ void dw_3x3_ring(const dory_conv_args_t *a, const dory_rqf_t *fp, uint8_t *ring, int32_t r0,
                                        int32_t r1, int32_t c0, int32_t c1)
 {
+    typedef void (*col_u_t)(const dw3_k_t *, const uint8_t *, const uint8_t *, const uint8_t *, uint8_t *);
+    typedef void (*col_s_t)(const dw3_k_t *, const int8_t *, const int8_t *, const int8_t *, uint8_t *);
+    /* indexed by the end kind (DW3_I32 .. DW3_GEN) */
+    static const col_u_t col_u[5] = {dw3_col_u_i32_, dw3_col_u_win2_, dw3_col_u_win3_, dw3_col_u_win2l_,
+                                     dw3_col_u_gen_};
+    static const col_s_t col_s[5] = {dw3_col_s_i32_, dw3_col_s_win2_, dw3_col_s_win3_, dw3_col_s_win2l_,
+                                     dw3_col_s_gen_};
     const int8_t *w = (const int8_t *)a->w;
+    const uint8_t *x = (const uint8_t *)a->x;
     int xs = a->x_type == DORY_S8;
-    size_t ci = (size_t)a->ci, rs = (size_t)a->wi * ci, ys = (size_t)a->wo * (size_t)a->co, xr;
-    uint8_t *y8 = (uint8_t *)a->y;
+    size_t ci = (size_t)a->ci, rs = (size_t)a->wi * ci, xr;
     /* the slots' rows: padded rows t0 .. t0 + L - 1, of which [i0, i1) are input rows */
     int32_t t0 = r0 * a->sh, L = (r1 - 1 - r0) * a->sh + 3;
     int32_t i0 = a->pt - t0 > 0 ? a->pt - t0 : 0, i1 = a->hi + a->pt - t0 < L ? a->hi + a->pt - t0 : L;
     /* the geometry in locals: the byte stores to y could alias *a (in L2: slow to reload) */
-    const int32_t wo_ = a->wo, sw_ = a->sw, shs_ = a->sh, pl_ = a->pl, wi_ = a->wi, co_ = a->co;
-    int32_t c, q, sh_, lo, hi, sw3 = a->sw % 3;
-    uint32_t span;
-    const dory_rqf_t f = *fp;
+    const int32_t wo_ = a->wo, sw_ = a->sw, pl_ = a->pl, wi_ = a->wi, co_ = a->co;
+    int32_t c, q, kind;
+    dw3_k_t k;
+    /* the plan stays the caller's (*fp, in its frame: no copy on the 1 KiB cluster stacks) */
+    const dory_rqf_t *f = fp;
     if (i1 < i0)
         i1 = i0;
     xr = (size_t)(t0 + i0 - a->pt) * rs; /* the first input row a slot holds */
     memset(ring, 0, dw3_ring_bytes(r0, r1, a->sh)); /* the pad rows stay zero */
-    /* the int32 end or the int64 one, decided per sum (below) from the sum itself: the plan's
-     * bound K * max|x| * max|w| is too loose for the layers of real networks (int64, mode 2) */
-    sh_ = f.shift, lo = f.min, hi = f.max;
-    span = (uint32_t)hi - (uint32_t)lo;
-    if (xs)
-        DW3R_BODY_(int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS);
-    else
-        DW3R_BODY_(uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US);
+    memset(&k, 0, sizeof k);
+    kind = dw3_kind_(f, &k.U);
+    /* few outputs per channel: the window interval's divisions (up to ~800 cycles per channel) cost
+     * more than the int64 end per sum saves (MobileNetV1's 4x4 layers: 214K -> 175K cycles) */
+    if (kind == DW3_WIN2 && (r1 - r0) * wo_ < 64)
+        kind = DW3_WIN2L;
+    k.sh = f->shift, k.lo = f->min, k.hi = f->max;
+    k.dm = f->dm, k.mhm = f->dmh ? ~0u : 0u, k.ks = f->dmh ? f->ds - 1 : f->ds; /* mode 3: M's words, S - 32 */
+    k.n = r1 - r0, k.sr = a->sh, k.ys = (size_t)a->wo * (size_t)a->co, k.y8 = (uint8_t *)a->y, k.f = f;
+    for (c = c0; c < c1; c++) {
+        const int8_t *wc = w + (size_t)c * 9u;
+        int8_t *wv = (int8_t *)k.w; /* the weight words' bytes, in memory order (as DORY_LD4S reads) */
+        int32_t j;
+        int ck;
+        col_u_t fu;
+        col_s_t fs;
+        for (j = 0; j < 3; j++) {
+            wv[4 * j] = wc[j], wv[4 * j + 1] = wc[3 + j], wv[4 * j + 2] = wc[6 + j], wv[4 * j + 3] = 0;
+            wv[12 + 4 * j] = 0, wv[13 + 4 * j] = wc[j], wv[14 + 4 * j] = wc[3 + j], wv[15 + 4 * j] = wc[6 + j];
+        }
+        k.c = c;
+        ck = dw3_chan_(f, kind, k.U, c, &k.h, wc, xs);
+        fu = col_u[ck], fs = col_s[ck]; /* once per channel: the tables are in L2 */
+        {
+            /* the slots of padded columns p0, p0 + 1, p0 + 2 (p0 = q sw) and the column source */
+            uint8_t *sa = ring, *sb = ring + L, *sc = ring + 2 * L, *t;
+            const uint8_t *xc = x + xr + (size_t)c;
+            uint8_t *yp = k.y8 + (size_t)r0 * (size_t)wo_ * (size_t)co_ + (size_t)c;
+            for (q = 0; q < wo_; q++, yp += co_) {
+                int32_t p0 = q * sw_;
+                if (q == 0 || sw_ > 2) { /* all three columns new */
+                    dw3_column_(sa, xc, p0 - pl_, wi_, ci, rs, i0, i1);
+                    dw3_column_(sb, xc, p0 + 1 - pl_, wi_, ci, rs, i0, i1);
+                    dw3_column_(sc, xc, p0 + 2 - pl_, wi_, ci, rs, i0, i1);
+                } else if (sw_ == 1) { /* p0 + 2 new: the slot of the old p0 - 1 */
+                    t = sa, sa = sb, sb = sc, sc = t;
+                    dw3_column_(sc, xc, p0 + 2 - pl_, wi_, ci, rs, i0, i1);
+                } else { /* stride 2: p0 + 1, p0 + 2 new, p0 was the old p0 + 2 */
+                    t = sa, sa = sc, sc = sb, sb = t;
+                    dw3_column_(sb, xc, p0 + 1 - pl_, wi_, ci, rs, i0, i1);
+                    dw3_column_(sc, xc, p0 + 2 - pl_, wi_, ci, rs, i0, i1);
+                }
+                if (xs)
+                    fs(&k, (const int8_t *)sa, (const int8_t *)sb, (const int8_t *)sc, yp);
+                else
+                    fu(&k, sa, sb, sc, yp);
+            }
+        }
+    }
 }
 
 size_t dory_depthwise_scratch_bytes(int32_t kh, int32_t kw, int32_t rows, int32_t pt, int32_t pb, int ncores)
@@ -323,13 +607,9 @@ static void dory_depthwise_l1(const dory_conv_args_t *a, int core, int ncores)
         if (r0 >= r1 || c0 >= c1)
             return;
         need = dory_depthwise_scratch_bytes(3, 3, a->hi, a->pt, a->pb, ncores);
-        /* the ring's own end: one power-of-two stage, floor, no partial sums, 8-bit output */
+        /* the ring takes every end (its own inline ones, else the generic one per sum) */
         dory_rqf_init_(&f, a, a->x_type == DORY_S8, 9, c0, c1);
-        /* modes 1 and 2 only: the ring's inline end is a shift (mode 3, a divisor, and 64-bit add
-         * vectors take dw_3x3, whose end is dory_rqf_finish_) */
-        if ((f.mode == 1 || f.mode == 2) && !f.add64 && !f.trunc && a->y_type <= DORY_S8 &&
-            dory_scratch_ok_(a, need, "dory_depthwise") &&
-            dw3_ring_bytes(r0, r1, a->sh) <= need / (size_t)ncores)
+        if (dory_scratch_ok_(a, need, "dory_depthwise") && dw3_ring_bytes(r0, r1, a->sh) <= need / (size_t)ncores)
             dw_3x3_ring(a, &f, (uint8_t *)a->scratch + (size_t)core * (need / (size_t)ncores), r0, r1, c0, c1);
         else
             dw_3x3(a, r0, r1, c0, c1);

@@ -2,7 +2,7 @@
  *
  * dory_layer_run(L) runs one layer in three nested levels:
  *
- * 1. L3 -> L2 staging (controller, blocking dory_l3_read / dory_l3_write). Only when some operand
+ * 1. L3 -> L2 staging (controller, dory_l3_read / dory_l3_write). Only when some operand
  *    lives in L3. The layer is cut into sub-problems: output-row blocks of l3_ho (outer loop; one
  *    block of all rows when l3_ho == 0) times output-channel blocks of l3_co (inner loop; one
  *    block when l3_co == 0). For each row block the L3 activations are staged (the input rows the
@@ -11,7 +11,14 @@
  *    channels are the outermost axis of every one of them). An L3 output is collected in staging
  *    over a whole row block (all channels: the channel blocks write their columns into it) and
  *    written back once per row block. Operands that are in L3 but not tiled are staged whole (the
- *    single block). Staging is single-buffered (blocking reads, no overlap with compute).
+ *    single block). When there are several sub-problems and the staging area holds two
+ *    word-aligned copies of every operand re-staged per sub-problem (the tiler budgets that),
+ *    staging overlaps the cluster: the controller starts sub-problem k's fork
+ *    (dory_cluster_fork_start), writes back the output row block finished at k - 1, reads the
+ *    operands of k + 1 into the other copies, and joins; otherwise each transfer runs between
+ *    forks. The first sub-problem's weights are streamed in either case: read in chunks after
+ *    its fork has started, core 0 waiting in issue_weights only for the channels it loads next.
+ *    An operand is re-read only when its block changes (weights with one channel block: once).
  *    Staging layout (offsets from dory_l2_base() + L->staging): one region per staged operand,
  *    sized for the largest block, packed in order of decreasing element size (so every region is
  *    naturally aligned when `staging` is 4-aligned, with no padding): the total is checked
@@ -156,6 +163,21 @@ typedef struct {
     size_t par_bytes;         /* one copy of the params region */
     int nent;
     ent_t ent[MAX_ENT];
+
+    /* Streamed L3 weights (the first sub-problem's, see dory_layer_run): when w_stream is set
+     * the controller is still reading them into staging while the cluster runs, and w_ready is
+     * how many bytes from w.p are already there; core 0 waits for a tile's weights before it
+     * issues their DMA. */
+    int w_stream;
+    uint32_t w_ready;
+
+    /* what the requant chains of the kernel arguments (crq[], rq / rqa / rqb) were last built
+     * for: the params buffer and channel offset (NULL: not yet). They change only when the
+     * params buffer does, so set_chain runs once per channel block instead of once per step
+     * (core 0 builds them while the other cores wait at the barrier; the descriptor's chain is
+     * in L2) */
+    uint8_t *chain_par[MAX_PIECES];
+    int32_t chain_off[MAX_PIECES];
 
     /* the tile schedule */
     int32_t tco, tho, two, tci;
@@ -448,6 +470,12 @@ static void issue_weights(run_t *R, step_t *S)
     uint8_t *src = R->w.p + (size_t)(S->c0 - R->w.org) * w_per_channel(R);
     S->nw = 0;
     if (S->w_bytes == 0) return;
+    if (R->w_stream) {
+        /* the whole channels up to c1 (a channel's weights are contiguous, channels outermost) */
+        uint32_t need = (uint32_t)((size_t)(S->c1 - R->w.org) * w_per_channel(R));
+        while (__atomic_load_n(&R->w_ready, __ATOMIC_ACQUIRE) < need)
+            ;
+    }
     if (splits_cin(R)) {
         size_t taps = R->kind == DORY_LAYER_CONV ? (size_t)L->kh * (size_t)L->kw : 1u;
         size_t len = (size_t)(S->k1 - S->k0) * R->wb;
@@ -625,7 +653,10 @@ static void build_args(run_t *R, const step_t *S)
     int p;
     if (R->kind == DORY_LAYER_POOL) {
         dory_pool_args_t *a = &R->pargs;
-        set_chain(R, &R->rq, 0, &L->rq, par, 0);
+        if (R->chain_par[0] != par) {
+            set_chain(R, &R->rq, 0, &L->rq, par, 0);
+            R->chain_par[0] = par;
+        }
         SET_WINDOW(a, L, S, R->in[S->ib], R->out[S->ob], hi, wi, th, tw);
         a->c = tc;
         a->lead_h = 0;
@@ -642,9 +673,12 @@ static void build_args(run_t *R, const step_t *S)
         dory_add_args_t *a = &R->aargs;
         size_t n = (size_t)th * (size_t)tw * (size_t)tc;
         int x_first = R->xb >= R->x2b;
-        set_chain(R, &R->rq, 0, &L->rq, par, 0);
-        set_chain(R, &R->rqa, 1, &L->rq_a, par, 0);
-        set_chain(R, &R->rqb, 2, &L->rq_b, par, 0);
+        if (R->chain_par[0] != par) {
+            set_chain(R, &R->rq, 0, &L->rq, par, 0);
+            set_chain(R, &R->rqa, 1, &L->rq_a, par, 0);
+            set_chain(R, &R->rqb, 2, &L->rq_b, par, 0);
+            R->chain_par[0] = par;
+        }
         a->a = R->in[S->ib] + (x_first ? 0 : n * R->x2b);
         a->a_type = L->x_type;
         a->b = R->in[S->ib] + (x_first ? n * R->xb : 0);
@@ -663,7 +697,11 @@ static void build_args(run_t *R, const step_t *S)
         const piece_t *pc = &S->pc[p];
         dory_conv_args_t *a = &R->cargs[p];
         int32_t off = pc->c - S->c0;
-        set_chain(R, &R->crq[p], 0, &L->rq, par, off);
+        if (R->chain_par[p] != par || R->chain_off[p] != off) {
+            set_chain(R, &R->crq[p], 0, &L->rq, par, off);
+            R->chain_par[p] = par;
+            R->chain_off[p] = off;
+        }
         SET_WINDOW(a, L, S, R->in[S->ib] + pc->xoff, R->out[S->ob] + pc->yoff, hi, wi, th, tw);
         a->ci = pc->k1 - pc->k0;
         a->w = R->wt[S->wb] + (size_t)off * S->wpc;
@@ -1089,12 +1127,24 @@ static int check_steps(run_t *R)
 
 /* ---- L3 staging ------------------------------------------------------------------------------ */
 
+/* One staged operand: its region (one copy per buffer, nbuf of them at offsets off[]), which
+ * buffer holds which block. */
 typedef struct {
     int used;
-    size_t bytes, eb, off;
+    int nbuf;        /* 2: re-staged per sub-problem and double-buffered (overlapped staging) */
+    size_t bytes, eb;
+    size_t off[2];
+    int cur;         /* buffer of the block staged last */
+    int32_t key;     /* that block (row block or channel block), -1: none yet */
 } region_t;
 
-enum { RG_X = 0, RG_X2, RG_Y, RG_W, RG_B, RG_P0 };
+enum { RG_X = 0, RG_X2, RG_Y, RG_W, RG_B, RG_P0, RG_N = RG_P0 + DORY_MAX_PARAMS };
+
+/* The operand references of one sub-problem (the run_t fields the cluster reads while it runs). */
+typedef struct {
+    actref_t x, x2, y;
+    chref_t w, b, pv[DORY_MAX_PARAMS];
+} refs_t;
 
 static void l2_ref(const dory_ref_t *r, size_t bytes, const char *what, uint8_t **p)
 {
@@ -1104,13 +1154,131 @@ static void l2_ref(const dory_ref_t *r, size_t bytes, const char *what, uint8_t 
     (void)what;
 }
 
+/* Lays the regions out in the staging area: `order` (n region ids) by element size, decreasing.
+ * Single-buffered (dbl == 0): packed, one copy each. Double-buffered (dbl == 1): the regions
+ * re-staged per sub-problem get two copies, and every copy starts and ends on a word boundary --
+ * the HyperRAM port's uDMA writes whole words (l3_hyper.c), so a transfer into a copy must not
+ * touch the bytes of a neighbour the cluster may be reading or writing meanwhile. Returns the
+ * bytes used. */
+static size_t layout_staging(region_t *rg, const int *order, int n, int dbl)
+{
+    size_t need = 0;
+    int a, b;
+    for (a = 0; a < n; a++) {
+        region_t *r = &rg[order[a]];
+        size_t sz = dbl ? align4(r->bytes) : r->bytes;
+        for (b = 0; b < (dbl ? r->nbuf : 1); b++) {
+            r->off[b] = need;
+            need += sz;
+        }
+        if (!dbl) r->off[1] = r->off[0];
+    }
+    return need;
+}
+
+/* Stages the L3 operands of sub-problem (row block h of rows [H0, H1), channel block c from C0)
+ * into their buffers (only the blocks not already there) and points `rf` at them. */
+/* A deferred L3 weights read: bytes from L3 address `addr` to `dst` (bytes == 0: none). */
+typedef struct {
+    uint8_t *dst;
+    uint32_t addr;
+    size_t bytes;
+} wread_t;
+
+/* L3 weights are streamed in chunks of this many bytes (a multiple of 4: see dory_layer_run) */
+#define W_STREAM_CHUNK 8192u
+
+static void stage_in(run_t *R, region_t *rg, uint8_t *stg, refs_t *rf, int32_t h, int32_t H0, int32_t H1, int32_t c,
+                     int32_t C0, int32_t C1, size_t wpc, wread_t *defer_w)
+{
+    const dory_layer_t *L = R->L;
+    span_t s = rows_of(R, H0, H1);
+    int i;
+    if (rg[RG_X].used && rg[RG_X].key != h) {
+        region_t *r = &rg[RG_X];
+        r->cur = r->key < 0 ? 0 : r->cur ^ (r->nbuf - 1);
+        r->key = h;
+        rf->x.p = stg + r->off[r->cur];
+        rf->x.org = s.lo;
+        dory_l3_read(rf->x.p, L->x.offset + (uint32_t)((size_t)s.lo * R->x_row), (size_t)(s.hi - s.lo) * R->x_row);
+    }
+    if (rg[RG_X2].used && rg[RG_X2].key != h) {
+        region_t *r = &rg[RG_X2];
+        r->cur = r->key < 0 ? 0 : r->cur ^ (r->nbuf - 1);
+        r->key = h;
+        rf->x2.p = stg + r->off[r->cur];
+        rf->x2.org = s.lo;
+        dory_l3_read(rf->x2.p, L->x2.offset + (uint32_t)((size_t)s.lo * R->x2_row), (size_t)(s.hi - s.lo) * R->x2_row);
+    }
+    if (rg[RG_Y].used && rg[RG_Y].key != h) { /* output: nothing to read, written back per row block */
+        region_t *r = &rg[RG_Y];
+        r->cur = r->key < 0 ? 0 : r->cur ^ (r->nbuf - 1);
+        r->key = h;
+        rf->y.p = stg + r->off[r->cur];
+        rf->y.org = H0;
+    }
+    if (rg[RG_W].used && rg[RG_W].key != c) {
+        region_t *r = &rg[RG_W];
+        r->cur = r->key < 0 ? 0 : r->cur ^ (r->nbuf - 1);
+        r->key = c;
+        rf->w.p = stg + r->off[r->cur];
+        rf->w.org = C0;
+        /* streamed only into word-aligned bytes that end on a word boundary or at the copy's own
+         * padding (double-buffered copies are padded): see W_STREAM_CHUNK's user */
+        if (defer_w != NULL && ((uintptr_t)rf->w.p & 3u) == 0 && (r->nbuf == 2 || ((size_t)(C1 - C0) * wpc) % 4u == 0)) {
+            defer_w->dst = rf->w.p;
+            defer_w->addr = L->w.offset + (uint32_t)((size_t)C0 * wpc);
+            defer_w->bytes = (size_t)(C1 - C0) * wpc;
+        } else {
+            dory_l3_read(rf->w.p, L->w.offset + (uint32_t)((size_t)C0 * wpc), (size_t)(C1 - C0) * wpc);
+        }
+    }
+    if (rg[RG_B].used && rg[RG_B].key != c) {
+        region_t *r = &rg[RG_B];
+        r->cur = r->key < 0 ? 0 : r->cur ^ (r->nbuf - 1);
+        r->key = c;
+        rf->b.p = stg + r->off[r->cur];
+        rf->b.org = C0;
+        dory_l3_read(rf->b.p, L->b.offset + (uint32_t)((size_t)C0 * R->bb), (size_t)(C1 - C0) * R->bb);
+    }
+    for (i = 0; i < L->n_params; i++) {
+        region_t *r = &rg[RG_P0 + i];
+        size_t eb = dory_dtype_bytes(L->params[i].type);
+        if (!r->used || r->key == c) continue;
+        r->cur = r->key < 0 ? 0 : r->cur ^ (r->nbuf - 1);
+        r->key = c;
+        rf->pv[i].p = stg + r->off[r->cur];
+        rf->pv[i].org = C0;
+        dory_l3_read(rf->pv[i].p, L->rq_buf.offset + L->params[i].offset + (uint32_t)((size_t)C0 * eb),
+                     (size_t)(C1 - C0) * eb);
+    }
+}
+
+/* The L1 tile loop's schedule of sub-problem (output rows [H0, H1), channels [C0, C1)), checked. */
+static int set_sub(run_t *R, int32_t H0, int32_t H1, int32_t C0, int32_t C1)
+{
+    R->H0 = H0;
+    R->H1 = H1;
+    R->C0 = C0;
+    R->C1 = C1;
+    R->nh = cdiv(H1 - H0, R->tho);
+    R->nwb = cdiv(R->L->wo, R->two);
+    R->nc = cdiv(C1 - C0, R->tco);
+    R->nsteps = R->nh * R->nwb * R->nc * R->nk;
+    R->prev_cb = -1;
+    R->prev_kb = -1;
+    return check_steps(R);
+}
+
 int dory_layer_run(const dory_layer_t *L)
 {
     static run_t run; /* shared with the cluster cores; one layer runs at a time */
     run_t *R = &run;
-    region_t rg[RG_P0 + DORY_MAX_PARAMS];
-    int any_l3, i;
-    int32_t l3c, l3h, H0, C0;
+    region_t rg[RG_N];
+    refs_t rf;
+    wread_t wr;
+    int any_l3, dbl, i;
+    int32_t l3c, l3h, nH, nC, nsub, k;
     uint8_t *stg;
     size_t wpc;
     if (L == NULL) {
@@ -1126,12 +1294,38 @@ int dory_layer_run(const dory_layer_t *L)
     l3c = L->l3_co > 0 ? imin(L->l3_co, L->co) : L->co;
     l3h = L->l3_ho > 0 ? imin(L->l3_ho, L->ho) : L->ho;
     if (R->kind == DORY_LAYER_LINEAR) l3h = 1;
+    nH = cdiv(L->ho, l3h);
+    nC = cdiv(L->co, l3c);
+    nsub = nH * nC;
+
+    if (!any_l3) {
+        /* everything in L2: one sub-problem, no staging (kept apart from the L3 path below: its
+         * set-up cost ~1,000 FC cycles per layer on GVSOC while the cluster waited) */
+        if (L->x.mem == DORY_MEM_L2) l2_ref(&L->x, (size_t)L->hi * R->x_row, "dory_layer_run: x", &R->x.p);
+        if (R->kind == DORY_LAYER_ADD) l2_ref(&L->x2, (size_t)L->hi * R->x2_row, "dory_layer_run: x2", &R->x2.p);
+        l2_ref(&L->y, (size_t)L->ho * R->y_row, "dory_layer_run: y", &R->y.p);
+        if (R->has_w) l2_ref(&L->w, (size_t)L->co * wpc, "dory_layer_run: weights", &R->w.p);
+        if (R->has_b) l2_ref(&L->b, (size_t)L->co * R->bb, "dory_layer_run: bias", &R->b.p);
+        for (i = 0; i < L->n_params; i++) {
+            R->pv[i].p = dory_l2_base() + L->rq_buf.offset + L->params[i].offset;
+            DBG_L2(R->pv[i].p, (size_t)L->co * dory_dtype_bytes(L->params[i].type), "dory_layer_run: requant vector");
+        }
+        if (set_sub(R, 0, L->ho, 0, L->co) != 0) return -1;
+        dory_cluster_fork(tile_task, R);
+        return 0;
+    }
 
     /* staging regions */
     memset(rg, 0, sizeof rg);
-    if (any_l3) {
-        size_t need = 0, xrows = 0;
-        int order[RG_P0 + DORY_MAX_PARAMS], n = 0, a, b;
+    for (i = 0; i < RG_N; i++) {
+        rg[i].nbuf = 1;
+        rg[i].key = -1;
+    }
+    dbl = 0;
+    {
+        size_t need, xrows = 0;
+        int order[RG_N], n = 0, a, b;
+        int32_t H0;
         for (H0 = 0; H0 < L->ho; H0 += l3h) {
             span_t s = rows_of(R, H0, imin(H0 + l3h, L->ho));
             if ((size_t)(s.hi - s.lo) > xrows) xrows = (size_t)(s.hi - s.lo);
@@ -1171,6 +1365,12 @@ int dory_layer_run(const dory_layer_t *L)
                 rg[RG_P0 + p].eb = R->ent[i].eb;
             }
         }
+        /* re-staged per sub-problem: the activations when there are several row blocks, the
+         * channel-sliced operands when there are several channel blocks */
+        for (i = 0; i < RG_N; i++) {
+            int acts = i == RG_X || i == RG_X2 || i == RG_Y;
+            if (rg[i].used && (acts ? nH > 1 : nC > 1)) rg[i].nbuf = 2;
+        }
         /* pack by element size, decreasing (params kept in their L1 order among equals) */
         for (i = 0; i < RG_P0; i++)
             if (rg[i].used) order[n++] = i;
@@ -1181,9 +1381,15 @@ int dory_layer_run(const dory_layer_t *L)
             for (b = a; b > 0 && rg[order[b - 1]].eb < rg[t].eb; b--) order[b] = order[b - 1];
             order[b] = t;
         }
-        for (a = 0; a < n; a++) {
-            rg[order[a]].off = need;
-            need += rg[order[a]].bytes;
+        /* Overlapped staging when there is more than one sub-problem, the tiler's double-buffered
+         * budget (passes/tile.py l3_tile) holds the word-aligned copies and the area itself is
+         * word aligned; otherwise single-buffered, blocking, between forks. */
+        if (nsub > 1 && (L->staging & 3u) == 0 && layout_staging(rg, order, n, 1) <= L->staging_bytes) {
+            dbl = 1;
+            need = layout_staging(rg, order, n, 1);
+        } else {
+            for (i = 0; i < RG_N; i++) rg[i].nbuf = 1;
+            need = layout_staging(rg, order, n, 0);
         }
         if (need > L->staging_bytes)
             FAIL("the L3 staging area holds %u bytes, this layer stages %lu (l3_co %d, l3_ho %d: input rows %lu, "
@@ -1191,81 +1397,97 @@ int dory_layer_run(const dory_layer_t *L)
                  (int)L->l3_ho, (unsigned long)xrows, (int)l3h, (int)l3c);
         stg = dory_l2_base() + L->staging;
         DBG_L2(stg, need, "dory_layer_run: L3 staging area");
-    } else {
-        stg = NULL;
     }
 
     /* L2 operands (debug: whole tensors inside the L2 arena) */
-    if (L->x.mem == DORY_MEM_L2) l2_ref(&L->x, (size_t)L->hi * R->x_row, "dory_layer_run: x", &R->x.p);
+    memset(&rf, 0, sizeof rf);
+    if (L->x.mem == DORY_MEM_L2) l2_ref(&L->x, (size_t)L->hi * R->x_row, "dory_layer_run: x", &rf.x.p);
     if (R->kind == DORY_LAYER_ADD && L->x2.mem == DORY_MEM_L2)
-        l2_ref(&L->x2, (size_t)L->hi * R->x2_row, "dory_layer_run: x2", &R->x2.p);
-    if (L->y.mem == DORY_MEM_L2) l2_ref(&L->y, (size_t)L->ho * R->y_row, "dory_layer_run: y", &R->y.p);
-    if (R->has_w && L->w.mem == DORY_MEM_L2) l2_ref(&L->w, (size_t)L->co * wpc, "dory_layer_run: weights", &R->w.p);
-    if (R->has_b && L->b.mem == DORY_MEM_L2) l2_ref(&L->b, (size_t)L->co * R->bb, "dory_layer_run: bias", &R->b.p);
+        l2_ref(&L->x2, (size_t)L->hi * R->x2_row, "dory_layer_run: x2", &rf.x2.p);
+    if (L->y.mem == DORY_MEM_L2) l2_ref(&L->y, (size_t)L->ho * R->y_row, "dory_layer_run: y", &rf.y.p);
+    if (R->has_w && L->w.mem == DORY_MEM_L2) l2_ref(&L->w, (size_t)L->co * wpc, "dory_layer_run: weights", &rf.w.p);
+    if (R->has_b && L->b.mem == DORY_MEM_L2) l2_ref(&L->b, (size_t)L->co * R->bb, "dory_layer_run: bias", &rf.b.p);
     for (i = 0; i < L->n_params; i++) {
         if (L->rq_buf.mem == DORY_MEM_L2) {
-            R->pv[i].p = dory_l2_base() + L->rq_buf.offset + L->params[i].offset;
-            DBG_L2(R->pv[i].p, (size_t)L->co * dory_dtype_bytes(L->params[i].type), "dory_layer_run: requant vector");
+            rf.pv[i].p = dory_l2_base() + L->rq_buf.offset + L->params[i].offset;
+            DBG_L2(rf.pv[i].p, (size_t)L->co * dory_dtype_bytes(L->params[i].type), "dory_layer_run: requant vector");
         }
-        R->pv[i].org = 0;
     }
-    R->x.org = R->x2.org = R->y.org = 0;
-    R->w.org = R->b.org = 0;
 
-    for (H0 = 0; H0 < L->ho; H0 += l3h) {
-        int32_t H1 = imin(H0 + l3h, L->ho);
-        span_t s = rows_of(R, H0, H1);
-        /* stage the input rows of this row block */
-        if (rg[RG_X].used) {
-            R->x.p = stg + rg[RG_X].off;
-            R->x.org = s.lo;
-            dory_l3_read(R->x.p, L->x.offset + (uint32_t)((size_t)s.lo * R->x_row), (size_t)(s.hi - s.lo) * R->x_row);
-        }
-        if (rg[RG_X2].used) {
-            R->x2.p = stg + rg[RG_X2].off;
-            R->x2.org = s.lo;
-            dory_l3_read(R->x2.p, L->x2.offset + (uint32_t)((size_t)s.lo * R->x2_row), (size_t)(s.hi - s.lo) * R->x2_row);
-        }
-        if (rg[RG_Y].used) {
-            R->y.p = stg + rg[RG_Y].off;
-            R->y.org = H0;
-        }
-        for (C0 = 0; C0 < L->co; C0 += l3c) {
-            int32_t C1 = imin(C0 + l3c, L->co);
-            if (rg[RG_W].used) {
-                R->w.p = stg + rg[RG_W].off;
-                R->w.org = C0;
-                dory_l3_read(R->w.p, L->w.offset + (uint32_t)((size_t)C0 * wpc), (size_t)(C1 - C0) * wpc);
+    /* The sub-problems, row blocks outer, channel blocks inner. Overlapped (dbl): while the
+     * cluster runs sub-problem k, the controller writes back the output rows of the row block
+     * that ended at k - 1 and stages the operands of k + 1 into the other buffers (the cluster
+     * reads only its own: every operand re-staged per sub-problem has two). Otherwise each
+     * transfer runs between forks. */
+    memset(&wr, 0, sizeof wr);
+    stage_in(R, rg, stg, &rf, 0, 0, imin(l3h, L->ho), 0, 0, imin(l3c, L->co), wpc, &wr);
+    for (k = 0; k < nsub; k++) {
+        int32_t h = k / nC, c = k % nC;
+        int32_t H0 = h * l3h, H1 = imin(H0 + l3h, L->ho), C0 = c * l3c, C1 = imin(C0 + l3c, L->co);
+        int row_end = c == nC - 1; /* the last sub-problem of row block h */
+        R->x = rf.x;
+        R->x2 = rf.x2;
+        R->y = rf.y;
+        R->w = rf.w;
+        R->b = rf.b;
+        memcpy(R->pv, rf.pv, sizeof R->pv);
+        if (set_sub(R, H0, H1, C0, C1) != 0) return -1;
+        R->w_stream = k == 0 && wr.bytes > 0;
+        R->w_ready = 0;
+        if (R->w_stream) {
+            /* The first sub-problem's weights are read while the cluster already runs: chunk by
+             * chunk, publishing the bytes that are in place (core 0 waits for them in
+             * issue_weights), so that the first tiles compute while later channels still
+             * arrive. Every chunk but the last is a multiple of 4 bytes and the region is word
+             * aligned: the HyperRAM uDMA writes whole words (l3_hyper.c), so a chunk's transfer
+             * never touches bytes of an earlier one that the cluster may be reading. */
+            size_t done, n;
+            dory_cluster_fork_start(tile_task, R);
+            for (done = 0; done < wr.bytes; done += n) {
+                n = smin(wr.bytes - done, W_STREAM_CHUNK);
+                dory_l3_read(wr.dst + done, wr.addr + (uint32_t)done, n);
+                __atomic_store_n(&R->w_ready, (uint32_t)(done + n), __ATOMIC_RELEASE);
             }
-            if (rg[RG_B].used) {
-                R->b.p = stg + rg[RG_B].off;
-                R->b.org = C0;
-                dory_l3_read(R->b.p, L->b.offset + (uint32_t)((size_t)C0 * R->bb), (size_t)(C1 - C0) * R->bb);
+            if (dbl && k + 1 < nsub) {
+                int32_t h2 = (k + 1) / nC, c2 = (k + 1) % nC;
+                stage_in(R, rg, stg, &rf, h2, h2 * l3h, imin(h2 * l3h + l3h, L->ho), c2, c2 * l3c,
+                         imin(c2 * l3c + l3c, L->co), wpc, NULL);
             }
-            for (i = 0; i < L->n_params; i++) {
-                size_t eb = dory_dtype_bytes(L->params[i].type);
-                if (!rg[RG_P0 + i].used) continue;
-                R->pv[i].p = stg + rg[RG_P0 + i].off;
-                R->pv[i].org = C0;
-                dory_l3_read(R->pv[i].p, L->rq_buf.offset + L->params[i].offset + (uint32_t)((size_t)C0 * eb),
-                             (size_t)(C1 - C0) * eb);
+            dory_cluster_join();
+            R->w_stream = 0;
+            if ((!dbl || k + 1 == nsub) && row_end && rg[RG_Y].used)
+                dory_l3_write(L->y.offset + (uint32_t)((size_t)H0 * R->y_row), R->y.p, (size_t)(H1 - H0) * R->y_row);
+            if (!dbl && k + 1 < nsub) {
+                int32_t h2 = (k + 1) / nC, c2 = (k + 1) % nC;
+                stage_in(R, rg, stg, &rf, h2, h2 * l3h, imin(h2 * l3h + l3h, L->ho), c2, c2 * l3c,
+                         imin(c2 * l3c + l3c, L->co), wpc, NULL);
             }
-            /* the L1 tile loop of the sub-problem */
-            R->H0 = H0;
-            R->H1 = H1;
-            R->C0 = C0;
-            R->C1 = C1;
-            R->nh = cdiv(H1 - H0, R->tho);
-            R->nwb = cdiv(L->wo, R->two);
-            R->nc = cdiv(C1 - C0, R->tco);
-            R->nsteps = R->nh * R->nwb * R->nc * R->nk;
-            R->prev_cb = -1;
-            R->prev_kb = -1;
-            if (check_steps(R) != 0) return -1;
+        } else if (dbl) {
+            dory_cluster_fork_start(tile_task, R);
+            if (k > 0 && c == 0 && rg[RG_Y].used) { /* row block h - 1 is complete: its buffer is not y's now */
+                int32_t P0 = H0 - l3h;
+                const region_t *r = &rg[RG_Y];
+                dory_l3_write(L->y.offset + (uint32_t)((size_t)P0 * R->y_row), stg + r->off[r->cur ^ (r->nbuf - 1)],
+                              (size_t)(H0 - P0) * R->y_row);
+            }
+            if (k + 1 < nsub) {
+                int32_t h2 = (k + 1) / nC, c2 = (k + 1) % nC;
+                stage_in(R, rg, stg, &rf, h2, h2 * l3h, imin(h2 * l3h + l3h, L->ho), c2, c2 * l3c,
+                         imin(c2 * l3c + l3c, L->co), wpc, NULL);
+            }
+            dory_cluster_join();
+            if (k + 1 == nsub && rg[RG_Y].used)
+                dory_l3_write(L->y.offset + (uint32_t)((size_t)H0 * R->y_row), R->y.p, (size_t)(H1 - H0) * R->y_row);
+        } else {
             dory_cluster_fork(tile_task, R);
+            if (row_end && rg[RG_Y].used)
+                dory_l3_write(L->y.offset + (uint32_t)((size_t)H0 * R->y_row), R->y.p, (size_t)(H1 - H0) * R->y_row);
+            if (k + 1 < nsub) {
+                int32_t h2 = (k + 1) / nC, c2 = (k + 1) % nC;
+                stage_in(R, rg, stg, &rf, h2, h2 * l3h, imin(h2 * l3h + l3h, L->ho), c2, c2 * l3c,
+                         imin(c2 * l3c + l3c, L->co), wpc, NULL);
+            }
         }
-        if (rg[RG_Y].used)
-            dory_l3_write(L->y.offset + (uint32_t)((size_t)H0 * R->y_row), R->y.p, (size_t)(H1 - H0) * R->y_row);
     }
     return 0;
 }

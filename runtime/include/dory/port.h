@@ -34,6 +34,15 @@ typedef void (*dory_task_fn)(void *arg);
 
 /* Run fn(arg) on all DORY_NUM_CORES cores and return when every core has returned. */
 void dory_cluster_fork(dory_task_fn fn, void *arg);
+/* The same fork in two halves, so that the controller can work while the cores run (the layer
+ * executor's L3 transfers of the next sub-problem): dory_cluster_fork_start may return before
+ * the task has finished (or even started), dory_cluster_join returns when every core has
+ * returned from it. In between, the controller must touch nothing the task reads or writes.
+ * Every start is followed by exactly one join before the next fork. The task may wait for
+ * progress the controller makes between the two calls (the executor's streamed L3 weights), so
+ * a port that cannot overlap runs the whole task inside join, never inside start (rv32, pmsis). */
+void dory_cluster_fork_start(dory_task_fn fn, void *arg);
+void dory_cluster_join(void);
 /* Inside a forked task: this core's id in [0, DORY_NUM_CORES) and a barrier over all cores. */
 int dory_core_id(void);
 void dory_barrier(void);

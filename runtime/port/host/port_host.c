@@ -7,6 +7,9 @@
  * Cluster: dory_port_init starts DORY_NUM_CORES worker threads, one per core, that live until
  *   dory_port_close. dory_cluster_fork hands fn/arg to all of them and blocks the calling thread
  *   (the "controller") until every core has returned; the controller itself is not a core.
+ *   dory_cluster_fork_start / dory_cluster_join are its two halves: the controller really runs
+ *   on while the workers do (so the layer executor's overlapped L3 staging runs concurrently here
+ *   too, under the sanitizers).
  *   dory_core_id reads a thread-local id: worker k has id k; the controller (outside any task)
  *   gets 0. dory_barrier is a reusable mutex + condvar barrier with a generation counter over
  *   all DORY_NUM_CORES cores; calling it outside a task aborts. Nested forks abort.
@@ -232,22 +235,36 @@ static void stop_workers(void)
     g_nworkers = 0;
 }
 
-void dory_cluster_fork(dory_task_fn fn, void *arg)
+void dory_cluster_fork_start(dory_task_fn fn, void *arg)
 {
     if (!g_up) die("dory_cluster_fork called before dory_port_init");
     if (fn == NULL) die("dory_cluster_fork: NULL task");
     if (t_in_task) die("dory_cluster_fork called from inside a forked task (core %d): nested forks are not supported", t_core_id);
     lock(&g_fork_mu);
-    if (g_running != 0) die("dory_cluster_fork: a fork is already running (forks from several controller threads are not supported)");
+    if (g_running != 0 || g_task_fn != NULL)
+        die("dory_cluster_fork: a fork is already running (forks from several controller threads, or a start without its join)");
     g_task_fn = fn;
     g_task_arg = arg;
     g_running = DORY_NUM_CORES;
     g_fork_gen++;
     pthread_cond_broadcast(&g_fork_cv);
+    unlock(&g_fork_mu);
+}
+
+void dory_cluster_join(void)
+{
+    lock(&g_fork_mu);
+    if (g_task_fn == NULL) die("dory_cluster_join without a dory_cluster_fork_start");
     while (g_running != 0) pthread_cond_wait(&g_join_cv, &g_fork_mu);
     g_task_fn = NULL;
     g_task_arg = NULL;
     unlock(&g_fork_mu);
+}
+
+void dory_cluster_fork(dory_task_fn fn, void *arg)
+{
+    dory_cluster_fork_start(fn, arg);
+    dory_cluster_join();
 }
 
 int dory_core_id(void)

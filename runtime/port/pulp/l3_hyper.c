@@ -7,8 +7,9 @@
  *   HyperBus, behind the uDMA. The FC programs uDMA channel 0 of the hyper peripheral: the HyperRAM
  *   byte address, the command/address setup (read or write, linear burst), the L2 address and size
  *   of the direction, then the direction's CFG with EN, which enqueues the transfer; it then spins
- *   on the channel's STATUS busy bit. Blocking, like the runtime's L3 contract: the cycles count in
- *   the layer's measured cycles (layer.c stages L3 operands on the controller between forks).
+ *   on the channel's STATUS busy bit. Blocking for the FC, like the runtime's L3 contract; the
+ *   cluster may be running meanwhile (layer.c overlaps staging with the cluster's tiles), and
+ *   whatever is not overlapped counts in the layer's measured cycles.
  *
  * How GVSOC times it (pulp/udma/hyper/udma_hyper_v3.cpp, core/models/devices/hyperbus/
  *   hyperram_impl.cpp): per transfer, a chip-select cycle, the 6 command/address bytes, the access
@@ -23,8 +24,9 @@
  *   an RX into an L2 range that does not start and end on a word boundary would overwrite up to 3
  *   bytes either side. dory_l3_read therefore reads from the word-aligned start below the
  *   destination (the L3 bytes below l3_addr come along) and puts the bytes it overwrote outside the
- *   destination back afterwards (nothing else touches L2 during the blocking transfer: the cluster
- *   is idle between forks; a destination on the FC's stack that is not word aligned is bounced
+ *   destination back afterwards (nothing else may touch those bytes during the transfer: layer.c
+ *   overlaps a transfer with the cluster only into word-aligned, word-padded copies, so then
+ *   there are no such bytes; a destination on the FC's stack that is not word aligned is bounced
  *   instead, since the bytes below it may be the frames of the copy itself). TX reads whole words from L2 and sends only SIZE bytes, so a
  *   word-aligned source needs nothing. Anything else (a source that is not word aligned, a side not
  *   in L2) goes through an L2 bounce buffer, copied by the FC.

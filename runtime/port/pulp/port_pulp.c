@@ -17,6 +17,8 @@
  * Fork/join: dory_cluster_fork stores the task and bumps a generation word in L1; every core runs
  *   the task when it sees a new generation and then stores that generation into its own done
  *   word; the FC returns when all done words equal the generation. Every word has one writer.
+ *   dory_cluster_fork_start returns right after bumping the generation and dory_cluster_join
+ *   does the waiting (and the stack check), so the FC can run L3 transfers meanwhile.
  *
  * Barrier (dory_barrier): a software barrier of single-writer words in L1, no atomics. Core i
  *   keeps a barrier count e_i (incremented on every call); on arrival it stores e_i in arrive[i];
@@ -341,27 +343,46 @@ void pulp_cluster_main(int me)
     }
 }
 
-void dory_cluster_fork(dory_task_fn fn, void *arg)
+static uint32_t g_pending; /* the generation started and not yet joined (0: none) */
+
+void dory_cluster_fork_start(dory_task_fn fn, void *arg)
 {
     uint32_t gen;
-    int i;
     if (!g_up)
         die("dory_cluster_fork called before dory_port_init", 0, 0);
     if (!pulp_is_fc())
         die("dory_cluster_fork: not on the fabric controller (hart)", pulp_hartid(), 0);
+    if (g_pending)
+        die("dory_cluster_fork_start: the previous fork was not joined (generation)", g_pending, 0);
     gen = g_sync.gen + 1;
     g_sync.fn = fn;
     g_sync.arg = arg;
     g_sync.gen = gen;
+    g_pending = gen;
+}
+
+void dory_cluster_join(void)
+{
+    uint32_t gen = g_pending;
+    int i;
+    if (!gen)
+        die("dory_cluster_join without a dory_cluster_fork_start", 0, 0);
     for (i = 0; i < DORY_NUM_CORES; i++)
         while (g_sync.done[i] != gen)
             ;
+    g_pending = 0;
     for (i = 0; i < DORY_NUM_CORES; i++)
         if (*stack_bottom(i) != STACK_CANARY) {
             printf("dory pulp port: cluster core %d overflowed its stack (link.ld: core 0 %lu B, others %lu B)\n", i,
                    (unsigned long)(uintptr_t)__cl_stack0_size, (unsigned long)(uintptr_t)__cl_stack_size);
             exit(135);
         }
+}
+
+void dory_cluster_fork(dory_task_fn fn, void *arg)
+{
+    dory_cluster_fork_start(fn, arg);
+    dory_cluster_join();
 }
 
 int dory_core_id(void)
