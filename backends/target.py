@@ -220,14 +220,15 @@ def register_target(target: Target) -> None:
 
 def register_default_pipeline(target: Target, summary: str) -> None:
     """Register ``<target>-default``, the planning pipeline every target shares: clean up, fold
-    requant chains, fuse, then assign memory levels, tile and allocate buffers for ``target`` (the
+    requant chains, fuse, attach the 8-bit layers' requant windows (the kernels' 32-bit end), then
+    assign memory levels, tile and allocate buffers for ``target`` (the
     default target's pipeline names no target option, so it reads as before targets existed)."""
     from passes import register_pipeline
 
     opt = "" if target.name == DEFAULT_TARGET else f"{{target={target.name}}}"
     register_pipeline(
         f"{target.name}-default",
-        f"canonicalize,fold-requant,fuse,assign-memory{opt},tile{opt},allocate-buffers{opt}",
+        f"canonicalize,fold-requant,fuse,requant-window,assign-memory{opt},tile{opt},allocate-buffers{opt}",
         summary,
     )
 

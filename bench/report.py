@@ -57,7 +57,7 @@ KINDS = ["conv3x3", "pointwise", "conv other", "depthwise", "linear", "pool", "a
 PULPNN_MAC_PER_CYCLE_8 = 15.5
 PULPNN_SPEEDUP_VS_RV32IMC = 63.0
 SDOTP_MACS = 4
-_PLAN = "canonicalize,fold-requant,fuse,assign-memory{{l2={l2}}},tile,allocate-buffers{{l2={l2}}}"
+_PLAN = "canonicalize,fold-requant,fuse,requant-window,assign-memory{{l2={l2}}},tile,allocate-buffers{{l2={l2}}}"
 _MARGIN = 2048
 
 

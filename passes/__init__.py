@@ -127,6 +127,15 @@ def _fuse() -> "type[ModulePass]":
 register_pass("fuse", _fuse)
 
 
+def _requant_window() -> "type[ModulePass]":
+    from passes.requant_window import RequantWindowPass
+
+    return RequantWindowPass
+
+
+register_pass("requant-window", _requant_window)
+
+
 def _assign_memory() -> "type[ModulePass]":
     from passes.assign_memory import AssignMemoryPass
 

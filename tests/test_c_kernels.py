@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from dory_ir.analysis.ranges import AffineClip
+from dory_ir.analysis.requant_window import window_of
 from dory_ir.attributes import Attribute, BoolAttr, DenseAttr, IntegerAttr, StringAttr, i64_array
 from dory_ir.core import create_op
 from dory_ir.dialects.builtin import ModuleOp
@@ -200,7 +202,58 @@ def fmt_chain(chain: list[dict[str, Any]]) -> str:
             v = st[k]
             parts.append(f"0 {v}" if isinstance(v, int) else "1 " + fmt_array(v[0], np.array(v[1])))
         parts.append(f"{st['shift']} {st['div']} {st['trunc']} {st['min']} {st['max']}")
+        win = st.get("win")  # the input window (requant-window): 1 and its two s32 vectors, or 0
+        parts.append("0" if win is None else "1 " + fmt_array(S32, np.array(win[0])) + " " + fmt_array(S32, np.array(win[1])))
     return " ".join(parts)
+
+
+def stage_window(st: dict[str, Any], channels: int) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """The input window the requant-window pass would attach to a one-stage chain ``st``
+    (dory_ir/analysis/requant_window.py), or None."""
+    vec = lambda v: (v,) if isinstance(v, int) else tuple(int(x) for x in v[1])  # noqa: E731
+    d = st["div"] if st["div"] > 0 else 1 << st["shift"]
+    ac = AffineClip(vec(st["mul"]), vec(st["add"]), d, "trunc" if st["trunc"] else "floor", st["min"], st["max"])
+    return window_of(ac, channels)
+
+
+def rand_win_chain(rng: np.random.Generator, channels: int, out_type: int) -> list[dict[str, Any]]:
+    """One floor stage that has an input window, the window attached (the requant-window pass's
+    layers: MobileNet's shift 19..24 with s64 adds, NEMO's divisors 2^k - 1): d = 2^shift or a
+    divisor up to 2^24, |mul| <= d per channel (0 and negative ones too) or a scalar, an add that
+    puts the window where the test's sums fall (s32, s64 beyond 32 bits, or a scalar)."""
+    while True:
+        if rng.random() < 0.5:
+            shift, div = int(rng.integers(0, 25)), 0
+            d = 1 << shift
+        else:
+            shift, div = 0, int(rng.choice(DIVISORS[:-2])) if rng.random() < 0.5 else int(rng.integers(3, 2**24))
+            d = div
+        lo, hi = RANGE[out_type]
+        if rng.random() < 0.3:
+            lo, hi = max(lo, 0), min(hi, 127)
+        if (hi - lo + 1) * d > 2**32:
+            continue
+        top = max(1, min(d, 2**31 - 1))
+        if rng.random() < 0.7:  # |m| from d down to d / 2^14: windows of 2 to 2^22 sums
+            m = rng.integers(-top, top + 1, channels) >> rng.integers(0, 15, channels)
+            m[rng.random(channels) < 0.05] = 0
+            mul: Any = (S32, m.tolist())
+            mabs = np.abs(m)
+        else:
+            mul = int(rng.integers(1, top + 1)) >> int(rng.integers(0, 15))
+            mabs = np.full(channels, mul)
+        # t = s * m + add around the clip window for sums s near 0 (the tests' sums: ~+-2^14)
+        centre = -(rng.integers(-(2**10), 2**10, channels) * mabs) + (lo + hi) // 2 * d
+        spread = rng.integers(-(hi - lo + 1) * d, (hi - lo + 1) * d + 1, channels)
+        addv = centre + spread
+        r = rng.random()
+        add: Any = (S64, (addv + (2**40 if r < 0.1 else 0)).tolist()) if r < 0.3 else \
+            (S32, np.clip(addv, -(2**31), 2**31 - 1).tolist()) if r < 0.8 else int(np.clip(addv[0], -(2**31), 2**31 - 1))
+        st = dict(mul=mul, add=add, shift=shift, div=div, trunc=0, min=int(lo), max=int(hi))
+        win = stage_window(st, channels)
+        if win is not None:
+            st["win"] = win
+            return [st]
 
 
 # -- convolution cases ------------------------------------------------------------------------------
@@ -212,12 +265,14 @@ def pick_type(rng: np.random.Generator, common: list[int], p_common: float = 0.8
 
 def conv_case(seed: int, kind: str, wide_x: int | None = None) -> dict[str, Any]:
     """A random conv2d ('conv'), depthwise ('dw') or linear ('linear') tile and its expected output;
-    with the suffix '-div' (e.g. 'conv-div') 8-bit tiles requantised by rand_div_chain.
+    with the suffix '-div' (e.g. 'conv-div') 8-bit tiles requantised by rand_div_chain, with '-win'
+    8-bit tiles requantised by rand_win_chain (the window end of requant_fast.h).
     ``wide_x`` (U16 / S16): that input type over its whole range, s8 weights, scratch given (the
     16-bit fast path of conv2d)."""
-    div_chain = kind.endswith("-div")
-    kind = kind.removesuffix("-div")
-    rng = np.random.default_rng(1000 + seed + (77777 if div_chain else 0) + (0 if wide_x is None else 77000))
+    div_chain, win_chain = kind.endswith("-div"), kind.endswith("-win")
+    kind = kind.removesuffix("-div").removesuffix("-win")
+    rng = np.random.default_rng(1000 + seed + (77777 if div_chain else 0) + (55555 if win_chain else 0)
+                                + (0 if wide_x is None else 77000))
     if kind == "linear":
         kh = kw = sh = sw = dh = dw = 1
         groups, pads = 1, (0, 0, 0, 0)
@@ -263,6 +318,16 @@ def conv_case(seed: int, kind: str, wide_x: int | None = None) -> dict[str, Any]
         w = rand_values(rng, w_type, (co, kh, kw, cw))
         bias = rng.integers(-(2**16), 2**16, co) if rng.random() < 0.7 else None
         chain = rand_div_chain(rng, co, y_type)
+    if win_chain:  # the shapes above; 8-bit types, an s32 bias or none, a rand_win_chain
+        x_type, w_type, y_type, bias_type = int(rng.choice([U8, S8])), S8, int(rng.choice([U8, S8])), S32
+        x = rand_values(rng, x_type, (hi, wi, ci))
+        w = rand_values(rng, w_type, (co, kh, kw, cw))
+        bias = rng.integers(-(2**16), 2**16, co) if rng.random() < 0.5 else None
+        chain = rand_win_chain(rng, co, y_type)
+    elif len(chain) == 1 and rng.random() < 0.5:  # a window where one exists: read only where it applies
+        win = stage_window(chain[0], co)
+        if win is not None:
+            chain[0]["win"] = win
 
     # input-channel tiles (partial sums) for ordinary convolutions and linear layers
     steps = [ci]
@@ -479,7 +544,8 @@ def fmt_add(c: dict[str, Any], ncores: int) -> str:
 # -- cases, builds, runs ----------------------------------------------------------------------------
 
 WIDE_CONV = 40  # extra conv cases with 16-bit input
-COUNTS = {"conv": 200, "dw": 120, "linear": 60, "pool": 200, "add": 80, "add-net": 120, "conv-div": 60, "dw-div": 40, "linear-div": 30}
+COUNTS = {"conv": 200, "dw": 120, "linear": 60, "pool": 200, "add": 80, "add-net": 120, "conv-div": 60, "dw-div": 40,
+          "linear-div": 30, "conv-win": 80, "dw-win": 30, "linear-win": 40}
 
 
 @functools.lru_cache(maxsize=None)
@@ -591,6 +657,19 @@ def test_cases_exercise_the_paths() -> None:
         assert any(c["chain"][0]["div"] == 16777215 for c in div)
     assert any(c["chain"] and c["chain"][0]["div"] & (c["chain"][0]["div"] - 1) and c["chain"][0]["shift"] == 0
                for c in pool)
+    assert any(len(c["chain"]) == 1 and "win" in c["chain"][0] for c in conv)
+    for kind in ("conv-win", "dw-win", "linear-win"):
+        win = [c for c in cases(kind)]
+        sts = [c["chain"][0] for c in win]
+        assert all(len(c["chain"]) == 1 and "win" in c["chain"][0] for c in win)
+        assert any(st["div"] == 0 for st in sts) and any(st["div"] & (st["div"] - 1) for st in sts)
+        assert any(not isinstance(st["add"], int) and st["add"][0] == S64 and max(map(abs, st["add"][1])) >= 2**31
+                   for st in sts)
+        assert any(not isinstance(st["mul"], int) and min(st["mul"][1]) < 0 for st in sts)
+        # outputs inside the clip range and at both clip bounds: the window's inside and both ends
+        ys = np.concatenate([c["want"].reshape(-1) - c["chain"][0]["min"] for c in win])
+        spans = np.concatenate([np.full(c["want"].size, c["chain"][0]["max"] - c["chain"][0]["min"]) for c in win])
+        assert (ys == 0).any() and (ys == spans).any() and ((ys > 0) & (ys < spans)).mean() > 0.2
 
 
 RQF_DIV_CHECK = ROOT / "tests" / "c" / "rqf_div_check.c"

@@ -101,9 +101,10 @@ def random_cases(kinds: tuple[str, ...], every: int) -> list[tuple[str, dict[str
 def batch(name: str) -> list[tuple[str, dict[str, Any], int]]:
     """(kind, case, ncores) of one GVSOC run: 8 cores, and every third case also on 3."""
     if name == "conv":
-        cs = random_cases(("conv",), 4) + [kc for kc in layer_cases() if kc[0] == "conv"]
+        cs = random_cases(("conv", "conv-win"), 4) + [kc for kc in layer_cases() if kc[0] == "conv"]
     else:
-        cs = random_cases(("dw", "linear", "pool", "add"), 4) + [kc for kc in layer_cases() if kc[0] != "conv"]
+        cs = random_cases(("dw", "linear", "pool", "add", "linear-win", "dw-win"), 4) + \
+            [kc for kc in layer_cases() if kc[0] != "conv"]
         cs += [("dw", c) for c in T.dw_ring_end_cases(2)]  # every end of the 3x3 ring
     return [(k, c, n) for i, (k, c) in enumerate(cs) for n in ((8, 3) if i % 3 == 0 else (8,))]
 
@@ -120,7 +121,10 @@ def test_cases_reach_what_the_issue_lists() -> None:
     for kind in ("conv", "dw", "linear"):
         assert any(c["x_type"] in (U16, S16) for k, c, _ in jobs if k == kind), kind
     assert any(c["ci"] >= 64 and c["ci"] % 2 for k, c, _ in jobs if k == "dw")
-    assert {k for k, _, _ in jobs} == {"conv", "dw", "linear", "pool", "add"}
+    assert {k for k, _, _ in jobs} == {"conv", "dw", "linear", "pool", "add", "conv-win", "linear-win", "dw-win"}
+    # the window end (requant-window) with both divisor kinds: its Xpulpv2 p.max / p.min clamp
+    win = [c["chain"][0] for k, c, _ in jobs if k.endswith("-win")]
+    assert any(st["div"] == 0 for st in win) and any(st["div"] & (st["div"] - 1) for st in win)
     assert any(n == 3 for _, _, n in jobs) and any(n == 8 for _, _, n in jobs)
 
 

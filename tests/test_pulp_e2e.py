@@ -39,7 +39,7 @@ _TOTAL = re.compile(r"^dory: total: (\d+) cycles, (\d+) MAC, (\d+\.\d\d) MAC/cyc
 
 
 # pulp-default with an L2 budget small enough to put activations in L3.
-_L3_PLAN = ("canonicalize,fold-requant,fuse,assign-memory{target=pulp l2=120000},tile{target=pulp},"
+_L3_PLAN = ("canonicalize,fold-requant,fuse,requant-window,assign-memory{target=pulp l2=120000},tile{target=pulp},"
             "allocate-buffers{target=pulp l2=120000}")
 # ... and one small enough to put weights in L3 too (25008 of the 32496 weight bytes).
 _L3_WEIGHTS_PLAN = _L3_PLAN.replace("l2=120000", "l2=60000")

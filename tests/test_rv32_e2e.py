@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     or shutil.which("cc") is None,
     reason="no RV32 toolchain (apt-get install gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc)")]
 
-_PLAN = "canonicalize,fold-requant,fuse,assign-memory{{l2={l2}}},tile,allocate-buffers{{l2={l2}}}"
+_PLAN = "canonicalize,fold-requant,fuse,requant-window,assign-memory{{l2={l2}}},tile,allocate-buffers{{l2={l2}}}"
 _MARGIN = 2048
 
 

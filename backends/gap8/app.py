@@ -674,7 +674,7 @@ $(ELF): $(SRCS) network.h data.h $(P)/link.ld $(P)/rv32.h $(P)/port_rv32.h
 	    over=$$(sed -n "s/.*region .L2' overflowed by \([0-9]*\) bytes.*/\1/p" link.log | head -1); \
 	    if [ -n "$$over" ]; then n=$$(( $(L2_BYTES) - over - 2048 )); \
 	        echo "rv32: hint: plan with a smaller L2 budget, e.g. dory-compile --target rv32 --pipeline" \
-	             "'canonicalize,fold-requant,fuse,assign-memory{l2=$$n},tile,allocate-buffers{l2=$$n}'"; fi; \
+	             "'canonicalize,fold-requant,fuse,requant-window,assign-memory{l2=$$n},tile,allocate-buffers{l2=$$n}'"; fi; \
 	    rm -f $@; exit 3; \
 	fi; exit $$rc
 

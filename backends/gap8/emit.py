@@ -50,6 +50,8 @@ LAYER_KINDS: dict[type[Operation], str] = {
 }
 MAX_REQUANT = 4  # DORY_MAX_REQUANT in runtime/include/dory/types.h
 MAX_PARAMS = 12  # DORY_MAX_PARAMS in runtime/include/dory/layer.h
+# dory_param_t.field: the index of a per-channel vector's field of its stage (runtime/src/layer.c)
+PARAM_FIELDS = ("mul", "add", "win_lo", "win_hi")
 BLOB_MAGIC = b"DORYWB01"
 
 
@@ -196,6 +198,12 @@ def _stages(op: Operation, key: str, channels: int) -> list[Stage]:
                     raise EmitError(op, f"expected '{key}.{fld}' of 1 or {channels} values, found {v.data.size}")
             else:
                 st.scalars[fld] = int(v.value) if isinstance(v, IntegerAttr) else (1 if fld == "mul" else 0)
+        for fld in ("win_lo", "win_hi"):  # the input window (requant-window): per-channel only
+            v = e.get(fld)
+            if isinstance(v, DenseAttr):
+                if v.elided or v.data.size != channels:
+                    raise EmitError(op, f"expected the {channels} values of '{key}.{fld}', found {v}")
+                st.vectors[fld] = v
         st.scalars["shift"] = int(e["shift"].value) if isinstance(e.get("shift"), IntegerAttr) else 0  # type: ignore[attr-defined]
         st.scalars["div"] = int(e["div"].value) if isinstance(e.get("div"), IntegerAttr) else 0  # type: ignore[attr-defined]
         r = e.get("rounding")
@@ -434,7 +442,7 @@ class _Emitter:
             if stages:
                 f[key] = _chain_c(stages)
         vectors = [(ci, si, fi, v) for ci, key in enumerate(("rq", "rq_a", "rq_b")) for si, s in enumerate(chains.get(key, []))
-                   for fi, fld in enumerate(("mul", "add")) for v in [s.vectors.get(fld)] if v is not None]
+                   for fi, fld in enumerate(PARAM_FIELDS) for v in [s.vectors.get(fld)] if v is not None]
         if vectors:
             if len(vectors) > MAX_PARAMS:
                 raise EmitError(op, f"expected at most {MAX_PARAMS} per-channel requant vectors, found {len(vectors)}")

@@ -61,7 +61,7 @@ HOLDOUT = ["nemo_dronet_complete", "mobilenet_v1_0.25_224"]
 
 TABLE = ROOT / "backends" / "pulp" / "calibration.py"
 MEASUREMENTS = ROOT / "build" / "calib" / "measurements.json"
-PIPELINE = "canonicalize,fold-requant,fuse,assign-memory{{target=pulp}},tile{{target=pulp{l1}}},allocate-buffers{{target=pulp}}"
+PIPELINE = "canonicalize,fold-requant,fuse,requant-window,assign-memory{{target=pulp}},tile{{target=pulp{l1}}},allocate-buffers{{target=pulp}}"
 RANK_TOLERANCE = 0.10
 """The model's preferred tile counts as among the fastest when within this much of the best."""
 

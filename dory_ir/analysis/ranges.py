@@ -11,11 +11,11 @@ interval of its endpoints' images.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
-from dory_ir.attributes import DenseAttr, IntegerAttr, StringAttr
+from dory_ir.attributes import Attribute, DenseAttr, IntegerAttr, StringAttr
 from dory_ir.core import Operation, OpResult, Value
 from dory_ir.dialects import qnn
 from dory_ir.types import IntegerType, TensorType
@@ -186,9 +186,9 @@ class AffineClip:
         return bound <= INT64_MAX and (is_pow2(self.div) or self.div <= INT64_MAX)
 
 
-def _dense_vec(op: Operation, name: str, default: int) -> Vec | None:
+def _dense_vec(props: Mapping[str, Attribute], name: str, default: int) -> Vec | None:
     """An integer or rank-1 dense property as a vector; None if it is elided or malformed."""
-    attr = op.properties.get(name)
+    attr = props.get(name)
     if attr is None:
         return (default,)
     if isinstance(attr, IntegerAttr):
@@ -198,24 +198,33 @@ def _dense_vec(op: Operation, name: str, default: int) -> Vec | None:
     return None
 
 
-def _int(op: Operation, name: str) -> int | None:
-    attr = op.properties.get(name)
+def _int(props: Mapping[str, Attribute], name: str) -> int | None:
+    attr = props.get(name)
     return int(attr.value) if isinstance(attr, IntegerAttr) else None
 
 
 def affine_of(op: Operation) -> AffineClip | None:
     """The affine clip a ``qnn.requant`` or ``qnn.clip`` computes, or None if it cannot be read
     (elided per-channel data, missing or malformed properties: the verifier reports those)."""
-    lo, hi = _int(op, "min"), _int(op, "max")
-    if lo is None or hi is None or len(op.operands) != 1 or len(op.results) != 1:
+    if len(op.operands) != 1 or len(op.results) != 1:
         return None
     if isinstance(op, qnn.ClipOp):
-        return AffineClip((1,), (0,), 1, FLOOR, lo, hi)
-    if not isinstance(op, qnn.RequantOp) or "mul" not in op.properties:
+        lo, hi = _int(op.properties, "min"), _int(op.properties, "max")
+        return None if lo is None or hi is None else AffineClip((1,), (0,), 1, FLOOR, lo, hi)
+    if not isinstance(op, qnn.RequantOp):
         return None
-    mul, add = _dense_vec(op, "mul", 1), _dense_vec(op, "add", 0)
-    shift, div = _int(op, "shift"), _int(op, "div")
-    rounding = op.properties.get("rounding")
+    return affine_of_props(op.properties)
+
+
+def affine_of_props(props: Mapping[str, Attribute]) -> AffineClip | None:
+    """The affine clip of ``qnn.requant`` properties (an op's, or a dory layer's ``requant``
+    dictionary), or None if they cannot be read."""
+    lo, hi = _int(props, "min"), _int(props, "max")
+    if lo is None or hi is None or "mul" not in props:
+        return None
+    mul, add = _dense_vec(props, "mul", 1), _dense_vec(props, "add", 0)
+    shift, div = _int(props, "shift"), _int(props, "div")
+    rounding = props.get("rounding")
     rnd = rounding.value if isinstance(rounding, StringAttr) else FLOOR
     if mul is None or add is None or rnd not in (FLOOR, TRUNC):
         return None

@@ -684,6 +684,15 @@ class RequantOp(QnnOp):
         _div(),
         *_min_max(),
         _rounding(),
+        PropDef(
+            "win_lo",
+            (DenseAttr,),
+            required=False,
+            check=_int_or_vector_check,
+            doc="With ``win_hi``: the per-channel input window of dory_ir/analysis/requant_window.py "
+            "(clamping the input to it changes no result; the C kernels' 32-bit end). Derived, verified.",
+        ),
+        PropDef("win_hi", (DenseAttr,), required=False, check=_int_or_vector_check, doc="See ``win_lo``."),
     )
     input: Value
     mul: IntOrArray
@@ -720,6 +729,29 @@ class RequantOp(QnnOp):
             raise OpVerifyError(
                 f"expected exactly one of properties 'shift' and 'div', found {'both' if has_shift else 'neither'}"
             )
+        self._verify_window(shape)
+
+    def _verify_window(self, shape: tuple[int, ...]) -> None:
+        """``win_lo``/``win_hi`` come together and are exactly the window of the requant's
+        parameters (dory_ir/analysis/requant_window.py), so a kernel may trust them."""
+        lo, hi = self.properties.get("win_lo"), self.properties.get("win_hi")
+        if lo is None and hi is None:
+            return
+        if not isinstance(lo, DenseAttr) or not isinstance(hi, DenseAttr):
+            raise OpVerifyError("expected both properties 'win_lo' and 'win_hi' or neither")
+        if not shape or lo.type.shape[0] != shape[-1] or hi.type.shape[0] != shape[-1]:
+            raise OpVerifyError(f"properties 'win_lo'/'win_hi' expected {shape[-1] if shape else 1} per-channel values")
+        if lo.elided or hi.elided:
+            return  # a printed-without-data op: nothing to compare
+        from dory_ir.analysis.ranges import affine_of  # dialect -> analysis: imported on use
+        from dory_ir.analysis.requant_window import window_of
+
+        ac = affine_of(self)
+        want = window_of(ac, shape[-1]) if ac is not None else None
+        got = (tuple(int(v) for v in lo.data), tuple(int(v) for v in hi.data))
+        if want != got:
+            raise OpVerifyError("properties 'win_lo'/'win_hi' expected the requant's input window "
+                                f"({'none exists' if want is None else 'they differ from it'})")
 
     def _verify_element_type(self) -> None:
         _verify_min_max(self, self.result_element)

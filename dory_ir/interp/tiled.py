@@ -203,10 +203,11 @@ def _tile_type(t: TensorType, shape: tuple[int, ...]) -> TensorType:
 
 
 def _requant_for_tile(st: Stage, full_c: int, c0: int, c1: int, shape: tuple[int, ...]) -> Stage:
-    """A requant stage for one tile: per-channel ``mul``/``add`` sliced, result shaped as the tile."""
+    """A requant stage for one tile: per-channel ``mul``/``add`` (and the input window
+    ``win_lo``/``win_hi``) sliced, result shaped as the tile."""
     props = dict(st.props)
     if st.result_type.shape[-1] == full_c:  # a broadcast (1-channel) add input keeps its vectors
-        for key in ("mul", "add"):
+        for key in ("mul", "add", "win_lo", "win_hi"):
             if key in props:
                 props[key] = _slice_vector(props[key], full_c, c0, c1)
     return replace(st, props=props, result_type=_tile_type(st.result_type, shape))

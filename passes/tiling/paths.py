@@ -10,7 +10,8 @@ The C plans per kernel call over the channels of the call; this mirror plans ove
 the layer (the same mode unless one tile's channels have much smaller bounds than the layer's).
 
 - `conv_end` (conv, depthwise, linear; ``dory_rqf_block_`` / ``dory_rqf_finish_``): ``fast``
-  (mode 1: int32 math, s32 vectors, floor, 8-bit output), ``wide`` (mode 2, an 8-bit output: int64
+  (mode 1: int32 math, s32 vectors, floor, 8-bit output; or requant-window's window end), ``wide``
+  (mode 2, an 8-bit output: int64
   ``t = s * mul + add`` and a shift), ``div`` (mode 3, an 8-bit output: int64 t and a division by
   multiplication),
   ``slow`` (everything else: mode 1 or 2 through the typed loads, or mode 0, the generic chain).
@@ -54,6 +55,7 @@ class Stage:
     trunc: bool
     min: int
     max: int
+    win: bool = False  # the stage carries requant-window's input window (win_lo / win_hi)
 
 
 def _dtype(et: IntegerType) -> str:
@@ -91,7 +93,8 @@ def chain_of(op: Operation, key: str) -> list[Stage]:
             return int(v.value) if isinstance(v, IntegerAttr) else default
 
         out.append(Stage(_value(e.get("mul"), 1), _value(e.get("add"), 0), num("shift", 0), num("div", 0),
-                         isinstance(r, StringAttr) and r.value == "trunc", num("min", INT32_MIN), num("max", INT32_MAX)))
+                         isinstance(r, StringAttr) and r.value == "trunc", num("min", INT32_MIN), num("max", INT32_MAX),
+                         isinstance(e.get("win_lo"), DenseAttr) and isinstance(e.get("win_hi"), DenseAttr)))
     return out
 
 
@@ -179,9 +182,25 @@ def _bias(op: Operation) -> Vec | None:
     return Vec(_dtype(et), None)
 
 
+def _win_plan(chain: list[Stage], bias: Vec | None, y_bits: int) -> bool:
+    """``dory_rqf_win_plan_`` plans the window end: one stage with a window, an 8-bit output, bias
+    and mul s32 (or none / a scalar), add s32 or s64 (or a scalar), a shift in 0..31 or a divisor."""
+    if len(chain) != 1 or not chain[0].win or y_bits > 8 or (bias is not None and bias.dtype != "s32"):
+        return False
+    st = chain[0]
+    return ((not isinstance(st.mul, Vec) or st.mul.dtype == "s32")
+            and (not isinstance(st.add, Vec) or st.add.dtype in ("s32", "s64"))
+            and (st.div > 0 or 0 <= st.shift <= 31))
+
+
 def conv_end_of(chain: list[Stage], k: int, x_signed: bool, x_bits: int, bias: Vec | None, y_bits: int) -> str:
     """`conv_end` from the parts: ``k`` products per output of ``x_bits`` inputs (8, or 16 for the
-    generic 16-bit conv: its bound is that of 257 k u8 / 256 k s8 products) and s8 weights."""
+    generic 16-bit conv: its bound is that of 257 k u8 / 256 k s8 products) and s8 weights. The
+    window end (requant_fast.h ``dory_rqf_block_win_``: a clamp, a 32-bit multiply-add and a shift
+    or a multiply-high per output) is charged as ``fast``, the int32 end it matches in work, until
+    the model is fitted on layers that take it."""
+    if _win_plan(chain, bias, y_bits):
+        return "fast"
     if x_bits > 8:
         k *= 256 if x_signed else 257
     bound = k * (128 if x_signed else 255) * 128

@@ -63,9 +63,6 @@ static DORY_NOINLINE_ void dory_conv_finish_(const dory_conv_args_t *a, size_t i
  * moved by d - 1 first (no overflow: |t| < 2^62). A power-of-two d is the shift log2 d (modes 1,
  * 2); mode 0 when U >= 2^32 (e.g. a 32-bit output range) or min > max. */
 typedef struct {
-    int32_t mode; /* 0: generic (dory_conv_finish_), 1: int32 math, 2: int64 math, 3: int64 t and a
-                     division by multiplication inside the clip window (see above) */
-    int32_t fast; /* mode 1, floor, 8-bit output, bias / mul / add NULL or s32 */
     const void *mul, *add, *bias;
     dory_dtype_t mul_type, add_type, bias_type, y_type;
     int32_t mul_s, add_s; /* the scalars when mul / add are NULL */
@@ -77,11 +74,18 @@ typedef struct {
     uint32_t dm;   /* mode 3: M mod 2^32 */
     uint32_t dmh;  /* mode 3: M >> 32 (0 or 1) */
     int32_t ds;    /* mode 3: S - 32 */
-    int32_t add64; /* add is an s64 vector (modes 2 and 3, planned by dory_rqf_init_ only: its ends
-                      read it with dory_load_param, dory_rqf_chan_'s d is not it) */
-    int32_t wide_fast; /* mode 2 or 3, 8-bit output, bias / mul NULL or s32, add NULL, s32 or s64:
-                          dory_rqf_block_ takes dory_rqf_block_wfast_ */
     const dory_conv_args_t *args; /* a convolution's: mode 0 ends through dory_conv_finish_ */
+    const int32_t *wlo, *whi; /* win: the stage's input window, s32 per channel */
+    /* the flags as bytes: a kernel holds up to three plans on the worker cores' small stacks */
+    int8_t mode; /* 0: generic (dory_conv_finish_), 1: int32 math, 2: int64 math, 3: int64 t and a
+                    division by multiplication inside the clip window (see above), 4: the window
+                    end (win) */
+    int8_t fast; /* mode 1, floor, 8-bit output, bias / mul / add NULL or s32 */
+    int8_t add64; /* add is an s64 vector (modes 2 and 3, planned by dory_rqf_init_ only: its ends
+                     read it with dory_load_param, dory_rqf_chan_'s d is not it) */
+    int8_t wide_fast; /* mode 2 or 3, 8-bit output, bias / mul NULL or s32, add NULL, s32 or s64:
+                         dory_rqf_block_ takes dory_rqf_block_wfast_ */
+    int8_t win;   /* the window end (below): 0 none, 1 shift, 2 division by multiplication */
 } dory_rqf_t;
 
 /* Mode 3's constants for a divisor 2 < d < 2^31 that is not a power of two and f->min, f->max
@@ -241,6 +245,135 @@ static inline int32_t dory_rqf_plan_wide_(dory_rqf_t *f, const dory_rqchain_t *c
     return f->mode;
 }
 
+/* ---- the window end (requant-window) ------------------------------------------------------
+ *
+ * When the compiler attached the stage's input window (dory_requant_t win_lo / win_hi; the
+ * definition and its proof: dory_ir/analysis/requant_window.py), then for *every* si32 s (bias
+ * included, wrapped as the generic end wraps it), with c = clamp(s, win_lo[o], win_hi[o]),
+ *     y = min + floor(v / d),   v = c * mul + add - min * d,   0 <= v < 2^32,
+ * so v is exact computed modulo 2^32 in uint32 (only add's low word matters: an s64 add is read
+ * as its low word), and floor(v / d) is v >> shift, or for a divisor that is not a power of two
+ * mode 3's multiply-high (dory_rqf_div_plan_: U = (max - min + 1) d - 1 < 2^32 holds by the
+ * window's condition). No bound on the sums is needed, so it serves every layer the compiler
+ * gave a window: one clamp, one multiply-add and a shift per output instead of 64-bit math.
+ * Planned (win != 0) for one stage, an 8-bit output, bias and mul NULL or s32, add NULL, s32 or
+ * s64; needs no partial sums (dory_rqf_init_ checks). */
+static inline int dory_rqf_win_plan_(dory_rqf_t *f, const dory_rqchain_t *ch, dory_dtype_t y_type,
+                                     const void *bias, dory_dtype_t bias_type)
+{
+    const dory_requant_t *r;
+    if (!ch || ch->n != 1 || y_type > DORY_S8 || (bias && bias_type != DORY_S32))
+        return 0;
+    r = &ch->st[0];
+    if (!r->win_lo || !r->win_hi || (r->mul && r->mul_type != DORY_S32) ||
+        (r->add && r->add_type != DORY_S32 && r->add_type != DORY_S64) || (r->div <= 0 && (r->shift < 0 || r->shift > 31)))
+        return 0;
+    memset(f, 0, sizeof *f);
+    f->mul = r->mul;
+    f->add = r->add;
+    f->mul_type = r->mul_type;
+    f->add_type = r->add_type;
+    f->add64 = r->add && r->add_type == DORY_S64;
+    f->mul_s = r->mul ? 0 : (int32_t)r->mul_scalar;
+    f->add_s = r->add ? 0 : (int32_t)r->add_scalar; /* its low word: all v needs */
+    f->min = r->min;
+    f->max = r->max;
+    f->wlo = r->win_lo;
+    f->whi = r->win_hi;
+    if (r->div > 0 && (r->div & (r->div - 1)) != 0) {
+        if (!dory_rqf_div_plan_(f, (uint32_t)r->div)) /* never, by the window's condition */
+            return 0;
+        f->win = 2;
+    } else {
+        int32_t sh = r->shift;
+        if (r->div > 0) /* 2^k: the shift k */
+            for (sh = 0; ((int32_t)1 << sh) != r->div; sh++)
+                ;
+        f->shift = sh;
+        f->win = 1;
+    }
+    f->bias = bias;
+    f->bias_type = DORY_S32;
+    f->mode = 4; /* not 0: the per-element ends below take the window */
+    return 1;
+}
+
+/* clamp(x, lo, hi) for lo <= hi: p.max then p.min with DORY_XPULPV2, emitted in the Xpulpv2
+ * encoding GVSOC decodes (gvsoc-core models/cpu/iss/isa_gen/isa_pulpv2.py: 'p.max' '0000010 -----
+ * ----- 110 ----- 0110011', 'p.min' '0000010 ----- ----- 100 ----- 0110011': opcode 0x33, funct7
+ * 0x02, funct3 6 / 4), one instruction each instead of a compare and a branch. */
+static inline int32_t dory_clamp_(int32_t x, int32_t lo, int32_t hi)
+{
+#if defined(DORY_XPULPV2)
+    __asm__(".insn r 0x33, 6, 0x02, %0, %1, %2" : "=r"(x) : "r"(x), "r"(lo));
+    __asm__(".insn r 0x33, 4, 0x02, %0, %1, %2" : "=r"(x) : "r"(x), "r"(hi));
+    return x;
+#else
+    x = x < lo ? lo : x;
+    return x > hi ? hi : x;
+#endif
+}
+
+/* floor(v / d) for the window end's v < 2^32 and mode 3's constants (see dory_rqf_block_wfast_
+ * for the Mh = 1 step without 64-bit arithmetic). */
+static inline uint32_t dory_rqf_udiv_(uint32_t v, uint32_t dm, uint32_t mh, int32_t k)
+{
+    uint32_t h = (uint32_t)(((uint64_t)v * dm) >> 32);
+    return mh ? (h + ((v - h) >> 1)) >> (k - 1) : h >> k;
+}
+
+/* min * d modulo 2^32 of a window plan (d = 2^shift or div). */
+static inline uint32_t dory_rqf_wofs_(const dory_rqf_t *f)
+{
+    return f->win == 1 ? (uint32_t)f->min << f->shift : (uint32_t)f->min * f->div;
+}
+
+/* The window end of one sum s (bias not yet added) of channel o. */
+static inline int32_t dory_rqf_win1_(const dory_rqf_t *f, int32_t o, int32_t s)
+{
+    uint32_t m = f->mul ? (uint32_t)((const int32_t *)f->mul)[o] : (uint32_t)f->mul_s;
+    uint32_t k = (f->add ? (uint32_t)((const int32_t *)f->add)[f->add64 ? 2 * o : o] : (uint32_t)f->add_s) - dory_rqf_wofs_(f);
+    int32_t c = dory_clamp_(dory_wadd_(f->bias ? ((const int32_t *)f->bias)[o] : 0, s), f->wlo[o], f->whi[o]);
+    uint32_t v = (uint32_t)c * m + k; /* exact: in [0, 2^32) by the window */
+    return f->min + (int32_t)(f->win == 1 ? v >> f->shift : dory_rqf_udiv_(v, f->dm, f->dmh, f->ds));
+}
+
+/* The window end of a block (dory_rqf_block_'s arguments): per channel its constants once, then
+ * one or two pixels; the loop per divisor kind (hoisted). */
+#define DORY_RQF_WIN_LOOP_(DIV)                                                                    \
+    for (j = 0; j < n; j++) {                                                                      \
+        uint32_t m = mp ? (uint32_t)mp[j] : ms, k = (dp ? (uint32_t)dp[j * dstep] : das) - wofs, v;  \
+        int32_t lo = lp[j], hi = hp[j], b = bp ? bp[j] : 0;                                        \
+        v = (uint32_t)dory_clamp_(dory_wadd_(s[2 * j], b), lo, hi) * m + k;                       \
+        ya[j] = (uint8_t)(mn + (int32_t)(DIV));                                                    \
+        if (two) {                                                                                 \
+            v = (uint32_t)dory_clamp_(dory_wadd_(s[2 * j + 1], b), lo, hi) * m + k;               \
+            yb[j] = (uint8_t)(mn + (int32_t)(DIV));                                                \
+        }                                                                                          \
+    }
+
+static DORY_NOINLINE_ void dory_rqf_block_win_(const dory_rqf_t *f, const int32_t *s, int32_t o, int32_t n,
+                                               size_t ia, size_t ib, int two)
+{
+    int32_t j, mn = f->min, dstep = f->add64 ? 2 : 1;
+    uint32_t ms = (uint32_t)f->mul_s, das = (uint32_t)f->add_s, wofs = dory_rqf_wofs_(f);
+    uint8_t *ya = (uint8_t *)f->y + ia + o, *yb = (uint8_t *)f->y + ib + o;
+    const int32_t *bp = f->bias ? (const int32_t *)f->bias + o : NULL;
+    const int32_t *mp = f->mul ? (const int32_t *)f->mul + o : NULL;
+    /* an s64 add: its low words, every other word on these little-endian cores */
+    const int32_t *dp = f->add ? (const int32_t *)f->add + o * dstep : NULL;
+    const int32_t *lp = f->wlo + o, *hp = f->whi + o;
+    if (f->win == 1) {
+        int32_t sh = f->shift;
+        DORY_RQF_WIN_LOOP_(v >> sh)
+    } else {
+        uint32_t dm = f->dm, mh = f->dmh;
+        int32_t dk = f->ds;
+        DORY_RQF_WIN_LOOP_(dory_rqf_udiv_(v, dm, mh, dk))
+    }
+}
+#undef DORY_RQF_WIN_LOOP_
+
 /* Plan the end of the sums of output channels [o0, o1) of K products of 8-bit x (xs: signed)
  * and s8 weights: dory_rqf_plan_ of the conv's chain with |v| <= K * max|x| * max|w| + max|bias|,
  * the bias folded in; mode 0 when partial sums are kept. */
@@ -251,6 +384,12 @@ static inline void dory_rqf_init_(dory_rqf_t *f, const dory_conv_args_t *a, int 
     if (a->acc && !(a->first && a->last)) {
         memset(f, 0, sizeof *f);
         f->args = a;
+        return;
+    }
+    if (dory_rqf_win_plan_(f, a->rq, a->y_type, a->bias, a->bias_type)) {
+        f->args = a;
+        f->y = a->y;
+        f->y_type = a->y_type;
         return;
     }
     if (a->bias && !dory_rqf_is_div_(a->rq))
@@ -506,7 +645,9 @@ static DORY_NOINLINE_ void dory_rqf_block_wfast_(const dory_rqf_t *f, const int3
 static inline void dory_rqf_block_(const dory_rqf_t *f, const int32_t *s, int32_t o, int32_t n, size_t ia, size_t ib,
                                    int two)
 {
-    if (f->fast)
+    if (f->win)
+        dory_rqf_block_win_(f, s, o, n, ia, ib, two);
+    else if (f->fast)
         dory_rqf_block_fast_(f, s, o, n, ia, ib, two);
     else if (f->wide_fast)
         dory_rqf_block_wfast_(f, s, o, n, ia, ib, two);
@@ -525,6 +666,8 @@ static inline void dory_rqf_finish_(const dory_rqf_t *f, const dory_conv_args_t 
         int64_t d = f->add64 ? dory_load_param(f->add, DORY_S64, (size_t)o)
                              : (f->add ? ((const int32_t *)f->add)[o] : f->add_s);
         ((uint8_t *)f->y)[idx] = (uint8_t)dory_rqf_end64_(f, (int64_t)dory_wadd_(b, sum) * m + d);
+    } else if (f->win) { /* exclusive with wide_fast (tested first, as before) */
+        ((uint8_t *)f->y)[idx] = (uint8_t)dory_rqf_win1_(f, o, sum);
     } else if (f->mode) {
         int32_t b, m, d;
         dory_rqf_chan_(f, o, &b, &m, &d);

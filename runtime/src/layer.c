@@ -601,9 +601,15 @@ static void set_chain(run_t *R, dory_rqchain_t *dst, int which, const dory_rqcha
         if (p->field == 0) {
             st->mul = par + R->ent[e].l1_off + (size_t)c * R->ent[e].eb;
             st->mul_type = p->type;
-        } else {
+        } else if (p->field == 1) {
             st->add = par + R->ent[e].l1_off + (size_t)c * R->ent[e].eb;
             st->add_type = p->type;
+        } else { /* 2, 3: the input window's s32 bounds (checked by dory_layer_run) */
+            const int32_t *w = (const int32_t *)(const void *)(par + R->ent[e].l1_off + (size_t)c * R->ent[e].eb);
+            if (p->field == 2)
+                st->win_lo = w;
+            else
+                st->win_hi = w;
         }
     }
 }
@@ -950,7 +956,8 @@ static int setup(run_t *R, const dory_layer_t *L)
         if (p->chain < 0 || p->chain > 2 || (p->chain > 0 && R->kind != DORY_LAYER_ADD))
             FAIL("param %d: chain %d (0: rq, 1/2: rq_a/rq_b of an add)", i, (int)p->chain);
         if (p->stage < 0 || p->stage >= c->n) FAIL("param %d: stage %d of a %d-stage chain", i, (int)p->stage, (int)c->n);
-        if (p->field != 0 && p->field != 1) FAIL("param %d: field %d (0 mul, 1 add)", i, (int)p->field);
+        if (p->field < 0 || p->field > 3) FAIL("param %d: field %d (0 mul, 1 add, 2 / 3 window lo / hi)", i, (int)p->field);
+        if (p->field >= 2 && p->type != DORY_S32) FAIL("param %d: a window vector of type %d, not s32", i, (int)p->type);
         if (!valid_dtype(p->type) && p->type != DORY_S64) FAIL("param %d: bad type", i);
         for (j = 0; j < i; j++)
             if (L->params[j].chain == p->chain && L->params[j].stage == p->stage && L->params[j].field == p->field)

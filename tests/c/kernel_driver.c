@@ -178,6 +178,11 @@ static void rd_chain(dory_rqchain_t *ch)
         s->trunc = (int32_t)rd();
         s->min = (int32_t)rd();
         s->max = (int32_t)rd();
+        if (rd()) { /* the input window (requant-window): two s32 vectors */
+            dory_dtype_t t;
+            s->win_lo = (const int32_t *)rd_array(&t, NULL);
+            s->win_hi = (const int32_t *)rd_array(&t, NULL);
+        }
     }
 }
 

@@ -559,3 +559,38 @@
   %r = "qnn.avgpool"(%x) <{div = 1 : i64, kernel = array<i64: 2, 2>}> : (tensor<1x4x4x8xui8>) -> tensor<1x2x2x8xui8>
   "func.return"(%r) : (tensor<1x2x2x8xui8>) -> ()
 }) : () -> ()
+
+// -----
+
+"func.func"() <{function_type = (tensor<2x2xsi32>) -> tensor<2x2xui8>, sym_name = "requant_window_wrong"}> ({
+^bb0(%x: tensor<2x2xsi32>):
+  // expected-error@+1 {{'qnn.requant' op properties 'win_lo'/'win_hi' expected the requant's input window (they differ from it)}}
+  %r = "qnn.requant"(%x) <{max = 255 : i64, min = 0 : i64, mul = 3 : i64, shift = 4 : i64, win_hi = dense<1365> : tensor<2xsi32>, win_lo = dense<-1> : tensor<2xsi32>}> : (tensor<2x2xsi32>) -> tensor<2x2xui8>
+  "func.return"(%r) : (tensor<2x2xui8>) -> ()
+}) : () -> ()
+
+// -----
+
+"func.func"() <{function_type = (tensor<2x2xsi32>) -> tensor<2x2xui8>, sym_name = "requant_window_none"}> ({
+^bb0(%x: tensor<2x2xsi32>):
+  // expected-error@+1 {{'qnn.requant' op properties 'win_lo'/'win_hi' expected the requant's input window (none exists)}}
+  %r = "qnn.requant"(%x) <{max = 255 : i64, min = 0 : i64, mul = 17 : i64, shift = 4 : i64, win_hi = dense<1> : tensor<2xsi32>, win_lo = dense<0> : tensor<2xsi32>}> : (tensor<2x2xsi32>) -> tensor<2x2xui8>
+  "func.return"(%r) : (tensor<2x2xui8>) -> ()
+}) : () -> ()
+
+// -----
+
+"func.func"() <{function_type = (tensor<2x2xsi32>) -> tensor<2x2xui8>, sym_name = "requant_window_half"}> ({
+^bb0(%x: tensor<2x2xsi32>):
+  // expected-error@+1 {{'qnn.requant' op expected both properties 'win_lo' and 'win_hi' or neither}}
+  %r = "qnn.requant"(%x) <{max = 255 : i64, min = 0 : i64, mul = 3 : i64, shift = 4 : i64, win_lo = dense<0> : tensor<2xsi32>}> : (tensor<2x2xsi32>) -> tensor<2x2xui8>
+  "func.return"(%r) : (tensor<2x2xui8>) -> ()
+}) : () -> ()
+
+// -----
+
+"func.func"() <{function_type = (tensor<2x2xsi32>) -> tensor<2x2xui8>, sym_name = "requant_window_ok"}> ({
+^bb0(%x: tensor<2x2xsi32>):
+  %r = "qnn.requant"(%x) <{max = 255 : i64, min = 0 : i64, mul = 3 : i64, shift = 4 : i64, win_hi = dense<1365> : tensor<2xsi32>, win_lo = dense<0> : tensor<2xsi32>}> : (tensor<2x2xsi32>) -> tensor<2x2xui8>
+  "func.return"(%r) : (tensor<2x2xui8>) -> ()
+}) : () -> ()

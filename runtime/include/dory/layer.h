@@ -37,7 +37,7 @@ typedef struct {
     dory_dtype_t type;
     int8_t chain;      /* 0: output chain rq, 1: rq_a (add lhs), 2: rq_b (add rhs) */
     int8_t stage;      /* index in that chain */
-    int8_t field;      /* 0: mul, 1: add */
+    int8_t field;      /* 0: mul, 1: add, 2 / 3: the input window's lower / upper bounds (s32) */
 } dory_param_t;
 
 #define DORY_MAX_PARAMS 12

@@ -85,6 +85,11 @@ typedef struct {
     int32_t trunc; /* 0: floor (towards -inf), 1: trunc (towards 0) */
     int32_t min;
     int32_t max;
+    /* The stage's input window (dory_ir/analysis/requant_window.py), s32 per channel, or NULL:
+     * clamping x into [win_lo[c], win_hi[c]] changes no result, and there x * mul + add - min * d
+     * lies in [0, 2^32). Only the kernels' fast end reads it (runtime/kernels/requant_fast.h);
+     * dory_requant1 is exact without it. */
+    const int32_t *win_lo, *win_hi;
 } dory_requant_t;
 
 #define DORY_MAX_REQUANT 4

@@ -1,0 +1,98 @@
+"""``requant-window``: give the dot-product layers' requantisation its exact 32-bit end.
+
+For a ``dory.conv2d`` / ``dory.linear`` whose C kernel takes the 8-bit fast
+path (8-bit input and result, si8 weights: runtime/kernels/dot.h ``dory_fast_types_``) and whose
+``requant`` is one floor stage, the pass attaches the stage's per-channel input window
+``win_lo``/``win_hi`` (dory_ir/analysis/requant_window.py, where the proof is): clamping the
+requant's input into it changes no result, and inside it ``x*mul + add - min*d`` lies in
+``[0, 2^32)``. The kernels' end (runtime/kernels/requant_fast.h) then computes every output with
+one clamp, one 32-bit multiply-add and a shift (or a multiply-high for a divisor that is not a
+power of two) instead of 64-bit arithmetic, exactly for every si32 sum, whatever the weights:
+the window depends on the requant's parameters only.
+
+The pass also widens the stage's ``mul`` vector to si32 and an ``add`` vector narrower than 32
+bits to si32 (the values are unchanged), so that the C end reads them without a type switch per
+channel. A layer whose stage has no window (a trunc rounding, an output range times the divisor
+above 2^32, ``|mul| > d``, or a channel whose result never leaves one clip bound) is left as it
+is: the kernels keep their other ends for it. ``dory.depthwise`` is not given one yet: its 3x3
+ring kernel (runtime/kernels/depthwise.c) has an inline end of its own that reads no window, and
+would fall back to a per-element end. Running the pass twice gives what running it once
+does (the window of a stage is a function of its parameters).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from dory_ir.analysis.ranges import affine_of_props
+from dory_ir.analysis.requant_window import window_of
+from dory_ir.attributes import DenseAttr, DictAttr
+from dory_ir.core import Operation, Value
+from dory_ir.dialects import dory
+from dory_ir.types import IntegerType, MemRefType, TensorType, si32
+from passes.base import ModulePass, PassContext
+
+# The layers whose kernels end their sums through requant_fast.h's dory_rqf_init_.
+DOT_LAYERS: tuple[type[Operation], ...] = (dory.Conv2dOp, dory.LinearOp)
+
+
+def _elem(v: Value) -> IntegerType | None:
+    t = v.type
+    if isinstance(t, (TensorType, MemRefType)) and isinstance(t.element_type, IntegerType):
+        return t.element_type
+    return None
+
+
+def takes_fast_path(op: Operation) -> bool:
+    """Whether the layer's C kernel ends its sums on the 8-bit fast path (u8/s8 input, si8
+    weights, an 8-bit result): the only path that reads the window."""
+    x, w, y = _elem(op.operands[0]), _elem(op.operands[1]), _elem(op.results[0])
+    return (x is not None and w is not None and y is not None and x.width == 8 and w.width == 8
+            and not w.is_unsigned and y.width == 8)
+
+
+def _at_least_si32(v: DenseAttr) -> DenseAttr:
+    """``v`` with elements of at least 32 bits (si32 unless they are already wider)."""
+    if v.element_type.width >= 32 and not v.element_type.is_unsigned:
+        return v
+    return DenseAttr.from_array(np.asarray(v.data, dtype=np.int64), si32)
+
+
+def with_window(op: Operation) -> DictAttr | None:
+    """The layer's ``requant`` with its window attached (and vectors widened), or None when the
+    layer does not qualify (see the module doc)."""
+    rq = op.properties.get("requant")
+    if (not isinstance(op, DOT_LAYERS) or isinstance(op, dory.DepthwiseOp) or not isinstance(rq, DictAttr)
+            or not takes_fast_path(op)):
+        return None
+    y = op.results[0].type
+    assert isinstance(y, (TensorType, MemRefType))
+    channels = int(y.shape[-1])
+    props = rq.as_dict()
+    ac = affine_of_props(props)
+    win = window_of(ac, channels) if ac is not None else None
+    if win is None:
+        return None
+    props["win_lo"] = DenseAttr.from_array(np.array(win[0], dtype=np.int64), si32)
+    props["win_hi"] = DenseAttr.from_array(np.array(win[1], dtype=np.int64), si32)
+    for key in ("mul", "add"):
+        v = props.get(key)
+        if isinstance(v, DenseAttr):
+            props[key] = _at_least_si32(v)
+    return DictAttr.of(props)
+
+
+@dataclass(frozen=True)
+class RequantWindowPass(ModulePass):
+    """Attach the exact 32-bit requant window to the 8-bit dot-product layers (see module doc)."""
+
+    name: ClassVar[str] = "requant-window"
+
+    def apply(self, ctx: PassContext, module: Operation) -> None:
+        for op in module.walk():
+            rq = with_window(op)
+            if rq is not None:
+                op.properties["requant"] = rq
