@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from passes.tiling.paths import Stage, Vec, add_path_of, conv_end_of
+from passes.tiling.paths import Stage, Vec, add_path_of, conv_end_of, dw_ring_end_of
 
 ROOT = Path(__file__).resolve().parents[1]
 GCC = shutil.which("gcc")
@@ -45,7 +45,8 @@ def _stage(rng: random.Random) -> Stage:
     shift = rng.choice([0, 1, 5, 16, 31, 32, -1]) if div == 0 else 0
     lo = rng.choice([0, -128, -(2**31), 0, 0])
     hi = rng.choice([255, 127, 2**31 - 1, 1275, 65535, 0, 3]) if rng.random() < 0.95 else lo - 1
-    return Stage(mul, add, shift, div, rng.random() < 0.2, lo, hi)
+    lo, hi = (0, -1) if hi < -(2**31) else (lo, hi)  # min > max, both int32 as dory_requant_t holds them
+    return Stage(mul, add, shift, div, rng.random() < 0.2, lo, hi, rng.random() < 0.2)
 
 
 def _chain(rng: random.Random, p_empty: float = 0.2) -> list[Stage]:
@@ -55,10 +56,23 @@ def _chain(rng: random.Random, p_empty: float = 0.2) -> list[Stage]:
 
 
 def _linear_chain(rng: random.Random) -> list[Stage]:
-    """An input chain the fused add takes: x * m + d, no shift, a clip that never applies."""
+    """An input chain the fused adds take: x * m + d, no shift, a clip that never applies (with
+    trunc, a no-op without a shift, only add_fast's fused loop takes it: add_scalar plans floor)."""
     m, d = rng.randint(-300, 300), rng.randint(-1000, 1000)
     b = 255 * abs(m) + abs(d)
-    return [Stage(m, d, 0, 0, False, -b - rng.randint(0, 3), b + rng.randint(0, 3))]
+    return [Stage(m, d, 0, 0, rng.random() < 0.3, -b - rng.randint(0, 3), b + rng.randint(0, 3))]
+
+
+def _scalar_chain(rng: random.Random, n: int) -> list[Stage]:
+    """n scalar floor stages as the exporters write them (x * m + d, a shift, a clip), some of them
+    near int32's edge."""
+    out = []
+    for _ in range(n):
+        m = rng.choice([rng.randint(-300, 300), rng.randint(-(2**23), 2**23), 2**31 - 1])
+        d = rng.choice([0, rng.randint(-5000, 5000), rng.randint(-(2**30), 2**30)])
+        lo, hi = rng.choice([(0, 255), (-128, 127), (0, 65535), (-(2**31), 2**31 - 1), (0, 2**20)])
+        out.append(Stage(m, d, rng.choice([0, 0, 3, 8, 16]), rng.choice([0, 0, 0, 4, 3]), False, lo, hi))
+    return out
 
 
 def _c_chain(ch: list[Stage]) -> str:
@@ -68,16 +82,18 @@ def _c_chain(ch: list[Stage]) -> str:
             # a vector: its one value, negative for an odd magnitude of a signed dtype
             neg = isinstance(v, Vec) and v.dtype[0] == "s" and v.absmax is not None and v.absmax % 2 == 1
             out += [str(DTYPES[v.dtype]), str(-v.absmax if neg else v.absmax)] if isinstance(v, Vec) else ["-1", str(v)]
-        out += [str(s.shift), str(s.div), str(int(s.trunc)), str(s.min), str(s.max)]
+        out += [str(s.shift), str(s.div), str(int(s.trunc)), str(s.min), str(s.max), str(int(s.win))]
     return " ".join(out)
 
 
 def _cases(seed: int, n: int) -> tuple[list[str], list[str]]:
-    """n end cases and n add cases: the C harness's input lines and the mirror's answers."""
+    """n end cases, n depthwise ring cases and n add cases: the C harness's input lines and the
+    mirror's answers."""
     rng = random.Random(seed)
     lines, want = [], []
-    for _ in range(n):
-        k = rng.choice([1, 9, 27, 288, 1152, 4608, 65536, 2**20])
+    for i in range(2 * n):
+        ring = i >= n
+        k = 9 if ring else rng.choice([1, 9, 27, 288, 1152, 4608, 65536, 2**20])
         xs = rng.random() < 0.5
         yt = rng.choice([0, 1, 0, 1, 2, 5])
         bt = rng.choice([-1, 5, 5, 3])
@@ -86,15 +102,27 @@ def _cases(seed: int, n: int) -> tuple[list[str], list[str]]:
         if rng.random() < 0.3:  # the int32 shape: small mul, a shift, floor
             mul = rng.randint(1, 300) if rng.random() < 0.5 else Vec("s32", rng.randint(1, 300))
             ch = [Stage(mul, rng.randint(-1000, 1000), rng.randint(4, 20), 0, rng.random() < 0.1, 0, 255)]
-        lines.append(f"end {k} {int(xs)} {yt} {bt} {bv} {_c_chain(ch)}")
+        elif rng.random() < 0.2:  # the int64 shape: a large mul (batch-norm folded), a long shift
+            mul = rng.randint(2**16, 2**24) if rng.random() < 0.5 else Vec("s32", rng.randint(2**16, 2**24))
+            add = rng.choice([rng.randint(-(2**30), 2**30), Vec("s64", rng.choice([2**40, 2**62]))])
+            ch = [Stage(mul, add, rng.randint(16, 31), 0, False, -128, 127)]
         bias = None if bt < 0 else Vec("s32" if bt == 5 else "s16", abs(bv))
-        want.append(conv_end_of(ch, k, xs, 8, bias, BITS[yt]))
+        if ring:
+            ho, wo = rng.choice([(7, 9), (8, 8), (14, 14), (1, 3)])  # 63 outputs (< 64: mode 2's int64 end), 64, 196, 3
+            lines.append(f"dw {ho} {wo} {int(xs)} {yt} {bt} {bv} {_c_chain(ch)}")
+            want.append(dw_ring_end_of(ch, xs, bias, BITS[yt], ho * wo))
+        else:
+            lines.append(f"end {k} {int(xs)} {yt} {bt} {bv} {_c_chain(ch)}")
+            want.append(conv_end_of(ch, k, xs, 8, bias, BITS[yt]))
     for _ in range(n):
         at, bt = rng.choice([0, 1, 0, 1, 2]), rng.choice([0, 1, 0, 1, 3])
         yt = rng.choice([0, 1, 0, 2, 5])
-        ca = _linear_chain(rng) if rng.random() < 0.3 else _chain(rng, 0.4)
-        cb = _linear_chain(rng) if rng.random() < 0.3 else _chain(rng, 0.4)
-        cy = _chain(rng, 0.15)
+        r = rng.random()
+        ca = _linear_chain(rng) if r < 0.3 else _scalar_chain(rng, 1) if r < 0.5 else _chain(rng, 0.4)
+        r = rng.random()
+        cb = _linear_chain(rng) if r < 0.3 else _scalar_chain(rng, 1) if r < 0.5 else _chain(rng, 0.4)
+        r = rng.random()
+        cy = _chain(rng, 0.15) if r < 0.4 else _scalar_chain(rng, rng.choice([1, 2, 2, 3]))
         if rng.random() < 0.3:  # the fused shape: scalar output stage with a shift, floor
             cy = [Stage(rng.randint(-50, 50), rng.randint(-2000, 2000), rng.randint(0, 12), 0, False, 0, 255)]
         lines.append(f"add {at} {bt} {yt} {_c_chain(ca)} {_c_chain(cb)} {_c_chain(cy)}")
@@ -108,7 +136,8 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip("gcc is not installed")
     exe = tmp_path_factory.mktemp("paths") / "paths_check"
     cmd = [GCC, "-std=c99", "-Wall", "-Wextra", "-Werror", "-fwrapv", "-O0", "-finstrument-functions",
-           f"-I{ROOT / 'runtime' / 'include'}", str(ROOT / "tests" / "c" / "paths_check.c"), "-o", str(exe)]
+           f"-I{ROOT / 'runtime' / 'include'}", str(ROOT / "tests" / "c" / "paths_check.c"),
+           str(ROOT / "runtime" / "kernels" / "conv2d.c"), "-o", str(exe)]  # conv2d.c: depthwise's generic loop
     r = subprocess.run(cmd, capture_output=True, text=True)
     assert r.returncode == 0, f"{' '.join(cmd)}\n{r.stderr}"
     return exe
@@ -118,21 +147,24 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_mirror_matches_the_c(harness: Path, seed: int) -> None:
     """Every random chain: the path the mirror predicts is the path the C takes; and the cases
     reach every path (so the check cannot pass by never taking one)."""
-    lines, want = _cases(seed, 400)
+    lines, want = _cases(seed, 500)
     r = subprocess.run([str(harness)], input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     got = r.stdout.split()
     assert len(got) == len(want)
     bad = [(line, g, w) for line, g, w in zip(lines, got, want) if g != w]
     assert not bad, f"{len(bad)} cases differ (C, mirror), e.g. {bad[:5]}"
-    assert set(got[:400]) == {"fast", "wide", "div", "slow"}
-    assert set(got[400:]) == {"fused", "loop", "generic"}
+    assert set(got[:500]) == {"fast", "wide", "div", "slow", "win"}
+    assert set(got[500:1000]) == {"fast", "wide", "wide64", "div", "slow", "win"}
+    assert set(got[1000:]) == {"sfused", "sloop", "fused", "loop", "generic"}
 
 
 def test_shared_network_paths() -> None:
-    """Layers of real networks take the paths their chains call for: NEMO's adds with input stages
-    x * m (a clip from 0 that the negative bound reaches) loop, dronet_2.0's plain shifted adds fuse,
-    a two-stage output chain is generic; NEMO's depthwise convs (a non-power-of-two divisor) end ``div``."""
+    """Layers of real networks take the paths their chains call for: NEMO's adds (input stages
+    x * m whose clip the inputs' exact ranges never reach) fuse (``sfused``), TCN's two-stage output
+    chain takes add_scalar's loop with the inputs folded (``sloop``, 0 input stages), QuantLab's
+    adds (an input stage each with its own shift) the loop with 2 input stages; NEMO's depthwise
+    convs (a non-power-of-two divisor) end ``div``."""
     from collections import Counter
 
     from frontend.onnx_import import import_onnx
@@ -150,6 +182,7 @@ def test_shared_network_paths() -> None:
         return Counter((g.kind, g.end, g.rq_inputs) for g in (geometry(op) for op in m.walk() if op.op_name in LAYERS))
 
     tcn = paths("nemo1d_TCN_T")
-    assert tcn[("add", "loop", 2)] == 2 and tcn[("add", "generic", 0)] == 1
-    assert paths("nemo_dronet_2.0")[("add", "fused", 0)] == 3
+    assert tcn[("add", "sfused", 0)] == 2 and tcn[("add", "sloop", 0)] == 1
+    assert paths("nemo_dronet_2.0")[("add", "sfused", 0)] == 3
+    assert paths("quantlab_Dronet")[("add", "sloop", 2)] == 3
     assert paths("nemo_dscnn_test")[("depthwise", "div", 0)] == 4

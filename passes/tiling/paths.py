@@ -184,29 +184,36 @@ def _bias(op: Operation) -> Vec | None:
 
 def _win_plan(chain: list[Stage], bias: Vec | None, y_bits: int) -> bool:
     """``dory_rqf_win_plan_`` plans the window end: one stage with a window, an 8-bit output, bias
-    and mul s32 (or none / a scalar), add s32 or s64 (or a scalar), a shift in 0..31 or a divisor."""
+    and mul s32 (or none / a scalar), add s32 or s64 (or a scalar), a shift in 0..31 or a divisor
+    (a non-power of two one with mode 3's constants)."""
     if len(chain) != 1 or not chain[0].win or y_bits > 8 or (bias is not None and bias.dtype != "s32"):
         return False
     st = chain[0]
     return ((not isinstance(st.mul, Vec) or st.mul.dtype == "s32")
             and (not isinstance(st.add, Vec) or st.add.dtype in ("s32", "s64"))
-            and (st.div > 0 or 0 <= st.shift <= 31))
+            and (st.div > 0 or 0 <= st.shift <= 31)
+            and (st.div <= 0 or _pow2(st.div) or _div_plan(st)))  # never fails for a real window
 
 
-def conv_end_of(chain: list[Stage], k: int, x_signed: bool, x_bits: int, bias: Vec | None, y_bits: int) -> str:
-    """`conv_end` from the parts: ``k`` products per output of ``x_bits`` inputs (8, or 16 for the
-    generic 16-bit conv: its bound is that of 257 k u8 / 256 k s8 products) and s8 weights. The
-    window end (requant_fast.h ``dory_rqf_block_win_``: a clamp, a 32-bit multiply-add and a shift
-    or a multiply-high per output) is charged as ``fast``, the int32 end it matches in work, until
-    the model is fitted on layers that take it."""
-    if _win_plan(chain, bias, y_bits):
-        return "fast"
+def _end_bound(chain: list[Stage], k: int, x_signed: bool, x_bits: int, bias: Vec | None) -> int:
+    """``dory_rqf_init_``'s bound on the sums: ``k`` products of ``x_bits`` inputs (8, or 16 for
+    the generic 16-bit conv: the bound of 257 k u8 / 256 k s8 products) and s8 weights, plus the
+    bias unless the chain divides by a non-power of two."""
     if x_bits > 8:
         k *= 256 if x_signed else 257
     bound = k * (128 if x_signed else 255) * 128
     if bias is not None and not (len(chain) == 1 and chain[0].div > 0 and not _pow2(chain[0].div)):
         bound += _absmax(bias)
-    p = plan(chain, bound, y_bits, True)
+    return bound
+
+
+def conv_end_of(chain: list[Stage], k: int, x_signed: bool, x_bits: int, bias: Vec | None, y_bits: int) -> str:
+    """`conv_end` from the parts: ``k`` products per output of ``x_bits`` inputs and s8 weights.
+    ``win``: requant-window's window end (``dory_rqf_block_win_``: a clamp, a 32-bit multiply-add
+    and a shift or a multiply-high per output), planned before any other."""
+    if _win_plan(chain, bias, y_bits):
+        return "win"
+    p = plan(chain, _end_bound(chain, k, x_signed, x_bits, bias), y_bits, True)
     if p.mode == 0:
         return "slow"
     if p.fast and (bias is None or bias.dtype == "s32"):
@@ -214,6 +221,40 @@ def conv_end_of(chain: list[Stage], k: int, x_signed: bool, x_bits: int, bias: V
     if p.mode >= 2 and y_bits <= 8:  # dory_rqf_block_wfast_ / _wide_: a shift (mode 2) or a division (3)
         return "div" if p.mode == 3 else "wide"
     return "slow"
+
+
+DW3_WIN2_MIN_OUTS = 64
+"""runtime/kernels/depthwise.c ``dw_3x3_ring``: a mode-2 end with fewer outputs per channel on a
+core than this takes the int64 end per sum (``wide64``) instead of the window interval."""
+
+
+def dw_ring_end_of(chain: list[Stage], x_signed: bool, bias: Vec | None, y_bits: int, outs: int | None = None) -> str:
+    """The end the depthwise 3x3 ring (runtime/kernels/depthwise.c ``dw3_kind_`` / ``dw3_chan_``)
+    takes for 8-bit inputs: ``fast`` (DW3_I32: mode 1 in int32), ``wide`` (DW3_WIN2: mode 2 by the
+    window interval of the sums), ``wide64`` (DW3_WIN2L: mode 2 in int64 per sum, when the window
+    is 2^32 wide or more, or with fewer than `DW3_WIN2_MIN_OUTS` outputs ``outs`` per channel on
+    the core: None leaves that to the tile), ``div`` (DW3_WIN3: mode 3), ``win`` (the window end
+    through the generic end per sum) or ``slow`` (the generic end per sum: mode 0, trunc, outputs
+    wider than 8 bits, an s64 add in mode 1, a bias beyond 2^30 or an add beyond 2^61)."""
+    if _win_plan(chain, bias, y_bits):
+        return "win"
+    p = plan(chain, _end_bound(chain, 9, x_signed, 8, bias), y_bits, True)
+    if p.mode == 0:
+        return "slow"
+    st = chain[0]
+    if st.trunc or y_bits > 8 or st.min > st.max:
+        return "slow"
+    if p.mode == 1:
+        return "slow" if p.add64 else "fast"
+    b = 0 if bias is None else _absmax(bias)
+    if b > 2**30 or _absmax(st.add) > 2**61:  # dw3_chan_: the channel takes the generic end
+        return "slow"
+    if p.mode == 3:
+        return "div"
+    shift = st.div.bit_length() - 1 if _pow2(st.div) else st.shift
+    if ((st.max - st.min + 1) << shift) - 1 > UINT32_MAX or (outs is not None and outs < DW3_WIN2_MIN_OUTS):
+        return "wide64"
+    return "wide"
 
 
 def conv_end(op: Operation, k: int) -> str:
@@ -244,9 +285,70 @@ def _linear_in(st: Stage, x: int) -> bool:
     return -b >= st.min and b <= st.max
 
 
+def _scalar_stage(st: Stage, lo: int, hi: int) -> tuple[int, int, bool] | None:
+    """``add_st_plan``: stage ``st`` over inputs in ``[lo, hi]``, planned when it is a scalar floor
+    stage with a power-of-two divisor (or none), min <= max, and x * m + d stays inside int32 for
+    every such x; then (its outputs' range, whether it is x * m + d exactly). None otherwise."""
+    if isinstance(st.mul, Vec) or isinstance(st.add, Vec) or st.trunc or st.min > st.max:
+        return None
+    if st.div > 0 and not _pow2(st.div):
+        return None
+    sh = st.div.bit_length() - 1 if st.div > 0 else st.shift
+    m, d = st.mul, st.add
+    if not 0 <= sh <= 31 or not INT32_MIN <= m <= INT32_MAX or not INT32_MIN <= d <= INT32_MAX:
+        return None
+    tl, th = sorted((lo * m + d, hi * m + d))
+    if tl < INT32_MIN or th > INT32_MAX:
+        return None
+    lin = sh == 0 and tl >= st.min and th <= st.max
+    tl, th = tl >> sh, th >> sh
+    return min(max(tl, st.min), st.max), min(max(th, st.min), st.max), lin
+
+
+def _scalar_plan(a: tuple[int, bool], b: tuple[int, bool], y_bits: int, rq_a: list[Stage], rq_b: list[Stage],
+                 rq: list[Stage]) -> tuple[bool, int] | None:
+    """``add_plan`` (add_scalar's plan): None when it does not apply, else (fused, output stages)."""
+    if a[0] != 8 or b[0] != 8 or y_bits > 16:
+        return None
+    total = [0, 0]
+    lins = []
+    for (_, signed), ch in ((a, rq_a), (b, rq_b)):
+        lo, hi = (-128, 127) if signed else (0, 255)
+        if not ch:
+            lins.append(True)
+        else:
+            r = _scalar_stage(ch[0], lo, hi) if len(ch) == 1 else None
+            if r is None:
+                return None
+            lo, hi, lin = r
+            lins.append(lin)
+        total[0] += lo
+        total[1] += hi
+    lo, hi = total
+    if lo < INT32_MIN or hi > INT32_MAX:
+        return None
+    if len(rq) > 2:
+        return None
+    for st in rq:
+        r = _scalar_stage(st, lo, hi)
+        if r is None:
+            return None
+        lo, hi, _ = r
+    return all(lins), max(len(rq), 1)
+
+
 def add_path_of(a: tuple[int, bool], b: tuple[int, bool], y_bits: int, rq_a: list[Stage], rq_b: list[Stage],
                 rq: list[Stage]) -> tuple[str, int]:
-    """`add_path` from the operands' (bits, signed), the output's bits and the three chains."""
+    """`add_path` from the operands' (bits, signed), the output's bits and the three chains: first
+    ``add_scalar`` (``sfused``: the fused multiply-add with one output stage, 8- or 16-bit output;
+    ``sloop``: its planned loop, staged inputs or two output stages, with the input stages it
+    applies per element: 0 when they fold into the first output stage), then ``add_fast`` (``fused`` / ``loop``), else ``generic``."""
+    sp = _scalar_plan(a, b, y_bits, rq_a, rq_b, rq)
+    if sp is not None:
+        fused, nst = sp
+        if fused:  # the input stages folded into the first output stage
+            return ("sfused", 0) if nst == 1 else ("sloop", 0)
+        return "sloop", len([c for c in (rq_a, rq_b) if c])
     if a[0] != 8 or b[0] != 8:
         return "generic", 0
     ranges = []
@@ -281,7 +383,8 @@ def add_path_of(a: tuple[int, bool], b: tuple[int, bool], y_bits: int, rq_a: lis
 
 
 def add_path(op: Operation) -> tuple[str, int]:
-    """The path of a ``dory.add`` (runtime/kernels/add.c ``add_fast``): ``fused``, ``loop`` or
-    ``generic``, and the number of input stages the loop applies."""
+    """The path of a ``dory.add`` (runtime/kernels/add.c ``dory_add``: ``add_scalar``, then
+    ``add_fast``): ``sfused``, ``sloop``, ``fused``, ``loop`` or ``generic``, and the number of
+    input stages the loop (``sloop`` / ``loop``) applies."""
     return add_path_of(_elem_bits(op.operands[0]), _elem_bits(op.operands[1]), _elem_bits(op.results[0])[0],
                        chain_of(op, "lhs_requant"), chain_of(op, "rhs_requant"), chain_of(op, "requant"))
