@@ -32,14 +32,15 @@ from passes.tiling.space import candidate_space  # noqa: E402
 
 KNOWN: dict[str, dict[str, float]] = {
     "all": {"layer": 20000.0},
-    "conv": {"tile": 900.0, "unit": 40.0, "mac": 0.6, "im2col": 1.5, "im2col_rows": 20.0, "acc": 3.0, "wide": 12.0, "div": 20.0, "slow": 90.0},
-    "pointwise": {"tile": 700.0, "unit": 55.0, "mac": 0.45, "acc": 3.0, "wide": 10.0, "div": 21.0, "slow": 80.0},
-    "conv_generic": {"tile": 500.0, "out": 30.0, "mac": 9.0, "wide": 14.0, "div": 22.0, "slow": 70.0},
-    "depthwise": {"tile": 800.0, "out": 25.0, "mac": 2.0, "strip": 4.0, "wide": 11.0, "div": 23.0, "slow": 85.0},
-    "depthwise_generic": {"tile": 800.0, "out": 30.0, "mac": 12.0, "wide": 9.0, "div": 24.0, "slow": 60.0},
-    "linear": {"tile": 400.0, "out": 60.0, "mac": 0.7, "mac_tail": 1.1, "wide": 13.0, "div": 25.0, "slow": 75.0},
+    "conv": {"tile": 900.0, "unit": 40.0, "mac": 0.6, "im2col": 1.5, "im2col_rows": 20.0, "acc": 3.0, "wide": 12.0, "div": 20.0, "slow": 90.0, "win": 6.0},
+    "pointwise": {"tile": 700.0, "unit": 55.0, "mac": 0.45, "acc": 3.0, "wide": 10.0, "div": 21.0, "slow": 80.0, "win": 5.0},
+    "conv_generic": {"tile": 500.0, "out": 30.0, "mac": 9.0, "wide": 14.0, "div": 22.0, "slow": 70.0, "win": 7.0},
+    "depthwise": {"tile": 800.0, "out": 25.0, "mac": 2.0, "strip": 4.0, "wide": 11.0, "wide64": 30.0, "div": 23.0, "slow": 85.0, "win": 40.0},
+    "depthwise_generic": {"tile": 800.0, "out": 30.0, "mac": 12.0, "wide": 9.0, "div": 24.0, "slow": 60.0, "win": 8.0},
+    "linear": {"tile": 400.0, "out": 60.0, "mac": 0.7, "mac_tail": 1.1, "wide": 13.0, "div": 25.0, "slow": 75.0, "win": 4.0},
     "pool": {"tile": 300.0, "pix": 30.0, "out": 12.0, "tap": 3.0, "avg": 40.0, "slow": 65.0},
-    "add": {"tile": 300.0, "elem": 4.0, "loop": 12.0, "loop_in": 5.0, "generic": 150.0},
+    "add": {"tile": 300.0, "elem": 4.0, "sfused": 2.0, "sloop": 9.0, "sloop_in": 3.0, "loop": 12.0, "loop_in": 5.0,
+            "generic": 150.0},
 }
 """Coefficients of the synthetic 'chip' (every feature of every kind non-zero)."""
 
@@ -60,10 +61,10 @@ def _layer(rng: random.Random, kind: str) -> Geometry:
     ho, wo = (h - k) // s + 1, (w - k) // s + 1
     if kind == "linear":
         return Geometry("linear", n=1, ho=1, wo=1, co=rng.randint(2, 100), hi=1, wi=1, ci=ci * 8, param_bytes=8,
-                        end=rng.choice(["fast", "wide", "div", "slow"]))
+                        end=rng.choice(["fast", "wide", "div", "slow", "win"]))
     if kind == "add":
         return Geometry("add", n=1, ho=h, wo=w, co=ci, hi=h, wi=w, ci=ci, in_bytes=2,
-                        end=rng.choice(["fused", "loop", "generic"]), rq_inputs=rng.choice([0, 1, 2]))
+                        end=rng.choice(["sfused", "sloop", "fused", "loop", "generic"]), rq_inputs=rng.choice([0, 1, 2]))
     base = dict(n=1, ho=ho, wo=wo, hi=h, wi=w, kh=k, kw=k, sh=s, sw=s, param_bytes=8,
                 end=rng.choice(["fast", "wide", "div", "slow"]) if kind != "pool" else rng.choice(["fast", "slow"]))
     if kind in ("conv", "pointwise"):
@@ -86,7 +87,9 @@ def _synthetic(seed: int, per_kind: int = 14) -> list[fit.Layer]:
         for i in range(per_kind):
             g = _layer(rng, kind)
             # every runtime path in turn, so each path's feature has layers on and off it
-            paths = ["fused", "loop", "generic"] if kind == "add" else ["fast", "slow"] if kind == "pool" else ["fast", "wide", "div", "slow"]
+            paths = (["sfused", "sloop", "fused", "loop", "generic"] if kind == "add" else ["fast", "slow"] if kind == "pool"
+                     else ["fast", "wide", "wide64", "div", "slow", "win"] if kind == "depthwise"
+                     else ["fast", "wide", "div", "slow", "win"])
             g = dataclasses.replace(g, end=paths[i % len(paths)])
             assert model_kind(g) == kind
             tiles = list(candidate_space(g, 10**9, CALIBRATED).tiles())

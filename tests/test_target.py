@@ -109,3 +109,19 @@ def test_passes_name_no_target() -> None:
     hits = [f"{p.relative_to(root.parent)}:{i}" for p in sorted(root.rglob("*.py"))
             for i, line in enumerate(p.read_text().splitlines(), 1) if re.search(r"gap[0-9]", line, re.I)]
     assert hits == []
+
+
+def test_pulp_l3_overlapped_matches_the_runtime() -> None:
+    """pulp's ``l3_overlapped`` is runtime/src/layer.c's DORY_L3_OVERLAPPED (the C's one statement
+    of whether its L3 staging overlaps the cluster), and layer.c's double-buffered staging is
+    conditional on that macro (so the macro is the fact, not a comment)."""
+    import re
+    from pathlib import Path
+
+    from backends.pulp.hw import PULP
+
+    src = (Path(__file__).resolve().parents[1] / "runtime" / "src" / "layer.c").read_text()
+    defs = re.findall(r"^#define DORY_L3_OVERLAPPED ([01])\b", src, re.M)
+    assert len(defs) == 1, f"expected one #define DORY_L3_OVERLAPPED 0|1 in layer.c, found {defs}"
+    assert PULP.l3_overlapped == (defs[0] == "1")
+    assert re.search(r"if \(DORY_L3_OVERLAPPED && [^{]*\{\s*dbl = 1;", src), "layer.c's overlapped staging ignores DORY_L3_OVERLAPPED"

@@ -77,7 +77,7 @@ PULP = replace(
     l3_bytes_per_cycle=T.L3_READ_BYTES_PER_CYCLE,  # transfers.py
     l3_write_setup_cycles=T.L3_WRITE_SETUP_CYCLES,  # transfers.py: dory_l3_write (L2 -> HyperRAM)
     l3_write_bytes_per_cycle=T.L3_WRITE_BYTES_PER_CYCLE,  # transfers.py
-    l3_overlapped=True,  # runtime/src/layer.c: L3 staging overlapped with the cluster (several sub-problems)
+    l3_overlapped=True,  # runtime/src/layer.c DORY_L3_OVERLAPPED: L3 staging overlapped with the cluster (tests/test_target.py)
 )
 """GVSOC's pulp-open cluster with the budgets above and the GVSOC-calibrated kernel model."""
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from backends.target import Target, default_target
 from passes.tiling.geometry import Geometry, _blocks, _groups_touched, _in_extent, _in_total, _steps
+from passes.tiling.paths import DW3_WIN2_MIN_OUTS
 
 _ACC_BYTES = 4  # si32 partial-sum accumulator element
 
@@ -109,19 +110,19 @@ _FIXED = ("layer", "tile")
 """Features that are counts of fixed costs (once per layer, once per tile), not kernel work."""
 
 MODEL_FEATURES: dict[str, tuple[str, ...]] = {
-    "conv": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow"),
-    "pointwise": ("tile", "unit", "mac", "acc", "wide", "div", "slow"),
-    "conv_generic": ("tile", "out", "mac", "wide", "div", "slow"),
-    "depthwise": ("tile", "out", "mac", "strip", "wide", "div", "slow"),
-    "depthwise_generic": ("tile", "out", "mac", "wide", "div", "slow"),
-    "linear": ("tile", "out", "mac", "mac_tail", "wide", "div", "slow"),
+    "conv": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow", "win"),
+    "pointwise": ("tile", "unit", "mac", "acc", "wide", "div", "slow", "win"),
+    "conv_generic": ("tile", "out", "mac", "wide", "div", "slow", "win"),
+    "depthwise": ("tile", "out", "mac", "strip", "wide", "wide64", "div", "slow", "win"),
+    "depthwise_generic": ("tile", "out", "mac", "wide", "div", "slow", "win"),
+    "linear": ("tile", "out", "mac", "mac_tail", "wide", "div", "slow", "win"),
     "pool": ("tile", "pix", "out", "tap", "avg", "slow"),
-    "add": ("tile", "elem", "loop", "loop_in", "generic"),
+    "add": ("tile", "elem", "sfused", "sloop", "sloop_in", "loop", "loop_in", "generic"),
 }
 """Per model kind, the features `kernel_features` returns besides ``layer`` (shared by every
 kind: the per-step cost outside the tile loop), in the order the calibration fits them."""
 
-CLASS_FEATURES = ("wide", "div", "slow", "loop", "loop_in", "generic")
+CLASS_FEATURES = ("wide", "wide64", "div", "slow", "win", "sfused", "sloop", "sloop_in", "loop", "loop_in", "generic")
 """Features that count the work of one runtime path (`passes.tiling.paths`) besides the kind's base
 cost: the fit needs layers on and off the path to tell them apart (bench/gvsoc/fit.py)."""
 
@@ -148,6 +149,15 @@ def _split(rows: int, chans: int, cores: int) -> tuple[int, int]:
     return rows, math.ceil(chans / cores)
 
 
+def _ring_outs(rows: int, cols: int, chans: int, cores: int) -> int:
+    """Outputs per channel of the busiest core of a depthwise 3x3 ring tile (runtime/kernels/
+    depthwise.c ``dory_depthwise_l1``: over the channels when they share evenly or are many, all
+    rows each; else ``dory_share_rows_or_channels_``); the C decides per core, this takes the
+    busiest."""
+    by_chan = chans >= cores and (chans % cores == 0 or chans >= 4 * cores or rows < cores)
+    return (rows if by_chan else _split(rows, chans, cores)[0]) * cols
+
+
 def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> dict[str, float]:
     """The kernel work of ONE tile of actual sizes ``(c, h, w, k)`` on its busiest core (what the
     tile's fork/join waits for), split over ``cores`` as the runtime's kernels split it:
@@ -166,13 +176,18 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
       4-lane SIMD max), ``avg``, the outputs of an average pool (a division per window);
     - linear: output channels in balanced ranges: ``out``, ``mac`` in blocks of 4 channels and
       ``mac_tail`` in the channels left over (one dot product each);
-    - add: ``elem`` elements, of which ``loop`` go through the planned per-element loop (with
-      ``loop_in`` = elements x the input stages it applies) and ``generic`` through the generic
-      chains, the others through the fused multiply-add (``Geometry.end``, passes.tiling.paths);
+    - add: ``elem`` elements, of which (``Geometry.end``, passes.tiling.paths: runtime/kernels/
+      add.c's own decision) ``sfused`` go through add_scalar's fused multiply-add, ``sloop``
+      through its planned loop (``sloop_in`` = elements x the input stages it applies), ``loop``
+      through add_fast's per-element loop (``loop_in`` likewise) and ``generic`` through the
+      generic chains, the others through add_fast's fused multiply-add (the base cost);
     - conv, depthwise, linear, pool: the core's outputs whose requant end (``Geometry.end``,
-      passes.tiling.paths: the runtime's own decision, runtime/kernels/requant_fast.h) is ``wide``
-      (int64 math and a shift: mode 2), ``div`` (mode 3's division by multiplication) or ``slow``
-      (typed loads or the generic chain); the ``fast`` int32 end is the kind's base cost."""
+      passes.tiling.paths: the runtime's own decision, runtime/kernels/requant_fast.h and the
+      depthwise ring's) is ``wide`` (int64 math and a shift: mode 2; the depthwise ring: by the
+      window interval of the sums), ``wide64`` (the ring's int64 end per sum, also for a ``wide``
+      tile with fewer than ``DW3_WIN2_MIN_OUTS`` outputs per channel on a core), ``div`` (mode 3's
+      division by multiplication), ``win`` (requant-window's window end) or ``slow`` (typed loads
+      or the generic chain); the ``fast`` int32 end is the kind's base cost."""
     c, h, w, k = tile
     kind = model_kind(g)
     f: dict[str, float] = {}
@@ -198,9 +213,10 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
     elif kind == "add":
         out = math.ceil(h * w * c * g.n / cores)
         f["elem"] = out
-        f["loop"] = out if g.end == "loop" else 0
+        for path in ("sfused", "sloop", "loop", "generic"):
+            f[path] = out if g.end == path else 0
+        f["sloop_in"] = out * g.rq_inputs if g.end == "sloop" else 0
         f["loop_in"] = out * g.rq_inputs if g.end == "loop" else 0
-        f["generic"] = out if g.end == "generic" else 0
         return f
     else:
         r, cc = _split(h, c, cores)
@@ -213,10 +229,15 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
         if kind == "pool":
             f["pix"] = r * w * g.n
             f["avg"] = out if g.pool_avg else 0
+    end = g.end
+    if kind == "depthwise" and (g.kh, g.kw) == (3, 3) and end == "wide" and _ring_outs(h, w, c, cores) < DW3_WIN2_MIN_OUTS:
+        end = "wide64"  # the ring's int64 end per sum (passes.tiling.paths.dw_ring_end_of)
     if kind != "pool":
-        f["wide"] = out if g.end == "wide" else 0
-        f["div"] = out if g.end == "div" else 0
-    f["slow"] = out if g.end == "slow" else 0
+        for path in ("wide", "div", "win"):
+            f[path] = out if end == path else 0
+    if kind == "depthwise":
+        f["wide64"] = out if end == "wide64" else 0
+    f["slow"] = out if end == "slow" else 0
     return f
 
 

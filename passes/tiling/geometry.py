@@ -16,7 +16,7 @@ from dory_ir.core import Operation
 from dory_ir.dialects import dory
 from dory_ir.types import IntegerType, MemRefType, TensorType, Type
 from passes.base import PassFailed
-from passes.tiling.paths import add_path, conv_end, pool_end
+from passes.tiling.paths import add_path, conv_end, dw_ring_end, pool_end
 
 LAYERS = ("dory.conv2d", "dory.depthwise", "dory.linear", "dory.pool", "dory.add")
 
@@ -64,7 +64,7 @@ class Geometry:
     w_bytes: int = 1
     param_bytes: int = 0  # bias + per-channel requant bytes of one output channel
     end: str = "fast"  # the runtime path of the outputs' requant end, or of an add (passes.tiling.paths)
-    rq_inputs: int = 0  # an add's input requant stages its "loop" path applies per element
+    rq_inputs: int = 0  # an add's input requant stages its "loop" / "sloop" path applies per element
     pool_avg: bool = False  # an average pool (its kernel divides every window sum)
 
     @property
@@ -112,7 +112,8 @@ def geometry(op: Operation) -> Geometry:
             raise PassFailed(op, f"expected a 4-D NHWC input and OxKhxKwxI weight, found {x} and {op.operands[1].type}")
         st, dil, pads, groups = op.strides, op.dilations, op.pads, op.groups
         kind = "depthwise" if isinstance(op, dory.DepthwiseOp) or (groups == ci == co and w[3] == 1) else "conv"
-        common["end"] = conv_end(op, w[1] * w[2] * (w[3] if kind == "conv" else 1))
+        ring = dw_ring_end(op, w[1], w[2], dil[0] > 1 or dil[1] > 1) if kind == "depthwise" else None
+        common["end"] = ring or conv_end(op, w[1] * w[2] * (w[3] if kind == "conv" else 1))
         return Geometry(kind, ci=w[3] if kind == "conv" else ci, kh=w[1], kw=w[2], sh=st[0], sw=st[1], dh=dil[0], dw=dil[1],
                         pads=pads[:4], groups=groups, in_bytes=_ebytes(x), w_bytes=_ebytes(op.operands[1].type), **common)  # type: ignore[arg-type]
     if isinstance(op, dory.LinearOp):

@@ -264,6 +264,17 @@ def conv_end(op: Operation, k: int) -> str:
     return conv_end_of(chain_of(op, "requant"), k, xs, x_bits, _bias(op), _elem_bits(op.results[0])[0])
 
 
+def dw_ring_end(op: Operation, kh: int, kw: int, dilated: bool) -> str | None:
+    """`dw_ring_end_of` for a depthwise op the 3x3 ring runs (runtime/kernels/depthwise.c
+    ``dory_depthwise_l1``: 8-bit input, s8 weights, 3x3, no dilation; its outputs per core are the
+    tile's: `DW3_WIN2_MIN_OUTS` is applied per tile by the cost model), else None."""
+    x_bits, xs = _elem_bits(op.operands[0])
+    w_bits, ws = _elem_bits(op.operands[1])
+    if x_bits != 8 or w_bits != 8 or not ws or (kh, kw) != (3, 3) or dilated:
+        return None
+    return dw_ring_end_of(chain_of(op, "requant"), xs, _bias(op), _elem_bits(op.results[0])[0])
+
+
 def pool_end(op: Operation, taps: int) -> str:
     """The end of a ``dory.pool`` (runtime/kernels/pool.c: ``p.end``): ``fast`` without a chain or
     with one ``dory_rqf_plan_`` plans (any non-zero mode), else ``slow`` (the generic chain)."""

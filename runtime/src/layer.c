@@ -1127,6 +1127,10 @@ static int check_steps(run_t *R)
 
 /* ---- L3 staging ------------------------------------------------------------------------------ */
 
+/* 1: the L3 staging of several sub-problems overlaps the cluster (double-buffered, above); the cost
+ * model's Target.l3_overlapped (backends/pulp/hw.py) says the same, tests/test_target.py checks. */
+#define DORY_L3_OVERLAPPED 1
+
 /* One staged operand: its region (one copy per buffer, nbuf of them at offsets off[]), which
  * buffer holds which block. */
 typedef struct {
@@ -1384,7 +1388,8 @@ int dory_layer_run(const dory_layer_t *L)
         /* Overlapped staging when there is more than one sub-problem, the tiler's double-buffered
          * budget (passes/tile.py l3_tile) holds the word-aligned copies and the area itself is
          * word aligned; otherwise single-buffered, blocking, between forks. */
-        if (nsub > 1 && (L->staging & 3u) == 0 && layout_staging(rg, order, n, 1) <= L->staging_bytes) {
+        if (DORY_L3_OVERLAPPED && nsub > 1 && (L->staging & 3u) == 0 &&
+            layout_staging(rg, order, n, 1) <= L->staging_bytes) {
             dbl = 1;
             need = layout_staging(rg, order, n, 1);
         } else {
