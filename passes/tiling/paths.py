@@ -1,22 +1,27 @@
 """Which runtime path a layer's requantisation end and an add take, decided from the layer's
 chain by the same rules as the C (a mirror of runtime/kernels/requant_fast.h ``dory_rqf_init_`` /
-``dory_rqf_plan_wide_`` / ``dory_rqf_block_`` and runtime/kernels/add.c ``add_fast``), so the
-calibrated cost model (`passes.tiling.cost`) can charge each path its own cost.
+``dory_rqf_win_plan_`` / ``dory_rqf_plan_wide_`` / ``dory_rqf_block_``, runtime/kernels/
+depthwise.c ``dw3_kind_`` / ``dw3_chan_`` and runtime/kernels/add.c ``dory_add``: ``add_scalar``'s
+``add_plan``, then ``add_fast``), so the calibrated cost model (`passes.tiling.cost`) can charge each
+path its own cost.
 
-tests/test_paths.py compiles the C with a host harness and checks this mirror against it on the
-same chains: change both together.
+tests/test_paths.py compiles the C with a host harness (tests/c/paths_check.c) and checks this
+mirror against the path the C really runs on the same random chains: change both together.
 
 The C plans per kernel call over the channels of the call; this mirror plans over all channels of
 the layer (the same mode unless one tile's channels have much smaller bounds than the layer's).
 
-- `conv_end` (conv, depthwise, linear; ``dory_rqf_block_`` / ``dory_rqf_finish_``): ``fast``
-  (mode 1: int32 math, s32 vectors, floor, 8-bit output; or requant-window's window end), ``wide``
-  (mode 2, an 8-bit output: int64
+- `conv_end` (conv, depthwise other than the 3x3 ring, linear; ``dory_rqf_block_`` /
+  ``dory_rqf_finish_``): ``win`` (requant-window's window end, mode 4), ``fast`` (mode 1: int32
+  math, s32 vectors, floor, 8-bit output), ``wide`` (mode 2, an 8-bit output: int64
   ``t = s * mul + add`` and a shift), ``div`` (mode 3, an 8-bit output: int64 t and a division by
-  multiplication),
-  ``slow`` (everything else: mode 1 or 2 through the typed loads, or mode 0, the generic chain).
-- `add_path` (``add_fast``): ``fused`` (one multiply-add per element), ``loop`` (the planned
-  per-element loop, with ``n`` planned input stages) or ``generic`` (the generic chains).
+  multiplication), ``slow`` (everything else: mode 1 or 2 through the typed loads, or mode 0, the
+  generic chain).
+- `dw_ring_end` (the depthwise 3x3 ring's own ends): ``fast``, ``wide``, ``wide64``, ``div``,
+  ``win``, ``slow`` (`dw_ring_end_of`).
+- `add_path` (``dory_add``): ``sfused`` / ``sloop`` (add_scalar: the fused multiply-add with one
+  output stage, or its planned loop with ``n`` input stages), ``fused`` / ``loop`` (add_fast) or
+  ``generic`` (the generic chains).
 """
 
 from __future__ import annotations
