@@ -130,6 +130,46 @@ static inline void dory_dot2_(const void *a0, const void *a1, int xs, const int8
         }                                                                                               \
     } while (0)
 
+/* The window end (requant_fast.h, win == 1: a power-of-two divisor) of a 4 x 1 / 4 x 2 block
+ * inline, for the plans whose mul and add are vectors (every 8-bit conv / linear layer of the real
+ * networks after requant-window): the call of dory_rqf_block_win_ cost a saved register frame and
+ * the s[] round trip per block, about 25 instructions per channel. Per call (DORY_WIN_DECL_) the
+ * plan's fields are read once; per block the bias starts the accumulators (DORY_WIN_BIAS_: the sum
+ * bias + products wraps as dory_wadd_(bias, sum) does) and DORY_WIN_END_ ends the 8 sums: per
+ * channel its mul, add (the low word of an s64 add: index << add64), win_lo, win_hi, then per
+ * pixel clamp (p.max / p.min), one multiply-add modulo 2^32 (exact by the window) and the shift. */
+#define DORY_WIN_DECL_(NX)                                                                              \
+    const int wi_ = f->win == 1 && f->mul && f->add && (NX) != 3;                                        \
+    const int32_t *bp_ = (const int32_t *)f->bias, *mp_ = (const int32_t *)f->mul;                      \
+    const int32_t *dp_ = (const int32_t *)f->add, *lp_ = f->wlo, *hp_ = f->whi;                         \
+    const int32_t dsh_ = f->add64, mn_ = f->min, sh_ = f->shift;                                        \
+    const uint32_t wofs_ = wi_ ? dory_rqf_wofs_(f) : 0u;                                                \
+    uint8_t *const ya_ = (uint8_t *)f->y + ia, *const yb_ = (uint8_t *)f->y + ib
+#define DORY_WIN_BIAS_()                                                                                \
+    do {                                                                                                \
+        if (wi_ && bp_) {                                                                               \
+            a0 = a1 = bp_[o];                                                                           \
+            a2 = a3 = bp_[o + 1];                                                                       \
+            a4 = a5 = bp_[o + 2];                                                                       \
+            a6 = a7 = bp_[o + 3];                                                                       \
+        }                                                                                               \
+    } while (0)
+#define DORY_WIN_CH_(NX, J, A, B)                                                                       \
+    do {                                                                                                \
+        uint32_t m_ = (uint32_t)mp_[o + (J)], k_ = (uint32_t)dp_[(o + (J)) << dsh_] - wofs_;            \
+        int32_t lo_ = lp_[o + (J)], hi_ = hp_[o + (J)];                                                 \
+        ya_[o + (J)] = (uint8_t)(mn_ + (int32_t)(((uint32_t)dory_clamp_((int32_t)(A), lo_, hi_) * m_ + k_) >> sh_)); \
+        if ((NX) == 2)                                                                                  \
+            yb_[o + (J)] = (uint8_t)(mn_ + (int32_t)(((uint32_t)dory_clamp_((int32_t)(B), lo_, hi_) * m_ + k_) >> sh_)); \
+    } while (0)
+#define DORY_WIN_END_(NX)                                                                               \
+    do {                                                                                                \
+        DORY_WIN_CH_(NX, 0, a0, a1);                                                                    \
+        DORY_WIN_CH_(NX, 1, a2, a3);                                                                    \
+        DORY_WIN_CH_(NX, 2, a4, a5);                                                                    \
+        DORY_WIN_CH_(NX, 3, a6, a7);                                                                    \
+    } while (0)
+
 #if defined(DORY_XPULPV2)
 
 /* The Xpulpv2 inner loops as one asm block each, the whole k loop (K / 4 steps) in hardware loop 0:
@@ -190,11 +230,13 @@ static inline void dory_dot2_(const void *a0, const void *a1, int xs, const int8
                                                size_t ia, size_t ib)                                    \
     {                                                                                                   \
         int32_t n4 = KX >> 2, t = KX & 3;                                                               \
+        DORY_WIN_DECL_(NX);                                                                             \
         for (; o < o1; o += 4) {                                                                        \
             const int8_t *w0 = w + (size_t)o * (size_t)K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;     \
             const XT *x0 = xa;                                                                          \
             const XTB *x1 = xb;                                                                         \
             int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, k, s[8];            \
+            DORY_WIN_BIAS_();                                                                           \
             if (n4 > 0) {                                                                               \
                 if (NX >= 2)                                                                            \
                     DORY_ASM_4X2_(F7, F7B);                                                             \
@@ -203,6 +245,10 @@ static inline void dory_dot2_(const void *a0, const void *a1, int xs, const int8
             }                                                                                           \
             for (k = 0; k < t; k++) /* the pointers stand past the 4-way steps */                       \
                 DORY_TAIL_STEP_(x0[k], NX >= 2 ? x1[k] : 0, k);                                         \
+            if (wi_) {                                                                                  \
+                DORY_WIN_END_(NX);                                                                      \
+                continue;                                                                               \
+            }                                                                                           \
             s[0] = a0, s[1] = a1, s[2] = a2, s[3] = a3, s[4] = a4, s[5] = a5, s[6] = a6, s[7] = a7;     \
             DORY_BLOCK_END_(NX);                                                                        \
         }                                                                                               \
@@ -220,9 +266,11 @@ DORY_DOT_BLOCKS_(dory_blocks4hl_s_, uint8_t, int8_t, "0x54", "0x5c", 3)
     static DORY_BLOCK_ATTR_ void NAME(const XT *xa, const XTB *xb, const int8_t *w, int32_t K, int32_t KX,   \
                                       int32_t o, int32_t o1, const dory_rqf_t *f, size_t ia, size_t ib) \
     {                                                                                                  \
+        DORY_WIN_DECL_(NX);                                                                            \
         for (; o < o1; o += 4) {                                                                       \
             const int8_t *w0 = w + (size_t)o * (size_t)K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;     \
             int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, k = 0, s[8];       \
+            DORY_WIN_BIAS_();                                                                          \
             for (; k + 4 <= KX; k += 4) {                                                              \
                 V4X v0 = LD4X(xa + k);                                                                 \
                 V4XB v1 = LD4XB((NX >= 2 ? xb : (const XTB *)(const void *)xa) + k);                  \
@@ -241,6 +289,10 @@ DORY_DOT_BLOCKS_(dory_blocks4hl_s_, uint8_t, int8_t, "0x54", "0x5c", 3)
             }                                                                                          \
             for (; k < KX; k++)                                                                        \
                 DORY_TAIL_STEP_(xa[k], NX >= 2 ? xb[k] : 0, k);                                        \
+            if (wi_) {                                                                                 \
+                DORY_WIN_END_(NX);                                                                     \
+                continue;                                                                              \
+            }                                                                                          \
             s[0] = a0, s[1] = a1, s[2] = a2, s[3] = a3, s[4] = a4, s[5] = a5, s[6] = a6, s[7] = a7;    \
             DORY_BLOCK_END_(NX);                                                                       \
         }                                                                                              \
