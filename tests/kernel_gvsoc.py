@@ -188,10 +188,12 @@ def typical_chain(rng: np.random.Generator, channels: int, y_type: int, bits: in
 def conv_tile(kind: str, hi: int, wi: int, ci: int, co: int, k: tuple[int, int] = (1, 1),
               s: tuple[int, int] = (1, 1), pads: tuple[int, int, int, int] = (0, 0, 0, 0),
               dil: tuple[int, int] = (1, 1), x_type: int = 0, y_type: int = 0, steps: list[int] | None = None,
-              seed: int = 0, want: bool = True) -> dict[str, object]:
+              seed: int = 0, want: bool = True, window: bool = False) -> dict[str, object]:
     """A conv2d ('conv'), depthwise ('dw') or linear ('linear', hi = wi = 1) tile in
     tests/test_c_kernels.py's case form (``fmt_conv``), with its expected output from the
-    reference interpreter when ``want``: s8 weights, s32 bias, a per-channel requant chain."""
+    reference interpreter when ``want``: s8 weights, s32 bias, a per-channel requant chain; with
+    ``window`` the chain carries its input window where it has one, as the requant-window pass
+    attaches it to every real 8-bit layer (the kernels then take the window end)."""
     import test_c_kernels as T
 
     rng = np.random.default_rng(seed)
@@ -205,6 +207,9 @@ def conv_tile(kind: str, hi: int, wi: int, ci: int, co: int, k: tuple[int, int] 
     xbits = 8 if x_type in (T.U8, T.S8) else 12
     bits = xbits + 7 + int(np.ceil(np.log2(kh * kw * cw)))
     chain = typical_chain(rng, co, y_type, bits - 6)
+    win = T.stage_window(chain[0], co) if window else None
+    if win is not None:
+        chain[0]["win"] = win
     c: dict[str, object] = dict(kind=kind, hi=hi, wi=wi, ci=ci, co=co, ho=ho, wo=wo, kh=kh, kw=kw, sh=sh, sw=sw, dh=dh,
                                 dw=dw, pads=tuple(pads), groups=1, x=x, x_type=x_type, w=w, w_type=T.S8, bias=bias,
                                 bias_type=T.S32, y_type=y_type, chain=chain, steps=steps or [ci],

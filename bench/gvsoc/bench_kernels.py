@@ -60,7 +60,9 @@ class Shape:
 
 
 def _conv(bench_kind: str, layer: str, tile: str, **kw: Any) -> Shape:
-    return Shape(bench_kind, layer, tile, "conv_tile", kw)
+    # the requant chain with its input window, as every 8-bit conv / linear layer of the real
+    # networks has it after the requant-window pass
+    return Shape(bench_kind, layer, tile, "conv_tile", {"window": True, **kw})
 
 
 SHAPES: list[Shape] = [

@@ -130,6 +130,65 @@ static inline void dory_dot2_(const void *a0, const void *a1, int xs, const int8
         }                                                                                               \
     } while (0)
 
+/* The window end (requant_fast.h) of a 4 x 1 / 4 x 2 block inline, for the plans whose mul and
+ * add are vectors (every 8-bit conv / linear layer of the real networks after requant-window): the
+ * call of dory_rqf_block_win_ cost a saved register frame and the s[] round trip per block, about
+ * 25 instructions per channel. Per call (DORY_WIN_DECL_) the plan's fields are read once (wi_: the
+ * plan's win, 0 when the call is kept); per block the bias starts the accumulators
+ * (DORY_WIN_BIAS_: the sum bias + products wraps as dory_wadd_(bias, sum) does) and
+ * DORY_WIN_END_ ends the 8 sums: per channel its mul, add (the low word of an s64 add: index <<
+ * add64), win_lo, win_hi, then per pixel clamp (p.max / p.min), one multiply-add modulo 2^32
+ * (exact by the window) and the shift (win 1) or mode 3's multiply-high division (win 2). WK: the
+ * one win kind a kernel instance ends inline (1, 2; the others go through dory_rqf_block_), or 0
+ * for both (a branch per block): on Xpulpv2 the kinds are separate instances, the division's code
+ * in the shift's instance cost it spills (MobileNetV1 +1 % cycles). */
+#define DORY_WIN_DECL_(NX, WK)                                                                          \
+    const int wi_ = f->mul && f->add && (NX) != 3 && ((WK) == 0 || f->win == (WK)) ? f->win : 0;        \
+    const int32_t *bp_ = (const int32_t *)f->bias, *mp_ = (const int32_t *)f->mul;                      \
+    const int32_t *dp_ = (const int32_t *)f->add, *lp_ = f->wlo, *hp_ = f->whi;                         \
+    const int32_t dsh_ = f->add64, mn_ = f->min, sh_ = f->shift;                                        \
+    const uint32_t wofs_ = wi_ ? dory_rqf_wofs_(f) : 0u;                                                \
+    uint8_t *const ya_ = (uint8_t *)f->y + ia, *const yb_ = (uint8_t *)f->y + ib
+#define DORY_WIN_BIAS_()                                                                                \
+    do {                                                                                                \
+        if (wi_ && bp_) {                                                                               \
+            a0 = a1 = bp_[o];                                                                           \
+            a2 = a3 = bp_[o + 1];                                                                       \
+            a4 = a5 = bp_[o + 2];                                                                       \
+            a6 = a7 = bp_[o + 3];                                                                       \
+        }                                                                                               \
+    } while (0)
+/* One channel J's outputs from sums A (pixel ia) and B (pixel ib); DIV(v) = floor(v / d). */
+#define DORY_WIN_CH_(NX, DIV, J, A, B)                                                                  \
+    do {                                                                                                \
+        uint32_t m_ = (uint32_t)mp_[o + (J)], k_ = (uint32_t)dp_[(o + (J)) << dsh_] - wofs_;            \
+        int32_t lo_ = lp_[o + (J)], hi_ = hp_[o + (J)];                                                 \
+        ya_[o + (J)] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A), lo_, hi_) * m_ + k_)); \
+        if ((NX) == 2)                                                                                  \
+            yb_[o + (J)] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(B), lo_, hi_) * m_ + k_)); \
+    } while (0)
+#define DORY_WIN_SHR_(v) ((v) >> sh_)
+/* mode 3's constants (dm_, dmh_, dk_) read per block: held across the blocks they would take
+ * registers the shift case needs */
+#define DORY_WIN_UDIV_(v) dory_rqf_udiv_((v), dm_, dmh_, dk_)
+#define DORY_WIN_END4_(NX, DIV)                                                                         \
+    do {                                                                                                \
+        DORY_WIN_CH_(NX, DIV, 0, a0, a1);                                                               \
+        DORY_WIN_CH_(NX, DIV, 1, a2, a3);                                                               \
+        DORY_WIN_CH_(NX, DIV, 2, a4, a5);                                                               \
+        DORY_WIN_CH_(NX, DIV, 3, a6, a7);                                                               \
+    } while (0)
+#define DORY_WIN_END_(NX, WK)                                                                           \
+    do {                                                                                                \
+        if ((WK) == 1 || ((WK) == 0 && wi_ == 1)) {                                                     \
+            DORY_WIN_END4_(NX, DORY_WIN_SHR_);                                                          \
+        } else {                                                                                        \
+            const uint32_t dm_ = f->dm, dmh_ = f->dmh;                                                  \
+            const int32_t dk_ = f->ds;                                                                  \
+            DORY_WIN_END4_(NX, DORY_WIN_UDIV_);                                                         \
+        }                                                                                               \
+    } while (0)
+
 #if defined(DORY_XPULPV2)
 
 /* The Xpulpv2 inner loops as one asm block each, the whole k loop (K / 4 steps) in hardware loop 0:
@@ -184,17 +243,19 @@ static inline void dory_dot2_(const void *a0, const void *a1, int xs, const int8
                      : [n] "r"(n4)                                                                 \
                      : "t0", "t1", "t2", "t3", "memory")
 
-#define DORY_DOT_BLOCKS_(NAME, XT, XTB, F7, F7B, NX)                                               \
+#define DORY_DOT_BLOCKS_(NAME, XT, XTB, F7, F7B, NX, WK)                                           \
     static __attribute__((noinline)) void NAME(const XT *xa, const XTB *xb, const int8_t *w, int32_t K, \
                                                int32_t KX, int32_t o, int32_t o1, const dory_rqf_t *f,  \
                                                size_t ia, size_t ib)                                    \
     {                                                                                                   \
         int32_t n4 = KX >> 2, t = KX & 3;                                                               \
+        DORY_WIN_DECL_(NX, WK);                                                                         \
         for (; o < o1; o += 4) {                                                                        \
             const int8_t *w0 = w + (size_t)o * (size_t)K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;     \
             const XT *x0 = xa;                                                                          \
             const XTB *x1 = xb;                                                                         \
             int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, k, s[8];            \
+            DORY_WIN_BIAS_();                                                                           \
             if (n4 > 0) {                                                                               \
                 if (NX >= 2)                                                                            \
                     DORY_ASM_4X2_(F7, F7B);                                                             \
@@ -203,16 +264,26 @@ static inline void dory_dot2_(const void *a0, const void *a1, int xs, const int8
             }                                                                                           \
             for (k = 0; k < t; k++) /* the pointers stand past the 4-way steps */                       \
                 DORY_TAIL_STEP_(x0[k], NX >= 2 ? x1[k] : 0, k);                                         \
+            if (wi_) {                                                                                  \
+                DORY_WIN_END_(NX, WK);                                                                  \
+                continue;                                                                               \
+            }                                                                                           \
             s[0] = a0, s[1] = a1, s[2] = a2, s[3] = a3, s[4] = a4, s[5] = a5, s[6] = a6, s[7] = a7;     \
             DORY_BLOCK_END_(NX);                                                                        \
         }                                                                                               \
     }
-DORY_DOT_BLOCKS_(dory_blocks4x2_u_, uint8_t, uint8_t, "0x54", "0x54", 2)
-DORY_DOT_BLOCKS_(dory_blocks4x2_s_, int8_t, int8_t, "0x5c", "0x5c", 2)
-DORY_DOT_BLOCKS_(dory_blocks4x1_u_, uint8_t, uint8_t, "0x54", "0x54", 1)
-DORY_DOT_BLOCKS_(dory_blocks4x1_s_, int8_t, int8_t, "0x5c", "0x5c", 1)
-DORY_DOT_BLOCKS_(dory_blocks4hl_u_, uint8_t, uint8_t, "0x54", "0x54", 3)
-DORY_DOT_BLOCKS_(dory_blocks4hl_s_, uint8_t, int8_t, "0x54", "0x5c", 3)
+DORY_DOT_BLOCKS_(dory_blocks4x2_u_, uint8_t, uint8_t, "0x54", "0x54", 2, 1)
+DORY_DOT_BLOCKS_(dory_blocks4x2_s_, int8_t, int8_t, "0x5c", "0x5c", 2, 1)
+DORY_DOT_BLOCKS_(dory_blocks4x1_u_, uint8_t, uint8_t, "0x54", "0x54", 1, 1)
+DORY_DOT_BLOCKS_(dory_blocks4x1_s_, int8_t, int8_t, "0x5c", "0x5c", 1, 1)
+DORY_DOT_BLOCKS_(dory_blocks4hl_u_, uint8_t, uint8_t, "0x54", "0x54", 3, 1)
+DORY_DOT_BLOCKS_(dory_blocks4hl_s_, uint8_t, int8_t, "0x54", "0x5c", 3, 1)
+/* the division (win 2) instances, taken by dory_blocks4_ for such plans */
+DORY_DOT_BLOCKS_(dory_blocks4x2d_u_, uint8_t, uint8_t, "0x54", "0x54", 2, 2)
+DORY_DOT_BLOCKS_(dory_blocks4x2d_s_, int8_t, int8_t, "0x5c", "0x5c", 2, 2)
+DORY_DOT_BLOCKS_(dory_blocks4x1d_u_, uint8_t, uint8_t, "0x54", "0x54", 1, 2)
+DORY_DOT_BLOCKS_(dory_blocks4x1d_s_, int8_t, int8_t, "0x5c", "0x5c", 1, 2)
+#define DORY_WIN_DIV_INSTANCES_ 1
 
 #elif defined(__pulp__) || defined(DORY_KERNELS_SDOTP4)
 
@@ -220,9 +291,11 @@ DORY_DOT_BLOCKS_(dory_blocks4hl_s_, uint8_t, int8_t, "0x54", "0x5c", 3)
     static DORY_BLOCK_ATTR_ void NAME(const XT *xa, const XTB *xb, const int8_t *w, int32_t K, int32_t KX,   \
                                       int32_t o, int32_t o1, const dory_rqf_t *f, size_t ia, size_t ib) \
     {                                                                                                  \
+        DORY_WIN_DECL_(NX, 0);                                                                         \
         for (; o < o1; o += 4) {                                                                       \
             const int8_t *w0 = w + (size_t)o * (size_t)K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;     \
             int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, k = 0, s[8];       \
+            DORY_WIN_BIAS_();                                                                          \
             for (; k + 4 <= KX; k += 4) {                                                              \
                 V4X v0 = LD4X(xa + k);                                                                 \
                 V4XB v1 = LD4XB((NX >= 2 ? xb : (const XTB *)(const void *)xa) + k);                  \
@@ -241,6 +314,10 @@ DORY_DOT_BLOCKS_(dory_blocks4hl_s_, uint8_t, int8_t, "0x54", "0x5c", 3)
             }                                                                                          \
             for (; k < KX; k++)                                                                        \
                 DORY_TAIL_STEP_(xa[k], NX >= 2 ? xb[k] : 0, k);                                        \
+            if (wi_) {                                                                                 \
+                DORY_WIN_END_(NX, 0);                                                                  \
+                continue;                                                                              \
+            }                                                                                          \
             s[0] = a0, s[1] = a1, s[2] = a2, s[3] = a3, s[4] = a4, s[5] = a5, s[6] = a6, s[7] = a7;    \
             DORY_BLOCK_END_(NX);                                                                       \
         }                                                                                              \
@@ -325,6 +402,19 @@ DORY_DOT_BLOCKS_(dory_blocks4hl_s_, uint8_t, int8_t, DORY_STEP4x2_, 3)
 static inline void dory_blocks4_(const void *xa, const void *xb, int xs, const int8_t *w, int32_t K, int32_t KX,
                                  int32_t o, int32_t o1, const dory_rqf_t *f, size_t ia, size_t ib)
 {
+#if defined(DORY_WIN_DIV_INSTANCES_)
+    if (f->win == 2 && f->mul && f->add) { /* the division's instances (Xpulpv2) */
+        if (xb && xs)
+            dory_blocks4x2d_s_((const int8_t *)xa, (const int8_t *)xb, w, K, KX, o, o1, f, ia, ib);
+        else if (xb)
+            dory_blocks4x2d_u_((const uint8_t *)xa, (const uint8_t *)xb, w, K, KX, o, o1, f, ia, ib);
+        else if (xs)
+            dory_blocks4x1d_s_((const int8_t *)xa, (const int8_t *)xa, w, K, KX, o, o1, f, ia, ib);
+        else
+            dory_blocks4x1d_u_((const uint8_t *)xa, (const uint8_t *)xa, w, K, KX, o, o1, f, ia, ib);
+        return;
+    }
+#endif
     if (xb) {
         if (xs)
             dory_blocks4x2_s_((const int8_t *)xa, (const int8_t *)xb, w, K, KX, o, o1, f, ia, ib);
