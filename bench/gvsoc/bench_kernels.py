@@ -60,9 +60,9 @@ class Shape:
 
 
 def _conv(bench_kind: str, layer: str, tile: str, **kw: Any) -> Shape:
-    # the requant chain with its input window, as every 8-bit conv / linear layer of the real
-    # networks has it after the requant-window pass
-    return Shape(bench_kind, layer, tile, "conv_tile", {"window": True, **kw})
+    # the requant chain as the real networks' layers have it: an 8-bit conv / linear carries its
+    # input window after the requant-window pass, a depthwise does not (the pass leaves it alone)
+    return Shape(bench_kind, layer, tile, "conv_tile", {"window": kw.get("kind") != "dw", **kw})
 
 
 SHAPES: list[Shape] = [
