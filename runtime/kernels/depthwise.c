@@ -15,6 +15,7 @@
  * 9 loads in place per window).
  */
 #include "dot.h"
+#include "scalar_ops.h" /* dory_max_ / dory_min_: the inline ends' clip */
 #include "window.h"
 
 /* Rows [r0, r1) x channels [c0, c1) of the strip path, the strip of the rows fitting in `strip`. */
@@ -288,36 +289,8 @@ typedef struct {
     const dory_rqf_t *f;
 } dw3_k_t;
 
-/* max(a, b) and min(a, b) of int32s, branch-free: with DORY_XPULPV2 Xpulpv2's p.max / p.min in the
- * encoding GVSOC decodes, opcode 0x33 (OP), funct7 0x02 (0000010), funct3 6 resp. 4, as in
- * gvsoc-core models/cpu/iss/isa_gen/isa_pulpv2.py ('p.max' '0000010 ----- ----- 110 ----- 0110011',
- * 'p.min' '0000010 ----- ----- 100 ----- 0110011'); elsewhere C. */
-#if defined(DORY_XPULPV2)
-static inline int32_t dw3_max_(int32_t a, int32_t b)
-{
-    int32_t r;
-    __asm__(".insn r 0x33, 6, 0x02, %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
-    return r;
-}
-static inline int32_t dw3_min_(int32_t a, int32_t b)
-{
-    int32_t r;
-    __asm__(".insn r 0x33, 4, 0x02, %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
-    return r;
-}
-#else
-static inline int32_t dw3_max_(int32_t a, int32_t b)
-{
-    return a > b ? a : b;
-}
-static inline int32_t dw3_min_(int32_t a, int32_t b)
-{
-    return a < b ? a : b;
-}
-#endif
-
 /* The inline ends (see above) of sum s into the byte at yp; the constants in the column's locals. */
-#define DW3_PUT_I32_(s, yp) (*(yp) = (uint8_t)dw3_min_(dw3_max_((int32_t)((uint32_t)(s) * (uint32_t)cm + cD) >> sh_, lo), hi))
+#define DW3_PUT_I32_(s, yp) (*(yp) = (uint8_t)dory_min_(dory_max_((int32_t)((uint32_t)(s) * (uint32_t)cm + cD) >> sh_, lo), hi))
 
 /* Sums outside [slo, slo + wn) (unsigned s - slo >= wn) are ylo or yhi; inside, v is the 32-bit
  * s * m + E. */
