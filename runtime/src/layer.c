@@ -123,7 +123,8 @@ typedef struct {
 
 typedef struct {
     int32_t h0, h1, w0, w1, c0, c1, k0, k1;
-    int32_t kb;
+    int32_t kb, cb, wbk, hb; /* input-channel, output-channel, column and row block */
+    int32_t t;               /* tile index (the step index without kb) */
     int first, last;
     span_t rows, cols;
     int npieces;
@@ -184,14 +185,9 @@ typedef struct {
     int32_t nh, nwb, nc, nk;
     int32_t nsteps;
 
-    /* runtime state (core 0) and kernel arguments: everything from here on is written before it
-     * is read (begin / plan_step / assign_buffers / build_args / set_chain), so setup() clears
-     * only the fields above (R_CLEARED_BYTES): this half is ~2.7 KB that the FC would otherwise
-     * clear in L2 on every layer (measured ~2,000 cycles on GVSOC) */
-    step_t st[2];
-    dory_dma_job_t jst[2][MAX_PIECES];
-    int nst[2];
-    int32_t prev_cb, prev_kb;
+    /* kernel arguments: everything from here on is written before it is read (build_args /
+     * set_chain), so setup() clears only the fields above (R_CLEARED_BYTES): the FC would
+     * otherwise clear them in L2 on every layer (measured ~2,000 cycles on GVSOC) */
 
     /* kernel arguments of the current step (written by core 0 before the first barrier) */
     int ncall;
@@ -202,7 +198,20 @@ typedef struct {
     dory_rqchain_t rq, rqa, rqb;
 } run_t;
 
-#define R_CLEARED_BYTES offsetof(run_t, st)
+#define R_CLEARED_BYTES offsetof(run_t, ncall)
+
+/* Core 0's tile-loop state: the two steps in flight, the output stores and what the last
+ * step's weights / params were. Only core 0 reads it, so it lives in tile_task's frame (L1 on
+ * the pulp port, 1-cycle accesses) instead of run_t (a static: L2, ~32 cycles per access from
+ * the cluster, measured on GVSOC: ~13K cycles per tile of core 0's bookkeeping on
+ * MobileNetV1's pointwise layers while the other cores wait at the barrier). ~600 bytes on
+ * rv32: core 0's stack holds it plus the deepest kernel path (~900 bytes). */
+typedef struct {
+    step_t st[2];
+    dory_dma_job_t jst[2][MAX_PIECES];
+    int nst[2];
+    int32_t prev_cb, prev_kb;
+} loop_t;
 
 #if defined(__GNUC__)
 #define DORY_NOINLINE_LAYER_ __attribute__((noinline))
@@ -335,13 +344,45 @@ static int dma3(const run_t *R, dory_dma_job_t *j, int dir, uint8_t *l1, uint8_t
 
 /* ---- planning a step (pure: geometry and sizes of step i) ------------------------------------ */
 
-static void plan_step(const run_t *R, int32_t i, step_t *S)
+/* Step i's geometry. prev (may be S itself) is step i - 1 or NULL: the block indices then
+ * advance by one instead of coming from six integer divisions (~34 cycles each on the cluster,
+ * paid by core 0 per tile while the other cores wait). */
+static void plan_step(const run_t *R, const step_t *prev, int32_t i, step_t *S)
 {
     const dory_layer_t *L = R->L;
-    int32_t kb = i % R->nk, t = i / R->nk;
-    int32_t cb = t % R->nc, rest = t / R->nc;
-    int32_t wbk = rest % R->nwb, hb = rest / R->nwb;
+    int32_t kb, t, cb, wbk, hb;
     int32_t tc, th, tw;
+    if (prev == NULL) {
+        int32_t rest;
+        kb = i % R->nk;
+        t = i / R->nk;
+        cb = t % R->nc;
+        rest = t / R->nc;
+        wbk = rest % R->nwb;
+        hb = rest / R->nwb;
+    } else {
+        /* i = ((hb * nwb + wbk) * nc + cb) * nk + kb, kb fastest */
+        kb = prev->kb + 1;
+        t = prev->t;
+        cb = prev->cb;
+        wbk = prev->wbk;
+        hb = prev->hb;
+        if (kb == R->nk) {
+            kb = 0;
+            t++;
+            if (++cb == R->nc) {
+                cb = 0;
+                if (++wbk == R->nwb) {
+                    wbk = 0;
+                    hb++;
+                }
+            }
+        }
+    }
+    S->t = t;
+    S->cb = cb;
+    S->wbk = wbk;
+    S->hb = hb;
     S->h0 = R->H0 + hb * R->tho;
     S->h1 = imin(S->h0 + R->tho, R->H1);
     S->w0 = wbk * R->two;
@@ -536,14 +577,14 @@ static void wait_loads(step_t *S)
     }
 }
 
-static void wait_stores(run_t *R, int ob)
+static void wait_stores(loop_t *Q, int ob)
 {
     int j;
-    for (j = 0; j < R->nst[ob]; j++) dory_dma_wait(&R->jst[ob][j]);
-    R->nst[ob] = 0;
+    for (j = 0; j < Q->nst[ob]; j++) dory_dma_wait(&Q->jst[ob][j]);
+    Q->nst[ob] = 0;
 }
 
-static void issue_stores(run_t *R, step_t *S)
+static void issue_stores(run_t *R, loop_t *Q, step_t *S)
 {
     const dory_layer_t *L = R->L;
     size_t th = (size_t)(S->h1 - S->h0), tw = (size_t)(S->w1 - S->w0);
@@ -552,15 +593,15 @@ static void issue_stores(run_t *R, step_t *S)
         const piece_t *pc = &S->pc[p];
         size_t nch = (size_t)(pc->e - pc->c);
         uint8_t *dst = R->y.p + (size_t)(S->h0 - R->y.org) * R->y_row + ((size_t)S->w0 * (size_t)L->co + (size_t)pc->c) * R->yb;
-        R->nst[S->ob] += dma3(R, &R->jst[S->ob][R->nst[S->ob]], DORY_DMA_L1_TO_L2, R->out[S->ob] + pc->yoff, dst, nch * R->yb, tw,
+        Q->nst[S->ob] += dma3(R, &Q->jst[S->ob][Q->nst[S->ob]], DORY_DMA_L1_TO_L2, R->out[S->ob] + pc->yoff, dst, nch * R->yb, tw,
              nch * R->yb, (size_t)L->co * R->yb, th, tw * nch * R->yb, R->y_row);
     }
 }
 
 /* Buffers of step i + 1 given step i (S) and whether its loads are needed. */
-static void assign_buffers(run_t *R, const step_t *prev, step_t *N, int32_t idx)
+static void assign_buffers(const run_t *R, loop_t *Q, const step_t *prev, step_t *N, int32_t idx)
 {
-    int32_t t = idx / R->nk, cb = t % R->nc;
+    int32_t t = N->t, cb = N->cb;
     N->ib = R->nbi == 2 ? (int)(idx & 1) : 0;
     N->ob = R->nbo == 2 ? (int)(t & 1) : 0;
     N->done_in = N->done_w = N->done_p = 0;
@@ -571,14 +612,14 @@ static void assign_buffers(run_t *R, const step_t *prev, step_t *N, int32_t idx)
         N->load_w = R->has_w;
         N->load_p = R->nent > 0;
     } else {
-        int changed_w = cb != R->prev_cb || N->kb != R->prev_kb;
+        int changed_w = cb != Q->prev_cb || N->kb != Q->prev_kb;
         N->load_w = R->has_w && changed_w;
         N->wb = N->load_w && R->nbw == 2 ? prev->wb ^ 1 : prev->wb;
-        N->load_p = R->nent > 0 && cb != R->prev_cb;
+        N->load_p = R->nent > 0 && cb != Q->prev_cb;
         N->pb = N->load_p && R->nbp == 2 ? prev->pb ^ 1 : prev->pb;
     }
-    R->prev_cb = cb;
-    R->prev_kb = N->kb;
+    Q->prev_cb = cb;
+    Q->prev_kb = N->kb;
 }
 
 /* ---- kernel arguments ---------------------------------------------------------------------- */
@@ -769,12 +810,13 @@ static void compute(run_t *R, int core)
     }
 }
 
-static void begin(run_t *R)
+static void begin(run_t *R, loop_t *Q)
 {
-    step_t *S = &R->st[0];
-    R->nst[0] = R->nst[1] = 0;
-    plan_step(R, 0, S);
-    assign_buffers(R, NULL, S, 0);
+    step_t *S = &Q->st[0];
+    Q->nst[0] = Q->nst[1] = 0;
+    Q->prev_cb = Q->prev_kb = -1;
+    plan_step(R, NULL, 0, S);
+    assign_buffers(R, Q, NULL, S, 0);
     issue_input(R, S);
     S->done_in = 1;
     if (S->load_w) {
@@ -787,14 +829,14 @@ static void begin(run_t *R)
     }
 }
 
-static void before_compute(run_t *R, int32_t i)
+static void before_compute(run_t *R, loop_t *Q, int32_t i)
 {
-    step_t *S = &R->st[i & 1];
+    step_t *S = &Q->st[i & 1];
     wait_loads(S);
     if (i + 1 < R->nsteps) {
-        step_t *N = &R->st[(i + 1) & 1];
-        plan_step(R, i + 1, N);
-        assign_buffers(R, S, N, i + 1);
+        step_t *N = &Q->st[(i + 1) & 1];
+        plan_step(R, S, i + 1, N);
+        assign_buffers(R, Q, S, N, i + 1);
         /* prefetch what does not overwrite a buffer step i reads */
         if (R->nbi == 2) {
             issue_input(R, N);
@@ -809,16 +851,16 @@ static void before_compute(run_t *R, int32_t i)
             N->done_p = 1;
         }
     }
-    if (S->first) wait_stores(R, S->ob); /* the output buffer's previous tile has left */
+    if (S->first) wait_stores(Q, S->ob); /* the output buffer's previous tile has left */
     build_args(R, S);
 }
 
-static void after_compute(run_t *R, int32_t i)
+static void after_compute(run_t *R, loop_t *Q, int32_t i)
 {
-    step_t *S = &R->st[i & 1];
-    if (S->last) issue_stores(R, S);
+    step_t *S = &Q->st[i & 1];
+    if (S->last) issue_stores(R, Q, S);
     if (i + 1 < R->nsteps) {
-        step_t *N = &R->st[(i + 1) & 1];
+        step_t *N = &Q->st[(i + 1) & 1];
         if (!N->done_in) {
             issue_input(R, N);
             N->done_in = 1;
@@ -834,22 +876,38 @@ static void after_compute(run_t *R, int32_t i)
     }
 }
 
+/* Core 0's side of the tile loop: out of line so that only core 0's frame holds loop_t (the
+ * other cores' stacks are 1 KiB on the pulp port, their deepest kernel path ~900 bytes). */
+static DORY_NOINLINE_LAYER_ void tile_loop0(run_t *R)
+{
+    int32_t i, n = R->nsteps;
+    loop_t Q;
+    begin(R, &Q);
+    for (i = 0; i < n; i++) {
+        before_compute(R, &Q, i);
+        dory_barrier();
+        compute(R, 0);
+        dory_barrier();
+        after_compute(R, &Q, i);
+    }
+    wait_stores(&Q, 0);
+    wait_stores(&Q, 1);
+}
+
 static void tile_task(void *arg)
 {
     run_t *R = (run_t *)arg;
     int core = dory_core_id();
-    int32_t i;
-    if (core == 0) begin(R);
-    for (i = 0; i < R->nsteps; i++) {
-        if (core == 0) before_compute(R, i);
+    int32_t i, n;
+    if (core == 0) {
+        tile_loop0(R);
+        return;
+    }
+    n = R->nsteps;
+    for (i = 0; i < n; i++) {
         dory_barrier();
         compute(R, core);
         dory_barrier();
-        if (core == 0) after_compute(R, i);
-    }
-    if (core == 0) {
-        wait_stores(R, 0);
-        wait_stores(R, 1);
     }
 }
 
@@ -1081,7 +1139,7 @@ static int check_steps(run_t *R)
     int32_t i;
     step_t S;
     for (i = 0; i < R->nsteps; i++) {
-        plan_step(R, i, &S);
+        plan_step(R, i > 0 ? &S : NULL, i, &S);
         if (S.in_bytes > R->cap_in)
             FAIL("tile %d (rows %d..%d, cols %d..%d, ch %d..%d) needs %lu input bytes in L1, the input buffer "
                  "(offset %u) holds %lu", (int)i, (int)S.h0, (int)S.h1, (int)S.w0, (int)S.w1, (int)S.c0, (int)S.c1,
@@ -1099,7 +1157,7 @@ static int check_steps(run_t *R)
         int b;
         size_t in_need = 0, w_need = 0, out_need = 0;
         for (i = 0; i < R->nsteps; i++) {
-            plan_step(R, i, &S);
+            plan_step(R, i > 0 ? &S : NULL, i, &S);
             if (S.in_bytes > in_need) in_need = S.in_bytes;
             if (S.w_bytes > w_need) w_need = S.w_bytes;
             if (S.out_bytes > out_need) out_need = S.out_bytes;
@@ -1269,8 +1327,6 @@ static int set_sub(run_t *R, int32_t H0, int32_t H1, int32_t C0, int32_t C1)
     R->nwb = cdiv(R->L->wo, R->two);
     R->nc = cdiv(C1 - C0, R->tco);
     R->nsteps = R->nh * R->nwb * R->nc * R->nk;
-    R->prev_cb = -1;
-    R->prev_kb = -1;
     return check_steps(R);
 }
 
