@@ -152,6 +152,7 @@ typedef struct {
     int32_t H0, H1, C0, C1;
     actref_t x, x2, y;
     size_t x_row, x2_row, y_row; /* bytes per row of the HWC tensors */
+    size_t wpch;                 /* w_per_channel(R), read per tile by core 0 (one L2 load) */
     chref_t w, b, pv[DORY_MAX_PARAMS];
 
     /* L1 */
@@ -508,12 +509,12 @@ static void issue_weights(run_t *R, step_t *S)
     const dory_layer_t *L = R->L;
     uint8_t *dst = R->wt[S->wb];
     size_t tc = (size_t)(S->c1 - S->c0);
-    uint8_t *src = R->w.p + (size_t)(S->c0 - R->w.org) * w_per_channel(R);
+    uint8_t *src = R->w.p + (size_t)(S->c0 - R->w.org) * R->wpch;
     S->nw = 0;
     if (S->w_bytes == 0) return;
     if (R->w_stream) {
         /* the whole channels up to c1 (a channel's weights are contiguous, channels outermost) */
-        uint32_t need = (uint32_t)((size_t)(S->c1 - R->w.org) * w_per_channel(R));
+        uint32_t need = (uint32_t)((size_t)(S->c1 - R->w.org) * R->wpch);
         while (__atomic_load_n(&R->w_ready, __ATOMIC_ACQUIRE) < need)
             ;
     }
@@ -1003,6 +1004,7 @@ static int setup(run_t *R, const dory_layer_t *L)
     R->x_row = (size_t)L->wi * (size_t)L->ci * R->xb;
     R->x2_row = (size_t)L->wi * (size_t)L->ci * R->x2b;
     R->y_row = (size_t)L->wo * (size_t)L->co * R->yb;
+    R->wpch = w_per_channel(R);
 
     if (check_chain(L, &L->rq, "rq") || check_chain(L, &L->rq_a, "rq_a") || check_chain(L, &L->rq_b, "rq_b")) return -1;
     if (L->n_params < 0 || L->n_params > DORY_MAX_PARAMS) FAIL("n_params %d out of [0, %d]", (int)L->n_params, DORY_MAX_PARAMS);
@@ -1346,7 +1348,7 @@ int dory_layer_run(const dory_layer_t *L)
         return -1;
     }
     if (setup(R, L) != 0) return -1;
-    wpc = w_per_channel(R);
+    wpc = R->wpch;
 
     any_l3 = L->x.mem == DORY_MEM_L3 || L->y.mem == DORY_MEM_L3 || (R->kind == DORY_LAYER_ADD && L->x2.mem == DORY_MEM_L3) ||
              (R->has_w && L->w.mem == DORY_MEM_L3) || (R->has_b && L->b.mem == DORY_MEM_L3) ||
