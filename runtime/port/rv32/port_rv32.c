@@ -225,23 +225,8 @@ void dory_cluster_fork(dory_task_fn fn, void *arg)
     g_task_arg = NULL;
 }
 
-/* port.h's two halves of a fork: the task runs whole inside join (nothing overlaps here; the
- * controller's work between the two calls is done before the task starts) */
-static dory_task_fn g_start_fn;
-static void *g_start_arg;
-
-void dory_cluster_fork_start(dory_task_fn fn, void *arg)
-{
-    g_start_fn = fn;
-    g_start_arg = arg;
-}
-
-void dory_cluster_join(void)
-{
-    dory_task_fn fn = g_start_fn;
-    g_start_fn = NULL;
-    if (fn != NULL) dory_cluster_fork(fn, g_start_arg);
-}
+/* port.h's two halves of a fork: the task runs whole inside join */
+#include "../deferred_fork.h"
 
 int dory_core_id(void)
 {
