@@ -57,7 +57,6 @@ KINDS = ["conv3x3", "pointwise", "conv other", "depthwise", "linear", "pool", "a
 PULPNN_MAC_PER_CYCLE_8 = 15.5
 PULPNN_SPEEDUP_VS_RV32IMC = 63.0
 SDOTP_MACS = 4
-_PLAN = "canonicalize,fold-requant,fuse,requant-window,assign-memory{{l2={l2}}},tile,allocate-buffers{{l2={l2}}}"
 _MARGIN = 2048
 
 
@@ -197,7 +196,9 @@ def bench_network(name: str, onnx: str, inp: str | None, work: Path, repeats: in
             raise ReportError(f"{name} does not fit the RV32 memories: {b.stdout.strip().splitlines()[-1]}")
         l2_bytes = int(re.search(r"DORY_NET_L2_BYTES (\d+)", (app / "network.h").read_text())[1])  # type: ignore[index]
         l2 = l2_bytes - int(m[1]) - _MARGIN
-        pipeline = _PLAN.format(l2=l2)
+        from backends.target import planning_pipeline
+
+        pipeline = planning_pipeline(l2=l2)
         note = f"re-planned with an L2 budget of {l2} B (default plan: L2 overflowed by {m[1]} B)"
         app = work / "replan"
         _, summary = compile_app(onnx, inp, app, pipeline)

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from shared_models import NETWORKS, load, requires_shared, run_pipeline
+from backends.target import planning_pipeline
 
 gvsoc = pytest.importorskip("gvsoc", reason="tests/gvsoc.py (the GVSOC lookup helper) is not in this tree")
 
@@ -39,10 +40,9 @@ _TOTAL = re.compile(r"^dory: total: (\d+) cycles, (\d+) MAC, (\d+\.\d\d) MAC/cyc
 
 
 # pulp-default with an L2 budget small enough to put activations in L3.
-_L3_PLAN = ("canonicalize,fold-requant,fuse,requant-window,assign-memory{target=pulp l2=120000},tile{target=pulp},"
-            "allocate-buffers{target=pulp l2=120000}")
+_L3_PLAN = planning_pipeline("pulp", l2=120000)
 # ... and one small enough to put weights in L3 too (25008 of the 32496 weight bytes).
-_L3_WEIGHTS_PLAN = _L3_PLAN.replace("l2=120000", "l2=60000")
+_L3_WEIGHTS_PLAN = planning_pipeline("pulp", l2=60000)
 _L3_LINE = re.compile(r"^    L3 \(HyperRAM\): (\d+) B read in (\d+) transfers, (\d+) B written in (\d+), (\d+) cycles$", re.M)
 
 

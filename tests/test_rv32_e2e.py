@@ -30,7 +30,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     or shutil.which("cc") is None,
     reason="no RV32 toolchain (apt-get install gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc)")]
 
-_PLAN = "canonicalize,fold-requant,fuse,requant-window,assign-memory{{l2={l2}}},tile,allocate-buffers{{l2={l2}}}"
 _MARGIN = 2048
 
 
@@ -45,9 +44,10 @@ def _build(make_module, inputs, app: Path, name: str, l2: int | None):  # type: 
     (net, expected, make result)."""
     from backends.gap8.app import app_files, write_app
     from backends.gap8.emit import emit_network
+    from backends.target import planning_pipeline
 
     module = make_module()
-    run_pipeline(module, "gap8-default" if l2 is None else _PLAN.format(l2=l2), verify_each=False)
+    run_pipeline(module, "gap8-default" if l2 is None else planning_pipeline(l2=l2), verify_each=False)
     net = emit_network(module)
     expected, output = _expected(module, inputs, net)
     write_app(str(app), app_files(net, inputs[0], expected, output, "rv32", name))

@@ -125,3 +125,14 @@ def test_pulp_l3_overlapped_matches_the_runtime() -> None:
     assert len(defs) == 1, f"expected one #define DORY_L3_OVERLAPPED 0|1 in layer.c, found {defs}"
     assert PULP.l3_overlapped == (defs[0] == "1")
     assert re.search(r"if \(DORY_L3_OVERLAPPED && [^{]*\{\s*dbl = 1;", src), "layer.c's overlapped staging ignores DORY_L3_OVERLAPPED"
+
+
+def test_planning_pipeline_options_parse() -> None:
+    """planning_pipeline's budgets land on the passes that take them, in text the pass manager parses."""
+    from backends.target import planning_pipeline
+
+    text = planning_pipeline("pulp", l2=120000, l1=24576)
+    assert text == ("canonicalize,fold-requant,fuse,requant-window,assign-memory{target=pulp l2=120000},"
+                    "tile{target=pulp l1-bytes=24576},allocate-buffers{target=pulp l2=120000}")
+    parse_pipeline(text)
+    assert planning_pipeline() == "canonicalize,fold-requant,fuse,requant-window,assign-memory,tile,allocate-buffers"

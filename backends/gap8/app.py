@@ -124,7 +124,11 @@ def app_files(net: EmittedNetwork, input_values: np.ndarray, expected: list[np.n
         files["main_gap8.c"] = _MAIN_GAP8
         files["Makefile.gap8"] = _MAKEFILE_GAP8
     elif target == "rv32":
-        own_build(files, "rv32", _MAIN_RV32, _MAKEFILE_RV32, "on the RV32 emulator")
+        from backends.target import planning_pipeline
+
+        # the link's hint: the same planning with the L2 budget the Makefile works out ($$n)
+        makefile = _MAKEFILE_RV32.replace("@RV32_PLAN@", planning_pipeline(l2="$$n"))
+        own_build(files, "rv32", _MAIN_RV32, makefile, "on the RV32 emulator")
     elif target != "host" and target in target_names():
         # another chip's package adds its own main and Makefiles around the shared network C
         importlib.import_module(f"backends.{target}.app").add_app_files(files)
@@ -674,7 +678,7 @@ $(ELF): $(SRCS) network.h data.h $(P)/link.ld $(P)/rv32.h $(P)/port_rv32.h
 	    over=$$(sed -n "s/.*region .L2' overflowed by \([0-9]*\) bytes.*/\1/p" link.log | head -1); \
 	    if [ -n "$$over" ]; then n=$$(( $(L2_BYTES) - over - 2048 )); \
 	        echo "rv32: hint: plan with a smaller L2 budget, e.g. dory-compile --target rv32 --pipeline" \
-	             "'canonicalize,fold-requant,fuse,requant-window,assign-memory{l2=$$n},tile,allocate-buffers{l2=$$n}'"; fi; \
+	             "'@RV32_PLAN@'"; fi; \
 	    rm -f $@; exit 3; \
 	fi; exit $$rc
 

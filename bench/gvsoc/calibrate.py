@@ -61,14 +61,15 @@ HOLDOUT = ["nemo_dronet_complete", "mobilenet_v1_0.25_224"]
 
 TABLE = ROOT / "backends" / "pulp" / "calibration.py"
 MEASUREMENTS = ROOT / "build" / "calib" / "measurements.json"
-PIPELINE = "canonicalize,fold-requant,fuse,requant-window,assign-memory{{target=pulp}},tile{{target=pulp{l1}}},allocate-buffers{{target=pulp}}"
 RANK_TOLERANCE = 0.10
 """The model's preferred tile counts as among the fastest when within this much of the best."""
 
 
 def pipeline(l1: int | None) -> str:
     """The pulp-default pipeline, with the tile pass's L1 budget when ``l1`` is given."""
-    return PIPELINE.format(l1=f" l1-bytes={l1}" if l1 else "")
+    from backends.target import planning_pipeline
+
+    return planning_pipeline("pulp", l1=l1 or None)
 
 
 def planned_layers(onnx: str, l1: int | None) -> dict[int, tuple[str, Geometry, tuple[int, int, int, int]]]:
