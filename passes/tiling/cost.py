@@ -149,13 +149,24 @@ def _split(rows: int, chans: int, cores: int) -> tuple[int, int]:
     return rows, math.ceil(chans / cores)
 
 
+def _ring_grid(rows: int, cols: int, chans: int, cores: int) -> int:
+    """The channel groups of a depthwise 3x3 ring tile's split over the cores (runtime/kernels/
+    depthwise.c ``dw3_grid_``: gc channel groups, gc a divisor of the cores, by cores / gc row
+    groups, the gc of the least cost of the busiest core in its cycle weights)."""
+    best, best_cost = 1, -1
+    for g in range(1, cores + 1):
+        gr = cores // g
+        if cores % g:
+            continue
+        cost = math.ceil(chans / g) * (cols * (16 * math.ceil(rows / gr) + 120) + 600)
+        if best_cost < 0 or cost < best_cost:
+            best, best_cost = g, cost
+    return best
+
+
 def _ring_outs(rows: int, cols: int, chans: int, cores: int) -> int:
-    """Outputs per channel of the busiest core of a depthwise 3x3 ring tile (runtime/kernels/
-    depthwise.c ``dory_depthwise_l1``: over the channels when they share evenly or are many, all
-    rows each; else ``dory_share_rows_or_channels_``); the C decides per core, this takes the
-    busiest."""
-    by_chan = chans >= cores and (chans % cores == 0 or chans >= 4 * cores or rows < cores)
-    return (rows if by_chan else _split(rows, chans, cores)[0]) * cols
+    """Outputs per channel of the busiest core of a depthwise 3x3 ring tile (`_ring_grid`)."""
+    return math.ceil(rows / (cores // _ring_grid(rows, cols, chans, cores))) * cols
 
 
 def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> dict[str, float]:

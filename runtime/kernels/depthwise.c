@@ -157,11 +157,21 @@ static DORY_NOINLINE_ void dw_3x3(const dory_conv_args_t *a, int32_t r0, int32_t
  *            the sums whose v lies in the window are an interval [slo, slo + wn) of s: a sum
  *            outside it is ylo (below) or yhi (above), no product needed; inside, 0 <= v <= U <
  *            2^32, so v is its low word, s * m + E modulo 2^32: one 32-bit multiply-add.
+ *   DW3_CLAMP a DW3_WIN2 channel whose interval is not empty, with |m| <= 2^shift and shift <= 24:
+ *            branchless. The sum clamped into the interval, s' = min(max(s, slo), shi), gives the
+ *            same output: for m > 0, a sum below it clips to min, and v(slo) is in [0, m - 1]
+ *            (slo is the least sum with v >= 0), so floor(v(slo) / 2^shift) = 0, min too; a sum
+ *            above it clips to max, and v(shi) is in [U - m + 1, U], whose floor is max - min (U + 1
+ *            = (max - min + 1) 2^shift); m < 0 the same with the ends swapped. The byte stored is
+ *            bits shift .. shift + 7 of v + min 2^shift modulo 2^32 (E' = E + min 2^shift folds the
+ *            + min in), which are those of min + floor(v / 2^shift) when shift + 8 <= 32. An end
+ *            clamped to the channel's sums (-(smax + 1) low, smax + 1 high) keeps it exact: no sum
+ *            lies beyond; an end clamped the other way is not a true bound: DW3_WIN2.
  *   DW3_WIN2L mode 2 with U >= 2^32 (a shift above 23 for 8 bits): v in int64 per sum, the same
  *            window test on v.
  *   DW3_GEN  anything else (trunc, partial sums, wider outputs, a channel failing the checks
  *            above): dory_rqf_finish_ per sum, out of line. */
-enum { DW3_I32, DW3_WIN2, DW3_WIN3, DW3_WIN2L, DW3_GEN };
+enum { DW3_I32, DW3_WIN2, DW3_WIN3, DW3_WIN2L, DW3_GEN, DW3_CLAMP };
 
 /* The generic end of sum s of channel c at element o (out of line: a cold call in the loops). */
 static DORY_NOINLINE_ void dw3_put_gen_(const dory_rqf_t *f, size_t o, int32_t c, int32_t s)
@@ -217,6 +227,7 @@ typedef struct {
     int32_t slo;      /* window ends: the window's sums are [slo, slo + wn) */
     uint32_t wn;
     int32_t ylo, yhi; /* window ends: the outputs of the sums below and above them */
+    int32_t shi;      /* DW3_CLAMP: slo + wn - 1 */
 } dw3_ch_t;
 
 #define DW3_SMAX ((int64_t)1 << 19) /* |s| < 9 * 255 * 128 < 2^19 */
@@ -272,6 +283,15 @@ static DORY_NOINLINE_ int dw3_chan_(const dory_rqf_t *f, int kind, uint64_t U, i
     a1 = a1 > DW3_SMAX ? DW3_SMAX : a1;
     h->slo = (int32_t)a0;
     h->wn = a1 >= a0 ? (uint32_t)(a1 - a0 + 1) : 0u;
+    h->shi = (int32_t)a1;
+    /* the clamp: the interval not empty, ends that are the true bounds (a division's n clamped
+     * gives +-(smax + 1): a low end at -(smax + 1) has no sum below it, a high end at smax + 1 none
+     * above, the other two are not true bounds), |m| <= 2^shift, shift <= 24 */
+    if (kind == DW3_WIN2 && h->wn && h->slo <= smax && h->shi >= -smax && f->shift <= 24 && mm != 0 &&
+        (mm < 0 ? -(int64_t)mm : (int64_t)mm) <= ((int64_t)1 << f->shift)) {
+        h->D = (uint32_t)(uint64_t)(E + (int64_t)f->min * ((int64_t)1 << f->shift)); /* E' */
+        return DW3_CLAMP;
+    }
     return kind;
 }
 
@@ -287,6 +307,10 @@ typedef struct {
     size_t ys;       /* the output's row stride (elements) */
     uint8_t *y8;     /* the output (element o at y8 + o for DW3_GEN) */
     const dory_rqf_t *f;
+    /* the ring's geometry: wo output columns at stride sw from padded column 0 = input column
+     * -pl; slots of L bytes whose rows [i0, i1) are input rows (channel stride ci, row stride rs) */
+    int32_t wo, sw, pl, wi, L, i0, i1;
+    size_t ci, rs, co;
 } dw3_k_t;
 
 /* The inline ends (see above) of sum s into the byte at yp; the constants in the column's locals. */
@@ -319,6 +343,9 @@ typedef struct {
     } while (0)
 
 /* v = t - lo modulo 2^64; v > U: below the window (wrapped, so negative as int64) or above it. */
+/* DW3_CLAMP: the sum clamped into [slo, shi], then one multiply-add, a shift and the byte store. */
+#define DW3_PUT_CLAMP_(s, yp) (*(yp) = (uint8_t)(((uint32_t)dory_min_(dory_max_((int32_t)(s), slo), shi) * (uint32_t)cm + cD) >> sh_))
+
 #define DW3_PUT_WIN2L_(s, yp)                                                                          \
     do {                                                                                               \
         uint64_t v_ = (uint64_t)((int64_t)(s) * cm) + cE;                                              \
@@ -332,105 +359,9 @@ typedef struct {
 
 #define DW3_PUT_GEN_(s, yp) dw3_put_gen_(k->f, (size_t)((yp) - k->y8), k->c, (s))
 
-/* NAME(k, s0, s1, s2, yp): one output column, k->n rows, of one channel from its ring slots
- * s0, s1, s2 (the window's 3 columns) into yp, yp + ys, ... with the end PUT. A leaf out of line:
- * every constant in a register. Stride 1: with ROWS4 4 rows per step from the loads at rows r and
- * r + 2 (a taken branch costs 3 cycles: fewer, longer steps; only for the int32 end, the others'
- * constants would not all fit in the registers), then 2, then 1; other strides 2 rows per step. */
-#define DW3_COLFN_(NAME, XT, VX, LD4X, SDOT, PUT, ROWS4)                                               \
-    static DORY_NOINLINE_ void NAME(const dw3_k_t *k, const XT *s0, const XT *s1, const XT *s2, uint8_t *yp) \
-    {                                                                                                  \
-        const dory_v4s W0 = k->w[0], W1 = k->w[1], W2 = k->w[2];                                       \
-        const int32_t cm = k->h.m, sh_ = k->sh, lo = k->lo, hi = k->hi, ks = k->ks, n = k->n, sr = k->sr; \
-        const int32_t slo = k->h.slo, ylo = k->h.ylo, yhi = k->h.yhi;                                  \
-        const uint32_t cD = k->h.D, dm = k->dm, mhm = k->mhm, wn = k->h.wn;                            \
-        const uint64_t cE = k->h.E, U = k->U;                                                          \
-        const size_t ys = k->ys;                                                                       \
-        int32_t r = 0;                                                                                 \
-        (void)cm, (void)sh_, (void)lo, (void)hi, (void)ks, (void)cD, (void)dm, (void)mhm;              \
-        (void)cE, (void)U, (void)slo, (void)ylo, (void)yhi, (void)wn;                                  \
-        if (sr == 1) {                                                                                 \
-            const dory_v4s V0 = k->w[3], V1 = k->w[4], V2 = k->w[5];                                   \
-            for (; ROWS4 && r + 4 <= n; r += 4, s0 += 4, s1 += 4, s2 += 4) {                           \
-                VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                        \
-                VX f0 = LD4X(s0 + 2), f1 = LD4X(s1 + 2), f2 = LD4X(s2 + 2);                            \
-                int32_t u0 = 0, u1 = 0, u2 = 0, u3 = 0;                                                \
-                SDOT(u0, e0, W0);                                                                      \
-                SDOT(u1, e0, V0);                                                                      \
-                SDOT(u0, e1, W1);                                                                      \
-                SDOT(u1, e1, V1);                                                                      \
-                SDOT(u0, e2, W2);                                                                      \
-                SDOT(u1, e2, V2);                                                                      \
-                SDOT(u2, f0, W0);                                                                      \
-                SDOT(u3, f0, V0);                                                                      \
-                SDOT(u2, f1, W1);                                                                      \
-                SDOT(u3, f1, V1);                                                                      \
-                SDOT(u2, f2, W2);                                                                      \
-                SDOT(u3, f2, V2);                                                                      \
-                PUT(u0, yp);                                                                           \
-                yp += ys;                                                                              \
-                PUT(u1, yp);                                                                           \
-                yp += ys;                                                                              \
-                PUT(u2, yp);                                                                           \
-                yp += ys;                                                                              \
-                PUT(u3, yp);                                                                           \
-                yp += ys;                                                                              \
-            }                                                                                          \
-            for (; r + 2 <= n; r += 2, s0 += 2, s1 += 2, s2 += 2) {                                    \
-                VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                        \
-                int32_t u = 0, v = 0;                                                                  \
-                SDOT(u, e0, W0);                                                                       \
-                SDOT(v, e0, V0);                                                                       \
-                SDOT(u, e1, W1);                                                                       \
-                SDOT(v, e1, V1);                                                                       \
-                SDOT(u, e2, W2);                                                                       \
-                SDOT(v, e2, V2);                                                                       \
-                PUT(u, yp);                                                                            \
-                yp += ys;                                                                              \
-                PUT(v, yp);                                                                            \
-                yp += ys;                                                                              \
-            }                                                                                          \
-        } else {                                                                                       \
-            for (; r + 2 <= n; r += 2, s0 += 2 * sr, s1 += 2 * sr, s2 += 2 * sr) {                     \
-                VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                        \
-                VX f0 = LD4X(s0 + sr), f1 = LD4X(s1 + sr), f2 = LD4X(s2 + sr);                         \
-                int32_t u = 0, v = 0;                                                                  \
-                SDOT(u, e0, W0);                                                                       \
-                SDOT(v, f0, W0);                                                                       \
-                SDOT(u, e1, W1);                                                                       \
-                SDOT(v, f1, W1);                                                                       \
-                SDOT(u, e2, W2);                                                                       \
-                SDOT(v, f2, W2);                                                                       \
-                PUT(u, yp);                                                                            \
-                yp += ys;                                                                              \
-                PUT(v, yp);                                                                            \
-                yp += ys;                                                                              \
-            }                                                                                          \
-        }                                                                                              \
-        for (; r < n; r++, s0 += sr, s1 += sr, s2 += sr, yp += ys) {                                   \
-            VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                            \
-            int32_t u = 0;                                                                             \
-            SDOT(u, e0, W0);                                                                           \
-            SDOT(u, e1, W1);                                                                           \
-            SDOT(u, e2, W2);                                                                           \
-            PUT(u, yp);                                                                                \
-        }                                                                                              \
-    }
-
-DW3_COLFN_(dw3_col_u_i32_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_I32_, 1)
-DW3_COLFN_(dw3_col_u_win2_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_WIN2_, 0)
-DW3_COLFN_(dw3_col_u_win3_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_WIN3_, 0)
-DW3_COLFN_(dw3_col_u_win2l_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_WIN2L_, 0)
-DW3_COLFN_(dw3_col_u_gen_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_GEN_, 0)
-DW3_COLFN_(dw3_col_s_i32_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_I32_, 1)
-DW3_COLFN_(dw3_col_s_win2_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_WIN2_, 0)
-DW3_COLFN_(dw3_col_s_win3_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_WIN3_, 0)
-DW3_COLFN_(dw3_col_s_win2l_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_WIN2L_, 0)
-DW3_COLFN_(dw3_col_s_gen_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_GEN_, 0)
-
 /* d[0 .. n - 1] = src[0], src[rs], ..., src[(n - 1) rs]: a column of one channel into its ring slot,
- * 4 bytes per step (all loads first: no load-use stall; a taken branch costs 3 cycles). A leaf. */
-static DORY_NOINLINE_ void dw3_gather_(uint8_t *d, const uint8_t *src, size_t rs, int32_t n)
+ * 4 bytes per step (all loads first: no load-use stall; a taken branch costs 3 cycles). */
+static inline void dw3_gather_(uint8_t *d, const uint8_t *src, size_t rs, int32_t n)
 {
     size_t r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs;
     uint8_t *end = d + n;
@@ -445,16 +376,136 @@ static DORY_NOINLINE_ void dw3_gather_(uint8_t *d, const uint8_t *src, size_t rs
         *d = *src;
 }
 
-/* Padded column ic + pl (input column ic, zeros outside [0, wi)) of the channel at xc into its
- * slot's input rows [i0, i1). */
-static inline void dw3_column_(uint8_t *slot, const uint8_t *xc, int32_t ic, int32_t wi, size_t ci, size_t rs,
-                               int32_t i0, int32_t i1)
+/* Input column ic (zeros outside [0, wi)) of the channel at xc into a slot's input rows [i0, i1). */
+static inline void dw3_column_(const dw3_k_t *k, uint8_t *slot, const uint8_t *xc, int32_t ic)
 {
-    if (ic < 0 || ic >= wi)
-        memset(slot + i0, 0, (size_t)(i1 - i0));
+    if (ic < 0 || ic >= k->wi)
+        memset(slot + k->i0, 0, (size_t)(k->i1 - k->i0));
     else
-        dw3_gather_(slot + i0, xc + (size_t)ic * ci, rs, i1 - i0);
+        dw3_gather_(slot + k->i0, xc + (size_t)ic * k->ci, k->rs, k->i1 - k->i0);
 }
+
+/* NAME(k, xc, ring, yq): every output column of one channel (input at xc, output column 0's first
+ * row at yq) with the end PUT, one call per channel so that every constant stays in a register
+ * across its columns (a call per column reloaded them all: ~40 cycles, on 4..16 outputs). Channel
+ * by channel, the ring: the 3 padded input columns of output column q live in slots sa, sb, sc
+ * (padded column p in slot p % 3); moving to the next output column copies only the sw columns it
+ * newly needs. A column's n rows: at stride 1, with ROWS4 4 rows per step from the loads at rows
+ * r and r + 2 (a taken branch costs 3 cycles: fewer, longer steps; only for the int32 end, the
+ * others' constants would not all fit in the registers), then 2, then 1; other strides 2 rows per
+ * step. */
+#define DW3_CHANFN_(NAME, XT, VX, LD4X, SDOT, PUT, ROWS4)                                                      \
+    static DORY_NOINLINE_ void NAME(const dw3_k_t *k, const uint8_t *xc, uint8_t *ring, uint8_t *yq)           \
+    {                                                                                                          \
+        const dory_v4s W0 = k->w[0], W1 = k->w[1], W2 = k->w[2], V0 = k->w[3], V1 = k->w[4], V2 = k->w[5];     \
+        const int32_t cm = k->h.m, sh_ = k->sh, lo = k->lo, hi = k->hi, ks = k->ks, n = k->n, sr = k->sr;      \
+        const int32_t slo = k->h.slo, ylo = k->h.ylo, yhi = k->h.yhi, shi = k->h.shi;                                          \
+        const uint32_t cD = k->h.D, dm = k->dm, mhm = k->mhm, wn = k->h.wn;                                    \
+        const uint64_t cE = k->h.E, U = k->U;                                                                  \
+        const size_t ys = k->ys;                                                                               \
+        const int32_t wo = k->wo, sw = k->sw;                                                                  \
+        uint8_t *sa = ring, *sb = ring + k->L, *sc = ring + 2 * k->L, *t_;                                     \
+        int32_t q, p = -k->pl; /* the input column of the window's first padded column */                      \
+        (void)cm, (void)sh_, (void)lo, (void)hi, (void)ks, (void)cD, (void)dm, (void)mhm;                      \
+        (void)cE, (void)U, (void)slo, (void)ylo, (void)yhi, (void)wn, (void)shi, (void)V0, (void)V1, (void)V2;            \
+        for (q = 0; q < wo; q++, p += sw, yq += k->co) {                                                       \
+            if (q == 0 || sw > 2) { /* all three columns new */                                                \
+                dw3_column_(k, sa, xc, p);                                                                     \
+                dw3_column_(k, sb, xc, p + 1);                                                                 \
+                dw3_column_(k, sc, xc, p + 2);                                                                 \
+            } else if (sw == 1) { /* p + 2 new: the slot of the old p - 1 */                                   \
+                t_ = sa, sa = sb, sb = sc, sc = t_;                                                            \
+                dw3_column_(k, sc, xc, p + 2);                                                                 \
+            } else { /* stride 2: p + 1, p + 2 new, p was the old p + 2 */                                     \
+                t_ = sa, sa = sc, sc = sb, sb = t_;                                                            \
+                dw3_column_(k, sb, xc, p + 1);                                                                 \
+                dw3_column_(k, sc, xc, p + 2);                                                                 \
+            }                                                                                                  \
+            {                                                                                                  \
+                const XT *s0 = (const XT *)sa, *s1 = (const XT *)sb, *s2 = (const XT *)sc;                     \
+                uint8_t *yp = yq;                                                                              \
+                int32_t r = 0;                                                                                 \
+                if (sr == 1) {                                                                                 \
+                    for (; ROWS4 && r + 4 <= n; r += 4, s0 += 4, s1 += 4, s2 += 4) {                           \
+                        VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                        \
+                        VX f0 = LD4X(s0 + 2), f1 = LD4X(s1 + 2), f2 = LD4X(s2 + 2);                            \
+                        int32_t u0 = 0, u1 = 0, u2 = 0, u3 = 0;                                                \
+                        SDOT(u0, e0, W0);                                                                      \
+                        SDOT(u1, e0, V0);                                                                      \
+                        SDOT(u0, e1, W1);                                                                      \
+                        SDOT(u1, e1, V1);                                                                      \
+                        SDOT(u0, e2, W2);                                                                      \
+                        SDOT(u1, e2, V2);                                                                      \
+                        SDOT(u2, f0, W0);                                                                      \
+                        SDOT(u3, f0, V0);                                                                      \
+                        SDOT(u2, f1, W1);                                                                      \
+                        SDOT(u3, f1, V1);                                                                      \
+                        SDOT(u2, f2, W2);                                                                      \
+                        SDOT(u3, f2, V2);                                                                      \
+                        PUT(u0, yp);                                                                           \
+                        yp += ys;                                                                              \
+                        PUT(u1, yp);                                                                           \
+                        yp += ys;                                                                              \
+                        PUT(u2, yp);                                                                           \
+                        yp += ys;                                                                              \
+                        PUT(u3, yp);                                                                           \
+                        yp += ys;                                                                              \
+                    }                                                                                          \
+                    for (; r + 2 <= n; r += 2, s0 += 2, s1 += 2, s2 += 2) {                                    \
+                        VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                        \
+                        int32_t u = 0, v = 0;                                                                  \
+                        SDOT(u, e0, W0);                                                                       \
+                        SDOT(v, e0, V0);                                                                       \
+                        SDOT(u, e1, W1);                                                                       \
+                        SDOT(v, e1, V1);                                                                       \
+                        SDOT(u, e2, W2);                                                                       \
+                        SDOT(v, e2, V2);                                                                       \
+                        PUT(u, yp);                                                                            \
+                        yp += ys;                                                                              \
+                        PUT(v, yp);                                                                            \
+                        yp += ys;                                                                              \
+                    }                                                                                          \
+                } else {                                                                                       \
+                    for (; r + 2 <= n; r += 2, s0 += 2 * sr, s1 += 2 * sr, s2 += 2 * sr) {                     \
+                        VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                        \
+                        VX f0 = LD4X(s0 + sr), f1 = LD4X(s1 + sr), f2 = LD4X(s2 + sr);                         \
+                        int32_t u = 0, v = 0;                                                                  \
+                        SDOT(u, e0, W0);                                                                       \
+                        SDOT(v, f0, W0);                                                                       \
+                        SDOT(u, e1, W1);                                                                       \
+                        SDOT(v, f1, W1);                                                                       \
+                        SDOT(u, e2, W2);                                                                       \
+                        SDOT(v, f2, W2);                                                                       \
+                        PUT(u, yp);                                                                            \
+                        yp += ys;                                                                              \
+                        PUT(v, yp);                                                                            \
+                        yp += ys;                                                                              \
+                    }                                                                                          \
+                }                                                                                              \
+                for (; r < n; r++, s0 += sr, s1 += sr, s2 += sr, yp += ys) {                                   \
+                    VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                            \
+                    int32_t u = 0;                                                                             \
+                    SDOT(u, e0, W0);                                                                           \
+                    SDOT(u, e1, W1);                                                                           \
+                    SDOT(u, e2, W2);                                                                           \
+                    PUT(u, yp);                                                                                \
+                }                                                                                              \
+            }                                                                                                  \
+        }                                                                                                      \
+    }
+
+DW3_CHANFN_(dw3_chan_u_i32_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_I32_, 1)
+DW3_CHANFN_(dw3_chan_u_win2_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_WIN2_, 0)
+DW3_CHANFN_(dw3_chan_u_win3_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_WIN3_, 0)
+DW3_CHANFN_(dw3_chan_u_win2l_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_WIN2L_, 0)
+DW3_CHANFN_(dw3_chan_u_gen_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_GEN_, 0)
+DW3_CHANFN_(dw3_chan_s_i32_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_I32_, 1)
+DW3_CHANFN_(dw3_chan_s_win2_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_WIN2_, 0)
+DW3_CHANFN_(dw3_chan_s_win3_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_WIN3_, 0)
+DW3_CHANFN_(dw3_chan_s_win2l_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_WIN2L_, 0)
+DW3_CHANFN_(dw3_chan_s_gen_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_GEN_, 0)
+DW3_CHANFN_(dw3_chan_u_clamp_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_CLAMP_, 1)
+DW3_CHANFN_(dw3_chan_s_clamp_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_CLAMP_, 1)
 
 /* The per-core scratch of the ring for output rows [r0, r1) (stride sh): 3 slots of the padded
  * rows they read, plus the slack of the last load. */
@@ -464,18 +515,16 @@ static size_t dw3_ring_bytes(int32_t r0, int32_t r1, int32_t sh)
 }
 
 /* The ring over rows [r0, r1) x channels [c0, c1); fp: the end's plan (dory_rqf_init_ of these
- * channels). Bytes are copied as uint8_t whatever the sign of x (the column functions read them
+ * channels). Bytes are copied as uint8_t whatever the sign of x (the channel functions read them
  * as x's type). */
 static DORY_NOINLINE_ void dw_3x3_ring(const dory_conv_args_t *a, const dory_rqf_t *fp, uint8_t *ring, int32_t r0,
                                        int32_t r1, int32_t c0, int32_t c1)
 {
-    typedef void (*col_u_t)(const dw3_k_t *, const uint8_t *, const uint8_t *, const uint8_t *, uint8_t *);
-    typedef void (*col_s_t)(const dw3_k_t *, const int8_t *, const int8_t *, const int8_t *, uint8_t *);
-    /* indexed by the end kind (DW3_I32 .. DW3_GEN) */
-    static const col_u_t col_u[5] = {dw3_col_u_i32_, dw3_col_u_win2_, dw3_col_u_win3_, dw3_col_u_win2l_,
-                                     dw3_col_u_gen_};
-    static const col_s_t col_s[5] = {dw3_col_s_i32_, dw3_col_s_win2_, dw3_col_s_win3_, dw3_col_s_win2l_,
-                                     dw3_col_s_gen_};
+    typedef void (*chan_t)(const dw3_k_t *, const uint8_t *, uint8_t *, uint8_t *);
+    /* indexed by the end kind (DW3_I32 .. DW3_CLAMP), unsigned then signed x */
+    static const chan_t chan_fn[2][6] = {
+        {dw3_chan_u_i32_, dw3_chan_u_win2_, dw3_chan_u_win3_, dw3_chan_u_win2l_, dw3_chan_u_gen_, dw3_chan_u_clamp_},
+        {dw3_chan_s_i32_, dw3_chan_s_win2_, dw3_chan_s_win3_, dw3_chan_s_win2l_, dw3_chan_s_gen_, dw3_chan_s_clamp_}};
     const int8_t *w = (const int8_t *)a->w;
     const uint8_t *x = (const uint8_t *)a->x;
     int xs = a->x_type == DORY_S8;
@@ -483,9 +532,8 @@ static DORY_NOINLINE_ void dw_3x3_ring(const dory_conv_args_t *a, const dory_rqf
     /* the slots' rows: padded rows t0 .. t0 + L - 1, of which [i0, i1) are input rows */
     int32_t t0 = r0 * a->sh, L = (r1 - 1 - r0) * a->sh + 3;
     int32_t i0 = a->pt - t0 > 0 ? a->pt - t0 : 0, i1 = a->hi + a->pt - t0 < L ? a->hi + a->pt - t0 : L;
-    /* the geometry in locals: the byte stores to y could alias *a (in L2: slow to reload) */
-    const int32_t wo_ = a->wo, sw_ = a->sw, pl_ = a->pl, wi_ = a->wi, co_ = a->co;
-    int32_t c, q, kind;
+    int32_t c, kind;
+    const chan_t *fns = chan_fn[xs];
     dw3_k_t k;
     /* the plan stays the caller's (*fp, in its frame: no copy on the 1 KiB cluster stacks) */
     const dory_rqf_t *f = fp;
@@ -497,51 +545,49 @@ static DORY_NOINLINE_ void dw_3x3_ring(const dory_conv_args_t *a, const dory_rqf
     kind = dw3_kind_(f, &k.U);
     /* few outputs per channel: the window interval's divisions (up to ~800 cycles per channel) cost
      * more than the int64 end per sum saves (MobileNetV1's 4x4 layers: 214K -> 175K cycles) */
-    if (kind == DW3_WIN2 && (r1 - r0) * wo_ < 64)
+    if (kind == DW3_WIN2 && (r1 - r0) * a->wo < 64)
         kind = DW3_WIN2L;
     k.sh = f->shift, k.lo = f->min, k.hi = f->max;
     k.dm = f->dm, k.mhm = f->dmh ? ~0u : 0u, k.ks = f->dmh ? f->ds - 1 : f->ds; /* mode 3: M's words, S - 32 */
     k.n = r1 - r0, k.sr = a->sh, k.ys = (size_t)a->wo * (size_t)a->co, k.y8 = (uint8_t *)a->y, k.f = f;
+    k.wo = a->wo, k.sw = a->sw, k.pl = a->pl, k.wi = a->wi, k.L = L, k.i0 = i0, k.i1 = i1;
+    k.ci = ci, k.rs = rs, k.co = (size_t)a->co;
     for (c = c0; c < c1; c++) {
         const int8_t *wc = w + (size_t)c * 9u;
         int8_t *wv = (int8_t *)k.w; /* the weight words' bytes, in memory order (as DORY_LD4S reads) */
         int32_t j;
-        int ck;
-        col_u_t fu;
-        col_s_t fs;
         for (j = 0; j < 3; j++) {
             wv[4 * j] = wc[j], wv[4 * j + 1] = wc[3 + j], wv[4 * j + 2] = wc[6 + j], wv[4 * j + 3] = 0;
             wv[12 + 4 * j] = 0, wv[13 + 4 * j] = wc[j], wv[14 + 4 * j] = wc[3 + j], wv[15 + 4 * j] = wc[6 + j];
         }
         k.c = c;
-        ck = dw3_chan_(f, kind, k.U, c, &k.h, wc, xs);
-        fu = col_u[ck], fs = col_s[ck]; /* once per channel: the tables are in L2 */
-        {
-            /* the slots of padded columns p0, p0 + 1, p0 + 2 (p0 = q sw) and the column source */
-            uint8_t *sa = ring, *sb = ring + L, *sc = ring + 2 * L, *t;
-            const uint8_t *xc = x + xr + (size_t)c;
-            uint8_t *yp = k.y8 + (size_t)r0 * (size_t)wo_ * (size_t)co_ + (size_t)c;
-            for (q = 0; q < wo_; q++, yp += co_) {
-                int32_t p0 = q * sw_;
-                if (q == 0 || sw_ > 2) { /* all three columns new */
-                    dw3_column_(sa, xc, p0 - pl_, wi_, ci, rs, i0, i1);
-                    dw3_column_(sb, xc, p0 + 1 - pl_, wi_, ci, rs, i0, i1);
-                    dw3_column_(sc, xc, p0 + 2 - pl_, wi_, ci, rs, i0, i1);
-                } else if (sw_ == 1) { /* p0 + 2 new: the slot of the old p0 - 1 */
-                    t = sa, sa = sb, sb = sc, sc = t;
-                    dw3_column_(sc, xc, p0 + 2 - pl_, wi_, ci, rs, i0, i1);
-                } else { /* stride 2: p0 + 1, p0 + 2 new, p0 was the old p0 + 2 */
-                    t = sa, sa = sc, sc = sb, sb = t;
-                    dw3_column_(sb, xc, p0 + 1 - pl_, wi_, ci, rs, i0, i1);
-                    dw3_column_(sc, xc, p0 + 2 - pl_, wi_, ci, rs, i0, i1);
-                }
-                if (xs)
-                    fs(&k, (const int8_t *)sa, (const int8_t *)sb, (const int8_t *)sc, yp);
-                else
-                    fu(&k, sa, sb, sc, yp);
-            }
-        }
+        fns[dw3_chan_(f, kind, k.U, c, &k.h, wc, xs)](&k, x + xr + (size_t)c, ring,
+                                                      k.y8 + (size_t)r0 * k.ys + (size_t)c);
     }
+}
+
+/* The ring's split of a tile over the cores: gc channel groups (gc a divisor of ncores)
+ * by ncores / gc row groups, each core one group of each (a group may be empty). The gc of the least
+ * cost of the busiest core, in cycles measured on GVSOC (MobileNetV1-1.0-128's layers): ~16 per output, ~120
+ * per output column (its ring copy and loop entry) and ~600 per channel (the end's constants,
+ * the weight words): long columns first (its 4-channel tiles of 32 rows: 16 rows of one channel
+ * per core, not 4 rows of all 4; its 12-channel tiles: 16 rows of 3 channels, not 4 rows of 12).
+ * passes/tiling/cost.py `_ring_grid` mirrors it. */
+static int dw3_grid_(int32_t co, int32_t ho, int32_t wo, int ncores)
+{
+    int g, best = 1;
+    int64_t best_cost = -1;
+    for (g = 1; g <= ncores; g++) {
+        int32_t gr = ncores / g, C, R;
+        int64_t cost;
+        if (ncores % g)
+            continue;
+        C = (co + g - 1) / g, R = (ho + gr - 1) / gr;
+        cost = (int64_t)C * ((int64_t)wo * (16 * (int64_t)R + 120) + 600);
+        if (best_cost < 0 || cost < best_cost)
+            best = g, best_cost = cost;
+    }
+    return best;
 }
 
 size_t dory_depthwise_scratch_bytes(int32_t kh, int32_t kw, int32_t rows, int32_t pt, int32_t pb, int ncores)
@@ -569,14 +615,10 @@ static void dory_depthwise_l1(const dory_conv_args_t *a, int core, int ncores)
     if (ncores < 1)
         ncores = 1;
     if (dory_fast_types_(a->x_type, a->w_type) && a->dh == 1 && a->dw == 1 && a->kh == 3 && a->kw == 3) {
-        /* the ring wants long columns: over the channels when they share evenly or are many */
-        int by_chan = a->co >= ncores && (a->co % ncores == 0 || a->co >= 4 * ncores || a->ho < ncores);
-        if (by_chan) {
-            dory_share_(a->co, core, ncores, &c0, &c1);
-            r0 = 0, r1 = a->ho;
-        } else if (!dory_share_rows_or_channels_(a->ho, a->co, core, ncores, &r0, &r1, &c0, &c1)) {
-            return;
-        }
+        /* the cores as a grid of gc channel groups by ncores / gc row groups (dw3_grid_) */
+        int gc = dw3_grid_(a->co, a->ho, a->wo, ncores);
+        dory_share_(a->co, core % gc, gc, &c0, &c1);
+        dory_share_(a->ho, core / gc, ncores / gc, &r0, &r1);
         if (r0 >= r1 || c0 >= c1)
             return;
         need = dory_depthwise_scratch_bytes(3, 3, a->hi, a->pt, a->pb, ncores);

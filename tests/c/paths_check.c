@@ -15,7 +15,7 @@
  * chain = n, then per stage: mul_type mul add_type add shift div trunc min max win
  * (a vector has one channel holding the value; win 1: the stage carries requant-window's window).
  * An end prints fast | wide | div | slow | win; a ring end (by the column function that ran,
- * dw3_col_*: DW3_I32 / WIN2 / WIN2L / WIN3 / GEN) fast | wide | wide64 | div | slow, and win for
+ * dw3_chan_*: DW3_I32 / WIN2 or CLAMP / WIN2L / WIN3 / GEN) fast | wide | wide64 | div | slow, and win for
  * the window end through the generic per-sum end. */
 #include <stdio.h>
 #include <string.h>
@@ -38,7 +38,7 @@ void __cyg_profile_func_enter(void *fn, void *site)
 {
     int i;
     (void)site;
-    for (i = 0; i < g_n_entered; i++) /* each function once (the ring's column functions run per column) */
+    for (i = 0; i < g_n_entered; i++) /* each function once (the ring's channel functions run per channel) */
         if (g_entered[i] == fn)
             return;
     if (g_n_entered < 256) /* a case enters far fewer distinct ones */
@@ -180,13 +180,15 @@ int main(void)
             a.rq = &ch;
             a.scratch = scratch, a.scratch_bytes = sizeof scratch;
             dory_depthwise(&a, 0, 1);
-            puts(entered(dw3_col_u_i32_) || entered(dw3_col_s_i32_)       ? "fast"
-                 : entered(dw3_col_u_win2_) || entered(dw3_col_s_win2_)   ? "wide"
-                 : entered(dw3_col_u_win2l_) || entered(dw3_col_s_win2l_) ? "wide64"
-                 : entered(dw3_col_u_win3_) || entered(dw3_col_s_win3_)   ? "div"
-                 : !entered(dw3_col_u_gen_) && !entered(dw3_col_s_gen_)   ? "none"
-                 : entered(dory_rqf_win1_)                                  ? "win"
-                                                                           : "slow");
+            /* DW3_CLAMP is DW3_WIN2's branchless form for a channel whose window allows it: "wide" */
+            puts(entered(dw3_chan_u_i32_) || entered(dw3_chan_s_i32_)         ? "fast"
+                 : entered(dw3_chan_u_win2_) || entered(dw3_chan_s_win2_) ||
+                         entered(dw3_chan_u_clamp_) || entered(dw3_chan_s_clamp_) ? "wide"
+                 : entered(dw3_chan_u_win2l_) || entered(dw3_chan_s_win2l_) ? "wide64"
+                 : entered(dw3_chan_u_win3_) || entered(dw3_chan_s_win3_)   ? "div"
+                 : !entered(dw3_chan_u_gen_) && !entered(dw3_chan_s_gen_)   ? "none"
+                 : entered(dory_rqf_win1_)                                    ? "win"
+                                                                             : "slow");
         } else {
             int at, bt, yt;
             int64_t abuf = 0, bbuf = 0;
