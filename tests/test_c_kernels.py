@@ -758,7 +758,7 @@ def test_depthwise_ring(driver: Path, sh: int) -> None:
 # clip-window ones (mode 2 shift, mode 3 divisor, s64 adds) and the generic one (trunc, wider
 # outputs, a two-stage chain (the deepest calls, on the 1 KiB cluster stacks), a bias beyond the
 # window's bound).
-RING_ENDS = ("i32", "win2", "win3", "add64", "trunc", "wide", "bigbias", "chain2")
+RING_ENDS = ("i32", "win2", "win3", "add64", "trunc", "wide", "bigbias", "chain2", "clamp")
 
 
 def dw_ring_end_case(seed: int, end: str) -> dict[str, Any]:
@@ -772,6 +772,9 @@ def dw_ring_end_case(seed: int, end: str) -> dict[str, Any]:
         sh = sw = 1
         hi, wi = int(rng.integers(9, 14)), int(rng.integers(9, 14))
     co = int(rng.choice([5, 13, 37, 40]))
+    if end == "clamp":  # mode 2 by the branchless clamp, few channels (the cores' channel x row grid)
+        hi, wi = int(rng.integers(12, 20)), int(rng.integers(12, 20))
+        co = int(rng.choice([2, 3, 4, 6]))
     pads = tuple(int(v) for v in rng.integers(0, 2, 4))
     x_type = int(rng.choice([U8, S8]))
     y_type = U8 if rng.random() < 0.5 else S8
@@ -787,6 +790,10 @@ def dw_ring_end_case(seed: int, end: str) -> dict[str, Any]:
     if end == "win2":  # the plan's bound beyond int32: mode 2
         st["mul"] = (S32, rng.integers(-(2**16), 2**16, co).tolist())
         st["shift"] = int(rng.integers(16, 30))
+    elif end == "clamp":  # |mul| <= 2^shift, shift <= 24; adds that clip on both sides
+        st["mul"] = (S32, (rng.integers(2**12, 2**14, co) * rng.choice([-1, 1], co)).tolist())
+        st["shift"] = int(rng.integers(20, 25))
+        st["add"] = (S32, rng.integers(-(2**30), 2**30, co).tolist())
     elif end in ("win3", "add64", "trunc"):
         st = rand_div_chain(rng, co, y_type)[0]
         st["trunc"] = int(end == "trunc")
