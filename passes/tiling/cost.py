@@ -149,6 +149,20 @@ def _split(rows: int, chans: int, cores: int) -> tuple[int, int]:
     return rows, math.ceil(chans / cores)
 
 
+def _pool_split(rows: int, cols: int, chans: int, cores: int, fast: bool) -> tuple[int, int]:
+    """Output pixels and channels of the busiest core of a pooling tile (runtime/kernels/pool.c
+    ``dory_pool_l1``): with fewer rows than cores the fast path (8-bit input) splits the output
+    pixels, every core all the channels, when that loads the busiest core no more than a split over
+    channels; otherwise `_split` (rows, else channels)."""
+    npix = rows * cols
+    if fast and rows < cores and npix >= cores:
+        per_pix = math.ceil(npix / cores)
+        if per_pix * chans <= math.ceil(chans / cores) * npix:
+            return per_pix, chans
+    r, cc = _split(rows, chans, cores)
+    return r * cols, cc
+
+
 def _ring_outs(rows: int, cols: int, chans: int, cores: int) -> int:
     """Outputs per channel of the busiest core of a depthwise 3x3 ring tile (runtime/kernels/
     depthwise.c ``dory_depthwise_l1``: over the channels when they share evenly or are many, all
@@ -168,7 +182,9 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
       2 x kh copies (one per kernel row), ``acc`` the si32 partial sums it adds when input
       channels are split;
     - generic conv / depthwise / pool: rows, or channels when the tile has fewer rows than cores
-      (``dory_share_rows_or_channels_``): ``out`` outputs, ``mac`` (or ``tap``) window products;
+      (``dory_share_rows_or_channels_``; a pool's fast path splits the output pixels instead when
+      that loads the busiest core less: `_pool_split`): ``out`` outputs, ``mac`` (or ``tap``)
+      window products;
       the depthwise strip path also copies ``strip`` bytes (per channel and output column, the
       padded input rows of the core's rows times kw);
     - pool: ``pix``, the output pixels of the core (the window bounds are worked out per pixel,
@@ -218,17 +234,21 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
         f["sloop_in"] = out * g.rq_inputs if g.end == "sloop" else 0
         f["loop_in"] = out * g.rq_inputs if g.end == "loop" else 0
         return f
+    elif kind == "pool":
+        pix, cc = _pool_split(h, w, c, cores, g.in_bytes == 1)
+        out = pix * cc * g.n
+        f["out"] = out
+        f["tap"] = out * g.kh * g.kw
+        f["pix"] = pix * g.n
+        f["avg"] = out if g.pool_avg else 0
     else:
         r, cc = _split(h, c, cores)
         out = r * w * cc * g.n
         f["out"] = out
         taps = g.kh * g.kw * (k if kind == "conv_generic" else 1)
-        f["tap" if kind == "pool" else "mac"] = out * taps
+        f["mac"] = out * taps
         if kind == "depthwise":
             f["strip"] = cc * w * ((r - 1) * g.sh + g.kh) * g.kw * g.n
-        if kind == "pool":
-            f["pix"] = r * w * g.n
-            f["avg"] = out if g.pool_avg else 0
     end = g.end
     if kind == "depthwise" and (g.kh, g.kw) == (3, 3) and end == "wide" and _ring_outs(h, w, c, cores) < DW3_WIN2_MIN_OUTS:
         end = "wide64"  # the ring's int64 end per sum (passes.tiling.paths.dw_ring_end_of)
