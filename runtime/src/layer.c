@@ -177,7 +177,7 @@ typedef struct {
      * for: the params buffer and channel offset (NULL: not yet). They change only when the
      * params buffer does, so set_chain runs once per channel block instead of once per step
      * (core 0 builds them while the other cores wait at the barrier; the descriptor's chain is
-     * in L2). The first step's are built by the controller (prebuild_chains). */
+     * in L2). The first step's are built by the controller (set_sub). */
     uint8_t *chain_par[MAX_PIECES];
     int32_t chain_off[MAX_PIECES];
 
@@ -656,28 +656,6 @@ static void set_chain(run_t *R, dory_rqchain_t *dst, int which, const dory_rqcha
     }
 }
 
-/* The chains of the first step's kernel arguments (params buffer par[0], the tile's first
- * channel), built by the controller before the fork. build_args on cluster core 0 rebuilds a chain
- * only when its buffer or channel offset changes, so a layer whose params never change buffers
- * (one channel block: most small layers) never builds one on the cluster. On the pulp port both
- * the descriptor and run_t are in L2, ~30 cycles per access from the cluster and a few from the
- * controller: measured on GVSOC, core 0 spent ~1,900 cycles per conv layer (one chain) and ~2,400
- * per add (three) here while the other cores waited at the barrier. */
-static void prebuild_chains(run_t *R)
-{
-    const dory_layer_t *L = R->L;
-    uint8_t *par = R->par[0];
-    if (R->kind == DORY_LAYER_ADD) {
-        set_chain(R, &R->rq, 0, &L->rq, par, 0);
-        set_chain(R, &R->rqa, 1, &L->rq_a, par, 0);
-        set_chain(R, &R->rqb, 2, &L->rq_b, par, 0);
-    } else {
-        set_chain(R, R->kind == DORY_LAYER_POOL ? &R->rq : &R->crq[0], 0, &L->rq, par, 0);
-    }
-    R->chain_par[0] = par;
-    R->chain_off[0] = 0;
-}
-
 static uint8_t *bias_l1(const run_t *R, uint8_t *par, int32_t c)
 {
     int e;
@@ -875,7 +853,7 @@ static void before_compute(run_t *R, loop_t *Q, int32_t i)
         }
     }
     if (S->first) wait_stores(Q, S->ob); /* the output buffer's previous tile has left */
-    build_args(R, S);
+    if (i > 0) build_args(R, S); /* step 0's: the controller's, before the fork (set_sub) */
 }
 
 static void after_compute(run_t *R, loop_t *Q, int32_t i)
@@ -1156,14 +1134,15 @@ static int setup(run_t *R, const dory_layer_t *L)
     return 0;
 }
 
-/* Checks every step of the current sub-problem against the L1 buffers. */
-static int check_steps(run_t *R)
+/* Checks every step of the current sub-problem against the L1 buffers; step 0's plan in *first. */
+static int check_steps(run_t *R, step_t *first)
 {
     const dory_layer_t *L = R->L;
     int32_t i;
     step_t S;
     for (i = 0; i < R->nsteps; i++) {
         plan_step(R, i > 0 ? &S : NULL, i, &S);
+        if (i == 0) *first = S;
         if (S.in_bytes > R->cap_in)
             FAIL("tile %d (rows %d..%d, cols %d..%d, ch %d..%d) needs %lu input bytes in L1, the input buffer "
                  "(offset %u) holds %lu", (int)i, (int)S.h0, (int)S.h1, (int)S.w0, (int)S.w1, (int)S.c0, (int)S.c1,
@@ -1343,6 +1322,7 @@ static void stage_in(run_t *R, region_t *rg, uint8_t *stg, refs_t *rf, int32_t h
 /* The L1 tile loop's schedule of sub-problem (output rows [H0, H1), channels [C0, C1)), checked. */
 static int set_sub(run_t *R, int32_t H0, int32_t H1, int32_t C0, int32_t C1)
 {
+    step_t S;
     R->H0 = H0;
     R->H1 = H1;
     R->C0 = C0;
@@ -1351,7 +1331,16 @@ static int set_sub(run_t *R, int32_t H0, int32_t H1, int32_t C0, int32_t C1)
     R->nwb = cdiv(R->L->wo, R->two);
     R->nc = cdiv(C1 - C0, R->tco);
     R->nsteps = R->nh * R->nwb * R->nc * R->nk;
-    return check_steps(R);
+    if (check_steps(R, &S) != 0) return -1;
+    /* Step 0's kernel arguments (and requant chains), built here by the controller instead of by
+     * cluster core 0 in before_compute: on the pulp port run_t and the descriptor are in L2, ~30
+     * cycles per access from the cluster and a few from the controller, and core 0 builds them while
+     * the other cores wait at the barrier (measured on GVSOC: ~1,900 cycles per layer for the
+     * arguments, ~1,900 more for a conv's chain and ~2,400 for an add's three). Step 0 has
+     * buffers 0 (assign_buffers with no previous step). */
+    S.ib = S.wb = S.pb = S.ob = 0;
+    build_args(R, &S);
+    return 0;
 }
 
 int dory_layer_run(const dory_layer_t *L)
@@ -1370,7 +1359,6 @@ int dory_layer_run(const dory_layer_t *L)
         return -1;
     }
     if (setup(R, L) != 0) return -1;
-    prebuild_chains(R);
     wpc = R->wpch;
 
     any_l3 = L->x.mem == DORY_MEM_L3 || L->y.mem == DORY_MEM_L3 || (R->kind == DORY_LAYER_ADD && L->x2.mem == DORY_MEM_L3) ||
