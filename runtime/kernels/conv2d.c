@@ -237,26 +237,32 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
         o = b0 * 4 + ((o1 - b0 * 4) & ~3);
         {
             /* [b0 * 4, oe) at length KX, then [oe, o) exact: the block holding the tensor's last
-             * row, which must not be read past its end. One call site (its 4-way dispatch is
-             * inlined; a second copy cost the 1x1 layers instruction-cache misses). */
+             * row, which must not be read past its end. Then, when co is not a multiple of 4 and
+             * the range has 4 channels or more, its last 1..3 channels as the block of the range's
+             * last 4 (tail): recomputing up to 3 that the blocks before already stored (the same
+             * sums, the same bytes: this core wrote them; not with partial sums, which a second
+             * pass would add twice), exact when it holds the last row. Cheaper than a dot product
+             * per channel below (TCN_T's co = 11 dilated 1x11 convs on GVSOC: ~10 instructions
+             * per 8 MACs in that loop, ~3.5 in the block); the model's unit counts it as a whole
+             * block. One call site (its 4-way dispatch is inlined; a second copy cost the 1x1
+             * layers instruction-cache misses, and a second call site makes gcc call it). */
             int32_t lo = b0 * 4, oe = KX > K && o == co && o > lo ? o - 4 : o, kx = KX;
+            int tail = o < o1 && o1 - 4 >= lo && !(a->acc && !(a->first && a->last));
             for (;;) {
                 dory_blocks4_(xa, xb, xs, w, K, kx, lo, oe, &f, ia, ib);
-                if (oe == o)
-                    break;
+                if (oe == o) {
+                    if (!tail)
+                        break;
+                    tail = 0;
+                    kx = o1 == co ? K : KX;
+                    lo = o1 - 4;
+                    oe = o = o1;
+                    continue;
+                }
                 lo = oe, oe = o, kx = K;
             }
         }
-        if (o < o1 && o1 - 4 >= b0 * 4 && !(a->acc && !(a->first && a->last))) {
-            /* the last 1..3 channels of a co not a multiple of 4: the block of the range's last 4
-             * channels, recomputing up to 3 that the blocks above already stored (the same sums,
-             * the same bytes: this core wrote them; not with partial sums, which a second pass
-             * would add twice). Cheaper than a dot product per channel
-             * (TCN_T's co = 11 dilated 1x11 convs on GVSOC: ~10 instructions per 8 MACs in that
-             * loop, ~3.5 in the block) and the model's unit already counts it as a whole block.
-             * At length K when the block holds the tensor's last row (see the call above). */
-            dory_blocks4_(xa, xb, xs, w, K, o1 == co ? K : KX, o1 - 4, o1, &f, ia, ib);
-        } else if (o < o1) { /* the last channels of a co not a multiple of 4 */
+        if (o < o1) { /* the last channels of a co not a multiple of 4 */
             int32_t s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, j;
             for (j = 0; o + j < o1; j++) {
                 const int8_t *wo_ = w + (size_t)(o + j) * (size_t)K;
