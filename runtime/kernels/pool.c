@@ -49,11 +49,15 @@ typedef struct {
 } pool_plan_t;
 
 /* End 3: the scalar stage of value v (exact in int32: bounded by dory_rqf_plan_, mode 1), as the
- * 8-bit output byte. */
+ * 8-bit output byte, from the stage's constants (the plan's f.mul_s, add_s, shift, min, max). */
+static inline uint8_t pool_end3_(int32_t v, uint32_t ms, uint32_t as, int32_t sh, int32_t mn, int32_t mx)
+{
+    return (uint8_t)dory_min_(dory_max_((int32_t)((uint32_t)v * ms + as) >> sh, mn), mx);
+}
+
 static inline uint8_t pool_end3(const pool_plan_t *p, int32_t v)
 {
-    v = (int32_t)((uint32_t)v * (uint32_t)p->f.mul_s + (uint32_t)p->f.add_s) >> p->f.shift;
-    return (uint8_t)dory_min_(dory_max_(v, p->f.min), p->f.max);
+    return pool_end3_(v, (uint32_t)p->f.mul_s, (uint32_t)p->f.add_s, p->f.shift, p->f.min, p->f.max);
 }
 
 /* Requantise and store value v of channel ch at element idx. */
@@ -113,7 +117,9 @@ static uint32_t pool_recip(int32_t d, int64_t smax)
 /* rm != 0: floor(v / d) = floor(v * rm / 2^32) for the planned sums (pool_recip), one mulhu */
 #define DORY_POOL_DIV_(k) v##k = rm ? (int32_t)(((uint64_t)(uint32_t)v##k * rm) >> 32) : (d == 1 ? v##k : pool_div(v##k, d, tr));
 #define DORY_POOL_ST8_(k) y[k] = (uint8_t)v##k;
-#define DORY_POOL_ST3_(k) y[k] = pool_end3(p, v##k);
+/* end 3 from the stage's constants in locals (p->f reloaded per value otherwise: the byte stores
+ * to y could alias it as far as the compiler knows) */
+#define DORY_POOL_ST3_(k) y[k] = pool_end3_(v##k, ms_, as_, sh_, mn_, mx_);
 #define DORY_POOL_PUT_(k) pool_put(p, out + (size_t)ch + (size_t)(k), ch + (k), v##k);
 #define DORY_POOL_BLOCK_(NAME, T, EACH)                                                                  \
     static inline void NAME(const pool_plan_t *p, const T *row, int32_t ni, int32_t nj, size_t rs,      \
@@ -143,6 +149,8 @@ static uint32_t pool_recip(int32_t d, int64_t smax)
             uint8_t *y = (uint8_t *)p->a->y + out + ch;                                                \
             EACH(DORY_POOL_ST8_)                                                                       \
         } else if (p->end == 3) { /* inline: gcc keeps pool_put out of line, a call per value */      \
+            const uint32_t ms_ = (uint32_t)p->f.mul_s, as_ = (uint32_t)p->f.add_s;                     \
+            const int32_t sh_ = p->f.shift, mn_ = p->f.min, mx_ = p->f.max;                            \
             uint8_t *y = (uint8_t *)p->a->y + out + ch;                                                \
             EACH(DORY_POOL_ST3_)                                                                       \
         } else {                                                                                       \
