@@ -130,6 +130,25 @@ static void im2col_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_
             copy_bytes(buf, src + (size_t)ic0 * ci, row);
             continue;
         }
+        if (ci < 16 && ic0 >= 0 && ic0 + (kw - 1) * dw < wi) {
+            /* Dilated taps of a few channels, all inside the row (TCN's 1x11 convs of 11 channels,
+             * dilations 2..8): every tap but the last as ceil(ci / 4) word copies (misaligned
+             * loads and stores: RI5CY splits them in hardware), its last word spilling up to 3
+             * bytes into the next tap's bytes, which that tap's copy rewrites; the last tap exact
+             * (no spill past the row). A tap's words read at most 3 bytes past it, inside the
+             * input row: its next pixel (ic + 1 < wi) is read by no tap but lies in the row. On
+             * GVSOC copy_bytes per tap cost ~50 cycles for 11 bytes (its loops' set-up). */
+            const uint8_t *s0 = src + (size_t)ic0 * ci;
+            const size_t step = (size_t)dw * ci;
+            uint8_t *d = buf;
+            const int32_t nw4 = (int32_t)((ci + 3u) & ~3u);
+            int32_t t;
+            for (j = 0; j < kw - 1; j++, s0 += step, d += ci)
+                for (t = 0; t < nw4; t += 4)
+                    dory_st4w(d + t, dory_ld4w(s0 + t));
+            copy_bytes(d, s0, ci);
+            continue;
+        }
         for (j = 0; j < kw; j++) {
             int32_t ic = ic0 + j * dw;
             if (ic < 0 || ic >= wi)
