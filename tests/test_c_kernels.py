@@ -740,6 +740,40 @@ def dw_ring_case(seed: int, sh: int, x_type: int) -> dict[str, Any]:
                 steps=[co], use_acc=0, scratch_mode="exact", want=finish(acc, chain, U8), acc=acc)
 
 
+def dilated_1d_case(seed: int, ci: int, kw: int, dw: int) -> dict[str, Any]:
+    """A 1-row conv tile with dilated taps and few input channels (TCN's 1x11 convs): the im2col
+    word copies of conv2d.c for the interior pixels (ci 2..15), the byte copies for the others
+    (padding, ci = 1 or >= 16); co not a multiple of 4 (conv_fast's tail block), scratch given."""
+    rng = np.random.default_rng(8000 + seed)
+    co, wi, pl = int(rng.choice([3, 5, 11])), 40, (kw - 1) * dw // 2
+    pads = (0, pl, 0, (kw - 1) * dw - pl)
+    x_type = int(rng.choice([U8, S8]))
+    x = rand_values(rng, x_type, (1, wi, ci))
+    w = rand_values(rng, S8, (co, 1, kw, ci))
+    bias = rng.integers(-(2**12), 2**12, co).astype(np.int64)
+    props = {"strides": i64_array([1, 1]), "dilations": i64_array([1, dw]), "pads": i64_array(list(pads)),
+             "groups": IntegerAttr(1)}
+    acc = run_qnn("qnn.conv2d", [(x[None], ET[x_type]), (w, ET[S8]), (bias, ET[S32])], ((1, 1, wi, co), SI32),
+                  props)[0]
+    chain = rand_chain(rng, co, U8)
+    return dict(kind="conv", hi=1, wi=wi, ci=ci, co=co, ho=1, wo=wi, kh=1, kw=kw, sh=1, sw=1, dh=1, dw=dw, pads=pads,
+                groups=1, x=x, x_type=x_type, w=w, w_type=S8, bias=bias, bias_type=S32, y_type=U8, chain=chain,
+                steps=[ci], use_acc=0, scratch_mode="exact", want=finish(acc, chain, U8))
+
+
+def test_dilated_1d_small_ci(driver: Path) -> None:
+    """Dilated 1-D convs of 1..16 input channels on 1, 3 and 8 cores equal the reference (the im2col
+    word copies spill into the next tap, never past the row: a 1-channel row would)."""
+    seed = 0
+    for ci in (1, 2, 3, 5, 11, 15, 16):
+        for kw, dw in ((3, 2), (5, 3), (11, 2)):
+            c = dilated_1d_case(seed, ci, kw, dw)
+            seed += 1
+            jobs = [fmt_conv(c, n) for n in NCORES]
+            for n, (ok, y) in zip(NCORES, run_driver(driver, "\n".join(jobs) + "\n")):
+                assert ok == 1 and np.array_equal(y, c["want"].reshape(-1)), f"ncores={n} ci={ci} kw={kw} dw={dw}"
+
+
 @pytest.mark.parametrize("sh", [1, 2])
 def test_depthwise_ring(driver: Path, sh: int) -> None:
     """The 3x3 column ring on 1, 3 and 8 cores, u8 and s8 inputs, padded or not: equal to the

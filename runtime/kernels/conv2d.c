@@ -130,12 +130,14 @@ static void im2col_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_
             copy_bytes(buf, src + (size_t)ic0 * ci, row);
             continue;
         }
-        if (ci < 16 && ic0 >= 0 && ic0 + (kw - 1) * dw < wi) {
+        if (ci >= 2 && ci < 16 && ic0 >= 0 && ic0 + (kw - 1) * dw < wi) {
             /* Dilated taps of a few channels, all inside the row (TCN's 1x11 convs of 11 channels,
              * dilations 2..8): every tap but the last as ceil(ci / 4) word copies (misaligned
              * loads and stores: RI5CY splits them in hardware), its last word spilling up to 3
-             * bytes into the next tap's bytes, which that tap's copy rewrites; the last tap exact
-             * (no spill past the row). A tap's words read at most 3 bytes past it, inside the
+             * bytes into the next taps' bytes, which their copies rewrite; the last tap exact. No
+             * spill past the row: the second-to-last tap's words end 4 * ceil(ci / 4) <= 2 * ci
+             * bytes after its start for ci >= 2 (a 1-channel row would leave its spill in the
+             * im2col padding or the next buffer). A tap's words read at most 3 bytes past it, inside the
              * input row: its next pixel (ic + 1 < wi) is read by no tap but lies in the row. On
              * GVSOC copy_bytes per tap cost ~50 cycles for 11 bytes (its loops' set-up). */
             const uint8_t *s0 = src + (size_t)ic0 * ci;
