@@ -141,14 +141,6 @@ def model_kind(g: Geometry) -> str:
     return g.kind
 
 
-def _split(rows: int, chans: int, cores: int) -> tuple[int, int]:
-    """Rows and channels of the busiest core under the runtime's ``dory_share_rows_or_channels_``:
-    rows split in balanced ranges when there are at least as many rows as cores, else channels."""
-    if rows >= cores:
-        return math.ceil(rows / cores), chans
-    return rows, math.ceil(chans / cores)
-
-
 def _pool_split(rows: int, cols: int, chans: int, cores: int, fast: bool) -> tuple[int, int]:
     """Output pixels and channels of the busiest core of a pooling tile (runtime/kernels/pool.c
     ``dory_pool_l1``): with fewer rows than cores the fast path (8-bit input) splits the output
@@ -161,6 +153,14 @@ def _pool_split(rows: int, cols: int, chans: int, cores: int, fast: bool) -> tup
             return per_pix, chans
     r, cc = _split(rows, chans, cores)
     return r * cols, cc
+
+
+def _split(rows: int, chans: int, cores: int) -> tuple[int, int]:
+    """Rows and channels of the busiest core under the runtime's ``dory_share_rows_or_channels_``:
+    rows split in balanced ranges when there are at least as many rows as cores, else channels."""
+    if rows >= cores:
+        return math.ceil(rows / cores), chans
+    return rows, math.ceil(chans / cores)
 
 
 def _ring_outs(rows: int, cols: int, chans: int, cores: int) -> int:
