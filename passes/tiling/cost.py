@@ -112,6 +112,7 @@ _FIXED = ("layer", "tile")
 MODEL_FEATURES: dict[str, tuple[str, ...]] = {
     "conv": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow", "win"),
     "pointwise": ("tile", "unit", "mac", "acc", "wide", "div", "slow", "win"),
+    "conv16": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow", "win"),
     "conv_generic": ("tile", "out", "mac", "wide", "div", "slow", "win"),
     "depthwise": ("tile", "out", "mac", "strip", "wide", "wide64", "div", "slow", "win"),
     "depthwise_generic": ("tile", "out", "mac", "wide", "div", "slow", "win"),
@@ -130,9 +131,13 @@ cost: the fit needs layers on and off the path to tell them apart (bench/gvsoc/f
 def model_kind(g: Geometry) -> str:
     """The runtime path a layer takes, as the calibrated model tells them apart: the conv fast
     path (8-bit input, one group, no dilation) with im2col (``conv``) or in place (``pointwise``),
-    else the generic window loop (``conv_generic``: groups, dilation, 16-bit inputs); the
-    depthwise strip path or its generic loop; ``linear``, ``pool``, ``add``."""
+    the 16-bit input one (``conv16``: runtime/kernels/conv2d.c ``conv_fast16``, one group, 8-bit
+    weights; KxK and 1x1 in one kind, as few layers of the calibration take it: the ``im2col``
+    features tell them apart), else the generic window loop (``conv_generic``: groups, dilation);
+    the depthwise strip path or its generic loop; ``linear``, ``pool``, ``add``."""
     if g.kind == "conv":
+        if g.in_bytes == 2 and g.w_bytes == 1 and g.groups == 1:
+            return "conv16"
         if g.groups > 1 or g.dh > 1 or g.dw > 1 or g.in_bytes > 1:
             return "conv_generic"
         return "pointwise" if g.kh * g.kw == 1 else "conv"
@@ -167,6 +172,10 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
       ``im2col`` = 2 x K bytes copied per pixel pair of the core (KxK only) in ``im2col_rows`` =
       2 x kh copies (one per kernel row), ``acc`` the si32 partial sums it adds when input
       channels are split;
+    - 16-bit input (``conv_fast16``): units of (pixel, 4 output channels) in balanced ranges:
+      ``unit``, ``mac`` = 4 x K MACs per unit, ``im2col`` = K values split into byte planes per
+      pixel of the core (KxK only; a 1x1 pixel is split in registers) in ``im2col_rows`` = kh
+      runs, ``acc`` as above;
     - generic conv / depthwise / pool: rows, or channels when the tile has fewer rows than cores
       (``dory_share_rows_or_channels_``): ``out`` outputs, ``mac`` (or ``tap``) window products;
       the depthwise strip path also copies ``strip`` bytes (per channel and output column, the
@@ -204,6 +213,18 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
             f["im2col_rows"] = 2 * pairs * g.kh
         f["acc"] = math.ceil(h * w * c * g.n / cores) if k < g.ci else 0
         out = 8 * units
+    elif kind == "conv16":
+        nblk = math.ceil(c / 4)
+        units = math.ceil(h * w * g.n * nblk / cores)
+        kk = g.kh * g.kw * k
+        f["unit"] = units
+        f["mac"] = 4 * units * kk
+        if g.kh * g.kw > 1:
+            pixels = math.ceil(units / nblk)
+            f["im2col"] = pixels * kk
+            f["im2col_rows"] = pixels * g.kh
+        f["acc"] = math.ceil(h * w * c * g.n / cores) if k < g.ci else 0
+        out = 4 * units
     elif kind == "linear":
         per = math.ceil(c / cores)
         out = per * g.n
