@@ -481,7 +481,7 @@ static inline void dot16_rows(const void *x, int hs, const int8_t *w, int32_t K,
  * of one pixel, and the 4 x 2 kernel runs on them (dory_blocks4hl_*: the planes take the place of
  * the two pixels). A 1x1 kernel reads its pixel in place (dot16_rows, no scratch). Work units
  * (pixel, block of 4 channels), split like conv_fast's. */
-static void conv_fast16(const dory_conv_args_t *a, int core, int ncores)
+static DORY_NOINLINE_ void conv_fast16(const dory_conv_args_t *a, int core, int ncores)
 {
     int hs = a->x_type == DORY_S16;
     int32_t K = a->kh * a->kw * a->ci, co = a->co, npix = a->ho * a->wo, nblk = (co + 3) / 4;
