@@ -10,8 +10,8 @@
  * requant fast path (dory_rqf_*: int32 math when the types bound it; else the generic end). A 1x1 kernel reads the input
  * pixels in place and needs no scratch. The fast path needs dory_conv2d_scratch_bytes(kh, kw, ci,
  * ncores) bytes of scratch (core c's two pixel buffers at c * 2 * KX); without scratch
- * the generic path (split over output rows, or channels) runs. 16-bit input (x u16 / s16, w s8,
- * KxK) has a fast path of its own on the same scratch (conv_fast16: byte planes).
+ * the generic path (split over output rows, or channels) runs. 16-bit input (x u16 / s16, w s8)
+ * has a fast path of its own on the same scratch (conv_fast16: byte planes; a 1x1 pixel in place).
  */
 #include "dot.h"
 #include "window.h"
@@ -479,8 +479,11 @@ static inline void dot16_rows(const void *x, int hs, const int8_t *w, int32_t K,
  * u8 and hi u8 (u16) or s8 (s16), so each sum is the 8-bit dot product of the low plane plus 256
  * times that of the high plane (wrapping alike). A core's two im2col buffers hold the two planes
  * of one pixel, and the 4 x 2 kernel runs on them (dory_blocks4hl_*: the planes take the place of
- * the two pixels). A 1x1 kernel reads its pixel in place (dot16_rows, no scratch). Work units
- * (pixel, block of 4 channels), split like conv_fast's. */
+ * the two pixels; the window end inline). A 1x1 kernel reads its pixel in place, no scratch
+ * (blocks16_1x1_* on the pulp target, dot16_rows elsewhere and for the last co % 4 channels). Work
+ * units (pixel, block of 4 channels), split like conv_fast's. Out of line: inlined into
+ * dory_conv2d beside conv_fast it changed how GCC compiled the 8-bit path (+0.6 % cycles on
+ * quantlab_Dronet). */
 static DORY_NOINLINE_ void conv_fast16(const dory_conv_args_t *a, int core, int ncores)
 {
     int hs = a->x_type == DORY_S16;
