@@ -25,7 +25,8 @@ per-channel parameters (bias and requant arrays) of ``c`` channels + kernel scra
 kernel buffering columns of *rows*, not channels) + an si32 accumulator of the output
 tile when input channels are split. With more than one tile, input and output are double buffered;
 weights and parameters are double buffered when they change between tiles (more than one
-channel tile), else loaded once.
+channel tile), else loaded once; so is the input of a conv (one group) or linear whose tiles all
+read the same input block (one row, column and input-channel block: `cost.input_loads`).
 
 *Cycles* ``K(t)``: ``n * overhead + first load + last store + max(compute, rest of the DMA)`` for
 ``n > 1`` tiles (double buffering hides the smaller of compute and transfer, except the first
