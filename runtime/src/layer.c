@@ -29,8 +29,9 @@
  *    step. Steps are the output tiles in row-major order over (h, w, c_out) blocks of
  *    (t_ho, t_wo, t_co) and, innermost, for conv/linear with t_ci < ci, the input-channel blocks
  *    (partial sums in the si32 accumulator). Double buffering: while the cores compute step i
- *    the loads of step i + 1 (input window; weights when the (c, k) block changes; parameters
- *    when the c block changes) are already issued into the other ping/pong buffer, and the
+ *    the loads of step i + 1 (input window when its block changes: for a conv with one group or
+ *    a linear not between output-channel blocks; weights when the (c, k) block changes;
+ *    parameters when the c block changes) are already issued into the other ping/pong buffer, and the
  *    store of the previous output tile is in flight; a buffer without a pong copy (pong == ping)
  *    is reloaded only after the compute that reads it. Every job is waited before its buffer is
  *    touched (host port: data moves only at dory_dma_wait).
@@ -131,7 +132,7 @@ typedef struct {
     piece_t pc[MAX_PIECES];
     size_t in_bytes, w_bytes, out_bytes, wpc; /* wpc: weight bytes per channel of this tile */
     int ib, wb, pb, ob;
-    int load_w, load_p;
+    int load_in, load_w, load_p;
     int done_in, done_w, done_p;                /* issued */
     dory_dma_job_t jin[2 * MAX_PIECES];
     int nin;
@@ -599,21 +600,28 @@ static void issue_stores(run_t *R, loop_t *Q, step_t *S)
     }
 }
 
-/* Buffers of step i + 1 given step i (S) and whether its loads are needed. */
-static void assign_buffers(const run_t *R, loop_t *Q, const step_t *prev, step_t *N, int32_t idx)
+/* Buffers of step i + 1 given step i (S) and whether its loads are needed. The input is
+ * reloaded only when its block changes: where it depends on the row, column and input-channel
+ * blocks alone (splits_cin: a conv with one group, a linear), consecutive output-channel blocks
+ * share it (the tiler's input_loads, passes/tiling/cost.py, which then budgets one L1 copy for
+ * a layer with one such block). */
+static void assign_buffers(const run_t *R, loop_t *Q, const step_t *prev, step_t *N)
 {
     int32_t t = N->t, cb = N->cb;
-    N->ib = R->nbi == 2 ? (int)(idx & 1) : 0;
     N->ob = R->nbo == 2 ? (int)(t & 1) : 0;
     N->done_in = N->done_w = N->done_p = 0;
     N->nin = N->nw = N->np = 0;
     if (prev == NULL) {
+        N->ib = 0;
         N->wb = 0;
         N->pb = 0;
+        N->load_in = 1;
         N->load_w = R->has_w;
         N->load_p = R->nent > 0;
     } else {
         int changed_w = cb != Q->prev_cb || N->kb != Q->prev_kb;
+        N->load_in = !splits_cin(R) || N->hb != prev->hb || N->wbk != prev->wbk || N->kb != prev->kb;
+        N->ib = N->load_in && R->nbi == 2 ? prev->ib ^ 1 : prev->ib;
         N->load_w = R->has_w && changed_w;
         N->wb = N->load_w && R->nbw == 2 ? prev->wb ^ 1 : prev->wb;
         N->load_p = R->nent > 0 && cb != Q->prev_cb;
@@ -817,7 +825,7 @@ static void begin(run_t *R, loop_t *Q)
     Q->nst[0] = Q->nst[1] = 0;
     Q->prev_cb = Q->prev_kb = -1;
     plan_step(R, NULL, 0, S);
-    assign_buffers(R, Q, NULL, S, 0);
+    assign_buffers(R, Q, NULL, S);
     issue_input(R, S);
     S->done_in = 1;
     if (S->load_w) {
@@ -837,9 +845,9 @@ static void before_compute(run_t *R, loop_t *Q, int32_t i)
     if (i + 1 < R->nsteps) {
         step_t *N = &Q->st[(i + 1) & 1];
         plan_step(R, S, i + 1, N);
-        assign_buffers(R, Q, S, N, i + 1);
+        assign_buffers(R, Q, S, N);
         /* prefetch what does not overwrite a buffer step i reads */
-        if (R->nbi == 2) {
+        if (N->load_in && N->ib != S->ib) {
             issue_input(R, N);
             N->done_in = 1;
         }
@@ -862,7 +870,7 @@ static void after_compute(run_t *R, loop_t *Q, int32_t i)
     if (S->last) issue_stores(R, Q, S);
     if (i + 1 < R->nsteps) {
         step_t *N = &Q->st[(i + 1) & 1];
-        if (!N->done_in) {
+        if (N->load_in && !N->done_in) {
             issue_input(R, N);
             N->done_in = 1;
         }
