@@ -26,8 +26,8 @@ DEFAULT_TARGET = "gap8"
 @dataclass(frozen=True)
 class KernelModel:
     """A calibrated cycle model of the runtime's kernels: per model kind (`passes.tiling.cost.
-    model_kind`: ``conv``, ``pointwise``, ``conv_generic``, ``depthwise``, ``linear``, ``pool``,
-    ``add``), non-negative cycles per unit of each of the kind's features
+    model_kind`: ``conv``, ``pointwise``, ``conv16``, ``conv_generic``,
+    ``depthwise``, ``linear``, ``pool``, ``add``), non-negative cycles per unit of each of the kind's features
     (`passes.tiling.cost.kernel_features`: ``layer`` = once per layer, ``tile`` = once per L1
     tile, and work units on the busiest core such as ``mac``, ``unit``, ``out``). Fitted on
     measurements (bench/gvsoc/calibrate.py writes the table into the backend); ``source`` says

@@ -352,7 +352,7 @@ def l1_layout(sizes: L1Sizes) -> dict[str, int | tuple[int, int]]:
         return ping, pong
 
     layout: dict[str, int | tuple[int, int]] = {}
-    layout["input"] = take(sizes.input, sizes.acts)
+    layout["input"] = take(sizes.input, sizes.inputs)
     layout["weight"] = take(sizes.weight, sizes.weights)
     layout["output"] = take(sizes.output, sizes.acts)
     layout["params"] = take(sizes.params, sizes.weights)[0]
@@ -485,7 +485,7 @@ class AllocateBuffersPass(MemoryBudgets, ModulePass):
                     raise PassFailed(
                         op,
                         f"L1 overflow: expected the tile buffers to fit {l1_budget} bytes (the L1 budget), found {total} "
-                        f"(input {sizes.acts} x {sizes.input}, weight {sizes.weights} x {sizes.weight}, output {sizes.acts} x {sizes.output}, "
+                        f"(input {sizes.inputs} x {sizes.input}, weight {sizes.weights} x {sizes.weight}, output {sizes.acts} x {sizes.output}, "
                         f"params {sizes.weights} x {sizes.params}, scratch {sizes.scratch}, each 4-byte aligned)",
                     )
                 layouts.append((op, layout))

@@ -1,8 +1,10 @@
 """``requant-window``: give the dot-product layers' requantisation its exact 32-bit end.
 
 For a ``dory.conv2d`` / ``dory.linear`` whose C kernel takes the 8-bit fast
-path (8-bit input and result, si8 weights: runtime/kernels/dot.h ``dory_fast_types_``) and whose
-``requant`` is one floor stage, the pass attaches the stage's per-channel input window
+path (8-bit input and result, si8 weights: runtime/kernels/dot.h ``dory_fast_types_``), or a
+one-group ``dory.conv2d`` of 16-bit input (ui16 / si16, a residual add's sum) with si8 weights and
+an 8-bit result (runtime/kernels/conv2d.c ``conv_fast16``, whose byte-plane sums are the same si32
+wrapping sums), and whose ``requant`` is one floor stage, the pass attaches the stage's per-channel input window
 ``win_lo``/``win_hi`` (dory_ir/analysis/requant_window.py, where the proof is): clamping the
 requant's input into it changes no result, and inside it ``x*mul + add - min*d`` lies in
 ``[0, 2^32)``. The kernels' end (runtime/kernels/requant_fast.h) then computes every output with
@@ -47,11 +49,15 @@ def _elem(v: Value) -> IntegerType | None:
 
 
 def takes_fast_path(op: Operation) -> bool:
-    """Whether the layer's C kernel ends its sums on the 8-bit fast path (u8/s8 input, si8
-    weights, an 8-bit result): the only path that reads the window."""
+    """Whether the layer's C kernel ends its sums on a fast path that reads the window: the 8-bit
+    one (u8/s8 input, si8 weights, an 8-bit result), or conv2d.c's ``conv_fast16`` (a one-group
+    conv of u16/s16 input, si8 weights, an 8-bit result)."""
     x, w, y = _elem(op.operands[0]), _elem(op.operands[1]), _elem(op.results[0])
-    return (x is not None and w is not None and y is not None and x.width == 8 and w.width == 8
-            and not w.is_unsigned and y.width == 8)
+    if x is None or w is None or y is None or w.width != 8 or w.is_unsigned or y.width != 8:
+        return False
+    if x.width == 16:
+        return isinstance(op, dory.Conv2dOp) and not isinstance(op, dory.DepthwiseOp) and op.groups == 1
+    return x.width == 8
 
 
 def _at_least_si32(v: DenseAttr) -> DenseAttr:

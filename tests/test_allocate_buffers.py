@@ -346,16 +346,22 @@ def test_l1_sizes_of_linear_depthwise_and_add() -> None:
     # (4-1)*2 + 3 = 9 clipped to 8, 2 channels; its scratch buffers 3 x (5 + 2 pad) + 3 columns
     # per core plus a 3 x 3 kernel per core.
     dw = l1_sizes(ops["dory.depthwise"], {"c_out": 2, "h_out": 2, "w_out": 4, "c_in": 2})
-    assert dw == L1Sizes(5 * 8 * 2, 2 * 9, 2 * 4 * 2, 2 * 4, 8 * (3 * 7 + 3) + 8 * 9, 2, 2)
+    assert dw == L1Sizes(5 * 8 * 2, 2 * 9, 2 * 4 * 2, 2 * 4, 8 * (3 * 7 + 3) + 8 * 9, 2, 2, 2)
     # Add: both operands in the input buffer; one channel tile, so nothing to double-buffer but acts.
     add = l1_sizes(ops["dory.add"], {"c_out": 4, "h_out": 2, "w_out": 4, "c_in": 4})
-    assert add == L1Sizes(2 * 32, 0, 32, 0, 0, 2, 1)
+    assert add == L1Sizes(2 * 32, 0, 32, 0, 0, 2, 1, 2)
     # Linear over half its input features: an si32 accumulator of the 5 outputs.
     lin = l1_sizes(ops["dory.linear"], {"c_out": 5, "h_out": 1, "w_out": 1, "c_in": 32})
-    assert lin == L1Sizes(32, 5 * 32, 5 * 4, 5 * 4, 5 * 4, 2, 2)
+    assert lin == L1Sizes(32, 5 * 32, 5 * 4, 5 * 4, 5 * 4, 2, 2, 2)
     lay = l1_layout(lin)
     assert lay == {"input": (0, 32), "weight": (64, 224), "output": (384, 404), "params": 424, "scratch": 464, "total": 484}
-    one = l1_layout(L1Sizes(10, 6, 3, 0, 0, 1, 1))  # one tile: pong = ping, sizes aligned to 4
+    # One output channel per tile over all the input: every tile reads the same input, which the
+    # executor loads once (runtime/src/layer.c assign_buffers), so it has one L1 copy; the
+    # outputs, weights and parameters still change per tile.
+    lin1 = l1_sizes(ops["dory.linear"], {"c_out": 1, "h_out": 1, "w_out": 1, "c_in": 64})
+    assert lin1 == L1Sizes(64, 64, 4, 4, 0, 2, 2, 1)
+    assert l1_layout(lin1)["input"] == (0, 0)
+    one = l1_layout(L1Sizes(10, 6, 3, 0, 0, 1, 1, 1))  # one tile: pong = ping, sizes aligned to 4
     assert one == {"input": (0, 0), "weight": (12, 12), "output": (20, 20), "params": 24, "scratch": 24, "total": 24}
 
 

@@ -161,8 +161,8 @@ def test_mirror_matches_the_c(harness: Path, seed: int) -> None:
 
 def test_shared_network_paths() -> None:
     """Layers of real networks take the paths their chains call for: NEMO's adds (input stages
-    x * m whose clip the inputs' exact ranges never reach) fuse (``sfused``), TCN's two-stage output
-    chain takes add_scalar's loop with the inputs folded (``sloop``, 0 input stages), QuantLab's
+    x * m whose clip the inputs' exact ranges never reach) fuse (``sfused``), TCN's too (two output
+    stages into 8 bits: add_scalar's two-stage fused loop), QuantLab's
     adds (an input stage each with its own shift) the loop with 2 input stages; NEMO's depthwise
     convs (a non-power-of-two divisor) end ``div``."""
     from collections import Counter
@@ -182,7 +182,7 @@ def test_shared_network_paths() -> None:
         return Counter((g.kind, g.end, g.rq_inputs) for g in (geometry(op) for op in m.walk() if op.op_name in LAYERS))
 
     tcn = paths("nemo1d_TCN_T")
-    assert tcn[("add", "sfused", 0)] == 2 and tcn[("add", "sloop", 0)] == 1
+    assert tcn[("add", "sfused", 0)] == 3 and tcn[("add", "sloop", 0)] == 0
     assert paths("nemo_dronet_2.0")[("add", "sfused", 0)] == 3
     assert paths("quantlab_Dronet")[("add", "sloop", 2)] == 3
     assert paths("nemo_dscnn_test")[("depthwise", "div", 0)] == 4

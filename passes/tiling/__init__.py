@@ -25,7 +25,8 @@ per-channel parameters (bias and requant arrays) of ``c`` channels + kernel scra
 kernel buffering columns of *rows*, not channels) + an si32 accumulator of the output
 tile when input channels are split. With more than one tile, input and output are double buffered;
 weights and parameters are double buffered when they change between tiles (more than one
-channel tile), else loaded once.
+channel tile), else loaded once; so is the input of a conv (one group) or linear whose tiles all
+read the same input block (one row, column and input-channel block: `cost.input_loads`).
 
 *Cycles* ``K(t)``: ``n * overhead + first load + last store + max(compute, rest of the DMA)`` for
 ``n > 1`` tiles (double buffering hides the smaller of compute and transfer, except the first
@@ -36,7 +37,7 @@ SIMD lanes (output channels), counting the ragged last tiles exactly; split inpu
 partial-sum pass. A target with a calibrated `backends.target.KernelModel` (pulp: fitted on GVSOC
 by bench/gvsoc/calibrate.py) replaces that compute and the per-tile overhead by ``layer + tile * n +
 sum_f coef_f * feature_f``: per runtime path (`cost.model_kind`: conv fast path with im2col,
-pointwise, generic conv, depthwise strip path, generic depthwise, linear, pool, add), the kernel
+pointwise, the 16-bit input conv, generic conv, depthwise strip path, generic depthwise, linear, pool, add), the kernel
 work on the busiest core of every tile as the runtime splits it (`cost.tile_features`: conv
 units of (pixel pair x 4 channels) in balanced ranges, depthwise/pool rows or channels, linear
 channels, add elements), summed over the tiles (`cost.kernel_features`). DMA is `Target.l2_l1_cycles` of the bytes moved (inputs re-read once per

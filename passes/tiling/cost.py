@@ -4,8 +4,9 @@
 tile, weight tile, the per-channel parameters of ``c`` channels, the kernel's scratch (the
 target's `Target.conv_scratch_bytes` / `Target.depthwise_scratch_bytes`) and an si32 accumulator
 when input channels are split; input and output double buffered with more than one tile, weights
-and parameters when they change between tiles (`l1_sizes_of`, the one footprint model: the tiler
-budgets it and ``allocate-buffers`` lays it out).
+and parameters when they change between tiles, the input when its block does (`input_loads`)
+(`l1_sizes_of`, the one footprint model: the tiler budgets it and ``allocate-buffers`` lays it
+out).
 
 *Cycles* ``K(t)`` (`evaluate`): the target's compute model (MACs over its SIMD peak times the
 kernel's sustained efficiency, scaled by how evenly the tiles split over cores and SIMD lanes)
@@ -47,9 +48,9 @@ class Evaluation:
 @dataclass(frozen=True)
 class L1Sizes:
     """Bytes of one L1 tile's buffers, and how many copies of each the tile schedule needs:
-    ``acts`` copies of the input and output tiles, ``weights`` copies of the weight tile and of
-    the parameters (2 = ping/pong, 1 = loaded once). The one footprint model: the tiler budgets
-    it and ``allocate-buffers`` lays it out."""
+    ``acts`` copies of the output tile, ``weights`` copies of the weight tile and of the
+    parameters, ``inputs`` copies of the input tile (2 = ping/pong, 1 = loaded once). The one
+    footprint model: the tiler budgets it and ``allocate-buffers`` lays it out."""
 
     input: int
     weight: int
@@ -58,11 +59,13 @@ class L1Sizes:
     scratch: int
     acts: int
     weights: int
+    inputs: int
 
     @property
     def total(self) -> int:
         """Unaligned L1 bytes of the whole layout."""
-        return self.acts * (self.input + self.output) + self.weights * (self.weight + self.params) + self.scratch
+        return (self.inputs * self.input + self.acts * self.output + self.weights * (self.weight + self.params)
+                + self.scratch)
 
 
 def _tiling(g: Geometry, tile: tuple[int, int, int, int]) -> tuple[int, int, int, int, int, int, int, int]:
@@ -75,12 +78,25 @@ def _tiling(g: Geometry, tile: tuple[int, int, int, int]) -> tuple[int, int, int
     return c, h, w, k, math.ceil(g.co / c), math.ceil(g.ho / h), math.ceil(g.wo / w), nk
 
 
+def input_loads(g: Geometry, tile: tuple[int, int, int, int]) -> int:
+    """How many times runtime/src/layer.c loads an input tile of layer ``g`` over the layer: once
+    per step, except where the input block depends only on the (row, column, input-channel)
+    block (a conv with one group, a linear: `Geometry.split_cin`) and consecutive steps share it
+    (output-channel blocks innermost with no input-channel split: ``nk == 1``); then once per
+    (row, column) block, and a layer with one such block keeps its input in one L1 copy."""
+    _, _, _, _, nc, nh, nw, nk = _tiling(g, tile)
+    if g.split_cin and nk == 1:
+        return nh * nw
+    return nc * nh * nw * nk
+
+
 def l1_sizes_of(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None = None) -> L1Sizes:
     """The L1 buffers of tile ``(c, h, w, k)`` of layer ``g``: input tile with halo (clipped to
     the input; both operands of an add), output tile, weight tile and per-channel parameters of
     ``c`` channels, kernel scratch (im2col, plus an si32 accumulator when input channels are
     split). Input and output are double buffered when there is more than one tile; weights and
-    parameters when they change between tiles."""
+    parameters when they change between tiles; the input only when its block does
+    (`input_loads`)."""
     hw = hw or default_target()
     c, h, w, k, nc, nh, nw, nk = _tiling(g, tile)
     rows = _in_extent(h, g.sh, g.kh, g.dh, g.hi)
@@ -100,7 +116,8 @@ def l1_sizes_of(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None 
     if nk > 1:  # partial sums over input-channel tiles need an si32 accumulator of the output tile
         scratch += (out_b // g.out_bytes) * _ACC_BYTES
     n = nc * nh * nw * nk
-    return L1Sizes(in_b, c * w_per_c, out_b, c * g.param_bytes, scratch, 2 if n > 1 else 1, 2 if nc * nk > 1 else 1)
+    return L1Sizes(in_b, c * w_per_c, out_b, c * g.param_bytes, scratch, 2 if n > 1 else 1, 2 if nc * nk > 1 else 1,
+                   2 if input_loads(g, tile) > 1 else 1)
 
 
 
@@ -112,6 +129,7 @@ _FIXED = ("layer", "tile")
 MODEL_FEATURES: dict[str, tuple[str, ...]] = {
     "conv": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow", "win"),
     "pointwise": ("tile", "unit", "mac", "acc", "wide", "div", "slow", "win"),
+    "conv16": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow", "win"),
     "conv_generic": ("tile", "out", "mac", "wide", "div", "slow", "win"),
     "depthwise": ("tile", "out", "mac", "strip", "wide", "wide64", "div", "slow", "win"),
     "depthwise_generic": ("tile", "out", "mac", "wide", "div", "slow", "win"),
@@ -130,15 +148,33 @@ cost: the fit needs layers on and off the path to tell them apart (bench/gvsoc/f
 def model_kind(g: Geometry) -> str:
     """The runtime path a layer takes, as the calibrated model tells them apart: the conv fast
     path (8-bit input, one group, no dilation) with im2col (``conv``) or in place (``pointwise``),
-    else the generic window loop (``conv_generic``: groups, dilation, 16-bit inputs); the
-    depthwise strip path or its generic loop; ``linear``, ``pool``, ``add``."""
+    the 16-bit input one (``conv16``: runtime/kernels/conv2d.c ``conv_fast16``, one group, 8-bit
+    weights; KxK and 1x1 in one kind, as few layers of the calibration take it: the ``im2col``
+    features tell them apart), else the generic window loop (``conv_generic``: groups, dilation);
+    the depthwise strip path or its generic loop; ``linear``, ``pool``, ``add``."""
     if g.kind == "conv":
+        if g.in_bytes == 2 and g.w_bytes == 1 and g.groups == 1:
+            return "conv16"
         if g.groups > 1 or g.dh > 1 or g.dw > 1 or g.in_bytes > 1:
             return "conv_generic"
         return "pointwise" if g.kh * g.kw == 1 else "conv"
     if g.kind == "depthwise":
         return "depthwise_generic" if g.dh > 1 or g.dw > 1 or g.in_bytes > 1 else "depthwise"
     return g.kind
+
+
+def _pool_split(rows: int, cols: int, chans: int, cores: int, fast: bool) -> tuple[int, int]:
+    """Output pixels and channels of the busiest core of a pooling tile (runtime/kernels/pool.c
+    ``dory_pool_l1``): with fewer rows than cores the fast path (8-bit input) splits the output
+    pixels, every core all the channels, when that loads the busiest core no more than a split over
+    channels; otherwise `_split` (rows, else channels)."""
+    npix = rows * cols
+    if fast and rows < cores and npix >= cores:
+        per_pix = math.ceil(npix / cores)
+        if per_pix * chans <= math.ceil(chans / cores) * npix:
+            return per_pix, chans
+    r, cc = _split(rows, chans, cores)
+    return r * cols, cc
 
 
 def _split(rows: int, chans: int, cores: int) -> tuple[int, int]:
@@ -178,8 +214,14 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
       ``im2col`` = 2 x K bytes copied per pixel pair of the core (KxK only) in ``im2col_rows`` =
       2 x kh copies (one per kernel row), ``acc`` the si32 partial sums it adds when input
       channels are split;
+    - 16-bit input (``conv_fast16``): units of (pixel, 4 output channels) in balanced ranges:
+      ``unit``, ``mac`` = 4 x K MACs per unit, ``im2col`` = K values split into byte planes per
+      pixel of the core (KxK only; a 1x1 pixel is split in registers) in ``im2col_rows`` = kh
+      runs, ``acc`` as above;
     - generic conv / depthwise / pool: rows, or channels when the tile has fewer rows than cores
-      (``dory_share_rows_or_channels_``): ``out`` outputs, ``mac`` (or ``tap``) window products;
+      (``dory_share_rows_or_channels_``; a pool's fast path splits the output pixels instead when
+      that loads the busiest core less: `_pool_split`): ``out`` outputs, ``mac`` (or ``tap``)
+      window products;
       the depthwise strip path also copies ``strip`` bytes (per channel and output column, the
       padded input rows of the core's rows times kw);
     - pool: ``pix``, the output pixels of the core (the window bounds are worked out per pixel,
@@ -215,6 +257,18 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
             f["im2col_rows"] = 2 * pairs * g.kh
         f["acc"] = math.ceil(h * w * c * g.n / cores) if k < g.ci else 0
         out = 8 * units
+    elif kind == "conv16":
+        nblk = math.ceil(c / 4)
+        units = math.ceil(h * w * g.n * nblk / cores)
+        kk = g.kh * g.kw * k
+        f["unit"] = units
+        f["mac"] = 4 * units * kk
+        if g.kh * g.kw > 1:
+            pixels = math.ceil(units / nblk)
+            f["im2col"] = pixels * kk
+            f["im2col_rows"] = pixels * g.kh
+        f["acc"] = math.ceil(h * w * c * g.n / cores) if k < g.ci else 0
+        out = 4 * units
     elif kind == "linear":
         per = math.ceil(c / cores)
         out = per * g.n
@@ -229,17 +283,21 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
         f["sloop_in"] = out * g.rq_inputs if g.end == "sloop" else 0
         f["loop_in"] = out * g.rq_inputs if g.end == "loop" else 0
         return f
+    elif kind == "pool":
+        pix, cc = _pool_split(h, w, c, cores, g.in_bytes == 1)
+        out = pix * cc * g.n
+        f["out"] = out
+        f["tap"] = out * g.kh * g.kw
+        f["pix"] = pix * g.n
+        f["avg"] = out if g.pool_avg else 0
     else:
         r, cc = _split(h, c, cores)
         out = r * w * cc * g.n
         f["out"] = out
         taps = g.kh * g.kw * (k if kind == "conv_generic" else 1)
-        f["tap" if kind == "pool" else "mac"] = out * taps
+        f["mac"] = out * taps
         if kind == "depthwise":
             f["strip"] = cc * w * ((r - 1) * g.sh + g.kh) * g.kw * g.n
-        if kind == "pool":
-            f["pix"] = r * w * g.n
-            f["avg"] = out if g.pool_avg else 0
     end = g.end
     if kind == "depthwise" and (g.kh, g.kw) == (3, 3) and end == "wide" and _ring_outs(h, w, c, cores) < DW3_WIN2_MIN_OUTS:
         end = "wide64"  # the ring's int64 end per sum (passes.tiling.paths.dw_ring_end_of)
@@ -331,7 +389,7 @@ def dma_terms(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None = 
         rows_t = _in_total(g.ho, h, g.sh, g.kh, g.dh, g.pads[0], g.hi)
         cols_t = _in_total(g.wo, w, g.sw, g.kw, g.dw, g.pads[1], g.wi)
         in_total = rows_t * cols_t * (g.ci if not g.cin_follows_cout else g.co) * g.in_bytes * g.n
-        if not g.cin_follows_cout:
+        if not g.cin_follows_cout and input_loads(g, tile) == n:
             in_total *= nc  # the input is re-read for every output-channel tile
         out_total = g.ho * g.wo * g.co * g.out_bytes * g.n
     w_total = (g.weight_bytes_per_channel + g.param_bytes) * g.co * (1 if nc * nk == 1 else nh * nw)
@@ -352,8 +410,9 @@ def dma_terms(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None = 
         in_setup = hw.dma_setup_cycles + (in_cmds - 1) * cmd
         out_setup = hw.dma_setup_cycles + (out_cmds - 1) * cmd
     w_setup = w_tr * hw.dma_setup_cycles
-    per_tile = in_setup + out_setup + (w_setup if nc * nk > 1 or n == 1 else 0)
-    dma = math.ceil((in_total + out_total + (w_total if w_b else 0)) / hw.dma_bytes_per_cycle) + n * per_tile
+    per_tile = out_setup + (w_setup if nc * nk > 1 or n == 1 else 0)
+    dma = (math.ceil((in_total + out_total + (w_total if w_b else 0)) / hw.dma_bytes_per_cycle) + n * per_tile
+           + input_loads(g, tile) * in_setup)
     if nc * nk == 1 and n > 1:
         dma += w_setup  # weights loaded once
     first = in_setup + w_setup + math.ceil((sizes.input + w_b) / hw.dma_bytes_per_cycle)

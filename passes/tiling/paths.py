@@ -20,7 +20,7 @@ the layer (the same mode unless one tile's channels have much smaller bounds tha
 - `dw_ring_end` (the depthwise 3x3 ring's own ends): ``fast``, ``wide``, ``wide64``, ``div``,
   ``win``, ``slow`` (`dw_ring_end_of`).
 - `add_path` (``dory_add``): ``sfused`` / ``sloop`` (add_scalar: the fused multiply-add with one
-  output stage, or its planned loop with ``n`` input stages), ``fused`` / ``loop`` (add_fast) or
+  output stage, or two with an 8-bit output, or its planned loop with ``n`` input stages), ``fused`` / ``loop`` (add_fast) or
   ``generic`` (the generic chains).
 """
 
@@ -356,14 +356,15 @@ def _scalar_plan(a: tuple[int, bool], b: tuple[int, bool], y_bits: int, rq_a: li
 def add_path_of(a: tuple[int, bool], b: tuple[int, bool], y_bits: int, rq_a: list[Stage], rq_b: list[Stage],
                 rq: list[Stage]) -> tuple[str, int]:
     """`add_path` from the operands' (bits, signed), the output's bits and the three chains: first
-    ``add_scalar`` (``sfused``: the fused multiply-add with one output stage, 8- or 16-bit output;
-    ``sloop``: its planned loop, staged inputs or two output stages, with the input stages it
+    ``add_scalar`` (``sfused``: the fused multiply-add with one output stage, 8- or 16-bit output,
+    or two output stages and an 8-bit output; ``sloop``: its planned loop, staged inputs or two
+    output stages into 16 bits, with the input stages it
     applies per element: 0 when they fold into the first output stage), then ``add_fast`` (``fused`` / ``loop``), else ``generic``."""
     sp = _scalar_plan(a, b, y_bits, rq_a, rq_b, rq)
     if sp is not None:
         fused, nst = sp
         if fused:  # the input stages folded into the first output stage
-            return ("sfused", 0) if nst == 1 else ("sloop", 0)
+            return ("sfused", 0) if nst == 1 or y_bits == 8 else ("sloop", 0)
         return "sloop", len([c for c in (rq_a, rq_b) if c])
     if a[0] != 8 or b[0] != 8:
         return "generic", 0

@@ -7,10 +7,11 @@ one tile. "``t_d == v``" is the conjunction of ``ge[d, i]`` and ``not ge[d, i+1]
 
 *Memory* (hard, exact, compiled once): for every combination of the other dimensions (``c_out``,
 ``w_out``, ``c_in``; ``w_out`` and ``c_in`` are usually fixed, so this is one combination per
-``c_out`` value) the footprint grows with ``h_out`` as long as more than one tile remains, so the
-rows that fit are exactly those up to the largest fitting value, found by binary search. One
+``c_out`` value) the footprint grows with ``h_out`` as long as more than one row block remains, so
+the rows that fit are exactly those up to the largest fitting value, found by binary search. One
 staircase clause per combination says so: ``[others == combo] -> not ge[h, j+1]`` (or ``-> h is
-the whole layer`` when the single-tile layout, whose buffers are not doubled, fits). The
+its largest value`` when that layout fits: all rows can end the double buffering of the input, or
+of every buffer for a single tile). The
 footprint is thus evaluated ``O(|combos| log |h values|)`` times, never on the whole product.
 
 *Objective* (lazy): the solver proposes a tile that fits; its cycles are evaluated; every proposed
@@ -110,7 +111,6 @@ def solve(g: Geometry, l1: int, hw: Target | None = None, caps: dict[str, int] |
     H = 1  # the staircase dimension: output rows
     others = [d for d in range(4) if d != H]
     hv = vals[H]
-    full = tuple(v[-1] for v in vals)
 
     def footprint(t: tuple[int, ...]) -> int:
         return l1_sizes_of(g, t, hw).total  # type: ignore[arg-type]
@@ -123,8 +123,8 @@ def solve(g: Geometry, l1: int, hw: Target | None = None, caps: dict[str, int] |
         return lits
 
     # Memory (exact, a staircase per combination of the other dimensions): with c_out, w_out,
-    # c_in fixed the footprint grows with h_out while more than one tile remains, so the feasible
-    # rows are those up to the largest fitting value (binary search), plus the whole-layer tile.
+    # c_in fixed the footprint grows with h_out while more than one row block remains, so the
+    # feasible rows are those up to the largest fitting value (binary search), plus all rows.
     combos = list(itertools.product(*(range(len(vals[d])) for d in others)))
     evaluations = 0
     for combo in combos:
@@ -136,7 +136,10 @@ def solve(g: Geometry, l1: int, hw: Target | None = None, caps: dict[str, int] |
             return tuple(t)
 
         last = len(hv) - 1
-        top = last - 1 if tile_at(last) == full else last  # values with more than one tile
+        # the values below the last: the footprint grows with them (more than one row block: the
+        # input and output double buffered); the last (all rows) may drop it (one tile, or one
+        # input block loaded once: `l1_sizes_of`), so it is checked on its own
+        top = last - 1 if last > 0 else last
         lo, hi = -1, top  # largest j <= top with footprint <= l1 (footprint monotone there)
         while lo < hi:
             mid = (lo + hi + 1) // 2
@@ -145,7 +148,7 @@ def solve(g: Geometry, l1: int, hw: Target | None = None, caps: dict[str, int] |
                 lo = mid
             else:
                 hi = mid - 1
-        whole_fits = top != last and footprint(full) <= l1
+        whole_fits = top != last and footprint(tile_at(last)) <= l1
         evaluations += top != last
         if lo == last:
             continue  # every row count fits

@@ -10,8 +10,8 @@
  * requant fast path (dory_rqf_*: int32 math when the types bound it; else the generic end). A 1x1 kernel reads the input
  * pixels in place and needs no scratch. The fast path needs dory_conv2d_scratch_bytes(kh, kw, ci,
  * ncores) bytes of scratch (core c's two pixel buffers at c * 2 * KX); without scratch
- * the generic path (split over output rows, or channels) runs. 16-bit input (x u16 / s16, w s8,
- * KxK) has a fast path of its own on the same scratch (conv_fast16: byte planes).
+ * the generic path (split over output rows, or channels) runs. 16-bit input (x u16 / s16, w s8)
+ * has a fast path of its own on the same scratch (conv_fast16: byte planes; a 1x1 pixel in place).
  */
 #include "dot.h"
 #include "window.h"
@@ -130,6 +130,27 @@ static void im2col_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_
             copy_bytes(buf, src + (size_t)ic0 * ci, row);
             continue;
         }
+        if (ci >= 2 && ci < 16 && ic0 >= 0 && ic0 + (kw - 1) * dw < wi) {
+            /* Dilated taps of a few channels, all inside the row (TCN's 1x11 convs of 11 channels,
+             * dilations 2..8): every tap but the last as ceil(ci / 4) word copies (misaligned
+             * loads and stores: RI5CY splits them in hardware), its last word spilling up to 3
+             * bytes into the next taps' bytes, which their copies rewrite; the last tap exact. No
+             * spill past the row: the second-to-last tap's words end 4 * ceil(ci / 4) <= 2 * ci
+             * bytes after its start for ci >= 2 (a 1-channel row would leave its spill in the
+             * im2col padding or the next buffer). A tap's words read at most 3 bytes past it, inside the
+             * input row: its next pixel (ic + 1 < wi) is read by no tap but lies in the row. On
+             * GVSOC copy_bytes per tap cost ~50 cycles for 11 bytes (its loops' set-up). */
+            const uint8_t *s0 = src + (size_t)ic0 * ci;
+            const size_t step = (size_t)dw * ci;
+            uint8_t *d = buf;
+            const int32_t nw4 = (int32_t)((ci + 3u) & ~3u);
+            int32_t t;
+            for (j = 0; j < kw - 1; j++, s0 += step, d += ci)
+                for (t = 0; t < nw4; t += 4)
+                    dory_st4w(d + t, dory_ld4w(s0 + t));
+            copy_bytes(d, s0, ci);
+            continue;
+        }
         for (j = 0; j < kw; j++) {
             int32_t ic = ic0 + j * dw;
             if (ic < 0 || ic >= wi)
@@ -237,13 +258,28 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
         o = b0 * 4 + ((o1 - b0 * 4) & ~3);
         {
             /* [b0 * 4, oe) at length KX, then [oe, o) exact: the block holding the tensor's last
-             * row, which must not be read past its end. One call site (its 4-way dispatch is
-             * inlined; a second copy cost the 1x1 layers instruction-cache misses). */
+             * row, which must not be read past its end. Then, when co is not a multiple of 4 and
+             * the range has 4 channels or more, its last 1..3 channels as the block of the range's
+             * last 4 (tail): recomputing up to 3 that the blocks before already stored (the same
+             * sums, the same bytes: this core wrote them; not with partial sums, which a second
+             * pass would add twice), exact when it holds the last row. Cheaper than a dot product
+             * per channel below (TCN_T's co = 11 dilated 1x11 convs on GVSOC: ~10 instructions
+             * per 8 MACs in that loop, ~3.5 in the block); the model's unit counts it as a whole
+             * block. One call site (its 4-way dispatch is inlined; a second copy cost the 1x1
+             * layers instruction-cache misses, and a second call site makes gcc call it). */
             int32_t lo = b0 * 4, oe = KX > K && o == co && o > lo ? o - 4 : o, kx = KX;
+            int tail = o < o1 && o1 - 4 >= lo && !(a->acc && !(a->first && a->last));
             for (;;) {
                 dory_blocks4_(xa, xb, xs, w, K, kx, lo, oe, &f, ia, ib);
-                if (oe == o)
-                    break;
+                if (oe == o) {
+                    if (!tail)
+                        break;
+                    tail = 0;
+                    kx = o1 == co ? K : KX;
+                    lo = o1 - 4;
+                    oe = o = o1;
+                    continue;
+                }
                 lo = oe, oe = o, kx = K;
             }
         }
@@ -261,29 +297,78 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
     }
 }
 
+/* lo[t] = x[t] & 0xff, hi[t] = x[t] >> 8 for t < n (16-bit x as stored: lo0 hi0 lo1 hi1 ..). On
+ * the pulp target 4 values per trip of hardware loop 0: the two words holding x[t .. t + 3] (bytes
+ * lo0 hi0 lo1 hi1 / lo2 hi2 lo3 hi3) give the planes' words by one pv.shuffle2.b each, the rest a
+ * byte loop. */
+static inline void split_planes(const uint16_t *x, int32_t n, uint8_t *lo, uint8_t *hi)
+{
+    int32_t t;
+#ifdef DORY_XPULPV2
+    uint32_t n4 = (uint32_t)n >> 2;
+    if (n4 > 0) {
+        /* pv.shuffle2.b rd, rs1, rs2 = .insn r 0x57, 1, 0x64, rd, rs1, rs2 (gvsoc-core
+         * isa_gen/isa_pulpv2.py 'pv.shuffle2.b' '110010- ----- ----- 001 ----- 1010111', Format_RRRR:
+         * rd read too; isa_lib/int.h lib_VEC_SHUFFLE2_8 with RISCV: byte k of rd becomes byte
+         * (rs2.b[k] & 3) of rs1 when bit 2 of rs2.b[k] is set, else of the old rd). With rd = the
+         * first word, rs1 = the second: mask 0x06040200 picks bytes 0, 2 of each (the low bytes),
+         * 0x07050301 bytes 1, 3 (the high ones). lp.setup, p.lw, p.sw as in copy_bytes (8 body
+         * instructions: L = 20); each loaded word is used two instructions after its load. Never
+         * called inside another hardware loop 0. */
+        uint32_t ml = 0x06040200u, mh = 0x07050301u;
+        __asm__ volatile(".insn i 0x7b, 4, x0, %[n], 16\n\t"
+                         ".insn i 0x0b, 2, t0, %[x], 4\n\t"
+                         ".insn i 0x0b, 2, t1, %[x], 4\n\t"
+                         "mv t2, t0\n\t"
+                         "mv t3, t0\n\t"
+                         ".insn r 0x57, 1, 0x64, t2, t1, %[ml]\n\t"
+                         ".insn r 0x57, 1, 0x64, t3, t1, %[mh]\n\t"
+                         ".insn s 0x2b, 2, t2, 4(%[l])\n\t"
+                         ".insn s 0x2b, 2, t3, 4(%[h])\n\t"
+                         : [x] "+r"(x), [l] "+r"(lo), [h] "+r"(hi)
+                         : [n] "r"(n4), [ml] "r"(ml), [mh] "r"(mh)
+                         : "t0", "t1", "t2", "t3", "memory");
+        n &= 3;
+    }
+#endif
+    for (t = 0; t < n; t++) {
+        uint32_t v = x[t];
+        lo[t] = (uint8_t)v;
+        hi[t] = (uint8_t)(v >> 8);
+    }
+}
+
 /* The receptive field of output pixel (r, q) of 16-bit input (u16 / s16), split in byte planes in
- * the weights' order kh x kw x ci: lo[t] = x & 0xff, hi[t] = x >> 8 (zero in the padding). */
+ * the weights' order kh x kw x ci: lo[t] = x & 0xff, hi[t] = x >> 8 (zero in the padding). The
+ * geometry in locals, as in im2col_pixel; a kernel row whose taps are one contiguous run of the
+ * input row is split in one go. */
 static void im2col_planes(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_t *lo, uint8_t *hi)
 {
     const uint16_t *x = (const uint16_t *)a->x;
-    int32_t ci = a->ci, i, j, c, ic0 = q * a->sw - a->pl;
-    for (i = 0; i < a->kh; i++) {
-        int32_t ir = r * a->sh - a->pt + i * a->dh;
-        for (j = 0; j < a->kw; j++) {
-            int32_t ic = ic0 + j * a->dw;
-            if (ir < 0 || ir >= a->hi || ic < 0 || ic >= a->wi) {
-                zero_bytes(lo, (size_t)ci);
-                zero_bytes(hi, (size_t)ci);
+    const int32_t kh = a->kh, kw = a->kw, hi_ = a->hi, wi = a->wi, dh = a->dh, dw = a->dw, ci = a->ci;
+    const int32_t row = kw * ci, ic0 = q * a->sw - a->pl;
+    const int run = dw == 1 && ic0 >= 0 && ic0 + kw <= wi;
+    int32_t i, j, ir = r * a->sh - a->pt;
+    for (i = 0; i < kh; i++, ir += dh, lo += row, hi += row) {
+        const uint16_t *src;
+        if (ir < 0 || ir >= hi_) {
+            zero_bytes(lo, (size_t)row);
+            zero_bytes(hi, (size_t)row);
+            continue;
+        }
+        src = x + (size_t)ir * (size_t)wi * (size_t)ci;
+        if (run) {
+            split_planes(src + (size_t)ic0 * (size_t)ci, row, lo, hi);
+            continue;
+        }
+        for (j = 0; j < kw; j++) {
+            int32_t ic = ic0 + j * dw;
+            if (ic < 0 || ic >= wi) {
+                zero_bytes(lo + (size_t)j * ci, (size_t)ci);
+                zero_bytes(hi + (size_t)j * ci, (size_t)ci);
             } else {
-                const uint16_t *src = x + ((size_t)ir * (size_t)a->wi + (size_t)ic) * (size_t)ci;
-                for (c = 0; c < ci; c++) {
-                    uint32_t v = src[c];
-                    lo[c] = (uint8_t)v;
-                    hi[c] = (uint8_t)(v >> 8);
-                }
+                split_planes(src + (size_t)ic * (size_t)ci, ci, lo + (size_t)j * ci, hi + (size_t)j * ci);
             }
-            lo += ci;
-            hi += ci;
         }
     }
 }
@@ -323,6 +408,73 @@ static inline uint32_t dory_pack_h_(uint32_t hi, uint32_t lo)
         SDOTH(h2, hi, c2);                                                                             \
         SDOTH(h3, hi, c3);                                                                             \
     } while (0)
+
+/* The 4 x 1 blocks of a 1x1 kernel's 16-bit pixel x read in place (no scratch for planes):
+ * channels [o, o1) (o1 - o a multiple of 4) of K values, ended by f at element ia + c (the window
+ * end inline when f has one, as dot.h's blocks). Per 4 values the two words of x[k .. k + 3]
+ * become the byte planes in registers (pv.shuffle2.b, see split_planes: mv + shuffle per plane),
+ * shared by the 4 channels: lo . w (pv.sdotusp.b) into a0 a2 a4 a6 and hi . w (F7B: pv.sdotusp.b
+ * for u16, pv.sdotsp.b for s16) into a1 a3 a5 a7, 18 instructions per 16 MACs in hardware loop 0
+ * (encodings as in dot.h's DORY_ASM_4X2_; every loaded word is used two or more instructions
+ * after its load). The K % 4 last values add their whole products to the low sums (the sum is
+ * s_lo + 256 s_hi either way). 30 asm operands: GCC's limit. */
+#define DORY_BLOCKS16_1X1_(NAME, F7B, XT)                                                                \
+    static __attribute__((noinline)) void NAME(const uint16_t *x, const int8_t *w, int32_t K, int32_t o, \
+                                               int32_t o1, const dory_rqf_t *f, size_t ia)            \
+    {                                                                                                  \
+        const size_t ib = ia;                                                                          \
+        const uint32_t ml = 0x06040200u, mh = 0x07050301u;                                             \
+        int32_t n4 = K >> 2, t = K & 3;                                                                \
+        DORY_WIN_DECL_(3, 0);                                                                          \
+        for (; o < o1; o += 4) {                                                                       \
+            const int8_t *w0 = w + (size_t)o * (size_t)K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;     \
+            const uint16_t *x0 = x;                                                                    \
+            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, k, s[8];            \
+            DORY_WIN_BIAS_(3);                                                                         \
+            if (n4 > 0)                                                                                \
+                __asm__ volatile(".insn i 0x7b, 4, x0, %[n], 36\n\t"                                   \
+                                 ".insn i 0x0b, 2, t0, %[x0], 4\n\t"                                   \
+                                 ".insn i 0x0b, 2, t1, %[x0], 4\n\t"                                   \
+                                 ".insn i 0x0b, 2, t2, %[w0], 4\n\t"                                   \
+                                 "mv t3, t0\n\t"                                                       \
+                                 "mv t4, t0\n\t"                                                       \
+                                 ".insn r 0x57, 1, 0x64, t3, t1, %[ml]\n\t"                            \
+                                 ".insn r 0x57, 1, 0x64, t4, t1, %[mh]\n\t"                            \
+                                 ".insn i 0x0b, 2, t5, %[w1], 4\n\t"                                   \
+                                 ".insn r 0x57, 1, 0x54, %[a0], t3, t2\n\t"                            \
+                                 ".insn r 0x57, 1, " F7B ", %[a1], t4, t2\n\t"                        \
+                                 ".insn i 0x0b, 2, t2, %[w2], 4\n\t"                                   \
+                                 ".insn r 0x57, 1, 0x54, %[a2], t3, t5\n\t"                            \
+                                 ".insn r 0x57, 1, " F7B ", %[a3], t4, t5\n\t"                        \
+                                 ".insn i 0x0b, 2, t5, %[w3], 4\n\t"                                   \
+                                 ".insn r 0x57, 1, 0x54, %[a4], t3, t2\n\t"                            \
+                                 ".insn r 0x57, 1, " F7B ", %[a5], t4, t2\n\t"                        \
+                                 ".insn r 0x57, 1, 0x54, %[a6], t3, t5\n\t"                            \
+                                 ".insn r 0x57, 1, " F7B ", %[a7], t4, t5\n\t"                        \
+                                 : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),         \
+                                   [a4] "+r"(a4), [a5] "+r"(a5), [a6] "+r"(a6), [a7] "+r"(a7),         \
+                                   [x0] "+r"(x0), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2),          \
+                                   [w3] "+r"(w3)                                                       \
+                                 : [n] "r"(n4), [ml] "r"(ml), [mh] "r"(mh)                             \
+                                 : "t0", "t1", "t2", "t3", "t4", "t5", "memory");                      \
+            for (k = 0; k < t; k++) { /* the pointers stand past the 4-way steps */                    \
+                int32_t v_ = ((const XT *)x0)[k]; /* u16 or s16 */                                     \
+                a0 = dory_wadd_(a0, v_ * w0[k]);                                                       \
+                a2 = dory_wadd_(a2, v_ * w1[k]);                                                       \
+                a4 = dory_wadd_(a4, v_ * w2[k]);                                                       \
+                a6 = dory_wadd_(a6, v_ * w3[k]);                                                       \
+            }                                                                                          \
+            if (wi_) {                                                                                 \
+                DORY_WIN_HL_(3);                                                                       \
+                DORY_WIN_END_(3, 0);                                                                   \
+                continue;                                                                              \
+            }                                                                                          \
+            s[0] = a0, s[1] = a1, s[2] = a2, s[3] = a3, s[4] = a4, s[5] = a5, s[6] = a6, s[7] = a7;    \
+            DORY_BLOCK_END_(3);                                                                        \
+        }                                                                                              \
+    }
+DORY_BLOCKS16_1X1_(blocks16_1x1_u_, "0x54", uint16_t)
+DORY_BLOCKS16_1X1_(blocks16_1x1_s_, "0x5c", int16_t)
 #endif
 
 /* s[2 j] = x . w_(o + j) for j < n (n <= 4) over K 16-bit values x (s16 when hs, else u16) and
@@ -363,9 +515,12 @@ static inline void dot16_rows(const void *x, int hs, const int8_t *w, int32_t K,
  * u8 and hi u8 (u16) or s8 (s16), so each sum is the 8-bit dot product of the low plane plus 256
  * times that of the high plane (wrapping alike). A core's two im2col buffers hold the two planes
  * of one pixel, and the 4 x 2 kernel runs on them (dory_blocks4hl_*: the planes take the place of
- * the two pixels). A 1x1 kernel reads its pixel in place (dot16_rows, no scratch). Work units
- * (pixel, block of 4 channels), split like conv_fast's. */
-static void conv_fast16(const dory_conv_args_t *a, int core, int ncores)
+ * the two pixels; the window end inline). A 1x1 kernel reads its pixel in place, no scratch
+ * (blocks16_1x1_* on the pulp target, dot16_rows elsewhere and for the last co % 4 channels). Work
+ * units (pixel, block of 4 channels), split like conv_fast's. Out of line: inlined into
+ * dory_conv2d beside conv_fast it changed how GCC compiled the 8-bit path (+0.6 % cycles on
+ * quantlab_Dronet). */
+static DORY_NOINLINE_ void conv_fast16(const dory_conv_args_t *a, int core, int ncores)
 {
     int hs = a->x_type == DORY_S16;
     int32_t K = a->kh * a->kw * a->ci, co = a->co, npix = a->ho * a->wo, nblk = (co + 3) / 4;
@@ -393,6 +548,16 @@ static void conv_fast16(const dory_conv_args_t *a, int core, int ncores)
         size_t ia = (size_t)p * (size_t)co;
         if (!im2col) {
             const uint8_t *px = pixel_1x1(a, r, q); /* NULL: in the padding, sums 0 */
+#ifdef DORY_XPULPV2
+            if (px && oe > o) { /* pixel_1x1 scales by ci, not by the element size */
+                const uint16_t *xp = (const uint16_t *)a->x + (px - (const uint8_t *)a->x);
+                if (hs)
+                    blocks16_1x1_s_(xp, w, K, o, oe, &f, ia);
+                else
+                    blocks16_1x1_u_(xp, w, K, o, oe, &f, ia);
+                o = oe;
+            }
+#endif
             for (; o < o1; o += 4) {
                 int32_t s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, n = o1 - o < 4 ? o1 - o : 4;
                 if (px) /* pixel_1x1 scales by ci, not by the element size */

@@ -143,19 +143,32 @@ static inline void dory_dot2_(const void *a0, const void *a1, int xs, const int8
  * for both (a branch per block): on Xpulpv2 the kinds are separate instances, the division's code
  * in the shift's instance cost it spills (MobileNetV1 +1 % cycles). */
 #define DORY_WIN_DECL_(NX, WK)                                                                          \
-    const int wi_ = f->mul && f->add && (NX) != 3 && ((WK) == 0 || f->win == (WK)) ? f->win : 0;        \
+    const int wi_ = f->mul && f->add && ((WK) == 0 || f->win == (WK)) ? f->win : 0;                      \
     const int32_t *bp_ = (const int32_t *)f->bias, *mp_ = (const int32_t *)f->mul;                      \
     const int32_t *dp_ = (const int32_t *)f->add, *lp_ = f->wlo, *hp_ = f->whi;                         \
     const int32_t dsh_ = f->add64, mn_ = f->min, sh_ = f->shift;                                        \
     const uint32_t wofs_ = wi_ ? dory_rqf_wofs_(f) : 0u;                                                \
     uint8_t *const ya_ = (uint8_t *)f->y + ia, *const yb_ = (uint8_t *)f->y + ib
-#define DORY_WIN_BIAS_()                                                                                \
+#define DORY_WIN_BIAS_(NX)                                                                              \
     do {                                                                                                \
         if (wi_ && bp_) {                                                                               \
             a0 = a1 = bp_[o];                                                                           \
             a2 = a3 = bp_[o + 1];                                                                       \
             a4 = a5 = bp_[o + 2];                                                                       \
             a6 = a7 = bp_[o + 3];                                                                       \
+            if ((NX) == 3) /* the high plane's sums start from 0 (DORY_WIN_HL_) */                      \
+                a1 = a3 = a5 = a7 = 0;                                                                  \
+        }                                                                                               \
+    } while (0)
+/* NX 3 (byte planes of one 16-bit pixel): each channel's sum s_lo + 256 s_hi into a0, a2, a4, a6
+ * (wrapping, as the 16-bit products' sum would), ended as one pixel. */
+#define DORY_WIN_HL_(NX)                                                                                \
+    do {                                                                                                \
+        if ((NX) == 3) {                                                                                \
+            a0 = (int32_t)((uint32_t)a0 + ((uint32_t)a1 << 8));                                         \
+            a2 = (int32_t)((uint32_t)a2 + ((uint32_t)a3 << 8));                                         \
+            a4 = (int32_t)((uint32_t)a4 + ((uint32_t)a5 << 8));                                         \
+            a6 = (int32_t)((uint32_t)a6 + ((uint32_t)a7 << 8));                                         \
         }                                                                                               \
     } while (0)
 /* One channel J's outputs from sums A (pixel ia) and B (pixel ib); DIV(v) = floor(v / d). */
@@ -255,7 +268,7 @@ static inline void dory_dot2_(const void *a0, const void *a1, int xs, const int8
             const XT *x0 = xa;                                                                          \
             const XTB *x1 = xb;                                                                         \
             int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, k, s[8];            \
-            DORY_WIN_BIAS_();                                                                           \
+            DORY_WIN_BIAS_(NX);                                                                           \
             if (n4 > 0) {                                                                               \
                 if (NX >= 2)                                                                            \
                     DORY_ASM_4X2_(F7, F7B);                                                             \
@@ -265,6 +278,7 @@ static inline void dory_dot2_(const void *a0, const void *a1, int xs, const int8
             for (k = 0; k < t; k++) /* the pointers stand past the 4-way steps */                       \
                 DORY_TAIL_STEP_(x0[k], NX >= 2 ? x1[k] : 0, k);                                         \
             if (wi_) {                                                                                  \
+                DORY_WIN_HL_(NX);                                                                       \
                 DORY_WIN_END_(NX, WK);                                                                  \
                 continue;                                                                               \
             }                                                                                           \
@@ -295,7 +309,7 @@ DORY_DOT_BLOCKS_(dory_blocks4x1d_s_, int8_t, int8_t, "0x5c", "0x5c", 1, 2)
         for (; o < o1; o += 4) {                                                                       \
             const int8_t *w0 = w + (size_t)o * (size_t)K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;     \
             int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, k = 0, s[8];       \
-            DORY_WIN_BIAS_();                                                                          \
+            DORY_WIN_BIAS_(NX);                                                                          \
             for (; k + 4 <= KX; k += 4) {                                                              \
                 V4X v0 = LD4X(xa + k);                                                                 \
                 V4XB v1 = LD4XB((NX >= 2 ? xb : (const XTB *)(const void *)xa) + k);                  \
@@ -315,6 +329,7 @@ DORY_DOT_BLOCKS_(dory_blocks4x1d_s_, int8_t, int8_t, "0x5c", "0x5c", 1, 2)
             for (; k < KX; k++)                                                                        \
                 DORY_TAIL_STEP_(xa[k], NX >= 2 ? xb[k] : 0, k);                                        \
             if (wi_) {                                                                                 \
+                DORY_WIN_HL_(NX);                                                                      \
                 DORY_WIN_END_(NX, 0);                                                                  \
                 continue;                                                                              \
             }                                                                                          \

@@ -7,7 +7,8 @@
  * count_include_pad (a ceil-mode window reaching past the padding does not count those taps), else
  * by the number of in-bounds taps; rounded floor or trunc and wrapped to si32. The chain rq then
  * applies. A window without any in-bounds tap (which valid geometry never produces) gives 0.
- * Split over output rows (over channels when ho < ncores).
+ * Split over output rows; when ho < ncores over the output pixels (fast path, when that loads the
+ * busiest core no more than a split over channels would), else over channels.
  */
 #include "requant_fast.h"
 #include "scalar_ops.h"
@@ -47,12 +48,23 @@ typedef struct {
     dory_rqf_t f;
 } pool_plan_t;
 
+/* End 3: the scalar stage of value v (exact in int32: bounded by dory_rqf_plan_, mode 1), as the
+ * 8-bit output byte, from the stage's constants (the plan's f.mul_s, add_s, shift, min, max). */
+static inline uint8_t pool_end3_(int32_t v, uint32_t ms, uint32_t as, int32_t sh, int32_t mn, int32_t mx)
+{
+    return (uint8_t)dory_min_(dory_max_((int32_t)((uint32_t)v * ms + as) >> sh, mn), mx);
+}
+
+static inline uint8_t pool_end3(const pool_plan_t *p, int32_t v)
+{
+    return pool_end3_(v, (uint32_t)p->f.mul_s, (uint32_t)p->f.add_s, p->f.shift, p->f.min, p->f.max);
+}
+
 /* Requantise and store value v of channel ch at element idx. */
 static inline void pool_put(const pool_plan_t *p, size_t idx, int32_t ch, int32_t v)
 {
-    if (p->end == 3) { /* exact in int32: bounded by dory_rqf_plan_ (mode 1) */
-        v = (int32_t)((uint32_t)v * (uint32_t)p->f.mul_s + (uint32_t)p->f.add_s) >> p->f.shift;
-        ((uint8_t *)p->a->y)[idx] = (uint8_t)dory_min_(dory_max_(v, p->f.min), p->f.max);
+    if (p->end == 3) {
+        ((uint8_t *)p->a->y)[idx] = pool_end3(p, v);
         return;
     }
     if (p->end == 1) {
@@ -105,6 +117,9 @@ static uint32_t pool_recip(int32_t d, int64_t smax)
 /* rm != 0: floor(v / d) = floor(v * rm / 2^32) for the planned sums (pool_recip), one mulhu */
 #define DORY_POOL_DIV_(k) v##k = rm ? (int32_t)(((uint64_t)(uint32_t)v##k * rm) >> 32) : (d == 1 ? v##k : pool_div(v##k, d, tr));
 #define DORY_POOL_ST8_(k) y[k] = (uint8_t)v##k;
+/* end 3 from the stage's constants in locals (p->f reloaded per value otherwise: the byte stores
+ * to y could alias it as far as the compiler knows) */
+#define DORY_POOL_ST3_(k) y[k] = pool_end3_(v##k, ms_, as_, sh_, mn_, mx_);
 #define DORY_POOL_PUT_(k) pool_put(p, out + (size_t)ch + (size_t)(k), ch + (k), v##k);
 #define DORY_POOL_BLOCK_(NAME, T, EACH)                                                                  \
     static inline void NAME(const pool_plan_t *p, const T *row, int32_t ni, int32_t nj, size_t rs,      \
@@ -133,6 +148,11 @@ static uint32_t pool_recip(int32_t d, int64_t smax)
         if (p->end == 0 && p->y8) {                                                                    \
             uint8_t *y = (uint8_t *)p->a->y + out + ch;                                                \
             EACH(DORY_POOL_ST8_)                                                                       \
+        } else if (p->end == 3) { /* inline: gcc keeps pool_put out of line, a call per value */      \
+            const uint32_t ms_ = (uint32_t)p->f.mul_s, as_ = (uint32_t)p->f.add_s;                     \
+            const int32_t sh_ = p->f.shift, mn_ = p->f.min, mx_ = p->f.max;                            \
+            uint8_t *y = (uint8_t *)p->a->y + out + ch;                                                \
+            EACH(DORY_POOL_ST3_)                                                                       \
         } else {                                                                                       \
             EACH(DORY_POOL_PUT_)                                                                       \
         }                                                                                              \
@@ -165,9 +185,12 @@ static uint32_t pool_recip(int32_t d, int64_t smax)
                         v = e > v ? e : v;                                                             \
                 }                                                                                      \
             }                                                                                          \
-            if (d)                                                                                     \
+            if (d > 1)                                                                                 \
                 v = rm ? (int32_t)(((uint64_t)(uint32_t)v * rm) >> 32) : pool_div(v, d, p->a->trunc);  \
-            pool_put(p, out + (size_t)ch, ch, v);                                                      \
+            if (p->end == 3)                                                                           \
+                ((uint8_t *)p->a->y)[out + (size_t)ch] = pool_end3(p, v);                              \
+            else                                                                                       \
+                pool_put(p, out + (size_t)ch, ch, v);                                                  \
         }                                                                                              \
     }
 DORY_POOL_PIXEL_(pool_pixel_u8, pool_block8_u8, pool_block4_u8, uint8_t, 0)
@@ -210,8 +233,16 @@ static void pool_max_words(const uint8_t *w, int32_t ni, int32_t nj, size_t rs, 
     }
 }
 
-/* The fast path over output rows [r0, r1) and channels [c0, c1); 0 when it does not apply. */
-static int pool_fast(const dory_pool_args_t *a, int32_t r0, int32_t r1, int32_t c0, int32_t c1)
+/* True when pool_fast applies (the same answer on every core: the split depends on it). */
+static int pool_fast_ok(const dory_pool_args_t *a)
+{
+    return (a->x_type == DORY_U8 || a->x_type == DORY_S8) && a->kh >= 1 && a->kw >= 1 &&
+           (int64_t)a->kh * a->kw * 255 <= INT32_MAX;
+}
+
+/* The fast path over the output pixels [p0, p1) (row-major over ho x wo) and channels [c0, c1);
+ * 0 when it does not apply. */
+static int pool_fast(const dory_pool_args_t *a, int32_t p0, int32_t p1, int32_t c0, int32_t c1)
 {
     pool_plan_t p;
     int xs = a->x_type == DORY_S8;
@@ -219,10 +250,10 @@ static int pool_fast(const dory_pool_args_t *a, int32_t r0, int32_t r1, int32_t 
     size_t c = (size_t)a->c, rs = (size_t)a->wi * c;
     int32_t r, q, rd = 0; /* rd: the divisor whose reciprocal rm is (0: none yet) */
     uint32_t rm = 0;
-    if (a->x_type != DORY_U8 && a->x_type != DORY_S8)
+    if (!pool_fast_ok(a))
         return 0;
-    if (a->kh < 1 || a->kw < 1 || taps * 255 > INT32_MAX)
-        return 0;
+    if (p0 >= p1 || a->wo < 1) /* nothing to do (the first pixel's row below divides by wo) */
+        return 1;
     A = a->is_avg ? taps * (xs ? 128 : 255) : (xs ? 128 : 255);
     memset(&p, 0, sizeof p);
     p.a = a;
@@ -230,11 +261,12 @@ static int pool_fast(const dory_pool_args_t *a, int32_t r0, int32_t r1, int32_t 
     p.end = !a->rq || a->rq->n == 0 ? 0 : dory_rqf_plan_(&p.f, a->rq, A, c0, c1, a->y, a->y_type) ? 1 : 2;
     if (p.end == 1 && p.f.mode == 1 && !p.f.trunc && !p.f.mul && !p.f.add && p.y8)
         p.end = 3;
-    for (r = r0; r < r1; r++) {
+    for (r = p0 / a->wo, q = p0 % a->wo; p0 < p1; r++, q = 0) {
         int32_t sr = (a->lead_h + r) * a->sh - a->pt, i0, i1, pi0, pi1;
+        int32_t qe = p1 - p0 < a->wo - q ? q + (p1 - p0) : a->wo; /* this row's pixels: [q, qe) */
         clip_taps(sr, a->kh, 0, a->hi, &i0, &i1);
         clip_taps(sr, a->kh, -a->pt, a->hi + a->pb, &pi0, &pi1);
-        for (q = 0; q < a->wo; q++) {
+        for (p0 += qe - q; q < qe; q++) {
             int32_t sq = (a->lead_w + q) * a->sw - a->pl, j0, j1, pj0, pj1, d = 0, ch;
             size_t out = ((size_t)r * (size_t)a->wo + (size_t)q) * c;
             clip_taps(sq, a->kw, 0, a->wi, &j0, &j1);
@@ -296,9 +328,24 @@ static void dory_pool_l1(const dory_pool_args_t *a, int core, int ncores)
         ncores = 1;
     if (core < 0 || core >= ncores)
         return;
+    if (pool_fast_ok(a) && a->ho < ncores) {
+        /* Fewer rows than cores (1-D pools: TCN's 1 x 128 rows): the fast path splits the output
+         * pixels of the tile, every core all the channels, when that leaves the busiest core no
+         * more outputs than a split over channels would (which pays every pixel's window set-up
+         * on every core for a few channels each, outside the 8-channel blocks: TCN_test_library's
+         * 1x2 average pools of 63 channels on GVSOC spent ~100 cycles per output that way). */
+        int32_t npix = a->ho * a->wo, per_pix = (npix + ncores - 1) / ncores, per_c = (a->c + ncores - 1) / ncores;
+        if (npix >= ncores && (int64_t)per_pix * a->c <= (int64_t)per_c * npix) {
+            int32_t p0, p1;
+            dory_share_(npix, core, ncores, &p0, &p1);
+            if (p0 < p1)
+                pool_fast(a, p0, p1, 0, a->c);
+            return;
+        }
+    }
     if (!dory_share_rows_or_channels_(a->ho, a->c, core, ncores, &r0, &r1, &c0, &c1))
         return;
-    if (pool_fast(a, r0, r1, c0, c1))
+    if (pool_fast(a, r0 * a->wo, r1 * a->wo, c0, c1))
         return;
     for (r = r0; r < r1; r++) {
         int32_t sr = (a->lead_h + r) * a->sh - a->pt, i0, i1, pi0, pi1;

@@ -29,8 +29,9 @@
  *    step. Steps are the output tiles in row-major order over (h, w, c_out) blocks of
  *    (t_ho, t_wo, t_co) and, innermost, for conv/linear with t_ci < ci, the input-channel blocks
  *    (partial sums in the si32 accumulator). Double buffering: while the cores compute step i
- *    the loads of step i + 1 (input window; weights when the (c, k) block changes; parameters
- *    when the c block changes) are already issued into the other ping/pong buffer, and the
+ *    the loads of step i + 1 (input window when its block changes: for a conv with one group or
+ *    a linear not between output-channel blocks; weights when the (c, k) block changes;
+ *    parameters when the c block changes) are already issued into the other ping/pong buffer, and the
  *    store of the previous output tile is in flight; a buffer without a pong copy (pong == ping)
  *    is reloaded only after the compute that reads it. Every job is waited before its buffer is
  *    touched (host port: data moves only at dory_dma_wait).
@@ -131,7 +132,7 @@ typedef struct {
     piece_t pc[MAX_PIECES];
     size_t in_bytes, w_bytes, out_bytes, wpc; /* wpc: weight bytes per channel of this tile */
     int ib, wb, pb, ob;
-    int load_w, load_p;
+    int load_in, load_w, load_p;
     int done_in, done_w, done_p;                /* issued */
     dory_dma_job_t jin[2 * MAX_PIECES];
     int nin;
@@ -177,7 +178,7 @@ typedef struct {
      * for: the params buffer and channel offset (NULL: not yet). They change only when the
      * params buffer does, so set_chain runs once per channel block instead of once per step
      * (core 0 builds them while the other cores wait at the barrier; the descriptor's chain is
-     * in L2) */
+     * in L2). The first step's are built by the controller (set_sub). */
     uint8_t *chain_par[MAX_PIECES];
     int32_t chain_off[MAX_PIECES];
 
@@ -599,21 +600,28 @@ static void issue_stores(run_t *R, loop_t *Q, step_t *S)
     }
 }
 
-/* Buffers of step i + 1 given step i (S) and whether its loads are needed. */
-static void assign_buffers(const run_t *R, loop_t *Q, const step_t *prev, step_t *N, int32_t idx)
+/* Buffers of step i + 1 given step i (S) and whether its loads are needed. The input is
+ * reloaded only when its block changes: where it depends on the row, column and input-channel
+ * blocks alone (splits_cin: a conv with one group, a linear), consecutive output-channel blocks
+ * share it (the tiler's input_loads, passes/tiling/cost.py, which then budgets one L1 copy for
+ * a layer with one such block). */
+static void assign_buffers(const run_t *R, loop_t *Q, const step_t *prev, step_t *N)
 {
     int32_t t = N->t, cb = N->cb;
-    N->ib = R->nbi == 2 ? (int)(idx & 1) : 0;
     N->ob = R->nbo == 2 ? (int)(t & 1) : 0;
     N->done_in = N->done_w = N->done_p = 0;
     N->nin = N->nw = N->np = 0;
     if (prev == NULL) {
+        N->ib = 0;
         N->wb = 0;
         N->pb = 0;
+        N->load_in = 1;
         N->load_w = R->has_w;
         N->load_p = R->nent > 0;
     } else {
         int changed_w = cb != Q->prev_cb || N->kb != Q->prev_kb;
+        N->load_in = !splits_cin(R) || N->hb != prev->hb || N->wbk != prev->wbk || N->kb != prev->kb;
+        N->ib = N->load_in && R->nbi == 2 ? prev->ib ^ 1 : prev->ib;
         N->load_w = R->has_w && changed_w;
         N->wb = N->load_w && R->nbw == 2 ? prev->wb ^ 1 : prev->wb;
         N->load_p = R->nent > 0 && cb != Q->prev_cb;
@@ -817,7 +825,7 @@ static void begin(run_t *R, loop_t *Q)
     Q->nst[0] = Q->nst[1] = 0;
     Q->prev_cb = Q->prev_kb = -1;
     plan_step(R, NULL, 0, S);
-    assign_buffers(R, Q, NULL, S, 0);
+    assign_buffers(R, Q, NULL, S);
     issue_input(R, S);
     S->done_in = 1;
     if (S->load_w) {
@@ -837,9 +845,9 @@ static void before_compute(run_t *R, loop_t *Q, int32_t i)
     if (i + 1 < R->nsteps) {
         step_t *N = &Q->st[(i + 1) & 1];
         plan_step(R, S, i + 1, N);
-        assign_buffers(R, Q, S, N, i + 1);
+        assign_buffers(R, Q, S, N);
         /* prefetch what does not overwrite a buffer step i reads */
-        if (R->nbi == 2) {
+        if (N->load_in && N->ib != S->ib) {
             issue_input(R, N);
             N->done_in = 1;
         }
@@ -853,7 +861,7 @@ static void before_compute(run_t *R, loop_t *Q, int32_t i)
         }
     }
     if (S->first) wait_stores(Q, S->ob); /* the output buffer's previous tile has left */
-    build_args(R, S);
+    if (i > 0) build_args(R, S); /* step 0's: the controller's, before the fork (set_sub) */
 }
 
 static void after_compute(run_t *R, loop_t *Q, int32_t i)
@@ -862,7 +870,7 @@ static void after_compute(run_t *R, loop_t *Q, int32_t i)
     if (S->last) issue_stores(R, Q, S);
     if (i + 1 < R->nsteps) {
         step_t *N = &Q->st[(i + 1) & 1];
-        if (!N->done_in) {
+        if (N->load_in && !N->done_in) {
             issue_input(R, N);
             N->done_in = 1;
         }
@@ -1134,24 +1142,26 @@ static int setup(run_t *R, const dory_layer_t *L)
     return 0;
 }
 
-/* Checks every step of the current sub-problem against the L1 buffers. */
-static int check_steps(run_t *R)
+/* Checks every step of the current sub-problem against the L1 buffers; step 0's plan in *first. */
+static int check_steps(run_t *R, step_t *first)
 {
     const dory_layer_t *L = R->L;
     int32_t i;
-    step_t S;
+    step_t T;
     for (i = 0; i < R->nsteps; i++) {
-        plan_step(R, i > 0 ? &S : NULL, i, &S);
-        if (S.in_bytes > R->cap_in)
+        /* step 0 planned into *first, the others into T (no step_t copy: ~350 controller cycles) */
+        step_t *S = i == 0 ? first : &T;
+        plan_step(R, i == 0 ? NULL : i == 1 ? first : &T, i, S);
+        if (S->in_bytes > R->cap_in)
             FAIL("tile %d (rows %d..%d, cols %d..%d, ch %d..%d) needs %lu input bytes in L1, the input buffer "
-                 "(offset %u) holds %lu", (int)i, (int)S.h0, (int)S.h1, (int)S.w0, (int)S.w1, (int)S.c0, (int)S.c1,
-                 (unsigned long)S.in_bytes, (unsigned)L->l1_in[0], (unsigned long)R->cap_in);
-        if (S.w_bytes > R->cap_w)
+                 "(offset %u) holds %lu", (int)i, (int)S->h0, (int)S->h1, (int)S->w0, (int)S->w1, (int)S->c0, (int)S->c1,
+                 (unsigned long)S->in_bytes, (unsigned)L->l1_in[0], (unsigned long)R->cap_in);
+        if (S->w_bytes > R->cap_w)
             FAIL("tile %d (ch %d..%d) needs %lu weight bytes in L1, the weight buffer (offset %u) holds %lu", (int)i,
-                 (int)S.c0, (int)S.c1, (unsigned long)S.w_bytes, (unsigned)L->l1_w[0], (unsigned long)R->cap_w);
-        if (S.out_bytes > R->cap_out)
+                 (int)S->c0, (int)S->c1, (unsigned long)S->w_bytes, (unsigned)L->l1_w[0], (unsigned long)R->cap_w);
+        if (S->out_bytes > R->cap_out)
             FAIL("tile %d needs %lu output bytes in L1, the output buffer (offset %u) holds %lu", (int)i,
-                 (unsigned long)S.out_bytes, (unsigned)L->l1_out[0], (unsigned long)R->cap_out);
+                 (unsigned long)S->out_bytes, (unsigned)L->l1_out[0], (unsigned long)R->cap_out);
     }
 #ifdef DORY_DEBUG
     {
@@ -1159,10 +1169,10 @@ static int check_steps(run_t *R)
         int b;
         size_t in_need = 0, w_need = 0, out_need = 0;
         for (i = 0; i < R->nsteps; i++) {
-            plan_step(R, i > 0 ? &S : NULL, i, &S);
-            if (S.in_bytes > in_need) in_need = S.in_bytes;
-            if (S.w_bytes > w_need) w_need = S.w_bytes;
-            if (S.out_bytes > out_need) out_need = S.out_bytes;
+            plan_step(R, i > 0 ? &T : NULL, i, &T);
+            if (T.in_bytes > in_need) in_need = T.in_bytes;
+            if (T.w_bytes > w_need) w_need = T.w_bytes;
+            if (T.out_bytes > out_need) out_need = T.out_bytes;
         }
         for (b = 0; b < 2; b++) {
             if (L->l1_in[b] + in_need > L->l1_total || L->l1_out[b] + out_need > L->l1_total ||
@@ -1321,6 +1331,7 @@ static void stage_in(run_t *R, region_t *rg, uint8_t *stg, refs_t *rf, int32_t h
 /* The L1 tile loop's schedule of sub-problem (output rows [H0, H1), channels [C0, C1)), checked. */
 static int set_sub(run_t *R, int32_t H0, int32_t H1, int32_t C0, int32_t C1)
 {
+    step_t S;
     R->H0 = H0;
     R->H1 = H1;
     R->C0 = C0;
@@ -1329,7 +1340,16 @@ static int set_sub(run_t *R, int32_t H0, int32_t H1, int32_t C0, int32_t C1)
     R->nwb = cdiv(R->L->wo, R->two);
     R->nc = cdiv(C1 - C0, R->tco);
     R->nsteps = R->nh * R->nwb * R->nc * R->nk;
-    return check_steps(R);
+    if (check_steps(R, &S) != 0) return -1;
+    /* Step 0's kernel arguments (and requant chains), built here by the controller instead of by
+     * cluster core 0 in before_compute: on the pulp port run_t and the descriptor are in L2, ~30
+     * cycles per access from the cluster and a few from the controller, and core 0 builds them while
+     * the other cores wait at the barrier (measured on GVSOC: ~1,900 cycles per layer for the
+     * arguments, ~1,900 more for a conv's chain and ~2,400 for an add's three). Step 0 has
+     * buffers 0 (assign_buffers with no previous step). */
+    S.ib = S.wb = S.pb = S.ob = 0;
+    build_args(R, &S);
+    return 0;
 }
 
 int dory_layer_run(const dory_layer_t *L)

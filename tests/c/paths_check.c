@@ -26,10 +26,11 @@
 static const void *g_entered[256];
 static int g_n_entered;
 
-/* add_scalar's fused one-stage loops (8- and 16-bit outputs) */
-static const void *const g_f1[8] = {(const void *)add_f1_uu8,  (const void *)add_f1_us8,  (const void *)add_f1_su8,
-                                    (const void *)add_f1_ss8,  (const void *)add_f1_uu16, (const void *)add_f1_us16,
-                                    (const void *)add_f1_su16, (const void *)add_f1_ss16};
+/* add_scalar's fused loops: one stage (8- and 16-bit outputs), two stages (8-bit outputs) */
+static const void *const g_f1[12] = {(const void *)add_f1_uu8,  (const void *)add_f1_us8,  (const void *)add_f1_su8,
+                                     (const void *)add_f1_ss8,  (const void *)add_f1_uu16, (const void *)add_f1_us16,
+                                     (const void *)add_f1_su16, (const void *)add_f1_ss16, (const void *)add_f2_uu8,
+                                     (const void *)add_f2_us8,  (const void *)add_f2_su8,  (const void *)add_f2_ss8};
 
 void __cyg_profile_func_enter(void *fn, void *site) __attribute__((no_instrument_function));
 void __cyg_profile_func_exit(void *fn, void *site) __attribute__((no_instrument_function));
@@ -210,7 +211,7 @@ int main(void)
             a.rq = &cy;
             /* dory_add's order: add_scalar, then add_fast, else the generic chains */
             if (add_scalar(&a, 0, 1))
-                puts(entered_any(g_f1, 8) ? "sfused" : entered(add_any) ? "sloop" : "none");
+                puts(entered_any(g_f1, 12) ? "sfused" : entered(add_any) ? "sloop" : "none");
             else if (!add_fast(&a, 0, 1, 1))
                 puts("generic");
             else

@@ -17,6 +17,8 @@
  * Fork/join: dory_cluster_fork stores the task and bumps a generation word in L1; every core runs
  *   the task when it sees a new generation and then stores that generation into its own done
  *   word; the FC returns when all done words equal the generation. Every word has one writer.
+ *   Each core adds the fork's counts to g_stats after its done word (off the fork's critical
+ *   path); dory_pulp_stats_take waits until every core has.
  *   dory_cluster_fork_start returns right after bumping the generation and dory_cluster_join
  *   does the waiting (and the stack check), so the FC can run L3 transfers meanwhile.
  *
@@ -57,8 +59,8 @@
  *   the cluster run at the same 50 MHz in pulp-open (pulp.h), so these are cluster cycles;
  *   dory_perf_unit() == "cycles". Per core, port_pulp.h's dory_pulp_stats_take.
  *
- * Stacks: a canary word at the bottom of every cluster stack, checked by the FC after every fork
- *   (exit 135 naming the core).
+ * Stacks: a canary word at the bottom of every cluster stack, checked by its core after every fork
+ *   and reported in its done word (the FC's join exits 135 naming the core).
  *
  * Printing (FC only; a trap prints from any hart): stdout is pulp-open's putc register; exit writes the end-of-computation
  *   register with the status, which ends GVSOC with that status.
@@ -108,10 +110,15 @@ typedef struct {
     volatile uint32_t done[8];        /* core i */
     volatile uint32_t arrive[8];      /* core i */
     volatile uint32_t epoch[8];       /* core i: its barrier count */
+    dory_pulp_counts_t bar[8];        /* core i: its barrier counts of the running fork (folded
+                                         into g_stats, in L2, once per fork: an L2 update from the
+                                         cluster costs ~30 cycles a word, per barrier that was
+                                         ~150 cycles on every core, twice per tile step) */
 } sync_t;
 static L1 sync_t g_sync;
 
-static dory_pulp_core_stats_t g_stats[8]; /* core i writes g_stats[i] inside a fork, the FC between */
+static dory_pulp_core_stats_t g_stats[8]; /* core i writes g_stats[i] after each fork, the FC between */
+static volatile uint32_t g_counted[8];     /* core i: the last generation whose counts are in g_stats */
 
 static int g_up, g_booted;
 
@@ -315,13 +322,19 @@ PULP_NO_LIBCALL void *memset(void *dst, int c, size_t n)
 
 /* ---- cluster --------------------------------------------------------------------------------- */
 
-static void stats_add(int me, uint32_t c0, uint32_t i0, uint32_t l0, uint32_t m0)
+/* Adds one fork's counts (cycles, instructions, load stalls, I$ misses) and its barrier counts. */
+static void stats_add(int me, uint32_t cycles, uint32_t instr, uint32_t ld_stall, uint32_t imiss)
 {
     dory_pulp_core_stats_t *s = &g_stats[me];
-    s->cycles += pulp_cycles() - c0;
-    s->instr += pulp_instr() - i0;
-    s->ld_stall += pulp_ld_stalls() - l0;
-    s->imiss += pulp_imiss() - m0;
+    dory_pulp_counts_t *b = &g_sync.bar[me];
+    s->cycles += cycles;
+    s->instr += instr;
+    s->ld_stall += ld_stall;
+    s->imiss += imiss;
+    s->barrier.cycles += b->cycles;
+    s->barrier.ld_stall += b->ld_stall;
+    s->barrier.imiss += b->imiss;
+    b->cycles = b->ld_stall = b->imiss = 0;
 }
 
 void pulp_cluster_main(int me)
@@ -338,8 +351,17 @@ void pulp_cluster_main(int me)
         l0 = pulp_ld_stalls();
         m0 = pulp_imiss();
         g_sync.fn(g_sync.arg);
+        c0 = pulp_cycles() - c0;
+        i0 = pulp_instr() - i0;
+        l0 = pulp_ld_stalls() - l0;
+        m0 = pulp_imiss() - m0;
+        /* done first, then the counts (L2 updates, ~30 cycles a word from the cluster, off the
+         * fork's critical path: dory_pulp_stats_take waits for them). A stack overflow (the canary
+         * at the bottom of this core's stack overwritten: one L1 load here instead of the FC's
+         * ~30-cycle one per core) is reported as done = ~gen, which the FC's join tells apart. */
+        g_sync.done[me] = *stack_bottom(me) == STACK_CANARY ? gen : ~gen;
         stats_add(me, c0, i0, l0, m0);
-        g_sync.done[me] = gen;
+        g_counted[me] = gen;
     }
 }
 
@@ -367,16 +389,17 @@ void dory_cluster_join(void)
     int i;
     if (!gen)
         die("dory_cluster_join without a dory_cluster_fork_start", 0, 0);
-    for (i = 0; i < DORY_NUM_CORES; i++)
-        while (g_sync.done[i] != gen)
+    for (i = 0; i < DORY_NUM_CORES; i++) {
+        uint32_t d;
+        while ((d = g_sync.done[i]) != gen && d != ~gen) /* ~gen: the core found its canary gone */
             ;
-    g_pending = 0;
-    for (i = 0; i < DORY_NUM_CORES; i++)
-        if (*stack_bottom(i) != STACK_CANARY) {
+        if (d != gen) {
             printf("dory pulp port: cluster core %d overflowed its stack (link.ld: core 0 %lu B, others %lu B)\n", i,
                    (unsigned long)(uintptr_t)__cl_stack0_size, (unsigned long)(uintptr_t)__cl_stack_size);
             exit(135);
         }
+    }
+    g_pending = 0;
 }
 
 void dory_cluster_fork(dory_task_fn fn, void *arg)
@@ -405,13 +428,17 @@ void dory_barrier(void)
         while (g_sync.release != e)
             ;
     }
-    g_stats[me].barrier.cycles += pulp_cycles() - t0;
-    g_stats[me].barrier.ld_stall += pulp_ld_stalls() - l0;
-    g_stats[me].barrier.imiss += pulp_imiss() - m0;
+    g_sync.bar[me].cycles += pulp_cycles() - t0;
+    g_sync.bar[me].ld_stall += pulp_ld_stalls() - l0;
+    g_sync.bar[me].imiss += pulp_imiss() - m0;
 }
 
 void dory_pulp_stats_take(dory_pulp_core_stats_t *out)
 {
+    int i;
+    for (i = 0; i < DORY_NUM_CORES; i++) /* each core adds its counts after it signalled done */
+        while (g_counted[i] != g_sync.gen)
+            ;
     memcpy(out, g_stats, DORY_NUM_CORES * sizeof *out);
     memset(g_stats, 0, sizeof g_stats);
 }

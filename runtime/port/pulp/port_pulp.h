@@ -22,7 +22,8 @@ typedef struct {
 } dory_pulp_core_stats_t;
 
 /* Copy every core's counts into out[0 .. DORY_NUM_CORES-1] and reset them (on the FC, between
- * forks). */
+ * forks; waits until every core has added the last fork's counts, which it does after signalling
+ * done). */
 void dory_pulp_stats_take(dory_pulp_core_stats_t *out);
 
 /* Built with -DDORY_PULP_L3_HYPER (l3_hyper.c: L3 on the board's HyperRAM through the uDMA):
