@@ -261,6 +261,276 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
     }
 }
 
+/* ---- small K (first layers): blocks of 4 pixels x 4 channels -----------------------------------
+ *
+ * A KxK conv with K = kh * kw * ci <= DORY_PX4_XS (5x5 ci = 1: K = 25; 3x3 ci = 3: K = 27) has
+ * so few MACs per output (25..27) that conv_fast's 4 x 2 block spent more on its ends and loads
+ * than on its products. conv_px4 builds the im2col of 4 consecutive pixels of the tile (a quad) in
+ * 4 buffers DORY_PX4_XS bytes apart (each K bytes, zero to KX = K rounded up to 4), and runs
+ * blocks of 4 pixels x 4 channels over them: per 4-way step 4 activation + 4 weight loads for 16
+ * SIMD dot products (conv_fast's block: 6 for 8), and per output channel its requant constants
+ * loaded once for 4 pixels. Work units (quad, block of 4 channels), split over the cores in
+ * balanced contiguous ranges like conv_fast's pairs. Scratch: 4 * DORY_PX4_XS bytes per core. */
+#define DORY_PX4_XS 32
+
+/* The im2col of output pixel (r, q) into buf (K bytes, then zeros to KX). rowcopy: the layer's
+ * rows may be copied by whole words (see conv_px4): an interior pixel's kh rows of L = kw * ci
+ * contiguous input bytes each (dw == 1) as ceil(L / 4) word copies each (misaligned word loads
+ * and stores: RI5CY splits them in hardware), a row's last word spilling up to 3 bytes into the
+ * next row (rewritten next) or, for the last row, past K (zeroed below; the spill stays within
+ * DORY_PX4_XS by rowcopy's condition). A pixel in the padding, or whose last word would read past
+ * the input tile, takes im2col_pixel. */
+static inline void px4_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_t *buf, int32_t K, int32_t KX,
+                             int rowcopy)
+{
+    const int32_t kh = a->kh, kw = a->kw, ci = a->ci, ir0 = r * a->sh - a->pt, ic0 = q * a->sw - a->pl;
+    const int32_t L = kw * ci, nw = (L + 3) >> 2, last = ir0 + (kh - 1) * a->dh;
+    int32_t i, j;
+    if (rowcopy && ir0 >= 0 && last < a->hi && ic0 >= 0 && ic0 + kw <= a->wi &&
+        ((size_t)last * (size_t)a->wi + (size_t)ic0) * (size_t)ci + 4u * (size_t)nw <=
+            (size_t)a->hi * (size_t)a->wi * (size_t)ci) {
+        const uint8_t *src = (const uint8_t *)a->x + ((size_t)ir0 * (size_t)a->wi + (size_t)ic0) * (size_t)ci;
+        const size_t step = (size_t)a->dh * (size_t)a->wi * (size_t)ci;
+        uint8_t *dst = buf;
+        if (nw == 2) /* L 5..8 (5x5 ci = 1): no inner loop, its branch cost more than the copies */
+            for (i = 0; i < kh; i++, src += step, dst += L) {
+                uint32_t v0 = dory_ld4w(src), v1 = dory_ld4w(src + 4);
+                dory_st4w(dst, v0);
+                dory_st4w(dst + 4, v1);
+            }
+        else if (nw == 3) /* L 9..12 (3x3 ci = 3) */
+            for (i = 0; i < kh; i++, src += step, dst += L) {
+                uint32_t v0 = dory_ld4w(src), v1 = dory_ld4w(src + 4), v2 = dory_ld4w(src + 8);
+                dory_st4w(dst, v0);
+                dory_st4w(dst + 4, v1);
+                dory_st4w(dst + 8, v2);
+            }
+        else
+            for (i = 0; i < kh; i++, src += step, dst += L)
+                for (j = 0; j < nw; j++)
+                    dory_st4w(dst + 4 * j, dory_ld4w(src + 4 * j));
+    } else {
+        im2col_pixel(a, r, q, buf);
+    }
+    for (i = K; i < KX; i++)
+        buf[i] = 0;
+}
+
+#if defined(DORY_XPULPV2)
+/* A pair's k loop (n4 steps of 4 values) as one asm block in hardware loop 0: per step the 4
+ * pixels' words (three lw at +XS, +2 XS, +3 XS from the pointer, then p.lw at +0 advancing it by
+ * 4), the 2 weight rows' words (p.lw; misaligned for rows K apart: one extra cycle each) and 8
+ * pv.sdot(u)sp.b. Encodings as in dot.h's DORY_ASM_4X2_ (lp.setup, p.lw, pv.sdotusp.b /
+ * pv.sdotsp.b); lw rd, imm(rs1) = .insn i 0x03, 2, rd, rs1, imm (RV32I LOAD, funct3 2), spelled as
+ * .insn so that the assembler cannot compress it (the loop's end is counted in 32-bit
+ * instructions: 14, L = 28). Each loaded word is first used at least two instructions later.
+ * Words in t0..t5 (clobbered). The offsets are DORY_PX4_XS's multiples (static assert below). */
+#define DORY_PX4_DOT_(XT, V4X, LD4X, SDOT, F7)                                                        \
+    do {                                                                                               \
+        if (n4 > 0) {                                                                                  \
+            const void *xp_ = xq, *wa_ = w0, *wb_ = w1;                                                \
+            __asm__ volatile(".insn i 0x7b, 4, x0, %[n], 28\n\t"                                       \
+                             ".insn i 0x03, 2, t1, %[xp], 32\n\t"                                      \
+                             ".insn i 0x03, 2, t2, %[xp], 64\n\t"                                      \
+                             ".insn i 0x03, 2, t3, %[xp], 96\n\t"                                      \
+                             ".insn i 0x0b, 2, t0, %[xp], 4\n\t"                                       \
+                             ".insn i 0x0b, 2, t4, %[wa], 4\n\t"                                       \
+                             ".insn i 0x0b, 2, t5, %[wb], 4\n\t"                                       \
+                             ".insn r 0x57, 1, " F7 ", %[a0], t0, t4\n\t"                              \
+                             ".insn r 0x57, 1, " F7 ", %[a1], t1, t4\n\t"                              \
+                             ".insn r 0x57, 1, " F7 ", %[a2], t2, t4\n\t"                              \
+                             ".insn r 0x57, 1, " F7 ", %[a3], t3, t4\n\t"                              \
+                             ".insn r 0x57, 1, " F7 ", %[b0], t0, t5\n\t"                              \
+                             ".insn r 0x57, 1, " F7 ", %[b1], t1, t5\n\t"                              \
+                             ".insn r 0x57, 1, " F7 ", %[b2], t2, t5\n\t"                              \
+                             ".insn r 0x57, 1, " F7 ", %[b3], t3, t5\n\t"                              \
+                             : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), \
+                               [b1] "+r"(b1), [b2] "+r"(b2), [b3] "+r"(b3), [xp] "+r"(xp_), [wa] "+r"(wa_), \
+                               [wb] "+r"(wb_)                                                          \
+                             : [n] "r"(n4)                                                             \
+                             : "t0", "t1", "t2", "t3", "t4", "t5", "memory");                          \
+        }                                                                                              \
+    } while (0)
+_Static_assert(DORY_PX4_XS == 32, "DORY_PX4_DOT_'s offsets 32, 64, 96 are DORY_PX4_XS's multiples");
+#else
+/* Elsewhere the same step on dory/simd.h's 4-way dot products. */
+#define DORY_PX4_DOT_(XT, V4X, LD4X, SDOT, F7)                                                        \
+    do {                                                                                               \
+        for (k = 0; k < 4 * n4; k += 4) {                                                              \
+            V4X v0 = LD4X(xq + k), v1 = LD4X(xq + DORY_PX4_XS + k), v2 = LD4X(xq + 2 * DORY_PX4_XS + k), \
+                v3 = LD4X(xq + 3 * DORY_PX4_XS + k);                                                   \
+            dory_v4s c0 = DORY_LD4S(w0 + k), c1 = DORY_LD4S(w1 + k);                                   \
+            SDOT(a0, v0, c0);                                                                          \
+            SDOT(a1, v1, c0);                                                                          \
+            SDOT(a2, v2, c0);                                                                          \
+            SDOT(a3, v3, c0);                                                                          \
+            SDOT(b0, v0, c1);                                                                          \
+            SDOT(b1, v1, c1);                                                                          \
+            SDOT(b2, v2, c1);                                                                          \
+            SDOT(b3, v3, c1);                                                                          \
+        }                                                                                              \
+    } while (0)
+#endif
+
+/* One channel J's 4 outputs (pixels 0..3 of the quad, co apart) from sums A0..A3 by the window end
+ * (dot.h's DORY_WIN_CH_ for 4 pixels; DIV as there). */
+#define DORY_PX4_CH_(DIV, J, A0, A1, A2, A3)                                                          \
+    do {                                                                                               \
+        uint32_t m_ = (uint32_t)mp_[o + (J)], k_ = (uint32_t)dp_[(o + (J)) << dsh_] - wofs_;           \
+        int32_t lo_ = lp_[o + (J)], hi_ = hp_[o + (J)];                                                \
+        uint8_t *y_ = ya_ + o + (J);                                                                   \
+        y_[0] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A0), lo_, hi_) * m_ + k_)); \
+        y_[co] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A1), lo_, hi_) * m_ + k_)); \
+        y_[2 * co] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A2), lo_, hi_) * m_ + k_)); \
+        y_[3 * co] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A3), lo_, hi_) * m_ + k_)); \
+    } while (0)
+
+/* Channels [o, o1) (o1 - o even) of the quad at xq (pixel p's K values at xq + p * DORY_PX4_XS,
+ * zero to KX), two at a time (8 sums: the loop's code, dot products and ends, stays small for the
+ * cluster's 512-byte per-core instruction cache); the first pixel's outputs start at element ia,
+ * np of the 4 pixels real (the others' sums are dropped). The weight rows are K apart and read kx
+ * values long (KX, or K for the pair holding the tensor's last row, as in dot.h's dory_blocks4_).
+ * Full quads whose plan has the window end (WK as in dot.h: 1 the shift, 2 the division, 0
+ * either) end inline, the others through dory_rqf_block_ two pixels at a time. */
+#define DORY_PX4_BLOCKS_(NAME, XT, V4X, LD4X, SDOT, F7, WK)                                           \
+    static DORY_NOINLINE_ void NAME(const XT *xq, const int8_t *w, int32_t K, int32_t kx, int32_t o, int32_t o1, \
+                                    const dory_rqf_t *f, size_t ia, int32_t co, int np)                \
+    {                                                                                                  \
+        const size_t ib = ia + (size_t)co;                                                             \
+        const int32_t n4 = kx >> 2;                                                                    \
+        DORY_WIN_DECL_(2, WK);                                                                         \
+        const int win4 = wi_ && np == 4;                                                               \
+        for (; o < o1; o += 2) {                                                                       \
+            const int8_t *w0 = w + (size_t)o * (size_t)K, *w1 = w0 + K;                                \
+            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0, k;                 \
+            if (win4 && bp_) { /* the bias starts the sums (wrapping as dory_wadd_(bias, sum)) */      \
+                a0 = a1 = a2 = a3 = bp_[o];                                                            \
+                b0 = b1 = b2 = b3 = bp_[o + 1];                                                        \
+            }                                                                                          \
+            DORY_PX4_DOT_(XT, V4X, LD4X, SDOT, F7);                                                    \
+            for (k = 4 * n4; k < kx; k++) { /* the K % 4 tail of the tensor's last pair */             \
+                int32_t x0 = xq[k], x1 = xq[DORY_PX4_XS + k], x2 = xq[2 * DORY_PX4_XS + k],            \
+                        x3 = xq[3 * DORY_PX4_XS + k], c = w0[k], d = w1[k];                            \
+                a0 = dory_wadd_(a0, x0 * c), a1 = dory_wadd_(a1, x1 * c);                              \
+                a2 = dory_wadd_(a2, x2 * c), a3 = dory_wadd_(a3, x3 * c);                              \
+                b0 = dory_wadd_(b0, x0 * d), b1 = dory_wadd_(b1, x1 * d);                              \
+                b2 = dory_wadd_(b2, x2 * d), b3 = dory_wadd_(b3, x3 * d);                              \
+            }                                                                                          \
+            if (win4) {                                                                                \
+                if ((WK) == 1 || ((WK) == 0 && wi_ == 1)) {                                            \
+                    DORY_PX4_CH_(DORY_WIN_SHR_, 0, a0, a1, a2, a3);                                    \
+                    DORY_PX4_CH_(DORY_WIN_SHR_, 1, b0, b1, b2, b3);                                    \
+                } else {                                                                               \
+                    const uint32_t dm_ = f->dm, dmh_ = f->dmh;                                         \
+                    const int32_t dk_ = f->ds;                                                         \
+                    DORY_PX4_CH_(DORY_WIN_UDIV_, 0, a0, a1, a2, a3);                                   \
+                    DORY_PX4_CH_(DORY_WIN_UDIV_, 1, b0, b1, b2, b3);                                   \
+                }                                                                                      \
+                continue;                                                                              \
+            }                                                                                          \
+            {                                                                                          \
+                int32_t s[4] = {a0, a1, b0, b1};                                                       \
+                dory_rqf_block_(f, s, o, 2, ia, ib, np > 1);                                           \
+                if (np > 2) {                                                                          \
+                    s[0] = a2, s[1] = a3, s[2] = b2, s[3] = b3;                                        \
+                    dory_rqf_block_(f, s, o, 2, ia + 2u * (size_t)co, ib + 2u * (size_t)co, np > 3);   \
+                }                                                                                      \
+            }                                                                                          \
+        }                                                                                              \
+        (void)yb_;                                                                                     \
+    }
+#if defined(DORY_XPULPV2)
+DORY_PX4_BLOCKS_(px4_blocks_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 1)
+DORY_PX4_BLOCKS_(px4_blocks_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 1)
+DORY_PX4_BLOCKS_(px4_blocks_du_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 2)
+DORY_PX4_BLOCKS_(px4_blocks_ds_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 2)
+#else
+DORY_PX4_BLOCKS_(px4_blocks_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 0)
+DORY_PX4_BLOCKS_(px4_blocks_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 0)
+#endif
+
+/* Channels [o, o1) (o1 - o even) of the quad at xq: px4_blocks_* of the plan's kind and the x type. */
+static inline void px4_blocks(const uint8_t *xq, int xs, const int8_t *w, int32_t K, int32_t kx, int32_t o,
+                              int32_t o1, const dory_rqf_t *f, size_t ia, int32_t co, int np)
+{
+#if defined(DORY_XPULPV2)
+    if (f->win == 2 && f->mul && f->add) { /* the division's instances */
+        if (xs)
+            px4_blocks_ds_((const int8_t *)xq, w, K, kx, o, o1, f, ia, co, np);
+        else
+            px4_blocks_du_(xq, w, K, kx, o, o1, f, ia, co, np);
+        return;
+    }
+#endif
+    if (xs)
+        px4_blocks_s_((const int8_t *)xq, w, K, kx, o, o1, f, ia, co, np);
+    else
+        px4_blocks_u_(xq, w, K, kx, o, o1, f, ia, co, np);
+}
+
+/* The small-K fast path (see above): x u8 / s8, w s8, one group, a KxK kernel with K <= XS. */
+static void conv_px4(const dory_conv_args_t *a, int core, int ncores)
+{
+    const int xs = a->x_type == DORY_S8;
+    const int32_t K = a->kh * a->kw * a->ci, KX = dory_im2col_len_(K), co = a->co, L = a->kw * a->ci;
+    const int32_t npix = a->ho * a->wo, nq = (npix + 3) / 4, nblk = (co + 3) / 4;
+    /* whole-word row copies stay within a pixel's buffer (px4_pixel) */
+    const int rowcopy = a->dw == 1 && (a->kh - 1) * L + 4 * ((L + 3) >> 2) <= DORY_PX4_XS;
+    const int8_t *w = (const int8_t *)a->w;
+    uint8_t *buf = (uint8_t *)a->scratch + (size_t)core * 4u * DORY_PX4_XS;
+    int32_t u0, u1, Q, Q0, Q1, r, q;
+    dory_rqf_t f;
+    dory_share_(nq * nblk, core, ncores, &u0, &u1);
+    if (u0 >= u1)
+        return;
+    Q0 = u0 / nblk;
+    Q1 = (u1 - 1) / nblk + 1;
+    {
+        int32_t lo = Q1 - Q0 > 1 ? 0 : (u0 % nblk) * 4, hi = Q1 - Q0 > 1 ? co : ((u1 - 1) % nblk) * 4 + 4;
+        dory_rqf_init_(&f, a, xs, K, lo, hi < co ? hi : co);
+    }
+    r = 4 * Q0 / a->wo;
+    q = 4 * Q0 % a->wo;
+    for (Q = Q0; Q < Q1; Q++) {
+        int32_t b0 = Q == Q0 ? u0 % nblk : 0, b1 = Q == Q1 - 1 ? (u1 - 1) % nblk + 1 : nblk;
+        int32_t o1 = b1 * 4 < co ? b1 * 4 : co, o = b0 * 4 + ((o1 - b0 * 4) & ~1), p;
+        int np = npix - 4 * Q < 4 ? (int)(npix - 4 * Q) : 4;
+        size_t ia = (size_t)(4 * Q) * (size_t)co;
+        for (p = 0; p < 4; p++) {
+            uint8_t *bp = buf + (size_t)p * DORY_PX4_XS;
+            if (p < np) {
+                px4_pixel(a, r, q, bp, K, KX, rowcopy);
+                next_pixel(a->wo, &r, &q);
+            } else {
+                zero_bytes(bp, (size_t)KX); /* a partial quad's missing pixels: sums dropped */
+            }
+        }
+        {
+            /* [b0 * 4, oe) at length KX, then the pair holding the tensor's last row at K (it
+             * must not be read past its end), as conv_fast */
+            int32_t lo = b0 * 4, oe = KX > K && o == co && o > lo ? o - 2 : o, kx = KX;
+            for (;;) {
+                px4_blocks(buf, xs, w, K, kx, lo, oe, &f, ia, co, np);
+                if (oe == o)
+                    break;
+                lo = oe, oe = o, kx = K;
+            }
+        }
+        if (o < o1) { /* the last channel of an odd co */
+            const int8_t *wo_ = w + (size_t)o * (size_t)K;
+            for (p = 0; p < np; p += 2) {
+                int32_t s[2];
+                s[0] = dory_dot_(buf + (size_t)p * DORY_PX4_XS, xs, wo_, K, 0);
+                s[1] = p + 1 < np ? dory_dot_(buf + (size_t)(p + 1) * DORY_PX4_XS, xs, wo_, K, 0) : 0;
+                dory_rqf_block_(&f, s, o, 1, ia + (size_t)p * (size_t)co, ia + (size_t)(p + 1) * (size_t)co,
+                                p + 1 < np);
+            }
+        }
+    }
+    /* a quad split between two cores is rebuilt by both: the next core's range starts where this
+     * one's ends */
+}
+
 /* The receptive field of output pixel (r, q) of 16-bit input (u16 / s16), split in byte planes in
  * the weights' order kh x kw x ci: lo[t] = x & 0xff, hi[t] = x >> 8 (zero in the padding). */
 static void im2col_planes(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_t *lo, uint8_t *hi)
@@ -417,9 +687,11 @@ static void conv_fast16(const dory_conv_args_t *a, int core, int ncores)
 
 size_t dory_conv2d_scratch_bytes(int32_t kh, int32_t kw, int32_t ci, int ncores)
 {
+    int32_t K = kh * kw * ci;
     if (kh * kw <= 1 || ci <= 0)
         return 0;
-    return 2u * (size_t)(ncores < 1 ? 1 : ncores) * (size_t)dory_im2col_len_(kh * kw * ci);
+    /* conv_px4's 4 pixel buffers for a small K, else conv_fast's 2 (conv_fast16 takes 2 K) */
+    return (size_t)(ncores < 1 ? 1 : ncores) * (K <= DORY_PX4_XS ? 4u * DORY_PX4_XS : 2u * (size_t)dory_im2col_len_(K));
 }
 
 void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)
@@ -431,7 +703,10 @@ void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)
         return;
     if (dory_fast_types_(a->x_type, a->w_type) && a->groups <= 1 &&
         dory_scratch_ok_(a, dory_conv2d_scratch_bytes(a->kh, a->kw, a->ci, ncores), "dory_conv2d")) {
-        conv_fast(a, core, ncores);
+        if (a->kh * a->kw > 1 && a->kh * a->kw * a->ci <= DORY_PX4_XS)
+            conv_px4(a, core, ncores);
+        else
+            conv_fast(a, core, ncores);
         return;
     }
     if ((a->x_type == DORY_U16 || a->x_type == DORY_S16) && a->w_type == DORY_S8 && a->groups <= 1 &&
