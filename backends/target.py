@@ -187,12 +187,12 @@ class Target:
         """L1 scratch of the conv kernel on a tile with ``c_in`` input channels: pulp-nn's
         im2col, two ``kh x kw x c_in`` columns per core, each rounded up to 4 bytes (the kernel
         zero-pads them for its 4-way dot products); for ``kh x kw x c_in <= 32`` (first layers:
-        the kernel's blocks of 4 pixels) four 32-byte pixel buffers per core; none for a 1x1 conv
-        (no im2col)."""
+        the kernel's blocks of 4 pixels) per core four 32-byte pixel buffers and a 68-byte copy of
+        the last two weight rows; none for a 1x1 conv (no im2col)."""
         if kh * kw <= 1 or c_in <= 0:
             return 0
         k = kh * kw * c_in
-        return self.cores * (4 * 32 if k <= 32 else 2 * (-(-k // 4) * 4))
+        return self.cores * (4 * 32 + 2 * 32 + 4 if k <= 32 else 2 * (-(-k // 4) * 4))
 
     def depthwise_scratch_bytes(self, kh: int, kw: int, in_rows: int, pad_top: int, pad_bottom: int) -> int:
         """L1 scratch of the depthwise kernel on a tile reading ``in_rows`` input rows: per core

@@ -270,8 +270,11 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
  * blocks of 4 pixels x 4 channels over them: per 4-way step 4 activation + 4 weight loads for 16
  * SIMD dot products (conv_fast's block: 6 for 8), and per output channel its requant constants
  * loaded once for 4 pixels. Work units (quad, block of 4 channels), split over the cores in
- * balanced contiguous ranges like conv_fast's pairs. Scratch: 4 * DORY_PX4_XS bytes per core. */
+ * balanced contiguous ranges like conv_fast's pairs. Scratch: DORY_PX4_CORE_BYTES per core. */
 #define DORY_PX4_XS 32
+/* A core's scratch: the 4 pixel buffers, then the tensor's last two weight rows (2 K <= 2 XS
+ * bytes and the 4 zero bytes the last 4-way step reads past them) */
+#define DORY_PX4_CORE_BYTES (4 * DORY_PX4_XS + 2 * DORY_PX4_XS + 4)
 
 /* The im2col of output pixel (r, q) into buf (K bytes, then zeros to KX). rowcopy: the layer's
  * rows may be copied by whole words (see conv_px4): an interior pixel's kh rows of L = kw * ci
@@ -316,6 +319,48 @@ static inline void px4_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, ui
         buf[i] = 0;
 }
 
+/* The im2col of the quad of full pixels (r, q .. q + 3) of one output row, all interior, by whole
+ * words as px4_pixel's rows (rowcopy); returns 0 (nothing written) when the quad is not such. One
+ * bound check for the 4 pixels, their rows copied kernel row by kernel row (pixel p's row is sw *
+ * ci bytes after pixel p - 1's). */
+static inline int px4_quad(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_t *buf, int32_t K, int32_t KX)
+{
+    const int32_t kh = a->kh, ci = a->ci, L = a->kw * ci, nw = (L + 3) >> 2, ps = a->sw * ci;
+    const int32_t ir0 = r * a->sh - a->pt, ic0 = q * a->sw - a->pl, last = ir0 + (kh - 1) * a->dh;
+    const size_t xrow = (size_t)a->wi * (size_t)ci;
+    const uint8_t *src;
+    uint8_t *dst = buf;
+    int32_t i, j, p;
+    if (q + 3 >= a->wo || ir0 < 0 || last >= a->hi || ic0 < 0 || ic0 + 3 * a->sw + a->kw > a->wi ||
+        (size_t)last * xrow + (size_t)(ic0 * ci + 3 * ps + 4 * nw) > (size_t)a->hi * xrow)
+        return 0;
+    src = (const uint8_t *)a->x + (size_t)ir0 * xrow + (size_t)(ic0 * ci);
+    for (i = 0; i < kh; i++, src += (size_t)a->dh * xrow, dst += L) {
+        if (nw == 2) { /* L 5..8 (5x5 ci = 1) */
+            uint32_t u0 = dory_ld4w(src), u1 = dory_ld4w(src + 4), v0 = dory_ld4w(src + ps),
+                     v1 = dory_ld4w(src + ps + 4);
+            dory_st4w(dst, u0);
+            dory_st4w(dst + 4, u1);
+            dory_st4w(dst + DORY_PX4_XS, v0);
+            dory_st4w(dst + DORY_PX4_XS + 4, v1);
+            u0 = dory_ld4w(src + 2 * ps), u1 = dory_ld4w(src + 2 * ps + 4);
+            v0 = dory_ld4w(src + 3 * ps), v1 = dory_ld4w(src + 3 * ps + 4);
+            dory_st4w(dst + 2 * DORY_PX4_XS, u0);
+            dory_st4w(dst + 2 * DORY_PX4_XS + 4, u1);
+            dory_st4w(dst + 3 * DORY_PX4_XS, v0);
+            dory_st4w(dst + 3 * DORY_PX4_XS + 4, v1);
+        } else {
+            for (p = 0; p < 4; p++)
+                for (j = 0; j < nw; j++)
+                    dory_st4w(dst + p * DORY_PX4_XS + 4 * j, dory_ld4w(src + p * ps + 4 * j));
+        }
+    }
+    for (p = 0; p < 4; p++)
+        for (i = K; i < KX; i++)
+            buf[p * DORY_PX4_XS + i] = 0;
+    return 1;
+}
+
 #if defined(DORY_XPULPV2)
 /* A pair's k loop (n4 steps of 4 values) as one asm block in hardware loop 0: per step the 4
  * pixels' words (three lw at +XS, +2 XS, +3 XS from the pointer, then p.lw at +0 advancing it by
@@ -356,10 +401,11 @@ _Static_assert(DORY_PX4_XS == 32, "DORY_PX4_DOT_'s offsets 32, 64, 96 are DORY_P
 /* Elsewhere the same step on dory/simd.h's 4-way dot products. */
 #define DORY_PX4_DOT_(XT, V4X, LD4X, SDOT, F7)                                                        \
     do {                                                                                               \
-        for (k = 0; k < 4 * n4; k += 4) {                                                              \
-            V4X v0 = LD4X(xq + k), v1 = LD4X(xq + DORY_PX4_XS + k), v2 = LD4X(xq + 2 * DORY_PX4_XS + k), \
-                v3 = LD4X(xq + 3 * DORY_PX4_XS + k);                                                   \
-            dory_v4s c0 = DORY_LD4S(w0 + k), c1 = DORY_LD4S(w1 + k);                                   \
+        int32_t k_;                                                                                    \
+        for (k_ = 0; k_ < 4 * n4; k_ += 4) {                                                           \
+            V4X v0 = LD4X(xq + k_), v1 = LD4X(xq + DORY_PX4_XS + k_), v2 = LD4X(xq + 2 * DORY_PX4_XS + k_), \
+                v3 = LD4X(xq + 3 * DORY_PX4_XS + k_);                                                  \
+            dory_v4s c0 = DORY_LD4S(w0 + k_), c1 = DORY_LD4S(w1 + k_);                                 \
             SDOT(a0, v0, c0);                                                                          \
             SDOT(a1, v1, c0);                                                                          \
             SDOT(a2, v2, c0);                                                                          \
@@ -388,34 +434,28 @@ _Static_assert(DORY_PX4_XS == 32, "DORY_PX4_DOT_'s offsets 32, 64, 96 are DORY_P
 /* Channels [o, o1) (o1 - o even) of the quad at xq (pixel p's K values at xq + p * DORY_PX4_XS,
  * zero to KX), two at a time (8 sums: the loop's code, dot products and ends, stays small for the
  * cluster's 512-byte per-core instruction cache); the first pixel's outputs start at element ia,
- * np of the 4 pixels real (the others' sums are dropped). The weight rows are K apart and read kx
- * values long (KX, or K for the pair holding the tensor's last row, as in dot.h's dory_blocks4_).
+ * np of the 4 pixels real (the others' sums are dropped). The weight rows (w: channel o's) are K
+ * apart and read KX values long (conv_px4 gives the pair holding the tensor's last row from a
+ * zero-padded copy).
  * Full quads whose plan has the window end (WK as in dot.h: 1 the shift, 2 the division, 0
  * either) end inline, the others through dory_rqf_block_ two pixels at a time. */
 #define DORY_PX4_BLOCKS_(NAME, XT, V4X, LD4X, SDOT, F7, WK)                                           \
-    static DORY_NOINLINE_ void NAME(const XT *xq, const int8_t *w, int32_t K, int32_t kx, int32_t o, int32_t o1, \
+    static DORY_NOINLINE_ void NAME(const void *xqv, const int8_t *w, int32_t K, int32_t KX, int32_t o, int32_t o1, \
                                     const dory_rqf_t *f, size_t ia, int32_t co, int np)                \
     {                                                                                                  \
+        const XT *const xq = (const XT *)xqv;                                                          \
         const size_t ib = ia + (size_t)co;                                                             \
-        const int32_t n4 = kx >> 2;                                                                    \
+        const int32_t n4 = KX >> 2;                                                                    \
         DORY_WIN_DECL_(2, WK);                                                                         \
         const int win4 = wi_ && np == 4;                                                               \
-        for (; o < o1; o += 2) {                                                                       \
-            const int8_t *w0 = w + (size_t)o * (size_t)K, *w1 = w0 + K;                                \
-            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0, k;                 \
+        for (; o < o1; o += 2, w += 2 * K) {                                                           \
+            const int8_t *w0 = w, *w1 = w0 + K;                                                        \
+            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;                    \
             if (win4 && bp_) { /* the bias starts the sums (wrapping as dory_wadd_(bias, sum)) */      \
                 a0 = a1 = a2 = a3 = bp_[o];                                                            \
                 b0 = b1 = b2 = b3 = bp_[o + 1];                                                        \
             }                                                                                          \
             DORY_PX4_DOT_(XT, V4X, LD4X, SDOT, F7);                                                    \
-            for (k = 4 * n4; k < kx; k++) { /* the K % 4 tail of the tensor's last pair */             \
-                int32_t x0 = xq[k], x1 = xq[DORY_PX4_XS + k], x2 = xq[2 * DORY_PX4_XS + k],            \
-                        x3 = xq[3 * DORY_PX4_XS + k], c = w0[k], d = w1[k];                            \
-                a0 = dory_wadd_(a0, x0 * c), a1 = dory_wadd_(a1, x1 * c);                              \
-                a2 = dory_wadd_(a2, x2 * c), a3 = dory_wadd_(a3, x3 * c);                              \
-                b0 = dory_wadd_(b0, x0 * d), b1 = dory_wadd_(b1, x1 * d);                              \
-                b2 = dory_wadd_(b2, x2 * d), b3 = dory_wadd_(b3, x3 * d);                              \
-            }                                                                                          \
             if (win4) {                                                                                \
                 if ((WK) == 1 || ((WK) == 0 && wi_ == 1)) {                                            \
                     DORY_PX4_CH_(DORY_WIN_SHR_, 0, a0, a1, a2, a3);                                    \
@@ -439,6 +479,56 @@ _Static_assert(DORY_PX4_XS == 32, "DORY_PX4_DOT_'s offsets 32, 64, 96 are DORY_P
         }                                                                                              \
         (void)yb_;                                                                                     \
     }
+/* The same loop for a full quad (4 pixels) whose plan has the window end (mul and add vectors; WK
+ * 1: the shift, 2: the division, 3: the shift when it is at most 24): nothing else in the loop, so
+ * that its pointers stay in registers (with the other ends' code beside it GCC kept them on the
+ * stack, ~20 loads and stores per pair). y: the quad's first output pixel. WK 3 drops the
+ * window's offset: the sum X = c * m + add (c the clamped sum) lies in [min 2^sh, (max + 1) 2^sh)
+ * (the window's guarantee, 8-bit min and max), so |X| < 2^(sh + 8) and, X taken modulo 2^32,
+ * (X mod 2^32) >> sh = floor(X / 2^sh) + (X < 0 ? 2^(32 - sh) : 0), whose low byte is the output's
+ * (min + ((X - min 2^sh) >> sh)) when 2^(32 - sh) is a multiple of 256, i.e. sh <= 24: one add and
+ * one subtraction less per output. */
+#define DORY_PX4_WIN_(NAME, XT, V4X, LD4X, SDOT, F7, WK)                                              \
+    static DORY_NOINLINE_ void NAME(const void *xqv, const int8_t *w, int32_t K, int32_t KX, int32_t o, int32_t o1, \
+                                    const dory_rqf_t *f, size_t ia, int32_t co, int np)                \
+    {                                                                                                  \
+        const XT *const xq = (const XT *)xqv;                                                          \
+        uint8_t *const y = (uint8_t *)f->y + ia;                                                       \
+        const int32_t n4 = KX >> 2, sh_ = f->shift, mn_ = (WK) == 3 ? 0 : f->min, dsh_ = f->add64;     \
+        const uint32_t wofs_ = (WK) == 3 ? 0u : dory_rqf_wofs_(f);                                     \
+        const int32_t *bp_ = (const int32_t *)f->bias, *mp_ = (const int32_t *)f->mul;                \
+        const int32_t *dp_ = (const int32_t *)f->add, *lp_ = f->wlo, *hp_ = f->whi;                    \
+        uint8_t *const ya_ = y;                                                                        \
+        const int8_t *w0 = w;                                                                          \
+        for (; o < o1; o += 2, w0 += 2 * K) {                                                          \
+            const int8_t *w1 = w0 + K;                                                                 \
+            int32_t a0 = 0, a1, a2, a3, b0 = 0, b1, b2, b3;                                            \
+            if (bp_) { /* the bias starts the sums (wrapping as dory_wadd_(bias, sum)) */              \
+                a0 = bp_[o];                                                                           \
+                b0 = bp_[o + 1];                                                                       \
+            }                                                                                          \
+            a1 = a2 = a3 = a0;                                                                         \
+            b1 = b2 = b3 = b0;                                                                         \
+            DORY_PX4_DOT_(XT, V4X, LD4X, SDOT, F7);                                                    \
+            if ((WK) != 2) {                                                                           \
+                DORY_PX4_CH_(DORY_WIN_SHR_, 0, a0, a1, a2, a3);                                        \
+                DORY_PX4_CH_(DORY_WIN_SHR_, 1, b0, b1, b2, b3);                                        \
+            } else {                                                                                   \
+                const uint32_t dm_ = f->dm, dmh_ = f->dmh;                                             \
+                const int32_t dk_ = f->ds;                                                             \
+                DORY_PX4_CH_(DORY_WIN_UDIV_, 0, a0, a1, a2, a3);                                       \
+                DORY_PX4_CH_(DORY_WIN_UDIV_, 1, b0, b1, b2, b3);                                       \
+            }                                                                                          \
+        }                                                                                              \
+        (void)np; /* a full quad */                                                                    \
+    }
+DORY_PX4_WIN_(px4_win_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 1)
+DORY_PX4_WIN_(px4_win_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 1)
+DORY_PX4_WIN_(px4_wind_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 2)
+DORY_PX4_WIN_(px4_wind_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 2)
+DORY_PX4_WIN_(px4_win24_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 3)
+DORY_PX4_WIN_(px4_win24_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 3)
+
 #if defined(DORY_XPULPV2)
 DORY_PX4_BLOCKS_(px4_blocks_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 1)
 DORY_PX4_BLOCKS_(px4_blocks_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 1)
@@ -449,23 +539,23 @@ DORY_PX4_BLOCKS_(px4_blocks_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0
 DORY_PX4_BLOCKS_(px4_blocks_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 0)
 #endif
 
-/* Channels [o, o1) (o1 - o even) of the quad at xq: px4_blocks_* of the plan's kind and the x type. */
-static inline void px4_blocks(const uint8_t *xq, int xs, const int8_t *w, int32_t K, int32_t kx, int32_t o,
-                              int32_t o1, const dory_rqf_t *f, size_t ia, int32_t co, int np)
+/* Channels [o, o1) (o1 - o even) of a quad (px4_blocks_* / px4_win*_: one signature). */
+typedef void (*px4_blocks_fn_)(const void *xq, const int8_t *w, int32_t K, int32_t KX, int32_t o, int32_t o1,
+                               const dory_rqf_t *f, size_t ia, int32_t co, int np);
+
+/* The instance for plan f and x type (xs: s8) on full quads (full) or partial ones: chosen once
+ * per call (a per-quad dispatch cost ~140 cycles a quad). */
+static px4_blocks_fn_ px4_pick(const dory_rqf_t *f, int xs, int full)
 {
+    if (full && f->mul && f->add && f->win == 1) /* the window end alone */
+        return f->shift <= 24 ? (xs ? px4_win24_s_ : px4_win24_u_) : (xs ? px4_win_s_ : px4_win_u_);
+    if (full && f->mul && f->add && f->win == 2)
+        return xs ? px4_wind_s_ : px4_wind_u_;
 #if defined(DORY_XPULPV2)
-    if (f->win == 2 && f->mul && f->add) { /* the division's instances */
-        if (xs)
-            px4_blocks_ds_((const int8_t *)xq, w, K, kx, o, o1, f, ia, co, np);
-        else
-            px4_blocks_du_(xq, w, K, kx, o, o1, f, ia, co, np);
-        return;
-    }
+    if (f->win == 2 && f->mul && f->add) /* the division's instances */
+        return xs ? px4_blocks_ds_ : px4_blocks_du_;
 #endif
-    if (xs)
-        px4_blocks_s_((const int8_t *)xq, w, K, kx, o, o1, f, ia, co, np);
-    else
-        px4_blocks_u_(xq, w, K, kx, o, o1, f, ia, co, np);
+    return xs ? px4_blocks_s_ : px4_blocks_u_;
 }
 
 /* The small-K fast path (see above): x u8 / s8, w s8, one group, a KxK kernel with K <= XS. */
@@ -477,8 +567,10 @@ static void conv_px4(const dory_conv_args_t *a, int core, int ncores)
     /* whole-word row copies stay within a pixel's buffer (px4_pixel) */
     const int rowcopy = a->dw == 1 && (a->kh - 1) * L + 4 * ((L + 3) >> 2) <= DORY_PX4_XS;
     const int8_t *w = (const int8_t *)a->w;
-    uint8_t *buf = (uint8_t *)a->scratch + (size_t)core * 4u * DORY_PX4_XS;
+    uint8_t *buf = (uint8_t *)a->scratch + (size_t)core * DORY_PX4_CORE_BYTES, *wl = buf + 4 * DORY_PX4_XS;
     int32_t u0, u1, Q, Q0, Q1, r, q;
+    int wl_made = 0;
+    px4_blocks_fn_ full, part;
     dory_rqf_t f;
     dory_share_(nq * nblk, core, ncores, &u0, &u1);
     if (u0 >= u1)
@@ -489,6 +581,8 @@ static void conv_px4(const dory_conv_args_t *a, int core, int ncores)
         int32_t lo = Q1 - Q0 > 1 ? 0 : (u0 % nblk) * 4, hi = Q1 - Q0 > 1 ? co : ((u1 - 1) % nblk) * 4 + 4;
         dory_rqf_init_(&f, a, xs, K, lo, hi < co ? hi : co);
     }
+    full = px4_pick(&f, xs, 1);
+    part = px4_pick(&f, xs, 0);
     r = 4 * Q0 / a->wo;
     q = 4 * Q0 % a->wo;
     for (Q = Q0; Q < Q1; Q++) {
@@ -496,6 +590,11 @@ static void conv_px4(const dory_conv_args_t *a, int core, int ncores)
         int32_t o1 = b1 * 4 < co ? b1 * 4 : co, o = b0 * 4 + ((o1 - b0 * 4) & ~1), p;
         int np = npix - 4 * Q < 4 ? (int)(npix - 4 * Q) : 4;
         size_t ia = (size_t)(4 * Q) * (size_t)co;
+        if (np == 4 && rowcopy && px4_quad(a, r, q, buf, K, KX)) {
+            q += 4; /* px4_quad: within the row */
+            if (q == a->wo)
+                q = 0, r++;
+        } else
         for (p = 0; p < 4; p++) {
             uint8_t *bp = buf + (size_t)p * DORY_PX4_XS;
             if (p < np) {
@@ -506,14 +605,18 @@ static void conv_px4(const dory_conv_args_t *a, int core, int ncores)
             }
         }
         {
-            /* [b0 * 4, oe) at length KX, then the pair holding the tensor's last row at K (it
-             * must not be read past its end), as conv_fast */
-            int32_t lo = b0 * 4, oe = KX > K && o == co && o > lo ? o - 2 : o, kx = KX;
-            for (;;) {
-                px4_blocks(buf, xs, w, K, kx, lo, oe, &f, ia, co, np);
-                if (oe == o)
-                    break;
-                lo = oe, oe = o, kx = K;
+            /* the pairs read KX bytes of their rows: the pair holding the tensor's last row reads
+             * it from wl (its copy padded with zeros, made once), not past the tensor's end */
+            int32_t lo = b0 * 4, oe = KX > K && o == co && o > lo ? o - 2 : o;
+            const px4_blocks_fn_ fn = np == 4 ? full : part;
+            fn(buf, w + (size_t)lo * (size_t)K, K, KX, lo, oe, &f, ia, co, np);
+            if (oe < o) {
+                if (!wl_made) {
+                    copy_bytes(wl, (const uint8_t *)(w + (size_t)oe * (size_t)K), 2u * (size_t)K);
+                    zero_bytes(wl + 2 * K, 4u);
+                    wl_made = 1;
+                }
+                fn(buf, (const int8_t *)wl, K, KX, oe, o, &f, ia, co, np);
             }
         }
         if (o < o1) { /* the last channel of an odd co */
@@ -691,7 +794,7 @@ size_t dory_conv2d_scratch_bytes(int32_t kh, int32_t kw, int32_t ci, int ncores)
     if (kh * kw <= 1 || ci <= 0)
         return 0;
     /* conv_px4's 4 pixel buffers for a small K, else conv_fast's 2 (conv_fast16 takes 2 K) */
-    return (size_t)(ncores < 1 ? 1 : ncores) * (K <= DORY_PX4_XS ? 4u * DORY_PX4_XS : 2u * (size_t)dory_im2col_len_(K));
+    return (size_t)(ncores < 1 ? 1 : ncores) * (K <= DORY_PX4_XS ? (size_t)DORY_PX4_CORE_BYTES : 2u * (size_t)dory_im2col_len_(K));
 }
 
 void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)
