@@ -312,6 +312,25 @@ static inline void px4_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, ui
             for (i = 0; i < kh; i++, src += step, dst += L)
                 for (j = 0; j < nw; j++)
                     dory_st4w(dst + 4 * j, dory_ld4w(src + 4 * j));
+    } else if (a->dw == 1) {
+        /* a pixel at the border: zeros by words, then each input row's taps inside the tile
+         * [j0, j1) byte by byte (im2col_pixel's per-tap copies and zeroings cost ~2000 cycles
+         * a pixel of 5x5 ci = 1, most of it in calls) */
+        const int32_t j0 = ic0 < 0 ? -ic0 : 0, j1 = ic0 + a->kw > a->wi ? a->wi - ic0 : a->kw;
+        const int32_t n = (j1 - j0) * ci;
+        const uint8_t *x = (const uint8_t *)a->x;
+        for (i = 0; i < KX; i += 4)
+            dory_st4w(buf + i, 0u);
+        for (i = 0; i < kh; i++) {
+            const int32_t ir = ir0 + i * a->dh;
+            const uint8_t *src = x + ((size_t)ir * (size_t)a->wi + (size_t)(ic0 + j0)) * (size_t)ci;
+            uint8_t *dst = buf + i * L + j0 * ci;
+            if (ir < 0 || ir >= a->hi)
+                continue;
+            for (j = 0; j < n; j++)
+                dst[j] = src[j];
+        }
+        return; /* [K, KX) stays zero */
     } else {
         im2col_pixel(a, r, q, buf);
     }
