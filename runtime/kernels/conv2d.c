@@ -276,6 +276,16 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
  * bytes and the 4 zero bytes the last 4-way step reads past them) */
 #define DORY_PX4_CORE_BYTES (4 * DORY_PX4_XS + 2 * DORY_PX4_XS + 4)
 
+/* Zero bytes [K, KX) of an im2col buffer (KX: K rounded up to 4, so they are the high 0..3 bytes
+ * of its last word): one masked word store (a byte loop became a memset call, ~25 cycles). */
+static inline void px4_pad_(uint8_t *buf, int32_t K, int32_t KX)
+{
+    if (KX > K) {
+        uint8_t *last = buf + KX - 4;
+        dory_st4w(last, dory_ld4w(last) & ((1u << (8 * (K - (KX - 4)))) - 1u));
+    }
+}
+
 /* The im2col of output pixel (r, q) into buf (K bytes, then zeros to KX). rowcopy: the layer's
  * rows may be copied by whole words (see conv_px4): an interior pixel's kh rows of L = kw * ci
  * contiguous input bytes each (dw == 1) as ceil(L / 4) word copies each (misaligned word loads
@@ -334,8 +344,7 @@ static inline void px4_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, ui
     } else {
         im2col_pixel(a, r, q, buf);
     }
-    for (i = K; i < KX; i++)
-        buf[i] = 0;
+    px4_pad_(buf, K, KX);
 }
 
 /* The im2col of the quad of full pixels (r, q .. q + 3) of one output row, all interior, by whole
@@ -375,8 +384,7 @@ static inline int px4_quad(const dory_conv_args_t *a, int32_t r, int32_t q, uint
         }
     }
     for (p = 0; p < 4; p++)
-        for (i = K; i < KX; i++)
-            buf[p * DORY_PX4_XS + i] = 0;
+        px4_pad_(buf + p * DORY_PX4_XS, K, KX);
     return 1;
 }
 
