@@ -445,6 +445,19 @@ _Static_assert(DORY_PX4_XS == 32, "DORY_PX4_DOT_'s offsets 32, 64, 96 are DORY_P
     } while (0)
 #endif
 
+/* DORY_PX4_CH_ for px4_win*_, whose plans' add is an s32 vector (add64 plans take px4_blocks_*):
+ * the add's index is the channel's, no shift by add64 per pair. */
+#define DORY_PX4_WCH_(DIV, J, A0, A1, A2, A3)                                                         \
+    do {                                                                                               \
+        uint32_t m_ = (uint32_t)mp_[o + (J)], k_ = (uint32_t)dp_[o + (J)] - wofs_;                     \
+        int32_t lo_ = lp_[o + (J)], hi_ = hp_[o + (J)];                                                \
+        uint8_t *y_ = ya_ + o + (J);                                                                   \
+        y_[0] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A0), lo_, hi_) * m_ + k_)); \
+        y_[co] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A1), lo_, hi_) * m_ + k_)); \
+        y_[2 * co] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A2), lo_, hi_) * m_ + k_)); \
+        y_[3 * co] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A3), lo_, hi_) * m_ + k_)); \
+    } while (0)
+
 /* One channel J's 4 outputs (pixels 0..3 of the quad, co apart) from sums A0..A3 by the window end
  * (dot.h's DORY_WIN_CH_ for 4 pixels; DIV as there). */
 #define DORY_PX4_CH_(DIV, J, A0, A1, A2, A3)                                                          \
@@ -521,7 +534,7 @@ _Static_assert(DORY_PX4_XS == 32, "DORY_PX4_DOT_'s offsets 32, 64, 96 are DORY_P
     {                                                                                                  \
         const XT *const xq = (const XT *)xqv;                                                          \
         uint8_t *const y = (uint8_t *)f->y + ia;                                                       \
-        const int32_t n4 = KX >> 2, sh_ = f->shift, mn_ = (WK) == 3 ? 0 : f->min, dsh_ = f->add64;     \
+        const int32_t n4 = KX >> 2, sh_ = f->shift, mn_ = (WK) == 3 ? 0 : f->min;                      \
         const uint32_t wofs_ = (WK) == 3 ? 0u : dory_rqf_wofs_(f);                                     \
         const int32_t *bp_ = (const int32_t *)f->bias, *mp_ = (const int32_t *)f->mul;                \
         const int32_t *dp_ = (const int32_t *)f->add, *lp_ = f->wlo, *hp_ = f->whi;                    \
@@ -538,13 +551,13 @@ _Static_assert(DORY_PX4_XS == 32, "DORY_PX4_DOT_'s offsets 32, 64, 96 are DORY_P
             b1 = b2 = b3 = b0;                                                                         \
             DORY_PX4_DOT_(XT, V4X, LD4X, SDOT, F7);                                                    \
             if ((WK) != 2) {                                                                           \
-                DORY_PX4_CH_(DORY_WIN_SHR_, 0, a0, a1, a2, a3);                                        \
-                DORY_PX4_CH_(DORY_WIN_SHR_, 1, b0, b1, b2, b3);                                        \
+                DORY_PX4_WCH_(DORY_WIN_SHR_, 0, a0, a1, a2, a3);                                        \
+                DORY_PX4_WCH_(DORY_WIN_SHR_, 1, b0, b1, b2, b3);                                        \
             } else {                                                                                   \
                 const uint32_t dm_ = f->dm, dmh_ = f->dmh;                                             \
                 const int32_t dk_ = f->ds;                                                             \
-                DORY_PX4_CH_(DORY_WIN_UDIV_, 0, a0, a1, a2, a3);                                       \
-                DORY_PX4_CH_(DORY_WIN_UDIV_, 1, b0, b1, b2, b3);                                       \
+                DORY_PX4_WCH_(DORY_WIN_UDIV_, 0, a0, a1, a2, a3);                                       \
+                DORY_PX4_WCH_(DORY_WIN_UDIV_, 1, b0, b1, b2, b3);                                       \
             }                                                                                          \
         }                                                                                              \
         (void)np; /* a full quad */                                                                    \
@@ -574,9 +587,10 @@ typedef void (*px4_blocks_fn_)(const void *xq, const int8_t *w, int32_t K, int32
  * per call (a per-quad dispatch cost ~140 cycles a quad). */
 static px4_blocks_fn_ px4_pick(const dory_rqf_t *f, int xs, int full)
 {
-    if (full && f->mul && f->add && f->win == 1) /* the window end alone */
+    const int alone = full && f->mul && f->add && !f->add64; /* the window end alone */
+    if (alone && f->win == 1)
         return f->shift <= 24 ? (xs ? px4_win24_s_ : px4_win24_u_) : (xs ? px4_win_s_ : px4_win_u_);
-    if (full && f->mul && f->add && f->win == 2)
+    if (alone && f->win == 2)
         return xs ? px4_wind_s_ : px4_wind_u_;
 #if defined(DORY_XPULPV2)
     if (f->win == 2 && f->mul && f->add) /* the division's instances */
