@@ -23,6 +23,12 @@ DEFAULT_TARGET = "gap8"
 """The target a planning pass plans for when its ``target`` option is not given."""
 
 
+
+CONV_PX4_MAX_K = 32
+"""The largest ``kh * kw * c_in`` (KxK, 8-bit input, one group) the runtime's conv kernel runs in
+blocks of 4 pixels (runtime/kernels/conv2d.c ``conv_px4``, DORY_PX4_XS: 32-byte pixel buffers):
+first layers such as 5x5 ``c_in`` 1 (25) and 3x3 ``c_in`` 3 (27)."""
+
 @dataclass(frozen=True)
 class KernelModel:
     """A calibrated cycle model of the runtime's kernels: per model kind (`passes.tiling.cost.
@@ -192,7 +198,8 @@ class Target:
         if kh * kw <= 1 or c_in <= 0:
             return 0
         k = kh * kw * c_in
-        return self.cores * (4 * 32 + 2 * 32 + 4 if k <= 32 else 2 * (-(-k // 4) * 4))
+        px4 = 4 * CONV_PX4_MAX_K + 2 * CONV_PX4_MAX_K + 4  # 4 pixel buffers, 2 weight rows + 4 zeros
+        return self.cores * (px4 if k <= CONV_PX4_MAX_K else 2 * (-(-k // 4) * 4))
 
     def depthwise_scratch_bytes(self, kh: int, kw: int, in_rows: int, pad_top: int, pad_bottom: int) -> int:
         """L1 scratch of the depthwise kernel on a tile reading ``in_rows`` input rows: per core
