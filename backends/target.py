@@ -192,14 +192,15 @@ class Target:
     def conv_scratch_bytes(self, kh: int, kw: int, c_in: int) -> int:
         """L1 scratch of the conv kernel on a tile with ``c_in`` input channels: pulp-nn's
         im2col, two ``kh x kw x c_in`` columns per core, each rounded up to 4 bytes (the kernel
-        zero-pads them for its 4-way dot products); for ``kh x kw x c_in <= 32`` (first layers:
-        the kernel's blocks of 4 pixels) per core four 32-byte pixel buffers and a 68-byte copy of
-        the last two weight rows; none for a 1x1 conv (no im2col)."""
+        zero-pads them for its 4-way dot products), at least what its blocks of 4 pixels for
+        ``kh x kw x c_in <= 32`` (first layers) take: per core four 32-byte pixel buffers and a
+        68-byte copy of the last two weight rows (the larger, so that the amount grows with
+        ``c_in``); none for a 1x1 conv (no im2col)."""
         if kh * kw <= 1 or c_in <= 0:
             return 0
         k = kh * kw * c_in
         px4 = 4 * CONV_PX4_MAX_K + 2 * CONV_PX4_MAX_K + 4  # 4 pixel buffers, 2 weight rows + 4 zeros
-        return self.cores * (px4 if k <= CONV_PX4_MAX_K else 2 * (-(-k // 4) * 4))
+        return self.cores * max(px4, 2 * (-(-k // 4) * 4))  # growing with c_in (a ragged c_in tile)
 
     def depthwise_scratch_bytes(self, kh: int, kw: int, in_rows: int, pad_top: int, pad_bottom: int) -> int:
         """L1 scratch of the depthwise kernel on a tile reading ``in_rows`` input rows: per core

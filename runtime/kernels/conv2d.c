@@ -445,11 +445,11 @@ _Static_assert(DORY_PX4_XS == 32, "DORY_PX4_DOT_'s offsets 32, 64, 96 are DORY_P
     } while (0)
 #endif
 
-/* DORY_PX4_CH_ for px4_win*_, whose plans' add is an s32 vector (add64 plans take px4_blocks_*):
- * the add's index is the channel's, no shift by add64 per pair. */
-#define DORY_PX4_WCH_(DIV, J, A0, A1, A2, A3)                                                         \
+/* DORY_PX4_CH_ for px4_win*_, whose instances know whether the add is an s64 vector (A64: its low
+ * words 2 apart): no shift by add64 per pair. */
+#define DORY_PX4_WCH_(DIV, A64, J, A0, A1, A2, A3)                                                    \
     do {                                                                                               \
-        uint32_t m_ = (uint32_t)mp_[o + (J)], k_ = (uint32_t)dp_[o + (J)] - wofs_;                     \
+        uint32_t m_ = (uint32_t)mp_[o + (J)], k_ = (uint32_t)dp_[(o + (J)) << (A64)] - wofs_;          \
         int32_t lo_ = lp_[o + (J)], hi_ = hp_[o + (J)];                                                \
         uint8_t *y_ = ya_ + o + (J);                                                                   \
         y_[0] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A0), lo_, hi_) * m_ + k_)); \
@@ -528,7 +528,7 @@ _Static_assert(DORY_PX4_XS == 32, "DORY_PX4_DOT_'s offsets 32, 64, 96 are DORY_P
  * (X mod 2^32) >> sh = floor(X / 2^sh) + (X < 0 ? 2^(32 - sh) : 0), whose low byte is the output's
  * (min + ((X - min 2^sh) >> sh)) when 2^(32 - sh) is a multiple of 256, i.e. sh <= 24: one add and
  * one subtraction less per output. */
-#define DORY_PX4_WIN_(NAME, XT, V4X, LD4X, SDOT, F7, WK)                                              \
+#define DORY_PX4_WIN_(NAME, XT, V4X, LD4X, SDOT, F7, WK, A64)                                           \
     static DORY_NOINLINE_ void NAME(const void *xqv, const int8_t *w, int32_t K, int32_t KX, int32_t o, int32_t o1, \
                                     const dory_rqf_t *f, size_t ia, int32_t co, int np)                \
     {                                                                                                  \
@@ -551,23 +551,26 @@ _Static_assert(DORY_PX4_XS == 32, "DORY_PX4_DOT_'s offsets 32, 64, 96 are DORY_P
             b1 = b2 = b3 = b0;                                                                         \
             DORY_PX4_DOT_(XT, V4X, LD4X, SDOT, F7);                                                    \
             if ((WK) != 2) {                                                                           \
-                DORY_PX4_WCH_(DORY_WIN_SHR_, 0, a0, a1, a2, a3);                                        \
-                DORY_PX4_WCH_(DORY_WIN_SHR_, 1, b0, b1, b2, b3);                                        \
+                DORY_PX4_WCH_(DORY_WIN_SHR_, A64, 0, a0, a1, a2, a3);                                        \
+                DORY_PX4_WCH_(DORY_WIN_SHR_, A64, 1, b0, b1, b2, b3);                                        \
             } else {                                                                                   \
                 const uint32_t dm_ = f->dm, dmh_ = f->dmh;                                             \
                 const int32_t dk_ = f->ds;                                                             \
-                DORY_PX4_WCH_(DORY_WIN_UDIV_, 0, a0, a1, a2, a3);                                       \
-                DORY_PX4_WCH_(DORY_WIN_UDIV_, 1, b0, b1, b2, b3);                                       \
+                DORY_PX4_WCH_(DORY_WIN_UDIV_, A64, 0, a0, a1, a2, a3);                                       \
+                DORY_PX4_WCH_(DORY_WIN_UDIV_, A64, 1, b0, b1, b2, b3);                                       \
             }                                                                                          \
         }                                                                                              \
         (void)np; /* a full quad */                                                                    \
     }
-DORY_PX4_WIN_(px4_win_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 1)
-DORY_PX4_WIN_(px4_win_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 1)
-DORY_PX4_WIN_(px4_wind_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 2)
-DORY_PX4_WIN_(px4_wind_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 2)
-DORY_PX4_WIN_(px4_win24_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 3)
-DORY_PX4_WIN_(px4_win24_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 3)
+DORY_PX4_WIN_(px4_win_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 1, 0)
+DORY_PX4_WIN_(px4_win_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 1, 0)
+DORY_PX4_WIN_(px4_wind_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 2, 0)
+DORY_PX4_WIN_(px4_wind_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 2, 0)
+DORY_PX4_WIN_(px4_win24_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 3, 0)
+DORY_PX4_WIN_(px4_win24_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 3, 0)
+/* the shift <= 24 window with an s64 add (MobileNet's first layer) */
+DORY_PX4_WIN_(px4_win24w_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 3, 1)
+DORY_PX4_WIN_(px4_win24w_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 3, 1)
 
 #if defined(DORY_XPULPV2)
 DORY_PX4_BLOCKS_(px4_blocks_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 1)
@@ -588,6 +591,8 @@ typedef void (*px4_blocks_fn_)(const void *xq, const int8_t *w, int32_t K, int32
 static px4_blocks_fn_ px4_pick(const dory_rqf_t *f, int xs, int full)
 {
     const int alone = full && f->mul && f->add && !f->add64; /* the window end alone */
+    if (full && f->mul && f->add && f->add64 && f->win == 1 && f->shift <= 24)
+        return xs ? px4_win24w_s_ : px4_win24w_u_;
     if (alone && f->win == 1)
         return f->shift <= 24 ? (xs ? px4_win24_s_ : px4_win24_u_) : (xs ? px4_win_s_ : px4_win_u_);
     if (alone && f->win == 2)
@@ -834,8 +839,11 @@ size_t dory_conv2d_scratch_bytes(int32_t kh, int32_t kw, int32_t ci, int ncores)
     int32_t K = kh * kw * ci;
     if (kh * kw <= 1 || ci <= 0)
         return 0;
-    /* conv_px4's 4 pixel buffers for a small K, else conv_fast's 2 (conv_fast16 takes 2 K) */
-    return (size_t)(ncores < 1 ? 1 : ncores) * (K <= DORY_PX4_XS ? (size_t)DORY_PX4_CORE_BYTES : 2u * (size_t)dory_im2col_len_(K));
+    /* per core conv_fast's 2 buffers (conv_fast16 takes 2 K), at least conv_px4's (a small K's):
+     * the larger of the two, so that the amount grows with ci (layer.c sizes the scratch for the
+     * tile's ci; a ragged last input-channel tile with fewer must fit in it) */
+    size_t two = 2u * (size_t)dory_im2col_len_(K);
+    return (size_t)(ncores < 1 ? 1 : ncores) * (two > DORY_PX4_CORE_BYTES ? two : (size_t)DORY_PX4_CORE_BYTES);
 }
 
 void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)
