@@ -23,6 +23,12 @@ DEFAULT_TARGET = "gap8"
 """The target a planning pass plans for when its ``target`` option is not given."""
 
 
+
+CONV_PX4_MAX_K = 32
+"""The largest ``kh * kw * c_in`` (KxK, 8-bit input, one group) the runtime's conv kernel runs in
+blocks of 4 pixels (runtime/kernels/conv2d.c ``conv_px4``, DORY_PX4_XS: 32-byte pixel buffers):
+first layers such as 5x5 ``c_in`` 1 (25) and 3x3 ``c_in`` 3 (27)."""
+
 @dataclass(frozen=True)
 class KernelModel:
     """A calibrated cycle model of the runtime's kernels: per model kind (`passes.tiling.cost.
@@ -186,8 +192,18 @@ class Target:
     def conv_scratch_bytes(self, kh: int, kw: int, c_in: int) -> int:
         """L1 scratch of the conv kernel on a tile with ``c_in`` input channels: pulp-nn's
         im2col, two ``kh x kw x c_in`` columns per core, each rounded up to 4 bytes (the kernel
-        zero-pads them for its 4-way dot products); none for a 1x1 conv (no im2col)."""
-        return 2 * self.cores * (-(-(kh * kw * c_in) // 4) * 4) if kh * kw > 1 else 0
+        zero-pads them for its 4-way dot products); for ``kh x kw x c_in <= 32`` (first layers)
+        what its blocks of 4 pixels take if more: per core four 32-byte pixel buffers and a 68-byte
+        copy of the last two weight rows (a ragged last ``c_in`` tile fits the two columns, and
+        takes the blocks of 4 pixels only when the scratch holds them); none for a 1x1 conv (no
+        im2col)."""
+        if kh * kw <= 1 or c_in <= 0:
+            return 0
+        k = kh * kw * c_in
+        two = 2 * (-(-k // 4) * 4)
+        if k <= CONV_PX4_MAX_K:
+            two = max(two, 4 * CONV_PX4_MAX_K + 2 * CONV_PX4_MAX_K + 4)  # 4 pixel buffers, 2 weight rows + 4 zeros
+        return self.cores * two
 
     def depthwise_scratch_bytes(self, kh: int, kw: int, in_rows: int, pad_top: int, pad_bottom: int) -> int:
         """L1 scratch of the depthwise kernel on a tile reading ``in_rows`` input rows: per core

@@ -12,6 +12,7 @@ are disjoint and cover it, and prints the output. Expected outputs come from the
 
 Random odd shapes (seeded): ragged core splits, channels not multiple of 4, strides 2, pads on
 every border, 1-row tiles (channel splits), dilation 2, groups 2, 1x1 / 3x3 / 5x5 / 1xK kernels,
+first layers (ci 1..3, 3x3 / 5x5 / 7x7, strides 1 and 2: conv2d's blocks of 4 pixels),
 every element type (and 16-bit inputs over their whole range with s8 weights: conv2d's 16-bit
 fast path), per-channel and scalar requant chains with shift and div, floor and trunc,
 partial sums over input-channel tiles, pooling with per-tile pads and lead offsets.
@@ -272,6 +273,8 @@ def conv_case(seed: int, kind: str, wide_x: int | None = None) -> dict[str, Any]
     one-group 16-bit conv)."""
     div_chain, win_chain = kind.endswith("-div"), kind.endswith("-win")
     kind = kind.removesuffix("-div").removesuffix("-win")
+    first = kind == "first"  # a first layer: ci 1..3, K x K for K 3, 5, 7 (conv2d's blocks of 4 pixels)
+    kind = "conv" if first else kind
     rng = np.random.default_rng(1000 + seed + (77777 if div_chain else 0) + (55555 if win_chain else 0)
                                 + (0 if wide_x is None else 77000))
     if kind == "linear":
@@ -295,6 +298,14 @@ def conv_case(seed: int, kind: str, wide_x: int | None = None) -> dict[str, Any]
         else:
             ci = groups * int(rng.integers(1, 14))
             co = groups * int(rng.integers(1, 10))
+        if first:  # interior pixels, strides 1 and 2, any pads, co around the cores' blocks of 4
+            kh = kw = (3, 5, 7)[seed % 3]
+            sh = sw = 1 + (seed // 3) % 2
+            dh = dw = 1
+            groups = 1
+            pads = tuple(int(rng.integers(0, kh)) for _ in range(4))
+            hi, wi = int(rng.integers(kh, 18)), int(rng.integers(kh, 22))
+            ci, co = 1 + (seed // 6) % 3, int(rng.integers(1, 41))
     ho = (hi + pads[0] + pads[2] - dh * (kh - 1) - 1) // sh + 1
     wo = (wi + pads[1] + pads[3] - dw * (kw - 1) - 1) // sw + 1
     x_type = pick_type(rng, [U8, S8])
@@ -548,7 +559,7 @@ def fmt_add(c: dict[str, Any], ncores: int) -> str:
 
 WIDE_CONV = 40  # extra conv cases with 16-bit input
 WIDE_CONV_WIN = 32  # extra conv-win cases with 16-bit input (conv_fast16's window ends)
-COUNTS = {"conv": 200, "dw": 120, "linear": 60, "pool": 200, "add": 80, "add-net": 120, "conv-div": 60, "dw-div": 40,
+COUNTS = {"first": 60, "first-win": 60, "conv": 200, "dw": 120, "linear": 60, "pool": 200, "add": 80, "add-net": 120, "conv-div": 60, "dw-div": 40,
           "linear-div": 30, "conv-win": 80, "dw-win": 30, "linear-win": 40}
 
 
@@ -622,6 +633,12 @@ def test_cases_exercise_the_paths() -> None:
     """The random cases cover what the brief lists (guards against a generator that drifted)."""
     conv = cases("conv")
     assert any(c["groups"] == 2 for c in conv)
+    for kind in ("first", "first-win"):  # conv2d's blocks of 4 pixels: K <= 32, quads of 4 pixels, odd co
+        first = cases(kind)
+        assert {(c["kh"], c["ci"], c["sh"]) for c in first if c["kh"] * c["kw"] * c["ci"] <= 32} >= \
+            {(3, 1, 1), (3, 2, 2), (3, 3, 1), (3, 3, 2), (5, 1, 1), (5, 1, 2)}
+        assert any(c["ho"] * c["wo"] % 4 for c in first) and any(c["co"] % 2 for c in first)
+        assert any(all(c["pads"]) for c in first) and any(c["kh"] == 7 for c in first)
     assert any(c["dh"] == 2 or c["dw"] == 2 for c in conv)
     assert any(len(c["steps"]) > 1 for c in conv) and any(len(c["steps"]) > 1 for c in cases("linear"))
     assert any(c["ho"] == 1 for c in conv) and any(c["ho"] % 3 for c in conv)

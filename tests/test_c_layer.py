@@ -197,7 +197,9 @@ def params_of(c: dict[str, Any]) -> list[tuple[int, int, int, int, list[int]]]:
 
 
 def geometry_of(c: dict[str, Any]) -> Geometry:
-    kind = {"conv": "conv", "gconv": "conv", "dwconv": "depthwise", "dw": "depthwise", "linear": "linear",
+    # a conv with groups == ci ("dwconv") is sent as a conv: the executor reads it as a depthwise only
+    # when groups > 1 (runtime/src/layer.c; 1 channel stays a conv, with the conv's scratch)
+    kind = {"conv": "conv", "gconv": "conv", "dwconv": "conv", "dw": "depthwise", "linear": "linear",
             "pool": "pool", "add": "add"}[c["kind"]]
     pb = (ebytes(c["b_type"]) if c["bias"] is not None else 0) + sum(ebytes(t) for t, *_ in params_of(c))
     in_b = ebytes(c["x_type"]) + (ebytes(c["x2_type"]) if c["kind"] == "add" else 0)

@@ -51,6 +51,9 @@ def layer_cases() -> list[tuple[str, dict[str, Any]]]:
         # block exact), a ragged co; 16-bit 1x1 tiles with K % 4 != 0 (byte-plane steps + tail)
         dict(hi=11, wi=11, ci=1, co=32, k=(5, 5), s=(2, 2), pads=(2, 2, 1, 1)),
         dict(hi=9, wi=9, ci=3, co=18, k=(3, 3), s=(2, 2), pads=(0, 0, 1, 1), x_type=S8),
+        # wider ones: quads of interior pixels (conv_px4's whole-word row copies), border pixels
+        dict(hi=9, wi=46, ci=1, co=32, k=(5, 5), s=(2, 2), pads=(2, 2, 2, 2)),
+        dict(hi=7, wi=36, ci=3, co=30, k=(3, 3), s=(2, 2), pads=(1, 1, 1, 1)),
         dict(hi=3, wi=5, ci=37, co=10, x_type=U16),
         dict(hi=4, wi=3, ci=35, co=8, x_type=S16),
     ]
@@ -101,7 +104,10 @@ def random_cases(kinds: tuple[str, ...], every: int) -> list[tuple[str, dict[str
 def batch(name: str) -> list[tuple[str, dict[str, Any], int]]:
     """(kind, case, ncores) of one GVSOC run: 8 cores, and every third case also on 3."""
     if name == "conv":
-        cs = random_cases(("conv", "conv-win"), 4) + [kc for kc in layer_cases() if kc[0] == "conv"]
+        # the first-layer cases whose output fits the driver's L1 arena beside its inputs (outputs
+        # of up to 32 bits, two copies)
+        first = [kc for kc in random_cases(("first", "first-win"), 1) if kc[1]["ho"] * kc[1]["wo"] * kc[1]["co"] <= 2500]
+        cs = random_cases(("conv", "conv-win"), 4) + first + [kc for kc in layer_cases() if kc[0] == "conv"]
     else:
         cs = random_cases(("dw", "linear", "pool", "add", "linear-win", "dw-win"), 4) + \
             [kc for kc in layer_cases() if kc[0] != "conv"]
@@ -121,7 +127,8 @@ def test_cases_reach_what_the_issue_lists() -> None:
     for kind in ("conv", "dw", "linear"):
         assert any(c["x_type"] in (U16, S16) for k, c, _ in jobs if k == kind), kind
     assert any(c["ci"] >= 64 and c["ci"] % 2 for k, c, _ in jobs if k == "dw")
-    assert {k for k, _, _ in jobs} == {"conv", "dw", "linear", "pool", "add", "conv-win", "linear-win", "dw-win"}
+    assert {k for k, _, _ in jobs} == {"conv", "dw", "linear", "pool", "add", "conv-win", "linear-win", "dw-win",
+                                       "first", "first-win"}
     # the window end (requant-window) with both divisor kinds: its Xpulpv2 p.max / p.min clamp
     win = [c["chain"][0] for k, c, _ in jobs if k.endswith("-win")]
     assert any(st["div"] == 0 for st in win) and any(st["div"] & (st["div"] - 1) for st in win)

@@ -23,7 +23,7 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from backends.target import Target, default_target
+from backends.target import CONV_PX4_MAX_K, Target, default_target
 from passes.tiling.geometry import Geometry, _blocks, _groups_touched, _in_extent, _in_total, _steps
 from passes.tiling.paths import DW3_WIN2_MIN_OUTS
 
@@ -127,7 +127,7 @@ _FIXED = ("layer", "tile")
 """Features that are counts of fixed costs (once per layer, once per tile), not kernel work."""
 
 MODEL_FEATURES: dict[str, tuple[str, ...]] = {
-    "conv": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow", "win"),
+    "conv": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow", "win", "px4"),
     "pointwise": ("tile", "unit", "mac", "acc", "wide", "div", "slow", "win"),
     "conv16": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow", "win"),
     "conv_generic": ("tile", "out", "mac", "wide", "div", "slow", "win"),
@@ -140,7 +140,8 @@ MODEL_FEATURES: dict[str, tuple[str, ...]] = {
 """Per model kind, the features `kernel_features` returns besides ``layer`` (shared by every
 kind: the per-step cost outside the tile loop), in the order the calibration fits them."""
 
-CLASS_FEATURES = ("wide", "wide64", "div", "slow", "win", "sfused", "sloop", "sloop_in", "loop", "loop_in", "generic")
+CLASS_FEATURES = ("wide", "wide64", "div", "slow", "win", "sfused", "sloop", "sloop_in", "loop", "loop_in", "generic",
+                  "px4")
 """Features that count the work of one runtime path (`passes.tiling.paths`) besides the kind's base
 cost: the fit needs layers on and off the path to tell them apart (bench/gvsoc/fit.py)."""
 
@@ -213,7 +214,9 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
       channels) in balanced ranges: ``unit`` units, ``mac`` = 8 x K MACs per unit (K = kh*kw*k),
       ``im2col`` = 2 x K bytes copied per pixel pair of the core (KxK only) in ``im2col_rows`` =
       2 x kh copies (one per kernel row), ``acc`` the si32 partial sums it adds when input
-      channels are split;
+      channels are split; ``px4`` the same outputs again when K <= ``CONV_PX4_MAX_K`` (first
+      layers: ``conv_px4``'s blocks of 4 pixels x 4 channels, whole-word row copies; its cost
+      is the base one corrected by this path class);
     - 16-bit input (``conv_fast16``): units of (pixel, 4 output channels) in balanced ranges:
       ``unit``, ``mac`` = 4 x K MACs per unit, ``im2col`` = K values split into byte planes per
       pixel of the core (KxK only; a 1x1 pixel is split in registers) in ``im2col_rows`` = kh
@@ -257,6 +260,8 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
             f["im2col_rows"] = 2 * pairs * g.kh
         f["acc"] = math.ceil(h * w * c * g.n / cores) if k < g.ci else 0
         out = 8 * units
+        if kind == "conv":
+            f["px4"] = out if kk <= CONV_PX4_MAX_K else 0
     elif kind == "conv16":
         nblk = math.ceil(c / 4)
         units = math.ceil(h * w * g.n * nblk / cores)

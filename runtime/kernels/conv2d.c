@@ -338,6 +338,425 @@ static inline void split_planes(const uint16_t *x, int32_t n, uint8_t *lo, uint8
     }
 }
 
+/* ---- small K (first layers): blocks of 4 pixels x 4 channels -----------------------------------
+ *
+ * A KxK conv with K = kh * kw * ci <= DORY_PX4_XS (5x5 ci = 1: K = 25; 3x3 ci = 3: K = 27) has
+ * so few MACs per output (25..27) that conv_fast's 4 x 2 block spent more on its ends and loads
+ * than on its products. conv_px4 builds the im2col of 4 consecutive pixels of the tile (a quad) in
+ * 4 buffers DORY_PX4_XS bytes apart (each K bytes, zero to KX = K rounded up to 4), and runs
+ * blocks of 4 pixels x 4 channels over them: per 4-way step 4 activation + 4 weight loads for 16
+ * SIMD dot products (conv_fast's block: 6 for 8), and per output channel its requant constants
+ * loaded once for 4 pixels. Work units (quad, block of 4 channels), split over the cores in
+ * balanced contiguous ranges like conv_fast's pairs. Scratch: DORY_PX4_CORE_BYTES per core. */
+#define DORY_PX4_XS 32
+/* A core's scratch: the 4 pixel buffers, then the tensor's last two weight rows (2 K <= 2 XS
+ * bytes and the 4 zero bytes the last 4-way step reads past them) */
+#define DORY_PX4_CORE_BYTES (4 * DORY_PX4_XS + 2 * DORY_PX4_XS + 4)
+
+/* Zero bytes [K, KX) of an im2col buffer (KX: K rounded up to 4, so they are the high 0..3 bytes
+ * of its last word): one masked word store (a byte loop became a memset call, ~25 cycles). */
+static inline void px4_pad_(uint8_t *buf, int32_t K, int32_t KX)
+{
+    if (KX > K) {
+        uint8_t *last = buf + KX - 4;
+        dory_st4w(last, dory_ld4w(last) & ((1u << (8 * (K - (KX - 4)))) - 1u));
+    }
+}
+
+/* The im2col of output pixel (r, q) into buf (K bytes, then zeros to KX). rowcopy: the layer's
+ * rows may be copied by whole words (see conv_px4): an interior pixel's kh rows of L = kw * ci
+ * contiguous input bytes each (dw == 1) as ceil(L / 4) word copies each (misaligned word loads
+ * and stores: RI5CY splits them in hardware), a row's last word spilling up to 3 bytes into the
+ * next row (rewritten next) or, for the last row, past K (zeroed below; the spill stays within
+ * DORY_PX4_XS by rowcopy's condition). A pixel in the padding, or whose last word would read past
+ * the input tile, takes im2col_pixel. */
+static inline void px4_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_t *buf, int32_t K, int32_t KX,
+                             int rowcopy)
+{
+    const int32_t kh = a->kh, kw = a->kw, ci = a->ci, ir0 = r * a->sh - a->pt, ic0 = q * a->sw - a->pl;
+    const int32_t L = kw * ci, nw = (L + 3) >> 2, last = ir0 + (kh - 1) * a->dh;
+    int32_t i, j;
+    if (rowcopy && ir0 >= 0 && last < a->hi && ic0 >= 0 && ic0 + kw <= a->wi &&
+        ((size_t)last * (size_t)a->wi + (size_t)ic0) * (size_t)ci + 4u * (size_t)nw <=
+            (size_t)a->hi * (size_t)a->wi * (size_t)ci) {
+        const uint8_t *src = (const uint8_t *)a->x + ((size_t)ir0 * (size_t)a->wi + (size_t)ic0) * (size_t)ci;
+        const size_t step = (size_t)a->dh * (size_t)a->wi * (size_t)ci;
+        uint8_t *dst = buf;
+        if (nw == 2) /* L 5..8 (5x5 ci = 1): no inner loop, its branch cost more than the copies */
+            for (i = 0; i < kh; i++, src += step, dst += L) {
+                uint32_t v0 = dory_ld4w(src), v1 = dory_ld4w(src + 4);
+                dory_st4w(dst, v0);
+                dory_st4w(dst + 4, v1);
+            }
+        else if (nw == 3) /* L 9..12 (3x3 ci = 3) */
+            for (i = 0; i < kh; i++, src += step, dst += L) {
+                uint32_t v0 = dory_ld4w(src), v1 = dory_ld4w(src + 4), v2 = dory_ld4w(src + 8);
+                dory_st4w(dst, v0);
+                dory_st4w(dst + 4, v1);
+                dory_st4w(dst + 8, v2);
+            }
+        else
+            for (i = 0; i < kh; i++, src += step, dst += L)
+                for (j = 0; j < nw; j++)
+                    dory_st4w(dst + 4 * j, dory_ld4w(src + 4 * j));
+    } else if (a->dw == 1) {
+        /* a pixel at the border: zeros by words, then each input row's taps inside the tile
+         * [j0, j1) byte by byte (im2col_pixel's per-tap copies and zeroings cost ~2000 cycles
+         * a pixel of 5x5 ci = 1, most of it in calls) */
+        const int32_t j0 = ic0 < 0 ? -ic0 : 0, j1 = ic0 + a->kw > a->wi ? a->wi - ic0 : a->kw;
+        const int32_t n = (j1 - j0) * ci;
+        const uint8_t *x = (const uint8_t *)a->x;
+        for (i = 0; i < KX; i += 4)
+            dory_st4w(buf + i, 0u);
+        for (i = 0; i < kh; i++) {
+            const int32_t ir = ir0 + i * a->dh;
+            const uint8_t *src = x + ((size_t)ir * (size_t)a->wi + (size_t)(ic0 + j0)) * (size_t)ci;
+            uint8_t *dst = buf + i * L + j0 * ci;
+            if (ir < 0 || ir >= a->hi)
+                continue;
+            for (j = 0; j < n; j++)
+                dst[j] = src[j];
+        }
+        return; /* [K, KX) stays zero */
+    } else {
+        im2col_pixel(a, r, q, buf);
+    }
+    px4_pad_(buf, K, KX);
+}
+
+/* The im2col of the quad of full pixels (r, q .. q + 3) of one output row, all interior, by whole
+ * words as px4_pixel's rows (rowcopy); returns 0 (nothing written) when the quad is not such. One
+ * bound check for the 4 pixels, their rows copied kernel row by kernel row (pixel p's row is sw *
+ * ci bytes after pixel p - 1's). */
+static inline int px4_quad(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_t *buf, int32_t K, int32_t KX)
+{
+    const int32_t kh = a->kh, ci = a->ci, L = a->kw * ci, nw = (L + 3) >> 2, ps = a->sw * ci;
+    const int32_t ir0 = r * a->sh - a->pt, ic0 = q * a->sw - a->pl, last = ir0 + (kh - 1) * a->dh;
+    const size_t xrow = (size_t)a->wi * (size_t)ci;
+    const uint8_t *src;
+    uint8_t *dst = buf;
+    int32_t i, j, p;
+    if (q + 3 >= a->wo || ir0 < 0 || last >= a->hi || ic0 < 0 || ic0 + 3 * a->sw + a->kw > a->wi ||
+        (size_t)last * xrow + (size_t)(ic0 * ci + 3 * ps + 4 * nw) > (size_t)a->hi * xrow)
+        return 0;
+    src = (const uint8_t *)a->x + (size_t)ir0 * xrow + (size_t)(ic0 * ci);
+    for (i = 0; i < kh; i++, src += (size_t)a->dh * xrow, dst += L) {
+        if (nw == 2) { /* L 5..8 (5x5 ci = 1) */
+            uint32_t u0 = dory_ld4w(src), u1 = dory_ld4w(src + 4), v0 = dory_ld4w(src + ps),
+                     v1 = dory_ld4w(src + ps + 4);
+            dory_st4w(dst, u0);
+            dory_st4w(dst + 4, u1);
+            dory_st4w(dst + DORY_PX4_XS, v0);
+            dory_st4w(dst + DORY_PX4_XS + 4, v1);
+            u0 = dory_ld4w(src + 2 * ps), u1 = dory_ld4w(src + 2 * ps + 4);
+            v0 = dory_ld4w(src + 3 * ps), v1 = dory_ld4w(src + 3 * ps + 4);
+            dory_st4w(dst + 2 * DORY_PX4_XS, u0);
+            dory_st4w(dst + 2 * DORY_PX4_XS + 4, u1);
+            dory_st4w(dst + 3 * DORY_PX4_XS, v0);
+            dory_st4w(dst + 3 * DORY_PX4_XS + 4, v1);
+        } else {
+            for (p = 0; p < 4; p++)
+                for (j = 0; j < nw; j++)
+                    dory_st4w(dst + p * DORY_PX4_XS + 4 * j, dory_ld4w(src + p * ps + 4 * j));
+        }
+    }
+    for (p = 0; p < 4; p++)
+        px4_pad_(buf + p * DORY_PX4_XS, K, KX);
+    return 1;
+}
+
+#if defined(DORY_XPULPV2)
+/* A pair's k loop (n4 steps of 4 values) as one asm block in hardware loop 0: per step the 4
+ * pixels' words (three lw at +XS, +2 XS, +3 XS from the pointer, then p.lw at +0 advancing it by
+ * 4), the 2 weight rows' words (p.lw; misaligned for rows K apart: one extra cycle each) and 8
+ * pv.sdot(u)sp.b. Encodings as in dot.h's DORY_ASM_4X2_ (lp.setup, p.lw, pv.sdotusp.b /
+ * pv.sdotsp.b); lw rd, imm(rs1) = .insn i 0x03, 2, rd, rs1, imm (RV32I LOAD, funct3 2), spelled as
+ * .insn so that the assembler cannot compress it (the loop's end is counted in 32-bit
+ * instructions: 14, L = 28). Each loaded word is first used at least two instructions later.
+ * Words in t0..t5 (clobbered). The offsets are DORY_PX4_XS's multiples (static assert below). */
+#define DORY_PX4_DOT_(XT, V4X, LD4X, SDOT, F7)                                                        \
+    do {                                                                                               \
+        if (n4 > 0) {                                                                                  \
+            const void *xp_ = xq, *wa_ = w0, *wb_ = w1;                                                \
+            __asm__ volatile(".insn i 0x7b, 4, x0, %[n], 28\n\t"                                       \
+                             ".insn i 0x03, 2, t1, %[xp], 32\n\t"                                      \
+                             ".insn i 0x03, 2, t2, %[xp], 64\n\t"                                      \
+                             ".insn i 0x03, 2, t3, %[xp], 96\n\t"                                      \
+                             ".insn i 0x0b, 2, t0, %[xp], 4\n\t"                                       \
+                             ".insn i 0x0b, 2, t4, %[wa], 4\n\t"                                       \
+                             ".insn i 0x0b, 2, t5, %[wb], 4\n\t"                                       \
+                             ".insn r 0x57, 1, " F7 ", %[a0], t0, t4\n\t"                              \
+                             ".insn r 0x57, 1, " F7 ", %[a1], t1, t4\n\t"                              \
+                             ".insn r 0x57, 1, " F7 ", %[a2], t2, t4\n\t"                              \
+                             ".insn r 0x57, 1, " F7 ", %[a3], t3, t4\n\t"                              \
+                             ".insn r 0x57, 1, " F7 ", %[b0], t0, t5\n\t"                              \
+                             ".insn r 0x57, 1, " F7 ", %[b1], t1, t5\n\t"                              \
+                             ".insn r 0x57, 1, " F7 ", %[b2], t2, t5\n\t"                              \
+                             ".insn r 0x57, 1, " F7 ", %[b3], t3, t5\n\t"                              \
+                             : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), \
+                               [b1] "+r"(b1), [b2] "+r"(b2), [b3] "+r"(b3), [xp] "+r"(xp_), [wa] "+r"(wa_), \
+                               [wb] "+r"(wb_)                                                          \
+                             : [n] "r"(n4)                                                             \
+                             : "t0", "t1", "t2", "t3", "t4", "t5", "memory");                          \
+        }                                                                                              \
+    } while (0)
+_Static_assert(DORY_PX4_XS == 32, "DORY_PX4_DOT_'s offsets 32, 64, 96 are DORY_PX4_XS's multiples");
+#else
+/* Elsewhere the same step on dory/simd.h's 4-way dot products. */
+#define DORY_PX4_DOT_(XT, V4X, LD4X, SDOT, F7)                                                        \
+    do {                                                                                               \
+        int32_t k_;                                                                                    \
+        for (k_ = 0; k_ < 4 * n4; k_ += 4) {                                                           \
+            V4X v0 = LD4X(xq + k_), v1 = LD4X(xq + DORY_PX4_XS + k_), v2 = LD4X(xq + 2 * DORY_PX4_XS + k_), \
+                v3 = LD4X(xq + 3 * DORY_PX4_XS + k_);                                                  \
+            dory_v4s c0 = DORY_LD4S(w0 + k_), c1 = DORY_LD4S(w1 + k_);                                 \
+            SDOT(a0, v0, c0);                                                                          \
+            SDOT(a1, v1, c0);                                                                          \
+            SDOT(a2, v2, c0);                                                                          \
+            SDOT(a3, v3, c0);                                                                          \
+            SDOT(b0, v0, c1);                                                                          \
+            SDOT(b1, v1, c1);                                                                          \
+            SDOT(b2, v2, c1);                                                                          \
+            SDOT(b3, v3, c1);                                                                          \
+        }                                                                                              \
+    } while (0)
+#endif
+
+/* DORY_PX4_CH_ for px4_win*_, whose instances know whether the add is an s64 vector (A64: its low
+ * words 2 apart): no shift by add64 per pair. */
+#define DORY_PX4_WCH_(DIV, A64, J, A0, A1, A2, A3)                                                    \
+    do {                                                                                               \
+        uint32_t m_ = (uint32_t)mp_[o + (J)], k_ = (uint32_t)dp_[(o + (J)) << (A64)] - wofs_;          \
+        int32_t lo_ = lp_[o + (J)], hi_ = hp_[o + (J)];                                                \
+        uint8_t *y_ = ya_ + o + (J);                                                                   \
+        y_[0] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A0), lo_, hi_) * m_ + k_)); \
+        y_[co] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A1), lo_, hi_) * m_ + k_)); \
+        y_[2 * co] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A2), lo_, hi_) * m_ + k_)); \
+        y_[3 * co] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A3), lo_, hi_) * m_ + k_)); \
+    } while (0)
+
+/* One channel J's 4 outputs (pixels 0..3 of the quad, co apart) from sums A0..A3 by the window end
+ * (dot.h's DORY_WIN_CH_ for 4 pixels; DIV as there). */
+#define DORY_PX4_CH_(DIV, J, A0, A1, A2, A3)                                                          \
+    do {                                                                                               \
+        uint32_t m_ = (uint32_t)mp_[o + (J)], k_ = (uint32_t)dp_[(o + (J)) << dsh_] - wofs_;           \
+        int32_t lo_ = lp_[o + (J)], hi_ = hp_[o + (J)];                                                \
+        uint8_t *y_ = ya_ + o + (J);                                                                   \
+        y_[0] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A0), lo_, hi_) * m_ + k_)); \
+        y_[co] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A1), lo_, hi_) * m_ + k_)); \
+        y_[2 * co] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A2), lo_, hi_) * m_ + k_)); \
+        y_[3 * co] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A3), lo_, hi_) * m_ + k_)); \
+    } while (0)
+
+/* Channels [o, o1) (o1 - o even) of the quad at xq (pixel p's K values at xq + p * DORY_PX4_XS,
+ * zero to KX), two at a time (8 sums: the loop's code, dot products and ends, stays small for the
+ * cluster's 512-byte per-core instruction cache); the first pixel's outputs start at element ia,
+ * np of the 4 pixels real (the others' sums are dropped). The weight rows (w: channel o's) are K
+ * apart and read KX values long (conv_px4 gives the pair holding the tensor's last row from a
+ * zero-padded copy).
+ * Full quads whose plan has the window end (WK as in dot.h: 1 the shift, 2 the division, 0
+ * either) end inline, the others through dory_rqf_block_ two pixels at a time. */
+#define DORY_PX4_BLOCKS_(NAME, XT, V4X, LD4X, SDOT, F7, WK)                                           \
+    static DORY_NOINLINE_ void NAME(const void *xqv, const int8_t *w, int32_t K, int32_t KX, int32_t o, int32_t o1, \
+                                    const dory_rqf_t *f, size_t ia, int32_t co, int np)                \
+    {                                                                                                  \
+        const XT *const xq = (const XT *)xqv;                                                          \
+        const size_t ib = ia + (size_t)co;                                                             \
+        const int32_t n4 = KX >> 2;                                                                    \
+        DORY_WIN_DECL_(2, WK);                                                                         \
+        const int win4 = wi_ && np == 4;                                                               \
+        for (; o < o1; o += 2, w += 2 * K) {                                                           \
+            const int8_t *w0 = w, *w1 = w0 + K;                                                        \
+            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;                    \
+            if (win4 && bp_) { /* the bias starts the sums (wrapping as dory_wadd_(bias, sum)) */      \
+                a0 = a1 = a2 = a3 = bp_[o];                                                            \
+                b0 = b1 = b2 = b3 = bp_[o + 1];                                                        \
+            }                                                                                          \
+            DORY_PX4_DOT_(XT, V4X, LD4X, SDOT, F7);                                                    \
+            if (win4) {                                                                                \
+                if ((WK) == 1 || ((WK) == 0 && wi_ == 1)) {                                            \
+                    DORY_PX4_CH_(DORY_WIN_SHR_, 0, a0, a1, a2, a3);                                    \
+                    DORY_PX4_CH_(DORY_WIN_SHR_, 1, b0, b1, b2, b3);                                    \
+                } else {                                                                               \
+                    const uint32_t dm_ = f->dm, dmh_ = f->dmh;                                         \
+                    const int32_t dk_ = f->ds;                                                         \
+                    DORY_PX4_CH_(DORY_WIN_UDIV_, 0, a0, a1, a2, a3);                                   \
+                    DORY_PX4_CH_(DORY_WIN_UDIV_, 1, b0, b1, b2, b3);                                   \
+                }                                                                                      \
+                continue;                                                                              \
+            }                                                                                          \
+            {                                                                                          \
+                int32_t s[4] = {a0, a1, b0, b1};                                                       \
+                dory_rqf_block_(f, s, o, 2, ia, ib, np > 1);                                           \
+                if (np > 2) {                                                                          \
+                    s[0] = a2, s[1] = a3, s[2] = b2, s[3] = b3;                                        \
+                    dory_rqf_block_(f, s, o, 2, ia + 2u * (size_t)co, ib + 2u * (size_t)co, np > 3);   \
+                }                                                                                      \
+            }                                                                                          \
+        }                                                                                              \
+        (void)yb_;                                                                                     \
+    }
+/* The same loop for a full quad (4 pixels) whose plan has the window end (mul and add vectors; WK
+ * 1: the shift, 2: the division, 3: the shift when it is at most 24): nothing else in the loop, so
+ * that its pointers stay in registers (with the other ends' code beside it GCC kept them on the
+ * stack, ~20 loads and stores per pair). y: the quad's first output pixel. WK 3 drops the
+ * window's offset: the sum X = c * m + add (c the clamped sum) lies in [min 2^sh, (max + 1) 2^sh)
+ * (the window's guarantee, 8-bit min and max), so |X| < 2^(sh + 8) and, X taken modulo 2^32,
+ * (X mod 2^32) >> sh = floor(X / 2^sh) + (X < 0 ? 2^(32 - sh) : 0), whose low byte is the output's
+ * (min + ((X - min 2^sh) >> sh)) when 2^(32 - sh) is a multiple of 256, i.e. sh <= 24: one add and
+ * one subtraction less per output. */
+#define DORY_PX4_WIN_(NAME, XT, V4X, LD4X, SDOT, F7, WK, A64)                                           \
+    static DORY_NOINLINE_ void NAME(const void *xqv, const int8_t *w, int32_t K, int32_t KX, int32_t o, int32_t o1, \
+                                    const dory_rqf_t *f, size_t ia, int32_t co, int np)                \
+    {                                                                                                  \
+        const XT *const xq = (const XT *)xqv;                                                          \
+        uint8_t *const y = (uint8_t *)f->y + ia;                                                       \
+        const int32_t n4 = KX >> 2, sh_ = f->shift, mn_ = (WK) == 3 ? 0 : f->min;                      \
+        const uint32_t wofs_ = (WK) == 3 ? 0u : dory_rqf_wofs_(f);                                     \
+        const int32_t *bp_ = (const int32_t *)f->bias, *mp_ = (const int32_t *)f->mul;                \
+        const int32_t *dp_ = (const int32_t *)f->add, *lp_ = f->wlo, *hp_ = f->whi;                    \
+        uint8_t *const ya_ = y;                                                                        \
+        const int8_t *w0 = w;                                                                          \
+        for (; o < o1; o += 2, w0 += 2 * K) {                                                          \
+            const int8_t *w1 = w0 + K;                                                                 \
+            int32_t a0 = 0, a1, a2, a3, b0 = 0, b1, b2, b3;                                            \
+            if (bp_) { /* the bias starts the sums (wrapping as dory_wadd_(bias, sum)) */              \
+                a0 = bp_[o];                                                                           \
+                b0 = bp_[o + 1];                                                                       \
+            }                                                                                          \
+            a1 = a2 = a3 = a0;                                                                         \
+            b1 = b2 = b3 = b0;                                                                         \
+            DORY_PX4_DOT_(XT, V4X, LD4X, SDOT, F7);                                                    \
+            if ((WK) != 2) {                                                                           \
+                DORY_PX4_WCH_(DORY_WIN_SHR_, A64, 0, a0, a1, a2, a3);                                        \
+                DORY_PX4_WCH_(DORY_WIN_SHR_, A64, 1, b0, b1, b2, b3);                                        \
+            } else {                                                                                   \
+                const uint32_t dm_ = f->dm, dmh_ = f->dmh;                                             \
+                const int32_t dk_ = f->ds;                                                             \
+                DORY_PX4_WCH_(DORY_WIN_UDIV_, A64, 0, a0, a1, a2, a3);                                       \
+                DORY_PX4_WCH_(DORY_WIN_UDIV_, A64, 1, b0, b1, b2, b3);                                       \
+            }                                                                                          \
+        }                                                                                              \
+        (void)np; /* a full quad */                                                                    \
+    }
+DORY_PX4_WIN_(px4_win_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 1, 0)
+DORY_PX4_WIN_(px4_win_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 1, 0)
+DORY_PX4_WIN_(px4_wind_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 2, 0)
+DORY_PX4_WIN_(px4_wind_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 2, 0)
+DORY_PX4_WIN_(px4_win24_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 3, 0)
+DORY_PX4_WIN_(px4_win24_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 3, 0)
+/* the shift <= 24 window with an s64 add (MobileNet's first layer) */
+DORY_PX4_WIN_(px4_win24w_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 3, 1)
+DORY_PX4_WIN_(px4_win24w_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 3, 1)
+
+#if defined(DORY_XPULPV2)
+DORY_PX4_BLOCKS_(px4_blocks_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 1)
+DORY_PX4_BLOCKS_(px4_blocks_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 1)
+DORY_PX4_BLOCKS_(px4_blocks_du_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 2)
+DORY_PX4_BLOCKS_(px4_blocks_ds_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 2)
+#else
+DORY_PX4_BLOCKS_(px4_blocks_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 0)
+DORY_PX4_BLOCKS_(px4_blocks_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 0)
+#endif
+
+/* Channels [o, o1) (o1 - o even) of a quad (px4_blocks_* / px4_win*_: one signature). */
+typedef void (*px4_blocks_fn_)(const void *xq, const int8_t *w, int32_t K, int32_t KX, int32_t o, int32_t o1,
+                               const dory_rqf_t *f, size_t ia, int32_t co, int np);
+
+/* The instance for plan f and x type (xs: s8) on full quads (full) or partial ones: chosen once
+ * per call (a per-quad dispatch cost ~140 cycles a quad). */
+static px4_blocks_fn_ px4_pick(const dory_rqf_t *f, int xs, int full)
+{
+    const int alone = full && f->mul && f->add && !f->add64; /* the window end alone */
+    if (full && f->mul && f->add && f->add64 && f->win == 1 && f->shift <= 24)
+        return xs ? px4_win24w_s_ : px4_win24w_u_;
+    if (alone && f->win == 1)
+        return f->shift <= 24 ? (xs ? px4_win24_s_ : px4_win24_u_) : (xs ? px4_win_s_ : px4_win_u_);
+    if (alone && f->win == 2)
+        return xs ? px4_wind_s_ : px4_wind_u_;
+#if defined(DORY_XPULPV2)
+    if (f->win == 2 && f->mul && f->add) /* the division's instances */
+        return xs ? px4_blocks_ds_ : px4_blocks_du_;
+#endif
+    return xs ? px4_blocks_s_ : px4_blocks_u_;
+}
+
+/* The small-K fast path (see above): x u8 / s8, w s8, one group, a KxK kernel with K <= XS. */
+static void conv_px4(const dory_conv_args_t *a, int core, int ncores)
+{
+    const int xs = a->x_type == DORY_S8;
+    const int32_t K = a->kh * a->kw * a->ci, KX = dory_im2col_len_(K), co = a->co, L = a->kw * a->ci;
+    const int32_t npix = a->ho * a->wo, nq = (npix + 3) / 4, nblk = (co + 3) / 4;
+    /* whole-word row copies stay within a pixel's buffer (px4_pixel) */
+    const int rowcopy = a->dw == 1 && (a->kh - 1) * L + 4 * ((L + 3) >> 2) <= DORY_PX4_XS;
+    const int8_t *w = (const int8_t *)a->w;
+    uint8_t *buf = (uint8_t *)a->scratch + (size_t)core * DORY_PX4_CORE_BYTES, *wl = buf + 4 * DORY_PX4_XS;
+    int32_t u0, u1, Q, Q0, Q1, r, q;
+    int wl_made = 0;
+    px4_blocks_fn_ full, part;
+    dory_rqf_t f;
+    dory_share_(nq * nblk, core, ncores, &u0, &u1);
+    if (u0 >= u1)
+        return;
+    Q0 = u0 / nblk;
+    Q1 = (u1 - 1) / nblk + 1;
+    {
+        int32_t lo = Q1 - Q0 > 1 ? 0 : (u0 % nblk) * 4, hi = Q1 - Q0 > 1 ? co : ((u1 - 1) % nblk) * 4 + 4;
+        dory_rqf_init_(&f, a, xs, K, lo, hi < co ? hi : co);
+    }
+    full = px4_pick(&f, xs, 1);
+    part = px4_pick(&f, xs, 0);
+    r = 4 * Q0 / a->wo;
+    q = 4 * Q0 % a->wo;
+    for (Q = Q0; Q < Q1; Q++) {
+        int32_t b0 = Q == Q0 ? u0 % nblk : 0, b1 = Q == Q1 - 1 ? (u1 - 1) % nblk + 1 : nblk;
+        int32_t o1 = b1 * 4 < co ? b1 * 4 : co, o = b0 * 4 + ((o1 - b0 * 4) & ~1), p;
+        int np = npix - 4 * Q < 4 ? (int)(npix - 4 * Q) : 4;
+        size_t ia = (size_t)(4 * Q) * (size_t)co;
+        if (np == 4 && rowcopy && px4_quad(a, r, q, buf, K, KX)) {
+            q += 4; /* px4_quad: within the row */
+            if (q == a->wo)
+                q = 0, r++;
+        } else
+        for (p = 0; p < 4; p++) {
+            uint8_t *bp = buf + (size_t)p * DORY_PX4_XS;
+            if (p < np) {
+                px4_pixel(a, r, q, bp, K, KX, rowcopy);
+                next_pixel(a->wo, &r, &q);
+            } else {
+                zero_bytes(bp, (size_t)KX); /* a partial quad's missing pixels: sums dropped */
+            }
+        }
+        {
+            /* the pairs read KX bytes of their rows: the pair holding the tensor's last row reads
+             * it from wl (its copy padded with zeros, made once), not past the tensor's end */
+            int32_t lo = b0 * 4, oe = KX > K && o == co && o > lo ? o - 2 : o;
+            const px4_blocks_fn_ fn = np == 4 ? full : part;
+            fn(buf, w + (size_t)lo * (size_t)K, K, KX, lo, oe, &f, ia, co, np);
+            if (oe < o) {
+                if (!wl_made) {
+                    copy_bytes(wl, (const uint8_t *)(w + (size_t)oe * (size_t)K), 2u * (size_t)K);
+                    zero_bytes(wl + 2 * K, 4u);
+                    wl_made = 1;
+                }
+                fn(buf, (const int8_t *)wl, K, KX, oe, o, &f, ia, co, np);
+            }
+        }
+        if (o < o1) { /* the last channel of an odd co */
+            const int8_t *wo_ = w + (size_t)o * (size_t)K;
+            for (p = 0; p < np; p += 2) {
+                int32_t s[2];
+                s[0] = dory_dot_(buf + (size_t)p * DORY_PX4_XS, xs, wo_, K, 0);
+                s[1] = p + 1 < np ? dory_dot_(buf + (size_t)(p + 1) * DORY_PX4_XS, xs, wo_, K, 0) : 0;
+                dory_rqf_block_(&f, s, o, 1, ia + (size_t)p * (size_t)co, ia + (size_t)(p + 1) * (size_t)co,
+                                p + 1 < np);
+            }
+        }
+    }
+    /* a quad split between two cores is rebuilt by both: the next core's range starts where this
+     * one's ends */
+}
+
 /* The receptive field of output pixel (r, q) of 16-bit input (u16 / s16), split in byte planes in
  * the weights' order kh x kw x ci: lo[t] = x & 0xff, hi[t] = x >> 8 (zero in the padding). The
  * geometry in locals, as in im2col_pixel; a kernel row whose taps are one contiguous run of the
@@ -582,9 +1001,22 @@ static DORY_NOINLINE_ void conv_fast16(const dory_conv_args_t *a, int core, int 
 
 size_t dory_conv2d_scratch_bytes(int32_t kh, int32_t kw, int32_t ci, int ncores)
 {
+    int32_t K = kh * kw * ci;
     if (kh * kw <= 1 || ci <= 0)
         return 0;
-    return 2u * (size_t)(ncores < 1 ? 1 : ncores) * (size_t)dory_im2col_len_(kh * kw * ci);
+    /* per core conv_fast's 2 buffers (conv_fast16 takes 2 K); for a small K (first layers) the
+     * larger conv_px4 needs. A ragged last input-channel tile (fewer channels than the tile
+     * layer.c sized the scratch for) always fits conv_fast's 2 buffers, and takes conv_px4 only
+     * when the scratch it was given holds conv_px4's (dory_conv2d). */
+    size_t two = 2u * (size_t)dory_im2col_len_(K);
+    if (K <= DORY_PX4_XS && two < DORY_PX4_CORE_BYTES)
+        two = DORY_PX4_CORE_BYTES;
+    return (size_t)(ncores < 1 ? 1 : ncores) * two;
+}
+/* conv_fast's / conv_fast16's scratch on this tile: two im2col columns per core (none for 1x1) */
+static inline size_t conv_columns_bytes_(const dory_conv_args_t *a, int ncores)
+{
+    return a->kh * a->kw <= 1 ? 0 : (size_t)ncores * 2u * (size_t)dory_im2col_len_(a->kh * a->kw * a->ci);
 }
 
 void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)
@@ -594,13 +1026,20 @@ void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)
         ncores = 1;
     if (core < 0 || core >= ncores)
         return;
+    /* the fast paths' own need is conv_fast's two columns of this tile's K; conv_px4 runs when
+     * the scratch holds its buffers too (always for a tile planned with a small K: see
+     * dory_conv2d_scratch_bytes) */
     if (dory_fast_types_(a->x_type, a->w_type) && a->groups <= 1 &&
-        dory_scratch_ok_(a, dory_conv2d_scratch_bytes(a->kh, a->kw, a->ci, ncores), "dory_conv2d")) {
-        conv_fast(a, core, ncores);
+        dory_scratch_ok_(a, conv_columns_bytes_(a, ncores), "dory_conv2d")) {
+        if (a->kh * a->kw > 1 && a->kh * a->kw * a->ci <= DORY_PX4_XS &&
+            a->scratch_bytes >= (size_t)ncores * DORY_PX4_CORE_BYTES)
+            conv_px4(a, core, ncores);
+        else
+            conv_fast(a, core, ncores);
         return;
     }
     if ((a->x_type == DORY_U16 || a->x_type == DORY_S16) && a->w_type == DORY_S8 && a->groups <= 1 &&
-        dory_scratch_ok_(a, dory_conv2d_scratch_bytes(a->kh, a->kw, a->ci, ncores), "dory_conv2d")) {
+        dory_scratch_ok_(a, conv_columns_bytes_(a, ncores), "dory_conv2d")) {
         conv_fast16(a, core, ncores);
         return;
     }

@@ -54,8 +54,11 @@ typedef struct {
 void dory_conv2d(const dory_conv_args_t *a, int core, int ncores);
 
 /* The scratch dory_conv2d's fast path needs: the im2col copies of two output pixels per core,
- * each kh * kw * ci bytes rounded up to a multiple of 4 (zero padded), 2 * ncores of them; 0 for a
- * 1x1 kernel (it reads its pixels in place). */
+ * each kh * kw * ci bytes rounded up to a multiple of 4 (zero padded), 2 * ncores of them, and at
+ * least what its path for a small kh * kw * ci <= 32 (first layers) takes: per core four 32-byte
+ * pixel buffers and a 68-byte copy of the last two weight rows ((4 * 32 + 68) * ncores; the larger
+ * of the two, so that the amount grows with ci);
+ * 0 for a 1x1 kernel (it reads its pixels in place). */
 size_t dory_conv2d_scratch_bytes(int32_t kh, int32_t kw, int32_t ci, int ncores);
 
 void dory_conv2d(const dory_conv_args_t *a, int core, int ncores);
