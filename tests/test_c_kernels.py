@@ -796,12 +796,14 @@ def test_conv_1d_shared_pairs(driver: Path) -> None:
     """1-D convs of one output row at stride 1 (conv2d.c conv_fast's shared pairs: pixels q and
     q + dw from one buffer of kw + 1 taps, at the exact length K) on 1, 3 and 8 cores equal the
     reference: dilations 1, 2, 4, 8, rows whose last group of 2 dw pixels is ragged (pixels
-    without a partner), causal and centred padding, 1..16 input channels, co not a multiple of
-    4; stride 2 (the per-pixel buffers) alongside."""
+    without a partner), causal and centred padding, 1..16 input channels (multiples of 4, and
+    others with K = kw ci >= 8 and co <= 16: misaligned second pixels, K % 4 scalar steps), co
+    not a multiple of 4; K < 8 and stride 2 (the per-pixel buffers) alongside."""
     seed = 100
     for dw in (1, 2, 4, 8):
         for ci, kw, wi, causal, sw in ((1, 3, 37, True, 1), (3, 2, 21, False, 1), (4, 5, 40, True, 1),
-                                       (11, 11, 140, True, 1), (16, 3, 27, False, 1), (7, 4, 33, True, 2)):
+                                       (11, 11, 140, True, 1), (16, 3, 27, False, 1), (7, 4, 33, True, 2),
+                                       (1, 11, 50, True, 1), (2, 11, 45, True, 1), (5, 4, 31, False, 1)):
             c = dilated_1d_case(seed, ci, kw, dw, wi=wi, causal=causal, sw=sw)
             seed += 1
             jobs = [fmt_conv(c, n) for n in NCORES]

@@ -205,6 +205,14 @@ def _ring_outs(rows: int, cols: int, chans: int, cores: int) -> int:
     return math.ceil(rows / (cores // _ring_grid(rows, cols, chans, cores))) * cols
 
 
+def _shared_row(g: Geometry, h: int, c: int, k: int) -> bool:
+    """Whether runtime/kernels/conv2d.c ``conv_fast`` pairs a tile's pixels in shared buffers: one
+    output row (``h``) of a 1-D kernel at stride 1, of ``k`` input channels a multiple of 4, or
+    of at most 16 output channels (``c``) and a dot-product length of 8 or more."""
+    return (h == 1 and g.kh == 1 and g.kw > 1 and g.sw == 1
+            and (k % 4 == 0 or (c <= 16 and g.kh * g.kw * k >= 8)))
+
+
 def _shared_pairs(w: int, dw: int) -> int:
     """The pixel pairs of a 1-D row of ``w`` output pixels in runtime/kernels/conv2d.c
     ``conv_fast``'s shared buffers: pairs (q, q + dw) within each group of 2 dw pixels, the last
@@ -221,8 +229,8 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
       ``im2col`` = 2 x K bytes copied per pixel pair of the core (KxK only) in ``im2col_rows`` =
       2 x kh copies (one per kernel row), ``acc`` the si32 partial sums it adds when input
       channels are split; a tile of one output row of a 1-D kernel at stride 1 pairs pixels q and
-      q + dw from one buffer of kw + 1 taps (`_shared_pairs`): (kw + 1) x k bytes in one copy per
-      pair;
+      q + dw from one buffer of kw + 1 taps (`_shared_row`, `_shared_pairs`): (kw + 1) x k bytes in
+      one copy per pair;
     - 16-bit input (``conv_fast16``): units of (pixel, 4 output channels) in balanced ranges:
       ``unit``, ``mac`` = 4 x K MACs per unit, ``im2col`` = K values split into byte planes per
       pixel of the core (KxK only; a 1x1 pixel is split in registers) in ``im2col_rows`` = kh
@@ -254,7 +262,7 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
     kind = model_kind(g)
     f: dict[str, float] = {}
     if kind in ("conv", "pointwise"):
-        shared = kind == "conv" and h == 1 and g.kh == 1 and g.sw == 1
+        shared = kind == "conv" and _shared_row(g, h, c, k)
         npairs = g.n * _shared_pairs(w, g.dw) if shared else math.ceil(h * w * g.n / 2)
         nblk = math.ceil(c / 4)
         units = math.ceil(npairs * nblk / cores)

@@ -208,8 +208,14 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
      * xb = buf + ci: one copy of kw + 1 taps per pair instead of 2 kw; TCN's 1x11 convs of 11
      * channels, dilations 1..8). The pairs of each group of 2 dw pixels: (g + i, g + dw + i) for
      * i < dw, the last group's pixels without a partner alone. The buffers' bytes past K are then
-     * another pixel's taps, not zeros: the dot products run at the exact length K (KD). */
-    const int shared = im2col && a->ho == 1 && a->kh == 1 && a->sw == 1;
+     * another pixel's taps, not zeros: the dot products run at the exact length K (KD). With ci
+     * not a multiple of 4 the second pixel's words are misaligned (a cycle more per load) and K % 4
+     * values end each block in scalar steps: worth it only for few channel blocks of a length K
+     * of 8 or more (on GVSOC TCN_T's co = 2 / 11 convs of 1, 2, 11 channels gained 4-9 %;
+     * TCN_test_library's co = 32..122 convs of 1, 63, 121, 122 channels lost 3-11 %). Mirrored by
+     * passes/tiling/cost.py _shared_row. */
+    const int shared = im2col && a->ho == 1 && a->kh == 1 && a->sw == 1 &&
+                       (a->ci % 4 == 0 || (co <= 16 && K >= 8));
     const int32_t d = shared ? a->dw : 1, KD = shared ? K : KX;
     int32_t npix = a->ho * a->wo, nblk = (co + 3) / 4;
     int32_t npairs = shared ? npix / (2 * d) * d + (npix % (2 * d) < d ? npix % (2 * d) : d) : (npix + 1) / 2;
