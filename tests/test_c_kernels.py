@@ -771,23 +771,27 @@ def dw_ring_case(seed: int, sh: int, x_type: int) -> dict[str, Any]:
                 steps=[co], use_acc=0, scratch_mode="exact", want=finish(acc, chain, U8), acc=acc)
 
 
-def dilated_1d_case(seed: int, ci: int, kw: int, dw: int) -> dict[str, Any]:
+def dilated_1d_case(seed: int, ci: int, kw: int, dw: int, wi: int = 40, causal: bool = False,
+                    sw: int = 1) -> dict[str, Any]:
     """A 1-row conv tile with dilated taps and few input channels (TCN's 1x11 convs): the im2col
     word copies of conv2d.c for the interior pixels (ci 2..15), the byte copies for the others
-    (padding, ci = 1 or >= 16); co not a multiple of 4 (conv_fast's tail block), scratch given."""
+    (padding, ci = 1 or >= 16); co not a multiple of 4 (conv_fast's tail block), scratch given.
+    Padded on both sides (same length out), or on the left only (``causal``: TCN's); stride sw."""
     rng = np.random.default_rng(8000 + seed)
-    co, wi, pl = int(rng.choice([3, 5, 11])), 40, (kw - 1) * dw // 2
+    co = int(rng.choice([3, 5, 11, 13]))
+    pl = (kw - 1) * dw if causal else (kw - 1) * dw // 2
     pads = (0, pl, 0, (kw - 1) * dw - pl)
+    wo = (wi - 1) // sw + 1  # the pads total (kw - 1) dw: the taps span it
     x_type = int(rng.choice([U8, S8]))
     x = rand_values(rng, x_type, (1, wi, ci))
     w = rand_values(rng, S8, (co, 1, kw, ci))
     bias = rng.integers(-(2**12), 2**12, co).astype(np.int64)
-    props = {"strides": i64_array([1, 1]), "dilations": i64_array([1, dw]), "pads": i64_array(list(pads)),
+    props = {"strides": i64_array([1, sw]), "dilations": i64_array([1, dw]), "pads": i64_array(list(pads)),
              "groups": IntegerAttr(1)}
-    acc = run_qnn("qnn.conv2d", [(x[None], ET[x_type]), (w, ET[S8]), (bias, ET[S32])], ((1, 1, wi, co), SI32),
+    acc = run_qnn("qnn.conv2d", [(x[None], ET[x_type]), (w, ET[S8]), (bias, ET[S32])], ((1, 1, wo, co), SI32),
                   props)[0]
     chain = rand_chain(rng, co, U8)
-    return dict(kind="conv", hi=1, wi=wi, ci=ci, co=co, ho=1, wo=wi, kh=1, kw=kw, sh=1, sw=1, dh=1, dw=dw, pads=pads,
+    return dict(kind="conv", hi=1, wi=wi, ci=ci, co=co, ho=1, wo=wo, kh=1, kw=kw, sh=1, sw=sw, dh=1, dw=dw, pads=pads,
                 groups=1, x=x, x_type=x_type, w=w, w_type=S8, bias=bias, bias_type=S32, y_type=U8, chain=chain,
                 steps=[ci], use_acc=0, scratch_mode="exact", want=finish(acc, chain, U8))
 
@@ -803,6 +807,26 @@ def test_dilated_1d_small_ci(driver: Path) -> None:
             jobs = [fmt_conv(c, n) for n in NCORES]
             for n, (ok, y) in zip(NCORES, run_driver(driver, "\n".join(jobs) + "\n")):
                 assert ok == 1 and np.array_equal(y, c["want"].reshape(-1)), f"ncores={n} ci={ci} kw={kw} dw={dw}"
+
+
+def test_conv_1d_shared_pairs(driver: Path) -> None:
+    """1-D convs of one output row at stride 1 (conv2d.c conv_fast's shared pairs: pixels q and
+    q + dw from one buffer of kw + 1 taps, at the exact length K) on 1, 3 and 8 cores equal the
+    reference: dilations 1, 2, 4, 8, rows whose last group of 2 dw pixels is ragged (pixels
+    without a partner), causal and centred padding, 1..16 input channels (multiples of 4, and
+    others with K = kw ci >= 8 and co <= 16: misaligned second pixels, K % 4 scalar steps), co
+    not a multiple of 4; K < 8 and stride 2 (the per-pixel buffers) alongside."""
+    seed = 100
+    for dw in (1, 2, 4, 8):
+        for ci, kw, wi, causal, sw in ((1, 3, 37, True, 1), (3, 2, 21, False, 1), (4, 5, 40, True, 1),
+                                       (11, 11, 140, True, 1), (16, 3, 27, False, 1), (7, 4, 33, True, 2),
+                                       (1, 11, 50, True, 1), (2, 11, 45, True, 1), (5, 4, 31, False, 1)):
+            c = dilated_1d_case(seed, ci, kw, dw, wi=wi, causal=causal, sw=sw)
+            seed += 1
+            jobs = [fmt_conv(c, n) for n in NCORES]
+            for n, (ok, y) in zip(NCORES, run_driver(driver, "\n".join(jobs) + "\n")):
+                assert ok == 1 and np.array_equal(y, c["want"].reshape(-1)), \
+                    f"ncores={n} ci={ci} kw={kw} dw={dw} wi={wi} causal={causal} sw={sw}"
 
 
 @pytest.mark.parametrize("sh", [1, 2])

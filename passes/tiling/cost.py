@@ -148,15 +148,15 @@ cost: the fit needs layers on and off the path to tell them apart (bench/gvsoc/f
 
 def model_kind(g: Geometry) -> str:
     """The runtime path a layer takes, as the calibrated model tells them apart: the conv fast
-    path (8-bit input, one group, no dilation) with im2col (``conv``) or in place (``pointwise``),
+    path (8-bit input, one group, any dilation) with im2col (``conv``) or in place (``pointwise``),
     the 16-bit input one (``conv16``: runtime/kernels/conv2d.c ``conv_fast16``, one group, 8-bit
     weights; KxK and 1x1 in one kind, as few layers of the calibration take it: the ``im2col``
-    features tell them apart), else the generic window loop (``conv_generic``: groups, dilation);
+    features tell them apart), else the generic window loop (``conv_generic``: groups, wider input);
     the depthwise strip path or its generic loop; ``linear``, ``pool``, ``add``."""
     if g.kind == "conv":
         if g.in_bytes == 2 and g.w_bytes == 1 and g.groups == 1:
             return "conv16"
-        if g.groups > 1 or g.dh > 1 or g.dw > 1 or g.in_bytes > 1:
+        if g.groups > 1 or g.in_bytes > 1:
             return "conv_generic"
         return "pointwise" if g.kh * g.kw == 1 else "conv"
     if g.kind == "depthwise":
@@ -206,6 +206,21 @@ def _ring_outs(rows: int, cols: int, chans: int, cores: int) -> int:
     return math.ceil(rows / (cores // _ring_grid(rows, cols, chans, cores))) * cols
 
 
+def _shared_row(g: Geometry, h: int, c: int, k: int) -> bool:
+    """Whether runtime/kernels/conv2d.c ``conv_fast`` pairs a tile's pixels in shared buffers: one
+    output row (``h``) of a 1-D kernel at stride 1, of ``k`` input channels a multiple of 4, or
+    of at most 16 output channels (``c``) and a dot-product length of 8 or more."""
+    return (h == 1 and g.kh == 1 and g.kw > 1 and g.sw == 1
+            and (k % 4 == 0 or (c <= 16 and g.kh * g.kw * k >= 8)))
+
+
+def _shared_pairs(w: int, dw: int) -> int:
+    """The pixel pairs of a 1-D row of ``w`` output pixels in runtime/kernels/conv2d.c
+    ``conv_fast``'s shared buffers: pairs (q, q + dw) within each group of 2 dw pixels, the last
+    group's pixels without a partner alone."""
+    return w // (2 * dw) * dw + min(w % (2 * dw), dw)
+
+
 def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> dict[str, float]:
     """The kernel work of ONE tile of actual sizes ``(c, h, w, k)`` on its busiest core (what the
     tile's fork/join waits for), split over ``cores`` as the runtime's kernels split it:
@@ -216,7 +231,9 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
       2 x kh copies (one per kernel row), ``acc`` the si32 partial sums it adds when input
       channels are split; ``px4`` the same outputs again when K <= ``CONV_PX4_MAX_K`` (first
       layers: ``conv_px4``'s blocks of 4 pixels x 4 channels, whole-word row copies; its cost
-      is the base one corrected by this path class);
+      is the base one corrected by this path class); otherwise a tile of one output row of a 1-D kernel at stride 1 pairs pixels q
+      and q + dw from one buffer of kw + 1 taps (`_shared_row`, `_shared_pairs`): (kw + 1) x k
+      bytes in one copy per pair;
     - 16-bit input (``conv_fast16``): units of (pixel, 4 output channels) in balanced ranges:
       ``unit``, ``mac`` = 4 x K MACs per unit, ``im2col`` = K values split into byte planes per
       pixel of the core (KxK only; a 1x1 pixel is split in registers) in ``im2col_rows`` = kh
@@ -248,7 +265,9 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
     kind = model_kind(g)
     f: dict[str, float] = {}
     if kind in ("conv", "pointwise"):
-        npairs = math.ceil(h * w * g.n / 2)
+        # conv_px4 takes a small K before conv_fast's shared 1-D pairs (runtime/kernels/conv2d.c)
+        shared = kind == "conv" and g.kh * g.kw * k > CONV_PX4_MAX_K and _shared_row(g, h, c, k)
+        npairs = g.n * _shared_pairs(w, g.dw) if shared else math.ceil(h * w * g.n / 2)
         nblk = math.ceil(c / 4)
         units = math.ceil(npairs * nblk / cores)
         kk = g.kh * g.kw * k
@@ -256,8 +275,8 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
         f["mac"] = 8 * units * kk
         if kind == "conv":
             pairs = math.ceil(units / nblk)
-            f["im2col"] = 2 * pairs * kk
-            f["im2col_rows"] = 2 * pairs * g.kh
+            f["im2col"] = pairs * (g.kw + 1) * k if shared else 2 * pairs * kk
+            f["im2col_rows"] = pairs if shared else 2 * pairs * g.kh
         f["acc"] = math.ceil(h * w * c * g.n / cores) if k < g.ci else 0
         out = 8 * units
         if kind == "conv":

@@ -108,12 +108,14 @@ static inline int32_t dory_im2col_len_(int32_t K)
 }
 
 /* Copy the (zero padded) receptive field of output pixel (r, q) into buf, in the weights' order
- * kh x kw x ci (taps dh / dw apart). The geometry is read into locals once: the byte stores to buf
- * could alias *a as far as the compiler knows, and each field would be reloaded per row. */
-static void im2col_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_t *buf)
+ * kh x kw x ci (taps dh / dw apart), with nt taps per kernel row: kw, or kw + 1 for the shared
+ * buffer of a 1-D pair (kh == 1, see conv_fast: the extra tap ends the field of pixel q + dw). The
+ * geometry is read into locals once: the byte stores to buf could alias *a as far as the compiler
+ * knows, and each field would be reloaded per row. */
+static void im2col_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_t *buf, int32_t nt)
 {
     const uint8_t *x = (const uint8_t *)a->x;
-    const int32_t kh = a->kh, kw = a->kw, hi = a->hi, wi = a->wi, dh = a->dh, dw = a->dw;
+    const int32_t kh = a->kh, kw = nt, hi = a->hi, wi = a->wi, dh = a->dh, dw = a->dw;
     const size_t ci = (size_t)a->ci, row = (size_t)kw * ci, xrow = (size_t)wi * ci;
     const int32_t ic0 = q * a->sw - a->pl;
     int32_t i, j, ir = r * a->sh - a->pt;
@@ -175,7 +177,7 @@ static const uint8_t *pixel_1x1(const dory_conv_args_t *a, int32_t r, int32_t q)
 static const uint8_t *conv_input(const dory_conv_args_t *a, int32_t r, int32_t q, int im2col, uint8_t *buf)
 {
     if (im2col) {
-        im2col_pixel(a, r, q, buf);
+        im2col_pixel(a, r, q, buf, a->kw);
         return buf;
     }
     return pixel_1x1(a, r, q);
@@ -201,8 +203,23 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
     int32_t K = a->kh * a->kw * a->ci, co = a->co;
     int im2col = a->kh * a->kw > 1;
     int32_t KX = im2col ? dory_im2col_len_(K) : K; /* the dot products' length (zero padded im2col) */
-    int32_t npix = a->ho * a->wo, npairs = (npix + 1) / 2, nblk = (co + 3) / 4;
-    int32_t u0, u1, P, P0, P1, ra, qa;
+    /* One output row of a 1-D kernel (kh == 1) at stride 1: the taps of pixel q + dw are those of
+     * pixel q shifted by one tap, so pairs (q, q + dw) share one buffer of kw + 1 taps (xa = buf,
+     * xb = buf + ci: one copy of kw + 1 taps per pair instead of 2 kw; TCN's 1x11 convs of 11
+     * channels, dilations 1..8). The pairs of each group of 2 dw pixels: (g + i, g + dw + i) for
+     * i < dw, the last group's pixels without a partner alone. The buffers' bytes past K are then
+     * another pixel's taps, not zeros: the dot products run at the exact length K (KD). With ci
+     * not a multiple of 4 the second pixel's words are misaligned (a cycle more per load) and K % 4
+     * values end each block in scalar steps: worth it only for few channel blocks of a length K
+     * of 8 or more (on GVSOC TCN_T's co = 2 / 11 convs of 1, 2, 11 channels gained 4-9 %;
+     * TCN_test_library's co = 32..122 convs of 1, 63, 121, 122 channels lost 3-11 %). Mirrored by
+     * passes/tiling/cost.py _shared_row. */
+    const int shared = im2col && a->ho == 1 && a->kh == 1 && a->sw == 1 &&
+                       (a->ci % 4 == 0 || (co <= 16 && K >= 8));
+    const int32_t d = shared ? a->dw : 1, KD = shared ? K : KX;
+    int32_t npix = a->ho * a->wo, nblk = (co + 3) / 4;
+    int32_t npairs = shared ? npix / (2 * d) * d + (npix % (2 * d) < d ? npix % (2 * d) : d) : (npix + 1) / 2;
+    int32_t u0, u1, P, P0, P1, ra, qa, pa, pi;
     const int8_t *w = (const int8_t *)a->w;
     uint8_t *buf0 = NULL, *buf1 = NULL;
     dory_rqf_t f;
@@ -224,18 +241,31 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
     }
     ra = 2 * P0 / a->wo; /* (ra, qa): the first pixel of pair P, then stepped */
     qa = 2 * P0 % a->wo;
+    pa = P0 / d * 2 * d + P0 % d; /* shared: pair P's first pixel pa, pi = P % d, then stepped */
+    pi = P0 % d;
     for (P = P0; P < P1; P++) {
-        int32_t p = 2 * P, b0 = P == P0 ? u0 % nblk : 0, b1 = P == P1 - 1 ? (u1 - 1) % nblk + 1 : nblk;
-        int two = p + 1 < npix;
+        int32_t p = shared ? pa : 2 * P, b0 = P == P0 ? u0 % nblk : 0, b1 = P == P1 - 1 ? (u1 - 1) % nblk + 1 : nblk;
+        int two = p + d < npix;
         int32_t o, o1 = b1 * 4 < co ? b1 * 4 : co, rb = ra, qb = qa;
-        size_t ia = (size_t)p * (size_t)co, ib = ia + (size_t)co;
+        size_t ia = (size_t)p * (size_t)co, ib = ia + (size_t)d * (size_t)co;
         const uint8_t *xa, *xb;
-        next_pixel(a->wo, &rb, &qb);
-        xa = conv_input(a, ra, qa, im2col, buf0);
-        xb = two ? conv_input(a, rb, qb, im2col, buf1) : NULL;
-        ra = rb;
-        qa = qb;
-        next_pixel(a->wo, &ra, &qa);
+        if (shared) {
+            im2col_pixel(a, 0, p, buf0, two ? a->kw + 1 : a->kw);
+            xa = buf0;
+            xb = two ? buf0 + a->ci : NULL;
+            pa++;
+            if (++pi == d) {
+                pi = 0;
+                pa += d;
+            }
+        } else {
+            next_pixel(a->wo, &rb, &qb);
+            xa = conv_input(a, ra, qa, im2col, buf0);
+            xb = two ? conv_input(a, rb, qb, im2col, buf1) : NULL;
+            ra = rb;
+            qa = qb;
+            next_pixel(a->wo, &ra, &qa);
+        }
         if (!xa || (two && !xb)) {
             /* a 1x1 pixel in the padding: channel by channel */
             for (o = b0 * 4; o < o1; o++) {
@@ -267,7 +297,7 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
              * per 8 MACs in that loop, ~3.5 in the block); the model's unit counts it as a whole
              * block. One call site (its 4-way dispatch is inlined; a second copy cost the 1x1
              * layers instruction-cache misses, and a second call site makes gcc call it). */
-            int32_t lo = b0 * 4, oe = KX > K && o == co && o > lo ? o - 4 : o, kx = KX;
+            int32_t lo = b0 * 4, oe = KD > K && o == co && o > lo ? o - 4 : o, kx = KD;
             int tail = o < o1 && o1 - 4 >= lo && !(a->acc && !(a->first && a->last));
             for (;;) {
                 dory_blocks4_(xa, xb, xs, w, K, kx, lo, oe, &f, ia, ib);
@@ -275,7 +305,7 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
                     if (!tail)
                         break;
                     tail = 0;
-                    kx = o1 == co ? K : KX;
+                    kx = o1 == co ? K : KD;
                     lo = o1 - 4;
                     oe = o = o1;
                     continue;
@@ -419,7 +449,7 @@ static inline void px4_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, ui
         }
         return; /* [K, KX) stays zero */
     } else {
-        im2col_pixel(a, r, q, buf);
+        im2col_pixel(a, r, q, buf, a->kw);
     }
     px4_pad_(buf, K, KX);
 }
