@@ -142,6 +142,24 @@ typedef struct {
     int np;
 } step_t;
 
+/* What the cores share while a fork runs: the kernel arguments of the current step (written by
+ * core 0 before the first barrier, read by every core) and the streamed weights' progress
+ * (written by the controller). Everything here is written before it is read (build_args /
+ * set_chain), so nothing clears it: the FC would otherwise clear it in L2 on every layer
+ * (measured ~2,000 cycles on GVSOC). */
+typedef struct {
+    int ncall;
+    dory_conv_args_t cargs[MAX_PIECES];
+    dory_rqchain_t crq[MAX_PIECES];
+    dory_pool_args_t pargs;
+    dory_add_args_t aargs;
+    dory_rqchain_t rq, rqa, rqb;
+    uint32_t w_ready;         /* see run_t's w_stream */
+} kargs_t;
+
+/* The layer's plan: set up by the controller (setup / set_sub), read by the cluster. Core 0
+ * works on its own copy in L1 (tile_loop0: one DMA per fork instead of an L2 load, ~30 cycles
+ * on GVSOC, per field read per step); what it writes back is chain_par / chain_off. */
 typedef struct {
     const dory_layer_t *L;
     int kind;                 /* effective kind (a conv with groups == ci == co is depthwise) */
@@ -168,11 +186,10 @@ typedef struct {
     ent_t ent[MAX_ENT];
 
     /* Streamed L3 weights (the first sub-problem's, see dory_layer_run): when w_stream is set
-     * the controller is still reading them into staging while the cluster runs, and w_ready is
-     * how many bytes from w.p are already there; core 0 waits for a tile's weights before it
-     * issues their DMA. */
+     * the controller is still reading them into staging while the cluster runs, and
+     * A->w_ready is how many bytes from w.p are already there; core 0 waits for a tile's
+     * weights before it issues their DMA. */
     int w_stream;
-    uint32_t w_ready;
 
     /* what the requant chains of the kernel arguments (crq[], rq / rqa / rqb) were last built
      * for: the params buffer and channel offset (NULL: not yet). They change only when the
@@ -187,20 +204,8 @@ typedef struct {
     int32_t nh, nwb, nc, nk;
     int32_t nsteps;
 
-    /* kernel arguments: everything from here on is written before it is read (build_args /
-     * set_chain), so setup() clears only the fields above (R_CLEARED_BYTES): the FC would
-     * otherwise clear them in L2 on every layer (measured ~2,000 cycles on GVSOC) */
-
-    /* kernel arguments of the current step (written by core 0 before the first barrier) */
-    int ncall;
-    dory_conv_args_t cargs[MAX_PIECES];
-    dory_rqchain_t crq[MAX_PIECES];
-    dory_pool_args_t pargs;
-    dory_add_args_t aargs;
-    dory_rqchain_t rq, rqa, rqb;
+    kargs_t *A;               /* the shared part (the static beside dory_layer_run's run_t) */
 } run_t;
-
-#define R_CLEARED_BYTES offsetof(run_t, ncall)
 
 /* Core 0's tile-loop state: the two steps in flight, the output stores and what the last
  * step's weights / params were. Only core 0 reads it, so it lives in tile_task's frame (L1 on
@@ -516,7 +521,7 @@ static void issue_weights(run_t *R, step_t *S)
     if (R->w_stream) {
         /* the whole channels up to c1 (a channel's weights are contiguous, channels outermost) */
         uint32_t need = (uint32_t)((size_t)(S->c1 - R->w.org) * R->wpch);
-        while (__atomic_load_n(&R->w_ready, __ATOMIC_ACQUIRE) < need)
+        while (__atomic_load_n(&R->A->w_ready, __ATOMIC_ACQUIRE) < need)
             ;
     }
     if (splits_cin(R)) {
@@ -702,9 +707,9 @@ static void build_args(run_t *R, const step_t *S)
     int32_t hi = S->rows.hi - S->rows.lo, wi = S->cols.hi - S->cols.lo;
     int p;
     if (R->kind == DORY_LAYER_POOL) {
-        dory_pool_args_t *a = &R->pargs;
+        dory_pool_args_t *a = &R->A->pargs;
         if (R->chain_par[0] != par) {
-            set_chain(R, &R->rq, 0, &L->rq, par, 0);
+            set_chain(R, &R->A->rq, 0, &L->rq, par, 0);
             R->chain_par[0] = par;
         }
         SET_WINDOW(a, L, S, R->in[S->ib], R->out[S->ob], hi, wi, th, tw);
@@ -715,18 +720,18 @@ static void build_args(run_t *R, const step_t *S)
         a->count_include_pad = L->count_include_pad;
         a->div = L->div;
         a->trunc = L->trunc;
-        a->rq = &R->rq;
-        R->ncall = 1;
+        a->rq = &R->A->rq;
+        R->A->ncall = 1;
         return;
     }
     if (R->kind == DORY_LAYER_ADD) {
-        dory_add_args_t *a = &R->aargs;
+        dory_add_args_t *a = &R->A->aargs;
         size_t n = (size_t)th * (size_t)tw * (size_t)tc;
         int x_first = R->xb >= R->x2b;
         if (R->chain_par[0] != par) {
-            set_chain(R, &R->rq, 0, &L->rq, par, 0);
-            set_chain(R, &R->rqa, 1, &L->rq_a, par, 0);
-            set_chain(R, &R->rqb, 2, &L->rq_b, par, 0);
+            set_chain(R, &R->A->rq, 0, &L->rq, par, 0);
+            set_chain(R, &R->A->rqa, 1, &L->rq_a, par, 0);
+            set_chain(R, &R->A->rqb, 2, &L->rq_b, par, 0);
             R->chain_par[0] = par;
         }
         a->a = R->in[S->ib] + (x_first ? 0 : n * R->x2b);
@@ -737,18 +742,18 @@ static void build_args(run_t *R, const step_t *S)
         a->y_type = L->y_type;
         a->rows = th * tw;
         a->c = tc;
-        a->rq_a = &R->rqa;
-        a->rq_b = &R->rqb;
-        a->rq = &R->rq;
-        R->ncall = 1;
+        a->rq_a = &R->A->rqa;
+        a->rq_b = &R->A->rqb;
+        a->rq = &R->A->rq;
+        R->A->ncall = 1;
         return;
     }
     for (p = 0; p < S->npieces; p++) {
         const piece_t *pc = &S->pc[p];
-        dory_conv_args_t *a = &R->cargs[p];
+        dory_conv_args_t *a = &R->A->cargs[p];
         int32_t off = pc->c - S->c0;
         if (R->chain_par[p] != par || R->chain_off[p] != off) {
-            set_chain(R, &R->crq[p], 0, &L->rq, par, off);
+            set_chain(R, &R->A->crq[p], 0, &L->rq, par, off);
             R->chain_par[p] = par;
             R->chain_off[p] = off;
         }
@@ -765,7 +770,7 @@ static void build_args(run_t *R, const step_t *S)
         a->acc = R->nk > 1 ? R->acc : NULL;
         a->first = S->first;
         a->last = S->last;
-        a->rq = &R->crq[p];
+        a->rq = &R->A->crq[p];
         a->scratch = R->kscr ? R->scratch : NULL;
         a->scratch_bytes = R->kscr;
         if (R->kind == DORY_LAYER_LINEAR) {
@@ -774,7 +779,7 @@ static void build_args(run_t *R, const step_t *S)
             a->pt = a->pl = a->pb = a->pr = 0;
         }
     }
-    R->ncall = S->npieces;
+    R->A->ncall = S->npieces;
 }
 
 /* ---- the forked task ----------------------------------------------------------------------- */
@@ -809,13 +814,13 @@ static void compute(run_t *R, int core)
 {
     int p;
     switch (R->kind) {
-    case DORY_LAYER_POOL: compute_pool(&R->pargs, core); return;
-    case DORY_LAYER_ADD: dory_add(&R->aargs, core, DORY_NUM_CORES); return;
+    case DORY_LAYER_POOL: compute_pool(&R->A->pargs, core); return;
+    case DORY_LAYER_ADD: dory_add(&R->A->aargs, core, DORY_NUM_CORES); return;
     default: break;
     }
-    for (p = 0; p < R->ncall; p++) {
+    for (p = 0; p < R->A->ncall; p++) {
         if (p > 0) dory_barrier(); /* runs share the scratch */
-        compute_conv(&R->cargs[p], R->kind, core);
+        compute_conv(&R->A->cargs[p], R->kind, core);
     }
 }
 
@@ -887,10 +892,29 @@ static void after_compute(run_t *R, loop_t *Q, int32_t i)
 
 /* Core 0's side of the tile loop: out of line so that only core 0's frame holds loop_t (the
  * other cores' stacks are 1 KiB on the pulp port, their deepest kernel path ~900 bytes). */
-static DORY_NOINLINE_LAYER_ void tile_loop0(run_t *R)
+static DORY_NOINLINE_LAYER_ void tile_loop0(run_t *shared)
 {
-    int32_t i, n = R->nsteps;
+    int32_t i, n;
     loop_t Q;
+    run_t C; /* core 0's copy of the plan (in L1: its stack) */
+    run_t *R = shared;
+    /* Only with several steps: a single step reads too few fields to pay for the copy (measured
+     * on GVSOC: TCN_T's one-step layers ~300 cycles slower each with it). */
+    if (shared->nsteps > 1) {
+#if defined(__riscv)
+        /* one DMA (~200 cycles on GVSOC) instead of ~160 word loads from L2 for a struct copy,
+         * or ~30 cycles per L2 load of a field on every step; the host port's DMA moves only
+         * between its L1 / L2 arenas (port_host.c checks), which hold neither the stack nor
+         * the static */
+        dory_dma_job_t j;
+        dory_dma_3d(&j, DORY_DMA_L2_TO_L1, &C, shared, sizeof C, 1, sizeof C, sizeof C, 1, 0, 0);
+        dory_dma_wait(&j);
+#else
+        C = *shared;
+#endif
+        R = &C;
+    }
+    n = R->nsteps;
     begin(R, &Q);
     for (i = 0; i < n; i++) {
         before_compute(R, &Q, i);
@@ -901,6 +925,12 @@ static DORY_NOINLINE_LAYER_ void tile_loop0(run_t *R)
     }
     wait_stores(&Q, 0);
     wait_stores(&Q, 1);
+    if (R != shared) {
+        /* what the kernel arguments' requant chains were built for: the controller's next
+         * set_sub (a later sub-problem of this layer) reuses them when they still match */
+        memcpy(shared->chain_par, C.chain_par, sizeof C.chain_par);
+        memcpy(shared->chain_off, C.chain_off, sizeof C.chain_off);
+    }
 }
 
 static void tile_task(void *arg)
@@ -964,7 +994,7 @@ static int check_chain(const dory_layer_t *L, const dory_rqchain_t *c, const cha
 static int setup(run_t *R, const dory_layer_t *L)
 {
     int i, j;
-    memset(R, 0, R_CLEARED_BYTES);
+    memset(R, 0, sizeof *R);
     R->L = L;
     R->kind = (int)L->kind;
     if (L->kind < DORY_LAYER_CONV || L->kind > DORY_LAYER_ADD) FAIL("unknown layer kind %d", (int)L->kind);
@@ -1355,6 +1385,7 @@ static int set_sub(run_t *R, int32_t H0, int32_t H1, int32_t C0, int32_t C1)
 int dory_layer_run(const dory_layer_t *L)
 {
     static run_t run; /* shared with the cluster cores; one layer runs at a time */
+    static kargs_t kargs;
     run_t *R = &run;
     region_t rg[RG_N];
     refs_t rf;
@@ -1368,6 +1399,7 @@ int dory_layer_run(const dory_layer_t *L)
         return -1;
     }
     if (setup(R, L) != 0) return -1;
+    R->A = &kargs;
     wpc = R->wpch;
 
     any_l3 = L->x.mem == DORY_MEM_L3 || L->y.mem == DORY_MEM_L3 || (R->kind == DORY_LAYER_ADD && L->x2.mem == DORY_MEM_L3) ||
@@ -1516,7 +1548,7 @@ int dory_layer_run(const dory_layer_t *L)
         memcpy(R->pv, rf.pv, sizeof R->pv);
         if (set_sub(R, H0, H1, C0, C1) != 0) return -1;
         R->w_stream = k == 0 && wr.bytes > 0;
-        R->w_ready = 0;
+        R->A->w_ready = 0;
         if (R->w_stream) {
             /* The first sub-problem's weights are read while the cluster already runs: chunk by
              * chunk, publishing the bytes that are in place (core 0 waits for them in
@@ -1529,7 +1561,7 @@ int dory_layer_run(const dory_layer_t *L)
             for (done = 0; done < wr.bytes; done += n) {
                 n = smin(wr.bytes - done, W_STREAM_CHUNK);
                 dory_l3_read(wr.dst + done, wr.addr + (uint32_t)done, n);
-                __atomic_store_n(&R->w_ready, (uint32_t)(done + n), __ATOMIC_RELEASE);
+                __atomic_store_n(&R->A->w_ready, (uint32_t)(done + n), __ATOMIC_RELEASE);
             }
             if (dbl && k + 1 < nsub) {
                 int32_t h2 = (k + 1) / nC, c2 = (k + 1) % nC;
