@@ -155,6 +155,10 @@ typedef struct {
     dory_add_args_t aargs;
     dory_rqchain_t rq, rqa, rqb;
     uint32_t w_ready;         /* see run_t's w_stream */
+    /* step 0's plan (its fields before ib), by the controller in set_sub: core 0 copies it
+     * with the plan instead of planning step 0 again (~1,200 cycles on GVSOC, I$ misses and
+     * L2 loads, while the other cores wait) */
+    step_t st0;
 } kargs_t;
 
 /* The layer's plan: set up by the controller (setup / set_sub), read by the cluster. Core 0
@@ -829,7 +833,7 @@ static void begin(run_t *R, loop_t *Q)
     step_t *S = &Q->st[0];
     Q->nst[0] = Q->nst[1] = 0;
     Q->prev_cb = Q->prev_kb = -1;
-    plan_step(R, NULL, 0, S);
+    /* step 0's plan: the controller's (set_sub), copied by tile_loop0 */
     assign_buffers(R, Q, NULL, S);
     issue_input(R, S);
     S->done_in = 1;
@@ -897,23 +901,22 @@ static DORY_NOINLINE_LAYER_ void tile_loop0(run_t *shared)
     int32_t i, n;
     loop_t Q;
     run_t C; /* core 0's copy of the plan (in L1: its stack) */
-    run_t *R = shared;
-    /* Only with several steps: a single step reads too few fields to pay for the copy (measured
-     * on GVSOC: TCN_T's one-step layers ~300 cycles slower each with it). */
-    if (shared->nsteps > 1) {
+    run_t *R = &C;
 #if defined(__riscv)
-        /* one DMA (~200 cycles on GVSOC) instead of ~160 word loads from L2 for a struct copy,
-         * or ~30 cycles per L2 load of a field on every step; the host port's DMA moves only
-         * between its L1 / L2 arenas (port_host.c checks), which hold neither the stack nor
-         * the static */
-        dory_dma_job_t j;
-        dory_dma_3d(&j, DORY_DMA_L2_TO_L1, &C, shared, sizeof C, 1, sizeof C, sizeof C, 1, 0, 0);
-        dory_dma_wait(&j);
+    /* Two DMAs (~300 cycles on GVSOC with the waits) instead of ~160 + ~60 word loads from L2
+     * for struct copies, or ~30 cycles per L2 load of a field on every step; the host port's
+     * DMA moves only between its L1 / L2 arenas (port_host.c checks), which hold neither the
+     * stack nor the statics. */
+    dory_dma_job_t j[2];
+    dory_dma_3d(&j[0], DORY_DMA_L2_TO_L1, &C, shared, sizeof C, 1, sizeof C, sizeof C, 1, 0, 0);
+    dory_dma_3d(&j[1], DORY_DMA_L2_TO_L1, &Q.st[0], &shared->A->st0, offsetof(step_t, ib), 1, offsetof(step_t, ib),
+                offsetof(step_t, ib), 1, 0, 0);
+    dory_dma_wait(&j[0]);
+    dory_dma_wait(&j[1]);
 #else
-        C = *shared;
+    C = *shared;
+    memcpy(&Q.st[0], &shared->A->st0, offsetof(step_t, ib));
 #endif
-        R = &C;
-    }
     n = R->nsteps;
     begin(R, &Q);
     for (i = 0; i < n; i++) {
@@ -925,12 +928,10 @@ static DORY_NOINLINE_LAYER_ void tile_loop0(run_t *shared)
     }
     wait_stores(&Q, 0);
     wait_stores(&Q, 1);
-    if (R != shared) {
-        /* what the kernel arguments' requant chains were built for: the controller's next
-         * set_sub (a later sub-problem of this layer) reuses them when they still match */
-        memcpy(shared->chain_par, C.chain_par, sizeof C.chain_par);
-        memcpy(shared->chain_off, C.chain_off, sizeof C.chain_off);
-    }
+    /* what the kernel arguments' requant chains were built for: the controller's next set_sub
+     * (a later sub-problem of this layer) reuses them when they still match */
+    memcpy(shared->chain_par, C.chain_par, sizeof C.chain_par);
+    memcpy(shared->chain_off, C.chain_off, sizeof C.chain_off);
 }
 
 static void tile_task(void *arg)
@@ -1361,7 +1362,7 @@ static void stage_in(run_t *R, region_t *rg, uint8_t *stg, refs_t *rf, int32_t h
 /* The L1 tile loop's schedule of sub-problem (output rows [H0, H1), channels [C0, C1)), checked. */
 static int set_sub(run_t *R, int32_t H0, int32_t H1, int32_t C0, int32_t C1)
 {
-    step_t S;
+    step_t *S = &R->A->st0;
     R->H0 = H0;
     R->H1 = H1;
     R->C0 = C0;
@@ -1370,15 +1371,15 @@ static int set_sub(run_t *R, int32_t H0, int32_t H1, int32_t C0, int32_t C1)
     R->nwb = cdiv(R->L->wo, R->two);
     R->nc = cdiv(C1 - C0, R->tco);
     R->nsteps = R->nh * R->nwb * R->nc * R->nk;
-    if (check_steps(R, &S) != 0) return -1;
+    if (check_steps(R, S) != 0) return -1;
     /* Step 0's kernel arguments (and requant chains), built here by the controller instead of by
      * cluster core 0 in before_compute: on the pulp port run_t and the descriptor are in L2, ~30
      * cycles per access from the cluster and a few from the controller, and core 0 builds them while
      * the other cores wait at the barrier (measured on GVSOC: ~1,900 cycles per layer for the
      * arguments, ~1,900 more for a conv's chain and ~2,400 for an add's three). Step 0 has
      * buffers 0 (assign_buffers with no previous step). */
-    S.ib = S.wb = S.pb = S.ob = 0;
-    build_args(R, &S);
+    S->ib = S->wb = S->pb = S->ob = 0;
+    build_args(R, S);
     return 0;
 }
 
