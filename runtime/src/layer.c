@@ -106,8 +106,12 @@ typedef struct {
 
 /* One entry of the L1 params region. */
 typedef struct {
-    int is_bias;
-    int param;       /* index in L->params (when !is_bias) */
+    int8_t is_bias;
+    /* the param's chain, stage, field and type (copies of L->params[param]'s: set_chain reads
+     * them from core 0's L1 copy of run_t instead of the descriptor in L2) */
+    int8_t chain, stage, field;
+    int16_t type;
+    int16_t param;   /* index in L->params (when !is_bias) */
     size_t eb;       /* element bytes */
     size_t l1_off;   /* byte offset in the region (t_co elements before the next entry) */
     uint32_t key;    /* sort key: offset in the requant buffer */
@@ -642,30 +646,35 @@ static void assign_buffers(const run_t *R, loop_t *Q, const step_t *prev, step_t
 
 /* ---- kernel arguments ---------------------------------------------------------------------- */
 
-static void set_chain(run_t *R, dory_rqchain_t *dst, int which, const dory_rqchain_t *src, uint8_t *par, int32_t c)
+/* Points chain `dst` (the descriptor's chain `src`, number `which`) at the per-channel vectors of
+ * params buffer `par` from channel offset c. full: copy src's stages first (dst holds another
+ * chain or none); otherwise dst was built from src earlier in this layer and only the vector
+ * pointers differ (the stages are ~16 words each of L2 loads on cluster core 0 while the other
+ * cores wait, ~500 cycles per stage on GVSOC, per channel block). */
+static void set_chain(const run_t *R, dory_rqchain_t *dst, int which, const dory_rqchain_t *src, uint8_t *par,
+                      int32_t c, int full)
 {
     int e, k;
-    /* only the stages in use: the descriptor is in L2, a whole dory_rqchain_t is 49 words of
-     * L2 loads on cluster core 0 per step while the other cores wait (measured: ~1,900 cycles) */
-    dst->n = src->n;
-    for (k = 0; k < src->n; k++)
-        dst->st[k] = src->st[k];
+    if (full) {
+        /* only the stages in use: a whole dory_rqchain_t is 66 words */
+        dst->n = src->n;
+        for (k = 0; k < src->n; k++)
+            dst->st[k] = src->st[k];
+    }
     for (e = 0; e < R->nent; e++) {
-        const dory_param_t *p;
+        const ent_t *en = &R->ent[e];
         dory_requant_t *st;
-        if (R->ent[e].is_bias) continue;
-        p = &R->L->params[R->ent[e].param];
-        if (p->chain != which) continue;
-        st = &dst->st[p->stage];
-        if (p->field == 0) {
-            st->mul = par + R->ent[e].l1_off + (size_t)c * R->ent[e].eb;
-            st->mul_type = p->type;
-        } else if (p->field == 1) {
-            st->add = par + R->ent[e].l1_off + (size_t)c * R->ent[e].eb;
-            st->add_type = p->type;
+        if (en->is_bias || en->chain != which) continue;
+        st = &dst->st[en->stage];
+        if (en->field == 0) {
+            st->mul = par + en->l1_off + (size_t)c * en->eb;
+            st->mul_type = (dory_dtype_t)en->type;
+        } else if (en->field == 1) {
+            st->add = par + en->l1_off + (size_t)c * en->eb;
+            st->add_type = (dory_dtype_t)en->type;
         } else { /* 2, 3: the input window's s32 bounds (checked by dory_layer_run) */
-            const int32_t *w = (const int32_t *)(const void *)(par + R->ent[e].l1_off + (size_t)c * R->ent[e].eb);
-            if (p->field == 2)
+            const int32_t *w = (const int32_t *)(const void *)(par + en->l1_off + (size_t)c * en->eb);
+            if (en->field == 2)
                 st->win_lo = w;
             else
                 st->win_hi = w;
@@ -713,7 +722,7 @@ static void build_args(run_t *R, const step_t *S)
     if (R->kind == DORY_LAYER_POOL) {
         dory_pool_args_t *a = &R->A->pargs;
         if (R->chain_par[0] != par) {
-            set_chain(R, &R->A->rq, 0, &L->rq, par, 0);
+            set_chain(R, &R->A->rq, 0, &L->rq, par, 0, R->chain_par[0] == NULL);
             R->chain_par[0] = par;
         }
         SET_WINDOW(a, L, S, R->in[S->ib], R->out[S->ob], hi, wi, th, tw);
@@ -733,9 +742,10 @@ static void build_args(run_t *R, const step_t *S)
         size_t n = (size_t)th * (size_t)tw * (size_t)tc;
         int x_first = R->xb >= R->x2b;
         if (R->chain_par[0] != par) {
-            set_chain(R, &R->A->rq, 0, &L->rq, par, 0);
-            set_chain(R, &R->A->rqa, 1, &L->rq_a, par, 0);
-            set_chain(R, &R->A->rqb, 2, &L->rq_b, par, 0);
+            int full = R->chain_par[0] == NULL;
+            set_chain(R, &R->A->rq, 0, &L->rq, par, 0, full);
+            set_chain(R, &R->A->rqa, 1, &L->rq_a, par, 0, full);
+            set_chain(R, &R->A->rqb, 2, &L->rq_b, par, 0, full);
             R->chain_par[0] = par;
         }
         a->a = R->in[S->ib] + (x_first ? 0 : n * R->x2b);
@@ -757,7 +767,7 @@ static void build_args(run_t *R, const step_t *S)
         dory_conv_args_t *a = &R->A->cargs[p];
         int32_t off = pc->c - S->c0;
         if (R->chain_par[p] != par || R->chain_off[p] != off) {
-            set_chain(R, &R->A->crq[p], 0, &L->rq, par, off);
+            set_chain(R, &R->A->crq[p], 0, &L->rq, par, off, R->chain_par[p] == NULL);
             R->chain_par[p] = par;
             R->chain_off[p] = off;
         }
@@ -1074,7 +1084,11 @@ static int setup(run_t *R, const dory_layer_t *L)
     for (i = 0; i < L->n_params; i++) {
         ent_t *e = &R->ent[R->nent++];
         e->is_bias = 0;
-        e->param = i;
+        e->param = (int16_t)i;
+        e->chain = (int8_t)L->params[i].chain;
+        e->stage = (int8_t)L->params[i].stage;
+        e->field = (int8_t)L->params[i].field;
+        e->type = (int16_t)L->params[i].type;
         e->eb = dory_dtype_bytes(L->params[i].type);
         e->key = L->params[i].offset;
     }
