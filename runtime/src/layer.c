@@ -105,12 +105,17 @@ typedef struct {
 } actref_t;
 
 /* One entry of the L1 params region. */
+/* 16 bytes on rv32: run_t holds MAX_ENT of them and core 0's stack holds a copy of run_t (eb and
+ * l1_off stay word-sized: narrower, MobileNetV1 measured ~0.3 % slower on GVSOC). */
 typedef struct {
-    int is_bias;
-    int param;       /* index in L->params (when !is_bias) */
+    int8_t is_bias;
+    /* the param's chain, stage, field and type (copies of L->params[param]'s: set_chain reads
+     * them from core 0's L1 copy of run_t instead of the descriptor in L2) */
+    int8_t chain, stage, field;
+    int16_t type;
+    int16_t param;   /* index in L->params (when !is_bias) */
     size_t eb;       /* element bytes */
     size_t l1_off;   /* byte offset in the region (t_co elements before the next entry) */
-    uint32_t key;    /* sort key: offset in the requant buffer */
 } ent_t;
 
 /* One run of channels of a grouped conv tile (or the whole tile for every other kind). */
@@ -142,8 +147,44 @@ typedef struct {
     int np;
 } step_t;
 
+/* The descriptor's fields the per-step code reads (rows_of / cols_of, plan_step, the issue_*
+ * functions, build_args), copied at setup into run_t: core 0 reads them from its L1 copy of
+ * run_t instead of the descriptor in L2 (~30 cycles per load on GVSOC, ~40 loads per step). Those
+ * functions name it L like the descriptor, so a field missing here fails to compile. */
+typedef struct {
+    int32_t hi, wi, ci, wo, co;
+    int32_t kh, kw, sh, sw, dh, dw;
+    int32_t pt, pl, pb, pr;
+    int32_t groups;
+    int32_t is_avg, count_include_pad, div, trunc;
+    dory_dtype_t x_type, x2_type, w_type, b_type, y_type;
+} geom_t;
+
+/* What the cores share while a fork runs: the kernel arguments of the current step (written by
+ * core 0 before the first barrier, read by every core) and the streamed weights' progress
+ * (written by the controller). Everything here is written before it is read (build_args /
+ * set_chain), so nothing clears it: the FC would otherwise clear it in L2 on every layer
+ * (measured ~2,000 cycles on GVSOC). */
+typedef struct {
+    int ncall;
+    dory_conv_args_t cargs[MAX_PIECES];
+    dory_rqchain_t crq[MAX_PIECES];
+    dory_pool_args_t pargs;
+    dory_add_args_t aargs;
+    dory_rqchain_t rq, rqa, rqb;
+    uint32_t w_ready;         /* see run_t's w_stream */
+    /* step 0's plan (its fields before ib), by the controller in set_sub: core 0 copies it
+     * with the plan instead of planning step 0 again (~1,200 cycles on GVSOC, I$ misses and
+     * L2 loads, while the other cores wait) */
+    step_t st0;
+} kargs_t;
+
+/* The layer's plan: set up by the controller (setup / set_sub), read by the cluster. Core 0
+ * works on its own copy in L1 (tile_loop0: one DMA per fork instead of an L2 load, ~30 cycles
+ * on GVSOC, per field read per step); what it writes back is chain_par / chain_off. */
 typedef struct {
     const dory_layer_t *L;
+    geom_t g;                 /* L's fields the per-step code reads */
     int kind;                 /* effective kind (a conv with groups == ci == co is depthwise) */
     size_t xb, x2b, wb, bb, yb;
     int has_w, has_b;
@@ -168,11 +209,10 @@ typedef struct {
     ent_t ent[MAX_ENT];
 
     /* Streamed L3 weights (the first sub-problem's, see dory_layer_run): when w_stream is set
-     * the controller is still reading them into staging while the cluster runs, and w_ready is
-     * how many bytes from w.p are already there; core 0 waits for a tile's weights before it
-     * issues their DMA. */
+     * the controller is still reading them into staging while the cluster runs, and
+     * A->w_ready is how many bytes from w.p are already there; core 0 waits for a tile's
+     * weights before it issues their DMA. */
     int w_stream;
-    uint32_t w_ready;
 
     /* what the requant chains of the kernel arguments (crq[], rq / rqa / rqb) were last built
      * for: the params buffer and channel offset (NULL: not yet). They change only when the
@@ -187,20 +227,8 @@ typedef struct {
     int32_t nh, nwb, nc, nk;
     int32_t nsteps;
 
-    /* kernel arguments: everything from here on is written before it is read (build_args /
-     * set_chain), so setup() clears only the fields above (R_CLEARED_BYTES): the FC would
-     * otherwise clear them in L2 on every layer (measured ~2,000 cycles on GVSOC) */
-
-    /* kernel arguments of the current step (written by core 0 before the first barrier) */
-    int ncall;
-    dory_conv_args_t cargs[MAX_PIECES];
-    dory_rqchain_t crq[MAX_PIECES];
-    dory_pool_args_t pargs;
-    dory_add_args_t aargs;
-    dory_rqchain_t rq, rqa, rqb;
+    kargs_t *A;               /* the shared part (the static beside dory_layer_run's run_t) */
 } run_t;
-
-#define R_CLEARED_BYTES offsetof(run_t, ncall)
 
 /* Core 0's tile-loop state: the two steps in flight, the output stores and what the last
  * step's weights / params were. Only core 0 reads it, so it lives in tile_task's frame (L1 on
@@ -258,7 +286,7 @@ static int splits_cin(const run_t *R)
 /* The input rows (or all of them) the output rows [h0, h1) read. */
 static span_t rows_of(const run_t *R, int32_t h0, int32_t h1)
 {
-    const dory_layer_t *L = R->L;
+    const geom_t *L = &R->g;
     span_t s;
     if (is_window(R->kind))
         return axis_span(h0, h1, L->kh, L->sh, R->kind == DORY_LAYER_POOL ? 1 : L->dh, L->pt, L->pb, L->hi);
@@ -275,7 +303,7 @@ static span_t rows_of(const run_t *R, int32_t h0, int32_t h1)
 
 static span_t cols_of(const run_t *R, int32_t w0, int32_t w1)
 {
-    const dory_layer_t *L = R->L;
+    const geom_t *L = &R->g;
     span_t s;
     if (is_window(R->kind))
         return axis_span(w0, w1, L->kw, L->sw, R->kind == DORY_LAYER_POOL ? 1 : L->dw, L->pl, L->pr, L->wi);
@@ -351,7 +379,7 @@ static int dma3(const run_t *R, dory_dma_job_t *j, int dir, uint8_t *l1, uint8_t
  * paid by core 0 per tile while the other cores wait). */
 static void plan_step(const run_t *R, const step_t *prev, int32_t i, step_t *S)
 {
-    const dory_layer_t *L = R->L;
+    const geom_t *L = &R->g;
     int32_t kb, t, cb, wbk, hb;
     int32_t tc, th, tw;
     if (prev == NULL) {
@@ -477,7 +505,7 @@ static void plan_step(const run_t *R, const step_t *prev, int32_t i, step_t *S)
 
 static void issue_input(run_t *R, step_t *S)
 {
-    const dory_layer_t *L = R->L;
+    const geom_t *L = &R->g;
     uint8_t *dst = R->in[S->ib];
     size_t rows = (size_t)(S->rows.hi - S->rows.lo), cols = (size_t)(S->cols.hi - S->cols.lo);
     int p;
@@ -507,7 +535,7 @@ static void issue_input(run_t *R, step_t *S)
 
 static void issue_weights(run_t *R, step_t *S)
 {
-    const dory_layer_t *L = R->L;
+    const geom_t *L = &R->g;
     uint8_t *dst = R->wt[S->wb];
     size_t tc = (size_t)(S->c1 - S->c0);
     uint8_t *src = R->w.p + (size_t)(S->c0 - R->w.org) * R->wpch;
@@ -516,7 +544,7 @@ static void issue_weights(run_t *R, step_t *S)
     if (R->w_stream) {
         /* the whole channels up to c1 (a channel's weights are contiguous, channels outermost) */
         uint32_t need = (uint32_t)((size_t)(S->c1 - R->w.org) * R->wpch);
-        while (__atomic_load_n(&R->w_ready, __ATOMIC_ACQUIRE) < need)
+        while (__atomic_load_n(&R->A->w_ready, __ATOMIC_ACQUIRE) < need)
             ;
     }
     if (splits_cin(R)) {
@@ -588,7 +616,7 @@ static void wait_stores(loop_t *Q, int ob)
 
 static void issue_stores(run_t *R, loop_t *Q, step_t *S)
 {
-    const dory_layer_t *L = R->L;
+    const geom_t *L = &R->g;
     size_t th = (size_t)(S->h1 - S->h0), tw = (size_t)(S->w1 - S->w0);
     int p;
     for (p = 0; p < S->npieces; p++) {
@@ -633,30 +661,35 @@ static void assign_buffers(const run_t *R, loop_t *Q, const step_t *prev, step_t
 
 /* ---- kernel arguments ---------------------------------------------------------------------- */
 
-static void set_chain(run_t *R, dory_rqchain_t *dst, int which, const dory_rqchain_t *src, uint8_t *par, int32_t c)
+/* Points chain `dst` (the descriptor's chain `src`, number `which`) at the per-channel vectors of
+ * params buffer `par` from channel offset c. full: copy src's stages first (dst holds another
+ * chain or none); otherwise dst was built from src earlier in this layer and only the vector
+ * pointers differ (the stages are ~16 words each of L2 loads on cluster core 0 while the other
+ * cores wait, ~500 cycles per stage on GVSOC, per channel block). */
+static void set_chain(const run_t *R, dory_rqchain_t *dst, int which, const dory_rqchain_t *src, uint8_t *par,
+                      int32_t c, int full)
 {
     int e, k;
-    /* only the stages in use: the descriptor is in L2, a whole dory_rqchain_t is 49 words of
-     * L2 loads on cluster core 0 per step while the other cores wait (measured: ~1,900 cycles) */
-    dst->n = src->n;
-    for (k = 0; k < src->n; k++)
-        dst->st[k] = src->st[k];
+    if (full) {
+        /* only the stages in use: a whole dory_rqchain_t is 66 words */
+        dst->n = src->n;
+        for (k = 0; k < src->n; k++)
+            dst->st[k] = src->st[k];
+    }
     for (e = 0; e < R->nent; e++) {
-        const dory_param_t *p;
+        const ent_t *en = &R->ent[e];
         dory_requant_t *st;
-        if (R->ent[e].is_bias) continue;
-        p = &R->L->params[R->ent[e].param];
-        if (p->chain != which) continue;
-        st = &dst->st[p->stage];
-        if (p->field == 0) {
-            st->mul = par + R->ent[e].l1_off + (size_t)c * R->ent[e].eb;
-            st->mul_type = p->type;
-        } else if (p->field == 1) {
-            st->add = par + R->ent[e].l1_off + (size_t)c * R->ent[e].eb;
-            st->add_type = p->type;
+        if (en->is_bias || en->chain != which) continue;
+        st = &dst->st[en->stage];
+        if (en->field == 0) {
+            st->mul = par + en->l1_off + (size_t)c * en->eb;
+            st->mul_type = (dory_dtype_t)en->type;
+        } else if (en->field == 1) {
+            st->add = par + en->l1_off + (size_t)c * en->eb;
+            st->add_type = (dory_dtype_t)en->type;
         } else { /* 2, 3: the input window's s32 bounds (checked by dory_layer_run) */
-            const int32_t *w = (const int32_t *)(const void *)(par + R->ent[e].l1_off + (size_t)c * R->ent[e].eb);
-            if (p->field == 2)
+            const int32_t *w = (const int32_t *)(const void *)(par + en->l1_off + (size_t)c * en->eb);
+            if (en->field == 2)
                 st->win_lo = w;
             else
                 st->win_hi = w;
@@ -696,15 +729,15 @@ static uint8_t *bias_l1(const run_t *R, uint8_t *par, int32_t c)
 
 static void build_args(run_t *R, const step_t *S)
 {
-    const dory_layer_t *L = R->L;
+    const geom_t *L = &R->g;
     uint8_t *par = R->par[S->pb];
     int32_t th = S->h1 - S->h0, tw = S->w1 - S->w0, tc = S->c1 - S->c0;
     int32_t hi = S->rows.hi - S->rows.lo, wi = S->cols.hi - S->cols.lo;
     int p;
     if (R->kind == DORY_LAYER_POOL) {
-        dory_pool_args_t *a = &R->pargs;
+        dory_pool_args_t *a = &R->A->pargs;
         if (R->chain_par[0] != par) {
-            set_chain(R, &R->rq, 0, &L->rq, par, 0);
+            set_chain(R, &R->A->rq, 0, &R->L->rq, par, 0, R->chain_par[0] == NULL);
             R->chain_par[0] = par;
         }
         SET_WINDOW(a, L, S, R->in[S->ib], R->out[S->ob], hi, wi, th, tw);
@@ -715,18 +748,19 @@ static void build_args(run_t *R, const step_t *S)
         a->count_include_pad = L->count_include_pad;
         a->div = L->div;
         a->trunc = L->trunc;
-        a->rq = &R->rq;
-        R->ncall = 1;
+        a->rq = &R->A->rq;
+        R->A->ncall = 1;
         return;
     }
     if (R->kind == DORY_LAYER_ADD) {
-        dory_add_args_t *a = &R->aargs;
+        dory_add_args_t *a = &R->A->aargs;
         size_t n = (size_t)th * (size_t)tw * (size_t)tc;
         int x_first = R->xb >= R->x2b;
         if (R->chain_par[0] != par) {
-            set_chain(R, &R->rq, 0, &L->rq, par, 0);
-            set_chain(R, &R->rqa, 1, &L->rq_a, par, 0);
-            set_chain(R, &R->rqb, 2, &L->rq_b, par, 0);
+            int full = R->chain_par[0] == NULL;
+            set_chain(R, &R->A->rq, 0, &R->L->rq, par, 0, full);
+            set_chain(R, &R->A->rqa, 1, &R->L->rq_a, par, 0, full);
+            set_chain(R, &R->A->rqb, 2, &R->L->rq_b, par, 0, full);
             R->chain_par[0] = par;
         }
         a->a = R->in[S->ib] + (x_first ? 0 : n * R->x2b);
@@ -737,18 +771,18 @@ static void build_args(run_t *R, const step_t *S)
         a->y_type = L->y_type;
         a->rows = th * tw;
         a->c = tc;
-        a->rq_a = &R->rqa;
-        a->rq_b = &R->rqb;
-        a->rq = &R->rq;
-        R->ncall = 1;
+        a->rq_a = &R->A->rqa;
+        a->rq_b = &R->A->rqb;
+        a->rq = &R->A->rq;
+        R->A->ncall = 1;
         return;
     }
     for (p = 0; p < S->npieces; p++) {
         const piece_t *pc = &S->pc[p];
-        dory_conv_args_t *a = &R->cargs[p];
+        dory_conv_args_t *a = &R->A->cargs[p];
         int32_t off = pc->c - S->c0;
         if (R->chain_par[p] != par || R->chain_off[p] != off) {
-            set_chain(R, &R->crq[p], 0, &L->rq, par, off);
+            set_chain(R, &R->A->crq[p], 0, &R->L->rq, par, off, R->chain_par[p] == NULL);
             R->chain_par[p] = par;
             R->chain_off[p] = off;
         }
@@ -765,7 +799,7 @@ static void build_args(run_t *R, const step_t *S)
         a->acc = R->nk > 1 ? R->acc : NULL;
         a->first = S->first;
         a->last = S->last;
-        a->rq = &R->crq[p];
+        a->rq = &R->A->crq[p];
         a->scratch = R->kscr ? R->scratch : NULL;
         a->scratch_bytes = R->kscr;
         if (R->kind == DORY_LAYER_LINEAR) {
@@ -774,7 +808,7 @@ static void build_args(run_t *R, const step_t *S)
             a->pt = a->pl = a->pb = a->pr = 0;
         }
     }
-    R->ncall = S->npieces;
+    R->A->ncall = S->npieces;
 }
 
 /* ---- the forked task ----------------------------------------------------------------------- */
@@ -809,13 +843,13 @@ static void compute(run_t *R, int core)
 {
     int p;
     switch (R->kind) {
-    case DORY_LAYER_POOL: compute_pool(&R->pargs, core); return;
-    case DORY_LAYER_ADD: dory_add(&R->aargs, core, DORY_NUM_CORES); return;
+    case DORY_LAYER_POOL: compute_pool(&R->A->pargs, core); return;
+    case DORY_LAYER_ADD: dory_add(&R->A->aargs, core, DORY_NUM_CORES); return;
     default: break;
     }
-    for (p = 0; p < R->ncall; p++) {
+    for (p = 0; p < R->A->ncall; p++) {
         if (p > 0) dory_barrier(); /* runs share the scratch */
-        compute_conv(&R->cargs[p], R->kind, core);
+        compute_conv(&R->A->cargs[p], R->kind, core);
     }
 }
 
@@ -824,7 +858,7 @@ static void begin(run_t *R, loop_t *Q)
     step_t *S = &Q->st[0];
     Q->nst[0] = Q->nst[1] = 0;
     Q->prev_cb = Q->prev_kb = -1;
-    plan_step(R, NULL, 0, S);
+    /* step 0's plan: the controller's (set_sub), copied by tile_loop0 */
     assign_buffers(R, Q, NULL, S);
     issue_input(R, S);
     S->done_in = 1;
@@ -887,10 +921,28 @@ static void after_compute(run_t *R, loop_t *Q, int32_t i)
 
 /* Core 0's side of the tile loop: out of line so that only core 0's frame holds loop_t (the
  * other cores' stacks are 1 KiB on the pulp port, their deepest kernel path ~900 bytes). */
-static DORY_NOINLINE_LAYER_ void tile_loop0(run_t *R)
+static DORY_NOINLINE_LAYER_ void tile_loop0(run_t *shared)
 {
-    int32_t i, n = R->nsteps;
+    int32_t i, n;
     loop_t Q;
+    run_t C; /* core 0's copy of the plan (in L1: its stack) */
+    run_t *R = &C;
+#if defined(__riscv)
+    /* Two DMAs (~300 cycles on GVSOC with the waits) instead of ~160 + ~60 word loads from L2
+     * for struct copies, or ~30 cycles per L2 load of a field on every step; the host port's
+     * DMA moves only between its L1 / L2 arenas (port_host.c checks), which hold neither the
+     * stack nor the statics. */
+    dory_dma_job_t j[2];
+    dory_dma_3d(&j[0], DORY_DMA_L2_TO_L1, &C, shared, sizeof C, 1, sizeof C, sizeof C, 1, 0, 0);
+    dory_dma_3d(&j[1], DORY_DMA_L2_TO_L1, &Q.st[0], &shared->A->st0, offsetof(step_t, ib), 1, offsetof(step_t, ib),
+                offsetof(step_t, ib), 1, 0, 0);
+    dory_dma_wait(&j[0]);
+    dory_dma_wait(&j[1]);
+#else
+    C = *shared;
+    memcpy(&Q.st[0], &shared->A->st0, offsetof(step_t, ib));
+#endif
+    n = R->nsteps;
     begin(R, &Q);
     for (i = 0; i < n; i++) {
         before_compute(R, &Q, i);
@@ -901,6 +953,10 @@ static DORY_NOINLINE_LAYER_ void tile_loop0(run_t *R)
     }
     wait_stores(&Q, 0);
     wait_stores(&Q, 1);
+    /* what the kernel arguments' requant chains were built for: the controller's next set_sub
+     * (a later sub-problem of this layer) reuses them when they still match */
+    memcpy(shared->chain_par, C.chain_par, sizeof C.chain_par);
+    memcpy(shared->chain_off, C.chain_off, sizeof C.chain_off);
 }
 
 static void tile_task(void *arg)
@@ -964,7 +1020,7 @@ static int check_chain(const dory_layer_t *L, const dory_rqchain_t *c, const cha
 static int setup(run_t *R, const dory_layer_t *L)
 {
     int i, j;
-    memset(R, 0, R_CLEARED_BYTES);
+    memset(R, 0, sizeof *R);
     R->L = L;
     R->kind = (int)L->kind;
     if (L->kind < DORY_LAYER_CONV || L->kind > DORY_LAYER_ADD) FAIL("unknown layer kind %d", (int)L->kind);
@@ -994,6 +1050,32 @@ static int setup(run_t *R, const dory_layer_t *L)
         FAIL("expected a linear layer with hi = wi = ho = wo = 1");
     if (R->kind == DORY_LAYER_ADD && (L->hi != L->ho || L->wi != L->wo))
         FAIL("expected an add with equal input and output shapes");
+
+    R->g.hi = L->hi;
+    R->g.wi = L->wi;
+    R->g.ci = L->ci;
+    R->g.wo = L->wo;
+    R->g.co = L->co;
+    R->g.kh = L->kh;
+    R->g.kw = L->kw;
+    R->g.sh = L->sh;
+    R->g.sw = L->sw;
+    R->g.dh = L->dh;
+    R->g.dw = L->dw;
+    R->g.pt = L->pt;
+    R->g.pl = L->pl;
+    R->g.pb = L->pb;
+    R->g.pr = L->pr;
+    R->g.groups = L->groups;
+    R->g.is_avg = L->is_avg;
+    R->g.count_include_pad = L->count_include_pad;
+    R->g.div = L->div;
+    R->g.trunc = L->trunc;
+    R->g.x_type = L->x_type;
+    R->g.x2_type = L->x2_type;
+    R->g.w_type = L->w_type;
+    R->g.b_type = L->b_type;
+    R->g.y_type = L->y_type;
 
     R->has_w = R->kind == DORY_LAYER_CONV || R->kind == DORY_LAYER_DEPTHWISE || R->kind == DORY_LAYER_LINEAR;
     R->has_b = R->has_w && L->b.mem != DORY_MEM_NONE;
@@ -1038,20 +1120,24 @@ static int setup(run_t *R, const dory_layer_t *L)
         e->is_bias = 1;
         e->param = -1;
         e->eb = R->bb;
-        e->key = 0;
     }
     for (i = 0; i < L->n_params; i++) {
         ent_t *e = &R->ent[R->nent++];
         e->is_bias = 0;
-        e->param = i;
+        e->param = (int16_t)i;
+        e->chain = (int8_t)L->params[i].chain;
+        e->stage = (int8_t)L->params[i].stage;
+        e->field = (int8_t)L->params[i].field;
+        e->type = (int16_t)L->params[i].type;
         e->eb = dory_dtype_bytes(L->params[i].type);
-        e->key = L->params[i].offset;
     }
-    for (i = 1; i < R->nent; i++) { /* stable insertion sort: eb desc, bias first, key asc */
+    for (i = 1; i < R->nent; i++) { /* stable insertion sort: eb desc, bias first, requant-buffer offset asc */
         ent_t t = R->ent[i];
         for (j = i; j > 0; j--) {
             const ent_t *u = &R->ent[j - 1];
-            int before = t.eb > u->eb || (t.eb == u->eb && !u->is_bias && t.key < u->key);
+            /* among equals: the bias, then by offset in the requant buffer */
+            int before = t.eb > u->eb || (t.eb == u->eb && !u->is_bias &&
+                                          (t.is_bias || L->params[t.param].offset < L->params[u->param].offset));
             if (!before) break;
             R->ent[j] = R->ent[j - 1];
         }
@@ -1331,7 +1417,7 @@ static void stage_in(run_t *R, region_t *rg, uint8_t *stg, refs_t *rf, int32_t h
 /* The L1 tile loop's schedule of sub-problem (output rows [H0, H1), channels [C0, C1)), checked. */
 static int set_sub(run_t *R, int32_t H0, int32_t H1, int32_t C0, int32_t C1)
 {
-    step_t S;
+    step_t *S = &R->A->st0;
     R->H0 = H0;
     R->H1 = H1;
     R->C0 = C0;
@@ -1340,21 +1426,22 @@ static int set_sub(run_t *R, int32_t H0, int32_t H1, int32_t C0, int32_t C1)
     R->nwb = cdiv(R->L->wo, R->two);
     R->nc = cdiv(C1 - C0, R->tco);
     R->nsteps = R->nh * R->nwb * R->nc * R->nk;
-    if (check_steps(R, &S) != 0) return -1;
+    if (check_steps(R, S) != 0) return -1;
     /* Step 0's kernel arguments (and requant chains), built here by the controller instead of by
      * cluster core 0 in before_compute: on the pulp port run_t and the descriptor are in L2, ~30
      * cycles per access from the cluster and a few from the controller, and core 0 builds them while
      * the other cores wait at the barrier (measured on GVSOC: ~1,900 cycles per layer for the
      * arguments, ~1,900 more for a conv's chain and ~2,400 for an add's three). Step 0 has
      * buffers 0 (assign_buffers with no previous step). */
-    S.ib = S.wb = S.pb = S.ob = 0;
-    build_args(R, &S);
+    S->ib = S->wb = S->pb = S->ob = 0;
+    build_args(R, S);
     return 0;
 }
 
 int dory_layer_run(const dory_layer_t *L)
 {
     static run_t run; /* shared with the cluster cores; one layer runs at a time */
+    static kargs_t kargs;
     run_t *R = &run;
     region_t rg[RG_N];
     refs_t rf;
@@ -1368,6 +1455,7 @@ int dory_layer_run(const dory_layer_t *L)
         return -1;
     }
     if (setup(R, L) != 0) return -1;
+    R->A = &kargs;
     wpc = R->wpch;
 
     any_l3 = L->x.mem == DORY_MEM_L3 || L->y.mem == DORY_MEM_L3 || (R->kind == DORY_LAYER_ADD && L->x2.mem == DORY_MEM_L3) ||
@@ -1516,7 +1604,7 @@ int dory_layer_run(const dory_layer_t *L)
         memcpy(R->pv, rf.pv, sizeof R->pv);
         if (set_sub(R, H0, H1, C0, C1) != 0) return -1;
         R->w_stream = k == 0 && wr.bytes > 0;
-        R->w_ready = 0;
+        R->A->w_ready = 0;
         if (R->w_stream) {
             /* The first sub-problem's weights are read while the cluster already runs: chunk by
              * chunk, publishing the bytes that are in place (core 0 waits for them in
@@ -1529,7 +1617,7 @@ int dory_layer_run(const dory_layer_t *L)
             for (done = 0; done < wr.bytes; done += n) {
                 n = smin(wr.bytes - done, W_STREAM_CHUNK);
                 dory_l3_read(wr.dst + done, wr.addr + (uint32_t)done, n);
-                __atomic_store_n(&R->w_ready, (uint32_t)(done + n), __ATOMIC_RELEASE);
+                __atomic_store_n(&R->A->w_ready, (uint32_t)(done + n), __ATOMIC_RELEASE);
             }
             if (dbl && k + 1 < nsub) {
                 int32_t h2 = (k + 1) / nC, c2 = (k + 1) % nC;
