@@ -9,7 +9,7 @@ counts, 3x3 s1/s2, pointwise, 1-D dilated, 16-bit inputs, long linear layers) th
 kernels' SIMD paths with full vectors. tests/kernel_gvsoc.py builds tests/c/kernel_driver.c bare
 metal with the cases in a generated C file, the kernels with ``-DDORY_XPULPV2`` and the pulp port
 (fork/join onto the 8 cores, barrier, L1 arena), exactly as a pulp app is built, and runs each
-batch in one GVSOC run (two runs in all, ~1 min); the host build of the same driver (portable C)
+batch in one GVSOC run (three runs in all, ~1 min); the host build of the same driver (portable C)
 runs the same cases. Every GVSOC output must equal the host's and the reference's, and cover the
 output tile.
 
@@ -103,11 +103,12 @@ def random_cases(kinds: tuple[str, ...], every: int) -> list[tuple[str, dict[str
 @functools.lru_cache(maxsize=None)
 def batch(name: str) -> list[tuple[str, dict[str, Any], int]]:
     """(kind, case, ncores) of one GVSOC run: 8 cores, and every third case also on 3."""
-    if name == "conv":
+    if name == "first":
         # the first-layer cases whose output fits the driver's L1 arena beside its inputs (outputs
-        # of up to 32 bits, two copies)
-        first = [kc for kc in random_cases(("first", "first-win"), 1) if kc[1]["ho"] * kc[1]["wo"] * kc[1]["co"] <= 2500]
-        cs = random_cases(("conv", "conv-win"), 4) + first + [kc for kc in layer_cases() if kc[0] == "conv"]
+        # of up to 32 bits, two copies); a run of their own (with the conv batch they overflow L2)
+        cs = [kc for kc in random_cases(("first", "first-win"), 1) if kc[1]["ho"] * kc[1]["wo"] * kc[1]["co"] <= 2500]
+    elif name == "conv":
+        cs = random_cases(("conv", "conv-win"), 4) + [kc for kc in layer_cases() if kc[0] == "conv"]
     else:
         cs = random_cases(("dw", "linear", "pool", "add", "linear-win", "dw-win"), 4) + \
             [kc for kc in layer_cases() if kc[0] != "conv"]
@@ -118,7 +119,7 @@ def batch(name: str) -> list[tuple[str, dict[str, Any], int]]:
 def test_cases_reach_what_the_issue_lists() -> None:
     """The GVSOC batches hold conv KxK, pointwise, depthwise, linear, pool and add with odd
     channels, strides, pads, dilation and 16-bit inputs (guards against a drifted selection)."""
-    jobs = batch("conv") + batch("rest")
+    jobs = batch("conv") + batch("first") + batch("rest")
     conv = [c for k, c, _ in jobs if k == "conv"]
     assert {(c["kh"], c["kw"]) for c in conv} >= {(1, 1), (3, 3), (5, 5), (1, 3)}
     assert any(c["ci"] >= 32 and c["ci"] % 4 for c in conv) and any(c["co"] % 4 for c in conv)
@@ -142,7 +143,7 @@ def host_driver(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @requires_gvsoc
 @requires_rvcc
-@pytest.mark.parametrize("name", ["conv", "rest"])
+@pytest.mark.parametrize("name", ["conv", "first", "rest"])
 def test_kernels_on_gvsoc_match_host_and_reference(name: str, host_driver: Path, tmp_path: Path) -> None:
     jobs = batch(name)
     text = "\n".join(T.fmt(k, c, n) for k, c, n in jobs) + "\n"
