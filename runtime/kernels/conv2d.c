@@ -192,6 +192,26 @@ static inline void next_pixel(int32_t wo, int32_t *r, int32_t *q)
     }
 }
 
+/* A core's balanced range [u0, u1) of the units (group, block of 4 output channels) of n groups
+ * (pixels, pairs or quads of a path) x nblk blocks, the groups it touches [g0, g1), and its requant
+ * ends (dory_rqf_init_ for products of sign xs, kb terms a sum) over the channels it computes: all
+ * of them once it spans several groups. 0 when the core has no unit. */
+static inline int conv_units_(const dory_conv_args_t *a, int32_t n, int32_t nblk, int xs, int32_t kb, int core,
+                              int ncores, dory_rqf_t *f, int32_t *u0, int32_t *u1, int32_t *g0, int32_t *g1)
+{
+    const int32_t co = a->co;
+    int32_t lo, hi;
+    dory_share_(n * nblk, core, ncores, u0, u1);
+    if (*u0 >= *u1)
+        return 0;
+    *g0 = *u0 / nblk;
+    *g1 = (*u1 - 1) / nblk + 1;
+    lo = *g1 - *g0 > 1 ? 0 : (*u0 % nblk) * 4;
+    hi = *g1 - *g0 > 1 ? co : ((*u1 - 1) % nblk) * 4 + 4;
+    dory_rqf_init_(f, a, xs, kb, lo, hi < co ? hi : co);
+    return 1;
+}
+
 /* Work units of the fast path: (pixel pair, block of 4 output channels), pair-major. The cores
  * take balanced contiguous ranges of units, so a ragged tile (rows or channels not a multiple of
  * the cores) still splits to within one unit; a core computes the im2col of a pair once for all
@@ -223,15 +243,8 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
     const int8_t *w = (const int8_t *)a->w;
     uint8_t *buf0 = NULL, *buf1 = NULL;
     dory_rqf_t f;
-    dory_share_(npairs * nblk, core, ncores, &u0, &u1);
-    if (u0 >= u1)
+    if (!conv_units_(a, npairs, nblk, xs, K, core, ncores, &f, &u0, &u1, &P0, &P1))
         return;
-    P0 = u0 / nblk;
-    P1 = (u1 - 1) / nblk + 1;
-    {
-        int32_t lo = P1 - P0 > 1 ? 0 : (u0 % nblk) * 4, hi = P1 - P0 > 1 ? co : ((u1 - 1) % nblk) * 4 + 4;
-        dory_rqf_init_(&f, a, xs, K, lo, hi < co ? hi : co);
-    }
     if (im2col) {
         buf0 = (uint8_t *)a->scratch + (size_t)core * 2u * (size_t)KX;
         buf1 = buf0 + KX;
@@ -725,15 +738,8 @@ static void conv_px4(const dory_conv_args_t *a, int core, int ncores)
     int wl_made = 0;
     px4_blocks_fn_ full, part;
     dory_rqf_t f;
-    dory_share_(nq * nblk, core, ncores, &u0, &u1);
-    if (u0 >= u1)
+    if (!conv_units_(a, nq, nblk, xs, K, core, ncores, &f, &u0, &u1, &Q0, &Q1))
         return;
-    Q0 = u0 / nblk;
-    Q1 = (u1 - 1) / nblk + 1;
-    {
-        int32_t lo = Q1 - Q0 > 1 ? 0 : (u0 % nblk) * 4, hi = Q1 - Q0 > 1 ? co : ((u1 - 1) % nblk) * 4 + 4;
-        dory_rqf_init_(&f, a, xs, K, lo, hi < co ? hi : co);
-    }
     full = px4_pick(&f, xs, 1);
     part = px4_pick(&f, xs, 0);
     r = 4 * Q0 / a->wo;
@@ -978,17 +984,10 @@ static DORY_NOINLINE_ void conv_fast16(const dory_conv_args_t *a, int core, int 
     int im2col = a->kh * a->kw > 1;
     uint8_t *lo = im2col ? (uint8_t *)a->scratch + (size_t)core * 2u * (size_t)K : NULL, *hi = im2col ? lo + K : NULL;
     dory_rqf_t f;
-    dory_share_(npix * nblk, core, ncores, &u0, &u1);
-    if (u0 >= u1)
+    /* |x| <= 65535 = 257 * 255 (u16), 32768 = 256 * 128 (s16): the bound of K 16-bit products is
+     * that of 257 K u8 (256 K s8) products */
+    if (!conv_units_(a, npix, nblk, hs, K * (hs ? 256 : 257), core, ncores, &f, &u0, &u1, &p0, &p1))
         return;
-    p0 = u0 / nblk;
-    p1 = (u1 - 1) / nblk + 1;
-    {
-        /* |x| <= 65535 = 257 * 255 (u16), 32768 = 256 * 128 (s16): the bound of K 16-bit
-         * products is that of 257 K u8 (256 K s8) products */
-        int32_t lo_c = p1 - p0 > 1 ? 0 : (u0 % nblk) * 4, hi_c = p1 - p0 > 1 ? co : ((u1 - 1) % nblk) * 4 + 4;
-        dory_rqf_init_(&f, a, hs, K * (hs ? 256 : 257), lo_c, hi_c < co ? hi_c : co);
-    }
     r = p0 / a->wo;
     q = p0 % a->wo;
     for (p = p0; p < p1; p++, next_pixel(a->wo, &r, &q)) {
