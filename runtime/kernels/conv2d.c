@@ -565,8 +565,9 @@ _Static_assert(DORY_PX4_XS == 32, "DORY_PX4_DOT_'s offsets 32, 64, 96 are DORY_P
     } while (0)
 #endif
 
-/* DORY_PX4_CH_ for px4_win*_, whose instances know whether the add is an s64 vector (A64: its low
- * words 2 apart): no shift by add64 per pair. */
+/* One channel J's 4 outputs (pixels 0..3 of the quad, co apart) from sums A0..A3 by the window end
+ * (dot.h's DORY_WIN_CH_ for 4 pixels; DIV as there); the add vector's entry at (o + J) << A64 (1:
+ * an s64 vector, its low words 2 apart). px4_win*_'s instances know A64 at compile time. */
 #define DORY_PX4_WCH_(DIV, A64, J, A0, A1, A2, A3)                                                    \
     do {                                                                                               \
         uint32_t m_ = (uint32_t)mp_[o + (J)], k_ = (uint32_t)dp_[(o + (J)) << (A64)] - wofs_;          \
@@ -578,18 +579,8 @@ _Static_assert(DORY_PX4_XS == 32, "DORY_PX4_DOT_'s offsets 32, 64, 96 are DORY_P
         y_[3 * co] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A3), lo_, hi_) * m_ + k_)); \
     } while (0)
 
-/* One channel J's 4 outputs (pixels 0..3 of the quad, co apart) from sums A0..A3 by the window end
- * (dot.h's DORY_WIN_CH_ for 4 pixels; DIV as there). */
-#define DORY_PX4_CH_(DIV, J, A0, A1, A2, A3)                                                          \
-    do {                                                                                               \
-        uint32_t m_ = (uint32_t)mp_[o + (J)], k_ = (uint32_t)dp_[(o + (J)) << dsh_] - wofs_;           \
-        int32_t lo_ = lp_[o + (J)], hi_ = hp_[o + (J)];                                                \
-        uint8_t *y_ = ya_ + o + (J);                                                                   \
-        y_[0] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A0), lo_, hi_) * m_ + k_)); \
-        y_[co] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A1), lo_, hi_) * m_ + k_)); \
-        y_[2 * co] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A2), lo_, hi_) * m_ + k_)); \
-        y_[3 * co] = (uint8_t)(mn_ + (int32_t)DIV((uint32_t)dory_clamp_((int32_t)(A3), lo_, hi_) * m_ + k_)); \
-    } while (0)
+/* DORY_PX4_WCH_ with the add vector's stride known at run time only (dsh_) */
+#define DORY_PX4_CH_(DIV, J, A0, A1, A2, A3) DORY_PX4_WCH_(DIV, dsh_, J, A0, A1, A2, A3)
 
 /* Channels [o, o1) (o1 - o even) of the quad at xq (pixel p's K values at xq + p * DORY_PX4_XS,
  * zero to KX), two at a time (8 sums: the loop's code, dot products and ends, stays small for the
