@@ -287,6 +287,28 @@ static int add_plan(add_plan_t *p, const dory_add_args_t *a)
     return 1;
 }
 
+/* The element loop of add_scalar's fused paths over n elements of pa, pb into y: 4 a step with
+ * their 8 inputs loaded first (x0..x3, z0..z3), then ONE(i) writes element i; the tail one by one. */
+#define DORY_ADD_LOOP4_(TA, TB, ONE)                                                                     \
+    do {                                                                                               \
+        const TA *end_ = pa + (n & ~3), *last_ = pa + n;                                               \
+        while (pa != end_) {                                                                           \
+            TA x0 = pa[0], x1 = pa[1], x2 = pa[2], x3 = pa[3];                                         \
+            TB z0 = pb[0], z1 = pb[1], z2 = pb[2], z3 = pb[3];                                         \
+            ONE(0);                                                                                    \
+            ONE(1);                                                                                    \
+            ONE(2);                                                                                    \
+            ONE(3);                                                                                    \
+            pa += 4, pb += 4, y += 4;                                                                  \
+        }                                                                                              \
+        while (pa != last_) {                                                                          \
+            TA x0 = pa[0];                                                                             \
+            TB z0 = pb[0];                                                                             \
+            ONE(0);                                                                                    \
+            pa++, pb++, y++;                                                                           \
+        }                                                                                              \
+    } while (0)
+
 /* Fused, one output stage: y[i] = clip((a[i] * ka + b[i] * kb + k) >> sh, lo, hi), 4 a step: the
  * 8 inputs loaded first (y may be a itself, never partly overlapping it: each element is read
  * before it is written), so the loads and multiplies of one element fill the latency of another's;
@@ -304,22 +326,7 @@ static int add_plan(add_plan_t *p, const dory_add_args_t *a)
         typedef TY_ TY;                                                                                \
         uint32_t ka = p->ka, kb = p->kb, k = p->k;                                                     \
         int32_t sh = p->st[0].sh, lo = p->st[0].lo, hi = p->st[0].hi;                                  \
-        const TA *end = pa + (n & ~3), *last = pa + n;                                                 \
-        while (pa != end) {                                                                            \
-            TA x0 = pa[0], x1 = pa[1], x2 = pa[2], x3 = pa[3];                                         \
-            TB z0 = pb[0], z1 = pb[1], z2 = pb[2], z3 = pb[3];                                         \
-            DORY_ADD_F1_ONE_(0);                                                                       \
-            DORY_ADD_F1_ONE_(1);                                                                       \
-            DORY_ADD_F1_ONE_(2);                                                                       \
-            DORY_ADD_F1_ONE_(3);                                                                       \
-            pa += 4, pb += 4, y += 4;                                                                  \
-        }                                                                                              \
-        while (pa != last) {                                                                           \
-            TA x0 = pa[0];                                                                             \
-            TB z0 = pb[0];                                                                             \
-            DORY_ADD_F1_ONE_(0);                                                                       \
-            pa++, pb++, y++;                                                                           \
-        }                                                                                              \
+        DORY_ADD_LOOP4_(TA, TB, DORY_ADD_F1_ONE_);                                                     \
     }
 DORY_ADD_F1_(add_f1_uu8, uint8_t, uint8_t, uint8_t)
 DORY_ADD_F1_(add_f1_us8, uint8_t, int8_t, uint8_t)
@@ -351,22 +358,7 @@ DORY_ADD_F1_(add_f1_ss16, int8_t, int8_t, uint16_t)
         uint32_t ka = p->ka, kb = p->kb, k = p->k, m1 = (uint32_t)p->st[1].m, d1 = (uint32_t)p->st[1].d; \
         int32_t sh = p->st[0].sh, lo = p->st[0].lo, hi = p->st[0].hi;                                  \
         int32_t s1 = p->st[1].sh, l1 = p->st[1].lo, h1 = p->st[1].hi;                                  \
-        const TA *end = pa + (n & ~3), *last = pa + n;                                                 \
-        while (pa != end) {                                                                            \
-            TA x0 = pa[0], x1 = pa[1], x2 = pa[2], x3 = pa[3];                                         \
-            TB z0 = pb[0], z1 = pb[1], z2 = pb[2], z3 = pb[3];                                         \
-            DORY_ADD_F2_ONE_(0);                                                                       \
-            DORY_ADD_F2_ONE_(1);                                                                       \
-            DORY_ADD_F2_ONE_(2);                                                                       \
-            DORY_ADD_F2_ONE_(3);                                                                       \
-            pa += 4, pb += 4, y += 4;                                                                  \
-        }                                                                                              \
-        while (pa != last) {                                                                           \
-            TA x0 = pa[0];                                                                             \
-            TB z0 = pb[0];                                                                             \
-            DORY_ADD_F2_ONE_(0);                                                                       \
-            pa++, pb++, y++;                                                                           \
-        }                                                                                              \
+        DORY_ADD_LOOP4_(TA, TB, DORY_ADD_F2_ONE_);                                                     \
     }
 DORY_ADD_F2_(add_f2_uu8, uint8_t, uint8_t)
 DORY_ADD_F2_(add_f2_us8, uint8_t, int8_t)
