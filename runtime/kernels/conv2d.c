@@ -132,24 +132,43 @@ static void im2col_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_
             copy_bytes(buf, src + (size_t)ic0 * ci, row);
             continue;
         }
-        if (ci >= 2 && ci < 16 && ic0 >= 0 && ic0 + (kw - 1) * dw < wi) {
-            /* Dilated taps of a few channels, all inside the row (TCN's 1x11 convs of 11 channels,
-             * dilations 2..8): every tap but the last as ceil(ci / 4) word copies (misaligned
-             * loads and stores: RI5CY splits them in hardware), its last word spilling up to 3
-             * bytes into the next taps' bytes, which their copies rewrite; the last tap exact. No
-             * spill past the row: the second-to-last tap's words end 4 * ceil(ci / 4) <= 2 * ci
-             * bytes after its start for ci >= 2 (a 1-channel row would leave its spill in the
-             * im2col padding or the next buffer). A tap's words read at most 3 bytes past it, inside the
-             * input row: its next pixel (ic + 1 < wi) is read by no tap but lies in the row. On
-             * GVSOC copy_bytes per tap cost ~50 cycles for 11 bytes (its loops' set-up). */
-            const uint8_t *s0 = src + (size_t)ic0 * ci;
+        if (ci >= 2 && ci < 16 && ic0 + (kw - 1) * dw < wi) {
+            /* Dilated taps of a few channels, the last inside the row (TCN's 1x11 convs of 11
+             * channels, dilations 2..8, their causal padding on the left only): the taps in the
+             * left padding (np of them) zeroed at once, then every tap but the last as ceil(ci / 4)
+             * word copies (misaligned loads and stores: RI5CY splits them in hardware), its last
+             * word spilling up to 3 bytes into the next taps' bytes, which their copies rewrite;
+             * the last tap exact. No spill past the row: the second-to-last tap's words end
+             * 4 * ceil(ci / 4) <= 2 * ci bytes after its start for ci >= 2 (a 1-channel row would
+             * leave its spill in the im2col padding or the next buffer). A tap's words read at
+             * most 3 bytes past it, inside the input row: its next pixel (ic + 1 < wi) is read by
+             * no tap but lies in the row. On GVSOC copy_bytes / zero_bytes per tap cost ~50 cycles
+             * for 11 bytes (their loops' set-up), a loop over a tap's words ~29 cycles (its taken
+             * branch and each word's load-use stall): the words are unrolled per count, loaded
+             * before they are stored (~20). */
+            const int32_t np = ic0 >= 0 ? 0 : (-ic0 + dw - 1) / dw < kw ? (-ic0 + dw - 1) / dw : kw;
             const size_t step = (size_t)dw * ci;
-            uint8_t *d = buf;
-            const int32_t nw4 = (int32_t)((ci + 3u) & ~3u);
-            int32_t t;
-            for (j = 0; j < kw - 1; j++, s0 += step, d += ci)
-                for (t = 0; t < nw4; t += 4)
-                    dory_st4w(d + t, dory_ld4w(s0 + t));
+            const uint8_t *s0 = src + (size_t)(ic0 + np * dw) * ci;
+            uint8_t *d = buf + (size_t)np * ci;
+            zero_bytes(buf, (size_t)np * ci);
+            if (np == kw)
+                continue;
+#define DORY_TAPS_(NW)                                                                             \
+    for (j = np; j < kw - 1; j++, s0 += step, d += ci) {                                           \
+        uint32_t w0_ = dory_ld4w(s0), w1_ = (NW) > 1 ? dory_ld4w(s0 + 4) : 0u;                     \
+        uint32_t w2_ = (NW) > 2 ? dory_ld4w(s0 + 8) : 0u, w3_ = (NW) > 3 ? dory_ld4w(s0 + 12) : 0u; \
+        dory_st4w(d, w0_);                                                                         \
+        if ((NW) > 1) dory_st4w(d + 4, w1_);                                                       \
+        if ((NW) > 2) dory_st4w(d + 8, w2_);                                                       \
+        if ((NW) > 3) dory_st4w(d + 12, w3_);                                                      \
+    }
+            switch ((ci + 3u) >> 2) { /* 1..4: 2 <= ci < 16 */
+            case 1: DORY_TAPS_(1) break;
+            case 2: DORY_TAPS_(2) break;
+            case 3: DORY_TAPS_(3) break;
+            default: DORY_TAPS_(4) break;
+            }
+#undef DORY_TAPS_
             copy_bytes(d, s0, ci);
             continue;
         }
