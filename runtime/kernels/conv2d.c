@@ -258,7 +258,11 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
     const int32_t d = shared ? a->dw : 1, KD = shared ? K : KX;
     int32_t npix = a->ho * a->wo, nblk = (co + 3) / 4;
     int32_t npairs = shared ? npix / (2 * d) * d + (npix % (2 * d) < d ? npix % (2 * d) : d) : (npix + 1) / 2;
-    int32_t u0, u1, P, P0, P1, ra, qa, pa, pi;
+    int32_t u0, u1, Q, P0, P1, ra, qa, ph, t, nph, cj = 0, cn = 0;
+    /* shared: the pairs of one phase (P, P + d, ...: pixels p, p + d, p + 2d, ...) a core walks in
+     * a row share one buffer of kw + 2m - 1 taps, m pairs to a chain (pair j at 2 j taps); the
+     * core's 2 KX bytes of scratch bound m */
+    const int32_t mch = shared && (2 * KX / a->ci - a->kw + 1) / 2 > 1 ? (2 * KX / a->ci - a->kw + 1) / 2 : 1;
     const int8_t *w = (const int8_t *)a->w;
     uint8_t *buf0 = NULL, *buf1 = NULL;
     dory_rqf_t f;
@@ -271,25 +275,47 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
         zero_bytes(buf0 + K, (size_t)(KX - K));
         zero_bytes(buf1 + K, (size_t)(KX - K));
     }
-    ra = 2 * P0 / a->wo; /* (ra, qa): the first pixel of pair P, then stepped */
+    ra = 2 * P0 / a->wo; /* (ra, qa): the first pixel of pair P, then stepped (not shared) */
     qa = 2 * P0 % a->wo;
-    pa = P0 / d * 2 * d + P0 % d; /* shared: pair P's first pixel pa, pi = P % d, then stepped */
-    pi = P0 % d;
-    for (P = P0; P < P1; P++) {
-        int32_t p = shared ? pa : 2 * P, b0 = P == P0 ? u0 % nblk : 0, b1 = P == P1 - 1 ? (u1 - 1) % nblk + 1 : nblk;
+    /* Shared: the units' pairs in phase-major order, index Q: first the pairs P = t d (t = 0, 1, ..),
+     * then P = t d + 1, ..; pair P is pixels p = P / d * 2d + P % d and p + d. A core's range of Q
+     * then walks consecutive pairs of one phase (pixels p, p + d, p + 2d, ..), which chains of cn
+     * pairs share: one im2col copy of kw + 2 cn - 1 taps, pair j at tap 2 j (at most mch pairs,
+     * never past the phase or the range). The same units as in pair order, so the same balance.
+     * Not shared: Q = P. */
+    ph = 0; /* shared: Q's pair is t d + ph, the ph-th phase holding nph pairs (no division per pair) */
+    t = P0;
+    nph = (npairs + d - 1) / d;
+    while (shared && t >= nph) {
+        t -= nph;
+        nph = (npairs - ++ph + d - 1) / d;
+    }
+    for (Q = P0; Q < P1; Q++) {
+        int32_t b0 = Q == P0 ? u0 % nblk : 0, b1 = Q == P1 - 1 ? (u1 - 1) % nblk + 1 : nblk;
+        int32_t p = shared ? 2 * d * t + ph : 2 * Q, left = nph - t;
         int two = p + d < npix;
         int32_t o, o1 = b1 * 4 < co ? b1 * 4 : co, rb = ra, qb = qa;
         size_t ia = (size_t)p * (size_t)co, ib = ia + (size_t)d * (size_t)co;
         const uint8_t *xa, *xb;
+        if (shared && ++t == nph) { /* the next Q: the next phase's first pair */
+            t = 0;
+            nph = (npairs - ++ph + d - 1) / d;
+        }
         if (shared) {
-            im2col_pixel(a, 0, p, buf0, two ? a->kw + 1 : a->kw);
-            xa = buf0;
-            xb = two ? buf0 + a->ci : NULL;
-            pa++;
-            if (++pi == d) {
-                pi = 0;
-                pa += d;
+            if (cj == cn) {
+                /* a new chain: its pairs' pixels p, p + 2d, .. and their partners (the last pair's
+                 * only if it has one: a pair without one is its phase's last) */
+                int32_t pl;
+                cn = P1 - Q < left ? P1 - Q : left;
+                cn = cn < mch ? cn : mch;
+                pl = p + 2 * d * (cn - 1);
+                im2col_pixel(a, 0, p, buf0, a->kw + 2 * cn - (pl + d < npix ? 1 : 2));
+                cj = 0;
             }
+            xa = buf0 + (size_t)(2 * cj) * (size_t)a->ci;
+            xb = two ? xa + a->ci : NULL;
+            if (++cj == cn)
+                cj = cn = 0;
         } else {
             next_pixel(a->wo, &rb, &qb);
             xa = conv_input(a, ra, qa, im2col, buf0);
