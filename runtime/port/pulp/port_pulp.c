@@ -327,8 +327,10 @@ PULP_NO_LIBCALL void *memset(void *dst, int c, size_t n)
 
 /* ---- cluster --------------------------------------------------------------------------------- */
 
-/* Adds one fork's counts (cycles, instructions, load stalls, I$ misses) and its barrier counts. */
-static void stats_add(int me, uint32_t cycles, uint32_t instr, uint32_t ld_stall, uint32_t imiss)
+/* Adds one fork's counts (cycles, instructions, load stalls, I$ misses) and its barrier and DMA
+ * counts. Out of line: pulp_cluster_main's frame is under every fork's deepest kernel path (1 KiB
+ * stacks; inlined, this grew it 64 -> 80 bytes and the GVSOC kernel driver's conv cases overflowed). */
+static __attribute__((noinline)) void stats_add(int me, uint32_t cycles, uint32_t instr, uint32_t ld_stall, uint32_t imiss)
 {
     dory_pulp_core_stats_t *s = &g_stats[me];
     dory_pulp_counts_t *b = &g_sync.bar[me];
