@@ -509,6 +509,42 @@ static inline int px4_quad(const dory_conv_args_t *a, int32_t r, int32_t q, uint
         (size_t)last * xrow + (size_t)(ic0 * ci + 3 * ps + 4 * nw) > (size_t)a->hi * xrow)
         return 0;
     src = (const uint8_t *)a->x + (size_t)ir0 * xrow + (size_t)(ic0 * ci);
+#if defined(DORY_XPULPV2)
+    if (nw == 2) {
+        /* L 5..8 (5x5 ci = 1): per kernel row the 4 pixels' two words each, at immediate offsets
+         * from the 4 row starts and the buffer (dory_ld4w / dory_st4w take no offset: GCC added an
+         * address per access, 36 instructions a row instead of 22). lw / sw from any address
+         * (RI5CY splits the misaligned ones in hardware); each word stored at least 4
+         * instructions after its load (no load-use stall); the buffer offsets are DORY_PX4_XS's
+         * multiples (static assert at DORY_PX4_DOT_). */
+        const size_t step = (size_t)a->dh * xrow;
+        for (i = 0; i < kh; i++, src += step, dst += L) {
+            const uint8_t *s1 = src + ps, *s2 = s1 + ps, *s3 = s2 + ps;
+            __asm__ volatile("lw t0, 0(%[s0])\n\t"
+                             "lw t1, 4(%[s0])\n\t"
+                             "lw t2, 0(%[s1])\n\t"
+                             "lw t3, 4(%[s1])\n\t"
+                             "lw t4, 0(%[s2])\n\t"
+                             "lw t5, 4(%[s2])\n\t"
+                             "sw t0, 0(%[d])\n\t"
+                             "sw t1, 4(%[d])\n\t"
+                             "lw t0, 0(%[s3])\n\t"
+                             "lw t1, 4(%[s3])\n\t"
+                             "sw t2, 32(%[d])\n\t"
+                             "sw t3, 36(%[d])\n\t"
+                             "sw t4, 64(%[d])\n\t"
+                             "sw t5, 68(%[d])\n\t"
+                             "sw t0, 96(%[d])\n\t"
+                             "sw t1, 100(%[d])\n\t"
+                             :
+                             : [s0] "r"(src), [s1] "r"(s1), [s2] "r"(s2), [s3] "r"(s3), [d] "r"(dst)
+                             : "t0", "t1", "t2", "t3", "t4", "t5", "memory");
+        }
+        for (p = 0; p < 4; p++)
+            px4_pad_(buf + p * DORY_PX4_XS, K, KX);
+        return 1;
+    }
+#endif
     for (i = 0; i < kh; i++, src += (size_t)a->dh * xrow, dst += L) {
         if (nw == 2) { /* L 5..8 (5x5 ci = 1) */
             uint32_t u0 = dory_ld4w(src), u1 = dory_ld4w(src + 4), v0 = dory_ld4w(src + ps),
