@@ -703,7 +703,11 @@ _Static_assert(DORY_PX4_XS == 32, "DORY_PX4_DOT_'s offsets 32, 64, 96 are DORY_P
  * (X mod 2^32) >> sh = floor(X / 2^sh) + (X < 0 ? 2^(32 - sh) : 0), whose low byte is the output's
  * (min + ((X - min 2^sh) >> sh)) when 2^(32 - sh) is a multiple of 256, i.e. sh <= 24: one add and
  * one subtraction less per output. */
-#define DORY_PX4_WIN_(NAME, XT, V4X, LD4X, SDOT, F7, WK, A64)                                           \
+#define DORY_PX4_WIN_(NAME, XT, V4X, LD4X, SDOT, F7, WK, A64) DORY_PX4_WINB_(NAME, XT, V4X, LD4X, SDOT, F7, WK, A64, 1)
+/* BIAS 0: an instance for plans without a bias (the sums start from 0; a run-time test of the
+ * bias pointer per channel pair cost ~8 cycles on GVSOC with its taken jumps, ~2 % of
+ * Residual_connection_test_1's first layer) */
+#define DORY_PX4_WINB_(NAME, XT, V4X, LD4X, SDOT, F7, WK, A64, BIAS)                                           \
     static DORY_NOINLINE_ void NAME(const void *xqv, const int8_t *w, int32_t K, int32_t KX, int32_t o0, int32_t o1, \
                                     const dory_rqf_t *f, size_t ia, int32_t co, int np, int nb)        \
     {                                                                                                  \
@@ -719,7 +723,7 @@ _Static_assert(DORY_PX4_XS == 32, "DORY_PX4_DOT_'s offsets 32, 64, 96 are DORY_P
         for (o = o0; o < o1; o += 2, w0 += 2 * K) {                                                    \
             const int8_t *w1 = w0 + K;                                                                 \
             int32_t a0 = 0, a1, a2, a3, b0 = 0, b1, b2, b3;                                            \
-            if (bp_) { /* the bias starts the sums (wrapping as dory_wadd_(bias, sum)) */              \
+            if ((BIAS) && bp_) { /* the bias starts the sums (wrapping as dory_wadd_(bias, sum)) */    \
                 a0 = bp_[o];                                                                           \
                 b0 = bp_[o + 1];                                                                       \
             }                                                                                          \
@@ -745,6 +749,8 @@ DORY_PX4_WIN_(px4_wind_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54",
 DORY_PX4_WIN_(px4_wind_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 2, 0)
 DORY_PX4_WIN_(px4_win24_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 3, 0)
 DORY_PX4_WIN_(px4_win24_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 3, 0)
+DORY_PX4_WINB_(px4_win24nb_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 3, 0, 0)
+DORY_PX4_WINB_(px4_win24nb_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 3, 0, 0)
 /* the shift <= 24 window with an s64 add (MobileNet's first layer) */
 DORY_PX4_WIN_(px4_win24w_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 3, 1)
 DORY_PX4_WIN_(px4_win24w_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 3, 1)
@@ -772,7 +778,9 @@ static px4_blocks_fn_ px4_pick(const dory_rqf_t *f, int xs, int full)
     if (full && f->mul && f->add && f->add64 && f->win == 1 && f->shift <= 24)
         return xs ? px4_win24w_s_ : px4_win24w_u_;
     if (alone && f->win == 1)
-        return f->shift <= 24 ? (xs ? px4_win24_s_ : px4_win24_u_) : (xs ? px4_win_s_ : px4_win_u_);
+        return f->shift > 24 ? (xs ? px4_win_s_ : px4_win_u_)
+               : f->bias     ? (xs ? px4_win24_s_ : px4_win24_u_)
+                             : (xs ? px4_win24nb_s_ : px4_win24nb_u_);
     if (alone && f->win == 2)
         return xs ? px4_wind_s_ : px4_wind_u_;
 #if defined(DORY_XPULPV2)
