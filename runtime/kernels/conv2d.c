@@ -749,6 +749,8 @@ DORY_PX4_WIN_(px4_wind_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54",
 DORY_PX4_WIN_(px4_wind_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 2, 0)
 DORY_PX4_WIN_(px4_win24_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 3, 0)
 DORY_PX4_WIN_(px4_win24_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 3, 0)
+DORY_PX4_WINB_(px4_windnb_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 2, 0, 0)
+DORY_PX4_WINB_(px4_windnb_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 2, 0, 0)
 DORY_PX4_WINB_(px4_win24nb_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 3, 0, 0)
 DORY_PX4_WINB_(px4_win24nb_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 3, 0, 0)
 /* the shift <= 24 window with an s64 add (MobileNet's first layer) */
@@ -782,7 +784,7 @@ static px4_blocks_fn_ px4_pick(const dory_rqf_t *f, int xs, int full)
                : f->bias     ? (xs ? px4_win24_s_ : px4_win24_u_)
                              : (xs ? px4_win24nb_s_ : px4_win24nb_u_);
     if (alone && f->win == 2)
-        return xs ? px4_wind_s_ : px4_wind_u_;
+        return f->bias ? (xs ? px4_wind_s_ : px4_wind_u_) : (xs ? px4_windnb_s_ : px4_windnb_u_);
 #if defined(DORY_XPULPV2)
     if (f->win == 2 && f->mul && f->add) /* the division's instances */
         return xs ? px4_blocks_ds_ : px4_blocks_du_;
