@@ -29,6 +29,9 @@ CONV_PX4_MAX_K = 32
 blocks of 4 pixels (runtime/kernels/conv2d.c ``conv_px4``, DORY_PX4_XS: 32-byte pixel buffers):
 first layers such as 5x5 ``c_in`` 1 (25) and 3x3 ``c_in`` 3 (27)."""
 
+CONV_PX4_BATCH = 4
+"""How many blocks of 4 pixels ``conv_px4`` copies into its scratch at a time (DORY_PX4_BATCH)."""
+
 @dataclass(frozen=True)
 class KernelModel:
     """A calibrated cycle model of the runtime's kernels: per model kind (`passes.tiling.cost.
@@ -193,7 +196,7 @@ class Target:
         """L1 scratch of the conv kernel on a tile with ``c_in`` input channels: pulp-nn's
         im2col, two ``kh x kw x c_in`` columns per core, each rounded up to 4 bytes (the kernel
         zero-pads them for its 4-way dot products); for ``kh x kw x c_in <= 32`` (first layers)
-        what its blocks of 4 pixels take if more: per core four 32-byte pixel buffers and a 68-byte
+        what its blocks of 4 pixels take if more: per core ``CONV_PX4_BATCH`` x four 32-byte pixel buffers and a 68-byte
         copy of the last two weight rows (a ragged last ``c_in`` tile fits the two columns, and
         takes the blocks of 4 pixels only when the scratch holds them); none for a 1x1 conv (no
         im2col)."""
@@ -202,7 +205,8 @@ class Target:
         k = kh * kw * c_in
         two = 2 * (-(-k // 4) * 4)
         if k <= CONV_PX4_MAX_K:
-            two = max(two, 4 * CONV_PX4_MAX_K + 2 * CONV_PX4_MAX_K + 4)  # 4 pixel buffers, 2 weight rows + 4 zeros
+            # CONV_PX4_BATCH x 4 pixel buffers, 2 weight rows + 4 zeros
+            two = max(two, 4 * CONV_PX4_BATCH * CONV_PX4_MAX_K + 2 * CONV_PX4_MAX_K + 4)
         return self.cores * two
 
     def depthwise_scratch_bytes(self, kh: int, kw: int, in_rows: int, pad_top: int, pad_bottom: int) -> int:

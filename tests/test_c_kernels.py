@@ -639,6 +639,11 @@ def test_cases_exercise_the_paths() -> None:
             {(3, 1, 1), (3, 2, 2), (3, 3, 1), (3, 3, 2), (5, 1, 1), (5, 1, 2)}
         assert any(c["ho"] * c["wo"] % 4 for c in first) and any(c["co"] % 2 for c in first)
         assert any(all(c["pads"]) for c in first) and any(c["kh"] == 7 for c in first)
+    fw = cases("first-win")  # conv_px4's window instances with and without a bias (px4_win24nb_*, px4_windnb_*),
+    # on rows of 2 quads or more (its batches of full interior quads)
+    for has_div in (False, True):
+        assert any(c["bias"] is None and (c["chain"][0]["div"] > 0) == has_div and c["wo"] >= 8 for c in fw)
+        assert any(c["bias"] is not None and (c["chain"][0]["div"] > 0) == has_div for c in fw)
     assert any(c["dh"] == 2 or c["dw"] == 2 for c in conv)
     assert any(len(c["steps"]) > 1 for c in conv) and any(len(c["steps"]) > 1 for c in cases("linear"))
     assert any(c["ho"] == 1 for c in conv) and any(c["ho"] % 3 for c in conv)

@@ -36,8 +36,8 @@ def test_kernel_scratch_formulas() -> None:
     c = GAP8.cores
     assert GAP8.conv_scratch_bytes(3, 3, 16) == 2 * c * 3 * 3 * 16  # pulp-nn im2col, two columns per core
     assert GAP8.conv_scratch_bytes(1, 1, 64) == 0  # a 1x1 conv has no im2col
-    assert GAP8.conv_scratch_bytes(5, 5, 1) == c * (4 * 32 + 68)  # small K: 4 pixel buffers, 2 weight rows
-    assert GAP8.conv_scratch_bytes(3, 3, 3) == c * (4 * 32 + 68)  # K = 27
+    assert GAP8.conv_scratch_bytes(5, 5, 1) == c * (4 * 4 * 32 + 68)  # small K: 4 quads of pixel buffers, 2 weight rows
+    assert GAP8.conv_scratch_bytes(3, 3, 3) == c * (4 * 4 * 32 + 68)  # K = 27
     assert GAP8.conv_scratch_bytes(3, 3, 4) == 2 * c * 36  # K = 36: the two columns (a ragged c_in tile fits them)
     assert GAP8.conv_scratch_bytes(3, 3, 11) == 2 * c * 100  # two columns beyond
     assert GAP8.depthwise_scratch_bytes(3, 3, 10, 1, 1) == c * (3 * (10 + 1 + 1) + 3) + c * 3 * 3

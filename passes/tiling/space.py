@@ -4,7 +4,11 @@ Per dimension of extent ``N``: every value ``1..N`` when ``N <= 16``, else ``N``
 multiples of the dimension's step up to 8 steps, the divisors of ``N`` that are multiples of the
 step, and ``ceil(N / j)`` rounded up to the step for ``j = 2..8`` (balanced tiles). The steps are
 the target's: its SIMD lanes for channels (``simd_macs``), its cores for rows (``cores``), its
-conv kernels' output columns for columns (``column_step``). Columns are split only when no
+conv kernels' output columns for columns (``column_step``). The output rows of a KxK conv of one
+group also take ``ceil(N / j)`` for ``j = 2..16`` off the step: its kernels split (pixel, channel
+block) units over the cores, not rows, so 12 of 100 rows (9 tiles) is as balanced as 8 (13 tiles)
+and fits L1 where 16 does not (each tile costs core 0 its transfers and bookkeeping:
+Residual_connection_test_1's first two convs took 13 tiles each). Columns are split only when no
 full-width tile fits, and input channels only when no tile with all input channels fits (both
 cost halos/partial sums and make transfers strided; DORY never splits them).
 """
@@ -20,8 +24,9 @@ from passes.tiling.cost import l1_sizes_of
 from passes.tiling.geometry import Geometry
 
 
-def candidates(n: int, step: int, cap: int | None = None) -> list[int]:
-    """Candidate tile sizes for an extent ``n`` (module docstring), at most ``cap``, ascending."""
+def candidates(n: int, step: int, cap: int | None = None, off_step: bool = False) -> list[int]:
+    """Candidate tile sizes for an extent ``n`` (module docstring), at most ``cap``, ascending;
+    ``off_step``: also the balanced sizes ``ceil(n / j)``, ``j = 2..16``, off the step."""
     top = n if cap is None else max(1, min(n, cap))
     if top <= 16:
         return list(range(1, top + 1))
@@ -36,6 +41,8 @@ def candidates(n: int, step: int, cap: int | None = None) -> list[int]:
         v = math.ceil(math.ceil(n / j) / step) * step
         if v < top:
             vals.add(v)
+    if off_step:
+        vals.update(v for v in (math.ceil(n / j) for j in range(2, 17)) if v < top)
     return sorted(vals)
 
 
@@ -59,7 +66,8 @@ def candidate_space(g: Geometry, l1: int, hw: Target | None = None, caps: dict[s
     hw = hw or default_target()
     caps = caps or {}
     cs = candidates(g.co, hw.simd_macs, caps.get("c_out"))
-    hs = [1] if g.kind == "linear" else candidates(g.ho, hw.cores, caps.get("h_out"))
+    units = g.kind == "conv" and g.groups == 1 and g.kh * g.kw > 1  # split in units, not rows (docstring)
+    hs = [1] if g.kind == "linear" else candidates(g.ho, hw.cores, caps.get("h_out"), off_step=units)
     ws_all = [1] if g.kind == "linear" else candidates(g.wo, hw.column_step)
     ks_all = [g.ci] if not g.split_cin else candidates(g.ci, hw.simd_macs)
     # A dimension beyond the first is opened only when the smaller space cannot fit at all.

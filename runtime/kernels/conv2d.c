@@ -191,12 +191,33 @@ static const uint8_t *pixel_1x1(const dory_conv_args_t *a, int32_t r, int32_t q)
     return (const uint8_t *)a->x + ((size_t)ir * (size_t)a->wi + (size_t)ic) * (size_t)a->ci;
 }
 
+/* The im2col of output pixel (r, q) into buf ([0, K) written). A field inside the tile whose
+ * kernel rows are contiguous runs of the input (dw == 1) is kh copies of kw * ci bytes, dh input
+ * rows apart, with none of im2col_pixel's per-row and per-tap checks: on GVSOC a 3x3 16-channel
+ * pixel took ~330 cycles there, most of it set-up and checks around its three 48-byte copies
+ * (Residual_connection_test_1's 16-channel convs). The others (padding, dilated taps) take
+ * im2col_pixel. The geometry is read into locals before the copies (copy_bytes' asm clobbers
+ * memory, which would reload *a per row). */
+static DORY_NOINLINE_ void im2col_field(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_t *buf)
+{
+    const int32_t kh = a->kh, kw = a->kw, ir0 = r * a->sh - a->pt, ic0 = q * a->sw - a->pl;
+    if (a->dw == 1 && ir0 >= 0 && ir0 + (kh - 1) * a->dh < a->hi && ic0 >= 0 && ic0 + kw <= a->wi) {
+        const size_t ci = (size_t)a->ci, L = (size_t)kw * ci, step = (size_t)a->dh * (size_t)a->wi * ci;
+        const uint8_t *src = (const uint8_t *)a->x + ((size_t)ir0 * (size_t)a->wi + (size_t)ic0) * ci;
+        int32_t i;
+        for (i = 0; i < kh; i++, src += step, buf += L)
+            copy_bytes(buf, src, L);
+        return;
+    }
+    im2col_pixel(a, r, q, buf, kw);
+}
+
 /* The inputs of output pixel (r, q) of the tile: its im2col copy in buf, the pixel itself for a
  * 1x1 kernel, NULL for a 1x1 pixel in the padding (its sum is 0). */
 static const uint8_t *conv_input(const dory_conv_args_t *a, int32_t r, int32_t q, int im2col, uint8_t *buf)
 {
     if (im2col) {
-        im2col_pixel(a, r, q, buf, a->kw);
+        im2col_field(a, r, q, buf);
         return buf;
     }
     return pixel_1x1(a, r, q);
@@ -437,9 +458,14 @@ static inline void split_planes(const uint16_t *x, int32_t n, uint8_t *lo, uint8
  * loaded once for 4 pixels. Work units (quad, block of 4 channels), split over the cores in
  * balanced contiguous ranges like conv_fast's pairs. Scratch: DORY_PX4_CORE_BYTES per core. */
 #define DORY_PX4_XS 32
-/* A core's scratch: the 4 pixel buffers, then the tensor's last two weight rows (2 K <= 2 XS
- * bytes and the 4 zero bytes the last 4-way step reads past them) */
-#define DORY_PX4_CORE_BYTES (4 * DORY_PX4_XS + 2 * DORY_PX4_XS + 4)
+/* Full interior quads are copied DORY_PX4_BATCH at a time and their blocks run in one call (the
+ * quad loop inside the blocks function): per quad the blocks' code (px4_win24_u_: ~540 bytes) and
+ * the im2col's no longer evict each other from the core's 512-byte L0 instruction cache, and the
+ * call's set-up is paid once a batch. Mirrored by backends/target.py CONV_PX4_BATCH. */
+#define DORY_PX4_BATCH 4
+/* A core's scratch: DORY_PX4_BATCH quads' pixel buffers, then the tensor's last two weight rows
+ * (2 K <= 2 XS bytes and the 4 zero bytes the last 4-way step reads past them) */
+#define DORY_PX4_CORE_BYTES (4 * DORY_PX4_BATCH * DORY_PX4_XS + 2 * DORY_PX4_XS + 4)
 
 /* Zero bytes [K, KX) of an im2col buffer (KX: K rounded up to 4, so they are the high 0..3 bytes
  * of its last word): one masked word store (a byte loop became a memset call, ~25 cycles). */
@@ -528,6 +554,42 @@ static inline int px4_quad(const dory_conv_args_t *a, int32_t r, int32_t q, uint
         (size_t)last * xrow + (size_t)(ic0 * ci + 3 * ps + 4 * nw) > (size_t)a->hi * xrow)
         return 0;
     src = (const uint8_t *)a->x + (size_t)ir0 * xrow + (size_t)(ic0 * ci);
+#if defined(DORY_XPULPV2)
+    if (nw == 2) {
+        /* L 5..8 (5x5 ci = 1): per kernel row the 4 pixels' two words each, at immediate offsets
+         * from the 4 row starts and the buffer (dory_ld4w / dory_st4w take no offset: GCC added an
+         * address per access, 36 instructions a row instead of 22). lw / sw from any address
+         * (RI5CY splits the misaligned ones in hardware); each word stored at least 4
+         * instructions after its load (no load-use stall); the buffer offsets are DORY_PX4_XS's
+         * multiples (static assert at DORY_PX4_DOT_). */
+        const size_t step = (size_t)a->dh * xrow;
+        for (i = 0; i < kh; i++, src += step, dst += L) {
+            const uint8_t *s1 = src + ps, *s2 = s1 + ps, *s3 = s2 + ps;
+            __asm__ volatile("lw t0, 0(%[s0])\n\t"
+                             "lw t1, 4(%[s0])\n\t"
+                             "lw t2, 0(%[s1])\n\t"
+                             "lw t3, 4(%[s1])\n\t"
+                             "lw t4, 0(%[s2])\n\t"
+                             "lw t5, 4(%[s2])\n\t"
+                             "sw t0, 0(%[d])\n\t"
+                             "sw t1, 4(%[d])\n\t"
+                             "lw t0, 0(%[s3])\n\t"
+                             "lw t1, 4(%[s3])\n\t"
+                             "sw t2, 32(%[d])\n\t"
+                             "sw t3, 36(%[d])\n\t"
+                             "sw t4, 64(%[d])\n\t"
+                             "sw t5, 68(%[d])\n\t"
+                             "sw t0, 96(%[d])\n\t"
+                             "sw t1, 100(%[d])\n\t"
+                             :
+                             : [s0] "r"(src), [s1] "r"(s1), [s2] "r"(s2), [s3] "r"(s3), [d] "r"(dst)
+                             : "t0", "t1", "t2", "t3", "t4", "t5", "memory");
+        }
+        for (p = 0; p < 4; p++)
+            px4_pad_(buf + p * DORY_PX4_XS, K, KX);
+        return 1;
+    }
+#endif
     for (i = 0; i < kh; i++, src += (size_t)a->dh * xrow, dst += L) {
         if (nw == 2) { /* L 5..8 (5x5 ci = 1) */
             uint32_t u0 = dory_ld4w(src), u1 = dory_ld4w(src + 4), v0 = dory_ld4w(src + ps),
@@ -628,7 +690,7 @@ _Static_assert(DORY_PX4_XS == 32, "DORY_PX4_DOT_'s offsets 32, 64, 96 are DORY_P
 #define DORY_PX4_CH_(DIV, J, A0, A1, A2, A3) DORY_PX4_WCH_(DIV, dsh_, J, A0, A1, A2, A3)
 
 /* Channels [o, o1) (o1 - o even) of the quad at xq (pixel p's K values at xq + p * DORY_PX4_XS,
- * zero to KX), two at a time (8 sums: the loop's code, dot products and ends, stays small for the
+ * zero to KX; nb == 1: these instances take one quad), two at a time (8 sums: the loop's code, dot products and ends, stays small for the
  * cluster's 512-byte per-core instruction cache); the first pixel's outputs start at element ia,
  * np of the 4 pixels real (the others' sums are dropped). The weight rows (w: channel o's) are K
  * apart and read KX values long (conv_px4 gives the pair holding the tensor's last row from a
@@ -637,10 +699,11 @@ _Static_assert(DORY_PX4_XS == 32, "DORY_PX4_DOT_'s offsets 32, 64, 96 are DORY_P
  * either) end inline, the others through dory_rqf_block_ two pixels at a time. */
 #define DORY_PX4_BLOCKS_(NAME, XT, V4X, LD4X, SDOT, F7, WK)                                           \
     static DORY_NOINLINE_ void NAME(const void *xqv, const int8_t *w, int32_t K, int32_t KX, int32_t o, int32_t o1, \
-                                    const dory_rqf_t *f, size_t ia, int32_t co, int np)                \
+                                    const dory_rqf_t *f, size_t ia, int32_t co, int np, int nb)        \
     {                                                                                                  \
         const XT *const xq = (const XT *)xqv;                                                          \
         const size_t ib = ia + (size_t)co;                                                             \
+        (void)nb; /* one quad */                                                                       \
         const int32_t n4 = KX >> 2;                                                                    \
         DORY_WIN_DECL_(2, WK);                                                                         \
         const int win4 = wi_ && np == 4;                                                               \
@@ -675,7 +738,8 @@ _Static_assert(DORY_PX4_XS == 32, "DORY_PX4_DOT_'s offsets 32, 64, 96 are DORY_P
         }                                                                                              \
         (void)yb_;                                                                                     \
     }
-/* The same loop for a full quad (4 pixels) whose plan has the window end (mul and add vectors; WK
+/* The same loop for nb full quads (4 pixels each; quad j's buffers at xq + 4 j DORY_PX4_XS, its
+ * outputs 4 pixels after quad j - 1's) whose plan has the window end (mul and add vectors; WK
  * 1: the shift, 2: the division, 3: the shift when it is at most 24): nothing else in the loop, so
  * that its pointers stay in registers (with the other ends' code beside it GCC kept them on the
  * stack, ~20 loads and stores per pair). y: the quad's first output pixel. WK 3 drops the
@@ -684,22 +748,27 @@ _Static_assert(DORY_PX4_XS == 32, "DORY_PX4_DOT_'s offsets 32, 64, 96 are DORY_P
  * (X mod 2^32) >> sh = floor(X / 2^sh) + (X < 0 ? 2^(32 - sh) : 0), whose low byte is the output's
  * (min + ((X - min 2^sh) >> sh)) when 2^(32 - sh) is a multiple of 256, i.e. sh <= 24: one add and
  * one subtraction less per output. */
-#define DORY_PX4_WIN_(NAME, XT, V4X, LD4X, SDOT, F7, WK, A64)                                           \
-    static DORY_NOINLINE_ void NAME(const void *xqv, const int8_t *w, int32_t K, int32_t KX, int32_t o, int32_t o1, \
-                                    const dory_rqf_t *f, size_t ia, int32_t co, int np)                \
+#define DORY_PX4_WIN_(NAME, XT, V4X, LD4X, SDOT, F7, WK, A64) DORY_PX4_WINB_(NAME, XT, V4X, LD4X, SDOT, F7, WK, A64, 1)
+/* BIAS 0: an instance for plans without a bias (the sums start from 0; a run-time test of the
+ * bias pointer per channel pair cost ~8 cycles on GVSOC with its taken jumps, ~2 % of
+ * Residual_connection_test_1's first layer) */
+#define DORY_PX4_WINB_(NAME, XT, V4X, LD4X, SDOT, F7, WK, A64, BIAS)                                           \
+    static DORY_NOINLINE_ void NAME(const void *xqv, const int8_t *w, int32_t K, int32_t KX, int32_t o0, int32_t o1, \
+                                    const dory_rqf_t *f, size_t ia, int32_t co, int np, int nb)        \
     {                                                                                                  \
-        const XT *const xq = (const XT *)xqv;                                                          \
-        uint8_t *const y = (uint8_t *)f->y + ia;                                                       \
+        const XT *xq = (const XT *)xqv;                                                                \
+        uint8_t *ya_ = (uint8_t *)f->y + ia;                                                           \
         const int32_t n4 = KX >> 2, sh_ = f->shift, mn_ = (WK) == 3 ? 0 : f->min;                      \
         const uint32_t wofs_ = (WK) == 3 ? 0u : dory_rqf_wofs_(f);                                     \
         const int32_t *bp_ = (const int32_t *)f->bias, *mp_ = (const int32_t *)f->mul;                \
         const int32_t *dp_ = (const int32_t *)f->add, *lp_ = f->wlo, *hp_ = f->whi;                    \
-        uint8_t *const ya_ = y;                                                                        \
+        for (; nb > 0; nb--, xq += 4 * DORY_PX4_XS, ya_ += 4 * (size_t)co) {                           \
         const int8_t *w0 = w;                                                                          \
-        for (; o < o1; o += 2, w0 += 2 * K) {                                                          \
+        int32_t o;                                                                                     \
+        for (o = o0; o < o1; o += 2, w0 += 2 * K) {                                                    \
             const int8_t *w1 = w0 + K;                                                                 \
             int32_t a0 = 0, a1, a2, a3, b0 = 0, b1, b2, b3;                                            \
-            if (bp_) { /* the bias starts the sums (wrapping as dory_wadd_(bias, sum)) */              \
+            if ((BIAS) && bp_) { /* the bias starts the sums (wrapping as dory_wadd_(bias, sum)) */    \
                 a0 = bp_[o];                                                                           \
                 b0 = bp_[o + 1];                                                                       \
             }                                                                                          \
@@ -716,7 +785,8 @@ _Static_assert(DORY_PX4_XS == 32, "DORY_PX4_DOT_'s offsets 32, 64, 96 are DORY_P
                 DORY_PX4_WCH_(DORY_WIN_UDIV_, A64, 1, b0, b1, b2, b3);                                       \
             }                                                                                          \
         }                                                                                              \
-        (void)np; /* a full quad */                                                                    \
+        }                                                                                              \
+        (void)np; /* full quads */                                                                     \
     }
 DORY_PX4_WIN_(px4_win_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 1, 0)
 DORY_PX4_WIN_(px4_win_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 1, 0)
@@ -724,6 +794,10 @@ DORY_PX4_WIN_(px4_wind_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54",
 DORY_PX4_WIN_(px4_wind_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 2, 0)
 DORY_PX4_WIN_(px4_win24_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 3, 0)
 DORY_PX4_WIN_(px4_win24_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 3, 0)
+DORY_PX4_WINB_(px4_windnb_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 2, 0, 0)
+DORY_PX4_WINB_(px4_windnb_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 2, 0, 0)
+DORY_PX4_WINB_(px4_win24nb_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 3, 0, 0)
+DORY_PX4_WINB_(px4_win24nb_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 3, 0, 0)
 /* the shift <= 24 window with an s64 add (MobileNet's first layer) */
 DORY_PX4_WIN_(px4_win24w_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0x54", 3, 1)
 DORY_PX4_WIN_(px4_win24w_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 3, 1)
@@ -738,9 +812,10 @@ DORY_PX4_BLOCKS_(px4_blocks_u_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, "0
 DORY_PX4_BLOCKS_(px4_blocks_s_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, "0x5c", 0)
 #endif
 
-/* Channels [o, o1) (o1 - o even) of a quad (px4_blocks_* / px4_win*_: one signature). */
+/* Channels [o, o1) (o1 - o even) of nb quads (px4_blocks_* / px4_win*_: one signature; nb > 1
+ * for px4_win*_ only). */
 typedef void (*px4_blocks_fn_)(const void *xq, const int8_t *w, int32_t K, int32_t KX, int32_t o, int32_t o1,
-                               const dory_rqf_t *f, size_t ia, int32_t co, int np);
+                               const dory_rqf_t *f, size_t ia, int32_t co, int np, int nb);
 
 /* The instance for plan f and x type (xs: s8) on full quads (full) or partial ones: chosen once
  * per call (a per-quad dispatch cost ~140 cycles a quad). */
@@ -750,9 +825,11 @@ static px4_blocks_fn_ px4_pick(const dory_rqf_t *f, int xs, int full)
     if (full && f->mul && f->add && f->add64 && f->win == 1 && f->shift <= 24)
         return xs ? px4_win24w_s_ : px4_win24w_u_;
     if (alone && f->win == 1)
-        return f->shift <= 24 ? (xs ? px4_win24_s_ : px4_win24_u_) : (xs ? px4_win_s_ : px4_win_u_);
+        return f->shift > 24 ? (xs ? px4_win_s_ : px4_win_u_)
+               : f->bias     ? (xs ? px4_win24_s_ : px4_win24_u_)
+                             : (xs ? px4_win24nb_s_ : px4_win24nb_u_);
     if (alone && f->win == 2)
-        return xs ? px4_wind_s_ : px4_wind_u_;
+        return f->bias ? (xs ? px4_wind_s_ : px4_wind_u_) : (xs ? px4_windnb_s_ : px4_windnb_u_);
 #if defined(DORY_XPULPV2)
     if (f->win == 2 && f->mul && f->add) /* the division's instances */
         return xs ? px4_blocks_ds_ : px4_blocks_du_;
@@ -769,8 +846,9 @@ static void conv_px4(const dory_conv_args_t *a, int core, int ncores)
     /* whole-word row copies stay within a pixel's buffer (px4_pixel) */
     const int rowcopy = a->dw == 1 && (a->kh - 1) * L + 4 * ((L + 3) >> 2) <= DORY_PX4_XS;
     const int8_t *w = (const int8_t *)a->w;
-    uint8_t *buf = (uint8_t *)a->scratch + (size_t)core * DORY_PX4_CORE_BYTES, *wl = buf + 4 * DORY_PX4_XS;
-    int32_t u0, u1, Q, Q0, Q1, r, q;
+    uint8_t *buf = (uint8_t *)a->scratch + (size_t)core * DORY_PX4_CORE_BYTES,
+            *wl = buf + 4 * DORY_PX4_BATCH * DORY_PX4_XS;
+    int32_t u0, u1, Q, Q0, Q1, r, q, nb, nbmax;
     int wl_made = 0;
     px4_blocks_fn_ full, part;
     dory_rqf_t f;
@@ -778,17 +856,31 @@ static void conv_px4(const dory_conv_args_t *a, int core, int ncores)
         return;
     full = px4_pick(&f, xs, 1);
     part = px4_pick(&f, xs, 0);
+    /* full quads in batches when their instance takes them (the window ends: px4_win*_) */
+    nbmax = full != part ? DORY_PX4_BATCH : 1;
     r = 4 * Q0 / a->wo;
     q = 4 * Q0 % a->wo;
-    for (Q = Q0; Q < Q1; Q++) {
+    for (Q = Q0; Q < Q1; Q += nb) {
         int32_t b0 = Q == Q0 ? u0 % nblk : 0, b1 = Q == Q1 - 1 ? (u1 - 1) % nblk + 1 : nblk;
-        int32_t o1 = b1 * 4 < co ? b1 * 4 : co, o = b0 * 4 + ((o1 - b0 * 4) & ~1), p;
+        int32_t o1 = b1 * 4 < co ? b1 * 4 : co, o = b0 * 4 + ((o1 - b0 * 4) & ~1), p, j;
         int np = npix - 4 * Q < 4 ? (int)(npix - 4 * Q) : 4;
         size_t ia = (size_t)(4 * Q) * (size_t)co;
+        nb = 1;
         if (np == 4 && rowcopy && px4_quad(a, r, q, buf, K, KX)) {
             q += 4; /* px4_quad: within the row */
             if (q == a->wo)
                 q = 0, r++;
+            /* the next quads into the next buffers while they are full interior quads of the
+             * whole channel range [b0 * 4, o1) of this one (not the range's last quad, unless it
+             * ends at the last block too) */
+            while (nb < nbmax && b0 == 0 && b1 == nblk && Q + nb < Q1 &&
+                   (Q + nb < Q1 - 1 || (u1 - 1) % nblk + 1 == nblk) && npix - 4 * (Q + nb) >= 4 &&
+                   px4_quad(a, r, q, buf + (size_t)(4 * nb) * DORY_PX4_XS, K, KX)) {
+                nb++;
+                q += 4;
+                if (q == a->wo)
+                    q = 0, r++;
+            }
         } else
         for (p = 0; p < 4; p++) {
             uint8_t *bp = buf + (size_t)p * DORY_PX4_XS;
@@ -804,26 +896,29 @@ static void conv_px4(const dory_conv_args_t *a, int core, int ncores)
              * it from wl (its copy padded with zeros, made once), not past the tensor's end */
             int32_t lo = b0 * 4, oe = KX > K && o == co && o > lo ? o - 2 : o;
             const px4_blocks_fn_ fn = np == 4 ? full : part;
-            fn(buf, w + (size_t)lo * (size_t)K, K, KX, lo, oe, &f, ia, co, np);
+            fn(buf, w + (size_t)lo * (size_t)K, K, KX, lo, oe, &f, ia, co, np, nb);
             if (oe < o) {
                 if (!wl_made) {
                     copy_bytes(wl, (const uint8_t *)(w + (size_t)oe * (size_t)K), 2u * (size_t)K);
                     zero_bytes(wl + 2 * K, 4u);
                     wl_made = 1;
                 }
-                fn(buf, (const int8_t *)wl, K, KX, oe, o, &f, ia, co, np);
+                fn(buf, (const int8_t *)wl, K, KX, oe, o, &f, ia, co, np, nb);
             }
         }
-        if (o < o1) { /* the last channel of an odd co */
-            const int8_t *wo_ = w + (size_t)o * (size_t)K;
-            for (p = 0; p < np; p += 2) {
-                int32_t s[2];
-                s[0] = dory_dot_(buf + (size_t)p * DORY_PX4_XS, xs, wo_, K, 0);
-                s[1] = p + 1 < np ? dory_dot_(buf + (size_t)(p + 1) * DORY_PX4_XS, xs, wo_, K, 0) : 0;
-                dory_rqf_block_(&f, s, o, 1, ia + (size_t)p * (size_t)co, ia + (size_t)(p + 1) * (size_t)co,
-                                p + 1 < np);
+        if (o < o1) /* the last channel of an odd co */
+            for (j = 0; j < nb; j++) {
+                const int8_t *wo_ = w + (size_t)o * (size_t)K;
+                const uint8_t *bq = buf + (size_t)(4 * j) * DORY_PX4_XS;
+                const size_t iq = ia + (size_t)(4 * j) * (size_t)co;
+                for (p = 0; p < np; p += 2) {
+                    int32_t s[2];
+                    s[0] = dory_dot_(bq + (size_t)p * DORY_PX4_XS, xs, wo_, K, 0);
+                    s[1] = p + 1 < np ? dory_dot_(bq + (size_t)(p + 1) * DORY_PX4_XS, xs, wo_, K, 0) : 0;
+                    dory_rqf_block_(&f, s, o, 1, iq + (size_t)p * (size_t)co, iq + (size_t)(p + 1) * (size_t)co,
+                                    p + 1 < np);
+                }
             }
-        }
     }
     /* a quad split between two cores is rebuilt by both: the next core's range starts where this
      * one's ends */
