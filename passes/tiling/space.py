@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterator
 
-from backends.target import Target, default_target
+from backends.target import CONV_PX4_MAX_K, Target, default_target
 from passes.tiling.cost import l1_sizes_of
 from passes.tiling.geometry import Geometry
 
@@ -85,9 +85,15 @@ def _fits_any(g: Geometry, vals: tuple[list[int], ...], l1: int, hw: Target) -> 
     """Does any tile of the box ``vals`` fit ``l1``? Along each dimension (others fixed) the
     footprint grows with the tile size except that the largest value may drop it (a whole
     dimension ends double buffering of the weights, a whole layer that of every buffer), so its
-    minimum over the box is at a corner: 2^4 evaluations instead of the whole product."""
+    minimum over the box is at a corner: 2^4 evaluations instead of the whole product. One
+    exception along ``c_in``: a KxK conv's scratch grows when ``kh * kw * c_in`` drops to
+    ``CONV_PX4_MAX_K`` or below (conv_px4's pixel buffers, ``Target.conv_scratch_bytes``), so
+    the smallest ``c_in`` above that bound is a corner too."""
     import itertools
 
-    corners = itertools.product(*({v[0], v[-1]} for v in vals))
+    ends = [{v[0], v[-1]} for v in vals]
+    if len(vals) == 4 and g.kh * g.kw > 1:
+        ends[3].add(min((c for c in vals[3] if g.kh * g.kw * c > CONV_PX4_MAX_K), default=vals[3][-1]))
+    corners = itertools.product(*ends)
     return any(l1_sizes_of(g, t, hw).total <= l1 for t in corners)  # type: ignore[arg-type]
 
