@@ -214,13 +214,15 @@ def main() -> int:
     ap.add_argument("-o", "--output", default=str(ROOT / "build" / "bench" / "gvsoc_kernels.md"))
     ap.add_argument("--portable", action="store_true", help="also run the kernels built without DORY_XPULPV2")
     ap.add_argument("--require", action="store_true", help="exit 2 instead of 0 when GVSOC is absent")
+    ap.add_argument("--kind", action="append", help="only the tiles of this kernel kind (repeatable; e.g. depthwise)")
     args = ap.parse_args()
     why = missing()
     if why:
         print(f"bench_kernels (GVSOC): skipped: {why}", file=sys.stderr)
         return 2 if args.require else 0
     try:
-        rows = measure(portable=args.portable)
+        shapes = [s for s in SHAPES if s.kind in args.kind] if args.kind else None
+        rows = measure(shapes, portable=args.portable)
     except BenchError as e:
         print(f"bench_kernels (GVSOC): FAILED: {e}", file=sys.stderr)
         return 1

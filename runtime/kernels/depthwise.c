@@ -10,7 +10,7 @@
  * core; a strip of n output rows is ((n - 1) * sh + kh) * kw bytes, so a core whose rows do not
  * fit in its slice at once (only when kw > kh) builds its strips for chunks of rows that do.
  * Without scratch the generic path runs.
- * 3x3 (same types): the column ring below with scratch (every requant end: its own inline ones
+ * 3x3 (same types): the transposed tile below with scratch (every requant end: its own inline ones
  * for modes 1, 2 and 3 into 8 bits, the generic end per sum otherwise), else dw_3x3 (no scratch,
  * 9 loads in place per window).
  */
@@ -129,18 +129,20 @@ static DORY_NOINLINE_ void dw_3x3(const dory_conv_args_t *a, int32_t r0, int32_t
         DW3_BODY_(uint8_t);
 }
 
-/* 3x3 (x u8 or s8, w s8, dilation 1, any stride and padding) with scratch: the column ring.
+/* 3x3 (x u8 or s8, w s8, dilation 1, any stride and padding) with scratch: the transposed tile.
  *
- * Channel by channel, the core keeps the 3 zero-padded input columns of the current output column
- * in its scratch, each column's rows contiguous (a ring of 3 slots of L bytes, L = the padded rows
- * its output rows read): padded column p lives in slot p % 3, so moving to the next output column
- * copies only the sw columns it newly needs (each input byte is copied once per channel at stride
- * 1). A window's column j is then 3 contiguous bytes of its slot: one 4-byte load dotted with the
- * weight word (w[j], w[3 + j], w[6 + j], 0) by the 4-way SIMD dot product. At stride 1 one load at
- * rows r .. r + 3 serves output rows r (bytes 0..2) and r + 1 (bytes 1..3, weight word shifted up
- * a byte), so two output rows cost 3 loads and 6 dot products. The 4th byte a window's load may
- * read past its 3 rows meets a zero weight (and stays inside the scratch: 4 bytes of slack).
- * Pad rows are zeroed once per call; a pad column is written as zeros.
+ * Channel by channel, the core transposes the channel's part of the tile into its scratch: the L
+ * padded rows its output rows read x a chunk of padded columns, column-major (column j's L rows
+ * contiguous at buf + j L). The pad rows and columns are zeroed once per chunk (the same bytes for
+ * every channel); per channel only the input bytes are written, in one copy loop (each input byte
+ * once), and the output columns then run back to back with no copy or call between them (the
+ * column ring before this, 3 slots refilled per output column, spent 120-200 cycles per column on
+ * its copy call and loop entry). A window's column j is 3 contiguous bytes of a buffer column:
+ * one 4-byte load dotted with the weight word (w[j], w[3 + j], w[6 + j], 0) by the 4-way SIMD dot
+ * product. At stride 1 one load at rows r .. r + 3 serves output rows r (bytes 0..2) and r + 1
+ * (bytes 1..3, weight word shifted up a byte), so two output rows cost 3 loads and 6 dot
+ * products. The 4th byte a window's load may read past its 3 rows meets a zero weight (and stays
+ * inside the scratch: 4 bytes of slack).
  *
  * The end of a sum s, inline in the loop, one of (dw3_kind_ per call, dw3_chan_ per channel; every
  * one gives the generic end's result, docs/qnn.md):
@@ -219,7 +221,7 @@ static int64_t dw3_qdiv_(int64_t n, int32_t m, int64_t lim)
     return dw3_fdiv_(n, m);
 }
 
-/* The per-channel constants of the ring's ends. */
+/* The per-channel constants of the transposed tile's ends. */
 typedef struct {
     int32_t m;        /* the channel's mul */
     uint32_t D;       /* DW3_I32: b * m + d; window ends: E; modulo 2^32 */
@@ -295,9 +297,9 @@ static DORY_NOINLINE_ int dw3_chan_(const dory_rqf_t *f, int kind, uint64_t U, i
     return kind;
 }
 
-/* What a column of the ring's loops needs: the channel's weight words and end constants, the
- * call's end constants and geometry (one struct: the column functions take a pointer, so the
- * caller's loops keep their own registers). */
+/* What a channel function needs: the channel's weight words and end constants, the call's end
+ * constants and geometry (one struct: the channel functions take a pointer, so the caller's loops
+ * keep their own registers). */
 typedef struct {
     dory_v4s w[6];   /* W0, W1, W2: (w[j], w[3 + j], w[6 + j], 0); V0, V1, V2 the same shifted up a byte */
     dw3_ch_t h;      /* the channel's end constants */
@@ -307,10 +309,14 @@ typedef struct {
     size_t ys;       /* the output's row stride (elements) */
     uint8_t *y8;     /* the output (element o at y8 + o for DW3_GEN) */
     const dory_rqf_t *f;
-    /* the ring's geometry: wo output columns at stride sw from padded column 0 = input column
-     * -pl; slots of L bytes whose rows [i0, i1) are input rows (channel stride ci, row stride rs) */
+    /* the geometry: wo output columns at stride sw from padded column 0 = input column -pl;
+     * buffer columns of L bytes whose rows [i0, i1) are input rows (channel stride ci, row
+     * stride rs) */
     int32_t wo, sw, pl, wi, L, i0, i1;
     size_t ci, rs, co;
+    /* the transposed tile's chunk: nq output columns from padded column p0; its input columns in
+     * buffer columns [j0, j1) */
+    int32_t nq, p0, j0, j1;
 } dw3_k_t;
 
 /* The inline ends (see above) of sum s into the byte at yp; the constants in the column's locals. */
@@ -359,219 +365,224 @@ typedef struct {
 
 #define DW3_PUT_GEN_(s, yp) dw3_put_gen_(k->f, (size_t)((yp) - k->y8), k->c, (s))
 
-/* d[0 .. n - 1] = src[0], src[rs], ..., src[(n - 1) rs]: a column of one channel into its ring slot,
- * 4 bytes per step (all loads first: no load-use stall; a taken branch costs 3 cycles). */
-static inline void dw3_gather_(uint8_t *d, const uint8_t *src, size_t rs, int32_t n)
+/* The transposed tile's loop primitives. With DORY_XPULPV2 (encodings from gvsoc-core
+ * models/cpu/iss/isa_gen/isa_pulpv2.py):
+ *   DW3_LW_(p)          lw with p as an "m" operand, so that GCC folds constant offsets into the
+ *                       load (dory_ld4w_ takes p in a register: an add per offset load);
+ *   DW3_DOT0U_/S_(u, a, b)  u = the 4-way dot product, not accumulated: pv.dotusp.b ('100010- ...
+ *                       001 ... 1010111', funct7 0x44) / pv.dotsp.b ('100110- ... 001 ... 1010111',
+ *                       funct7 0x4c), Format_R (a u8 resp. s8, b s8): no zeroing move per sum;
+ *   DW3_SB_(v, yp, ys)  p.sb v, ys(yp!): store the byte at yp, then yp += ys (SB_RR_POSTINC
+ *                       '0000000 ----- ----- 100 ----- 0101011', Format_SRPOST: the value in rs2,
+ *                       the base in rs1, the increment register in the rd field).
+ * Elsewhere the portable equivalents. */
+#if defined(DORY_XPULPV2)
+static inline uint32_t dw3_lw_(const void *p)
 {
-    size_t r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs;
-    uint8_t *end = d + n;
-    for (; d + 4 <= end; d += 4, src += r4) {
-        uint8_t e0 = src[0], e1 = src[rs], e2 = src[r2], e3 = src[r3];
-        d[0] = e0;
-        d[1] = e1;
-        d[2] = e2;
-        d[3] = e3;
-    }
-    for (; d < end; d++, src += rs)
-        *d = *src;
+    uint32_t r;
+    __asm__("lw %0, %1" : "=r"(r) : "m"(*(const struct { uint8_t b[4]; } *)p));
+    return r;
 }
+#define DW3_LDU_(p) dw3_lw_(p)
+#define DW3_LDS_(p) dw3_lw_(p)
+#define DW3_DOT0U_(u, a, b) __asm__(".insn r 0x57, 1, 0x44, %0, %1, %2" : "=r"(u) : "r"(a), "r"(b))
+#define DW3_DOT0S_(u, a, b) __asm__(".insn r 0x57, 1, 0x4c, %0, %1, %2" : "=r"(u) : "r"(a), "r"(b))
+#define DW3_SB_(v, yp, ys) __asm__(".insn r 0x2b, 4, 0, %3, %0, %2" : "+r"(yp), "=m"(*(yp)) : "r"(v), "r"(ys))
+#else
+#define DW3_LDU_(p) DORY_LD4U(p)
+#define DW3_LDS_(p) DORY_LD4S(p)
+#define DW3_DOT0U_(u, a, b) ((u) = 0, DORY_SDOTP4_US(u, a, b))
+#define DW3_DOT0S_(u, a, b) ((u) = 0, DORY_SDOTP4_SS(u, a, b))
+#define DW3_SB_(v, yp, ys) (*(yp) = (uint8_t)(v), (yp) += (ys))
+#endif
 
-/* Input column ic (zeros outside [0, wi)) of the channel at xc into a slot's input rows [i0, i1).
- * Out of line: one copy instead of the channel functions' three inline ones each (less code for
- * the shared instruction cache: MobileNetV1-1.0-128's depthwise layers 1-4 % faster). */
-static DORY_NOINLINE_ void dw3_column_(const dw3_k_t *k, uint8_t *slot, const uint8_t *xc, int32_t ic)
-{
-    if (ic < 0 || ic >= k->wi)
-        memset(slot + k->i0, 0, (size_t)(k->i1 - k->i0));
-    else
-        dw3_gather_(slot + k->i0, xc + (size_t)ic * k->ci, k->rs, k->i1 - k->i0);
-}
-
-/* NAME(k, xc, ring, yq): every output column of one channel (input at xc, output column 0's first
- * row at yq) with the end PUT, one call per channel so that every constant stays in a register
- * across its columns (a call per column reloaded them all: ~40 cycles, on 4..16 outputs). Channel
- * by channel, the ring: the 3 padded input columns of output column q live in slots sa, sb, sc
- * (padded column p in slot p % 3); moving to the next output column copies only the sw columns it
- * newly needs. A column's n rows: at stride 1, with ROWS4 4 rows per step from the loads at rows
- * r and r + 2 (a taken branch costs 3 cycles: fewer, longer steps; only for the int32 end, the
- * others' constants would not all fit in the registers), then 2, then 1; other strides 2 rows per
- * step. */
-#define DW3_CHANFN_(NAME, XT, VX, LD4X, SDOT, PUT, ROWS4)                                                      \
-    static DORY_NOINLINE_ void NAME(const dw3_k_t *k, const uint8_t *xc, uint8_t *ring, uint8_t *yq)           \
+/* NAME(k, xc, buf, yq): one channel (input at xc, output column q0's first row at yq) with the
+ * end PUT, one call per channel so that every constant stays in a register across its columns:
+ * its input bytes into the buffer (above), then every output column of the chunk. A column's n
+ * rows: at stride 1, with ROWS4 4 rows per step from the loads at rows r and r + 2 (a taken branch
+ * costs 3 cycles: fewer, longer steps; only for the int32 and clamp ends, the others' constants
+ * would not all fit in the registers), then 2, then 1; other strides 2 rows per step. */
+#define DW3T_CHANFN_(NAME, XT, VX, LD4X, SDOT, DOT0, PUT, ROWS4)                                                     \
+    static DORY_NOINLINE_ void NAME(const dw3_k_t *k, const uint8_t *xc, uint8_t *buf, uint8_t *yq)            \
     {                                                                                                          \
         const dory_v4s W0 = k->w[0], W1 = k->w[1], W2 = k->w[2], V0 = k->w[3], V1 = k->w[4], V2 = k->w[5];     \
         const int32_t cm = k->h.m, sh_ = k->sh, lo = k->lo, hi = k->hi, ks = k->ks, n = k->n, sr = k->sr;      \
-        const int32_t slo = k->h.slo, ylo = k->h.ylo, yhi = k->h.yhi, shi = k->h.shi;                                          \
+        const int32_t slo = k->h.slo, ylo = k->h.ylo, yhi = k->h.yhi, shi = k->h.shi;                          \
         const uint32_t cD = k->h.D, dm = k->dm, mhm = k->mhm, wn = k->h.wn;                                    \
         const uint64_t cE = k->h.E, U = k->U;                                                                  \
-        const size_t ys = k->ys;                                                                               \
-        const int32_t wo = k->wo, sw = k->sw;                                                                  \
-        uint8_t *sa = ring, *sb = ring + k->L, *sc = ring + 2 * k->L, *t_;                                     \
-        int32_t q, p = -k->pl; /* the input column of the window's first padded column */                      \
+        const size_t ys = k->ys, L = (size_t)k->L, cs = (size_t)k->sw * L;                                     \
+        const int32_t nq = k->nq;                                                                              \
+        const uint8_t *s_;                                                                                     \
+        int32_t q;                                                                                             \
         (void)cm, (void)sh_, (void)lo, (void)hi, (void)ks, (void)cD, (void)dm, (void)mhm;                      \
-        (void)cE, (void)U, (void)slo, (void)ylo, (void)yhi, (void)wn, (void)shi, (void)V0, (void)V1, (void)V2;            \
-        for (q = 0; q < wo; q++, p += sw, yq += k->co) {                                                       \
-            if (q == 0 || sw > 2) { /* all three columns new */                                                \
-                dw3_column_(k, sa, xc, p);                                                                     \
-                dw3_column_(k, sb, xc, p + 1);                                                                 \
-                dw3_column_(k, sc, xc, p + 2);                                                                 \
-            } else if (sw == 1) { /* p + 2 new: the slot of the old p - 1 */                                   \
-                t_ = sa, sa = sb, sb = sc, sc = t_;                                                            \
-                dw3_column_(k, sc, xc, p + 2);                                                                 \
-            } else { /* stride 2: p + 1, p + 2 new, p was the old p + 2 */                                     \
-                t_ = sa, sa = sc, sc = sb, sb = t_;                                                            \
-                dw3_column_(k, sb, xc, p + 1);                                                                 \
-                dw3_column_(k, sc, xc, p + 2);                                                                 \
+        (void)cE, (void)U, (void)slo, (void)ylo, (void)yhi, (void)wn, (void)shi, (void)V0, (void)V1, (void)V2; \
+        { /* the channel's input columns [j0, j1) of the chunk into their buffer columns' rows [i0, i1) */     \
+            const size_t rs = k->rs, r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs;                                    \
+            const int32_t m = k->i1 - k->i0;                                                                   \
+            int32_t j;                                                                                         \
+            const uint8_t *src0 = xc + (size_t)(k->p0 + k->j0 - k->pl) * k->ci;                                \
+            for (j = k->j0; j < k->j1; j++, src0 += k->ci) {                                                   \
+                uint8_t *d = buf + (size_t)j * L + k->i0, *end = d + m;                                        \
+                const uint8_t *src = src0;                                                                     \
+                for (; d + 4 <= end; d += 4, src += r4) { /* all loads first: no load-use stall */             \
+                    uint8_t e0 = src[0], e1 = src[rs], e2 = src[r2], e3 = src[r3];                             \
+                    d[0] = e0;                                                                                 \
+                    d[1] = e1;                                                                                 \
+                    d[2] = e2;                                                                                 \
+                    d[3] = e3;                                                                                 \
+                }                                                                                              \
+                for (; d < end; d++, src += rs)                                                                \
+                    *d = *src;                                                                                 \
             }                                                                                                  \
-            {                                                                                                  \
-                const XT *s0 = (const XT *)sa, *s1 = (const XT *)sb, *s2 = (const XT *)sc;                     \
-                uint8_t *yp = yq;                                                                              \
-                int32_t r = 0;                                                                                 \
-                if (sr == 1) {                                                                                 \
-                    for (; ROWS4 && r + 4 <= n; r += 4, s0 += 4, s1 += 4, s2 += 4) {                           \
-                        VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                        \
-                        VX f0 = LD4X(s0 + 2), f1 = LD4X(s1 + 2), f2 = LD4X(s2 + 2);                            \
-                        int32_t u0 = 0, u1 = 0, u2 = 0, u3 = 0;                                                \
-                        SDOT(u0, e0, W0);                                                                      \
-                        SDOT(u1, e0, V0);                                                                      \
-                        SDOT(u0, e1, W1);                                                                      \
-                        SDOT(u1, e1, V1);                                                                      \
-                        SDOT(u0, e2, W2);                                                                      \
-                        SDOT(u1, e2, V2);                                                                      \
-                        SDOT(u2, f0, W0);                                                                      \
-                        SDOT(u3, f0, V0);                                                                      \
-                        SDOT(u2, f1, W1);                                                                      \
-                        SDOT(u3, f1, V1);                                                                      \
-                        SDOT(u2, f2, W2);                                                                      \
-                        SDOT(u3, f2, V2);                                                                      \
-                        PUT(u0, yp);                                                                           \
-                        yp += ys;                                                                              \
-                        PUT(u1, yp);                                                                           \
-                        yp += ys;                                                                              \
-                        PUT(u2, yp);                                                                           \
-                        yp += ys;                                                                              \
-                        PUT(u3, yp);                                                                           \
-                        yp += ys;                                                                              \
-                    }                                                                                          \
-                    for (; r + 2 <= n; r += 2, s0 += 2, s1 += 2, s2 += 2) {                                    \
-                        VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                        \
-                        int32_t u = 0, v = 0;                                                                  \
-                        SDOT(u, e0, W0);                                                                       \
-                        SDOT(v, e0, V0);                                                                       \
-                        SDOT(u, e1, W1);                                                                       \
-                        SDOT(v, e1, V1);                                                                       \
-                        SDOT(u, e2, W2);                                                                       \
-                        SDOT(v, e2, V2);                                                                       \
-                        PUT(u, yp);                                                                            \
-                        yp += ys;                                                                              \
-                        PUT(v, yp);                                                                            \
-                        yp += ys;                                                                              \
-                    }                                                                                          \
-                } else {                                                                                       \
-                    for (; r + 2 <= n; r += 2, s0 += 2 * sr, s1 += 2 * sr, s2 += 2 * sr) {                     \
-                        VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                        \
-                        VX f0 = LD4X(s0 + sr), f1 = LD4X(s1 + sr), f2 = LD4X(s2 + sr);                         \
-                        int32_t u = 0, v = 0;                                                                  \
-                        SDOT(u, e0, W0);                                                                       \
-                        SDOT(v, f0, W0);                                                                       \
-                        SDOT(u, e1, W1);                                                                       \
-                        SDOT(v, f1, W1);                                                                       \
-                        SDOT(u, e2, W2);                                                                       \
-                        SDOT(v, f2, W2);                                                                       \
-                        PUT(u, yp);                                                                            \
-                        yp += ys;                                                                              \
-                        PUT(v, yp);                                                                            \
-                        yp += ys;                                                                              \
-                    }                                                                                          \
-                }                                                                                              \
-                for (; r < n; r++, s0 += sr, s1 += sr, s2 += sr, yp += ys) {                                   \
+        }                                                                                                      \
+        for (q = 0, s_ = buf; q < nq; q++, s_ += cs, yq += k->co) {                                            \
+            const XT *s0 = (const XT *)s_, *s1 = (const XT *)(s_ + L), *s2 = (const XT *)(s_ + 2 * L);         \
+            uint8_t *yp = yq;                                                                                  \
+            int32_t r = 0;                                                                                     \
+            if (sr == 1) {                                                                                     \
+                for (; ROWS4 && r + 4 <= n; r += 4, s0 += 4, s1 += 4, s2 += 4) {                               \
                     VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                            \
-                    int32_t u = 0;                                                                             \
-                    SDOT(u, e0, W0);                                                                           \
-                    SDOT(u, e1, W1);                                                                           \
-                    SDOT(u, e2, W2);                                                                           \
-                    PUT(u, yp);                                                                                \
+                    VX f0 = LD4X(s0 + 2), f1 = LD4X(s1 + 2), f2 = LD4X(s2 + 2);                                \
+                    int32_t u0, u1, u2, u3;                                                    \
+                    DOT0(u0, e0, W0);                                                                          \
+                    DOT0(u1, e0, V0);                                                                          \
+                    SDOT(u0, e1, W1);                                                                          \
+                    SDOT(u1, e1, V1);                                                                          \
+                    SDOT(u0, e2, W2);                                                                          \
+                    SDOT(u1, e2, V2);                                                                          \
+                    DOT0(u2, f0, W0);                                                                          \
+                    DOT0(u3, f0, V0);                                                                          \
+                    SDOT(u2, f1, W1);                                                                          \
+                    SDOT(u3, f1, V1);                                                                          \
+                    SDOT(u2, f2, W2);                                                                          \
+                    SDOT(u3, f2, V2);                                                                          \
+                    PUT(u0, yp);                                                                               \
+                    yp += ys;                                                                                  \
+                    PUT(u1, yp);                                                                               \
+                    yp += ys;                                                                                  \
+                    PUT(u2, yp);                                                                               \
+                    yp += ys;                                                                                  \
+                    PUT(u3, yp);                                                                               \
+                    yp += ys;                                                                                  \
                 }                                                                                              \
+                for (; r + 2 <= n; r += 2, s0 += 2, s1 += 2, s2 += 2) {                                        \
+                    VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                            \
+                    int32_t u, v;                                                                      \
+                    DOT0(u, e0, W0);                                                                           \
+                    DOT0(v, e0, V0);                                                                           \
+                    SDOT(u, e1, W1);                                                                           \
+                    SDOT(v, e1, V1);                                                                           \
+                    SDOT(u, e2, W2);                                                                           \
+                    SDOT(v, e2, V2);                                                                           \
+                    PUT(u, yp);                                                                                \
+                    yp += ys;                                                                                  \
+                    PUT(v, yp);                                                                                \
+                    yp += ys;                                                                                  \
+                }                                                                                              \
+            } else {                                                                                           \
+                for (; r + 2 <= n; r += 2, s0 += 2 * sr, s1 += 2 * sr, s2 += 2 * sr) {                         \
+                    VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                            \
+                    VX f0 = LD4X(s0 + sr), f1 = LD4X(s1 + sr), f2 = LD4X(s2 + sr);                             \
+                    int32_t u, v;                                                                      \
+                    DOT0(u, e0, W0);                                                                           \
+                    DOT0(v, f0, W0);                                                                           \
+                    SDOT(u, e1, W1);                                                                           \
+                    SDOT(v, f1, W1);                                                                           \
+                    SDOT(u, e2, W2);                                                                           \
+                    SDOT(v, f2, W2);                                                                           \
+                    PUT(u, yp);                                                                                \
+                    yp += ys;                                                                                  \
+                    PUT(v, yp);                                                                                \
+                    yp += ys;                                                                                  \
+                }                                                                                              \
+            }                                                                                                  \
+            for (; r < n; r++, s0 += sr, s1 += sr, s2 += sr, yp += ys) {                                       \
+                VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                                \
+                int32_t u;                                                                                 \
+                DOT0(u, e0, W0);                                                                               \
+                SDOT(u, e1, W1);                                                                               \
+                SDOT(u, e2, W2);                                                                               \
+                PUT(u, yp);                                                                                    \
             }                                                                                                  \
         }                                                                                                      \
     }
 
-DW3_CHANFN_(dw3_chan_u_i32_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_I32_, 1)
-DW3_CHANFN_(dw3_chan_u_win2_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_WIN2_, 0)
-DW3_CHANFN_(dw3_chan_u_win3_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_WIN3_, 0)
-DW3_CHANFN_(dw3_chan_u_win2l_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_WIN2L_, 0)
-DW3_CHANFN_(dw3_chan_u_gen_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_GEN_, 0)
-DW3_CHANFN_(dw3_chan_s_i32_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_I32_, 1)
-DW3_CHANFN_(dw3_chan_s_win2_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_WIN2_, 0)
-DW3_CHANFN_(dw3_chan_s_win3_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_WIN3_, 0)
-DW3_CHANFN_(dw3_chan_s_win2l_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_WIN2L_, 0)
-DW3_CHANFN_(dw3_chan_s_gen_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_GEN_, 0)
-DW3_CHANFN_(dw3_chan_u_clamp_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_CLAMP_, 1)
-DW3_CHANFN_(dw3_chan_s_clamp_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_CLAMP_, 1)
+DW3T_CHANFN_(dw3_chan_u_i32_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_PUT_I32_, 1)
+DW3T_CHANFN_(dw3_chan_u_win2_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_PUT_WIN2_, 0)
+DW3T_CHANFN_(dw3_chan_u_win3_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_PUT_WIN3_, 0)
+DW3T_CHANFN_(dw3_chan_u_win2l_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_PUT_WIN2L_, 0)
+DW3T_CHANFN_(dw3_chan_u_gen_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_PUT_GEN_, 0)
+DW3T_CHANFN_(dw3_chan_s_i32_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_PUT_I32_, 1)
+DW3T_CHANFN_(dw3_chan_s_win2_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_PUT_WIN2_, 0)
+DW3T_CHANFN_(dw3_chan_s_win3_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_PUT_WIN3_, 0)
+DW3T_CHANFN_(dw3_chan_s_win2l_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_PUT_WIN2L_, 0)
+DW3T_CHANFN_(dw3_chan_s_gen_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_PUT_GEN_, 0)
+DW3T_CHANFN_(dw3_chan_u_clamp_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_PUT_CLAMP_, 1)
+DW3T_CHANFN_(dw3_chan_s_clamp_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_PUT_CLAMP_, 1)
 
-/* The per-core scratch of the ring for output rows [r0, r1) (stride sh): 3 slots of the padded
- * rows they read, plus the slack of the last load. */
-static size_t dw3_ring_bytes(int32_t r0, int32_t r1, int32_t sh)
-{
-    return 3u * (size_t)((r1 - 1 - r0) * sh + 3) + 4u;
-}
-
-/* The ring over rows [r0, r1) x channels [c0, c1); fp: the end's plan (dory_rqf_init_ of these
- * channels). Bytes are copied as uint8_t whatever the sign of x (the channel functions read them
- * as x's type). */
-static DORY_NOINLINE_ void dw_3x3_ring(const dory_conv_args_t *a, const dory_rqf_t *fp, uint8_t *ring, int32_t r0,
-                                       int32_t r1, int32_t c0, int32_t c1)
+/* The transposed tile over rows [r0, r1) x channels [c0, c1) with cap bytes of buffer (at least
+ * L * 3 + 4: 3 padded columns of the L padded rows, plus the last load's slack): output columns in
+ * chunks of the most whose padded columns fit. fp: the end's plan. */
+static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t *fp, uint8_t *buf, size_t cap,
+                                    int32_t r0, int32_t r1, int32_t c0, int32_t c1)
 {
     typedef void (*chan_t)(const dw3_k_t *, const uint8_t *, uint8_t *, uint8_t *);
-    /* indexed by the end kind (DW3_I32 .. DW3_CLAMP), unsigned then signed x */
     static const chan_t chan_fn[2][6] = {
-        {dw3_chan_u_i32_, dw3_chan_u_win2_, dw3_chan_u_win3_, dw3_chan_u_win2l_, dw3_chan_u_gen_, dw3_chan_u_clamp_},
-        {dw3_chan_s_i32_, dw3_chan_s_win2_, dw3_chan_s_win3_, dw3_chan_s_win2l_, dw3_chan_s_gen_, dw3_chan_s_clamp_}};
+        {dw3_chan_u_i32_, dw3_chan_u_win2_, dw3_chan_u_win3_, dw3_chan_u_win2l_, dw3_chan_u_gen_,
+         dw3_chan_u_clamp_},
+        {dw3_chan_s_i32_, dw3_chan_s_win2_, dw3_chan_s_win3_, dw3_chan_s_win2l_, dw3_chan_s_gen_,
+         dw3_chan_s_clamp_}};
     const int8_t *w = (const int8_t *)a->w;
     const uint8_t *x = (const uint8_t *)a->x;
     int xs = a->x_type == DORY_S8;
     size_t ci = (size_t)a->ci, rs = (size_t)a->wi * ci, xr;
-    /* the slots' rows: padded rows t0 .. t0 + L - 1, of which [i0, i1) are input rows */
     int32_t t0 = r0 * a->sh, L = (r1 - 1 - r0) * a->sh + 3;
     int32_t i0 = a->pt - t0 > 0 ? a->pt - t0 : 0, i1 = a->hi + a->pt - t0 < L ? a->hi + a->pt - t0 : L;
-    int32_t c, kind;
+    /* padded columns per chunk, and so output columns per chunk */
+    int32_t ncol = (int32_t)((cap - 4u) / (size_t)L), qn = (ncol - 3) / a->sw + 1, q0, c, kind;
     const chan_t *fns = chan_fn[xs];
-    dw3_k_t k;
-    /* the plan stays the caller's (*fp, in its frame: no copy on the 1 KiB cluster stacks) */
     const dory_rqf_t *f = fp;
+    dw3_k_t k;
     if (i1 < i0)
         i1 = i0;
-    xr = (size_t)(t0 + i0 - a->pt) * rs; /* the first input row a slot holds */
-    memset(ring, 0, dw3_ring_bytes(r0, r1, a->sh)); /* the pad rows stay zero */
+    xr = (size_t)(t0 + i0 - a->pt) * rs;
     memset(&k, 0, sizeof k);
     kind = dw3_kind_(f, &k.U);
-    /* few outputs per channel: the window interval's divisions (up to ~800 cycles per channel) cost
-     * more than the int64 end per sum saves (MobileNetV1's 4x4 layers: 214K -> 175K cycles) */
     if (kind == DW3_WIN2 && (r1 - r0) * a->wo < 64)
         kind = DW3_WIN2L;
     k.sh = f->shift, k.lo = f->min, k.hi = f->max;
-    k.dm = f->dm, k.mhm = f->dmh ? ~0u : 0u, k.ks = f->dmh ? f->ds - 1 : f->ds; /* mode 3: M's words, S - 32 */
+    k.dm = f->dm, k.mhm = f->dmh ? ~0u : 0u, k.ks = f->dmh ? f->ds - 1 : f->ds;
     k.n = r1 - r0, k.sr = a->sh, k.ys = (size_t)a->wo * (size_t)a->co, k.y8 = (uint8_t *)a->y, k.f = f;
     k.wo = a->wo, k.sw = a->sw, k.pl = a->pl, k.wi = a->wi, k.L = L, k.i0 = i0, k.i1 = i1;
     k.ci = ci, k.rs = rs, k.co = (size_t)a->co;
-    for (c = c0; c < c1; c++) {
-        const int8_t *wc = w + (size_t)c * 9u;
-        int8_t *wv = (int8_t *)k.w; /* the weight words' bytes, in memory order (as DORY_LD4S reads) */
-        int32_t j;
-        for (j = 0; j < 3; j++) {
-            wv[4 * j] = wc[j], wv[4 * j + 1] = wc[3 + j], wv[4 * j + 2] = wc[6 + j], wv[4 * j + 3] = 0;
-            wv[12 + 4 * j] = 0, wv[13 + 4 * j] = wc[j], wv[14 + 4 * j] = wc[3 + j], wv[15 + 4 * j] = wc[6 + j];
+    for (q0 = 0; q0 < a->wo; q0 += qn) {
+        int32_t q1 = a->wo - q0 > qn ? q0 + qn : a->wo, np;
+        k.nq = q1 - q0, k.p0 = q0 * a->sw, np = (k.nq - 1) * a->sw + 3;
+        /* the chunk's padded columns [0, np) hold input columns p0 + j - pl: inside [j0, j1) */
+        k.j0 = a->pl - k.p0 > 0 ? a->pl - k.p0 : 0;
+        k.j1 = a->wi + a->pl - k.p0 < np ? a->wi + a->pl - k.p0 : np;
+        if (k.j1 < k.j0)
+            k.j1 = k.j0;
+        memset(buf, 0, (size_t)np * (size_t)L + 4u); /* pads (and the slack) stay zero */
+        for (c = c0; c < c1; c++) {
+            const int8_t *wc = w + (size_t)c * 9u;
+            int8_t *wv = (int8_t *)k.w;
+            int32_t j;
+            for (j = 0; j < 3; j++) {
+                wv[4 * j] = wc[j], wv[4 * j + 1] = wc[3 + j], wv[4 * j + 2] = wc[6 + j], wv[4 * j + 3] = 0;
+                wv[12 + 4 * j] = 0, wv[13 + 4 * j] = wc[j], wv[14 + 4 * j] = wc[3 + j], wv[15 + 4 * j] = wc[6 + j];
+            }
+            k.c = c;
+            fns[dw3_chan_(f, kind, k.U, c, &k.h, wc, xs)](&k, x + xr + (size_t)c, buf,
+                                                          k.y8 + (size_t)r0 * k.ys + (size_t)q0 * k.co + (size_t)c);
         }
-        k.c = c;
-        fns[dw3_chan_(f, kind, k.U, c, &k.h, wc, xs)](&k, x + xr + (size_t)c, ring,
-                                                      k.y8 + (size_t)r0 * k.ys + (size_t)c);
     }
 }
 
-/* The ring's split of a tile over the cores: gc channel groups (gc a divisor of ncores)
+/* The 3x3 path's split of a tile over the cores: gc channel groups (gc a divisor of ncores)
  * by ncores / gc row groups, each core one group of each (a group may be empty). The gc of the least
  * cost of the busiest core, in cycles measured on GVSOC (MobileNetV1-1.0-128's layers): ~16 per output, ~120
- * per output column (its ring copy and loop entry) and ~600 per channel (the end's constants,
+ * per output column (its copy and loop entry, measured on the column ring before the transposed tile) and ~600 per channel (the end's constants,
  * the weight words): long columns first (its 4-channel tiles of 32 rows: 16 rows of one channel
  * per core, not 4 rows of all 4; its 12-channel tiles: 16 rows of 3 channels, not 4 rows of 12).
  * passes/tiling/cost.py `_ring_grid` mirrors it. */
@@ -592,9 +603,12 @@ static int dw3_grid_(int32_t co, int32_t ho, int32_t wo, int ncores)
     return best;
 }
 
-size_t dory_depthwise_scratch_bytes(int32_t kh, int32_t kw, int32_t rows, int32_t pt, int32_t pb, int ncores)
+size_t dory_depthwise_scratch_bytes(int32_t kh, int32_t kw, int32_t rows, int32_t cols, int32_t pt, int32_t pb,
+                                    int32_t pl, int32_t pr, int ncores)
 {
     size_t per_core = (size_t)kh * (size_t)(rows + pt + pb) + (size_t)kh + (size_t)kh * (size_t)kw;
+    if (kh == 3 && kw == 3) /* the transposed tile: every padded row and column, and the last load's slack */
+        per_core = (size_t)(rows + pt + pb) * (size_t)(cols + pl + pr) + 4u;
     return (size_t)(ncores < 1 ? 1 : ncores) * per_core;
 }
 
@@ -623,18 +637,20 @@ static void dory_depthwise_l1(const dory_conv_args_t *a, int core, int ncores)
         dory_share_(a->ho, core / gc, ncores / gc, &r0, &r1);
         if (r0 >= r1 || c0 >= c1)
             return;
-        need = dory_depthwise_scratch_bytes(3, 3, a->hi, a->pt, a->pb, ncores);
-        /* the ring takes every end (its own inline ones, else the generic one per sum) */
+        need = dory_depthwise_scratch_bytes(3, 3, a->hi, a->wi, a->pt, a->pb, a->pl, a->pr, ncores);
+        /* the transposed tile takes every end (its own inline ones, else the generic one per sum) */
         dory_rqf_init_(&f, a, a->x_type == DORY_S8, 9, c0, c1);
-        if (dory_scratch_ok_(a, need, "dory_depthwise") && dw3_ring_bytes(r0, r1, a->sh) <= need / (size_t)ncores)
-            dw_3x3_ring(a, &f, (uint8_t *)a->scratch + (size_t)core * (need / (size_t)ncores), r0, r1, c0, c1);
+        if (dory_scratch_ok_(a, need, "dory_depthwise") &&
+            3u * (size_t)((r1 - 1 - r0) * a->sh + 3) + 4u <= need / (size_t)ncores) /* 3 columns at least */
+            dw_3x3_t(a, &f, (uint8_t *)a->scratch + (size_t)core * (need / (size_t)ncores), need / (size_t)ncores,
+                     r0, r1, c0, c1);
         else
             dw_3x3(a, r0, r1, c0, c1);
         return;
     }
     if (!dory_share_rows_or_channels_(a->ho, a->co, core, ncores, &r0, &r1, &c0, &c1))
         return;
-    need = dory_depthwise_scratch_bytes(a->kh, a->kw, a->hi, a->pt, a->pb, ncores);
+    need = dory_depthwise_scratch_bytes(a->kh, a->kw, a->hi, a->wi, a->pt, a->pb, a->pl, a->pr, ncores);
     if (dory_fast_types_(a->x_type, a->w_type) && a->dh == 1 && a->dw == 1 && dory_scratch_ok_(a, need, "dory_depthwise"))
         dw_fast(a, (uint8_t *)a->scratch + (size_t)core * (need / (size_t)ncores), need / (size_t)ncores, r0, r1, c0, c1);
     else
