@@ -312,11 +312,12 @@ typedef struct {
     /* the geometry: wo output columns at stride sw from padded column 0 = input column -pl;
      * buffer columns of L bytes whose rows [i0, i1) are input rows (channel stride ci, row
      * stride rs) */
-    int32_t wo, sw, pl, wi, L, i0, i1;
-    size_t ci, rs, co;
-    /* the transposed tile's chunk: nq output columns from padded column p0; its input columns in
-     * buffer columns [j0, j1) */
-    int32_t nq, p0, j0, j1;
+    /* the buffer: lines of L bytes (padded rows of a column, or padded columns of a row), the
+     * input bytes at [i0, i1) of lines [j0, j1), read at input stride as along a line and bs from
+     * line to line; the window slides sr along a line (outputs ys apart) and sb from line to line
+     * (outputs yl apart); nq lines of n outputs */
+    int32_t L, i0, i1, j0, j1, sb, nq;
+    size_t as, bs, yl;
 } dw3_k_t;
 
 /* The inline ends (see above) of sum s into the byte at yp; the constants in the column's locals. */
@@ -388,12 +389,135 @@ static inline uint32_t dw3_lw_(const void *p)
 #define DW3_DOT0U_(u, a, b) __asm__(".insn r 0x57, 1, 0x44, %0, %1, %2" : "=r"(u) : "r"(a), "r"(b))
 #define DW3_DOT0S_(u, a, b) __asm__(".insn r 0x57, 1, 0x4c, %0, %1, %2" : "=r"(u) : "r"(a), "r"(b))
 #define DW3_SB_(v, yp, ys) __asm__(".insn r 0x2b, 4, 0, %3, %0, %2" : "+r"(yp), "=m"(*(yp)) : "r"(v), "r"(ys))
+/* d[0 .. n - 1] = src[0], src[ss], ..., src[(n - 1) ss]: a line of one channel into the buffer, 2
+ * bytes per step of hardware loop 0 (no branch; each loaded byte stored two instructions later:
+ * no load-use stall):
+ *   lp.setup x0, rs1, 8  = .insn i 0x7b, 4, x0, rs1, 8: the 4 instructions after it, rs1 times
+ *                          (see dot.h; a count of 0 would run them once: skipped below);
+ *   p.lbu rd, rs2(rs1!)  = .insn r 0x0b, 7, 0x20, rd, rs1, rs2: rd = *rs1, rs1 += rs2
+ *                          ('LBU_RR_POSTINC' '0100000 ----- ----- 111 ----- 0001011', Format_LRPOST);
+ *   p.sb rs2, 1(rs1!)    = .insn s 0x2b, 0, rs2, 1(rs1): *rs1 = rs2, rs1 += 1 ('SB_POSTINC'
+ *                          '------- ----- ----- 000 ----- 0101011', Format_SPOST). */
+static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t n)
+{
+    int32_t n2 = n >> 1;
+    if (n2 > 0)
+        __asm__ volatile(".insn i 0x7b, 4, x0, %[n], 8\n\t"
+                         ".insn r 0x0b, 7, 0x20, t0, %[s], %[ss]\n\t"
+                         ".insn r 0x0b, 7, 0x20, t1, %[s], %[ss]\n\t"
+                         ".insn s 0x2b, 0, t0, 1(%[d])\n\t"
+                         ".insn s 0x2b, 0, t1, 1(%[d])\n\t"
+                         : [d] "+r"(d), [s] "+r"(src)
+                         : [n] "r"(n2), [ss] "r"(ss)
+                         : "t0", "t1", "memory");
+    if (n & 1)
+        *d = *src;
+}
 #else
 #define DW3_LDU_(p) DORY_LD4U(p)
 #define DW3_LDS_(p) DORY_LD4S(p)
 #define DW3_DOT0U_(u, a, b) ((u) = 0, DORY_SDOTP4_US(u, a, b))
 #define DW3_DOT0S_(u, a, b) ((u) = 0, DORY_SDOTP4_SS(u, a, b))
 #define DW3_SB_(v, yp, ys) (*(yp) = (uint8_t)(v), (yp) += (ys))
+static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t n)
+{
+    for (; n > 0; n--, src += ss)
+        *d++ = *src;
+}
+#endif
+
+/* STORE(s, yp, inc): the end of sum s into the byte at yp, then yp += inc: the int32 and clamp
+ * ends as a value stored by DW3_SB_ (one post-incrementing store), the others by their PUT. */
+#define DW3_ST_I32_(s, yp, inc) DW3_SB_(dory_min_(dory_max_((int32_t)((uint32_t)(s) * (uint32_t)cm + cD) >> sh_, lo), hi), yp, inc)
+#define DW3_ST_CLAMP_(s, yp, inc)                                                                      \
+    DW3_SB_(((uint32_t)dory_min_(dory_max_((int32_t)(s), slo), shi) * (uint32_t)cm + cD) >> sh_, yp, inc)
+#define DW3_ST_WIN2_(s, yp, inc) do { DW3_PUT_WIN2_(s, yp); (yp) += (inc); } while (0)
+#define DW3_ST_WIN3_(s, yp, inc) do { DW3_PUT_WIN3_(s, yp); (yp) += (inc); } while (0)
+#define DW3_ST_WIN2L_(s, yp, inc) do { DW3_PUT_WIN2L_(s, yp); (yp) += (inc); } while (0)
+#define DW3_ST_GEN_(s, yp, inc) do { DW3_PUT_GEN_(s, yp); (yp) += (inc); } while (0)
+
+/* DW3_ASM4_<END>_(r): at stride 1 (sr == 1), the first 4 * (n / 4) outputs of a line, 4 per step
+ * of hardware loop 0, as one asm block per end (GCC's code for the C loop below spent ~14 cycles
+ * per output: branch, counter, pointer and output increments, a multiply stall per output). A
+ * step: p.lw of the words at r (e: outputs r, r + 1), post-incrementing the 3 line pointers by 4,
+ * then lw at r + 2 (f: outputs r + 2, r + 3, offset -2 from the moved pointers); 12 dot products
+ * (the first per sum not accumulating); the 4 ends interleaved (no multiply-use stall); 4 p.sb
+ * post-incremented by ys. Encodings (gvsoc-core isa_gen/isa_pulpv2.py): lp.setup and p.lw as in
+ * dot.h; pv.dotusp.b / pv.sdotusp.b (pv.dotsp.b / pv.sdotsp.b) as in DW3_DOT0U_ and dory/simd.h;
+ * p.max / p.min = .insn r 0x33, 6 / 4, 0x02 (scalar_ops.h); p.sb rs2, rs3(rs1!) as in DW3_SB_.
+ * Each loaded word is first used at least two instructions after its load. The sums live in t3..t6,
+ * the words in t0..t2 (clobbered). Without DORY_XPULPV2 none (r stays 0: the C loop does them). */
+#define DW3_ASM4_NONE_(r) ((void)0)
+#if defined(DORY_XPULPV2)
+#define DW3_ASM4_(r, D0, DA, END, ...)                                                                 \
+    do {                                                                                               \
+        int32_t n4_ = n >> 2;                                                                          \
+        if (sr == 1 && n4_ > 0) {                                                                      \
+            __asm__ volatile(".option push\n\t"                                                       \
+                             ".option norvc\n\t" /* 32-bit instructions only: L counts them */         \
+                             ".insn i 0x7b, 4, x0, %[n4], 84\n\t"                                      \
+                             ".insn i 0x0b, 2, t0, %[s0], 4\n\t"                                       \
+                             ".insn i 0x0b, 2, t1, %[s1], 4\n\t"                                       \
+                             ".insn i 0x0b, 2, t2, %[s2], 4\n\t"                                       \
+                             ".insn r 0x57, 1, " D0 ", t3, t0, %[W0]\n\t"                              \
+                             ".insn r 0x57, 1, " D0 ", t4, t0, %[V0]\n\t"                              \
+                             "lw t0, -2(%[s0])\n\t"                                                    \
+                             ".insn r 0x57, 1, " DA ", t3, t1, %[W1]\n\t"                              \
+                             ".insn r 0x57, 1, " DA ", t4, t1, %[V1]\n\t"                              \
+                             "lw t1, -2(%[s1])\n\t"                                                    \
+                             ".insn r 0x57, 1, " DA ", t3, t2, %[W2]\n\t"                              \
+                             ".insn r 0x57, 1, " DA ", t4, t2, %[V2]\n\t"                              \
+                             "lw t2, -2(%[s2])\n\t"                                                    \
+                             ".insn r 0x57, 1, " D0 ", t5, t0, %[W0]\n\t"                              \
+                             ".insn r 0x57, 1, " D0 ", t6, t0, %[V0]\n\t"                              \
+                             ".insn r 0x57, 1, " DA ", t5, t1, %[W1]\n\t"                              \
+                             ".insn r 0x57, 1, " DA ", t6, t1, %[V1]\n\t"                              \
+                             ".insn r 0x57, 1, " DA ", t5, t2, %[W2]\n\t"                              \
+                             ".insn r 0x57, 1, " DA ", t6, t2, %[V2]\n\t"                              \
+                             END                                                                       \
+                             ".insn r 0x2b, 4, 0, %[ys], %[yp], t3\n\t"                                \
+                             ".insn r 0x2b, 4, 0, %[ys], %[yp], t4\n\t"                                \
+                             ".insn r 0x2b, 4, 0, %[ys], %[yp], t5\n\t"                                \
+                             ".insn r 0x2b, 4, 0, %[ys], %[yp], t6\n\t"                                \
+                             ".option pop"                                                             \
+                             : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [yp] "+r"(yp)              \
+                             : [n4] "r"(n4_), [ys] "r"(ys), [W0] "r"(W0), [W1] "r"(W1), [W2] "r"(W2),  \
+                               [V0] "r"(V0), [V1] "r"(V1), [V2] "r"(V2), __VA_ARGS__                    \
+                             : "t0", "t1", "t2", "t3", "t4", "t5", "t6", "memory");                    \
+            r = 4 * n4_;                                                                               \
+        }                                                                                              \
+    } while (0)
+/* the 4 sums' ends, each step of the 4 interleaved: 20 instructions (42 in the body: L = 84) */
+#define DW3_END4_(OP) OP(t3) OP(t4) OP(t5) OP(t6)
+#define DW3_MUL_(t) "mul " #t ", " #t ", %[cm]\n\t"
+#define DW3_ADD_(t) "add " #t ", " #t ", %[cD]\n\t"
+#define DW3_SRA_(t) "sra " #t ", " #t ", %[sh]\n\t"
+#define DW3_SRL_(t) "srl " #t ", " #t ", %[sh]\n\t"
+#define DW3_MAXLO_(t) ".insn r 0x33, 6, 0x02, " #t ", " #t ", %[lo]\n\t"
+#define DW3_MINHI_(t) ".insn r 0x33, 4, 0x02, " #t ", " #t ", %[hi]\n\t"
+/* int32: clip((s m + D) >> shift) */
+#define DW3_ASM4_I32U_(r)                                                                              \
+    DW3_ASM4_(r, "0x44", "0x54",                                                                      \
+              DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRA_) DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_), \
+              [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi))
+#define DW3_ASM4_I32S_(r)                                                                              \
+    DW3_ASM4_(r, "0x4c", "0x5c",                                                                      \
+              DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRA_) DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_), \
+              [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi))
+/* clamp: ((min(max(s, slo), shi) m + E') mod 2^32) >> shift, logical */
+#define DW3_ASM4_CLAMPU_(r)                                                                            \
+    DW3_ASM4_(r, "0x44", "0x54",                                                                      \
+              DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_) DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRL_), \
+              [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi))
+#define DW3_ASM4_CLAMPS_(r)                                                                            \
+    DW3_ASM4_(r, "0x4c", "0x5c",                                                                      \
+              DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_) DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRL_), \
+              [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi))
+#else
+#define DW3_ASM4_I32U_(r) ((void)0)
+#define DW3_ASM4_I32S_(r) ((void)0)
+#define DW3_ASM4_CLAMPU_(r) ((void)0)
+#define DW3_ASM4_CLAMPS_(r) ((void)0)
 #endif
 
 /* NAME(k, xc, buf, yq): one channel (input at xc, output column q0's first row at yq) with the
@@ -402,7 +526,7 @@ static inline uint32_t dw3_lw_(const void *p)
  * rows: at stride 1, with ROWS4 4 rows per step from the loads at rows r and r + 2 (a taken branch
  * costs 3 cycles: fewer, longer steps; only for the int32 and clamp ends, the others' constants
  * would not all fit in the registers), then 2, then 1; other strides 2 rows per step. */
-#define DW3T_CHANFN_(NAME, XT, VX, LD4X, SDOT, DOT0, PUT, ROWS4)                                                     \
+#define DW3T_CHANFN_(NAME, XT, VX, LD4X, SDOT, DOT0, STORE, ROWS4, ASM4)                                                     \
     static DORY_NOINLINE_ void NAME(const dw3_k_t *k, const uint8_t *xc, uint8_t *buf, uint8_t *yq)            \
     {                                                                                                          \
         const dory_v4s W0 = k->w[0], W1 = k->w[1], W2 = k->w[2], V0 = k->w[3], V1 = k->w[4], V2 = k->w[5];     \
@@ -410,35 +534,22 @@ static inline uint32_t dw3_lw_(const void *p)
         const int32_t slo = k->h.slo, ylo = k->h.ylo, yhi = k->h.yhi, shi = k->h.shi;                          \
         const uint32_t cD = k->h.D, dm = k->dm, mhm = k->mhm, wn = k->h.wn;                                    \
         const uint64_t cE = k->h.E, U = k->U;                                                                  \
-        const size_t ys = k->ys, L = (size_t)k->L, cs = (size_t)k->sw * L;                                     \
+        const size_t ys = k->ys, L = (size_t)k->L, cs = (size_t)k->sb * L;                                     \
         const int32_t nq = k->nq;                                                                              \
         const uint8_t *s_;                                                                                     \
         int32_t q;                                                                                             \
         (void)cm, (void)sh_, (void)lo, (void)hi, (void)ks, (void)cD, (void)dm, (void)mhm;                      \
         (void)cE, (void)U, (void)slo, (void)ylo, (void)yhi, (void)wn, (void)shi, (void)V0, (void)V1, (void)V2; \
-        { /* the channel's input columns [j0, j1) of the chunk into their buffer columns' rows [i0, i1) */     \
-            const size_t rs = k->rs, r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs;                                    \
-            const int32_t m = k->i1 - k->i0;                                                                   \
+        { /* the channel's input bytes: lines [j0, j1), indices [i0, i1) of each */                            \
             int32_t j;                                                                                         \
-            const uint8_t *src0 = xc + (size_t)(k->p0 + k->j0 - k->pl) * k->ci;                                \
-            for (j = k->j0; j < k->j1; j++, src0 += k->ci) {                                                   \
-                uint8_t *d = buf + (size_t)j * L + k->i0, *end = d + m;                                        \
-                const uint8_t *src = src0;                                                                     \
-                for (; d + 4 <= end; d += 4, src += r4) { /* all loads first: no load-use stall */             \
-                    uint8_t e0 = src[0], e1 = src[rs], e2 = src[r2], e3 = src[r3];                             \
-                    d[0] = e0;                                                                                 \
-                    d[1] = e1;                                                                                 \
-                    d[2] = e2;                                                                                 \
-                    d[3] = e3;                                                                                 \
-                }                                                                                              \
-                for (; d < end; d++, src += rs)                                                                \
-                    *d = *src;                                                                                 \
-            }                                                                                                  \
+            for (j = k->j0; j < k->j1; j++, xc += k->bs)                                                       \
+                dw3_copy_(buf + (size_t)j * L + k->i0, xc, k->as, k->i1 - k->i0);                              \
         }                                                                                                      \
-        for (q = 0, s_ = buf; q < nq; q++, s_ += cs, yq += k->co) {                                            \
+        for (q = 0, s_ = buf; q < nq; q++, s_ += cs, yq += k->yl) {                                            \
             const XT *s0 = (const XT *)s_, *s1 = (const XT *)(s_ + L), *s2 = (const XT *)(s_ + 2 * L);         \
             uint8_t *yp = yq;                                                                                  \
             int32_t r = 0;                                                                                     \
+            ASM4(r);                                                                                           \
             if (sr == 1) {                                                                                     \
                 for (; ROWS4 && r + 4 <= n; r += 4, s0 += 4, s1 += 4, s2 += 4) {                               \
                     VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                            \
@@ -456,14 +567,10 @@ static inline uint32_t dw3_lw_(const void *p)
                     SDOT(u3, f1, V1);                                                                          \
                     SDOT(u2, f2, W2);                                                                          \
                     SDOT(u3, f2, V2);                                                                          \
-                    PUT(u0, yp);                                                                               \
-                    yp += ys;                                                                                  \
-                    PUT(u1, yp);                                                                               \
-                    yp += ys;                                                                                  \
-                    PUT(u2, yp);                                                                               \
-                    yp += ys;                                                                                  \
-                    PUT(u3, yp);                                                                               \
-                    yp += ys;                                                                                  \
+                    STORE(u0, yp, ys);                                                                                  \
+                    STORE(u1, yp, ys);                                                                                  \
+                    STORE(u2, yp, ys);                                                                                  \
+                    STORE(u3, yp, ys);                                                                                  \
                 }                                                                                              \
                 for (; r + 2 <= n; r += 2, s0 += 2, s1 += 2, s2 += 2) {                                        \
                     VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                            \
@@ -474,10 +581,8 @@ static inline uint32_t dw3_lw_(const void *p)
                     SDOT(v, e1, V1);                                                                           \
                     SDOT(u, e2, W2);                                                                           \
                     SDOT(v, e2, V2);                                                                           \
-                    PUT(u, yp);                                                                                \
-                    yp += ys;                                                                                  \
-                    PUT(v, yp);                                                                                \
-                    yp += ys;                                                                                  \
+                    STORE(u, yp, ys);                                                                                  \
+                    STORE(v, yp, ys);                                                                                  \
                 }                                                                                              \
             } else {                                                                                           \
                 for (; r + 2 <= n; r += 2, s0 += 2 * sr, s1 += 2 * sr, s2 += 2 * sr) {                         \
@@ -490,10 +595,8 @@ static inline uint32_t dw3_lw_(const void *p)
                     SDOT(v, f1, W1);                                                                           \
                     SDOT(u, e2, W2);                                                                           \
                     SDOT(v, f2, W2);                                                                           \
-                    PUT(u, yp);                                                                                \
-                    yp += ys;                                                                                  \
-                    PUT(v, yp);                                                                                \
-                    yp += ys;                                                                                  \
+                    STORE(u, yp, ys);                                                                                  \
+                    STORE(v, yp, ys);                                                                                  \
                 }                                                                                              \
             }                                                                                                  \
             for (; r < n; r++, s0 += sr, s1 += sr, s2 += sr, yp += ys) {                                       \
@@ -502,27 +605,32 @@ static inline uint32_t dw3_lw_(const void *p)
                 DOT0(u, e0, W0);                                                                               \
                 SDOT(u, e1, W1);                                                                               \
                 SDOT(u, e2, W2);                                                                               \
-                PUT(u, yp);                                                                                    \
+                STORE(u, yp, 0);                                                                               \
             }                                                                                                  \
         }                                                                                                      \
     }
 
-DW3T_CHANFN_(dw3_chan_u_i32_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_PUT_I32_, 1)
-DW3T_CHANFN_(dw3_chan_u_win2_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_PUT_WIN2_, 0)
-DW3T_CHANFN_(dw3_chan_u_win3_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_PUT_WIN3_, 0)
-DW3T_CHANFN_(dw3_chan_u_win2l_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_PUT_WIN2L_, 0)
-DW3T_CHANFN_(dw3_chan_u_gen_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_PUT_GEN_, 0)
-DW3T_CHANFN_(dw3_chan_s_i32_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_PUT_I32_, 1)
-DW3T_CHANFN_(dw3_chan_s_win2_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_PUT_WIN2_, 0)
-DW3T_CHANFN_(dw3_chan_s_win3_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_PUT_WIN3_, 0)
-DW3T_CHANFN_(dw3_chan_s_win2l_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_PUT_WIN2L_, 0)
-DW3T_CHANFN_(dw3_chan_s_gen_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_PUT_GEN_, 0)
-DW3T_CHANFN_(dw3_chan_u_clamp_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_PUT_CLAMP_, 1)
-DW3T_CHANFN_(dw3_chan_s_clamp_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_PUT_CLAMP_, 1)
+DW3T_CHANFN_(dw3_chan_u_i32_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_I32_, 1, DW3_ASM4_I32U_)
+DW3T_CHANFN_(dw3_chan_u_win2_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_WIN2_, 0, DW3_ASM4_NONE_)
+DW3T_CHANFN_(dw3_chan_u_win3_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_WIN3_, 0, DW3_ASM4_NONE_)
+DW3T_CHANFN_(dw3_chan_u_win2l_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_WIN2L_, 0, DW3_ASM4_NONE_)
+DW3T_CHANFN_(dw3_chan_u_gen_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_GEN_, 0, DW3_ASM4_NONE_)
+DW3T_CHANFN_(dw3_chan_s_i32_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_I32_, 1, DW3_ASM4_I32S_)
+DW3T_CHANFN_(dw3_chan_s_win2_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_WIN2_, 0, DW3_ASM4_NONE_)
+DW3T_CHANFN_(dw3_chan_s_win3_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_WIN3_, 0, DW3_ASM4_NONE_)
+DW3T_CHANFN_(dw3_chan_s_win2l_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_WIN2L_, 0, DW3_ASM4_NONE_)
+DW3T_CHANFN_(dw3_chan_s_gen_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_GEN_, 0, DW3_ASM4_NONE_)
+DW3T_CHANFN_(dw3_chan_u_clamp_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_CLAMP_, 1, DW3_ASM4_CLAMPU_)
+DW3T_CHANFN_(dw3_chan_s_clamp_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_CLAMP_, 1, DW3_ASM4_CLAMPS_)
 
 /* The transposed tile over rows [r0, r1) x channels [c0, c1) with cap bytes of buffer (at least
- * L * 3 + 4: 3 padded columns of the L padded rows, plus the last load's slack): output columns in
- * chunks of the most whose padded columns fit. fp: the end's plan. */
+ * 3 lines of the longer output side's padded extent, plus the last load's slack: what the tiler
+ * budgets covers the whole padded tile). The buffer's lines run along the longer output side
+ * (outputs per line n >= lines): the per-line costs (loop entry, the copy's line loop) are paid
+ * on the fewer lines. Column-major (lines are padded columns, n = r1 - r0 outputs along the
+ * rows) is the window as given; row-major (lines are padded rows, n = wo) is the same sums on
+ * the transposed tile with the transposed weights (the window's line j is then its row j). The
+ * lines are taken in chunks of the most that fit in cap. fp: the end's plan. */
 static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t *fp, uint8_t *buf, size_t cap,
                                     int32_t r0, int32_t r1, int32_t c0, int32_t c1)
 {
@@ -535,46 +643,71 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
     const int8_t *w = (const int8_t *)a->w;
     const uint8_t *x = (const uint8_t *)a->x;
     int xs = a->x_type == DORY_S8;
-    size_t ci = (size_t)a->ci, rs = (size_t)a->wi * ci, xr;
-    int32_t t0 = r0 * a->sh, L = (r1 - 1 - r0) * a->sh + 3;
-    int32_t i0 = a->pt - t0 > 0 ? a->pt - t0 : 0, i1 = a->hi + a->pt - t0 < L ? a->hi + a->pt - t0 : L;
-    /* padded columns per chunk, and so output columns per chunk */
-    int32_t ncol = (int32_t)((cap - 4u) / (size_t)L), qn = (ncol - 3) / a->sw + 1, q0, c, kind;
+    size_t ci = (size_t)a->ci, rs = (size_t)a->wi * ci, ys_row = (size_t)a->wo * (size_t)a->co;
+    /* rm: row-major. Along a line: n outputs at stride sa from padded index e0 of the layer (pad
+     * ea before input index 0, ne input indices); across: nb output lines at stride sb from padded
+     * index f0 (pad fa, nf input indices). */
+    int rm = a->wo > r1 - r0;
+    int32_t n = rm ? a->wo : r1 - r0, nb = rm ? r1 - r0 : a->wo;
+    int32_t sa = rm ? a->sw : a->sh, sb = rm ? a->sh : a->sw;
+    int32_t e0 = rm ? 0 : r0 * a->sh, ea = rm ? a->pl : a->pt, ne = rm ? a->wi : a->hi;
+    int32_t f0 = rm ? r0 * a->sh : 0, fa = rm ? a->pt : a->pl, nf = rm ? a->hi : a->wi;
+    int32_t L = (n - 1) * sa + 3;
+    int32_t i0 = ea - e0 > 0 ? ea - e0 : 0, i1 = ne + ea - e0 < L ? ne + ea - e0 : L;
+    /* lines per chunk, and so output lines per chunk */
+    int32_t nl = (int32_t)((cap - 4u) / (size_t)L), qn = (nl - 3) / sb + 1, q0, c, kind;
     const chan_t *fns = chan_fn[xs];
     const dory_rqf_t *f = fp;
     dw3_k_t k;
     if (i1 < i0)
         i1 = i0;
-    xr = (size_t)(t0 + i0 - a->pt) * rs;
     memset(&k, 0, sizeof k);
     kind = dw3_kind_(f, &k.U);
+    /* few outputs per channel: the window interval's divisions (up to ~800 cycles per channel) cost
+     * more than the int64 end per sum saves (MobileNetV1's 4x4 layers: 214K -> 175K cycles) */
     if (kind == DW3_WIN2 && (r1 - r0) * a->wo < 64)
         kind = DW3_WIN2L;
     k.sh = f->shift, k.lo = f->min, k.hi = f->max;
-    k.dm = f->dm, k.mhm = f->dmh ? ~0u : 0u, k.ks = f->dmh ? f->ds - 1 : f->ds;
-    k.n = r1 - r0, k.sr = a->sh, k.ys = (size_t)a->wo * (size_t)a->co, k.y8 = (uint8_t *)a->y, k.f = f;
-    k.wo = a->wo, k.sw = a->sw, k.pl = a->pl, k.wi = a->wi, k.L = L, k.i0 = i0, k.i1 = i1;
-    k.ci = ci, k.rs = rs, k.co = (size_t)a->co;
-    for (q0 = 0; q0 < a->wo; q0 += qn) {
-        int32_t q1 = a->wo - q0 > qn ? q0 + qn : a->wo, np;
-        k.nq = q1 - q0, k.p0 = q0 * a->sw, np = (k.nq - 1) * a->sw + 3;
-        /* the chunk's padded columns [0, np) hold input columns p0 + j - pl: inside [j0, j1) */
-        k.j0 = a->pl - k.p0 > 0 ? a->pl - k.p0 : 0;
-        k.j1 = a->wi + a->pl - k.p0 < np ? a->wi + a->pl - k.p0 : np;
+    k.dm = f->dm, k.mhm = f->dmh ? ~0u : 0u, k.ks = f->dmh ? f->ds - 1 : f->ds; /* mode 3: M's words, S - 32 */
+    k.y8 = (uint8_t *)a->y, k.f = f;
+    k.n = n, k.sr = sa, k.sb = sb, k.L = L, k.i0 = i0, k.i1 = i1;
+    k.as = rm ? ci : rs, k.bs = rm ? rs : ci;
+    k.ys = rm ? (size_t)a->co : ys_row, k.yl = rm ? ys_row : (size_t)a->co;
+    for (q0 = 0; q0 < nb; q0 += qn) {
+        int32_t q1 = nb - q0 > qn ? q0 + qn : nb, np, p0 = f0 + q0 * sb;
+        size_t xo; /* the input offset of the chunk's first input byte (line j0, index i0) */
+        k.nq = q1 - q0, np = (k.nq - 1) * sb + 3;
+        /* the chunk's lines [0, np) are padded indices p0 + j: input ones in [j0, j1) */
+        k.j0 = fa - p0 > 0 ? fa - p0 : 0;
+        k.j1 = nf + fa - p0 < np ? nf + fa - p0 : np;
         if (k.j1 < k.j0)
             k.j1 = k.j0;
-        memset(buf, 0, (size_t)np * (size_t)L + 4u); /* pads (and the slack) stay zero */
+        xo = (size_t)(e0 + i0 - ea) * k.as + (size_t)(p0 + k.j0 - fa) * k.bs;
+        { /* the pads (and the slack) zero: whole pad lines, the pad ends of the input lines */
+            int32_t j;
+            memset(buf, 0, (size_t)k.j0 * (size_t)L);
+            for (j = k.j0; j < k.j1 && (i0 > 0 || i1 < L); j++) {
+                memset(buf + (size_t)j * (size_t)L, 0, (size_t)i0);
+                memset(buf + (size_t)j * (size_t)L + i1, 0, (size_t)(L - i1));
+            }
+            memset(buf + (size_t)k.j1 * (size_t)L, 0, (size_t)(np - k.j1) * (size_t)L + 4u);
+        }
         for (c = c0; c < c1; c++) {
             const int8_t *wc = w + (size_t)c * 9u;
             int8_t *wv = (int8_t *)k.w;
             int32_t j;
+            /* the window's line j (column j, or row j row-major): its 3 taps in byte order along the
+             * line are wc[j0 + t * st] (W words), and again one byte up (V words) */
             for (j = 0; j < 3; j++) {
-                wv[4 * j] = wc[j], wv[4 * j + 1] = wc[3 + j], wv[4 * j + 2] = wc[6 + j], wv[4 * j + 3] = 0;
-                wv[12 + 4 * j] = 0, wv[13 + 4 * j] = wc[j], wv[14 + 4 * j] = wc[3 + j], wv[15 + 4 * j] = wc[6 + j];
+                const int8_t *t = wc + (rm ? 3 * j : j);
+                int32_t st = rm ? 1 : 3;
+                wv[4 * j] = t[0], wv[4 * j + 1] = t[st], wv[4 * j + 2] = t[2 * st], wv[4 * j + 3] = 0;
+                wv[12 + 4 * j] = 0, wv[13 + 4 * j] = t[0], wv[14 + 4 * j] = t[st], wv[15 + 4 * j] = t[2 * st];
             }
             k.c = c;
-            fns[dw3_chan_(f, kind, k.U, c, &k.h, wc, xs)](&k, x + xr + (size_t)c, buf,
-                                                          k.y8 + (size_t)r0 * k.ys + (size_t)q0 * k.co + (size_t)c);
+            fns[dw3_chan_(f, kind, k.U, c, &k.h, wc, xs)](
+                &k, x + xo + (size_t)c, buf,
+                k.y8 + (size_t)r0 * ys_row + (size_t)q0 * k.yl + (size_t)c);
         }
     }
 }
@@ -588,8 +721,19 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
  * passes/tiling/cost.py `_ring_grid` mirrors it. */
 static int dw3_grid_(int32_t co, int32_t ho, int32_t wo, int ncores)
 {
-    int g, best = 1;
+    int g, best = 1, lg, ln = 0;
     int64_t best_cost = -1;
+    if ((ncores & (ncores - 1)) == 0) { /* a power of two (8 cores): its divisors by shifts, no division */
+        while ((1 << ln) < ncores)
+            ln++;
+        for (lg = 0; lg <= ln; lg++) {
+            int32_t C = (co + (1 << lg) - 1) >> lg, R = (ho + (1 << (ln - lg)) - 1) >> (ln - lg);
+            int64_t cost = (int64_t)C * ((int64_t)wo * (16 * (int64_t)R + 120) + 600);
+            if (best_cost < 0 || cost < best_cost)
+                best = 1 << lg, best_cost = cost;
+        }
+        return best;
+    }
     for (g = 1; g <= ncores; g++) {
         int32_t gr = ncores / g, C, R;
         int64_t cost;
