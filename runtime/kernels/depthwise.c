@@ -265,7 +265,17 @@ static DORY_NOINLINE_ int dw3_chan_(const dory_rqf_t *f, int kind, uint64_t U, i
         smax += wc[j] < 0 ? -wc[j] : wc[j];
     smax *= xs ? 128 : 255;
     lim = (mm < 0 ? -(int64_t)mm : (int64_t)mm) * (smax + 1);
-    if (mm > 0) {
+    if (mm > 0 && lim > INT32_MAX && U <= UINT32_MAX) {
+        /* one int64 division instead of two: E = qE m + rE, 0 <= rE < m, so ceil(-E / m) = -qE and
+         * floor((U - E) / m) = floor((U - rE) / m) - qE, whose first term is a 32-bit division (or
+         * -1 when U < rE); each then clamped to +-(smax + 1), as dw3_qdiv_'s clamp of n gives */
+        int64_t qE = dw3_fdiv_(E, mm), rE = E - qE * mm, lq = smax + 1;
+        int64_t t = (int64_t)U >= rE ? (int64_t)((uint32_t)((int64_t)U - rE) / (uint32_t)mm) : -1;
+        a0 = -(qE < -lq ? -lq : (qE > lq ? lq : qE));
+        a1 = t - qE;
+        a1 = a1 < -lq ? -lq : (a1 > lq ? lq : a1);
+        h->ylo = f->min, h->yhi = f->max;
+    } else if (mm > 0) {
         a0 = -dw3_qdiv_(E, mm, lim); /* ceil(-E / m) */
         a1 = dw3_qdiv_((int64_t)U - E, mm, lim);
         h->ylo = f->min, h->yhi = f->max;
