@@ -458,43 +458,77 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
  * Each loaded word is first used at least two instructions after its load. The sums live in t3..t6,
  * the words in t0..t2 (clobbered). Without DORY_XPULPV2 none (r stays 0: the C loop does them). */
 #define DW3_ASM4_NONE_(r) ((void)0)
+#define DW3_ASMQ_NONE_(q) ((void)0)
 #if defined(DORY_XPULPV2)
+/* One step's 42 instructions (D0 / DA: funct7 of the non-accumulating / accumulating dot). */
+#define DW3_STEP_(D0, DA, END)                                                                         \
+    ".insn i 0x0b, 2, t0, %[s0], 4\n\t"                                                                \
+    ".insn i 0x0b, 2, t1, %[s1], 4\n\t"                                                                \
+    ".insn i 0x0b, 2, t2, %[s2], 4\n\t"                                                                \
+    ".insn r 0x57, 1, " D0 ", t3, t0, %[W0]\n\t"                                                       \
+    ".insn r 0x57, 1, " D0 ", t4, t0, %[V0]\n\t"                                                       \
+    "lw t0, -2(%[s0])\n\t"                                                                             \
+    ".insn r 0x57, 1, " DA ", t3, t1, %[W1]\n\t"                                                       \
+    ".insn r 0x57, 1, " DA ", t4, t1, %[V1]\n\t"                                                       \
+    "lw t1, -2(%[s1])\n\t"                                                                             \
+    ".insn r 0x57, 1, " DA ", t3, t2, %[W2]\n\t"                                                       \
+    ".insn r 0x57, 1, " DA ", t4, t2, %[V2]\n\t"                                                       \
+    "lw t2, -2(%[s2])\n\t"                                                                             \
+    ".insn r 0x57, 1, " D0 ", t5, t0, %[W0]\n\t"                                                       \
+    ".insn r 0x57, 1, " D0 ", t6, t0, %[V0]\n\t"                                                       \
+    ".insn r 0x57, 1, " DA ", t5, t1, %[W1]\n\t"                                                       \
+    ".insn r 0x57, 1, " DA ", t6, t1, %[V1]\n\t"                                                       \
+    ".insn r 0x57, 1, " DA ", t5, t2, %[W2]\n\t"                                                       \
+    ".insn r 0x57, 1, " DA ", t6, t2, %[V2]\n\t"                                                       \
+    END                                                                                                \
+    ".insn r 0x2b, 4, 0, %[ys], %[yp], t3\n\t"                                                         \
+    ".insn r 0x2b, 4, 0, %[ys], %[yp], t4\n\t"                                                         \
+    ".insn r 0x2b, 4, 0, %[ys], %[yp], t5\n\t"                                                         \
+    ".insn r 0x2b, 4, 0, %[ys], %[yp], t6\n\t"
 #define DW3_ASM4_(r, D0, DA, END, ...)                                                                 \
     do {                                                                                               \
         int32_t n4_ = n >> 2;                                                                          \
         if (sr == 1 && n4_ > 0) {                                                                      \
             __asm__ volatile(".option push\n\t"                                                       \
                              ".option norvc\n\t" /* 32-bit instructions only: L counts them */         \
-                             ".insn i 0x7b, 4, x0, %[n4], 84\n\t"                                      \
-                             ".insn i 0x0b, 2, t0, %[s0], 4\n\t"                                       \
-                             ".insn i 0x0b, 2, t1, %[s1], 4\n\t"                                       \
-                             ".insn i 0x0b, 2, t2, %[s2], 4\n\t"                                       \
-                             ".insn r 0x57, 1, " D0 ", t3, t0, %[W0]\n\t"                              \
-                             ".insn r 0x57, 1, " D0 ", t4, t0, %[V0]\n\t"                              \
-                             "lw t0, -2(%[s0])\n\t"                                                    \
-                             ".insn r 0x57, 1, " DA ", t3, t1, %[W1]\n\t"                              \
-                             ".insn r 0x57, 1, " DA ", t4, t1, %[V1]\n\t"                              \
-                             "lw t1, -2(%[s1])\n\t"                                                    \
-                             ".insn r 0x57, 1, " DA ", t3, t2, %[W2]\n\t"                              \
-                             ".insn r 0x57, 1, " DA ", t4, t2, %[V2]\n\t"                              \
-                             "lw t2, -2(%[s2])\n\t"                                                    \
-                             ".insn r 0x57, 1, " D0 ", t5, t0, %[W0]\n\t"                              \
-                             ".insn r 0x57, 1, " D0 ", t6, t0, %[V0]\n\t"                              \
-                             ".insn r 0x57, 1, " DA ", t5, t1, %[W1]\n\t"                              \
-                             ".insn r 0x57, 1, " DA ", t6, t1, %[V1]\n\t"                              \
-                             ".insn r 0x57, 1, " DA ", t5, t2, %[W2]\n\t"                              \
-                             ".insn r 0x57, 1, " DA ", t6, t2, %[V2]\n\t"                              \
-                             END                                                                       \
-                             ".insn r 0x2b, 4, 0, %[ys], %[yp], t3\n\t"                                \
-                             ".insn r 0x2b, 4, 0, %[ys], %[yp], t4\n\t"                                \
-                             ".insn r 0x2b, 4, 0, %[ys], %[yp], t5\n\t"                                \
-                             ".insn r 0x2b, 4, 0, %[ys], %[yp], t6\n\t"                                \
+                             ".insn i 0x7b, 4, x0, %[n4], 84\n\t" DW3_STEP_(D0, DA, END)               \
                              ".option pop"                                                             \
                              : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [yp] "+r"(yp)              \
                              : [n4] "r"(n4_), [ys] "r"(ys), [W0] "r"(W0), [W1] "r"(W1), [W2] "r"(W2),  \
                                [V0] "r"(V0), [V1] "r"(V1), [V2] "r"(V2), __VA_ARGS__                    \
                              : "t0", "t1", "t2", "t3", "t4", "t5", "t6", "memory");                    \
             r = 4 * n4_;                                                                               \
+        }                                                                                              \
+    } while (0)
+/* DW3_ASMQ_(q, ...): when every line's outputs are whole steps (stride 1, n a multiple of 4), all
+ * the nq lines of the channel in one asm block: the steps in hardware loop 0 inside loop 1 over the
+ * lines (lp.setup x1, rs1, L = .insn i 0x7b, 4, x1, rs1, L: the loop number in the rd field,
+ * isa_pulpv2.py 'lp.setup' '------- ----- ----- 100 0000- 1111011'; loop 0 the inner one, its end
+ * 4 instructions before loop 1's), the 3 line pointers moved by cs - 4 n4 and the output by
+ * yl - 4 n4 ys between lines: no per-line C (its register reloads cost ~80 cycles per line).
+ * Sets q = nq when done. Loop 1's body: the inner lp.setup, 42 step instructions, 4 adds: L = 94. */
+#define DW3_ASMQ_(q, D0, DA, END, ...)                                                                 \
+    do {                                                                                               \
+        int32_t n4_ = n >> 2;                                                                          \
+        if (sr == 1 && (n & 3) == 0 && n4_ > 0 && nq > 0) {                                            \
+            const uint8_t *s0 = buf, *s1 = buf + L, *s2 = buf + 2 * L;                                 \
+            uint8_t *yp = yq;                                                                          \
+            size_t ds_ = cs - 4 * (size_t)n4_, dy_ = k->yl - 4 * (size_t)n4_ * ys;                     \
+            __asm__ volatile(".option push\n\t"                                                       \
+                             ".option norvc\n\t"                                                       \
+                             ".insn i 0x7b, 4, x1, %[nq], 94\n\t"                                      \
+                             ".insn i 0x7b, 4, x0, %[n4], 84\n\t" DW3_STEP_(D0, DA, END)               \
+                             "add %[s0], %[s0], %[ds]\n\t"                                             \
+                             "add %[s1], %[s1], %[ds]\n\t"                                             \
+                             "add %[s2], %[s2], %[ds]\n\t"                                             \
+                             "add %[yp], %[yp], %[dy]\n\t"                                             \
+                             ".option pop"                                                             \
+                             : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [yp] "+r"(yp)              \
+                             : [n4] "r"(n4_), [nq] "r"(nq), [ds] "r"(ds_), [dy] "r"(dy_), [ys] "r"(ys),\
+                               [W0] "r"(W0), [W1] "r"(W1), [W2] "r"(W2), [V0] "r"(V0), [V1] "r"(V1),   \
+                               [V2] "r"(V2), __VA_ARGS__                                               \
+                             : "t0", "t1", "t2", "t3", "t4", "t5", "t6", "memory");                    \
+            q = nq;                                                                                    \
         }                                                                                              \
     } while (0)
 /* the 4 sums' ends, each step of the 4 interleaved: 20 instructions (42 in the body: L = 84) */
@@ -523,7 +557,17 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
     DW3_ASM4_(r, "0x4c", "0x5c",                                                                      \
               DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_) DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRL_), \
               [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi))
+#define DW3_END_I32_ DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRA_) DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_)
+#define DW3_END_CLAMP_ DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_) DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRL_)
+#define DW3_ASMQ_I32U_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_I32_, [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi))
+#define DW3_ASMQ_I32S_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_I32_, [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi))
+#define DW3_ASMQ_CLAMPU_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_CLAMP_, [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi))
+#define DW3_ASMQ_CLAMPS_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_CLAMP_, [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi))
 #else
+#define DW3_ASMQ_I32U_(q) ((void)0)
+#define DW3_ASMQ_I32S_(q) ((void)0)
+#define DW3_ASMQ_CLAMPU_(q) ((void)0)
+#define DW3_ASMQ_CLAMPS_(q) ((void)0)
 #define DW3_ASM4_I32U_(r) ((void)0)
 #define DW3_ASM4_I32S_(r) ((void)0)
 #define DW3_ASM4_CLAMPU_(r) ((void)0)
@@ -536,7 +580,7 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
  * rows: at stride 1, with ROWS4 4 rows per step from the loads at rows r and r + 2 (a taken branch
  * costs 3 cycles: fewer, longer steps; only for the int32 and clamp ends, the others' constants
  * would not all fit in the registers), then 2, then 1; other strides 2 rows per step. */
-#define DW3T_CHANFN_(NAME, XT, VX, LD4X, SDOT, DOT0, STORE, ROWS4, ASM4)                                                     \
+#define DW3T_CHANFN_(NAME, XT, VX, LD4X, SDOT, DOT0, STORE, ROWS4, ASM4, ASMQ)                                                     \
     static DORY_NOINLINE_ void NAME(const dw3_k_t *k, const uint8_t *xc, uint8_t *buf, uint8_t *yq)            \
     {                                                                                                          \
         const dory_v4s W0 = k->w[0], W1 = k->w[1], W2 = k->w[2], V0 = k->w[3], V1 = k->w[4], V2 = k->w[5];     \
@@ -555,7 +599,9 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
             for (j = k->j0; j < k->j1; j++, xc += k->bs)                                                       \
                 dw3_copy_(buf + (size_t)j * L + k->i0, xc, k->as, k->i1 - k->i0);                              \
         }                                                                                                      \
-        for (q = 0, s_ = buf; q < nq; q++, s_ += cs, yq += k->yl) {                                            \
+        q = 0;                                                                                                 \
+        ASMQ(q);                                                                                               \
+        for (s_ = buf; q < nq; q++, s_ += cs, yq += k->yl) {                                                   \
             const XT *s0 = (const XT *)s_, *s1 = (const XT *)(s_ + L), *s2 = (const XT *)(s_ + 2 * L);         \
             uint8_t *yp = yq;                                                                                  \
             int32_t r = 0;                                                                                     \
@@ -620,18 +666,18 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
         }                                                                                                      \
     }
 
-DW3T_CHANFN_(dw3_chan_u_i32_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_I32_, 1, DW3_ASM4_I32U_)
-DW3T_CHANFN_(dw3_chan_u_win2_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_WIN2_, 0, DW3_ASM4_NONE_)
-DW3T_CHANFN_(dw3_chan_u_win3_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_WIN3_, 0, DW3_ASM4_NONE_)
-DW3T_CHANFN_(dw3_chan_u_win2l_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_WIN2L_, 0, DW3_ASM4_NONE_)
-DW3T_CHANFN_(dw3_chan_u_gen_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_GEN_, 0, DW3_ASM4_NONE_)
-DW3T_CHANFN_(dw3_chan_s_i32_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_I32_, 1, DW3_ASM4_I32S_)
-DW3T_CHANFN_(dw3_chan_s_win2_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_WIN2_, 0, DW3_ASM4_NONE_)
-DW3T_CHANFN_(dw3_chan_s_win3_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_WIN3_, 0, DW3_ASM4_NONE_)
-DW3T_CHANFN_(dw3_chan_s_win2l_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_WIN2L_, 0, DW3_ASM4_NONE_)
-DW3T_CHANFN_(dw3_chan_s_gen_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_GEN_, 0, DW3_ASM4_NONE_)
-DW3T_CHANFN_(dw3_chan_u_clamp_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_CLAMP_, 1, DW3_ASM4_CLAMPU_)
-DW3T_CHANFN_(dw3_chan_s_clamp_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_CLAMP_, 1, DW3_ASM4_CLAMPS_)
+DW3T_CHANFN_(dw3_chan_u_i32_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_I32_, 1, DW3_ASM4_I32U_, DW3_ASMQ_I32U_)
+DW3T_CHANFN_(dw3_chan_u_win2_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_WIN2_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
+DW3T_CHANFN_(dw3_chan_u_win3_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_WIN3_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
+DW3T_CHANFN_(dw3_chan_u_win2l_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_WIN2L_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
+DW3T_CHANFN_(dw3_chan_u_gen_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_GEN_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
+DW3T_CHANFN_(dw3_chan_s_i32_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_I32_, 1, DW3_ASM4_I32S_, DW3_ASMQ_I32S_)
+DW3T_CHANFN_(dw3_chan_s_win2_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_WIN2_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
+DW3T_CHANFN_(dw3_chan_s_win3_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_WIN3_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
+DW3T_CHANFN_(dw3_chan_s_win2l_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_WIN2L_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
+DW3T_CHANFN_(dw3_chan_s_gen_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_GEN_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
+DW3T_CHANFN_(dw3_chan_u_clamp_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_CLAMP_, 1, DW3_ASM4_CLAMPU_, DW3_ASMQ_CLAMPU_)
+DW3T_CHANFN_(dw3_chan_s_clamp_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_CLAMP_, 1, DW3_ASM4_CLAMPS_, DW3_ASMQ_CLAMPS_)
 
 /* The transposed tile over rows [r0, r1) x channels [c0, c1) with cap bytes of buffer (at least
  * 3 lines of the longer output side's padded extent, plus the last load's slack: what the tiler
