@@ -117,12 +117,13 @@ def test_fit_recovers_known_constants() -> None:
 
 
 def test_fit_reproduces_dma_bound_layers() -> None:
-    """With pulp's measured DMA costs many synthetic tiles are DMA-bound; the fit still
+    """With DMA costs of pulp's order many synthetic tiles are DMA-bound; the fit still
     reproduces every layer's cycles (its exposed-DMA iteration settles). 40 tiles per kind: since
     a conv / linear input is loaded once per input block (not per output-channel tile) few random
-    tiles are DMA-bound (3-4 of 252 at 28 per kind, 7-10 of 360 at 40 over seeds 1-3)."""
-    chip = dataclasses.replace(CALIBRATED, dma_setup_cycles=PULP.dma_setup_cycles,
-                               dma_command_cycles=PULP.dma_command_cycles)
+    tiles are DMA-bound (7-10 of 360 over seeds 1-3 at a 226-cycle setup). The setup is pinned
+    (pulp measured 226 cycles per transfer before its port kept the DMA bookkeeping in L1, 141
+    after, which leaves no such tile here): the test is about the fit, not the measured chip."""
+    chip = dataclasses.replace(CALIBRATED, dma_setup_cycles=226.0, dma_command_cycles=PULP.dma_command_cycles)
     layers = _synthetic(1, per_kind=40)
     for x in layers:
         x.measured = round(fit.model_cycles(x, KNOWN, chip))

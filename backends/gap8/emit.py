@@ -333,6 +333,9 @@ class _Emitter:
         self.records: list[BlobRecord] = []
         self.decls: list[str] = []
         self.calls: list[str] = []
+        # (position in calls, descriptor variable, step index) of every layer call, in order: each
+        # passes the next layer to dory_layer_run_next (its set-up overlaps this layer's run)
+        self.layer_calls: list[tuple[int, str, int]] = []
         self.steps: list[StepInfo] = []
         self.weight_bytes = 0
 
@@ -483,6 +486,7 @@ class _Emitter:
         var = f"layer{index}"
         body = ",\n".join(f"    .{k} = {v}" for k, v in f.items())
         self.decls.append(f"/* {_loc_name(op)}: {op.op_name} {xs} -> {ys} */\nstatic const dory_layer_t {var} = {{\n{body}\n}};\n")
+        self.layer_calls.append((len(self.calls), var, index))
         self.calls.append(f"    if (dory_layer_run(&{var})) return {index + 1};")
         self._step(op, y, index, td, geo)
 
@@ -542,6 +546,8 @@ class _Emitter:
                 raise EmitError(op, "has no GAP8 lowering (expected dory layer, concat, reshape or weights ops after gap8-default)")
             self.calls.append(f"    if (hook) hook(ctx, {index}, dory_perf_now() - t0);\n    t0 = dory_perf_now();")
             index += 1
+        for (at, var, i), (_, nxt, _) in zip(self.layer_calls, self.layer_calls[1:]):
+            self.calls[at] = f"    if (dory_layer_run_next(&{var}, &{nxt})) return {i + 1};"
         ret = self.body.ops[-1]
         if not isinstance(ret, ReturnOp) or len(ret.operands) != 1:
             raise EmitError(ret, "expected the function to return one network output")

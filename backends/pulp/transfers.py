@@ -4,7 +4,7 @@ Re-run after the port's DMA or L3 code changes (a few seconds)::
 
     .venv/bin/python bench/gvsoc/dma_bench.py
 
-Measured 2026-12-07 on GVSOC (plain build, sources at 209c147) pulp-open, dory at 06ece09+dirty, by
+Measured 2026-12-07 on GVSOC (plain build, sources at 209c147) pulp-open, dory at 96c3a0a, by
 bench/gvsoc/dma_bench.c through the port's own calls (runtime/port/pulp: dory_dma_3d +
 dory_dma_wait on cluster core 0; dory_l3_read / dory_l3_write on the FC, l3_hyper.c). Fitted
 by least squares over 368 mchan cases (both directions, cores 1..7 idle and loading L1)
@@ -13,52 +13,52 @@ and 20 HyperRAM cases:
 - DMA_SETUP_CYCLES, DMA_COMMAND_CYCLES, DMA_BYTES_PER_CYCLE: cycles of one dory_dma_3d call to
   the end of its wait = setup + command x (2-D commands - 1) + bytes / bandwidth (the port
   pushes one 2-D command per slab, the strided lines of a slab cost nothing more). Fitted:
-  setup 226.4, 7.883 B/cycle over the one-command cases of 1 KiB and
-  more, command 6.69 over the 3-D cases of lines up to 64 B (issue-bound);
-  max error 35.5 % on those. A call of 512 B or less takes 289 cycles
-  (its latency floor); core 0 spends 162 cycles issuing a one-command transfer; with
+  setup 141.3, 7.887 B/cycle over the one-command cases of 1 KiB and
+  more, command 7.91 over the 3-D cases of lines up to 64 B (issue-bound);
+  max error 33.2 % on those. A call of 512 B or less takes 198 cycles
+  (its latency floor); core 0 spends 136 cycles issuing a one-command transfer; with
   longer lines several commands stream at once, faster than the model (it errs high).
   Cores 1..7 loading L1 change no case by more than
-  7.7 % (GVSOC models no TCDM contention against the DMA), so 1 and 8 cores share
+  23.8 % (GVSOC models no TCDM contention against the DMA), so 1 and 8 cores share
   the constants.
 - L3_READ_SETUP_CYCLES, L3_READ_BYTES_PER_CYCLE: HyperRAM -> L2 (dory_l3_read, blocking on the FC),
-  setup 306.2, 0.9994 B/cycle, max error 0.4 %.
+  setup 318.1, 0.9996 B/cycle, max error 0.5 %.
 - L3_WRITE_SETUP_CYCLES, L3_WRITE_BYTES_PER_CYCLE: L2 -> HyperRAM (dory_l3_write),
-  setup 170.6, 0.7997 B/cycle, max error 0.7 %.
+  setup 165.8, 0.7997 B/cycle, max error 1.0 %.
 
 Measured figures (the second of two runs, cores 1..7 idle):
 
 | transfer | bytes | cycles (L2->L1 / L1->L2) |
 |---|---|---|
-| mchan 1-D | 64 | 286 / 302 |
-| mchan 1-D | 1024 | 364 / 366 |
-| mchan 1-D | 8192 | 1262 / 1282 |
-| mchan 1-D | 32768 | 4328 / 4448 |
-| mchan 2-D, 64 lines of 64 B | 4096 | 734 / 792 |
-| mchan 2-D, 64 lines of 512 B | 32768 | 4318 / 4440 |
-| mchan 3-D, 64 slabs of 2 x 64 B | 8192 | 1245 / 1371 |
-| mchan 64 1-D commands of 64 B | 4096 | 1609 / 1629 |
-| HyperRAM read / write | 64 | 376 / 247 |
-| HyperRAM read / write | 256 | 572 / 505 |
-| HyperRAM read / write | 1024 | 1333 / 1461 |
-| HyperRAM read / write | 2048 | 2354 / 2730 |
-| HyperRAM read / write | 4096 | 4423 / 5287 |
-| HyperRAM read / write | 8192 | 8500 / 10421 |
-| HyperRAM read / write | 16384 | 16690 / 20645 |
-| HyperRAM read / write | 32768 | 33055 / 41137 |
-| HyperRAM read / write | 65536 | 65830 / 82106 |
-| HyperRAM read / write | 69632 | 70047 / 87276 |
+| mchan 1-D | 64 | 251 / 241 |
+| mchan 1-D | 1024 | 279 / 278 |
+| mchan 1-D | 8192 | 1167 / 1196 |
+| mchan 1-D | 32768 | 4245 / 4359 |
+| mchan 2-D, 64 lines of 64 B | 4096 | 651 / 699 |
+| mchan 2-D, 64 lines of 512 B | 32768 | 4233 / 4357 |
+| mchan 3-D, 64 slabs of 2 x 64 B | 8192 | 1260 / 1295 |
+| mchan 64 1-D commands of 64 B | 4096 | 1532 / 1520 |
+| HyperRAM read / write | 64 | 400 / 247 |
+| HyperRAM read / write | 256 | 567 / 495 |
+| HyperRAM read / write | 1024 | 1347 / 1461 |
+| HyperRAM read / write | 2048 | 2354 / 2735 |
+| HyperRAM read / write | 4096 | 4437 / 5277 |
+| HyperRAM read / write | 8192 | 8505 / 10401 |
+| HyperRAM read / write | 16384 | 16705 / 20645 |
+| HyperRAM read / write | 32768 | 33080 / 41132 |
+| HyperRAM read / write | 65536 | 65859 / 82091 |
+| HyperRAM read / write | 69632 | 70012 / 87276 |
 """
 
-SOURCE = 'GVSOC 209c147 pulp-open, dory 06ece09+dirty, measured 2026-12-07: .venv/bin/python bench/gvsoc/dma_bench.py (bench/gvsoc/dma_bench.c)'
+SOURCE = 'GVSOC 209c147 pulp-open, dory 96c3a0a, measured 2026-12-07: .venv/bin/python bench/gvsoc/dma_bench.py (bench/gvsoc/dma_bench.c)'
 """What measured the constants below (the command, the C file, the date, the GVSOC and dory commits)."""
 
-DMA_SETUP_CYCLES = 226  # one dory_dma_3d call + its wait, fitted intercept
-DMA_COMMAND_CYCLES = 7  # each 2-D command after the first (a 3-D slab)
-DMA_BYTES_PER_CYCLE = 7.88  # mchan bandwidth L2 <-> L1
-L3_READ_SETUP_CYCLES = 306  # dory_l3_read: uDMA programming + HyperRAM latency
-L3_READ_BYTES_PER_CYCLE = 0.999  # HyperRAM -> L2
-L3_WRITE_SETUP_CYCLES = 171  # dory_l3_write
+DMA_SETUP_CYCLES = 141  # one dory_dma_3d call + its wait, fitted intercept
+DMA_COMMAND_CYCLES = 8  # each 2-D command after the first (a 3-D slab)
+DMA_BYTES_PER_CYCLE = 7.89  # mchan bandwidth L2 <-> L1
+L3_READ_SETUP_CYCLES = 318  # dory_l3_read: uDMA programming + HyperRAM latency
+L3_READ_BYTES_PER_CYCLE = 1.0  # HyperRAM -> L2
+L3_WRITE_SETUP_CYCLES = 166  # dory_l3_write
 L3_WRITE_BYTES_PER_CYCLE = 0.8  # L2 -> HyperRAM
 
 __all__ = ["SOURCE", "DMA_SETUP_CYCLES", "DMA_COMMAND_CYCLES", "DMA_BYTES_PER_CYCLE", "L3_READ_SETUP_CYCLES",

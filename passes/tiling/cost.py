@@ -221,6 +221,17 @@ def _shared_pairs(w: int, dw: int) -> int:
     return w // (2 * dw) * dw + min(w % (2 * dw), dw)
 
 
+def _shared_chains(g: Geometry, pairs: int, k: int) -> int:
+    """The im2col copies of a core's ``pairs`` shared pairs (``k`` input channels) in
+    runtime/kernels/conv2d.c ``conv_fast``: the pairs in phase-major order (pairs (q, q + dw) of
+    the same q mod dw follow each other), chains of up to m consecutive pairs of a phase sharing
+    one copy of kw + 2m - 1 taps, m bounded by the core's two im2col columns (2 x ceil4(K) bytes),
+    one more where the core's range crosses into another phase."""
+    kx = (g.kw * k + 3) // 4 * 4
+    m = max(1, (2 * kx // k - g.kw + 1) // 2)
+    return min(pairs, math.ceil(pairs / m) + (1 if g.dw > 1 else 0))
+
+
 def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> dict[str, float]:
     """The kernel work of ONE tile of actual sizes ``(c, h, w, k)`` on its busiest core (what the
     tile's fork/join waits for), split over ``cores`` as the runtime's kernels split it:
@@ -232,8 +243,8 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
       channels are split; ``px4`` the same outputs again when K <= ``CONV_PX4_MAX_K`` (first
       layers: ``conv_px4``'s blocks of 4 pixels x 4 channels, whole-word row copies; its cost
       is the base one corrected by this path class); otherwise a tile of one output row of a 1-D kernel at stride 1 pairs pixels q
-      and q + dw from one buffer of kw + 1 taps (`_shared_row`, `_shared_pairs`): (kw + 1) x k
-      bytes in one copy per pair;
+      and q + dw in shared buffers (`_shared_row`, `_shared_pairs`), consecutive pairs of a phase
+      in one copy (`_shared_chains`): 2 x k bytes per pair and (kw - 1) x k per copy;
     - 16-bit input (``conv_fast16``): units of (pixel, 4 output channels) in balanced ranges:
       ``unit``, ``mac`` = 4 x K MACs per unit, ``im2col`` = K values split into byte planes per
       pixel of the core (KxK only; a 1x1 pixel is split in registers) in ``im2col_rows`` = kh
@@ -276,8 +287,9 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
         f["mac"] = 8 * units * kk
         if kind == "conv":
             pairs = math.ceil(units / nblk)
-            f["im2col"] = pairs * (g.kw + 1) * k if shared else 2 * pairs * kk
-            f["im2col_rows"] = pairs if shared else 2 * pairs * g.kh
+            chains = _shared_chains(g, pairs, k) if shared else 0
+            f["im2col"] = (2 * pairs + chains * (g.kw - 1)) * k if shared else 2 * pairs * kk
+            f["im2col_rows"] = chains if shared else 2 * pairs * g.kh
         f["acc"] = math.ceil(h * w * c * g.n / cores) if k < g.ci else 0
         out = 8 * units
         if kind == "conv":

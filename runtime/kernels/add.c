@@ -179,10 +179,8 @@ static DORY_NOINLINE_ int add_fast(const dory_add_args_t *a, int32_t e0, int32_t
  * stage (the "fused" form), (a * ma + da + b * mb + db) * m + d = a * (ma * m) + b * (mb * m) + k,
  * computed modulo 2^32 and exact because its value is inside int32. */
 
-/* One planned stage: clip((x * m + d) >> sh, lo, hi) in int32. */
-typedef struct {
-    int32_t m, d, sh, lo, hi;
-} add_st_t;
+/* One planned stage: clip((x * m + d) >> sh, lo, hi) in int32 (kernels.h). */
+typedef dory_add_stage_t add_st_t;
 
 /* Plan stage r over inputs in [*lo, *hi] (int32-bounded), which become its outputs' range. 0 when
  * it is not a scalar floor stage with a power-of-two divisor and min <= max, or x * m + d can
@@ -229,14 +227,10 @@ static inline int32_t add_st(int32_t x, int32_t m, int32_t d, int32_t sh, int32_
     return dory_min_(dory_max_((int32_t)((uint32_t)x * (uint32_t)m + (uint32_t)d) >> sh, lo), hi);
 }
 
-/* The plan of a whole add: input stages ia, ib (identity when the input has no chain), output
- * stages st[0 .. nst) (nst 1 or 2; an empty output chain is an identity stage that never clips);
- * fused: y = rest(clip((a * ka + b * kb + k) >> st[0].sh, st[0].lo, st[0].hi)). */
-typedef struct {
-    add_st_t ia, ib, st[2];
-    int32_t nst, fused;
-    uint32_t ka, kb, k;
-} add_plan_t;
+/* The plan of a whole add (kernels.h): input stages ia, ib (identity when the input has no chain),
+ * output stages st[0 .. nst) (nst 1 or 2; an empty output chain is an identity stage that never
+ * clips); fused: y = rest(clip((a * ka + b * kb + k) >> st[0].sh, st[0].lo, st[0].hi)). */
+typedef dory_add_plan_t add_plan_t;
 
 static int add_plan_input(add_st_t *s, const dory_rqchain_t *ch, dory_dtype_t t, int64_t *lo, int64_t *hi,
                           int *lin)
@@ -285,6 +279,13 @@ static int add_plan(add_plan_t *p, const dory_add_args_t *a)
         p->k = ((uint32_t)p->ia.d + (uint32_t)p->ib.d) * m + (uint32_t)p->st[0].d;
     }
     return 1;
+}
+
+int dory_add_plan(dory_add_plan_t *p, const dory_add_args_t *a)
+{
+    int ok = add_plan(p, a);
+    p->ok = ok;
+    return ok;
 }
 
 /* The element loop of add_scalar's fused paths over n elements of pa, pb into y: 4 a step with
@@ -412,8 +413,13 @@ static DORY_NOINLINE_ int add_scalar(const dory_add_args_t *a, int32_t e0, int32
     add_plan_t p;
     int32_t n = e1 - e0;
     int sa8 = a->a_type == DORY_S8, sb8 = a->b_type == DORY_S8, y8 = a->y_type <= DORY_S8;
-    if (!add_plan(&p, a))
+    if (a->plan) {
+        p = *a->plan; /* on the stack: the element loops read it after byte stores to y */
+        if (!p.ok)
+            return 0;
+    } else if (!add_plan(&p, a)) {
         return 0;
+    }
     if (p.fused && p.nst == 1) {
         const void *pa = (const int8_t *)a->a + e0, *pb = (const int8_t *)a->b + e0;
         int sel = sa8 * 2 + sb8;

@@ -132,24 +132,43 @@ static void im2col_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_
             copy_bytes(buf, src + (size_t)ic0 * ci, row);
             continue;
         }
-        if (ci >= 2 && ci < 16 && ic0 >= 0 && ic0 + (kw - 1) * dw < wi) {
-            /* Dilated taps of a few channels, all inside the row (TCN's 1x11 convs of 11 channels,
-             * dilations 2..8): every tap but the last as ceil(ci / 4) word copies (misaligned
-             * loads and stores: RI5CY splits them in hardware), its last word spilling up to 3
-             * bytes into the next taps' bytes, which their copies rewrite; the last tap exact. No
-             * spill past the row: the second-to-last tap's words end 4 * ceil(ci / 4) <= 2 * ci
-             * bytes after its start for ci >= 2 (a 1-channel row would leave its spill in the
-             * im2col padding or the next buffer). A tap's words read at most 3 bytes past it, inside the
-             * input row: its next pixel (ic + 1 < wi) is read by no tap but lies in the row. On
-             * GVSOC copy_bytes per tap cost ~50 cycles for 11 bytes (its loops' set-up). */
-            const uint8_t *s0 = src + (size_t)ic0 * ci;
+        if (ci >= 2 && ci < 16 && ic0 + (kw - 1) * dw < wi) {
+            /* Dilated taps of a few channels, the last inside the row (TCN's 1x11 convs of 11
+             * channels, dilations 2..8, their causal padding on the left only): the taps in the
+             * left padding (np of them) zeroed at once, then every tap but the last as ceil(ci / 4)
+             * word copies (misaligned loads and stores: RI5CY splits them in hardware), its last
+             * word spilling up to 3 bytes into the next taps' bytes, which their copies rewrite;
+             * the last tap exact. No spill past the row: the second-to-last tap's words end
+             * 4 * ceil(ci / 4) <= 2 * ci bytes after its start for ci >= 2 (a 1-channel row would
+             * leave its spill in the im2col padding or the next buffer). A tap's words read at
+             * most 3 bytes past it, inside the input row: its next pixel (ic + 1 < wi) is read by
+             * no tap but lies in the row. On GVSOC copy_bytes / zero_bytes per tap cost ~50 cycles
+             * for 11 bytes (their loops' set-up), a loop over a tap's words ~29 cycles (its taken
+             * branch and each word's load-use stall): the words are unrolled per count, loaded
+             * before they are stored (~20). */
+            const int32_t np = ic0 >= 0 ? 0 : (-ic0 + dw - 1) / dw < kw ? (-ic0 + dw - 1) / dw : kw;
             const size_t step = (size_t)dw * ci;
-            uint8_t *d = buf;
-            const int32_t nw4 = (int32_t)((ci + 3u) & ~3u);
-            int32_t t;
-            for (j = 0; j < kw - 1; j++, s0 += step, d += ci)
-                for (t = 0; t < nw4; t += 4)
-                    dory_st4w(d + t, dory_ld4w(s0 + t));
+            const uint8_t *s0 = src + (size_t)(ic0 + np * dw) * ci;
+            uint8_t *d = buf + (size_t)np * ci;
+            zero_bytes(buf, (size_t)np * ci);
+            if (np == kw)
+                continue;
+#define DORY_TAPS_(NW)                                                                             \
+    for (j = np; j < kw - 1; j++, s0 += step, d += ci) {                                           \
+        uint32_t w0_ = dory_ld4w(s0), w1_ = (NW) > 1 ? dory_ld4w(s0 + 4) : 0u;                     \
+        uint32_t w2_ = (NW) > 2 ? dory_ld4w(s0 + 8) : 0u, w3_ = (NW) > 3 ? dory_ld4w(s0 + 12) : 0u; \
+        dory_st4w(d, w0_);                                                                         \
+        if ((NW) > 1) dory_st4w(d + 4, w1_);                                                       \
+        if ((NW) > 2) dory_st4w(d + 8, w2_);                                                       \
+        if ((NW) > 3) dory_st4w(d + 12, w3_);                                                      \
+    }
+            switch ((ci + 3u) >> 2) { /* 1..4: 2 <= ci < 16 */
+            case 1: DORY_TAPS_(1) break;
+            case 2: DORY_TAPS_(2) break;
+            case 3: DORY_TAPS_(3) break;
+            default: DORY_TAPS_(4) break;
+            }
+#undef DORY_TAPS_
             copy_bytes(d, s0, ci);
             continue;
         }
@@ -239,7 +258,11 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
     const int32_t d = shared ? a->dw : 1, KD = shared ? K : KX;
     int32_t npix = a->ho * a->wo, nblk = (co + 3) / 4;
     int32_t npairs = shared ? npix / (2 * d) * d + (npix % (2 * d) < d ? npix % (2 * d) : d) : (npix + 1) / 2;
-    int32_t u0, u1, P, P0, P1, ra, qa, pa, pi;
+    int32_t u0, u1, Q, P0, P1, ra, qa, ph, t, nph, cj = 0, cn = 0;
+    /* shared: the pairs of one phase (P, P + d, ...: pixels p, p + d, p + 2d, ...) a core walks in
+     * a row share one buffer of kw + 2m - 1 taps, m pairs to a chain (pair j at 2 j taps); the
+     * core's 2 KX bytes of scratch bound m */
+    const int32_t mch = shared && (2 * KX / a->ci - a->kw + 1) / 2 > 1 ? (2 * KX / a->ci - a->kw + 1) / 2 : 1;
     const int8_t *w = (const int8_t *)a->w;
     uint8_t *buf0 = NULL, *buf1 = NULL;
     dory_rqf_t f;
@@ -252,25 +275,47 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
         zero_bytes(buf0 + K, (size_t)(KX - K));
         zero_bytes(buf1 + K, (size_t)(KX - K));
     }
-    ra = 2 * P0 / a->wo; /* (ra, qa): the first pixel of pair P, then stepped */
+    ra = 2 * P0 / a->wo; /* (ra, qa): the first pixel of pair P, then stepped (not shared) */
     qa = 2 * P0 % a->wo;
-    pa = P0 / d * 2 * d + P0 % d; /* shared: pair P's first pixel pa, pi = P % d, then stepped */
-    pi = P0 % d;
-    for (P = P0; P < P1; P++) {
-        int32_t p = shared ? pa : 2 * P, b0 = P == P0 ? u0 % nblk : 0, b1 = P == P1 - 1 ? (u1 - 1) % nblk + 1 : nblk;
+    /* Shared: the units' pairs in phase-major order, index Q: first the pairs P = t d (t = 0, 1, ..),
+     * then P = t d + 1, ..; pair P is pixels p = P / d * 2d + P % d and p + d. A core's range of Q
+     * then walks consecutive pairs of one phase (pixels p, p + d, p + 2d, ..), which chains of cn
+     * pairs share: one im2col copy of kw + 2 cn - 1 taps, pair j at tap 2 j (at most mch pairs,
+     * never past the phase or the range). The same units as in pair order, so the same balance.
+     * Not shared: Q = P. */
+    ph = 0; /* shared: Q's pair is t d + ph, the ph-th phase holding nph pairs (no division per pair) */
+    t = P0;
+    nph = (npairs + d - 1) / d;
+    while (shared && t >= nph) {
+        t -= nph;
+        nph = (npairs - ++ph + d - 1) / d;
+    }
+    for (Q = P0; Q < P1; Q++) {
+        int32_t b0 = Q == P0 ? u0 % nblk : 0, b1 = Q == P1 - 1 ? (u1 - 1) % nblk + 1 : nblk;
+        int32_t p = shared ? 2 * d * t + ph : 2 * Q, left = nph - t;
         int two = p + d < npix;
         int32_t o, o1 = b1 * 4 < co ? b1 * 4 : co, rb = ra, qb = qa;
         size_t ia = (size_t)p * (size_t)co, ib = ia + (size_t)d * (size_t)co;
         const uint8_t *xa, *xb;
+        if (shared && ++t == nph) { /* the next Q: the next phase's first pair */
+            t = 0;
+            nph = (npairs - ++ph + d - 1) / d;
+        }
         if (shared) {
-            im2col_pixel(a, 0, p, buf0, two ? a->kw + 1 : a->kw);
-            xa = buf0;
-            xb = two ? buf0 + a->ci : NULL;
-            pa++;
-            if (++pi == d) {
-                pi = 0;
-                pa += d;
+            if (cj == cn) {
+                /* a new chain: its pairs' pixels p, p + 2d, .. and their partners (the last pair's
+                 * only if it has one: a pair without one is its phase's last) */
+                int32_t pl;
+                cn = P1 - Q < left ? P1 - Q : left;
+                cn = cn < mch ? cn : mch;
+                pl = p + 2 * d * (cn - 1);
+                im2col_pixel(a, 0, p, buf0, a->kw + 2 * cn - (pl + d < npix ? 1 : 2));
+                cj = 0;
             }
+            xa = buf0 + (size_t)(2 * cj) * (size_t)a->ci;
+            xb = two ? xa + a->ci : NULL;
+            if (++cj == cn)
+                cj = cn = 0;
         } else {
             next_pixel(a->wo, &rb, &qb);
             xa = conv_input(a, ra, qa, im2col, buf0);

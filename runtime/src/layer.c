@@ -172,6 +172,7 @@ typedef struct {
     dory_pool_args_t pargs;
     dory_add_args_t aargs;
     dory_rqchain_t rq, rqa, rqb;
+    dory_add_plan_t aplan;    /* an add's plan, by the controller in set_sub (aargs.plan) */
     uint32_t w_ready;         /* see run_t's w_stream */
     /* step 0's plan (its fields before ib), by the controller in set_sub: core 0 copies it
      * with the plan instead of planning step 0 again (~1,200 cycles on GVSOC, I$ misses and
@@ -221,6 +222,8 @@ typedef struct {
      * in L2). The first step's are built by the controller (set_sub). */
     uint8_t *chain_par[MAX_PIECES];
     int32_t chain_off[MAX_PIECES];
+    int more_subs;            /* the controller runs another sub-problem of this layer from this
+                                 plan (the L3 path): tile_loop0 then writes chain_par / chain_off back */
 
     /* the tile schedule */
     int32_t tco, tho, two, tci;
@@ -954,9 +957,14 @@ static DORY_NOINLINE_LAYER_ void tile_loop0(run_t *shared)
     wait_stores(&Q, 0);
     wait_stores(&Q, 1);
     /* what the kernel arguments' requant chains were built for: the controller's next set_sub
-     * (a later sub-problem of this layer) reuses them when they still match */
-    memcpy(shared->chain_par, C.chain_par, sizeof C.chain_par);
-    memcpy(shared->chain_off, C.chain_off, sizeof C.chain_off);
+     * (a later sub-problem of this layer) reuses them when they still match. Only then: the
+     * stores go to L2 (gcc made the memcpy byte stores, ~30 cycles each: ~600 per fork). */
+    if (C.more_subs) {
+        for (i = 0; i < MAX_PIECES; i++) {
+            shared->chain_par[i] = C.chain_par[i];
+            shared->chain_off[i] = C.chain_off[i];
+        }
+    }
 }
 
 static void tile_task(void *arg)
@@ -1436,14 +1444,57 @@ static int set_sub(run_t *R, int32_t H0, int32_t H1, int32_t C0, int32_t C1)
      * buffers 0 (assign_buffers with no previous step). */
     S->ib = S->wb = S->pb = S->ob = 0;
     build_args(R, S);
+    if (R->kind == DORY_LAYER_ADD) {
+        /* the same for every step: the types and the chains' scalars (a chain with per-channel
+         * vectors, whose pointers move with the params buffer, has no plan: ok = 0) */
+        dory_add_plan(&R->A->aplan, &R->A->aargs);
+        R->A->aargs.plan = &R->A->aplan;
+    }
     return 0;
 }
 
-int dory_layer_run(const dory_layer_t *L)
+/* 1 when L reads or writes L3 (staged through L2 by the controller, sub-problem by sub-problem) */
+static int uses_l3(const run_t *R, const dory_layer_t *L)
 {
-    static run_t run; /* shared with the cluster cores; one layer runs at a time */
-    static kargs_t kargs;
-    run_t *R = &run;
+    return L->x.mem == DORY_MEM_L3 || L->y.mem == DORY_MEM_L3 || (R->kind == DORY_LAYER_ADD && L->x2.mem == DORY_MEM_L3) ||
+           (R->has_w && L->w.mem == DORY_MEM_L3) || (R->has_b && L->b.mem == DORY_MEM_L3) ||
+           (L->n_params > 0 && L->rq_buf.mem == DORY_MEM_L3);
+}
+
+/* Everything in L2: the operands' pointers and the one sub-problem's plan and step-0 arguments
+ * (kept apart from the L3 path of run_layer: its set-up cost ~1,000 FC cycles per layer on GVSOC
+ * while the cluster waited). */
+static int prepare_l2(run_t *R, const dory_layer_t *L)
+{
+    int i;
+    if (L->x.mem == DORY_MEM_L2) l2_ref(&L->x, (size_t)L->hi * R->x_row, "dory_layer_run: x", &R->x.p);
+    if (R->kind == DORY_LAYER_ADD) l2_ref(&L->x2, (size_t)L->hi * R->x2_row, "dory_layer_run: x2", &R->x2.p);
+    l2_ref(&L->y, (size_t)L->ho * R->y_row, "dory_layer_run: y", &R->y.p);
+    if (R->has_w) l2_ref(&L->w, (size_t)L->co * R->wpch, "dory_layer_run: weights", &R->w.p);
+    if (R->has_b) l2_ref(&L->b, (size_t)L->co * R->bb, "dory_layer_run: bias", &R->b.p);
+    for (i = 0; i < L->n_params; i++) {
+        R->pv[i].p = dory_l2_base() + L->rq_buf.offset + L->params[i].offset;
+        DBG_L2(R->pv[i].p, (size_t)L->co * dory_dtype_bytes(L->params[i].type), "dory_layer_run: requant vector");
+    }
+    return set_sub(R, 0, L->ho, 0, L->co);
+}
+
+/* Two plans (run_t + kargs_t, statics shared with the cluster): while the cluster runs a layer
+ * from one, the controller prepares the next layer in the other (dory_layer_run_next). ready[s]
+ * is the descriptor slot s holds a complete plan of (setup + prepare_l2, nothing run from it
+ * yet), else NULL. The plan depends only on the descriptor (its constant operands' places, never
+ * the activations' contents), so it stays valid whatever the controller does in between. */
+static run_t g_run[2];
+static kargs_t g_kargs[2];
+static const dory_layer_t *g_ready[2];
+
+int dory_layer_run(const dory_layer_t *L) { return dory_layer_run_next(L, NULL); }
+
+int dory_layer_run_next(const dory_layer_t *L, const dory_layer_t *next)
+{
+    int slot = L != NULL && g_ready[1] == L ? 1 : 0;
+    int ready = L != NULL && g_ready[slot] == L;
+    run_t *R = &g_run[slot];
     region_t rg[RG_N];
     refs_t rf;
     wread_t wr;
@@ -1451,17 +1502,17 @@ int dory_layer_run(const dory_layer_t *L)
     int32_t l3c, l3h, nH, nC, nsub, k;
     uint8_t *stg;
     size_t wpc;
+    g_ready[0] = g_ready[1] = NULL;
     if (L == NULL) {
         LOG_ERR("dory layer: error: NULL descriptor\n");
         return -1;
     }
-    if (setup(R, L) != 0) return -1;
-    R->A = &kargs;
+    if (!ready) {
+        if (setup(R, L) != 0) return -1;
+        R->A = &g_kargs[slot];
+    }
     wpc = R->wpch;
-
-    any_l3 = L->x.mem == DORY_MEM_L3 || L->y.mem == DORY_MEM_L3 || (R->kind == DORY_LAYER_ADD && L->x2.mem == DORY_MEM_L3) ||
-             (R->has_w && L->w.mem == DORY_MEM_L3) || (R->has_b && L->b.mem == DORY_MEM_L3) ||
-             (L->n_params > 0 && L->rq_buf.mem == DORY_MEM_L3);
+    any_l3 = uses_l3(R, L);
     l3c = L->l3_co > 0 ? imin(L->l3_co, L->co) : L->co;
     l3h = L->l3_ho > 0 ? imin(L->l3_ho, L->ho) : L->ho;
     if (R->kind == DORY_LAYER_LINEAR) l3h = 1;
@@ -1470,19 +1521,24 @@ int dory_layer_run(const dory_layer_t *L)
     nsub = nH * nC;
 
     if (!any_l3) {
-        /* everything in L2: one sub-problem, no staging (kept apart from the L3 path below: its
-         * set-up cost ~1,000 FC cycles per layer on GVSOC while the cluster waited) */
-        if (L->x.mem == DORY_MEM_L2) l2_ref(&L->x, (size_t)L->hi * R->x_row, "dory_layer_run: x", &R->x.p);
-        if (R->kind == DORY_LAYER_ADD) l2_ref(&L->x2, (size_t)L->hi * R->x2_row, "dory_layer_run: x2", &R->x2.p);
-        l2_ref(&L->y, (size_t)L->ho * R->y_row, "dory_layer_run: y", &R->y.p);
-        if (R->has_w) l2_ref(&L->w, (size_t)L->co * wpc, "dory_layer_run: weights", &R->w.p);
-        if (R->has_b) l2_ref(&L->b, (size_t)L->co * R->bb, "dory_layer_run: bias", &R->b.p);
-        for (i = 0; i < L->n_params; i++) {
-            R->pv[i].p = dory_l2_base() + L->rq_buf.offset + L->params[i].offset;
-            DBG_L2(R->pv[i].p, (size_t)L->co * dory_dtype_bytes(L->params[i].type), "dory_layer_run: requant vector");
+        /* everything in L2: one sub-problem, no staging */
+        if (!ready && prepare_l2(R, L) != 0) return -1;
+        if (next == NULL || next == L) {
+            dory_cluster_fork(tile_task, R);
+            return 0;
         }
-        if (set_sub(R, 0, L->ho, 0, L->co) != 0) return -1;
-        dory_cluster_fork(tile_task, R);
+        /* The next layer's set-up, planning and step-0 arguments while the cluster runs this one
+         * (~4,000 FC cycles per layer on GVSOC that were on every layer's critical path). A
+         * failure is left for its own call to report (it sets the next layer up again). */
+        dory_cluster_fork_start(tile_task, R);
+        {
+            run_t *N = &g_run[slot ^ 1];
+            if (setup(N, next) == 0) {
+                N->A = &g_kargs[slot ^ 1];
+                if (!uses_l3(N, next) && prepare_l2(N, next) == 0) g_ready[slot ^ 1] = next;
+            }
+        }
+        dory_cluster_join();
         return 0;
     }
 
@@ -1604,6 +1660,7 @@ int dory_layer_run(const dory_layer_t *L)
         R->b = rf.b;
         memcpy(R->pv, rf.pv, sizeof R->pv);
         if (set_sub(R, H0, H1, C0, C1) != 0) return -1;
+        R->more_subs = k + 1 < nsub;
         R->w_stream = k == 0 && wr.bytes > 0;
         R->A->w_ready = 0;
         if (R->w_stream) {

@@ -75,6 +75,7 @@
 // CHECK-NEXT: {"Dw_l", "depthwise", 2,
 // CHECK-LABEL: int dory_network_run(
 // CHECK: dory_net_write(2, [[XOFF]]u, input, DORY_NET_INPUT_BYTES);
-// CHECK: if (dory_layer_run(&[[CONV]])) return 1;
+// CHECK: if (dory_layer_run_next(&[[CONV]], &layer1)) return 1;
+// CHECK: if (dory_layer_run_next(&layer3, &layer5)) return 4;
 // CHECK: if (dory_concat_run(&concat4)) return 5;
 // CHECK: if (dory_layer_run(&layer5)) return 6;

@@ -117,8 +117,28 @@ typedef struct {
     dory_dtype_t y_type;
     int32_t rows, c;
     const dory_rqchain_t *rq_a, *rq_b, *rq;
+    const struct dory_add_plan *plan; /* dory_add_plan of these types and chains, or NULL: the
+                                         kernel plans them itself (on every core, every call) */
 } dory_add_args_t;
 
 void dory_add(const dory_add_args_t *a, int core, int ncores);
+
+/* The plan of an add's scalar-chain paths (add.c): one stage clip((x * m + d) >> sh, lo, hi) in
+ * int32 per input (ia, ib) and one or two output stages; fused: the input stages folded into the
+ * first output stage (y = clip((a * ka + b * kb + k) >> st[0].sh, ...)). It depends only on the
+ * element types and the chains' scalars, so the layer executor makes it once per layer, on the
+ * controller (~2,000 cycles of every core per call on GVSOC, mostly instruction-cache misses). */
+typedef struct {
+    int32_t m, d, sh, lo, hi;
+} dory_add_stage_t;
+typedef struct dory_add_plan {
+    dory_add_stage_t ia, ib, st[2];
+    int32_t nst, fused;
+    uint32_t ka, kb, k;
+    int32_t ok; /* 0: no scalar-chain path applies (the kernel takes its others) */
+} dory_add_plan_t;
+
+/* Fill p for the types and chains of a (its pointers, rows and c are not read); returns p->ok. */
+int dory_add_plan(dory_add_plan_t *p, const dory_add_args_t *a);
 
 #endif /* DORY_KERNELS_H */

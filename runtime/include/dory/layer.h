@@ -78,4 +78,11 @@ typedef struct {
  * non-zero if the descriptor is inconsistent (checked, with a message on stderr/printf). */
 int dory_layer_run(const dory_layer_t *L);
 
+/* dory_layer_run(L), and while the cluster runs L the controller sets up, plans and builds the
+ * first step's arguments of `next` (the layer the network runs after L; NULL: none), so that
+ * dory_layer_run_next(next, ...) starts its cluster work at once. Any calls may come between
+ * the two (host steps, concats, hooks): the plan reads only next's descriptor and constant
+ * operands. A layer with operands in L3 is set up at its own call as before. */
+int dory_layer_run_next(const dory_layer_t *L, const dory_layer_t *next);
+
 #endif /* DORY_LAYER_H */
