@@ -458,6 +458,13 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
  * Each loaded word is first used at least two instructions after its load. The sums live in t3..t6,
  * the words in t0..t2 (clobbered). Without DORY_XPULPV2 none (r stays 0: the C loop does them). */
 #define DW3_ASM4_NONE_(r) ((void)0)
+/* DW3_ROWS4_C_: whether the channel functions with an asm step keep the C 4-output step too (not
+ * with DORY_XPULPV2: the asm does those steps, the C copy would be dead code in L2) */
+#if defined(DORY_XPULPV2)
+#define DW3_ROWS4_C_ 0
+#else
+#define DW3_ROWS4_C_ 1
+#endif
 #define DW3_ASMQ_NONE_(q) ((void)0)
 #if defined(DORY_XPULPV2)
 /* One step's 42 instructions (D0 / DA: funct7 of the non-accumulating / accumulating dot). */
@@ -666,18 +673,18 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
         }                                                                                                      \
     }
 
-DW3T_CHANFN_(dw3_chan_u_i32_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_I32_, 1, DW3_ASM4_I32U_, DW3_ASMQ_I32U_)
+DW3T_CHANFN_(dw3_chan_u_i32_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_I32_, DW3_ROWS4_C_, DW3_ASM4_I32U_, DW3_ASMQ_I32U_)
 DW3T_CHANFN_(dw3_chan_u_win2_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_WIN2_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
 DW3T_CHANFN_(dw3_chan_u_win3_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_WIN3_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
 DW3T_CHANFN_(dw3_chan_u_win2l_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_WIN2L_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
 DW3T_CHANFN_(dw3_chan_u_gen_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_GEN_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
-DW3T_CHANFN_(dw3_chan_s_i32_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_I32_, 1, DW3_ASM4_I32S_, DW3_ASMQ_I32S_)
+DW3T_CHANFN_(dw3_chan_s_i32_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_I32_, DW3_ROWS4_C_, DW3_ASM4_I32S_, DW3_ASMQ_I32S_)
 DW3T_CHANFN_(dw3_chan_s_win2_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_WIN2_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
 DW3T_CHANFN_(dw3_chan_s_win3_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_WIN3_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
 DW3T_CHANFN_(dw3_chan_s_win2l_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_WIN2L_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
 DW3T_CHANFN_(dw3_chan_s_gen_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_GEN_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
-DW3T_CHANFN_(dw3_chan_u_clamp_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_CLAMP_, 1, DW3_ASM4_CLAMPU_, DW3_ASMQ_CLAMPU_)
-DW3T_CHANFN_(dw3_chan_s_clamp_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_CLAMP_, 1, DW3_ASM4_CLAMPS_, DW3_ASMQ_CLAMPS_)
+DW3T_CHANFN_(dw3_chan_u_clamp_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_CLAMP_, DW3_ROWS4_C_, DW3_ASM4_CLAMPU_, DW3_ASMQ_CLAMPU_)
+DW3T_CHANFN_(dw3_chan_s_clamp_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_CLAMP_, DW3_ROWS4_C_, DW3_ASM4_CLAMPS_, DW3_ASMQ_CLAMPS_)
 
 /* The transposed tile over rows [r0, r1) x channels [c0, c1) with cap bytes of buffer (at least
  * 3 lines of the longer output side's padded extent, plus the last load's slack: what the tiler
