@@ -836,7 +836,7 @@ def test_conv_1d_shared_pairs(driver: Path) -> None:
 
 @pytest.mark.parametrize("sh", [1, 2])
 def test_depthwise_ring(driver: Path, sh: int) -> None:
-    """The 3x3 column ring on 1, 3 and 8 cores, u8 and s8 inputs, padded or not: equal to the
+    """The 3x3 transposed tile on 1, 3 and 8 cores, u8 and s8 inputs, padded or not: equal to the
     reference, and the sums cross the int32 / int64 end boundary both ways."""
     for seed, x_type in ((0, U8), (1, S8), (2, S8), (3, U8)):
         c = dw_ring_case(seed, sh, x_type)

@@ -2,6 +2,7 @@
 typical layer shape, against PULP-NN's 15.5 MAC/cycle and issue 12's targets.
 
     python bench/gvsoc/bench_kernels.py [--json] [--portable] [-o build/bench/gvsoc_kernels.md] [--require]
+                                        [--kind depthwise ...]
 
 Each tile (the SHAPES below: conv 3x3, pointwise, depthwise 3x3 s1/s2, linear, max/average pool,
 add; random u8 activations, s8 weights, s32 bias, a per-channel requant chain to u8; the add's
