@@ -16,7 +16,10 @@ The pass also widens the stage's ``mul`` vector to si32 and an ``add`` vector na
 bits to si32 (the values are unchanged), so that the C end reads them without a type switch per
 channel. A layer whose stage has no window (a trunc rounding, an output range times the divisor
 above 2^32, ``|mul| > d``, or a channel whose result never leaves one clip bound) is left as it
-is: the kernels keep their other ends for it. ``dory.depthwise`` is not given one yet: its 3x3
+is, but for its vectors, widened as well: the kernels keep their other ends for it, and those
+read s32 vectors without a type switch too (requant_fast.h's ``wide_fast`` end of modes 2 and 3
+wants s32 mul; MobileNetV2's trunc projection layers, s16 mul, took the per-channel type dispatch
+of ``dory_rqf_block_wide_``: ~130 cycles per output on GVSOC). ``dory.depthwise`` is not given one yet: its 3x3
 ring kernel (runtime/kernels/depthwise.c) has an inline end of its own that reads no window, and
 would fall back to a per-element end. Running the pass twice gives what running it once
 does (the window of a stage is a function of its parameters).
@@ -80,10 +83,11 @@ def with_window(op: Operation) -> DictAttr | None:
     props = rq.as_dict()
     ac = affine_of_props(props)
     win = window_of(ac, channels) if ac is not None else None
-    if win is None:
+    if win is not None:
+        props["win_lo"] = DenseAttr.from_array(np.array(win[0], dtype=np.int64), si32)
+        props["win_hi"] = DenseAttr.from_array(np.array(win[1], dtype=np.int64), si32)
+    elif ac is None:
         return None
-    props["win_lo"] = DenseAttr.from_array(np.array(win[0], dtype=np.int64), si32)
-    props["win_hi"] = DenseAttr.from_array(np.array(win[1], dtype=np.int64), si32)
     for key in ("mul", "add"):
         v = props.get(key)
         if isinstance(v, DenseAttr):

@@ -56,6 +56,10 @@ def layer_cases() -> list[tuple[str, dict[str, Any]]]:
         dict(hi=7, wi=36, ci=3, co=30, k=(3, 3), s=(2, 2), pads=(1, 1, 1, 1)),
         dict(hi=3, wi=5, ci=37, co=10, x_type=U16),
         dict(hi=4, wi=3, ci=35, co=8, x_type=S16),
+        # pointwise tiles with the window end (dot.h's shift <= 24 instances): an odd pixel count
+        # (a lone pixel's 4 x 1 blocks), a ragged co (the last block recomputed), s8 in and out
+        dict(hi=3, wi=5, ci=32, co=20, window=True),
+        dict(hi=4, wi=3, ci=64, co=18, x_type=S8, y_type=S8, window=True),
     ]
     dw = [
         dict(hi=8, wi=8, ci=32, co=32, k=(3, 3), pads=(1, 1, 1, 1)),

@@ -299,6 +299,71 @@ DORY_DOT_BLOCKS_(dory_blocks4x1d_u_, uint8_t, uint8_t, "0x54", "0x54", 1, 2)
 DORY_DOT_BLOCKS_(dory_blocks4x1d_s_, int8_t, int8_t, "0x5c", "0x5c", 1, 2)
 #define DORY_WIN_DIV_INSTANCES_ 1
 
+/* The 4 x 2 / 4 x 1 blocks of a plan whose end is the window's shift at most 24 with mul and add
+ * vectors (every 8-bit pointwise layer of the MobileNets), KX a multiple of 4 (no scalar tail):
+ * nothing else in the function, so that its pointers stay in registers (dory_blocks4x2_u_ kept the
+ * weight rows' pointers and the plan's fields on the stack: ~145 instructions per block beside the
+ * 8 K / 4 of its loop, more than the loop itself at K = 32). The end drops the window's offset as
+ * conv2d.c's px4_win24_* do (see there: for sh <= 24 the low byte of (c * m + add mod 2^32) >> sh
+ * is the output): per channel its four constants (the add's low word kst_ bytes apart: 8 for an s64
+ * vector), per output a clamp, a multiply-add, a shift and the store. The next block's first
+ * weight row follows the last row of this one: w0 = w3 + K - KX after the loop (KX - K bytes past
+ * the rows when the caller zero-pads the activations). */
+#define DORY_DOT_BLOCKS_W24_(NAME, XT, XTB, F7, F7B, NX)                                           \
+    static __attribute__((noinline)) void NAME(const XT *xa, const XTB *xb, const int8_t *w, int32_t K, \
+                                               int32_t KX, int32_t o, int32_t o1, const dory_rqf_t *f,  \
+                                               size_t ia, size_t ib)                                    \
+    {                                                                                                   \
+        const int32_t n4 = KX >> 2, sh_ = f->shift, kst_ = 4 << f->add64, wr_ = K - KX;                \
+        const int32_t *bp_ = (const int32_t *)f->bias, *mp_ = (const int32_t *)f->mul + o;             \
+        const int32_t *lp_ = f->wlo + o, *hp_ = f->whi + o;                                            \
+        const uint8_t *kp_ = (const uint8_t *)f->add + (size_t)o * (size_t)kst_;                       \
+        uint8_t *ya_ = (uint8_t *)f->y + ia + o, *yb_ = (uint8_t *)f->y + ib + o;                      \
+        const int8_t *w0 = w + (size_t)o * (size_t)K;                                                   \
+        if (bp_)                                                                                        \
+            bp_ += o;                                                                                   \
+        for (; o < o1; o += 4) {                                                                        \
+            const int8_t *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;                                      \
+            const XT *x0 = xa;                                                                          \
+            const XTB *x1 = xb;                                                                         \
+            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;                     \
+            if (bp_) { /* the bias starts the sums (wrapping as dory_wadd_(bias, sum)) */               \
+                a0 = a1 = bp_[0];                                                                       \
+                a2 = a3 = bp_[1];                                                                       \
+                a4 = a5 = bp_[2];                                                                       \
+                a6 = a7 = bp_[3];                                                                       \
+                bp_ += 4;                                                                               \
+            }                                                                                           \
+            if (NX >= 2)                                                                                \
+                DORY_ASM_4X2_(F7, F7B);                                                                 \
+            else                                                                                        \
+                DORY_ASM_4X1_(F7);                                                                      \
+            w0 = w3 + wr_;                                                                              \
+            DORY_W24_CH_(NX, 0, a0, a1);                                                                \
+            DORY_W24_CH_(NX, 1, a2, a3);                                                                \
+            DORY_W24_CH_(NX, 2, a4, a5);                                                                \
+            DORY_W24_CH_(NX, 3, a6, a7);                                                                \
+            mp_ += 4, lp_ += 4, hp_ += 4, ya_ += 4;                                                     \
+            if (NX >= 2)                                                                                \
+                yb_ += 4;                                                                               \
+        }                                                                                               \
+    }
+/* One channel J's outputs from sums A (pixel a) and B (pixel b) by the window's shift <= 24 */
+#define DORY_W24_CH_(NX, J, A, B)                                                                       \
+    do {                                                                                                \
+        uint32_t m_ = (uint32_t)mp_[J], k_ = *(const uint32_t *)(const void *)kp_;                      \
+        int32_t lo_ = lp_[J], hi_ = hp_[J];                                                             \
+        kp_ += kst_;                                                                                    \
+        ya_[J] = (uint8_t)(((uint32_t)dory_clamp_((int32_t)(A), lo_, hi_) * m_ + k_) >> sh_);          \
+        if ((NX) == 2)                                                                                  \
+            yb_[J] = (uint8_t)(((uint32_t)dory_clamp_((int32_t)(B), lo_, hi_) * m_ + k_) >> sh_);      \
+    } while (0)
+DORY_DOT_BLOCKS_W24_(dory_blocks4x2w_u_, uint8_t, uint8_t, "0x54", "0x54", 2)
+DORY_DOT_BLOCKS_W24_(dory_blocks4x2w_s_, int8_t, int8_t, "0x5c", "0x5c", 2)
+DORY_DOT_BLOCKS_W24_(dory_blocks4x1w_u_, uint8_t, uint8_t, "0x54", "0x54", 1)
+DORY_DOT_BLOCKS_W24_(dory_blocks4x1w_s_, int8_t, int8_t, "0x5c", "0x5c", 1)
+#define DORY_WIN24_INSTANCES_ 1
+
 #elif defined(__pulp__) || defined(DORY_KERNELS_SDOTP4)
 
 #define DORY_DOT_BLOCKS_(NAME, XT, V4X, LD4X, SDOT, XTB, V4XB, LD4XB, SDOTB, NX)                      \
@@ -417,6 +482,19 @@ DORY_DOT_BLOCKS_(dory_blocks4hl_s_, uint8_t, int8_t, DORY_STEP4x2_, 3)
 static inline void dory_blocks4_(const void *xa, const void *xb, int xs, const int8_t *w, int32_t K, int32_t KX,
                                  int32_t o, int32_t o1, const dory_rqf_t *f, size_t ia, size_t ib)
 {
+#if defined(DORY_WIN24_INSTANCES_)
+    if (f->win == 1 && f->mul && f->add && f->shift <= 24 && (KX & 3) == 0 && KX >= 4) { /* Xpulpv2 */
+        if (xb && xs)
+            dory_blocks4x2w_s_((const int8_t *)xa, (const int8_t *)xb, w, K, KX, o, o1, f, ia, ib);
+        else if (xb)
+            dory_blocks4x2w_u_((const uint8_t *)xa, (const uint8_t *)xb, w, K, KX, o, o1, f, ia, ib);
+        else if (xs)
+            dory_blocks4x1w_s_((const int8_t *)xa, (const int8_t *)xa, w, K, KX, o, o1, f, ia, ib);
+        else
+            dory_blocks4x1w_u_((const uint8_t *)xa, (const uint8_t *)xa, w, K, KX, o, o1, f, ia, ib);
+        return;
+    }
+#endif
 #if defined(DORY_WIN_DIV_INSTANCES_)
     if (f->win == 2 && f->mul && f->add) { /* the division's instances (Xpulpv2) */
         if (xb && xs)
