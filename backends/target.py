@@ -209,11 +209,17 @@ class Target:
             two = max(two, 4 * CONV_PX4_BATCH * CONV_PX4_MAX_K + 2 * CONV_PX4_MAX_K + 4)
         return self.cores * two
 
-    def depthwise_scratch_bytes(self, kh: int, kw: int, in_rows: int, pad_top: int, pad_bottom: int) -> int:
-        """L1 scratch of the depthwise kernel on a tile reading ``in_rows`` input rows: per core
-        a column buffer of the padded rows (``kh * (in_rows + pad_top + pad_bottom) + kh``; the
-        kernel buffers columns of rows, not channels) plus one ``kh x kw`` weight slice."""
-        return self.cores * (kh * (in_rows + pad_top + pad_bottom) + kh) + self.cores * kh * kw
+    def depthwise_scratch_bytes(self, kh: int, kw: int, in_rows: int, in_cols: int, pads: tuple[int, int, int, int]) -> int:
+        """L1 scratch of the depthwise kernel on a tile reading ``in_rows`` x ``in_cols`` input
+        pixels with ``pads`` (top, left, bottom, right): per core, for 3x3 one channel of the
+        padded tile (``(in_rows + pt + pb) * (in_cols + pl + pr) + 4``: the kernel transposes a
+        channel at a time, plus a word load's slack), else a column buffer of the padded rows
+        (``kh * (in_rows + pt + pb) + kh``; the kernel buffers columns of rows, not channels) plus
+        one ``kh x kw`` weight slice."""
+        pt, pl, pb, pr = pads
+        if (kh, kw) == (3, 3):
+            return self.cores * ((in_rows + pt + pb) * (in_cols + pl + pr) + 4)
+        return self.cores * (kh * (in_rows + pt + pb) + kh) + self.cores * kh * kw
 
     def pool_scratch_bytes(self) -> int:
         """L1 scratch of the pool kernel: none (it reads its window in place)."""

@@ -21,6 +21,7 @@ partial sums over input-channel tiles, pooling with per-tile pads and lead offse
 from __future__ import annotations
 
 import functools
+import itertools
 import shutil
 import subprocess
 from pathlib import Path
@@ -753,13 +754,17 @@ def test_short_scratch(driver: Path, case: int) -> None:
     assert ok == 1 and np.array_equal(y, c["want"].reshape(-1))
 
 
-def dw_ring_case(seed: int, sh: int, x_type: int) -> dict[str, Any]:
-    """A 3x3 depthwise tile for the column-ring path (x 8-bit, one power-of-two floor stage into u8,
-    scratch given) with many channels (a channel split on 8 cores) and a multiplier large enough
-    that some sums take the int64 end and others the int32 one."""
+def dw_ring_case(seed: int, sh: int, x_type: int, shape: tuple[int, int, int, tuple[int, int, int, int]] | None = None
+                 ) -> dict[str, Any]:
+    """A 3x3 depthwise tile for the transposed-tile path (x 8-bit, one power-of-two floor stage
+    into u8, scratch given) with many channels (a channel split on 8 cores) and a multiplier large
+    enough that some sums take the int64 end and others the int32 one; ``shape`` (hi, wi, co,
+    pads) instead of the default 9 x 7 x 40."""
     rng = np.random.default_rng(7000 + seed)
     hi, wi, co = 9, 7, 40
     pads = (1, 1, 1, 1) if seed % 2 == 0 else (0, 1, 1, 0)
+    if shape is not None:
+        hi, wi, co, pads = shape
     ho = (hi + pads[0] + pads[2] - 3) // sh + 1
     wo = (wi + pads[1] + pads[3] - 3) // sh + 1
     x = rand_values(rng, x_type, (hi, wi, co))
@@ -836,7 +841,7 @@ def test_conv_1d_shared_pairs(driver: Path) -> None:
 
 @pytest.mark.parametrize("sh", [1, 2])
 def test_depthwise_ring(driver: Path, sh: int) -> None:
-    """The 3x3 column ring on 1, 3 and 8 cores, u8 and s8 inputs, padded or not: equal to the
+    """The 3x3 transposed tile on 1, 3 and 8 cores, u8 and s8 inputs, padded or not: equal to the
     reference, and the sums cross the int32 / int64 end boundary both ways."""
     for seed, x_type in ((0, U8), (1, S8), (2, S8), (3, U8)):
         c = dw_ring_case(seed, sh, x_type)
@@ -846,6 +851,31 @@ def test_depthwise_ring(driver: Path, sh: int) -> None:
         jobs = [fmt_conv(c, n) for n in NCORES]
         for n, (ok, y) in zip(NCORES, run_driver(driver, "\n".join(jobs) + "\n")):
             assert ok == 1 and np.array_equal(y, c["want"].reshape(-1)), f"ncores={n} seed={seed} sh={sh}"
+
+
+def dw3_shapes(sh: int) -> list[tuple[int, int, int, tuple[int, int, int, int]]]:
+    """Tile shapes of the 3x3 path: channels 1..9 (fewer than the cores, not multiples of 4), rows
+    and columns 1 and odd, every padding of each side (0 or 1), the window always inside."""
+    out = []
+    for i, pads in enumerate(itertools.product((0, 1), repeat=4)):
+        for hi, wi in ((1, 5), (5, 1), (3, 3), (7, 4), (4, 9)):
+            if hi + pads[0] + pads[2] >= 3 and wi + pads[1] + pads[3] >= 3:
+                out.append((hi, wi, 1 + (i + hi + wi + sh) % 9, pads))
+    return out
+
+
+@pytest.mark.parametrize("sh", [1, 2])
+def test_depthwise_3x3_shapes(driver: Path, sh: int) -> None:
+    """The 3x3 transposed tile on odd and 1-wide tiles, every padding, 1..9 channels, u8 and s8
+    inputs, on 1, 3 and 8 cores: equal to the reference."""
+    shapes = dw3_shapes(sh)
+    assert {c for _, _, c, _ in shapes} == set(range(1, 10)) and len({p for *_, p in shapes}) == 16
+    cases = [dw_ring_case(10 + i, sh, (U8, S8)[i % 2], shape) for i, shape in enumerate(shapes)]
+    jobs = [fmt_conv(c, n) for c in cases for n in NCORES]
+    got = run_driver(driver, "\n".join(jobs) + "\n")
+    for j, (ok, y) in enumerate(got):
+        c = cases[j // len(NCORES)]
+        assert ok == 1 and np.array_equal(y, c["want"].reshape(-1)), f"{c['hi']}x{c['wi']}x{c['co']} {c['pads']} sh={sh}"
 
 
 # The ends of the 3x3 ring's sums (runtime/kernels/depthwise.c): its inline int32 one (mode 1),

@@ -189,7 +189,12 @@ def test_conv_features_follow_the_runtime_split() -> None:
 def test_depthwise_splits_rows_or_channels() -> None:
     g = Geometry("depthwise", n=1, ho=16, wo=4, co=32, hi=18, wi=6, ci=32, kh=3, kw=3)
     rows = kernel_features(g, (32, 16, 4, 32), PULP)  # 16 rows: 2 per core, all 32 channels
-    assert rows["out"] == 2 * 4 * 32 and rows["strip"] == 32 * 4 * (1 + 3) * 3
+    # the 3x3 kernel's copy: its grid gives each core 4 channels of all 16 rows, each channel's
+    # 18 padded rows x 6 padded columns copied once
+    assert rows["out"] == 2 * 4 * 32 and rows["strip"] == 4 * (15 + 3) * (3 + 3)
+    g5 = Geometry("depthwise", n=1, ho=16, wo=4, co=32, hi=20, wi=8, ci=32, kh=5, kw=5)
+    rows5 = kernel_features(g5, (32, 16, 4, 32), PULP)  # the strip path: per channel and column, 2 rows' strip
+    assert rows5["out"] == 2 * 4 * 32 and rows5["strip"] == 32 * 4 * (1 + 5) * 5
     chans = kernel_features(g, (32, 4, 4, 32), PULP)  # 4 rows < 8 cores: channels split, 4 per core
     assert chans["out"] == 4 * (4 * 4 * 4) and chans["tile"] == 4
 

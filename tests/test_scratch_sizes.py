@@ -53,7 +53,9 @@ class Case:
         if g.kind == "conv":
             return f"0 {g.kh} {g.kw} {k} {self.target.cores}"
         rows = min(g.hi, (h - 1) * g.sh + (g.kh - 1) * g.dh + 1)  # input rows of the tile (layer.c)
-        return f"1 {g.kh} {g.kw} {rows} {g.pads[0]} {g.pads[2]} {self.target.cores}"
+        cols = min(g.wi, (self.tile[2] - 1) * g.sw + (g.kw - 1) * g.dw + 1)  # and its input columns
+        pt, pl, pb, pr = g.pads
+        return f"1 {g.kh} {g.kw} {rows} {cols} {pt} {pb} {pl} {pr} {self.target.cores}"
 
 
 def _out(n: int, k: int, s: int, d: int, p0: int, p1: int) -> int:
@@ -61,9 +63,10 @@ def _out(n: int, k: int, s: int, d: int, p0: int, p1: int) -> int:
 
 
 def window_case(kind: str, hi: int, kh: int, kw: int, sh: int, dh: int, pads: tuple[int, int, int, int], c: int,
-                t_h: int, target: Target) -> Case | None:
+                t_h: int, target: Target, t_w: int | None = None) -> Case | None:
     """A conv (``c`` input channels, whole: no partial sums) or depthwise (``c`` channels) layer
-    over an hi x hi input, tiled to ``t_h`` output rows; None when the window does not fit."""
+    over an hi x hi input, tiled to ``t_h`` output rows (and ``t_w`` output columns: all when
+    None); None when the window does not fit."""
     ho = _out(hi, kh, sh, dh, pads[0], pads[2])
     wo = _out(hi, kw, sh, dh, pads[1], pads[3])
     if ho < 1 or wo < 1:
@@ -71,7 +74,7 @@ def window_case(kind: str, hi: int, kh: int, kw: int, sh: int, dh: int, pads: tu
     co = c if kind == "depthwise" else 2 * c + 1
     g = Geometry(kind, n=1, ho=ho, wo=wo, co=co, hi=hi, wi=hi, ci=c, kh=kh, kw=kw, sh=sh, sw=sh, dh=dh, dw=dh,
                  pads=pads, groups=c if kind == "depthwise" else 1, param_bytes=4)
-    return Case(g, (co, min(t_h, ho), wo, c), target)
+    return Case(g, (co, min(t_h, ho), min(t_w, wo) if t_w else wo, c), target)
 
 
 def grid() -> list[Case]:
@@ -95,7 +98,7 @@ def random_cases(n: int, seed: int = 11) -> list[Case]:
         pads = tuple(rng.randint(0, k - 1) for k in (kh, kw, kh, kw))
         case = window_case(rng.choice(("conv", "depthwise")), rng.randint(1, 120), kh, kw, rng.randint(1, 4),
                            rng.randint(1, 3), pads, rng.randint(1, 512), rng.randint(1, 120),  # type: ignore[arg-type]
-                           with_cores(rng.randint(1, 16)))
+                           with_cores(rng.randint(1, 16)), rng.choice((None, rng.randint(1, 40))))
         if case is not None:
             out.append(case)
     return out

@@ -2,6 +2,7 @@
 typical layer shape, against PULP-NN's 15.5 MAC/cycle and issue 12's targets.
 
     python bench/gvsoc/bench_kernels.py [--json] [--portable] [-o build/bench/gvsoc_kernels.md] [--require]
+                                        [--kind depthwise ...]
 
 Each tile (the SHAPES below: conv 3x3, pointwise, depthwise 3x3 s1/s2, linear, max/average pool,
 add; random u8 activations, s8 weights, s32 bias, a per-channel requant chain to u8; the add's
@@ -214,13 +215,15 @@ def main() -> int:
     ap.add_argument("-o", "--output", default=str(ROOT / "build" / "bench" / "gvsoc_kernels.md"))
     ap.add_argument("--portable", action="store_true", help="also run the kernels built without DORY_XPULPV2")
     ap.add_argument("--require", action="store_true", help="exit 2 instead of 0 when GVSOC is absent")
+    ap.add_argument("--kind", action="append", help="only the tiles of this kernel kind (repeatable; e.g. depthwise)")
     args = ap.parse_args()
     why = missing()
     if why:
         print(f"bench_kernels (GVSOC): skipped: {why}", file=sys.stderr)
         return 2 if args.require else 0
     try:
-        rows = measure(portable=args.portable)
+        shapes = [s for s in SHAPES if s.kind in args.kind] if args.kind else None
+        rows = measure(shapes, portable=args.portable)
     except BenchError as e:
         print(f"bench_kernels (GVSOC): FAILED: {e}", file=sys.stderr)
         return 1

@@ -56,7 +56,7 @@
 // CHECK-NEXT:  ^bb0(%[[X:[a-zA-Z0-9_.]+]]: tensor<1x32x32x16xui8>):
 // CHECK-NEXT:    %[[W:[a-zA-Z0-9_.]+]] = "qnn.constant"
 // CHECK-NEXT:    %[[Y:[a-zA-Z0-9_.]+]] = "dory.depthwise"(%[[X]], %[[W]])
-// CHECK-SAME:      {dory.tile = {cycles = 10414 : i64, l1 = {c_in = 16 : i64, c_out = 16 : i64, h_out = 4 : i64, w_out = 16 : i64}, l1_bytes = 11768 : i64, n_tiles = 4 : i64, sat_calls = {{[0-9]+}} : i64}}
+// CHECK-SAME:      {dory.tile = {cycles = 10414 : i64, l1 = {c_in = 16 : i64, c_out = 16 : i64, h_out = 4 : i64, w_out = 16 : i64}, l1_bytes = 14432 : i64, n_tiles = 4 : i64, sat_calls = {{[0-9]+}} : i64}}
 // CHECK-NEXT:    "func.return"(%[[Y]])
 
 // -----

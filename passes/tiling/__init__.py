@@ -21,8 +21,9 @@ partial sums over input-channel tiles (in an si32 L1 accumulator); depthwise, po
 likewise columns, times ``k``; both operands for an add) + output tile + weight tile + the
 per-channel parameters (bias and requant arrays) of ``c`` channels + kernel scratch (the target's
 `Target.conv_scratch_bytes`: pulp-nn's im2col ``2*cores*ceil4(kh*kw*k)`` for a KxK conv;
-`Target.depthwise_scratch_bytes`: ``cores*(kh*(rows+pt+pb)+kh) + cores*kh*kw``, the depthwise
-kernel buffering columns of *rows*, not channels) + an si32 accumulator of the output
+`Target.depthwise_scratch_bytes`: for 3x3 ``cores*((rows+pt+pb)*(cols+pl+pr)+4)``, the depthwise
+kernel transposing one channel of the padded tile at a time, else ``cores*(kh*(rows+pt+pb)+kh) +
+cores*kh*kw``, the kernel buffering columns of *rows*, not channels) + an si32 accumulator of the output
 tile when input channels are split. With more than one tile, input and output are double buffered;
 weights and parameters are double buffered when they change between tiles (more than one
 channel tile), else loaded once; so is the input of a conv (one group) or linear whose tiles all

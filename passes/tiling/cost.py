@@ -112,7 +112,7 @@ def l1_sizes_of(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None 
     if g.kind == "conv":
         scratch = hw.conv_scratch_bytes(g.kh, g.kw, k)
     elif g.kind == "depthwise":
-        scratch = hw.depthwise_scratch_bytes(g.kh, g.kw, rows, g.pads[0], g.pads[2])
+        scratch = hw.depthwise_scratch_bytes(g.kh, g.kw, rows, cols, g.pads)
     if nk > 1:  # partial sums over input-channel tiles need an si32 accumulator of the output tile
         scratch += (out_b // g.out_bytes) * _ACC_BYTES
     n = nc * nh * nw * nk
@@ -254,7 +254,8 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
       that loads the busiest core less: `_pool_split`): ``out`` outputs, ``mac`` (or ``tap``)
       window products;
       the depthwise strip path also copies ``strip`` bytes (per channel and output column, the
-      padded input rows of the core's rows times kw);
+      padded input rows of the core's rows times kw; for 3x3 the transposed tile: per channel,
+      with the `_ring_grid` split of the cores, the padded rows times padded columns it reads);
     - pool: ``pix``, the output pixels of the core (the window bounds are worked out per pixel,
       whatever its channels: a 2-channel tile pays them per 2 outputs, and its channels miss the
       4-lane SIMD max), ``avg``, the outputs of an average pool (a division per window);
@@ -332,7 +333,13 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
         f["out"] = out
         taps = g.kh * g.kw * (k if kind == "conv_generic" else 1)
         f["mac"] = out * taps
-        if kind == "depthwise":
+        if kind == "depthwise" and (g.kh, g.kw) == (3, 3):
+            # the 3x3 transposed tile: per channel of the busiest core (its `_ring_grid` split)
+            # every padded input byte of its rows, copied once
+            gc = _ring_grid(h, w, c, cores)
+            cc3, rr = math.ceil(c / gc), math.ceil(h / (cores // gc))
+            f["strip"] = cc3 * ((rr - 1) * g.sh + 3) * ((w - 1) * g.sw + 3) * g.n
+        elif kind == "depthwise":
             f["strip"] = cc * w * ((r - 1) * g.sh + g.kh) * g.kw * g.n
     end = g.end
     if kind == "depthwise" and (g.kh, g.kw) == (3, 3) and end == "wide" and _ring_outs(h, w, c, cores) < DW3_WIN2_MIN_OUTS:

@@ -10,7 +10,7 @@
  * core; a strip of n output rows is ((n - 1) * sh + kh) * kw bytes, so a core whose rows do not
  * fit in its slice at once (only when kw > kh) builds its strips for chunks of rows that do.
  * Without scratch the generic path runs.
- * 3x3 (same types): the column ring below with scratch (every requant end: its own inline ones
+ * 3x3 (same types): the transposed tile below with scratch (every requant end: its own inline ones
  * for modes 1, 2 and 3 into 8 bits, the generic end per sum otherwise), else dw_3x3 (no scratch,
  * 9 loads in place per window).
  */
@@ -129,18 +129,20 @@ static DORY_NOINLINE_ void dw_3x3(const dory_conv_args_t *a, int32_t r0, int32_t
         DW3_BODY_(uint8_t);
 }
 
-/* 3x3 (x u8 or s8, w s8, dilation 1, any stride and padding) with scratch: the column ring.
+/* 3x3 (x u8 or s8, w s8, dilation 1, any stride and padding) with scratch: the transposed tile.
  *
- * Channel by channel, the core keeps the 3 zero-padded input columns of the current output column
- * in its scratch, each column's rows contiguous (a ring of 3 slots of L bytes, L = the padded rows
- * its output rows read): padded column p lives in slot p % 3, so moving to the next output column
- * copies only the sw columns it newly needs (each input byte is copied once per channel at stride
- * 1). A window's column j is then 3 contiguous bytes of its slot: one 4-byte load dotted with the
- * weight word (w[j], w[3 + j], w[6 + j], 0) by the 4-way SIMD dot product. At stride 1 one load at
- * rows r .. r + 3 serves output rows r (bytes 0..2) and r + 1 (bytes 1..3, weight word shifted up
- * a byte), so two output rows cost 3 loads and 6 dot products. The 4th byte a window's load may
- * read past its 3 rows meets a zero weight (and stays inside the scratch: 4 bytes of slack).
- * Pad rows are zeroed once per call; a pad column is written as zeros.
+ * Channel by channel, the core transposes the channel's part of the tile into its scratch: the L
+ * padded rows its output rows read x a chunk of padded columns, column-major (column j's L rows
+ * contiguous at buf + j L). The pad rows and columns are zeroed once per chunk (the same bytes for
+ * every channel); per channel only the input bytes are written, in one copy loop (each input byte
+ * once), and the output columns then run back to back with no copy or call between them (the
+ * column ring before this, 3 slots refilled per output column, spent 120-200 cycles per column on
+ * its copy call and loop entry). A window's column j is 3 contiguous bytes of a buffer column:
+ * one 4-byte load dotted with the weight word (w[j], w[3 + j], w[6 + j], 0) by the 4-way SIMD dot
+ * product. At stride 1 one load at rows r .. r + 3 serves output rows r (bytes 0..2) and r + 1
+ * (bytes 1..3, weight word shifted up a byte), so two output rows cost 3 loads and 6 dot
+ * products. The 4th byte a window's load may read past its 3 rows meets a zero weight (and stays
+ * inside the scratch: 4 bytes of slack).
  *
  * The end of a sum s, inline in the loop, one of (dw3_kind_ per call, dw3_chan_ per channel; every
  * one gives the generic end's result, docs/qnn.md):
@@ -219,7 +221,7 @@ static int64_t dw3_qdiv_(int64_t n, int32_t m, int64_t lim)
     return dw3_fdiv_(n, m);
 }
 
-/* The per-channel constants of the ring's ends. */
+/* The per-channel constants of the transposed tile's ends. */
 typedef struct {
     int32_t m;        /* the channel's mul */
     uint32_t D;       /* DW3_I32: b * m + d; window ends: E; modulo 2^32 */
@@ -263,7 +265,17 @@ static DORY_NOINLINE_ int dw3_chan_(const dory_rqf_t *f, int kind, uint64_t U, i
         smax += wc[j] < 0 ? -wc[j] : wc[j];
     smax *= xs ? 128 : 255;
     lim = (mm < 0 ? -(int64_t)mm : (int64_t)mm) * (smax + 1);
-    if (mm > 0) {
+    if (mm > 0 && lim > INT32_MAX && U <= UINT32_MAX) {
+        /* one int64 division instead of two: E = qE m + rE, 0 <= rE < m, so ceil(-E / m) = -qE and
+         * floor((U - E) / m) = floor((U - rE) / m) - qE, whose first term is a 32-bit division (or
+         * -1 when U < rE); each then clamped to +-(smax + 1), as dw3_qdiv_'s clamp of n gives */
+        int64_t qE = dw3_fdiv_(E, mm), rE = E - qE * mm, lq = smax + 1;
+        int64_t t = (int64_t)U >= rE ? (int64_t)((uint32_t)((int64_t)U - rE) / (uint32_t)mm) : -1;
+        a0 = -(qE < -lq ? -lq : (qE > lq ? lq : qE));
+        a1 = t - qE;
+        a1 = a1 < -lq ? -lq : (a1 > lq ? lq : a1);
+        h->ylo = f->min, h->yhi = f->max;
+    } else if (mm > 0) {
         a0 = -dw3_qdiv_(E, mm, lim); /* ceil(-E / m) */
         a1 = dw3_qdiv_((int64_t)U - E, mm, lim);
         h->ylo = f->min, h->yhi = f->max;
@@ -295,9 +307,9 @@ static DORY_NOINLINE_ int dw3_chan_(const dory_rqf_t *f, int kind, uint64_t U, i
     return kind;
 }
 
-/* What a column of the ring's loops needs: the channel's weight words and end constants, the
- * call's end constants and geometry (one struct: the column functions take a pointer, so the
- * caller's loops keep their own registers). */
+/* What a channel function needs: the channel's weight words and end constants, the call's end
+ * constants and geometry (one struct: the channel functions take a pointer, so the caller's loops
+ * keep their own registers). */
 typedef struct {
     dory_v4s w[6];   /* W0, W1, W2: (w[j], w[3 + j], w[6 + j], 0); V0, V1, V2 the same shifted up a byte */
     dw3_ch_t h;      /* the channel's end constants */
@@ -307,10 +319,15 @@ typedef struct {
     size_t ys;       /* the output's row stride (elements) */
     uint8_t *y8;     /* the output (element o at y8 + o for DW3_GEN) */
     const dory_rqf_t *f;
-    /* the ring's geometry: wo output columns at stride sw from padded column 0 = input column
-     * -pl; slots of L bytes whose rows [i0, i1) are input rows (channel stride ci, row stride rs) */
-    int32_t wo, sw, pl, wi, L, i0, i1;
-    size_t ci, rs, co;
+    /* the geometry: wo output columns at stride sw from padded column 0 = input column -pl;
+     * buffer columns of L bytes whose rows [i0, i1) are input rows (channel stride ci, row
+     * stride rs) */
+    /* the buffer: lines of L bytes (padded rows of a column, or padded columns of a row), the
+     * input bytes at [i0, i1) of lines [j0, j1), read at input stride as along a line and bs from
+     * line to line; the window slides sr along a line (outputs ys apart) and sb from line to line
+     * (outputs yl apart); nq lines of n outputs */
+    int32_t L, i0, i1, j0, j1, sb, nq;
+    size_t as, bs, yl;
 } dw3_k_t;
 
 /* The inline ends (see above) of sum s into the byte at yp; the constants in the column's locals. */
@@ -359,190 +376,354 @@ typedef struct {
 
 #define DW3_PUT_GEN_(s, yp) dw3_put_gen_(k->f, (size_t)((yp) - k->y8), k->c, (s))
 
-/* d[0 .. n - 1] = src[0], src[rs], ..., src[(n - 1) rs]: a column of one channel into its ring slot,
- * 4 bytes per step (all loads first: no load-use stall; a taken branch costs 3 cycles). */
-static inline void dw3_gather_(uint8_t *d, const uint8_t *src, size_t rs, int32_t n)
+/* The transposed tile's loop primitives. With DORY_XPULPV2 (encodings from gvsoc-core
+ * models/cpu/iss/isa_gen/isa_pulpv2.py):
+ *   DW3_LW_(p)          lw with p as an "m" operand, so that GCC folds constant offsets into the
+ *                       load (dory_ld4w_ takes p in a register: an add per offset load);
+ *   DW3_DOT0U_/S_(u, a, b)  u = the 4-way dot product, not accumulated: pv.dotusp.b ('100010- ...
+ *                       001 ... 1010111', funct7 0x44) / pv.dotsp.b ('100110- ... 001 ... 1010111',
+ *                       funct7 0x4c), Format_R (a u8 resp. s8, b s8): no zeroing move per sum;
+ *   DW3_SB_(v, yp, ys)  p.sb v, ys(yp!): store the byte at yp, then yp += ys (SB_RR_POSTINC
+ *                       '0000000 ----- ----- 100 ----- 0101011', Format_SRPOST: the value in rs2,
+ *                       the base in rs1, the increment register in the rd field).
+ * Elsewhere the portable equivalents. */
+#if defined(DORY_XPULPV2)
+static inline uint32_t dw3_lw_(const void *p)
 {
-    size_t r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs;
-    uint8_t *end = d + n;
-    for (; d + 4 <= end; d += 4, src += r4) {
-        uint8_t e0 = src[0], e1 = src[rs], e2 = src[r2], e3 = src[r3];
-        d[0] = e0;
-        d[1] = e1;
-        d[2] = e2;
-        d[3] = e3;
-    }
-    for (; d < end; d++, src += rs)
+    uint32_t r;
+    __asm__("lw %0, %1" : "=r"(r) : "m"(*(const struct { uint8_t b[4]; } *)p));
+    return r;
+}
+#define DW3_LDU_(p) dw3_lw_(p)
+#define DW3_LDS_(p) dw3_lw_(p)
+#define DW3_DOT0U_(u, a, b) __asm__(".insn r 0x57, 1, 0x44, %0, %1, %2" : "=r"(u) : "r"(a), "r"(b))
+#define DW3_DOT0S_(u, a, b) __asm__(".insn r 0x57, 1, 0x4c, %0, %1, %2" : "=r"(u) : "r"(a), "r"(b))
+#define DW3_SB_(v, yp, ys) __asm__(".insn r 0x2b, 4, 0, %3, %0, %2" : "+r"(yp), "=m"(*(yp)) : "r"(v), "r"(ys))
+/* d[0 .. n - 1] = src[0], src[ss], ..., src[(n - 1) ss]: a line of one channel into the buffer, 2
+ * bytes per step of hardware loop 0 (no branch; each loaded byte stored two instructions later:
+ * no load-use stall):
+ *   lp.setup x0, rs1, 8  = .insn i 0x7b, 4, x0, rs1, 8: the 4 instructions after it, rs1 times
+ *                          (see dot.h; a count of 0 would run them once: skipped below);
+ *   p.lbu rd, rs2(rs1!)  = .insn r 0x0b, 7, 0x20, rd, rs1, rs2: rd = *rs1, rs1 += rs2
+ *                          ('LBU_RR_POSTINC' '0100000 ----- ----- 111 ----- 0001011', Format_LRPOST);
+ *   p.sb rs2, 1(rs1!)    = .insn s 0x2b, 0, rs2, 1(rs1): *rs1 = rs2, rs1 += 1 ('SB_POSTINC'
+ *                          '------- ----- ----- 000 ----- 0101011', Format_SPOST). */
+static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t n)
+{
+    int32_t n2 = n >> 1;
+    if (n2 > 0)
+        __asm__ volatile(".insn i 0x7b, 4, x0, %[n], 8\n\t"
+                         ".insn r 0x0b, 7, 0x20, t0, %[s], %[ss]\n\t"
+                         ".insn r 0x0b, 7, 0x20, t1, %[s], %[ss]\n\t"
+                         ".insn s 0x2b, 0, t0, 1(%[d])\n\t"
+                         ".insn s 0x2b, 0, t1, 1(%[d])\n\t"
+                         : [d] "+r"(d), [s] "+r"(src)
+                         : [n] "r"(n2), [ss] "r"(ss)
+                         : "t0", "t1", "memory");
+    if (n & 1)
         *d = *src;
 }
-
-/* Input column ic (zeros outside [0, wi)) of the channel at xc into a slot's input rows [i0, i1).
- * Out of line: one copy instead of the channel functions' three inline ones each (less code for
- * the shared instruction cache: MobileNetV1-1.0-128's depthwise layers 1-4 % faster). */
-static DORY_NOINLINE_ void dw3_column_(const dw3_k_t *k, uint8_t *slot, const uint8_t *xc, int32_t ic)
+#else
+#define DW3_LDU_(p) DORY_LD4U(p)
+#define DW3_LDS_(p) DORY_LD4S(p)
+#define DW3_DOT0U_(u, a, b) ((u) = 0, DORY_SDOTP4_US(u, a, b))
+#define DW3_DOT0S_(u, a, b) ((u) = 0, DORY_SDOTP4_SS(u, a, b))
+#define DW3_SB_(v, yp, ys) (*(yp) = (uint8_t)(v), (yp) += (ys))
+static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t n)
 {
-    if (ic < 0 || ic >= k->wi)
-        memset(slot + k->i0, 0, (size_t)(k->i1 - k->i0));
-    else
-        dw3_gather_(slot + k->i0, xc + (size_t)ic * k->ci, k->rs, k->i1 - k->i0);
+    for (; n > 0; n--, src += ss)
+        *d++ = *src;
 }
+#endif
 
-/* NAME(k, xc, ring, yq): every output column of one channel (input at xc, output column 0's first
- * row at yq) with the end PUT, one call per channel so that every constant stays in a register
- * across its columns (a call per column reloaded them all: ~40 cycles, on 4..16 outputs). Channel
- * by channel, the ring: the 3 padded input columns of output column q live in slots sa, sb, sc
- * (padded column p in slot p % 3); moving to the next output column copies only the sw columns it
- * newly needs. A column's n rows: at stride 1, with ROWS4 4 rows per step from the loads at rows
- * r and r + 2 (a taken branch costs 3 cycles: fewer, longer steps; only for the int32 end, the
- * others' constants would not all fit in the registers), then 2, then 1; other strides 2 rows per
- * step. */
-#define DW3_CHANFN_(NAME, XT, VX, LD4X, SDOT, PUT, ROWS4)                                                      \
-    static DORY_NOINLINE_ void NAME(const dw3_k_t *k, const uint8_t *xc, uint8_t *ring, uint8_t *yq)           \
+/* STORE(s, yp, inc): the end of sum s into the byte at yp, then yp += inc: the int32 and clamp
+ * ends as a value stored by DW3_SB_ (one post-incrementing store), the others by their PUT. */
+#define DW3_ST_I32_(s, yp, inc) DW3_SB_(dory_min_(dory_max_((int32_t)((uint32_t)(s) * (uint32_t)cm + cD) >> sh_, lo), hi), yp, inc)
+#define DW3_ST_CLAMP_(s, yp, inc)                                                                      \
+    DW3_SB_(((uint32_t)dory_min_(dory_max_((int32_t)(s), slo), shi) * (uint32_t)cm + cD) >> sh_, yp, inc)
+#define DW3_ST_WIN2_(s, yp, inc) do { DW3_PUT_WIN2_(s, yp); (yp) += (inc); } while (0)
+#define DW3_ST_WIN3_(s, yp, inc) do { DW3_PUT_WIN3_(s, yp); (yp) += (inc); } while (0)
+#define DW3_ST_WIN2L_(s, yp, inc) do { DW3_PUT_WIN2L_(s, yp); (yp) += (inc); } while (0)
+#define DW3_ST_GEN_(s, yp, inc) do { DW3_PUT_GEN_(s, yp); (yp) += (inc); } while (0)
+
+/* DW3_ASM4_<END>_(r): at stride 1 (sr == 1), the first 4 * (n / 4) outputs of a line, 4 per step
+ * of hardware loop 0, as one asm block per end (GCC's code for the C loop below spent ~14 cycles
+ * per output: branch, counter, pointer and output increments, a multiply stall per output). A
+ * step: p.lw of the words at r (e: outputs r, r + 1), post-incrementing the 3 line pointers by 4,
+ * then lw at r + 2 (f: outputs r + 2, r + 3, offset -2 from the moved pointers); 12 dot products
+ * (the first per sum not accumulating); the 4 ends interleaved (no multiply-use stall); 4 p.sb
+ * post-incremented by ys. Encodings (gvsoc-core isa_gen/isa_pulpv2.py): lp.setup and p.lw as in
+ * dot.h; pv.dotusp.b / pv.sdotusp.b (pv.dotsp.b / pv.sdotsp.b) as in DW3_DOT0U_ and dory/simd.h;
+ * p.max / p.min = .insn r 0x33, 6 / 4, 0x02 (scalar_ops.h); p.sb rs2, rs3(rs1!) as in DW3_SB_.
+ * Each loaded word is first used at least two instructions after its load. The sums live in t3..t6,
+ * the words in t0..t2 (clobbered). Without DORY_XPULPV2 none (r stays 0: the C loop does them). */
+#define DW3_ASM4_NONE_(r) ((void)0)
+/* DW3_ROWS4_C_: whether the channel functions with an asm step keep the C 4-output step too (not
+ * with DORY_XPULPV2: the asm does those steps, the C copy would be dead code in L2) */
+#if defined(DORY_XPULPV2)
+#define DW3_ROWS4_C_ 0
+#else
+#define DW3_ROWS4_C_ 1
+#endif
+#define DW3_ASMQ_NONE_(q) ((void)0)
+#if defined(DORY_XPULPV2)
+/* One step's 42 instructions (D0 / DA: funct7 of the non-accumulating / accumulating dot). */
+#define DW3_STEP_(D0, DA, END)                                                                         \
+    ".insn i 0x0b, 2, t0, %[s0], 4\n\t"                                                                \
+    ".insn i 0x0b, 2, t1, %[s1], 4\n\t"                                                                \
+    ".insn i 0x0b, 2, t2, %[s2], 4\n\t"                                                                \
+    ".insn r 0x57, 1, " D0 ", t3, t0, %[W0]\n\t"                                                       \
+    ".insn r 0x57, 1, " D0 ", t4, t0, %[V0]\n\t"                                                       \
+    "lw t0, -2(%[s0])\n\t"                                                                             \
+    ".insn r 0x57, 1, " DA ", t3, t1, %[W1]\n\t"                                                       \
+    ".insn r 0x57, 1, " DA ", t4, t1, %[V1]\n\t"                                                       \
+    "lw t1, -2(%[s1])\n\t"                                                                             \
+    ".insn r 0x57, 1, " DA ", t3, t2, %[W2]\n\t"                                                       \
+    ".insn r 0x57, 1, " DA ", t4, t2, %[V2]\n\t"                                                       \
+    "lw t2, -2(%[s2])\n\t"                                                                             \
+    ".insn r 0x57, 1, " D0 ", t5, t0, %[W0]\n\t"                                                       \
+    ".insn r 0x57, 1, " D0 ", t6, t0, %[V0]\n\t"                                                       \
+    ".insn r 0x57, 1, " DA ", t5, t1, %[W1]\n\t"                                                       \
+    ".insn r 0x57, 1, " DA ", t6, t1, %[V1]\n\t"                                                       \
+    ".insn r 0x57, 1, " DA ", t5, t2, %[W2]\n\t"                                                       \
+    ".insn r 0x57, 1, " DA ", t6, t2, %[V2]\n\t"                                                       \
+    END                                                                                                \
+    ".insn r 0x2b, 4, 0, %[ys], %[yp], t3\n\t"                                                         \
+    ".insn r 0x2b, 4, 0, %[ys], %[yp], t4\n\t"                                                         \
+    ".insn r 0x2b, 4, 0, %[ys], %[yp], t5\n\t"                                                         \
+    ".insn r 0x2b, 4, 0, %[ys], %[yp], t6\n\t"
+#define DW3_ASM4_(r, D0, DA, END, ...)                                                                 \
+    do {                                                                                               \
+        int32_t n4_ = n >> 2;                                                                          \
+        if (sr == 1 && n4_ > 0) {                                                                      \
+            __asm__ volatile(".option push\n\t"                                                       \
+                             ".option norvc\n\t" /* 32-bit instructions only: L counts them */         \
+                             ".insn i 0x7b, 4, x0, %[n4], 84\n\t" DW3_STEP_(D0, DA, END)               \
+                             ".option pop"                                                             \
+                             : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [yp] "+r"(yp)              \
+                             : [n4] "r"(n4_), [ys] "r"(ys), [W0] "r"(W0), [W1] "r"(W1), [W2] "r"(W2),  \
+                               [V0] "r"(V0), [V1] "r"(V1), [V2] "r"(V2), __VA_ARGS__                    \
+                             : "t0", "t1", "t2", "t3", "t4", "t5", "t6", "memory");                    \
+            r = 4 * n4_;                                                                               \
+        }                                                                                              \
+    } while (0)
+/* DW3_ASMQ_(q, ...): when every line's outputs are whole steps (stride 1, n a multiple of 4), all
+ * the nq lines of the channel in one asm block: the steps in hardware loop 0 inside loop 1 over the
+ * lines (lp.setup x1, rs1, L = .insn i 0x7b, 4, x1, rs1, L: the loop number in the rd field,
+ * isa_pulpv2.py 'lp.setup' '------- ----- ----- 100 0000- 1111011'; loop 0 the inner one, its end
+ * 4 instructions before loop 1's), the 3 line pointers moved by cs - 4 n4 and the output by
+ * yl - 4 n4 ys between lines: no per-line C (its register reloads cost ~80 cycles per line).
+ * Sets q = nq when done. Loop 1's body: the inner lp.setup, 42 step instructions, 4 adds: L = 94. */
+#define DW3_ASMQ_(q, D0, DA, END, ...)                                                                 \
+    do {                                                                                               \
+        int32_t n4_ = n >> 2;                                                                          \
+        if (sr == 1 && (n & 3) == 0 && n4_ > 0 && nq > 0) {                                            \
+            const uint8_t *s0 = buf, *s1 = buf + L, *s2 = buf + 2 * L;                                 \
+            uint8_t *yp = yq;                                                                          \
+            size_t ds_ = cs - 4 * (size_t)n4_, dy_ = k->yl - 4 * (size_t)n4_ * ys;                     \
+            __asm__ volatile(".option push\n\t"                                                       \
+                             ".option norvc\n\t"                                                       \
+                             ".insn i 0x7b, 4, x1, %[nq], 94\n\t"                                      \
+                             ".insn i 0x7b, 4, x0, %[n4], 84\n\t" DW3_STEP_(D0, DA, END)               \
+                             "add %[s0], %[s0], %[ds]\n\t"                                             \
+                             "add %[s1], %[s1], %[ds]\n\t"                                             \
+                             "add %[s2], %[s2], %[ds]\n\t"                                             \
+                             "add %[yp], %[yp], %[dy]\n\t"                                             \
+                             ".option pop"                                                             \
+                             : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [yp] "+r"(yp)              \
+                             : [n4] "r"(n4_), [nq] "r"(nq), [ds] "r"(ds_), [dy] "r"(dy_), [ys] "r"(ys),\
+                               [W0] "r"(W0), [W1] "r"(W1), [W2] "r"(W2), [V0] "r"(V0), [V1] "r"(V1),   \
+                               [V2] "r"(V2), __VA_ARGS__                                               \
+                             : "t0", "t1", "t2", "t3", "t4", "t5", "t6", "memory");                    \
+            q = nq;                                                                                    \
+        }                                                                                              \
+    } while (0)
+/* the 4 sums' ends, each step of the 4 interleaved: 20 instructions (42 in the body: L = 84) */
+#define DW3_END4_(OP) OP(t3) OP(t4) OP(t5) OP(t6)
+#define DW3_MUL_(t) "mul " #t ", " #t ", %[cm]\n\t"
+#define DW3_ADD_(t) "add " #t ", " #t ", %[cD]\n\t"
+#define DW3_SRA_(t) "sra " #t ", " #t ", %[sh]\n\t"
+#define DW3_SRL_(t) "srl " #t ", " #t ", %[sh]\n\t"
+#define DW3_MAXLO_(t) ".insn r 0x33, 6, 0x02, " #t ", " #t ", %[lo]\n\t"
+#define DW3_MINHI_(t) ".insn r 0x33, 4, 0x02, " #t ", " #t ", %[hi]\n\t"
+/* int32: clip((s m + D) >> shift) */
+#define DW3_ASM4_I32U_(r)                                                                              \
+    DW3_ASM4_(r, "0x44", "0x54",                                                                      \
+              DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRA_) DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_), \
+              [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi))
+#define DW3_ASM4_I32S_(r)                                                                              \
+    DW3_ASM4_(r, "0x4c", "0x5c",                                                                      \
+              DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRA_) DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_), \
+              [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi))
+/* clamp: ((min(max(s, slo), shi) m + E') mod 2^32) >> shift, logical */
+#define DW3_ASM4_CLAMPU_(r)                                                                            \
+    DW3_ASM4_(r, "0x44", "0x54",                                                                      \
+              DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_) DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRL_), \
+              [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi))
+#define DW3_ASM4_CLAMPS_(r)                                                                            \
+    DW3_ASM4_(r, "0x4c", "0x5c",                                                                      \
+              DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_) DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRL_), \
+              [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi))
+#define DW3_END_I32_ DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRA_) DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_)
+#define DW3_END_CLAMP_ DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_) DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRL_)
+#define DW3_ASMQ_I32U_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_I32_, [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi))
+#define DW3_ASMQ_I32S_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_I32_, [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi))
+#define DW3_ASMQ_CLAMPU_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_CLAMP_, [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi))
+#define DW3_ASMQ_CLAMPS_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_CLAMP_, [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi))
+#else
+#define DW3_ASMQ_I32U_(q) ((void)0)
+#define DW3_ASMQ_I32S_(q) ((void)0)
+#define DW3_ASMQ_CLAMPU_(q) ((void)0)
+#define DW3_ASMQ_CLAMPS_(q) ((void)0)
+#define DW3_ASM4_I32U_(r) ((void)0)
+#define DW3_ASM4_I32S_(r) ((void)0)
+#define DW3_ASM4_CLAMPU_(r) ((void)0)
+#define DW3_ASM4_CLAMPS_(r) ((void)0)
+#endif
+
+/* NAME(k, xc, buf, yq): one channel (input at xc, output column q0's first row at yq) with the
+ * end PUT, one call per channel so that every constant stays in a register across its columns:
+ * its input bytes into the buffer (above), then every output column of the chunk. A column's n
+ * rows: at stride 1, with ROWS4 4 rows per step from the loads at rows r and r + 2 (a taken branch
+ * costs 3 cycles: fewer, longer steps; only for the int32 and clamp ends, the others' constants
+ * would not all fit in the registers), then 2, then 1; other strides 2 rows per step. */
+#define DW3T_CHANFN_(NAME, XT, VX, LD4X, SDOT, DOT0, STORE, ROWS4, ASM4, ASMQ)                                                     \
+    static DORY_NOINLINE_ void NAME(const dw3_k_t *k, const uint8_t *xc, uint8_t *buf, uint8_t *yq)            \
     {                                                                                                          \
         const dory_v4s W0 = k->w[0], W1 = k->w[1], W2 = k->w[2], V0 = k->w[3], V1 = k->w[4], V2 = k->w[5];     \
         const int32_t cm = k->h.m, sh_ = k->sh, lo = k->lo, hi = k->hi, ks = k->ks, n = k->n, sr = k->sr;      \
-        const int32_t slo = k->h.slo, ylo = k->h.ylo, yhi = k->h.yhi, shi = k->h.shi;                                          \
+        const int32_t slo = k->h.slo, ylo = k->h.ylo, yhi = k->h.yhi, shi = k->h.shi;                          \
         const uint32_t cD = k->h.D, dm = k->dm, mhm = k->mhm, wn = k->h.wn;                                    \
         const uint64_t cE = k->h.E, U = k->U;                                                                  \
-        const size_t ys = k->ys;                                                                               \
-        const int32_t wo = k->wo, sw = k->sw;                                                                  \
-        uint8_t *sa = ring, *sb = ring + k->L, *sc = ring + 2 * k->L, *t_;                                     \
-        int32_t q, p = -k->pl; /* the input column of the window's first padded column */                      \
+        const size_t ys = k->ys, L = (size_t)k->L, cs = (size_t)k->sb * L;                                     \
+        const int32_t nq = k->nq;                                                                              \
+        const uint8_t *s_;                                                                                     \
+        int32_t q;                                                                                             \
         (void)cm, (void)sh_, (void)lo, (void)hi, (void)ks, (void)cD, (void)dm, (void)mhm;                      \
-        (void)cE, (void)U, (void)slo, (void)ylo, (void)yhi, (void)wn, (void)shi, (void)V0, (void)V1, (void)V2;            \
-        for (q = 0; q < wo; q++, p += sw, yq += k->co) {                                                       \
-            if (q == 0 || sw > 2) { /* all three columns new */                                                \
-                dw3_column_(k, sa, xc, p);                                                                     \
-                dw3_column_(k, sb, xc, p + 1);                                                                 \
-                dw3_column_(k, sc, xc, p + 2);                                                                 \
-            } else if (sw == 1) { /* p + 2 new: the slot of the old p - 1 */                                   \
-                t_ = sa, sa = sb, sb = sc, sc = t_;                                                            \
-                dw3_column_(k, sc, xc, p + 2);                                                                 \
-            } else { /* stride 2: p + 1, p + 2 new, p was the old p + 2 */                                     \
-                t_ = sa, sa = sc, sc = sb, sb = t_;                                                            \
-                dw3_column_(k, sb, xc, p + 1);                                                                 \
-                dw3_column_(k, sc, xc, p + 2);                                                                 \
-            }                                                                                                  \
-            {                                                                                                  \
-                const XT *s0 = (const XT *)sa, *s1 = (const XT *)sb, *s2 = (const XT *)sc;                     \
-                uint8_t *yp = yq;                                                                              \
-                int32_t r = 0;                                                                                 \
-                if (sr == 1) {                                                                                 \
-                    for (; ROWS4 && r + 4 <= n; r += 4, s0 += 4, s1 += 4, s2 += 4) {                           \
-                        VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                        \
-                        VX f0 = LD4X(s0 + 2), f1 = LD4X(s1 + 2), f2 = LD4X(s2 + 2);                            \
-                        int32_t u0 = 0, u1 = 0, u2 = 0, u3 = 0;                                                \
-                        SDOT(u0, e0, W0);                                                                      \
-                        SDOT(u1, e0, V0);                                                                      \
-                        SDOT(u0, e1, W1);                                                                      \
-                        SDOT(u1, e1, V1);                                                                      \
-                        SDOT(u0, e2, W2);                                                                      \
-                        SDOT(u1, e2, V2);                                                                      \
-                        SDOT(u2, f0, W0);                                                                      \
-                        SDOT(u3, f0, V0);                                                                      \
-                        SDOT(u2, f1, W1);                                                                      \
-                        SDOT(u3, f1, V1);                                                                      \
-                        SDOT(u2, f2, W2);                                                                      \
-                        SDOT(u3, f2, V2);                                                                      \
-                        PUT(u0, yp);                                                                           \
-                        yp += ys;                                                                              \
-                        PUT(u1, yp);                                                                           \
-                        yp += ys;                                                                              \
-                        PUT(u2, yp);                                                                           \
-                        yp += ys;                                                                              \
-                        PUT(u3, yp);                                                                           \
-                        yp += ys;                                                                              \
-                    }                                                                                          \
-                    for (; r + 2 <= n; r += 2, s0 += 2, s1 += 2, s2 += 2) {                                    \
-                        VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                        \
-                        int32_t u = 0, v = 0;                                                                  \
-                        SDOT(u, e0, W0);                                                                       \
-                        SDOT(v, e0, V0);                                                                       \
-                        SDOT(u, e1, W1);                                                                       \
-                        SDOT(v, e1, V1);                                                                       \
-                        SDOT(u, e2, W2);                                                                       \
-                        SDOT(v, e2, V2);                                                                       \
-                        PUT(u, yp);                                                                            \
-                        yp += ys;                                                                              \
-                        PUT(v, yp);                                                                            \
-                        yp += ys;                                                                              \
-                    }                                                                                          \
-                } else {                                                                                       \
-                    for (; r + 2 <= n; r += 2, s0 += 2 * sr, s1 += 2 * sr, s2 += 2 * sr) {                     \
-                        VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                        \
-                        VX f0 = LD4X(s0 + sr), f1 = LD4X(s1 + sr), f2 = LD4X(s2 + sr);                         \
-                        int32_t u = 0, v = 0;                                                                  \
-                        SDOT(u, e0, W0);                                                                       \
-                        SDOT(v, f0, W0);                                                                       \
-                        SDOT(u, e1, W1);                                                                       \
-                        SDOT(v, f1, W1);                                                                       \
-                        SDOT(u, e2, W2);                                                                       \
-                        SDOT(v, f2, W2);                                                                       \
-                        PUT(u, yp);                                                                            \
-                        yp += ys;                                                                              \
-                        PUT(v, yp);                                                                            \
-                        yp += ys;                                                                              \
-                    }                                                                                          \
-                }                                                                                              \
-                for (; r < n; r++, s0 += sr, s1 += sr, s2 += sr, yp += ys) {                                   \
+        (void)cE, (void)U, (void)slo, (void)ylo, (void)yhi, (void)wn, (void)shi, (void)V0, (void)V1, (void)V2; \
+        { /* the channel's input bytes: lines [j0, j1), indices [i0, i1) of each */                            \
+            int32_t j;                                                                                         \
+            for (j = k->j0; j < k->j1; j++, xc += k->bs)                                                       \
+                dw3_copy_(buf + (size_t)j * L + k->i0, xc, k->as, k->i1 - k->i0);                              \
+        }                                                                                                      \
+        q = 0;                                                                                                 \
+        ASMQ(q);                                                                                               \
+        for (s_ = buf; q < nq; q++, s_ += cs, yq += k->yl) {                                                   \
+            const XT *s0 = (const XT *)s_, *s1 = (const XT *)(s_ + L), *s2 = (const XT *)(s_ + 2 * L);         \
+            uint8_t *yp = yq;                                                                                  \
+            int32_t r = 0;                                                                                     \
+            ASM4(r);                                                                                           \
+            if (sr == 1) {                                                                                     \
+                for (; ROWS4 && r + 4 <= n; r += 4, s0 += 4, s1 += 4, s2 += 4) {                               \
                     VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                            \
-                    int32_t u = 0;                                                                             \
-                    SDOT(u, e0, W0);                                                                           \
-                    SDOT(u, e1, W1);                                                                           \
-                    SDOT(u, e2, W2);                                                                           \
-                    PUT(u, yp);                                                                                \
+                    VX f0 = LD4X(s0 + 2), f1 = LD4X(s1 + 2), f2 = LD4X(s2 + 2);                                \
+                    int32_t u0, u1, u2, u3;                                                    \
+                    DOT0(u0, e0, W0);                                                                          \
+                    DOT0(u1, e0, V0);                                                                          \
+                    SDOT(u0, e1, W1);                                                                          \
+                    SDOT(u1, e1, V1);                                                                          \
+                    SDOT(u0, e2, W2);                                                                          \
+                    SDOT(u1, e2, V2);                                                                          \
+                    DOT0(u2, f0, W0);                                                                          \
+                    DOT0(u3, f0, V0);                                                                          \
+                    SDOT(u2, f1, W1);                                                                          \
+                    SDOT(u3, f1, V1);                                                                          \
+                    SDOT(u2, f2, W2);                                                                          \
+                    SDOT(u3, f2, V2);                                                                          \
+                    STORE(u0, yp, ys);                                                                                  \
+                    STORE(u1, yp, ys);                                                                                  \
+                    STORE(u2, yp, ys);                                                                                  \
+                    STORE(u3, yp, ys);                                                                                  \
                 }                                                                                              \
+                for (; r + 2 <= n; r += 2, s0 += 2, s1 += 2, s2 += 2) {                                        \
+                    VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                            \
+                    int32_t u, v;                                                                      \
+                    DOT0(u, e0, W0);                                                                           \
+                    DOT0(v, e0, V0);                                                                           \
+                    SDOT(u, e1, W1);                                                                           \
+                    SDOT(v, e1, V1);                                                                           \
+                    SDOT(u, e2, W2);                                                                           \
+                    SDOT(v, e2, V2);                                                                           \
+                    STORE(u, yp, ys);                                                                                  \
+                    STORE(v, yp, ys);                                                                                  \
+                }                                                                                              \
+            } else {                                                                                           \
+                for (; r + 2 <= n; r += 2, s0 += 2 * sr, s1 += 2 * sr, s2 += 2 * sr) {                         \
+                    VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                            \
+                    VX f0 = LD4X(s0 + sr), f1 = LD4X(s1 + sr), f2 = LD4X(s2 + sr);                             \
+                    int32_t u, v;                                                                      \
+                    DOT0(u, e0, W0);                                                                           \
+                    DOT0(v, f0, W0);                                                                           \
+                    SDOT(u, e1, W1);                                                                           \
+                    SDOT(v, f1, W1);                                                                           \
+                    SDOT(u, e2, W2);                                                                           \
+                    SDOT(v, f2, W2);                                                                           \
+                    STORE(u, yp, ys);                                                                                  \
+                    STORE(v, yp, ys);                                                                                  \
+                }                                                                                              \
+            }                                                                                                  \
+            for (; r < n; r++, s0 += sr, s1 += sr, s2 += sr, yp += ys) {                                       \
+                VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                                \
+                int32_t u;                                                                                 \
+                DOT0(u, e0, W0);                                                                               \
+                SDOT(u, e1, W1);                                                                               \
+                SDOT(u, e2, W2);                                                                               \
+                STORE(u, yp, 0);                                                                               \
             }                                                                                                  \
         }                                                                                                      \
     }
 
-DW3_CHANFN_(dw3_chan_u_i32_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_I32_, 1)
-DW3_CHANFN_(dw3_chan_u_win2_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_WIN2_, 0)
-DW3_CHANFN_(dw3_chan_u_win3_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_WIN3_, 0)
-DW3_CHANFN_(dw3_chan_u_win2l_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_WIN2L_, 0)
-DW3_CHANFN_(dw3_chan_u_gen_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_GEN_, 0)
-DW3_CHANFN_(dw3_chan_s_i32_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_I32_, 1)
-DW3_CHANFN_(dw3_chan_s_win2_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_WIN2_, 0)
-DW3_CHANFN_(dw3_chan_s_win3_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_WIN3_, 0)
-DW3_CHANFN_(dw3_chan_s_win2l_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_WIN2L_, 0)
-DW3_CHANFN_(dw3_chan_s_gen_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_GEN_, 0)
-DW3_CHANFN_(dw3_chan_u_clamp_, uint8_t, dory_v4u, DORY_LD4U, DORY_SDOTP4_US, DW3_PUT_CLAMP_, 1)
-DW3_CHANFN_(dw3_chan_s_clamp_, int8_t, dory_v4s, DORY_LD4S, DORY_SDOTP4_SS, DW3_PUT_CLAMP_, 1)
+DW3T_CHANFN_(dw3_chan_u_i32_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_I32_, DW3_ROWS4_C_, DW3_ASM4_I32U_, DW3_ASMQ_I32U_)
+DW3T_CHANFN_(dw3_chan_u_win2_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_WIN2_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
+DW3T_CHANFN_(dw3_chan_u_win3_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_WIN3_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
+DW3T_CHANFN_(dw3_chan_u_win2l_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_WIN2L_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
+DW3T_CHANFN_(dw3_chan_u_gen_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_GEN_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
+DW3T_CHANFN_(dw3_chan_s_i32_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_I32_, DW3_ROWS4_C_, DW3_ASM4_I32S_, DW3_ASMQ_I32S_)
+DW3T_CHANFN_(dw3_chan_s_win2_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_WIN2_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
+DW3T_CHANFN_(dw3_chan_s_win3_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_WIN3_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
+DW3T_CHANFN_(dw3_chan_s_win2l_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_WIN2L_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
+DW3T_CHANFN_(dw3_chan_s_gen_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_GEN_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
+DW3T_CHANFN_(dw3_chan_u_clamp_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_CLAMP_, DW3_ROWS4_C_, DW3_ASM4_CLAMPU_, DW3_ASMQ_CLAMPU_)
+DW3T_CHANFN_(dw3_chan_s_clamp_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_CLAMP_, DW3_ROWS4_C_, DW3_ASM4_CLAMPS_, DW3_ASMQ_CLAMPS_)
 
-/* The per-core scratch of the ring for output rows [r0, r1) (stride sh): 3 slots of the padded
- * rows they read, plus the slack of the last load. */
-static size_t dw3_ring_bytes(int32_t r0, int32_t r1, int32_t sh)
-{
-    return 3u * (size_t)((r1 - 1 - r0) * sh + 3) + 4u;
-}
-
-/* The ring over rows [r0, r1) x channels [c0, c1); fp: the end's plan (dory_rqf_init_ of these
- * channels). Bytes are copied as uint8_t whatever the sign of x (the channel functions read them
- * as x's type). */
-static DORY_NOINLINE_ void dw_3x3_ring(const dory_conv_args_t *a, const dory_rqf_t *fp, uint8_t *ring, int32_t r0,
-                                       int32_t r1, int32_t c0, int32_t c1)
+/* The transposed tile over rows [r0, r1) x channels [c0, c1) with cap bytes of buffer (at least
+ * 3 lines of the longer output side's padded extent, plus the last load's slack: what the tiler
+ * budgets covers the whole padded tile). The buffer's lines run along the longer output side
+ * (outputs per line n >= lines): the per-line costs (loop entry, the copy's line loop) are paid
+ * on the fewer lines. Column-major (lines are padded columns, n = r1 - r0 outputs along the
+ * rows) is the window as given; row-major (lines are padded rows, n = wo) is the same sums on
+ * the transposed tile with the transposed weights (the window's line j is then its row j). The
+ * lines are taken in chunks of the most that fit in cap. fp: the end's plan. */
+static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t *fp, uint8_t *buf, size_t cap,
+                                    int32_t r0, int32_t r1, int32_t c0, int32_t c1)
 {
     typedef void (*chan_t)(const dw3_k_t *, const uint8_t *, uint8_t *, uint8_t *);
-    /* indexed by the end kind (DW3_I32 .. DW3_CLAMP), unsigned then signed x */
     static const chan_t chan_fn[2][6] = {
-        {dw3_chan_u_i32_, dw3_chan_u_win2_, dw3_chan_u_win3_, dw3_chan_u_win2l_, dw3_chan_u_gen_, dw3_chan_u_clamp_},
-        {dw3_chan_s_i32_, dw3_chan_s_win2_, dw3_chan_s_win3_, dw3_chan_s_win2l_, dw3_chan_s_gen_, dw3_chan_s_clamp_}};
+        {dw3_chan_u_i32_, dw3_chan_u_win2_, dw3_chan_u_win3_, dw3_chan_u_win2l_, dw3_chan_u_gen_,
+         dw3_chan_u_clamp_},
+        {dw3_chan_s_i32_, dw3_chan_s_win2_, dw3_chan_s_win3_, dw3_chan_s_win2l_, dw3_chan_s_gen_,
+         dw3_chan_s_clamp_}};
     const int8_t *w = (const int8_t *)a->w;
     const uint8_t *x = (const uint8_t *)a->x;
     int xs = a->x_type == DORY_S8;
-    size_t ci = (size_t)a->ci, rs = (size_t)a->wi * ci, xr;
-    /* the slots' rows: padded rows t0 .. t0 + L - 1, of which [i0, i1) are input rows */
-    int32_t t0 = r0 * a->sh, L = (r1 - 1 - r0) * a->sh + 3;
-    int32_t i0 = a->pt - t0 > 0 ? a->pt - t0 : 0, i1 = a->hi + a->pt - t0 < L ? a->hi + a->pt - t0 : L;
-    int32_t c, kind;
+    size_t ci = (size_t)a->ci, rs = (size_t)a->wi * ci, ys_row = (size_t)a->wo * (size_t)a->co;
+    /* rm: row-major. Along a line: n outputs at stride sa from padded index e0 of the layer (pad
+     * ea before input index 0, ne input indices); across: nb output lines at stride sb from padded
+     * index f0 (pad fa, nf input indices). */
+    int rm = a->wo > r1 - r0;
+    int32_t n = rm ? a->wo : r1 - r0, nb = rm ? r1 - r0 : a->wo;
+    int32_t sa = rm ? a->sw : a->sh, sb = rm ? a->sh : a->sw;
+    int32_t e0 = rm ? 0 : r0 * a->sh, ea = rm ? a->pl : a->pt, ne = rm ? a->wi : a->hi;
+    int32_t f0 = rm ? r0 * a->sh : 0, fa = rm ? a->pt : a->pl, nf = rm ? a->hi : a->wi;
+    int32_t L = (n - 1) * sa + 3;
+    int32_t i0 = ea - e0 > 0 ? ea - e0 : 0, i1 = ne + ea - e0 < L ? ne + ea - e0 : L;
+    /* lines per chunk, and so output lines per chunk */
+    int32_t nl = (int32_t)((cap - 4u) / (size_t)L), qn = (nl - 3) / sb + 1, q0, c, kind;
     const chan_t *fns = chan_fn[xs];
-    dw3_k_t k;
-    /* the plan stays the caller's (*fp, in its frame: no copy on the 1 KiB cluster stacks) */
     const dory_rqf_t *f = fp;
+    dw3_k_t k;
     if (i1 < i0)
         i1 = i0;
-    xr = (size_t)(t0 + i0 - a->pt) * rs; /* the first input row a slot holds */
-    memset(ring, 0, dw3_ring_bytes(r0, r1, a->sh)); /* the pad rows stay zero */
     memset(&k, 0, sizeof k);
     kind = dw3_kind_(f, &k.U);
     /* few outputs per channel: the window interval's divisions (up to ~800 cycles per channel) cost
@@ -551,34 +732,71 @@ static DORY_NOINLINE_ void dw_3x3_ring(const dory_conv_args_t *a, const dory_rqf
         kind = DW3_WIN2L;
     k.sh = f->shift, k.lo = f->min, k.hi = f->max;
     k.dm = f->dm, k.mhm = f->dmh ? ~0u : 0u, k.ks = f->dmh ? f->ds - 1 : f->ds; /* mode 3: M's words, S - 32 */
-    k.n = r1 - r0, k.sr = a->sh, k.ys = (size_t)a->wo * (size_t)a->co, k.y8 = (uint8_t *)a->y, k.f = f;
-    k.wo = a->wo, k.sw = a->sw, k.pl = a->pl, k.wi = a->wi, k.L = L, k.i0 = i0, k.i1 = i1;
-    k.ci = ci, k.rs = rs, k.co = (size_t)a->co;
-    for (c = c0; c < c1; c++) {
-        const int8_t *wc = w + (size_t)c * 9u;
-        int8_t *wv = (int8_t *)k.w; /* the weight words' bytes, in memory order (as DORY_LD4S reads) */
-        int32_t j;
-        for (j = 0; j < 3; j++) {
-            wv[4 * j] = wc[j], wv[4 * j + 1] = wc[3 + j], wv[4 * j + 2] = wc[6 + j], wv[4 * j + 3] = 0;
-            wv[12 + 4 * j] = 0, wv[13 + 4 * j] = wc[j], wv[14 + 4 * j] = wc[3 + j], wv[15 + 4 * j] = wc[6 + j];
+    k.y8 = (uint8_t *)a->y, k.f = f;
+    k.n = n, k.sr = sa, k.sb = sb, k.L = L, k.i0 = i0, k.i1 = i1;
+    k.as = rm ? ci : rs, k.bs = rm ? rs : ci;
+    k.ys = rm ? (size_t)a->co : ys_row, k.yl = rm ? ys_row : (size_t)a->co;
+    for (q0 = 0; q0 < nb; q0 += qn) {
+        int32_t q1 = nb - q0 > qn ? q0 + qn : nb, np, p0 = f0 + q0 * sb;
+        size_t xo; /* the input offset of the chunk's first input byte (line j0, index i0) */
+        k.nq = q1 - q0, np = (k.nq - 1) * sb + 3;
+        /* the chunk's lines [0, np) are padded indices p0 + j: input ones in [j0, j1) */
+        k.j0 = fa - p0 > 0 ? fa - p0 : 0;
+        k.j1 = nf + fa - p0 < np ? nf + fa - p0 : np;
+        if (k.j1 < k.j0)
+            k.j1 = k.j0;
+        xo = (size_t)(e0 + i0 - ea) * k.as + (size_t)(p0 + k.j0 - fa) * k.bs;
+        { /* the pads (and the slack) zero: whole pad lines, the pad ends of the input lines */
+            int32_t j;
+            memset(buf, 0, (size_t)k.j0 * (size_t)L);
+            for (j = k.j0; j < k.j1 && (i0 > 0 || i1 < L); j++) {
+                memset(buf + (size_t)j * (size_t)L, 0, (size_t)i0);
+                memset(buf + (size_t)j * (size_t)L + i1, 0, (size_t)(L - i1));
+            }
+            memset(buf + (size_t)k.j1 * (size_t)L, 0, (size_t)(np - k.j1) * (size_t)L + 4u);
         }
-        k.c = c;
-        fns[dw3_chan_(f, kind, k.U, c, &k.h, wc, xs)](&k, x + xr + (size_t)c, ring,
-                                                      k.y8 + (size_t)r0 * k.ys + (size_t)c);
+        for (c = c0; c < c1; c++) {
+            const int8_t *wc = w + (size_t)c * 9u;
+            int8_t *wv = (int8_t *)k.w;
+            int32_t j;
+            /* the window's line j (column j, or row j row-major): its 3 taps in byte order along the
+             * line are wc[j0 + t * st] (W words), and again one byte up (V words) */
+            for (j = 0; j < 3; j++) {
+                const int8_t *t = wc + (rm ? 3 * j : j);
+                int32_t st = rm ? 1 : 3;
+                wv[4 * j] = t[0], wv[4 * j + 1] = t[st], wv[4 * j + 2] = t[2 * st], wv[4 * j + 3] = 0;
+                wv[12 + 4 * j] = 0, wv[13 + 4 * j] = t[0], wv[14 + 4 * j] = t[st], wv[15 + 4 * j] = t[2 * st];
+            }
+            k.c = c;
+            fns[dw3_chan_(f, kind, k.U, c, &k.h, wc, xs)](
+                &k, x + xo + (size_t)c, buf,
+                k.y8 + (size_t)r0 * ys_row + (size_t)q0 * k.yl + (size_t)c);
+        }
     }
 }
 
-/* The ring's split of a tile over the cores: gc channel groups (gc a divisor of ncores)
+/* The 3x3 path's split of a tile over the cores: gc channel groups (gc a divisor of ncores)
  * by ncores / gc row groups, each core one group of each (a group may be empty). The gc of the least
  * cost of the busiest core, in cycles measured on GVSOC (MobileNetV1-1.0-128's layers): ~16 per output, ~120
- * per output column (its ring copy and loop entry) and ~600 per channel (the end's constants,
+ * per output column (its copy and loop entry, measured on the column ring before the transposed tile) and ~600 per channel (the end's constants,
  * the weight words): long columns first (its 4-channel tiles of 32 rows: 16 rows of one channel
  * per core, not 4 rows of all 4; its 12-channel tiles: 16 rows of 3 channels, not 4 rows of 12).
  * passes/tiling/cost.py `_ring_grid` mirrors it. */
 static int dw3_grid_(int32_t co, int32_t ho, int32_t wo, int ncores)
 {
-    int g, best = 1;
+    int g, best = 1, lg, ln = 0;
     int64_t best_cost = -1;
+    if ((ncores & (ncores - 1)) == 0) { /* a power of two (8 cores): its divisors by shifts, no division */
+        while ((1 << ln) < ncores)
+            ln++;
+        for (lg = 0; lg <= ln; lg++) {
+            int32_t C = (co + (1 << lg) - 1) >> lg, R = (ho + (1 << (ln - lg)) - 1) >> (ln - lg);
+            int64_t cost = (int64_t)C * ((int64_t)wo * (16 * (int64_t)R + 120) + 600);
+            if (best_cost < 0 || cost < best_cost)
+                best = 1 << lg, best_cost = cost;
+        }
+        return best;
+    }
     for (g = 1; g <= ncores; g++) {
         int32_t gr = ncores / g, C, R;
         int64_t cost;
@@ -592,9 +810,12 @@ static int dw3_grid_(int32_t co, int32_t ho, int32_t wo, int ncores)
     return best;
 }
 
-size_t dory_depthwise_scratch_bytes(int32_t kh, int32_t kw, int32_t rows, int32_t pt, int32_t pb, int ncores)
+size_t dory_depthwise_scratch_bytes(int32_t kh, int32_t kw, int32_t rows, int32_t cols, int32_t pt, int32_t pb,
+                                    int32_t pl, int32_t pr, int ncores)
 {
     size_t per_core = (size_t)kh * (size_t)(rows + pt + pb) + (size_t)kh + (size_t)kh * (size_t)kw;
+    if (kh == 3 && kw == 3) /* the transposed tile: every padded row and column, and the last load's slack */
+        per_core = (size_t)(rows + pt + pb) * (size_t)(cols + pl + pr) + 4u;
     return (size_t)(ncores < 1 ? 1 : ncores) * per_core;
 }
 
@@ -623,18 +844,20 @@ static void dory_depthwise_l1(const dory_conv_args_t *a, int core, int ncores)
         dory_share_(a->ho, core / gc, ncores / gc, &r0, &r1);
         if (r0 >= r1 || c0 >= c1)
             return;
-        need = dory_depthwise_scratch_bytes(3, 3, a->hi, a->pt, a->pb, ncores);
-        /* the ring takes every end (its own inline ones, else the generic one per sum) */
+        need = dory_depthwise_scratch_bytes(3, 3, a->hi, a->wi, a->pt, a->pb, a->pl, a->pr, ncores);
+        /* the transposed tile takes every end (its own inline ones, else the generic one per sum) */
         dory_rqf_init_(&f, a, a->x_type == DORY_S8, 9, c0, c1);
-        if (dory_scratch_ok_(a, need, "dory_depthwise") && dw3_ring_bytes(r0, r1, a->sh) <= need / (size_t)ncores)
-            dw_3x3_ring(a, &f, (uint8_t *)a->scratch + (size_t)core * (need / (size_t)ncores), r0, r1, c0, c1);
+        if (dory_scratch_ok_(a, need, "dory_depthwise") &&
+            3u * (size_t)((r1 - 1 - r0) * a->sh + 3) + 4u <= need / (size_t)ncores) /* 3 columns at least */
+            dw_3x3_t(a, &f, (uint8_t *)a->scratch + (size_t)core * (need / (size_t)ncores), need / (size_t)ncores,
+                     r0, r1, c0, c1);
         else
             dw_3x3(a, r0, r1, c0, c1);
         return;
     }
     if (!dory_share_rows_or_channels_(a->ho, a->co, core, ncores, &r0, &r1, &c0, &c1))
         return;
-    need = dory_depthwise_scratch_bytes(a->kh, a->kw, a->hi, a->pt, a->pb, ncores);
+    need = dory_depthwise_scratch_bytes(a->kh, a->kw, a->hi, a->wi, a->pt, a->pb, a->pl, a->pr, ncores);
     if (dory_fast_types_(a->x_type, a->w_type) && a->dh == 1 && a->dw == 1 && dory_scratch_ok_(a, need, "dory_depthwise"))
         dw_fast(a, (uint8_t *)a->scratch + (size_t)core * (need / (size_t)ncores), need / (size_t)ncores, r0, r1, c0, c1);
     else

@@ -1206,7 +1206,8 @@ static int setup(run_t *R, const dory_layer_t *L)
         R->kscr = dory_conv2d_scratch_bytes(L->kh, L->kw, L->groups == 1 ? R->tci : R->cg, DORY_NUM_CORES);
     } else if (R->kind == DORY_LAYER_DEPTHWISE) {
         int32_t rows = imin(L->hi, (R->tho - 1) * L->sh + (L->kh - 1) * L->dh + 1);
-        R->kscr = dory_depthwise_scratch_bytes(L->kh, L->kw, rows, L->pt, L->pb, DORY_NUM_CORES);
+        int32_t cols = imin(L->wi, (R->two - 1) * L->sw + (L->kw - 1) * L->dw + 1);
+        R->kscr = dory_depthwise_scratch_bytes(L->kh, L->kw, rows, cols, L->pt, L->pb, L->pl, L->pr, DORY_NUM_CORES);
     }
     {
         size_t have = R->cap_scr; /* what the layout leaves the kernels */
