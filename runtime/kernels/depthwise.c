@@ -566,11 +566,77 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
               [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi))
 #define DW3_END_I32_ DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRA_) DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_)
 #define DW3_END_CLAMP_ DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_) DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRL_)
-#define DW3_ASMQ_I32U_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_I32_, [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi))
-#define DW3_ASMQ_I32S_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_I32_, [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi))
-#define DW3_ASMQ_CLAMPU_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_CLAMP_, [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi))
-#define DW3_ASMQ_CLAMPS_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_CLAMP_, [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi))
+/* DW3_ASMQ2_(q, ...): stride 2 along the lines (sr == 2, n even), all the nq lines of the channel in
+ * one asm block as DW3_ASMQ_, 2 outputs per step of hardware loop 0. A step's window starts are 4
+ * bytes apart, as stride 1's 4-output step: p.lw of the words at 2r (output r: bytes 0..2 with W),
+ * post-incrementing the 3 line pointers by 4, then lw at 2r + 2 (output r + 1, offset -2 from the
+ * moved pointers, also with W); 6 dot products (the first per sum not accumulating), the 2 ends
+ * interleaved, 2 p.sb post-incremented by ys: 24 instructions (L = 48); loop 1's body the inner
+ * lp.setup, 24, 4 adds: L = 58. Encodings as DW3_STEP_'s. Each loaded word is first used at least
+ * two instructions after its load. (A stride-1-shaped step, one word serving two outputs, cannot
+ * exist at stride 2: output r + 1's window starts 2 bytes after output r's, 1 byte after its
+ * middle tap, in any packing of a line that holds each byte once.) */
+#define DW3_STEP2_(D0, DA, END)                                                                        \
+    ".insn i 0x0b, 2, t0, %[s0], 4\n\t"                                                                \
+    ".insn i 0x0b, 2, t1, %[s1], 4\n\t"                                                                \
+    ".insn i 0x0b, 2, t2, %[s2], 4\n\t"                                                                \
+    ".insn r 0x57, 1, " D0 ", t3, t0, %[W0]\n\t"                                                       \
+    "lw t0, -2(%[s0])\n\t"                                                                             \
+    ".insn r 0x57, 1, " DA ", t3, t1, %[W1]\n\t"                                                       \
+    "lw t1, -2(%[s1])\n\t"                                                                             \
+    ".insn r 0x57, 1, " DA ", t3, t2, %[W2]\n\t"                                                       \
+    "lw t2, -2(%[s2])\n\t"                                                                             \
+    ".insn r 0x57, 1, " D0 ", t4, t0, %[W0]\n\t"                                                       \
+    ".insn r 0x57, 1, " DA ", t4, t1, %[W1]\n\t"                                                       \
+    ".insn r 0x57, 1, " DA ", t4, t2, %[W2]\n\t"                                                       \
+    END                                                                                                \
+    ".insn r 0x2b, 4, 0, %[ys], %[yp], t3\n\t"                                                         \
+    ".insn r 0x2b, 4, 0, %[ys], %[yp], t4\n\t"
+#define DW3_ASMQ2_(q, D0, DA, END, ...)                                                                \
+    do {                                                                                               \
+        int32_t n2_ = n >> 1;                                                                          \
+        if (sr == 2 && (n & 1) == 0 && n2_ > 0 && nq > 0) {                                            \
+            const uint8_t *s0 = buf, *s1 = buf + L, *s2 = buf + 2 * L;                                 \
+            uint8_t *yp = yq;                                                                          \
+            size_t ds_ = cs - 4 * (size_t)n2_, dy_ = k->yl - 2 * (size_t)n2_ * ys;                     \
+            __asm__ volatile(".option push\n\t"                                                       \
+                             ".option norvc\n\t"                                                       \
+                             ".insn i 0x7b, 4, x1, %[nq], 58\n\t"                                      \
+                             ".insn i 0x7b, 4, x0, %[n2], 48\n\t" DW3_STEP2_(D0, DA, END)              \
+                             "add %[s0], %[s0], %[ds]\n\t"                                             \
+                             "add %[s1], %[s1], %[ds]\n\t"                                             \
+                             "add %[s2], %[s2], %[ds]\n\t"                                             \
+                             "add %[yp], %[yp], %[dy]\n\t"                                             \
+                             ".option pop"                                                             \
+                             : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [yp] "+r"(yp)              \
+                             : [n2] "r"(n2_), [nq] "r"(nq), [ds] "r"(ds_), [dy] "r"(dy_), [ys] "r"(ys),\
+                               [W0] "r"(W0), [W1] "r"(W1), [W2] "r"(W2), __VA_ARGS__                   \
+                             : "t0", "t1", "t2", "t3", "t4", "memory");                                \
+            q = nq;                                                                                    \
+        }                                                                                              \
+    } while (0)
+/* the 2 sums' ends of a stride-2 step, interleaved (no multiply-use stall) */
+#define DW3_END2_(OP) OP(t3) OP(t4)
+#define DW3_END2_I32_ DW3_END2_(DW3_MUL_) DW3_END2_(DW3_ADD_) DW3_END2_(DW3_SRA_) DW3_END2_(DW3_MAXLO_) DW3_END2_(DW3_MINHI_)
+#define DW3_END2_CLAMP_ DW3_END2_(DW3_MAXLO_) DW3_END2_(DW3_MINHI_) DW3_END2_(DW3_MUL_) DW3_END2_(DW3_ADD_) DW3_END2_(DW3_SRL_)
+#define DW3_ARGS_I32_ [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi)
+#define DW3_ARGS_CLAMP_ [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi)
+/* the stride-2 channel functions' ASMQ (their own functions, not a second block in the stride-1
+ * ones: the larger channel functions raised the stride-1 layers' instruction-cache misses by ~8K
+ * cycles per core on MobileNetV1's 8x8 layers) */
+#define DW3_ASMQ2_I32U_(q) DW3_ASMQ2_(q, "0x44", "0x54", DW3_END2_I32_, DW3_ARGS_I32_)
+#define DW3_ASMQ2_I32S_(q) DW3_ASMQ2_(q, "0x4c", "0x5c", DW3_END2_I32_, DW3_ARGS_I32_)
+#define DW3_ASMQ2_CLAMPU_(q) DW3_ASMQ2_(q, "0x44", "0x54", DW3_END2_CLAMP_, DW3_ARGS_CLAMP_)
+#define DW3_ASMQ2_CLAMPS_(q) DW3_ASMQ2_(q, "0x4c", "0x5c", DW3_END2_CLAMP_, DW3_ARGS_CLAMP_)
+#define DW3_ASMQ_I32U_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_I32_, DW3_ARGS_I32_)
+#define DW3_ASMQ_I32S_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_I32_, DW3_ARGS_I32_)
+#define DW3_ASMQ_CLAMPU_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_CLAMP_, DW3_ARGS_CLAMP_)
+#define DW3_ASMQ_CLAMPS_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_CLAMP_, DW3_ARGS_CLAMP_)
 #else
+#define DW3_ASMQ2_I32U_(q) ((void)0)
+#define DW3_ASMQ2_I32S_(q) ((void)0)
+#define DW3_ASMQ2_CLAMPU_(q) ((void)0)
+#define DW3_ASMQ2_CLAMPS_(q) ((void)0)
 #define DW3_ASMQ_I32U_(q) ((void)0)
 #define DW3_ASMQ_I32S_(q) ((void)0)
 #define DW3_ASMQ_CLAMPU_(q) ((void)0)
@@ -685,6 +751,34 @@ DW3T_CHANFN_(dw3_chan_s_win2l_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_
 DW3T_CHANFN_(dw3_chan_s_gen_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_GEN_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
 DW3T_CHANFN_(dw3_chan_u_clamp_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_CLAMP_, DW3_ROWS4_C_, DW3_ASM4_CLAMPU_, DW3_ASMQ_CLAMPU_)
 DW3T_CHANFN_(dw3_chan_s_clamp_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_CLAMP_, DW3_ROWS4_C_, DW3_ASM4_CLAMPS_, DW3_ASMQ_CLAMPS_)
+/* stride 2 with n even (the int32 and clamp ends): the channel's input bytes into the buffer, as
+ * DW3T_CHANFN_'s, then every line in DW3_ASMQ2_ (no C steps: odd n takes the functions above; the
+ * L2 holding MobileNetV2's code has no room for a second copy of them) */
+#if defined(DORY_XPULPV2)
+#define DW3T_CHANFN2_(NAME, ASMQ2, LOAD_ARGS)                                                          \
+    static DORY_NOINLINE_ void NAME(const dw3_k_t *k, const uint8_t *xc, uint8_t *buf, uint8_t *yq)    \
+    {                                                                                                  \
+        const dory_v4s W0 = k->w[0], W1 = k->w[1], W2 = k->w[2];                                       \
+        const int32_t cm = k->h.m, sh_ = k->sh, n = k->n, sr = k->sr, nq = k->nq;                      \
+        const uint32_t cD = k->h.D;                                                                    \
+        const size_t ys = k->ys, L = (size_t)k->L, cs = (size_t)k->sb * L;                             \
+        LOAD_ARGS;                                                                                     \
+        int32_t q = 0, j;                                                                              \
+        for (j = k->j0; j < k->j1; j++, xc += k->bs)                                                   \
+            dw3_copy_(buf + (size_t)j * L + k->i0, xc, k->as, k->i1 - k->i0);                          \
+        ASMQ2(q);                                                                                      \
+        (void)q;                                                                                       \
+    }
+#define DW3_LOAD_I32_ const int32_t lo = k->lo, hi = k->hi
+#define DW3_LOAD_CLAMP_ const int32_t slo = k->h.slo, shi = k->h.shi
+DW3T_CHANFN2_(dw3_chan_u_i32_s2_, DW3_ASMQ2_I32U_, DW3_LOAD_I32_)
+DW3T_CHANFN2_(dw3_chan_s_i32_s2_, DW3_ASMQ2_I32S_, DW3_LOAD_I32_)
+DW3T_CHANFN2_(dw3_chan_u_clamp_s2_, DW3_ASMQ2_CLAMPU_, DW3_LOAD_CLAMP_)
+DW3T_CHANFN2_(dw3_chan_s_clamp_s2_, DW3_ASMQ2_CLAMPS_, DW3_LOAD_CLAMP_)
+#define DW3_S2_FNS_ 1
+#else /* no asm: the stride-1 functions' C steps serve stride 2 as well */
+#define DW3_S2_FNS_ 0
+#endif
 
 /* The transposed tile over rows [r0, r1) x channels [c0, c1) with cap bytes of buffer (at least
  * 3 lines of the longer output side's padded extent, plus the last load's slack: what the tiler
@@ -719,7 +813,16 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
     int32_t i0 = ea - e0 > 0 ? ea - e0 : 0, i1 = ne + ea - e0 < L ? ne + ea - e0 : L;
     /* lines per chunk, and so output lines per chunk */
     int32_t nl = (int32_t)((cap - 4u) / (size_t)L), qn = (nl - 3) / sb + 1, q0, c, kind;
+#if DW3_S2_FNS_
+    static const chan_t chan_fn2[2][6] = {
+        {dw3_chan_u_i32_s2_, dw3_chan_u_win2_, dw3_chan_u_win3_, dw3_chan_u_win2l_, dw3_chan_u_gen_,
+         dw3_chan_u_clamp_s2_},
+        {dw3_chan_s_i32_s2_, dw3_chan_s_win2_, dw3_chan_s_win3_, dw3_chan_s_win2l_, dw3_chan_s_gen_,
+         dw3_chan_s_clamp_s2_}};
+    const chan_t *fns = sa == 2 && (n & 1) == 0 ? chan_fn2[xs] : chan_fn[xs];
+#else
     const chan_t *fns = chan_fn[xs];
+#endif
     const dory_rqf_t *f = fp;
     dw3_k_t k;
     if (i1 < i0)
