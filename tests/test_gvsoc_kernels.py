@@ -64,7 +64,7 @@ def layer_cases() -> list[tuple[str, dict[str, Any]]]:
     dw = [
         dict(hi=8, wi=8, ci=32, co=32, k=(3, 3), pads=(1, 1, 1, 1)),
         dict(hi=9, wi=9, ci=67, co=67, k=(3, 3), s=(2, 2), pads=(1, 1, 1, 1)),
-        # stride 2 with an even output line (depthwise.c's DW3_ASMQ2_ channel functions), u8 and s8
+        # stride 2: depthwise.c's DW3_ASMQ2_ channel functions (u8, even lines), its C steps (s8)
         dict(hi=12, wi=16, ci=36, co=36, k=(3, 3), s=(2, 2), pads=(1, 1, 1, 1)),
         dict(hi=31, wi=6, ci=33, co=33, k=(3, 3), s=(2, 2), pads=(1, 0, 0, 1), x_type=S8, y_type=S8),
         dict(hi=6, wi=6, ci=33, co=33, k=(3, 3), x_type=S8, y_type=S8),

@@ -566,8 +566,8 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
               [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi))
 #define DW3_END_I32_ DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRA_) DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_)
 #define DW3_END_CLAMP_ DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_) DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRL_)
-/* DW3_ASMQ2_(q, ...): stride 2 along the lines (sr == 2, n even), all the nq lines of the channel in
- * one asm block as DW3_ASMQ_, 2 outputs per step of hardware loop 0. A step's window starts are 4
+/* DW3_ASMQ2_(q, ...): stride 2 along the lines (sr == 2), the first 2 (n / 2) outputs of all the nq
+ * lines of the channel in one asm block as DW3_ASMQ_, 2 outputs per step of hardware loop 0. A step's window starts are 4
  * bytes apart, as stride 1's 4-output step: p.lw of the words at 2r (output r: bytes 0..2 with W),
  * post-incrementing the 3 line pointers by 4, then lw at 2r + 2 (output r + 1, offset -2 from the
  * moved pointers, also with W); 6 dot products (the first per sum not accumulating), the 2 ends
@@ -595,7 +595,7 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
 #define DW3_ASMQ2_(q, D0, DA, END, ...)                                                                \
     do {                                                                                               \
         int32_t n2_ = n >> 1;                                                                          \
-        if (sr == 2 && (n & 1) == 0 && n2_ > 0 && nq > 0) {                                            \
+        if (sr == 2 && n2_ > 0 && nq > 0) {                                            \
             const uint8_t *s0 = buf, *s1 = buf + L, *s2 = buf + 2 * L;                                 \
             uint8_t *yp = yq;                                                                          \
             size_t ds_ = cs - 4 * (size_t)n2_, dy_ = k->yl - 2 * (size_t)n2_ * ys;                     \
@@ -625,18 +625,14 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
  * ones: the larger channel functions raised the stride-1 layers' instruction-cache misses by ~8K
  * cycles per core on MobileNetV1's 8x8 layers) */
 #define DW3_ASMQ2_I32U_(q) DW3_ASMQ2_(q, "0x44", "0x54", DW3_END2_I32_, DW3_ARGS_I32_)
-#define DW3_ASMQ2_I32S_(q) DW3_ASMQ2_(q, "0x4c", "0x5c", DW3_END2_I32_, DW3_ARGS_I32_)
 #define DW3_ASMQ2_CLAMPU_(q) DW3_ASMQ2_(q, "0x44", "0x54", DW3_END2_CLAMP_, DW3_ARGS_CLAMP_)
-#define DW3_ASMQ2_CLAMPS_(q) DW3_ASMQ2_(q, "0x4c", "0x5c", DW3_END2_CLAMP_, DW3_ARGS_CLAMP_)
 #define DW3_ASMQ_I32U_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_I32_, DW3_ARGS_I32_)
 #define DW3_ASMQ_I32S_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_I32_, DW3_ARGS_I32_)
 #define DW3_ASMQ_CLAMPU_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_CLAMP_, DW3_ARGS_CLAMP_)
 #define DW3_ASMQ_CLAMPS_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_CLAMP_, DW3_ARGS_CLAMP_)
 #else
 #define DW3_ASMQ2_I32U_(q) ((void)0)
-#define DW3_ASMQ2_I32S_(q) ((void)0)
 #define DW3_ASMQ2_CLAMPU_(q) ((void)0)
-#define DW3_ASMQ2_CLAMPS_(q) ((void)0)
 #define DW3_ASMQ_I32U_(q) ((void)0)
 #define DW3_ASMQ_I32S_(q) ((void)0)
 #define DW3_ASMQ_CLAMPU_(q) ((void)0)
@@ -751,11 +747,12 @@ DW3T_CHANFN_(dw3_chan_s_win2l_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_
 DW3T_CHANFN_(dw3_chan_s_gen_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_GEN_, 0, DW3_ASM4_NONE_, DW3_ASMQ_NONE_)
 DW3T_CHANFN_(dw3_chan_u_clamp_, uint8_t, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_CLAMP_, DW3_ROWS4_C_, DW3_ASM4_CLAMPU_, DW3_ASMQ_CLAMPU_)
 DW3T_CHANFN_(dw3_chan_s_clamp_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_DOT0S_, DW3_ST_CLAMP_, DW3_ROWS4_C_, DW3_ASM4_CLAMPS_, DW3_ASMQ_CLAMPS_)
-/* stride 2 with n even (the int32 and clamp ends): the channel's input bytes into the buffer, as
- * DW3T_CHANFN_'s, then every line in DW3_ASMQ2_ (no C steps: odd n takes the functions above; the
- * L2 holding MobileNetV2's code has no room for a second copy of them) */
+/* stride 2, u8 input, the int32 and clamp ends: the channel's input bytes into the buffer, as
+ * DW3T_CHANFN_'s, then every line's pairs of outputs in DW3_ASMQ2_ and, n odd, every line's last
+ * output in C. No other C steps, and no s8 instances (s8 inputs keep the C steps of the functions
+ * above): the L2 holding MobileNetV2-1.0-128's code has no room for more (its inputs are u8). */
 #if defined(DORY_XPULPV2)
-#define DW3T_CHANFN2_(NAME, ASMQ2, LOAD_ARGS)                                                          \
+#define DW3T_CHANFN2_(NAME, VX, LD4X, SDOT, DOT0, STORE, ASMQ2, LOAD_ARGS)                             \
     static DORY_NOINLINE_ void NAME(const dw3_k_t *k, const uint8_t *xc, uint8_t *buf, uint8_t *yq)    \
     {                                                                                                  \
         const dory_v4s W0 = k->w[0], W1 = k->w[1], W2 = k->w[2];                                       \
@@ -767,14 +764,23 @@ DW3T_CHANFN_(dw3_chan_s_clamp_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_
         for (j = k->j0; j < k->j1; j++, xc += k->bs)                                                   \
             dw3_copy_(buf + (size_t)j * L + k->i0, xc, k->as, k->i1 - k->i0);                          \
         ASMQ2(q);                                                                                      \
-        (void)q;                                                                                       \
+        if (n & 1) {                                                                                   \
+            const uint8_t *s_ = buf + (size_t)(n - 1) * (size_t)sr;                                    \
+            for (q = 0; q < nq; q++, s_ += cs) {                                                       \
+                VX e0 = LD4X(s_), e1 = LD4X(s_ + L), e2 = LD4X(s_ + 2 * L);                            \
+                uint8_t *yp = yq + (size_t)(n - 1) * ys + (size_t)q * k->yl;                           \
+                int32_t u;                                                                             \
+                DOT0(u, e0, W0);                                                                       \
+                SDOT(u, e1, W1);                                                                       \
+                SDOT(u, e2, W2);                                                                       \
+                STORE(u, yp, 0);                                                                       \
+            }                                                                                          \
+        }                                                                                              \
     }
 #define DW3_LOAD_I32_ const int32_t lo = k->lo, hi = k->hi
 #define DW3_LOAD_CLAMP_ const int32_t slo = k->h.slo, shi = k->h.shi
-DW3T_CHANFN2_(dw3_chan_u_i32_s2_, DW3_ASMQ2_I32U_, DW3_LOAD_I32_)
-DW3T_CHANFN2_(dw3_chan_s_i32_s2_, DW3_ASMQ2_I32S_, DW3_LOAD_I32_)
-DW3T_CHANFN2_(dw3_chan_u_clamp_s2_, DW3_ASMQ2_CLAMPU_, DW3_LOAD_CLAMP_)
-DW3T_CHANFN2_(dw3_chan_s_clamp_s2_, DW3_ASMQ2_CLAMPS_, DW3_LOAD_CLAMP_)
+DW3T_CHANFN2_(dw3_chan_u_i32_s2_, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_I32_, DW3_ASMQ2_I32U_, DW3_LOAD_I32_)
+DW3T_CHANFN2_(dw3_chan_u_clamp_s2_, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0U_, DW3_ST_CLAMP_, DW3_ASMQ2_CLAMPU_, DW3_LOAD_CLAMP_)
 #define DW3_S2_FNS_ 1
 #else /* no asm: the stride-1 functions' C steps serve stride 2 as well */
 #define DW3_S2_FNS_ 0
@@ -817,9 +823,9 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
     static const chan_t chan_fn2[2][6] = {
         {dw3_chan_u_i32_s2_, dw3_chan_u_win2_, dw3_chan_u_win3_, dw3_chan_u_win2l_, dw3_chan_u_gen_,
          dw3_chan_u_clamp_s2_},
-        {dw3_chan_s_i32_s2_, dw3_chan_s_win2_, dw3_chan_s_win3_, dw3_chan_s_win2l_, dw3_chan_s_gen_,
-         dw3_chan_s_clamp_s2_}};
-    const chan_t *fns = sa == 2 && (n & 1) == 0 ? chan_fn2[xs] : chan_fn[xs];
+        {dw3_chan_s_i32_, dw3_chan_s_win2_, dw3_chan_s_win3_, dw3_chan_s_win2l_, dw3_chan_s_gen_,
+         dw3_chan_s_clamp_}};
+    const chan_t *fns = sa == 2 ? chan_fn2[xs] : chan_fn[xs];
 #else
     const chan_t *fns = chan_fn[xs];
 #endif
