@@ -23,7 +23,9 @@ int dory_conv_rqplan(dory_conv_rqplan_t *p, const dory_conv_args_t *a)
     memset(p, 0, sizeof *p);
     b.acc = NULL;      /* the plan of a call that requantises */
     b.rqplan = NULL;   /* planned from scratch */
-    /* K, xs and the channels matter only to modes 1 and 2 (their bounds): none asked here */
+    /* K, xs and the channels matter only to modes 1 and 2 (their bounds): none asked here. No
+     * vector value is read (empty channel range; the window and divisor plans read none): the
+     * controller plans before step 0's params reach L1, where a's chain points */
     dory_rqf_init_(&f, &b, 0, 1, 0, 0);
     if (!f.win && f.mode != 3)
         return 0;
