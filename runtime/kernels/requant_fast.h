@@ -421,21 +421,14 @@ static DORY_NOINLINE_ void dory_rqf_planned_(dory_rqf_t *f, const dory_conv_args
     f->win = u.p.win;
 }
 
-/* Plan the end of the sums of output channels [o0, o1) of K products of 8-bit x (xs: signed)
- * and s8 weights: dory_rqf_plan_ of the conv's chain with |v| <= K * max|x| * max|w| + max|bias|,
- * the bias folded in; mode 0 when partial sums are kept. With the layer's plan (a->rqplan) its
- * copy instead: then the plan does not depend on K, xs or the channels. */
-static inline void dory_rqf_init_(dory_rqf_t *f, const dory_conv_args_t *a, int xs, int32_t K, int32_t o0,
-                                  int32_t o1)
+/* dory_rqf_init_ without the layer's plan (below). */
+static DORY_NOINLINE_ void dory_rqf_init_full_(dory_rqf_t *f, const dory_conv_args_t *a, int xs, int32_t K,
+                                               int32_t o0, int32_t o1)
 {
     int64_t A = (int64_t)K * (xs ? 128 : 255) * 128;
     if (a->acc && !(a->first && a->last)) {
         memset(f, 0, sizeof *f);
         f->args = a;
-        return;
-    }
-    if (a->rqplan) {
-        dory_rqf_planned_(f, a);
         return;
     }
     if (dory_rqf_win_plan_(f, a->rq, a->y_type, a->bias, a->bias_type)) {
@@ -456,6 +449,21 @@ static inline void dory_rqf_init_(dory_rqf_t *f, const dory_conv_args_t *a, int 
     f->fast = f->fast && (!a->bias || a->bias_type == DORY_S32);
     f->wide_fast = f->mode >= 2 && f->y_type <= DORY_S8 && (!a->bias || a->bias_type == DORY_S32) &&
                    (!f->mul || f->mul_type == DORY_S32) && (!f->add || f->add64 || f->add_type == DORY_S32);
+}
+
+/* Plan the end of the sums of output channels [o0, o1) of K products of 8-bit x (xs: signed)
+ * and s8 weights: dory_rqf_plan_ of the conv's chain with |v| <= K * max|x| * max|w| + max|bias|,
+ * the bias folded in; mode 0 when partial sums are kept. With the layer's plan (a->rqplan) its
+ * copy instead: then the plan does not depend on K, xs or the channels. Inline, the planner out
+ * of line: the planned path's call skips the planner's frame (12 registers saved and restored,
+ * ~170 cycles of every core per call on GVSOC with its instruction-cache misses). */
+static inline void dory_rqf_init_(dory_rqf_t *f, const dory_conv_args_t *a, int xs, int32_t K, int32_t o0,
+                                  int32_t o1)
+{
+    if (a->rqplan && (!a->acc || (a->first && a->last)))
+        dory_rqf_planned_(f, a);
+    else
+        dory_rqf_init_full_(f, a, xs, K, o0, o1);
 }
 
 /* The range [*lo, *hi] of the outputs of a mode 1 or 3 plan f (dory_rqf_plan_) over inputs
