@@ -173,6 +173,7 @@ typedef struct {
     dory_add_args_t aargs;
     dory_rqchain_t rq, rqa, rqb;
     dory_add_plan_t aplan;    /* an add's plan, by the controller in set_sub (aargs.plan) */
+    dory_conv_rqplan_t rqplan; /* a conv's requant end, by the controller in set_sub (cargs[].rqplan) */
     uint32_t w_ready;         /* see run_t's w_stream */
     /* step 0's plan (its fields before ib), by the controller in set_sub: core 0 copies it
      * with the plan instead of planning step 0 again (~1,200 cycles on GVSOC, I$ misses and
@@ -1465,6 +1466,12 @@ static int set_sub(run_t *R, int32_t H0, int32_t H1, int32_t C0, int32_t C1)
          * vectors, whose pointers move with the params buffer, has no plan: ok = 0) */
         dory_add_plan(&R->A->aplan, &R->A->aargs);
         R->A->aargs.plan = &R->A->aplan;
+    } else if (R->kind != DORY_LAYER_POOL) {
+        /* the same for every step and piece: types, bias and the chain's scalars (build_args
+         * leaves the field, so every piece's is written here, plan or none) */
+        int p, ok = dory_conv_rqplan(&R->A->rqplan, &R->A->cargs[0]);
+        for (p = 0; p < MAX_PIECES; p++)
+            R->A->cargs[p].rqplan = ok ? &R->A->rqplan : NULL;
     }
     return 0;
 }
