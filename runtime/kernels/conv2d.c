@@ -16,6 +16,42 @@
 #include "dot.h"
 #include "window.h"
 
+int dory_conv_rqplan(dory_conv_rqplan_t *p, const dory_conv_args_t *a)
+{
+    dory_conv_args_t b = *a;
+    dory_rqf_t f;
+    memset(p, 0, sizeof *p);
+    b.acc = NULL;      /* the plan of a call that requantises */
+    b.rqplan = NULL;   /* planned from scratch */
+    /* K, xs and the channels matter only to modes 1 and 2 (their bounds): none asked here. No
+     * vector value is read (empty channel range; the window and divisor plans read none): the
+     * controller plans before step 0's params reach L1, where a's chain points */
+    dory_rqf_init_(&f, &b, 0, 1, 0, 0);
+    if (!f.win && f.mode != 3)
+        return 0;
+    p->dlo = f.dlo;
+    p->div = f.div;
+    p->du = f.du;
+    p->dm = f.dm;
+    p->mul_s = f.mul_s;
+    p->add_s = f.add_s;
+    p->min = f.min;
+    p->max = f.max;
+    p->mul_type = (int8_t)f.mul_type;
+    p->add_type = (int8_t)f.add_type;
+    p->bias_type = (int8_t)f.bias_type;
+    p->shift = (int8_t)f.shift; /* 0..31 */
+    p->trunc = (int8_t)f.trunc;
+    p->dmh = (int8_t)f.dmh;     /* 0 or 1 */
+    p->ds = (int8_t)f.ds;       /* 0..31 */
+    p->mode = f.mode;
+    p->add64 = f.add64;
+    p->wide_fast = f.wide_fast;
+    p->win = f.win;
+    p->ok = 1;
+    return 1;
+}
+
 void dory_conv_window_generic_(const dory_conv_args_t *a, int32_t groups, int32_t r0, int32_t r1, int32_t o0,
                                int32_t o1)
 {

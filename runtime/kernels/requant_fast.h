@@ -374,11 +374,56 @@ static DORY_NOINLINE_ void dory_rqf_block_win_(const dory_rqf_t *f, const int32_
 }
 #undef DORY_RQF_WIN_LOOP_
 
-/* Plan the end of the sums of output channels [o0, o1) of K products of 8-bit x (xs: signed)
- * and s8 weights: dory_rqf_plan_ of the conv's chain with |v| <= K * max|x| * max|w| + max|bias|,
- * the bias folded in; mode 0 when partial sums are kept. */
-static inline void dory_rqf_init_(dory_rqf_t *f, const dory_conv_args_t *a, int xs, int32_t K, int32_t o0,
-                                  int32_t o1)
+/* f from the layer's plan (dory_conv_rqplan, made by the executor once per layer): its words
+ * copied from L2 at once, the vectors' pointers from the chain and the arguments; every field
+ * set, as the planners below set it for the same arguments (tests/c/paths_check.c compares). */
+static DORY_NOINLINE_ void dory_rqf_planned_(dory_rqf_t *f, const dory_conv_args_t *a)
+{
+    /* the plan's words, one load each (a struct copy loads its byte fields one by one, each an L2
+     * access of 15-33 cycles on GVSOC); through a union: GCC defines its type punning. volatile:
+     * else GCC turns the loop into a call to memcpy, the port's a byte loop */
+    union {
+        dory_conv_rqplan_t p;
+        uint32_t w[sizeof(dory_conv_rqplan_t) / 4];
+    } u;
+    const volatile uint32_t *src = (const volatile uint32_t *)(const void *)a->rqplan; /* 8-byte aligned (int64 dlo) */
+    const dory_requant_t *r = &a->rq->st[0];
+    uint32_t i;
+    for (i = 0; i < sizeof u.w / sizeof u.w[0]; i++)
+        u.w[i] = src[i];
+    f->mul = r->mul;
+    f->add = r->add;
+    f->bias = a->bias;
+    f->mul_type = (dory_dtype_t)u.p.mul_type;
+    f->add_type = (dory_dtype_t)u.p.add_type;
+    f->bias_type = (dory_dtype_t)u.p.bias_type;
+    f->y_type = a->y_type;
+    f->mul_s = u.p.mul_s;
+    f->add_s = u.p.add_s;
+    f->shift = u.p.shift;
+    f->trunc = u.p.trunc;
+    f->min = u.p.min;
+    f->max = u.p.max;
+    f->y = a->y;
+    f->dlo = u.p.dlo;
+    f->div = u.p.div;
+    f->du = u.p.du;
+    f->dm = u.p.dm;
+    f->dmh = (uint32_t)u.p.dmh;
+    f->ds = u.p.ds;
+    f->args = a;
+    f->wlo = u.p.win ? r->win_lo : NULL;
+    f->whi = u.p.win ? r->win_hi : NULL;
+    f->mode = u.p.mode;
+    f->fast = 0; /* mode 1 only: never planned per layer */
+    f->add64 = u.p.add64;
+    f->wide_fast = u.p.wide_fast;
+    f->win = u.p.win;
+}
+
+/* dory_rqf_init_ without the layer's plan (below). */
+static DORY_NOINLINE_ void dory_rqf_init_full_(dory_rqf_t *f, const dory_conv_args_t *a, int xs, int32_t K,
+                                               int32_t o0, int32_t o1)
 {
     int64_t A = (int64_t)K * (xs ? 128 : 255) * 128;
     if (a->acc && !(a->first && a->last)) {
@@ -404,6 +449,21 @@ static inline void dory_rqf_init_(dory_rqf_t *f, const dory_conv_args_t *a, int 
     f->fast = f->fast && (!a->bias || a->bias_type == DORY_S32);
     f->wide_fast = f->mode >= 2 && f->y_type <= DORY_S8 && (!a->bias || a->bias_type == DORY_S32) &&
                    (!f->mul || f->mul_type == DORY_S32) && (!f->add || f->add64 || f->add_type == DORY_S32);
+}
+
+/* Plan the end of the sums of output channels [o0, o1) of K products of 8-bit x (xs: signed)
+ * and s8 weights: dory_rqf_plan_ of the conv's chain with |v| <= K * max|x| * max|w| + max|bias|,
+ * the bias folded in; mode 0 when partial sums are kept. With the layer's plan (a->rqplan) its
+ * copy instead: then the plan does not depend on K, xs or the channels. Inline, the planner out
+ * of line: the planned path's call skips the planner's frame (12 registers saved and restored,
+ * ~170 cycles of every core per call on GVSOC with its instruction-cache misses). */
+static inline void dory_rqf_init_(dory_rqf_t *f, const dory_conv_args_t *a, int xs, int32_t K, int32_t o0,
+                                  int32_t o1)
+{
+    if (a->rqplan && (!a->acc || (a->first && a->last)))
+        dory_rqf_planned_(f, a);
+    else
+        dory_rqf_init_full_(f, a, xs, K, o0, o1);
 }
 
 /* The range [*lo, *hi] of the outputs of a mode 1 or 3 plan f (dory_rqf_plan_) over inputs

@@ -32,6 +32,31 @@ static const void *const g_f1[12] = {(const void *)add_f1_uu8,  (const void *)ad
                                      (const void *)add_f1_su16, (const void *)add_f1_ss16, (const void *)add_f2_uu8,
                                      (const void *)add_f2_us8,  (const void *)add_f2_su8,  (const void *)add_f2_ss8};
 
+/* When the layer's plan applies (dory_conv_rqplan), the kernels' entry copies it
+ * (dory_rqf_planned_) instead of planning: the copy must set every field f's planner set. 0 (and a
+ * message) on a difference. */
+static int planned_same(const dory_rqf_t *f, const dory_conv_args_t *a, int xs, int32_t K)
+{
+    dory_conv_rqplan_t p;
+    dory_conv_args_t b = *a;
+    dory_rqf_t g;
+    if (!dory_conv_rqplan(&p, a))
+        return !(f->win || f->mode == 3); /* the plan is made for these two, no others */
+    b.rqplan = &p;
+    memset(&g, 0x5a, sizeof g); /* a field the copy misses differs */
+    dory_rqf_init_(&g, &b, xs, K, 0, 1);
+    g.args = f->args; /* b's address, not a's */
+#define SAME_(x) (f->x == g.x)
+    if (SAME_(mul) && SAME_(add) && SAME_(bias) && SAME_(mul_type) && SAME_(add_type) && SAME_(bias_type) &&
+        SAME_(y_type) && SAME_(mul_s) && SAME_(add_s) && SAME_(shift) && SAME_(trunc) && SAME_(min) && SAME_(max) &&
+        SAME_(y) && SAME_(dlo) && SAME_(div) && SAME_(du) && SAME_(dm) && SAME_(dmh) && SAME_(ds) && SAME_(args) &&
+        SAME_(wlo) && SAME_(whi) && SAME_(mode) && SAME_(fast) && SAME_(add64) && SAME_(wide_fast) && SAME_(win))
+        return 1;
+#undef SAME_
+    fprintf(stderr, "paths_check: the layer's plan (dory_rqf_planned_) differs from dory_rqf_init_'s\n");
+    return 0;
+}
+
 void __cyg_profile_func_enter(void *fn, void *site) __attribute__((no_instrument_function));
 void __cyg_profile_func_exit(void *fn, void *site) __attribute__((no_instrument_function));
 
@@ -149,6 +174,8 @@ int main(void)
             a.first = a.last = 1;
             a.rq = &ch;
             dory_rqf_init_(&f, &a, xs, K, 0, 1);
+            if (!planned_same(&f, &a, xs, K))
+                return 3;
             dory_rqf_block_(&f, s, 0, 1, 0, 0, 0);
             puts(entered(dory_rqf_block_fast_)    ? "fast"
                  : entered(dory_rqf_block_wfast_) || entered(dory_rqf_block_wide_) ? (f.mode == 3 ? "div" : "wide")

@@ -22,6 +22,8 @@
 
 #include "dory/types.h"
 
+struct dory_conv_rqplan;
+
 /* Convolution tile (dory.conv2d incl. grouped and pointwise, dory.depthwise, dory.linear). */
 typedef struct {
     const void *x;          /* input tile, hi x wi x ci */
@@ -42,7 +44,29 @@ typedef struct {
     const dory_rqchain_t *rq; /* output requantisation (channel index = output channel in the tile) */
     void *scratch;          /* kernel scratch in L1 (im2col), scratch_bytes long */
     size_t scratch_bytes;
+    const struct dory_conv_rqplan *rqplan; /* dory_conv_rqplan of these arguments' types, bias and
+                                              chain, or NULL: the kernel plans its end itself */
 } dory_conv_args_t;
+
+/* The planned end of a convolution's sums (requant_fast.h's dory_rqf_t without its pointers) when
+ * the plan does not depend on the channels a core computes: the requant window end, or a divisor
+ * that is not a power of two (int64 t, a division by multiplication). It depends only on the
+ * element types, whether there is a bias, and the chain's scalars and which vectors it has, so the
+ * layer executor makes it once per layer, on the controller, and the kernels' entries copy it
+ * instead of planning (~850 cycles of every core per call on GVSOC, mostly the plan's 64-bit
+ * search of the divisor's constants, its instruction-cache misses and the chain's loads from L2).
+ * Packed in words (12): every core copies it from L2. */
+typedef struct dory_conv_rqplan {
+    int64_t dlo;
+    uint32_t div, du, dm;
+    int32_t mul_s, add_s, min, max;
+    int8_t mul_type, add_type, bias_type, shift, trunc, dmh, ds, mode, add64, wide_fast, win, ok;
+} dory_conv_rqplan_t;
+
+/* Fill p for the types, bias and chain of a (its tile pointers, sizes, acc, first and last are
+ * not read; the vectors' pointers are read from a->rq on each call); returns p->ok, 0 when the end
+ * needs the channels' values (the kernels then plan per call). */
+int dory_conv_rqplan(dory_conv_rqplan_t *p, const dory_conv_args_t *a);
 
 /* General KxK convolution with stride, padding, dilation and groups. With groups > 1 output
  * channel o of the tile belongs to group o / (co / groups) and reads input channels
