@@ -515,26 +515,35 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
  * yl - 4 n4 ys between lines: no per-line C (its register reloads cost ~80 cycles per line).
  * Sets q = nq when done. Loop 1's body: the inner lp.setup, 42 step instructions, 4 adds: L = 94. */
 #define DW3_ASMQ_(q, D0, DA, END, ...)                                                                 \
+    DW3_LINES_(q, sr == 1 && (n & 3) == 0, n >> 2, 4, "94", "84", DW3_STEP_(D0, DA, END),            \
+               DW3_CLOB4_, [V0] "r"(V0), [V1] "r"(V1), [V2] "r"(V2), __VA_ARGS__)
+/* DW3_LINES_(q, OK, NS, OUT, L1, L0, STEP, CLOB, ...): the nq lines of a channel in one asm block
+ * when OK and NS > 0 (NS steps of OUT outputs a line, the step's window starts 4 bytes on: stride
+ * 1's 4-output step and stride 2's 2-output one): loop 1 over the lines (its body L1 instructions)
+ * around loop 0 over a line's steps (STEP, L0 instructions), the 3 line pointers moved by cs - 4 NS
+ * and the output by yl - OUT NS ys between lines. Sets q = nq when done. */
+#define DW3_CLOB4_ "t0", "t1", "t2", "t3", "t4", "t5", "t6", "memory"
+#define DW3_CLOB2_ "t0", "t1", "t2", "t3", "t4", "memory"
+#define DW3_LINES_(q, OK, NS, OUT, L1, L0, STEP, CLOB, ...)                                            \
     do {                                                                                               \
-        int32_t n4_ = n >> 2;                                                                          \
-        if (sr == 1 && (n & 3) == 0 && n4_ > 0 && nq > 0) {                                            \
+        int32_t ns_ = (NS);                                                                            \
+        if ((OK) && ns_ > 0 && nq > 0) {                                                               \
             const uint8_t *s0 = buf, *s1 = buf + L, *s2 = buf + 2 * L;                                 \
             uint8_t *yp = yq;                                                                          \
-            size_t ds_ = cs - 4 * (size_t)n4_, dy_ = k->yl - 4 * (size_t)n4_ * ys;                     \
+            size_t ds_ = cs - 4 * (size_t)ns_, dy_ = k->yl - (OUT) * (size_t)ns_ * ys;                 \
             __asm__ volatile(".option push\n\t"                                                       \
                              ".option norvc\n\t"                                                       \
-                             ".insn i 0x7b, 4, x1, %[nq], 94\n\t"                                      \
-                             ".insn i 0x7b, 4, x0, %[n4], 84\n\t" DW3_STEP_(D0, DA, END)               \
+                             ".insn i 0x7b, 4, x1, %[nq], " L1 "\n\t"                                  \
+                             ".insn i 0x7b, 4, x0, %[ns], " L0 "\n\t" STEP                             \
                              "add %[s0], %[s0], %[ds]\n\t"                                             \
                              "add %[s1], %[s1], %[ds]\n\t"                                             \
                              "add %[s2], %[s2], %[ds]\n\t"                                             \
                              "add %[yp], %[yp], %[dy]\n\t"                                             \
                              ".option pop"                                                             \
                              : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [yp] "+r"(yp)              \
-                             : [n4] "r"(n4_), [nq] "r"(nq), [ds] "r"(ds_), [dy] "r"(dy_), [ys] "r"(ys),\
-                               [W0] "r"(W0), [W1] "r"(W1), [W2] "r"(W2), [V0] "r"(V0), [V1] "r"(V1),   \
-                               [V2] "r"(V2), __VA_ARGS__                                               \
-                             : "t0", "t1", "t2", "t3", "t4", "t5", "t6", "memory");                    \
+                             : [ns] "r"(ns_), [nq] "r"(nq), [ds] "r"(ds_), [dy] "r"(dy_), [ys] "r"(ys),\
+                               [W0] "r"(W0), [W1] "r"(W1), [W2] "r"(W2), __VA_ARGS__                   \
+                             : CLOB);                                                                  \
             q = nq;                                                                                    \
         }                                                                                              \
     } while (0)
@@ -546,26 +555,15 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
 #define DW3_SRL_(t) "srl " #t ", " #t ", %[sh]\n\t"
 #define DW3_MAXLO_(t) ".insn r 0x33, 6, 0x02, " #t ", " #t ", %[lo]\n\t"
 #define DW3_MINHI_(t) ".insn r 0x33, 4, 0x02, " #t ", " #t ", %[hi]\n\t"
-/* int32: clip((s m + D) >> shift) */
-#define DW3_ASM4_I32U_(r)                                                                              \
-    DW3_ASM4_(r, "0x44", "0x54",                                                                      \
-              DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRA_) DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_), \
-              [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi))
-#define DW3_ASM4_I32S_(r)                                                                              \
-    DW3_ASM4_(r, "0x4c", "0x5c",                                                                      \
-              DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRA_) DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_), \
-              [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi))
-/* clamp: ((min(max(s, slo), shi) m + E') mod 2^32) >> shift, logical */
-#define DW3_ASM4_CLAMPU_(r)                                                                            \
-    DW3_ASM4_(r, "0x44", "0x54",                                                                      \
-              DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_) DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRL_), \
-              [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi))
-#define DW3_ASM4_CLAMPS_(r)                                                                            \
-    DW3_ASM4_(r, "0x4c", "0x5c",                                                                      \
-              DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_) DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRL_), \
-              [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi))
+/* int32: clip((s m + D) >> shift); clamp: ((min(max(s, slo), shi) m + E') mod 2^32) >> shift, logical */
 #define DW3_END_I32_ DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRA_) DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_)
 #define DW3_END_CLAMP_ DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_) DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRL_)
+#define DW3_ARGS_I32_ [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi)
+#define DW3_ARGS_CLAMP_ [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi)
+#define DW3_ASM4_I32U_(r) DW3_ASM4_(r, "0x44", "0x54", DW3_END_I32_, DW3_ARGS_I32_)
+#define DW3_ASM4_I32S_(r) DW3_ASM4_(r, "0x4c", "0x5c", DW3_END_I32_, DW3_ARGS_I32_)
+#define DW3_ASM4_CLAMPU_(r) DW3_ASM4_(r, "0x44", "0x54", DW3_END_CLAMP_, DW3_ARGS_CLAMP_)
+#define DW3_ASM4_CLAMPS_(r) DW3_ASM4_(r, "0x4c", "0x5c", DW3_END_CLAMP_, DW3_ARGS_CLAMP_)
 /* DW3_ASMQ2_(q, ...): stride 2 along the lines (sr == 2), the first 2 (n / 2) outputs of all the nq
  * lines of the channel in one asm block as DW3_ASMQ_, 2 outputs per step of hardware loop 0. A step's window starts are 4
  * bytes apart, as stride 1's 4-output step: p.lw of the words at 2r (output r: bytes 0..2 with W),
@@ -593,34 +591,11 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
     ".insn r 0x2b, 4, 0, %[ys], %[yp], t3\n\t"                                                         \
     ".insn r 0x2b, 4, 0, %[ys], %[yp], t4\n\t"
 #define DW3_ASMQ2_(q, D0, DA, END, ...)                                                                \
-    do {                                                                                               \
-        int32_t n2_ = n >> 1;                                                                          \
-        if (sr == 2 && n2_ > 0 && nq > 0) {                                            \
-            const uint8_t *s0 = buf, *s1 = buf + L, *s2 = buf + 2 * L;                                 \
-            uint8_t *yp = yq;                                                                          \
-            size_t ds_ = cs - 4 * (size_t)n2_, dy_ = k->yl - 2 * (size_t)n2_ * ys;                     \
-            __asm__ volatile(".option push\n\t"                                                       \
-                             ".option norvc\n\t"                                                       \
-                             ".insn i 0x7b, 4, x1, %[nq], 58\n\t"                                      \
-                             ".insn i 0x7b, 4, x0, %[n2], 48\n\t" DW3_STEP2_(D0, DA, END)              \
-                             "add %[s0], %[s0], %[ds]\n\t"                                             \
-                             "add %[s1], %[s1], %[ds]\n\t"                                             \
-                             "add %[s2], %[s2], %[ds]\n\t"                                             \
-                             "add %[yp], %[yp], %[dy]\n\t"                                             \
-                             ".option pop"                                                             \
-                             : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [yp] "+r"(yp)              \
-                             : [n2] "r"(n2_), [nq] "r"(nq), [ds] "r"(ds_), [dy] "r"(dy_), [ys] "r"(ys),\
-                               [W0] "r"(W0), [W1] "r"(W1), [W2] "r"(W2), __VA_ARGS__                   \
-                             : "t0", "t1", "t2", "t3", "t4", "memory");                                \
-            q = nq;                                                                                    \
-        }                                                                                              \
-    } while (0)
+    DW3_LINES_(q, sr == 2, n >> 1, 2, "58", "48", DW3_STEP2_(D0, DA, END), DW3_CLOB2_, __VA_ARGS__)
 /* the 2 sums' ends of a stride-2 step, interleaved (no multiply-use stall) */
 #define DW3_END2_(OP) OP(t3) OP(t4)
 #define DW3_END2_I32_ DW3_END2_(DW3_MUL_) DW3_END2_(DW3_ADD_) DW3_END2_(DW3_SRA_) DW3_END2_(DW3_MAXLO_) DW3_END2_(DW3_MINHI_)
 #define DW3_END2_CLAMP_ DW3_END2_(DW3_MAXLO_) DW3_END2_(DW3_MINHI_) DW3_END2_(DW3_MUL_) DW3_END2_(DW3_ADD_) DW3_END2_(DW3_SRL_)
-#define DW3_ARGS_I32_ [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi)
-#define DW3_ARGS_CLAMP_ [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi)
 /* the stride-2 channel functions' ASMQ (their own functions, not a second block in the stride-1
  * ones: the larger channel functions raised the stride-1 layers' instruction-cache misses by ~8K
  * cycles per core on MobileNetV1's 8x8 layers) */
@@ -643,6 +618,25 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
 #define DW3_ASM4_CLAMPS_(r) ((void)0)
 #endif
 
+/* DW3_ONE_: one output from its three words (a0..a2: bytes r..r+3 of the 3 lines, taps in 0..2) */
+#define DW3_ONE_(DOT0, SDOT, u, a0, a1, a2)                                                            \
+    do {                                                                                               \
+        DOT0(u, a0, W0);                                                                               \
+        SDOT(u, a1, W1);                                                                               \
+        SDOT(u, a2, W2);                                                                               \
+    } while (0)
+/* DW3_PAIR_: two adjacent outputs of a stride-1 line from the same three words (a0..a2: bytes
+ * r..r+3 of the 3 lines): output r with the weights W (taps in bytes 0..2), output r + 1 with V
+ * (the same taps one byte on) */
+#define DW3_PAIR_(DOT0, SDOT, u, v, a0, a1, a2)                                                        \
+    do {                                                                                               \
+        DOT0(u, a0, W0);                                                                               \
+        DOT0(v, a0, V0);                                                                               \
+        SDOT(u, a1, W1);                                                                               \
+        SDOT(v, a1, V1);                                                                               \
+        SDOT(u, a2, W2);                                                                               \
+        SDOT(v, a2, V2);                                                                               \
+    } while (0)
 /* NAME(k, xc, buf, yq): one channel (input at xc, output column q0's first row at yq) with the
  * end PUT, one call per channel so that every constant stays in a register across its columns:
  * its input bytes into the buffer (above), then every output column of the chunk. A column's n
@@ -680,18 +674,8 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
                     VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                            \
                     VX f0 = LD4X(s0 + 2), f1 = LD4X(s1 + 2), f2 = LD4X(s2 + 2);                                \
                     int32_t u0, u1, u2, u3;                                                    \
-                    DOT0(u0, e0, W0);                                                                          \
-                    DOT0(u1, e0, V0);                                                                          \
-                    SDOT(u0, e1, W1);                                                                          \
-                    SDOT(u1, e1, V1);                                                                          \
-                    SDOT(u0, e2, W2);                                                                          \
-                    SDOT(u1, e2, V2);                                                                          \
-                    DOT0(u2, f0, W0);                                                                          \
-                    DOT0(u3, f0, V0);                                                                          \
-                    SDOT(u2, f1, W1);                                                                          \
-                    SDOT(u3, f1, V1);                                                                          \
-                    SDOT(u2, f2, W2);                                                                          \
-                    SDOT(u3, f2, V2);                                                                          \
+                    DW3_PAIR_(DOT0, SDOT, u0, u1, e0, e1, e2);                                                 \
+                    DW3_PAIR_(DOT0, SDOT, u2, u3, f0, f1, f2);                                                 \
                     STORE(u0, yp, ys);                                                                                  \
                     STORE(u1, yp, ys);                                                                                  \
                     STORE(u2, yp, ys);                                                                                  \
@@ -700,12 +684,7 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
                 for (; r + 2 <= n; r += 2, s0 += 2, s1 += 2, s2 += 2) {                                        \
                     VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                            \
                     int32_t u, v;                                                                      \
-                    DOT0(u, e0, W0);                                                                           \
-                    DOT0(v, e0, V0);                                                                           \
-                    SDOT(u, e1, W1);                                                                           \
-                    SDOT(v, e1, V1);                                                                           \
-                    SDOT(u, e2, W2);                                                                           \
-                    SDOT(v, e2, V2);                                                                           \
+                    DW3_PAIR_(DOT0, SDOT, u, v, e0, e1, e2);                                                   \
                     STORE(u, yp, ys);                                                                                  \
                     STORE(v, yp, ys);                                                                                  \
                 }                                                                                              \
@@ -727,9 +706,7 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
             for (; r < n; r++, s0 += sr, s1 += sr, s2 += sr, yp += ys) {                                       \
                 VX e0 = LD4X(s0), e1 = LD4X(s1), e2 = LD4X(s2);                                                \
                 int32_t u;                                                                                 \
-                DOT0(u, e0, W0);                                                                               \
-                SDOT(u, e1, W1);                                                                               \
-                SDOT(u, e2, W2);                                                                               \
+                DW3_ONE_(DOT0, SDOT, u, e0, e1, e2);                                                   \
                 STORE(u, yp, 0);                                                                               \
             }                                                                                                  \
         }                                                                                                      \
@@ -770,9 +747,7 @@ DW3T_CHANFN_(dw3_chan_s_clamp_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_
                 VX e0 = LD4X(s_), e1 = LD4X(s_ + L), e2 = LD4X(s_ + 2 * L);                            \
                 uint8_t *yp = yq + (size_t)(n - 1) * ys + (size_t)q * k->yl;                           \
                 int32_t u;                                                                             \
-                DOT0(u, e0, W0);                                                                       \
-                SDOT(u, e1, W1);                                                                       \
-                SDOT(u, e2, W2);                                                                       \
+                DW3_ONE_(DOT0, SDOT, u, e0, e1, e2);                                                   \
                 STORE(u, yp, 0);                                                                       \
             }                                                                                          \
         }                                                                                              \
