@@ -269,7 +269,18 @@ static DORY_NOINLINE_ int dw3_chan_(const dory_rqf_t *f, int kind, uint64_t U, i
         /* one int64 division instead of two: E = qE m + rE, 0 <= rE < m, so ceil(-E / m) = -qE and
          * floor((U - E) / m) = floor((U - rE) / m) - qE, whose first term is a 32-bit division (or
          * -1 when U < rE); each then clamped to +-(smax + 1), as dw3_qdiv_'s clamp of n gives */
-        int64_t qE = dw3_fdiv_(E, mm), rE = E - qE * mm, lq = smax + 1;
+        int64_t qE, rE, lq = smax + 1, A = add - lo;
+        if (A >= INT32_MIN && A <= INT32_MAX) {
+            /* E = b m + A: with A = qA m + rA (0 <= rA < m, a 32-bit floor division) E = (b + qA) m +
+             * rA, so qE = b + qA and rE = rA exactly (the floor quotient and remainder are unique);
+             * no int64 division (the library's __divdi3 / __moddi3 took ~260 cycles a channel) */
+            int32_t a32 = (int32_t)A, qA = a32 / mm, rA = a32 % mm; /* m > 0: no overflow */
+            if (rA < 0) /* C truncates towards 0: floor is one less for a negative A with a remainder */
+                qA--, rA += mm;
+            qE = (int64_t)b + qA, rE = rA;
+        } else {
+            qE = dw3_fdiv_(E, mm), rE = E - qE * mm;
+        }
         int64_t t = (int64_t)U >= rE ? (int64_t)((uint32_t)((int64_t)U - rE) / (uint32_t)mm) : -1;
         a0 = -(qE < -lq ? -lq : (qE > lq ? lq : qE));
         a1 = t - qE;
