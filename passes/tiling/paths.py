@@ -228,7 +228,7 @@ def conv_end_of(chain: list[Stage], k: int, x_signed: bool, x_bits: int, bias: V
     return "slow"
 
 
-DW3_WIN2_MIN_OUTS = 64
+DW3_WIN2_MIN_OUTS = 16
 """runtime/kernels/depthwise.c ``dw_3x3_ring``: a mode-2 end with fewer outputs per channel on a
 core than this takes the int64 end per sum (``wide64``) instead of the window interval."""
 

@@ -821,9 +821,11 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
         i1 = i0;
     memset(&k, 0, sizeof k);
     kind = dw3_kind_(f, &k.U);
-    /* few outputs per channel: the window interval's divisions (up to ~800 cycles per channel) cost
-     * more than the int64 end per sum saves (MobileNetV1's 4x4 layers: 214K -> 175K cycles) */
-    if (kind == DW3_WIN2 && (r1 - r0) * a->wo < 64)
+    /* few outputs per channel: the window interval's set-up (a few hundred cycles per channel) costs
+     * more than the int64 end per sum saves (passes/tiling/paths.py DW3_WIN2_MIN_OUTS mirrors the
+     * bound; with dw3_chan_'s 32-bit division MobileNetV1's 4x4 layers, 16 outputs per channel on a
+     * core, gain from the window: Conv_578 205,804 -> 194,944 cycles) */
+    if (kind == DW3_WIN2 && (r1 - r0) * a->wo < 16)
         kind = DW3_WIN2L;
     k.sh = f->shift, k.lo = f->min, k.hi = f->max;
     k.dm = f->dm, k.mhm = f->dmh ? ~0u : 0u, k.ks = f->dmh ? f->ds - 1 : f->ds; /* mode 3: M's words, S - 32 */
