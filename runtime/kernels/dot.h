@@ -475,6 +475,20 @@ DORY_DOT_BLOCKS_(dory_blocks4hl_s_, uint8_t, int8_t, DORY_STEP4x2_, 3)
 
 #endif
 
+/* DORY_BLOCKS4_PICK_(W): run the window-end instances dory_blocks4x{2,1}W_{s,u}_ for the pixel
+ * pair / single pixel and the input's signedness, then return from dory_blocks4_ */
+#define DORY_BLOCKS4_PICK_(W)                                                                          \
+    do {                                                                                               \
+        if (xb && xs)                                                                                  \
+            dory_blocks4x2##W##_s_((const int8_t *)xa, (const int8_t *)xb, w, K, KX, o, o1, f, ia, ib); \
+        else if (xb)                                                                                   \
+            dory_blocks4x2##W##_u_((const uint8_t *)xa, (const uint8_t *)xb, w, K, KX, o, o1, f, ia, ib);\
+        else if (xs)                                                                                   \
+            dory_blocks4x1##W##_s_((const int8_t *)xa, (const int8_t *)xa, w, K, KX, o, o1, f, ia, ib); \
+        else                                                                                           \
+            dory_blocks4x1##W##_u_((const uint8_t *)xa, (const uint8_t *)xa, w, K, KX, o, o1, f, ia, ib);\
+        return;                                                                                        \
+    } while (0)
 /* Channels [o, o1) (o1 - o a multiple of 4) of one (xb NULL) or two pixels, ended by f. The
  * weight rows are K apart; the sums run over KX >= K values (see "KX" above): KX = K, or K rounded
  * up to 4 when xa / xb hold zeros at [K, KX) and every weight row of the range can be read KX
@@ -484,28 +498,12 @@ static inline void dory_blocks4_(const void *xa, const void *xb, int xs, const i
 {
 #if defined(DORY_WIN24_INSTANCES_)
     if (f->win == 1 && f->mul && f->add && f->shift <= 24 && (KX & 3) == 0 && KX >= 4) { /* Xpulpv2 */
-        if (xb && xs)
-            dory_blocks4x2w_s_((const int8_t *)xa, (const int8_t *)xb, w, K, KX, o, o1, f, ia, ib);
-        else if (xb)
-            dory_blocks4x2w_u_((const uint8_t *)xa, (const uint8_t *)xb, w, K, KX, o, o1, f, ia, ib);
-        else if (xs)
-            dory_blocks4x1w_s_((const int8_t *)xa, (const int8_t *)xa, w, K, KX, o, o1, f, ia, ib);
-        else
-            dory_blocks4x1w_u_((const uint8_t *)xa, (const uint8_t *)xa, w, K, KX, o, o1, f, ia, ib);
-        return;
+        DORY_BLOCKS4_PICK_(w);
     }
 #endif
 #if defined(DORY_WIN_DIV_INSTANCES_)
     if (f->win == 2 && f->mul && f->add) { /* the division's instances (Xpulpv2) */
-        if (xb && xs)
-            dory_blocks4x2d_s_((const int8_t *)xa, (const int8_t *)xb, w, K, KX, o, o1, f, ia, ib);
-        else if (xb)
-            dory_blocks4x2d_u_((const uint8_t *)xa, (const uint8_t *)xb, w, K, KX, o, o1, f, ia, ib);
-        else if (xs)
-            dory_blocks4x1d_s_((const int8_t *)xa, (const int8_t *)xa, w, K, KX, o, o1, f, ia, ib);
-        else
-            dory_blocks4x1d_u_((const uint8_t *)xa, (const uint8_t *)xa, w, K, KX, o, o1, f, ia, ib);
-        return;
+        DORY_BLOCKS4_PICK_(d);
     }
 #endif
     if (xb) {
