@@ -407,6 +407,18 @@ static void add_any(const uint8_t *pa, const uint8_t *pb, void *y, int32_t n, co
         DORY_ADD_ANY_ONE_(0);
 }
 
+/* ADD_SEL_(P, B): the fused loop P for the inputs' signedness sel = (a s8) * 2 + (b s8) and output width B */
+#define ADD_SEL_(P, B)                                                                                 \
+    do {                                                                                               \
+        if (sel == 0)                                                                                  \
+            P##_uu##B(pa, pb, y, n, &p);                                                               \
+        else if (sel == 1)                                                                             \
+            P##_us##B(pa, pb, y, n, &p);                                                               \
+        else if (sel == 2)                                                                             \
+            P##_su##B(pa, pb, y, n, &p);                                                               \
+        else                                                                                           \
+            P##_ss##B(pa, pb, y, n, &p);                                                               \
+    } while (0)
 /* Elements [e0, e1) by a scalar-chain path; 0 when the plan does not apply. */
 static DORY_NOINLINE_ int add_scalar(const dory_add_args_t *a, int32_t e0, int32_t e1)
 {
@@ -425,24 +437,10 @@ static DORY_NOINLINE_ int add_scalar(const dory_add_args_t *a, int32_t e0, int32
         int sel = sa8 * 2 + sb8;
         if (y8) {
             uint8_t *y = (uint8_t *)a->y + e0;
-            if (sel == 0)
-                add_f1_uu8(pa, pb, y, n, &p);
-            else if (sel == 1)
-                add_f1_us8(pa, pb, y, n, &p);
-            else if (sel == 2)
-                add_f1_su8(pa, pb, y, n, &p);
-            else
-                add_f1_ss8(pa, pb, y, n, &p);
+            ADD_SEL_(add_f1, 8);
         } else {
             uint16_t *y = (uint16_t *)a->y + e0;
-            if (sel == 0)
-                add_f1_uu16(pa, pb, y, n, &p);
-            else if (sel == 1)
-                add_f1_us16(pa, pb, y, n, &p);
-            else if (sel == 2)
-                add_f1_su16(pa, pb, y, n, &p);
-            else
-                add_f1_ss16(pa, pb, y, n, &p);
+            ADD_SEL_(add_f1, 16);
         }
         return 1;
     }
@@ -450,14 +448,7 @@ static DORY_NOINLINE_ int add_scalar(const dory_add_args_t *a, int32_t e0, int32
         const void *pa = (const int8_t *)a->a + e0, *pb = (const int8_t *)a->b + e0;
         uint8_t *y = (uint8_t *)a->y + e0;
         int sel = sa8 * 2 + sb8;
-        if (sel == 0)
-            add_f2_uu8(pa, pb, y, n, &p);
-        else if (sel == 1)
-            add_f2_us8(pa, pb, y, n, &p);
-        else if (sel == 2)
-            add_f2_su8(pa, pb, y, n, &p);
-        else
-            add_f2_ss8(pa, pb, y, n, &p);
+        ADD_SEL_(add_f2, 8);
         return 1;
     }
     add_any((const uint8_t *)a->a + e0, (const uint8_t *)a->b + e0, (uint8_t *)a->y + (size_t)e0 * (y8 ? 1u : 2u), n,
