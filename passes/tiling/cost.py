@@ -23,7 +23,7 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from backends.target import CONV_PX4_MAX_K, Target, default_target
+from backends.target import CONV_PX4_MAX_K, CONV_TAPW_MAX_CO, Target, conv_tap_ct, default_target
 from passes.tiling.geometry import Geometry, _blocks, _groups_touched, _in_extent, _in_total, _steps
 from passes.tiling.paths import DW3_WIN2_MIN_OUTS
 
@@ -282,13 +282,16 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
         npairs = g.n * _shared_pairs(w, g.dw) if shared else math.ceil(h * w * g.n / 2)
         nblk = math.ceil(c / 4)
         units = math.ceil(npairs * nblk / cores)
-        kk = g.kh * g.kw * k
+        # the aligned taps (conv_tap_ct: the dot products and the im2col at ceil4(k) bytes a tap)
+        # when the core's scratch holds them (Target.conv_scratch_bytes sized it for the tile)
+        kt = conv_tap_ct(g.kh, k) if shared and c <= CONV_TAPW_MAX_CO else 0
+        kk = g.kh * g.kw * (kt or k)
         f["unit"] = units
         f["mac"] = 8 * units * kk
         if kind == "conv":
             pairs = math.ceil(units / nblk)
             chains = _shared_chains(g, pairs, k) if shared else 0
-            f["im2col"] = (2 * pairs + chains * (g.kw - 1)) * k if shared else 2 * pairs * kk
+            f["im2col"] = (2 * pairs + chains * (g.kw - 1)) * (kt or k) if shared else 2 * pairs * kk
             f["im2col_rows"] = chains if shared else 2 * pairs * g.kh
         f["acc"] = math.ceil(h * w * c * g.n / cores) if k < g.ci else 0
         out = 8 * units

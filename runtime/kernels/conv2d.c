@@ -145,18 +145,20 @@ static inline int32_t dory_im2col_len_(int32_t K)
 
 /* Copy the (zero padded) receptive field of output pixel (r, q) into buf, in the weights' order
  * kh x kw x ci (taps dh / dw apart), with nt taps per kernel row: kw, or kw + 1 for the shared
- * buffer of a 1-D pair (kh == 1, see conv_fast: the extra tap ends the field of pixel q + dw). The
+ * buffer of a 1-D pair (kh == 1, see conv_fast: the extra tap ends the field of pixel q + dw),
+ * each tap ct bytes apart in buf: ci, or ceil4(ci) for conv_fast's aligned taps (kh == 1; the
+ * ct - ci bytes after a tap's ci are left as they are: the weights' bytes there are zero). The
  * geometry is read into locals once: the byte stores to buf could alias *a as far as the compiler
  * knows, and each field would be reloaded per row. */
-static void im2col_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_t *buf, int32_t nt)
+static void im2col_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_t *buf, int32_t nt, int32_t ct)
 {
     const uint8_t *x = (const uint8_t *)a->x;
     const int32_t kh = a->kh, kw = nt, hi = a->hi, wi = a->wi, dh = a->dh, dw = a->dw;
-    const size_t ci = (size_t)a->ci, row = (size_t)kw * ci, xrow = (size_t)wi * ci;
+    const size_t ci = (size_t)a->ci, tap = (size_t)ct, row = (size_t)kw * tap, xrow = (size_t)wi * ci;
     const int32_t ic0 = q * a->sw - a->pl;
     int32_t i, j, ir = r * a->sh - a->pt;
-    /* the taps of a row are one contiguous run of the input row */
-    const int run = dw == 1 && ic0 >= 0 && ic0 + kw <= wi;
+    /* the taps of a row are one contiguous run of the input row (and of buf) */
+    const int run = dw == 1 && ic0 >= 0 && ic0 + kw <= wi && tap == ci;
     for (i = 0; i < kh; i++, ir += dh, buf += row) {
         const uint8_t *src;
         if (ir < 0 || ir >= hi) {
@@ -185,12 +187,12 @@ static void im2col_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_
             const int32_t np = ic0 >= 0 ? 0 : (-ic0 + dw - 1) / dw < kw ? (-ic0 + dw - 1) / dw : kw;
             const size_t step = (size_t)dw * ci;
             const uint8_t *s0 = src + (size_t)(ic0 + np * dw) * ci;
-            uint8_t *d = buf + (size_t)np * ci;
-            zero_bytes(buf, (size_t)np * ci);
+            uint8_t *d = buf + (size_t)np * tap;
+            zero_bytes(buf, (size_t)np * tap);
             if (np == kw)
                 continue;
 #define DORY_TAPS_(NW)                                                                             \
-    for (j = np; j < kw - 1; j++, s0 += step, d += ci) {                                           \
+    for (j = np; j < kw - 1; j++, s0 += step, d += tap) {                                          \
         uint32_t w0_ = dory_ld4w(s0), w1_ = (NW) > 1 ? dory_ld4w(s0 + 4) : 0u;                     \
         uint32_t w2_ = (NW) > 2 ? dory_ld4w(s0 + 8) : 0u, w3_ = (NW) > 3 ? dory_ld4w(s0 + 12) : 0u; \
         dory_st4w(d, w0_);                                                                         \
@@ -211,9 +213,9 @@ static void im2col_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_
         for (j = 0; j < kw; j++) {
             int32_t ic = ic0 + j * dw;
             if (ic < 0 || ic >= wi)
-                zero_bytes(buf + (size_t)j * ci, ci);
+                zero_bytes(buf + (size_t)j * tap, ci);
             else
-                copy_bytes(buf + (size_t)j * ci, src + (size_t)ic * ci, ci);
+                copy_bytes(buf + (size_t)j * tap, src + (size_t)ic * ci, ci);
         }
     }
 }
@@ -245,7 +247,7 @@ static DORY_NOINLINE_ void im2col_field(const dory_conv_args_t *a, int32_t r, in
             copy_bytes(buf, src, L);
         return;
     }
-    im2col_pixel(a, r, q, buf, kw);
+    im2col_pixel(a, r, q, buf, kw, a->ci);
 }
 
 /* The inputs of output pixel (r, q) of the tile: its im2col copy in buf, the pixel itself for a
@@ -288,6 +290,50 @@ static inline int conv_units_(const dory_conv_args_t *a, int32_t n, int32_t nblk
     return 1;
 }
 
+/* conv_fast's aligned taps (see there): the tap stride ct = ceil4(ci) for a 1-D kernel (kh == 1)
+ * of 9..15 input channels not a multiple of 4 (the im2col's word copies take 2..15 channels; below
+ * 9 the padding would add a third or more to the dot products), else 0; a core's scratch then is
+ * its two buffers of kw taps and the weights of up to DORY_TAPW_MAX_CO output channels (TCN_T's
+ * 11), (2 + DORY_TAPW_MAX_CO) kw ct bytes. Mirrored by backends/target.py conv_scratch_bytes and
+ * passes/tiling/cost.py _tap_ct. */
+#define DORY_TAPW_MAX_CO 12
+static inline int32_t dory_conv_tap_ct_(int32_t kh, int32_t ci)
+{
+    return kh == 1 && ci > 8 && ci < 16 && (ci & 3) != 0 ? (ci + 3) & ~3 : 0;
+}
+static inline size_t dory_conv_tapw_bytes_(int32_t kw, int32_t ct)
+{
+    return (size_t)(2 + DORY_TAPW_MAX_CO) * (size_t)kw * (size_t)ct;
+}
+
+/* n taps of ci bytes (w, contiguous) into wt at ct = ceil4(ci) bytes each (ci = 9..15, wt
+ * word-aligned), a tap's last ct - ci bytes zero: its last word is the word ending at the tap's
+ * last byte shifted down by the ct - ci bytes before it that the previous word holds (little
+ * endian: the bytes come out in order, zeros above), so nothing past the tap is read (the last
+ * tap ends the weights). */
+static DORY_NOINLINE_ void tap_weights(const int8_t *w, int32_t n, int32_t ci, int32_t ct, uint8_t *wt)
+{
+    const uint8_t *s = (const uint8_t *)w;
+    const uint32_t sh = 8u * (uint32_t)(ct - ci);
+    int32_t t;
+    if (ct == 12) { /* TCN's 11 channels (and 9, 10): two words, then the shifted last */
+        for (t = 0; t < n; t++, s += ci, wt += 12) {
+            uint32_t w0 = dory_ld4w(s), w1 = dory_ld4w(s + 4), w2 = dory_ld4w(s + ci - 4) >> sh;
+            dory_st4w(wt, w0);
+            dory_st4w(wt + 4, w1);
+            dory_st4w(wt + 8, w2);
+        }
+        return;
+    }
+    for (t = 0; t < n; t++, s += ci, wt += 16) { /* 13..15 channels: three words and the last */
+        uint32_t w0 = dory_ld4w(s), w1 = dory_ld4w(s + 4), w2 = dory_ld4w(s + 8), w3 = dory_ld4w(s + ci - 4) >> sh;
+        dory_st4w(wt, w0);
+        dory_st4w(wt + 4, w1);
+        dory_st4w(wt + 8, w2);
+        dory_st4w(wt + 12, w3);
+    }
+}
+
 /* Work units of the fast path: (pixel pair, block of 4 output channels), pair-major. The cores
  * take balanced contiguous ranges of units, so a ragged tile (rows or channels not a multiple of
  * the cores) still splits to within one unit; a core computes the im2col of a pair once for all
@@ -312,20 +358,39 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
      * passes/tiling/cost.py _shared_row. */
     const int shared = im2col && a->ho == 1 && a->kh == 1 && a->sw == 1 &&
                        (a->ci % 4 == 0 || (co <= 16 && K >= 8));
-    const int32_t d = shared ? a->dw : 1, KD = shared ? K : KX;
+    /* Aligned taps (shared, 9..15 input channels not a multiple of 4, the scratch holding them:
+     * dory_conv_tap_ct_): each tap ct = ceil4(ci) bytes in the im2col buffer and in a per-core copy
+     * of the weights (wt: rows of kw taps, a tap's ct - ci last bytes zero), so that every word the
+     * 4 x 2 blocks load is aligned (xb = xa + ct) and the dot length KT = kw ct is a multiple of 4
+     * (no scalar step). The buffer's bytes past a tap's ci are the next tap's or stale: times a
+     * zero weight. On GVSOC TCN_T's 1x11 11-channel convs had 4.5 misaligned loads per 14
+     * instructions of the 4 x 2 loop (22 cycles a trip; K = 121 also a scalar step a block); the
+     * copy of the 11 x 121 weights costs each core ~1,000 cycles once per call. */
+    const int32_t ctp = shared ? dory_conv_tap_ct_(a->kh, a->ci) : 0;
+    const int tp = ctp > 0 && co <= DORY_TAPW_MAX_CO &&
+                   a->scratch_bytes >= (size_t)ncores * dory_conv_tapw_bytes_(a->kw, ctp);
+    const int32_t ct = tp ? ctp : a->ci, KT = tp ? a->kw * ctp : K; /* tap stride, weight row stride */
+    const int32_t KB = tp ? KT : KX; /* one im2col buffer's bytes */
+    const int32_t d = shared ? a->dw : 1, KD = shared ? KT : KX;
     int32_t npix = a->ho * a->wo, nblk = (co + 3) / 4;
     int32_t npairs = shared ? npix / (2 * d) * d + (npix % (2 * d) < d ? npix % (2 * d) : d) : (npix + 1) / 2;
     int32_t u0, u1, Q, P0, P1, ra, qa, ph, t, nph, cj = 0, cn = 0;
     /* shared: the pairs of one phase (P, P + d, ...: pixels p, p + d, p + 2d, ...) a core walks in
      * a row share one buffer of kw + 2m - 1 taps, m pairs to a chain (pair j at 2 j taps); the
-     * core's 2 KX bytes of scratch bound m */
-    const int32_t mch = shared && (2 * KX / a->ci - a->kw + 1) / 2 > 1 ? (2 * KX / a->ci - a->kw + 1) / 2 : 1;
+     * core's 2 KB bytes of scratch bound m */
+    const int32_t mch = shared && (2 * KB / ct - a->kw + 1) / 2 > 1 ? (2 * KB / ct - a->kw + 1) / 2 : 1;
     const int8_t *w = (const int8_t *)a->w;
     uint8_t *buf0 = NULL, *buf1 = NULL;
     dory_rqf_t f;
     if (!conv_units_(a, npairs, nblk, xs, K, core, ncores, &f, &u0, &u1, &P0, &P1))
         return;
-    if (im2col) {
+    if (tp) {
+        /* the core's two buffers, then its copy of the weights */
+        buf0 = (uint8_t *)a->scratch + (size_t)core * dory_conv_tapw_bytes_(a->kw, ct);
+        buf1 = buf0 + KB;
+        tap_weights(w, co * a->kw, a->ci, ct, (uint8_t *)(buf1 + KB));
+        w = (const int8_t *)(buf1 + KB);
+    } else if (im2col) {
         buf0 = (uint8_t *)a->scratch + (size_t)core * 2u * (size_t)KX;
         buf1 = buf0 + KX;
         /* im2col_pixel writes [0, K) only: the padding to KX stays zero for the whole call */
@@ -366,11 +431,11 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
                 cn = P1 - Q < left ? P1 - Q : left;
                 cn = cn < mch ? cn : mch;
                 pl = p + 2 * d * (cn - 1);
-                im2col_pixel(a, 0, p, buf0, a->kw + 2 * cn - (pl + d < npix ? 1 : 2));
+                im2col_pixel(a, 0, p, buf0, a->kw + 2 * cn - (pl + d < npix ? 1 : 2), ct);
                 cj = 0;
             }
-            xa = buf0 + (size_t)(2 * cj) * (size_t)a->ci;
-            xb = two ? xa + a->ci : NULL;
+            xa = buf0 + (size_t)(2 * cj) * (size_t)ct;
+            xb = two ? xa + ct : NULL;
             if (++cj == cn)
                 cj = cn = 0;
         } else {
@@ -384,7 +449,7 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
         if (!xa || (two && !xb)) {
             /* a 1x1 pixel in the padding: channel by channel */
             for (o = b0 * 4; o < o1; o++) {
-                const int8_t *wo_ = w + (size_t)o * (size_t)K;
+                const int8_t *wo_ = w + (size_t)o * (size_t)KT;
                 int32_t sa = 0, sb = 0;
                 if (xa && xb)
                     dory_dot2_(xa, xb, xs, wo_, K, &sa, &sb);
@@ -412,30 +477,30 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
              * per 8 MACs in that loop, ~3.5 in the block); the model's unit counts it as a whole
              * block. One call site (its 4-way dispatch is inlined; a second copy cost the 1x1
              * layers instruction-cache misses, and a second call site makes gcc call it). */
-            int32_t lo = b0 * 4, oe = KD > K && o == co && o > lo ? o - 4 : o, kx = KD;
+            int32_t lo = b0 * 4, oe = KD > KT && o == co && o > lo ? o - 4 : o, kx = KD;
             int tail = o < o1 && o1 - 4 >= lo && !(a->acc && !(a->first && a->last));
             for (;;) {
-                dory_blocks4_(xa, xb, xs, w, K, kx, lo, oe, &f, ia, ib);
+                dory_blocks4_(xa, xb, xs, w, KT, kx, lo, oe, &f, ia, ib);
                 if (oe == o) {
                     if (!tail)
                         break;
                     tail = 0;
-                    kx = o1 == co ? K : KD;
+                    kx = o1 == co ? KT : KD;
                     lo = o1 - 4;
                     oe = o = o1;
                     continue;
                 }
-                lo = oe, oe = o, kx = K;
+                lo = oe, oe = o, kx = KT;
             }
         }
         if (o < o1) { /* the last channels of a co not a multiple of 4 */
             int32_t s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, j;
             for (j = 0; o + j < o1; j++) {
-                const int8_t *wo_ = w + (size_t)(o + j) * (size_t)K;
+                const int8_t *wo_ = w + (size_t)(o + j) * (size_t)KT;
                 if (two)
-                    dory_dot2_(xa, xb, xs, wo_, K, &s[2 * j], &s[2 * j + 1]);
+                    dory_dot2_(xa, xb, xs, wo_, KT, &s[2 * j], &s[2 * j + 1]);
                 else
-                    s[2 * j] = dory_dot_(xa, xs, wo_, K, 0);
+                    s[2 * j] = dory_dot_(xa, xs, wo_, KT, 0);
             }
             dory_rqf_block_(&f, s, o, o1 - o, ia, ib, two);
         }
@@ -569,7 +634,7 @@ static inline void px4_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, ui
         }
         return; /* [K, KX) stays zero */
     } else {
-        im2col_pixel(a, r, q, buf, a->kw);
+        im2col_pixel(a, r, q, buf, a->kw, a->ci);
     }
     px4_pad_(buf, K, KX);
 }
@@ -1205,8 +1270,11 @@ size_t dory_conv2d_scratch_bytes(int32_t kh, int32_t kw, int32_t ci, int ncores)
      * layer.c sized the scratch for) always fits conv_fast's 2 buffers, and takes conv_px4 only
      * when the scratch it was given holds conv_px4's (dory_conv2d). */
     size_t two = 2u * (size_t)dory_im2col_len_(K);
+    const int32_t ct = dory_conv_tap_ct_(kh, ci);
     if (K <= DORY_PX4_XS && two < DORY_PX4_CORE_BYTES)
         two = DORY_PX4_CORE_BYTES;
+    if (ct > 0 && two < dory_conv_tapw_bytes_(kw, ct)) /* conv_fast's aligned taps */
+        two = dory_conv_tapw_bytes_(kw, ct);
     return (size_t)(ncores < 1 ? 1 : ncores) * two;
 }
 /* conv_fast's / conv_fast16's scratch on this tile: two im2col columns per core (none for 1x1) */
