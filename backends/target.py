@@ -32,6 +32,10 @@ first layers such as 5x5 ``c_in`` 1 (25) and 3x3 ``c_in`` 3 (27)."""
 CONV_PX4_BATCH = 4
 """How many blocks of 4 pixels ``conv_px4`` copies into its scratch at a time (DORY_PX4_BATCH)."""
 
+PW_TINY_MAX_CI = 3
+"""The most input channels of a 1x1 conv the runtime's conv kernel runs in its per-channel loop over
+the pixels (runtime/kernels/conv2d.c ``conv_1x1_tiny``, DORY_PW_TINY_MAX_CI)."""
+
 CONV_TAPW_MAX_CO = 12
 """The most output channels whose weights the conv kernel's aligned taps copy into a core's scratch
 (runtime/kernels/conv2d.c DORY_TAPW_MAX_CO; `conv_tap_ct`)."""

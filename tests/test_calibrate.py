@@ -33,7 +33,7 @@ from passes.tiling.space import candidate_space  # noqa: E402
 KNOWN: dict[str, dict[str, float]] = {
     "all": {"layer": 20000.0},
     "conv": {"tile": 900.0, "unit": 40.0, "mac": 0.6, "im2col": 1.5, "im2col_rows": 20.0, "acc": 3.0, "wide": 12.0, "div": 20.0, "slow": 90.0, "win": 6.0},
-    "pointwise": {"tile": 700.0, "unit": 55.0, "mac": 0.45, "acc": 3.0, "wide": 10.0, "div": 21.0, "slow": 80.0, "win": 5.0},
+    "pointwise": {"tile": 700.0, "unit": 55.0, "mac": 0.45, "tiny": 14.0, "acc": 3.0, "wide": 10.0, "div": 21.0, "slow": 80.0, "win": 5.0},
     "conv16": {"tile": 950.0, "unit": 45.0, "mac": 1.1, "im2col": 2.5, "im2col_rows": 25.0, "acc": 3.0, "wide": 12.0, "div": 20.0, "slow": 90.0, "win": 6.0},
     "conv_generic": {"tile": 500.0, "out": 30.0, "mac": 9.0, "wide": 14.0, "div": 22.0, "slow": 70.0, "win": 7.0},
     "depthwise": {"tile": 800.0, "out": 25.0, "mac": 2.0, "strip": 4.0, "wide": 11.0, "wide64": 30.0, "div": 23.0, "slow": 85.0, "win": 40.0},
@@ -68,6 +68,9 @@ def _layer(rng: random.Random, kind: str) -> Geometry:
                         end=rng.choice(["sfused", "sloop", "fused", "loop", "generic"]), rq_inputs=rng.choice([0, 1, 2]))
     base = dict(n=1, ho=ho, wo=wo, hi=h, wi=w, kh=k, kw=k, sh=s, sw=s, param_bytes=8,
                 end=rng.choice(["fast", "wide", "div", "slow"]) if kind != "pool" else rng.choice(["fast", "slow"]))
+    if kind == "pointwise" and rng.random() < 0.3:  # conv_1x1_tiny: 1..3 input channels, stride 1
+        return Geometry("conv", co=rng.randint(2, 64), ci=rng.randint(1, 3), **{**base, "sh": 1, "sw": 1,
+                                                                                "ho": h, "wo": w})  # type: ignore[arg-type]
     if kind in ("conv", "pointwise"):
         return Geometry("conv", co=rng.randint(2, 64), ci=ci, **base)  # type: ignore[arg-type]
     if kind == "conv16":

@@ -334,6 +334,78 @@ static DORY_NOINLINE_ void tap_weights(const int8_t *w, int32_t n, int32_t ci, i
     }
 }
 
+/* A 1x1 convolution of 1..3 input channels (TCN_T's 2 -> 11 downsample; K < 4: conv_fast's 4-way
+ * loop would not run, its blocks would be scalar steps and the block end), unpadded at stride 1
+ * (output pixel p reads input pixel p), whole input channels (no partial sums). The cores take
+ * balanced ranges of pixels; per output channel its weights and end constants in registers, then
+ * one small loop over the core's pixels: each output a few multiply-adds and its end. On GVSOC
+ * conv_fast spent ~400 cycles per block of 8 such outputs, most of them instruction-cache refills
+ * (its 4x2 block function alone is ~900 bytes against each core's 512-byte L0 cache); this loop
+ * stays in it. The window end (requant_fast.h's dory_rqf_win1_ with the vectors' loads hoisted:
+ * the clamp to the window makes c * m + k exact modulo 2^32) when the plan has one, else
+ * dory_rqf_finish_ per output. Mirrored by passes/tiling/cost.py (_pw_tiny). */
+#define DORY_PW_TINY_MAX_CI 3
+#define DORY_PW_TINY_LOOP_(XT, DIV)                                                                \
+    do {                                                                                           \
+        const XT *x_ = (const XT *)a->x + (size_t)p0 * (size_t)ci;                                 \
+        for (p = p0; p < p1; p++, x_ += ci, y += co) {                                             \
+            uint32_t t_ = (uint32_t)b + (uint32_t)((int32_t)x_[0] * w0);                           \
+            uint32_t v_;                                                                           \
+            if (ci > 1)                                                                            \
+                t_ += (uint32_t)((int32_t)x_[1] * w1);                                             \
+            if (ci > 2)                                                                            \
+                t_ += (uint32_t)((int32_t)x_[2] * w2);                                             \
+            v_ = (uint32_t)dory_clamp_((int32_t)t_, lo, hi) * m + k;                               \
+            *y = (uint8_t)(mn + (int32_t)(DIV));                                                   \
+        }                                                                                          \
+    } while (0)
+static DORY_NOINLINE_ void conv_1x1_tiny(const dory_conv_args_t *a, int core, int ncores)
+{
+    const int32_t ci = a->ci, co = a->co;
+    const int xs = a->x_type == DORY_S8;
+    const int8_t *w = (const int8_t *)a->w;
+    int32_t p0, p1, p, o;
+    dory_rqf_t f;
+    dory_share_(a->ho * a->wo, core, ncores, &p0, &p1);
+    if (p0 >= p1)
+        return;
+    dory_rqf_init_(&f, a, xs, ci, 0, co);
+    if (f.win && f.mul && f.add) {
+        const int32_t *bp = (const int32_t *)f.bias, *mp = (const int32_t *)f.mul, *dp = (const int32_t *)f.add;
+        const int32_t dsh = f.add64, mn = f.min, sh = f.shift, dk = f.ds;
+        const uint32_t wofs = dory_rqf_wofs_(&f), dm = f.dm, dmh = f.dmh;
+        for (o = 0; o < co; o++, w += ci) {
+            const int32_t w0 = w[0], w1 = ci > 1 ? w[1] : 0, w2 = ci > 2 ? w[2] : 0;
+            const int32_t b = bp ? bp[o] : 0, lo = f.wlo[o], hi = f.whi[o];
+            const uint32_t m = (uint32_t)mp[o], k = (uint32_t)dp[o << dsh] - wofs;
+            uint8_t *y = (uint8_t *)f.y + (size_t)p0 * (size_t)co + (size_t)o;
+            if (f.win == 1) {
+                if (xs)
+                    DORY_PW_TINY_LOOP_(int8_t, v_ >> sh);
+                else
+                    DORY_PW_TINY_LOOP_(uint8_t, v_ >> sh);
+            } else {
+                if (xs)
+                    DORY_PW_TINY_LOOP_(int8_t, dory_rqf_udiv_(v_, dm, dmh, dk));
+                else
+                    DORY_PW_TINY_LOOP_(uint8_t, dory_rqf_udiv_(v_, dm, dmh, dk));
+            }
+        }
+        return;
+    }
+    for (p = p0; p < p1; p++) { /* other plans: the sums, then dory_rqf_finish_ (adds the bias) */
+        const uint8_t *xu = (const uint8_t *)a->x + (size_t)p * (size_t)ci;
+        for (o = 0; o < co; o++) {
+            const int8_t *wo_ = w + (size_t)o * (size_t)ci;
+            int32_t j, sum = 0;
+            for (j = 0; j < ci; j++)
+                sum = dory_wadd_(sum, (xs ? (int32_t)(int8_t)xu[j] : (int32_t)xu[j]) * wo_[j]);
+            dory_rqf_finish_(&f, a, (size_t)p * (size_t)co + (size_t)o, o, sum);
+        }
+    }
+}
+#undef DORY_PW_TINY_LOOP_
+
 /* Work units of the fast path: (pixel pair, block of 4 output channels), pair-major. The cores
  * take balanced contiguous ranges of units, so a ragged tile (rows or channels not a multiple of
  * the cores) still splits to within one unit; a core computes the im2col of a pair once for all
@@ -1295,6 +1367,11 @@ void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)
      * dory_conv2d_scratch_bytes) */
     if (dory_fast_types_(a->x_type, a->w_type) && a->groups <= 1 &&
         dory_scratch_ok_(a, conv_columns_bytes_(a, ncores), "dory_conv2d")) {
+        if (a->kh * a->kw == 1 && a->ci <= DORY_PW_TINY_MAX_CI && !a->acc && a->sh == 1 && a->sw == 1 &&
+            (a->pt | a->pl | a->pb | a->pr) == 0 && a->hi == a->ho && a->wi == a->wo) {
+            conv_1x1_tiny(a, core, ncores);
+            return;
+        }
         if (a->kh * a->kw > 1 && a->kh * a->kw * a->ci <= DORY_PX4_XS &&
             a->scratch_bytes >= (size_t)ncores * DORY_PX4_CORE_BYTES)
             conv_px4(a, core, ncores);
