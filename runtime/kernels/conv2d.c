@@ -316,6 +316,33 @@ static DORY_NOINLINE_ void tap_weights(const int8_t *w, int32_t n, int32_t ci, i
     const uint8_t *s = (const uint8_t *)w;
     const uint32_t sh = 8u * (uint32_t)(ct - ci);
     int32_t t;
+#ifdef DORY_XPULPV2
+    if (ct == 12 && n > 0) {
+        /* one tap per trip of hardware loop 0, 8 instructions (the C loop below compiled to 15 and
+         * took ~20 cycles a tap on GVSOC): lw t0 / t1 at s, s + 4; p.lw t2, ci(e!) the word ending
+         * the tap (e = s + ci - 4; rs1 += rs2 after the load); s += ci; t2 >>= sh; three p.sw
+         * 4(wt!). Every instruction a 32-bit .insn, so L = 2 * 8: lp.setup = .insn i 0x7b, 4, x0,
+         * rs1, L; lw = .insn i 0x03, 2 (RV32I); LW_RR_POSTINC p.lw rd, rs2(rs1!) = .insn r 0x0b, 7,
+         * 0x10, rd, rs1, rs2 ('0010000 ----- ----- 111 ----- 0001011'); add / srl = .insn r 0x33,
+         * 0 / 5, 0 (RV32I); SW_POSTINC p.sw rs2, 4(rs1!) = .insn s 0x2b, 2, rs2, 4(rs1) (gvsoc-core
+         * isa_gen/isa_pulpv2.py). t2 is shifted two instructions after its load (no load-use
+         * stall). Never inside another hardware loop 0. */
+        const uint8_t *e = s + ci - 4;
+        __asm__ volatile(".insn i 0x7b, 4, x0, %[n], 16\n\t"
+                         ".insn i 0x03, 2, t0, 0(%[s])\n\t"
+                         ".insn i 0x03, 2, t1, 4(%[s])\n\t"
+                         ".insn r 0x0b, 7, 0x10, t2, %[e], %[ci]\n\t"
+                         ".insn r 0x33, 0, 0, %[s], %[s], %[ci]\n\t"
+                         ".insn r 0x33, 5, 0, t2, t2, %[sh]\n\t"
+                         ".insn s 0x2b, 2, t0, 4(%[d])\n\t"
+                         ".insn s 0x2b, 2, t1, 4(%[d])\n\t"
+                         ".insn s 0x2b, 2, t2, 4(%[d])\n\t"
+                         : [s] "+r"(s), [e] "+r"(e), [d] "+r"(wt)
+                         : [n] "r"(n), [ci] "r"(ci), [sh] "r"(sh)
+                         : "t0", "t1", "t2", "memory");
+        return;
+    }
+#endif
     if (ct == 12) { /* TCN's 11 channels (and 9, 10): two words, then the shifted last */
         for (t = 0; t < n; t++, s += ci, wt += 12) {
             uint32_t w0 = dory_ld4w(s), w1 = dory_ld4w(s + 4), w2 = dory_ld4w(s + ci - 4) >> sh;
