@@ -215,8 +215,8 @@ class Target:
         what its blocks of 4 pixels take if more: per core ``CONV_PX4_BATCH`` x four 32-byte pixel buffers and a 68-byte
         copy of the last two weight rows (a ragged last ``c_in`` tile fits the two columns, and
         takes the blocks of 4 pixels only when the scratch holds them); none for a 1x1 conv (no
-        im2col); for the aligned taps of a 1-D kernel (`conv_tap_ct`) per core two columns of
-        ``kw`` taps and the weights of ``CONV_TAPW_MAX_CO`` output channels if more."""
+        im2col); for the aligned taps of a 1-D kernel (`conv_tap_ct`) a copy of the weights of
+        ``CONV_TAPW_MAX_CO`` output channels and per core two columns of ``kw`` taps if more."""
         if kh * kw <= 1 or c_in <= 0:
             return 0
         k = kh * kw * c_in
@@ -225,8 +225,8 @@ class Target:
             # CONV_PX4_BATCH x 4 pixel buffers, 2 weight rows + 4 zeros
             two = max(two, 4 * CONV_PX4_BATCH * CONV_PX4_MAX_K + 2 * CONV_PX4_MAX_K + 4)
         ct = conv_tap_ct(kh, c_in)
-        if ct:
-            two = max(two, (2 + CONV_TAPW_MAX_CO) * kw * ct)
+        if ct:  # the weights' copy (one for all the cores) and each core's two columns
+            return max(self.cores * two, (CONV_TAPW_MAX_CO + 2 * self.cores) * kw * ct)
         return self.cores * two
 
     def depthwise_scratch_bytes(self, kh: int, kw: int, in_rows: int, in_cols: int, pads: tuple[int, int, int, int]) -> int:

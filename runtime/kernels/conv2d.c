@@ -292,18 +292,18 @@ static inline int conv_units_(const dory_conv_args_t *a, int32_t n, int32_t nblk
 
 /* conv_fast's aligned taps (see there): the tap stride ct = ceil4(ci) for a 1-D kernel (kh == 1)
  * of 9..15 input channels not a multiple of 4 (the im2col's word copies take 2..15 channels; below
- * 9 the padding would add a third or more to the dot products), else 0; a core's scratch then is
- * its two buffers of kw taps and the weights of up to DORY_TAPW_MAX_CO output channels (TCN_T's
- * 11), (2 + DORY_TAPW_MAX_CO) kw ct bytes. Mirrored by backends/target.py conv_scratch_bytes and
- * passes/tiling/cost.py _tap_ct. */
+ * 9 the padding would add a third or more to the dot products), else 0. The scratch then holds
+ * the copy of the weights of up to DORY_TAPW_MAX_CO output channels (TCN_T's 11), one for all the
+ * cores, then each core's two buffers of kw taps: (DORY_TAPW_MAX_CO + 2 ncores) kw ct bytes.
+ * Mirrored by backends/target.py conv_tap_ct / conv_scratch_bytes. */
 #define DORY_TAPW_MAX_CO 12
 static inline int32_t dory_conv_tap_ct_(int32_t kh, int32_t ci)
 {
     return kh == 1 && ci > 8 && ci < 16 && (ci & 3) != 0 ? (ci + 3) & ~3 : 0;
 }
-static inline size_t dory_conv_tapw_bytes_(int32_t kw, int32_t ct)
+static inline size_t dory_conv_tapw_bytes_(int32_t kw, int32_t ct, int ncores)
 {
-    return (size_t)(2 + DORY_TAPW_MAX_CO) * (size_t)kw * (size_t)ct;
+    return (size_t)(DORY_TAPW_MAX_CO + 2 * ncores) * (size_t)kw * (size_t)ct;
 }
 
 /* n taps of ci bytes (w, contiguous) into wt at ct = ceil4(ci) bytes each (ci = 9..15, wt
@@ -458,16 +458,19 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
     const int shared = im2col && a->ho == 1 && a->kh == 1 && a->sw == 1 &&
                        (a->ci % 4 == 0 || (co <= 16 && K >= 8));
     /* Aligned taps (shared, 9..15 input channels not a multiple of 4, the scratch holding them:
-     * dory_conv_tap_ct_): each tap ct = ceil4(ci) bytes in the im2col buffer and in a per-core copy
-     * of the weights (wt: rows of kw taps, a tap's ct - ci last bytes zero), so that every word the
-     * 4 x 2 blocks load is aligned (xb = xa + ct) and the dot length KT = kw ct is a multiple of 4
-     * (no scalar step). The buffer's bytes past a tap's ci are the next tap's or stale: times a
-     * zero weight. On GVSOC TCN_T's 1x11 11-channel convs had 4.5 misaligned loads per 14
-     * instructions of the 4 x 2 loop (22 cycles a trip; K = 121 also a scalar step a block); the
-     * copy of the 11 x 121 weights costs each core ~1,000 cycles once per call. */
+     * dory_conv_tap_ct_): each tap ct = ceil4(ci) bytes in the im2col buffer and in a copy of the
+     * weights (rows of kw taps, a tap's ct - ci last bytes zero), so that every word the 4 x 2
+     * blocks load is aligned (xb = xa + ct) and the dot length KT = kw ct is a multiple of 4 (no
+     * scalar step). The buffer's bytes past a tap's ci are the next tap's or stale: times a zero
+     * weight. On GVSOC TCN_T's 1x11 11-channel convs had 4.5 misaligned loads per 14 instructions
+     * of the 4 x 2 loop (22 cycles a trip; K = 121 also a scalar step a block). The copy is one
+     * for all the cores (a copy per core took 8 x 1.6 KB of L1, too much for a small L1 budget):
+     * every core writes all of it before it reads any, the same bytes to the same words (word
+     * stores: a core reading a word another core is storing gets the same value either way), so no
+     * core waits for another; the calls sharing the scratch are barriers apart (layer.c). */
     const int32_t ctp = shared ? dory_conv_tap_ct_(a->kh, a->ci) : 0;
     const int tp = ctp > 0 && co <= DORY_TAPW_MAX_CO &&
-                   a->scratch_bytes >= (size_t)ncores * dory_conv_tapw_bytes_(a->kw, ctp);
+                   a->scratch_bytes >= dory_conv_tapw_bytes_(a->kw, ctp, ncores);
     const int32_t ct = tp ? ctp : a->ci, KT = tp ? a->kw * ctp : K; /* tap stride, weight row stride */
     const int32_t KB = tp ? KT : KX; /* one im2col buffer's bytes */
     const int32_t d = shared ? a->dw : 1, KD = shared ? KT : KX;
@@ -484,11 +487,12 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
     if (!conv_units_(a, npairs, nblk, xs, K, core, ncores, &f, &u0, &u1, &P0, &P1))
         return;
     if (tp) {
-        /* the core's two buffers, then its copy of the weights */
-        buf0 = (uint8_t *)a->scratch + (size_t)core * dory_conv_tapw_bytes_(a->kw, ct);
+        /* the weights' copy, then the core's two buffers */
+        uint8_t *wt = (uint8_t *)a->scratch;
+        tap_weights(w, co * a->kw, a->ci, ct, wt);
+        w = (const int8_t *)wt;
+        buf0 = wt + (size_t)DORY_TAPW_MAX_CO * (size_t)KT + (size_t)core * 2u * (size_t)KB;
         buf1 = buf0 + KB;
-        tap_weights(w, co * a->kw, a->ci, ct, (uint8_t *)(buf1 + KB));
-        w = (const int8_t *)(buf1 + KB);
     } else if (im2col) {
         buf0 = (uint8_t *)a->scratch + (size_t)core * 2u * (size_t)KX;
         buf1 = buf0 + KX;
@@ -1368,13 +1372,16 @@ size_t dory_conv2d_scratch_bytes(int32_t kh, int32_t kw, int32_t ci, int ncores)
      * larger conv_px4 needs. A ragged last input-channel tile (fewer channels than the tile
      * layer.c sized the scratch for) always fits conv_fast's 2 buffers, and takes conv_px4 only
      * when the scratch it was given holds conv_px4's (dory_conv2d). */
-    size_t two = 2u * (size_t)dory_im2col_len_(K);
+    size_t two = 2u * (size_t)dory_im2col_len_(K), all;
     const int32_t ct = dory_conv_tap_ct_(kh, ci);
+    if (ncores < 1)
+        ncores = 1;
     if (K <= DORY_PX4_XS && two < DORY_PX4_CORE_BYTES)
         two = DORY_PX4_CORE_BYTES;
-    if (ct > 0 && two < dory_conv_tapw_bytes_(kw, ct)) /* conv_fast's aligned taps */
-        two = dory_conv_tapw_bytes_(kw, ct);
-    return (size_t)(ncores < 1 ? 1 : ncores) * two;
+    all = (size_t)ncores * two;
+    if (ct > 0 && all < dory_conv_tapw_bytes_(kw, ct, ncores)) /* conv_fast's aligned taps */
+        all = dory_conv_tapw_bytes_(kw, ct, ncores);
+    return all;
 }
 /* conv_fast's / conv_fast16's scratch on this tile: two im2col columns per core (none for 1x1) */
 static inline size_t conv_columns_bytes_(const dory_conv_args_t *a, int ncores)
