@@ -34,10 +34,11 @@ from typing import Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from backends.gap8.emit import EmittedNetwork, Places, _alloc, _int, _loc_name
-from dory_ir.attributes import ArrayAttr, DictAttr, IntegerAttr
+from dory_ir.attributes import ArrayAttr, Attribute, DictAttr, IntegerAttr
 from dory_ir.core import Operation, Value
 from dory_ir.dialects import dory
 from dory_ir.dialects.func import ReturnOp
+from dory_ir.diagnostics import DiagnosticError
 from passes.allocate_buffers import collect_slots
 
 # Colours per buffer kind (timeline) and per L1 role (layers); one place for both the shapes and
@@ -139,7 +140,8 @@ class Plan:
     measured_unit: str = ""  # "cycles", "ns", ... when a run log was attached
 
 
-def _dict(op: Operation, key: str) -> dict:
+def _dict(op: Operation, key: str) -> dict[str, Attribute]:
+    """The entries of ``op``'s dictionary attribute ``key`` (empty when it has none)."""
     a = op.attributes.get(key)
     return a.as_dict() if isinstance(a, DictAttr) else {}
 
@@ -195,8 +197,8 @@ def build_plan(func: Operation, net: EmittedNetwork, name: str, target: str, pip
     try:
         places = Places(func)
         plan, slots = collect_slots(func)
-    except Exception as e:  # an unplanned function: the emitter / allocator already say what is missing
-        raise ReportError(f"cannot draw the plan: {getattr(e, 'message', None) or e}") from None
+    except DiagnosticError as e:  # an unplanned function: the emitter / allocator say what is missing
+        raise ReportError(f"cannot draw the plan: {e.format()}") from None
     body = func.regions[0].blocks[0]
     returned: set[Value] = set()
     users: dict[Value, tuple[Operation, int]] = {}  # a constant's first user and operand index
@@ -355,6 +357,7 @@ def fmt_bytes(n: int) -> str:
 
 
 def _fmt_int(n: int) -> str:
+    """``n`` with thousands separators."""
     return f"{n:,}"
 
 
@@ -364,6 +367,7 @@ def _attr(**kw: object) -> str:
 
 
 def _num(x: float) -> str:
+    """A coordinate for SVG: at most two decimals, no trailing zeros."""
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 

@@ -19,7 +19,7 @@ import pytest
 
 from backends.gap8.app import default_pipeline
 from backends.gap8.emit import EmittedNetwork, emit_network
-from dory_ir.attributes import ArrayAttr, DictAttr, IntegerAttr
+from dory_ir.attributes import ArrayAttr, DictAttr
 from dory_ir.core import Operation, Value
 from dory_ir.dialects import dory
 from dory_ir.dialects.func import ReturnOp
