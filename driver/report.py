@@ -495,6 +495,7 @@ def timeline_svg(plan: Plan, level: int = 2) -> str:
                  f'<text x="{_num(left + plot_w + 6)}" y="{_num(yb + 30)}" class="small">scale \u00f7{Y.ppb / Y.ppb_low:.1f}</text>')
     o.append(f'<text transform="translate(14 {_num(top_m + plot_h / 2)}) rotate(-90)" text-anchor="middle" class="title">'
              f"L{level} offset</text>")
+    o.append(f'<text x="{left - 6}" y="{_num(y0 + 15)}" text-anchor="end" class="title">step</text>')
     every = max(1, int(math.ceil(22 / step_w)))
     for t, (lab, nm) in enumerate(zip(plan.step_labels, plan.step_names)):
         cx = left + (t + 0.5) * step_w
@@ -678,7 +679,7 @@ def render_html(plan: Plan) -> str:
         ("target / pipeline", f"{plan.target} / {plan.pipeline}"),
         ("steps", f"{len(plan.steps)} executed ({len(plan.step_labels)} in the plan, reshapes are views)"),
         ("L1", f"budget {fmt_bytes(plan.l1_budget)}, most used {fmt_bytes(max([s.l1_total for s in plan.steps] + [0]))}"),
-        ("L2", f"peak {_fmt_int(plan.l2_peak)} B ({fmt_bytes(plan.l2_peak)}) of {fmt_bytes(plan.l2_budget)} budget; "
+        ("L2", f"peak {_fmt_int(plan.l2_peak)} B ({fmt_bytes(plan.l2_peak)}) of the {_fmt_int(plan.l2_budget)} B budget; "
                f"lower bound {_fmt_int(plan.l2_lower_bound)} B (fragmentation {_fmt_int(plan.l2_peak - plan.l2_lower_bound)} B)"),
         ("L3", f"peak {_fmt_int(plan.l3_peak)} B ({fmt_bytes(plan.l3_peak)}), {n_l3} buffers" if n_l3 else "not used"),
         ("modelled", f"{_fmt_int(mod)} cycles, {_fmt_int(macs)} MAC" + (f", {macs / mod:.2f} MAC/cycle" if mod else "")),
