@@ -68,9 +68,6 @@ def _layer(rng: random.Random, kind: str) -> Geometry:
                         end=rng.choice(["sfused", "sloop", "fused", "loop", "generic"]), rq_inputs=rng.choice([0, 1, 2]))
     base = dict(n=1, ho=ho, wo=wo, hi=h, wi=w, kh=k, kw=k, sh=s, sw=s, param_bytes=8,
                 end=rng.choice(["fast", "wide", "div", "slow"]) if kind != "pool" else rng.choice(["fast", "slow"]))
-    if kind == "pointwise" and rng.random() < 0.3:  # conv_1x1_tiny: 1..3 input channels, stride 1
-        return Geometry("conv", co=rng.randint(2, 64), ci=rng.randint(1, 3), **{**base, "sh": 1, "sw": 1,
-                                                                                "ho": h, "wo": w})  # type: ignore[arg-type]
     if kind in ("conv", "pointwise"):
         return Geometry("conv", co=rng.randint(2, 64), ci=ci, **base)  # type: ignore[arg-type]
     if kind == "conv16":
@@ -97,6 +94,8 @@ def _synthetic(seed: int, per_kind: int = 14) -> list[fit.Layer]:
                      else ["fast", "wide", "wide64", "div", "slow", "win"] if kind == "depthwise"
                      else ["fast", "wide", "div", "slow", "win"])
             g = dataclasses.replace(g, end=paths[i % len(paths)])
+            if kind == "pointwise" and i % 10 == 4:  # conv_1x1_tiny: 1..3 input channels, stride 1, a window end
+                g = dataclasses.replace(g, ci=rng.randint(1, 3), sh=1, sw=1, ho=g.hi, wo=g.wi)
             assert model_kind(g) == kind
             tiles = list(candidate_space(g, 10**9, CALIBRATED).tiles())
             t = rng.choice(tiles)

@@ -217,9 +217,11 @@ def _shared_row(g: Geometry, h: int, c: int, k: int) -> bool:
 def _pw_tiny(g: Geometry, k: int) -> bool:
     """Whether runtime/kernels/conv2d.c takes ``conv_1x1_tiny`` for a 1x1 tile of ``k`` input
     channels: at most ``PW_TINY_MAX_CI`` of them, all of the layer's (no partial sums), stride 1,
-    no padding (the cores split the pixels; per channel one small loop over them)."""
+    no padding, a window end (the runtime's: of a shift with vector multipliers and adds, which
+    ``Geometry.end`` does not tell from the others; the cores split the pixels, per channel one
+    small loop over them)."""
     return (g.kh * g.kw == 1 and k <= PW_TINY_MAX_CI and k == g.ci and g.sh == 1 and g.sw == 1
-            and not any(g.pads))
+            and not any(g.pads) and g.end == "win")
 
 
 def _shared_pairs(w: int, dw: int) -> int:

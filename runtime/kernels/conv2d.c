@@ -306,20 +306,32 @@ static inline size_t dory_conv_tapw_bytes_(int32_t kw, int32_t ct, int ncores)
     return (size_t)(DORY_TAPW_MAX_CO + 2 * ncores) * (size_t)kw * (size_t)ct;
 }
 
+/* The paths of few layers (tap_weights, conv_1x1_tiny) go after the object's other code on the pulp
+ * target: in .text with the others they moved every later function's addresses, and with them
+ * which instruction-cache sets the hot loops of the other layers share (GVSOC: TCN_test_library's
+ * convs +0.3..1.6 % of I$-miss cycles for code they never run). The port's link.ld places this
+ * section after all the other code (its name does not match .text.*). */
+#if defined(DORY_XPULPV2)
+#define DORY_TAIL_ __attribute__((section(".text_dory_tail")))
+#else
+#define DORY_TAIL_
+#endif
+
 /* n taps of ci bytes (w, contiguous) into wt at ct = ceil4(ci) bytes each (ci = 9..15, wt
  * word-aligned), a tap's last ct - ci bytes zero: its last word is the word ending at the tap's
  * last byte shifted down by the ct - ci bytes before it that the previous word holds (little
  * endian: the bytes come out in order, zeros above), so nothing past the tap is read (the last
  * tap ends the weights). */
-static DORY_NOINLINE_ void tap_weights(const int8_t *w, int32_t n, int32_t ci, int32_t ct, uint8_t *wt)
+static DORY_NOINLINE_ DORY_TAIL_ void tap_weights(const int8_t *w, int32_t n, int32_t ci, int32_t ct,
+                                                   uint8_t *wt)
 {
     const uint8_t *s = (const uint8_t *)w;
     const uint32_t sh = 8u * (uint32_t)(ct - ci);
     int32_t t;
 #ifdef DORY_XPULPV2
     if (ct == 12 && n > 0) {
-        /* one tap per trip of hardware loop 0, 8 instructions (the C loop below compiled to 15 and
-         * took ~20 cycles a tap on GVSOC): lw t0 / t1 at s, s + 4; p.lw t2, ci(e!) the word ending
+        /* one tap per trip of hardware loop 0, 8 instructions (gcc's loop of whole words compiled to
+         * 15 and took ~20 cycles a tap on GVSOC): lw t0 / t1 at s, s + 4; p.lw t2, ci(e!) the word ending
          * the tap (e = s + ci - 4; rs1 += rs2 after the load); s += ci; t2 >>= sh; three p.sw
          * 4(wt!). Every instruction a 32-bit .insn, so L = 2 * 8: lp.setup = .insn i 0x7b, 4, x0,
          * rs1, L; lw = .insn i 0x03, 2 (RV32I); LW_RR_POSTINC p.lw rd, rs2(rs1!) = .insn r 0x0b, 7,
@@ -343,95 +355,62 @@ static DORY_NOINLINE_ void tap_weights(const int8_t *w, int32_t n, int32_t ci, i
         return;
     }
 #endif
-    if (ct == 12) { /* TCN's 11 channels (and 9, 10): two words, then the shifted last */
-        for (t = 0; t < n; t++, s += ci, wt += 12) {
-            uint32_t w0 = dory_ld4w(s), w1 = dory_ld4w(s + 4), w2 = dory_ld4w(s + ci - 4) >> sh;
-            dory_st4w(wt, w0);
-            dory_st4w(wt + 4, w1);
-            dory_st4w(wt + 8, w2);
-        }
-        return;
-    }
-    for (t = 0; t < n; t++, s += ci, wt += 16) { /* 13..15 channels: three words and the last */
-        uint32_t w0 = dory_ld4w(s), w1 = dory_ld4w(s + 4), w2 = dory_ld4w(s + 8), w3 = dory_ld4w(s + ci - 4) >> sh;
-        dory_st4w(wt, w0);
-        dory_st4w(wt + 4, w1);
-        dory_st4w(wt + 8, w2);
-        dory_st4w(wt + 12, w3);
+    for (t = 0; t < n; t++, s += ci) { /* ct / 4 - 1 words, then the shifted last */
+        int32_t j;
+        for (j = 0; j < ct - 4; j += 4, wt += 4)
+            dory_st4w(wt, dory_ld4w(s + j));
+        dory_st4w(wt, dory_ld4w(s + ci - 4) >> sh);
+        wt += 4;
     }
 }
 
 /* A 1x1 convolution of 1..3 input channels (TCN_T's 2 -> 11 downsample; K < 4: conv_fast's 4-way
  * loop would not run, its blocks would be scalar steps and the block end), unpadded at stride 1
- * (output pixel p reads input pixel p), whole input channels (no partial sums). The cores take
- * balanced ranges of pixels; per output channel its weights and end constants in registers, then
- * one small loop over the core's pixels: each output a few multiply-adds and its end. On GVSOC
- * conv_fast spent ~400 cycles per block of 8 such outputs, most of them instruction-cache refills
- * (its 4x2 block function alone is ~900 bytes against each core's 512-byte L0 cache); this loop
- * stays in it. The window end (requant_fast.h's dory_rqf_win1_ with the vectors' loads hoisted:
- * the clamp to the window makes c * m + k exact modulo 2^32) when the plan has one, else
- * dory_rqf_finish_ per output. Mirrored by passes/tiling/cost.py (_pw_tiny). */
+ * (output pixel p reads input pixel p), whole input channels (no partial sums), its plan the
+ * window end of a shift with vector multipliers and adds (requant_fast.h dory_rqf_win1_, the
+ * vectors' loads hoisted; the clamp to the window makes c * m + k exact modulo 2^32). The cores
+ * take balanced ranges of pixels; per output channel its weights and end constants in registers,
+ * then one small loop over the core's pixels, ~17 instructions an output. On GVSOC conv_fast spent
+ * ~400 cycles per block of 8 such outputs, most of them instruction-cache refills (its 4 x 2 block
+ * function alone is ~900 bytes against each core's 512-byte L0 cache); this loop stays in it.
+ * One loop for u8 and s8 input: x ^ sx - sx sign-extends a byte loaded unsigned when sx = 0x80
+ * (and leaves it when 0). 0 (nothing written) for other plans: conv_fast then (the plan is the
+ * same on every core, so all of them take the same path). Mirrored by passes/tiling/cost.py
+ * (_pw_tiny). */
 #define DORY_PW_TINY_MAX_CI 3
-#define DORY_PW_TINY_LOOP_(XT, DIV)                                                                \
-    do {                                                                                           \
-        const XT *x_ = (const XT *)a->x + (size_t)p0 * (size_t)ci;                                 \
-        for (p = p0; p < p1; p++, x_ += ci, y += co) {                                             \
-            uint32_t t_ = (uint32_t)b + (uint32_t)((int32_t)x_[0] * w0);                           \
-            uint32_t v_;                                                                           \
-            if (ci > 1)                                                                            \
-                t_ += (uint32_t)((int32_t)x_[1] * w1);                                             \
-            if (ci > 2)                                                                            \
-                t_ += (uint32_t)((int32_t)x_[2] * w2);                                             \
-            v_ = (uint32_t)dory_clamp_((int32_t)t_, lo, hi) * m + k;                               \
-            *y = (uint8_t)(mn + (int32_t)(DIV));                                                   \
-        }                                                                                          \
-    } while (0)
-static DORY_NOINLINE_ void conv_1x1_tiny(const dory_conv_args_t *a, int core, int ncores)
+static DORY_NOINLINE_ DORY_TAIL_ int conv_1x1_tiny(const dory_conv_args_t *a, int core, int ncores)
 {
     const int32_t ci = a->ci, co = a->co;
-    const int xs = a->x_type == DORY_S8;
+    const uint32_t sx = a->x_type == DORY_S8 ? 0x80u : 0u;
     const int8_t *w = (const int8_t *)a->w;
     int32_t p0, p1, p, o;
     dory_rqf_t f;
+    dory_rqf_init_(&f, a, sx != 0, ci, 0, co);
+    if (f.win != 1 || !f.mul || !f.add)
+        return 0;
     dory_share_(a->ho * a->wo, core, ncores, &p0, &p1);
-    if (p0 >= p1)
-        return;
-    dory_rqf_init_(&f, a, xs, ci, 0, co);
-    if (f.win && f.mul && f.add) {
+    {
         const int32_t *bp = (const int32_t *)f.bias, *mp = (const int32_t *)f.mul, *dp = (const int32_t *)f.add;
-        const int32_t dsh = f.add64, mn = f.min, sh = f.shift, dk = f.ds;
-        const uint32_t wofs = dory_rqf_wofs_(&f), dm = f.dm, dmh = f.dmh;
-        for (o = 0; o < co; o++, w += ci) {
+        const int32_t dsh = f.add64, mn = f.min, sh = f.shift;
+        const uint32_t wofs = dory_rqf_wofs_(&f);
+        for (o = 0; o < co && p0 < p1; o++, w += ci) {
             const int32_t w0 = w[0], w1 = ci > 1 ? w[1] : 0, w2 = ci > 2 ? w[2] : 0;
             const int32_t b = bp ? bp[o] : 0, lo = f.wlo[o], hi = f.whi[o];
             const uint32_t m = (uint32_t)mp[o], k = (uint32_t)dp[o << dsh] - wofs;
+            const uint8_t *x = (const uint8_t *)a->x + (size_t)p0 * (size_t)ci;
             uint8_t *y = (uint8_t *)f.y + (size_t)p0 * (size_t)co + (size_t)o;
-            if (f.win == 1) {
-                if (xs)
-                    DORY_PW_TINY_LOOP_(int8_t, v_ >> sh);
-                else
-                    DORY_PW_TINY_LOOP_(uint8_t, v_ >> sh);
-            } else {
-                if (xs)
-                    DORY_PW_TINY_LOOP_(int8_t, dory_rqf_udiv_(v_, dm, dmh, dk));
-                else
-                    DORY_PW_TINY_LOOP_(uint8_t, dory_rqf_udiv_(v_, dm, dmh, dk));
+            for (p = p0; p < p1; p++, x += ci, y += co) {
+                uint32_t t = (uint32_t)b + (uint32_t)((int32_t)((x[0] ^ sx) - sx) * w0);
+                if (ci > 1)
+                    t += (uint32_t)((int32_t)((x[1] ^ sx) - sx) * w1);
+                if (ci > 2)
+                    t += (uint32_t)((int32_t)((x[2] ^ sx) - sx) * w2);
+                *y = (uint8_t)(mn + (int32_t)(((uint32_t)dory_clamp_((int32_t)t, lo, hi) * m + k) >> sh));
             }
         }
-        return;
     }
-    for (p = p0; p < p1; p++) { /* other plans: the sums, then dory_rqf_finish_ (adds the bias) */
-        const uint8_t *xu = (const uint8_t *)a->x + (size_t)p * (size_t)ci;
-        for (o = 0; o < co; o++) {
-            const int8_t *wo_ = w + (size_t)o * (size_t)ci;
-            int32_t j, sum = 0;
-            for (j = 0; j < ci; j++)
-                sum = dory_wadd_(sum, (xs ? (int32_t)(int8_t)xu[j] : (int32_t)xu[j]) * wo_[j]);
-            dory_rqf_finish_(&f, a, (size_t)p * (size_t)co + (size_t)o, o, sum);
-        }
-    }
+    return 1;
 }
-#undef DORY_PW_TINY_LOOP_
 
 /* Work units of the fast path: (pixel pair, block of 4 output channels), pair-major. The cores
  * take balanced contiguous ranges of units, so a ragged tile (rows or channels not a multiple of
@@ -1402,10 +1381,8 @@ void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)
     if (dory_fast_types_(a->x_type, a->w_type) && a->groups <= 1 &&
         dory_scratch_ok_(a, conv_columns_bytes_(a, ncores), "dory_conv2d")) {
         if (a->kh * a->kw == 1 && a->ci <= DORY_PW_TINY_MAX_CI && !a->acc && a->sh == 1 && a->sw == 1 &&
-            (a->pt | a->pl | a->pb | a->pr) == 0 && a->hi == a->ho && a->wi == a->wo) {
-            conv_1x1_tiny(a, core, ncores);
+            (a->pt | a->pl | a->pb | a->pr) == 0 && a->hi == a->ho && a->wi == a->wo && conv_1x1_tiny(a, core, ncores))
             return;
-        }
         if (a->kh * a->kw > 1 && a->kh * a->kw * a->ci <= DORY_PX4_XS &&
             a->scratch_bytes >= (size_t)ncores * DORY_PX4_CORE_BYTES)
             conv_px4(a, core, ncores);
