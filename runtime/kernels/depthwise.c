@@ -236,11 +236,14 @@ typedef struct {
 
 /* The constants of channel c for the call's end kind (U: the window's width - 1); the channel's
  * kind (DW3_GEN when its bias or add is out of the window's bounds). */
-static DORY_NOINLINE_ int dw3_chan_(const dory_rqf_t *f, int kind, uint64_t U, int32_t c, dw3_ch_t *h,
-                                    const int8_t *wc, int xs)
+static DORY_NOINLINE_ int dw3_chan_(const dory_rqf_t *f, int kind, uint64_t U, int32_t c, dw3_ch_t *h, int xs)
 {
-    int32_t b, mm, d, j;
-    int64_t add, lo, E, a0, a1, lim, smax = 0;
+    int32_t b, mm, d;
+    int64_t add, lo, E, a0, a1, lim;
+    /* |s| <= smax: |w| <= 128 for all 9 taps, |x| <= 255 (u8) resp. 128 (s8). A bound for the call,
+     * not the channel's sum |w| (its 9-weight loop cost ~100 cycles a channel): every use below
+     * needs only that no sum lies beyond +-smax (< 2^19) */
+    const int64_t smax = 9 * 128 * (xs ? 128 : 255);
     if (kind == DW3_GEN)
         return DW3_GEN;
     dory_rqf_chan_(f, c, &b, &mm, &d);
@@ -260,12 +263,9 @@ static DORY_NOINLINE_ int dw3_chan_(const dory_rqf_t *f, int kind, uint64_t U, i
         return kind;
     /* s * m in [-E, U - E]: for m > 0 s in [ceil(-E / m), floor((U - E) / m)], below it v < 0 (min);
      * for m < 0 s in [ceil((U - E) / m), floor(-E / m)], below it v > U (max); m = 0: v = E.
-     * |s| <= smax = sum |w| * max |x| (this channel's bound, < 2^19) */
-    for (j = 0; j < 9; j++)
-        smax += wc[j] < 0 ? -wc[j] : wc[j];
-    smax *= xs ? 128 : 255;
+     * |s| <= smax (above) */
     lim = (mm < 0 ? -(int64_t)mm : (int64_t)mm) * (smax + 1);
-    if (mm > 0 && lim > INT32_MAX && U <= UINT32_MAX) {
+    if (mm > 0 && U <= UINT32_MAX) {
         /* one int64 division instead of two: E = qE m + rE, 0 <= rE < m, so ceil(-E / m) = -qE and
          * floor((U - E) / m) = floor((U - rE) / m) - qE, whose first term is a 32-bit division (or
          * -1 when U < rE); each then clamped to +-(smax + 1), as dw3_qdiv_'s clamp of n gives */
@@ -853,19 +853,22 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
             memset(buf + (size_t)k.j1 * (size_t)L, 0, (size_t)(np - k.j1) * (size_t)L + 4u);
         }
         for (c = c0; c < c1; c++) {
-            const int8_t *wc = w + (size_t)c * 9u;
-            int8_t *wv = (int8_t *)k.w;
+            const uint8_t *wc = (const uint8_t *)w + (size_t)c * 9u;
+            uint32_t wv[6];
             int32_t j;
             /* the window's line j (column j, or row j row-major): its 3 taps in byte order along the
-             * line are wc[j0 + t * st] (W words), and again one byte up (V words) */
+             * line are wc[j0 + t * st] (W words), and again one byte up (V words); built as words
+             * (byte t of a vector is bits 8t..8t+7, the layout dory/simd.h's vectors have on the
+             * little-endian targets and hosts dory runs on) */
             for (j = 0; j < 3; j++) {
-                const int8_t *t = wc + (rm ? 3 * j : j);
+                const uint8_t *t = wc + (rm ? 3 * j : j);
                 int32_t st = rm ? 1 : 3;
-                wv[4 * j] = t[0], wv[4 * j + 1] = t[st], wv[4 * j + 2] = t[2 * st], wv[4 * j + 3] = 0;
-                wv[12 + 4 * j] = 0, wv[13 + 4 * j] = t[0], wv[14 + 4 * j] = t[st], wv[15 + 4 * j] = t[2 * st];
+                wv[j] = (uint32_t)t[0] | (uint32_t)t[st] << 8 | (uint32_t)t[2 * st] << 16;
+                wv[3 + j] = wv[j] << 8;
             }
+            memcpy(k.w, wv, sizeof k.w);
             k.c = c;
-            fns[dw3_chan_(f, kind, k.U, c, &k.h, wc, xs)](
+            fns[dw3_chan_(f, kind, k.U, c, &k.h, xs)](
                 &k, x + xo + (size_t)c, buf,
                 k.y8 + (size_t)r0 * ys_row + (size_t)q0 * k.yl + (size_t)c);
         }
