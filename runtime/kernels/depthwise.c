@@ -594,17 +594,25 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
             q = nq;                                                                                    \
         }                                                                                              \
     } while (0)
-/* the 4 sums' ends, each step of the 4 interleaved: 20 instructions (42 in the body: L = 84) */
+/* the 4 sums' ends, each step of the 4 interleaved: 20 instructions (42 in the body: L = 84). The
+ * product and its addend by p.mac (rd += rs1 * rs2, .insn r 0x33, 0, 0x21 as scalar_ops.h's
+ * dory_mac_) into t0..t2, then t3, each first set to the addend (mv): GVSOC charges mul 2 cycles
+ * (pulp/cpu/iss/pulp_iss_wrapper.cpp: latency 2 for the "mul" tag) and p.mac 1, so mv + p.mac is a
+ * cycle less than mul + add; the words' registers t0..t2 are free after the last dot product. The
+ * shifts bring the 4 values back to t3..t6 (t6 first: its value is in t3). */
 #define DW3_END4_(OP) OP(t3) OP(t4) OP(t5) OP(t6)
-#define DW3_MUL_(t) "mul " #t ", " #t ", %[cm]\n\t"
-#define DW3_ADD_(t) "add " #t ", " #t ", %[cD]\n\t"
-#define DW3_SRA_(t) "sra " #t ", " #t ", %[sh]\n\t"
-#define DW3_SRL_(t) "srl " #t ", " #t ", %[sh]\n\t"
 #define DW3_MAXLO_(t) ".insn r 0x33, 6, 0x02, " #t ", " #t ", %[lo]\n\t"
 #define DW3_MINHI_(t) ".insn r 0x33, 4, 0x02, " #t ", " #t ", %[hi]\n\t"
+#define DW3_MV_CD_(t) "mv " #t ", %[cD]\n\t"
+#define DW3_MAC_(d, s) ".insn r 0x33, 0, 0x21, " #d ", " #s ", %[cm]\n\t"
+#define DW3_SH_(OP, d, s) OP " " #d ", " #s ", %[sh]\n\t"
+#define DW3_MACS4_                                                                                     \
+    DW3_MV_CD_(t0) DW3_MV_CD_(t1) DW3_MV_CD_(t2) DW3_MAC_(t0, t3) DW3_MAC_(t1, t4) DW3_MAC_(t2, t5)    \
+        DW3_MV_CD_(t3) DW3_MAC_(t3, t6)
+#define DW3_SHIFTS4_(OP) DW3_SH_(OP, t6, t3) DW3_SH_(OP, t3, t0) DW3_SH_(OP, t4, t1) DW3_SH_(OP, t5, t2)
 /* int32: clip((s m + D) >> shift); clamp: ((min(max(s, slo), shi) m + E') mod 2^32) >> shift, logical */
-#define DW3_END_I32_ DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRA_) DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_)
-#define DW3_END_CLAMP_ DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_) DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRL_)
+#define DW3_END_I32_ DW3_MACS4_ DW3_SHIFTS4_("sra") DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_)
+#define DW3_END_CLAMP_ DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_) DW3_MACS4_ DW3_SHIFTS4_("srl")
 #define DW3_ARGS_I32_ [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi)
 #define DW3_ARGS_CLAMP_ [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi)
 #define DW3_ASM4_I32U_(r) DW3_ASM4_(r, "0x44", "0x54", DW3_END_I32_, DW3_ARGS_I32_)
@@ -639,10 +647,13 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
     ".insn r 0x2b, 4, 0, %[ys], %[yp], t4\n\t"
 #define DW3_ASMQ2_(q, D0, DA, END, ...)                                                                \
     DW3_LINES_(q, sr == 2, n >> 1, 2, "58", "48", DW3_STEP2_(D0, DA, END), DW3_CLOB2_, __VA_ARGS__)
-/* the 2 sums' ends of a stride-2 step, interleaved (no multiply-use stall) */
+/* the 2 sums' ends of a stride-2 step, interleaved (no multiply-use stall), the products by p.mac
+ * into t0, t1 as the 4-output ends' */
 #define DW3_END2_(OP) OP(t3) OP(t4)
-#define DW3_END2_I32_ DW3_END2_(DW3_MUL_) DW3_END2_(DW3_ADD_) DW3_END2_(DW3_SRA_) DW3_END2_(DW3_MAXLO_) DW3_END2_(DW3_MINHI_)
-#define DW3_END2_CLAMP_ DW3_END2_(DW3_MAXLO_) DW3_END2_(DW3_MINHI_) DW3_END2_(DW3_MUL_) DW3_END2_(DW3_ADD_) DW3_END2_(DW3_SRL_)
+#define DW3_MACS2_ DW3_MV_CD_(t0) DW3_MV_CD_(t1) DW3_MAC_(t0, t3) DW3_MAC_(t1, t4)
+#define DW3_SHIFTS2_(OP) DW3_SH_(OP, t3, t0) DW3_SH_(OP, t4, t1)
+#define DW3_END2_I32_ DW3_MACS2_ DW3_SHIFTS2_("sra") DW3_END2_(DW3_MAXLO_) DW3_END2_(DW3_MINHI_)
+#define DW3_END2_CLAMP_ DW3_END2_(DW3_MAXLO_) DW3_END2_(DW3_MINHI_) DW3_MACS2_ DW3_SHIFTS2_("srl")
 /* the stride-2 channel functions' ASMQ (their own functions, not a second block in the stride-1
  * ones: the larger channel functions raised the stride-1 layers' instruction-cache misses by ~8K
  * cycles per core on MobileNetV1's 8x8 layers) */
