@@ -483,6 +483,19 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
 }
 #endif
 
+/* The channel's input bytes into the buffer: lines [j0, j1), indices [i0, i1) of each. k's fields
+ * in locals first: dw3_copy_'s asm clobbers memory, so GCC would reload them for every line. Out of
+ * line: one copy of its code for every channel function (less code in the instruction cache). */
+static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, uint8_t *buf)
+{
+    const int32_t j1 = k->j1, n = k->i1 - k->i0;
+    const size_t L = (size_t)k->L, as = k->as, bs = k->bs;
+    uint8_t *d = buf + (size_t)k->j0 * L + (size_t)k->i0;
+    int32_t j;
+    for (j = k->j0; j < j1; j++, xc += bs, d += L)
+        dw3_copy_(d, xc, as, n);
+}
+
 /* STORE(s, yp, inc): the end of sum s into the byte at yp, then yp += inc: the int32 and clamp
  * ends as a value stored by DW3_SB_ (one post-incrementing store), the others by their PUT. */
 #define DW3_ST_I32_(s, yp, inc) DW3_SB_(dory_min_(dory_max_((int32_t)((uint32_t)(s) * (uint32_t)cm + cD) >> sh_, lo), hi), yp, inc)
@@ -715,11 +728,7 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
         int32_t q;                                                                                             \
         (void)cm, (void)sh_, (void)lo, (void)hi, (void)ks, (void)cD, (void)dm, (void)mhm;                      \
         (void)cE, (void)U, (void)slo, (void)ylo, (void)yhi, (void)wn, (void)shi, (void)V0, (void)V1, (void)V2; \
-        { /* the channel's input bytes: lines [j0, j1), indices [i0, i1) of each */                            \
-            int32_t j;                                                                                         \
-            for (j = k->j0; j < k->j1; j++, xc += k->bs)                                                       \
-                dw3_copy_(buf + (size_t)j * L + k->i0, xc, k->as, k->i1 - k->i0);                              \
-        }                                                                                                      \
+        dw3_copy_lines_(k, xc, buf);                                                                           \
         q = 0;                                                                                                 \
         ASMQ(q);                                                                                               \
         for (s_ = buf; q < nq; q++, s_ += cs, yq += k->yl) {                                                   \
@@ -795,9 +804,8 @@ DW3T_CHANFN_(dw3_chan_s_clamp_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_
         const uint32_t cD = k->h.D;                                                                    \
         const size_t ys = k->ys, L = (size_t)k->L, cs = (size_t)k->sb * L;                             \
         LOAD_ARGS;                                                                                     \
-        int32_t q = 0, j;                                                                              \
-        for (j = k->j0; j < k->j1; j++, xc += k->bs)                                                   \
-            dw3_copy_(buf + (size_t)j * L + k->i0, xc, k->as, k->i1 - k->i0);                          \
+        int32_t q = 0;                                                                                 \
+        dw3_copy_lines_(k, xc, buf);                                                                   \
         ASMQ2(q);                                                                                      \
         if (n & 1) {                                                                                   \
             const uint8_t *s_ = buf + (size_t)(n - 1) * (size_t)sr;                                    \
