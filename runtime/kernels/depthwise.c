@@ -233,14 +233,18 @@ typedef struct {
 } dw3_ch_t;
 
 #define DW3_SMAX ((int64_t)1 << 19) /* |s| < 9 * 255 * 128 < 2^19 */
+/* |s| <= DW3_SBOUND_(xs): |w| <= 128 for all 9 taps, |x| <= 255 (u8) resp. 128 (s8): a bound for
+ * the call, not the channel's sum |w| (its 9-weight loop cost ~100 cycles a channel); every use
+ * needs only that no sum lies beyond it */
+#define DW3_SBOUND_(xs) ((int64_t)9 * 128 * ((xs) ? 128 : 255))
 
 /* The constants of channel c for the call's end kind (U: the window's width - 1); the channel's
  * kind (DW3_GEN when its bias or add is out of the window's bounds). */
-static DORY_NOINLINE_ int dw3_chan_(const dory_rqf_t *f, int kind, uint64_t U, int32_t c, dw3_ch_t *h,
-                                    const int8_t *wc, int xs)
+static DORY_NOINLINE_ int dw3_chan_(const dory_rqf_t *f, int kind, uint64_t U, int32_t c, dw3_ch_t *h, int xs)
 {
-    int32_t b, mm, d, j;
-    int64_t add, lo, E, a0, a1, lim, smax = 0;
+    int32_t b, mm, d;
+    int64_t add, lo, E, a0, a1, lim;
+    const int64_t smax = DW3_SBOUND_(xs);
     if (kind == DW3_GEN)
         return DW3_GEN;
     dory_rqf_chan_(f, c, &b, &mm, &d);
@@ -260,12 +264,9 @@ static DORY_NOINLINE_ int dw3_chan_(const dory_rqf_t *f, int kind, uint64_t U, i
         return kind;
     /* s * m in [-E, U - E]: for m > 0 s in [ceil(-E / m), floor((U - E) / m)], below it v < 0 (min);
      * for m < 0 s in [ceil((U - E) / m), floor(-E / m)], below it v > U (max); m = 0: v = E.
-     * |s| <= smax = sum |w| * max |x| (this channel's bound, < 2^19) */
-    for (j = 0; j < 9; j++)
-        smax += wc[j] < 0 ? -wc[j] : wc[j];
-    smax *= xs ? 128 : 255;
+     * |s| <= smax (above) */
     lim = (mm < 0 ? -(int64_t)mm : (int64_t)mm) * (smax + 1);
-    if (mm > 0 && lim > INT32_MAX && U <= UINT32_MAX) {
+    if (mm > 0 && U <= UINT32_MAX) {
         /* one int64 division instead of two: E = qE m + rE, 0 <= rE < m, so ceil(-E / m) = -qE and
          * floor((U - E) / m) = floor((U - rE) / m) - qE, whose first term is a 32-bit division (or
          * -1 when U < rE); each then clamped to +-(smax + 1), as dw3_qdiv_'s clamp of n gives */
@@ -316,6 +317,41 @@ static DORY_NOINLINE_ int dw3_chan_(const dory_rqf_t *f, int kind, uint64_t U, i
         return DW3_CLAMP;
     }
     return kind;
+}
+
+/* dw3_chan_ for a DW3_WIN2 call whose channel takes DW3_CLAMP in its common case, in few 32-bit
+ * steps and little code (dw3_chan_'s int64 paths, ~2 KB, cost ~400 cycles a channel on MobileNetV1's
+ * 4x4 layers, a third of them instruction-cache refills): 0 < m <= 2^shift, |b| <= 2^30, A = d - lo
+ * in int32 (the caller's lo = min 2^shift; the call: not add64, shift <= 24). The same interval as
+ * dw3_chan_'s one-division path: E = b m + A = (b + qA) m + rA with A = qA m + rA (floor), so
+ * ceil(-E / m) = -qE and floor((U - E) / m) = floor((U - rA) / m) - qE, qE = b + qA (U >= 2^shift -
+ * 1 >= m - 1 >= rA), each clamped to +-(smax + 1) (dw3_chan_'s further clamp to +-2^19 is then
+ * none); DW3_CLAMP's E' = E + lo = b m + d. Any other channel (or an empty interval, or an end
+ * that is not a true bound): dw3_chan_ itself. */
+static DORY_NOINLINE_ int dw3_chan_clamp_(const dory_rqf_t *f, uint32_t U, int64_t lo, int32_t c, dw3_ch_t *h, int xs)
+{
+    const int64_t lq = DW3_SBOUND_(xs) + 1;
+    int32_t b, m, d, qA, rA;
+    int64_t A, qE, a0, a1;
+    dory_rqf_chan_(f, c, &b, &m, &d);
+    A = (int64_t)d - lo;
+    if (m <= 0 || m > (1 << f->shift) || b < -(1 << 30) || b > (1 << 30) || A < INT32_MIN || A > INT32_MAX)
+        return dw3_chan_(f, DW3_WIN2, U, c, h, xs);
+    qA = (int32_t)A / m; /* C truncates towards 0: floor is one less for a negative A with a remainder */
+    rA = (int32_t)A - qA * m;
+    if (rA < 0)
+        qA--, rA += m;
+    qE = (int64_t)b + qA;
+    a0 = -(qE < -lq ? -lq : (qE > lq ? lq : qE));
+    a1 = (int64_t)((U - (uint32_t)rA) / (uint32_t)m) - qE;
+    a1 = a1 < -lq ? -lq : (a1 > lq ? lq : a1);
+    if (a1 < a0 || a0 >= lq || a1 <= -lq)
+        return dw3_chan_(f, DW3_WIN2, U, c, h, xs);
+    h->m = m;
+    h->slo = (int32_t)a0, h->shi = (int32_t)a1, h->wn = (uint32_t)(a1 - a0 + 1);
+    h->ylo = f->min, h->yhi = f->max;
+    h->D = (uint32_t)b * (uint32_t)m + (uint32_t)d;
+    return DW3_CLAMP;
 }
 
 /* What a channel function needs: the channel's weight words and end constants, the call's end
@@ -447,6 +483,19 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
 }
 #endif
 
+/* The channel's input bytes into the buffer: lines [j0, j1), indices [i0, i1) of each. k's fields
+ * in locals first: dw3_copy_'s asm clobbers memory, so GCC would reload them for every line. Out of
+ * line: one copy of its code for every channel function (less code in the instruction cache). */
+static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, uint8_t *buf)
+{
+    const int32_t j1 = k->j1, n = k->i1 - k->i0;
+    const size_t L = (size_t)k->L, as = k->as, bs = k->bs;
+    uint8_t *d = buf + (size_t)k->j0 * L + (size_t)k->i0;
+    int32_t j;
+    for (j = k->j0; j < j1; j++, xc += bs, d += L)
+        dw3_copy_(d, xc, as, n);
+}
+
 /* STORE(s, yp, inc): the end of sum s into the byte at yp, then yp += inc: the int32 and clamp
  * ends as a value stored by DW3_SB_ (one post-incrementing store), the others by their PUT. */
 #define DW3_ST_I32_(s, yp, inc) DW3_SB_(dory_min_(dory_max_((int32_t)((uint32_t)(s) * (uint32_t)cm + cD) >> sh_, lo), hi), yp, inc)
@@ -558,17 +607,25 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
             q = nq;                                                                                    \
         }                                                                                              \
     } while (0)
-/* the 4 sums' ends, each step of the 4 interleaved: 20 instructions (42 in the body: L = 84) */
+/* the 4 sums' ends, each step of the 4 interleaved: 20 instructions (42 in the body: L = 84). The
+ * product and its addend by p.mac (rd += rs1 * rs2, .insn r 0x33, 0, 0x21 as scalar_ops.h's
+ * dory_mac_) into t0..t2, then t3, each first set to the addend (mv): GVSOC charges mul 2 cycles
+ * (pulp/cpu/iss/pulp_iss_wrapper.cpp: latency 2 for the "mul" tag) and p.mac 1, so mv + p.mac is a
+ * cycle less than mul + add; the words' registers t0..t2 are free after the last dot product. The
+ * shifts bring the 4 values back to t3..t6 (t6 first: its value is in t3). */
 #define DW3_END4_(OP) OP(t3) OP(t4) OP(t5) OP(t6)
-#define DW3_MUL_(t) "mul " #t ", " #t ", %[cm]\n\t"
-#define DW3_ADD_(t) "add " #t ", " #t ", %[cD]\n\t"
-#define DW3_SRA_(t) "sra " #t ", " #t ", %[sh]\n\t"
-#define DW3_SRL_(t) "srl " #t ", " #t ", %[sh]\n\t"
 #define DW3_MAXLO_(t) ".insn r 0x33, 6, 0x02, " #t ", " #t ", %[lo]\n\t"
 #define DW3_MINHI_(t) ".insn r 0x33, 4, 0x02, " #t ", " #t ", %[hi]\n\t"
+#define DW3_MV_CD_(t) "mv " #t ", %[cD]\n\t"
+#define DW3_MAC_(d, s) ".insn r 0x33, 0, 0x21, " #d ", " #s ", %[cm]\n\t"
+#define DW3_SH_(OP, d, s) OP " " #d ", " #s ", %[sh]\n\t"
+#define DW3_MACS4_                                                                                     \
+    DW3_MV_CD_(t0) DW3_MV_CD_(t1) DW3_MV_CD_(t2) DW3_MAC_(t0, t3) DW3_MAC_(t1, t4) DW3_MAC_(t2, t5)    \
+        DW3_MV_CD_(t3) DW3_MAC_(t3, t6)
+#define DW3_SHIFTS4_(OP) DW3_SH_(OP, t6, t3) DW3_SH_(OP, t3, t0) DW3_SH_(OP, t4, t1) DW3_SH_(OP, t5, t2)
 /* int32: clip((s m + D) >> shift); clamp: ((min(max(s, slo), shi) m + E') mod 2^32) >> shift, logical */
-#define DW3_END_I32_ DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRA_) DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_)
-#define DW3_END_CLAMP_ DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_) DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADD_) DW3_END4_(DW3_SRL_)
+#define DW3_END_I32_ DW3_MACS4_ DW3_SHIFTS4_("sra") DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_)
+#define DW3_END_CLAMP_ DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_) DW3_MACS4_ DW3_SHIFTS4_("srl")
 #define DW3_ARGS_I32_ [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi)
 #define DW3_ARGS_CLAMP_ [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi)
 #define DW3_ASM4_I32U_(r) DW3_ASM4_(r, "0x44", "0x54", DW3_END_I32_, DW3_ARGS_I32_)
@@ -603,10 +660,13 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
     ".insn r 0x2b, 4, 0, %[ys], %[yp], t4\n\t"
 #define DW3_ASMQ2_(q, D0, DA, END, ...)                                                                \
     DW3_LINES_(q, sr == 2, n >> 1, 2, "58", "48", DW3_STEP2_(D0, DA, END), DW3_CLOB2_, __VA_ARGS__)
-/* the 2 sums' ends of a stride-2 step, interleaved (no multiply-use stall) */
+/* the 2 sums' ends of a stride-2 step, interleaved (no multiply-use stall), the products by p.mac
+ * into t0, t1 as the 4-output ends' */
 #define DW3_END2_(OP) OP(t3) OP(t4)
-#define DW3_END2_I32_ DW3_END2_(DW3_MUL_) DW3_END2_(DW3_ADD_) DW3_END2_(DW3_SRA_) DW3_END2_(DW3_MAXLO_) DW3_END2_(DW3_MINHI_)
-#define DW3_END2_CLAMP_ DW3_END2_(DW3_MAXLO_) DW3_END2_(DW3_MINHI_) DW3_END2_(DW3_MUL_) DW3_END2_(DW3_ADD_) DW3_END2_(DW3_SRL_)
+#define DW3_MACS2_ DW3_MV_CD_(t0) DW3_MV_CD_(t1) DW3_MAC_(t0, t3) DW3_MAC_(t1, t4)
+#define DW3_SHIFTS2_(OP) DW3_SH_(OP, t3, t0) DW3_SH_(OP, t4, t1)
+#define DW3_END2_I32_ DW3_MACS2_ DW3_SHIFTS2_("sra") DW3_END2_(DW3_MAXLO_) DW3_END2_(DW3_MINHI_)
+#define DW3_END2_CLAMP_ DW3_END2_(DW3_MAXLO_) DW3_END2_(DW3_MINHI_) DW3_MACS2_ DW3_SHIFTS2_("srl")
 /* the stride-2 channel functions' ASMQ (their own functions, not a second block in the stride-1
  * ones: the larger channel functions raised the stride-1 layers' instruction-cache misses by ~8K
  * cycles per core on MobileNetV1's 8x8 layers) */
@@ -668,11 +728,7 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
         int32_t q;                                                                                             \
         (void)cm, (void)sh_, (void)lo, (void)hi, (void)ks, (void)cD, (void)dm, (void)mhm;                      \
         (void)cE, (void)U, (void)slo, (void)ylo, (void)yhi, (void)wn, (void)shi, (void)V0, (void)V1, (void)V2; \
-        { /* the channel's input bytes: lines [j0, j1), indices [i0, i1) of each */                            \
-            int32_t j;                                                                                         \
-            for (j = k->j0; j < k->j1; j++, xc += k->bs)                                                       \
-                dw3_copy_(buf + (size_t)j * L + k->i0, xc, k->as, k->i1 - k->i0);                              \
-        }                                                                                                      \
+        dw3_copy_lines_(k, xc, buf);                                                                           \
         q = 0;                                                                                                 \
         ASMQ(q);                                                                                               \
         for (s_ = buf; q < nq; q++, s_ += cs, yq += k->yl) {                                                   \
@@ -748,9 +804,8 @@ DW3T_CHANFN_(dw3_chan_s_clamp_, int8_t, dory_v4s, DW3_LDS_, DORY_SDOTP4_SS, DW3_
         const uint32_t cD = k->h.D;                                                                    \
         const size_t ys = k->ys, L = (size_t)k->L, cs = (size_t)k->sb * L;                             \
         LOAD_ARGS;                                                                                     \
-        int32_t q = 0, j;                                                                              \
-        for (j = k->j0; j < k->j1; j++, xc += k->bs)                                                   \
-            dw3_copy_(buf + (size_t)j * L + k->i0, xc, k->as, k->i1 - k->i0);                          \
+        int32_t q = 0;                                                                                 \
+        dw3_copy_lines_(k, xc, buf);                                                                   \
         ASMQ2(q);                                                                                      \
         if (n & 1) {                                                                                   \
             const uint8_t *s_ = buf + (size_t)(n - 1) * (size_t)sr;                                    \
@@ -817,6 +872,8 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
 #endif
     const dory_rqf_t *f = fp;
     dw3_k_t k;
+    int64_t lo;
+    int fastw;
     if (i1 < i0)
         i1 = i0;
     memset(&k, 0, sizeof k);
@@ -827,6 +884,9 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
      * core, gain from the window: Conv_578 205,804 -> 194,944 cycles) */
     if (kind == DW3_WIN2 && (r1 - r0) * a->wo < 16)
         kind = DW3_WIN2L;
+    /* DW3_WIN2 channels through dw3_chan_clamp_ when the call allows its common case */
+    lo = (int64_t)f->min * ((int64_t)1 << f->shift);
+    fastw = kind == DW3_WIN2 && !f->add64 && f->shift <= 24;
     k.sh = f->shift, k.lo = f->min, k.hi = f->max;
     k.dm = f->dm, k.mhm = f->dmh ? ~0u : 0u, k.ks = f->dmh ? f->ds - 1 : f->ds; /* mode 3: M's words, S - 32 */
     k.y8 = (uint8_t *)a->y, k.f = f;
@@ -853,19 +913,22 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
             memset(buf + (size_t)k.j1 * (size_t)L, 0, (size_t)(np - k.j1) * (size_t)L + 4u);
         }
         for (c = c0; c < c1; c++) {
-            const int8_t *wc = w + (size_t)c * 9u;
-            int8_t *wv = (int8_t *)k.w;
+            const uint8_t *wc = (const uint8_t *)w + (size_t)c * 9u;
+            uint32_t wv[6];
             int32_t j;
             /* the window's line j (column j, or row j row-major): its 3 taps in byte order along the
-             * line are wc[j0 + t * st] (W words), and again one byte up (V words) */
+             * line are wc[j0 + t * st] (W words), and again one byte up (V words); built as words
+             * (byte t of a vector is bits 8t..8t+7, the layout dory/simd.h's vectors have on the
+             * little-endian targets and hosts dory runs on) */
             for (j = 0; j < 3; j++) {
-                const int8_t *t = wc + (rm ? 3 * j : j);
+                const uint8_t *t = wc + (rm ? 3 * j : j);
                 int32_t st = rm ? 1 : 3;
-                wv[4 * j] = t[0], wv[4 * j + 1] = t[st], wv[4 * j + 2] = t[2 * st], wv[4 * j + 3] = 0;
-                wv[12 + 4 * j] = 0, wv[13 + 4 * j] = t[0], wv[14 + 4 * j] = t[st], wv[15 + 4 * j] = t[2 * st];
+                wv[j] = (uint32_t)t[0] | (uint32_t)t[st] << 8 | (uint32_t)t[2 * st] << 16;
+                wv[3 + j] = wv[j] << 8;
             }
+            memcpy(k.w, wv, sizeof k.w);
             k.c = c;
-            fns[dw3_chan_(f, kind, k.U, c, &k.h, wc, xs)](
+            fns[fastw ? dw3_chan_clamp_(f, (uint32_t)k.U, lo, c, &k.h, xs) : dw3_chan_(f, kind, k.U, c, &k.h, xs)](
                 &k, x + xo + (size_t)c, buf,
                 k.y8 + (size_t)r0 * ys_row + (size_t)q0 * k.yl + (size_t)c);
         }
