@@ -277,7 +277,7 @@ static inline int conv_units_(const dory_conv_args_t *a, int32_t n, int32_t nblk
 {
     const int32_t co = a->co;
     int32_t lo, hi;
-    dory_share_(n * nblk, core, ncores, u0, u1);
+    dory_share_cut_(n * nblk, core, ncores, a->core0_cut, u0, u1);
     if (*u0 >= *u1)
         return 0;
     *g0 = *u0 / nblk;
