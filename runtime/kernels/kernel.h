@@ -46,34 +46,6 @@ static inline void dory_share_(int32_t n, int core, int ncores, int32_t *lo, int
     *hi = *lo + chunk + (c < rem ? 1 : 0);
 }
 
-/* [*lo, *hi): as dory_share_, but core 0's share is cut by cut / 256 of an even share (cut in
- * [0, 256]) and the units it gives up are spread over the other cores: core 0 also runs the tile
- * loop's serial work (runtime/src/layer.c). Shares stay disjoint and cover [0, n). */
-static inline void dory_share_cut_(int32_t n, int core, int ncores, int32_t cut, int32_t *lo, int32_t *hi)
-{
-    int32_t n0;
-    /* whole units move: with fewer than 8 a core, one unit is over 1/8 of a share (MobileNetV1's
-     * 1024-channel 4x4 pointwise layers, 4 a core: a cut unit made core 1's share 5, slower on GVSOC) */
-    if (ncores < 2 || cut <= 0 || n < 8 * ncores) {
-        dory_share_(n, core, ncores, lo, hi);
-        return;
-    }
-    if (core < 0 || core >= ncores) {
-        *lo = *hi = 0;
-        return;
-    }
-    n0 = n / ncores + (n % ncores != 0); /* core 0's even share */
-    n0 -= (n / ncores) * (cut < 256 ? cut : 256) / 256;
-    if (core == 0) {
-        *lo = 0;
-        *hi = n0;
-        return;
-    }
-    dory_share_(n - n0, core - 1, ncores - 1, lo, hi);
-    *lo += n0;
-    *hi += n0;
-}
-
 /* A window kernel's share of a tile: output rows [*r0, *r1) x channels [*c0, *c1), split over the
  * rows when there are at least as many rows as cores, else over the channels. Returns 0 when this
  * core has nothing to do. */

@@ -884,10 +884,14 @@ static void begin(run_t *R, loop_t *Q)
     }
 }
 
-/* A kind whose kernel arguments have two slots (kargs_t's cargs), built a step ahead */
+/* A kind whose kernel arguments core 0 builds a step ahead, in plan_next (kargs_t's two cargs
+ * slots): a conv, whose kernel shares core 0 less for it (core0_cut). A depthwise conv's and a
+ * linear's are built before the first barrier: built ahead they cost core 0 more I$ misses than
+ * they saved (GVSOC, MobileNetV2-1.0-128's depthwise layers: Conv_95 core 0 192K -> 216K miss
+ * cycles, 681,878 -> 706,696). */
 static int args_ahead(const run_t *R)
 {
-    return R->kind != DORY_LAYER_POOL && R->kind != DORY_LAYER_ADD;
+    return R->kind == DORY_LAYER_CONV;
 }
 
 /* Core 0 before step i's first barrier (the other cores wait): its loads are in, its output
@@ -898,7 +902,7 @@ static void before_compute(run_t *R, loop_t *Q, int32_t i)
     wait_loads(S);
     if (S->first) wait_stores(Q, S->ob); /* the output buffer's previous tile has left */
     /* step 0's: the controller's, before the fork (set_sub) */
-    if (i > 0 && !args_ahead(R)) build_args(R, S, 0);
+    if (i > 0 && !args_ahead(R)) build_args(R, S, (int)(i & 1));
 }
 
 /* Core 0 after step i's first barrier, before its own share of step i: step i + 1's plan and
