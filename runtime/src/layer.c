@@ -910,10 +910,10 @@ static void before_compute(run_t *R, loop_t *Q, int32_t i)
  * round 15) the other 7 cores waited for it; here they start computing at once and wait at the
  * second barrier only for core 0's longer phase. Measured on GVSOC, MobileNetV1-1.0-128:
  * 21.80M -> 21.40M cycles (Conv_371, 512->512: 1.399M -> 1.382M; core 1's barrier wait 225K ->
- * 205K). Lightening core 0's kernel share to make up for it did not pay (conv2d's units are
- * ~2K cycles, about the work moved here: one unit less for core 0 is one more for core 1).
- * Step i's kernel arguments are not touched (the cores read them now); step i + 1's are built
- * after step i's second barrier (before_compute). */
+ * 205K). A conv's kernel shares core 0 less for it (core0_cut, sized in tile_loop0 from the
+ * measured cycles; a fixed 15/16..13/16 share did not pay: with this work before the barrier
+ * only plan_step's part of it ran beside the other cores), and its step i + 1 arguments are
+ * built here too (the other args slot); step i's are not touched (the cores read them now). */
 static void plan_next(run_t *R, loop_t *Q, int32_t i)
 {
     step_t *S = &Q->st[i & 1], *N;
@@ -999,13 +999,15 @@ static DORY_NOINLINE_LAYER_ void tile_loop0(run_t *shared)
          * then takes less of a conv's units (core0_cut, conv2d.c). At a cut c its compute took
          * k = t2 - t1, an even share k 256 / (256 - c); it ends with the other N - 1 cores
          * (N = DORY_NUM_CORES; their shares grow by c / (N - 1) of one) at
-         * c = 256 x (N - 1) / (N k_even) = x (N - 1) (256 - c) / (N k). Step i + 2 gets it (step
-         * i + 1's arguments are built). None on a port without a counter (t2 == t1). */
+         * c = 256 x (N - 1) / (N k_even) = x (N - 1) (256 - c) / (N k). Step i + 2 gets the mean
+         * of that and c (GVSOC: MobileNetV2-1.0-128 18,978K -> 18,877K cycles, MobileNetV1-1.0-128
+         * 20,628K -> 20,649K; a mean of 1/4 new: 18,987K and 20,724K), step i + 1's arguments being
+         * built. None on a port without a counter (t2 == t1). */
         if (R->kind == DORY_LAYER_CONV && t2 != t1 && used < 256) {
             uint32_t x = t1 - t0, k = t2 - t1, nc = (uint32_t)DORY_NUM_CORES;
             /* x < 2^20: x (N - 1) 256 fits 32 bits */
             uint32_t c = x < (1u << 20) ? x * (nc - 1u) * (uint32_t)(256 - used) / (nc * k) : 256u;
-            R->cut = (int32_t)(c < 256u ? c : 256u);
+            R->cut = ((int32_t)(c < 256u ? c : 256u) + used + 1) / 2;
         }
         dory_barrier();
         after_compute(R, &Q, i);
