@@ -270,6 +270,35 @@ static inline void next_pixel(int32_t wo, int32_t *r, int32_t *q)
     }
 }
 
+/* [*lo, *hi): as dory_share_, but core 0's share is cut by cut / 256 of an even share (cut in
+ * [0, 256]) and the units it gives up are spread over the other cores: core 0 also runs the tile
+ * loop's serial work (runtime/src/layer.c). Shares stay disjoint and cover [0, n). Out of line:
+ * once per call, and inlined into conv_units_ it moved the paths' hot code (more I$ misses). */
+static DORY_NOINLINE_ void share_cut_(int32_t n, int core, int ncores, int32_t cut, int32_t *lo, int32_t *hi)
+{
+    int32_t n0;
+    /* whole units move: with fewer than 8 a core, one unit is over 1/8 of a share (MobileNetV1's
+     * 1024-channel 4x4 pointwise layers, 4 a core: a cut unit made core 1's share 5, slower on GVSOC) */
+    if (ncores < 2 || cut <= 0 || n < 8 * ncores) {
+        dory_share_(n, core, ncores, lo, hi);
+        return;
+    }
+    if (core < 0 || core >= ncores) {
+        *lo = *hi = 0;
+        return;
+    }
+    n0 = n / ncores + (n % ncores != 0); /* core 0's even share */
+    n0 -= (n / ncores) * (cut < 256 ? cut : 256) / 256;
+    if (core == 0) {
+        *lo = 0;
+        *hi = n0;
+        return;
+    }
+    dory_share_(n - n0, core - 1, ncores - 1, lo, hi);
+    *lo += n0;
+    *hi += n0;
+}
+
 /* A core's balanced range [u0, u1) of the units (group, block of 4 output channels) of n groups
  * (pixels, pairs or quads of a path) x nblk blocks, the groups it touches [g0, g1), and its requant
  * ends (dory_rqf_init_ for products of sign xs, kb terms a sum) over the channels it computes: all
@@ -279,7 +308,7 @@ static inline int conv_units_(const dory_conv_args_t *a, int32_t n, int32_t nblk
 {
     const int32_t co = a->co;
     int32_t lo, hi;
-    dory_share_(n * nblk, core, ncores, u0, u1);
+    share_cut_(n * nblk, core, ncores, a->core0_cut, u0, u1);
     if (*u0 >= *u1)
         return 0;
     *g0 = *u0 / nblk;

@@ -166,9 +166,12 @@ typedef struct {
  * set_chain), so nothing clears it: the FC would otherwise clear it in L2 on every layer
  * (measured ~2,000 cycles on GVSOC). */
 typedef struct {
-    int ncall;
-    dory_conv_args_t cargs[MAX_PIECES];
-    dory_rqchain_t crq[MAX_PIECES];
+    /* a conv's arguments in two slots, step i's in slot i & 1: core 0 builds step i + 1's while
+     * every core computes step i (plan_next), not before step i + 1's first barrier while the
+     * other cores wait */
+    int ncall[2];
+    dory_conv_args_t cargs[2][MAX_PIECES];
+    dory_rqchain_t crq[2][MAX_PIECES];
     dory_pool_args_t pargs;
     dory_add_args_t aargs;
     dory_rqchain_t rq, rqa, rqb;
@@ -221,8 +224,8 @@ typedef struct {
      * params buffer does, so set_chain runs once per channel block instead of once per step
      * (core 0 builds them while the other cores wait at the barrier; the descriptor's chain is
      * in L2). The first step's are built by the controller (set_sub). */
-    uint8_t *chain_par[MAX_PIECES];
-    int32_t chain_off[MAX_PIECES];
+    uint8_t *chain_par[2][MAX_PIECES]; /* per args slot (a pool's or an add's: [0][0]) */
+    int32_t chain_off[2][MAX_PIECES];
     int more_subs;            /* the controller runs another sub-problem of this layer from this
                                  plan (the L3 path): tile_loop0 then writes chain_par / chain_off back */
 
@@ -232,6 +235,10 @@ typedef struct {
     int32_t nsteps;
 
     kargs_t *A;               /* the shared part (the static beside dory_layer_run's run_t) */
+
+    /* a conv's core0_cut for the steps core 0 builds next, sized from its measured serial work
+     * and compute (tile_loop0; 0 until measured) */
+    int32_t cut;
 } run_t;
 
 /* Core 0's tile-loop state: the two steps in flight, the output stores and what the last
@@ -731,7 +738,8 @@ static uint8_t *bias_l1(const run_t *R, uint8_t *par, int32_t c)
         (a)->pr = (S)->cols.pad_end;                                                               \
     } while (0)
 
-static void build_args(run_t *R, const step_t *S)
+/* Step S's kernel arguments; a conv's into args slot `slot`. */
+static void build_args(run_t *R, const step_t *S, int slot)
 {
     const geom_t *L = &R->g;
     uint8_t *par = R->par[S->pb];
@@ -740,9 +748,9 @@ static void build_args(run_t *R, const step_t *S)
     int p;
     if (R->kind == DORY_LAYER_POOL) {
         dory_pool_args_t *a = &R->A->pargs;
-        if (R->chain_par[0] != par) {
-            set_chain(R, &R->A->rq, 0, &R->L->rq, par, 0, R->chain_par[0] == NULL);
-            R->chain_par[0] = par;
+        if (R->chain_par[0][0] != par) {
+            set_chain(R, &R->A->rq, 0, &R->L->rq, par, 0, R->chain_par[0][0] == NULL);
+            R->chain_par[0][0] = par;
         }
         SET_WINDOW(a, L, S, R->in[S->ib], R->out[S->ob], hi, wi, th, tw);
         a->c = tc;
@@ -753,19 +761,18 @@ static void build_args(run_t *R, const step_t *S)
         a->div = L->div;
         a->trunc = L->trunc;
         a->rq = &R->A->rq;
-        R->A->ncall = 1;
         return;
     }
     if (R->kind == DORY_LAYER_ADD) {
         dory_add_args_t *a = &R->A->aargs;
         size_t n = (size_t)th * (size_t)tw * (size_t)tc;
         int x_first = R->xb >= R->x2b;
-        if (R->chain_par[0] != par) {
-            int full = R->chain_par[0] == NULL;
+        if (R->chain_par[0][0] != par) {
+            int full = R->chain_par[0][0] == NULL;
             set_chain(R, &R->A->rq, 0, &R->L->rq, par, 0, full);
             set_chain(R, &R->A->rqa, 1, &R->L->rq_a, par, 0, full);
             set_chain(R, &R->A->rqb, 2, &R->L->rq_b, par, 0, full);
-            R->chain_par[0] = par;
+            R->chain_par[0][0] = par;
         }
         a->a = R->in[S->ib] + (x_first ? 0 : n * R->x2b);
         a->a_type = L->x_type;
@@ -778,17 +785,16 @@ static void build_args(run_t *R, const step_t *S)
         a->rq_a = &R->A->rqa;
         a->rq_b = &R->A->rqb;
         a->rq = &R->A->rq;
-        R->A->ncall = 1;
         return;
     }
     for (p = 0; p < S->npieces; p++) {
         const piece_t *pc = &S->pc[p];
-        dory_conv_args_t *a = &R->A->cargs[p];
+        dory_conv_args_t *a = &R->A->cargs[slot][p];
         int32_t off = pc->c - S->c0;
-        if (R->chain_par[p] != par || R->chain_off[p] != off) {
-            set_chain(R, &R->A->crq[p], 0, &R->L->rq, par, off, R->chain_par[p] == NULL);
-            R->chain_par[p] = par;
-            R->chain_off[p] = off;
+        if (R->chain_par[slot][p] != par || R->chain_off[slot][p] != off) {
+            set_chain(R, &R->A->crq[slot][p], 0, &R->L->rq, par, off, R->chain_par[slot][p] == NULL);
+            R->chain_par[slot][p] = par;
+            R->chain_off[slot][p] = off;
         }
         SET_WINDOW(a, L, S, R->in[S->ib] + pc->xoff, R->out[S->ob] + pc->yoff, hi, wi, th, tw);
         a->ci = pc->k1 - pc->k0;
@@ -803,7 +809,8 @@ static void build_args(run_t *R, const step_t *S)
         a->acc = R->nk > 1 ? R->acc : NULL;
         a->first = S->first;
         a->last = S->last;
-        a->rq = &R->A->crq[p];
+        a->rq = &R->A->crq[slot][p];
+        a->core0_cut = R->cut;
         a->scratch = R->kscr ? R->scratch : NULL;
         a->scratch_bytes = R->kscr;
         if (R->kind == DORY_LAYER_LINEAR) {
@@ -812,7 +819,7 @@ static void build_args(run_t *R, const step_t *S)
             a->pt = a->pl = a->pb = a->pr = 0;
         }
     }
-    R->A->ncall = S->npieces;
+    R->A->ncall[slot] = S->npieces;
 }
 
 /* ---- the forked task ----------------------------------------------------------------------- */
@@ -843,7 +850,8 @@ static DORY_NOINLINE_LAYER_ void compute_pool(const dory_pool_args_t *src, int c
     dory_pool(&a, core, DORY_NUM_CORES);
 }
 
-static void compute(run_t *R, int core)
+/* Step i's kernels on this core; slot: i & 1 (a conv's arguments) */
+static void compute(run_t *R, int core, int slot)
 {
     int p;
     switch (R->kind) {
@@ -851,9 +859,9 @@ static void compute(run_t *R, int core)
     case DORY_LAYER_ADD: dory_add(&R->A->aargs, core, DORY_NUM_CORES); return;
     default: break;
     }
-    for (p = 0; p < R->A->ncall; p++) {
+    for (p = 0; p < R->A->ncall[slot]; p++) {
         if (p > 0) dory_barrier(); /* runs share the scratch */
-        compute_conv(&R->A->cargs[p], R->kind, core);
+        compute_conv(&R->A->cargs[slot][p], R->kind, core);
     }
 }
 
@@ -876,15 +884,25 @@ static void begin(run_t *R, loop_t *Q)
     }
 }
 
+/* A kind whose kernel arguments core 0 builds a step ahead, in plan_next (kargs_t's two cargs
+ * slots): a conv, whose kernel shares core 0 less for it (core0_cut). A depthwise conv's and a
+ * linear's are built before the first barrier: built ahead they cost core 0 more I$ misses than
+ * they saved (GVSOC, MobileNetV2-1.0-128's depthwise layers: Conv_95 core 0 192K -> 216K miss
+ * cycles, 681,878 -> 706,696). */
+static int args_ahead(const run_t *R)
+{
+    return R->kind == DORY_LAYER_CONV;
+}
+
 /* Core 0 before step i's first barrier (the other cores wait): its loads are in, its output
- * buffer is free, its kernel arguments are built. */
+ * buffer is free, its kernel arguments are built (a conv's: by plan_next during step i - 1). */
 static void before_compute(run_t *R, loop_t *Q, int32_t i)
 {
     step_t *S = &Q->st[i & 1];
     wait_loads(S);
     if (S->first) wait_stores(Q, S->ob); /* the output buffer's previous tile has left */
     /* step 0's: the controller's, before the fork (set_sub) */
-    if (i > 0) build_args(R, S);
+    if (i > 0 && !args_ahead(R)) build_args(R, S, (int)(i & 1));
 }
 
 /* Core 0 after step i's first barrier, before its own share of step i: step i + 1's plan and
@@ -892,10 +910,10 @@ static void before_compute(run_t *R, loop_t *Q, int32_t i)
  * round 15) the other 7 cores waited for it; here they start computing at once and wait at the
  * second barrier only for core 0's longer phase. Measured on GVSOC, MobileNetV1-1.0-128:
  * 21.80M -> 21.40M cycles (Conv_371, 512->512: 1.399M -> 1.382M; core 1's barrier wait 225K ->
- * 205K). Lightening core 0's kernel share to make up for it did not pay (conv2d's units are
- * ~2K cycles, about the work moved here: one unit less for core 0 is one more for core 1).
- * Step i's kernel arguments are not touched (the cores read them now); step i + 1's are built
- * after step i's second barrier (before_compute). */
+ * 205K). A conv's kernel shares core 0 less for it (core0_cut, sized in tile_loop0 from the
+ * measured cycles; a fixed 15/16..13/16 share did not pay: with this work before the barrier
+ * only plan_step's part of it ran beside the other cores), and its step i + 1 arguments are
+ * built here too (the other args slot); step i's are not touched (the cores read them now). */
 static void plan_next(run_t *R, loop_t *Q, int32_t i)
 {
     step_t *S = &Q->st[i & 1], *N;
@@ -915,6 +933,9 @@ static void plan_next(run_t *R, loop_t *Q, int32_t i)
         issue_params(R, N);
         N->done_p = 1;
     }
+    /* pointers only (N's buffers are assigned): the other slot, step i - 1's, which no core
+     * reads any more (every core passed step i - 1's second barrier) */
+    if (args_ahead(R)) build_args(R, N, (int)((i + 1) & 1));
 }
 
 static void after_compute(run_t *R, loop_t *Q, int32_t i)
@@ -942,7 +963,7 @@ static void after_compute(run_t *R, loop_t *Q, int32_t i)
  * other cores' stacks are 1 KiB on the pulp port, their deepest kernel path ~900 bytes). */
 static DORY_NOINLINE_LAYER_ void tile_loop0(run_t *shared)
 {
-    int32_t i, n;
+    int32_t i, n, cut[2] = {0, 0}; /* the core0_cut of the arguments in slot 0 / 1 (step 0's: 0) */
     loop_t Q;
     run_t C; /* core 0's copy of the plan (in L1: its stack) */
     run_t *R = &C;
@@ -964,10 +985,30 @@ static DORY_NOINLINE_LAYER_ void tile_loop0(run_t *shared)
     n = R->nsteps;
     begin(R, &Q);
     for (i = 0; i < n; i++) {
+        uint32_t t0, t1, t2;
+        int32_t used = cut[i & 1];
         before_compute(R, &Q, i);
         dory_barrier();
+        t0 = dory_core_cycles();
         plan_next(R, &Q, i);
-        compute(R, 0);
+        cut[(i + 1) & 1] = R->cut; /* what plan_next built step i + 1's arguments with */
+        t1 = dory_core_cycles();
+        compute(R, 0, (int)(i & 1));
+        t2 = dory_core_cycles();
+        /* Core 0's serial work x = t1 - t0 (plan_next) runs while the other cores compute: core 0
+         * then takes less of a conv's units (core0_cut, conv2d.c). At a cut c its compute took
+         * k = t2 - t1, an even share k 256 / (256 - c); it ends with the other N - 1 cores
+         * (N = DORY_NUM_CORES; their shares grow by c / (N - 1) of one) at
+         * c = 256 x (N - 1) / (N k_even) = x (N - 1) (256 - c) / (N k). Step i + 2 gets the mean
+         * of that and c (GVSOC: MobileNetV2-1.0-128 18,978K -> 18,877K cycles, MobileNetV1-1.0-128
+         * 20,628K -> 20,649K; a mean of 1/4 new: 18,987K and 20,724K), step i + 1's arguments being
+         * built. None on a port without a counter (t2 == t1). */
+        if (R->kind == DORY_LAYER_CONV && t2 != t1 && used < 256) {
+            uint32_t x = t1 - t0, k = t2 - t1, nc = (uint32_t)DORY_NUM_CORES;
+            /* x < 2^20: x (N - 1) 256 fits 32 bits */
+            uint32_t c = x < (1u << 20) ? x * (nc - 1u) * (uint32_t)(256 - used) / (nc * k) : 256u;
+            R->cut = ((int32_t)(c < 256u ? c : 256u) + used + 1) / 2;
+        }
         dory_barrier();
         after_compute(R, &Q, i);
     }
@@ -978,8 +1019,10 @@ static DORY_NOINLINE_LAYER_ void tile_loop0(run_t *shared)
      * stores go to L2 (gcc made the memcpy byte stores, ~30 cycles each: ~600 per fork). */
     if (C.more_subs) {
         for (i = 0; i < MAX_PIECES; i++) {
-            shared->chain_par[i] = C.chain_par[i];
-            shared->chain_off[i] = C.chain_off[i];
+            shared->chain_par[0][i] = C.chain_par[0][i];
+            shared->chain_off[0][i] = C.chain_off[0][i];
+            shared->chain_par[1][i] = C.chain_par[1][i];
+            shared->chain_off[1][i] = C.chain_off[1][i];
         }
     }
 }
@@ -996,7 +1039,7 @@ static void tile_task(void *arg)
     n = R->nsteps;
     for (i = 0; i < n; i++) {
         dory_barrier();
-        compute(R, core);
+        compute(R, core, (int)(i & 1));
         dory_barrier();
     }
 }
@@ -1460,7 +1503,8 @@ static int set_sub(run_t *R, int32_t H0, int32_t H1, int32_t C0, int32_t C1)
      * arguments, ~1,900 more for a conv's chain and ~2,400 for an add's three). Step 0 has
      * buffers 0 (assign_buffers with no previous step). */
     S->ib = S->wb = S->pb = S->ob = 0;
-    build_args(R, S);
+    R->cut = 0;
+    build_args(R, S, 0);
     if (R->kind == DORY_LAYER_ADD) {
         /* the same for every step: the types and the chains' scalars (a chain with per-channel
          * vectors, whose pointers move with the params buffer, has no plan: ok = 0) */
@@ -1469,9 +1513,9 @@ static int set_sub(run_t *R, int32_t H0, int32_t H1, int32_t C0, int32_t C1)
     } else if (R->kind != DORY_LAYER_POOL) {
         /* the same for every step and piece: types, bias and the chain's scalars (build_args
          * leaves the field, so every piece's is written here, plan or none) */
-        int p, ok = dory_conv_rqplan(&R->A->rqplan, &R->A->cargs[0]);
+        int p, ok = dory_conv_rqplan(&R->A->rqplan, &R->A->cargs[0][0]);
         for (p = 0; p < MAX_PIECES; p++)
-            R->A->cargs[p].rqplan = ok ? &R->A->rqplan : NULL;
+            R->A->cargs[0][p].rqplan = R->A->cargs[1][p].rqplan = ok ? &R->A->rqplan : NULL;
     }
     return 0;
 }

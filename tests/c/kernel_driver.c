@@ -391,6 +391,9 @@ static void conv_case(int ncores)
     rd_chain(&rq);
     a.rq = &rq;
     a.bias = rd_array(&a.bias_type, NULL);
+    /* core 0's share cut (layer.c sizes it from measured cycles; any 0..256 must give the same
+     * outputs): a value spread over the cases by their shape, not a case field */
+    a.core0_cut = (a.ho * 37 + a.co * 11 + a.wo * 5) % 257;
     n = (size_t)a.ho * (size_t)a.wo * (size_t)a.co;
     y = xmalloc(n * dory_dtype_bytes(a.y_type));
     memset(y, 0x5a, n * dory_dtype_bytes(a.y_type));

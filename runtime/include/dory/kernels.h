@@ -46,6 +46,9 @@ typedef struct {
     size_t scratch_bytes;
     const struct dory_conv_rqplan *rqplan; /* dory_conv_rqplan of these arguments' types, bias and
                                               chain, or NULL: the kernel plans its end itself */
+    int32_t core0_cut;      /* conv2d: core 0's share of the work units is cut by core0_cut / 256 of
+                               an even share (0..256; 0: even shares), the rest spread over the other
+                               cores: core 0 also runs the tile loop's serial work (layer.c) */
 } dory_conv_args_t;
 
 /* The planned end of a convolution's sums (requant_fast.h's dory_rqf_t without its pointers) when

@@ -46,6 +46,10 @@ void dory_cluster_join(void);
 /* Inside a forked task: this core's id in [0, DORY_NUM_CORES) and a barrier over all cores. */
 int dory_core_id(void);
 void dory_barrier(void);
+/* The calling core's cycle counter (wrapping 32 bits), or always 0 when the port has none. The
+ * tile loop's core 0 times its own serial work and compute with it to size its kernel share
+ * (runtime/src/layer.c); with 0 it takes an even share. */
+uint32_t dory_core_cycles(void);
 
 /* ---- DMA L2 <-> L1 (issued by one core, usually core 0) ---------------------------------
  * Asynchronous: the data may move at any time until dory_dma_wait(job) returns; neither side

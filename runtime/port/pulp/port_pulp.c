@@ -422,6 +422,11 @@ int dory_core_id(void)
     return pulp_is_fc() ? 0 : (int)(pulp_hartid() & 0x1f);
 }
 
+uint32_t dory_core_cycles(void)
+{
+    return pulp_cycles(); /* every cluster core's PCCR counts cycles during a fork (pulp_perf_start) */
+}
+
 void dory_barrier(void)
 {
     int me = dory_core_id(), j;
