@@ -173,7 +173,7 @@ class TilePass(TargetOption, ModulePass):
                     f"needs {s.l1_bytes} bytes ({_tile_text(s.tile)})",
                 ) from None
             # the L3 transfers: the same for every L1 tile within the L3 tile, so added after the solve
-            cycles = l3_cycles(g, l3_roles(op), l3, sol.best.cycles, hw)
+            cycles = l3_cycles(g, l3_roles(op), l3, sol.best.cycles, hw, t_co=sol.best.tile[0])
             decided.append((op, tile_attr(sol, g, l3, self.record_solve_time, cycles)))
         # Attributes are set only once every layer has a tiling: a failure leaves the IR untouched.
         for op, attr in decided:

@@ -145,18 +145,41 @@ def test_l3_cycles_overlapped_hides_transfers_behind_compute() -> None:
     g = Geometry("linear", n=1, ho=1, wo=1, co=1000, hi=1, wi=1, ci=1024, param_bytes=8)
     tile = {"c_out": 200, "h_out": 1}
     block = over.l3_l2_cycles(200 * 1024)
-    # compute-bound: every weight read (the first streamed) hides under the compute
-    assert l3_cycles(g, ["weight"], tile, 5_000_000.0, over) == 5_000_000
+    # compute-bound: every weight read (the first streamed under L1 tiles of 20 channels) hides
+    # under the compute
+    assert l3_cycles(g, ["weight"], tile, 5_000_000.0, over, t_co=20) == 5_000_000
     # transfer-bound: each sub-problem waits for its own weights (the first streamed, the others
     # read under the one before), the last sub-problem computes alone
     assert l3_cycles(g, ["weight"], tile, 1000.0, over) == 5 * block + 200
     # the requant vectors of the first block are read before the cluster starts
-    got = l3_cycles(g, ["weight", "requant"], tile, 5_000_000.0, over)
+    got = l3_cycles(g, ["weight", "requant"], tile, 5_000_000.0, over, t_co=20)
     assert got == 5_000_000 + over.l3_l2_cycles(200 * 8)
-    # one sub-problem: its weights streamed under its compute
+    # one sub-problem: its weights streamed under its compute, its last L1 tile's (20 of 1000
+    # channels) after them
     whole = over.l3_l2_cycles(1000 * 1024)
-    assert l3_cycles(g, ["weight"], None, 1000.0, over) == whole
+    assert l3_cycles(g, ["weight"], None, 1000.0, over, t_co=20) == whole + 20
     assert l3_cycles(g, ["weight"], None, 1000.0, serial) == whole + 1000
+
+
+def test_l3_cycles_overlapped_streams_the_weights() -> None:
+    """The weights as one stream (runtime/src/layer.c w_stream_in): the next sub-problem's read
+    while the cluster runs the current one, the rest under the next one's first L1 tiles."""
+    from passes.tiling.cost import l3_cycles
+
+    _, over = _l3_chips()
+    g = Geometry("linear", n=1, ho=1, wo=1, co=1000, hi=1, wi=1, ci=1024, param_bytes=8)
+    tile = {"c_out": 200, "h_out": 1}
+    block = over.l3_l2_cycles(200 * 1024)
+    assert 200_000 < block < 300_000
+    # a sub-problem's compute (300,000) above its weights' read: the first one's streamed, each
+    # later one's partly read under the one before, the rest under its own: all hidden (the first
+    # fork read two sub-problems' weights before the stream, 2 * block beside the first)
+    assert l3_cycles(g, ["weight"], tile, 1_500_000.0, over, t_co=20) == 1_500_000
+    # transfer-bound (150,000 a sub-problem): the reads back to back, then the compute of the
+    # last L1 tile of 20 channels (1/10 of a sub-problem's)
+    assert l3_cycles(g, ["weight"], tile, 750_000.0, over, t_co=20) == 5 * block + 15_000
+    # without the L1 tile, the last sub-problem's whole compute after its last weights
+    assert l3_cycles(g, ["weight"], tile, 750_000.0, over) == 5 * block + 150_000
 
 
 def test_l3_cycles_rows_and_output() -> None:
@@ -205,7 +228,7 @@ def test_tile_pass_records_the_l3_staging() -> None:
         t = (l1t["c_out"], l1t["h_out"], l1t["w_out"], l1t["c_in"])
         base = evaluate(g, t, PULP).cycles
         l3 = ints(d["l3"]) if "l3" in d else None
-        want = l3_cycles(g, l3_roles(op), l3, base, PULP)
+        want = l3_cycles(g, l3_roles(op), l3, base, PULP, t_co=t[0])
         assert d["cycles"].value == want, op.op_name  # type: ignore[attr-defined]
         seen += bool(l3_roles(op))
         # the L3 reads cost something when they run between forks; overlapped, they may all hide

@@ -486,7 +486,7 @@ L3_ACTS = ("input", "lhs", "rhs")
 
 
 def l3_cycles(g: Geometry, roles: list[str] | tuple[str, ...], l3_tile: dict[str, int] | None, compute: float,
-              hw: Target | None = None) -> int:
+              hw: Target | None = None, t_co: int | None = None) -> int:
     """Cycles of layer ``g`` whose data ``roles`` (``dory.memory``'s ``l3``: input, lhs, rhs,
     weight, bias, requant, output) live in L3, split into L3 sub-problems by ``l3_tile``
     (``c_out``, ``h_out``; None: one sub-problem), ``compute`` being the L2->L1 model's cycles of
@@ -495,11 +495,14 @@ def l3_cycles(g: Geometry, roles: list[str] | tuple[str, ...], l3_tile: dict[str
     included), weights / bias / requant once per channel block change, the output written once
     per row block, each a blocking call of the target's L3 costs (`Target.l3_l2_cycles`,
     `Target.l2_l3_cycles`). With the target's ``l3_overlapped`` the controller moves data while the
-    cluster computes: the first sub-problem's weights are streamed under its own compute, the next
-    sub-problem's operands are read and the previous row block written under the current one;
-    each sub-problem costs the larger of its share of ``compute`` and the transfers beside it, and
-    only the first sub-problem's other reads and the last write are exposed. Otherwise every
-    transfer adds to ``compute``."""
+    cluster computes, the weights as one stream: during sub-problem k it reads the rest of k's
+    weights (the cluster computes each L1 tile once its channels are in), writes back the previous
+    row block, reads k + 1's other operands, then k + 1's weights until the cluster is done with
+    k; k + 1 starts with those in place and the rest arriving under its first tiles. Sub-problem k
+    ends after its share of ``compute`` or, when some weights arrive under it, after the last of
+    them plus the compute of one L1 tile of ``t_co`` output channels (None: the whole
+    sub-problem), whichever is later; only the first sub-problem's other reads and the last write
+    are exposed. Otherwise every transfer adds to ``compute``."""
     hw = hw or default_target()
     role_set = set(roles)
     if not role_set:
@@ -541,13 +544,19 @@ def l3_cycles(g: Geometry, roles: list[str] | tuple[str, ...], l3_tile: dict[str
     if not hw.l3_overlapped:
         return int(math.ceil(compute + sum(w + o for w, o in stage) + sum(write(h) for h in range(n_h))))
     share = compute / len(subs)
-    total = float(stage[0][1])
+    fork = float(stage[0][1])  # when the cluster starts the current sub-problem
+    pre = 0.0  # its weights' cycles already read before that
     for i, (h, c) in enumerate(subs):
-        beside = stage[0][0] if i == 0 else 0
-        beside += sum(stage[i + 1]) if i + 1 < len(subs) else 0
-        beside += write(h - 1) if i > 0 and c == 0 else 0
-        total += max(share, beside)
-    return int(math.ceil(total + write(n_h - 1)))
+        rem = stage[i][0] - pre
+        ch = min(g.co, (c + 1) * l3c) - c * l3c
+        tail = share * min(1.0, t_co / ch) if t_co else share
+        end = fork + (max(share, rem + tail) if rem > 0 else share)
+        ctrl = fork + rem + (write(h - 1) if i > 0 and c == 0 else 0)
+        if i + 1 < len(subs):
+            ctrl += stage[i + 1][1]
+            pre = min(float(stage[i + 1][0]), max(0.0, end - ctrl))
+        fork = max(end, ctrl)
+    return int(math.ceil(fork + write(n_h - 1)))
 
 
 def evaluate(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None = None) -> Evaluation:

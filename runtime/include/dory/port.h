@@ -43,6 +43,11 @@ void dory_cluster_fork(dory_task_fn fn, void *arg);
  * a port that cannot overlap runs the whole task inside join, never inside start (rv32, pmsis). */
 void dory_cluster_fork_start(dory_task_fn fn, void *arg);
 void dory_cluster_join(void);
+/* Between a start and its join: 1 when every core has already returned from the task (the join
+ * then returns at once), else 0. Never waits; a port that cannot tell (or whose task runs inside
+ * the join) always returns 0. The executor polls it between the chunks of the next sub-problem's
+ * L3 weights, to fork that sub-problem as soon as the cluster is free. */
+int dory_cluster_done(void);
 /* Inside a forked task: this core's id in [0, DORY_NUM_CORES) and a barrier over all cores. */
 int dory_core_id(void);
 void dory_barrier(void);

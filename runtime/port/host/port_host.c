@@ -261,6 +261,16 @@ void dory_cluster_join(void)
     unlock(&g_fork_mu);
 }
 
+int dory_cluster_done(void)
+{
+    int done;
+    lock(&g_fork_mu);
+    if (g_task_fn == NULL) die("dory_cluster_done without a dory_cluster_fork_start");
+    done = g_running == 0;
+    unlock(&g_fork_mu);
+    return done;
+}
+
 void dory_cluster_fork(dory_task_fn fn, void *arg)
 {
     dory_cluster_fork_start(fn, arg);

@@ -411,6 +411,19 @@ void dory_cluster_join(void)
     g_pending = 0;
 }
 
+int dory_cluster_done(void)
+{
+    uint32_t gen = g_pending;
+    int i;
+    if (!gen)
+        die("dory_cluster_done without a dory_cluster_fork_start", 0, 0);
+    /* a core that found its canary gone (~gen) is done too: the join reports it */
+    for (i = 0; i < DORY_NUM_CORES; i++)
+        if (g_sync.done[i] != gen && g_sync.done[i] != ~gen)
+            return 0;
+    return 1;
+}
+
 void dory_cluster_fork(dory_task_fn fn, void *arg)
 {
     dory_cluster_fork_start(fn, arg);
