@@ -50,7 +50,7 @@ DEMO_NET ?= dronet
 demo: $(VENV)/bin/python
 	@rm -rf build/demo && mkdir -p build/demo
 	@echo "== 1. Generate the example network ($(DEMO_NET), ONNX)"
-	$(VENV)/bin/python -m tools.dory_netgen $(DEMO_NET) -o build/demo/$(DEMO_NET).onnx
+	$(VENV)/bin/python -m dory.tools.dory_netgen $(DEMO_NET) -o build/demo/$(DEMO_NET).onnx
 	@echo "== 2. Compile it to a GAP8/host C application"
 	$(VENV)/bin/dory-compile build/demo/$(DEMO_NET).onnx -o build/demo/app --seed 1
 	@echo "== 3. Build it for the host and run it (bit-exact check of every layer)"

@@ -30,7 +30,7 @@ import sys
 import time
 from typing import Sequence
 
-from driver.cli import UsageError
+from dory.driver.cli import UsageError
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -62,7 +62,7 @@ def _progress(args: argparse.Namespace, t0: float, what: str) -> None:
 
 
 def _target_dir(path: str) -> str:
-    from driver.outdir import OutputDirError, fresh_dir_target
+    from dory.driver.outdir import OutputDirError, fresh_dir_target
 
     try:
         return fresh_dir_target(path, "-o", ".dory-compile-")
@@ -88,16 +88,16 @@ def summary(net: "object") -> str:
 def run(args: argparse.Namespace) -> int:
     """Compile with parsed arguments; returns the exit status (errors raise `DiagnosticError`,
     `UsageError` or `ValueError`, which `main` prints)."""
-    from backends.gap8.app import app_files, default_pipeline, expected_outputs, run_note, write_app
-    from backends.gap8.emit import emit_network
-    from dory_ir.diagnostics import DiagnosticError, Location
-    from dory_ir.interp.interpreter import find_function, random_inputs
-    from dory_ir.opdef import verify
-    from frontend.onnx_import import import_onnx
-    from passes.base import PassContext
-    from passes.manager import PassManager
-    from passes.pipeline import parse_pipeline
-    from driver.outdir import commit_dir
+    from dory.backends.gap8.app import app_files, default_pipeline, expected_outputs, run_note, write_app
+    from dory.backends.gap8.emit import emit_network
+    from dory.dory_ir.diagnostics import DiagnosticError, Location
+    from dory.dory_ir.interp.interpreter import find_function, random_inputs
+    from dory.dory_ir.opdef import verify
+    from dory.frontend.onnx_import import import_onnx
+    from dory.passes.base import PassContext
+    from dory.passes.manager import PassManager
+    from dory.passes.pipeline import parse_pipeline
+    from dory.driver.outdir import commit_dir
 
     t0 = time.perf_counter()
     if not os.path.isfile(args.model):
@@ -117,14 +117,14 @@ def run(args: argparse.Namespace) -> int:
         _progress(args, t0, f"planned with {args.pipeline}")
         fn = find_function(module)
         if args.input:
-            from driver.inputs import load_input
+            from dory.driver.inputs import load_input
 
             inputs = [load_input(args.input, 0, fn.regions[0].blocks[0].args[0].type, fn)]
         else:
             inputs = random_inputs(module, args.seed)
         net = emit_network(module)
         if args.reference:
-            from driver.reference import check_layers, reference_files
+            from dory.driver.reference import check_layers, reference_files
 
             files = reference_files(args.reference, args.input)
             checked: list = []
@@ -166,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dory-compile`` console script; returns the exit status."""
     args = parse_args(argv)
-    from dory_ir.diagnostics import DiagnosticError
+    from dory.dory_ir.diagnostics import DiagnosticError
 
     try:
         return run(args)

@@ -10,12 +10,12 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 
-from dory_ir.core import Operation
-from dory_ir.diagnostics import DiagnosticError, Location
-from dory_ir.interp import InputError, coerce_value
-from dory_ir.interp.interpreter import func_name
-from dory_ir.interp.intmath import INT64_MAX, INT64_MIN
-from dory_ir.types import Type
+from dory.dory_ir.core import Operation
+from dory.dory_ir.diagnostics import DiagnosticError, Location
+from dory.dory_ir.interp import InputError, coerce_value
+from dory.dory_ir.interp.interpreter import func_name
+from dory.dory_ir.interp.intmath import INT64_MAX, INT64_MIN
+from dory.dory_ir.types import Type
 
 _NPY_MAGIC = b"\x93NUMPY"
 # One value of the DORY text format: anything between separators (commas, blanks, line

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dory_ir.diagnostics import DiagnosticError, Location
+from dory.dory_ir.diagnostics import DiagnosticError, Location
 
 _HEADER_SHAPE = re.compile(r"\(shape \[([0-9,\s]*)\]\)")
 
@@ -175,10 +175,10 @@ def check_layers(
     """Run ``module`` on ``inputs`` and compare each deployed layer's output (schedule order) with
     ``files`` (one per layer). Returns a report per layer (plus one for a count mismatch) and the
     function's outputs. ``also(op, results)`` is called after every op (e.g. a dumper)."""
-    from dory_ir.interp import run_function
-    from dory_ir.interp.interpreter import find_function
-    from dory_ir.layers import find_layers
-    from dory_ir.printer import _sanitize
+    from dory.dory_ir.interp import run_function
+    from dory.dory_ir.interp.interpreter import find_function
+    from dory.dory_ir.layers import find_layers
+    from dory.dory_ir.printer import _sanitize
 
     fn = find_function(module, func)  # type: ignore[arg-type]
     layers = find_layers(fn)

@@ -36,18 +36,18 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from dory_ir.core import Operation, Value
-from dory_ir.diagnostics import Diagnostic, DiagnosticError
-from dory_ir.interp import Interpreter, find_function, random_inputs
-from dory_ir.interp.interpreter import func_name, func_type_of
-from dory_ir.opdef import verify
-from dory_ir.parser import parse_module
-from dory_ir.printer import Printer
-from dory_ir.types import FunctionType, Type
-from driver.cli import UsageError, read_source
-from driver.inputs import load_input
-from driver.outdir import OutputDirError, commit_dir, fresh_dir_target
-from driver.split import SPLIT_MARKER, Chunk, join_outputs, parse_chunk, run_chunks
+from dory.dory_ir.core import Operation, Value
+from dory.dory_ir.diagnostics import Diagnostic, DiagnosticError
+from dory.dory_ir.interp import Interpreter, find_function, random_inputs
+from dory.dory_ir.interp.interpreter import func_name, func_type_of
+from dory.dory_ir.opdef import verify
+from dory.dory_ir.parser import parse_module
+from dory.dory_ir.printer import Printer
+from dory.dory_ir.types import FunctionType, Type
+from dory.driver.cli import UsageError, read_source
+from dory.driver.inputs import load_input
+from dory.driver.outdir import OutputDirError, commit_dir, fresh_dir_target
+from dory.driver.split import SPLIT_MARKER, Chunk, join_outputs, parse_chunk, run_chunks
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -289,7 +289,7 @@ def _check_reference(
     on_result: Callable[[Operation, list[np.ndarray]], None] | None,
 ) -> int:
     """``--reference``: one line per deployed layer, then the final output, then a summary."""
-    from driver.reference import check_layers, compare, read_txt, reference_files
+    from dory.driver.reference import check_layers, compare, read_txt, reference_files
 
     first_input = args.input[0] if args.input else None
     files = reference_files(args.reference, first_input)

@@ -17,17 +17,17 @@ from typing import Any, Callable
 
 import numpy as np
 
-from dory_ir.attributes import Attribute, DenseAttr, TypeAttr
-from dory_ir.core import Operation, Value, create_op
-from dory_ir.diagnostics import DiagnosticError, Location
-from dory_ir.dialects.builtin import ModuleOp
-from dory_ir.dialects.func import FuncOp, ReturnOp
-from dory_ir.dialects.qnn import ConstantOp
-from dory_ir.types import FunctionType, IntegerType, TensorType, parse_int_type
-from frontend.affine import Affine, Term, as_exact_int, first_non_integer
-from frontend.registry import lookup, lookup_folder, supported_ops
-from frontend.requant import emit_chain
-from frontend.values import Const, Entry, Host, IntVal, Layout, Pending, input_layout
+from dory.dory_ir.attributes import Attribute, DenseAttr, TypeAttr
+from dory.dory_ir.core import Operation, Value, create_op
+from dory.dory_ir.diagnostics import DiagnosticError, Location
+from dory.dory_ir.dialects.builtin import ModuleOp
+from dory.dory_ir.dialects.func import FuncOp, ReturnOp
+from dory.dory_ir.dialects.qnn import ConstantOp
+from dory.dory_ir.types import FunctionType, IntegerType, TensorType, parse_int_type
+from dory.frontend.affine import Affine, Term, as_exact_int, first_non_integer
+from dory.frontend.registry import lookup, lookup_folder, supported_ops
+from dory.frontend.requant import emit_chain
+from dory.frontend.values import Const, Entry, Host, IntVal, Layout, Pending, input_layout
 
 
 class OnnxImportError(DiagnosticError):

@@ -12,13 +12,13 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from dory_ir.attributes import Attribute, DenseAttr, IntegerAttr, StringAttr
-from dory_ir.core import Operation, Value
-from dory_ir.diagnostics import DiagnosticError
-from dory_ir.dialects.qnn import AddOp, ClipOp, RequantOp
-from dory_ir.types import IntegerType, TensorType, i64
-from frontend.affine import Affine, Term
-from frontend.values import SI32, IntVal, Pending, choose_type
+from dory.dory_ir.attributes import Attribute, DenseAttr, IntegerAttr, StringAttr
+from dory.dory_ir.core import Operation, Value
+from dory.dory_ir.diagnostics import DiagnosticError
+from dory.dory_ir.dialects.qnn import AddOp, ClipOp, RequantOp
+from dory.dory_ir.types import IntegerType, TensorType, i64
+from dory.frontend.affine import Affine, Term
+from dory.frontend.values import SI32, IntVal, Pending, choose_type
 
 
 class Emitter(Protocol):

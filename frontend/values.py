@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from dory_ir.analysis.ranges import dot_product_range, weight_sign_sums
-from dory_ir.core import Value
-from dory_ir.types import IntegerType, TensorType
-from frontend.affine import Affine
+from dory.dory_ir.analysis.ranges import dot_product_range, weight_sign_sums
+from dory.dory_ir.core import Value
+from dory.dory_ir.types import IntegerType, TensorType
+from dory.frontend.affine import Affine
 
 SI32 = IntegerType(32, "signed")
 """The accumulator type of conv/linear/pool sums and of residual branches."""

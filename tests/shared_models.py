@@ -31,8 +31,8 @@ class Network:
 
 def load(name: str) -> Network:
     """Import ``name`` and read its first input in the network input's IR layout."""
-    from driver.reference import read_input, reference_files
-    from frontend.onnx_import import import_onnx
+    from dory.driver.reference import read_input, reference_files
+    from dory.frontend.onnx_import import import_onnx
 
     d = SHARED / name
     onnx_path = glob.glob(str(d / "*.onnx"))[0]
@@ -44,8 +44,8 @@ def load(name: str) -> Network:
 
 def run_pipeline(module: Any, pipeline: str = "gap8-default", verify_each: bool = True) -> None:
     """Run a pass pipeline on ``module`` in place."""
-    from passes.base import PassContext
-    from passes.manager import PassManager
-    from passes.pipeline import parse_pipeline
+    from dory.passes.base import PassContext
+    from dory.passes.manager import PassManager
+    from dory.passes.pipeline import parse_pipeline
 
     PassManager(parse_pipeline(pipeline), verify_each=verify_each).run(PassContext(), module)

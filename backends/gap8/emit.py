@@ -34,12 +34,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dory_ir.attributes import ArrayAttr, Attribute, DenseArrayAttr, DenseAttr, DialectAttr, DictAttr, IntegerAttr, StringAttr
-from dory_ir.core import Operation, Value
-from dory_ir.dialects import dory
-from dory_ir.dialects.func import FuncOp, ReturnOp
-from dory_ir.diagnostics import DiagnosticError
-from dory_ir.types import IntegerType, MemRefType, TensorType, Type
+from dory.dory_ir.attributes import ArrayAttr, Attribute, DenseArrayAttr, DenseAttr, DialectAttr, DictAttr, IntegerAttr, StringAttr
+from dory.dory_ir.core import Operation, Value
+from dory.dory_ir.dialects import dory
+from dory.dory_ir.dialects.func import FuncOp, ReturnOp
+from dory.dory_ir.diagnostics import DiagnosticError
+from dory.dory_ir.types import IntegerType, MemRefType, TensorType, Type
 
 LAYER_KINDS: dict[type[Operation], str] = {
     dory.Conv2dOp: "DORY_LAYER_CONV",

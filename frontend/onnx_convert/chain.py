@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from frontend.affine import Affine, as_exact_fraction, first_non_integer
-from frontend.onnx_import import ONNX_FLOAT_TYPES, ONNX_INT_TYPES
-from frontend.registry import converter
-from frontend.values import Const, Entry, Host, IntVal, Pending
+from dory.frontend.affine import Affine, as_exact_fraction, first_non_integer
+from dory.frontend.onnx_import import ONNX_FLOAT_TYPES, ONNX_INT_TYPES
+from dory.frontend.registry import converter
+from dory.frontend.values import Const, Entry, Host, IntVal, Pending
 
 if TYPE_CHECKING:
-    from frontend.onnx_import import OnnxImporter
+    from dory.frontend.onnx_import import OnnxImporter
 
 
 def const_and_value(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> tuple[Const, Entry]:
