@@ -236,6 +236,9 @@ def run(argv: Sequence[str]) -> int:
     except UsageError as e:
         sys.stderr.write(f"dory-opt: error: {e}\n")
         return 1
+    except DiagnosticError as e:  # an ONNX file
+        sys.stderr.write(e.format() + "\n")
+        return 1
     outputs, ok = run_chunks(
         text, filename, opts.split_input_file, opts.verify_diagnostics,
         lambda chunk: process_chunk(chunk, filename, opts, timing),

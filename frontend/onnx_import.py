@@ -240,7 +240,7 @@ class OnnxImporter:
     def pending(self, e: Entry, node: Any) -> Pending:
         """A fresh chain starting from ``e`` (a copy if ``e`` is already a chain)."""
         if isinstance(e, Pending):
-            return Pending(e.aff.copy(), e.onnx_shape, e.layout, e.node, e.name)
+            return Pending(e.aff.copy(), e.onnx_shape, e.layout, e.node, e.name, e.sum_node)
         assert isinstance(e, IntVal)
         aff = Affine([Term(e, np.ones((), np.int64), e.lo, e.hi)], is_int=False)
         return Pending(aff, e.onnx_shape, e.layout, node, node.output[0])
@@ -281,7 +281,7 @@ class OnnxImporter:
                     e = self.env.get(name)
                     if isinstance(e, (IntVal, Pending)):
                         add(e)
-            names = ", ".join(n.name or n.op_type for n in self.host_nodes)
+            names = ", ".join(str(self.loc(n).name) for n in self.host_nodes)  # unnamed: OpType_index
             outs = ", ".join(f"'{r.value.name_hint}' ({r.type})" for r in results)
             self.warn(f"warning: {self.filename}: left {len(self.host_nodes)} float post-processing ops to the host: {names}; the network output is {outs}")
         if not results:

@@ -107,6 +107,10 @@ class Pending:
     layout: Layout
     node: Any  # the ONNX node that last changed it (location of the materialised op)
     name: str  # ONNX tensor name of its current value
+    # The ONNX Add that summed the chain's terms (a residual addition), if any: the sum's ops
+    # (`frontend.requant.emit_chain`: qnn.add and its branches' requants) are located there, so an
+    # add layer is named after the Add rather than the Floor/Clip/Cast that ends the chain.
+    sum_node: Any = None
 
 
 @dataclass
