@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from app_checks import check_steps
-from shared_models import NETWORKS, load, requires_shared, run_pipeline
+from shared_models import NETWORKS, load, requires_shared, run_pipeline, sweep
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler")]
 
@@ -53,11 +53,30 @@ def _check(stdout: str, got: list[bytes], want: list[bytes]) -> None:
 
 
 @requires_shared
-@pytest.mark.parametrize("target,san", [("gap8", False), ("gap8", True), ("gap9", False)], ids=["O2", "asan-ubsan", "gap9-O2"])
 @pytest.mark.parametrize("name", NETWORKS)
-def test_shared_network_runs_bit_exact(name: str, target: str, san: bool, tmp_path: Path) -> None:
-    """Planned with the target's default pipeline (GAP9: 128 KB L1, 1.5 MB L2), run on the host
-    port with the plan's L1/L2 arenas."""
+def test_shared_network_runs_bit_exact(name: str, tmp_path: Path) -> None:
+    """gap8-default, -O2: every shared network (the main host check)."""
+    _shared_network(name, "gap8", False, tmp_path)
+
+
+@requires_shared
+@pytest.mark.parametrize("name", sweep())
+def test_shared_network_runs_bit_exact_sanitized(name: str, tmp_path: Path) -> None:
+    """gap8-default under address/undefined sanitizers and the runtime's debug checks: the
+    representative networks in `make test`, the rest `long`."""
+    _shared_network(name, "gap8", True, tmp_path)
+
+
+@requires_shared
+@pytest.mark.parametrize("name", sweep(("nemo_dronet_complete", "nemo1d_TCN_T")))
+def test_shared_network_runs_bit_exact_gap9(name: str, tmp_path: Path) -> None:
+    """gap9-default (128 KB L1, 1.5 MB L2), -O2: two networks in `make test`, the rest `long`."""
+    _shared_network(name, "gap9", False, tmp_path)
+
+
+def _shared_network(name: str, target: str, san: bool, tmp_path: Path) -> None:
+    """Planned with the target's default pipeline, run on the host port with the plan's L1/L2
+    arenas."""
     from dory.backends.target import get_target
 
     net = load(name)
