@@ -2,6 +2,7 @@
 
     dory-compile net.onnx -o app/ [--pipeline gap8-default] [--target host|gap8|gap9|rv32] [--input FILE]
                  [--seed N] [--reference DIR] [--input-type ui8] [--weights-c-array] [--quiet]
+                 [--report FILE.html [--report-log RUN.log]]
 
 Steps: import the ONNX model (frontend), run the pass pipeline (default ``gap8-default``: fusion,
 requant folding, memory levels, SAT tiling, buffer allocation), run the planned network on the
@@ -57,6 +58,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("-q", "--quiet", action="store_true",
                     help="print nothing on success (no progress lines, summary table or closing line); "
                          "warnings and errors still go to stderr")
+    ap.add_argument("--report", default=None, metavar="FILE.html",
+                    help="also write a picture of the plan: L2/L3 timeline, per-layer L1 layout, tiles and cycles (self-contained HTML)")
+    ap.add_argument("--report-log", default=None, metavar="RUN.log",
+                    help="with --report: the output of 'make -C APP run' for this network, to draw measured cycles beside the modelled ones")
     return ap.parse_args(argv)
 
 
@@ -150,6 +155,21 @@ def run(args: argparse.Namespace) -> int:
         raise DiagnosticError(Location(args.model), "cannot read the model: no such file")
     if args.reference is not None and not os.path.isdir(args.reference):
         raise UsageError(f"--reference expected a directory of out_layerN.txt files, found '{args.reference}'")
+    run_log = None
+    if args.report_log is not None:
+        if args.report is None:
+            raise UsageError("--report-log needs --report FILE.html")
+        from dory.driver.report import parse_run_log
+
+        try:
+            with open(args.report_log, encoding="utf-8", errors="replace") as f:
+                run_log = parse_run_log(f.read(), args.report_log)
+        except OSError as e:
+            raise UsageError(f"--report-log cannot read '{args.report_log}': {e.strerror or e}") from None
+    if args.report is not None:
+        from dory.driver.report import check_writable
+
+        check_writable(args.report)
     args.pipeline = args.pipeline or default_pipeline(args.target)
     passes = parse_pipeline(args.pipeline)
     tmp = _target_dir(args.output)
@@ -192,6 +212,13 @@ def run(args: argparse.Namespace) -> int:
             expected, output = expected_outputs(module, inputs, net)
         progress.step("expected outputs computed")
         name = app_name(args.model)
+        plan = None
+        if args.report is not None:  # drawn (and the log checked) before anything is written
+            from dory.driver.report import attach_log, build_plan
+
+            plan = build_plan(fn, net, name, args.target, args.pipeline)
+            if run_log is not None:
+                plan = attach_log(plan, run_log, args.report_log)
         app = app_files(net, inputs[0], expected, output, args.target, name, args.weights_c_array)
         os.rmdir(tmp)
         write_app(tmp, app)
@@ -200,6 +227,11 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if tmp and os.path.exists(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
+    if plan is not None:
+        from dory.driver.report import write_report
+
+        write_report(args.report, plan)
+        progress.step(f"wrote the report {args.report}")
     if args.quiet:
         return 0
     print(summary(net))
@@ -222,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(e.format(), file=sys.stderr)
     except UsageError as e:
         print(f"dory-compile: error: {e}", file=sys.stderr)
-    except ValueError as e:  # a malformed --pipeline string
+    except ValueError as e:  # a malformed --pipeline string, a --report problem (driver.report.ReportError)
         print(f"dory-compile: error: {e}", file=sys.stderr)
     return 1
 
