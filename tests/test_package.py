@@ -7,6 +7,7 @@ from __future__ import annotations
 import configparser
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -74,16 +75,24 @@ def test_wheel_installs_and_runs_the_demo_outside_the_checkout(tmp_path: Path) -
     (bit-exact against the reference values embedded at compile time)."""
     wheels = tmp_path / "wheels"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    # In-tree build (setuptools and wheel come with the test extras; no build isolation: offline).
+    # Built from a copy of the checkout's files (tracked and new, not ignored ones), so a stale
+    # build/lib in the checkout can neither leak into nor hide from the wheel. setuptools and
+    # wheel come with the test extras; no build isolation: offline.
+    src = tmp_path / "src"
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout.split("\n")
+    for rel in filter(None, listed):
+        if (ROOT / rel).is_file():
+            (src / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, src / rel)
     _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(wheels),
-          str(ROOT)], ROOT, env)
+          str(src)], src, env)
     (whl,) = wheels.glob("dory-*.whl")
     names = zipfile.ZipFile(whl).namelist()
     tops = {n.split("/")[0] for n in names}
     assert tops == {"dory", whl.name.split("-")[0] + "-" + whl.name.split("-")[1] + ".dist-info"}, tops
-    tracked = subprocess.run(["git", "ls-files", "runtime"], cwd=ROOT, capture_output=True, text=True,
-                             check=True).stdout.split()
-    assert {f"dory/{f}" for f in tracked} == {n for n in names if n.startswith("dory/runtime/")}
+    runtime = {f"dory/{f}" for f in listed if f.startswith("runtime/")}
+    assert runtime == {n for n in names if n.startswith("dory/runtime/")}
     assert "dory/dory_ir/grammar.lark" in names
 
     venv = tmp_path / "venv"
