@@ -32,6 +32,22 @@ first layers such as 5x5 ``c_in`` 1 (25) and 3x3 ``c_in`` 3 (27)."""
 CONV_PX4_BATCH = 4
 """How many blocks of 4 pixels ``conv_px4`` copies into its scratch at a time (DORY_PX4_BATCH)."""
 
+PW_TINY_MAX_CI = 3
+"""The most input channels of a 1x1 conv the runtime's conv kernel runs in its per-channel loop over
+the pixels (runtime/kernels/conv2d.c ``conv_1x1_tiny``, DORY_PW_TINY_MAX_CI)."""
+
+CONV_TAPW_MAX_CO = 12
+"""The most output channels whose weights the conv kernel's aligned taps copy into a core's scratch
+(runtime/kernels/conv2d.c DORY_TAPW_MAX_CO; `conv_tap_ct`)."""
+
+
+def conv_tap_ct(kh: int, c_in: int) -> int:
+    """The runtime's conv kernel's aligned taps (runtime/kernels/conv2d.c ``dory_conv_tap_ct_``):
+    for a 1-D kernel (``kh == 1``) of 9..15 input channels not a multiple of 4 each tap of the
+    im2col and of a per-core copy of the weights takes ``ceil4(c_in)`` bytes (every word of the
+    dot products aligned); the tap stride, else 0."""
+    return (c_in + 3) // 4 * 4 if kh == 1 and 8 < c_in < 16 and c_in % 4 else 0
+
 @dataclass(frozen=True)
 class KernelModel:
     """A calibrated cycle model of the runtime's kernels: per model kind (`passes.tiling.cost.
@@ -199,7 +215,8 @@ class Target:
         what its blocks of 4 pixels take if more: per core ``CONV_PX4_BATCH`` x four 32-byte pixel buffers and a 68-byte
         copy of the last two weight rows (a ragged last ``c_in`` tile fits the two columns, and
         takes the blocks of 4 pixels only when the scratch holds them); none for a 1x1 conv (no
-        im2col)."""
+        im2col); for the aligned taps of a 1-D kernel (`conv_tap_ct`) a copy of the weights of
+        ``CONV_TAPW_MAX_CO`` output channels and per core two columns of ``kw`` taps if more."""
         if kh * kw <= 1 or c_in <= 0:
             return 0
         k = kh * kw * c_in
@@ -207,6 +224,9 @@ class Target:
         if k <= CONV_PX4_MAX_K:
             # CONV_PX4_BATCH x 4 pixel buffers, 2 weight rows + 4 zeros
             two = max(two, 4 * CONV_PX4_BATCH * CONV_PX4_MAX_K + 2 * CONV_PX4_MAX_K + 4)
+        ct = conv_tap_ct(kh, c_in)
+        if ct:  # the weights' copy (one for all the cores) and each core's two columns
+            return max(self.cores * two, (CONV_TAPW_MAX_CO + 2 * self.cores) * kw * ct)
         return self.cores * two
 
     def depthwise_scratch_bytes(self, kh: int, kw: int, in_rows: int, in_cols: int, pads: tuple[int, int, int, int]) -> int:

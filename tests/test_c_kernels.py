@@ -782,11 +782,12 @@ def dw_ring_case(seed: int, sh: int, x_type: int, shape: tuple[int, int, int, tu
 
 
 def dilated_1d_case(seed: int, ci: int, kw: int, dw: int, wi: int = 40, causal: bool = False,
-                    sw: int = 1) -> dict[str, Any]:
+                    sw: int = 1, win: bool = False) -> dict[str, Any]:
     """A 1-row conv tile with dilated taps and few input channels (TCN's 1x11 convs): the im2col
     word copies of conv2d.c for the interior pixels (ci 2..15), the byte copies for the others
     (padding, ci = 1 or >= 16); co not a multiple of 4 (conv_fast's tail block), scratch given.
-    Padded on both sides (same length out), or on the left only (``causal``: TCN's); stride sw."""
+    Padded on both sides (same length out), or on the left only (``causal``: TCN's); stride sw;
+    ``win``: requantised by rand_win_chain (the window end), else rand_chain."""
     rng = np.random.default_rng(8000 + seed)
     co = int(rng.choice([3, 5, 11, 13]))
     pl = (kw - 1) * dw if causal else (kw - 1) * dw // 2
@@ -800,7 +801,7 @@ def dilated_1d_case(seed: int, ci: int, kw: int, dw: int, wi: int = 40, causal: 
              "groups": IntegerAttr(1)}
     acc = run_qnn("qnn.conv2d", [(x[None], ET[x_type]), (w, ET[S8]), (bias, ET[S32])], ((1, 1, wo, co), SI32),
                   props)[0]
-    chain = rand_chain(rng, co, U8)
+    chain = rand_win_chain(rng, co, U8) if win else rand_chain(rng, co, U8)
     return dict(kind="conv", hi=1, wi=wi, ci=ci, co=co, ho=1, wo=wo, kh=1, kw=kw, sh=1, sw=sw, dh=1, dw=dw, pads=pads,
                 groups=1, x=x, x_type=x_type, w=w, w_type=S8, bias=bias, bias_type=S32, y_type=U8, chain=chain,
                 steps=[ci], use_acc=0, scratch_mode="exact", want=finish(acc, chain, U8))
@@ -837,6 +838,22 @@ def test_conv_1d_shared_pairs(driver: Path) -> None:
             for n, (ok, y) in zip(NCORES, run_driver(driver, "\n".join(jobs) + "\n")):
                 assert ok == 1 and np.array_equal(y, c["want"].reshape(-1)), \
                     f"ncores={n} ci={ci} kw={kw} dw={dw} wi={wi} causal={causal} sw={sw}"
+
+
+def test_conv_1x1_tiny(driver: Path) -> None:
+    """1x1 convs of 1..3 input channels, unpadded at stride 1 (conv2d.c conv_1x1_tiny: the cores
+    split the pixels, one loop per output channel; TCN_T's 2 -> 11 downsample) on 1, 3 and 8 cores
+    equal the reference: u8 / s8 input, random chains (window ends and the others), co not a
+    multiple of 4, rows shorter than the cores; window ends of a shift and of a division, s32 and
+    s64 adds, vector and scalar multipliers."""
+    seed = 400
+    for ci in (1, 2, 3):
+        for wi, win in ((5, False), (37, False), (140, False), (5, True), (37, True), (140, True), (61, True)):
+            c = dilated_1d_case(seed, ci, 1, 1, wi=wi, win=win)
+            seed += 1
+            jobs = [fmt_conv(c, n) for n in NCORES]
+            for n, (ok, y) in zip(NCORES, run_driver(driver, "\n".join(jobs) + "\n")):
+                assert ok == 1 and np.array_equal(y, c["want"].reshape(-1)), f"ncores={n} ci={ci} wi={wi}"
 
 
 @pytest.mark.parametrize("sh", [1, 2])

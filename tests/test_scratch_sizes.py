@@ -83,7 +83,7 @@ def grid() -> list[Case]:
     out = []
     for kind, hi, kh, kw, sh, dh, pads, c, t_h, target in itertools.product(
             ("conv", "depthwise"), (1, 7, 30), (1, 2, 3, 5), (1, 2, 3, 7), (1, 2), (1, 2),
-            ((0, 0, 0, 0), (1, 1, 1, 1), (2, 0, 1, 3)), (1, 3, 16), (1, 4, 64), targets):
+            ((0, 0, 0, 0), (1, 1, 1, 1), (2, 0, 1, 3)), (1, 3, 11, 16), (1, 4, 64), targets):
         case = window_case(kind, hi, kh, kw, sh, dh, pads, c, t_h, target)
         if case is not None:
             out.append(case)

@@ -40,6 +40,10 @@ def test_kernel_scratch_formulas() -> None:
     assert GAP8.conv_scratch_bytes(3, 3, 3) == c * (4 * 4 * 32 + 68)  # K = 27
     assert GAP8.conv_scratch_bytes(3, 3, 4) == 2 * c * 36  # K = 36: the two columns (a ragged c_in tile fits them)
     assert GAP8.conv_scratch_bytes(3, 3, 11) == 2 * c * 100  # two columns beyond
+    # a 1-D kernel of 9..15 channels not a multiple of 4: aligned taps (12 bytes), 12 weight rows + 2 columns a core
+    assert GAP8.conv_scratch_bytes(1, 11, 11) == (12 + 2 * c) * 11 * 12
+    assert GAP8.conv_scratch_bytes(1, 11, 12) == 2 * c * 132  # a multiple of 4: the two columns
+    assert GAP8.conv_scratch_bytes(1, 9, 7) == 2 * c * 64  # fewer than 9 channels: the two columns
     assert GAP8.depthwise_scratch_bytes(3, 3, 10, 7, (1, 0, 1, 2)) == c * ((10 + 1 + 1) * (7 + 0 + 2) + 4)
     assert GAP8.depthwise_scratch_bytes(5, 5, 10, 7, (1, 0, 1, 2)) == c * (5 * (10 + 1 + 1) + 5) + c * 5 * 5
     assert GAP8.pool_scratch_bytes() == GAP8.add_scratch_bytes() == GAP8.linear_scratch_bytes() == 0

@@ -23,7 +23,7 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from dory.backends.target import CONV_PX4_MAX_K, Target, default_target
+from dory.backends.target import CONV_PX4_MAX_K, CONV_TAPW_MAX_CO, PW_TINY_MAX_CI, Target, conv_tap_ct, default_target
 from dory.passes.tiling.geometry import Geometry, _blocks, _groups_touched, _in_extent, _in_total, _steps
 from dory.passes.tiling.paths import DW3_WIN2_MIN_OUTS
 
@@ -128,7 +128,7 @@ _FIXED = ("layer", "tile")
 
 MODEL_FEATURES: dict[str, tuple[str, ...]] = {
     "conv": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow", "win", "px4"),
-    "pointwise": ("tile", "unit", "mac", "acc", "wide", "div", "slow", "win"),
+    "pointwise": ("tile", "unit", "mac", "acc", "tiny", "wide", "div", "slow", "win"),
     "conv16": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow", "win"),
     "conv_generic": ("tile", "out", "mac", "wide", "div", "slow", "win"),
     "depthwise": ("tile", "out", "mac", "strip", "wide", "wide64", "div", "slow", "win"),
@@ -214,6 +214,16 @@ def _shared_row(g: Geometry, h: int, c: int, k: int) -> bool:
             and (k % 4 == 0 or (c <= 16 and g.kh * g.kw * k >= 8)))
 
 
+def _pw_tiny(g: Geometry, k: int) -> bool:
+    """Whether runtime/kernels/conv2d.c takes ``conv_1x1_tiny`` for a 1x1 tile of ``k`` input
+    channels: at most ``PW_TINY_MAX_CI`` of them, all of the layer's (no partial sums), stride 1,
+    no padding, a window end (the runtime's: of a shift with vector multipliers and adds, which
+    ``Geometry.end`` does not tell from the others; the cores split the pixels, per channel one
+    small loop over them)."""
+    return (g.kh * g.kw == 1 and k <= PW_TINY_MAX_CI and k == g.ci and g.sh == 1 and g.sw == 1
+            and not any(g.pads) and g.end == "win")
+
+
 def _shared_pairs(w: int, dw: int) -> int:
     """The pixel pairs of a 1-D row of ``w`` output pixels in runtime/kernels/conv2d.c
     ``conv_fast``'s shared buffers: pairs (q, q + dw) within each group of 2 dw pixels, the last
@@ -282,18 +292,26 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
         npairs = g.n * _shared_pairs(w, g.dw) if shared else math.ceil(h * w * g.n / 2)
         nblk = math.ceil(c / 4)
         units = math.ceil(npairs * nblk / cores)
-        kk = g.kh * g.kw * k
+        # the aligned taps (conv_tap_ct: the dot products and the im2col at ceil4(k) bytes a tap)
+        # when the core's scratch holds them (Target.conv_scratch_bytes sized it for the tile)
+        kt = conv_tap_ct(g.kh, k) if shared and c <= CONV_TAPW_MAX_CO else 0
+        kk = g.kh * g.kw * (kt or k)
         f["unit"] = units
         f["mac"] = 8 * units * kk
         if kind == "conv":
             pairs = math.ceil(units / nblk)
             chains = _shared_chains(g, pairs, k) if shared else 0
-            f["im2col"] = (2 * pairs + chains * (g.kw - 1)) * k if shared else 2 * pairs * kk
+            f["im2col"] = (2 * pairs + chains * (g.kw - 1)) * (kt or k) if shared else 2 * pairs * kk
             f["im2col_rows"] = chains if shared else 2 * pairs * g.kh
         f["acc"] = math.ceil(h * w * c * g.n / cores) if k < g.ci else 0
         out = 8 * units
         if kind == "conv":
             f["px4"] = out if kk <= CONV_PX4_MAX_K else 0
+        elif _pw_tiny(g, k):
+            # conv_1x1_tiny: the core's pixels x every output channel, no blocks
+            out = math.ceil(h * w * g.n / cores) * c
+            f["unit"] = f["mac"] = 0
+            f["tiny"] = out
     elif kind == "conv16":
         nblk = math.ceil(c / 4)
         units = math.ceil(h * w * g.n * nblk / cores)

@@ -88,12 +88,16 @@ def _fits_any(g: Geometry, vals: tuple[list[int], ...], l1: int, hw: Target) -> 
     minimum over the box is at a corner: 2^4 evaluations instead of the whole product. One
     exception along ``c_in``: a KxK conv's scratch grows when ``kh * kw * c_in`` drops to
     ``CONV_PX4_MAX_K`` or below (conv_px4's pixel buffers, ``Target.conv_scratch_bytes``), so
-    the smallest ``c_in`` above that bound is a corner too."""
+    the smallest ``c_in`` above that bound is a corner too; and a 1-D conv's scratch drops when
+    ``c_in`` leaves 9..15 not a multiple of 4 (the aligned taps' weight copy, `conv_tap_ct`), so
+    its ``c_in`` values from 9 to 16 are corners too."""
     import itertools
 
     ends = [{v[0], v[-1]} for v in vals]
     if len(vals) == 4 and g.kh * g.kw > 1:
         ends[3].add(min((c for c in vals[3] if g.kh * g.kw * c > CONV_PX4_MAX_K), default=vals[3][-1]))
+        if g.kh == 1:
+            ends[3].update(c for c in vals[3] if 8 < c <= 16)
     corners = itertools.product(*ends)
     return any(l1_sizes_of(g, t, hw).total <= l1 for t in corners)  # type: ignore[arg-type]
 

@@ -145,18 +145,20 @@ static inline int32_t dory_im2col_len_(int32_t K)
 
 /* Copy the (zero padded) receptive field of output pixel (r, q) into buf, in the weights' order
  * kh x kw x ci (taps dh / dw apart), with nt taps per kernel row: kw, or kw + 1 for the shared
- * buffer of a 1-D pair (kh == 1, see conv_fast: the extra tap ends the field of pixel q + dw). The
+ * buffer of a 1-D pair (kh == 1, see conv_fast: the extra tap ends the field of pixel q + dw),
+ * each tap ct bytes apart in buf: ci, or ceil4(ci) for conv_fast's aligned taps (kh == 1; the
+ * ct - ci bytes after a tap's ci are left as they are: the weights' bytes there are zero). The
  * geometry is read into locals once: the byte stores to buf could alias *a as far as the compiler
  * knows, and each field would be reloaded per row. */
-static void im2col_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_t *buf, int32_t nt)
+static void im2col_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_t *buf, int32_t nt, int32_t ct)
 {
     const uint8_t *x = (const uint8_t *)a->x;
     const int32_t kh = a->kh, kw = nt, hi = a->hi, wi = a->wi, dh = a->dh, dw = a->dw;
-    const size_t ci = (size_t)a->ci, row = (size_t)kw * ci, xrow = (size_t)wi * ci;
+    const size_t ci = (size_t)a->ci, tap = (size_t)ct, row = (size_t)kw * tap, xrow = (size_t)wi * ci;
     const int32_t ic0 = q * a->sw - a->pl;
     int32_t i, j, ir = r * a->sh - a->pt;
-    /* the taps of a row are one contiguous run of the input row */
-    const int run = dw == 1 && ic0 >= 0 && ic0 + kw <= wi;
+    /* the taps of a row are one contiguous run of the input row (and of buf) */
+    const int run = dw == 1 && ic0 >= 0 && ic0 + kw <= wi && tap == ci;
     for (i = 0; i < kh; i++, ir += dh, buf += row) {
         const uint8_t *src;
         if (ir < 0 || ir >= hi) {
@@ -185,12 +187,12 @@ static void im2col_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_
             const int32_t np = ic0 >= 0 ? 0 : (-ic0 + dw - 1) / dw < kw ? (-ic0 + dw - 1) / dw : kw;
             const size_t step = (size_t)dw * ci;
             const uint8_t *s0 = src + (size_t)(ic0 + np * dw) * ci;
-            uint8_t *d = buf + (size_t)np * ci;
-            zero_bytes(buf, (size_t)np * ci);
+            uint8_t *d = buf + (size_t)np * tap;
+            zero_bytes(buf, (size_t)np * tap);
             if (np == kw)
                 continue;
 #define DORY_TAPS_(NW)                                                                             \
-    for (j = np; j < kw - 1; j++, s0 += step, d += ci) {                                           \
+    for (j = np; j < kw - 1; j++, s0 += step, d += tap) {                                          \
         uint32_t w0_ = dory_ld4w(s0), w1_ = (NW) > 1 ? dory_ld4w(s0 + 4) : 0u;                     \
         uint32_t w2_ = (NW) > 2 ? dory_ld4w(s0 + 8) : 0u, w3_ = (NW) > 3 ? dory_ld4w(s0 + 12) : 0u; \
         dory_st4w(d, w0_);                                                                         \
@@ -211,9 +213,9 @@ static void im2col_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, uint8_
         for (j = 0; j < kw; j++) {
             int32_t ic = ic0 + j * dw;
             if (ic < 0 || ic >= wi)
-                zero_bytes(buf + (size_t)j * ci, ci);
+                zero_bytes(buf + (size_t)j * tap, ci);
             else
-                copy_bytes(buf + (size_t)j * ci, src + (size_t)ic * ci, ci);
+                copy_bytes(buf + (size_t)j * tap, src + (size_t)ic * ci, ci);
         }
     }
 }
@@ -245,7 +247,7 @@ static DORY_NOINLINE_ void im2col_field(const dory_conv_args_t *a, int32_t r, in
             copy_bytes(buf, src, L);
         return;
     }
-    im2col_pixel(a, r, q, buf, kw);
+    im2col_pixel(a, r, q, buf, kw, a->ci);
 }
 
 /* The inputs of output pixel (r, q) of the tile: its im2col copy in buf, the pixel itself for a
@@ -288,6 +290,128 @@ static inline int conv_units_(const dory_conv_args_t *a, int32_t n, int32_t nblk
     return 1;
 }
 
+/* conv_fast's aligned taps (see there): the tap stride ct = ceil4(ci) for a 1-D kernel (kh == 1)
+ * of 9..15 input channels not a multiple of 4 (the im2col's word copies take 2..15 channels; below
+ * 9 the padding would add a third or more to the dot products), else 0. The scratch then holds
+ * the copy of the weights of up to DORY_TAPW_MAX_CO output channels (TCN_T's 11), one for all the
+ * cores, then each core's two buffers of kw taps: (DORY_TAPW_MAX_CO + 2 ncores) kw ct bytes.
+ * Mirrored by backends/target.py conv_tap_ct / conv_scratch_bytes. */
+#define DORY_TAPW_MAX_CO 12
+static inline int32_t dory_conv_tap_ct_(int32_t kh, int32_t ci)
+{
+    return kh == 1 && ci > 8 && ci < 16 && (ci & 3) != 0 ? (ci + 3) & ~3 : 0;
+}
+static inline size_t dory_conv_tapw_bytes_(int32_t kw, int32_t ct, int ncores)
+{
+    return (size_t)(DORY_TAPW_MAX_CO + 2 * ncores) * (size_t)kw * (size_t)ct;
+}
+
+/* The paths of few layers (tap_weights, conv_1x1_tiny) go after the object's other code on the pulp
+ * target: in .text with the others they moved every later function's addresses, and with them
+ * which instruction-cache sets the hot loops of the other layers share (GVSOC: TCN_test_library's
+ * convs +0.3..1.6 % of I$-miss cycles for code they never run). The port's link.ld places this
+ * section after all the other code (its name does not match .text.*). */
+#if defined(DORY_XPULPV2)
+#define DORY_TAIL_ __attribute__((section(".text_dory_tail")))
+#else
+#define DORY_TAIL_
+#endif
+
+/* n taps of ci bytes (w, contiguous) into wt at ct = ceil4(ci) bytes each (ci = 9..15, wt
+ * word-aligned), a tap's last ct - ci bytes zero: its last word is the word ending at the tap's
+ * last byte shifted down by the ct - ci bytes before it that the previous word holds (little
+ * endian: the bytes come out in order, zeros above), so nothing past the tap is read (the last
+ * tap ends the weights). */
+static DORY_NOINLINE_ DORY_TAIL_ void tap_weights(const int8_t *w, int32_t n, int32_t ci, int32_t ct,
+                                                   uint8_t *wt)
+{
+    const uint8_t *s = (const uint8_t *)w;
+    const uint32_t sh = 8u * (uint32_t)(ct - ci);
+    int32_t t;
+#ifdef DORY_XPULPV2
+    if (ct == 12 && n > 0) {
+        /* one tap per trip of hardware loop 0, 8 instructions (gcc's loop of whole words compiled to
+         * 15 and took ~20 cycles a tap on GVSOC): lw t0 / t1 at s, s + 4; p.lw t2, ci(e!) the word ending
+         * the tap (e = s + ci - 4; rs1 += rs2 after the load); s += ci; t2 >>= sh; three p.sw
+         * 4(wt!). Every instruction a 32-bit .insn, so L = 2 * 8: lp.setup = .insn i 0x7b, 4, x0,
+         * rs1, L; lw = .insn i 0x03, 2 (RV32I); LW_RR_POSTINC p.lw rd, rs2(rs1!) = .insn r 0x0b, 7,
+         * 0x10, rd, rs1, rs2 ('0010000 ----- ----- 111 ----- 0001011'); add / srl = .insn r 0x33,
+         * 0 / 5, 0 (RV32I); SW_POSTINC p.sw rs2, 4(rs1!) = .insn s 0x2b, 2, rs2, 4(rs1) (gvsoc-core
+         * isa_gen/isa_pulpv2.py). t2 is shifted two instructions after its load (no load-use
+         * stall). Never inside another hardware loop 0. */
+        const uint8_t *e = s + ci - 4;
+        __asm__ volatile(".insn i 0x7b, 4, x0, %[n], 16\n\t"
+                         ".insn i 0x03, 2, t0, 0(%[s])\n\t"
+                         ".insn i 0x03, 2, t1, 4(%[s])\n\t"
+                         ".insn r 0x0b, 7, 0x10, t2, %[e], %[ci]\n\t"
+                         ".insn r 0x33, 0, 0, %[s], %[s], %[ci]\n\t"
+                         ".insn r 0x33, 5, 0, t2, t2, %[sh]\n\t"
+                         ".insn s 0x2b, 2, t0, 4(%[d])\n\t"
+                         ".insn s 0x2b, 2, t1, 4(%[d])\n\t"
+                         ".insn s 0x2b, 2, t2, 4(%[d])\n\t"
+                         : [s] "+r"(s), [e] "+r"(e), [d] "+r"(wt)
+                         : [n] "r"(n), [ci] "r"(ci), [sh] "r"(sh)
+                         : "t0", "t1", "t2", "memory");
+        return;
+    }
+#endif
+    for (t = 0; t < n; t++, s += ci) { /* ct / 4 - 1 words, then the shifted last */
+        int32_t j;
+        for (j = 0; j < ct - 4; j += 4, wt += 4)
+            dory_st4w(wt, dory_ld4w(s + j));
+        dory_st4w(wt, dory_ld4w(s + ci - 4) >> sh);
+        wt += 4;
+    }
+}
+
+/* A 1x1 convolution of 1..3 input channels (TCN_T's 2 -> 11 downsample; K < 4: conv_fast's 4-way
+ * loop would not run, its blocks would be scalar steps and the block end), unpadded at stride 1
+ * (output pixel p reads input pixel p), whole input channels (no partial sums), its plan the
+ * window end of a shift with vector multipliers and adds (requant_fast.h dory_rqf_win1_, the
+ * vectors' loads hoisted; the clamp to the window makes c * m + k exact modulo 2^32). The cores
+ * take balanced ranges of pixels; per output channel its weights and end constants in registers,
+ * then one small loop over the core's pixels, ~17 instructions an output. On GVSOC conv_fast spent
+ * ~400 cycles per block of 8 such outputs, most of them instruction-cache refills (its 4 x 2 block
+ * function alone is ~900 bytes against each core's 512-byte L0 cache); this loop stays in it.
+ * One loop for u8 and s8 input: x ^ sx - sx sign-extends a byte loaded unsigned when sx = 0x80
+ * (and leaves it when 0). 0 (nothing written) for other plans: conv_fast then (the plan is the
+ * same on every core, so all of them take the same path). Mirrored by passes/tiling/cost.py
+ * (_pw_tiny). */
+#define DORY_PW_TINY_MAX_CI 3
+static DORY_NOINLINE_ DORY_TAIL_ int conv_1x1_tiny(const dory_conv_args_t *a, int core, int ncores)
+{
+    const int32_t ci = a->ci, co = a->co;
+    const uint32_t sx = a->x_type == DORY_S8 ? 0x80u : 0u;
+    const int8_t *w = (const int8_t *)a->w;
+    int32_t p0, p1, p, o;
+    dory_rqf_t f;
+    dory_rqf_init_(&f, a, sx != 0, ci, 0, co);
+    if (f.win != 1 || !f.mul || !f.add)
+        return 0;
+    dory_share_(a->ho * a->wo, core, ncores, &p0, &p1);
+    {
+        const int32_t *bp = (const int32_t *)f.bias, *mp = (const int32_t *)f.mul, *dp = (const int32_t *)f.add;
+        const int32_t dsh = f.add64, mn = f.min, sh = f.shift;
+        const uint32_t wofs = dory_rqf_wofs_(&f);
+        for (o = 0; o < co && p0 < p1; o++, w += ci) {
+            const int32_t w0 = w[0], w1 = ci > 1 ? w[1] : 0, w2 = ci > 2 ? w[2] : 0;
+            const int32_t b = bp ? bp[o] : 0, lo = f.wlo[o], hi = f.whi[o];
+            const uint32_t m = (uint32_t)mp[o], k = (uint32_t)dp[o << dsh] - wofs;
+            const uint8_t *x = (const uint8_t *)a->x + (size_t)p0 * (size_t)ci;
+            uint8_t *y = (uint8_t *)f.y + (size_t)p0 * (size_t)co + (size_t)o;
+            for (p = p0; p < p1; p++, x += ci, y += co) {
+                uint32_t t = (uint32_t)b + (uint32_t)((int32_t)((x[0] ^ sx) - sx) * w0);
+                if (ci > 1)
+                    t += (uint32_t)((int32_t)((x[1] ^ sx) - sx) * w1);
+                if (ci > 2)
+                    t += (uint32_t)((int32_t)((x[2] ^ sx) - sx) * w2);
+                *y = (uint8_t)(mn + (int32_t)(((uint32_t)dory_clamp_((int32_t)t, lo, hi) * m + k) >> sh));
+            }
+        }
+    }
+    return 1;
+}
+
 /* Work units of the fast path: (pixel pair, block of 4 output channels), pair-major. The cores
  * take balanced contiguous ranges of units, so a ragged tile (rows or channels not a multiple of
  * the cores) still splits to within one unit; a core computes the im2col of a pair once for all
@@ -312,20 +436,43 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
      * passes/tiling/cost.py _shared_row. */
     const int shared = im2col && a->ho == 1 && a->kh == 1 && a->sw == 1 &&
                        (a->ci % 4 == 0 || (co <= 16 && K >= 8));
-    const int32_t d = shared ? a->dw : 1, KD = shared ? K : KX;
+    /* Aligned taps (shared, 9..15 input channels not a multiple of 4, the scratch holding them:
+     * dory_conv_tap_ct_): each tap ct = ceil4(ci) bytes in the im2col buffer and in a copy of the
+     * weights (rows of kw taps, a tap's ct - ci last bytes zero), so that every word the 4 x 2
+     * blocks load is aligned (xb = xa + ct) and the dot length KT = kw ct is a multiple of 4 (no
+     * scalar step). The buffer's bytes past a tap's ci are the next tap's or stale: times a zero
+     * weight. On GVSOC TCN_T's 1x11 11-channel convs had 4.5 misaligned loads per 14 instructions
+     * of the 4 x 2 loop (22 cycles a trip; K = 121 also a scalar step a block). The copy is one
+     * for all the cores (a copy per core took 8 x 1.6 KB of L1, too much for a small L1 budget):
+     * every core writes all of it before it reads any, the same bytes to the same words (word
+     * stores: a core reading a word another core is storing gets the same value either way), so no
+     * core waits for another; the calls sharing the scratch are barriers apart (layer.c). */
+    const int32_t ctp = shared ? dory_conv_tap_ct_(a->kh, a->ci) : 0;
+    const int tp = ctp > 0 && co <= DORY_TAPW_MAX_CO &&
+                   a->scratch_bytes >= dory_conv_tapw_bytes_(a->kw, ctp, ncores);
+    const int32_t ct = tp ? ctp : a->ci, KT = tp ? a->kw * ctp : K; /* tap stride, weight row stride */
+    const int32_t KB = tp ? KT : KX; /* one im2col buffer's bytes */
+    const int32_t d = shared ? a->dw : 1, KD = shared ? KT : KX;
     int32_t npix = a->ho * a->wo, nblk = (co + 3) / 4;
     int32_t npairs = shared ? npix / (2 * d) * d + (npix % (2 * d) < d ? npix % (2 * d) : d) : (npix + 1) / 2;
     int32_t u0, u1, Q, P0, P1, ra, qa, ph, t, nph, cj = 0, cn = 0;
     /* shared: the pairs of one phase (P, P + d, ...: pixels p, p + d, p + 2d, ...) a core walks in
      * a row share one buffer of kw + 2m - 1 taps, m pairs to a chain (pair j at 2 j taps); the
-     * core's 2 KX bytes of scratch bound m */
-    const int32_t mch = shared && (2 * KX / a->ci - a->kw + 1) / 2 > 1 ? (2 * KX / a->ci - a->kw + 1) / 2 : 1;
+     * core's 2 KB bytes of scratch bound m */
+    const int32_t mch = shared && (2 * KB / ct - a->kw + 1) / 2 > 1 ? (2 * KB / ct - a->kw + 1) / 2 : 1;
     const int8_t *w = (const int8_t *)a->w;
     uint8_t *buf0 = NULL, *buf1 = NULL;
     dory_rqf_t f;
     if (!conv_units_(a, npairs, nblk, xs, K, core, ncores, &f, &u0, &u1, &P0, &P1))
         return;
-    if (im2col) {
+    if (tp) {
+        /* the weights' copy, then the core's two buffers */
+        uint8_t *wt = (uint8_t *)a->scratch;
+        tap_weights(w, co * a->kw, a->ci, ct, wt);
+        w = (const int8_t *)wt;
+        buf0 = wt + (size_t)DORY_TAPW_MAX_CO * (size_t)KT + (size_t)core * 2u * (size_t)KB;
+        buf1 = buf0 + KB;
+    } else if (im2col) {
         buf0 = (uint8_t *)a->scratch + (size_t)core * 2u * (size_t)KX;
         buf1 = buf0 + KX;
         /* im2col_pixel writes [0, K) only: the padding to KX stays zero for the whole call */
@@ -366,11 +513,11 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
                 cn = P1 - Q < left ? P1 - Q : left;
                 cn = cn < mch ? cn : mch;
                 pl = p + 2 * d * (cn - 1);
-                im2col_pixel(a, 0, p, buf0, a->kw + 2 * cn - (pl + d < npix ? 1 : 2));
+                im2col_pixel(a, 0, p, buf0, a->kw + 2 * cn - (pl + d < npix ? 1 : 2), ct);
                 cj = 0;
             }
-            xa = buf0 + (size_t)(2 * cj) * (size_t)a->ci;
-            xb = two ? xa + a->ci : NULL;
+            xa = buf0 + (size_t)(2 * cj) * (size_t)ct;
+            xb = two ? xa + ct : NULL;
             if (++cj == cn)
                 cj = cn = 0;
         } else {
@@ -384,7 +531,7 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
         if (!xa || (two && !xb)) {
             /* a 1x1 pixel in the padding: channel by channel */
             for (o = b0 * 4; o < o1; o++) {
-                const int8_t *wo_ = w + (size_t)o * (size_t)K;
+                const int8_t *wo_ = w + (size_t)o * (size_t)KT;
                 int32_t sa = 0, sb = 0;
                 if (xa && xb)
                     dory_dot2_(xa, xb, xs, wo_, K, &sa, &sb);
@@ -412,30 +559,30 @@ static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
              * per 8 MACs in that loop, ~3.5 in the block); the model's unit counts it as a whole
              * block. One call site (its 4-way dispatch is inlined; a second copy cost the 1x1
              * layers instruction-cache misses, and a second call site makes gcc call it). */
-            int32_t lo = b0 * 4, oe = KD > K && o == co && o > lo ? o - 4 : o, kx = KD;
+            int32_t lo = b0 * 4, oe = KD > KT && o == co && o > lo ? o - 4 : o, kx = KD;
             int tail = o < o1 && o1 - 4 >= lo && !(a->acc && !(a->first && a->last));
             for (;;) {
-                dory_blocks4_(xa, xb, xs, w, K, kx, lo, oe, &f, ia, ib);
+                dory_blocks4_(xa, xb, xs, w, KT, kx, lo, oe, &f, ia, ib);
                 if (oe == o) {
                     if (!tail)
                         break;
                     tail = 0;
-                    kx = o1 == co ? K : KD;
+                    kx = o1 == co ? KT : KD;
                     lo = o1 - 4;
                     oe = o = o1;
                     continue;
                 }
-                lo = oe, oe = o, kx = K;
+                lo = oe, oe = o, kx = KT;
             }
         }
         if (o < o1) { /* the last channels of a co not a multiple of 4 */
             int32_t s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, j;
             for (j = 0; o + j < o1; j++) {
-                const int8_t *wo_ = w + (size_t)(o + j) * (size_t)K;
+                const int8_t *wo_ = w + (size_t)(o + j) * (size_t)KT;
                 if (two)
-                    dory_dot2_(xa, xb, xs, wo_, K, &s[2 * j], &s[2 * j + 1]);
+                    dory_dot2_(xa, xb, xs, wo_, KT, &s[2 * j], &s[2 * j + 1]);
                 else
-                    s[2 * j] = dory_dot_(xa, xs, wo_, K, 0);
+                    s[2 * j] = dory_dot_(xa, xs, wo_, KT, 0);
             }
             dory_rqf_block_(&f, s, o, o1 - o, ia, ib, two);
         }
@@ -569,7 +716,7 @@ static inline void px4_pixel(const dory_conv_args_t *a, int32_t r, int32_t q, ui
         }
         return; /* [K, KX) stays zero */
     } else {
-        im2col_pixel(a, r, q, buf, a->kw);
+        im2col_pixel(a, r, q, buf, a->kw, a->ci);
     }
     px4_pad_(buf, K, KX);
 }
@@ -1204,10 +1351,16 @@ size_t dory_conv2d_scratch_bytes(int32_t kh, int32_t kw, int32_t ci, int ncores)
      * larger conv_px4 needs. A ragged last input-channel tile (fewer channels than the tile
      * layer.c sized the scratch for) always fits conv_fast's 2 buffers, and takes conv_px4 only
      * when the scratch it was given holds conv_px4's (dory_conv2d). */
-    size_t two = 2u * (size_t)dory_im2col_len_(K);
+    size_t two = 2u * (size_t)dory_im2col_len_(K), all;
+    const int32_t ct = dory_conv_tap_ct_(kh, ci);
+    if (ncores < 1)
+        ncores = 1;
     if (K <= DORY_PX4_XS && two < DORY_PX4_CORE_BYTES)
         two = DORY_PX4_CORE_BYTES;
-    return (size_t)(ncores < 1 ? 1 : ncores) * two;
+    all = (size_t)ncores * two;
+    if (ct > 0 && all < dory_conv_tapw_bytes_(kw, ct, ncores)) /* conv_fast's aligned taps */
+        all = dory_conv_tapw_bytes_(kw, ct, ncores);
+    return all;
 }
 /* conv_fast's / conv_fast16's scratch on this tile: two im2col columns per core (none for 1x1) */
 static inline size_t conv_columns_bytes_(const dory_conv_args_t *a, int ncores)
@@ -1227,6 +1380,9 @@ void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)
      * dory_conv2d_scratch_bytes) */
     if (dory_fast_types_(a->x_type, a->w_type) && a->groups <= 1 &&
         dory_scratch_ok_(a, conv_columns_bytes_(a, ncores), "dory_conv2d")) {
+        if (a->kh * a->kw == 1 && a->ci <= DORY_PW_TINY_MAX_CI && !a->acc && a->sh == 1 && a->sw == 1 &&
+            (a->pt | a->pl | a->pb | a->pr) == 0 && a->hi == a->ho && a->wi == a->wo && conv_1x1_tiny(a, core, ncores))
+            return;
         if (a->kh * a->kw > 1 && a->kh * a->kw * a->ci <= DORY_PX4_XS &&
             a->scratch_bytes >= (size_t)ncores * DORY_PX4_CORE_BYTES)
             conv_px4(a, core, ncores);
