@@ -164,7 +164,7 @@ def test_l3_cycles_overlapped_hides_transfers_behind_compute() -> None:
 def test_l3_cycles_overlapped_streams_the_weights() -> None:
     """The weights as one stream (runtime/src/layer.c w_stream_in): the next sub-problem's read
     while the cluster runs the current one, the rest under the next one's first L1 tiles."""
-    from passes.tiling.cost import l3_cycles
+    from dory.passes.tiling.cost import l3_cycles
 
     _, over = _l3_chips()
     g = Geometry("linear", n=1, ho=1, wo=1, co=1000, hi=1, wi=1, ci=1024, param_bytes=8)
