@@ -161,9 +161,9 @@ class Target:
 
     l3_overlapped: bool = False
     """The runtime overlaps a layer's L3 staging with the cluster's compute (runtime/src/layer.c:
-    the first sub-problem's weights streamed under its compute, the next sub-problem's operands
-    read and the previous row block written while the cluster runs, double-buffered in the
-    tiler's staging budget). False: every L3 transfer runs between forks
+    the weights one stream under the tiles that use them, the next sub-problem's operands read
+    and the previous row block written while the cluster runs, double-buffered in the tiler's
+    staging budget). False: every L3 transfer runs between forks
     (`passes.tiling.cost.l3_cycles`)."""
 
     # -- budgets ----------------------------------------------------------------------------------

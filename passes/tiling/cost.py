@@ -499,10 +499,10 @@ def l3_cycles(g: Geometry, roles: list[str] | tuple[str, ...], l3_tile: dict[str
     weights (the cluster computes each L1 tile once its channels are in), writes back the previous
     row block, reads k + 1's other operands, then k + 1's weights until the cluster is done with
     k; k + 1 starts with those in place and the rest arriving under its first tiles. Sub-problem k
-    ends after its share of ``compute`` or, when some weights arrive under it, after the last of
-    them plus the compute of one L1 tile of ``t_co`` output channels (None: the whole
-    sub-problem), whichever is later; only the first sub-problem's other reads and the last write
-    are exposed. Otherwise every transfer adds to ``compute``."""
+    ends after its share of ``compute`` or, when some weights arrive under it, after the later of
+    its first L1 tile's weights (``t_co`` output channels; None: the whole sub-problem) plus its
+    share and its last weights plus one L1 tile's compute; only the first sub-problem's other reads
+    and the last write are exposed. Otherwise every transfer adds to ``compute``."""
     hw = hw or default_target()
     role_set = set(roles)
     if not role_set:
@@ -550,7 +550,9 @@ def l3_cycles(g: Geometry, roles: list[str] | tuple[str, ...], l3_tile: dict[str
         rem = stage[i][0] - pre
         ch = min(g.co, (c + 1) * l3c) - c * l3c
         tail = share * min(1.0, t_co / ch) if t_co else share
-        end = fork + (max(share, rem + tail) if rem > 0 else share)
+        # the first L1 tile waits for its channels' weights unless read before the fork
+        head = max(0.0, hw.l3_l2_cycles(min(ch, t_co or ch) * g.weight_bytes_per_channel) - pre) if rem > 0 else 0.0
+        end = fork + (max(head + share, rem + tail) if rem > 0 else share)
         ctrl = fork + rem + (write(h - 1) if i > 0 and c == 0 else 0)
         if i + 1 < len(subs):
             ctrl += stage[i + 1][1]
