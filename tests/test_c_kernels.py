@@ -851,11 +851,12 @@ def test_conv_1x1_tiny(driver: Path) -> None:
     split the pixels, one loop per output channel; TCN_T's 2 -> 11 downsample) on 1, 3 and 8 cores
     equal the reference: u8 / s8 input, random chains (window ends and the others), co not a
     multiple of 4, rows shorter than the cores; window ends of a shift and of a division, s32 and
-    s64 adds, vector and scalar multipliers."""
+    s64 adds, vector and scalar multipliers (most of the window ends the path's: a shift, vector
+    multipliers and adds; 2 channels: its halfword dot product, u8 and s8)."""
     seed = 400
     for ci in (1, 2, 3):
         for wi, win in ((5, False), (37, False), (140, False), (5, True), (37, True), (140, True), (61, True)):
-            c = dilated_1d_case(seed, ci, 1, 1, wi=wi, win=win)
+            c = dilated_1d_case(seed, ci, 1, 1, wi=wi, win=win, x_type=(U8, S8)[seed % 2], vec_shift=win and wi != 61)
             seed += 1
             jobs = [fmt_conv(c, n) for n in NCORES]
             for n, (ok, y) in zip(NCORES, run_driver(driver, "\n".join(jobs) + "\n")):
