@@ -1,7 +1,9 @@
 # dory's developer entry points.
 #
 #   make demo     set up .venv if missing, compile the example network to C, build and run it on the host
-#   make test     pytest + lit, closing with one "N passed, N failed, N skipped" line (exit 1 on any failure)
+#   make test     pytest + lit, closing with one "N passed, N failed, N skipped" line (exit 1 on any failure);
+#                 without the pytest tests marked `long` (the longest sweeps)
+#   make test-long   only the `long` tests     make test-all   everything (what CI runs: one closing line)
 #   make pytest   only the Python tests          make lit   only the lit/FileCheck tests
 #   make pytest-fast   the Python tests not marked slow (a quick check while editing)
 #   make bench    bench/report.py: networks and kernels on RV32 (QEMU), compile times, cost-model
@@ -27,7 +29,7 @@ PY ?= $(PYTHON3)
 SETUP :=
 endif
 
-.PHONY: all demo test pytest pytest-fast lit bench gvsoc venv clean
+.PHONY: all demo test test-long test-all pytest pytest-fast lit bench gvsoc venv clean
 
 all: test
 
@@ -50,7 +52,7 @@ DEMO_NET ?= dronet
 demo: $(VENV)/bin/python
 	@rm -rf build/demo && mkdir -p build/demo
 	@echo "== 1. Generate the example network ($(DEMO_NET), ONNX)"
-	$(VENV)/bin/python -m tools.dory_netgen $(DEMO_NET) -o build/demo/$(DEMO_NET).onnx
+	$(VENV)/bin/python -m dory.tools.dory_netgen $(DEMO_NET) -o build/demo/$(DEMO_NET).onnx
 	@echo "== 2. Compile it to a GAP8/host C application"
 	$(VENV)/bin/dory-compile build/demo/$(DEMO_NET).onnx -o build/demo/app --seed 1
 	@echo "== 3. Build it for the host and run it (bit-exact check of every layer)"
@@ -58,6 +60,12 @@ demo: $(VENV)/bin/python
 
 test: $(SETUP)
 	$(PY) tests/run_tests.py --bin "$(BIN)"
+
+test-long: $(SETUP)
+	$(PY) tests/run_tests.py --bin "$(BIN)" --long only
+
+test-all: $(SETUP)
+	$(PY) tests/run_tests.py --bin "$(BIN)" --long include
 
 pytest: $(SETUP)
 	$(PY) tests/run_tests.py --bin "$(BIN)" --only pytest

@@ -296,7 +296,7 @@ def planning_pipeline(target: str = DEFAULT_TARGET, l2: int | str | None = None,
 
 def register_default_pipeline(target: Target, summary: str) -> None:
     """Register ``<target>-default``: planning_pipeline for ``target`` with its own budgets."""
-    from passes import register_pipeline
+    from dory.passes import register_pipeline
 
     register_pipeline(f"{target.name}-default", planning_pipeline(target.name), summary)
 
@@ -304,7 +304,7 @@ def register_default_pipeline(target: Target, summary: str) -> None:
 def target_names() -> list[str]:
     """Every known target name: the registered ones and the packages under ``backends/`` (which
     register theirs when imported), sorted. Imports nothing."""
-    import backends
+    from dory import backends
 
     found = {m.name for m in pkgutil.iter_modules(backends.__path__) if m.ispkg}
     return sorted(found | set(_TARGETS))
@@ -314,7 +314,7 @@ def get_target(name: str) -> Target:
     """The target registered as ``name``, importing ``backends.<name>`` on first use; raises
     `UnknownTarget` (a ValueError) naming the known targets for any other name."""
     if name not in _TARGETS and name in target_names():
-        importlib.import_module(f"backends.{name}")
+        importlib.import_module(f"dory.backends.{name}")
     if name not in _TARGETS:
         raise UnknownTarget(name)
     return _TARGETS[name]
@@ -330,7 +330,7 @@ def load_backends() -> None:
     """Import every target package, so each registers its target and default pipeline (called
     by the pass registry when it is first queried)."""
     for name in target_names():
-        importlib.import_module(f"backends.{name}")
+        importlib.import_module(f"dory.backends.{name}")
 
 
 class UnknownTarget(ValueError):

@@ -37,13 +37,13 @@ def networks(quick: bool) -> list[tuple[str, str, str | None]]:
     tmp = tempfile.mkdtemp(prefix="dory-bench-")
     for g in gens:
         p = os.path.join(tmp, f"{g}.onnx")
-        subprocess.run([sys.executable, "-m", "tools.dory_netgen", g, "-o", p], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", "dory.tools.dory_netgen", g, "-o", p], cwd=ROOT, check=True, capture_output=True)
         out.append((f"gen: {g}", p, None))
     return out
 
 
 def compile_once(onnx: str, inp: str | None, out: str) -> tuple[float, str]:
-    args = [sys.executable, "-m", "tools.dory_compile", onnx, "-o", out] + (["--input", inp] if inp else [])
+    args = [sys.executable, "-m", "dory.tools.dory_compile", onnx, "-o", out] + (["--input", inp] if inp else [])
     t = time.perf_counter()
     r = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
     dt = time.perf_counter() - t

@@ -130,11 +130,11 @@ def parse_output(name: str, text: str) -> Run:
 def layer_kinds(onnx: str) -> dict[int, str]:
     """Per step index, the layer kind, from the network planned with PIPELINE in process (the same
     steps the app runs)."""
-    from backends.gap8.emit import emit_network
-    from frontend.onnx_import import import_onnx
-    from passes.base import PassContext
-    from passes.manager import PassManager
-    from passes.pipeline import parse_pipeline
+    from dory.backends.gap8.emit import emit_network
+    from dory.frontend.onnx_import import import_onnx
+    from dory.passes.base import PassContext
+    from dory.passes.manager import PassManager
+    from dory.passes.pipeline import parse_pipeline
 
     module = import_onnx(onnx, warn=lambda m: None)
     PassManager(parse_pipeline(PIPELINE), verify_each=False).run(PassContext(), module)
@@ -166,7 +166,7 @@ def networks(names: list[str], generated: bool, tmp: Path) -> list[tuple[str, st
         if names and g not in names:
             continue
         p = tmp / f"{g}.onnx"
-        r = subprocess.run([sys.executable, "-m", "tools.dory_netgen", g, "-o", str(p)], cwd=ROOT,
+        r = subprocess.run([sys.executable, "-m", "dory.tools.dory_netgen", g, "-o", str(p)], cwd=ROOT,
                            capture_output=True, text=True)
         if r.returncode:
             raise BenchError(f"dory-netgen {g}: {r.stderr.strip()}")
@@ -177,7 +177,7 @@ def networks(names: list[str], generated: bool, tmp: Path) -> list[tuple[str, st
 def bench_network(name: str, onnx: str, inp: str | None, work: Path, install: Path) -> Run:
     """Compile, build and run one network on GVSOC; its parsed run (layer kinds not yet set)."""
     app = work / name
-    cmd = [sys.executable, "-m", "tools.dory_compile", onnx, "-o", str(app), "--target", "pulp"]
+    cmd = [sys.executable, "-m", "dory.tools.dory_compile", onnx, "-o", str(app), "--target", "pulp"]
     r = subprocess.run(cmd + (["--input", inp] if inp else []), cwd=ROOT, capture_output=True, text=True)
     if r.returncode:
         raise BenchError(f"dory-compile {name}: {r.stderr.strip()[-2000:]}")

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 def macs(module) -> int:
     """Multiply-accumulates of the conv and linear ops of the first function."""
-    from dory_ir.dialects import qnn
+    from dory.dory_ir.dialects import qnn
 
     total = 0
     for op in module.body.ops[0].body.ops:
@@ -52,11 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
     import onnx
 
-    from dory_ir.interp import random_inputs, run_function
-    from dory_ir.layers import find_layers
-    from driver.reference import read_input
-    from frontend.onnx_import import import_onnx
-    from driver import netgen
+    from dory.dory_ir.interp import random_inputs, run_function
+    from dory.dory_ir.layers import find_layers
+    from dory.driver.reference import read_input
+    from dory.frontend.onnx_import import import_onnx
+    from dory.driver import netgen
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)

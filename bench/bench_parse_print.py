@@ -27,13 +27,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout too
 
-from dory_ir.attributes import DenseAttr, IntegerAttr, i64_array  # noqa: E402
-from dory_ir.core import Operation, Value, create_op  # noqa: E402
-from dory_ir.dialects.builtin import ModuleOp  # noqa: E402
-from dory_ir.dialects.func import FuncOp, ReturnOp  # noqa: E402
-from dory_ir.parser import get_parser, parse_module  # noqa: E402
-from dory_ir.printer import print_op  # noqa: E402
-from dory_ir.types import IntegerType, TensorType  # noqa: E402
+from dory.dory_ir.attributes import DenseAttr, IntegerAttr, i64_array  # noqa: E402
+from dory.dory_ir.core import Operation, Value, create_op  # noqa: E402
+from dory.dory_ir.dialects.builtin import ModuleOp  # noqa: E402
+from dory.dory_ir.dialects.func import FuncOp, ReturnOp  # noqa: E402
+from dory.dory_ir.parser import get_parser, parse_module  # noqa: E402
+from dory.dory_ir.printer import print_op  # noqa: E402
+from dory.dory_ir.types import IntegerType, TensorType  # noqa: E402
 
 SI8 = IntegerType(8, "signed")
 UI8 = IntegerType(8, "unsigned")

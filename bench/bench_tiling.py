@@ -22,13 +22,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from backends.gap8.hw import GAP8  # noqa: E402
-from dory_ir.attributes import DictAttr  # noqa: E402
-from dory_ir.dialects.dory import LayerOp  # noqa: E402
-from frontend.onnx_import import import_onnx  # noqa: E402
-from passes.base import PassContext  # noqa: E402
-from passes.manager import PassManager  # noqa: E402
-from passes.pipeline import parse_pipeline  # noqa: E402
+from dory.backends.gap8.hw import GAP8  # noqa: E402
+from dory.dory_ir.attributes import DictAttr  # noqa: E402
+from dory.dory_ir.dialects.dory import LayerOp  # noqa: E402
+from dory.frontend.onnx_import import import_onnx  # noqa: E402
+from dory.passes.base import PassContext  # noqa: E402
+from dory.passes.manager import PassManager  # noqa: E402
+from dory.passes.pipeline import parse_pipeline  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "models"
 
@@ -84,7 +84,7 @@ def main() -> None:
     tmp = tempfile.TemporaryDirectory()
     for g in ("mobilenet_v1_1.0_128", "mobilenet_v1_1.0_224"):
         out = str(Path(tmp.name) / f"{g}.onnx")
-        subprocess.run([sys.executable, "-m", "tools.dory_netgen", g, "-o", out], check=True, cwd=ROOT, capture_output=True)
+        subprocess.run([sys.executable, "-m", "dory.tools.dory_netgen", g, "-o", out], check=True, cwd=ROOT, capture_output=True)
         nets.append((g, out))
     if not args.no_shared and SHARED.is_dir():
         for d in sorted(p for p in SHARED.iterdir() if p.is_dir()):

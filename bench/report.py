@@ -80,7 +80,7 @@ def networks() -> list[tuple[str, str, str | None]]:
     tmp = tempfile.mkdtemp(prefix="dory-report-gen-")
     for g in GENERATED:
         p = os.path.join(tmp, f"{g}.onnx")
-        r = _run([sys.executable, "-m", "tools.dory_netgen", g, "-o", p], cwd=ROOT)
+        r = _run([sys.executable, "-m", "dory.tools.dory_netgen", g, "-o", p], cwd=ROOT)
         if r.returncode:
             raise ReportError(f"netgen {g}: {r.stderr}")
         out.append((g, p, None))
@@ -88,7 +88,7 @@ def networks() -> list[tuple[str, str, str | None]]:
 
 
 def compile_app(onnx: str, inp: str | None, out: Path, pipeline: str | None = None) -> tuple[float, str]:
-    args = [sys.executable, "-m", "tools.dory_compile", onnx, "-o", str(out), "--target", "rv32"]
+    args = [sys.executable, "-m", "dory.tools.dory_compile", onnx, "-o", str(out), "--target", "rv32"]
     args += (["--input", inp] if inp else []) + (["--pipeline", pipeline] if pipeline else [])
     t = time.perf_counter()
     r = _run(args, cwd=ROOT)
@@ -142,11 +142,11 @@ def _numel(t: Any) -> int:
 def step_kinds(onnx: str, pipeline: str) -> dict[int, tuple[str, int, int]]:
     """Per step index: (layer kind, work = MACs / pool taps / add elements, bytes = elements of every
     operand and of the result: what the layer's DMA moves at least), from the planned IR."""
-    from backends.gap8.emit import emit_network
-    from frontend.onnx_import import import_onnx
-    from passes.base import PassContext
-    from passes.manager import PassManager
-    from passes.pipeline import parse_pipeline
+    from dory.backends.gap8.emit import emit_network
+    from dory.frontend.onnx_import import import_onnx
+    from dory.passes.base import PassContext
+    from dory.passes.manager import PassManager
+    from dory.passes.pipeline import parse_pipeline
 
     module = import_onnx(onnx, warn=lambda m: None)
     PassManager(parse_pipeline(pipeline), verify_each=False).run(PassContext(), module)
@@ -196,7 +196,7 @@ def bench_network(name: str, onnx: str, inp: str | None, work: Path, repeats: in
             raise ReportError(f"{name} does not fit the RV32 memories: {b.stdout.strip().splitlines()[-1]}")
         l2_bytes = int(re.search(r"DORY_NET_L2_BYTES (\d+)", (app / "network.h").read_text())[1])  # type: ignore[index]
         l2 = l2_bytes - int(m[1]) - _MARGIN
-        from backends.target import planning_pipeline
+        from dory.backends.target import planning_pipeline
 
         pipeline = planning_pipeline(l2=l2)
         note = f"re-planned with an L2 budget of {l2} B (default plan: L2 overflowed by {m[1]} B)"
@@ -293,7 +293,7 @@ _KERNEL_KIND = {"conv3x3": "conv3x3", "pointwise": "pointwise", "depthwise3x3": 
 
 
 def calibration(krows: list[dict[str, Any]], nets: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
-    from backends.gap8.hw import GAP8
+    from dory.backends.gap8.hw import GAP8
 
     ipm = {}
     for r in krows:
@@ -371,7 +371,7 @@ def calibration(krows: list[dict[str, Any]], nets: list[dict[str, Any]]) -> tupl
 def mobilenet_224_cycles() -> str:
     tmp = Path(tempfile.mkdtemp(prefix="dory-report-mn224-"))
     onnx = tmp / "mn224.onnx"
-    r = _run([sys.executable, "-m", "tools.dory_netgen", "mobilenet_v1_1.0_224", "-o", str(onnx)], cwd=ROOT)
+    r = _run([sys.executable, "-m", "dory.tools.dory_netgen", "mobilenet_v1_1.0_224", "-o", str(onnx)], cwd=ROOT)
     if r.returncode:
         return f"(netgen failed: {r.stderr[-500:]})"
     _, out = compile_app(str(onnx), None, tmp / "app")

@@ -12,7 +12,7 @@ from typing import Iterable
 
 import numpy as np
 
-from dory_ir.types import IndexType, IntegerType, TensorType, Type, i64
+from dory.dory_ir.types import IndexType, IntegerType, TensorType, Type, i64
 
 _BARE_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_$.]*\Z")
 

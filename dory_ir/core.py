@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Iterator, Sequence
 
-from dory_ir.attributes import Attribute
-from dory_ir.diagnostics import UNKNOWN, Location
-from dory_ir.types import Type
+from dory.dory_ir.attributes import Attribute
+from dory.dory_ir.diagnostics import UNKNOWN, Location
+from dory.dory_ir.types import Type
 
 
 @dataclass(eq=False)
@@ -146,7 +146,7 @@ class Operation:
     def __init_subclass__(cls, **kwargs: object) -> None:
         """Generate the accessors of the class's declarations (`dory_ir.opdef.define_accessors`)."""
         super().__init_subclass__(**kwargs)
-        from dory_ir.opdef import define_accessors  # opdef builds on this module
+        from dory.dory_ir.opdef import define_accessors  # opdef builds on this module
 
         define_accessors(cls)
 
@@ -313,7 +313,7 @@ def _load_builtin_dialects() -> None:
         return
     _LOADED = True
     # Importing a dialect module registers it.
-    import dory_ir.dialects  # noqa: F401
+    import dory.dory_ir.dialects  # noqa: F401
 
 
 def lookup_op(name: str) -> type[Operation] | None:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dory_ir.core import Operation, Value
-from dory_ir.dialects import dory, qnn
+from dory.dory_ir.core import Operation, Value
+from dory.dory_ir.dialects import dory, qnn
 
 QNN_ANCHORS: tuple[type[Operation], ...] = (
     qnn.Conv2dOp,

@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from dory_ir.attributes import (
+from dory.dory_ir.attributes import (
     Attribute,
     BoolAttr,
     DenseArrayAttr,
@@ -28,9 +28,9 @@ from dory_ir.attributes import (
     StringAttr,
     i64_array,
 )
-from dory_ir.core import Operation
-from dory_ir.diagnostics import Diagnostic, OpVerifyError
-from dory_ir.types import IndexType, IntegerType, MemRefType, TensorType, Type, i64
+from dory.dory_ir.core import Operation
+from dory.dory_ir.diagnostics import Diagnostic, OpVerifyError
+from dory.dory_ir.types import IndexType, IntegerType, MemRefType, TensorType, Type, i64
 
 
 @dataclass(frozen=True)

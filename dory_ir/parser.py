@@ -12,14 +12,14 @@ import hashlib
 import os
 import re
 import tempfile
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from dory_ir.attributes import (
+from dory import data_path
+from dory.dory_ir.attributes import (
     ArrayAttr,
     Attribute,
     BoolAttr,
@@ -33,9 +33,9 @@ from dory_ir.attributes import (
     TypeAttr,
     UnitAttr,
 )
-from dory_ir.core import Block, Operation, Region, Value, create_op, lookup_op
-from dory_ir.diagnostics import Location, ParseError
-from dory_ir.types import (
+from dory.dory_ir.core import Block, Operation, Region, Value, create_op, lookup_op
+from dory.dory_ir.diagnostics import Location, ParseError
+from dory.dory_ir.types import (
     FunctionType,
     IndexType,
     IntegerType,
@@ -46,7 +46,7 @@ from dory_ir.types import (
     i64,
 )
 
-_GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
+_GRAMMAR_PATH = data_path("dory_ir", "grammar.lark")
 _PARSER: Lark | None = None
 
 # Nesting of regions, attributes and types deeper than this is rejected with a located error
@@ -294,7 +294,7 @@ class _Builder:
     def build(self, tree: Tree) -> Operation:
         """The module: alias definitions first, then ops (wrapped in a module unless the text is
         exactly one ``builtin.module``)."""
-        from dory_ir.dialects.builtin import ModuleOp
+        from dory.dory_ir.dialects.builtin import ModuleOp
 
         self.scopes.append({})
         ops: list[Operation] = []
@@ -790,7 +790,7 @@ def _plural(n: int, what: str) -> str:
 
 
 def _dialect_names() -> list[str]:
-    from dory_ir.core import known_dialects
+    from dory.dory_ir.core import known_dialects
 
     return list(known_dialects())
 

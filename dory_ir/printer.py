@@ -12,9 +12,9 @@ from __future__ import annotations
 import io
 import re
 
-from dory_ir.attributes import Attribute, format_attr, format_dict, quote
-from dory_ir.core import Block, Operation, Region, Value
-from dory_ir.types import FunctionType
+from dory.dory_ir.attributes import Attribute, format_attr, format_dict, quote
+from dory.dory_ir.core import Block, Operation, Region, Value
+from dory.dory_ir.types import FunctionType
 
 # Characters a value name may not contain (the grammar's VALUE_ID alphabet is the complement).
 _BAD_CHARS = re.compile(r"[^A-Za-z0-9_$.\-]")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from dory_ir.attributes import Attribute
+    from dory.dory_ir.attributes import Attribute
 
 
 class Type:

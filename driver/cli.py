@@ -11,14 +11,36 @@ class UsageError(Exception):
     exit status 1."""
 
 
+ONNX_HINT = "this is an ONNX file: run dory-translate --from-onnx first"
+
+
+def looks_like_onnx(path: str, data: bytes) -> bool:
+    """Whether a file given to a text-IR tool is an ONNX model: named ``.onnx``, or binary (not
+    UTF-8) and starting as a serialized ModelProto does (field 1, ``ir_version``: tag byte 0x08)."""
+    if path.lower().endswith(".onnx"):
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data[:1] == b"\x08"
+    return False
+
+
 def read_source(path: str) -> tuple[str, str]:
-    """The text of ``path`` (``-``: stdin) and the file name diagnostics should use."""
+    """The text of ``path`` (``-``: stdin) and the file name diagnostics should use. An ONNX model
+    is a located `DiagnosticError` saying to translate it first; other binary files a `UsageError`."""
     if path == "-":
         return sys.stdin.read(), "<stdin>"
     try:
-        with open(path, encoding="utf-8") as f:
-            return f.read(), path
+        with open(path, "rb") as f:
+            data = f.read()
     except OSError as e:
         raise UsageError(f"cannot read '{path}': {e.strerror or e}") from None
+    if looks_like_onnx(path, data):
+        from dory.dory_ir.diagnostics import DiagnosticError, Location
+
+        raise DiagnosticError(Location(path), ONNX_HINT)
+    try:
+        return data.decode("utf-8"), path
     except UnicodeDecodeError:
         raise UsageError(f"cannot read '{path}': it is not UTF-8 text") from None

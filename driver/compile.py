@@ -31,7 +31,8 @@ import sys
 import time
 from typing import Sequence
 
-from driver.cli import UsageError
+from dory.driver.cli import UsageError
+from dory.driver.reference import REFERENCE_LAYOUTS
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -49,11 +50,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=0, help="seed of the random input (default 0)")
     ap.add_argument("--reference", default=None, metavar="DIR",
                     help="DORY-style out_layerN.txt files to check the expected outputs against")
-    ap.add_argument("--reference-layout", choices=("hwc", "chw"), default=None, help="force the layout of the reference files")
+    ap.add_argument("--reference-layout", type=str.upper, choices=REFERENCE_LAYOUTS, default=None,
+                    help="force the layout of the reference files (HWC or CHW, any case)")
     ap.add_argument("--input-type", default=None, help="element type of the network input (default ui8)")
     ap.add_argument("--weights-c-array", action="store_true",
                     help="also compile the weights blob into the app as a C array (weights.c; for small networks)")
-    ap.add_argument("-q", "--quiet", action="store_true", help="no summary table or progress lines")
+    ap.add_argument("-q", "--quiet", action="store_true",
+                    help="print nothing on success (no progress lines, summary table or closing line); "
+                         "warnings and errors still go to stderr")
     ap.add_argument("--report", default=None, metavar="FILE.html",
                     help="also write a picture of the plan: L2/L3 timeline, per-layer L1 layout, tiles and cycles (self-contained HTML)")
     ap.add_argument("--report-log", default=None, metavar="RUN.log",
@@ -61,13 +65,55 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return ap.parse_args(argv)
 
 
-def _progress(args: argparse.Namespace, t0: float, what: str) -> None:
-    if not args.quiet:
-        print(f"dory-compile: {what} ({time.perf_counter() - t0:.2f} s)", file=sys.stderr, flush=True)
+class _Progress:
+    """The progress lines on stderr: each step with its own time (since the previous line), not
+    the running total (the closing line gives that)."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.start = self.last = time.perf_counter()
+
+    def step(self, what: str) -> None:
+        now = time.perf_counter()
+        if not self.quiet:
+            print(f"dory-compile: {what} ({now - self.last:.2f} s)", file=sys.stderr, flush=True)
+        self.last = now
+
+    def total(self) -> float:
+        return time.perf_counter() - self.start
+
+
+# ONNX graph names exporters write whatever the network is (PyTorch: torch-jit-export, main_graph).
+_GENERIC_GRAPH_NAMES = frozenset({"", "torch-jit-export", "torch_jit", "main_graph", "graph", "model", "network"})
+# File stems that say nothing about the network: the parent directory names it instead.
+_GENERIC_STEMS = frozenset({"model", "model_int", "network"})
+
+
+def app_name(model_path: str) -> str:
+    """The name the app prints (``dory: NAME: ...``): the ONNX graph's name when it is a real one,
+    else the file's stem (its directory's name for model.onnx / model_int.onnx / network.onnx)
+    plus 6 hex digits of the file's SHA-256, so two different networks saved under the same name
+    (eegnet_id_8b.onnx twice) never print the same name. Made C-string safe."""
+    import hashlib
+    import re
+
+    import onnx
+
+    with open(model_path, "rb") as f:
+        data = f.read()
+    graph_name = onnx.load_from_string(data).graph.name.strip()
+    if graph_name.lower() not in _GENERIC_GRAPH_NAMES:
+        name = graph_name
+    else:
+        name = os.path.splitext(os.path.basename(model_path))[0]
+        if name.lower() in _GENERIC_STEMS:
+            name = os.path.basename(os.path.dirname(os.path.abspath(model_path))) or name
+        name += "_" + hashlib.sha256(data).hexdigest()[:6]
+    return re.sub(r"[^A-Za-z0-9_.+-]", "_", name)
 
 
 def _target_dir(path: str) -> str:
-    from driver.outdir import OutputDirError, fresh_dir_target
+    from dory.driver.outdir import OutputDirError, fresh_dir_target
 
     try:
         return fresh_dir_target(path, "-o", ".dory-compile-")
@@ -93,18 +139,18 @@ def summary(net: "object") -> str:
 def run(args: argparse.Namespace) -> int:
     """Compile with parsed arguments; returns the exit status (errors raise `DiagnosticError`,
     `UsageError` or `ValueError`, which `main` prints)."""
-    from backends.gap8.app import app_files, default_pipeline, expected_outputs, run_note, write_app
-    from backends.gap8.emit import emit_network
-    from dory_ir.diagnostics import DiagnosticError, Location
-    from dory_ir.interp.interpreter import find_function, random_inputs
-    from dory_ir.opdef import verify
-    from frontend.onnx_import import import_onnx
-    from passes.base import PassContext
-    from passes.manager import PassManager
-    from passes.pipeline import parse_pipeline
-    from driver.outdir import commit_dir
+    from dory.backends.gap8.app import app_files, default_pipeline, expected_outputs, run_note, write_app
+    from dory.backends.gap8.emit import emit_network
+    from dory.dory_ir.diagnostics import DiagnosticError, Location
+    from dory.dory_ir.interp.interpreter import find_function, random_inputs
+    from dory.dory_ir.opdef import verify
+    from dory.frontend.onnx_import import import_onnx
+    from dory.passes.base import PassContext
+    from dory.passes.manager import PassManager
+    from dory.passes.pipeline import parse_pipeline
+    from dory.driver.outdir import commit_dir
 
-    t0 = time.perf_counter()
+    progress = _Progress(args.quiet)
     if not os.path.isfile(args.model):
         raise DiagnosticError(Location(args.model), "cannot read the model: no such file")
     if args.reference is not None and not os.path.isdir(args.reference):
@@ -113,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
     if args.report_log is not None:
         if args.report is None:
             raise UsageError("--report-log needs --report FILE.html")
-        from driver.report import parse_run_log
+        from dory.driver.report import parse_run_log
 
         try:
             with open(args.report_log, encoding="utf-8", errors="replace") as f:
@@ -121,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
         except OSError as e:
             raise UsageError(f"--report-log cannot read '{args.report_log}': {e.strerror or e}") from None
     if args.report is not None:
-        from driver.report import check_writable
+        from dory.driver.report import check_writable
 
         check_writable(args.report)
     args.pipeline = args.pipeline or default_pipeline(args.target)
@@ -132,19 +178,22 @@ def run(args: argparse.Namespace) -> int:
         diags = verify(module)
         if diags:
             raise DiagnosticError.from_diagnostics(diags)
-        _progress(args, t0, "imported")
-        PassManager(passes, verify_each=False).run(PassContext(), module)
-        _progress(args, t0, f"planned with {args.pipeline}")
+        progress.step("imported")
         fn = find_function(module)
         if args.input:
-            from driver.inputs import load_input
+            # Read and check --input against the imported network (a tensor type named after the
+            # ONNX input), before planning turns the argument into an L2/L3 memref.
+            from dory.driver.inputs import load_input
 
-            inputs = [load_input(args.input, 0, fn.regions[0].blocks[0].args[0].type, fn)]
-        else:
+            arg = fn.regions[0].blocks[0].args[0]
+            inputs = [load_input(args.input, 0, arg.type, fn, f"the model's input '{arg.name_hint}'")]
+        PassManager(passes, verify_each=False).run(PassContext(), module)
+        progress.step(f"planned with {args.pipeline}")
+        if not args.input:
             inputs = random_inputs(module, args.seed)
         net = emit_network(module)
         if args.reference:
-            from driver.reference import check_layers, reference_files
+            from dory.driver.reference import check_layers, reference_files, report_lines
 
             files = reference_files(args.reference, args.input)
             checked: list = []
@@ -156,18 +205,16 @@ def run(args: argparse.Namespace) -> int:
 
             expected, output = expected_outputs(module, inputs, net, run_checked)
             if any(not r.ok for r in checked):
-                lines = "\n".join(r.line() for r in checked)
+                lines = "\n".join(report_lines(checked))
                 raise DiagnosticError(Location(args.reference), f"the planned network does not match the reference files:\n{lines}")
-            _progress(args, t0, f"{len(checked)} layers match {args.reference}")
+            progress.step(f"{len(checked)} layers match {args.reference}")
         else:
             expected, output = expected_outputs(module, inputs, net)
-        _progress(args, t0, "expected outputs computed")
-        name = os.path.splitext(os.path.basename(args.model))[0]
-        if name in ("model", "model_int", "network"):
-            name = os.path.basename(os.path.dirname(os.path.abspath(args.model))) or name
+        progress.step("expected outputs computed")
+        name = app_name(args.model)
         plan = None
         if args.report is not None:  # drawn (and the log checked) before anything is written
-            from driver.report import attach_log, build_plan
+            from dory.driver.report import attach_log, build_plan
 
             plan = build_plan(fn, net, name, args.target, args.pipeline)
             if run_log is not None:
@@ -181,16 +228,17 @@ def run(args: argparse.Namespace) -> int:
         if tmp and os.path.exists(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
     if plan is not None:
-        from driver.report import write_report
+        from dory.driver.report import write_report
 
         write_report(args.report, plan)
-        _progress(args, t0, f"wrote the report {args.report}")
-    if not args.quiet:
-        print(summary(net))
+        progress.step(f"wrote the report {args.report}")
+    if args.quiet:
+        return 0
+    print(summary(net))
     c_bytes = len(net.network_c.encode())
     note = run_note(args.target)
     print(f"dory-compile: wrote {args.output} ({len(net.steps)} steps, network.c {c_bytes} B, weights {len(net.blob())} B) "
-          f"in {time.perf_counter() - t0:.2f} s; run: make -C {args.output} run"
+          f"in {progress.total():.2f} s; run: make -C {args.output} run"
           + (f" ({note}; host: make -C {args.output} -f Makefile.host run)" if note else ""))
     return 0
 
@@ -198,7 +246,7 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dory-compile`` console script; returns the exit status."""
     args = parse_args(argv)
-    from dory_ir.diagnostics import DiagnosticError
+    from dory.dory_ir.diagnostics import DiagnosticError
 
     try:
         return run(args)

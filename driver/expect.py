@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dory_ir.diagnostics import Diagnostic, Location
-from driver.split import Chunk
+from dory.dory_ir.diagnostics import Diagnostic, Location
+from dory.driver.split import Chunk
 
 # Directives live in comments: a directive-like word inside IR text (a string attribute) is not one.
 _EXPECT_START = re.compile(r"//.*?\b(expected-(error|warning|note|remark))\b")

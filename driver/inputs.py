@@ -10,12 +10,12 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 
-from dory_ir.core import Operation
-from dory_ir.diagnostics import DiagnosticError, Location
-from dory_ir.interp import InputError, coerce_value
-from dory_ir.interp.interpreter import func_name
-from dory_ir.interp.intmath import INT64_MAX, INT64_MIN
-from dory_ir.types import Type
+from dory.dory_ir.core import Operation
+from dory.dory_ir.diagnostics import DiagnosticError, Location
+from dory.dory_ir.interp import InputError, coerce_value
+from dory.dory_ir.interp.interpreter import func_name
+from dory.dory_ir.interp.intmath import INT64_MAX, INT64_MIN
+from dory.dory_ir.types import Type
 
 _NPY_MAGIC = b"\x93NUMPY"
 # One value of the DORY text format: anything between separators (commas, blanks, line
@@ -84,14 +84,15 @@ def _integer_literal(text: str) -> int | None:
     return int(d)
 
 
-def load_input(path: str, index: int, t: Type, fn: Operation) -> np.ndarray:
-    """Read input ``index`` of ``fn`` from ``path`` and check it against its type ``t``."""
+def load_input(path: str, index: int, t: Type, fn: Operation, what: str | None = None) -> np.ndarray:
+    """Read input ``index`` of ``fn`` from ``path`` and check it against its type ``t``; errors
+    name it as ``what`` (default ``input #i of @fn``)."""
     try:
         with open(path, "rb") as f:
             is_npy = f.read(len(_NPY_MAGIC)) == _NPY_MAGIC
     except OSError as e:
         raise DiagnosticError(Location(path), f"cannot read input: {e.strerror}") from None
-    what = f"input #{index} of @{func_name(fn)}"
+    what = what or f"input #{index} of @{func_name(fn)}"
     if is_npy:
         arr = _read_npy(path)
     else:

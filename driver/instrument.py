@@ -8,11 +8,11 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from dory_ir.core import Operation
-from dory_ir.dialects.func import FuncOp
-from dory_ir.diagnostics import Diagnostic, DiagnosticError, Location
-from passes.base import ModulePass
-from passes.manager import PassInstrumentation, TimingReport
+from dory.dory_ir.core import Operation
+from dory.dory_ir.dialects.func import FuncOp
+from dory.dory_ir.diagnostics import Diagnostic, DiagnosticError, Location
+from dory.passes.base import ModulePass
+from dory.passes.manager import PassInstrumentation, TimingReport
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -29,7 +29,7 @@ class IRPrinter(PassInstrumentation):
     elide: int | None = None
 
     def _dump(self, when: str, p: ModulePass, module: Operation) -> None:
-        from dory_ir.printer import print_op
+        from dory.dory_ir.printer import print_op
 
         sys.stderr.write(f"// -----// IR Dump {when} {p.display_name()} ({p.name}) //----- //\n")
         sys.stderr.write(print_op(module, elide=self.elide) + "\n")
@@ -66,7 +66,7 @@ class SemanticsChecker(PassInstrumentation):
         self.reference: dict[str, _Reference] = {}
 
     def _run(self, module: Operation, name: str, inputs: list["np.ndarray"]) -> list["np.ndarray"]:
-        from dory_ir.interp import run_function
+        from dory.dory_ir.interp import run_function
 
         if self.timing is None:
             return run_function(module, inputs, func=name)
@@ -74,7 +74,7 @@ class SemanticsChecker(PassInstrumentation):
             return run_function(module, inputs, func=name)
 
     def run_before_pipeline(self, module: Operation) -> None:
-        from dory_ir.interp import random_inputs
+        from dory.dory_ir.interp import random_inputs
 
         for func in _functions(module):
             name = _sym_name(func)

@@ -8,7 +8,7 @@ residual adds as ``Mul(x1, c1) + Mul(x2, c2) -> Div -> Floor -> Clip``), or in Q
 (``Mul -> Add -> Div(float) -> Floor -> Clip``). Requantisation constants are calibrated on a random
 input with an exact integer forward pass so activations use the 8-bit range.
 
-    dory-netgen mobilenet_v1_0.25_128 -o mbv1.onnx     (or: python -m tools.dory_netgen ...)
+    dory-netgen mobilenet_v1_0.25_128 -o mbv1.onnx     (or: python -m dory.tools.dory_netgen ...)
     dory-netgen list
 """
 

@@ -18,14 +18,14 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import ContextManager, Sequence
 
-from dory_ir.diagnostics import Diagnostic, DiagnosticError
-from driver.cli import UsageError, read_source
-from driver.instrument import IRPrinter, SemanticsChecker
-from driver.split import SPLIT_MARKER, Chunk, join_outputs, parse_chunk, run_chunks
-from passes import get_pass_registry, get_pipeline_registry
-from passes.base import ModulePass, PassContext
-from passes.manager import VERIFIER_TIMER, PassCrashed, PassInstrumentation, PassManager, TimingReport
-from passes.pipeline import PipelineError, parse_pipeline, print_pipeline
+from dory.dory_ir.diagnostics import Diagnostic, DiagnosticError
+from dory.driver.cli import UsageError, read_source
+from dory.driver.instrument import IRPrinter, SemanticsChecker
+from dory.driver.split import SPLIT_MARKER, Chunk, join_outputs, parse_chunk, run_chunks
+from dory.passes import get_pass_registry, get_pipeline_registry
+from dory.passes.base import ModulePass, PassContext
+from dory.passes.manager import VERIFIER_TIMER, PassCrashed, PassInstrumentation, PassManager, TimingReport
+from dory.passes.pipeline import PipelineError, parse_pipeline, print_pipeline
 
 # Flags whose value is optional (``--elide-large-constants`` or ``--elide-large-constants=N``).
 _DEFAULT_VALUES = {"--elide-large-constants": "16", "--verify-semantics": "0"}
@@ -140,8 +140,8 @@ def _pass_names(values: list[str], flag: str) -> set[str]:
 
 def process_chunk(chunk: Chunk, filename: str, opts: Options, timing: TimingReport | None) -> tuple[str | None, list[Diagnostic]]:
     """Parse, verify, run the pipeline and print one chunk: (output text or None, diagnostics)."""
-    from dory_ir.opdef import verify
-    from dory_ir.printer import print_op
+    from dory.dory_ir.opdef import verify
+    from dory.dory_ir.printer import print_op
 
     diags = list(chunk.warnings)
     try:
@@ -173,7 +173,7 @@ def _maybe_timed(timing: TimingReport | None, name: str) -> ContextManager[None]
 
 def list_passes() -> str:
     """The text of ``--list-passes``: each pass with its summary and options, then pipelines."""
-    from passes.base import format_option_value
+    from dory.passes.base import format_option_value
 
     lines = ["Passes:"]
     for name, factory in sorted(get_pass_registry().items()):
@@ -235,6 +235,9 @@ def run(argv: Sequence[str]) -> int:
         text, filename = read_source(opts.input)
     except UsageError as e:
         sys.stderr.write(f"dory-opt: error: {e}\n")
+        return 1
+    except DiagnosticError as e:  # an ONNX file
+        sys.stderr.write(e.format() + "\n")
         return 1
     outputs, ok = run_chunks(
         text, filename, opts.split_input_file, opts.verify_diagnostics,

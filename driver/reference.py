@@ -20,7 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dory_ir.diagnostics import DiagnosticError, Location
+from dory.dory_ir.diagnostics import DiagnosticError, Location
+
+# The layouts reference feature maps can be read in (``--reference-layout``, either tool; any case).
+REFERENCE_LAYOUTS = ("HWC", "CHW")
 
 _HEADER_SHAPE = re.compile(r"\(shape \[([0-9,\s]*)\]\)")
 
@@ -115,10 +118,10 @@ def layouts_to_try(ref: RefTensor, ir_shape: tuple[int, ...], forced: str | None
     reads ``[C, H, W]`` names CHW; any other header is tried as HWC and then CHW, because some
     exports (e.g. nemo_dscnn) write CHW data under an ``[N, H, W, C]`` header. The report always
     says which layout matched."""
+    if len(ir_shape) != 4:
+        return ["HWC"]  # a vector: no channel order to choose, whatever is forced
     if forced:
         return [forced]
-    if len(ir_shape) != 4:
-        return ["HWC"]
     n, h, w, c = ir_shape
     strip = tuple(d for d in ref.shape if d != 1)
     hwc = tuple(d for d in (h, w, c) if d != 1)
@@ -136,9 +139,23 @@ class LayerReport:
     ok: bool
     detail: str
 
-    def line(self) -> str:
+    def line(self, name_width: int = 28) -> str:
+        """The report's line, the name padded to ``name_width`` (`report_lines` pads every line of
+        a table to its longest name, so the columns stay aligned)."""
         status = "match" if self.ok else "MISMATCH"
-        return f"layer {self.index:>3}  {self.name:<28} {self.shape:<22} {status}{(': ' + self.detail) if self.detail else ''}"
+        return (f"layer {self.index:>3}  {self.name:<{name_width}} {self.shape:<22} "
+                f"{status}{(': ' + self.detail) if self.detail else ''}")
+
+
+def name_width(names: list[str]) -> int:
+    """The name column's width for a table of these names: 28, or the longest name."""
+    return max([28] + [len(n) for n in names])
+
+
+def report_lines(reports: list[LayerReport]) -> list[str]:
+    """The per-layer lines of a check, with one name column width for all of them."""
+    width = name_width([r.name for r in reports])
+    return [r.line(width) for r in reports]
 
 
 def compare(actual: np.ndarray, ref: RefTensor, ir_shape: tuple[int, ...], forced: str | None = None) -> tuple[bool, str]:
@@ -175,10 +192,10 @@ def check_layers(
     """Run ``module`` on ``inputs`` and compare each deployed layer's output (schedule order) with
     ``files`` (one per layer). Returns a report per layer (plus one for a count mismatch) and the
     function's outputs. ``also(op, results)`` is called after every op (e.g. a dumper)."""
-    from dory_ir.interp import run_function
-    from dory_ir.interp.interpreter import find_function
-    from dory_ir.layers import find_layers
-    from dory_ir.printer import _sanitize
+    from dory.dory_ir.interp import run_function
+    from dory.dory_ir.interp.interpreter import find_function
+    from dory.dory_ir.layers import find_layers
+    from dory.dory_ir.printer import _sanitize
 
     fn = find_function(module, func)  # type: ignore[arg-type]
     layers = find_layers(fn)

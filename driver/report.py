@@ -33,13 +33,13 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-from backends.gap8.emit import EmittedNetwork, Places, _alloc, _int, _loc_name
-from dory_ir.attributes import ArrayAttr, Attribute, DictAttr, IntegerAttr
-from dory_ir.core import Operation, Value
-from dory_ir.dialects import dory
-from dory_ir.dialects.func import ReturnOp
-from dory_ir.diagnostics import DiagnosticError
-from passes.allocate_buffers import collect_slots
+from dory.backends.gap8.emit import EmittedNetwork, Places, _alloc, _int, _loc_name
+from dory.dory_ir.attributes import ArrayAttr, Attribute, DictAttr, IntegerAttr
+from dory.dory_ir.core import Operation, Value
+from dory.dory_ir.dialects import dory
+from dory.dory_ir.dialects.func import ReturnOp
+from dory.dory_ir.diagnostics import DiagnosticError
+from dory.passes.allocate_buffers import collect_slots
 
 # Colours per buffer kind (timeline) and per L1 role (layers); one place for both the shapes and
 # the legends. Chosen to stay distinguishable side by side and in greyscale print.

@@ -36,18 +36,19 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from dory_ir.core import Operation, Value
-from dory_ir.diagnostics import Diagnostic, DiagnosticError
-from dory_ir.interp import Interpreter, find_function, random_inputs
-from dory_ir.interp.interpreter import func_name, func_type_of
-from dory_ir.opdef import verify
-from dory_ir.parser import parse_module
-from dory_ir.printer import Printer
-from dory_ir.types import FunctionType, Type
-from driver.cli import UsageError, read_source
-from driver.inputs import load_input
-from driver.outdir import OutputDirError, commit_dir, fresh_dir_target
-from driver.split import SPLIT_MARKER, Chunk, join_outputs, parse_chunk, run_chunks
+from dory.dory_ir.core import Operation, Value
+from dory.dory_ir.diagnostics import Diagnostic, DiagnosticError
+from dory.dory_ir.interp import Interpreter, find_function, random_inputs
+from dory.dory_ir.interp.interpreter import func_name, func_type_of
+from dory.dory_ir.opdef import verify
+from dory.dory_ir.parser import parse_module
+from dory.dory_ir.printer import Printer
+from dory.dory_ir.types import FunctionType, Type
+from dory.driver.cli import UsageError, read_source
+from dory.driver.inputs import load_input
+from dory.driver.reference import REFERENCE_LAYOUTS
+from dory.driver.outdir import OutputDirError, commit_dir, fresh_dir_target
+from dory.driver.split import SPLIT_MARKER, Chunk, join_outputs, parse_chunk, run_chunks
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -78,9 +79,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument(
         "--reference-layout",
-        choices=["HWC", "CHW"],
+        type=str.upper,
+        choices=REFERENCE_LAYOUTS,
         default=None,
-        help="read reference feature maps in this order (default: a [C, H, W] header means CHW, "
+        help="read reference feature maps in this order (HWC or CHW, any case) (default: a [C, H, W] header means CHW, "
         "anything else is tried as HWC, then CHW, and the report says which matched)",
     )
     out = p.add_mutually_exclusive_group()
@@ -162,14 +164,8 @@ class _Dumper:
 
 
 def _read_module(path: str) -> Operation:
-    if path == "-":
-        return parse_module(sys.stdin.read(), "<stdin>")
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"cannot read '{path}': {getattr(e, 'strerror', None) or e}") from None
-    return parse_module(text, path)
+    text, filename = read_source(path)
+    return parse_module(text, filename)
 
 
 def _prepare(module: Operation, args: argparse.Namespace) -> tuple[Operation, FunctionType, list[np.ndarray]]:
@@ -289,19 +285,22 @@ def _check_reference(
     on_result: Callable[[Operation, list[np.ndarray]], None] | None,
 ) -> int:
     """``--reference``: one line per deployed layer, then the final output, then a summary."""
-    from driver.reference import check_layers, compare, read_txt, reference_files
+    from dory.driver.reference import check_layers, compare, name_width, read_txt, reference_files
 
     first_input = args.input[0] if args.input else None
     files = reference_files(args.reference, first_input)
     reports, outputs = check_layers(module, inputs, files, func_name(fn), args.reference_layout, on_result)
-    lines = [r.line() for r in reports]
+    width = name_width([r.name for r in reports])
+    lines = [r.line(width) for r in reports]
     ok = all(r.ok for r in reports)
     # The final integer output is the last deployed layer's, so the last file checks it; say so
-    # explicitly when the function returns exactly that value.
-    if outputs and reports and reports[-1].ok and len(reports) == len(files):
+    # explicitly (also when some layer mismatched: the output may still match, and that is worth
+    # knowing) whenever every file was paired with a layer.
+    if outputs and reports and len(reports) == len(files):
         last = read_txt(files[-1])
         good, _ = compare(outputs[-1], last, tuple(outputs[-1].shape), args.reference_layout)
-        lines.append(f"output      {'(function result)':<28} {'x'.join(map(str, outputs[-1].shape)):<22} {'match' if good else 'MISMATCH'}")
+        lines.append(f"output     {'(function result)':<{width}} {'x'.join(map(str, outputs[-1].shape)):<22} "
+                     f"{'match' if good else 'MISMATCH'}")
         ok = ok and good
     n_ok = sum(1 for r in reports if r.ok)
     lines.append(f"{n_ok} of {len(reports)} layers match" + ("" if ok else "; MISMATCH"))

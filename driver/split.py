@@ -14,10 +14,10 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
-from dory_ir.diagnostics import UNKNOWN, Diagnostic, Location
+from dory.dory_ir.diagnostics import UNKNOWN, Diagnostic, Location
 
 if TYPE_CHECKING:  # pragma: no cover
-    from dory_ir.core import Operation
+    from dory.dory_ir.core import Operation
 
 SPLIT_MARKER = "// -----"
 # A line that looks like an attempt at the split marker but isn't one (``//-----``, ``// ----``,
@@ -69,7 +69,7 @@ def split_input(text: str, filename: str, split: bool) -> list[Chunk]:
 
 def parse_chunk(chunk: Chunk, filename: str, allow_unregistered: bool = False) -> "Operation":
     """Parse one chunk, located in the whole file (raises `DiagnosticError`)."""
-    from dory_ir.parser import parse_module
+    from dory.dory_ir.parser import parse_module
 
     module = parse_module(chunk.text, filename, chunk.line_offset, allow_unregistered)
     if module.loc == UNKNOWN:
@@ -97,7 +97,7 @@ def run_chunks(
     against its ``expected-*`` comments. Returns the outputs of the chunks that succeeded and
     whether the whole run succeeded (with ``verify_diagnostics``: every expectation met, even if
     chunks failed as expected)."""
-    from driver.expect import check_expectations
+    from dory.driver.expect import check_expectations
 
     ok = True
     outputs: list[str] = []

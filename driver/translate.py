@@ -24,14 +24,14 @@ import sys
 import tempfile
 from typing import TYPE_CHECKING, Sequence
 
-from driver.cli import UsageError, read_source
-from driver.split import SPLIT_MARKER
+from dory.driver.cli import UsageError, read_source
+from dory.driver.split import SPLIT_MARKER
 
 if TYPE_CHECKING:  # pragma: no cover
-    from backends.gap8.emit import EmittedNetwork
-    from dory_ir.core import Operation
-    from dory_ir.diagnostics import Diagnostic
-    from driver.split import Chunk
+    from dory.backends.gap8.emit import EmittedNetwork
+    from dory.dory_ir.core import Operation
+    from dory.dory_ir.diagnostics import Diagnostic
+    from dory.driver.split import Chunk
 
 
 def _write_atomic(path: str, text: str) -> None:
@@ -55,7 +55,7 @@ def _write_dir_atomic(path: str, files: dict[str, str | bytes]) -> None:
     """Create directory ``path`` (missing or empty) with ``files``, via a temporary sibling."""
     import shutil
 
-    from driver.outdir import commit_dir, fresh_dir_target
+    from dory.driver.outdir import commit_dir, fresh_dir_target
 
     tmp = fresh_dir_target(path, "-o", ".dory-")
     try:
@@ -70,9 +70,9 @@ def _write_dir_atomic(path: str, files: dict[str, str | bytes]) -> None:
 
 def _emit(module: "Operation") -> "EmittedNetwork":
     """Verify a planned module and translate it to C (raises `DiagnosticError`)."""
-    from backends.gap8.emit import emit_network
-    from dory_ir.diagnostics import DiagnosticError
-    from dory_ir.opdef import verify
+    from dory.backends.gap8.emit import emit_network
+    from dory.dory_ir.diagnostics import DiagnosticError
+    from dory.dory_ir.opdef import verify
 
     diags = verify(module)
     if diags:
@@ -82,8 +82,8 @@ def _emit(module: "Operation") -> "EmittedNetwork":
 
 def to_c(args: argparse.Namespace) -> int:
     """``--to-c``: planned module -> network.c / network.h / weights.bin."""
-    from dory_ir.diagnostics import DiagnosticError, Location
-    from dory_ir.parser import parse_file
+    from dory.dory_ir.diagnostics import DiagnosticError, Location
+    from dory.dory_ir.parser import parse_file
 
     if args.split_input_file or args.verify_diagnostics:
         return _to_c_chunks(args)
@@ -91,7 +91,7 @@ def to_c(args: argparse.Namespace) -> int:
     if args.output == "-":
         sys.stdout.write(net.network_h + net.network_c)
         return 0
-    from driver.outdir import OutputDirError
+    from dory.driver.outdir import OutputDirError
 
     try:
         _write_dir_atomic(args.output, {"network.c": net.network_c, "network.h": net.network_h, "weights.bin": net.blob()})
@@ -103,8 +103,8 @@ def to_c(args: argparse.Namespace) -> int:
 def _to_c_chunks(args: argparse.Namespace) -> int:
     """``--to-c`` with ``--split-input-file`` / ``--verify-diagnostics``: each chunk is translated
     on its own; the C of those that succeed goes to stdout, separated by the marker."""
-    from dory_ir.diagnostics import DiagnosticError
-    from driver.split import join_outputs, parse_chunk, run_chunks
+    from dory.dory_ir.diagnostics import DiagnosticError
+    from dory.driver.split import join_outputs, parse_chunk, run_chunks
 
     mode = "--split-input-file" if args.split_input_file else "--verify-diagnostics"
     if args.output != "-":
@@ -126,10 +126,10 @@ def _to_c_chunks(args: argparse.Namespace) -> int:
 
 def from_onnx(args: argparse.Namespace) -> int:
     """``--from-onnx``: ONNX model -> qnn-dialect IR text."""
-    from dory_ir.diagnostics import DiagnosticError
-    from dory_ir.opdef import verify
-    from dory_ir.printer import print_op
-    from frontend.onnx_import import import_onnx
+    from dory.dory_ir.diagnostics import DiagnosticError
+    from dory.dory_ir.opdef import verify
+    from dory.dory_ir.printer import print_op
+    from dory.frontend.onnx_import import import_onnx
 
     for flag in ("split_input_file", "verify_diagnostics"):
         if getattr(args, flag):
@@ -173,7 +173,7 @@ def build_arg_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dory-translate`` console script; returns the exit status."""
     args = build_arg_parser().parse_args(argv)
-    from dory_ir.diagnostics import DiagnosticError
+    from dory.dory_ir.diagnostics import DiagnosticError
 
     try:
         return to_c(args) if args.to_c else from_onnx(args)

@@ -17,17 +17,17 @@ from typing import Any, Callable
 
 import numpy as np
 
-from dory_ir.attributes import Attribute, DenseAttr, TypeAttr
-from dory_ir.core import Operation, Value, create_op
-from dory_ir.diagnostics import DiagnosticError, Location
-from dory_ir.dialects.builtin import ModuleOp
-from dory_ir.dialects.func import FuncOp, ReturnOp
-from dory_ir.dialects.qnn import ConstantOp
-from dory_ir.types import FunctionType, IntegerType, TensorType, parse_int_type
-from frontend.affine import Affine, Term, as_exact_int, first_non_integer
-from frontend.registry import lookup, lookup_folder, supported_ops
-from frontend.requant import emit_chain
-from frontend.values import Const, Entry, Host, IntVal, Layout, Pending, input_layout
+from dory.dory_ir.attributes import Attribute, DenseAttr, TypeAttr
+from dory.dory_ir.core import Operation, Value, create_op
+from dory.dory_ir.diagnostics import DiagnosticError, Location
+from dory.dory_ir.dialects.builtin import ModuleOp
+from dory.dory_ir.dialects.func import FuncOp, ReturnOp
+from dory.dory_ir.dialects.qnn import ConstantOp
+from dory.dory_ir.types import FunctionType, IntegerType, TensorType, parse_int_type
+from dory.frontend.affine import Affine, Term, as_exact_int, first_non_integer
+from dory.frontend.registry import lookup, lookup_folder, supported_ops
+from dory.frontend.requant import emit_chain
+from dory.frontend.values import Const, Entry, Host, IntVal, Layout, Pending, input_layout
 
 
 class OnnxImportError(DiagnosticError):
@@ -240,7 +240,7 @@ class OnnxImporter:
     def pending(self, e: Entry, node: Any) -> Pending:
         """A fresh chain starting from ``e`` (a copy if ``e`` is already a chain)."""
         if isinstance(e, Pending):
-            return Pending(e.aff.copy(), e.onnx_shape, e.layout, e.node, e.name)
+            return Pending(e.aff.copy(), e.onnx_shape, e.layout, e.node, e.name, e.sum_node)
         assert isinstance(e, IntVal)
         aff = Affine([Term(e, np.ones((), np.int64), e.lo, e.hi)], is_int=False)
         return Pending(aff, e.onnx_shape, e.layout, node, node.output[0])
@@ -281,7 +281,7 @@ class OnnxImporter:
                     e = self.env.get(name)
                     if isinstance(e, (IntVal, Pending)):
                         add(e)
-            names = ", ".join(n.name or n.op_type for n in self.host_nodes)
+            names = ", ".join(str(self.loc(n).name) for n in self.host_nodes)  # unnamed: OpType_index
             outs = ", ".join(f"'{r.value.name_hint}' ({r.type})" for r in results)
             self.warn(f"warning: {self.filename}: left {len(self.host_nodes)} float post-processing ops to the host: {names}; the network output is {outs}")
         if not results:

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 import numpy as np
 
 if TYPE_CHECKING:
-    from frontend.onnx_import import OnnxImporter
-    from frontend.values import Entry
+    from dory.frontend.onnx_import import OnnxImporter
+    from dory.frontend.values import Entry
 
 ConvertFn = Callable[["OnnxImporter", Any, "list[Entry | None]"], None]
 """``fn(importer, node, inputs)``: binds the node's outputs (``importer.bind``), emitting ops as needed."""
@@ -70,7 +70,7 @@ def folder(*op_types: str) -> Callable[[F], F]:
 def _load() -> None:
     # Importing the package runs every converter module's registrations (once). Done on first
     # use rather than at import time so converter modules can import this one.
-    import frontend.onnx_convert  # noqa: F401
+    import dory.frontend.onnx_convert  # noqa: F401
 
 
 def lookup(op_type: str) -> Converter | None:

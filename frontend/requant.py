@@ -12,13 +12,13 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from dory_ir.attributes import Attribute, DenseAttr, IntegerAttr, StringAttr
-from dory_ir.core import Operation, Value
-from dory_ir.diagnostics import DiagnosticError
-from dory_ir.dialects.qnn import AddOp, ClipOp, RequantOp
-from dory_ir.types import IntegerType, TensorType, i64
-from frontend.affine import Affine, Term
-from frontend.values import SI32, IntVal, Pending, choose_type
+from dory.dory_ir.attributes import Attribute, DenseAttr, IntegerAttr, StringAttr
+from dory.dory_ir.core import Operation, Value
+from dory.dory_ir.diagnostics import DiagnosticError
+from dory.dory_ir.dialects.qnn import AddOp, ClipOp, RequantOp
+from dory.dory_ir.types import IntegerType, TensorType, i64
+from dory.frontend.affine import Affine, Term
+from dory.frontend.values import SI32, IntVal, Pending, choose_type
 
 
 class Emitter(Protocol):
@@ -100,6 +100,7 @@ def emit_chain(imp: Emitter, p: Pending) -> IntVal:
         base: Value = aff.terms[0].value.value  # type: ignore[attr-defined]
         mul = aff.terms[0].mul
     else:
+        at = p.sum_node if p.sum_node is not None else node  # the ONNX Add (Pending.sum_node)
         slo, shi = Affine([Term(t.value, t.mul, t.lo, t.hi) for t in aff.terms]).pre_round_range()
         check_32(imp, node, slo, shi, "the sum of a residual addition")
         acc: Value | None = None
@@ -109,7 +110,7 @@ def emit_chain(imp: Emitter, p: Pending) -> IntVal:
                 tlo, thi = Affine([t]).pre_round_range()
                 check_32(imp, node, tlo, thi, "a scaled residual branch")
                 v = imp.emit(
-                    node, RequantOp, TensorType(shape, SI32), [v],
+                    at, RequantOp, TensorType(shape, SI32), [v],
                     requant_props(t.mul, np.zeros((), np.int64), 1, None, (tlo, thi)),
                     hint=f"{p.name}_in{i}",
                 )
@@ -118,7 +119,7 @@ def emit_chain(imp: Emitter, p: Pending) -> IntVal:
             else:
                 last = i == len(aff.terms) - 1
                 acc = imp.emit(
-                    node, AddOp, TensorType(shape, et if (last and plain_sum) else SI32), [acc, v], {},
+                    at, AddOp, TensorType(shape, et if (last and plain_sum) else SI32), [acc, v], {},
                     hint=p.name if (last and plain_sum) else f"{p.name}_sum",
                 )
         assert acc is not None

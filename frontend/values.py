@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from dory_ir.analysis.ranges import dot_product_range, weight_sign_sums
-from dory_ir.core import Value
-from dory_ir.types import IntegerType, TensorType
-from frontend.affine import Affine
+from dory.dory_ir.analysis.ranges import dot_product_range, weight_sign_sums
+from dory.dory_ir.core import Value
+from dory.dory_ir.types import IntegerType, TensorType
+from dory.frontend.affine import Affine
 
 SI32 = IntegerType(32, "signed")
 """The accumulator type of conv/linear/pool sums and of residual branches."""
@@ -107,6 +107,10 @@ class Pending:
     layout: Layout
     node: Any  # the ONNX node that last changed it (location of the materialised op)
     name: str  # ONNX tensor name of its current value
+    # The ONNX Add that summed the chain's terms (a residual addition), if any: the sum's ops
+    # (`frontend.requant.emit_chain`: qnn.add and its branches' requants) are located there, so an
+    # add layer is named after the Add rather than the Floor/Clip/Cast that ends the chain.
+    sum_node: Any = None
 
 
 @dataclass

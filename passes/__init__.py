@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
-    from passes.base import ModulePass
+    from dory.passes.base import ModulePass
 
 PassFactory = Callable[[], "type[ModulePass]"]
 
@@ -32,31 +32,31 @@ class NamedPipeline:
 
 
 def _canonicalize() -> "type[ModulePass]":
-    from passes.canonicalize import CanonicalizePass
+    from dory.passes.canonicalize import CanonicalizePass
 
     return CanonicalizePass
 
 
 def _cse() -> "type[ModulePass]":
-    from passes.cse import CSEPass
+    from dory.passes.cse import CSEPass
 
     return CSEPass
 
 
 def _fold_requant() -> "type[ModulePass]":
-    from passes.fold_requant import FoldRequantPass
+    from dory.passes.fold_requant import FoldRequantPass
 
     return FoldRequantPass
 
 
 def _test_break_semantics() -> "type[ModulePass]":
-    from passes.test_passes import TestBreakSemanticsPass
+    from dory.passes.test_passes import TestBreakSemanticsPass
 
     return TestBreakSemanticsPass
 
 
 def _test_invalid_ir() -> "type[ModulePass]":
-    from passes.test_passes import TestInvalidIRPass
+    from dory.passes.test_passes import TestInvalidIRPass
 
     return TestInvalidIRPass
 
@@ -98,7 +98,7 @@ def _load_backends() -> None:
     if _backends_loaded:
         return
     _backends_loaded = True  # first: a backend's registrations must not come back here
-    from backends.target import load_backends
+    from dory.backends.target import load_backends
 
     load_backends()
 
@@ -119,7 +119,7 @@ register_pipeline("default", "canonicalize,cse", "The generic clean-up: canonica
 
 
 def _fuse() -> "type[ModulePass]":
-    from passes.fuse import FusePass
+    from dory.passes.fuse import FusePass
 
     return FusePass
 
@@ -128,7 +128,7 @@ register_pass("fuse", _fuse)
 
 
 def _requant_window() -> "type[ModulePass]":
-    from passes.requant_window import RequantWindowPass
+    from dory.passes.requant_window import RequantWindowPass
 
     return RequantWindowPass
 
@@ -137,7 +137,7 @@ register_pass("requant-window", _requant_window)
 
 
 def _assign_memory() -> "type[ModulePass]":
-    from passes.assign_memory import AssignMemoryPass
+    from dory.passes.assign_memory import AssignMemoryPass
 
     return AssignMemoryPass
 
@@ -146,7 +146,7 @@ register_pass("assign-memory", _assign_memory)
 
 
 def _allocate_buffers() -> "type[ModulePass]":
-    from passes.allocate_buffers import AllocateBuffersPass
+    from dory.passes.allocate_buffers import AllocateBuffersPass
 
     return AllocateBuffersPass
 
@@ -155,7 +155,7 @@ register_pass("allocate-buffers", _allocate_buffers)
 
 
 def _tile() -> "type[ModulePass]":
-    from passes.tile import TilePass
+    from dory.passes.tile import TilePass
 
     return TilePass
 

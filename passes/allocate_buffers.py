@@ -77,16 +77,16 @@ import random
 from dataclasses import dataclass, field
 from typing import Callable, ClassVar, Sequence
 
-from backends.target import Target
-from dory_ir.attributes import ArrayAttr, Attribute, DialectAttr, DictAttr, IntegerAttr, StringAttr
-from dory_ir.core import Operation, Value
-from dory_ir.dialects import dory
-from dory_ir.dialects.func import FuncOp
-from dory_ir.types import MemRefType
-from passes.assign_memory import ACTIVATION, L2, L3, WEIGHT, MemoryPlan
-from passes.base import ModulePass, PassContext, PassFailed
-from passes.target_option import MemoryBudgets
-from passes.tiling import L1Sizes, geometry, l1_sizes_of
+from dory.backends.target import Target
+from dory.dory_ir.attributes import ArrayAttr, Attribute, DialectAttr, DictAttr, IntegerAttr, StringAttr
+from dory.dory_ir.core import Operation, Value
+from dory.dory_ir.dialects import dory
+from dory.dory_ir.dialects.func import FuncOp
+from dory.dory_ir.types import MemRefType
+from dory.passes.assign_memory import ACTIVATION, L2, L3, WEIGHT, MemoryPlan
+from dory.passes.base import ModulePass, PassContext, PassFailed
+from dory.passes.target_option import MemoryBudgets
+from dory.passes.tiling import L1Sizes, geometry, l1_sizes_of
 
 ALLOC = "dory.alloc"
 ARG_ALLOC = "dory.arg_alloc"

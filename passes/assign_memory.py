@@ -99,14 +99,14 @@ from typing import ClassVar
 
 import numpy as np
 
-from backends.target import Target, default_target
-from dory_ir.attributes import ArrayAttr, BoolAttr, DenseAttr, DictAttr, DialectAttr, IntegerAttr, StringAttr, TypeAttr
-from dory_ir.core import Block, Operation, Value
-from dory_ir.dialects import dory, qnn
-from dory_ir.dialects.func import FuncOp, ReturnOp
-from dory_ir.types import FunctionType, IntegerType, MemRefType, TensorType, Type
-from passes.base import ModulePass, PassContext, PassFailed
-from passes.target_option import MemoryBudgets
+from dory.backends.target import Target, default_target
+from dory.dory_ir.attributes import ArrayAttr, BoolAttr, DenseAttr, DictAttr, DialectAttr, IntegerAttr, StringAttr, TypeAttr
+from dory.dory_ir.core import Block, Operation, Value
+from dory.dory_ir.dialects import dory, qnn
+from dory.dory_ir.dialects.func import FuncOp, ReturnOp
+from dory.dory_ir.types import FunctionType, IntegerType, MemRefType, TensorType, Type
+from dory.passes.base import ModulePass, PassContext, PassFailed
+from dory.passes.target_option import MemoryBudgets
 
 L2 = "l2"
 L3 = "l3"

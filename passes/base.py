@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, ClassVar, Union
 
-from dory_ir.core import Operation
-from dory_ir.diagnostics import DiagnosticError, Location
+from dory.dory_ir.core import Operation
+from dory.dory_ir.diagnostics import DiagnosticError, Location
 
 # Option values that can be written bare in a pipeline string; anything else is quoted.
 _BARE_VALUE = re.compile(r"[A-Za-z0-9_.+\-]+\Z")

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dory_ir.attributes import i64_array
-from dory_ir.core import Operation, OpResult
-from dory_ir.dialects import qnn
-from dory_ir.opdef import IsTerminator, Pure
-from dory_ir.types import IntegerType, TensorType
-from passes.base import ModulePass, PassContext, PassFailed
-from passes.rewrite import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
+from dory.dory_ir.attributes import i64_array
+from dory.dory_ir.core import Operation, OpResult
+from dory.dory_ir.dialects import qnn
+from dory.dory_ir.opdef import IsTerminator, Pure
+from dory.dory_ir.types import IntegerType, TensorType
+from dory.passes.base import ModulePass, PassContext, PassFailed
+from dory.passes.rewrite import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
 
 # Ops that only reinterpret a tensor in row-major order: a chain of them is one reshape.
 _RESHAPE_LIKE = (qnn.ReshapeOp, qnn.FlattenOp)

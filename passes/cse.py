@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Hashable
 
-from dory_ir.core import Block, Operation
-from dory_ir.opdef import IsolatedFromAbove, IsTerminator, Pure
-from passes.base import ModulePass, PassContext
+from dory.dory_ir.core import Block, Operation
+from dory.dory_ir.opdef import IsolatedFromAbove, IsTerminator, Pure
+from dory.passes.base import ModulePass, PassContext
 
 # A scope maps an op's key to the first op with that key; a stack of them follows block nesting.
 _Scope = dict[Hashable, Operation]

@@ -101,7 +101,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from dory_ir.analysis.ranges import (
+from dory.dory_ir.analysis.ranges import (
     ACCUMULATORS,
     AFFINE_OPS,
     FLOOR,
@@ -118,12 +118,12 @@ from dory_ir.analysis.ranges import (
     per_channel,
     round_div,
 )
-from dory_ir.attributes import Attribute, DenseAttr, IntegerAttr, StringAttr
-from dory_ir.core import Operation, OpResult, Value
-from dory_ir.dialects import qnn
-from dory_ir.types import IntegerType, TensorType, i64, si8, si16, si32, si64
-from passes.base import ModulePass, PassContext, PassFailed
-from passes.rewrite import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
+from dory.dory_ir.attributes import Attribute, DenseAttr, IntegerAttr, StringAttr
+from dory.dory_ir.core import Operation, OpResult, Value
+from dory.dory_ir.dialects import qnn
+from dory.dory_ir.types import IntegerType, TensorType, i64, si8, si16, si32, si64
+from dory.passes.base import ModulePass, PassContext, PassFailed
+from dory.passes.rewrite import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
 
 # Per-channel vectors get the narrowest of these (the order matters).
 DENSE_TYPES: tuple[IntegerType, ...] = (si8, si16, si32, si64)

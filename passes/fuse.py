@@ -31,13 +31,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from dory_ir.attributes import ArrayAttr, Attribute, DictAttr, IntegerAttr, StringAttr, i64_array
-from dory_ir.core import Block, Operation, Value
-from dory_ir.dialects import dory, qnn
-from dory_ir.dialects.func import FuncOp, ReturnOp
-from dory_ir.layers import QNN_ANCHORS, REQUANTS, requant_chain, sole_user
-from dory_ir.types import IntegerType, MemRefType, TensorType, si32
-from passes.base import ModulePass, PassContext, PassFailed
+from dory.dory_ir.attributes import ArrayAttr, Attribute, DictAttr, IntegerAttr, StringAttr, i64_array
+from dory.dory_ir.core import Block, Operation, Value
+from dory.dory_ir.dialects import dory, qnn
+from dory.dory_ir.dialects.func import FuncOp, ReturnOp
+from dory.dory_ir.layers import QNN_ANCHORS, REQUANTS, requant_chain, sole_user
+from dory.dory_ir.types import IntegerType, MemRefType, TensorType, si32
+from dory.passes.base import ModulePass, PassContext, PassFailed
 
 # Ops that stay as they are: constants and the return (and anything already fused).
 _KEEP = (qnn.ConstantOp, ReturnOp, *dory.Dory.ops)

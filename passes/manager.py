@@ -13,10 +13,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
-from dory_ir.core import Operation
-from dory_ir.diagnostics import Diagnostic, DiagnosticError, VerifyError
-from dory_ir.opdef import verify
-from passes.base import ModulePass, PassContext
+from dory.dory_ir.core import Operation
+from dory.dory_ir.diagnostics import Diagnostic, DiagnosticError, VerifyError
+from dory.dory_ir.opdef import verify
+from dory.passes.base import ModulePass, PassContext
 
 VERIFIER_TIMER = "(V) Verifier"
 

@@ -21,9 +21,9 @@ import difflib
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from dory_ir.diagnostics import DiagnosticError, Location
-from passes import NamedPipeline, PassFactory, get_pass_registry, get_pipeline_registry
-from passes.base import ModulePass, OptionInfo, optional_inner, tuple_element, type_name
+from dory.dory_ir.diagnostics import DiagnosticError, Location
+from dory.passes import NamedPipeline, PassFactory, get_pass_registry, get_pipeline_registry
+from dory.passes.base import ModulePass, OptionInfo, optional_inner, tuple_element, type_name
 
 ANCHOR = "builtin.module"
 PIPELINE_FILE = "<pass-pipeline>"

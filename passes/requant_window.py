@@ -32,13 +32,13 @@ from typing import ClassVar
 
 import numpy as np
 
-from dory_ir.analysis.ranges import affine_of_props
-from dory_ir.analysis.requant_window import window_of
-from dory_ir.attributes import DenseAttr, DictAttr
-from dory_ir.core import Operation, Value
-from dory_ir.dialects import dory
-from dory_ir.types import IntegerType, MemRefType, TensorType, si32
-from passes.base import ModulePass, PassContext
+from dory.dory_ir.analysis.ranges import affine_of_props
+from dory.dory_ir.analysis.requant_window import window_of
+from dory.dory_ir.attributes import DenseAttr, DictAttr
+from dory.dory_ir.core import Operation, Value
+from dory.dory_ir.dialects import dory
+from dory.dory_ir.types import IntegerType, MemRefType, TensorType, si32
+from dory.passes.base import ModulePass, PassContext
 
 # The layers whose kernels end their sums through requant_fast.h's dory_rqf_init_.
 DOT_LAYERS: tuple[type[Operation], ...] = (dory.Conv2dOp, dory.LinearOp)

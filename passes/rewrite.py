@@ -16,9 +16,9 @@ from abc import ABC, abstractmethod
 from collections import deque
 from typing import Callable, Iterable, Sequence, TypeVar
 
-from dory_ir.attributes import Attribute
-from dory_ir.core import Operation, OpResult, Value
-from dory_ir.diagnostics import DiagnosticError
+from dory.dory_ir.attributes import Attribute
+from dory.dory_ir.core import Operation, OpResult, Value
+from dory.dory_ir.diagnostics import DiagnosticError
 
 
 class RewritePattern(ABC):

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from backends.target import DEFAULT_TARGET, Target, UnknownTarget, get_target
-from dory_ir.core import Operation
-from passes.base import PassFailed
+from dory.backends.target import DEFAULT_TARGET, Target, UnknownTarget, get_target
+from dory.dory_ir.core import Operation
+from dory.passes.base import PassFailed
 
 
 def resolve_target(module: Operation, name: str) -> Target:

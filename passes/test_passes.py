@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dory_ir.attributes import DenseAttr, UnitAttr
-from dory_ir.core import Operation
-from dory_ir.dialects import qnn
-from dory_ir.dialects.func import FuncOp
-from passes.base import ModulePass, PassContext, PassFailed
+from dory.dory_ir.attributes import DenseAttr, UnitAttr
+from dory.dory_ir.core import Operation
+from dory.dory_ir.dialects import qnn
+from dory.dory_ir.dialects.func import FuncOp
+from dory.passes.base import ModulePass, PassContext, PassFailed
 
 
 @dataclass(frozen=True)

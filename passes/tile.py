@@ -27,13 +27,13 @@ import math
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from backends.target import Target
-from dory_ir.attributes import ArrayAttr, DictAttr, IntegerAttr
-from dory_ir.core import Operation
-from dory_ir.dialects import dory
-from passes.base import ModulePass, PassContext, PassFailed
-from passes.target_option import TargetOption, resolve_target
-from passes.tiling import (
+from dory.backends.target import Target
+from dory.dory_ir.attributes import ArrayAttr, DictAttr, IntegerAttr
+from dory.dory_ir.core import Operation
+from dory.dory_ir.dialects import dory
+from dory.passes.base import ModulePass, PassContext, PassFailed
+from dory.passes.target_option import TargetOption, resolve_target
+from dory.passes.tiling import (
     LAYERS,
     Evaluation,
     Geometry,
@@ -50,7 +50,7 @@ from passes.tiling import (
     l3_cycles,
     solve,
 )
-from passes.tiling.geometry import _in_extent
+from dory.passes.tiling.geometry import _in_extent
 
 ATTR = "dory.tile"
 DIMS = ("c_out", "h_out", "w_out", "c_in")

@@ -47,7 +47,7 @@ class Result:
 
 def _make_vars() -> dict[str, str]:
     """ARCH, CFLAGS, LDFLAGS and P of the pulp apps' Makefile.pulp (backends/pulp/app.py)."""
-    from backends.pulp.app import MAKEFILE_PULP
+    from dory.backends.pulp.app import MAKEFILE_PULP
 
     out: dict[str, str] = {}
     for name in ("P", "ARCH", "CFLAGS", "LDFLAGS"):

@@ -1,6 +1,11 @@
 """Run dory's test suites (pytest and lit) and close with one ``N passed, N failed, N skipped`` line.
 
-    python tests/run_tests.py [--bin DIR] [--only pytest|lit] [extra pytest args after --]
+    python tests/run_tests.py [--bin DIR] [--only pytest|lit] [--long exclude|include|only]
+                              [extra pytest args after --]
+
+``--long``: the pytest tests marked ``long`` (the longest sweeps) are left out by default (``make
+test``), run alone with ``only`` (``make test-long``), or with everything else with ``include``
+(``make test-all``, what CI runs, so its closing line still covers every test).
 
 Both runners stream their output as usual; this script also keeps it, reads each runner's own
 summary, and adds the counts up. A runner that crashes, finds no tests, or prints no summary it
@@ -144,6 +149,24 @@ def parse_lit(code: int, output: str) -> Result:
     return r
 
 
+def with_long(extra: list[str], long: str) -> list[str]:
+    """``extra`` pytest arguments with the ``long`` mark selected as ``long`` says (``exclude``,
+    ``include``, ``only``), merged into a ``-m`` expression ``extra`` already has (pytest keeps
+    only the last ``-m``)."""
+    if long == "include":
+        return list(extra)
+    want = "not long" if long == "exclude" else "long"
+    out = list(extra)
+    for i, a in enumerate(out):
+        if a == "-m" and i + 1 < len(out):
+            out[i + 1] = f"({out[i + 1]}) and {want}"
+            return out
+        if a.startswith("-m") and len(a) > 2:
+            out[i] = f"-m({a[2:]}) and {want}"
+            return out
+    return out + ["-m", want]
+
+
 def run_pytest(bindir: str, extra: list[str]) -> Result:
     cmd = [tool(bindir, "pytest"), "tests"]
     # Only use -n if pytest-xdist is importable by the interpreter that runs pytest: the venv's
@@ -185,14 +208,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bin", default=os.environ.get("DORY_BIN", default_bin),
                     help="directory holding pytest and lit (default: .venv/bin if present, else PATH)")
     ap.add_argument("--only", choices=["pytest", "lit"], help="run just one of the suites")
+    ap.add_argument("--long", choices=["exclude", "include", "only"], default="exclude",
+                    help="pytest tests marked long: left out (default), run too, or run alone (no lit)")
     ap.add_argument("pytest_args", nargs="*", help="extra arguments for pytest (after --)")
     args = ap.parse_args(argv)
     bindir = args.bin.rstrip("/")
 
     results = []
     if args.only in (None, "pytest"):
-        results.append(run_pytest(bindir, args.pytest_args))
-    if args.only in (None, "lit"):
+        results.append(run_pytest(bindir, with_long(args.pytest_args, args.long)))
+    if args.only in (None, "lit") and args.long != "only":
         results.append(run_lit(bindir))
     print()
     for r in results:

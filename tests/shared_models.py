@@ -16,6 +16,17 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "models"
 NETWORKS = sorted(p.name for p in SHARED.iterdir() if p.is_dir()) if SHARED.is_dir() else []
 requires_shared = pytest.mark.skipif(not NETWORKS, reason=f"no shared models at {SHARED}")
 
+# The networks a sweep keeps in `make test` when the rest of it is marked `long` (`make test-long`,
+# CI's `make test-all`): between them every layer kind and path the shared set exercises -- a
+# residual add (Residual_connection_test_1), 1-D dilated convolutions (TCN_T), depthwise and
+# CHW reference files (dscnn), pooling, linear and strided convs (dronet_complete).
+REPRESENTATIVE = ("nemo_Residual_connection_test_1", "nemo1d_TCN_T", "nemo_dscnn_test", "nemo_dronet_complete")
+
+
+def sweep(keep: tuple[str, ...] = REPRESENTATIVE) -> list[Any]:
+    """NETWORKS as pytest params, those not in ``keep`` marked ``long``."""
+    return [pytest.param(n, marks=() if n in keep else pytest.mark.long) for n in NETWORKS]
+
 
 @dataclass
 class Network:
@@ -31,8 +42,8 @@ class Network:
 
 def load(name: str) -> Network:
     """Import ``name`` and read its first input in the network input's IR layout."""
-    from driver.reference import read_input, reference_files
-    from frontend.onnx_import import import_onnx
+    from dory.driver.reference import read_input, reference_files
+    from dory.frontend.onnx_import import import_onnx
 
     d = SHARED / name
     onnx_path = glob.glob(str(d / "*.onnx"))[0]
@@ -44,8 +55,8 @@ def load(name: str) -> Network:
 
 def run_pipeline(module: Any, pipeline: str = "gap8-default", verify_each: bool = True) -> None:
     """Run a pass pipeline on ``module`` in place."""
-    from passes.base import PassContext
-    from passes.manager import PassManager
-    from passes.pipeline import parse_pipeline
+    from dory.passes.base import PassContext
+    from dory.passes.manager import PassManager
+    from dory.passes.pipeline import parse_pipeline
 
     PassManager(parse_pipeline(pipeline), verify_each=verify_each).run(PassContext(), module)

@@ -18,18 +18,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backends.gap8.hw import GAP8
-from dory_ir.attributes import ArrayAttr, DenseAttr, DialectAttr, DictAttr, IntegerAttr, StringAttr
-from dory_ir.core import Operation, Value
-from dory_ir.interp import random_inputs, run_function
-from dory_ir.parser import parse_module
-from dory_ir.printer import print_op
-from dory_ir.types import MemRefType
-from passes import get_pass_registry
-from passes.allocate_buffers import AllocateBuffersPass, Interval, L1Sizes, l1_layout, l1_sizes, lower_bound, pack
-from passes.base import PassContext, PassFailed
-from passes.manager import PassManager
-from passes.pipeline import parse_pipeline
+from dory.backends.gap8.hw import GAP8
+from dory.dory_ir.attributes import ArrayAttr, DenseAttr, DialectAttr, DictAttr, IntegerAttr, StringAttr
+from dory.dory_ir.core import Operation, Value
+from dory.dory_ir.interp import random_inputs, run_function
+from dory.dory_ir.parser import parse_module
+from dory.dory_ir.printer import print_op
+from dory.dory_ir.types import MemRefType
+from dory.passes import get_pass_registry
+from dory.passes.allocate_buffers import AllocateBuffersPass, Interval, L1Sizes, l1_layout, l1_sizes, lower_bound, pack
+from dory.passes.base import PassContext, PassFailed
+from dory.passes.manager import PassManager
+from dory.passes.pipeline import parse_pipeline
 
 from shared_models import NETWORKS, load, requires_shared
 TARGET = 0.05  # the target: L2 peak within 5 % of the lower bound
@@ -410,8 +410,8 @@ def test_shared_networks(net: str) -> None:
 def test_generated_mobilenets(name: str, tmp_path: Path) -> None:
     import onnx
 
-    from frontend.onnx_import import import_onnx
-    from driver.netgen import NETWORKS as GENERATORS
+    from dory.frontend.onnx_import import import_onnx
+    from dory.driver.netgen import NETWORKS as GENERATORS
 
     model, _ = GENERATORS[name](0, "nemo")
     path = tmp_path / f"{name}.onnx"

@@ -19,19 +19,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backends.gap8.hw import GAP8
-from dory_ir.attributes import DenseAttr, DictAttr
-from dory_ir.core import Operation, Value
-from dory_ir.interp import random_inputs, run_function
-from dory_ir.opdef import verify
-from dory_ir.parser import parse_module
-from dory_ir.printer import print_op
-from dory_ir.types import IntegerType, MemRefType, TensorType
-from passes import get_pass_registry
-from passes.assign_memory import MemoryPlan, min_staging, type_bytes
-from passes.base import PassContext, PassFailed
-from passes.manager import PassManager
-from passes.pipeline import parse_pipeline
+from dory.backends.gap8.hw import GAP8
+from dory.dory_ir.attributes import DenseAttr, DictAttr
+from dory.dory_ir.core import Operation, Value
+from dory.dory_ir.interp import random_inputs, run_function
+from dory.dory_ir.opdef import verify
+from dory.dory_ir.parser import parse_module
+from dory.dory_ir.printer import print_op
+from dory.dory_ir.types import IntegerType, MemRefType, TensorType
+from dory.passes import get_pass_registry
+from dory.passes.assign_memory import MemoryPlan, min_staging, type_bytes
+from dory.passes.base import PassContext, PassFailed
+from dory.passes.manager import PassManager
+from dory.passes.pipeline import parse_pipeline
 
 from shared_models import NETWORKS, load, requires_shared
 L2 = GAP8.l2_budget
@@ -478,8 +478,8 @@ def test_random_dags_plan_consistently(text: str, l2_frac: float, l3_frac: float
 def _generated(name: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     import onnx
 
-    from frontend.onnx_import import import_onnx
-    from driver.netgen import NETWORKS as GENERATORS
+    from dory.frontend.onnx_import import import_onnx
+    from dory.driver.netgen import NETWORKS as GENERATORS
 
     model, _ = GENERATORS[name](0, "nemo")
     path = tmp_path_factory.mktemp("nets") / f"{name}.onnx"

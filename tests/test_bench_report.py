@@ -42,7 +42,7 @@ def test_per_kind_totals() -> None:
 
 
 def test_makefile_rv32_has_a_single_core_variant() -> None:
-    from backends.gap8.app import _MAKEFILE_RV32
+    from dory.backends.gap8.app import _MAKEFILE_RV32
 
     assert "CORES ?= 8" in _MAKEFILE_RV32
     assert "-DDORY_NUM_CORES=$(CORES)" in _MAKEFILE_RV32

@@ -30,14 +30,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from dory_ir.analysis.ranges import AffineClip
-from dory_ir.analysis.requant_window import window_of
-from dory_ir.attributes import Attribute, BoolAttr, DenseAttr, IntegerAttr, StringAttr, i64_array
-from dory_ir.core import create_op
-from dory_ir.dialects.builtin import ModuleOp
-from dory_ir.dialects.func import FuncOp, ReturnOp
-from dory_ir.interp import run_function
-from dory_ir.types import IntegerType, TensorType
+from dory.dory_ir.analysis.ranges import AffineClip
+from dory.dory_ir.analysis.requant_window import window_of
+from dory.dory_ir.attributes import Attribute, BoolAttr, DenseAttr, IntegerAttr, StringAttr, i64_array
+from dory.dory_ir.core import create_op
+from dory.dory_ir.dialects.builtin import ModuleOp
+from dory.dory_ir.dialects.func import FuncOp, ReturnOp
+from dory.dory_ir.interp import run_function
+from dory.dory_ir.types import IntegerType, TensorType
 
 GCC = shutil.which("gcc")
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(GCC is None, reason="gcc is not installed")]

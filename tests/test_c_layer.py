@@ -29,10 +29,10 @@ import pytest
 from test_c_kernels import (pool_reference, S8, S16, S32, SI32, U8, ET, finish, pick_type, pool_out, rand_chain,
                             rand_values, ref_chain, run_qnn, wrap)
 
-from dory_ir.attributes import IntegerAttr, i64_array
-from dory_ir.interp.tiled import axis_span
-from passes.allocate_buffers import l1_layout
-from passes.tile import Geometry, l1_sizes_of
+from dory.dory_ir.attributes import IntegerAttr, i64_array
+from dory.dory_ir.interp.tiled import axis_span
+from dory.passes.allocate_buffers import l1_layout
+from dory.passes.tile import Geometry, l1_sizes_of
 
 
 GCC = shutil.which("gcc")

@@ -22,13 +22,13 @@ sys.path.insert(0, str(ROOT / "bench" / "gvsoc"))
 
 import fit  # noqa: E402
 
-from backends.pulp.hw import PULP  # noqa: E402
-from backends.target import KernelModel  # noqa: E402
-from passes.tiling.brute import brute_force  # noqa: E402
-from passes.tiling.cost import MODEL_FEATURES, cycles_floor, dma_terms, evaluate, kernel_features, model_kind, tile_overhead  # noqa: E402
-from passes.tiling.geometry import Geometry  # noqa: E402
-from passes.tiling.sat import NoFit, solve  # noqa: E402
-from passes.tiling.space import candidate_space  # noqa: E402
+from dory.backends.pulp.hw import PULP  # noqa: E402
+from dory.backends.target import KernelModel  # noqa: E402
+from dory.passes.tiling.brute import brute_force  # noqa: E402
+from dory.passes.tiling.cost import MODEL_FEATURES, cycles_floor, dma_terms, evaluate, kernel_features, model_kind, tile_overhead  # noqa: E402
+from dory.passes.tiling.geometry import Geometry  # noqa: E402
+from dory.passes.tiling.sat import NoFit, solve  # noqa: E402
+from dory.passes.tiling.space import candidate_space  # noqa: E402
 
 KNOWN: dict[str, dict[str, float]] = {
     "all": {"layer": 20000.0},
@@ -179,7 +179,7 @@ def test_nnls_against_exhaustive_active_sets() -> None:
 
 
 def test_evaluate_is_the_fitted_model() -> None:
-    """passes.tiling.cost.evaluate under a KernelModel computes the model the fit fits."""
+    """dory.passes.tiling.cost.evaluate under a KernelModel computes the model the fit fits."""
     for x in _synthetic(6, per_kind=4):
         assert evaluate(x.geometry, x.tile, CALIBRATED).cycles == math.ceil(fit.model_cycles(x, KNOWN, CALIBRATED))
 
@@ -253,7 +253,7 @@ def test_pulp_table_cites_its_measurement() -> None:
     ``source`` and its docstring), so a stale table is visible."""
     import re
 
-    import backends.pulp.calibration as cal
+    import dory.backends.pulp.calibration as cal
 
     km = PULP.kernel_model
     assert km is not None

@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dory_ir.attributes import DenseAttr, DictAttr, IntegerAttr, StringAttr, UnitAttr
-from dory_ir.core import Block, Operation, Region, create_op
-from dory_ir.dialects.builtin import ModuleOp
-from dory_ir.parser import parse_module
-from dory_ir.printer import print_op
-from dory_ir.types import IndexType, IntegerType, TensorType
+from dory.dory_ir.attributes import DenseAttr, DictAttr, IntegerAttr, StringAttr, UnitAttr
+from dory.dory_ir.core import Block, Operation, Region, create_op
+from dory.dory_ir.dialects.builtin import ModuleOp
+from dory.dory_ir.parser import parse_module
+from dory.dory_ir.printer import print_op
+from dory.dory_ir.types import IndexType, IntegerType, TensorType
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDTRIP = ROOT / "lit_tests" / "dory_ir" / "roundtrip.mlir"
@@ -28,8 +28,8 @@ ROUNDTRIP = ROOT / "lit_tests" / "dory_ir" / "roundtrip.mlir"
 # Run in a child: parse the file named on the command line, print it to stdout as UTF-8 bytes.
 CHILD = """
 import sys
-from dory_ir.parser import parse_file
-from dory_ir.printer import print_op
+from dory.dory_ir.parser import parse_file
+from dory.dory_ir.printer import print_op
 sys.stdout.buffer.write(print_op(parse_file(sys.argv[1])).encode("utf-8"))
 """
 

@@ -77,8 +77,8 @@ def test_write_table_round_trips(tmp_path: Path) -> None:
 def test_pulp_transfers_cite_their_measurement() -> None:
     """Every constant of the committed record sits next to its source: the command that made it,
     the C file, the date and GVSOC commit, the fitted figures and a table of measured cycles."""
-    from backends.pulp import transfers as T
-    from backends.pulp.hw import PULP
+    from dory.backends.pulp import transfers as T
+    from dory.backends.pulp.hw import PULP
 
     doc = T.__doc__ or ""
     assert D.COMMAND in doc and "bench/gvsoc/dma_bench.c" in doc

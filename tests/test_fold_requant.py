@@ -20,17 +20,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dory_ir.attributes import DenseAttr
-from dory_ir.core import Operation
-from dory_ir.interp import run_function
-from dory_ir.opdef import verify
-from dory_ir.parser import parse_module
-from dory_ir.printer import print_op
-from dory_ir.types import IntegerType
-from passes.base import PassContext
-from passes.fold_requant import AffineClip, Range, compose, normalize, round_div
-from passes.manager import PassManager
-from passes.pipeline import parse_pipeline
+from dory.dory_ir.attributes import DenseAttr
+from dory.dory_ir.core import Operation
+from dory.dory_ir.interp import run_function
+from dory.dory_ir.opdef import verify
+from dory.dory_ir.parser import parse_module
+from dory.dory_ir.printer import print_op
+from dory.dory_ir.types import IntegerType
+from dory.passes.base import PassContext
+from dory.passes.fold_requant import AffineClip, Range, compose, normalize, round_div
+from dory.passes.manager import PassManager
+from dory.passes.pipeline import parse_pipeline
 
 SI8 = IntegerType(8, "signed")
 UI8 = IntegerType(8, "unsigned")

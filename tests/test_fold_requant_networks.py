@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 import pytest
 
-from dory_ir.core import Operation
+from dory.dory_ir.core import Operation
 
 from shared_models import NETWORKS, load, requires_shared, run_pipeline
 
@@ -59,11 +59,11 @@ def fold_stats(before: list[Operation], after: list[Operation]) -> dict[str, int
 
 @pytest.mark.parametrize("name", NETWORKS)
 def test_fold_requant_is_exact_on_shared_network(name: str, record_property: Callable[[str, object], None]) -> None:
-    from dory_ir.interp import random_inputs, run_function
-    from dory_ir.opdef import verify
-    from dory_ir.parser import parse_module
-    from dory_ir.printer import print_op
-    from driver.reference import check_layers
+    from dory.dory_ir.interp import random_inputs, run_function
+    from dory.dory_ir.opdef import verify
+    from dory.dory_ir.parser import parse_module
+    from dory.dory_ir.printer import print_op
+    from dory.driver.reference import check_layers
 
     net = load(name)
     original = net.module

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from app_checks import check_steps
-from shared_models import NETWORKS, load, requires_shared, run_pipeline
+from shared_models import NETWORKS, load, requires_shared, run_pipeline, sweep
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler")]
 
 
 def _expected(module, inputs, net):  # type: ignore[no-untyped-def]
-    from backends.gap8.app import expected_outputs
+    from dory.backends.gap8.app import expected_outputs
 
     return expected_outputs(module, inputs, net)
 
@@ -28,8 +28,8 @@ def _expected(module, inputs, net):  # type: ignore[no-untyped-def]
 def build_and_run(module, inputs, tmp: Path, name: str, san: bool) -> tuple[str, list[bytes], list[bytes]]:  # type: ignore[no-untyped-def]
     """Emit, write, build and run the app; returns its stdout, the dumped step outputs and the
     expected step bytes."""
-    from backends.gap8.app import app_files, write_app
-    from backends.gap8.emit import emit_network, pack
+    from dory.backends.gap8.app import app_files, write_app
+    from dory.backends.gap8.emit import emit_network, pack
 
     net = emit_network(module)
     expected, output = _expected(module, inputs, net)
@@ -53,12 +53,31 @@ def _check(stdout: str, got: list[bytes], want: list[bytes]) -> None:
 
 
 @requires_shared
-@pytest.mark.parametrize("target,san", [("gap8", False), ("gap8", True), ("gap9", False)], ids=["O2", "asan-ubsan", "gap9-O2"])
 @pytest.mark.parametrize("name", NETWORKS)
-def test_shared_network_runs_bit_exact(name: str, target: str, san: bool, tmp_path: Path) -> None:
-    """Planned with the target's default pipeline (GAP9: 128 KB L1, 1.5 MB L2), run on the host
-    port with the plan's L1/L2 arenas."""
-    from backends.target import get_target
+def test_shared_network_runs_bit_exact(name: str, tmp_path: Path) -> None:
+    """gap8-default, -O2: every shared network (the main host check)."""
+    _shared_network(name, "gap8", False, tmp_path)
+
+
+@requires_shared
+@pytest.mark.parametrize("name", sweep())
+def test_shared_network_runs_bit_exact_sanitized(name: str, tmp_path: Path) -> None:
+    """gap8-default under address/undefined sanitizers and the runtime's debug checks: the
+    representative networks in `make test`, the rest `long`."""
+    _shared_network(name, "gap8", True, tmp_path)
+
+
+@requires_shared
+@pytest.mark.parametrize("name", sweep(("nemo_dronet_complete", "nemo1d_TCN_T")))
+def test_shared_network_runs_bit_exact_gap9(name: str, tmp_path: Path) -> None:
+    """gap9-default (128 KB L1, 1.5 MB L2), -O2: two networks in `make test`, the rest `long`."""
+    _shared_network(name, "gap9", False, tmp_path)
+
+
+def _shared_network(name: str, target: str, san: bool, tmp_path: Path) -> None:
+    """Planned with the target's default pipeline, run on the host port with the plan's L1/L2
+    arenas."""
+    from dory.backends.target import get_target
 
     net = load(name)
     run_pipeline(net.module, f"{target}-default", verify_each=False)
@@ -72,9 +91,9 @@ def test_shared_network_runs_bit_exact(name: str, target: str, san: bool, tmp_pa
 @pytest.mark.parametrize("gen,san", [("mobilenet_v1_0.25_128", False), ("mobilenet_v1_0.25_128", True),
                                      ("mobilenet_v2_0.35_128", False), ("mobilenet_v1_1.0_224", False)])
 def test_generated_mobilenet_runs_bit_exact(gen: str, san: bool, tmp_path: Path) -> None:
-    from dory_ir.interp.interpreter import random_inputs
-    from frontend.onnx_import import import_onnx
-    from driver.netgen import main as netgen
+    from dory.dory_ir.interp.interpreter import random_inputs
+    from dory.frontend.onnx_import import import_onnx
+    from dory.driver.netgen import main as netgen
 
     onnx_path = tmp_path / f"{gen}.onnx"
     assert netgen([gen, "-o", str(onnx_path)]) == 0

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dory_ir.interp import random_inputs, run_function
-from dory_ir.opdef import verify
-from dory_ir.parser import parse_module
-from dory_ir.printer import print_op
+from dory.dory_ir.interp import random_inputs, run_function
+from dory.dory_ir.opdef import verify
+from dory.dory_ir.parser import parse_module
+from dory.dory_ir.printer import print_op
 from shared_models import NETWORKS, load, requires_shared, run_pipeline
 
 
@@ -23,7 +23,7 @@ def _layer_ops(module) -> list[str]:
 @requires_shared
 @pytest.mark.parametrize("name", NETWORKS)
 def test_shared_network_after_gap8_default(name: str) -> None:
-    from driver.reference import check_layers
+    from dory.driver.reference import check_layers
 
     net = load(name)
     module = net.module
@@ -44,8 +44,8 @@ def test_shared_network_after_gap8_default(name: str) -> None:
 def test_generated_network_is_unchanged_by_gap8_default(net: str, tmp_path: Path) -> None:
     import onnx
 
-    from frontend.onnx_import import import_onnx
-    from driver import netgen
+    from dory.frontend.onnx_import import import_onnx
+    from dory.driver import netgen
 
     path = tmp_path / f"{net}.onnx"
     model, _ = netgen.NETWORKS[net](0, "nemo")

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from onnx import TensorProto, helper
 
-from dory_ir.attributes import (
+from dory.dory_ir.attributes import (
     Attribute,
     BoolAttr,
     DenseAttr,
@@ -28,12 +28,12 @@ from dory_ir.attributes import (
     SymbolRefAttr,
     i64_array,
 )
-from dory_ir.core import create_op
-from dory_ir.diagnostics import DiagnosticError, Location
-from dory_ir.dialects.builtin import ModuleOp
-from dory_ir.dialects.func import FuncOp, ReturnOp
-from dory_ir.interp import Interpreter, random_inputs, run_function
-from dory_ir.types import IntegerType, TensorType
+from dory.dory_ir.core import create_op
+from dory.dory_ir.diagnostics import DiagnosticError, Location
+from dory.dory_ir.dialects.builtin import ModuleOp
+from dory.dory_ir.dialects.func import FuncOp, ReturnOp
+from dory.dory_ir.interp import Interpreter, random_inputs, run_function
+from dory.dory_ir.types import IntegerType, TensorType
 
 si8 = IntegerType(8, "signed")
 ui8 = IntegerType(8, "unsigned")

@@ -12,14 +12,14 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from dory_ir.attributes import DenseAttr, DictAttr, IntegerAttr
-from dory_ir.core import Operation
-from dory_ir.diagnostics import DiagnosticError
-from dory_ir.dialects.dory import LAYER_OPS
-from dory_ir.interp import random_inputs, run_function
-from dory_ir.interp.tiled import axis_span
-from dory_ir.parser import parse_module
-from dory_ir.types import IntegerType, si8, si16, si32
+from dory.dory_ir.attributes import DenseAttr, DictAttr, IntegerAttr
+from dory.dory_ir.core import Operation
+from dory.dory_ir.diagnostics import DiagnosticError
+from dory.dory_ir.dialects.dory import LAYER_OPS
+from dory.dory_ir.interp import random_inputs, run_function
+from dory.dory_ir.interp.tiled import axis_span
+from dory.dory_ir.parser import parse_module
+from dory.dory_ir.types import IntegerType, si8, si16, si32
 
 from shared_models import NETWORKS, load, requires_shared, run_pipeline
 LAYER_NAMES = {cls.name for cls in LAYER_OPS}

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from dory_ir.core import Operation
-from dory_ir.interp import random_inputs, run_function
-from dory_ir.layers import find_layers
-from dory_ir.parser import parse_module
+from dory.dory_ir.core import Operation
+from dory.dory_ir.interp import random_inputs, run_function
+from dory.dory_ir.layers import find_layers
+from dory.dory_ir.parser import parse_module
 from shared_models import run_pipeline
 
 # A conv whose only requantisation is a pure rescale (multiply, no shift or offset) feeding a

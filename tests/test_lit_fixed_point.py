@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from dory_ir.diagnostics import DiagnosticError
-from dory_ir.opdef import verify
-from dory_ir.parser import parse_module
-from dory_ir.printer import print_op
+from dory.dory_ir.diagnostics import DiagnosticError
+from dory.dory_ir.opdef import verify
+from dory.dory_ir.parser import parse_module
+from dory.dory_ir.printer import print_op
 
 LIT = Path(__file__).resolve().parents[1] / "lit_tests"
 FILES = sorted(p for p in LIT.rglob("*.mlir") if "Output" not in p.parts)

@@ -11,7 +11,7 @@ import pytest
 
 from onnx_graphs import BAD_MODELS, bad_model
 
-TRANSLATE = [sys.executable, "-c", "import sys; from tools.dory_translate import main; sys.exit(main())"]
+TRANSLATE = [sys.executable, "-c", "import sys; from dory.tools.dory_translate import main; sys.exit(main())"]
 
 
 def _run(path: Path, tmp_path: Path) -> subprocess.CompletedProcess:

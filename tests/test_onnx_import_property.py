@@ -12,11 +12,11 @@ import onnxruntime as ort
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dory_ir.interp import run_function
-from dory_ir.opdef import verify
-from dory_ir.parser import parse_module
-from dory_ir.printer import print_op
-from frontend.onnx_import import OnnxImporter
+from dory.dory_ir.interp import run_function
+from dory.dory_ir.opdef import verify
+from dory.dory_ir.parser import parse_module
+from dory.dory_ir.printer import print_op
+from dory.frontend.onnx_import import OnnxImporter
 from onnx_graphs import G
 
 

@@ -11,8 +11,8 @@ import onnx
 import pytest
 from onnx import helper, numpy_helper
 
-from dory_ir.interp import run_function
-from frontend.onnx_import import OnnxImporter
+from dory.dory_ir.interp import run_function
+from dory.frontend.onnx_import import OnnxImporter
 from onnx_graphs import G
 
 from shared_models import SHARED

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from dory_ir.diagnostics import DiagnosticError
-from frontend.onnx_import import OnnxImporter
-from frontend.registry import converter, lookup, lookup_folder, supported_ops
+from dory.dory_ir.diagnostics import DiagnosticError
+from dory.frontend.onnx_import import OnnxImporter
+from dory.frontend.registry import converter, lookup, lookup_folder, supported_ops
 from onnx_graphs import bad_model
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "frontend.md"

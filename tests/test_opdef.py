@@ -6,16 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dory_ir.attributes import DenseAttr, IntegerAttr, StringAttr, i64_array
-from dory_ir.core import Operation
-from dory_ir.diagnostics import VerifyError
-from dory_ir.dialects import dory, qnn
-from dory_ir.dialects.func import FuncOp
-from dory_ir.opdef import PropDef
-from dory_ir.parser import parse_module
-from dory_ir.printer import print_op
-from dory_ir.types import IntegerType, TensorType, si8, si32
-from passes.rewrite import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
+from dory.dory_ir.attributes import DenseAttr, IntegerAttr, StringAttr, i64_array
+from dory.dory_ir.core import Operation
+from dory.dory_ir.diagnostics import VerifyError
+from dory.dory_ir.dialects import dory, qnn
+from dory.dory_ir.dialects.func import FuncOp
+from dory.dory_ir.opdef import PropDef
+from dory.dory_ir.parser import parse_module
+from dory.dory_ir.printer import print_op
+from dory.dory_ir.types import IntegerType, TensorType, si8, si32
+from dory.passes.rewrite import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
 
 ui8 = IntegerType(8, "unsigned")
 

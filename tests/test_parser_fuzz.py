@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from dory_ir.diagnostics import DiagnosticError
-from dory_ir.parser import parse_file, parse_module
-from dory_ir.printer import print_op
+from dory.dory_ir.diagnostics import DiagnosticError
+from dory.dory_ir.parser import parse_file, parse_module
+from dory.dory_ir.printer import print_op
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from passes.tiling.paths import Stage, Vec, add_path_of, conv_end_of, dw_ring_end_of
+from dory.passes.tiling.paths import Stage, Vec, add_path_of, conv_end_of, dw_ring_end_of
 
 ROOT = Path(__file__).resolve().parents[1]
 GCC = shutil.which("gcc")
@@ -167,11 +167,11 @@ def test_shared_network_paths() -> None:
     convs (a non-power-of-two divisor) end ``div``."""
     from collections import Counter
 
-    from frontend.onnx_import import import_onnx
-    from passes.base import PassContext
-    from passes.manager import PassManager
-    from passes.pipeline import parse_pipeline
-    from passes.tiling.geometry import LAYERS, geometry
+    from dory.frontend.onnx_import import import_onnx
+    from dory.passes.base import PassContext
+    from dory.passes.manager import PassManager
+    from dory.passes.pipeline import parse_pipeline
+    from dory.passes.tiling.geometry import LAYERS, geometry
 
     def paths(net: str) -> Counter[tuple[str, str, int]]:
         onnx = next((ROOT.parent / "shared" / "models" / net).glob("*.onnx"), None)

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import passes
-from dory_ir.core import Operation
-from dory_ir.diagnostics import DiagnosticError, Location
-from dory_ir.parser import parse_module
-from passes import NamedPipeline, PassFactory, get_pass_registry, get_pipeline_registry, register_pass, register_pipeline
-from passes.base import ModulePass, PassContext, PassFailed, format_option_value
-from passes.pipeline import PipelineError, parse_pipeline, print_pipeline
+from dory import passes
+from dory.dory_ir.core import Operation
+from dory.dory_ir.diagnostics import DiagnosticError, Location
+from dory.dory_ir.parser import parse_module
+from dory.passes import NamedPipeline, PassFactory, get_pass_registry, get_pipeline_registry, register_pass, register_pipeline
+from dory.passes.base import ModulePass, PassContext, PassFailed, format_option_value
+from dory.passes.pipeline import PipelineError, parse_pipeline, print_pipeline
 
 
 @dataclass(frozen=True)
@@ -264,7 +264,7 @@ class CrashingPass(ModulePass):
 
 
 def test_internal_errors_exit_2_with_one_line(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
-    from driver.opt import main
+    from dory.driver.opt import main
 
     src = tmp_path / "in.mlir"
     src.write_text('"test.op"() : () -> ()\n')
@@ -279,7 +279,7 @@ def test_internal_errors_exit_2_with_one_line(tmp_path, monkeypatch, capsys) -> 
 
 
 def test_main_ok_and_error_codes(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
-    from driver.opt import main
+    from dory.driver.opt import main
 
     good = tmp_path / "good.mlir"
     good.write_text('"test.op"() : () -> ()\n')
@@ -304,7 +304,7 @@ _TWO_FUNCS = """
 
 
 def _checker_and_module():  # type: ignore[no-untyped-def]
-    from driver.instrument import SemanticsChecker
+    from dory.driver.instrument import SemanticsChecker
 
     module = parse_module(_TWO_FUNCS, "m.mlir")
     checker = SemanticsChecker(seed=5, timing=None)
@@ -325,7 +325,7 @@ def test_semantics_unchanged_passes() -> None:
 
 
 def test_semantics_removed_function() -> None:
-    from driver.instrument import SemanticsError
+    from dory.driver.instrument import SemanticsError
 
     checker, module = _checker_and_module()
     f = _func(module, "f")
@@ -335,7 +335,7 @@ def test_semantics_removed_function() -> None:
 
 
 def test_semantics_output_count_and_shape() -> None:
-    from driver.instrument import SemanticsError
+    from dory.driver.instrument import SemanticsError
 
     checker, module = _checker_and_module()
     ref = checker.reference["g"]
@@ -350,7 +350,7 @@ def test_semantics_output_count_and_shape() -> None:
 
 
 def test_semantics_unrunnable_after_a_pass() -> None:
-    from dory_ir.core import create_op
+    from dory.dory_ir.core import create_op
 
     checker, module = _checker_and_module()
     f = _func(module, "f")

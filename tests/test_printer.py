@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from dory_ir.attributes import ArrayAttr, DenseAttr, DictAttr, IntegerAttr, StringAttr, UnitAttr
-from dory_ir.core import Block, Region, create_op
-from dory_ir.dialects.builtin import ModuleOp
-from dory_ir.diagnostics import Location
-from dory_ir.parser import parse_module
-from dory_ir.printer import Printer, print_op
-from dory_ir.types import IntegerType, TensorType, i8, si8
+from dory.dory_ir.attributes import ArrayAttr, DenseAttr, DictAttr, IntegerAttr, StringAttr, UnitAttr
+from dory.dory_ir.core import Block, Region, create_op
+from dory.dory_ir.dialects.builtin import ModuleOp
+from dory.dory_ir.diagnostics import Location
+from dory.dory_ir.parser import parse_module
+from dory.dory_ir.printer import Printer, print_op
+from dory.dory_ir.types import IntegerType, TensorType, i8, si8
 
 i32 = IntegerType(32)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from shared_models import NETWORKS, load, requires_shared, run_pipeline
-from backends.target import planning_pipeline
+from dory.backends.target import planning_pipeline
 
 gvsoc = pytest.importorskip("gvsoc", reason="tests/gvsoc.py (the GVSOC lookup helper) is not in this tree")
 
@@ -49,8 +49,8 @@ _L3_LINE = re.compile(r"^    L3 \(HyperRAM\): (\d+) B read in (\d+) transfers, (
 def _app(tmp: Path, pipeline: str = "pulp-default") -> tuple[Path, int]:
     """The pulp app of NETWORK planned with ``pipeline`` in tmp/app, built; returns its directory
     and step count."""
-    from backends.gap8.app import app_files, expected_outputs, write_app
-    from backends.gap8.emit import emit_network
+    from dory.backends.gap8.app import app_files, expected_outputs, write_app
+    from dory.backends.gap8.emit import emit_network
 
     net_ = load(NETWORK)
     run_pipeline(net_.module, pipeline, verify_each=False)

@@ -25,9 +25,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(
 @pytest.mark.parametrize("network", ["mobilenet_v2_1.0_128", "mobilenet_v1_0.25_224"])
 def test_generated_network_links(tmp_path: Path, network: str) -> None:
     onnx, app = tmp_path / "net.onnx", tmp_path / "app"
-    subprocess.run([sys.executable, "-m", "tools.dory_netgen", network, "-o", str(onnx)], cwd=ROOT, check=True,
+    subprocess.run([sys.executable, "-m", "dory.tools.dory_netgen", network, "-o", str(onnx)], cwd=ROOT, check=True,
                    capture_output=True)
-    c = subprocess.run([sys.executable, "-m", "tools.dory_compile", str(onnx), "-o", str(app), "-q", "--target", "pulp"],
+    c = subprocess.run([sys.executable, "-m", "dory.tools.dory_compile", str(onnx), "-o", str(app), "-q", "--target", "pulp"],
                        cwd=ROOT, capture_output=True, text=True)
     assert c.returncode == 0, c.stdout + c.stderr
     b = subprocess.run(["make", "-s", "-C", str(app), "app.elf"], capture_output=True, text=True)

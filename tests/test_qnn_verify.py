@@ -9,16 +9,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dory_ir.attributes import DenseAttr
-from dory_ir.core import OpResult
-from dory_ir.diagnostics import Location, VerifyError
-from dory_ir.dialects import qnn
-from dory_ir.dialects.builtin import ModuleOp
-from dory_ir.dialects.func import FuncOp, ReturnOp
-from dory_ir.opdef import verify
-from dory_ir.parser import parse_module
-from dory_ir.printer import print_op
-from dory_ir.types import IntegerType, TensorType, Type, si8, si16, si32, ui8
+from dory.dory_ir.attributes import DenseAttr
+from dory.dory_ir.core import OpResult
+from dory.dory_ir.diagnostics import Location, VerifyError
+from dory.dory_ir.dialects import qnn
+from dory.dory_ir.dialects.builtin import ModuleOp
+from dory.dory_ir.dialects.func import FuncOp, ReturnOp
+from dory.dory_ir.opdef import verify
+from dory.dory_ir.parser import parse_module
+from dory.dory_ir.printer import print_op
+from dory.dory_ir.types import IntegerType, TensorType, Type, si8, si16, si32, ui8
 
 
 def one_op(op: str, props: str, operands: list[str], result: str) -> ModuleOp:
@@ -458,8 +458,8 @@ def test_property_readers() -> None:
 
 
 def test_all_ops_registered_and_pure() -> None:
-    from dory_ir.core import lookup_op
-    from dory_ir.opdef import Pure
+    from dory.dory_ir.core import lookup_op
+    from dory.dory_ir.opdef import Pure
 
     names = ["constant", "conv2d", "linear", "requant", "add", "clip", "maxpool", "avgpool", "global_avgpool",
              "pad", "reshape", "flatten", "transpose", "concat"]

@@ -17,18 +17,18 @@ from pathlib import Path
 
 import pytest
 
-from backends.gap8.app import default_pipeline
-from backends.gap8.emit import EmittedNetwork, emit_network
-from dory_ir.attributes import ArrayAttr, DictAttr
-from dory_ir.core import Operation, Value
-from dory_ir.dialects import dory
-from dory_ir.dialects.func import ReturnOp
-from dory_ir.interp.interpreter import find_function
-from driver.report import (Plan, ReportError, attach_log, build_plan, layers_svg, parse_run_log, render_html,
+from dory.backends.gap8.app import default_pipeline
+from dory.backends.gap8.emit import EmittedNetwork, emit_network
+from dory.dory_ir.attributes import ArrayAttr, DictAttr
+from dory.dory_ir.core import Operation, Value
+from dory.dory_ir.dialects import dory
+from dory.dory_ir.dialects.func import ReturnOp
+from dory.dory_ir.interp.interpreter import find_function
+from dory.driver.report import (Plan, ReportError, attach_log, build_plan, layers_svg, parse_run_log, render_html,
                            timeline_svg)
-from passes.base import PassContext
-from passes.manager import PassManager
-from passes.pipeline import parse_pipeline
+from dory.passes.base import PassContext
+from dory.passes.manager import PassManager
+from dory.passes.pipeline import parse_pipeline
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -36,8 +36,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 def _planned(tmp_path_factory: pytest.TempPathFactory, network: str, target: str) -> tuple[Operation, EmittedNetwork, Plan]:
     import onnx
 
-    from driver.netgen import NETWORKS
-    from frontend.onnx_import import import_onnx
+    from dory.driver.netgen import NETWORKS
+    from dory.frontend.onnx_import import import_onnx
 
     path = tmp_path_factory.mktemp("report") / f"{network}.onnx"
     onnx.save(NETWORKS[network](0, "nemo")[0], str(path))
@@ -264,8 +264,8 @@ def test_run_log_of_another_network_is_one_clear_error(planned: tuple[Operation,
 def test_command_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import onnx
 
-    from driver.compile import main
-    from driver.netgen import NETWORKS
+    from dory.driver.compile import main
+    from dory.driver.netgen import NETWORKS
 
     model = tmp_path / "dronet.onnx"
     onnx.save(NETWORKS["dronet"](0, "nemo")[0], str(model))

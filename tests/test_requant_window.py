@@ -12,15 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dory_ir.analysis.ranges import AffineClip, dot_product_range, per_channel, weight_sign_sums
-from dory_ir.analysis.requant_window import SI32_MAX, SI32_MIN, channel_window, window_of, windowed
-from dory_ir.attributes import DenseAttr, DictAttr
-from dory_ir.analysis.ranges import affine_of_props
-from dory_ir.dialects import dory
-from frontend.onnx_import import import_onnx
-from passes.base import PassContext
-from passes.manager import PassManager
-from passes.pipeline import parse_pipeline
+from dory.dory_ir.analysis.ranges import AffineClip, dot_product_range, per_channel, weight_sign_sums
+from dory.dory_ir.analysis.requant_window import SI32_MAX, SI32_MIN, channel_window, window_of, windowed
+from dory.dory_ir.attributes import DenseAttr, DictAttr
+from dory.dory_ir.analysis.ranges import affine_of_props
+from dory.dory_ir.dialects import dory
+from dory.frontend.onnx_import import import_onnx
+from dory.passes.base import PassContext
+from dory.passes.manager import PassManager
+from dory.passes.pipeline import parse_pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT.parent / "shared" / "models"
@@ -152,7 +152,7 @@ def test_real_networks(name: str) -> None:
 
 def test_pipeline_runs_the_pass() -> None:
     """Every target's default pipeline attaches the windows (after fuse, before tiling sizes L1)."""
-    from passes import get_pipeline_registry
+    from dory.passes import get_pipeline_registry
 
     for name, p in get_pipeline_registry().items():
         if name.endswith("-default"):
@@ -161,8 +161,8 @@ def test_pipeline_runs_the_pass() -> None:
 
 def test_pass_widens_narrow_vectors() -> None:
     """The pass widens an si16 mul to si32 (values kept) so the C end reads s32."""
-    from dory_ir.parser import parse_module
-    from passes.requant_window import RequantWindowPass
+    from dory.dory_ir.parser import parse_module
+    from dory.passes.requant_window import RequantWindowPass
 
     text = '''"func.func"() <{function_type = (tensor<1x2x2x2xui8>, tensor<2x1x1x2xsi8>) -> tensor<1x2x2x2xui8>, sym_name = "f"}> ({
 ^bb0(%x: tensor<1x2x2x2xui8>, %w: tensor<2x1x1x2xsi8>):

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from dory_ir.attributes import IntegerAttr
-from dory_ir.core import BlockArgument, Operation, create_op
-from dory_ir.diagnostics import DiagnosticError, Location
-from dory_ir.parser import parse_module
-from dory_ir.printer import print_op
-from dory_ir.types import IntegerType
-from passes.canonicalize import EraseDeadPureOp
-from passes.rewrite import (
+from dory.dory_ir.attributes import IntegerAttr
+from dory.dory_ir.core import BlockArgument, Operation, create_op
+from dory.dory_ir.diagnostics import DiagnosticError, Location
+from dory.dory_ir.parser import parse_module
+from dory.dory_ir.printer import print_op
+from dory.dory_ir.types import IntegerType
+from dory.passes.canonicalize import EraseDeadPureOp
+from dory.passes.rewrite import (
     GreedyRewritePatternApplier,
     PatternCrashed,
     PatternRewriter,

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dory_ir.attributes import (
+from dory.dory_ir.attributes import (
     ArrayAttr,
     Attribute,
     BoolAttr,
@@ -33,12 +33,12 @@ from dory_ir.attributes import (
     TypeAttr,
     UnitAttr,
 )
-from dory_ir.core import Block, Operation, Region, Value, create_op
-from dory_ir.dialects.builtin import ModuleOp
-from dory_ir.diagnostics import Location
-from dory_ir.parser import parse_module
-from dory_ir.printer import print_op
-from dory_ir.types import FunctionType, IndexType, IntegerType, MemRefType, NoneType, TensorType, Type
+from dory.dory_ir.core import Block, Operation, Region, Value, create_op
+from dory.dory_ir.dialects.builtin import ModuleOp
+from dory.dory_ir.diagnostics import Location
+from dory.dory_ir.parser import parse_module
+from dory.dory_ir.printer import print_op
+from dory.dory_ir.types import FunctionType, IndexType, IntegerType, MemRefType, NoneType, TensorType, Type
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

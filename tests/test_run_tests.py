@@ -42,3 +42,11 @@ def test_crashed_runner_counts_as_a_failure() -> None:
     lit = run_tests.parse_lit(2, "")
     line, ok = run_tests.summarize([lit])
     assert line == "0 passed, 1 failed, 0 skipped" and not ok
+
+
+def test_long_mark_selection_merges_with_a_given_mark() -> None:
+    assert run_tests.with_long([], "exclude") == ["-m", "not long"]
+    assert run_tests.with_long([], "include") == []
+    assert run_tests.with_long(["-x"], "only") == ["-x", "-m", "long"]
+    assert run_tests.with_long(["-m", "not slow"], "exclude") == ["-m", "(not slow) and not long"]
+    assert run_tests.with_long(["-mslow"], "only") == ["-m(slow) and long"]

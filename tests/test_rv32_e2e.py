@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from app_checks import check_steps
-from shared_models import NETWORKS, load, requires_shared, run_pipeline
+from shared_models import load, requires_shared, run_pipeline, sweep
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     shutil.which("riscv64-unknown-elf-gcc") is None or shutil.which("qemu-system-riscv32") is None
@@ -34,7 +34,7 @@ _MARGIN = 2048
 
 
 def _expected(module, inputs, net):  # type: ignore[no-untyped-def]
-    from backends.gap8.app import expected_outputs
+    from dory.backends.gap8.app import expected_outputs
 
     return expected_outputs(module, inputs, net)
 
@@ -42,9 +42,9 @@ def _expected(module, inputs, net):  # type: ignore[no-untyped-def]
 def _build(make_module, inputs, app: Path, name: str, l2: int | None):  # type: ignore[no-untyped-def]
     """Plan (default pipeline, or the L2 budget ``l2``), emit and link the rv32 app. Returns
     (net, expected, make result)."""
-    from backends.gap8.app import app_files, write_app
-    from backends.gap8.emit import emit_network
-    from backends.target import planning_pipeline
+    from dory.backends.gap8.app import app_files, write_app
+    from dory.backends.gap8.emit import emit_network
+    from dory.backends.target import planning_pipeline
 
     module = make_module()
     run_pipeline(module, "gap8-default" if l2 is None else planning_pipeline(l2=l2), verify_each=False)
@@ -58,7 +58,7 @@ def _build(make_module, inputs, app: Path, name: str, l2: int | None):  # type: 
 def build_and_run(make_module, inputs, tmp: Path, name: str) -> tuple[str, list[bytes], list[bytes]]:  # type: ignore[no-untyped-def]
     """Build (re-planning once if L2 overflows) and run the app; returns its stdout, the dumped step
     outputs and the expected step bytes."""
-    from backends.gap8.emit import pack
+    from dory.backends.gap8.emit import pack
 
     net, expected, b = _build(make_module, inputs, tmp / "app", name, None)
     note = ""
@@ -91,19 +91,20 @@ def _check(stdout: str, got: list[bytes], want: list[bytes]) -> None:
 
 
 @requires_shared
-@pytest.mark.parametrize("name", NETWORKS)
+@pytest.mark.parametrize("name", sweep(("nemo_Residual_connection_test_1", "nemo1d_TCN_T")))
 def test_shared_network_runs_bit_exact_on_rv32(name: str, tmp_path: Path) -> None:
+    """Two networks in `make test` (a residual add, 1-D convs), the rest `long`."""
     net = load(name)
-    from frontend.onnx_import import import_onnx
+    from dory.frontend.onnx_import import import_onnx
 
     stdout, got, want = build_and_run(lambda: import_onnx(net.onnx_path, warn=lambda m: None), net.inputs, tmp_path, name)
     _check(stdout, got, want)
 
 
 def test_mobilenet_v1_025_128_runs_bit_exact_on_rv32(tmp_path: Path) -> None:
-    from dory_ir.interp.interpreter import random_inputs
-    from frontend.onnx_import import import_onnx
-    from driver.netgen import main as netgen
+    from dory.dory_ir.interp.interpreter import random_inputs
+    from dory.frontend.onnx_import import import_onnx
+    from dory.driver.netgen import main as netgen
 
     gen = "mobilenet_v1_0.25_128"
     onnx_path = tmp_path / f"{gen}.onnx"

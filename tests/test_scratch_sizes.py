@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from backends.target import Target, default_target, get_target, target_names
-from passes.tile import Geometry, l1_sizes_of
+from dory.backends.target import Target, default_target, get_target, target_names
+from dory.passes.tile import Geometry, l1_sizes_of
 
 GCC = shutil.which("gcc")
 pytestmark = pytest.mark.skipif(GCC is None, reason="gcc is not installed")

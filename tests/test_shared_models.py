@@ -34,8 +34,8 @@ pytestmark = requires_shared
 
 @pytest.mark.parametrize("name", NETWORKS)
 def test_every_layer_matches_reference(name: str) -> None:
-    from dory_ir.opdef import verify
-    from driver.reference import check_layers, read_txt
+    from dory.dory_ir.opdef import verify
+    from dory.driver.reference import check_layers, read_txt
 
     net = load(name)
     module, files = net.module, net.reference_files
@@ -94,8 +94,8 @@ def test_every_layer_matches_onnxruntime(name: str) -> None:
     import onnx
     import onnxruntime as ort
 
-    from dory_ir.interp import run_function
-    from dory_ir.layers import find_layers
+    from dory.dory_ir.interp import run_function
+    from dory.dory_ir.layers import find_layers
 
     net = load(name)
     onnx_path, module, x = net.onnx_path, net.module, net.inputs[0]

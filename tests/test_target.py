@@ -8,9 +8,9 @@ import dataclasses
 
 import pytest
 
-from backends.gap8.hw import GAP8
-from backends.target import DEFAULT_TARGET, Target, UnknownTarget, get_target, target_names
-from passes.pipeline import parse_pipeline, print_pipeline
+from dory.backends.gap8.hw import GAP8
+from dory.backends.target import DEFAULT_TARGET, Target, UnknownTarget, get_target, target_names
+from dory.passes.pipeline import parse_pipeline, print_pipeline
 
 
 def test_registry_finds_targets_by_name() -> None:
@@ -57,7 +57,7 @@ def test_default_target_spells_nothing(text: str) -> None:
 
 
 def test_budget_options_resolve_to_the_target() -> None:
-    from dory_ir.parser import parse_module
+    from dory.dory_ir.parser import parse_module
 
     module = parse_module('"builtin.module"() ({}) : () -> ()', "<test>")
     (am,) = parse_pipeline("assign-memory{l2=1000}")
@@ -68,8 +68,8 @@ def test_budget_options_resolve_to_the_target() -> None:
 
 
 def test_gap9_is_registered_lazily_from_its_package() -> None:
-    from backends.gap9.hw import GAP9
-    from passes import get_pipeline_registry
+    from dory.backends.gap9.hw import GAP9
+    from dory.passes import get_pipeline_registry
 
     assert "gap9" in target_names()
     assert get_target("gap9") is GAP9
@@ -83,15 +83,15 @@ def test_pulp_is_registered_with_gvsoc_pulp_open_sizes() -> None:
     """The GVSOC pulp-open target: L1/L2 from GVSOC's pulp_open configs (backends/pulp/hw.py cites
     them), the runtime port's stack reservation, the GVSOC-calibrated kernel model (GAP8's DMA
     model); GAP8 and GAP9 keep the efficiency model."""
-    from backends.gap9.hw import GAP9
-    from backends.pulp.hw import PULP
-    from passes import get_pipeline_registry
+    from dory.backends.gap9.hw import GAP9
+    from dory.backends.pulp.hw import PULP
+    from dory.passes import get_pipeline_registry
 
     assert get_target("pulp") is PULP
     assert (PULP.cores, PULP.l1_bytes, PULP.l2_bytes, PULP.clock_hz) == (8, 0x10000, 0x8000 + 0x180000, 50_000_000)
     assert PULP.l1_budget == 64 * 1024 - 10 * 1024
     assert get_pipeline_registry()["pulp-default"].text.count("{target=pulp}") == 3
-    from backends.pulp import transfers as T
+    from dory.backends.pulp import transfers as T
 
     # the transfer costs are pulp's measured ones (backends/pulp/transfers.py), GAP8's untouched
     assert (PULP.dma_bytes_per_cycle, PULP.dma_setup_cycles, PULP.dma_command_cycles) == (
@@ -127,7 +127,7 @@ def test_pulp_l3_overlapped_matches_the_runtime() -> None:
     import re
     from pathlib import Path
 
-    from backends.pulp.hw import PULP
+    from dory.backends.pulp.hw import PULP
 
     src = (Path(__file__).resolve().parents[1] / "runtime" / "src" / "layer.c").read_text()
     defs = re.findall(r"^#define DORY_L3_OVERLAPPED ([01])\b", src, re.M)
@@ -138,7 +138,7 @@ def test_pulp_l3_overlapped_matches_the_runtime() -> None:
 
 def test_planning_pipeline_options_parse() -> None:
     """planning_pipeline's budgets land on the passes that take them, in text the pass manager parses."""
-    from backends.target import planning_pipeline
+    from dory.backends.target import planning_pipeline
 
     text = planning_pipeline("pulp", l2=120000, l1=24576)
     assert text == ("canonicalize,fold-requant,fuse,requant-window,assign-memory{target=pulp l2=120000},"

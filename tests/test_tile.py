@@ -10,11 +10,11 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from shared_models import NETWORKS, load, requires_shared, run_pipeline
 
-from backends.target import Target
-from dory_ir.attributes import DictAttr
-from dory_ir.core import Operation
-from frontend.onnx_import import import_onnx
-from passes.tile import Geometry, NoFit, brute_force, evaluate, solve
+from dory.backends.target import Target
+from dory.dory_ir.attributes import DictAttr
+from dory.dory_ir.core import Operation
+from dory.frontend.onnx_import import import_onnx
+from dory.passes.tile import Geometry, NoFit, brute_force, evaluate, solve
 
 
 @st.composite
@@ -60,9 +60,9 @@ def test_corner_check_equals_exhaustive_fit(g: Geometry, l1: int) -> None:
     looking at every tile of the box."""
     import itertools
 
-    from backends.gap8.hw import GAP8
-    from passes.tiling.space import _fits_any, candidates
-    from passes.tiling.cost import l1_sizes_of
+    from dory.backends.gap8.hw import GAP8
+    from dory.passes.tiling.space import _fits_any, candidates
+    from dory.passes.tiling.cost import l1_sizes_of
 
     for vals in ((candidates(g.co, 4), candidates(g.ho, 8), [g.wo], [g.ci]),
                  (candidates(g.co, 4), candidates(g.ho, 8), candidates(g.wo, 2), [g.ci]),
@@ -108,7 +108,7 @@ def test_mobilenet_v1_224_tiles(tmp_path: Path) -> None:
     import sys
 
     out = tmp_path / "mb.onnx"
-    subprocess.run([sys.executable, "-m", "tools.dory_netgen", "mobilenet_v1_1.0_224", "-o", str(out)], check=True,
+    subprocess.run([sys.executable, "-m", "dory.tools.dory_netgen", "mobilenet_v1_1.0_224", "-o", str(out)], check=True,
                    cwd=Path(__file__).resolve().parents[1], capture_output=True)
     attrs = _tile_network(import_onnx(str(out), warn=lambda m: None))
     assert len(attrs) >= 29
@@ -121,13 +121,13 @@ def _l3_chips() -> tuple[Target, Target]:
     """Pulp with serial L3 staging (main's layer.c before the overlap) and pulp itself."""
     import dataclasses
 
-    from backends.pulp.hw import PULP
+    from dory.backends.pulp.hw import PULP
 
     return dataclasses.replace(PULP, l3_overlapped=False), PULP
 
 
 def test_l3_cycles_serial_sums_every_transfer() -> None:
-    from passes.tiling.cost import l3_cycles
+    from dory.passes.tiling.cost import l3_cycles
 
     serial, _ = _l3_chips()
     g = Geometry("linear", n=1, ho=1, wo=1, co=1000, hi=1, wi=1, ci=1024, param_bytes=8)
@@ -139,7 +139,7 @@ def test_l3_cycles_serial_sums_every_transfer() -> None:
 
 
 def test_l3_cycles_overlapped_hides_transfers_behind_compute() -> None:
-    from passes.tiling.cost import l3_cycles
+    from dory.passes.tiling.cost import l3_cycles
 
     serial, over = _l3_chips()
     g = Geometry("linear", n=1, ho=1, wo=1, co=1000, hi=1, wi=1, ci=1024, param_bytes=8)
@@ -162,7 +162,7 @@ def test_l3_cycles_overlapped_hides_transfers_behind_compute() -> None:
 def test_l3_cycles_rows_and_output() -> None:
     """A conv with its input and output in L3, row blocks of 4: the input rows each block's windows
     read (halo included, clipped), the output written per row block."""
-    from passes.tiling.cost import l3_cycles
+    from dory.passes.tiling.cost import l3_cycles
 
     serial, over = _l3_chips()
     g = Geometry("conv", n=1, ho=8, wo=8, co=16, hi=8, wi=8, ci=8, kh=3, kw=3, pads=(1, 1, 1, 1), param_bytes=8)
@@ -182,10 +182,10 @@ def test_tile_pass_records_the_l3_staging() -> None:
     cycles with their L3 staging (`l3_cycles`), the others the L1 tile's alone."""
     import dataclasses
 
-    from passes.tile import l3_roles
-    from passes.tiling import geometry, l3_cycles
+    from dory.passes.tile import l3_roles
+    from dory.passes.tiling import geometry, l3_cycles
 
-    from backends.pulp.hw import PULP
+    from dory.backends.pulp.hw import PULP
 
     module = load("nemo_dscnn_test").module
     run_pipeline(module, "canonicalize,fold-requant,fuse,assign-memory{target=pulp l2=24000},tile{target=pulp}")

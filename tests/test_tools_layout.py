@@ -21,7 +21,7 @@ def test_tool_module_is_a_shim(path: Path) -> None:
     assert not defs, f"{path.name} defines {[d.name for d in defs]}; tool logic belongs in driver/"
     mains = [
         n for n in body
-        if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("driver.") and [a.name for a in n.names] == ["main"]
+        if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("dory.driver.") and [a.name for a in n.names] == ["main"]
     ]
     assert len(mains) == 1, f"{path.name} should import main from one driver module"
     others = [n for n in body if not isinstance(n, (ast.Import, ast.ImportFrom, ast.If))]
@@ -34,5 +34,5 @@ def test_console_scripts_point_at_the_shims() -> None:
     scripts = [line.split("=") for line in cfg["options.entry_points"]["console_scripts"].split("\n") if line.strip()]
     targets = {name.strip(): target.strip() for name, target in scripts}
     assert targets, "no console scripts in setup.cfg"
-    shims = {f"tools.{p.stem}:main" for p in TOOLS}
+    shims = {f"dory.tools.{p.stem}:main" for p in TOOLS}
     assert set(targets.values()) == shims, targets

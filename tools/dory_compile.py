@@ -2,7 +2,7 @@
 
 import sys
 
-from driver.compile import main
+from dory.driver.compile import main
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -2,7 +2,7 @@
 
 import sys
 
-from driver.netgen import main
+from dory.driver.netgen import main
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -2,7 +2,7 @@
 
 import sys
 
-from driver.opt import main
+from dory.driver.opt import main
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

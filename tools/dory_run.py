@@ -2,7 +2,7 @@
 
 import sys
 
-from driver.run import main
+from dory.driver.run import main
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -2,7 +2,7 @@
 
 import sys
 
-from driver.translate import main
+from dory.driver.translate import main
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

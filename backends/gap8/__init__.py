@@ -5,8 +5,8 @@ Importing the package registers the target and the pipeline (`backends.target.ge
 the pass registry import it on first use); the emitter and the app generator are imported on use.
 """
 
-from backends.gap8.hw import GAP8
-from backends.target import register_default_pipeline, register_target
+from dory.backends.gap8.hw import GAP8
+from dory.backends.target import register_default_pipeline, register_target
 
 register_target(GAP8)
 register_default_pipeline(

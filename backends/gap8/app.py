@@ -21,14 +21,15 @@ import importlib
 import os
 import shutil
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from backends.gap8.emit import EmittedNetwork, pack
-from backends.target import target_names
+from dory import data_path
+from dory.backends.gap8.emit import EmittedNetwork, pack
+from dory.backends.target import target_names
 
-RUNTIME = Path(__file__).resolve().parents[2] / "runtime"
+# The C runtime's sources: runtime/ in the checkout, dory/runtime/ (package data) when installed.
+RUNTIME = data_path("runtime")
 _RUNTIME_PARTS = ("include", "kernels", "src", "port")
 
 
@@ -45,7 +46,7 @@ def expected_outputs(module: "object", inputs: list[np.ndarray], net: EmittedNet
     """Every step's exact output and the network output, from the reference interpreter (or from
     ``run(on_result) -> outputs`` when the caller runs the interpreter itself, e.g. while checking
     DORY reference files)."""
-    from dory_ir.interp import run_function
+    from dory.dory_ir.interp import run_function
 
     wanted = {id(s.value): s.index for s in net.steps}
     got: dict[int, np.ndarray] = {}
@@ -124,14 +125,14 @@ def app_files(net: EmittedNetwork, input_values: np.ndarray, expected: list[np.n
         files["main_gap8.c"] = _MAIN_GAP8
         files["Makefile.gap8"] = _MAKEFILE_GAP8
     elif target == "rv32":
-        from backends.target import planning_pipeline
+        from dory.backends.target import planning_pipeline
 
         # the link's hint: the same planning with the L2 budget the Makefile works out ($$n)
         makefile = _MAKEFILE_RV32.replace("@RV32_PLAN@", planning_pipeline(l2="$$n"))
         own_build(files, "rv32", _MAIN_RV32, makefile, "on the RV32 emulator")
     elif target != "host" and target in target_names():
         # another chip's package adds its own main and Makefiles around the shared network C
-        importlib.import_module(f"backends.{target}.app").add_app_files(files)
+        importlib.import_module(f"dory.backends.{target}.app").add_app_files(files)
     elif target != "host":
         raise ValueError(f"unknown target '{target}' (expected {', '.join(app_targets())})")
     return AppFiles(files)
@@ -165,7 +166,7 @@ def run_note(app_target: str) -> str:
         return _RV32_RUN_NOTE
     if app_target in ("host", "gap8") or app_target not in target_names():
         return ""
-    return str(importlib.import_module(f"backends.{app_target}.app").RUN_NOTE)
+    return str(importlib.import_module(f"dory.backends.{app_target}.app").RUN_NOTE)
 
 
 def default_pipeline(app_target: str) -> str:

@@ -34,12 +34,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dory_ir.attributes import ArrayAttr, Attribute, DenseArrayAttr, DenseAttr, DialectAttr, DictAttr, IntegerAttr, StringAttr
-from dory_ir.core import Operation, Value
-from dory_ir.dialects import dory
-from dory_ir.dialects.func import FuncOp, ReturnOp
-from dory_ir.diagnostics import DiagnosticError
-from dory_ir.types import IntegerType, MemRefType, TensorType, Type
+from dory.dory_ir.attributes import ArrayAttr, Attribute, DenseArrayAttr, DenseAttr, DialectAttr, DictAttr, IntegerAttr, StringAttr
+from dory.dory_ir.core import Operation, Value
+from dory.dory_ir.dialects import dory
+from dory.dory_ir.dialects.func import FuncOp, ReturnOp
+from dory.dory_ir.diagnostics import DiagnosticError
+from dory.dory_ir.types import IntegerType, MemRefType, TensorType, Type
 
 LAYER_KINDS: dict[type[Operation], str] = {
     dory.Conv2dOp: "DORY_LAYER_CONV",
@@ -564,7 +564,10 @@ class _Emitter:
         l1 = _int(md, "l1_budget", self.func, 0)
         l1 = max([l1] + [s.l1_bytes for s in self.steps])
         l2 = _int(fd, "l2_peak", self.func)
-        l3 = _int(fd, "l3_peak", self.func, 0)
+        # The L3 arena the app reserves and reports ("L3 N B"): the planned peak, at least 4 B so a
+        # network without L3 buffers still gets a non-empty arena (no zero-size allocation in the
+        # ports). dory-compile's summary prints this same figure.
+        l3 = max(_int(fd, "l3_peak", self.func, 0), 4)
         return EmittedNetwork(self._network_c(inp, outp, l1, l2, l3), self._network_h(inp, outp, l1, l2, l3),
                               self.records, self.steps, inp, outp, l1, l2, l3, self.weight_bytes)
 
@@ -579,7 +582,7 @@ class _Emitter:
 #define DORY_NET_STEPS {len(self.steps)}
 #define DORY_NET_L1_BYTES {l1}u
 #define DORY_NET_L2_BYTES {l2}u
-#define DORY_NET_L3_BYTES {max(l3, 4)}u
+#define DORY_NET_L3_BYTES {l3}u
 #define DORY_NET_INPUT_BYTES {inp.nbytes}u
 #define DORY_NET_OUTPUT_BYTES {outp.nbytes}u
 

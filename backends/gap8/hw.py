@@ -71,7 +71,7 @@ SIMD (``Cout % 4`` leftovers take the scalar path).
 
 from __future__ import annotations
 
-from backends.target import Target
+from dory.backends.target import Target
 
 _KB = 1024
 _MB = 1024 * 1024

@@ -6,8 +6,8 @@ Importing the package registers the target and the pipeline (`backends.target.ge
 the pass registry import it on first use).
 """
 
-from backends.gap9.hw import GAP9
-from backends.target import register_default_pipeline, register_target
+from dory.backends.gap9.hw import GAP9
+from dory.backends.target import register_default_pipeline, register_target
 
 register_target(GAP9)
 register_default_pipeline(

@@ -9,8 +9,8 @@ enforces GAP9's budgets.
 
 from __future__ import annotations
 
-from backends.gap8.app import own_build, pmsis_main
-from backends.gap9.hw import GAP9
+from dory.backends.gap8.app import own_build, pmsis_main
+from dory.backends.gap9.hw import GAP9
 
 # The GAP9 EVK's BSP maps the default flash (an MX25U51245G octo-SPI NOR) to pi_default_flash_conf
 # in bsp/bsp.h (gap_sdk: rtos/pmsis/pmsis_bsp/include/bsp/boards/gap9_evk/bsp.h).

@@ -44,8 +44,8 @@ efficiencies, the per-tile overhead and the partial-sum cost are GAP8's calibrat
 
 from __future__ import annotations
 
-from backends.gap8.hw import GAP8
-from backends.target import Target
+from dory.backends.gap8.hw import GAP8
+from dory.backends.target import Target
 
 _KB = 1024
 _MB = 1024 * 1024

@@ -7,8 +7,8 @@ Importing the package registers the target and the pipeline (`backends.target.ge
 the pass registry import it on first use).
 """
 
-from backends.pulp.hw import PULP
-from backends.target import register_default_pipeline, register_target
+from dory.backends.pulp.hw import PULP
+from dory.backends.target import register_default_pipeline, register_target
 
 register_target(PULP)
 register_default_pipeline(

@@ -13,7 +13,7 @@ Cycles of a layer = layer + tile * n_tiles + sum of coefficient * feature (busie
 over the tiles: passes.tiling.cost.kernel_features) + the DMA the double buffering does not hide.
 """
 
-from backends.target import KernelModel
+from dory.backends.target import KernelModel
 
 KERNEL_MODEL = KernelModel(
     coefficients=(

@@ -49,10 +49,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from backends.gap8.hw import GAP8
-from backends.pulp import transfers as T
-from backends.pulp.calibration import KERNEL_MODEL
-from backends.target import Target
+from dory.backends.gap8.hw import GAP8
+from dory.backends.pulp import transfers as T
+from dory.backends.pulp.calibration import KERNEL_MODEL
+from dory.backends.target import Target
 
 _KB = 1024
 _MB = 1024 * 1024

@@ -46,7 +46,7 @@ for _p in (ROOT, ROOT / "bench", ROOT / "tests", ROOT / "bench" / "gvsoc"):
 import bench_gvsoc  # noqa: E402
 from fit import Fit, Layer, fit, kernel_model, model_cycles, summary, within  # noqa: E402
 
-from passes.tiling.geometry import Geometry  # noqa: E402
+from dory.passes.tiling.geometry import Geometry  # noqa: E402
 
 GENERATED = ["mobilenet_v1_0.25_128", "mobilenet_v1_0.25_224"]
 """Generated networks measured besides the shared ones (dory-netgen names; the wider MobileNets and
@@ -70,7 +70,7 @@ RANK_TOLERANCE = 0.10
 
 def pipeline(l1: int | None) -> str:
     """The pulp-default pipeline, with the tile pass's L1 budget when ``l1`` is given."""
-    from backends.target import planning_pipeline
+    from dory.backends.target import planning_pipeline
 
     return planning_pipeline("pulp", l1=l1 or None)
 
@@ -78,12 +78,12 @@ def pipeline(l1: int | None) -> str:
 def planned_layers(onnx: str, l1: int | None) -> dict[int, tuple[str, Geometry, tuple[int, int, int, int]]]:
     """Per step index: the bench's layer kind, the layer's geometry and its planned L1 tile, from
     the network planned in process with the same pipeline the app was compiled with."""
-    from backends.gap8.emit import emit_network
-    from frontend.onnx_import import import_onnx
-    from passes.base import PassContext
-    from passes.manager import PassManager
-    from passes.pipeline import parse_pipeline
-    from passes.tiling.geometry import geometry
+    from dory.backends.gap8.emit import emit_network
+    from dory.frontend.onnx_import import import_onnx
+    from dory.passes.base import PassContext
+    from dory.passes.manager import PassManager
+    from dory.passes.pipeline import parse_pipeline
+    from dory.passes.tiling.geometry import geometry
 
     module = import_onnx(onnx, warn=lambda m: None)
     PassManager(parse_pipeline(pipeline(l1)), verify_each=False).run(PassContext(), module)
@@ -141,7 +141,7 @@ def measure(names: list[str], generated: list[str], variants: dict[str, list[int
     def one(job: tuple[str, str, str | None, int | None]) -> tuple[tuple[str, str, str | None, int | None], Any]:
         name, onnx, inp, l1 = job
         app = tmp / f"{name}-{l1 or 'default'}"
-        cmd = [sys.executable, "-m", "tools.dory_compile", onnx, "-o", str(app), "--target", "pulp", "-q",
+        cmd = [sys.executable, "-m", "dory.tools.dory_compile", onnx, "-o", str(app), "--target", "pulp", "-q",
                "--pipeline", pipeline(l1)]
         r = subprocess.run(cmd + (["--input", inp] if inp else []), cwd=ROOT, capture_output=True, text=True)
         if r.returncode:
@@ -233,7 +233,7 @@ def write_table(coef: dict[str, dict[str, float]], record: dict[str, Any], holdo
         "over the tiles: passes.tiling.cost.kernel_features) + the DMA the double buffering does not hide.",
         '"""',
         "",
-        "from backends.target import KernelModel",
+        "from dory.backends.target import KernelModel",
         "",
         "KERNEL_MODEL = KernelModel(",
         "    coefficients=(",
@@ -310,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("-o", "--output", default=str(ROOT / "build" / "calib" / "report.md"))
     args = ap.parse_args(argv)
-    from backends.pulp.hw import PULP
+    from dory.backends.pulp.hw import PULP
 
     holdout = [h for h in args.holdout.split(",") if h]
     if args.source:

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backends.target import KernelModel, Target
-from passes.tiling.cost import CLASS_FEATURES, MODEL_FEATURES, dma_terms, kernel_features, model_kind
-from passes.tiling.geometry import Geometry
+from dory.backends.target import KernelModel, Target
+from dory.passes.tiling.cost import CLASS_FEATURES, MODEL_FEATURES, dma_terms, kernel_features, model_kind
+from dory.passes.tiling.geometry import Geometry
 
 SHARED = "all"
 """The model kind of the coefficients every kind shares (the per-layer cost)."""

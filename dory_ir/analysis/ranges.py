@@ -15,10 +15,10 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from dory_ir.attributes import Attribute, DenseAttr, IntegerAttr, StringAttr
-from dory_ir.core import Operation, OpResult, Value
-from dory_ir.dialects import qnn
-from dory_ir.types import IntegerType, TensorType
+from dory.dory_ir.attributes import Attribute, DenseAttr, IntegerAttr, StringAttr
+from dory.dory_ir.core import Operation, OpResult, Value
+from dory.dory_ir.dialects import qnn
+from dory.dory_ir.types import IntegerType, TensorType
 
 FLOOR = "floor"
 TRUNC = "trunc"

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from dory_ir.analysis.ranges import FLOOR, AffineClip, per_channel
+from dory.dory_ir.analysis.ranges import FLOOR, AffineClip, per_channel
 
 SI32_MIN = -(1 << 31)
 SI32_MAX = (1 << 31) - 1

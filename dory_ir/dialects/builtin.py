@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dory_ir.attributes import StringAttr
-from dory_ir.core import Block, Dialect, Operation, Region, register_dialect
-from dory_ir.diagnostics import OpVerifyError
-from dory_ir.opdef import IsolatedFromAbove, PropDef
+from dory.dory_ir.attributes import StringAttr
+from dory.dory_ir.core import Block, Dialect, Operation, Region, register_dialect
+from dory.dory_ir.diagnostics import OpVerifyError
+from dory.dory_ir.opdef import IsolatedFromAbove, PropDef
 
 
 class ModuleOp(Operation):

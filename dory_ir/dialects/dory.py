@@ -29,12 +29,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from dory_ir.attributes import ArrayAttr, Attribute, BoolAttr, DenseAttr, DictAttr, IntegerAttr, StringAttr
-from dory_ir.core import Dialect, Operation, Value, register_dialect
-from dory_ir.diagnostics import UNKNOWN, Location, OpVerifyError
-from dory_ir.dialects import qnn
-from dory_ir.opdef import ANY, OperandDef, PropDef, Pure, ResultDef, int_shaped, verify_op
-from dory_ir.types import IntegerType, MemRefType, TensorType, Type, si32
+from dory.dory_ir.attributes import ArrayAttr, Attribute, BoolAttr, DenseAttr, DictAttr, IntegerAttr, StringAttr
+from dory.dory_ir.core import Dialect, Operation, Value, register_dialect
+from dory.dory_ir.diagnostics import UNKNOWN, Location, OpVerifyError
+from dory.dory_ir.dialects import qnn
+from dory.dory_ir.opdef import ANY, OperandDef, PropDef, Pure, ResultDef, int_shaped, verify_op
+from dory.dory_ir.types import IntegerType, MemRefType, TensorType, Type, si32
 
 _S = int_shaped()
 _ACC = si32  # every accumulator (conv, linear, avg-pool sum, add inputs) is 32-bit, as on GAP8
@@ -149,7 +149,7 @@ class LayerOp(Operation):
 def verify_stages(op: Operation, stages: list[Stage]) -> None:
     """Build each stage as a qnn op on placeholder values of the right types and verify it; a
     failure is reported on the layer op, naming the stage."""
-    from dory_ir.core import Block
+    from dory.dory_ir.core import Block
 
     operand_types = [as_tensor(v.type) for v in op.operands]
     results: list[Type] = []

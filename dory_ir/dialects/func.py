@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dory_ir.attributes import Attribute, StringAttr, TypeAttr
-from dory_ir.core import Block, Dialect, Operation, Region, Value, register_dialect
-from dory_ir.diagnostics import OpVerifyError
-from dory_ir.dialects.builtin import ModuleOp
-from dory_ir.opdef import ANY, HasParent, OperandDef, IsolatedFromAbove, IsTerminator, Pure, PropDef
-from dory_ir.types import FunctionType, Type
+from dory.dory_ir.attributes import Attribute, StringAttr, TypeAttr
+from dory.dory_ir.core import Block, Dialect, Operation, Region, Value, register_dialect
+from dory.dory_ir.diagnostics import OpVerifyError
+from dory.dory_ir.dialects.builtin import ModuleOp
+from dory.dory_ir.opdef import ANY, HasParent, OperandDef, IsolatedFromAbove, IsTerminator, Pure, PropDef
+from dory.dory_ir.types import FunctionType, Type
 
 
 def _type_of(a: Attribute) -> Type:

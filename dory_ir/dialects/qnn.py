@@ -20,7 +20,7 @@ from typing import Any, Callable, ClassVar, Self, Sequence
 
 import numpy as np
 
-from dory_ir.attributes import (
+from dory.dory_ir.attributes import (
     Attribute,
     BoolAttr,
     DenseArrayAttr,
@@ -28,9 +28,9 @@ from dory_ir.attributes import (
     IntegerAttr,
     StringAttr,
 )
-from dory_ir.core import Dialect, Operation, Value, register_dialect
-from dory_ir.diagnostics import UNKNOWN, Location, OpVerifyError, VerifyError
-from dory_ir.opdef import (
+from dory.dory_ir.core import Dialect, Operation, Value, register_dialect
+from dory.dory_ir.diagnostics import UNKNOWN, Location, OpVerifyError, VerifyError
+from dory.dory_ir.opdef import (
     Constraint,
     DefaultFrom,
     OperandDef,
@@ -41,7 +41,7 @@ from dory_ir.opdef import (
     verify_declarations,
     verify_op,
 )
-from dory_ir.types import IntegerType, TensorType, Type, i64, si32, si64
+from dory.dory_ir.types import IntegerType, TensorType, Type, i64, si32, si64
 
 ROUNDINGS: tuple[str, ...] = ("floor", "trunc")
 """Values of the ``rounding`` property; ``"floor"`` is the default (docs/qnn.md, rounding rule)."""
@@ -743,8 +743,8 @@ class RequantOp(QnnOp):
             raise OpVerifyError(f"properties 'win_lo'/'win_hi' expected {shape[-1] if shape else 1} per-channel values")
         if lo.elided or hi.elided:
             return  # a printed-without-data op: nothing to compare
-        from dory_ir.analysis.ranges import affine_of  # dialect -> analysis: imported on use
-        from dory_ir.analysis.requant_window import window_of
+        from dory.dory_ir.analysis.ranges import affine_of  # dialect -> analysis: imported on use
+        from dory.dory_ir.analysis.requant_window import window_of
 
         ac = affine_of(self)
         want = window_of(ac, shape[-1]) if ac is not None else None

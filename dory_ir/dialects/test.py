@@ -3,8 +3,8 @@ real producer (xDSL's idiom)."""
 
 from __future__ import annotations
 
-from dory_ir.core import Dialect, Operation, register_dialect
-from dory_ir.opdef import Pure
+from dory.dory_ir.core import Dialect, Operation, register_dialect
+from dory.dory_ir.opdef import Pure
 
 
 class TestOp(Operation):

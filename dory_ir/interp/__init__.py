@@ -6,7 +6,7 @@ callbacks, nested calls). Op implementations register with `impl` in per-dialect
 imported on first use.
 """
 
-from dory_ir.interp.interpreter import (
+from dory.dory_ir.interp.interpreter import (
     ImplFn,
     InputError,
     Interpreter,

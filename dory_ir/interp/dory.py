@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from dory_ir.core import Operation
-from dory_ir.dialects import dory
-from dory_ir.dialects.dory import LayerOp, Stage, stage_inputs
-from dory_ir.interp.interpreter import Interpreter, impl, lookup_impl, op_error
-from dory_ir.types import MemRefType, TensorType
+from dory.dory_ir.core import Operation
+from dory.dory_ir.dialects import dory
+from dory.dory_ir.dialects.dory import LayerOp, Stage, stage_inputs
+from dory.dory_ir.interp.interpreter import Interpreter, impl, lookup_impl, op_error
+from dory.dory_ir.types import MemRefType, TensorType
 
 
 def run_stages(interp: Interpreter, op: Operation, stages: list[Stage], operands: list[np.ndarray]) -> np.ndarray:
@@ -25,7 +25,7 @@ def run_stages(interp: Interpreter, op: Operation, stages: list[Stage], operands
         try:
             out = fn(interp, tmp, args)
         except Exception as e:  # re-locate qnn-stage errors at the layer op
-            from dory_ir.diagnostics import DiagnosticError
+            from dory.dory_ir.diagnostics import DiagnosticError
 
             if isinstance(e, DiagnosticError):
                 raise op_error(op, f"{st.name.split('.')[1]} stage: {e.diagnostics[0].message}") from None
@@ -40,7 +40,7 @@ def _layer(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> li
     assert isinstance(op, LayerOp)
     if "dory.tile" in op.attributes:
         # imported here: the tiled executor builds on run_stages above
-        from dory_ir.interp.tiled import run_tiled
+        from dory.dory_ir.interp.tiled import run_tiled
 
         return [run_tiled(interp, op, operands)]
     return [run_stages(interp, op, op.stages(), operands)]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from dory_ir.attributes import SymbolRefAttr
-from dory_ir.core import Operation
-from dory_ir.dialects.func import ReturnOp
-from dory_ir.interp.interpreter import Interpreter, impl, op_error
+from dory.dory_ir.attributes import SymbolRefAttr
+from dory.dory_ir.core import Operation
+from dory.dory_ir.dialects.func import ReturnOp
+from dory.dory_ir.interp.interpreter import Interpreter, impl, op_error
 
 
 @impl(ReturnOp)

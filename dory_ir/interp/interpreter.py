@@ -19,12 +19,12 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from dory_ir.attributes import StringAttr
-from dory_ir.core import Block, Operation, Value
-from dory_ir.diagnostics import DiagnosticError, Location
-from dory_ir.opdef import IsTerminator
-from dory_ir.interp.intmath import INT64_MAX, int64_range
-from dory_ir.types import FunctionType, IntegerType, MemRefType, TensorType, Type
+from dory.dory_ir.attributes import StringAttr
+from dory.dory_ir.core import Block, Operation, Value
+from dory.dory_ir.diagnostics import DiagnosticError, Location
+from dory.dory_ir.opdef import IsTerminator
+from dory.dory_ir.interp.intmath import INT64_MAX, int64_range
+from dory.dory_ir.types import FunctionType, IntegerType, MemRefType, TensorType, Type
 
 ImplFn = Callable[["Interpreter", Operation, list[np.ndarray]], list[np.ndarray]]
 """``impl(interpreter, op, operands) -> results`` for one op class."""
@@ -37,10 +37,10 @@ _IMPLS: dict[type[Operation] | str, ImplFn] = {}
 
 # Dialect name -> module whose import registers that dialect's implementations.
 _IMPL_MODULES: dict[str, str] = {
-    "dory": "dory_ir.interp.dory",
-    "func": "dory_ir.interp.func",
-    "qnn": "dory_ir.interp.qnn",
-    "test": "dory_ir.interp.test",
+    "dory": "dory.dory_ir.interp.dory",
+    "func": "dory.dory_ir.interp.func",
+    "qnn": "dory.dory_ir.interp.qnn",
+    "test": "dory.dory_ir.interp.test",
 }
 _LOADED_DIALECTS: set[str] = set()
 
@@ -149,7 +149,7 @@ def coerce_value(arr: object, t: Type) -> np.ndarray:
 def _function_ops(module: Operation) -> list[Operation]:
     if not module.regions or not module.regions[0].blocks:
         return []
-    from dory_ir.dialects.func import FuncOp
+    from dory.dory_ir.dialects.func import FuncOp
 
     return [op for op in module.regions[0].blocks[0].ops if isinstance(op, FuncOp)]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dory_ir.types import IntegerType
+from dory.dory_ir.types import IntegerType
 
 INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1

@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from dory_ir.attributes import Attribute, BoolAttr, DenseArrayAttr, DenseAttr, IntegerAttr, StringAttr
-from dory_ir.core import Operation
-from dory_ir.dialects import qnn
-from dory_ir.interp.interpreter import Interpreter, impl, op_error, shape_str, value_layout
-from dory_ir.interp.intmath import (
+from dory.dory_ir.attributes import Attribute, BoolAttr, DenseArrayAttr, DenseAttr, IntegerAttr, StringAttr
+from dory.dory_ir.core import Operation
+from dory.dory_ir.dialects import qnn
+from dory.dory_ir.interp.interpreter import Interpreter, impl, op_error, shape_str, value_layout
+from dory.dory_ir.interp.intmath import (
     FLOAT64_EXACT,
     INT64_MAX,
     INT64_MIN,
@@ -35,7 +35,7 @@ from dory_ir.interp.intmath import (
     max_abs,
     wrap,
 )
-from dory_ir.types import IntegerType
+from dory.dory_ir.types import IntegerType
 
 # -- properties -------------------------------------------------------------------------------
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from dory_ir.core import Operation
-from dory_ir.dialects.test import TestOp, TestPureOp
-from dory_ir.interp.interpreter import Interpreter, impl, op_error
+from dory.dory_ir.core import Operation
+from dory.dory_ir.dialects.test import TestOp, TestPureOp
+from dory.dory_ir.interp.interpreter import Interpreter, impl, op_error
 
 
 @impl(TestOp, TestPureOp)

@@ -21,15 +21,15 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from dory_ir.attributes import Attribute, DenseArrayAttr, DenseAttr, DictAttr, IntegerAttr, i64_array
-from dory_ir.core import Operation
-from dory_ir.dialects import dory, qnn
-from dory_ir.dialects.dory import LayerOp, Stage, as_tensor
-from dory_ir.interp.dory import run_stages
-from dory_ir.interp.interpreter import Interpreter, op_error, shape_str
-from dory_ir.interp.intmath import wrap
-from dory_ir.interp.qnn import _int_prop, _ints_prop
-from dory_ir.types import IntegerType, TensorType
+from dory.dory_ir.attributes import Attribute, DenseArrayAttr, DenseAttr, DictAttr, IntegerAttr, i64_array
+from dory.dory_ir.core import Operation
+from dory.dory_ir.dialects import dory, qnn
+from dory.dory_ir.dialects.dory import LayerOp, Stage, as_tensor
+from dory.dory_ir.interp.dory import run_stages
+from dory.dory_ir.interp.interpreter import Interpreter, op_error, shape_str
+from dory.dory_ir.interp.intmath import wrap
+from dory.dory_ir.interp.qnn import _int_prop, _ints_prop
+from dory.dory_ir.types import IntegerType, TensorType
 
 TILE_ATTR = "dory.tile"
 _L1_KEYS = ("c_out", "h_out", "w_out", "c_in")

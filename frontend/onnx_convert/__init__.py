@@ -10,4 +10,4 @@
 - `host`: float post-processing left to the host.
 """
 
-from frontend.onnx_convert import chain, conv, fold, host, pool, shape  # noqa: F401
+from dory.frontend.onnx_convert import chain, conv, fold, host, pool, shape  # noqa: F401

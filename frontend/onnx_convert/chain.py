@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from frontend.affine import Affine, as_exact_fraction, first_non_integer
-from frontend.onnx_import import ONNX_FLOAT_TYPES, ONNX_INT_TYPES
-from frontend.registry import converter
-from frontend.values import Const, Entry, Host, IntVal, Pending
+from dory.frontend.affine import Affine, as_exact_fraction, first_non_integer
+from dory.frontend.onnx_import import ONNX_FLOAT_TYPES, ONNX_INT_TYPES
+from dory.frontend.registry import converter
+from dory.frontend.values import Const, Entry, Host, IntVal, Pending
 
 if TYPE_CHECKING:
-    from frontend.onnx_import import OnnxImporter
+    from dory.frontend.onnx_import import OnnxImporter
 
 
 def const_and_value(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> tuple[Const, Entry]:
@@ -147,7 +147,7 @@ def convert_add(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> None:
     for p in (p1, p2):
         p.aff.scale(l_ // p.aff.div, l_ // p.aff.div)  # same value over the common divisor
     aff = Affine(p1.aff.terms + p2.aff.terms, p1.aff.add + p2.aff.add, l_, None, None, p1.aff.is_int and p2.aff.is_int)
-    update(imp, node, Pending(aff, p1.onnx_shape, p1.layout, node, node.output[0]))
+    update(imp, node, Pending(aff, p1.onnx_shape, p1.layout, node, node.output[0], sum_node=node))
 
 
 def _quantlab_add(imp: OnnxImporter, node: Any, ins: list[Entry | None], a: dict[str, Any]) -> None:

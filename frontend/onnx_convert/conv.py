@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dory_ir.attributes import Attribute, IntegerAttr, i64_array
-from dory_ir.dialects.qnn import Conv2dOp, LinearOp, conv_output_hw
-from dory_ir.types import TensorType, i64
-from frontend.onnx_convert.window import spatial, window_attrs
-from frontend.registry import converter
-from frontend.values import SI32, Entry, IntVal, Layout, bias_type, dot_range, weight_type
+from dory.dory_ir.attributes import Attribute, IntegerAttr, i64_array
+from dory.dory_ir.dialects.qnn import Conv2dOp, LinearOp, conv_output_hw
+from dory.dory_ir.types import TensorType, i64
+from dory.frontend.onnx_convert.window import spatial, window_attrs
+from dory.frontend.registry import converter
+from dory.frontend.values import SI32, Entry, IntVal, Layout, bias_type, dot_range, weight_type
 
 if TYPE_CHECKING:
-    from frontend.onnx_import import OnnxImporter
+    from dory.frontend.onnx_import import OnnxImporter
 
 
 @converter("Conv", layer=True)

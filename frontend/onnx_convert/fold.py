@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from frontend.registry import converter, folder
-from frontend.values import Const, Entry, IntVal, Pending
+from dory.frontend.registry import converter, folder
+from dory.frontend.values import Const, Entry, IntVal, Pending
 
 if TYPE_CHECKING:
-    from frontend.onnx_import import OnnxImporter
+    from dory.frontend.onnx_import import OnnxImporter
 
 
 @converter("Constant")

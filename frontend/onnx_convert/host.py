@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from frontend.registry import converter
-from frontend.values import Entry
+from dory.frontend.registry import converter
+from dory.frontend.values import Entry
 
 if TYPE_CHECKING:
-    from frontend.onnx_import import OnnxImporter
+    from dory.frontend.onnx_import import OnnxImporter
 
 
 @converter("Sigmoid", "LogSoftmax", "Softmax", "Tanh", "Exp", "Log", "Gather", "Unsqueeze", "Squeeze", "ArgMax", "Sqrt", "Neg")

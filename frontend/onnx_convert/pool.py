@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from dory_ir.attributes import Attribute, BoolAttr, IntegerAttr, i64_array
-from dory_ir.dialects.qnn import AvgPoolOp, GlobalAvgPoolOp, MaxPoolOp, pool_output_hw
-from dory_ir.types import TensorType, i64
-from frontend.onnx_convert.window import spatial, window_attrs
-from frontend.registry import converter
-from frontend.requant import check_32
-from frontend.values import SI32, Entry, IntVal
+from dory.dory_ir.attributes import Attribute, BoolAttr, IntegerAttr, i64_array
+from dory.dory_ir.dialects.qnn import AvgPoolOp, GlobalAvgPoolOp, MaxPoolOp, pool_output_hw
+from dory.dory_ir.types import TensorType, i64
+from dory.frontend.onnx_convert.window import spatial, window_attrs
+from dory.frontend.registry import converter
+from dory.frontend.requant import check_32
+from dory.frontend.values import SI32, Entry, IntVal
 
 if TYPE_CHECKING:
-    from frontend.onnx_import import OnnxImporter
+    from dory.frontend.onnx_import import OnnxImporter
 
 
 @converter("MaxPool", layer=True)

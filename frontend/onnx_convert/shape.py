@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dory_ir.attributes import Attribute, IntegerAttr, i64_array
-from dory_ir.dialects.qnn import ConcatOp, FlattenOp, PadOp, ReshapeOp, TransposeOp, flatten_shape, is_permutation, normalize_axis, pad_shape
-from dory_ir.types import TensorType, i64
-from frontend.registry import converter
-from frontend.values import Entry, IntVal, Layout
+from dory.dory_ir.attributes import Attribute, IntegerAttr, i64_array
+from dory.dory_ir.dialects.qnn import ConcatOp, FlattenOp, PadOp, ReshapeOp, TransposeOp, flatten_shape, is_permutation, normalize_axis, pad_shape
+from dory.dory_ir.types import TensorType, i64
+from dory.frontend.registry import converter
+from dory.frontend.values import Entry, IntVal, Layout
 
 if TYPE_CHECKING:
-    from frontend.onnx_import import OnnxImporter
+    from dory.frontend.onnx_import import OnnxImporter
 
 
 @converter("Pad", layer=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from frontend.values import IntVal
+from dory.frontend.values import IntVal
 
 if TYPE_CHECKING:
-    from frontend.onnx_import import OnnxImporter
+    from dory.frontend.onnx_import import OnnxImporter
 
 
 def spatial(imp: OnnxImporter, node: Any, x: IntVal, what: str) -> tuple[int, int, int, int]:

@@ -59,11 +59,11 @@ when no tile with all input channels fits (both cost halos/partial sums and make
 strided; DORY never splits them).
 """
 
-from passes.tiling.brute import brute_force
-from passes.tiling.cost import Evaluation, L1Sizes, cycles_floor, evaluate, kernel_features, l1_sizes_of, l3_cycles, model_kind
-from passes.tiling.geometry import LAYERS, Geometry, geometry
-from passes.tiling.sat import NoFit, Solution, solve
-from passes.tiling.space import Space, candidate_space, candidates
+from dory.passes.tiling.brute import brute_force
+from dory.passes.tiling.cost import Evaluation, L1Sizes, cycles_floor, evaluate, kernel_features, l1_sizes_of, l3_cycles, model_kind
+from dory.passes.tiling.geometry import LAYERS, Geometry, geometry
+from dory.passes.tiling.sat import NoFit, Solution, solve
+from dory.passes.tiling.space import Space, candidate_space, candidates
 
 __all__ = [
     "LAYERS", "Geometry", "geometry", "Evaluation", "L1Sizes", "l1_sizes_of", "evaluate", "cycles_floor", "kernel_features", "l3_cycles",

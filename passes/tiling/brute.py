@@ -3,10 +3,10 @@ against (same space, same total order, so the optimum must be the same tile)."""
 
 from __future__ import annotations
 
-from backends.target import Target, default_target
-from passes.tiling.cost import Evaluation, evaluate
-from passes.tiling.geometry import Geometry
-from passes.tiling.space import candidate_space
+from dory.backends.target import Target, default_target
+from dory.passes.tiling.cost import Evaluation, evaluate
+from dory.passes.tiling.geometry import Geometry
+from dory.passes.tiling.space import candidate_space
 
 
 def brute_force(g: Geometry, l1: int, hw: Target | None = None, caps: dict[str, int] | None = None) -> Evaluation | None:

@@ -23,10 +23,10 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from backends.target import (CONV_1D_TINY_MAX_CI, CONV_1D_TINY_MAX_CO, CONV_1D_TINY_MAX_K, CONV_PX4_MAX_K,
-                             CONV_TAPW_MAX_CO, PW_TINY_MAX_CI, Target, conv_tap_ct, default_target)
-from passes.tiling.geometry import Geometry, _blocks, _groups_touched, _in_extent, _in_total, _steps
-from passes.tiling.paths import DW3_WIN2_MIN_OUTS
+from dory.backends.target import (CONV_1D_TINY_MAX_CI, CONV_1D_TINY_MAX_CO, CONV_1D_TINY_MAX_K, CONV_PX4_MAX_K,
+                                  CONV_TAPW_MAX_CO, PW_TINY_MAX_CI, Target, conv_tap_ct, default_target)
+from dory.passes.tiling.geometry import Geometry, _blocks, _groups_touched, _in_extent, _in_total, _steps
+from dory.passes.tiling.paths import DW3_WIN2_MIN_OUTS
 
 _ACC_BYTES = 4  # si32 partial-sum accumulator element
 

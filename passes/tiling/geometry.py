@@ -11,12 +11,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from dory_ir.attributes import ArrayAttr, DenseAttr, DictAttr
-from dory_ir.core import Operation
-from dory_ir.dialects import dory
-from dory_ir.types import IntegerType, MemRefType, TensorType, Type
-from passes.base import PassFailed
-from passes.tiling.paths import add_path, conv_end, dw_ring_end, pool_end
+from dory.dory_ir.attributes import ArrayAttr, DenseAttr, DictAttr
+from dory.dory_ir.core import Operation
+from dory.dory_ir.dialects import dory
+from dory.dory_ir.types import IntegerType, MemRefType, TensorType, Type
+from dory.passes.base import PassFailed
+from dory.passes.tiling.paths import add_path, conv_end, dw_ring_end, pool_end
 
 LAYERS = ("dory.conv2d", "dory.depthwise", "dory.linear", "dory.pool", "dory.add")
 

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dory_ir.attributes import ArrayAttr, DenseAttr, DictAttr, IntegerAttr, StringAttr
-from dory_ir.core import Operation, Value
-from dory_ir.types import IntegerType, MemRefType, TensorType
+from dory.dory_ir.attributes import ArrayAttr, DenseAttr, DictAttr, IntegerAttr, StringAttr
+from dory.dory_ir.core import Operation, Value
+from dory.dory_ir.types import IntegerType, MemRefType, TensorType
 
 INT32_MAX = 2**31 - 1
 INT32_MIN = -(2**31)

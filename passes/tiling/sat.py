@@ -35,10 +35,10 @@ import math
 import time
 from dataclasses import dataclass
 
-from backends.target import Target, default_target
-from passes.tiling.cost import Evaluation, cycles_floor, evaluate, l1_sizes_of, tile_overhead
-from passes.tiling.geometry import Geometry
-from passes.tiling.space import candidate_space
+from dory.backends.target import Target, default_target
+from dory.passes.tiling.cost import Evaluation, cycles_floor, evaluate, l1_sizes_of, tile_overhead
+from dory.passes.tiling.geometry import Geometry
+from dory.passes.tiling.space import candidate_space
 
 
 @dataclass

@@ -19,9 +19,9 @@ import math
 from dataclasses import dataclass
 from typing import Iterator
 
-from backends.target import CONV_PX4_MAX_K, Target, default_target
-from passes.tiling.cost import l1_sizes_of
-from passes.tiling.geometry import Geometry
+from dory.backends.target import CONV_PX4_MAX_K, Target, default_target
+from dory.passes.tiling.cost import l1_sizes_of
+from dory.passes.tiling.geometry import Geometry
 
 
 def candidates(n: int, step: int, cap: int | None = None, off_step: bool = False) -> list[int]:

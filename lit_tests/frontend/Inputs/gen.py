@@ -76,6 +76,16 @@ def host_tail() -> onnx.ModelProto:
     return g.op("Sigmoid", [g.cur], name="Sigmoid_9").model()
 
 
+def host_tail_unnamed() -> onnx.ModelProto:
+    """host_tail with unnamed float nodes (some exporters leave names empty)."""
+    g = G(shape=(1, 2, 2, 2))
+    g.conv(np.ones((2, 2, 2, 2)))
+    g.op("Flatten", [g.cur], axis=1)
+    g.op("Gemm", [g.cur, g.init(np.ones((3, 2), np.float32), "fc")], transB=1)
+    g.op("Sigmoid", [g.cur], name="")
+    return g.op("Softmax", [g.cur], name="", axis=1).model()
+
+
 def maxpool_global() -> onnx.ModelProto:
     g = G(shape=(1, 2, 6, 6))
     g.op("MaxPool", [g.cur], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
@@ -83,7 +93,7 @@ def maxpool_global() -> onnx.ModelProto:
     return g.op("Floor", [g.cur]).model()
 
 
-CASES = {f.__name__: f for f in (nemo_conv, quantlab_conv, residual, tcn_1d, flatten_linear, avgpool, host_tail, maxpool_global)}
+CASES = {f.__name__: f for f in (nemo_conv, quantlab_conv, residual, tcn_1d, flatten_linear, avgpool, host_tail, host_tail_unnamed, maxpool_global)}
 
 if __name__ == "__main__":
     case, out = sys.argv[1], sys.argv[2]

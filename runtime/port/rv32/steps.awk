@@ -49,7 +49,11 @@ $1 == "rv32prof" && $2 ~ /^region=/ {
     }
 }
 END {
-    printf("rv32: instructions per step (all harts: instret delta under -icount; sum, busiest: rv32prof, exact per hart)\n")
+    printf("rv32: instructions per step. Columns: all harts = the step's instret delta over every hart (QEMU -icount, what\n")
+    printf("rv32:   the app prints; barrier-heavy steps read a few %% high); sum = rv32prof's exact sum over the harts;\n")
+    printf("rv32:   busiest, hart = the hart with the most instructions in the step (hart 0 also stages L3 and issues the\n")
+    printf("rv32:   DMA copies) and its count; runtime = that hart's instructions in rv32_* fork/join/barrier (hardware on\n")
+    printf("rv32:   GAP8); check = the step's checksum against the reference\n")
     printf("%3s %-28s %-9s %12s %12s %12s %4s %9s  %s\n", "#", "layer", "op", "all harts", "sum", "busiest", "hart",
            "runtime", "check")
     tall = 0; tsum = 0; tbest = 0; bad = 0
