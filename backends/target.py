@@ -36,6 +36,18 @@ PW_TINY_MAX_CI = 3
 """The most input channels of a 1x1 conv the runtime's conv kernel runs in its per-channel loop over
 the pixels (runtime/kernels/conv2d.c ``conv_1x1_tiny``, DORY_PW_TINY_MAX_CI)."""
 
+CONV_1D_TINY_MAX_CI = 2
+"""The most input channels of a 1-D conv (one row, stride and dilation 1, whole input channels) the
+runtime's conv kernel runs in its per-channel loop over the pixels with the weights in registers
+(runtime/kernels/conv2d.c ``conv_1d_tiny``, DORY_C1D_MAX_CI)."""
+
+CONV_1D_TINY_MAX_CO = 16
+"""The most output channels of a tile ``conv_1d_tiny`` takes (DORY_C1D_MAX_CO)."""
+
+CONV_1D_TINY_MAX_K = 24
+"""The longest dot product ``kw * c_in`` of ``conv_1d_tiny`` (4 x DORY_C1D_MAX_NW: its weight words
+in registers); the shortest is 4."""
+
 CONV_TAPW_MAX_CO = 12
 """The most output channels whose weights the conv kernel's aligned taps copy into a core's scratch
 (runtime/kernels/conv2d.c DORY_TAPW_MAX_CO; `conv_tap_ct`)."""

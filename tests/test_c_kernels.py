@@ -782,18 +782,21 @@ def dw_ring_case(seed: int, sh: int, x_type: int, shape: tuple[int, int, int, tu
 
 
 def dilated_1d_case(seed: int, ci: int, kw: int, dw: int, wi: int = 40, causal: bool = False,
-                    sw: int = 1, win: bool = False) -> dict[str, Any]:
+                    sw: int = 1, win: bool = False, x_type: int | None = None,
+                    vec_shift: bool = False) -> dict[str, Any]:
     """A 1-row conv tile with dilated taps and few input channels (TCN's 1x11 convs): the im2col
     word copies of conv2d.c for the interior pixels (ci 2..15), the byte copies for the others
     (padding, ci = 1 or >= 16); co not a multiple of 4 (conv_fast's tail block), scratch given.
     Padded on both sides (same length out), or on the left only (``causal``: TCN's); stride sw;
-    ``win``: requantised by rand_win_chain (the window end), else rand_chain."""
+    ``win``: requantised by rand_win_chain (the window end), else rand_chain; ``vec_shift``: a
+    window end of a shift with vector multipliers and adds (conv_1x1_tiny's / conv_1d_tiny's);
+    ``x_type``: the input's type (else u8 or s8 at random)."""
     rng = np.random.default_rng(8000 + seed)
     co = int(rng.choice([3, 5, 11, 13]))
     pl = (kw - 1) * dw if causal else (kw - 1) * dw // 2
     pads = (0, pl, 0, (kw - 1) * dw - pl)
     wo = (wi - 1) // sw + 1  # the pads total (kw - 1) dw: the taps span it
-    x_type = int(rng.choice([U8, S8]))
+    x_type = int(rng.choice([U8, S8])) if x_type is None else x_type
     x = rand_values(rng, x_type, (1, wi, ci))
     w = rand_values(rng, S8, (co, 1, kw, ci))
     bias = rng.integers(-(2**12), 2**12, co).astype(np.int64)
@@ -801,7 +804,10 @@ def dilated_1d_case(seed: int, ci: int, kw: int, dw: int, wi: int = 40, causal: 
              "groups": IntegerAttr(1)}
     acc = run_qnn("qnn.conv2d", [(x[None], ET[x_type]), (w, ET[S8]), (bias, ET[S32])], ((1, 1, wo, co), SI32),
                   props)[0]
-    chain = rand_win_chain(rng, co, U8) if win else rand_chain(rng, co, U8)
+    chain = rand_win_chain(rng, co, U8) if win or vec_shift else rand_chain(rng, co, U8)
+    while vec_shift and (chain[0]["div"] or not isinstance(chain[0]["mul"], tuple)
+                         or not isinstance(chain[0]["add"], tuple)):
+        chain = rand_win_chain(rng, co, U8)
     return dict(kind="conv", hi=1, wi=wi, ci=ci, co=co, ho=1, wo=wo, kh=1, kw=kw, sh=1, sw=sw, dh=1, dw=dw, pads=pads,
                 groups=1, x=x, x_type=x_type, w=w, w_type=S8, bias=bias, bias_type=S32, y_type=U8, chain=chain,
                 steps=[ci], use_acc=0, scratch_mode="exact", want=finish(acc, chain, U8))
@@ -845,15 +851,35 @@ def test_conv_1x1_tiny(driver: Path) -> None:
     split the pixels, one loop per output channel; TCN_T's 2 -> 11 downsample) on 1, 3 and 8 cores
     equal the reference: u8 / s8 input, random chains (window ends and the others), co not a
     multiple of 4, rows shorter than the cores; window ends of a shift and of a division, s32 and
-    s64 adds, vector and scalar multipliers."""
+    s64 adds, vector and scalar multipliers (most of the window ends the path's: a shift, vector
+    multipliers and adds; 2 channels: its halfword dot product, u8 and s8)."""
     seed = 400
     for ci in (1, 2, 3):
         for wi, win in ((5, False), (37, False), (140, False), (5, True), (37, True), (140, True), (61, True)):
-            c = dilated_1d_case(seed, ci, 1, 1, wi=wi, win=win)
+            c = dilated_1d_case(seed, ci, 1, 1, wi=wi, win=win, x_type=(U8, S8)[seed % 2], vec_shift=win and wi != 61)
             seed += 1
             jobs = [fmt_conv(c, n) for n in NCORES]
             for n, (ok, y) in zip(NCORES, run_driver(driver, "\n".join(jobs) + "\n")):
                 assert ok == 1 and np.array_equal(y, c["want"].reshape(-1)), f"ncores={n} ci={ci} wi={wi}"
+
+
+def test_conv_1d_tiny(driver: Path) -> None:
+    """1-D convs of 1..2 input channels at stride and dilation 1 with K = kw ci 4..24 (conv2d.c
+    conv_1d_tiny: the cores split the pixels, a chunk's input span copied with the padding's zeros,
+    per output channel the weights as words in registers; TCN_T's first two convs) on 1, 3 and 8
+    cores equal the reference: u8 and s8 input, causal and centred padding, rows shorter than the
+    cores and rows of several chunks (600 / 1200 pixels on one core), 1..3 and 4..6 weight words
+    (K 4..12, 13..24, not multiples of 4), window ends (the path) and other chains (conv_px4)."""
+    seed = 500
+    for ci, kw in ((1, 4), (1, 11), (1, 13), (1, 24), (2, 2), (2, 5), (2, 11), (2, 12)):
+        for wi, causal, vec in ((5, True, True), (37, False, True), (140, True, True),
+                                (140, True, False), (600 if ci == 2 else 1200, True, True)):
+            c = dilated_1d_case(seed, ci, kw, 1, wi=wi, causal=causal, win=True, x_type=(U8, S8)[seed % 2],
+                                vec_shift=vec)
+            seed += 1
+            jobs = [fmt_conv(c, n) for n in NCORES]
+            for n, (ok, y) in zip(NCORES, run_driver(driver, "\n".join(jobs) + "\n")):
+                assert ok == 1 and np.array_equal(y, c["want"].reshape(-1)), f"ncores={n} ci={ci} kw={kw} wi={wi}"
 
 
 @pytest.mark.parametrize("sh", [1, 2])

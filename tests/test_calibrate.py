@@ -32,7 +32,7 @@ from dory.passes.tiling.space import candidate_space  # noqa: E402
 
 KNOWN: dict[str, dict[str, float]] = {
     "all": {"layer": 20000.0},
-    "conv": {"tile": 900.0, "unit": 40.0, "mac": 0.6, "im2col": 1.5, "im2col_rows": 20.0, "acc": 3.0, "wide": 12.0, "div": 20.0, "slow": 90.0, "win": 6.0},
+    "conv": {"tile": 900.0, "unit": 40.0, "mac": 0.6, "im2col": 1.5, "im2col_rows": 20.0, "acc": 3.0, "wide": 12.0, "div": 20.0, "slow": 90.0, "win": 6.0, "tiny": 16.0},
     "pointwise": {"tile": 700.0, "unit": 55.0, "mac": 0.45, "tiny": 14.0, "acc": 3.0, "wide": 10.0, "div": 21.0, "slow": 80.0, "win": 5.0},
     "conv16": {"tile": 950.0, "unit": 45.0, "mac": 1.1, "im2col": 2.5, "im2col_rows": 25.0, "acc": 3.0, "wide": 12.0, "div": 20.0, "slow": 90.0, "win": 6.0},
     "conv_generic": {"tile": 500.0, "out": 30.0, "mac": 9.0, "wide": 14.0, "div": 22.0, "slow": 70.0, "win": 7.0},
@@ -96,6 +96,13 @@ def _synthetic(seed: int, per_kind: int = 14) -> list[fit.Layer]:
             g = dataclasses.replace(g, end=paths[i % len(paths)])
             if kind == "pointwise" and i % 10 == 4:  # conv_1x1_tiny: 1..3 input channels, stride 1, a window end
                 g = dataclasses.replace(g, ci=rng.randint(1, 3), sh=1, sw=1, ho=g.hi, wo=g.wi)
+            if kind == "conv" and i % 10 == 4:  # conv_1d_tiny: one row, 1..2 input channels, a window end
+                r1 = random.Random(seed * 1000 + i)  # its own draws: the other kinds' layers stay as they were
+                ci = r1.randint(1, 2)
+                kw = r1.randint(4 // ci, 24 // ci)
+                wi = r1.randint(kw + 4, 60)
+                g = dataclasses.replace(g, ci=ci, kh=1, kw=kw, hi=1, ho=1, wi=wi, wo=wi - kw + 1, sh=1, sw=1,
+                                        co=r1.randint(2, 16))
             assert model_kind(g) == kind
             tiles = list(candidate_space(g, 10**9, CALIBRATED).tiles())
             t = rng.choice(tiles)

@@ -23,7 +23,8 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from dory.backends.target import CONV_PX4_MAX_K, CONV_TAPW_MAX_CO, PW_TINY_MAX_CI, Target, conv_tap_ct, default_target
+from dory.backends.target import (CONV_1D_TINY_MAX_CI, CONV_1D_TINY_MAX_CO, CONV_1D_TINY_MAX_K, CONV_PX4_MAX_K,
+                                  CONV_TAPW_MAX_CO, PW_TINY_MAX_CI, Target, conv_tap_ct, default_target)
 from dory.passes.tiling.geometry import Geometry, _blocks, _groups_touched, _in_extent, _in_total, _steps
 from dory.passes.tiling.paths import DW3_WIN2_MIN_OUTS
 
@@ -127,7 +128,7 @@ _FIXED = ("layer", "tile")
 """Features that are counts of fixed costs (once per layer, once per tile), not kernel work."""
 
 MODEL_FEATURES: dict[str, tuple[str, ...]] = {
-    "conv": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow", "win", "px4"),
+    "conv": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow", "win", "px4", "tiny"),
     "pointwise": ("tile", "unit", "mac", "acc", "tiny", "wide", "div", "slow", "win"),
     "conv16": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow", "win"),
     "conv_generic": ("tile", "out", "mac", "wide", "div", "slow", "win"),
@@ -224,6 +225,19 @@ def _pw_tiny(g: Geometry, k: int) -> bool:
             and not any(g.pads) and g.end == "win")
 
 
+def _conv1d_tiny(g: Geometry, h: int, c: int, k: int) -> bool:
+    """Whether runtime/kernels/conv2d.c takes ``conv_1d_tiny`` for a tile of ``h`` output rows,
+    ``c`` output channels and ``k`` input channels: a 1-D kernel over one input row (one output
+    row), at most ``CONV_1D_TINY_MAX_CI`` input channels, all of the layer's (no partial sums), at
+    most ``CONV_1D_TINY_MAX_CO`` output channels, a dot length ``kw * k`` of 4 to
+    ``CONV_1D_TINY_MAX_K``, stride and dilation 1, no top / bottom padding, a window end (as
+    `_pw_tiny`: the runtime's of a shift with vector multipliers and adds; the cores split the
+    pixels, per channel one small loop over them)."""
+    return (g.kh == 1 and g.hi == 1 and h == 1 and k <= CONV_1D_TINY_MAX_CI and k == g.ci
+            and c <= CONV_1D_TINY_MAX_CO and 4 <= g.kw * k <= CONV_1D_TINY_MAX_K and g.sw == 1 and g.dw == 1
+            and g.pads[0] == 0 and g.pads[2] == 0 and g.end == "win")
+
+
 def _shared_pairs(w: int, dw: int) -> int:
     """The pixel pairs of a 1-D row of ``w`` output pixels in runtime/kernels/conv2d.c
     ``conv_fast``'s shared buffers: pairs (q, q + dw) within each group of 2 dw pixels, the last
@@ -305,8 +319,14 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
             f["im2col_rows"] = chains if shared else 2 * pairs * g.kh
         f["acc"] = math.ceil(h * w * c * g.n / cores) if k < g.ci else 0
         out = 8 * units
-        if kind == "conv":
+        if kind == "conv" and _conv1d_tiny(g, h, c, k):
+            # conv_1d_tiny: the core's pixels x every output channel, no blocks, no im2col
+            out = math.ceil(w * g.n / cores) * c
+            f["unit"] = f["mac"] = f["im2col"] = f["im2col_rows"] = f["px4"] = 0
+            f["tiny"] = out
+        elif kind == "conv":
             f["px4"] = out if kk <= CONV_PX4_MAX_K else 0
+            f["tiny"] = 0
         elif _pw_tiny(g, k):
             # conv_1x1_tiny: the core's pixels x every output channel, no blocks
             out = math.ceil(h * w * g.n / cores) * c

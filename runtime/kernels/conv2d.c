@@ -407,6 +407,31 @@ static DORY_NOINLINE_ DORY_TAIL_ void tap_weights(const int8_t *w, int32_t n, in
  * same on every core, so all of them take the same path). Mirrored by passes/tiling/cost.py
  * (_pw_tiny). */
 #define DORY_PW_TINY_MAX_CI 3
+/* The 2 bytes at x (a pixel of 2 channels) as the low half of a word: one lhu on the pulp target
+ * (RI5CY splits a misaligned one in hardware; x = the tile + 2 p is even anyway); t plus the dot
+ * product of its two u8 bytes with w0, w1 (wv: w0, w1 as the word's low bytes, zeros above):
+ * pv.sdotusp.b (simd.h) there, two products elsewhere. */
+static inline uint32_t tiny_ld2_(const uint8_t *x)
+{
+#if defined(DORY_XPULPV2)
+    uint32_t r;
+    __asm__("lhu %0, 0(%1)" : "=r"(r) : "r"(x), "m"(*(const struct { uint8_t b[2]; } *)x));
+    return r;
+#else
+    return (uint32_t)x[0] | (uint32_t)x[1] << 8;
+#endif
+}
+static inline int32_t tiny_dot2_(int32_t t, uint32_t xv, uint32_t wv, int32_t w0, int32_t w1)
+{
+#if defined(DORY_XPULPV2)
+    (void)w0, (void)w1;
+    DORY_SDOTP4_US(t, xv, wv);
+    return t;
+#else
+    (void)wv;
+    return (int32_t)((uint32_t)t + (uint32_t)((int32_t)(xv & 0xffu) * w0 + (int32_t)(xv >> 8) * w1));
+#endif
+}
 static DORY_NOINLINE_ DORY_TAIL_ int conv_1x1_tiny(const dory_conv_args_t *a, int core, int ncores)
 {
     const int32_t ci = a->ci, co = a->co;
@@ -428,6 +453,20 @@ static DORY_NOINLINE_ DORY_TAIL_ int conv_1x1_tiny(const dory_conv_args_t *a, in
             const uint32_t m = (uint32_t)mp[o], k = (uint32_t)dp[o << dsh] - wofs;
             const uint8_t *x = (const uint8_t *)a->x + (size_t)p0 * (size_t)ci;
             uint8_t *y = (uint8_t *)f.y + (size_t)p0 * (size_t)co + (size_t)o;
+            if (ci == 2) {
+                /* TCN_T's 2 -> 11: a pixel's 2 bytes as one halfword (xor 0x8080: s8 as u8 + 128,
+                 * the sum 128 (w0 + w1) less in b2) and one sdotusp4 with (w0, w1, 0, 0): 3
+                 * instructions instead of 10 and no per-pixel test of ci (GVSOC: ~39 cycles an
+                 * output before, mul latencies and taken branches included) */
+                const uint32_t sx2 = sx | sx << 8, wv = (uint32_t)(uint8_t)w0 | (uint32_t)(uint8_t)w1 << 8;
+                const uint32_t b2 = (uint32_t)b - (sx ? 128u * (uint32_t)(w0 + w1) : 0u);
+                for (p = p0; p < p1; p++, x += 2, y += co) {
+                    int32_t t = (int32_t)b2;
+                    t = tiny_dot2_(t, tiny_ld2_(x) ^ sx2, wv, w0, w1);
+                    *y = (uint8_t)(mn + (int32_t)(((uint32_t)dory_clamp_(t, lo, hi) * m + k) >> sh));
+                }
+                continue;
+            }
             for (p = p0; p < p1; p++, x += ci, y += co) {
                 uint32_t t = (uint32_t)b + (uint32_t)((int32_t)((x[0] ^ sx) - sx) * w0);
                 if (ci > 1)
@@ -1309,6 +1348,119 @@ static inline void dot16_rows(const void *x, int hs, const int8_t *w, int32_t K,
     s[0] = (int32_t)a0, s[2] = (int32_t)a1, s[4] = (int32_t)a2, s[6] = (int32_t)a3;
 }
 
+
+/* A 1-D convolution of 1..2 input channels and few output channels (TCN_T's first two: 1 -> 2 and
+ * 2 -> 11 channels, 1x11 at dilation 1): one input row, stride 1 and dilation 1, so output pixel
+ * p's window is the K = kw * ci contiguous bytes of input pixels p - pl .. p - pl + kw - 1; whole
+ * input channels (no partial sums), K <= 4 * DORY_C1D_MAX_NW, the plan the window end of a shift
+ * with vector multipliers and adds (as conv_1x1_tiny). On GVSOC conv_px4 spent ~23K cycles on each
+ * of them (3K / 34K MACs): its blocks of 4 pixels x 4 channels (~540 bytes of code against each
+ * core's 512-byte L0 instruction cache), the quads' copies and, at co = 2, half of every block
+ * idle. Here the cores take balanced ranges of pixels; a chunk of them has its input span copied
+ * once into the core's scratch with the padding's zeros (the windows never leave it; s8 bytes xor
+ * 0x80, i.e. the value + 128 as u8, and the sum corrected by -128 * sum w in the bias), then per
+ * output channel its K weights as NW words in registers (zero past K: the 0..3 bytes a window
+ * reads past its end count nothing) and one small loop over the chunk's pixels: NW word loads
+ * (misaligned: RI5CY splits them in hardware), NW sdotusp4, the window end, a byte store. 0
+ * (nothing written) for other plans: conv_px4 then (the plan is the same on every core, so all of
+ * them take the same path). Mirrored by passes/tiling/cost.py (_conv1d_tiny). */
+#define DORY_C1D_MAX_CI 2
+#define DORY_C1D_MAX_CO 16
+#define DORY_C1D_MAX_NW 6
+/* Output channel o (weights wb: NW words, zero past K) of n pixels whose windows start ci bytes
+ * apart at x, outputs co bytes apart at y: b the sum's start (bias and s8 correction), then the
+ * window end (lo, hi, m, k, sh, mn: conv_1x1_tiny's). NW a constant in each caller (unrolled). */
+#if defined(DORY_XPULPV2)
+/* the window's word J: one lw at offset 4 J from x (DORY_LD4U's asm takes the address in a
+ * register: GCC added one addi per word, 5 of the loop's ~27 instructions) */
+#define DORY_C1D_LD_(J)                                                                                  \
+    __extension__({                                                                                    \
+        uint32_t r_;                                                                                   \
+        __asm__("lw %0, %2(%1)" : "=r"(r_) : "r"(x), "i"(4 * (J)), "m"(*(const uint32_t(*)[6])(const void *)x)); \
+        r_;                                                                                            \
+    })
+#else
+#define DORY_C1D_LD_(J) DORY_LD4U(x + 4 * (J))
+#endif
+#define DORY_C1D_DOT_(NW, J)                                                                             \
+    if (NW > (J))                                                                                      \
+    DORY_SDOTP4_US(t, DORY_C1D_LD_(J), v##J)
+#define DORY_C1D_CHAN_(NW)                                                                             \
+    do {                                                                                               \
+        const dory_v4s v0 = DORY_LD4S(wb), v1 = DORY_LD4S(wb + 4), v2 = DORY_LD4S(wb + 8);             \
+        const dory_v4s v3 = DORY_LD4S(wb + 12), v4 = DORY_LD4S(wb + 16), v5 = DORY_LD4S(wb + 20);      \
+        for (p = 0; p < n; p++, x += ci, y += co) {                                                    \
+            int32_t t = (int32_t)b;                                                                    \
+            DORY_C1D_DOT_(NW, 0);                                                                       \
+            DORY_C1D_DOT_(NW, 1);                                                                       \
+            DORY_C1D_DOT_(NW, 2);                                                                       \
+            DORY_C1D_DOT_(NW, 3);                                                                       \
+            DORY_C1D_DOT_(NW, 4);                                                                       \
+            DORY_C1D_DOT_(NW, 5);                                                                       \
+            *y = (uint8_t)(mn + (int32_t)(((uint32_t)dory_clamp_(t, lo, hi) * m + k) >> sh));          \
+        }                                                                                              \
+    } while (0)
+static DORY_NOINLINE_ DORY_TAIL_ int conv_1d_tiny(const dory_conv_args_t *a, int core, int ncores)
+{
+    const int32_t ci = a->ci, co = a->co, kw = a->kw, K = kw * ci, nw = (K + 3) >> 2, pl = a->pl, wi = a->wi;
+    const uint8_t sx = a->x_type == DORY_S8 ? 0x80u : 0u;
+    /* a chunk's span: (pixels + kw - 1) * ci bytes, then the 4 NW - K <= 4 DORY_C1D_MAX_NW bytes
+     * the last window's words read past it */
+    const int32_t chunk = (DORY_PX4_CORE_BYTES - 4 * DORY_C1D_MAX_NW) / ci - (kw - 1);
+    const uint32_t ones = 0x01010101u;
+    uint8_t *buf = (uint8_t *)a->scratch + (size_t)core * DORY_PX4_CORE_BYTES;
+    uint8_t wb[4 * DORY_C1D_MAX_NW] __attribute__((aligned(4)));
+    int32_t p0, p1, c0, o, i, j;
+    dory_rqf_t f;
+    /* the caller checked hi == 1, ci <= DORY_C1D_MAX_CI, no partial sums; its own conditions here,
+     * after the other code (dory_conv2d's code, with it every later function's address and
+     * instruction-cache set, grows less) */
+    if (a->kh != 1 || a->ho != 1 || co > DORY_C1D_MAX_CO || K < 4 || K > 4 * DORY_C1D_MAX_NW || a->sw != 1 ||
+        a->dw != 1 || (a->pt | a->pb) != 0 || a->scratch_bytes < (size_t)ncores * DORY_PX4_CORE_BYTES)
+        return 0;
+    dory_rqf_init_(&f, a, sx != 0, K, 0, co);
+    if (f.win != 1 || !f.mul || !f.add)
+        return 0;
+    dory_share_(a->wo, core, ncores, &p0, &p1);
+    for (i = 0; i < DORY_C1D_MAX_NW; i++) /* the words past nw stay zero */
+        dory_st4w(wb + 4 * i, 0u);
+    for (c0 = p0; c0 < p1; c0 += chunk) {
+        const int32_t n = p1 - c0 < chunk ? p1 - c0 : chunk, s0 = c0 - pl, nb = (n + kw - 1) * ci;
+        const uint8_t *xi = (const uint8_t *)a->x;
+        const int8_t *w = (const int8_t *)a->w;
+        uint8_t *d = buf;
+        for (i = s0; i < s0 + n + kw - 1; i++) /* input pixel i, the padding's zero outside [0, wi) */
+            for (j = 0; j < ci; j++)
+                *d++ = i >= 0 && i < wi ? (uint8_t)(xi[(size_t)(i * ci + j)] ^ sx) : sx;
+        for (i = 0; i < 4 * DORY_C1D_MAX_NW; i++) /* read by the last windows' words, times zero weights */
+            buf[nb + i] = 0;
+        for (o = 0; o < co; o++, w += K) {
+            const int32_t lo = f.wlo[o], hi = f.whi[o], mn = f.min, sh = f.shift;
+            const uint32_t m = (uint32_t)((const int32_t *)f.mul)[o];
+            const uint32_t k = (uint32_t)((const int32_t *)f.add)[o << f.add64] - dory_rqf_wofs_(&f);
+            const uint8_t *x = buf;
+            uint8_t *y = (uint8_t *)f.y + (size_t)c0 * (size_t)co + (size_t)o;
+            int32_t b = f.bias ? ((const int32_t *)f.bias)[o] : 0, p;
+            /* the K weights as words, the last one the word ending at byte K - 1 shifted down by
+             * the 4 nw - K bytes before it (zeros above; nothing past the tensor is read, K >= 4) */
+            for (i = 0; i < nw - 1; i++)
+                dory_st4w(wb + 4 * i, dory_ld4w(w + 4 * i));
+            dory_st4w(wb + 4 * i, dory_ld4w(w + K - 4) >> (8u * (uint32_t)(4 * nw - K)));
+            if (sx) /* (x + 128) * w summed: 128 * sum w too many (sum w: the weights dot 1s) */
+                for (i = 0; i < nw; i++) {
+                    int32_t sum = 0;
+                    DORY_SDOTP4_SS(sum, DORY_LD4S(wb + 4 * i), DORY_LD4S(&ones));
+                    b = (int32_t)((uint32_t)b - 128u * (uint32_t)sum);
+                }
+            if (nw <= 3)
+                DORY_C1D_CHAN_(3);
+            else
+                DORY_C1D_CHAN_(6);
+        }
+    }
+    return 1;
+}
+
 /* The fast path of 16-bit input (x u16 / s16, w s8): for a KxK kernel x = lo + 256 * hi with lo
  * u8 and hi u8 (u16) or s8 (s16), so each sum is the 8-bit dot product of the low plane plus 256
  * times that of the high plane (wrapping alike). A core's two im2col buffers hold the two planes
@@ -1411,6 +1563,8 @@ void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)
         dory_scratch_ok_(a, conv_columns_bytes_(a, ncores), "dory_conv2d")) {
         if (a->kh * a->kw == 1 && a->ci <= DORY_PW_TINY_MAX_CI && !a->acc && a->sh == 1 && a->sw == 1 &&
             (a->pt | a->pl | a->pb | a->pr) == 0 && a->hi == a->ho && a->wi == a->wo && conv_1x1_tiny(a, core, ncores))
+            return;
+        if (a->hi == 1 && a->ci <= DORY_C1D_MAX_CI && !a->acc && conv_1d_tiny(a, core, ncores))
             return;
         if (a->kh * a->kw > 1 && a->kh * a->kw * a->ci <= DORY_PX4_XS &&
             a->scratch_bytes >= (size_t)ncores * DORY_PX4_CORE_BYTES)
