@@ -1,7 +1,8 @@
 """End to end on the RV32 emulator (runtime/port/rv32, ``--target rv32``): every shared network and
 the generated MobileNetV1-0.25-128 compiled to an rv32 app, cross-built (rv32imc, -O2 -Werror),
 run on qemu-system-riscv32 with 8 harts under -icount with the rv32prof plugin, and every step's
-output compared byte for byte with the reference interpreter (dumped through semihosting), plus
+output compared byte for byte with the reference interpreter (dumped through semihosting), the
+final output also with onnxruntime's on the same input (tests/ort_oracle.py), plus
 the app's own checksum and output checks (exit 0) and its per-step instruction table.
 
 Memory: the RV32 L2 is 512 KiB for code, data, hart 0's stack and the planned L2 arena. The app is
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from app_checks import check_steps
+from ort_oracle import assert_final_output_matches_onnxruntime
 from shared_models import load, requires_shared, run_pipeline, sweep
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
@@ -28,9 +30,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     reason="no RV32 toolchain (apt-get install gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc)")]
 
 
-def build_and_run(make_module, inputs, tmp: Path, name: str) -> tuple[str, list[bytes], list[bytes]]:  # type: ignore[no-untyped-def]
+def build_and_run(make_module, inputs, tmp: Path, name: str, onnx_path: str) -> tuple[str, list[bytes], list[bytes]]:  # type: ignore[no-untyped-def]
     """Plan as dory-compile does (measured L2 reserve, one re-plan when needed), build and run the
-    app; returns its stdout, the dumped step outputs and the expected step bytes."""
+    app, and check its final output against onnxruntime's on the same input (``onnx_path``, an
+    oracle independent of our interpreter); returns its stdout, the dumped step outputs and the
+    expected step bytes."""
     from dory.backends.gap8.app import app_files, expected_outputs, write_app
     from dory.backends.gap8.emit import emit_network, pack
     from dory.backends.l2_reserve import plan_to_fit
@@ -59,6 +63,7 @@ def build_and_run(make_module, inputs, tmp: Path, name: str) -> tuple[str, list[
     want = [pack(e, s.dtype) for e, s in zip(expected, net.steps)]
     note = fit.summary() + "\n"
     assert r.returncode == 0, f"exit {r.returncode}\n{note}{r.stdout[-5000:]}\n{r.stderr[-3000:]}"
+    assert_final_output_matches_onnxruntime(onnx_path, inputs[0], got[-1], net.steps[-1].dtype)
     print(f"{name}: {note}" + "\n".join(line for line in r.stdout.splitlines() if line.startswith(("rv32:", "dory:"))))
     return note + r.stdout, got, want
 
@@ -75,7 +80,7 @@ def test_shared_network_runs_bit_exact_on_rv32(name: str, tmp_path: Path) -> Non
     net = load(name)
     from dory.frontend.onnx_import import import_onnx
 
-    stdout, got, want = build_and_run(lambda: import_onnx(net.onnx_path, warn=lambda m: None), net.inputs, tmp_path, name)
+    stdout, got, want = build_and_run(lambda: import_onnx(net.onnx_path, warn=lambda m: None), net.inputs, tmp_path, name, net.onnx_path)
     _check(stdout, got, want)
 
 
@@ -89,5 +94,5 @@ def test_mobilenet_v1_025_128_runs_bit_exact_on_rv32(tmp_path: Path) -> None:
     assert netgen([gen, "-o", str(onnx_path)]) == 0
     module = import_onnx(str(onnx_path), warn=lambda m: None)
     stdout, got, want = build_and_run(lambda: import_onnx(str(onnx_path), warn=lambda m: None), random_inputs(module, 1),
-                                      tmp_path, gen)
+                                      tmp_path, gen, str(onnx_path))
     _check(stdout, got, want)
