@@ -14,6 +14,11 @@ and runs it on the host and checks every step bit-exactly; with ``--target rv32`
 ``make -C app run`` does the same on the RV32 emulator (runtime/port/rv32)
 and ``make -C app -f Makefile.host run`` builds for the host.
 
+For ``--target rv32`` and ``pulp`` (with the cross compiler here) the app is linked once with an
+empty L2 arena to measure the L2 its code and data take, and re-planned with exactly that reserve
+when the default plan's arena does not fit beside it (`backends.l2_reserve`); elsewhere the target's
+static estimate is used. The summary's L2 line says which.
+
 Prints a per-layer summary (op, MACs, tiles, L1 use, modelled GAP8 cycles). Errors are one
 located line and exit 1; the output directory is written atomically (a temporary sibling renamed
 into place), so a failure never leaves a partial app.
