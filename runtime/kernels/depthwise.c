@@ -492,6 +492,32 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
     const size_t L = (size_t)k->L, as = k->as, bs = k->bs;
     uint8_t *d = buf + (size_t)k->j0 * L + (size_t)k->i0;
     int32_t j;
+#if defined(DORY_XPULPV2)
+    /* n even (the usual tile): every line in one asm block, dw3_copy_'s 2-byte step in hardware
+     * loop 0 inside loop 1 over the lines (lp.setup x1, rs1, 14 = .insn i 0x7b, 4, x1, rs1, 14: its
+     * 7 instructions, as DW3_LINES_'s loop 1; loop 0 ends 2 instructions before it), source and
+     * destination moved to the next line by two adds: the C loop around dw3_copy_ cost ~15 cycles a
+     * line (its branches, the odd-byte test, the moves; ~1 in 8 of MobileNetV1's 8x8 depthwise
+     * cycles). Counts >= 1 (a count of 0 would run the body once). */
+    if (n >= 2 && (n & 1) == 0 && j1 > k->j0) {
+        const size_t xn = bs - (size_t)n * as, dn = L - (size_t)n;
+        __asm__ volatile(".option push\n\t"
+                         ".option norvc\n\t" /* 32-bit instructions only: the loop ends count them */
+                         ".insn i 0x7b, 4, x1, %[nl], 14\n\t"
+                         ".insn i 0x7b, 4, x0, %[n2], 8\n\t"
+                         ".insn r 0x0b, 7, 0x20, t0, %[s], %[ss]\n\t"
+                         ".insn r 0x0b, 7, 0x20, t1, %[s], %[ss]\n\t"
+                         ".insn s 0x2b, 0, t0, 1(%[d])\n\t"
+                         ".insn s 0x2b, 0, t1, 1(%[d])\n\t"
+                         "add %[s], %[s], %[xn]\n\t"
+                         "add %[d], %[d], %[dn]\n\t"
+                         ".option pop"
+                         : [d] "+r"(d), [s] "+r"(xc)
+                         : [nl] "r"(j1 - k->j0), [n2] "r"(n >> 1), [ss] "r"(as), [xn] "r"(xn), [dn] "r"(dn)
+                         : "t0", "t1", "memory");
+        return;
+    }
+#endif
     for (j = k->j0; j < j1; j++, xc += bs, d += L)
         dw3_copy_(d, xc, as, n);
 }
@@ -912,25 +938,34 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
             }
             memset(buf + (size_t)k.j1 * (size_t)L, 0, (size_t)(np - k.j1) * (size_t)L + 4u);
         }
-        for (c = c0; c < c1; c++) {
-            const uint8_t *wc = (const uint8_t *)w + (size_t)c * 9u;
-            uint32_t wv[6];
-            int32_t j;
-            /* the window's line j (column j, or row j row-major): its 3 taps in byte order along the
-             * line are wc[j0 + t * st] (W words), and again one byte up (V words); built as words
-             * (byte t of a vector is bits 8t..8t+7, the layout dory/simd.h's vectors have on the
-             * little-endian targets and hosts dory runs on) */
-            for (j = 0; j < 3; j++) {
-                const uint8_t *t = wc + (rm ? 3 * j : j);
-                int32_t st = rm ? 1 : 3;
-                wv[j] = (uint32_t)t[0] | (uint32_t)t[st] << 8 | (uint32_t)t[2 * st] << 16;
-                wv[3 + j] = wv[j] << 8;
+        {
+            /* the window's line j (column j, or row j row-major) starts at tap wc[j * jl], its 3 taps
+             * along the line tl apart: row-major lines are weight rows (jl 3, tl 1), columns weight
+             * columns (jl 1, tl 3) */
+            const size_t jl = rm ? 3u : 1u, tl = rm ? 1u : 3u;
+            const uint8_t *wc = (const uint8_t *)w + (size_t)c0 * 9u;
+            uint8_t *yc = k.y8 + (size_t)r0 * ys_row + (size_t)q0 * k.yl; /* the chunk's output, channel 0 */
+            for (c = c0; c < c1; c++, wc += 9) {
+                const uint8_t *t0 = wc, *t1 = wc + jl, *t2 = wc + 2 * jl;
+                /* its 3 taps in byte order (W words), and again one byte up (V words): byte t of a
+                 * vector is bits 8t..8t+7, the layout dory/simd.h's vectors have on the little-endian
+                 * targets and hosts dory runs on. Unrolled and stored word by word (memcpy: a vector
+                 * type on some builds), the line steps hoisted: the loop over j with a 6-word copy
+                 * cost ~70 cycles a channel on GVSOC. */
+                uint32_t v0 = (uint32_t)t0[0] | (uint32_t)t0[tl] << 8 | (uint32_t)t0[2 * tl] << 16;
+                uint32_t v1 = (uint32_t)t1[0] | (uint32_t)t1[tl] << 8 | (uint32_t)t1[2 * tl] << 16;
+                uint32_t v2 = (uint32_t)t2[0] | (uint32_t)t2[tl] << 8 | (uint32_t)t2[2 * tl] << 16;
+                uint32_t u0 = v0 << 8, u1 = v1 << 8, u2 = v2 << 8;
+                memcpy(&k.w[0], &v0, 4);
+                memcpy(&k.w[1], &v1, 4);
+                memcpy(&k.w[2], &v2, 4);
+                memcpy(&k.w[3], &u0, 4);
+                memcpy(&k.w[4], &u1, 4);
+                memcpy(&k.w[5], &u2, 4);
+                k.c = c;
+                fns[fastw ? dw3_chan_clamp_(f, (uint32_t)k.U, lo, c, &k.h, xs) : dw3_chan_(f, kind, k.U, c, &k.h, xs)](
+                    &k, x + xo + (size_t)c, buf, yc + (size_t)c);
             }
-            memcpy(k.w, wv, sizeof k.w);
-            k.c = c;
-            fns[fastw ? dw3_chan_clamp_(f, (uint32_t)k.U, lo, c, &k.h, xs) : dw3_chan_(f, kind, k.U, c, &k.h, xs)](
-                &k, x + xo + (size_t)c, buf,
-                k.y8 + (size_t)r0 * ys_row + (size_t)q0 * k.yl + (size_t)c);
         }
     }
 }
