@@ -12,6 +12,7 @@ import pytest
 import dory.backends.l2_reserve as l2r
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # plans DroNet and links its app (~60 s for the file)
 
 needs_cross = pytest.mark.skipif(shutil.which(l2r.COMPILER) is None,
                                  reason=f"no {l2r.COMPILER} (apt-get install gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf)")
