@@ -14,6 +14,11 @@ and runs it on the host and checks every step bit-exactly; with ``--target rv32`
 ``make -C app run`` does the same on the RV32 emulator (runtime/port/rv32)
 and ``make -C app -f Makefile.host run`` builds for the host.
 
+For ``--target rv32`` and ``pulp`` (with the cross compiler here) the app is linked once with an
+empty L2 arena to measure the L2 its code and data take, and re-planned with exactly that reserve
+when the default plan's arena does not fit beside it (`backends.l2_reserve`); elsewhere the target's
+static estimate is used. The summary's L2 line says which.
+
 Prints a per-layer summary (op, MACs, tiles, L1 use, modelled GAP8 cycles). Errors are one
 located line and exit 1; the output directory is written atomically (a temporary sibling renamed
 into place), so a failure never leaves a partial app.
@@ -170,11 +175,22 @@ def run(args: argparse.Namespace) -> int:
         from dory.driver.report import check_writable
 
         check_writable(args.report)
-    args.pipeline = args.pipeline or default_pipeline(args.target)
-    passes = parse_pipeline(args.pipeline)
+    from dory.backends.l2_reserve import plan_to_fit
+    from dory.backends.target import planning_pipeline
+
+    replan = args.pipeline is None  # a pipeline given on the command line is planned as given
+    default = default_pipeline(args.target)
+    planning_target = default.removesuffix("-default")
+    args.pipeline = args.pipeline or default
+    parse_pipeline(args.pipeline)  # a malformed --pipeline fails before anything else
     tmp = _target_dir(args.output)
-    try:
-        module = import_onnx(args.model, args.input_type, warn=lambda m: print(m, file=sys.stderr))
+    state: dict = {}
+
+    def build(l2: int | None) -> tuple:
+        """Import, plan (the pipeline, or the default one with the L2 budget ``l2``), run the
+        reference for the expected outputs and make the app's files."""
+        pipeline = args.pipeline if l2 is None else planning_pipeline(planning_target, l2=l2)
+        module = import_onnx(args.model, args.input_type, warn=lambda m: print(m, file=sys.stderr) if l2 is None else None)
         diags = verify(module)
         if diags:
             raise DiagnosticError.from_diagnostics(diags)
@@ -187,8 +203,8 @@ def run(args: argparse.Namespace) -> int:
 
             arg = fn.regions[0].blocks[0].args[0]
             inputs = [load_input(args.input, 0, arg.type, fn, f"the model's input '{arg.name_hint}'")]
-        PassManager(passes, verify_each=False).run(PassContext(), module)
-        progress.step(f"planned with {args.pipeline}")
+        PassManager(parse_pipeline(pipeline), verify_each=False).run(PassContext(), module)
+        progress.step(f"planned with {pipeline}")
         if not args.input:
             inputs = random_inputs(module, args.seed)
         net = emit_network(module)
@@ -211,15 +227,24 @@ def run(args: argparse.Namespace) -> int:
         else:
             expected, output = expected_outputs(module, inputs, net)
         progress.step("expected outputs computed")
-        name = app_name(args.model)
+        state.update(fn=fn, pipeline=pipeline, name=app_name(args.model))
+        return net, app_files(net, inputs[0], expected, output, args.target, state["name"], args.weights_c_array)
+
+    try:
+        net, app, fit = plan_to_fit(build, args.target, planning_target, replan)
+        if fit.reserve.measured:
+            progress.step(f"L2 reserve measured: {fit.reserve.reserve} B")
+        if not fit.fits:
+            print(f"dory-compile: warning: the app does not fit L2: {fit.summary()}; {fit.fix_hint(state['pipeline'])}",
+                  file=sys.stderr)
+        fn, name = state["fn"], state["name"]
         plan = None
         if args.report is not None:  # drawn (and the log checked) before anything is written
             from dory.driver.report import attach_log, build_plan
 
-            plan = build_plan(fn, net, name, args.target, args.pipeline)
+            plan = build_plan(fn, net, name, args.target, state["pipeline"])
             if run_log is not None:
                 plan = attach_log(plan, run_log, args.report_log)
-        app = app_files(net, inputs[0], expected, output, args.target, name, args.weights_c_array)
         os.rmdir(tmp)
         write_app(tmp, app)
         commit_dir(tmp, args.output)
@@ -235,6 +260,7 @@ def run(args: argparse.Namespace) -> int:
     if args.quiet:
         return 0
     print(summary(net))
+    print(fit.summary())
     c_bytes = len(net.network_c.encode())
     note = run_note(args.target)
     print(f"dory-compile: wrote {args.output} ({len(net.steps)} steps, network.c {c_bytes} B, weights {len(net.blob())} B) "

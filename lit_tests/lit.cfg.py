@@ -22,6 +22,8 @@ for var in ("HOME", "XDG_CACHE_HOME"):
     if var in os.environ:
         config.environment[var] = os.environ[var]
 config.substitutions.append(("%python", sys.executable))
+# onnxruntime as an independent oracle of an app's final output (tests/ort_oracle.py's main).
+config.substitutions.append(("%ort_final", f"{sys.executable} {os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'tests', 'ort_oracle.py')}"))
 # The shared acceptance networks sit beside the checkout (CI puts ../shared there).
 shared = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "shared")
 config.substitutions.append(("%shared", shared))

@@ -1,8 +1,10 @@
 """End to end on the host: every shared network and generated MobileNets compiled to C (frontend,
 gap8-default, emitter, app; the shared networks also with gap9-default), built with ``-O2 -Wall -Werror`` and once with
 ``-fsanitize=address,undefined`` + the runtime's debug checks, run on 8 pthreads "cores", and
-every step's output compared byte for byte with the reference interpreter (plus the app's own
-checksum and final-output checks, which must report a match and exit 0)."""
+every step's output compared byte for byte with the reference interpreter, the final output also
+with onnxruntime's on the same input (tests/ort_oracle.py: integer-exact on every network here,
+QuantLab's adders spelled out first), plus the app's own checksum and final-output checks, which
+must report a match and exit 0."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from app_checks import check_steps
+from ort_oracle import assert_final_output_matches_onnxruntime
 from shared_models import NETWORKS, load, requires_shared, run_pipeline, sweep
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler")]
@@ -25,9 +28,10 @@ def _expected(module, inputs, net):  # type: ignore[no-untyped-def]
     return expected_outputs(module, inputs, net)
 
 
-def build_and_run(module, inputs, tmp: Path, name: str, san: bool) -> tuple[str, list[bytes], list[bytes]]:  # type: ignore[no-untyped-def]
-    """Emit, write, build and run the app; returns its stdout, the dumped step outputs and the
-    expected step bytes."""
+def build_and_run(module, inputs, tmp: Path, name: str, san: bool, onnx_path: str) -> tuple[str, list[bytes], list[bytes]]:  # type: ignore[no-untyped-def]
+    """Emit, write, build and run the app, and check its final output against onnxruntime's on the
+    same input (``onnx_path``: an oracle independent of our interpreter); returns its stdout, the
+    dumped step outputs and the expected step bytes."""
     from dory.backends.gap8.app import app_files, write_app
     from dory.backends.gap8.emit import emit_network, pack
 
@@ -45,6 +49,7 @@ def build_and_run(module, inputs, tmp: Path, name: str, san: bool) -> tuple[str,
     got = [(dump / f"step_{s.index:03d}.bin").read_bytes() if (dump / f"step_{s.index:03d}.bin").exists() else b"" for s in net.steps]
     want = [pack(e, s.dtype) for e, s in zip(expected, net.steps)]
     assert r.returncode == 0, f"exit {r.returncode}\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}"
+    assert_final_output_matches_onnxruntime(onnx_path, inputs[0], got[-1], net.steps[-1].dtype)
     return r.stdout, got, want
 
 
@@ -83,7 +88,7 @@ def _shared_network(name: str, target: str, san: bool, tmp_path: Path) -> None:
     run_pipeline(net.module, f"{target}-default", verify_each=False)
     fn = net.module.body.ops[0]
     assert fn.attributes["dory.memory"].as_dict()["l1_budget"].value == get_target(target).l1_budget
-    stdout, got, want = build_and_run(net.module, net.inputs, tmp_path, name, san=san)
+    stdout, got, want = build_and_run(net.module, net.inputs, tmp_path, name, san=san, onnx_path=net.onnx_path)
     assert f"L1 {get_target(target).l1_budget} B" in stdout.splitlines()[0]  # the host's L1 arena is the plan's
     _check(stdout, got, want)
 
@@ -99,5 +104,5 @@ def test_generated_mobilenet_runs_bit_exact(gen: str, san: bool, tmp_path: Path)
     assert netgen([gen, "-o", str(onnx_path)]) == 0
     module = import_onnx(str(onnx_path), warn=lambda m: None)
     run_pipeline(module, verify_each=False)
-    stdout, got, want = build_and_run(module, random_inputs(module, 1), tmp_path, gen, san=san)
+    stdout, got, want = build_and_run(module, random_inputs(module, 1), tmp_path, gen, san=san, onnx_path=str(onnx_path))
     _check(stdout, got, want)

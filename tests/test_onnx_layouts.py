@@ -80,7 +80,7 @@ def _run(model: onnx.ModelProto, x_lc: np.ndarray) -> list[np.ndarray]:
     return run_function(module, [x_lc.reshape(arg.type.shape)])
 
 
-def _models() -> list[tuple[str, onnx.ModelProto]]:
+def _models() -> list:  # (name, model) pairs, or pytest.param skips
     rng = np.random.default_rng(3)
     g = G(shape=(1, 3, 24))
     g.op("Pad", [g.cur], name="Pad_0", mode="constant", pads=[0, 0, 4, 0, 0, 0], value=0.0)
@@ -90,11 +90,12 @@ def _models() -> list[tuple[str, onnx.ModelProto]]:
     g.bn_requant(rng.integers(1, 16, size=4), rng.integers(-300, 300, size=4), 5, 128, rank=3)
     g.op("Flatten", [g.cur], axis=1)
     g.op("MatMul", [g.cur, g.init(rng.integers(-8, 8, size=(48, 3)).astype(np.float32))])
-    out = [("handmade_tcn", g.model())]
+    out: list = [("handmade_tcn", g.model())]
     for name in ("nemo1d_TCN_T", "nemo1d_TCN_test_library"):
         files = glob.glob(str(SHARED / name / "*.onnx"))
-        if files:
-            out.append((name, onnx.load(files[0])))
+        # a missing shared network is a visible skip (a failure under CI: tests/ci_skips.py), never a dropped case
+        out.append((name, onnx.load(files[0])) if files else
+                   pytest.param(name, None, marks=pytest.mark.skip(reason=f"no shared models: {SHARED / name} is not here")))
     return out
 
 

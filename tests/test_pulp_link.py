@@ -1,10 +1,13 @@
 """The pulp app of the largest generated networks links with the default plan, no GVSOC needed.
 
-The plan leaves ``Target.l2_reserved_bytes`` of L2 for code and data (backends/pulp/hw.py, measured
-on MobileNetV2-1.0-128's app) and the app's Makefile picks the HyperRAM for L3 when the L2 stand-in,
-the input and the expected output would not fit beside the arena. Both are estimates a growing
-runtime can outrun: MobileNetV2's link overflowed L2 by 2,880 bytes once the kernels grew, and
-MobileNetV1-0.25-224's 147 KiB input made the L2 stand-in overflow by 18,320 bytes.
+The first plan leaves ``Target.l2_reserved_bytes`` of L2 for code and data (backends/pulp/hw.py);
+dory-compile then links the app, measures what it takes beside the arena and re-plans when the
+arena does not fit beside that (backends/l2_reserve.py); the app's Makefile picks the HyperRAM for
+L3 when the L2 stand-in,
+the input and the expected output would not fit beside the arena. Before the reserve was measured
+it was a guess a growing runtime outran (MobileNetV2's link overflowed L2 by 2,880 bytes once the
+kernels grew); the Makefile's choice still is an estimate (MobileNetV1-0.25-224's 147 KiB input
+made the L2 stand-in overflow by 18,320 bytes).
 """
 from __future__ import annotations
 

@@ -1,17 +1,15 @@
 """End to end on the RV32 emulator (runtime/port/rv32, ``--target rv32``): every shared network and
 the generated MobileNetV1-0.25-128 compiled to an rv32 app, cross-built (rv32imc, -O2 -Werror),
 run on qemu-system-riscv32 with 8 harts under -icount with the rv32prof plugin, and every step's
-output compared byte for byte with the reference interpreter (dumped through semihosting), plus
+output compared byte for byte with the reference interpreter (dumped through semihosting), the
+final output also with onnxruntime's on the same input (tests/ort_oracle.py), plus
 the app's own checksum and output checks (exit 0) and its per-step instruction table.
 
-Memory: the RV32 L2 is 512 KiB for code, data, hart 0's stack and the planned L2 arena. When the
-default plan (gap8-default: L2 budget = 512000 - 64 KiB reserved) does not link (``region `L2'
-overflowed by N bytes``), the network is re-planned once with an L2 budget of its L2 arena less
-N + 2 KiB (``assign-memory{l2=..}`` / ``allocate-buffers{l2=..}``: more goes to L3; the app's
-Makefile prints the same hint), as the reserve in backends/gap8/hw.py is meant to be replaced by
-the linked size. If that does not fit either (or L1
-overflows) the test is skipped with the linker's reason. Skipped entirely without the cross
-toolchain (gcc-riscv64-unknown-elf, picolibc-riscv64-unknown-elf, qemu-system-misc)."""
+Memory: the RV32 L2 is 512 KiB for code, data, hart 0's stack and the planned L2 arena. The app is
+planned as dory-compile plans it (`backends.l2_reserve.plan_to_fit`: the default plan, the app's
+L2 reserve measured by linking it, a re-plan with exactly that reserve when the arena does not fit
+beside it), so every network must link by default: an overflow is a failure. Skipped without the
+cross toolchain (gcc-riscv64-unknown-elf, picolibc-riscv64-unknown-elf, qemu-system-misc)."""
 
 from __future__ import annotations
 
@@ -23,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from app_checks import check_steps
+from ort_oracle import assert_final_output_matches_onnxruntime
 from shared_models import load, requires_shared, run_pipeline, sweep
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
@@ -30,57 +29,41 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     or shutil.which("cc") is None,
     reason="no RV32 toolchain (apt-get install gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc)")]
 
-_MARGIN = 2048
 
-
-def _expected(module, inputs, net):  # type: ignore[no-untyped-def]
-    from dory.backends.gap8.app import expected_outputs
-
-    return expected_outputs(module, inputs, net)
-
-
-def _build(make_module, inputs, app: Path, name: str, l2: int | None):  # type: ignore[no-untyped-def]
-    """Plan (default pipeline, or the L2 budget ``l2``), emit and link the rv32 app. Returns
-    (net, expected, make result)."""
-    from dory.backends.gap8.app import app_files, write_app
-    from dory.backends.gap8.emit import emit_network
+def build_and_run(make_module, inputs, tmp: Path, name: str, onnx_path: str) -> tuple[str, list[bytes], list[bytes]]:  # type: ignore[no-untyped-def]
+    """Plan as dory-compile does (measured L2 reserve, one re-plan when needed), build and run the
+    app, and check its final output against onnxruntime's on the same input (``onnx_path``, an
+    oracle independent of our interpreter); returns its stdout, the dumped step outputs and the
+    expected step bytes."""
+    from dory.backends.gap8.app import app_files, expected_outputs, write_app
+    from dory.backends.gap8.emit import emit_network, pack
+    from dory.backends.l2_reserve import plan_to_fit
     from dory.backends.target import planning_pipeline
 
-    module = make_module()
-    run_pipeline(module, "gap8-default" if l2 is None else planning_pipeline(l2=l2), verify_each=False)
-    net = emit_network(module)
-    expected, output = _expected(module, inputs, net)
-    write_app(str(app), app_files(net, inputs[0], expected, output, "rv32", name))
+    expected: list = []
+
+    def build(l2: int | None):  # type: ignore[no-untyped-def]
+        module = make_module()
+        run_pipeline(module, "gap8-default" if l2 is None else planning_pipeline(l2=l2), verify_each=False)
+        net = emit_network(module)
+        exp, output = expected_outputs(module, inputs, net)
+        expected[:] = exp
+        return net, app_files(net, inputs[0], exp, output, "rv32", name)
+
+    net, files, fit = plan_to_fit(build, "rv32", "gap8")
+    assert fit.reserve.measured and fit.fits, fit.summary()
+    app, dump = tmp / "app", tmp / "dump"
+    write_app(str(app), files)
     b = subprocess.run(["make", "-s", "-C", str(app), "-f", "Makefile.rv32", "app.elf"], capture_output=True, text=True)
-    return net, expected, b
-
-
-def build_and_run(make_module, inputs, tmp: Path, name: str) -> tuple[str, list[bytes], list[bytes]]:  # type: ignore[no-untyped-def]
-    """Build (re-planning once if L2 overflows) and run the app; returns its stdout, the dumped step
-    outputs and the expected step bytes."""
-    from dory.backends.gap8.emit import pack
-
-    net, expected, b = _build(make_module, inputs, tmp / "app", name, None)
-    note = ""
-    if "rv32: does not fit" in b.stdout:
-        m = re.search(r"region .L2' overflowed by (\d+) bytes", b.stdout)
-        if m is None or "L1' overflowed" in b.stdout:
-            pytest.skip(f"{name} does not fit the RV32 memory: {b.stdout.strip().splitlines()[-1]}")
-        l2 = net.l2_bytes - int(m.group(1)) - _MARGIN
-        note = f"default plan: L2 overflowed by {m.group(1)} B; re-planned with an L2 budget of {l2} B\n"
-        net, expected, b = _build(make_module, inputs, tmp / "app2", name, l2)
-        if "rv32: does not fit" in b.stdout:
-            pytest.skip(f"{name} does not fit the RV32 memory even with an L2 budget of {l2} B: "
-                        f"{b.stdout.strip().splitlines()[-1]}")
-    assert b.returncode == 0, b.stdout + b.stderr
-    app = tmp / ("app2" if note else "app")
-    dump = tmp / "dump"
+    assert b.returncode == 0, f"{fit.summary()}\n{b.stdout}{b.stderr}"
     r = subprocess.run(["make", "-s", "-C", str(app), "-f", "Makefile.rv32", "run", f"DUMP={dump}", "TIMEOUT=300"],
                        capture_output=True, text=True, timeout=400)
     got = [(dump / f"step_{s.index:03d}.bin").read_bytes() if (dump / f"step_{s.index:03d}.bin").exists() else b""
            for s in net.steps]
     want = [pack(e, s.dtype) for e, s in zip(expected, net.steps)]
+    note = fit.summary() + "\n"
     assert r.returncode == 0, f"exit {r.returncode}\n{note}{r.stdout[-5000:]}\n{r.stderr[-3000:]}"
+    assert_final_output_matches_onnxruntime(onnx_path, inputs[0], got[-1], net.steps[-1].dtype)
     print(f"{name}: {note}" + "\n".join(line for line in r.stdout.splitlines() if line.startswith(("rv32:", "dory:"))))
     return note + r.stdout, got, want
 
@@ -97,7 +80,7 @@ def test_shared_network_runs_bit_exact_on_rv32(name: str, tmp_path: Path) -> Non
     net = load(name)
     from dory.frontend.onnx_import import import_onnx
 
-    stdout, got, want = build_and_run(lambda: import_onnx(net.onnx_path, warn=lambda m: None), net.inputs, tmp_path, name)
+    stdout, got, want = build_and_run(lambda: import_onnx(net.onnx_path, warn=lambda m: None), net.inputs, tmp_path, name, net.onnx_path)
     _check(stdout, got, want)
 
 
@@ -111,5 +94,5 @@ def test_mobilenet_v1_025_128_runs_bit_exact_on_rv32(tmp_path: Path) -> None:
     assert netgen([gen, "-o", str(onnx_path)]) == 0
     module = import_onnx(str(onnx_path), warn=lambda m: None)
     stdout, got, want = build_and_run(lambda: import_onnx(str(onnx_path), warn=lambda m: None), random_inputs(module, 1),
-                                      tmp_path, gen)
+                                      tmp_path, gen, str(onnx_path))
     _check(stdout, got, want)

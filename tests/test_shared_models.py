@@ -27,6 +27,7 @@ import os
 import numpy as np
 import pytest
 
+from ort_oracle import strip_and_expand_quantlab as _strip_and_expand_quantlab
 from shared_models import NETWORKS, SHARED, load, requires_shared
 
 pytestmark = requires_shared
@@ -47,46 +48,6 @@ def test_every_layer_matches_reference(name: str) -> None:
     # the final integer output is the last layer's expected values
     last = read_txt(files[-1])
     assert np.array_equal(outputs[0].reshape(-1), last.values)
-
-
-def _strip_and_expand_quantlab(model) -> None:
-    """Drop QuantLab's extra attributes (onnxruntime rejects them) and spell its DORY adders out as
-    standard ONNX ops with the same integer semantics."""
-    from onnx import helper, numpy_helper
-
-    new_nodes = []
-    for n in model.graph.node:
-        attrs = {a.name: helper.get_attribute_value(a) for a in n.attribute}
-        if n.op_type == "Add" and "in1_mul" in attrs:
-            ins = []
-            for k, x in ((1, n.input[0]), (2, n.input[1])):
-                if int(attrs.get(f"in{k}_rq", 1)):
-                    c = lambda v, s: (s, numpy_helper.from_array(np.array(float(v), np.float32), s))  # noqa: E731
-                    mname, mt = c(attrs[f"in{k}_mul"], f"{n.name}_m{k}")
-                    aname, at = c(attrs[f"in{k}_add"], f"{n.name}_a{k}")
-                    dname, dt = c(2 ** int(attrs[f"in{k}_shift"]), f"{n.name}_d{k}")
-                    model.graph.initializer.extend([mt, at, dt])
-                    t = f"{n.name}_in{k}"
-                    new_nodes += [
-                        helper.make_node("Mul", [x, mname], [t + "m"]),
-                        helper.make_node("Add", [t + "m", aname], [t + "a"]),
-                        helper.make_node("Div", [t + "a", dname], [t + "d"]),
-                        helper.make_node("Floor", [t + "d"], [t]),
-                    ]
-                    x = t
-                ins.append(x)
-            assert not int(attrs.get("out_rq", 0))
-            new_nodes += [
-                helper.make_node("Add", ins, [n.output[0] + "_sum"]),
-                helper.make_node("Clip", [n.output[0] + "_sum"], [n.output[0]], min=0.0, max=float(int(attrs.get("out_n_levels", 256)) - 1)),
-            ]
-            continue
-        keep = [a for a in n.attribute if a.name not in ("weight_bits", "bias_bits", "mult_bits", "add_bits", "out_bits")]
-        del n.attribute[:]
-        n.attribute.extend(keep)
-        new_nodes.append(n)
-    del model.graph.node[:]
-    model.graph.node.extend(new_nodes)
 
 
 @pytest.mark.parametrize("name", NETWORKS)

@@ -63,6 +63,9 @@ emulate the 3-D DMA (GAP8 runs them as one hardware transfer), so it does not is
 and the 200-cycle estimate is kept. Effect: MobileNetV1-1.0-224 (``dory-compile`` summary) 117,575,254
 modelled cycles (4.84 MAC/cycle) before the calibration, 120,534,677 (4.72 MAC/cycle) after:
 its layers are mostly bound by the L3 and L2-L1 transfers, so the slower depthwise moves it by 2.5%.
+(Those two figures are of that day's planner; today's comes from ``dory-netgen mobilenet_v1_1.0_224
+-o m.onnx && dory-compile m.onnx -o app --target gap8``, the summary's total: 126,612,688 modelled
+cycles, 4.49 MAC/cycle, on 2026-12-07.)
 
 The efficiency of a tile is scaled by how evenly it splits: rows over the cores for a conv (pulp-nn's
 ``conv_Ho_parallel``), channels over the cores for depthwise/linear, and output channels over the 4-way
@@ -84,7 +87,7 @@ GAP8 = Target(
     core_stack_bytes=1 * _KB,  # per cluster core while a kernel runs (our runtime's reservation)
     master_stack_extra_bytes=2 * _KB,  # core 0 also runs the tile loop and DMA bookkeeping
     l2_bytes=512000,  # DORY's GAP8 HW_description: 512000
-    l2_reserved_bytes=64 * _KB,  # code, runtime data, network tables: an estimate until the app's size is measured
+    l2_reserved_bytes=64 * _KB,  # code, runtime data, network tables: an estimate (no GAP SDK here to link with); rv32 apps measure theirs (backends/l2_reserve.py)
     l3_bytes=8 * _MB,  # HyperRAM of the GAPuino/GAP8 boards
     l3_flash_bytes=64 * _MB,  # HyperFlash of the same boards (the weights blob at boot)
     dma_bytes_per_cycle=8,  # cluster DMA L2<->L1, 64 bits per cycle (DORY's model)
