@@ -485,7 +485,7 @@ static DORY_NOINLINE_ DORY_TAIL_ int conv_1x1_tiny(const dory_conv_args_t *a, in
  * the cores) still splits to within one unit; a core computes the im2col of a pair once for all
  * the channel blocks of its range. Unit (P, B): pixels 2P and 2P + 1 (if < ho * wo) x channels
  * [4B, min(4B + 4, co)). */
-static void conv_fast(const dory_conv_args_t *a, int core, int ncores)
+static DORY_NOINLINE_PORTABLE_ void conv_fast(const dory_conv_args_t *a, int core, int ncores)
 {
     int xs = a->x_type == DORY_S8;
     int32_t K = a->kh * a->kw * a->ci, co = a->co;
@@ -1089,7 +1089,7 @@ static px4_blocks_fn_ px4_pick(const dory_rqf_t *f, int xs, int full)
 }
 
 /* The small-K fast path (see above): x u8 / s8, w s8, one group, a KxK kernel with K <= XS. */
-static void conv_px4(const dory_conv_args_t *a, int core, int ncores)
+static DORY_NOINLINE_PORTABLE_ void conv_px4(const dory_conv_args_t *a, int core, int ncores)
 {
     const int xs = a->x_type == DORY_S8;
     const int32_t K = a->kh * a->kw * a->ci, KX = dory_im2col_len_(K), co = a->co, L = a->kw * a->ci;

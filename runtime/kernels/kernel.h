@@ -27,6 +27,17 @@
 #define DORY_NOINLINE_
 #endif
 
+/* Out of line in the portable builds only: a dispatcher (dory_conv2d) that inlines its big paths
+ * carries their frames under every path it calls, and without Xpulpv2 the vector locals spill
+ * (conv_fast's inlined into dory_conv2d: a 400-byte frame on rv32, which with conv_1d_tiny's 496
+ * overflowed a 1 KiB worker stack). On the pulp cluster the inlining stays (its object code and
+ * I$ layout are what the GVSOC figures measured). */
+#if defined(__GNUC__) && !defined(DORY_XPULPV2)
+#define DORY_NOINLINE_PORTABLE_ __attribute__((noinline))
+#else
+#define DORY_NOINLINE_PORTABLE_
+#endif
+
 /* [*lo, *hi): the share of core `core` of n items over ncores cores. The first n % ncores cores
  * take one item more; shares are disjoint and cover [0, n). A core outside [0, ncores) (ncores < 1
  * counting as 1) gets nothing, so the kernels need no check of their own. */

@@ -833,15 +833,26 @@ static void build_args(run_t *R, const step_t *S, int slot)
  * requant block) stays near 900 bytes (riscv64-unknown-elf-gcc -O2 -fstack-usage). The add
  * kernel keeps reading run_t: its fast path's frame alone is 560 bytes, a copy overflowed a
  * 1 KiB stack (TCN on GVSOC). */
+/* On the PULP cluster (DORY_XPULPV2) each core copies the arguments from L2 into its L1 stack: the
+ * kernels read them many times and L1 is the cheaper memory. Elsewhere the copy buys nothing and
+ * costs ~130 bytes of a 1 KiB worker stack: with it the 3x3 depthwise path (dory_depthwise's
+ * requant plan, dw_3x3_t's channel state, the portable channel function, ~820 bytes together)
+ * overflowed hart 1's stack on rv32 (nemo_dronet_2.0's Conv_13, rt.c's canary). */
+#if defined(DORY_XPULPV2)
+#define DORY_ARGS_COPY_(T, a, src) T a##_ = *(src); const T *a = &a##_
+#else
+#define DORY_ARGS_COPY_(T, a, src) const T *a = (src)
+#endif
+
 static DORY_NOINLINE_LAYER_ void compute_conv(const dory_conv_args_t *src, int kind, int core)
 {
-    dory_conv_args_t a = *src;
+    DORY_ARGS_COPY_(dory_conv_args_t, a, src);
     if (kind == DORY_LAYER_CONV)
-        dory_conv2d(&a, core, DORY_NUM_CORES);
+        dory_conv2d(a, core, DORY_NUM_CORES);
     else if (kind == DORY_LAYER_DEPTHWISE)
-        dory_depthwise(&a, core, DORY_NUM_CORES);
+        dory_depthwise(a, core, DORY_NUM_CORES);
     else
-        dory_linear(&a, core, DORY_NUM_CORES);
+        dory_linear(a, core, DORY_NUM_CORES);
 }
 
 static DORY_NOINLINE_LAYER_ void compute_pool(const dory_pool_args_t *src, int core)
