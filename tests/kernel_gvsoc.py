@@ -102,8 +102,11 @@ def cases_c(text: str) -> str:
             f"const int32_t dory_kcases[{max(len(ws), 1)}] = {{\n" + "\n".join(lines) + "\n};\n")
 
 
-def build_pulp(text: str, out_dir: Path, xpulp: bool = True, name: str = "kernels") -> Path:
-    """The bare-metal driver holding the cases ``text``, for GVSOC's pulp-open target."""
+def build_pulp(text: str, out_dir: Path, xpulp: bool = True, name: str = "kernels", even_shares: bool = False) -> Path:
+    """The bare-metal driver holding the cases ``text``, for GVSOC's pulp-open target; even_shares:
+    every conv case with core 0's share uncut (the kernels alone, as the bench measures them: no
+    serial work on core 0 to balance), else a cut spread over the cases (the tests: any cut must
+    give the same outputs)."""
     if shutil.which(RVCC) is None:
         raise DriverError(f"no {RVCC}")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -112,6 +115,8 @@ def build_pulp(text: str, out_dir: Path, xpulp: bool = True, name: str = "kernel
     elf = out_dir / f"{name}.elf"
     cflags, ldflags = pulp_flags(xpulp)
     defs = ["-DDORY_KDRIVER_PULP", f"-DDORY_PULP_L1_BYTES={L1_BYTES}", "-DDORY_PULP_L2_BYTES=0", "-DDORY_PULP_L3_BYTES=0"]
+    if even_shares:
+        defs.append("-DDORY_KDRIVER_EVEN_SHARES")
     cmd = [RVCC, *cflags, *defs, f"-I{ROOT / 'runtime' / 'include'}", f"-I{PORT}", str(DRIVER), str(src),
            *map(str, KERNELS), str(PORT / "port_pulp.c"), str(PORT / "crt0.S"), *ldflags, "-o", str(elf)]
     r = subprocess.run(cmd, capture_output=True, text=True)

@@ -156,8 +156,8 @@ def measure(shapes: list[Shape] | None = None, portable: bool = False) -> list[R
     text = "\n".join(fmt[s.builder](c, NCORES) for s, c in zip(shapes, cases)) + "\n"
     tmp = Path(tempfile.mkdtemp(prefix="dory-bench-kernels-"))
     try:
-        got = K.run_pulp(K.build_pulp(text, tmp), tmp / "run")
-        plain = K.run_pulp(K.build_pulp(text, tmp, xpulp=False, name="portable"), tmp / "run_portable") \
+        got = K.run_pulp(K.build_pulp(text, tmp, even_shares=True), tmp / "run")
+        plain = K.run_pulp(K.build_pulp(text, tmp, xpulp=False, name="portable", even_shares=True), tmp / "run_portable") \
             if portable else None
         host = K.run_host(K.build_host(tmp / "host_driver"), text)
     except K.DriverError as e:
