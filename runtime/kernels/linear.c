@@ -21,28 +21,23 @@ static int32_t dot_row_(const void *x, int xs, const int8_t *w, int32_t n, int32
     if (n8 > 0) {
         const uint8_t *xp = (const uint8_t *)x;
         int32_t a0 = acc, a1 = 0;
+/* the loop with the dot product's funct7 F7 (0x5c: s8 x, 0x54: u8 x) */
+#define DOT_ROW_ASM_(F7)                                                                              \
+    __asm__ volatile(".insn i 0x7b, 4, x0, %[n], 12\n\t"                                            \
+                     ".insn i 0x0b, 2, t0, %[x], 4\n\t"                                             \
+                     ".insn i 0x0b, 2, t1, %[w], 4\n\t"                                             \
+                     ".insn i 0x0b, 2, t2, %[x], 4\n\t"                                             \
+                     ".insn i 0x0b, 2, t3, %[w], 4\n\t"                                             \
+                     ".insn r 0x57, 1, " #F7 ", %[a0], t0, t1\n\t"                                  \
+                     ".insn r 0x57, 1, " #F7 ", %[a1], t2, t3\n\t"                                  \
+                     : [a0] "+r"(a0), [a1] "+r"(a1), [x] "+r"(xp), [w] "+r"(w)                      \
+                     : [n] "r"(n8)                                                                  \
+                     : "t0", "t1", "t2", "t3", "memory")
         if (xs)
-            __asm__ volatile(".insn i 0x7b, 4, x0, %[n], 12\n\t"
-                             ".insn i 0x0b, 2, t0, %[x], 4\n\t"
-                             ".insn i 0x0b, 2, t1, %[w], 4\n\t"
-                             ".insn i 0x0b, 2, t2, %[x], 4\n\t"
-                             ".insn i 0x0b, 2, t3, %[w], 4\n\t"
-                             ".insn r 0x57, 1, 0x5c, %[a0], t0, t1\n\t"
-                             ".insn r 0x57, 1, 0x5c, %[a1], t2, t3\n\t"
-                             : [a0] "+r"(a0), [a1] "+r"(a1), [x] "+r"(xp), [w] "+r"(w)
-                             : [n] "r"(n8)
-                             : "t0", "t1", "t2", "t3", "memory");
+            DOT_ROW_ASM_(0x5c);
         else
-            __asm__ volatile(".insn i 0x7b, 4, x0, %[n], 12\n\t"
-                             ".insn i 0x0b, 2, t0, %[x], 4\n\t"
-                             ".insn i 0x0b, 2, t1, %[w], 4\n\t"
-                             ".insn i 0x0b, 2, t2, %[x], 4\n\t"
-                             ".insn i 0x0b, 2, t3, %[w], 4\n\t"
-                             ".insn r 0x57, 1, 0x54, %[a0], t0, t1\n\t"
-                             ".insn r 0x57, 1, 0x54, %[a1], t2, t3\n\t"
-                             : [a0] "+r"(a0), [a1] "+r"(a1), [x] "+r"(xp), [w] "+r"(w)
-                             : [n] "r"(n8)
-                             : "t0", "t1", "t2", "t3", "memory");
+            DOT_ROW_ASM_(0x54);
+#undef DOT_ROW_ASM_
         return dory_dot_(xp, xs, w, n & 7, dory_wadd_(a0, a1));
     }
 #endif
