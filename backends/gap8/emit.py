@@ -97,6 +97,11 @@ def pack(values: np.ndarray, dtype: str) -> bytes:
     return v.astype(_NP[dtype].replace("i", "u")).tobytes()
 
 
+def unpack(data: bytes, dtype: str) -> np.ndarray:
+    """The integers stored in ``data`` as ``dtype`` (little-endian), as int64: `pack`'s inverse."""
+    return np.frombuffer(data, dtype=_NP[dtype]).astype(np.int64)
+
+
 def _level(t: Type) -> int:
     if isinstance(t, MemRefType) and isinstance(t.memory_space, DialectAttr) and t.memory_space.name in ("l2", "l3"):
         return 2 if t.memory_space.name == "l2" else 3
