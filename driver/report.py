@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-from dory.backends.gap8.emit import EmittedNetwork, Places, _alloc, _int, _loc_name
+from dory.backends.gap8.emit import EmittedNetwork, Places, alloc_attrs, int_attr, loc_name
 from dory.dory_ir.attributes import ArrayAttr, Attribute, DictAttr, IntegerAttr
 from dory.dory_ir.core import Operation, Value
 from dory.dory_ir.dialects import dory
@@ -157,13 +157,13 @@ def _l1_regions(op: Operation) -> tuple[int, tuple[L1Region, ...]]:
     for role in ("input", "weight", "output"):
         pair = la.get(role)
         if not isinstance(pair, ArrayAttr) or len(pair.values) != 2:
-            raise ReportError(f"{_loc_name(op)}: expected 'dory.l1.{role}' as [ping, pong], found {pair}")
+            raise ReportError(f"{loc_name(op)}: expected 'dory.l1.{role}' as [ping, pong], found {pair}")
         ping, pong = (int(v.value) for v in pair.values)  # type: ignore[attr-defined]
         if ping == pong:
             starts.append((role, "", ping))
         else:
             starts += [(role, "ping", ping), (role, "pong", pong)]
-    params, scratch, total = _int(la, "params", op), _int(la, "scratch", op), _int(la, "total", op)
+    params, scratch, total = int_attr(la, "params", op), int_attr(la, "scratch", op), int_attr(la, "total", op)
     weight_pair = [s for s in starts if s[0] == "weight"]
     if len(weight_pair) == 2:  # parameters change with the weights: a pong copy right after the ping one
         half = (scratch - params) // 2
@@ -185,7 +185,7 @@ def _tile(op: Operation) -> tuple[int, tuple[tuple[str, int], ...]]:
     l1 = td.get("l1")
     sizes = l1.as_dict() if isinstance(l1, DictAttr) else {}
     tile = tuple((k, int(v.value)) for k in ("c_out", "h_out", "w_out", "c_in") for v in [sizes.get(k)] if isinstance(v, IntegerAttr))
-    return _int(td, "n_tiles", op, 0), tile
+    return int_attr(td, "n_tiles", op, 0), tile
 
 
 _OPERAND_ROLES = {1: "weights", 2: "bias"}  # a layer's constant operands (operand 0 is its input)
@@ -221,24 +221,24 @@ def build_plan(func: Operation, net: EmittedNetwork, name: str, target: str, pip
             place = places[v]
             if owner is None:  # a function argument
                 kind, label = "input", "input"
-                size = _int(list(func.attributes["dory.arg_alloc"].values)[v.index].as_dict(), "size", func)  # type: ignore[attr-defined,union-attr]
+                size = int_attr(list(func.attributes["dory.arg_alloc"].values)[v.index].as_dict(), "size", func)  # type: ignore[attr-defined,union-attr]
             elif isinstance(owner, dory.WeightsOp):
-                kind, label = "weights", _loc_name(owner)
+                kind, label = "weights", loc_name(owner)
                 if v in users:
                     user, i = users[v]
-                    label = f"{_OPERAND_ROLES.get(i, 'constant')} of {_loc_name(user)}"
-                size = _int(_alloc(owner), "size", owner)
+                    label = f"{_OPERAND_ROLES.get(i, 'constant')} of {loc_name(user)}"
+                size = int_attr(alloc_attrs(owner), "size", owner)
             else:
                 kind = "output" if any(a in returned for a in s.values) else "activation"
-                label = _loc_name(owner)
-                size = _int(_alloc(owner), "size", owner)
+                label = loc_name(owner)
+                size = int_attr(alloc_attrs(owner), "size", owner)
             boxes.append(BufferBox(label, kind, place.mem, place.offset, size, s.start, s.end))
         else:
             assert s.op is not None
-            d = _alloc(s.op, s.kind)
+            d = alloc_attrs(s.op, s.kind)
             level = 3 if s.level == "l3" else 2
-            boxes.append(BufferBox(f"{s.kind} of {_loc_name(s.op)}", s.kind, level,
-                                   _int(d, "offset", s.op), _int(d, "size", s.op), s.start, s.end))
+            boxes.append(BufferBox(f"{s.kind} of {loc_name(s.op)}", s.kind, level,
+                                   int_attr(d, "offset", s.op), int_attr(d, "size", s.op), s.start, s.end))
 
     steps: list[StepPlan] = []
     labels = ["r"] * len(plan.steps)
@@ -253,12 +253,12 @@ def build_plan(func: Operation, net: EmittedNetwork, name: str, target: str, pip
     mem = _dict(func, "dory.memory")
     return Plan(
         name=name, target=target, pipeline=pipeline,
-        step_labels=tuple(labels), step_names=tuple(_loc_name(op) for op in plan.steps),
+        step_labels=tuple(labels), step_names=tuple(loc_name(op) for op in plan.steps),
         buffers=tuple(boxes), steps=tuple(steps),
-        l1_budget=max([_int(mem, "l1_budget", func, 0)] + [s.l1_total for s in steps]),
-        l2_budget=_int(mem, "l2_budget", func, net.l2_bytes), l3_budget=_int(mem, "l3_budget", func, net.l3_bytes),
-        l2_peak=_int(fa, "l2_peak", func), l2_lower_bound=_int(fa, "l2_lower_bound", func, 0),
-        l3_peak=_int(fa, "l3_peak", func, 0),
+        l1_budget=max([int_attr(mem, "l1_budget", func, 0)] + [s.l1_total for s in steps]),
+        l2_budget=int_attr(mem, "l2_budget", func, net.l2_bytes), l3_budget=int_attr(mem, "l3_budget", func, net.l3_bytes),
+        l2_peak=int_attr(fa, "l2_peak", func), l2_lower_bound=int_attr(fa, "l2_lower_bound", func, 0),
+        l3_peak=int_attr(fa, "l3_peak", func, 0),
     )
 
 

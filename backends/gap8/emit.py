@@ -119,7 +119,9 @@ class Place:
         return f"{{DORY_MEM_L{self.mem}, {self.offset}u}}"
 
 
-def _alloc(op: Operation, key: str | None = None) -> dict[str, Attribute]:
+def alloc_attrs(op: Operation, key: str | None = None) -> dict[str, Attribute]:
+    """The op's 'dory.alloc' entries (or its sub-dictionary ``key``); an EmitError naming the op
+    when the planner left none. The emitter and the plan report (driver/report.py) read places here."""
     a = op.attributes.get("dory.alloc")
     if not isinstance(a, DictAttr):
         raise EmitError(op, "expected a 'dory.alloc' attribute (run 'allocate-buffers' first), found none")
@@ -132,7 +134,8 @@ def _alloc(op: Operation, key: str | None = None) -> dict[str, Attribute]:
     return d
 
 
-def _int(d: dict[str, Attribute], key: str, op: Operation, default: int | None = None) -> int:
+def int_attr(d: dict[str, Attribute], key: str, op: Operation, default: int | None = None) -> int:
+    """The integer ``d[key]``, else ``default``, else an EmitError located at ``op``."""
     v = d.get(key)
     if isinstance(v, IntegerAttr):
         return int(v.value)
@@ -152,16 +155,16 @@ class Places:
         for i, a in enumerate(body.args):
             if i >= len(arg_list) or not isinstance(arg_list[i], DictAttr):
                 raise EmitError(func, f"expected 'dory.arg_alloc' for argument #{i} (run 'allocate-buffers' first), found none")
-            self.of[a] = Place(_level(a.type), _int(arg_list[i].as_dict(), "offset", func))  # type: ignore[attr-defined]
+            self.of[a] = Place(_level(a.type), int_attr(arg_list[i].as_dict(), "offset", func))  # type: ignore[attr-defined]
         for op in body.ops:
             if isinstance(op, ReturnOp) or not op.results:
                 continue
-            d = _alloc(op)
+            d = alloc_attrs(op)
             for r in op.results:
                 lvl = _level(r.type)
                 if not lvl:
                     raise EmitError(op, f"expected a memref result in #dory.l2 or #dory.l3, found {r.type}")
-                self.of[r] = Place(lvl, _int(d, "offset", op))
+                self.of[r] = Place(lvl, int_attr(d, "offset", op))
 
     def __getitem__(self, v: Value) -> Place:
         return self.of[v]
@@ -213,8 +216,8 @@ def _stages(op: Operation, key: str, channels: int) -> list[Stage]:
         st.scalars["div"] = int(e["div"].value) if isinstance(e.get("div"), IntegerAttr) else 0  # type: ignore[attr-defined]
         r = e.get("rounding")
         st.scalars["trunc"] = 1 if isinstance(r, StringAttr) and r.value == "trunc" else 0
-        st.scalars["min"] = _int(e, "min", op)
-        st.scalars["max"] = _int(e, "max", op)
+        st.scalars["min"] = int_attr(e, "min", op)
+        st.scalars["max"] = int_attr(e, "max", op)
         if not (-(2**31) <= st.scalars["min"] <= st.scalars["max"] < 2**31):
             raise EmitError(op, f"expected requant bounds within si32, found [{st.scalars['min']}, {st.scalars['max']}]")
         out.append(st)
@@ -288,7 +291,8 @@ class EmittedNetwork:
         return b"".join(out)
 
 
-def _loc_name(op: Operation) -> str:
+def loc_name(op: Operation) -> str:
+    """The op's ONNX node name (its location), else its result's or op name: how steps are named."""
     loc = getattr(op, "loc", None)
     text = getattr(loc, "name", None) or getattr(loc, "text", None)
     if isinstance(text, str) and text:
@@ -360,7 +364,7 @@ class _Emitter:
         x = op.operands[0]
         y = op.results[0]
         xs, ys = _shape(x.type), _shape(y.type)
-        f: dict[str, str] = {"name": _c_string(_loc_name(op)), "kind": LAYER_KINDS[type(op)]}
+        f: dict[str, str] = {"name": _c_string(loc_name(op)), "kind": LAYER_KINDS[type(op)]}
         if xs[0] != 1 or ys[0] != 1:
             raise EmitError(op, f"expected batch size 1, found input {xs} and result {ys}")
         geo: dict[str, int] = dict(kh=1, kw=1, sh=1, sw=1, dh=1, dw=1, pt=0, pl=0, pb=0, pr=0, groups=1)
@@ -411,14 +415,14 @@ class _Emitter:
         if not isinstance(l1, DictAttr):
             raise EmitError(op, "expected 'dory.tile.l1', found none")
         l1d = l1.as_dict()
-        f["t_co"] = str(_int(l1d, "c_out", op))
-        f["t_ho"] = str(_int(l1d, "h_out", op, 1))
-        f["t_wo"] = str(_int(l1d, "w_out", op, 1))
-        f["t_ci"] = str(_int(l1d, "c_in", op, geo["ci"]))
+        f["t_co"] = str(int_attr(l1d, "c_out", op))
+        f["t_ho"] = str(int_attr(l1d, "h_out", op, 1))
+        f["t_wo"] = str(int_attr(l1d, "w_out", op, 1))
+        f["t_ci"] = str(int_attr(l1d, "c_in", op, geo["ci"]))
         l3 = td.get("l3")
         l3d = l3.as_dict() if isinstance(l3, DictAttr) else {}
-        f["l3_co"] = str(_int(l3d, "c_out", op, 0) if l3d else 0)
-        f["l3_ho"] = str(_int(l3d, "h_out", op, 0) if l3d else 0)
+        f["l3_co"] = str(int_attr(l3d, "c_out", op, 0) if l3d else 0)
+        f["l3_ho"] = str(int_attr(l3d, "h_out", op, 0) if l3d else 0)
 
         # operands
         f["x"] = self.places[x].c()
@@ -434,11 +438,11 @@ class _Emitter:
             if len(op.operands) > 2:
                 f["b"] = self.places[op.operands[2]].c()
                 f["b_type"] = dtype_of(op.operands[2].type, op)
-        alloc = _alloc(op)
+        alloc = alloc_attrs(op)
         if isinstance(alloc.get("staging"), DictAttr):
             st = alloc["staging"].as_dict()  # type: ignore[union-attr]
-            f["staging"] = f"{_int(st, 'offset', op)}u"
-            f["staging_bytes"] = f"{_int(st, 'size', op)}u"
+            f["staging"] = f"{int_attr(st, 'offset', op)}u"
+            f["staging_bytes"] = f"{int_attr(st, 'size', op)}u"
 
         # requantisation
         co = geo["co"]
@@ -454,9 +458,9 @@ class _Emitter:
         if vectors:
             if len(vectors) > MAX_PARAMS:
                 raise EmitError(op, f"expected at most {MAX_PARAMS} per-channel requant vectors, found {len(vectors)}")
-            rq_alloc = _alloc(op, "requant")
+            rq_alloc = alloc_attrs(op, "requant")
             mem = 3 if self._in_l3(op, "requant") else 2
-            base, size = _int(rq_alloc, "offset", op), _int(rq_alloc, "size", op)
+            base, size = int_attr(rq_alloc, "offset", op), int_attr(rq_alloc, "size", op)
             typed = [(ci, si, fi, v, param_dtype_of(v.element_type, op)) for ci, si, fi, v in vectors]
             # largest elements first: every vector naturally aligned in a 4-aligned buffer
             order = sorted(range(len(typed)), key=lambda i: (-_BYTES[typed[i][4]], i))
@@ -484,13 +488,13 @@ class _Emitter:
             if not isinstance(pair, ArrayAttr) or len(pair.values) != 2:
                 raise EmitError(op, f"expected 'dory.l1.{key}' as [ping, pong], found {pair}")
             f[cname] = "{" + ", ".join(f"{int(v.value)}u" for v in pair.values) + "}"  # type: ignore[attr-defined]
-        f["l1_params"] = f"{_int(la, 'params', op)}u"
-        f["l1_scratch"] = f"{_int(la, 'scratch', op)}u"
-        f["l1_total"] = f"{_int(la, 'total', op)}u"
+        f["l1_params"] = f"{int_attr(la, 'params', op)}u"
+        f["l1_scratch"] = f"{int_attr(la, 'scratch', op)}u"
+        f["l1_total"] = f"{int_attr(la, 'total', op)}u"
 
         var = f"layer{index}"
         body = ",\n".join(f"    .{k} = {v}" for k, v in f.items())
-        self.decls.append(f"/* {_loc_name(op)}: {op.op_name} {xs} -> {ys} */\nstatic const dory_layer_t {var} = {{\n{body}\n}};\n")
+        self.decls.append(f"/* {loc_name(op)}: {op.op_name} {xs} -> {ys} */\nstatic const dory_layer_t {var} = {{\n{body}\n}};\n")
         self.layer_calls.append((len(self.calls), var, index))
         self.calls.append(f"    if (dory_layer_run(&{var})) return {index + 1};")
         self._step(op, y, index, td, geo)
@@ -509,9 +513,9 @@ class _Emitter:
             macs = geo["ho"] * geo["wo"] * geo["co"] * per
         td = td or {}
         self.steps.append(StepInfo(
-            index, _loc_name(op), op.op_name.split(".", 1)[1], y, self.places[y], _nbytes(y.type, op),
+            index, loc_name(op), op.op_name.split(".", 1)[1], y, self.places[y], _nbytes(y.type, op),
             dtype_of(y.type, op), _shape(y.type), macs,
-            _int(td, "n_tiles", op, 0), _int(td, "l1_bytes", op, 0), _int(td, "cycles", op, 0)))
+            int_attr(td, "n_tiles", op, 0), int_attr(td, "l1_bytes", op, 0), int_attr(td, "cycles", op, 0)))
 
     def concat(self, op: Operation, index: int) -> None:
         y = op.results[0]
@@ -528,7 +532,7 @@ class _Emitter:
             parts.append(f"{{{self.places[v].c()}, {_shape(v.type)[axis] * inner}u}}")
         var = f"concat{index}"
         self.decls.append(
-            f"/* {_loc_name(op)}: dory.concat axis {axis} -> {ys} */\n"
+            f"/* {loc_name(op)}: dory.concat axis {axis} -> {ys} */\n"
             f"static const dory_concat_part_t {var}_parts[] = {{{', '.join(parts)}}};\n"
             f"static const dory_concat_t {var} = {{{self.places[y].c()}, {outer}u, {ys[axis] * inner}u, {len(parts)}, {var}_parts}};\n")
         self.calls.append(f"    if (dory_concat_run(&{var})) return {index + 1};")
@@ -566,13 +570,13 @@ class _Emitter:
         mem = self.func.attributes.get("dory.memory")
         fd = fa.as_dict() if isinstance(fa, DictAttr) else {}
         md = mem.as_dict() if isinstance(mem, DictAttr) else {}
-        l1 = _int(md, "l1_budget", self.func, 0)
+        l1 = int_attr(md, "l1_budget", self.func, 0)
         l1 = max([l1] + [s.l1_bytes for s in self.steps])
-        l2 = _int(fd, "l2_peak", self.func)
+        l2 = int_attr(fd, "l2_peak", self.func)
         # The L3 arena the app reserves and reports ("L3 N B"): the planned peak, at least 4 B so a
         # network without L3 buffers still gets a non-empty arena (no zero-size allocation in the
         # ports). dory-compile's summary prints this same figure.
-        l3 = max(_int(fd, "l3_peak", self.func, 0), 4)
+        l3 = max(int_attr(fd, "l3_peak", self.func, 0), 4)
         return EmittedNetwork(self._network_c(inp, outp, l1, l2, l3), self._network_h(inp, outp, l1, l2, l3),
                               self.records, self.steps, inp, outp, l1, l2, l3, self.weight_bytes)
 
