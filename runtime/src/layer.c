@@ -1162,7 +1162,7 @@ static int check_chain(const dory_layer_t *L, const dory_rqchain_t *c, const cha
 static int setup(run_t *R, const dory_layer_t *L)
 {
     int i, j;
-    memset(R, 0, sizeof *R);
+    memset(R, 0, offsetof(run_t, k0)); /* k0: written by set_sub before any fork reads it */
     R->L = L;
     R->kind = (int)L->kind;
     if (L->kind < DORY_LAYER_CONV || L->kind > DORY_LAYER_ADD) FAIL("unknown layer kind %d", (int)L->kind);

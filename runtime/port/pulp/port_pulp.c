@@ -685,6 +685,13 @@ void dory_dma_wait(dory_dma_job_t *job)
     if (job->id < 0 || job->id >= PULP_MCHAN_COUNTERS || !(g_mchan_held & (1u << job->id)))
         die("dory_dma_wait: job not outstanding (id)", (unsigned long)job->id, 0);
     bit = 1u << job->id;
+    if (!(PULP_REG(PULP_MCHAN_STATUS) & bit)) {
+        /* already done (no wait to count): core 0 runs this between the barriers (see dory_dma_3d) */
+        PULP_REG(PULP_MCHAN_STATUS) = bit;
+        g_mchan_held &= ~bit;
+        job->id = -1;
+        return;
+    }
     t0 = pulp_cycles();
     while (PULP_REG(PULP_MCHAN_STATUS) & bit)
         ;
