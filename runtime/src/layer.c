@@ -196,8 +196,8 @@ typedef struct {
      * with the plan instead of planning step 0 again (~1,200 cycles on GVSOC, I$ misses and
      * L2 loads, while the other cores wait) */
     step_t st0;
-    /* the current step's arguments in L1 (core 0's copy of run_t.k0, published by core 0 before
-     * step 0's first barrier), or NULL: the cores copy them from here (compute) */
+    /* step 0's arguments in L1 (core 0's copy of run_t.k0, published by core 0 before step 0's
+     * first barrier), or NULL: the cores copy them from here (compute; later steps always) */
     const l1args_t *l1;
 } kargs_t;
 
@@ -1059,8 +1059,8 @@ static DORY_NOINLINE_LAYER_ void tile_loop0(run_t *shared)
     for (i = 0; i < n; i++) {
         uint32_t t0, t1, t2;
         int32_t used = cut[i & 1];
-        if (i == 1 && K) /* later steps' arguments: from kargs_t (compute) */
-            R->A->l1 = K = NULL;
+        if (i == 1) /* later steps' arguments: from kargs_t (compute; the others read l1 at step 0 only) */
+            K = NULL;
         before_compute(R, &Q, i);
         dory_barrier();
         t0 = dory_core_cycles();
@@ -1113,7 +1113,8 @@ static void tile_task(void *arg)
     n = R->nsteps;
     for (i = 0; i < n; i++) {
         dory_barrier();
-        compute(R, core, (int)(i & 1), R->A->l1, NULL);
+        /* only step 0's arguments come in L1 (run_t.k0): no L2 load of kargs_t.l1 after it */
+        compute(R, core, (int)(i & 1), i == 0 ? R->A->l1 : NULL, NULL);
         dory_barrier();
     }
 }
