@@ -545,7 +545,7 @@ def main(argv: list[str] | None = None) -> int:
     if refused and not args.no_write:
         print(f"calibrate: the tile guard FAILED: {TABLE} left as it was (--force writes it anyway)", file=sys.stderr)
     elif not args.no_write:
-        write_table(result.coefficients, record, holdout, fitted)
+        write_table(result.coefficients, record, holdout, fitted, TABLE)
         print(f"calibrate: wrote {TABLE}", file=sys.stderr)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(text)
