@@ -962,11 +962,27 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
             k.j1 = k.j0;
         xo = (size_t)(e0 + i0 - ea) * k.as + (size_t)(p0 + k.j0 - fa) * k.bs;
         { /* the pads (and the slack) zero: whole pad lines, the pad ends of the input lines */
-            int32_t j;
+            int32_t j, ne = L - i1;
             memset(buf, 0, (size_t)k.j0 * (size_t)L);
-            for (j = k.j0; j < k.j1 && (i0 > 0 || i1 < L); j++) {
-                memset(buf + (size_t)j * (size_t)L, 0, (size_t)i0);
-                memset(buf + (size_t)j * (size_t)L + i1, 0, (size_t)(L - i1));
+            if (i0 <= 2 && ne <= 2) {
+                /* the usual pads (1 or 2 bytes at a line's ends): byte stores, not two memset calls
+                 * per line (~20 cycles each on GVSOC: ~650 of a 16-line chunk's) */
+                uint8_t *p = buf + (size_t)k.j0 * (size_t)L;
+                for (j = k.j0; j < k.j1 && (i0 > 0 || ne > 0); j++, p += L) {
+                    if (i0 > 0)
+                        p[0] = 0;
+                    if (i0 > 1)
+                        p[1] = 0;
+                    if (ne > 0)
+                        p[i1] = 0;
+                    if (ne > 1)
+                        p[i1 + 1] = 0;
+                }
+            } else {
+                for (j = k.j0; j < k.j1 && (i0 > 0 || i1 < L); j++) {
+                    memset(buf + (size_t)j * (size_t)L, 0, (size_t)i0);
+                    memset(buf + (size_t)j * (size_t)L + i1, 0, (size_t)ne);
+                }
             }
             memset(buf + (size_t)k.j1 * (size_t)L, 0, (size_t)(np - k.j1) * (size_t)L + 4u);
         }
