@@ -136,7 +136,7 @@ MODEL_FEATURES: dict[str, tuple[str, ...]] = {
     "depthwise": ("tile", "out", "mac", "strip", "wide", "wide64", "div", "slow", "win"),
     "depthwise_generic": ("tile", "out", "mac", "wide", "div", "slow", "win"),
     "linear": ("tile", "out", "mac", "mac_tail", "wide", "div", "slow", "win"),
-    "pool": ("tile", "pix", "out", "tap", "avg", "slow"),
+    "pool": ("tile", "pix", "vtap", "ctap", "avg", "atap", "slow"),
     "add": ("tile", "elem", "sfused", "sloop", "sloop_in", "loop", "loop_in", "generic"),
 }
 """Per model kind, the features `kernel_features` returns besides ``layer`` (shared by every
@@ -291,9 +291,14 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
       the depthwise strip path also copies ``strip`` bytes (per channel and output column, the
       padded input rows of the core's rows times kw; for 3x3 the transposed tile: per channel,
       with the `_ring_grid` split of the cores, the padded rows times padded columns it reads);
-    - pool: ``pix``, the output pixels of the core (the window bounds are worked out per pixel,
-      whatever its channels: a 2-channel tile pays them per 2 outputs, and its channels miss the
-      4-lane SIMD max), ``avg``, the outputs of an average pool (a division per window);
+    - pool (runtime/kernels/pool.c ``pool_fast``, its loops): ``pix``, the output pixels of the
+      core (the window is clipped and the channel loop entered once per pixel, whatever its
+      channels: a 2-channel tile pays it per 2 outputs); a max pool's channels go in 4-channel
+      words (``pool_max_words``' lane-wise SIMD max; ``pool_pixel``'s blocks of 8 and 4 with a
+      chain), ``vtap`` = pixels x words x taps, the channels left over one at a time, ``ctap`` =
+      pixels x (channels mod 4) x taps (a scalar load, compare and store each: what a 2-channel
+      tile pays on every channel); an average pool sums every channel's taps (``atap`` = outputs
+      x taps) and divides once per output (``avg``);
     - linear: output channels in balanced ranges: ``out``, ``mac`` in blocks of 4 channels and
       ``mac_tail`` in the channels left over (one dot product each);
     - add: ``elem`` elements, of which (``Geometry.end``, passes.tiling.paths: runtime/kernels/
@@ -376,10 +381,12 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
     elif kind == "pool":
         pix, cc = _pool_split(h, w, c, cores, g.in_bytes == 1)
         out = pix * cc * g.n
-        f["out"] = out
-        f["tap"] = out * g.kh * g.kw
+        taps = g.kh * g.kw
         f["pix"] = pix * g.n
+        f["vtap"] = 0 if g.pool_avg else pix * g.n * (cc // 4) * taps
+        f["ctap"] = 0 if g.pool_avg else pix * g.n * (cc % 4) * taps
         f["avg"] = out if g.pool_avg else 0
+        f["atap"] = out * taps if g.pool_avg else 0
     else:
         r, cc = _split(h, c, cores)
         out = r * w * cc * g.n
@@ -637,6 +644,9 @@ def cycles_floor(g: Geometry, hw: Target | None = None) -> int:
         if "mac_tail" in whole:  # a core's MACs fall in blocks or in the tail depending on the split
             cheaper = min(coef.get("mac", 0.0), coef.get("mac_tail", 0.0))
             coef = {**coef, "mac": cheaper, "mac_tail": cheaper}
+        if "vtap" in whole:  # a pool's channel taps fall in 4-channel words or one at a time by the tile
+            whole = {**whole, "vtap": 0.0, "ctap": 4 * whole["vtap"] + whole["ctap"]}
+            coef = {**coef, "ctap": min(coef.get("vtap", 0.0) / 4, coef.get("ctap", 0.0))}
         compute = coef.get("layer", 0.0) + sum(coef.get(f, 0.0) * v / cores for f, v in whole.items()
                                                if f != "acc" and (f != "strip" or g.kh >= g.sh))
     elif g.kind == "conv":
