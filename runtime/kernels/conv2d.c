@@ -791,8 +791,8 @@ static inline int conv_pw4(const dory_conv_args_t *a, int core, int ncores)
      * first: the whole plan's copy from L2 (dory_rqf_init_) is ~30 loads, and the layers that go
      * on to conv_fast would pay it twice (GVSOC MobileNetV2-1.0-128's projections, s8 output with
      * truncation: +2.4K cycles a tile) */
-    if (!pl || pl->win != 1 || pl->shift > 24 || !a->rq->st[0].mul || !a->rq->st[0].add)
-        return 0;
+    if ((pl && (pl->win != 1 || pl->shift > 24)) || !a->rq->st[0].mul || !a->rq->st[0].add)
+        return 0; /* without a plan (the kernel's own callers) the per-call plan decides below */
     dory_rqf_init_(&f, a, xs, K, 0, co);
     if (!(f.win == 1 && f.mul && f.add && f.shift <= 24))
         return 0;
