@@ -791,8 +791,11 @@ static inline int conv_pw4(const dory_conv_args_t *a, int core, int ncores)
      * first: the whole plan's copy from L2 (dory_rqf_init_) is ~30 loads, and the layers that go
      * on to conv_fast would pay it twice (GVSOC MobileNetV2-1.0-128's projections, s8 output with
      * truncation: +2.4K cycles a tile) */
-    if ((pl && (pl->win != 1 || pl->shift > 24)) || !a->rq->st[0].mul || !a->rq->st[0].add)
-        return 0; /* without a plan (the kernel's own callers) the per-call plan decides below */
+    /* without a plan: a window end is always planned per layer by the executor, so there only the
+     * kernel's own callers (bench_kernels, test_gvsoc_kernels) have one, and the stage's window
+     * lets the per-call plan below decide; no window: not this path */
+    if ((pl ? pl->win != 1 || pl->shift > 24 : !a->rq->st[0].win_lo) || !a->rq->st[0].mul || !a->rq->st[0].add)
+        return 0;
     dory_rqf_init_(&f, a, xs, K, 0, co);
     if (!(f.win == 1 && f.mul && f.add && f.shift <= 24))
         return 0;
