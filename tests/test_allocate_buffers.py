@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dory.backends.gap8.hw import GAP8
+from dory.dory_ir.analysis.allocation import overlaps
 from dory.dory_ir.attributes import ArrayAttr, DenseAttr, DialectAttr, DictAttr, IntegerAttr, StringAttr
 from dory.dory_ir.core import Operation, Value
 from dory.dory_ir.interp import random_inputs, run_function
@@ -281,6 +282,7 @@ def test_random_dags_allocate_consistently(text: str, data: st.DataObject) -> No
     # assign-memory's budget counts unaligned bytes; the arena's 4-byte alignment may need a few more.
     run(module, f"allocate-buffers{{l2={l2 + 4 * 64}}}")
     check_allocation(the_func(module))
+    assert overlaps(the_func(module)) == []  # --verify-semantics' own check agrees with check_allocation
     after = run_function(module, inputs)
     assert all((a == b).all() for a, b in zip(before, after))
     again = print_op(module)
