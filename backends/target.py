@@ -36,6 +36,11 @@ PW_TINY_MAX_CI = 3
 """The most input channels of a 1x1 conv the runtime's conv kernel runs in its per-channel loop over
 the pixels (runtime/kernels/conv2d.c ``conv_1x1_tiny``, DORY_PW_TINY_MAX_CI)."""
 
+PW4_MIN_CI = 32
+"""A 1x1 conv takes the runtime's blocks of 4 output channels x 4 pixels (runtime/kernels/conv2d.c
+``conv_pw4``, Xpulpv2 only) above this many input channels (DORY_PW4_MIN_CI; at 32 its block end
+cost more than the 4 x 2 blocks)."""
+
 CONV_1D_TINY_MAX_CI = 2
 """The most input channels of a 1-D conv (one row, stride and dilation 1, whole input channels) the
 runtime's conv kernel runs in its per-channel loop over the pixels with the weights in registers
@@ -276,12 +281,13 @@ def register_target(target: Target) -> None:
     _TARGETS[target.name] = target
 
 
-def planning_pipeline(target: str = DEFAULT_TARGET, l2: int | str | None = None, l1: int | None = None) -> str:
+def planning_pipeline(target: str = DEFAULT_TARGET, l2: int | str | None = None, l1: int | None = None,
+                      caps: tuple[str, ...] = ()) -> str:
     """The planning pipeline every target shares, as text: clean up, fold requant chains, fuse,
     attach the 8-bit layers' requant windows (the kernels' 32-bit end), then assign memory levels,
     tile and allocate buffers for ``target``. ``l2``: the L2 budget of assign-memory and
     allocate-buffers (an int, or a shell/make variable such as ``$$n`` for generated Makefiles);
-    ``l1``: the tile pass's L1 budget. The default target's options name no target, so its
+    ``l1``: the tile pass's L1 budget; ``caps``: the tile pass's per-layer tile caps. The default target's options name no target, so its
     pipeline reads as before targets existed. ``<target>-default`` is this with no budgets."""
     tgt = [] if target == DEFAULT_TARGET else [f"target={target}"]
 
@@ -291,7 +297,8 @@ def planning_pipeline(target: str = DEFAULT_TARGET, l2: int | str | None = None,
 
     mem = f"l2={l2}" if l2 is not None else ""
     tile = f"l1-bytes={l1}" if l1 is not None else ""
-    return f"canonicalize,fold-requant,fuse,requant-window,assign-memory{opts(mem)},tile{opts(tile)},allocate-buffers{opts(mem)}"
+    cap = "caps=" + ",".join(caps) if caps else ""
+    return f"canonicalize,fold-requant,fuse,requant-window,assign-memory{opts(mem)},tile{opts(tile, cap)},allocate-buffers{opts(mem)}"
 
 
 def register_default_pipeline(target: Target, summary: str) -> None:

@@ -19,9 +19,12 @@ above 2^32, ``|mul| > d``, or a channel whose result never leaves one clip bound
 is, but for its vectors, widened as well: the kernels keep their other ends for it, and those
 read s32 vectors without a type switch too (requant_fast.h's ``wide_fast`` end of modes 2 and 3
 wants s32 mul; MobileNetV2's trunc projection layers, s16 mul, took the per-channel type dispatch
-of ``dory_rqf_block_wide_``: ~130 cycles per output on GVSOC). ``dory.depthwise`` is not given one yet: its 3x3
-ring kernel (runtime/kernels/depthwise.c) has an inline end of its own that reads no window, and
-would fall back to a per-element end. Running the pass twice gives what running it once
+of ``dory_rqf_block_wide_``: ~130 cycles per output on GVSOC). A ``dory.depthwise`` is given one
+only where its kernel reads it at no loss (`ring_takes_window`): the 3x3 transposed tile's clamp
+end (runtime/kernels/depthwise.c ``dw3_chan_win_``) takes the window as its per-channel interval
+instead of computing one per channel on every core and call (two divisions, ~300 cycles a
+channel on GVSOC); its other depthwise paths, and a divisor that is not a power of two, would end
+every sum through the generic end. Running the pass twice gives what running it once
 does (the window of a stage is a function of its parameters).
 """
 
@@ -63,6 +66,20 @@ def takes_fast_path(op: Operation) -> bool:
     return x.width == 8
 
 
+# runtime/kernels/depthwise.c dw3_kind_: the clamp end stores bits k .. k + 7 of a 32-bit word
+DW3_WINDOW_MAX_SHIFT = 24
+
+
+def ring_takes_window(op: Operation, div: int) -> bool:
+    """Whether a ``dory.depthwise`` of the 8-bit fast types reads its requant window in its 3x3
+    ring's clamp end (runtime/kernels/depthwise.c ``dw3_kind_``): a 3x3 kernel without dilation
+    and a divisor ``div`` = 2^k, k <= `DW3_WINDOW_MAX_SHIFT`."""
+    w = op.operands[1].type
+    assert isinstance(op, dory.DepthwiseOp) and isinstance(w, (TensorType, MemRefType))
+    return (tuple(w.shape[1:3]) == (3, 3) and tuple(op.dilations) == (1, 1) and div & (div - 1) == 0
+            and div.bit_length() - 1 <= DW3_WINDOW_MAX_SHIFT)
+
+
 def _at_least_si32(v: DenseAttr) -> DenseAttr:
     """``v`` with elements of at least 32 bits (si32 unless they are already wider)."""
     if v.element_type.width >= 32 and not v.element_type.is_unsigned:
@@ -74,15 +91,19 @@ def with_window(op: Operation) -> DictAttr | None:
     """The layer's ``requant`` with its window attached (and vectors widened), or None when the
     layer does not qualify (see the module doc)."""
     rq = op.properties.get("requant")
-    if (not isinstance(op, DOT_LAYERS) or isinstance(op, dory.DepthwiseOp) or not isinstance(rq, DictAttr)
-            or not takes_fast_path(op)):
+    if not isinstance(op, DOT_LAYERS) or not isinstance(rq, DictAttr) or not takes_fast_path(op):
         return None
     y = op.results[0].type
     assert isinstance(y, (TensorType, MemRefType))
     channels = int(y.shape[-1])
     props = rq.as_dict()
     ac = affine_of_props(props)
+    dw = isinstance(op, dory.DepthwiseOp)
+    if dw and (ac is None or not ring_takes_window(op, ac.div)):
+        return None
     win = window_of(ac, channels) if ac is not None else None
+    if dw and win is None:
+        return None  # its vectors as they are: the depthwise ends read any type
     if win is not None:
         props["win_lo"] = DenseAttr.from_array(np.array(win[0], dtype=np.int64), si32)
         props["win_hi"] = DenseAttr.from_array(np.array(win[1], dtype=np.int64), si32)

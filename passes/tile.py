@@ -156,6 +156,12 @@ def tile_attr(sol: Solution, g: Geometry, l3: dict[str, int] | None, record_time
     return DictAttr.of(entries)
 
 
+def _loc_name(op: Operation) -> str:
+    """The op's location name (its ONNX node name: how the steps are named), else ''."""
+    name = getattr(getattr(op, "loc", None), "name", None)
+    return name if isinstance(name, str) else ""
+
+
 def _tile_text(t: tuple[int, int, int, int]) -> str:
     return ", ".join(f"{n}={v}" for n, v in zip(DIMS, t))
 
@@ -168,21 +174,45 @@ class TilePass(TargetOption, ModulePass):
 
     l1_bytes: int | None = field(default=None, metadata={"doc": "L1 bytes available to a layer's tiles (default: the target's L1 budget)"})
     record_solve_time: bool = field(default=False, metadata={"doc": "also record solve_ms (makes the IR run-dependent)"})
+    caps: tuple[str, ...] = field(default=(), metadata={
+        "doc": "per named layer, caps on its L1 tile: NAME:C or NAME:C:H (c_out at most C, h_out at most H; "
+               "0: uncapped); the calibration's tile variants (bench/gvsoc/calibrate.py)"})
+
+    def layer_caps(self) -> dict[str, dict[str, int]]:
+        """``caps`` per layer name (the op's location name, as the steps are named): the c_out and
+        h_out caps the solver applies besides the L3 tile's. ValueError on a malformed entry."""
+        out: dict[str, dict[str, int]] = {}
+        for entry in self.caps:
+            name, _, rest = entry.partition(":")
+            try:
+                nums = [int(v) for v in rest.split(":")] if rest else []
+            except ValueError:
+                nums = []
+            if not name or not 1 <= len(nums) <= 2 or any(v < 0 for v in nums) or name in out:
+                raise ValueError(f"option 'caps' expected NAME:C or NAME:C:H (non-negative, each name once), found '{entry}'")
+            out[name] = {d: v for d, v in zip(("c_out", "h_out"), nums) if v > 0}
+        return out
 
     def apply(self, ctx: PassContext, module: Operation) -> None:
         if self.l1_bytes is not None and self.l1_bytes <= 0:
             raise PassFailed(module, f"option 'l1-bytes' expected a positive number of bytes, found {self.l1_bytes}")
         hw = resolve_target(module, self.target)
         l1 = hw.l1_budget if self.l1_bytes is None else self.l1_bytes
+        try:
+            forced = self.layer_caps()
+        except ValueError as e:
+            raise PassFailed(module, str(e)) from None
         decided: list[tuple[Operation, DictAttr]] = []
         for op in module.walk():
             if not isinstance(op, dory.LAYER_OPS):
                 continue
             g = geometry(op)
             l3 = l3_tile(op, g, hw)
-            caps = {"c_out": l3["c_out"], "h_out": l3["h_out"]} if l3 else None
+            caps = {"c_out": l3["c_out"], "h_out": l3["h_out"]} if l3 else {}
+            for d, v in forced.get(_loc_name(op), {}).items():
+                caps[d] = min(caps.get(d, v), v)
             try:
-                sol = solve(g, l1, hw, caps)
+                sol = solve(g, l1, hw, caps or None)
             except NoFit as e:
                 s = e.smallest
                 raise PassFailed(

@@ -924,8 +924,9 @@ def test_depthwise_3x3_shapes(driver: Path, sh: int) -> None:
 # The ends of the 3x3 ring's sums (runtime/kernels/depthwise.c): its inline int32 one (mode 1),
 # clip-window ones (mode 2 shift, mode 3 divisor, s64 adds) and the generic one (trunc, wider
 # outputs, a two-stage chain (the deepest calls, on the 1 KiB cluster stacks), a bias beyond the
-# window's bound).
-RING_ENDS = ("i32", "win2", "win3", "add64", "trunc", "wide", "bigbias", "chain2", "clamp")
+# window's bound), and requant-window's window (the clamp end with its interval: a shift; the
+# generic end: a divisor).
+RING_ENDS = ("i32", "win2", "win3", "add64", "trunc", "wide", "bigbias", "chain2", "clamp", "window")
 
 
 def dw_ring_end_case(seed: int, end: str) -> dict[str, Any]:
@@ -975,11 +976,17 @@ def dw_ring_end_case(seed: int, end: str) -> dict[str, Any]:
     elif end == "bigbias":  # mode 2, some |bias| > 2^30: those channels take the generic end
         bias = rng.integers(-(2**31), 2**31, co).astype(np.int64)
         st["shift"] = 28
+    if end == "window":  # the window the pass attaches (shifts and divisors), biases up to 2^30 (dw3_chan_win_)
+        st = rand_win_chain(rng, co, y_type)[0]
+        while seed % 3 != 2 and st["div"]:  # mostly a shift (DW3_WINDOW), else a divisor (the generic end)
+            st = rand_win_chain(rng, co, y_type)[0]
+        bias = rng.integers(-(2**10), 2**10, co).astype(np.int64)
+        bias[rng.random(co) < 0.2] = rng.choice([2**30, -(2**30), 2**30 + 1])
     chain = [st]
     if end == "chain2":  # the generic chain (mode 0), stage by stage
         chain = [dict(mul=3, add=(S32, rng.integers(-(2**10), 2**10, co).tolist()), shift=2, div=0, trunc=1,
                       min=-(2**31), max=2**31 - 1), st]
-    if rng.random() < 0.3 and end != "wide":  # a ReLU-like clip inside the output range
+    if rng.random() < 0.3 and end not in ("wide", "window"):  # a ReLU-like clip inside the output range
         st["min"], st["max"] = max(st["min"], 0), min(st["max"], 100)
     props = {"strides": i64_array([sh, sw]), "dilations": i64_array([1, 1]), "pads": i64_array(list(pads)),
              "groups": IntegerAttr(co)}

@@ -39,7 +39,7 @@ KNOWN: dict[str, dict[str, float]] = {
     "depthwise": {"tile": 800.0, "out": 25.0, "mac": 2.0, "strip": 4.0, "wide": 11.0, "wide64": 30.0, "div": 23.0, "slow": 85.0, "win": 40.0},
     "depthwise_generic": {"tile": 800.0, "out": 30.0, "mac": 12.0, "wide": 9.0, "div": 24.0, "slow": 60.0, "win": 8.0},
     "linear": {"tile": 400.0, "out": 60.0, "mac": 0.7, "mac_tail": 1.1, "wide": 13.0, "div": 25.0, "slow": 75.0, "win": 4.0},
-    "pool": {"tile": 300.0, "pix": 30.0, "out": 12.0, "tap": 3.0, "avg": 40.0, "slow": 65.0},
+    "pool": {"tile": 300.0, "pix": 30.0, "vtap": 3.0, "ctap": 4.5, "avg": 40.0, "atap": 1.5, "slow": 65.0},
     "add": {"tile": 300.0, "elem": 4.0, "sfused": 2.0, "sloop": 9.0, "sloop_in": 3.0, "loop": 12.0, "loop_in": 5.0,
             "generic": 150.0},
 }

@@ -61,9 +61,9 @@ class Shape:
 
 
 def _conv(bench_kind: str, layer: str, tile: str, **kw: Any) -> Shape:
-    # the requant chain as the real networks' layers have it: an 8-bit conv / linear carries its
-    # input window after the requant-window pass, a depthwise does not (the pass leaves it alone)
-    return Shape(bench_kind, layer, tile, "conv_tile", {"window": kw.get("kind") != "dw", **kw})
+    # the requant chain as the real networks' layers have it: an 8-bit conv / linear and a 3x3
+    # depthwise with a shift (the tiles below) carry their input window after the requant-window pass
+    return Shape(bench_kind, layer, tile, "conv_tile", {"window": True, **kw})
 
 
 SHAPES: list[Shape] = [

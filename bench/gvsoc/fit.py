@@ -44,6 +44,7 @@ class Layer:
     measured: int
     l1_budget: int | None = None  # the tile pass's L1 budget (None: the target's)
     label: str = ""  # the bench's layer kind (conv3x3, pointwise, ...) for the tables
+    caps: tuple[str, ...] = ()  # the tile pass's per-layer caps of the run (calibrate.py TILE_VARIANTS)
 
     @property
     def kind(self) -> str:
@@ -94,6 +95,60 @@ def design(layers: list[Layer], hw: Target) -> tuple[np.ndarray, list[tuple[str,
             if key in index:
                 a[r, index[key]] = v
     return a, cols
+
+
+COLLINEAR_TOL = 1e-3
+"""A direction of the (relative-error weighted, column-normalised) design matrix whose singular
+value is below this share of the largest is one the calibration set cannot pin: the features
+that span it are reported as collinear (`collinear`)."""
+
+
+@dataclass(frozen=True)
+class Collinear:
+    """Features the measured layers cannot tell apart: ``weights`` (feature -> its share of the
+    near-null direction; opposite signs trade off against each other) and the direction's
+    singular value relative to the largest."""
+
+    features: tuple[tuple[str, str], ...]
+    weights: tuple[float, ...]
+    singular: float
+
+    def text(self) -> str:
+        """``pool pix +0.71 / pool vtap -0.70 (singular value 2.1e-05)``."""
+        return " / ".join(f"{k} {f} {w:+.2f}" for (k, f), w in zip(self.features, self.weights)) + \
+            f" (singular value {self.singular:.1e})"
+
+
+def collinear(layers: list[Layer], hw: Target, tol: float = COLLINEAR_TOL, share: float = 0.1) -> list[Collinear]:
+    """The near-collinear feature groups of ``layers``, per model kind: the fit's matrix of the
+    kind's layers and the columns they exercise (the kind's features and the shared per-layer
+    cost; rows weighted by 1 / measured, as `fit` weighs them; columns scaled to unit norm;
+    features no layer exercises are left out: they are fitted as 0), every right singular vector
+    whose singular value is below ``tol`` of the largest, named by the features with at least
+    ``share`` of it. A feature pair that moves together over every layer (the pool's per-pixel and
+    per-tap terms when every pool tile has the same channels and window; a base cost and its path
+    classes when every layer takes one of the paths) shows up here, and `fit`'s split between
+    them is arbitrary: the tile guard of bench/gvsoc/calibrate.py then decides."""
+    a, cols = design(layers, hw)
+    m = np.array([float(x.measured) for x in layers])
+    w = a / m[:, None]
+    out = []
+    for kind in sorted({x.kind for x in layers}):
+        rows = np.array([x.kind == kind for x in layers])
+        keep = [i for i, (k, _) in enumerate(cols) if k in (kind, SHARED) and np.linalg.norm(w[rows, i]) > 0]
+        if not keep:
+            continue
+        s = w[np.ix_(rows, keep)]
+        s = s / np.linalg.norm(s, axis=0)
+        _, sv, vt = np.linalg.svd(s, full_matrices=True)
+        sv = np.concatenate([sv, np.zeros(len(keep) - len(sv))])
+        top = float(sv.max())
+        for val, v in zip(sv, vt):
+            if top <= 0 or val >= tol * top:
+                continue
+            idx = [i for i in np.argsort(-np.abs(v)) if abs(v[i]) >= share]
+            out.append(Collinear(tuple(cols[keep[i]] for i in idx), tuple(float(v[i]) for i in idx), float(val / top)))
+    return out
 
 
 def nnls(a: np.ndarray, b: np.ndarray, iters: int = 500) -> np.ndarray:

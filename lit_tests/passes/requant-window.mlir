@@ -28,14 +28,32 @@
 
 // -----
 
-// No window: a trunc rounding (d > 1), a 16-bit result, a depthwise layer (its ring kernel reads
-// none), a layer without a requant, a two-stage chain, and |mul| > d.
+// A 3x3 depthwise with a shift gets its window (the ring kernel's clamp end reads it), a 5x5 one
+// or a dilated one does not (their kernels would end every sum through the generic end).
+// x*3 in [0, 4096) <=> x in [0, 1365].
+// CHECK-LABEL: sym_name = "depthwise_window"
+"func.func"() <{function_type = (tensor<1x6x6x2xui8>, tensor<2x3x3x1xsi8>, tensor<2x5x5x1xsi8>) -> (tensor<1x6x6x2xui8>, tensor<1x2x2x2xui8>, tensor<1x2x2x2xui8>), sym_name = "depthwise_window"}> ({
+^bb0(%x: tensor<1x6x6x2xui8>, %d: tensor<2x3x3x1xsi8>, %e: tensor<2x5x5x1xsi8>):
+  %a = "dory.depthwise"(%x, %d) <{pads = array<i64: 1, 1, 1, 1>, requant = {max = 255 : i64, min = 0 : i64, mul = 3 : i64, shift = 4 : i64}}> : (tensor<1x6x6x2xui8>, tensor<2x3x3x1xsi8>) -> tensor<1x6x6x2xui8>
+  %b = "dory.depthwise"(%x, %e) <{requant = {max = 255 : i64, min = 0 : i64, mul = 3 : i64, shift = 4 : i64}}> : (tensor<1x6x6x2xui8>, tensor<2x5x5x1xsi8>) -> tensor<1x2x2x2xui8>
+  %c = "dory.depthwise"(%x, %d) <{dilations = array<i64: 2, 2>, requant = {max = 255 : i64, min = 0 : i64, mul = 3 : i64, shift = 4 : i64}}> : (tensor<1x6x6x2xui8>, tensor<2x3x3x1xsi8>) -> tensor<1x2x2x2xui8>
+  "func.return"(%a, %b, %c) : (tensor<1x6x6x2xui8>, tensor<1x2x2x2xui8>, tensor<1x2x2x2xui8>) -> ()
+}) : () -> ()
+// CHECK: "dory.depthwise"(%{{.*}}) <{pads = array<i64: 1, 1, 1, 1>, requant = {max = 255 : i64, min = 0 : i64, mul = 3 : i64, shift = 4 : i64, win_hi = dense<1365> : tensor<2xsi32>, win_lo = dense<0> : tensor<2xsi32>}}>
+// CHECK-NOT: win_lo
+// CHECK: "func.return"
+
+// -----
+
+// No window: a trunc rounding (d > 1), a 16-bit result, a 3x3 depthwise layer dividing by a
+// non-power of two (its ring kernel reads a window only with a shift), a layer without a requant,
+// a two-stage chain, and |mul| > d.
 // CHECK-LABEL: sym_name = "no_window"
 "func.func"() <{function_type = (tensor<1x4x4x2xsi8>, tensor<2x1x1x2xsi8>, tensor<2x3x3x1xsi8>) -> (tensor<1x4x4x2xsi8>, tensor<1x4x4x2xsi16>, tensor<1x4x4x2xui8>, tensor<1x4x4x2xsi32>, tensor<1x4x4x2xui8>, tensor<1x4x4x2xui8>), sym_name = "no_window"}> ({
 ^bb0(%x: tensor<1x4x4x2xsi8>, %w: tensor<2x1x1x2xsi8>, %d: tensor<2x3x3x1xsi8>):
   %a = "dory.conv2d"(%x, %w) <{requant = {max = 127 : i64, min = -128 : i64, mul = 3 : i64, rounding = "trunc", shift = 4 : i64}}> : (tensor<1x4x4x2xsi8>, tensor<2x1x1x2xsi8>) -> tensor<1x4x4x2xsi8>
   %b = "dory.conv2d"(%x, %w) <{requant = {max = 1000 : i64, min = -1000 : i64, mul = 3 : i64, shift = 4 : i64}}> : (tensor<1x4x4x2xsi8>, tensor<2x1x1x2xsi8>) -> tensor<1x4x4x2xsi16>
-  %c = "dory.depthwise"(%x, %d) <{pads = array<i64: 1, 1, 1, 1>, requant = {max = 255 : i64, min = 0 : i64, mul = 3 : i64, shift = 4 : i64}}> : (tensor<1x4x4x2xsi8>, tensor<2x3x3x1xsi8>) -> tensor<1x4x4x2xui8>
+  %c = "dory.depthwise"(%x, %d) <{pads = array<i64: 1, 1, 1, 1>, requant = {div = 3 : i64, max = 255 : i64, min = 0 : i64, mul = 3 : i64}}> : (tensor<1x4x4x2xsi8>, tensor<2x3x3x1xsi8>) -> tensor<1x4x4x2xui8>
   %e = "dory.conv2d"(%x, %w) : (tensor<1x4x4x2xsi8>, tensor<2x1x1x2xsi8>) -> tensor<1x4x4x2xsi32>
   %f = "dory.conv2d"(%x, %w) <{requant = [{max = 1000 : i64, min = -1000 : i64, mul = 3 : i64, shift = 1 : i64}, {max = 255 : i64, min = 0 : i64, mul = 1 : i64, shift = 2 : i64}]}> : (tensor<1x4x4x2xsi8>, tensor<2x1x1x2xsi8>) -> tensor<1x4x4x2xui8>
   %g = "dory.conv2d"(%x, %w) <{requant = {max = 255 : i64, min = 0 : i64, mul = 17 : i64, shift = 4 : i64}}> : (tensor<1x4x4x2xsi8>, tensor<2x1x1x2xsi8>) -> tensor<1x4x4x2xui8>

@@ -24,7 +24,8 @@ import math
 from dataclasses import dataclass
 
 from dory.backends.target import (CONV_1D_TINY_MAX_CI, CONV_1D_TINY_MAX_CO, CONV_1D_TINY_MAX_K, CONV_PX4_MAX_K,
-                                  CONV_TAPW_MAX_CO, PW_TINY_MAX_CI, Target, conv_tap_ct, default_target)
+                                  CONV_TAPW_MAX_CO, PW4_MIN_CI, PW_TINY_MAX_CI, Target, conv_tap_ct,
+                                  default_target)
 from dory.passes.tiling.geometry import Geometry, _blocks, _groups_touched, _in_extent, _in_total, _steps
 from dory.passes.tiling.paths import DW3_WIN2_MIN_OUTS
 
@@ -129,20 +130,20 @@ _FIXED = ("layer", "tile")
 
 MODEL_FEATURES: dict[str, tuple[str, ...]] = {
     "conv": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow", "win", "px4", "tiny"),
-    "pointwise": ("tile", "unit", "mac", "acc", "tiny", "wide", "div", "slow", "win"),
+    "pointwise": ("tile", "unit", "mac", "acc", "tiny", "pw4", "wide", "div", "slow", "win"),
     "conv16": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow", "win"),
     "conv_generic": ("tile", "out", "mac", "wide", "div", "slow", "win"),
     "depthwise": ("tile", "out", "mac", "strip", "wide", "wide64", "div", "slow", "win"),
     "depthwise_generic": ("tile", "out", "mac", "wide", "div", "slow", "win"),
     "linear": ("tile", "out", "mac", "mac_tail", "wide", "div", "slow", "win"),
-    "pool": ("tile", "pix", "out", "tap", "avg", "slow"),
+    "pool": ("tile", "pix", "vtap", "ctap", "avg", "atap", "slow"),
     "add": ("tile", "elem", "sfused", "sloop", "sloop_in", "loop", "loop_in", "generic"),
 }
 """Per model kind, the features `kernel_features` returns besides ``layer`` (shared by every
 kind: the per-step cost outside the tile loop), in the order the calibration fits them."""
 
 CLASS_FEATURES = ("wide", "wide64", "div", "slow", "win", "sfused", "sloop", "sloop_in", "loop", "loop_in", "generic",
-                  "px4")
+                  "px4", "pw4")
 """Features that count the work of one runtime path (`passes.tiling.paths`) besides the kind's base
 cost: the fit needs layers on and off the path to tell them apart (bench/gvsoc/fit.py)."""
 
@@ -225,6 +226,16 @@ def _pw_tiny(g: Geometry, k: int) -> bool:
             and not any(g.pads) and g.end == "win")
 
 
+def _pw4(g: Geometry, h: int, w: int, c: int, k: int) -> bool:
+    """Whether runtime/kernels/conv2d.c takes ``conv_pw4`` (blocks of 4 output channels x 4 pixels,
+    Xpulpv2) for a 1x1 tile of ``h`` x ``w`` pixels, ``c`` output and ``k`` input channels: more
+    than ``PW4_MIN_CI`` input channels, all of the layer's (no partial sums), ``k``, ``c`` and the
+    pixel count multiples of 4, stride 1, no padding, a window end (as `_pw_tiny`: the runtime's of
+    a shift <= 24 with vector multipliers and adds)."""
+    return (g.kh * g.kw == 1 and PW4_MIN_CI < k == g.ci and k % 4 == 0 and c % 4 == 0 and (h * w) % 4 == 0
+            and g.sh == 1 and g.sw == 1 and not any(g.pads) and g.end == "win")
+
+
 def _conv1d_tiny(g: Geometry, h: int, c: int, k: int) -> bool:
     """Whether runtime/kernels/conv2d.c takes ``conv_1d_tiny`` for a tile of ``h`` output rows,
     ``c`` output channels and ``k`` input channels: a 1-D kernel over one input row (one output
@@ -280,9 +291,14 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
       the depthwise strip path also copies ``strip`` bytes (per channel and output column, the
       padded input rows of the core's rows times kw; for 3x3 the transposed tile: per channel,
       with the `_ring_grid` split of the cores, the padded rows times padded columns it reads);
-    - pool: ``pix``, the output pixels of the core (the window bounds are worked out per pixel,
-      whatever its channels: a 2-channel tile pays them per 2 outputs, and its channels miss the
-      4-lane SIMD max), ``avg``, the outputs of an average pool (a division per window);
+    - pool (runtime/kernels/pool.c ``pool_fast``, its loops): ``pix``, the output pixels of the
+      core (the window is clipped and the channel loop entered once per pixel, whatever its
+      channels: a 2-channel tile pays it per 2 outputs); a max pool's channels go in 4-channel
+      words (``pool_max_words``' lane-wise SIMD max; ``pool_pixel``'s blocks of 8 and 4 with a
+      chain), ``vtap`` = pixels x words x taps, the channels left over one at a time, ``ctap`` =
+      pixels x (channels mod 4) x taps (a scalar load, compare and store each: what a 2-channel
+      tile pays on every channel); an average pool sums every channel's taps (``atap`` = outputs
+      x taps) and divides once per output (``avg``);
     - linear: output channels in balanced ranges: ``out``, ``mac`` in blocks of 4 channels and
       ``mac_tail`` in the channels left over (one dot product each);
     - add: ``elem`` elements, of which (``Geometry.end``, passes.tiling.paths: runtime/kernels/
@@ -332,6 +348,10 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
             out = math.ceil(h * w * g.n / cores) * c
             f["unit"] = f["mac"] = 0
             f["tiny"] = out
+        if kind == "pointwise":
+            # conv_pw4's 4 x 4 blocks: the same work counted in conv_fast's 4 x 2 units (unit, mac);
+            # the path's outputs as their own class feature, for the fit to tell the two apart
+            f["pw4"] = out if _pw4(g, h, w, c, k) else 0
     elif kind == "conv16":
         nblk = math.ceil(c / 4)
         units = math.ceil(h * w * g.n * nblk / cores)
@@ -361,10 +381,12 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
     elif kind == "pool":
         pix, cc = _pool_split(h, w, c, cores, g.in_bytes == 1)
         out = pix * cc * g.n
-        f["out"] = out
-        f["tap"] = out * g.kh * g.kw
+        taps = g.kh * g.kw
         f["pix"] = pix * g.n
+        f["vtap"] = 0 if g.pool_avg else pix * g.n * (cc // 4) * taps
+        f["ctap"] = 0 if g.pool_avg else pix * g.n * (cc % 4) * taps
         f["avg"] = out if g.pool_avg else 0
+        f["atap"] = out * taps if g.pool_avg else 0
     else:
         r, cc = _split(h, c, cores)
         out = r * w * cc * g.n
@@ -622,6 +644,9 @@ def cycles_floor(g: Geometry, hw: Target | None = None) -> int:
         if "mac_tail" in whole:  # a core's MACs fall in blocks or in the tail depending on the split
             cheaper = min(coef.get("mac", 0.0), coef.get("mac_tail", 0.0))
             coef = {**coef, "mac": cheaper, "mac_tail": cheaper}
+        if "vtap" in whole:  # a pool's channel taps fall in 4-channel words or one at a time by the tile
+            whole = {**whole, "vtap": 0.0, "ctap": 4 * whole["vtap"] + whole["ctap"]}
+            coef = {**coef, "ctap": min(coef.get("vtap", 0.0) / 4, coef.get("ctap", 0.0))}
         compute = coef.get("layer", 0.0) + sum(coef.get(f, 0.0) * v / cores for f, v in whole.items()
                                                if f != "acc" and (f != "strip" or g.kh >= g.sh))
     elif g.kind == "conv":

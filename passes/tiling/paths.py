@@ -238,8 +238,10 @@ def dw_ring_end_of(chain: list[Stage], x_signed: bool, bias: Vec | None, y_bits:
     takes for 8-bit inputs: ``fast`` (DW3_I32: mode 1 in int32), ``wide`` (DW3_WIN2: mode 2 by the
     window interval of the sums), ``wide64`` (DW3_WIN2L: mode 2 in int64 per sum, when the window
     is 2^32 wide or more, or with fewer than `DW3_WIN2_MIN_OUTS` outputs ``outs`` per channel on
-    the core: None leaves that to the tile), ``div`` (DW3_WIN3: mode 3), ``win`` (the window end
-    through the generic end per sum) or ``slow`` (the generic end per sum: mode 0, trunc, outputs
+    the core: None leaves that to the tile), ``div`` (DW3_WIN3: mode 3), ``win`` (the window end:
+    DW3_WINDOW, the clamp end with requant-window's interval, no per-channel division, for a shift
+    up to 24, the only windows passes/requant_window.py gives a depthwise; else the generic end
+    per sum) or ``slow`` (the generic end per sum: mode 0, trunc, outputs
     wider than 8 bits, an s64 add in mode 1, a bias beyond 2^30 or an add beyond 2^61)."""
     if _win_plan(chain, bias, y_bits):
         return "win"

@@ -173,7 +173,13 @@ static DORY_NOINLINE_ void dw_3x3(const dory_conv_args_t *a, int32_t r0, int32_t
  *            window test on v.
  *   DW3_GEN  anything else (trunc, partial sums, wider outputs, a channel failing the checks
  *            above): dory_rqf_finish_ per sum, out of line. */
-enum { DW3_I32, DW3_WIN2, DW3_WIN3, DW3_WIN2L, DW3_GEN, DW3_CLAMP };
+/*   DW3_WINDOW (a call's kind, its channels DW3_CLAMP) requant-window's window end (the plan's win 1:
+ *            a shift, at most 24): the compiler's per-channel window [wlo, whi] of t = s + b
+ *            (dory_ir/analysis/requant_window.py) is DW3_CLAMP's interval, shifted by the bias:
+ *            slo = wlo - b, shi = whi - b (dw3_chan_win_: five loads, no division).
+ * A DW3_WINDOW call's channel failing dw3_chan_win_'s checks, and a window plan with a divisor
+ * that is not a power of two, take DW3_GEN (the generic end reads the window: dory_rqf_win1_). */
+enum { DW3_I32, DW3_WIN2, DW3_WIN3, DW3_WIN2L, DW3_GEN, DW3_CLAMP, DW3_WINDOW };
 
 /* The generic end of sum s of channel c at element o (out of line: a cold call in the loops). */
 static DORY_NOINLINE_ void dw3_put_gen_(const dory_rqf_t *f, size_t o, int32_t c, int32_t s)
@@ -187,6 +193,8 @@ static DORY_NOINLINE_ int dw3_kind_(const dory_rqf_t *f, uint64_t *U)
 {
     if (f->trunc || f->y_type > DORY_S8 || f->min > f->max)
         return DW3_GEN;
+    if (f->win) /* DW3_CLAMP's byte store keeps bits shift .. shift + 7 of a 32-bit word */
+        return f->win == 1 && f->shift <= 24 ? DW3_WINDOW : DW3_GEN;
     if (f->mode == 1 && !f->add64)
         return DW3_I32;
     if (f->mode == 2) { /* (max - min + 1) 2^shift - 1 < 2^40: shift <= 31, 8-bit range */
@@ -351,6 +359,40 @@ static DORY_NOINLINE_ int dw3_chan_clamp_(const dory_rqf_t *f, uint32_t U, int64
     h->slo = (int32_t)a0, h->shi = (int32_t)a1, h->wn = (uint32_t)(a1 - a0 + 1);
     h->ylo = f->min, h->yhi = f->max;
     h->D = (uint32_t)b * (uint32_t)m + (uint32_t)d;
+    return DW3_CLAMP;
+}
+
+/* DW3_WINDOW: channel c's DW3_CLAMP constants from the window plan f (dory_rqf_win_plan_: bias and
+ * mul s32 or none, add s32 or s64, read as its low word). The generic end computes t = s + b
+ * (wrapping; it does not wrap here: |s| < 2^19, |b| <= 2^30), c = clamp(t, wlo, whi), v = c m + add
+ * - min 2^shift in [0, 2^32), y = min + (v >> shift). With s' = clamp(s, wlo - b, whi - b), s' + b =
+ * c, so DW3_CLAMP's (s' m + D) modulo 2^32 with D = b m + add is v + min 2^shift, whose bits shift
+ * .. shift + 7 are y's byte (shift <= 24, dw3_kind_). A bound beyond int32 is beyond every sum on
+ * its side (|s| < 2^19), so it is clamped to int32 when the other one is not beyond it as well
+ * (every sum then clips to that one: DW3_GEN, never met by a real window). */
+static DORY_NOINLINE_ int dw3_chan_win_(const dory_rqf_t *f, int32_t c, dw3_ch_t *h)
+{
+    const int32_t b = f->bias ? ((const int32_t *)f->bias)[c] : 0;
+    const int32_t m = f->mul ? ((const int32_t *)f->mul)[c] : f->mul_s;
+    const uint32_t d = f->add ? (uint32_t)((const int32_t *)f->add)[f->add64 ? 2 * c : c] : (uint32_t)f->add_s;
+    int32_t lo, hi;
+    if (b < -(1 << 30) || b > (1 << 30))
+        return DW3_GEN;
+    /* in int32 (int64 steps cost ~40 cycles a channel on RV32): a difference that overflows lies
+     * beyond int32 on the side of -b's sign */
+    if (__builtin_sub_overflow(f->wlo[c], b, &lo)) {
+        if (b < 0) /* above INT32_MAX: every sum below the window */
+            return DW3_GEN;
+        lo = INT32_MIN;
+    }
+    if (__builtin_sub_overflow(f->whi[c], b, &hi)) {
+        if (b > 0) /* below INT32_MIN: every sum above the window */
+            return DW3_GEN;
+        hi = INT32_MAX;
+    }
+    h->m = m;
+    h->slo = lo, h->shi = hi;
+    h->D = (uint32_t)b * (uint32_t)m + d;
     return DW3_CLAMP;
 }
 
@@ -930,11 +972,27 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
             k.j1 = k.j0;
         xo = (size_t)(e0 + i0 - ea) * k.as + (size_t)(p0 + k.j0 - fa) * k.bs;
         { /* the pads (and the slack) zero: whole pad lines, the pad ends of the input lines */
-            int32_t j;
+            int32_t j, ne = L - i1;
             memset(buf, 0, (size_t)k.j0 * (size_t)L);
-            for (j = k.j0; j < k.j1 && (i0 > 0 || i1 < L); j++) {
-                memset(buf + (size_t)j * (size_t)L, 0, (size_t)i0);
-                memset(buf + (size_t)j * (size_t)L + i1, 0, (size_t)(L - i1));
+            if (i0 <= 2 && ne <= 2) {
+                /* the usual pads (1 or 2 bytes at a line's ends): byte stores, not two memset calls
+                 * per line (~20 cycles each on GVSOC: ~650 of a 16-line chunk's) */
+                uint8_t *p = buf + (size_t)k.j0 * (size_t)L;
+                for (j = k.j0; j < k.j1 && (i0 > 0 || ne > 0); j++, p += L) {
+                    if (i0 > 0)
+                        p[0] = 0;
+                    if (i0 > 1)
+                        p[1] = 0;
+                    if (ne > 0)
+                        p[i1] = 0;
+                    if (ne > 1)
+                        p[i1 + 1] = 0;
+                }
+            } else {
+                for (j = k.j0; j < k.j1 && (i0 > 0 || i1 < L); j++) {
+                    memset(buf + (size_t)j * (size_t)L, 0, (size_t)i0);
+                    memset(buf + (size_t)j * (size_t)L + i1, 0, (size_t)ne);
+                }
             }
             memset(buf + (size_t)k.j1 * (size_t)L, 0, (size_t)(np - k.j1) * (size_t)L + 4u);
         }
@@ -963,8 +1021,10 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
                 memcpy(&k.w[4], &u1, 4);
                 memcpy(&k.w[5], &u2, 4);
                 k.c = c;
-                fns[fastw ? dw3_chan_clamp_(f, (uint32_t)k.U, lo, c, &k.h, xs) : dw3_chan_(f, kind, k.U, c, &k.h, xs)](
-                    &k, x + xo + (size_t)c, buf, yc + (size_t)c);
+                fns[kind == DW3_WINDOW ? dw3_chan_win_(f, c, &k.h)
+                    : fastw            ? dw3_chan_clamp_(f, (uint32_t)k.U, lo, c, &k.h, xs)
+                                       : dw3_chan_(f, kind, k.U, c, &k.h, xs)](&k, x + xo + (size_t)c, buf,
+                                                                                 yc + (size_t)c);
             }
         }
     }

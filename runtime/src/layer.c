@@ -160,6 +160,20 @@ typedef struct {
     dory_dtype_t x_type, x2_type, w_type, b_type, y_type;
 } geom_t;
 
+/* A step's kernel arguments with the fork's plan (rqplan / aplan, the same for every step) as one
+ * block: step 0's in run_t (k0), so that they reach L1 with core 0's copy of the plan. */
+typedef union {
+    struct {
+        dory_conv_args_t a;
+        dory_conv_rqplan_t p;
+    } c;
+    dory_pool_args_t pool;
+    struct {
+        dory_add_args_t a;
+        dory_add_plan_t p;
+    } add;
+} l1args_t;
+
 /* What the cores share while a fork runs: the kernel arguments of the current step (written by
  * core 0 before the first barrier, read by every core) and the streamed weights' progress
  * (written by the controller). Everything here is written before it is read (build_args /
@@ -182,6 +196,9 @@ typedef struct {
      * with the plan instead of planning step 0 again (~1,200 cycles on GVSOC, I$ misses and
      * L2 loads, while the other cores wait) */
     step_t st0;
+    /* step 0's arguments in L1 (core 0's copy of run_t.k0, published by core 0 before step 0's
+     * first barrier), or NULL: the cores copy them from here (compute; later steps always) */
+    const l1args_t *l1;
 } kargs_t;
 
 /* The layer's plan: set up by the controller (setup / set_sub), read by the cluster. Core 0
@@ -239,6 +256,14 @@ typedef struct {
     /* a conv's core0_cut for the steps core 0 builds next, sized from its measured serial work
      * and compute (tile_loop0; 0 until measured) */
     int32_t cut;
+
+    /* Step 0's kernel arguments with the fork's plan (rqplan / aplan), copied from kargs_t by the
+     * controller at the end of set_sub (k0_ok; not for a conv step of several pieces): they come
+     * into L1 with core 0's copy of run_t (tile_loop0's DMA: ~24 cycles more for ~190 bytes), and
+     * every core reads them there (kargs_t.l1) instead of copying them from L2 (GVSOC: ~660
+     * cycles of every core per conv step, and ~600 for the requant plan). */
+    int k0_ok;
+    l1args_t k0;
 } run_t;
 
 /* Core 0's tile-loop state: the two steps in flight, the output stores and what the last
@@ -844,9 +869,8 @@ static void build_args(run_t *R, const step_t *S, int slot)
 #define DORY_ARGS_COPY_(T, a, src) const T *a = (src)
 #endif
 
-static DORY_NOINLINE_LAYER_ void compute_conv(const dory_conv_args_t *src, int kind, int core)
+static inline void conv_kernel_(const dory_conv_args_t *a, int kind, int core)
 {
-    DORY_ARGS_COPY_(dory_conv_args_t, a, src);
     if (kind == DORY_LAYER_CONV)
         dory_conv2d(a, core, DORY_NUM_CORES);
     else if (kind == DORY_LAYER_DEPTHWISE)
@@ -855,24 +879,62 @@ static DORY_NOINLINE_LAYER_ void compute_conv(const dory_conv_args_t *src, int k
         dory_linear(a, core, DORY_NUM_CORES);
 }
 
+static DORY_NOINLINE_LAYER_ void compute_conv(const dory_conv_args_t *src, int kind, int core)
+{
+    DORY_ARGS_COPY_(dory_conv_args_t, a, src);
+    conv_kernel_(a, kind, core);
+}
+
 static DORY_NOINLINE_LAYER_ void compute_pool(const dory_pool_args_t *src, int core)
 {
     dory_pool_args_t a = *src;
     dory_pool(&a, core, DORY_NUM_CORES);
 }
 
-/* Step i's kernels on this core; slot: i & 1 (a conv's arguments) */
-static void compute(run_t *R, int core, int slot)
+/* A kind whose kernel arguments core 0 builds a step ahead, in plan_next (kargs_t's two cargs
+ * slots): a conv, whose kernel shares core 0 less for it (core0_cut). A depthwise conv's and a
+ * linear's are built before the first barrier: built ahead they cost core 0 more I$ misses than
+ * they saved (GVSOC, MobileNetV2-1.0-128's depthwise layers: Conv_95 core 0 192K -> 216K miss
+ * cycles, 681,878 -> 706,696). */
+static int args_ahead(const run_t *R)
 {
+    return R->kind == DORY_LAYER_CONV;
+}
+
+/* Step i's kernels on this core; slot: i & 1 (a conv's arguments). K: the step's arguments in L1
+ * (step 0's: run_t.k0 in core 0's copy, published as kargs_t.l1), or NULL: the cores copy them
+ * from L2 as before, core 0 into its own buffer `own` (its copy's k0, which no other core reads
+ * then: no second copy on core 0's stack, whose frame holds k0); own is NULL on the others. */
+static void compute(run_t *R, int core, int slot, const l1args_t *K, l1args_t *own)
+{
+    kargs_t *A = R->A;
     int p;
     switch (R->kind) {
-    case DORY_LAYER_POOL: compute_pool(&R->A->pargs, core); return;
-    case DORY_LAYER_ADD: dory_add(&R->A->aargs, core, DORY_NUM_CORES); return;
+    case DORY_LAYER_POOL:
+        if (K) {
+            dory_pool(&K->pool, core, DORY_NUM_CORES);
+        } else if (own) {
+            own->pool = A->pargs;
+            dory_pool(&own->pool, core, DORY_NUM_CORES);
+        } else {
+            compute_pool(&A->pargs, core);
+        }
+        return;
+    case DORY_LAYER_ADD: dory_add(K ? &K->add.a : &A->aargs, core, DORY_NUM_CORES); return;
     default: break;
     }
-    for (p = 0; p < R->A->ncall[slot]; p++) {
+    if (K) {
+        conv_kernel_(&K->c.a, R->kind, core);
+        return;
+    }
+    for (p = 0; p < A->ncall[slot]; p++) {
         if (p > 0) dory_barrier(); /* runs share the scratch */
-        compute_conv(&R->A->cargs[slot][p], R->kind, core);
+        if (own) {
+            own->c.a = A->cargs[slot][p];
+            conv_kernel_(&own->c.a, R->kind, core);
+        } else {
+            compute_conv(&A->cargs[slot][p], R->kind, core);
+        }
     }
 }
 
@@ -895,15 +957,6 @@ static void begin(run_t *R, loop_t *Q)
     }
 }
 
-/* A kind whose kernel arguments core 0 builds a step ahead, in plan_next (kargs_t's two cargs
- * slots): a conv, whose kernel shares core 0 less for it (core0_cut). A depthwise conv's and a
- * linear's are built before the first barrier: built ahead they cost core 0 more I$ misses than
- * they saved (GVSOC, MobileNetV2-1.0-128's depthwise layers: Conv_95 core 0 192K -> 216K miss
- * cycles, 681,878 -> 706,696). */
-static int args_ahead(const run_t *R)
-{
-    return R->kind == DORY_LAYER_CONV;
-}
 
 /* Core 0 before step i's first barrier (the other cores wait): its loads are in, its output
  * buffer is free, its kernel arguments are built (a conv's: by plan_next during step i - 1). */
@@ -978,6 +1031,7 @@ static DORY_NOINLINE_LAYER_ void tile_loop0(run_t *shared)
     loop_t Q;
     run_t C; /* core 0's copy of the plan (in L1: its stack) */
     run_t *R = &C;
+    l1args_t *K; /* step i's kernel arguments in L1 for every core (C.k0), or NULL */
 #if defined(__riscv)
     /* Two DMAs (~300 cycles on GVSOC with the waits) instead of ~160 + ~60 word loads from L2
      * for struct copies, or ~30 cycles per L2 load of a field on every step; the host port's
@@ -994,17 +1048,26 @@ static DORY_NOINLINE_LAYER_ void tile_loop0(run_t *shared)
     memcpy(&Q.st[0], &shared->A->st0, offsetof(step_t, ib));
 #endif
     n = R->nsteps;
+    /* step 0's arguments came with the plan (set_sub's k0): their plan pointers to k0's plans */
+    K = C.k0_ok ? &C.k0 : NULL;
+    if (K && R->kind == DORY_LAYER_ADD && K->add.a.plan)
+        K->add.a.plan = &K->add.p;
+    else if (K && R->kind != DORY_LAYER_ADD && R->kind != DORY_LAYER_POOL && K->c.a.rqplan)
+        K->c.a.rqplan = &K->c.p;
+    R->A->l1 = K;
     begin(R, &Q);
     for (i = 0; i < n; i++) {
         uint32_t t0, t1, t2;
         int32_t used = cut[i & 1];
+        if (i == 1) /* later steps' arguments: from kargs_t (compute; the others read l1 at step 0 only) */
+            K = NULL;
         before_compute(R, &Q, i);
         dory_barrier();
         t0 = dory_core_cycles();
         plan_next(R, &Q, i);
         cut[(i + 1) & 1] = R->cut; /* what plan_next built step i + 1's arguments with */
         t1 = dory_core_cycles();
-        compute(R, 0, (int)(i & 1));
+        compute(R, 0, (int)(i & 1), K, &C.k0);
         t2 = dory_core_cycles();
         /* Core 0's serial work x = t1 - t0 (plan_next) runs while the other cores compute: core 0
          * then takes less of a conv's units (core0_cut, conv2d.c). At a cut c its compute took
@@ -1050,7 +1113,8 @@ static void tile_task(void *arg)
     n = R->nsteps;
     for (i = 0; i < n; i++) {
         dory_barrier();
-        compute(R, core, (int)(i & 1));
+        /* only step 0's arguments come in L1 (run_t.k0): no L2 load of kargs_t.l1 after it */
+        compute(R, core, (int)(i & 1), i == 0 ? R->A->l1 : NULL, NULL);
         dory_barrier();
     }
 }
@@ -1099,7 +1163,7 @@ static int check_chain(const dory_layer_t *L, const dory_rqchain_t *c, const cha
 static int setup(run_t *R, const dory_layer_t *L)
 {
     int i, j;
-    memset(R, 0, sizeof *R);
+    memset(R, 0, offsetof(run_t, k0)); /* k0: written by set_sub before any fork reads it */
     R->L = L;
     R->kind = (int)L->kind;
     if (L->kind < DORY_LAYER_CONV || L->kind > DORY_LAYER_ADD) FAIL("unknown layer kind %d", (int)L->kind);
@@ -1543,6 +1607,20 @@ static int set_sub(run_t *R, int32_t H0, int32_t H1, int32_t C0, int32_t C1)
         int p, ok = dory_conv_rqplan(&R->A->rqplan, &R->A->cargs[0][0]);
         for (p = 0; p < MAX_PIECES; p++)
             R->A->cargs[0][p].rqplan = R->A->cargs[1][p].rqplan = ok ? &R->A->rqplan : NULL;
+    }
+    /* step 0's arguments for core 0's L1 copy of run_t (k0); tile_loop0 points their plan
+     * pointers at k0's plans */
+    R->k0_ok = 1;
+    if (R->kind == DORY_LAYER_POOL) {
+        R->k0.pool = R->A->pargs;
+    } else if (R->kind == DORY_LAYER_ADD) {
+        R->k0.add.a = R->A->aargs;
+        R->k0.add.p = R->A->aplan;
+    } else if (R->A->ncall[0] == 1) {
+        R->k0.c.a = R->A->cargs[0][0];
+        R->k0.c.p = R->A->rqplan;
+    } else {
+        R->k0_ok = 0;
     }
     return 0;
 }

@@ -16,7 +16,7 @@
  * (a vector has one channel holding the value; win 1: the stage carries requant-window's window).
  * An end prints fast | wide | div | slow | win; a ring end (by the column function that ran,
  * dw3_chan_*: DW3_I32 / WIN2 or CLAMP / WIN2L / WIN3 / GEN) fast | wide | wide64 | div | slow, and win for
- * the window end through the generic per-sum end. */
+ * the window end (dw3_chan_win_'s clamp, or the generic per-sum end). */
 #include <stdio.h>
 #include <string.h>
 
@@ -209,7 +209,9 @@ int main(void)
             a.scratch = scratch, a.scratch_bytes = sizeof scratch;
             dory_depthwise(&a, 0, 1);
             /* DW3_CLAMP is DW3_WIN2's branchless form for a channel whose window allows it: "wide" */
-            puts(entered(dw3_chan_u_i32_) || entered(dw3_chan_s_i32_)         ? "fast"
+            /* DW3_WINDOW's channels run the clamp functions with dw3_chan_win_'s constants: "win" */
+            puts(entered(dw3_chan_win_)                                        ? "win"
+                 : entered(dw3_chan_u_i32_) || entered(dw3_chan_s_i32_)         ? "fast"
                  : entered(dw3_chan_u_win2_) || entered(dw3_chan_s_win2_) ||
                          entered(dw3_chan_u_clamp_) || entered(dw3_chan_s_clamp_) ? "wide"
                  : entered(dw3_chan_u_win2l_) || entered(dw3_chan_s_win2l_) ? "wide64"
