@@ -60,6 +60,10 @@ def layer_cases() -> list[tuple[str, dict[str, Any]]]:
         # (a lone pixel's 4 x 1 blocks), a ragged co (the last block recomputed), s8 in and out
         dict(hi=3, wi=5, ci=32, co=20, window=True),
         dict(hi=4, wi=3, ci=64, co=18, x_type=S8, y_type=S8, window=True),
+        # conv2d.c's conv_pw4 (4 x 4 blocks: ci > 32 a multiple of 4, co and the pixel count
+        # multiples of 4): units spanning quads on every core, u8 and s8 in
+        dict(hi=4, wi=6, ci=36, co=20, window=True),
+        dict(hi=2, wi=8, ci=68, co=12, x_type=S8, y_type=S8, window=True),
     ]
     dw = [
         dict(hi=8, wi=8, ci=32, co=32, k=(3, 3), pads=(1, 1, 1, 1)),

@@ -24,7 +24,8 @@ import math
 from dataclasses import dataclass
 
 from dory.backends.target import (CONV_1D_TINY_MAX_CI, CONV_1D_TINY_MAX_CO, CONV_1D_TINY_MAX_K, CONV_PX4_MAX_K,
-                                  CONV_TAPW_MAX_CO, PW_TINY_MAX_CI, Target, conv_tap_ct, default_target)
+                                  CONV_TAPW_MAX_CO, PW4_MIN_CI, PW_TINY_MAX_CI, Target, conv_tap_ct,
+                                  default_target)
 from dory.passes.tiling.geometry import Geometry, _blocks, _groups_touched, _in_extent, _in_total, _steps
 from dory.passes.tiling.paths import DW3_WIN2_MIN_OUTS
 
@@ -129,7 +130,7 @@ _FIXED = ("layer", "tile")
 
 MODEL_FEATURES: dict[str, tuple[str, ...]] = {
     "conv": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow", "win", "px4", "tiny"),
-    "pointwise": ("tile", "unit", "mac", "acc", "tiny", "wide", "div", "slow", "win"),
+    "pointwise": ("tile", "unit", "mac", "acc", "tiny", "pw4", "wide", "div", "slow", "win"),
     "conv16": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow", "win"),
     "conv_generic": ("tile", "out", "mac", "wide", "div", "slow", "win"),
     "depthwise": ("tile", "out", "mac", "strip", "wide", "wide64", "div", "slow", "win"),
@@ -142,7 +143,7 @@ MODEL_FEATURES: dict[str, tuple[str, ...]] = {
 kind: the per-step cost outside the tile loop), in the order the calibration fits them."""
 
 CLASS_FEATURES = ("wide", "wide64", "div", "slow", "win", "sfused", "sloop", "sloop_in", "loop", "loop_in", "generic",
-                  "px4")
+                  "px4", "pw4")
 """Features that count the work of one runtime path (`passes.tiling.paths`) besides the kind's base
 cost: the fit needs layers on and off the path to tell them apart (bench/gvsoc/fit.py)."""
 
@@ -223,6 +224,16 @@ def _pw_tiny(g: Geometry, k: int) -> bool:
     small loop over them)."""
     return (g.kh * g.kw == 1 and k <= PW_TINY_MAX_CI and k == g.ci and g.sh == 1 and g.sw == 1
             and not any(g.pads) and g.end == "win")
+
+
+def _pw4(g: Geometry, h: int, w: int, c: int, k: int) -> bool:
+    """Whether runtime/kernels/conv2d.c takes ``conv_pw4`` (blocks of 4 output channels x 4 pixels,
+    Xpulpv2) for a 1x1 tile of ``h`` x ``w`` pixels, ``c`` output and ``k`` input channels: more
+    than ``PW4_MIN_CI`` input channels, all of the layer's (no partial sums), ``k``, ``c`` and the
+    pixel count multiples of 4, stride 1, no padding, a window end (as `_pw_tiny`: the runtime's of
+    a shift <= 24 with vector multipliers and adds)."""
+    return (g.kh * g.kw == 1 and PW4_MIN_CI < k == g.ci and k % 4 == 0 and c % 4 == 0 and (h * w) % 4 == 0
+            and g.sh == 1 and g.sw == 1 and not any(g.pads) and g.end == "win")
 
 
 def _conv1d_tiny(g: Geometry, h: int, c: int, k: int) -> bool:
@@ -337,6 +348,10 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
             out = math.ceil(h * w * g.n / cores) * c
             f["unit"] = f["mac"] = 0
             f["tiny"] = out
+        if kind == "pointwise":
+            # conv_pw4's 4 x 4 blocks: the same work counted in conv_fast's 4 x 2 units (unit, mac);
+            # the path's outputs as their own class feature, for the fit to tell the two apart
+            f["pw4"] = out if _pw4(g, h, w, c, k) else 0
     elif kind == "conv16":
         nblk = math.ceil(c / 4)
         units = math.ceil(h * w * g.n * nblk / cores)

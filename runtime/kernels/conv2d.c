@@ -657,6 +657,164 @@ static DORY_NOINLINE_PORTABLE_ void conv_fast(const dory_conv_args_t *a, int cor
     }
 }
 
+#if defined(DORY_XPULPV2)
+/* conv_pw4: a 1x1 tile read in place (stride 1, unpadded, whole input channels: pixel p's ci
+ * bytes at x + p ci) with ci a multiple of 4, a pixel count and co multiples of 4 and the window
+ * end of a shift <= 24 with mul and add vectors (every 8-bit pointwise layer of the MobileNets):
+ * blocks of 4 output channels x 4 pixels instead of conv_fast's 4 x 2. Per 4-byte step 4 + 4
+ * loads and 16 sdot (24 instructions per 64 MACs; the 4 x 2 block: 28), and per block the end's
+ * per-channel constants (mul, add, window) are read once for 4 outputs instead of 2. On GVSOC
+ * MobileNetV1-1.0-128's Conv_49 (32 -> 64, K = 32) spent ~270 cycles per 4 x 2 block, ~110 of
+ * them in its loop: the block's end, call and set-up were the larger part at a small K.
+ * The units the cores share are (quad of pixels, block of 4 channels); the plan is the layer's
+ * over all channels, so every core decides alike (a core on another path would compute other
+ * units). 0 (nothing written) when the plan is not such a window end. */
+
+/* One block's 16 sums, s[4 j + i] = bias j + pixel i . row j (wrapping), the 4 biases read from
+ * s[0..3]: the k loop in hardware loop 0 (K / 4
+ * trips, K >= 4). Pixel i's bytes at x + i K, row j's at w + j K (the same stride K = ci: the
+ * offsets K, 2K, 3K in registers serve both). Per trip: pixels 1..3 by p.lw rd, rs2(rs1) (no
+ * increment), pixel 0 by p.lw rd, 4(rs1!) (post-increment), rows 1..3 likewise and row 0 last
+ * by the post-increment; each loaded word first used two or more instructions later.
+ *   p.lw rd, rs2(rs1)  = .insn r 0x03, 7, 0x10, rd, rs1, rs2: rd = *(rs1 + rs2) (gvsoc-core
+ *                        isa_gen/isa_pulpv2.py 'LW_RR' '0010000 ----- ----- 111 ----- 0000011');
+ *   p.lw rd, 4(rs1!), lp.setup and pv.sdot(u)sp.b as in dot.h's DORY_ASM_4X2_.
+ * The 16 accumulators (s0..s11, t3..t6), the loaded words (t0..t2, a4 pixels; a5, a6 rows) and
+ * 2K, 3K (a7, ra) are fixed registers, clobbered, not operands: GCC allows 30 asm operands and 16
+ * read-write accumulators count 32. That leaves a0..a3 for the 4 operands. */
+#define DORY_PW4_ASM_(F7)                                                                          \
+    __asm__ volatile("lw s0, 0(%[s])\n\tlw s4, 4(%[s])\n\tlw s8, 8(%[s])\n\tlw t3, 12(%[s])\n\t"  \
+                     "mv s1, s0\n\tmv s2, s0\n\tmv s3, s0\n\tmv s5, s4\n\tmv s6, s4\n\tmv s7, s4\n\t" \
+                     "mv s9, s8\n\tmv s10, s8\n\tmv s11, s8\n\tmv t4, t3\n\tmv t5, t3\n\tmv t6, t3\n\t" \
+                     "srli a5, %[K], 2\n\t"                                                       \
+                     "slli a7, %[K], 1\n\t"                                                       \
+                     "add ra, a7, %[K]\n\t"                                                       \
+                     ".insn i 0x7b, 4, x0, a5, 48\n\t"                                            \
+                     ".insn r 0x03, 7, 0x10, t1, %[x], %[K]\n\t"                                  \
+                     ".insn r 0x03, 7, 0x10, t2, %[x], a7\n\t"                                    \
+                     ".insn r 0x03, 7, 0x10, a4, %[x], ra\n\t"                                    \
+                     ".insn i 0x0b, 2, t0, %[x], 4\n\t"                                           \
+                     ".insn r 0x03, 7, 0x10, a5, %[w], %[K]\n\t"                                  \
+                     ".insn r 0x03, 7, 0x10, a6, %[w], a7\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s4, t0, a5\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s5, t1, a5\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s6, t2, a5\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s7, a4, a5\n\t"                                    \
+                     ".insn r 0x03, 7, 0x10, a5, %[w], ra\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s8, t0, a6\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s9, t1, a6\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s10, t2, a6\n\t"                                   \
+                     ".insn r 0x57, 1, " F7 ", s11, a4, a6\n\t"                                   \
+                     ".insn i 0x0b, 2, a6, %[w], 4\n\t"                                           \
+                     ".insn r 0x57, 1, " F7 ", t3, t0, a5\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", t4, t1, a5\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", t5, t2, a5\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", t6, a4, a5\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s0, t0, a6\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s1, t1, a6\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s2, t2, a6\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s3, a4, a6\n\t"                                    \
+                     "sw s0, 0(%[s])\n\tsw s1, 4(%[s])\n\tsw s2, 8(%[s])\n\tsw s3, 12(%[s])\n\t"  \
+                     "sw s4, 16(%[s])\n\tsw s5, 20(%[s])\n\tsw s6, 24(%[s])\n\tsw s7, 28(%[s])\n\t" \
+                     "sw s8, 32(%[s])\n\tsw s9, 36(%[s])\n\tsw s10, 40(%[s])\n\tsw s11, 44(%[s])\n\t" \
+                     "sw t3, 48(%[s])\n\tsw t4, 52(%[s])\n\tsw t5, 56(%[s])\n\tsw t6, 60(%[s])"  \
+                     : [x] "+r"(x), [w] "+r"(w)                                                  \
+                     : [K] "r"(K), [s] "r"(s)                                                    \
+                     : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11",  \
+                       "t0", "t1", "t2", "t3", "t4", "t5", "t6", "a4", "a5", "a6", "a7", "ra",     \
+                       "memory")
+
+/* One output of pixel I of the current channel: its sum sj[I] (the bias in it), clamped, times the
+ * mul plus the add's low word, shifted (the window's offset dropped as in dot.h's DORY_W24_CH_) */
+#define DORY_PW4_OUT_(I, Y)                                                                        \
+    (Y)[j] = (uint8_t)(((uint32_t)dory_clamp_(sj[I], lo_, hi_) * m_ + k_) >> sh)
+/* Channels [o, o1) (a multiple of 4) of the 4 pixels at x (K bytes each, K a multiple of 4, >= 4)
+ * into y + i co + o (pixel i), ended by the window's shift as DORY_W24_CH_ (f: win 1, shift <=
+ * 24, mul and add vectors; the add's low word kst bytes apart). The end is a loop over the
+ * block's 4 channels, each channel's 4 outputs unrolled: the function (hardware loop and end)
+ * must stay within the core's 512-byte L0 instruction cache; fully unrolled (~800 bytes) its
+ * end ran at ~2.5 cycles an instruction on GVSOC (refills every block). */
+#define DORY_PW4_BLOCKS_(NAME, F7)                                                                 \
+    static DORY_NOINLINE_ void NAME(const uint8_t *x0, const int8_t *w0, int32_t K, int32_t o, int32_t o1, \
+                                    const dory_rqf_t *f, uint8_t *y, int32_t co)                   \
+    {                                                                                              \
+        const int32_t sh = f->shift, kst = 4 << f->add64;                                          \
+        const int32_t *bp = (const int32_t *)f->bias, *mp = (const int32_t *)f->mul + o;           \
+        const int32_t *lp = f->wlo + o, *hp = f->whi + o;                                          \
+        const uint8_t *kp = (const uint8_t *)f->add + (size_t)o * (size_t)kst;                     \
+        const int8_t *w = w0 + (size_t)o * (size_t)K;                                              \
+        uint8_t *y0 = y + o, *y1 = y0 + co, *y2 = y1 + co, *y3 = y2 + co;                          \
+        int32_t s[16], j;                                                                          \
+        if (bp)                                                                                    \
+            bp += o;                                                                               \
+        for (; o < o1; o += 4) {                                                                   \
+            const uint8_t *x = x0;                                                                 \
+            if (bp) /* the sums start from the bias (wrapping as dory_wadd_(bias, sum)) */        \
+                s[0] = bp[0], s[1] = bp[1], s[2] = bp[2], s[3] = bp[3], bp += 4;                   \
+            else                                                                                   \
+                s[0] = s[1] = s[2] = s[3] = 0;                                                     \
+            DORY_PW4_ASM_(F7); /* w advances by K: the next block's rows follow 3 K further */     \
+            w += 3 * K;                                                                            \
+            for (j = 0; j < 4; j++) {                                                              \
+                const int32_t *sj = s + 4 * j;                                                     \
+                const uint32_t m_ = (uint32_t)mp[j], k_ = *(const uint32_t *)(const void *)kp;     \
+                const int32_t lo_ = lp[j], hi_ = hp[j];                                            \
+                kp += kst;                                                                         \
+                DORY_PW4_OUT_(0, y0);                                                              \
+                DORY_PW4_OUT_(1, y1);                                                              \
+                DORY_PW4_OUT_(2, y2);                                                              \
+                DORY_PW4_OUT_(3, y3);                                                              \
+            }                                                                                      \
+            mp += 4, lp += 4, hp += 4, y0 += 4, y1 += 4, y2 += 4, y3 += 4;                         \
+        }                                                                                          \
+    }
+DORY_PW4_BLOCKS_(pw4_blocks_u_, "0x54")
+DORY_PW4_BLOCKS_(pw4_blocks_s_, "0x5c")
+
+/* conv_pw4 takes ci > DORY_PW4_MIN_CI only: at ci = 32 its block end (16 outputs from the sums'
+ * round trip through the stack) outweighed the loop's gain (GVSOC MobileNetV1-1.0-128 Conv_49,
+ * 32 -> 64: 1,150,831 cycles on conv_fast, 1,182,592 on conv_pw4; Conv_95, 64 -> 128: 873,093 ->
+ * 852,424). Mirrored by backends/target.py PW4_MIN_CI. */
+#define DORY_PW4_MIN_CI 32
+/* inline: its frame (the plan) shares dory_conv2d's, which conv_fast's inlined frame makes large
+ * (out of line, its own on top overflowed a 1 KiB worker stack) */
+static inline int conv_pw4(const dory_conv_args_t *a, int core, int ncores)
+{
+    const int xs = a->x_type == DORY_S8;
+    const int32_t K = a->ci, co = a->co, nq = a->ho * a->wo / 4, nblk = co / 4;
+    const uint8_t *x = (const uint8_t *)a->x;
+    uint8_t *y;
+    int32_t u0, u1, u;
+    const volatile dory_conv_rqplan_t *pl = (const volatile dory_conv_rqplan_t *)a->rqplan;
+    dory_rqf_t f;
+    /* the layer's plan decides (every core alike) from two of its bytes and the vectors' pointers
+     * first: the whole plan's copy from L2 (dory_rqf_init_) is ~30 loads, and the layers that go
+     * on to conv_fast would pay it twice (GVSOC MobileNetV2-1.0-128's projections, s8 output with
+     * truncation: +2.4K cycles a tile) */
+    /* without a plan: a window end is always planned per layer by the executor, so there only the
+     * kernel's own callers (bench_kernels, test_gvsoc_kernels) have one, and the stage's window
+     * lets the per-call plan below decide; no window: not this path */
+    if ((pl ? pl->win != 1 || pl->shift > 24 : !a->rq->st[0].win_lo) || !a->rq->st[0].mul || !a->rq->st[0].add)
+        return 0;
+    dory_rqf_init_(&f, a, xs, K, 0, co);
+    if (!(f.win == 1 && f.mul && f.add && f.shift <= 24))
+        return 0;
+    y = (uint8_t *)f.y;
+    share_cut_(nq * nblk, core, ncores, a->core0_cut, &u0, &u1);
+    for (u = u0; u < u1;) {
+        const int32_t q = u / nblk, b0 = u % nblk, b1 = nblk < b0 + (u1 - u) ? nblk : b0 + (u1 - u);
+        const uint8_t *xq = x + (size_t)q * 4u * (size_t)K;
+        uint8_t *yq = y + (size_t)q * 4u * (size_t)co;
+        if (xs)
+            pw4_blocks_s_(xq, (const int8_t *)a->w, K, b0 * 4, b1 * 4, &f, yq, co);
+        else
+            pw4_blocks_u_(xq, (const int8_t *)a->w, K, b0 * 4, b1 * 4, &f, yq, co);
+        u += b1 - b0;
+    }
+    return 1;
+}
+#endif
+
 /* lo[t] = x[t] & 0xff, hi[t] = x[t] >> 8 for t < n (16-bit x as stored: lo0 hi0 lo1 hi1 ..). On
  * the pulp target 4 values per trip of hardware loop 0: the two words holding x[t .. t + 3] (bytes
  * lo0 hi0 lo1 hi1 / lo2 hi2 lo3 hi3) give the planes' words by one pv.shuffle2.b each, the rest a
@@ -1566,6 +1724,12 @@ void dory_conv2d(const dory_conv_args_t *a, int core, int ncores)
             return;
         if (a->hi == 1 && a->ci <= DORY_C1D_MAX_CI && !a->acc && conv_1d_tiny(a, core, ncores))
             return;
+#if defined(DORY_XPULPV2)
+        if (a->kh * a->kw == 1 && a->ci > DORY_PW4_MIN_CI && a->ci % 4 == 0 && a->co % 4 == 0 && (a->ho * a->wo) % 4 == 0 && !a->acc &&
+            a->sh == 1 && a->sw == 1 && (a->pt | a->pl | a->pb | a->pr) == 0 && a->hi == a->ho && a->wi == a->wo &&
+            conv_pw4(a, core, ncores))
+            return;
+#endif
         if (a->kh * a->kw > 1 && a->kh * a->kw * a->ci <= DORY_PX4_XS &&
             a->scratch_bytes >= (size_t)ncores * DORY_PX4_CORE_BYTES)
             conv_px4(a, core, ncores);
