@@ -927,7 +927,7 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
     int32_t L = (n - 1) * sa + 3;
     int32_t i0 = ea - e0 > 0 ? ea - e0 : 0, i1 = ne + ea - e0 < L ? ne + ea - e0 : L;
     /* lines per chunk, and so output lines per chunk */
-    int32_t nl = (int32_t)((cap - 4u) / (size_t)L), qn = (nl - 3) / sb + 1, q0, c, kind;
+    int32_t nl, qn, q0, c, kind;
 #if DW3_S2_FNS_
     static const chan_t chan_fn2[2][6] = {
         {dw3_chan_u_i32_s2_, dw3_chan_u_win2_, dw3_chan_u_win3_, dw3_chan_u_win2l_, dw3_chan_u_gen_,
@@ -944,6 +944,14 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
     int fastw;
     if (i1 < i0)
         i1 = i0;
+    if ((size_t)((nb - 1) * sb + 3) * (size_t)L + 4u <= cap) {
+        /* the usual tile (the tiler budgets the whole padded tile): all its lines in one chunk,
+         * without the two divisions below (~35 cycles each on GVSOC) */
+        qn = nb;
+    } else {
+        nl = (int32_t)((cap - 4u) / (size_t)L);
+        qn = (nl - 3) / sb + 1;
+    }
     memset(&k, 0, sizeof k);
     kind = dw3_kind_(f, &k.U);
     /* few outputs per channel: the window interval's set-up (a few hundred cycles per channel) costs
@@ -1030,17 +1038,19 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
     }
 }
 
-/* The 3x3 path's split of a tile over the cores: gc channel groups (gc a divisor of ncores)
- * by ncores / gc row groups, each core one group of each (a group may be empty). The gc of the least
+/* The 3x3 path's split of a tile over the cores: gc channel groups (gc a divisor of ncores; *lgc
+ * log2 gc when ncores is a power of two, else -1) by ncores / gc row groups, each core one group
+ * of each (a group may be empty). The gc of the least
  * cost of the busiest core, in cycles measured on GVSOC (MobileNetV1-1.0-128's layers): ~16 per output, ~120
  * per output column (its copy and loop entry, measured on the column ring before the transposed tile) and ~600 per channel (the end's constants,
  * the weight words): long columns first (its 4-channel tiles of 32 rows: 16 rows of one channel
  * per core, not 4 rows of all 4; its 12-channel tiles: 16 rows of 3 channels, not 4 rows of 12).
  * passes/tiling/cost.py `_ring_grid` mirrors it. */
-static int dw3_grid_(int32_t co, int32_t ho, int32_t wo, int ncores)
+static int dw3_grid_(int32_t co, int32_t ho, int32_t wo, int ncores, int *lgc)
 {
     int g, best = 1, lg, ln = 0;
     int64_t best_cost = -1;
+    *lgc = -1;
     if ((ncores & (ncores - 1)) == 0) { /* a power of two (8 cores): its divisors by shifts, no division */
         while ((1 << ln) < ncores)
             ln++;
@@ -1048,7 +1058,7 @@ static int dw3_grid_(int32_t co, int32_t ho, int32_t wo, int ncores)
             int32_t C = (co + (1 << lg) - 1) >> lg, R = (ho + (1 << (ln - lg)) - 1) >> (ln - lg);
             int64_t cost = (int64_t)C * ((int64_t)wo * (16 * (int64_t)R + 120) + 600);
             if (best_cost < 0 || cost < best_cost)
-                best = 1 << lg, best_cost = cost;
+                best = 1 << lg, best_cost = cost, *lgc = lg;
         }
         return best;
     }
@@ -1085,6 +1095,15 @@ void dory_depthwise(const dory_conv_args_t *args, int core, int ncores)
     dory_depthwise_l1(args, core, ncores);
 }
 
+/* dory_share_ over k = 2^lk parts, by shifts (the same shares: chunk n >> lk, the first n mod k
+ * parts one more); i in [0, k). The divisions of dory_share_ cost ~35 cycles each on GVSOC. */
+static inline void dw3_share_p2_(int32_t n, int i, int lk, int32_t *lo, int32_t *hi)
+{
+    int32_t chunk = n > 0 ? n >> lk : 0, rem = n > 0 ? n & ((1 << lk) - 1) : 0;
+    *lo = (int32_t)i * chunk + (i < rem ? (int32_t)i : rem);
+    *hi = *lo + chunk + (i < rem ? 1 : 0);
+}
+
 static void dory_depthwise_l1(const dory_conv_args_t *a, int core, int ncores)
 {
     int32_t r0, r1, c0, c1;
@@ -1094,18 +1113,29 @@ static void dory_depthwise_l1(const dory_conv_args_t *a, int core, int ncores)
         ncores = 1;
     if (dory_fast_types_(a->x_type, a->w_type) && a->dh == 1 && a->dw == 1 && a->kh == 3 && a->kw == 3) {
         /* the cores as a grid of gc channel groups by ncores / gc row groups (dw3_grid_) */
-        int gc = dw3_grid_(a->co, a->ho, a->wo, ncores);
-        dory_share_(a->co, core % gc, gc, &c0, &c1);
-        dory_share_(a->ho, core / gc, ncores / gc, &r0, &r1);
+        int lgc, gc = dw3_grid_(a->co, a->ho, a->wo, ncores, &lgc);
+        /* a core's part of the scratch (the total is ncores of them) */
+        size_t per = dory_depthwise_scratch_bytes(3, 3, a->hi, a->wi, a->pt, a->pb, a->pl, a->pr, 1);
+        if (lgc >= 0) { /* ncores a power of two: no division */
+            int ln = lgc;
+            while ((1 << ln) < ncores)
+                ln++;
+            if (core < 0 || core >= ncores)
+                return;
+            dw3_share_p2_(a->co, core & (gc - 1), lgc, &c0, &c1);
+            dw3_share_p2_(a->ho, core >> lgc, ln - lgc, &r0, &r1);
+        } else {
+            dory_share_(a->co, core % gc, gc, &c0, &c1);
+            dory_share_(a->ho, core / gc, ncores / gc, &r0, &r1);
+        }
         if (r0 >= r1 || c0 >= c1)
             return;
-        need = dory_depthwise_scratch_bytes(3, 3, a->hi, a->wi, a->pt, a->pb, a->pl, a->pr, ncores);
+        need = per * (size_t)ncores;
         /* the transposed tile takes every end (its own inline ones, else the generic one per sum) */
         dory_rqf_init_(&f, a, a->x_type == DORY_S8, 9, c0, c1);
         if (dory_scratch_ok_(a, need, "dory_depthwise") &&
-            3u * (size_t)((r1 - 1 - r0) * a->sh + 3) + 4u <= need / (size_t)ncores) /* 3 columns at least */
-            dw_3x3_t(a, &f, (uint8_t *)a->scratch + (size_t)core * (need / (size_t)ncores), need / (size_t)ncores,
-                     r0, r1, c0, c1);
+            3u * (size_t)((r1 - 1 - r0) * a->sh + 3) + 4u <= per) /* 3 columns at least */
+            dw_3x3_t(a, &f, (uint8_t *)a->scratch + (size_t)core * per, per, r0, r1, c0, c1);
         else
             dw_3x3(a, r0, r1, c0, c1);
         return;

@@ -362,6 +362,9 @@ static void conv_case(int ncores)
 {
     dory_conv_args_t a;
     dory_rqchain_t rq;
+#if defined(DORY_KDRIVER_EVEN_SHARES)
+    dory_conv_rqplan_t plan;
+#endif
     int use_acc, scratch;
     long long nsteps, s, ci;
     size_t n;
@@ -411,6 +414,13 @@ static void conv_case(int ncores)
         a.x = rd_array(&a.x_type, NULL);
         a.w = rd_array(&a.w_type, NULL);
         set_scratch(&a, scratch, ncores);
+#if defined(DORY_KDRIVER_EVEN_SHARES)
+        /* the bench: the layer's requant plan, as runtime/src/layer.c makes it once per layer
+         * before its steps (outside the cores' counted calls); NULL when the end has none. The
+         * tests leave it NULL: every call plans its own end (dory_rqf_init_full_), the path a
+         * layer without a plan takes. */
+        a.rqplan = dory_conv_rqplan(&plan, &a) ? &plan : NULL;
+#endif
         a.first = s == 0;
         a.last = s == nsteps - 1;
         if (a.last) {
