@@ -393,6 +393,22 @@ static DORY_NOINLINE_ DORY_TAIL_ void tap_weights(const int8_t *w, int32_t n, in
     }
 }
 
+/* All co x kw taps of a's weights into wt (tap_weights), shared by the cores: with a's barrier each
+ * core copies its 1/ncores of the taps (disjoint words: ct bytes a tap) and waits for the others';
+ * without one it copies them all. Out of line in the tail section, as tap_weights (conv_fast's
+ * code stays as small as before: with this inside it the other layers' code moved, GVSOC
+ * TCN_test_library +0.3 %; tap_weights inlined here cost TCN_T ~600 cycles more). */
+static DORY_NOINLINE_ DORY_TAIL_ void tap_weights_all(const dory_conv_args_t *a, int32_t ct, uint8_t *wt, int core,
+                                                       int ncores)
+{
+    const int32_t nt = a->co * a->kw;
+    const int split = a->barrier != NULL && ncores > 1;
+    const int32_t t0 = split ? nt * core / ncores : 0, t1 = split ? nt * (core + 1) / ncores : nt; /* nt <= 12 kw */
+    tap_weights((const int8_t *)a->w + (size_t)t0 * (size_t)a->ci, t1 - t0, a->ci, ct, wt + (size_t)t0 * (size_t)ct);
+    if (split)
+        a->barrier();
+}
+
 /* A 1x1 convolution of 1..3 input channels (TCN_T's 2 -> 11 downsample; K < 4: conv_fast's 4-way
  * loop would not run, its blocks would be scalar steps and the block end), unpadded at stride 1
  * (output pixel p reads input pixel p), whole input channels (no partial sums), its plan the
@@ -512,9 +528,10 @@ static DORY_NOINLINE_PORTABLE_ void conv_fast(const dory_conv_args_t *a, int cor
      * weight. On GVSOC TCN_T's 1x11 11-channel convs had 4.5 misaligned loads per 14 instructions
      * of the 4 x 2 loop (22 cycles a trip; K = 121 also a scalar step a block). The copy is one
      * for all the cores (a copy per core took 8 x 1.6 KB of L1, too much for a small L1 budget):
-     * every core writes all of it before it reads any, the same bytes to the same words (word
+     * with the arguments' barrier each core writes its part and waits for the others'; without
+     * one every core writes all of it before it reads any, the same bytes to the same words (word
      * stores: a core reading a word another core is storing gets the same value either way), so no
-     * core waits for another; the calls sharing the scratch are barriers apart (layer.c). */
+     * core waits for another. The calls sharing the scratch are barriers apart (layer.c). */
     const int32_t ctp = shared ? dory_conv_tap_ct_(a->kh, a->ci) : 0;
     const int tp = ctp > 0 && co <= DORY_TAPW_MAX_CO &&
                    a->scratch_bytes >= dory_conv_tapw_bytes_(a->kw, ctp, ncores);
@@ -531,16 +548,21 @@ static DORY_NOINLINE_PORTABLE_ void conv_fast(const dory_conv_args_t *a, int cor
     const int8_t *w = (const int8_t *)a->w;
     uint8_t *buf0 = NULL, *buf1 = NULL;
     dory_rqf_t f;
-    if (!conv_units_(a, npairs, nblk, xs, K, core, ncores, &f, &u0, &u1, &P0, &P1))
-        return;
     if (tp) {
-        /* the weights' copy, then the core's two buffers */
+        /* The weights' copy (before conv_units_: a core without units must still do its part and
+         * reach the barrier), then the core's two buffers. With a barrier each core copies 1/ncores
+         * of the taps, disjoint words (ct bytes a tap), and waits for the others' (GVSOC, TCN_T's
+         * 11-channel dilated convs: all 121 taps took ~1,340 cycles of every core); without one it
+         * copies them all (see the comment on shared above). */
         uint8_t *wt = (uint8_t *)a->scratch;
-        tap_weights(w, co * a->kw, a->ci, ct, wt);
+        tap_weights_all(a, ct, wt, core, ncores);
         w = (const int8_t *)wt;
         buf0 = wt + (size_t)DORY_TAPW_MAX_CO * (size_t)KT + (size_t)core * 2u * (size_t)KB;
         buf1 = buf0 + KB;
-    } else if (im2col) {
+    }
+    if (!conv_units_(a, npairs, nblk, xs, K, core, ncores, &f, &u0, &u1, &P0, &P1))
+        return;
+    if (!tp && im2col) {
         buf0 = (uint8_t *)a->scratch + (size_t)core * 2u * (size_t)KX;
         buf1 = buf0 + KX;
         /* im2col_pixel writes [0, K) only: the padding to KX stays zero for the whole call */

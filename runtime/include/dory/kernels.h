@@ -49,6 +49,13 @@ typedef struct {
     int32_t core0_cut;      /* conv2d: core 0's share of the work units is cut by core0_cut / 256 of
                                an even share (0..256; 0: even shares), the rest spread over the other
                                cores: core 0 also runs the tile loop's serial work (layer.c) */
+    void (*barrier)(void);  /* a barrier over the ncores cores, or NULL. Set only when every core
+                               calls the kernel with these arguments together (the layer executor,
+                               nothing before the call on core 0): a path may then split work that
+                               every core's compute reads (conv2d's aligned tap weights) and call
+                               barrier() once, on every core, before reading it. NULL (a kernel
+                               driver running the cores one after another): each core does all of
+                               it itself */
 } dory_conv_args_t;
 
 /* The planned end of a convolution's sums (requant_fast.h's dory_rqf_t without its pointers) when
