@@ -702,7 +702,8 @@ typedef struct {
  *  - the sums to c->s, then the end in hardware loop 0 again (4 trips, a channel each): its mul,
  *    window and add's low word by post-incrementing loads, its 4 sums, each clamped to the window
  *    (p.max, p.min, as dory_clamp_), times the mul plus the add, shifted right (unsigned: the
- *    window's offset dropped as in dot.h's DORY_W24_CH_), stored: pixels 1..3 by p.sb rs2,
+ *    window's offset dropped as in dot.h's DORY_W24_CH_; the 4 interleaved step by step: a mul's
+ *    result used the next instruction cost 2 cycles on GVSOC), stored: pixels 1..3 by p.sb rs2,
  *    rs3(rs1) at y + co, 2co, 3co, pixel 0 by p.sb rs2, 1(rs1!) advancing y to the next channel.
  * Encodings (gvsoc-core isa_gen/isa_pulpv2.py):
  *   p.lw rd, rs2(rs1)     = .insn r 0x03, 7, 0x10, rd, rs1, rs2      'LW_RR' '0010000 ... 111 ... 0000011'
@@ -784,24 +785,24 @@ typedef struct {
                      ".insn i 0x0b, 2, t5, s10, 4\n\t"                                            \
                      ".insn i 0x0b, 2, t6, s10, 4\n\t"                                            \
                      ".insn r 0x33, 6, 0x02, t3, t3, t1\n\t"                                      \
-                     ".insn r 0x33, 4, 0x02, t3, t3, t2\n\t"                                      \
-                     "mul t3, t3, t0\n\t"                                                         \
-                     "add t3, t3, a4\n\t"                                                         \
-                     "srl t3, t3, s5\n\t"                                                         \
                      ".insn r 0x33, 6, 0x02, t4, t4, t1\n\t"                                      \
-                     ".insn r 0x33, 4, 0x02, t4, t4, t2\n\t"                                      \
-                     "mul t4, t4, t0\n\t"                                                         \
-                     "add t4, t4, a4\n\t"                                                         \
-                     "srl t4, t4, s5\n\t"                                                         \
                      ".insn r 0x33, 6, 0x02, t5, t5, t1\n\t"                                      \
-                     ".insn r 0x33, 4, 0x02, t5, t5, t2\n\t"                                      \
-                     "mul t5, t5, t0\n\t"                                                         \
-                     "add t5, t5, a4\n\t"                                                         \
-                     "srl t5, t5, s5\n\t"                                                         \
                      ".insn r 0x33, 6, 0x02, t6, t6, t1\n\t"                                      \
+                     ".insn r 0x33, 4, 0x02, t3, t3, t2\n\t"                                      \
+                     ".insn r 0x33, 4, 0x02, t4, t4, t2\n\t"                                      \
+                     ".insn r 0x33, 4, 0x02, t5, t5, t2\n\t"                                      \
                      ".insn r 0x33, 4, 0x02, t6, t6, t2\n\t"                                      \
+                     "mul t3, t3, t0\n\t"                                                         \
+                     "mul t4, t4, t0\n\t"                                                         \
+                     "mul t5, t5, t0\n\t"                                                         \
                      "mul t6, t6, t0\n\t"                                                         \
+                     "add t3, t3, a4\n\t"                                                         \
+                     "add t4, t4, a4\n\t"                                                         \
+                     "add t5, t5, a4\n\t"                                                         \
                      "add t6, t6, a4\n\t"                                                         \
+                     "srl t3, t3, s5\n\t"                                                         \
+                     "srl t4, t4, s5\n\t"                                                         \
+                     "srl t5, t5, s5\n\t"                                                         \
                      "srl t6, t6, s5\n\t"                                                         \
                      ".insn r 0x23, 4, 0x00, s7, s6, t4\n\t"                                      \
                      ".insn r 0x23, 4, 0x00, s8, s6, t5\n\t"                                      \
@@ -854,8 +855,8 @@ DORY_PW4_BLOCKS_(pw4_blocks_s_, "0x5c")
 
 /* conv_pw4 takes ci > DORY_PW4_MIN_CI only (K / 4 >= 3 trips of its k loop). With the block end
  * in the asm, GVSOC (conv_fast's 4 x 2 blocks -> conv_pw4): MobileNetV1-1.0-128 Conv_49, 32 -> 64:
- * 1,149,894 -> 1,101,445 cycles; MobileNetV2-1.0-128 Conv_72, 16 -> 96: 1,574,401 -> 1,428,243,
- * its 32 -> 192 ~228K -> ~220K each, but its 24 -> 144 (Conv_141, Conv_228) ~545K -> ~556K each.
+ * 1,151,980 -> 1,068,905 cycles; MobileNetV2-1.0-128 Conv_72, 16 -> 96: 1,576,660 -> 1,377,583,
+ * its 24 -> 144 (Conv_141, Conv_228) 544,286 / 545,289 -> 537,874 / 537,481.
  * Mirrored by backends/target.py PW4_MIN_CI. */
 #define DORY_PW4_MIN_CI 8
 /* inline: its frame (the plan) shares dory_conv2d's, which conv_fast's inlined frame makes large
