@@ -58,7 +58,9 @@ class _Reference:
 class SemanticsChecker(PassInstrumentation):
     """Runs every function with a body on seeded random inputs before the pipeline, and again
     after each pass; the first pass after which any output differs fails the run. Everything is
-    integer, so outputs must be exactly equal."""
+    integer, so outputs must be exactly equal. The interpreter ignores buffer offsets, so an
+    allocated function (``dory.alloc``) is also checked for two buffers live at once sharing
+    bytes of one memory (`dory_ir.analysis.allocation`), in the input and after each pass."""
 
     def __init__(self, seed: int, timing: TimingReport | None):
         self.seed = seed
@@ -84,6 +86,7 @@ class SemanticsChecker(PassInstrumentation):
             except DiagnosticError as e:
                 raise _prefixed(e, f"--verify-semantics cannot run function '{name}' on the input: ") from None
             self.reference[name] = _Reference(func.loc, inputs, outputs)
+            _check_allocation(func, f"the input's function '{name}'")
 
     def run_after_pass(self, p: ModulePass, module: Operation) -> None:
         import numpy as np
@@ -98,6 +101,7 @@ class SemanticsChecker(PassInstrumentation):
                 got = self._run(module, name, ref.inputs)
             except DiagnosticError as e:
                 raise _prefixed(e, f"after pass '{p.name}', --verify-semantics cannot run function '{name}': ") from None
+            _check_allocation(func, f"after pass '{p.name}', function '{name}'")
             seed = f"(--verify-semantics seed {self.seed})"
             if len(got) != len(ref.outputs):
                 raise SemanticsError(func.loc, f"{where}: it now returns {len(got)} outputs instead of {len(ref.outputs)} {seed}")
@@ -115,6 +119,16 @@ class SemanticsChecker(PassInstrumentation):
                         f"{where}: output #{i} differs at index [{', '.join(map(str, idx))}]: "
                         f"expected {int(want[idx])}, found {int(have[idx])} {seed}",
                     )
+
+
+def _check_allocation(func: Operation, where: str) -> None:
+    """Raise at the later buffer's op when two buffers of ``func`` live at once overlap."""
+    from dory.dory_ir.analysis.allocation import overlaps
+
+    found = overlaps(func)
+    if found:
+        o = found[0]
+        raise SemanticsError(o.second.op.loc, f"{where}: {o.message()} (--verify-semantics)")
 
 
 def _shape(shape: tuple[int, ...]) -> str:

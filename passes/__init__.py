@@ -61,12 +61,19 @@ def _test_invalid_ir() -> "type[ModulePass]":
     return TestInvalidIRPass
 
 
+def _test_overlap_buffers() -> "type[ModulePass]":
+    from dory.passes.test_passes import TestOverlapBuffersPass
+
+    return TestOverlapBuffersPass
+
+
 _PASSES: dict[str, PassFactory] = {
     "canonicalize": _canonicalize,
     "cse": _cse,
     "fold-requant": _fold_requant,
     "test-break-semantics": _test_break_semantics,
     "test-invalid-ir": _test_invalid_ir,
+    "test-overlap-buffers": _test_overlap_buffers,
 }
 
 _PIPELINES: dict[str, NamedPipeline] = {}

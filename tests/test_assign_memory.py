@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from dory.backends.gap8.hw import GAP8
@@ -453,23 +453,52 @@ def test_the_estimated_saving_of_a_move_is_its_effect(text: str) -> None:
         assert plan.min_l2_demand().tolist() == before.tolist()
 
 
-@settings(max_examples=int(os.environ.get("ASSIGN_MEMORY_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(dags(), st.floats(0.3, 1.2), st.floats(0.6, 2.5))
-def test_random_dags_plan_consistently(text: str, l2_frac: float, l3_frac: float) -> None:
+def l3_needed(text: str, l2: int) -> int:
+    """The L3 the plan for ``l2`` uses when L3 is unbounded. The levels are chosen by the L2
+    budget alone (L3 only stops `_untile`'s optional evictions early, which lowers the L3 in
+    use), so any L3 of at least this much plans too."""
     plan = MemoryPlan(the_func(parse_module(text, "<test>")))
-    l2 = max(1, int(plan.live_peak * l2_frac))
-    l3 = max(1, int(plan.live_peak * l3_frac))
-    try:
-        module, frec = plan_and_check(text, l2, l3)
-    except PassFailed as e:
-        msg = e.diagnostics[0].message
-        assert msg.startswith(("does not fit L2", "does not fit L2 + L3", "L3 overflow")), msg
-        if msg.startswith("does not fit L2 + L3"):
-            assert plan.live_peak > l2 + l3
-        return
+    plan.decide(l2, 2**62)
+    return int(plan.l3_demand().max())
+
+
+@settings(max_examples=int(os.environ.get("ASSIGN_MEMORY_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dags(), st.data())
+def test_random_dags_plan_consistently(text: str, data: st.DataObject) -> None:
+    # Budgets are drawn where a plan exists instead of discarding the examples that fail (the
+    # failing side is the next test's): L2 from the largest step floor (a step with everything
+    # it touches tiled from L3) to more than the live peak, L3 from exactly what that L2 needs
+    # (and at least the live peak less L2) to 2.5 times the live peak.
+    plan = MemoryPlan(the_func(parse_module(text, "<test>")))
+    floor, peak = int(plan.floor().max()), plan.live_peak
+    l2 = data.draw(st.integers(max(1, floor), max(floor, peak * 6 // 5)), label="l2")
+    least = max(1, l3_needed(text, l2), peak - l2)
+    l3 = data.draw(st.integers(least, max(least, peak * 5 // 2)), label="l3")
+    event("L3 at its least" if l3 == least else "L3 above its least")
+    module, frec = plan_and_check(text, l2, l3)
     assert frec["live_peak"] == plan.live_peak
     if plan.live_peak <= l2:
         assert "#dory.l3" not in print_op(module)  # everything fits: nothing goes to L3
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dags(), st.data())
+def test_random_dags_below_the_lower_bounds_fail_with_the_bound(text: str, data: st.DataObject) -> None:
+    # The other side of the bounds: an L2 below some step's floor, or L2 + L3 below the live peak,
+    # never plans, and the message names the bound that failed.
+    plan = MemoryPlan(the_func(parse_module(text, "<test>")))
+    floor, peak = int(plan.floor().max()), plan.live_peak
+    if data.draw(st.booleans(), label="below the floor") and floor > 1:
+        l2 = data.draw(st.integers(1, floor - 1), label="l2")
+        l3 = data.draw(st.integers(max(1, peak - l2), 3 * peak), label="l3")
+        want = "does not fit L2:"
+    else:
+        l2 = data.draw(st.integers(1, peak - 2), label="l2")
+        l3 = data.draw(st.integers(1, peak - l2 - 1), label="l3")
+        want = "does not fit L2 + L3"  # checked first, whatever the floor
+    with pytest.raises(PassFailed) as e:
+        run(parse_module(text, "<test>"), f"assign-memory{{l2={l2} l3={l3}}}")
+    assert e.value.diagnostics[0].message.startswith(want), (l2, l3, floor, peak, e.value.diagnostics[0].message)
 
 
 # -- generated networks ---------------------------------------------------------------------------

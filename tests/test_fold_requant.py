@@ -13,7 +13,7 @@ second run must print exactly what the first produced.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
@@ -340,38 +340,85 @@ def test_normalize_is_exact_and_idempotent(
             assert nrm.apply(c, x) == ac.apply(c, x)
 
 
-@settings(SETTINGS)
-@given(
-    st.lists(st.tuples(MULS, ADDS), min_size=1, max_size=2),
-    st.lists(st.tuples(st.sampled_from([0, 1, 1, 2, -1, 3]), ADDS), min_size=1, max_size=2),
-    DIVS,
-    DIVS,
-    st.sampled_from(["floor", "trunc"]),
-    st.sampled_from(["floor", "trunc"]),
-    st.tuples(st.integers(-100, 100), st.integers(0, 200)),
-    st.tuples(st.integers(-100, 100), st.integers(0, 200)),
-    st.booleans(),
-)
-def test_compose_is_exact_wherever_it_answers(
-    f_params: list[tuple[int, int]],
-    g_params: list[tuple[int, int]],
-    d1: int,
-    d2: int,
-    r1: str,
-    r2: str,
-    b1: tuple[int, int],
-    b2: tuple[int, int],
-    per_channel_input: bool,
-) -> None:
-    n = 2 if len(f_params) == 2 or len(g_params) == 2 else 1
-    fp, gp = (f_params * 2)[:n], (g_params * 2)[:n]
-    f = AffineClip(tuple(m for m, _ in fp), tuple(a for _, a in fp), d1, r1, b1[0], b1[0] + b1[1])
-    g = AffineClip(tuple(m for m, _ in gp), tuple(a for _, a in gp), d2, r2, b2[0], b2[0] + b2[1])
-    # The input interval is per channel when asked for, even with per-tensor parameters.
+ROUNDINGS = st.sampled_from(["floor", "trunc"])
+DIVS_ABOVE_1 = st.one_of(st.sampled_from([2, 4, 8, 16, 256, 4096]), st.integers(2, 1000))
+MULS_NOT_0_1 = st.one_of(st.sampled_from([2, 3, 4, 8, -1, -2]), st.integers(2, 2**12), st.integers(-(2**12), -1))
+
+
+@st.composite
+def composable(draw: st.DrawFn) -> tuple[AffineClip, AffineClip, Range]:
+    """Pairs ``g(f(x))`` that compose's rules (rule 2 of passes/fold_requant.py) must answer,
+    built instead of filtered: one of the three rounding cases, then ``f``'s clip chosen where it
+    cannot make the composite's bounds differ between channels: any clip with one channel; with
+    two (per-channel parameters or input interval), a clip covering ``f``'s raw range (it never
+    binds) or, with per-tensor ``g``, one that binds on both sides in every channel."""
+    n = draw(st.sampled_from([1, 1, 2]), label="parameter channels")
+    per_channel_input = draw(st.booleans(), label="per-channel input")
     xr = Range((-60, -7), (60, 25)) if per_channel_input else Range((-60,), (60,))
-    h = compose(f, g, xr)
-    if h is None:
-        return
-    for c in range(max(n, xr.channels)):
+    case = draw(st.sampled_from(["d1 = 1", "floor", "trunc"]), label="rounding case")
+    d1 = 1 if case == "d1 = 1" else draw(DIVS_ABOVE_1, label="d1")
+    d2 = draw(DIVS, label="d2")
+    r1 = draw(ROUNDINGS) if case == "d1 = 1" else case
+    r2 = draw(ROUNDINGS) if case == "d1 = 1" or d2 == 1 else case
+    channels = 2 if n == 2 or per_channel_input else 1
+    g_per_tensor = n == 1 or draw(st.booleans(), label="per-tensor g")
+    gn = 1 if g_per_tensor else n
+    m2s = MULS if case == "d1 = 1" else st.sampled_from([0, 1])
+    a2s = st.just(0) if case == "trunc" else ADDS
+    m2 = tuple(draw(st.lists(m2s, min_size=gn, max_size=gn), label="m2"))
+    a2 = tuple(draw(st.lists(a2s, min_size=gn, max_size=gn), label="a2"))
+    fn = 1 if n == 2 and g_per_tensor and draw(st.booleans(), label="per-tensor f") else n
+    m1 = tuple(draw(st.lists(MULS, min_size=fn, max_size=fn), label="m1"))
+    a1 = tuple(draw(st.lists(ADDS, min_size=fn, max_size=fn), label="a1"))
+    g = AffineClip(m2, a2, d2, r2, *sorted(draw(st.tuples(st.integers(-300, 300), st.integers(-300, 300)), label="g clip")))
+    free = AffineClip(m1, a1, d1, r1, -(2**62), 2**62)
+    raw = free.raw_range(xr)
+    lo, hi = min(raw.lo), max(raw.hi)
+    clip = "any" if channels == 1 else draw(st.sampled_from(["covers", "binds"] if g_per_tensor and min(raw.hi) - max(raw.lo) >= 2 else ["covers"]), label="f clip")
+    if clip == "any":
+        lo1 = draw(st.integers(lo - 5, hi + 5), label="f lo")
+        hi1 = draw(st.integers(lo1, max(lo1, hi + 5)), label="f hi")
+    elif clip == "covers":
+        lo1 = draw(st.integers(lo - 100, lo), label="f lo")
+        hi1 = draw(st.integers(hi, hi + 100), label="f hi")
+    else:  # inside every channel's raw range, strictly: both sides bind everywhere
+        lo1 = draw(st.integers(max(raw.lo) + 1, min(raw.hi) - 1), label="f lo")
+        hi1 = draw(st.integers(lo1, min(raw.hi) - 1), label="f hi")
+    return replace(free, lo=lo1, hi=hi1), g, xr
+
+
+def assert_composes(f: AffineClip, g: AffineClip, xr: Range, h: AffineClip) -> None:
+    for c in range(max(len(f.mul), len(f.add), len(g.mul), len(g.add), xr.channels)):
         for x in range(xr.lo[c if xr.channels > 1 else 0], xr.hi[c if xr.channels > 1 else 0] + 1):
             assert h.apply(c, x) == g.apply(c, f.apply(c, x)), (f, g, h, c, x)
+
+
+@settings(SETTINGS)
+@given(composable())
+def test_compose_answers_within_its_rules_and_is_exact(pair: tuple[AffineClip, AffineClip, Range]) -> None:
+    f, g, xr = pair
+    h = compose(f, g, xr)
+    assert h is not None, (f, g, xr)
+    assert_composes(f, g, xr, h)
+
+
+@settings(SETTINGS)
+@given(
+    st.tuples(MULS, ADDS), st.tuples(MULS_NOT_0_1, ADDS), DIVS_ABOVE_1, DIVS,
+    ROUNDINGS, ROUNDINGS, st.sampled_from(["m2", "rounding", "trunc add"]),
+)
+def test_compose_refuses_outside_its_rules(
+    fp: tuple[int, int], gp: tuple[int, int], d1: int, d2: int, r1: str, r2: str, broken: str
+) -> None:
+    # With d1 > 1 the rounding only composes for m2 in {0, 1}, the same rounding on both sides
+    # (or d2 = 1) and, for trunc, a2 = 0: break exactly one of these and compose says None.
+    (m1, a1), (m2, a2) = fp, gp
+    if broken == "m2":
+        d2, r2 = 1, r1
+    elif broken == "rounding":
+        m2, d2, r2 = 1, max(d2, 2), ("trunc" if r1 == "floor" else "floor")
+    else:
+        m2, r1, r2, a2 = 1, "trunc", "trunc", a2 or 1
+    f = AffineClip((m1,), (a1,), d1, r1, -1000, 1000)
+    g = AffineClip((m2,), (a2,), d2, r2, -1000, 1000)
+    assert compose(f, g, Range((-60,), (60,))) is None, (f, g)

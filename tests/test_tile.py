@@ -3,6 +3,7 @@ footprints stay within the budget, results are deterministic, and real networks 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -237,3 +238,70 @@ def test_tile_pass_records_the_l3_staging() -> None:
         serial = l3_cycles(g, l3_roles(op), l3, base, dataclasses.replace(PULP, l3_overlapped=False))
         assert want >= base and (serial > base) == bool(l3_roles(op))
     assert seen >= 2
+
+
+# -- lit_tests/passes/tile.mlir's cycle figures, derived by hand ----------------------------------
+
+_CONV_32x32 = """
+"func.func"() <{function_type = (tensor<1x32x32x16xui8>) -> tensor<1x32x32x32xui8>, sym_name = "must_split"}> ({
+^bb0(%x: tensor<1x32x32x16xui8>):
+  %w = "qnn.constant"() <{value = dense<1> : tensor<32x3x3x16xsi8>}> : () -> tensor<32x3x3x16xsi8>
+  %y = "dory.conv2d"(%x, %w) <{pads = array<i64: 1, 1, 1, 1>, requant = {max = 255 : i64, min = 0 : i64, mul = 3 : i64, shift = 4 : i64}}> : (tensor<1x32x32x16xui8>, tensor<32x3x3x16xsi8>) -> tensor<1x32x32x32xui8>
+  "func.return"(%y) : (tensor<1x32x32x32xui8>) -> ()
+}) : () -> ()
+"""
+
+_DEPTHWISE_S2 = """
+"func.func"() <{function_type = (tensor<1x32x32x16xui8>) -> tensor<1x16x16x16xui8>, sym_name = "depthwise"}> ({
+^bb0(%x: tensor<1x32x32x16xui8>):
+  %w = "qnn.constant"() <{value = dense<1> : tensor<16x3x3x1xsi8>}> : () -> tensor<16x3x3x1xsi8>
+  %y = "dory.depthwise"(%x, %w) <{pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>, requant = {max = 255 : i64, min = 0 : i64, mul = 3 : i64, shift = 4 : i64}}> : (tensor<1x32x32x16xui8>, tensor<16x3x3x1xsi8>) -> tensor<1x16x16x16xui8>
+  "func.return"(%y) : (tensor<1x16x16x16xui8>) -> ()
+}) : () -> ()
+"""
+
+
+def _tile_record(text: str) -> dict[str, object]:
+    from dory.dory_ir.parser import parse_module
+
+    module = parse_module(text, "<test>")
+    run_pipeline(module, "tile{l1-bytes=16000}")
+    op = next(op for op in module.walk() if "dory.tile" in op.attributes)
+    rec = op.attributes["dory.tile"]
+    assert isinstance(rec, DictAttr)
+    d = dict(rec.entries)
+    return {"cycles": d["cycles"].value, "n_tiles": d["n_tiles"].value,  # type: ignore[attr-defined]
+            "l1": {k: v.value for k, v in d["l1"].entries}}  # type: ignore[attr-defined,union-attr]
+
+
+def test_tile_mlir_cycles_by_hand() -> None:
+    # tile.mlir matches these two figures loosely; here they are computed from the GAP8 model's
+    # formula (passes/tiling/cost.py `evaluate` without a calibrated kernel model, DORY's):
+    #   n_tiles * tile_overhead + first tile's loads + last tile's store + compute,
+    # compute = MACs / (cores * simd_macs * efficiency) (the tiles split evenly over the 8 cores),
+    # a load or store = its setups (10 cycles each: one when the tile is contiguous in L2, else
+    # one per row) + bytes / 8 bytes per cycle; the other transfers hide behind the compute.
+    # The target's figures come from backends/gap8/hw.py (one place); the formula is written out here.
+    from dory.backends.gap8.hw import GAP8
+
+    overhead, setup, dma_bw = GAP8.tile_overhead_cycles, GAP8.dma_setup_cycles, GAP8.dma_bytes_per_cycle
+    peak = GAP8.cores * GAP8.simd_macs
+    # Conv 3x3 16->32 on 32x32, tile 8 rows x 32 cols x 4 output channels (all 16 input
+    # channels): 4 x 1 x 8 = 32 tiles. First load: the input's 8 + 2 halo rows of whole 32-pixel
+    # rows (contiguous: one setup) and the 4 x 3 x 3 x 16 weights (one setup); last store: 8 rows
+    # of 32 x 4 bytes, one setup per row (4 of the 32 channels are not contiguous).
+    conv = _tile_record(_CONV_32x32)
+    assert conv["l1"] == {"c_in": 16, "c_out": 4, "h_out": 8, "w_out": 32} and conv["n_tiles"] == 32
+    macs = 32 * 32 * 32 * 16 * 9
+    first = setup + setup + math.ceil((10 * 32 * 16 + 4 * 9 * 16) / dma_bw)
+    last = 8 * setup + math.ceil(8 * 32 * 4 / dma_bw)
+    assert conv["cycles"] == math.ceil(32 * overhead + first + last + macs / (peak * GAP8.conv_efficiency))
+    # Depthwise 3x3 stride 2, 16 channels, 32x32 -> 16x16, tile 4 output rows x 16 x 16 channels:
+    # 4 tiles. First load: (4 - 1) * 2 + 3 = 9 input rows of 32 pixels x 16 channels (contiguous)
+    # and 16 x 3 x 3 weights; last store: 4 x 16 x 16 bytes, contiguous.
+    dw = _tile_record(_DEPTHWISE_S2)
+    assert dw["l1"] == {"c_in": 16, "c_out": 16, "h_out": 4, "w_out": 16} and dw["n_tiles"] == 4
+    macs = 16 * 16 * 16 * 9
+    first = setup + setup + math.ceil((9 * 32 * 16 + 16 * 9) / dma_bw)
+    last = setup + math.ceil(4 * 16 * 16 / dma_bw)
+    assert dw["cycles"] == math.ceil(4 * overhead + first + last + macs / (peak * GAP8.depthwise_efficiency))

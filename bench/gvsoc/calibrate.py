@@ -83,8 +83,7 @@ has alternatives to rank for every kind."""
 HOLDOUT = ["nemo_PenguiNet_32", "mobilenet_v1_0.25_224"]
 """Networks left out of the fit (the default of ``--holdout``): each has a fitted twin (NAS_Frontnet,
 mobilenet_v1_0.25_128), so every model kind keeps layers to fit on (dronet_complete, held out
-before, holds 4 of the 5 layers of the 16-bit-input kind ``conv16``)."""
-"""Networks left out of the fit by default (their error is the over-fitting check)."""
+before, holds 4 of the 5 layers of the 16-bit-input kind ``conv16``); their error is the over-fitting check."""
 
 TABLE = ROOT / "backends" / "pulp" / "calibration.py"
 MEASUREMENTS = ROOT / "build" / "calib" / "measurements.json"

@@ -38,7 +38,9 @@
 // CHECK-NEXT:  ^bb0(%[[X:[a-zA-Z0-9_.]+]]: tensor<1x32x32x16xui8>):
 // CHECK-NEXT:    %[[W:[a-zA-Z0-9_.]+]] = "qnn.constant"
 // CHECK-NEXT:    %[[Y:[a-zA-Z0-9_.]+]] = "dory.conv2d"(%[[X]], %[[W]])
-// CHECK-SAME:      {dory.tile = {cycles = 302252 : i64, l1 = {c_in = 16 : i64, c_out = 4 : i64, h_out = 8 : i64, w_out = 32 : i64}, l1_bytes = 15744 : i64, n_tiles = 32 : i64, sat_calls = {{[0-9]+}} : i64}}
+// The cycles are the GAP8 model's (n_tiles x overhead + first load + last store + compute):
+// matched loosely here, derived by hand in tests/test_tile.py::test_tile_mlir_cycles_by_hand.
+// CHECK-SAME:      {dory.tile = {cycles = {{[0-9]+}} : i64, l1 = {c_in = 16 : i64, c_out = 4 : i64, h_out = 8 : i64, w_out = 32 : i64}, l1_bytes = 15744 : i64, n_tiles = 32 : i64, sat_calls = {{[0-9]+}} : i64}}
 // CHECK-NEXT:    "func.return"(%[[Y]])
 
 // -----
@@ -56,7 +58,8 @@
 // CHECK-NEXT:  ^bb0(%[[X:[a-zA-Z0-9_.]+]]: tensor<1x32x32x16xui8>):
 // CHECK-NEXT:    %[[W:[a-zA-Z0-9_.]+]] = "qnn.constant"
 // CHECK-NEXT:    %[[Y:[a-zA-Z0-9_.]+]] = "dory.depthwise"(%[[X]], %[[W]])
-// CHECK-SAME:      {dory.tile = {cycles = 10414 : i64, l1 = {c_in = 16 : i64, c_out = 16 : i64, h_out = 4 : i64, w_out = 16 : i64}, l1_bytes = 14432 : i64, n_tiles = 4 : i64, sat_calls = {{[0-9]+}} : i64}}
+// Cycles: derived by hand in tests/test_tile.py::test_tile_mlir_cycles_by_hand, as above.
+// CHECK-SAME:      {dory.tile = {cycles = {{[0-9]+}} : i64, l1 = {c_in = 16 : i64, c_out = 16 : i64, h_out = 4 : i64, w_out = 16 : i64}, l1_bytes = 14432 : i64, n_tiles = 4 : i64, sat_calls = {{[0-9]+}} : i64}}
 // CHECK-NEXT:    "func.return"(%[[Y]])
 
 // -----

@@ -9,6 +9,7 @@
 // CHECK-NEXT:   cse {{ +}}Merge identical pure ops {{.*}}
 // CHECK:        test-break-semantics {{ +}}Test only: {{.*}}
 // CHECK:        test-invalid-ir {{ +}}Test only: {{.*}}
+// CHECK:        test-overlap-buffers {{ +}}Test only: {{.*}}
 // CHECK:      Pipelines:
 // CHECK-NEXT:   default {{ +}}The generic clean-up: canonicalize, then cse.
 // CHECK-NEXT:       = canonicalize,cse
