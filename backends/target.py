@@ -36,10 +36,10 @@ PW_TINY_MAX_CI = 3
 """The most input channels of a 1x1 conv the runtime's conv kernel runs in its per-channel loop over
 the pixels (runtime/kernels/conv2d.c ``conv_1x1_tiny``, DORY_PW_TINY_MAX_CI)."""
 
-PW4_MIN_CI = 32
+PW4_MIN_CI = 8
 """A 1x1 conv takes the runtime's blocks of 4 output channels x 4 pixels (runtime/kernels/conv2d.c
-``conv_pw4``, Xpulpv2 only) above this many input channels (DORY_PW4_MIN_CI; at 32 its block end
-cost more than the 4 x 2 blocks)."""
+``conv_pw4``, Xpulpv2 only) above this many input channels (DORY_PW4_MIN_CI: from 3 trips of its
+k loop on, with its block end in the asm, faster than the 4 x 2 blocks on GVSOC)."""
 
 CONV_1D_TINY_MAX_CI = 2
 """The most input channels of a 1-D conv (one row, stride and dilation 1, whole input channels) the

@@ -692,42 +692,89 @@ static DORY_NOINLINE_PORTABLE_ void conv_fast(const dory_conv_args_t *a, int cor
  * over all channels, so every core decides alike (a core on another path would compute other
  * units). 0 (nothing written) when the plan is not such a window end. */
 
-/* One block's 16 sums, s[4 j + i] = bias j + pixel i . row j (wrapping), the 4 biases read from
- * s[0..3]: the k loop in hardware loop 0 (K / 4
- * trips, K >= 4). Pixel i's bytes at x + i K, row j's at w + j K (the same stride K = ci: the
- * offsets K, 2K, 3K in registers serve both). Per trip: pixels 1..3 by p.lw rd, rs2(rs1) (no
- * increment), pixel 0 by p.lw rd, 4(rs1!) (post-increment), rows 1..3 likewise and row 0 last
- * by the post-increment; each loaded word first used two or more instructions later.
- *   p.lw rd, rs2(rs1)  = .insn r 0x03, 7, 0x10, rd, rs1, rs2: rd = *(rs1 + rs2) (gvsoc-core
- *                        isa_gen/isa_pulpv2.py 'LW_RR' '0010000 ----- ----- 111 ----- 0000011');
- *   p.lw rd, 4(rs1!), lp.setup and pv.sdot(u)sp.b as in dot.h's DORY_ASM_4X2_.
- * The 16 accumulators (s0..s11, t3..t6), the loaded words (t0..t2, a4 pixels; a5, a6 rows) and
- * 2K, 3K (a7, ra) are fixed registers, clobbered, not operands: GCC allows 30 asm operands and 16
- * read-write accumulators count 32. That leaves a0..a3 for the 4 operands. */
+/* The state of pw4_blocks_*'s block loop, in memory: the asm holds all but 4 registers in its
+ * loop over k (16 sums, 6 loaded words, K, 2K, 3K, x, w, this), so what lives across blocks is
+ * read from here and written back once a block. The offsets are the asm's (DORY_PW4_ASM_). */
+typedef struct {
+    const uint8_t *x;  /* 0: pixel 0's K bytes; pixels 1..3 K, 2K, 3K further */
+    const int8_t *w;   /* 4: the block's row 0; rows 1..3 K, 2K, 3K further; +4K a block */
+    int32_t K;         /* 8 */
+    int32_t nb;        /* 12: the blocks left */
+    const int32_t *b;  /* 16: the block's 4 biases, +bst a block */
+    int32_t bst;       /* 20: 16, or 0 without a bias (b then at 4 zeros) */
+    const int32_t *m;  /* 24: the next channel's mul */
+    const int32_t *lo; /* 28: its window's low end */
+    const int32_t *hi; /* 32: and high end */
+    const uint8_t *k;  /* 36: its add's low word, kst bytes a channel */
+    int32_t kst;       /* 40 */
+    int32_t sh;        /* 44: the shift (<= 24) */
+    uint8_t *y;        /* 48: pixel 0's output of the next channel; pixels 1..3 co, 2co, 3co further */
+    int32_t co;        /* 52 */
+    int32_t s[16];     /* 56: the block's sums, s[4 j + i] = channel j's at pixel i */
+} pw4_ctx_t;
+
+/* Blocks of 4 channels x 4 pixels, each its 16 sums and their 16 outputs, all in one asm (C
+ * between the sums and the end had GCC spill and reload ~40 values around an asm that takes every
+ * register: ~390 cycles of a 64 -> 64 block's ~770 outside its k loop on GVSOC). Per block:
+ *  - the sums, s[4 j + i] = bias j + pixel i . row j (wrapping): the k loop in hardware loop 0
+ *    (K / 4 trips, K >= 4). Pixel i's bytes at x + i K, row j's at w + j K (the same stride K =
+ *    ci: the offsets K, 2K, 3K in registers serve both). Per trip: pixels 1..3 by p.lw rd, rs2(rs1)
+ *    (no increment), pixel 0 by p.lw rd, 4(rs1!) (post-increment), rows 1..3 likewise and row 0
+ *    last by the post-increment; each loaded word first used two or more instructions later.
+ *  - the sums to c->s, then the end in hardware loop 0 again (4 trips, a channel each): its mul,
+ *    window and add's low word by post-incrementing loads, its 4 sums, each clamped to the window
+ *    (p.max, p.min, as dory_clamp_), times the mul plus the add, shifted right (unsigned: the
+ *    window's offset dropped as in dot.h's DORY_W24_CH_; the 4 interleaved step by step: a mul's
+ *    result used the next instruction cost 2 cycles on GVSOC), stored: pixels 1..3 by p.sb rs2,
+ *    rs3(rs1) at y + co, 2co, 3co, pixel 0 by p.sb rs2, 1(rs1!) advancing y to the next channel.
+ * Encodings (gvsoc-core isa_gen/isa_pulpv2.py):
+ *   p.lw rd, rs2(rs1)     = .insn r 0x03, 7, 0x10, rd, rs1, rs2      'LW_RR' '0010000 ... 111 ... 0000011'
+ *   p.lw rd, rs2(rs1!)    = .insn r 0x0b, 7, 0x10, rd, rs1, rs2      'LW_RR_POSTINC' '... 111 ... 0001011'
+ *   p.lw rd, imm(rs1!)    = .insn i 0x0b, 2, rd, rs1, imm            'LW_POSTINC' '... 010 ... 0001011'
+ *   p.sb rs2, rs3(rs1)    = .insn r 0x23, 4, 0x00, rs3, rs1, rs2     'SB_RR' '0000000 ... 100 ... 0100011'
+ *                           (Format_SR: the offset register in the rd field)
+ *   p.sb rs2, imm(rs1!)   = .insn s 0x2b, 0, rs2, imm(rs1)           'SB_POSTINC' '... 000 ... 0101011'
+ *   p.max / p.min rd, rs1, rs2 = .insn r 0x33, 6 / 4, 0x02           'p.max' / 'p.min'
+ *   lp.setup x0, rs1, L   = .insn i 0x7b, 4, x0, rs1, L: loop 0, count rs1, body from the next
+ *                           instruction to pc + 2L (include/isa/pulp_v2.hpp lp_setup_exec), its
+ *                           body assembled without compressed instructions (.option norvc) so
+ *                           that L is 2 x its instruction count;
+ *   pv.sdot(u)sp.b as in dot.h's DORY_ASM_4X2_.
+ * Registers: the 16 sums (s0..s11, t3..t6), the loaded words (t0..t2, a4 pixels; a5, a6 rows),
+ * 2K and 3K (a7, ra) are fixed and clobbered; x, w, K in the 3 scratch operands p, q, r and the
+ * state's address in c (GCC allows 30 asm operands, so the sums cannot be operands: a0..a3 are
+ * what is left). In the end s0..s10 hold its pointers and constants. */
 #define DORY_PW4_ASM_(F7)                                                                          \
-    __asm__ volatile("lw s0, 0(%[s])\n\tlw s4, 4(%[s])\n\tlw s8, 8(%[s])\n\tlw t3, 12(%[s])\n\t"  \
+    __asm__ volatile("1:\n\t"                                                                       \
+                     "lw %[p], 16(%[c])\n\tlw %[q], 20(%[c])\n\t"                                 \
+                     "lw %[r], 8(%[c])\n\t"                                                       \
+                     "lw s0, 0(%[p])\n\tlw s4, 4(%[p])\n\tlw s8, 8(%[p])\n\tlw t3, 12(%[p])\n\t"  \
+                     "add %[p], %[p], %[q]\n\t"                                                   \
+                     "srli a5, %[r], 2\n\t"                                                       \
+                     "slli a7, %[r], 1\n\t"                                                       \
+                     "sw %[p], 16(%[c])\n\t"                                                      \
+                     "lw %[p], 0(%[c])\n\tlw %[q], 4(%[c])\n\t"                                   \
+                     "add ra, a7, %[r]\n\t"                                                       \
                      "mv s1, s0\n\tmv s2, s0\n\tmv s3, s0\n\tmv s5, s4\n\tmv s6, s4\n\tmv s7, s4\n\t" \
                      "mv s9, s8\n\tmv s10, s8\n\tmv s11, s8\n\tmv t4, t3\n\tmv t5, t3\n\tmv t6, t3\n\t" \
-                     "srli a5, %[K], 2\n\t"                                                       \
-                     "slli a7, %[K], 1\n\t"                                                       \
-                     "add ra, a7, %[K]\n\t"                                                       \
+                     ".option push\n\t.option norvc\n\t"                                          \
                      ".insn i 0x7b, 4, x0, a5, 48\n\t"                                            \
-                     ".insn r 0x03, 7, 0x10, t1, %[x], %[K]\n\t"                                  \
-                     ".insn r 0x03, 7, 0x10, t2, %[x], a7\n\t"                                    \
-                     ".insn r 0x03, 7, 0x10, a4, %[x], ra\n\t"                                    \
-                     ".insn i 0x0b, 2, t0, %[x], 4\n\t"                                           \
-                     ".insn r 0x03, 7, 0x10, a5, %[w], %[K]\n\t"                                  \
-                     ".insn r 0x03, 7, 0x10, a6, %[w], a7\n\t"                                    \
+                     ".insn r 0x03, 7, 0x10, t1, %[p], %[r]\n\t"                                  \
+                     ".insn r 0x03, 7, 0x10, t2, %[p], a7\n\t"                                    \
+                     ".insn r 0x03, 7, 0x10, a4, %[p], ra\n\t"                                    \
+                     ".insn i 0x0b, 2, t0, %[p], 4\n\t"                                           \
+                     ".insn r 0x03, 7, 0x10, a5, %[q], %[r]\n\t"                                  \
+                     ".insn r 0x03, 7, 0x10, a6, %[q], a7\n\t"                                    \
                      ".insn r 0x57, 1, " F7 ", s4, t0, a5\n\t"                                    \
                      ".insn r 0x57, 1, " F7 ", s5, t1, a5\n\t"                                    \
                      ".insn r 0x57, 1, " F7 ", s6, t2, a5\n\t"                                    \
                      ".insn r 0x57, 1, " F7 ", s7, a4, a5\n\t"                                    \
-                     ".insn r 0x03, 7, 0x10, a5, %[w], ra\n\t"                                    \
+                     ".insn r 0x03, 7, 0x10, a5, %[q], ra\n\t"                                    \
                      ".insn r 0x57, 1, " F7 ", s8, t0, a6\n\t"                                    \
                      ".insn r 0x57, 1, " F7 ", s9, t1, a6\n\t"                                    \
                      ".insn r 0x57, 1, " F7 ", s10, t2, a6\n\t"                                   \
                      ".insn r 0x57, 1, " F7 ", s11, a4, a6\n\t"                                   \
-                     ".insn i 0x0b, 2, a6, %[w], 4\n\t"                                           \
+                     ".insn i 0x0b, 2, a6, %[q], 4\n\t"                                           \
                      ".insn r 0x57, 1, " F7 ", t3, t0, a5\n\t"                                    \
                      ".insn r 0x57, 1, " F7 ", t4, t1, a5\n\t"                                    \
                      ".insn r 0x57, 1, " F7 ", t5, t2, a5\n\t"                                    \
@@ -736,68 +783,104 @@ static DORY_NOINLINE_PORTABLE_ void conv_fast(const dory_conv_args_t *a, int cor
                      ".insn r 0x57, 1, " F7 ", s1, t1, a6\n\t"                                    \
                      ".insn r 0x57, 1, " F7 ", s2, t2, a6\n\t"                                    \
                      ".insn r 0x57, 1, " F7 ", s3, a4, a6\n\t"                                    \
-                     "sw s0, 0(%[s])\n\tsw s1, 4(%[s])\n\tsw s2, 8(%[s])\n\tsw s3, 12(%[s])\n\t"  \
-                     "sw s4, 16(%[s])\n\tsw s5, 20(%[s])\n\tsw s6, 24(%[s])\n\tsw s7, 28(%[s])\n\t" \
-                     "sw s8, 32(%[s])\n\tsw s9, 36(%[s])\n\tsw s10, 40(%[s])\n\tsw s11, 44(%[s])\n\t" \
-                     "sw t3, 48(%[s])\n\tsw t4, 52(%[s])\n\tsw t5, 56(%[s])\n\tsw t6, 60(%[s])"  \
-                     : [x] "+r"(x), [w] "+r"(w)                                                  \
-                     : [K] "r"(K), [s] "r"(s)                                                    \
+                     ".option pop\n\t"                                                            \
+                     "add %[q], %[q], ra\n\t" /* w: +K in the loop, +3K: the next block's row 0 */ \
+                     "sw s0, 56(%[c])\n\tsw s1, 60(%[c])\n\tsw s2, 64(%[c])\n\tsw s3, 68(%[c])\n\t" \
+                     "sw s4, 72(%[c])\n\tsw s5, 76(%[c])\n\tsw s6, 80(%[c])\n\tsw s7, 84(%[c])\n\t" \
+                     "sw s8, 88(%[c])\n\tsw s9, 92(%[c])\n\tsw s10, 96(%[c])\n\tsw s11, 100(%[c])\n\t" \
+                     "sw t3, 104(%[c])\n\tsw t4, 108(%[c])\n\tsw t5, 112(%[c])\n\tsw t6, 116(%[c])\n\t" \
+                     "sw %[q], 4(%[c])\n\t"                                                       \
+                     "lw s0, 24(%[c])\n\tlw s1, 28(%[c])\n\tlw s2, 32(%[c])\n\tlw s3, 36(%[c])\n\t" \
+                     "lw s4, 40(%[c])\n\tlw s5, 44(%[c])\n\tlw s6, 48(%[c])\n\tlw s7, 52(%[c])\n\t" \
+                     "addi s10, %[c], 56\n\t"                                                     \
+                     "li a5, 4\n\t"                                                               \
+                     "slli s8, s7, 1\n\t"                                                         \
+                     "add s9, s8, s7\n\t"                                                         \
+                     ".option push\n\t.option norvc\n\t"                                          \
+                     ".insn i 0x7b, 4, x0, a5, 64\n\t"                                            \
+                     ".insn i 0x0b, 2, t0, s0, 4\n\t"                                             \
+                     ".insn i 0x0b, 2, t1, s1, 4\n\t"                                             \
+                     ".insn i 0x0b, 2, t2, s2, 4\n\t"                                             \
+                     ".insn r 0x0b, 7, 0x10, a4, s3, s4\n\t"                                      \
+                     ".insn i 0x0b, 2, t3, s10, 4\n\t"                                            \
+                     ".insn i 0x0b, 2, t4, s10, 4\n\t"                                            \
+                     ".insn i 0x0b, 2, t5, s10, 4\n\t"                                            \
+                     ".insn i 0x0b, 2, t6, s10, 4\n\t"                                            \
+                     ".insn r 0x33, 6, 0x02, t3, t3, t1\n\t"                                      \
+                     ".insn r 0x33, 6, 0x02, t4, t4, t1\n\t"                                      \
+                     ".insn r 0x33, 6, 0x02, t5, t5, t1\n\t"                                      \
+                     ".insn r 0x33, 6, 0x02, t6, t6, t1\n\t"                                      \
+                     ".insn r 0x33, 4, 0x02, t3, t3, t2\n\t"                                      \
+                     ".insn r 0x33, 4, 0x02, t4, t4, t2\n\t"                                      \
+                     ".insn r 0x33, 4, 0x02, t5, t5, t2\n\t"                                      \
+                     ".insn r 0x33, 4, 0x02, t6, t6, t2\n\t"                                      \
+                     "mul t3, t3, t0\n\t"                                                         \
+                     "mul t4, t4, t0\n\t"                                                         \
+                     "mul t5, t5, t0\n\t"                                                         \
+                     "mul t6, t6, t0\n\t"                                                         \
+                     "add t3, t3, a4\n\t"                                                         \
+                     "add t4, t4, a4\n\t"                                                         \
+                     "add t5, t5, a4\n\t"                                                         \
+                     "add t6, t6, a4\n\t"                                                         \
+                     "srl t3, t3, s5\n\t"                                                         \
+                     "srl t4, t4, s5\n\t"                                                         \
+                     "srl t5, t5, s5\n\t"                                                         \
+                     "srl t6, t6, s5\n\t"                                                         \
+                     ".insn r 0x23, 4, 0x00, s7, s6, t4\n\t"                                      \
+                     ".insn r 0x23, 4, 0x00, s8, s6, t5\n\t"                                      \
+                     ".insn r 0x23, 4, 0x00, s9, s6, t6\n\t"                                      \
+                     ".insn s 0x2b, 0, t3, 1(s6)\n\t"                                             \
+                     ".option pop\n\t"                                                            \
+                     "sw s0, 24(%[c])\n\tsw s1, 28(%[c])\n\tsw s2, 32(%[c])\n\tsw s3, 36(%[c])\n\t" \
+                     "sw s6, 48(%[c])\n\t"                                                        \
+                     "lw a5, 12(%[c])\n\t"                                                        \
+                     "addi a5, a5, -1\n\t"                                                        \
+                     "sw a5, 12(%[c])\n\t"                                                        \
+                     "bnez a5, 1b"                                                                \
+                     : [p] "=&r"(p_), [q] "=&r"(q_), [r] "=&r"(r_)                               \
+                     : [c] "r"(c)                                                                 \
                      : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11",  \
                        "t0", "t1", "t2", "t3", "t4", "t5", "t6", "a4", "a5", "a6", "a7", "ra",     \
                        "memory")
 
-/* One output of pixel I of the current channel: its sum sj[I] (the bias in it), clamped, times the
- * mul plus the add's low word, shifted (the window's offset dropped as in dot.h's DORY_W24_CH_) */
-#define DORY_PW4_OUT_(I, Y)                                                                        \
-    (Y)[j] = (uint8_t)(((uint32_t)dory_clamp_(sj[I], lo_, hi_) * m_ + k_) >> sh)
-/* Channels [o, o1) (a multiple of 4) of the 4 pixels at x (K bytes each, K a multiple of 4, >= 4)
- * into y + i co + o (pixel i), ended by the window's shift as DORY_W24_CH_ (f: win 1, shift <=
- * 24, mul and add vectors; the add's low word kst bytes apart). The end is a loop over the
- * block's 4 channels, each channel's 4 outputs unrolled: the function (hardware loop and end)
- * must stay within the core's 512-byte L0 instruction cache; fully unrolled (~800 bytes) its
- * end ran at ~2.5 cycles an instruction on GVSOC (refills every block). */
+/* Channels [o, o1) (a multiple of 4, o < o1) of the 4 pixels at x0 (K bytes each, K a multiple of
+ * 4, >= 4) into y + i co + o (pixel i), ended by the window's shift as DORY_W24_CH_ (f: win 1,
+ * shift <= 24, mul and add vectors; the add's low word kst bytes apart). Hardware loops and end
+ * ~440 bytes: within the core's 512-byte L0 instruction cache (a fully unrolled C end of ~800
+ * bytes ran at ~2.5 cycles an instruction on GVSOC: refills every block). */
 #define DORY_PW4_BLOCKS_(NAME, F7)                                                                 \
     static DORY_NOINLINE_ void NAME(const uint8_t *x0, const int8_t *w0, int32_t K, int32_t o, int32_t o1, \
                                     const dory_rqf_t *f, uint8_t *y, int32_t co)                   \
     {                                                                                              \
-        const int32_t sh = f->shift, kst = 4 << f->add64;                                          \
-        const int32_t *bp = (const int32_t *)f->bias, *mp = (const int32_t *)f->mul + o;           \
-        const int32_t *lp = f->wlo + o, *hp = f->whi + o;                                          \
-        const uint8_t *kp = (const uint8_t *)f->add + (size_t)o * (size_t)kst;                     \
-        const int8_t *w = w0 + (size_t)o * (size_t)K;                                              \
-        uint8_t *y0 = y + o, *y1 = y0 + co, *y2 = y1 + co, *y3 = y2 + co;                          \
-        int32_t s[16], j;                                                                          \
-        if (bp)                                                                                    \
-            bp += o;                                                                               \
-        for (; o < o1; o += 4) {                                                                   \
-            const uint8_t *x = x0;                                                                 \
-            if (bp) /* the sums start from the bias (wrapping as dory_wadd_(bias, sum)) */        \
-                s[0] = bp[0], s[1] = bp[1], s[2] = bp[2], s[3] = bp[3], bp += 4;                   \
-            else                                                                                   \
-                s[0] = s[1] = s[2] = s[3] = 0;                                                     \
-            DORY_PW4_ASM_(F7); /* w advances by K: the next block's rows follow 3 K further */     \
-            w += 3 * K;                                                                            \
-            for (j = 0; j < 4; j++) {                                                              \
-                const int32_t *sj = s + 4 * j;                                                     \
-                const uint32_t m_ = (uint32_t)mp[j], k_ = *(const uint32_t *)(const void *)kp;     \
-                const int32_t lo_ = lp[j], hi_ = hp[j];                                            \
-                kp += kst;                                                                         \
-                DORY_PW4_OUT_(0, y0);                                                              \
-                DORY_PW4_OUT_(1, y1);                                                              \
-                DORY_PW4_OUT_(2, y2);                                                              \
-                DORY_PW4_OUT_(3, y3);                                                              \
-            }                                                                                      \
-            mp += 4, lp += 4, hp += 4, y0 += 4, y1 += 4, y2 += 4, y3 += 4;                         \
-        }                                                                                          \
+        static const int32_t zero4_[4] = {0, 0, 0, 0};                                             \
+        pw4_ctx_t ctx, *c = &ctx;                                                                  \
+        uint32_t p_, q_, r_;                                                                       \
+        ctx.x = x0;                                                                                \
+        ctx.w = w0 + (size_t)o * (size_t)K;                                                        \
+        ctx.K = K;                                                                                 \
+        ctx.nb = (o1 - o) / 4;                                                                     \
+        ctx.b = f->bias ? (const int32_t *)f->bias + o : zero4_;                                   \
+        ctx.bst = f->bias ? 16 : 0;                                                                \
+        ctx.m = (const int32_t *)f->mul + o;                                                       \
+        ctx.lo = f->wlo + o;                                                                       \
+        ctx.hi = f->whi + o;                                                                       \
+        ctx.kst = 4 << f->add64;                                                                   \
+        ctx.k = (const uint8_t *)f->add + (size_t)o * (size_t)ctx.kst;                             \
+        ctx.sh = f->shift;                                                                         \
+        ctx.y = y + o;                                                                             \
+        ctx.co = co;                                                                               \
+        DORY_PW4_ASM_(F7);                                                                         \
+        (void)p_, (void)q_, (void)r_;                                                              \
     }
 DORY_PW4_BLOCKS_(pw4_blocks_u_, "0x54")
 DORY_PW4_BLOCKS_(pw4_blocks_s_, "0x5c")
 
-/* conv_pw4 takes ci > DORY_PW4_MIN_CI only: at ci = 32 its block end (16 outputs from the sums'
- * round trip through the stack) outweighed the loop's gain (GVSOC MobileNetV1-1.0-128 Conv_49,
- * 32 -> 64: 1,150,831 cycles on conv_fast, 1,182,592 on conv_pw4; Conv_95, 64 -> 128: 873,093 ->
- * 852,424). Mirrored by backends/target.py PW4_MIN_CI. */
-#define DORY_PW4_MIN_CI 32
+/* conv_pw4 takes ci > DORY_PW4_MIN_CI only (K / 4 >= 3 trips of its k loop). With the block end
+ * in the asm, GVSOC (conv_fast's 4 x 2 blocks -> conv_pw4): MobileNetV1-1.0-128 Conv_49, 32 -> 64:
+ * 1,151,980 -> 1,068,905 cycles; MobileNetV2-1.0-128 Conv_72, 16 -> 96: 1,576,660 -> 1,377,583,
+ * its 24 -> 144 (Conv_141, Conv_228) 544,286 / 545,289 -> 537,874 / 537,481.
+ * Mirrored by backends/target.py PW4_MIN_CI. */
+#define DORY_PW4_MIN_CI 8
 /* inline: its frame (the plan) shares dory_conv2d's, which conv_fast's inlined frame makes large
  * (out of line, its own on top overflowed a 1 KiB worker stack) */
 static inline int conv_pw4(const dory_conv_args_t *a, int core, int ncores)
