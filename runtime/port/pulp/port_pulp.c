@@ -598,6 +598,18 @@ void dory_dma_wait(dory_dma_job_t *job)
 /* job ids: 0..15 a held mchan counter; DMA_DONE a job already copied at issue */
 enum { DMA_DONE = 0x100 };
 
+/* Allocate an mchan counter for ``job``: reading CMD hands out a free one, and the commands pushed
+ * next count on it. Always inlined: dory_dma_3d's one-row path exists to keep core 0's per-step
+ * code small (no call frame). */
+static inline __attribute__((always_inline)) void mchan_take(dory_dma_job_t *job)
+{
+    uint32_t tid = PULP_REG(PULP_MCHAN_CMD);
+    if (tid >= PULP_MCHAN_COUNTERS || (g_mchan_held & (1u << tid)))
+        die("dory_dma_3d: mchan gave an unexpected counter (counter, held)", tid, g_mchan_held);
+    g_mchan_held |= 1u << tid;
+    job->id = (int32_t)tid;
+}
+
 static void mchan_push(uint32_t cmd, uint8_t *l1, uint8_t *l2, uint32_t bytes)
 {
     while (bytes > 0) {
@@ -615,7 +627,7 @@ static __attribute__((noinline)) void dma_3d_any(dory_dma_job_t *job, int dir, v
                                                  size_t n1, size_t l1_s1, size_t l2_s1, size_t n2, size_t l1_s2,
                                                  size_t l2_s2)
 {
-    uint32_t cmd = PULP_MCHAN_INC | (dir == DORY_DMA_L2_TO_L1 ? PULP_MCHAN_TYPE_EXT2LOC : 0u), tid;
+    uint32_t cmd = PULP_MCHAN_INC | (dir == DORY_DMA_L2_TO_L1 ? PULP_MCHAN_TYPE_EXT2LOC : 0u);
     size_t i2, i1;
     dma_check_dir(dir);
     if (g_mchan_held == (1u << PULP_MCHAN_COUNTERS) - 1u) {
@@ -627,11 +639,7 @@ static __attribute__((noinline)) void dma_3d_any(dory_dma_job_t *job, int dir, v
         job->id = DMA_DONE;
         return;
     }
-    tid = PULP_REG(PULP_MCHAN_CMD); /* allocate a counter: the commands below count on it */
-    if (tid >= PULP_MCHAN_COUNTERS || (g_mchan_held & (1u << tid)))
-        die("dory_dma_3d: mchan gave an unexpected counter (counter, held)", tid, g_mchan_held);
-    g_mchan_held |= 1u << tid;
-    job->id = (int32_t)tid;
+    mchan_take(job);
     if (len == 0)
         return;
     for (i2 = 0; i2 < n2; i2++) {
@@ -658,17 +666,12 @@ static __attribute__((noinline)) void dma_3d_any(dory_dma_job_t *job, int dir, v
 void dory_dma_3d(dory_dma_job_t *job, int dir, void *l1, void *l2, size_t len, size_t n1, size_t l1_s1,
                  size_t l2_s1, size_t n2, size_t l1_s2, size_t l2_s2)
 {
-    uint32_t tid;
     if (n1 != 1 || n2 != 1 || len == 0 || len > PULP_MCHAN_LEN_MAX ||
         g_mchan_held == (1u << PULP_MCHAN_COUNTERS) - 1u || (unsigned)dir > (unsigned)DORY_DMA_L1_TO_L2) {
         dma_3d_any(job, dir, l1, l2, len, n1, l1_s1, l2_s1, n2, l1_s2, l2_s2);
         return;
     }
-    tid = PULP_REG(PULP_MCHAN_CMD); /* allocate a counter: the command below counts on it */
-    if (tid >= PULP_MCHAN_COUNTERS || (g_mchan_held & (1u << tid)))
-        die("dory_dma_3d: mchan gave an unexpected counter (counter, held)", tid, g_mchan_held);
-    g_mchan_held |= 1u << tid;
-    job->id = (int32_t)tid;
+    mchan_take(job);
     PULP_REG(PULP_MCHAN_CMD) =
         PULP_MCHAN_INC | (dir == DORY_DMA_L2_TO_L1 ? PULP_MCHAN_TYPE_EXT2LOC : 0u) | (uint32_t)len;
     PULP_REG(PULP_MCHAN_CMD) = (uint32_t)(uintptr_t)l1;
