@@ -305,3 +305,89 @@ def test_tile_mlir_cycles_by_hand() -> None:
     first = setup + setup + math.ceil((9 * 32 * 16 + 16 * 9) / dma_bw)
     last = setup + math.ceil(4 * 16 * 16 / dma_bw)
     assert dw["cycles"] == math.ceil(4 * overhead + first + last + macs / (peak * GAP8.depthwise_efficiency))
+
+
+_FITS_WHOLE = """
+"func.func"() <{function_type = (tensor<1x8x8x4xui8>) -> tensor<1x8x8x8xui8>, sym_name = "fits_whole"}> ({
+^bb0(%x: tensor<1x8x8x4xui8>):
+  %w = "qnn.constant"() <{value = dense<1> : tensor<8x3x3x4xsi8>}> : () -> tensor<8x3x3x4xsi8>
+  %y = "dory.conv2d"(%x, %w) <{pads = array<i64: 1, 1, 1, 1>, requant = {max = 255 : i64, min = 0 : i64, mul = 3 : i64, shift = 4 : i64}}> : (tensor<1x8x8x4xui8>, tensor<8x3x3x4xsi8>) -> tensor<1x8x8x8xui8>
+  "func.return"(%y) : (tensor<1x8x8x8xui8>) -> ()
+}) : () -> ()
+"""
+
+_LINEAR = """
+"func.func"() <{function_type = (tensor<1x1024xui8>) -> tensor<1x100xsi32>, sym_name = "linear"}> ({
+^bb0(%x: tensor<1x1024xui8>):
+  %w = "qnn.constant"() <{value = dense<1> : tensor<100x1024xsi8>}> : () -> tensor<100x1024xsi8>
+  %y = "dory.linear"(%x, %w) : (tensor<1x1024xui8>, tensor<100x1024xsi8>) -> tensor<1x100xsi32>
+  "func.return"(%y) : (tensor<1x100xsi32>) -> ()
+}) : () -> ()
+"""
+
+_POOL = """
+"func.func"() <{function_type = (tensor<1x32x32x16xui8>) -> tensor<1x16x16x16xui8>, sym_name = "pool"}> ({
+^bb0(%x: tensor<1x32x32x16xui8>):
+  %y = "dory.pool"(%x) <{kind = "max", kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}> : (tensor<1x32x32x16xui8>) -> tensor<1x16x16x16xui8>
+  "func.return"(%y) : (tensor<1x16x16x16xui8>) -> ()
+}) : () -> ()
+"""
+
+_ADD = """
+"func.func"() <{function_type = (tensor<1x32x32x16xui8>, tensor<1x32x32x16xui8>) -> tensor<1x32x32x16xui8>, sym_name = "add"}> ({
+^bb0(%a: tensor<1x32x32x16xui8>, %b: tensor<1x32x32x16xui8>):
+  %y = "dory.add"(%a, %b) <{requant = {max = 255 : i64, min = 0 : i64, mul = 1 : i64, shift = 1 : i64}}> : (tensor<1x32x32x16xui8>, tensor<1x32x32x16xui8>) -> tensor<1x32x32x16xui8>
+  "func.return"(%y) : (tensor<1x32x32x16xui8>) -> ()
+}) : () -> ()
+"""
+
+
+def test_tile_mlir_other_cycles_by_hand() -> None:
+    # tile.mlir's other four layers, matched loosely there, from the same GAP8 formula as
+    # test_tile_mlir_cycles_by_hand: a single tile pays overhead + loads + compute + store in
+    # series; several tiles hide every transfer but the first loads and the last store behind the
+    # compute (each case checks that the layer's bytes and setups are below the compute).
+    # Element-wise kernels run eltwise_ops_per_cycle per core (a pool: one op per window tap, an
+    # add: two per element), spread over the cores by output rows.
+    from dory.backends.gap8.hw import GAP8
+
+    overhead, setup, dma_bw = GAP8.tile_overhead_cycles, GAP8.dma_setup_cycles, GAP8.dma_bytes_per_cycle
+    peak, cores = GAP8.cores * GAP8.simd_macs, GAP8.cores
+    # Conv 3x3 4->8 on 8x8, one tile: input 256 B and weights 288 B (one setup each: whole
+    # rows, all channels), output 512 B (one setup); 8 rows on 8 cores and 8 channels in two
+    # 4-lane words: the kernel runs at its full efficiency.
+    whole = _tile_record(_FITS_WHOLE)
+    assert whole["n_tiles"] == 1
+    compute = 8 * 8 * 8 * 4 * 9 / (peak * GAP8.conv_efficiency)
+    assert whole["cycles"] == math.ceil(overhead + (2 * setup + math.ceil((256 + 288) / dma_bw)) + compute
+                                        + (setup + math.ceil(512 / dma_bw)))
+    # Linear 1024 -> 100 (si32 out), 25 tiles of 4 output features: the 8 cores take the
+    # features, so 4 of 8 work in every tile (half the efficiency). First loads: the 1024-byte
+    # input (kept for every tile) and 4 x 1024 weights; last store: 4 x 4 bytes.
+    lin = _tile_record(_LINEAR)
+    assert lin["l1"] == {"c_in": 1024, "c_out": 4, "h_out": 1, "w_out": 1} and lin["n_tiles"] == 25
+    compute = 100 * 1024 / (peak * GAP8.linear_efficiency * 0.5)
+    first, last = 2 * setup + math.ceil((1024 + 4 * 1024) / dma_bw), setup + math.ceil(16 / dma_bw)
+    # the layer's transfers, counting the input's bytes once per tile (an upper bound) and a
+    # weight and an output setup per tile: what is not the first load or the last store hides
+    all_bytes = 25 * 1024 + 100 * 1024 + 100 * 4
+    assert math.ceil(all_bytes / dma_bw) + 25 * 2 * setup + setup - first - last < compute
+    assert lin["cycles"] == math.ceil(25 * overhead + first + last + compute)
+    # Max pool 2x2 s2, 16 channels, 32x32 -> 16x16; tiles of 8 channels x 8 output rows (4):
+    # a tile's 16 input rows of 32 pixels x 8 channels are strided in L2 (one setup per row),
+    # its 8 output rows of 16 x 8 bytes too.
+    pool = _tile_record(_POOL)
+    assert pool["l1"] == {"c_in": 8, "c_out": 8, "h_out": 8, "w_out": 16} and pool["n_tiles"] == 4
+    compute = 16 * 16 * 16 * 4 / (GAP8.eltwise_ops_per_cycle * cores)
+    assert math.ceil((32 * 32 * 16 + 16 * 16 * 16) / dma_bw) + 4 * (16 + 8) * setup < compute
+    assert pool["cycles"] == math.ceil(4 * overhead + (16 * setup + math.ceil(16 * 32 * 8 / dma_bw))
+                                       + (8 * setup + math.ceil(8 * 16 * 8 / dma_bw)) + compute)
+    # Add of two 32x32x16 tensors; tiles of 8 channels x 8 rows x 32 (8): both operands' tiles
+    # (2 x 2048 B) arrive in the first load, whose 8 strided rows are one setup each (the
+    # operands' rows go as pairs in DORY's model); the output tile's 8 rows likewise.
+    add = _tile_record(_ADD)
+    assert add["l1"] == {"c_in": 8, "c_out": 8, "h_out": 8, "w_out": 32} and add["n_tiles"] == 8
+    compute = 32 * 32 * 16 * 2 / (GAP8.eltwise_ops_per_cycle * cores)
+    assert math.ceil(3 * 32 * 32 * 16 / dma_bw) + 8 * (2 * 8 + 8) * setup < compute
+    assert add["cycles"] == math.ceil(8 * overhead + (8 * setup + math.ceil(2 * 8 * 32 * 8 / dma_bw))
+                                      + (8 * setup + math.ceil(8 * 32 * 8 / dma_bw)) + compute)
