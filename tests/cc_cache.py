@@ -56,6 +56,7 @@ WITH_VALUE = ("-o", "-D", "-U", "-I", "-T", "-include", "-isystem", "-iquote", "
 
 
 def cache_dir() -> Path:
+    """Where the objects are kept: ``DORY_CC_CACHE_DIR``, else ``build/cc-cache/`` in the checkout."""
     return Path(os.environ.get("DORY_CC_CACHE_DIR", str(ROOT / "build" / "cc-cache")))
 
 
@@ -103,6 +104,8 @@ def key_options(options: list[str]) -> list[str]:
 
 
 def compiler_identity(compiler: str) -> str:
+    """The compiler's part of the key: its resolved path, size and mtime (a reinstalled or
+    different compiler under the same name is a new key)."""
     path = shutil.which(compiler)
     if path is None:
         raise FileNotFoundError(compiler)
@@ -148,6 +151,8 @@ def cached_object(compiler: str, identity: str, options: list[str], source: str)
 
 
 def main(argv: list[str]) -> int:
+    """Run ``argv[1:]`` (a compiler and its arguments), through the cache where the command is an
+    app's compile-and-link of runtime sources; the compiler's exit status."""
     if len(argv) < 2:
         print("usage: cc_cache.py COMPILER ARGS...", file=sys.stderr)
         return 2

@@ -423,3 +423,19 @@ def test_generated_mobilenets(name: str, tmp_path: Path) -> None:
     rec = check_allocation(the_func(module))
     assert check_l1(the_func(module)) > 0  # gap8-default runs the tiler: every layer is laid out
     assert _report(name, rec) <= TARGET
+
+
+def test_overlaps_sees_an_argument() -> None:
+    # The pool reads the network input %x at the step that writes %y: both are live there, so
+    # %y's buffer moved onto %x's bytes (offset 256 -> 128, halfway into [0, 256)) is an overlap
+    # --verify-semantics must report, naming the argument.
+    module = parse_module(SMALL, "<test>")
+    run(module, "assign-memory")
+    run(module, "allocate-buffers")
+    text = print_op(module)
+    assert "dory.arg_alloc = [{offset = 0 : i64, size = 256 : i64}]" in text
+    assert overlaps(the_func(module)) == []
+    moved = text.replace("dory.alloc = {offset = 256 : i64, size = 256 : i64}", "dory.alloc = {offset = 128 : i64, size = 256 : i64}")
+    assert moved != text
+    found = overlaps(the_func(parse_module(moved, "<test>")))
+    assert len(found) == 1 and "%x" in found[0].message() and found[0].step == 0

@@ -126,9 +126,8 @@ def placed_buffers(func: Operation) -> list[Placed]:
                     life[r] = [t, t]
 
     out: list[Placed] = []
-    args = func.attributes.get(ARG_ALLOC)
     for a in block.args:
-        rng = _range(args.values[a.index]) if isinstance(args, ArrayAttr) and a.index < len(args.values) else None
+        rng = _alloc_of(func, a)
         level = _level(a)
         if rng is not None and level is not None:
             out.append(Placed(_name(a, f"argument #{a.index}"), level, *life[a], *rng, func))
