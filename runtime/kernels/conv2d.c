@@ -406,7 +406,7 @@ static DORY_NOINLINE_ DORY_TAIL_ void tap_weights(const int8_t *w, int32_t n, in
  * of 4 sums a weight row past co (the tap copy's scratch holds DORY_TAPW_MAX_CO rows; its sums are
  * never stored) and ends only its co % 4 channels; a quad past the end of its phase (the phase's
  * last 1..3 pixels) is computed whole into a buffer on the stack and its real pixels copied out.
- * Mirrored by passes/tiling/paths.py / cost.py (conv_tap4). */
+ * Mirrored by passes/tiling/cost.py _tap4 (conv class feature 'tap4'). */
 
 /* The asm's state (offsets fixed in DORY_TAP4_ASM_) */
 typedef struct {
@@ -557,14 +557,15 @@ DORY_TAP4_BLOCKS_(tap4_blocks_s_, "0x5c")
 /* Whether conv_fast takes conv_tap4 for a (ct = 12, no partial sums): -1, or the window end's
  * shift | add64 << 8 when the end is the window's shift <= 24 with mul and add vectors (the layer's
  * plan's bytes; without a plan, the kernel's own callers', the per-call plan) and kw >= 7 (a chain
- * then holds a quad and 4 spare taps). The same on every core. Out of line: its plan on its own
- * frame. */
+ * then holds a quad and 4 spare taps: DORY_TAP4_MIN_KW, mirrored by backends/target.py TAP4_MIN_KW).
+ * The same on every core. Out of line: its plan on its own frame. */
+#define DORY_TAP4_MIN_KW 7
 static DORY_NOINLINE_ DORY_TAIL_ int32_t tap4_end_(const dory_conv_args_t *a, int xs, int32_t K)
 {
     const volatile dory_conv_rqplan_t *pl = (const volatile dory_conv_rqplan_t *)a->rqplan;
     const dory_requant_t *r = &a->rq->st[0];
     dory_rqf_t f;
-    if (a->kw < 7 || !r->mul || !r->add)
+    if (a->kw < DORY_TAP4_MIN_KW || !r->mul || !r->add)
         return -1;
     if (pl)
         return pl->win == 1 && pl->shift <= 24 ? pl->shift | pl->add64 << 8 : -1;
