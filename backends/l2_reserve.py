@@ -145,10 +145,11 @@ def _cross() -> list[str]:
     return shlex.split(os.environ.get("CROSS", COMPILER.removesuffix("gcc")))
 
 
-def _tool(name: str) -> list[str]:
-    """``$(CROSS)<name>`` as an argument list."""
+def _gcc() -> list[str]:
+    """``$(CROSS)gcc`` as an argument list (a wrapper command, such as the tests' object cache
+    tests/cc_cache.py, stays in front)."""
     cross = _cross()
-    return cross[:-1] + [cross[-1] + name]
+    return cross[:-1] + [cross[-1] + "gcc"]
 
 
 def makefile_build(app: AppFiles, app_target: str) -> tuple[list[str], list[str]]:
@@ -183,12 +184,16 @@ def _object_bytes(cc: list[str], flags: list[str], src: str, d: Path) -> int:
     RuntimeError with the compiler's output when it does not compile."""
     obj = d / ".l2-reserve" / (src.replace("/", "_") + ".o")
     obj.parent.mkdir(exist_ok=True)
-    r = subprocess.run([*cc, *flags, "-c", src, "-o", str(obj)], cwd=d, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(f"cannot compile {src} to measure the app's L2 reserve:\n{(r.stdout + r.stderr)[-3000:]}")
-    z = subprocess.run([*_tool("size"), "-A", str(obj)], capture_output=True, text=True)
+    try:
+        r = subprocess.run([*cc, *flags, "-c", src, "-o", str(obj)], cwd=d, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"cannot compile {src} to measure the app's L2 reserve:\n{(r.stdout + r.stderr)[-3000:]}")
+        # size is not a compiler: the CROSS prefix without a wrapper command before it
+        z = subprocess.run([_cross()[-1] + "size", "-A", str(obj)], capture_output=True, text=True)
+    except OSError as e:  # a CROSS naming no program
+        raise RuntimeError(f"error: cannot run the cross tools to measure the app's L2 reserve: {e}") from None
     if z.returncode != 0:
-        raise RuntimeError(f"size -A {obj} failed:\n{z.stderr[-1000:]}")
+        raise RuntimeError(f"error: size -A {obj} failed:\n{z.stderr[-1000:]}")
     return section_bytes(z.stdout)
 
 
@@ -220,7 +225,7 @@ def measure_objects(app: AppFiles, app_target: str) -> L2Reserve:
         write_app(str(d), app)
         sources, flags = makefile_build(app, app_target)
         flags = [*PROXY_ARCH, *LIBC, *(f for f in flags if f != "-DDORY_HAVE_PMSIS")]
-        cc = _tool("gcc")
+        cc = _gcc()
         objects = sum(_runtime_object_bytes(cc, flags, s, d) if s.startswith("runtime/") else _object_bytes(cc, flags, s, d)
                       for s in _expand(sources, d))
     arch = " ".join(a for a in PROXY_ARCH if a.startswith("-march"))
