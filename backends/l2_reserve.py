@@ -56,10 +56,11 @@ COMPILER = "riscv64-unknown-elf-gcc"
 SIZE = "riscv64-unknown-elf-size"
 """Its ``size``, whose ``-A`` listing `section_bytes` reads."""
 
-PROXY_ARCH = ("-march=rv32imc", "-mabi=ilp32", "-DDORY_XPULPV2")
+PROXY_ARCH = ("-march=rv32imc", "-mabi=ilp32", "-DDORY_XPULPV2", "-ffunction-sections", "-fdata-sections")
 """The GAP8/GAP9 cores' ISA as Debian's GCC knows it: RV32IMC, the kernels' Xpulpv2 instructions as
 the runtime's ``.insn`` words (runtime/include/dory/simd.h; why this is a fair proxy of the GAP SDK's
-``-march=rv32imcxgap8`` build: backends/gap8/hw.py)."""
+``-march=rv32imcxgap8`` build: backends/gap8/hw.py); and the section flags the SDK's rules add to
+every compile."""
 
 LIBC = ("-specs=picolibc.specs",)
 """Where ``stdio.h`` / ``string.h`` come from for the compile (picolibc's headers; nothing is linked)."""

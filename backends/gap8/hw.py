@@ -73,9 +73,14 @@ L2 reserve (``backends/l2_reserve.py``, dory-compile ``--target gap8``): the app
 builds (``APP_SRCS``: main_gap8.c, network.c, data.c, weights.c, the runtime and the PMSIS port) is
 compiled with ``riscv64-unknown-elf-gcc`` and that Makefile's ``APP_CFLAGS`` (-O3 -fwrapv ...), the
 port and main against ``runtime/port/pmsis/pmsis_api.h`` (the SDK's declarations, no SDK code), and
-their ``.text* .rodata* .srodata* .data* .sdata* .bss* .sbss*`` summed (``size -A``). ``-march``:
-the GAP SDK builds GAP8 code with its own GCC for RV32IMC + Xpulpv2 (``-march=rv32imcxgap8``), which
-Debian's GCC does not know; we compile for ``rv32imc -mabi=ilp32`` with ``-DDORY_XPULPV2``, the pulp
+their ``.text* .rodata* .srodata* .data* .sdata* .bss* .sbss*`` summed (``size -A``). The GAP SDK's
+FreeRTOS rules (gap_sdk ``rtos/freeRTOS/vendors/gwt/rules/freeRTOS_rules.mk``) compile with
+``-march=rv32imcxgap8 -mPE=8 -mFC=1`` (GAP9: ``rv32imcxgap9``), ``-ffunction-sections
+-fdata-sections`` and link with ``--gc-sections``; we pass the two section flags too but sum every
+object without collecting unused sections, which over-counts by the runtime functions a network does
+not call (about 1.5 KB, 0.5 %, on DroNet: a relocatable link with ``--gc-sections -e main`` here).
+``-march``: Debian's GCC does not know ``rv32imcxgap8`` (RV32IMC + Xpulpv2); we compile for
+``rv32imc -mabi=ilp32`` with ``-DDORY_XPULPV2``, the pulp
 target's GVSOC build of the same cores (RI5CY, Xpulpv2): the kernels' Xpulpv2 instructions (sdotp,
 hardware loops) are then emitted as ``.insn`` words, 4 bytes each as the SDK compiler's builtins
 would be, and the rest is the same C at the same -O3. What the proxy misses is the SDK compiler's
@@ -89,10 +94,10 @@ memcpy, the 64-bit division helpers ...):
 
 | part | bytes | source |
 |---|---|---|
-| OS kernel (FreeRTOS, the GAP8 default) | 10 KiB | FreeRTOS FAQ "How much ROM/Flash does FreeRTOS use?" (freertos.org/FAQMem.html): "about 5 to 10 KBytes"; its upper end |
-| PMSIS drivers and BSP the app calls (cluster, cluster DMA, L1/L2 allocators, perf, uDMA + HyperBus for the flash and the RAM, ReadFS) | 32 KiB | estimate: no published figure found (gap_sdk sources, issues and docs searched); ~4x our bare-metal pulp port, which does the cluster boot, fork/join, barrier, DMA and counters in 8,726 B (port_pulp.c, -O2, measured here), as the SDK's drivers are asynchronous and generic |
-| libc and libgcc the objects reference | 8 KiB | measured here: printf / fprintf / puts / fputc / fwrite / mem* with picolibc's integer printf and libgcc's 64-bit helpers link to 7,284 B (rv32imc -Os, crt0 included) |
-| run-time L2 heap the SDK takes before the arena (main task's stack and control block, driver and ReadFS state) | 8 KiB | estimate; FreeRTOS FAQ: 64 B per task plus its stack; gap_sdk ``rtos/freeRTOS/vendors/gwt/gap8/src/device/ld/GAP8.ld`` puts the FC stack (0x1000) and the IRQ stack (0x400) in the FC TCDM, not in L2 |
+| OS kernel (the SDK's FreeRTOS build: list, queue, tasks, timers, event groups, stream buffers, its RI5CY port) | 10 KiB | FreeRTOS FAQ "How much ROM/Flash does FreeRTOS use?" (freertos.org/FAQMem.html): "about 5 to 10 KBytes"; its upper end (``-Os``, as freeRTOS_rules.mk compiles it) |
+| PMSIS drivers and BSP the app calls (cluster delegation and team, cluster DMA, L1/L2 allocators, fc events, FLL/PMU/pad set-up, timer, perf, uDMA + HyperBus for the flash and the RAM, UART for printf, ReadFS) | 32 KiB | estimate: no published size found (gap_sdk sources, issues and docs searched); the sources are those of gap_sdk ``rtos/freeRTOS/vendors/gwt/gap8/pmsis/src.mk`` the app reaches (unused drivers: gc'd). ~4x our bare-metal pulp port, which does the cluster boot, fork/join, barrier, DMA and counters in 8,726 B (port_pulp.c, -O2, measured here), as the SDK's drivers are asynchronous and generic |
+| libc and libgcc the objects reference | 8 KiB | measured here: printf / fprintf / puts / fputc / fwrite / mem* with picolibc's integer printf and libgcc's 64-bit helpers link to 7,284 B (rv32imc -Os, crt0 included); the SDK links its own printf (gwt ``libs/printf``) |
+| run-time L2 heap the SDK takes before the arena (main and idle tasks' stacks and control blocks, driver and ReadFS state) | 8 KiB | estimate: freeRTOS_rules.mk's main task stack ``MAIN_STACK_SIZE ?= 2048`` (+1024 with printf on the UART); FreeRTOS FAQ: 64 B per task plus its stack; gap_sdk ``rtos/freeRTOS/vendors/gwt/gap8/src/device/ld/GAP8.ld`` puts the FC stack (0x1000) and the IRQ stack (0x400) in the FC TCDM, not in L2 |
 
 That link script's L2 is 0x80000 = 524288 B; plans use DORY's 512000 (``l2_bytes``), so 12,288 B of
 L2 are headroom neither counted nor used.
