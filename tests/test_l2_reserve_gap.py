@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -85,7 +86,7 @@ def test_the_targets_carry_the_sdk_allowance() -> None:
     assert GAP9.l2_sdk_allowance_bytes == L2_SDK_ALLOWANCE
 
 
-def _fake_plan(monkeypatch: pytest.MonkeyPatch, objects: int) -> tuple[list[int | None], object]:
+def _fake_plan(monkeypatch: pytest.MonkeyPatch, objects: int) -> tuple[list[int | None], tuple[Any, AppFiles, l2r.L2Fit]]:
     """plan_to_fit over a stand-in build (arena 400,000 B by default, the budget given otherwise)
     and a stand-in measurement (``objects`` + the allowance, GAP8's region)."""
     calls: list[int | None] = []
