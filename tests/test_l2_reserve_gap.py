@@ -164,7 +164,7 @@ def test_reserve_follows_the_objects_static_data(tmp_path: Path) -> None:
 
 
 @needs_cross
-def test_a_source_that_does_not_compile_falls_back_to_the_static_estimate(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_working_cross_compiler_the_static_estimate_is_used_and_said(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CROSS", "/nonexistent-dory-cross/")
     calls: list[int | None] = []
 
