@@ -18,7 +18,9 @@ the objects' allocated sections (``size -A``: ``SECTIONS``); the reserve is that
 target's ``l2_sdk_allowance_bytes`` (the SDK's OS, drivers, libc and heap, cited in its ``hw.py``)
 in the target's ``l2_bytes``. The runtime's objects are the same for every network: they are
 compiled once per process (`_runtime_object_bytes`); the compiler is ``$(CROSS)gcc`` as in the
-Makefiles (``CROSS`` from the environment, default ``riscv64-unknown-elf-``).
+Makefiles (``CROSS`` from the environment, default ``riscv64-unknown-elf-``). Every measuring build
+goes through the runtime's object cache (`backends.cc_cache`, in the user's cache directory), so
+only the first one on a machine compiles the kernels.
 
 `plan_to_fit` plans with the target's default first, measures, and when the arena and the measured
 reserve overflow the L2 region re-plans with the L2 budget that leaves exactly the measured reserve
@@ -140,16 +142,35 @@ def section_bytes(size_a: str) -> int:
     return total
 
 
-def _cross() -> list[str]:
-    """``$(CROSS)`` as the Makefiles expand it: the environment's ``CROSS`` (a prefix, possibly a
-    wrapper command before it), else ``riscv64-unknown-elf-``."""
-    return shlex.split(os.environ.get("CROSS", COMPILER.removesuffix("gcc")))
+def _env() -> dict[str, str]:
+    """The environment of the measuring builds: ours, with ``CROSS`` (and ``CC``) through the runtime's
+    object cache (`backends.cc_cache`: the runtime's kernels, ~90 % of an app's compile time, are
+    compiled once per compiler, flags and preprocessed source, then reused by every later
+    measurement and run; the objects, so the sizes, are the ones a plain build makes), unless
+    ``DORY_CC_CACHE=0``, its directory cannot be made or ``$(CROSS)gcc`` names no program."""
+    from dory.backends import cc_cache
+
+    env = dict(os.environ)
+    if shutil.which(_gcc(env)[-1]) is None:  # a CROSS naming no program fails as it would unwrapped
+        return env
+    try:
+        cc_cache.cache_dir().mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return env
+    cc_cache.install_env(env)
+    return env
 
 
-def _gcc() -> list[str]:
-    """``$(CROSS)gcc`` as an argument list (a wrapper command, such as the tests' object cache
-    tests/cc_cache.py, stays in front)."""
-    cross = _cross()
+def _cross(env: dict[str, str] | None = None) -> list[str]:
+    """``$(CROSS)`` as the Makefiles expand it in ``env`` (default: ours): its ``CROSS`` (a prefix,
+    possibly a wrapper command before it), else ``riscv64-unknown-elf-``."""
+    return shlex.split((os.environ if env is None else env).get("CROSS", COMPILER.removesuffix("gcc")))
+
+
+def _gcc(env: dict[str, str] | None = None) -> list[str]:
+    """``$(CROSS)gcc`` of ``env`` as an argument list (a wrapper command, such as the object cache
+    `backends.cc_cache`, stays in front)."""
+    cross = _cross(env)
     return cross[:-1] + [cross[-1] + "gcc"]
 
 
@@ -226,7 +247,7 @@ def measure_objects(app: AppFiles, app_target: str) -> L2Reserve:
         write_app(str(d), app)
         sources, flags = makefile_build(app, app_target)
         flags = [*PROXY_ARCH, *LIBC, *(f for f in flags if f != "-DDORY_HAVE_PMSIS")]
-        cc = _gcc()
+        cc = _gcc(_env())
         objects = sum(_runtime_object_bytes(cc, flags, s, d) if s.startswith("runtime/") else _object_bytes(cc, flags, s, d)
                       for s in _expand(sources, d))
     arch = " ".join(a for a in PROXY_ARCH if a.startswith("-march"))
@@ -262,7 +283,8 @@ def measure(app: AppFiles, app_target: str) -> L2Reserve:
     with tempfile.TemporaryDirectory(prefix="dory-l2-reserve-") as tmp:
         d = Path(tmp) / "app"
         write_app(str(d), app)
-        r = subprocess.run(["make", "-s", "-C", str(d), "-f", makefile, "l2-reserve"], capture_output=True, text=True)
+        r = subprocess.run(["make", "-s", "-C", str(d), "-f", makefile, "l2-reserve"], capture_output=True, text=True,
+                           env=_env())
     m = re.search(r"l2 reserve: (\d+) of (\d+) bytes", r.stdout)
     if r.returncode != 0 or m is None:
         raise RuntimeError(f"cannot measure the app's L2 reserve (make -f {makefile} l2-reserve, exit {r.returncode}):\n"

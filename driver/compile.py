@@ -192,10 +192,13 @@ def run(args: argparse.Namespace) -> int:
         """Import, plan (the pipeline, or the default one with the L2 budget ``l2``), run the
         reference for the expected outputs and make the app's files."""
         pipeline = args.pipeline if l2 is None else planning_pipeline(planning_target, l2=l2)
-        module = import_onnx(args.model, args.input_type, warn=lambda m: print(m, file=sys.stderr) if l2 is None else None)
-        diags = verify(module)
-        if diags:
-            raise DiagnosticError.from_diagnostics(diags)
+        if "imported" not in state:  # imported once: a re-plan starts from a copy of the same import
+            imported = import_onnx(args.model, args.input_type, warn=lambda m: print(m, file=sys.stderr))
+            diags = verify(imported)
+            if diags:
+                raise DiagnosticError.from_diagnostics(diags)
+            state["imported"] = imported
+        module = state["imported"].clone()  # the passes rewrite the module in place
         progress.step("imported")
         fn = find_function(module)
         if args.input:
