@@ -176,6 +176,12 @@ class Target:
     l3_write_setup_cycles: int | None = None
     """Cost of starting one L2->L3 transfer when it differs from ``l3_setup_cycles``."""
 
+    l2_sdk_allowance_bytes: int | None = None
+    """L2 that the chip's SDK takes beside the objects of the app dory writes (its OS, drivers,
+    libc and run-time heap), added to those objects' compiled size where the app cannot be linked
+    here (GAP8, GAP9: `backends.l2_reserve`); None for targets whose app links whole here or is
+    not measured."""
+
     l3_overlapped: bool = False
     """The runtime overlaps a layer's L3 staging with the cluster's compute (runtime/src/layer.c:
     the weights one stream under the tiles that use them, the next sub-problem's operands read
