@@ -904,7 +904,7 @@ static inline int conv_pw4(const dory_conv_args_t *a, int core, int ncores)
     const int32_t K = a->ci, co = a->co, nq = a->ho * a->wo / 4, nblk = co / 4;
     const uint8_t *x = (const uint8_t *)a->x;
     uint8_t *y;
-    int32_t u0, u1, u;
+    int32_t u0, u1, u, q, b0;
     const volatile dory_conv_rqplan_t *pl = (const volatile dory_conv_rqplan_t *)a->rqplan;
     dory_rqf_t f;
     /* the layer's plan decides (every core alike) from two of its bytes and the vectors' pointers
@@ -921,8 +921,10 @@ static inline int conv_pw4(const dory_conv_args_t *a, int core, int ncores)
         return 0;
     y = (uint8_t *)f.y;
     share_cut_(nq * nblk, core, ncores, a->core0_cut, &u0, &u1);
-    for (u = u0; u < u1;) {
-        const int32_t q = u / nblk, b0 = u % nblk, b1 = nblk < b0 + (u1 - u) ? nblk : b0 + (u1 - u);
+    /* the core's units from quad q, block b0: one call per quad, the quads after the first from
+     * block 0 (one division for the core, not one per call: ~30 cycles each on GVSOC) */
+    for (u = u0, q = u0 / nblk, b0 = u0 % nblk; u < u1; q++, b0 = 0) {
+        const int32_t b1 = nblk < b0 + (u1 - u) ? nblk : b0 + (u1 - u);
         const uint8_t *xq = x + (size_t)q * 4u * (size_t)K;
         uint8_t *yq = y + (size_t)q * 4u * (size_t)co;
         if (xs)
