@@ -57,6 +57,11 @@ CONV_TAPW_MAX_CO = 12
 """The most output channels whose weights the conv kernel's aligned taps copy into a core's scratch
 (runtime/kernels/conv2d.c DORY_TAPW_MAX_CO; `conv_tap_ct`)."""
 
+TAP4_MIN_KW = 7
+"""The shortest 1-D kernel (``kw``) whose 12-byte aligned taps the conv kernel runs in blocks of 4
+output channels x 4 pixels of a phase (runtime/kernels/conv2d.c ``conv_tap4``, Xpulpv2 only,
+DORY_TAP4_MIN_KW: its im2col chain then holds a quad and 4 spare taps)."""
+
 
 def conv_tap_ct(kh: int, c_in: int) -> int:
     """The runtime's conv kernel's aligned taps (runtime/kernels/conv2d.c ``dory_conv_tap_ct_``):
