@@ -370,7 +370,13 @@ static DORY_NOINLINE_ int dw3_chan_clamp_(const dory_rqf_t *f, uint32_t U, int64
  * .. shift + 7 are y's byte (shift <= 24, dw3_kind_). A bound beyond int32 is beyond every sum on
  * its side (|s| < 2^19), so it is clamped to int32 when the other one is not beyond it as well
  * (every sum then clips to that one: DW3_GEN, never met by a real window). */
-static DORY_NOINLINE_ int dw3_chan_win_(const dory_rqf_t *f, int32_t c, dw3_ch_t *h)
+/* the 4 constants DW3_CLAMP's asm reads (a small struct: the fused loop below keeps it in registers) */
+typedef struct {
+    int32_t m, slo, shi;
+    uint32_t D;
+} dw3_cw_t;
+
+static inline int dw3_win_consts_(const dory_rqf_t *f, int32_t c, dw3_cw_t *h)
 {
     const int32_t b = f->bias ? ((const int32_t *)f->bias)[c] : 0;
     const int32_t m = f->mul ? ((const int32_t *)f->mul)[c] : f->mul_s;
@@ -393,6 +399,17 @@ static DORY_NOINLINE_ int dw3_chan_win_(const dory_rqf_t *f, int32_t c, dw3_ch_t
     h->m = m;
     h->slo = lo, h->shi = hi;
     h->D = (uint32_t)b * (uint32_t)m + d;
+    return DW3_CLAMP;
+}
+
+/* dw3_win_consts_ out of line (the per-channel dispatch of dw_3x3_t; the fused stride-1 loop below
+ * inlines it) */
+static DORY_NOINLINE_ int dw3_chan_win_(const dory_rqf_t *f, int32_t c, dw3_ch_t *h)
+{
+    dw3_cw_t w;
+    if (dw3_win_consts_(f, c, &w) != DW3_CLAMP)
+        return DW3_GEN;
+    h->m = w.m, h->slo = w.slo, h->shi = w.shi, h->D = w.D;
     return DW3_CLAMP;
 }
 
@@ -895,6 +912,58 @@ DW3T_CHANFN2_(dw3_chan_u_clamp_s2_, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0
 #define DW3_S2_FNS_ 0
 #endif
 
+/* Stride 1, u8 input, a DW3_WINDOW call, every line's outputs whole 4-output steps (n a multiple
+ * of 4): the chunk's channels [c0, c1) in one call, each channel's weight words, window constants
+ * (dw3_win_consts_, inline), input copy and DW3_ASMQ_ block in one loop: the per-channel call of a
+ * channel function, its register saves and restores and k's ~30 field loads, the weight words'
+ * stores into k and the out-of-line dw3_chan_win_ cost ~300 cycles a channel on GVSOC (the bench's
+ * 128-channel 8x8 tile: 16 channels of 64 outputs a core). xc, yq: channel c0's input and output
+ * (as the channel functions'); wc its 9 weights, the window's line j starting at tap j * jl, its 3
+ * taps tl apart (dw_3x3_t). Returns the first channel it did not do: c1, or a channel whose
+ * constants fail dw3_win_consts_'s checks, which the caller takes through its per-channel dispatch
+ * (not called from here: the cluster cores' 1 KiB stacks hold no further frames). */
+#if defined(DORY_XPULPV2)
+static DORY_NOINLINE_ int32_t dw3_chans_s1_winu_(const dw3_k_t *k, const dory_rqf_t *f, const uint8_t *xc, uint8_t *buf,
+                                              uint8_t *yq, const uint8_t *wc, int32_t c0, int32_t c1, size_t jl,
+                                              size_t tl)
+{
+    int32_t c;
+    for (c = c0; c < c1; c++, wc += 9, xc++, yq++) {
+        dw3_cw_t h;
+        /* the copy first: across its call only the loop's own values stay live (the weight words and
+         * constants after it; the cluster cores' stacks are 1 KiB and this frame is the deepest of a
+         * depthwise call's). A channel failing the window's checks then leaves (the caller's channel
+         * function copies its bytes again). */
+        dw3_copy_lines_(k, xc, buf);
+        if (dw3_win_consts_(f, c, &h) != DW3_CLAMP)
+            break;
+        {
+            /* the names DW3_ASMQ_ reads; k's fields reloaded in every channel (the asm clobbers memory:
+             * no stack slots for them) */
+            const int32_t sh_ = k->sh, n = k->n, sr = 1, nq = k->nq;
+            const size_t ys = k->ys, L = (size_t)k->L, cs = (size_t)k->sb * L;
+            const uint8_t *t0 = wc, *t1 = wc + jl, *t2 = wc + 2 * jl;
+            /* the weight words as dw_3x3_t builds them (W: taps in bytes 0..2, V: one byte up) */
+            const uint32_t W0 = (uint32_t)t0[0] | (uint32_t)t0[tl] << 8 | (uint32_t)t0[2 * tl] << 16;
+            const uint32_t W1 = (uint32_t)t1[0] | (uint32_t)t1[tl] << 8 | (uint32_t)t1[2 * tl] << 16;
+            const uint32_t W2 = (uint32_t)t2[0] | (uint32_t)t2[tl] << 8 | (uint32_t)t2[2 * tl] << 16;
+            const uint32_t V0 = W0 << 8, V1 = W1 << 8, V2 = W2 << 8;
+            int32_t q = 0;
+            {
+                const int32_t cm = h.m, slo = h.slo, shi = h.shi;
+                const uint32_t cD = h.D;
+                DW3_ASMQ_CLAMPU_(q); /* every line (n a multiple of 4): q = nq */
+                (void)q;
+            }
+        }
+    }
+    return c;
+}
+#define DW3_FUSED_S1_ 1
+#else
+#define DW3_FUSED_S1_ 0
+#endif
+
 /* The transposed tile over rows [r0, r1) x channels [c0, c1) with cap bytes of buffer (at least
  * 3 lines of the longer output side's padded extent, plus the last load's slack: what the tiler
  * budgets covers the whole padded tile). The buffer's lines run along the longer output side
@@ -1018,10 +1087,21 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
                  * targets and hosts dory runs on. Unrolled and stored word by word (memcpy: a vector
                  * type on some builds), the line steps hoisted: the loop over j with a 6-word copy
                  * cost ~70 cycles a channel on GVSOC. */
-                uint32_t v0 = (uint32_t)t0[0] | (uint32_t)t0[tl] << 8 | (uint32_t)t0[2 * tl] << 16;
-                uint32_t v1 = (uint32_t)t1[0] | (uint32_t)t1[tl] << 8 | (uint32_t)t1[2 * tl] << 16;
-                uint32_t v2 = (uint32_t)t2[0] | (uint32_t)t2[tl] << 8 | (uint32_t)t2[2 * tl] << 16;
-                uint32_t u0 = v0 << 8, u1 = v1 << 8, u2 = v2 << 8;
+                uint32_t v0, v1, v2, u0, u1, u2;
+#if DW3_FUSED_S1_
+                if (kind == DW3_WINDOW && !xs && sa == 1 && (n & 3) == 0) {
+                    /* the channels from c on in one call, up to one failing the window's checks */
+                    int32_t cn = dw3_chans_s1_winu_(&k, f, x + xo + (size_t)c, buf, yc + (size_t)c, wc, c, c1, jl, tl);
+                    wc += 9 * (size_t)(cn - c), c = cn;
+                    if (c == c1)
+                        break;
+                    t0 = wc, t1 = wc + jl, t2 = wc + 2 * jl;
+                }
+#endif
+                v0 = (uint32_t)t0[0] | (uint32_t)t0[tl] << 8 | (uint32_t)t0[2 * tl] << 16;
+                v1 = (uint32_t)t1[0] | (uint32_t)t1[tl] << 8 | (uint32_t)t1[2 * tl] << 16;
+                v2 = (uint32_t)t2[0] | (uint32_t)t2[tl] << 8 | (uint32_t)t2[2 * tl] << 16;
+                u0 = v0 << 8, u1 = v1 << 8, u2 = v2 << 8;
                 memcpy(&k.w[0], &v0, 4);
                 memcpy(&k.w[1], &v1, 4);
                 memcpy(&k.w[2], &v2, 4);
