@@ -612,7 +612,7 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
 #endif
 #define DW3_ASMQ_NONE_(q) ((void)0)
 #if defined(DORY_XPULPV2)
-/* One step's 42 instructions (D0 / DA: funct7 of the non-accumulating / accumulating dot). */
+/* One step's 38 instructions (D0 / DA: funct7 of the non-accumulating / accumulating dot). */
 #define DW3_STEP_(D0, DA, END)                                                                         \
     ".insn i 0x0b, 2, t0, %[s0], 4\n\t"                                                                \
     ".insn i 0x0b, 2, t1, %[s1], 4\n\t"                                                                \
@@ -643,7 +643,7 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
         if (sr == 1 && n4_ > 0) {                                                                      \
             __asm__ volatile(".option push\n\t"                                                       \
                              ".option norvc\n\t" /* 32-bit instructions only: L counts them */         \
-                             ".insn i 0x7b, 4, x0, %[n4], 84\n\t" DW3_STEP_(D0, DA, END)               \
+                             ".insn i 0x7b, 4, x0, %[n4], 76\n\t" DW3_STEP_(D0, DA, END)               \
                              ".option pop"                                                             \
                              : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [yp] "+r"(yp)              \
                              : [n4] "r"(n4_), [ys] "r"(ys), [W0] "r"(W0), [W1] "r"(W1), [W2] "r"(W2),  \
@@ -658,9 +658,9 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
  * isa_pulpv2.py 'lp.setup' '------- ----- ----- 100 0000- 1111011'; loop 0 the inner one, its end
  * 4 instructions before loop 1's), the 3 line pointers moved by cs - 4 n4 and the output by
  * yl - 4 n4 ys between lines: no per-line C (its register reloads cost ~80 cycles per line).
- * Sets q = nq when done. Loop 1's body: the inner lp.setup, 42 step instructions, 4 adds: L = 94. */
+ * Sets q = nq when done. Loop 1's body: the inner lp.setup, 38 step instructions, 4 adds: L = 86. */
 #define DW3_ASMQ_(q, D0, DA, END, ...)                                                                 \
-    DW3_LINES_(q, sr == 1 && (n & 3) == 0, n >> 2, 4, "94", "84", DW3_STEP_(D0, DA, END),            \
+    DW3_LINES_(q, sr == 1 && (n & 3) == 0, n >> 2, 4, "86", "76", DW3_STEP_(D0, DA, END),            \
                DW3_CLOB4_, [V0] "r"(V0), [V1] "r"(V1), [V2] "r"(V2), __VA_ARGS__)
 /* DW3_LINES_(q, OK, NS, OUT, L1, L0, STEP, CLOB, ...): the nq lines of a channel in one asm block
  * when OK and NS > 0 (NS steps of OUT outputs a line, the step's window starts 4 bytes on: stride
@@ -692,31 +692,37 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
             q = nq;                                                                                    \
         }                                                                                              \
     } while (0)
-/* the 4 sums' ends, each step of the 4 interleaved: 20 instructions (42 in the body: L = 84). The
- * product and its addend by p.mac (rd += rs1 * rs2, .insn r 0x33, 0, 0x21 as scalar_ops.h's
- * dory_mac_) into t0..t2, then t3, each first set to the addend (mv): GVSOC charges mul 2 cycles
- * (pulp/cpu/iss/pulp_iss_wrapper.cpp: latency 2 for the "mul" tag) and p.mac 1, so mv + p.mac is a
- * cycle less than mul + add; the words' registers t0..t2 are free after the last dot product. The
- * shifts bring the 4 values back to t3..t6 (t6 first: its value is in t3). */
+/* the 4 sums' ends, each step of the 4 interleaved: 16 instructions (38 in the body: L = 76). The
+ * product in place by p.mac t, t, m - 1 (rd += rs1 * rs2 with rd = rs1 = the sum: s + s (m - 1) = s m
+ * modulo 2^32; .insn r 0x33, 0, 0x21 as scalar_ops.h's dory_mac_; 1 cycle on GVSOC, where mul is 2,
+ * pulp/cpu/iss/pulp_iss_wrapper.cpp), then the addend and the shift in one p.addN / p.adduN rd, rs1,
+ * rs2 (rd = (rd + rs1) >> rs2[4:0], arithmetic / logical: gvsoc-core isa_lib/int.h lib_ADD_NR /
+ * lib_ADD_NRU; isa_pulpv2.py 'p.addN' '0100000 ----- ----- 010 ----- 1011011', 'p.adduN' '1100000
+ * ...', Format_RRRR2: rd read and written; .insn r 0x5b, 2, 0x20 / 0x60): 2 instructions a sum where
+ * mv + p.mac + shift took 3. */
 #define DW3_END4_(OP) OP(t3) OP(t4) OP(t5) OP(t6)
 #define DW3_MAXLO_(t) ".insn r 0x33, 6, 0x02, " #t ", " #t ", %[lo]\n\t"
 #define DW3_MINHI_(t) ".insn r 0x33, 4, 0x02, " #t ", " #t ", %[hi]\n\t"
+#define DW3_MUL_(t) ".insn r 0x33, 0, 0x21, " #t ", " #t ", %[cm1]\n\t"
+#define DW3_ADDN_(t) ".insn r 0x5b, 2, 0x20, " #t ", %[cD], %[sh]\n\t"
+#define DW3_ADDUN_(t) ".insn r 0x5b, 2, 0x60, " #t ", %[cD], %[sh]\n\t"
+/* int32: clip((s m + D) >> shift); clamp: ((min(max(s, slo), shi) m + E') mod 2^32) >> shift, logical */
+#define DW3_END_I32_ DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADDN_) DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_)
+#define DW3_END_CLAMP_ DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_) DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADDUN_)
+/* the stride-2 ends' p.mac (rd += rs1 * rs2, .insn r 0x33, 0, 0x21 as scalar_ops.h's dory_mac_)
+ * into t0, t1, each first set to the addend (mv), then the shift */
 #define DW3_MV_CD_(t) "mv " #t ", %[cD]\n\t"
 #define DW3_MAC_(d, s) ".insn r 0x33, 0, 0x21, " #d ", " #s ", %[cm]\n\t"
 #define DW3_SH_(OP, d, s) OP " " #d ", " #s ", %[sh]\n\t"
-#define DW3_MACS4_                                                                                     \
-    DW3_MV_CD_(t0) DW3_MV_CD_(t1) DW3_MV_CD_(t2) DW3_MAC_(t0, t3) DW3_MAC_(t1, t4) DW3_MAC_(t2, t5)    \
-        DW3_MV_CD_(t3) DW3_MAC_(t3, t6)
-#define DW3_SHIFTS4_(OP) DW3_SH_(OP, t6, t3) DW3_SH_(OP, t3, t0) DW3_SH_(OP, t4, t1) DW3_SH_(OP, t5, t2)
-/* int32: clip((s m + D) >> shift); clamp: ((min(max(s, slo), shi) m + E') mod 2^32) >> shift, logical */
-#define DW3_END_I32_ DW3_MACS4_ DW3_SHIFTS4_("sra") DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_)
-#define DW3_END_CLAMP_ DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_) DW3_MACS4_ DW3_SHIFTS4_("srl")
 #define DW3_ARGS_I32_ [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi)
 #define DW3_ARGS_CLAMP_ [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi)
-#define DW3_ASM4_I32U_(r) DW3_ASM4_(r, "0x44", "0x54", DW3_END_I32_, DW3_ARGS_I32_)
-#define DW3_ASM4_I32S_(r) DW3_ASM4_(r, "0x4c", "0x5c", DW3_END_I32_, DW3_ARGS_I32_)
-#define DW3_ASM4_CLAMPU_(r) DW3_ASM4_(r, "0x44", "0x54", DW3_END_CLAMP_, DW3_ARGS_CLAMP_)
-#define DW3_ASM4_CLAMPS_(r) DW3_ASM4_(r, "0x4c", "0x5c", DW3_END_CLAMP_, DW3_ARGS_CLAMP_)
+/* the stride-1 ends' (DW3_MUL_: m - 1) */
+#define DW3_ARGS1_I32_ [cm1] "r"(cm - 1), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi)
+#define DW3_ARGS1_CLAMP_ [cm1] "r"(cm - 1), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi)
+#define DW3_ASM4_I32U_(r) DW3_ASM4_(r, "0x44", "0x54", DW3_END_I32_, DW3_ARGS1_I32_)
+#define DW3_ASM4_I32S_(r) DW3_ASM4_(r, "0x4c", "0x5c", DW3_END_I32_, DW3_ARGS1_I32_)
+#define DW3_ASM4_CLAMPU_(r) DW3_ASM4_(r, "0x44", "0x54", DW3_END_CLAMP_, DW3_ARGS1_CLAMP_)
+#define DW3_ASM4_CLAMPS_(r) DW3_ASM4_(r, "0x4c", "0x5c", DW3_END_CLAMP_, DW3_ARGS1_CLAMP_)
 /* DW3_ASMQ2_(q, ...): stride 2 along the lines (sr == 2), the first 2 (n / 2) outputs of all the nq
  * lines of the channel in one asm block as DW3_ASMQ_, 2 outputs per step of hardware loop 0. A step's window starts are 4
  * bytes apart, as stride 1's 4-output step: p.lw of the words at 2r (output r: bytes 0..2 with W),
@@ -757,10 +763,10 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
  * cycles per core on MobileNetV1's 8x8 layers) */
 #define DW3_ASMQ2_I32U_(q) DW3_ASMQ2_(q, "0x44", "0x54", DW3_END2_I32_, DW3_ARGS_I32_)
 #define DW3_ASMQ2_CLAMPU_(q) DW3_ASMQ2_(q, "0x44", "0x54", DW3_END2_CLAMP_, DW3_ARGS_CLAMP_)
-#define DW3_ASMQ_I32U_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_I32_, DW3_ARGS_I32_)
-#define DW3_ASMQ_I32S_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_I32_, DW3_ARGS_I32_)
-#define DW3_ASMQ_CLAMPU_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_CLAMP_, DW3_ARGS_CLAMP_)
-#define DW3_ASMQ_CLAMPS_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_CLAMP_, DW3_ARGS_CLAMP_)
+#define DW3_ASMQ_I32U_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_I32_, DW3_ARGS1_I32_)
+#define DW3_ASMQ_I32S_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_I32_, DW3_ARGS1_I32_)
+#define DW3_ASMQ_CLAMPU_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_CLAMP_, DW3_ARGS1_CLAMP_)
+#define DW3_ASMQ_CLAMPS_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_CLAMP_, DW3_ARGS1_CLAMP_)
 #else
 #define DW3_ASMQ2_I32U_(q) ((void)0)
 #define DW3_ASMQ2_CLAMPU_(q) ((void)0)
