@@ -542,23 +542,21 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
 }
 #endif
 
-/* The channel's input bytes into the buffer: lines [j0, j1), indices [i0, i1) of each. k's fields
- * in locals first: dw3_copy_'s asm clobbers memory, so GCC would reload them for every line. Out of
- * line: one copy of its code for every channel function (less code in the instruction cache). */
-static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, uint8_t *buf)
-{
-    const int32_t j1 = k->j1, n = k->i1 - k->i0;
-    const size_t L = (size_t)k->L, as = k->as, bs = k->bs;
-    uint8_t *d = buf + (size_t)k->j0 * L + (size_t)k->i0;
-    int32_t j;
 #if defined(DORY_XPULPV2)
-    /* n even (the usual tile): every line in one asm block, dw3_copy_'s 2-byte step in hardware
-     * loop 0 inside loop 1 over the lines (lp.setup x1, rs1, 14 = .insn i 0x7b, 4, x1, rs1, 14: its
-     * 7 instructions, as DW3_LINES_'s loop 1; loop 0 ends 2 instructions before it), source and
-     * destination moved to the next line by two adds: the C loop around dw3_copy_ cost ~15 cycles a
-     * line (its branches, the odd-byte test, the moves; ~1 in 8 of MobileNetV1's 8x8 depthwise
-     * cycles). Counts >= 1 (a count of 0 would run the body once). */
-    if (n >= 2 && (n & 1) == 0 && j1 > k->j0) {
+/* The channel's input bytes into the buffer when its lines are of an even count n of bytes (the
+ * usual tile), in one asm block: dw3_copy_'s 2-byte step in hardware loop 0 inside loop 1 over the
+ * lines (lp.setup x1, rs1, 14 = .insn i 0x7b, 4, x1, rs1, 14: its 7 instructions, as DW3_LINES_'s
+ * loop 1; loop 0 ends 2 instructions before it), source and destination moved to the next line by
+ * two adds: the C loop around dw3_copy_ cost ~15 cycles a line (its branches, the odd-byte test, the
+ * moves; ~1 in 8 of MobileNetV1's 8x8 depthwise cycles). Counts >= 1 (a count of 0 would run the
+ * body once). 0 when it did not copy (n odd or no line). Inline: the fused stride-1 loop below
+ * copies without a call. */
+static inline int dw3_copy_even_(const dw3_k_t *k, const uint8_t *xc, uint8_t *buf)
+{
+    const int32_t j0 = k->j0, j1 = k->j1, n = k->i1 - k->i0;
+    const size_t L = (size_t)k->L, as = k->as, bs = k->bs;
+    uint8_t *d = buf + (size_t)j0 * L + (size_t)k->i0;
+    if (n >= 2 && (n & 1) == 0 && j1 > j0) {
         const size_t xn = bs - (size_t)n * as, dn = L - (size_t)n;
         __asm__ volatile(".option push\n\t"
                          ".option norvc\n\t" /* 32-bit instructions only: the loop ends count them */
@@ -572,10 +570,26 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
                          "add %[d], %[d], %[dn]\n\t"
                          ".option pop"
                          : [d] "+r"(d), [s] "+r"(xc)
-                         : [nl] "r"(j1 - k->j0), [n2] "r"(n >> 1), [ss] "r"(as), [xn] "r"(xn), [dn] "r"(dn)
+                         : [nl] "r"(j1 - j0), [n2] "r"(n >> 1), [ss] "r"(as), [xn] "r"(xn), [dn] "r"(dn)
                          : "t0", "t1", "memory");
-        return;
+        return 1;
     }
+    return 0;
+}
+#endif
+
+/* The channel's input bytes into the buffer: lines [j0, j1), indices [i0, i1) of each. k's fields
+ * in locals first: dw3_copy_'s asm clobbers memory, so GCC would reload them for every line. Out of
+ * line: one copy of its code for every channel function (less code in the instruction cache). */
+static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, uint8_t *buf)
+{
+    const int32_t j1 = k->j1, n = k->i1 - k->i0;
+    const size_t L = (size_t)k->L, as = k->as, bs = k->bs;
+    uint8_t *d = buf + (size_t)k->j0 * L + (size_t)k->i0;
+    int32_t j;
+#if defined(DORY_XPULPV2)
+    if (dw3_copy_even_(k, xc, buf))
+        return;
 #endif
     for (j = k->j0; j < j1; j++, xc += bs, d += L)
         dw3_copy_(d, xc, as, n);
@@ -940,7 +954,8 @@ static DORY_NOINLINE_ int32_t dw3_chans_s1_winu_(const dw3_k_t *k, const dory_rq
          * constants after it; the cluster cores' stacks are 1 KiB and this frame is the deepest of a
          * depthwise call's). A channel failing the window's checks then leaves (the caller's channel
          * function copies its bytes again). */
-        dw3_copy_lines_(k, xc, buf);
+        if (!dw3_copy_even_(k, xc, buf))
+            dw3_copy_lines_(k, xc, buf);
         if (dw3_win_consts_(f, c, &h) != DW3_CLAMP)
             break;
         {
