@@ -963,12 +963,22 @@ static DORY_NOINLINE_ int32_t dw3_chans_s1_winu_(const dw3_k_t *k, const dory_rq
              * no stack slots for them) */
             const int32_t sh_ = k->sh, n = k->n, sr = 1, nq = k->nq;
             const size_t ys = k->ys, L = (size_t)k->L, cs = (size_t)k->sb * L;
-            const uint8_t *t0 = wc, *t1 = wc + jl, *t2 = wc + 2 * jl;
             /* the weight words as dw_3x3_t builds them (W: taps in bytes 0..2, V: one byte up) */
-            const uint32_t W0 = (uint32_t)t0[0] | (uint32_t)t0[tl] << 8 | (uint32_t)t0[2 * tl] << 16;
-            const uint32_t W1 = (uint32_t)t1[0] | (uint32_t)t1[tl] << 8 | (uint32_t)t1[2 * tl] << 16;
-            const uint32_t W2 = (uint32_t)t2[0] | (uint32_t)t2[tl] << 8 | (uint32_t)t2[2 * tl] << 16;
-            const uint32_t V0 = W0 << 8, V1 = W1 << 8, V2 = W2 << 8;
+            uint32_t W0, W1, W2, V0, V1, V2;
+            if (jl == 3) {
+                /* row-major: the window's lines are the weight rows, 3 contiguous bytes each: one
+                 * (misaligned) word load a row, inside the channel's 9 bytes (row 2 from byte 5: its
+                 * byte 0 shifted out) */
+                uint32_t a0 = dw3_lw_(wc), a1 = dw3_lw_(wc + 3), a2 = dw3_lw_(wc + 5);
+                V0 = a0 << 8, V1 = a1 << 8, W2 = a2 >> 8;
+                W0 = V0 >> 8, W1 = V1 >> 8, V2 = W2 << 8;
+            } else {
+                const uint8_t *t0 = wc, *t1 = wc + jl, *t2 = wc + 2 * jl;
+                W0 = (uint32_t)t0[0] | (uint32_t)t0[tl] << 8 | (uint32_t)t0[2 * tl] << 16;
+                W1 = (uint32_t)t1[0] | (uint32_t)t1[tl] << 8 | (uint32_t)t1[2 * tl] << 16;
+                W2 = (uint32_t)t2[0] | (uint32_t)t2[tl] << 8 | (uint32_t)t2[2 * tl] << 16;
+                V0 = W0 << 8, V1 = W1 << 8, V2 = W2 << 8;
+            }
             int32_t q = 0;
             {
                 const int32_t cm = h.m, slo = h.slo, shi = h.shi;
@@ -1009,7 +1019,8 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
     /* rm: row-major. Along a line: n outputs at stride sa from padded index e0 of the layer (pad
      * ea before input index 0, ne input indices); across: nb output lines at stride sb from padded
      * index f0 (pad fa, nf input indices). */
-    int rm = a->wo > r1 - r0;
+    /* a square stride-1 tile row-major: the fused loop's weight words are then word loads */
+    int rm = a->wo > r1 - r0 || (a->wo == r1 - r0 && a->sh == 1 && a->sw == 1);
     int32_t n = rm ? a->wo : r1 - r0, nb = rm ? r1 - r0 : a->wo;
     int32_t sa = rm ? a->sw : a->sh, sb = rm ? a->sh : a->sw;
     int32_t e0 = rm ? 0 : r0 * a->sh, ea = rm ? a->pl : a->pt, ne = rm ? a->wi : a->hi;
