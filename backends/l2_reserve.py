@@ -6,17 +6,34 @@ guess, and a runtime that grows outruns it (the RV32 app of our DroNet needs ~19
 code and data, not GAP8's 64 KiB). Where the app's Makefile can link it (``--target rv32`` and
 ``pulp``, with Debian's riscv64-unknown-elf-gcc) its ``l2-reserve`` rule links the app as written
 with an empty L2 arena and prints what the L2 region then holds: that is the reserve, exactly, for
-this network's tables, input and expected output and this runtime. `plan_to_fit` plans with the
-target's default first, measures, and when the arena and the measured reserve overflow the L2
-region re-plans with the L2 budget that leaves exactly the measured reserve (less ``MARGIN`` for
-the tables of the new plan), measuring again (a second re-plan only if the first's tables grew
-past the margin). Targets whose toolchain is absent here (GAP8, GAP9: the GAP SDK) keep the static
-estimate of their ``hw.py``, and say so.
+this network's tables, input and expected output and this runtime.
+
+GAP8 and GAP9 apps cannot be linked here (their main and port include the GAP SDK's PMSIS headers;
+the SDK is not installed): `measure_objects` compiles every object their ``Makefile.<chip>`` builds
+(its ``APP_SRCS``, with its ``APP_CFLAGS``) with the same cross compiler, the PMSIS port and main
+against ``runtime/port/pmsis/pmsis_api.h`` instead of the SDK (``-DDORY_HAVE_PMSIS`` dropped), for
+``PROXY_ARCH`` (Debian's GCC has no ``-march`` for GAP8/GAP9's Xpulp cores: RV32IMC with the
+runtime's ``DORY_XPULPV2`` ``.insn`` path, whose fairness ``backends/gap8/hw.py`` argues), and sums
+the objects' allocated sections (``size -A``: ``SECTIONS``); the reserve is that sum plus the
+target's ``l2_sdk_allowance_bytes`` (the SDK's OS, drivers, libc and heap, cited in its ``hw.py``)
+in the target's ``l2_bytes``. The runtime's objects are the same for every network: they are
+compiled once per process (`_runtime_object_bytes`); the compiler is ``$(CROSS)gcc`` as in the
+Makefiles (``CROSS`` from the environment, default ``riscv64-unknown-elf-``).
+
+`plan_to_fit` plans with the target's default first, measures, and when the arena and the measured
+reserve overflow the L2 region re-plans with the L2 budget that leaves exactly the measured reserve
+(less ``MARGIN`` for the tables of the new plan), measuring again (a second re-plan only if the
+first's tables grew past the margin). Without the cross compiler (or when the measuring build
+fails) the target keeps the static estimate of its ``hw.py``, and says so.
 """
 
 from __future__ import annotations
 
+import glob
+import hashlib
+import os
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -30,8 +47,28 @@ from dory.backends.gap8.emit import EmittedNetwork
 LINKED = {"rv32": "Makefile.rv32", "pulp": "Makefile.pulp"}
 """App targets whose Makefile has the ``l2-reserve`` rule, and that Makefile."""
 
+COMPILED = ("gap8", "gap9")
+"""App targets measured by compiling their objects (`measure_objects`): their SDK is not here."""
+
 COMPILER = "riscv64-unknown-elf-gcc"
-"""The cross compiler those Makefiles use (their ``CROSS`` default)."""
+"""The cross compiler the Makefiles use (their ``CROSS`` default)."""
+
+SIZE = "riscv64-unknown-elf-size"
+"""Its ``size``, whose ``-A`` listing `section_bytes` reads."""
+
+PROXY_ARCH = ("-march=rv32imc", "-mabi=ilp32", "-DDORY_XPULPV2", "-ffunction-sections", "-fdata-sections")
+"""The GAP8/GAP9 cores' ISA as Debian's GCC knows it: RV32IMC, the kernels' Xpulpv2 instructions as
+the runtime's ``.insn`` words (runtime/include/dory/simd.h; why this is a fair proxy of the GAP SDK's
+``-march=rv32imcxgap8`` build: backends/gap8/hw.py); and the section flags the SDK's rules add to
+every compile."""
+
+LIBC = ("-specs=picolibc.specs",)
+"""Where ``stdio.h`` / ``string.h`` come from for the compile (picolibc's headers; nothing is linked)."""
+
+SECTIONS = (".text", ".rodata", ".srodata", ".data", ".sdata", ".bss", ".sbss")
+"""Allocated sections (and every ``NAME*`` of them, e.g. ``.text.f``, ``.text_dory_tail``) counted
+as the app's L2: code, constants, initialised and zeroed data (the GAP SDK's link scripts put all
+of them in L2)."""
 
 ALIGN = 64
 """Slack for the arena's alignment in the L2 region (the ports align it to 64 bytes at most)."""
@@ -92,6 +129,112 @@ class L2Fit:
         return f"plan with an L2 budget of at most {n} B (assign-memory{{l2={n}}}, allocate-buffers{{l2={n}}} in '{pipeline}')"
 
 
+def section_bytes(size_a: str) -> int:
+    """The bytes of the `SECTIONS` in ``size -A`` output (one object or several: every
+    ``name size addr`` row counts once; headers and ``Total`` lines are skipped)."""
+    total = 0
+    for line in size_a.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1].isdigit() and parts[0].startswith(SECTIONS):
+            total += int(parts[1])
+    return total
+
+
+def _cross() -> list[str]:
+    """``$(CROSS)`` as the Makefiles expand it: the environment's ``CROSS`` (a prefix, possibly a
+    wrapper command before it), else ``riscv64-unknown-elf-``."""
+    return shlex.split(os.environ.get("CROSS", COMPILER.removesuffix("gcc")))
+
+
+def _gcc() -> list[str]:
+    """``$(CROSS)gcc`` as an argument list (a wrapper command, such as the tests' object cache
+    tests/cc_cache.py, stays in front)."""
+    cross = _cross()
+    return cross[:-1] + [cross[-1] + "gcc"]
+
+
+def makefile_build(app: AppFiles, app_target: str) -> tuple[list[str], list[str]]:
+    """(``APP_SRCS``, ``APP_CFLAGS``) of the app's ``Makefile.<app_target>`` (GAP SDK rules), the
+    sources as written (``$(wildcard X)`` kept for the caller to expand)."""
+    mk = str(app.files[f"Makefile.{app_target}"])
+    srcs = re.search(r"^APP_SRCS\s*\+?=\s*(.*)$", mk, re.M)
+    flags = re.search(r"^APP_CFLAGS\s*\+?=\s*(.*)$", mk, re.M)
+    if srcs is None or flags is None:
+        raise RuntimeError(f"Makefile.{app_target} has no APP_SRCS / APP_CFLAGS line")
+    return re.findall(r"\$\(wildcard [^)]*\)|\S+", srcs.group(1)), flags.group(1).split()
+
+
+def _expand(sources: list[str], root: Path) -> list[str]:
+    """Expand ``$(wildcard X)`` in ``root`` (sorted, relative) as make would."""
+    out: list[str] = []
+    for s in sources:
+        m = re.fullmatch(r"\$\(wildcard ([^)]*)\)", s)
+        if m is None:
+            out.append(s)
+        else:
+            out += sorted(os.path.relpath(p, root) for pat in m.group(1).split() for p in glob.glob(str(root / pat)))
+    return out
+
+
+_RUNTIME_BYTES: dict[str, int] = {}
+"""`_runtime_object_bytes`'s memo: key -> the object's counted bytes."""
+
+
+def _object_bytes(cc: list[str], flags: list[str], src: str, d: Path) -> int:
+    """Compile ``src`` (relative to ``d``) to an object and return its `SECTIONS` bytes. Raises
+    RuntimeError with the compiler's output when it does not compile."""
+    obj = d / ".l2-reserve" / (src.replace("/", "_") + ".o")
+    obj.parent.mkdir(exist_ok=True)
+    try:
+        r = subprocess.run([*cc, *flags, "-c", src, "-o", str(obj)], cwd=d, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"cannot compile {src} to measure the app's L2 reserve:\n{(r.stdout + r.stderr)[-3000:]}")
+        # size is not a compiler: the CROSS prefix without a wrapper command before it
+        z = subprocess.run([_cross()[-1] + "size", "-A", str(obj)], capture_output=True, text=True)
+    except OSError as e:  # a CROSS naming no program
+        raise RuntimeError(f"error: cannot run the cross tools to measure the app's L2 reserve: {e}") from None
+    if z.returncode != 0:
+        raise RuntimeError(f"error: size -A {obj} failed:\n{z.stderr[-1000:]}")
+    return section_bytes(z.stdout)
+
+
+def _runtime_object_bytes(cc: list[str], flags: list[str], src: str, d: Path) -> int:
+    """`_object_bytes` of a runtime source (``runtime/...``), once per process for the same compiler,
+    flags and runtime: the key hashes them and every file of the app's ``runtime/`` copy (the
+    source and all the headers it may include)."""
+    h = hashlib.sha256("\0".join([*cc, *flags, src]).encode())
+    for p in sorted((d / "runtime").rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(d)).encode() + b"\0" + p.read_bytes())
+    key = h.hexdigest()
+    if key not in _RUNTIME_BYTES:
+        _RUNTIME_BYTES[key] = _object_bytes(cc, flags, src, d)
+    return _RUNTIME_BYTES[key]
+
+
+def measure_objects(app: AppFiles, app_target: str) -> L2Reserve:
+    """Compile every object of ``app`` (written for ``app_target``, a `COMPILED` chip) as its
+    ``Makefile.<chip>`` would, less the SDK (see the module docstring), and return the reserve:
+    the objects' bytes plus the target's SDK allowance, in its L2. Raises RuntimeError when a
+    source does not compile."""
+    from dory.backends.target import get_target
+
+    target = get_target(app_target)
+    allowance = target.l2_sdk_allowance_bytes or 0
+    with tempfile.TemporaryDirectory(prefix="dory-l2-reserve-") as tmp:
+        d = Path(tmp) / "app"
+        write_app(str(d), app)
+        sources, flags = makefile_build(app, app_target)
+        flags = [*PROXY_ARCH, *LIBC, *(f for f in flags if f != "-DDORY_HAVE_PMSIS")]
+        cc = _gcc()
+        objects = sum(_runtime_object_bytes(cc, flags, s, d) if s.startswith("runtime/") else _object_bytes(cc, flags, s, d)
+                      for s in _expand(sources, d))
+    arch = " ".join(a for a in PROXY_ARCH if a.startswith("-march"))
+    return L2Reserve(objects + allowance, target.l2_bytes, True,
+                     f"{objects} B of the app's objects compiled here ({arch} proxy, Makefile.{app_target}'s flags) "
+                     f"+ {allowance} B allowance for the GAP SDK (backends/{app_target}/hw.py)")
+
+
 def static_reserve(planning_target: str, why: str) -> L2Reserve:
     """The target's hand-set ``l2_reserved_bytes``, saying why it is used."""
     from dory.backends.target import get_target
@@ -101,14 +244,20 @@ def static_reserve(planning_target: str, why: str) -> L2Reserve:
 
 
 def can_measure(app_target: str) -> bool:
-    """The app's Makefile can link it here (its rule exists and the cross compiler is installed)."""
+    """The app's L2 reserve can be measured here: its Makefile's rule links it (`LINKED`) or its
+    objects compile (`COMPILED`), and the cross compiler (and make, or size) is installed."""
+    if app_target in COMPILED:
+        return shutil.which(COMPILER) is not None and shutil.which(SIZE) is not None
     return app_target in LINKED and shutil.which(COMPILER) is not None and shutil.which("make") is not None
 
 
 def measure(app: AppFiles, app_target: str) -> L2Reserve:
     """Link ``app`` (as `backends.gap8.app.app_files` wrote it for ``app_target``) with an empty L2
-    arena in a temporary directory and return what the L2 region then holds. Raises RuntimeError
-    with the linker's output when the link itself fails."""
+    arena in a temporary directory and return what the L2 region then holds; for a `COMPILED`
+    chip, `measure_objects`. Raises RuntimeError with the linker's (compiler's) output when the
+    link (a compile) itself fails."""
+    if app_target in COMPILED:
+        return measure_objects(app, app_target)
     makefile = LINKED[app_target]
     with tempfile.TemporaryDirectory(prefix="dory-l2-reserve-") as tmp:
         d = Path(tmp) / "app"
@@ -131,13 +280,15 @@ def plan_to_fit(build: Callable[[int | None], tuple[EmittedNetwork, AppFiles]], 
     first = net.l2_bytes
     if not can_measure(app_target):
         why = (f"no {COMPILER} to link the app with" if app_target in LINKED
+               else f"no {COMPILER} / {SIZE} to compile the app's objects with" if app_target in COMPILED
                else "the host build" if app_target == "host" else f"no {app_target} toolchain here to link the app with")
         return net, app, L2Fit(static_reserve(planning_target, why), None, first, net.l2_bytes, True)
     try:
         r = measure(app, app_target)
-    except RuntimeError as e:  # the app does not link even without its L2 arena (an L1 overflow, say)
+    except RuntimeError as e:  # the app does not link even without its L2 arena (an L1 overflow, say), or a source does not compile
         lines = [ln for ln in str(e).splitlines() if "overflowed" in ln or "error" in ln] or str(e).splitlines()[-1:]
-        return net, app, L2Fit(static_reserve(planning_target, f"the measuring link failed: {lines[0].strip()}"),
+        step = "compile" if app_target in COMPILED else "link"
+        return net, app, L2Fit(static_reserve(planning_target, f"the measuring {step} failed: {lines[0].strip()}"),
                                None, first, net.l2_bytes, True)
     budget = None
     for _ in range(2):
@@ -150,4 +301,5 @@ def plan_to_fit(build: Callable[[int | None], tuple[EmittedNetwork, AppFiles]], 
     return net, app, L2Fit(r, budget, first, net.l2_bytes, net.l2_bytes + r.reserve + ALIGN <= r.region)
 
 
-__all__ = ["L2Reserve", "L2Fit", "LINKED", "can_measure", "measure", "plan_to_fit", "static_reserve"]
+__all__ = ["COMPILED", "L2Reserve", "L2Fit", "LINKED", "can_measure", "makefile_build", "measure", "measure_objects",
+           "plan_to_fit", "section_bytes", "static_reserve"]

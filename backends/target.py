@@ -57,6 +57,11 @@ CONV_TAPW_MAX_CO = 12
 """The most output channels whose weights the conv kernel's aligned taps copy into a core's scratch
 (runtime/kernels/conv2d.c DORY_TAPW_MAX_CO; `conv_tap_ct`)."""
 
+TAP4_MIN_KW = 7
+"""The shortest 1-D kernel (``kw``) whose 12-byte aligned taps the conv kernel runs in blocks of 4
+output channels x 4 pixels of a phase (runtime/kernels/conv2d.c ``conv_tap4``, Xpulpv2 only,
+DORY_TAP4_MIN_KW: its im2col chain then holds a quad and 4 spare taps)."""
+
 
 def conv_tap_ct(kh: int, c_in: int) -> int:
     """The runtime's conv kernel's aligned taps (runtime/kernels/conv2d.c ``dory_conv_tap_ct_``):
@@ -175,6 +180,12 @@ class Target:
 
     l3_write_setup_cycles: int | None = None
     """Cost of starting one L2->L3 transfer when it differs from ``l3_setup_cycles``."""
+
+    l2_sdk_allowance_bytes: int | None = None
+    """L2 that the chip's SDK takes beside the objects of the app dory writes (its OS, drivers,
+    libc and run-time heap), added to those objects' compiled size where the app cannot be linked
+    here (GAP8, GAP9: `backends.l2_reserve`); None for targets whose app links whole here or is
+    not measured."""
 
     l3_overlapped: bool = False
     """The runtime overlaps a layer's L3 staging with the cluster's compute (runtime/src/layer.c:

@@ -16,8 +16,10 @@ and ``make -C app -f Makefile.host run`` builds for the host.
 
 For ``--target rv32`` and ``pulp`` (with the cross compiler here) the app is linked once with an
 empty L2 arena to measure the L2 its code and data take, and re-planned with exactly that reserve
-when the default plan's arena does not fit beside it (`backends.l2_reserve`); elsewhere the target's
-static estimate is used. The summary's L2 line says which.
+when the default plan's arena does not fit beside it (`backends.l2_reserve`); for ``gap8`` and
+``gap9`` (no GAP SDK to link with) the app's objects are compiled instead and the SDK's allowance of
+the target's hw.py added; elsewhere (or without the cross compiler) the target's static estimate is
+used. The summary's L2 line says which.
 
 Prints a per-layer summary (op, MACs, tiles, L1 use, modelled GAP8 cycles). Errors are one
 located line and exit 1; the output directory is written atomically (a temporary sibling renamed

@@ -23,8 +23,10 @@ renamed into place (atomic on POSIX), so parallel tests (pytest -n, lit -j) can 
 
 The cache is ``build/cc-cache/`` in the checkout (``DORY_CC_CACHE_DIR`` elsewhere; ``make clean``
 removes it); ``DORY_CC_CACHE=0`` in the environment turns the wrapper off. A command it does not
-understand (``-c``, ``-E``, ``-S``, ``-M*``, ``-x``, ``-shared``, ``-flto``, no source under
-``runtime/``) is passed to the compiler unchanged.
+understand (``-c`` of anything but one runtime source, ``-E``, ``-S``, ``-M*``, ``-x``, ``-shared``,
+``-flto``, no source under ``runtime/``) is passed to the compiler unchanged; ``-c runtime/X.c -o
+OUT`` (how `backends.l2_reserve` compiles a GAP8/GAP9 app's objects one by one) copies the cached
+object to OUT.
 """
 
 from __future__ import annotations
@@ -150,13 +152,40 @@ def cached_object(compiler: str, identity: str, options: list[str], source: str)
             os.unlink(tmp)
 
 
+def compile_only(compiler: str, args: list[str]) -> int | None:
+    """``COMPILER ... -c runtime/X.c -o OUT`` (one runtime source compiled alone, as
+    `backends.l2_reserve` measures a GAP8/GAP9 app's objects) from the cache: OUT is a copy of the
+    cached object; the exit status, or None when the command is not of that form."""
+    rest = [a for a in args if a != "-c"]
+    if len(rest) != len(args) - 1:
+        return None
+    parsed = split(rest)
+    if parsed is None or len(parsed[1]) != 1:
+        return None
+    options, [(_, src)], output = parsed
+    if not src.startswith(CACHED_PREFIX) or output is None:
+        return None
+    obj, rc = cached_object(compiler, compiler_identity(compiler), options, src)
+    if obj is None:
+        return rc
+    shutil.copyfile(obj, output)
+    if os.path.basename(obj).endswith(".once.o"):
+        os.unlink(obj)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     """Run ``argv[1:]`` (a compiler and its arguments), through the cache where the command is an
-    app's compile-and-link of runtime sources; the compiler's exit status."""
+    app's compile-and-link of runtime sources (or one runtime source compiled alone:
+    `compile_only`); the compiler's exit status."""
     if len(argv) < 2:
         print("usage: cc_cache.py COMPILER ARGS...", file=sys.stderr)
         return 2
     compiler, args = argv[1], argv[2:]
+    if os.environ.get("DORY_CC_CACHE", "1") != "0" and "-c" in args:
+        rc = compile_only(compiler, args)
+        if rc is not None:
+            return rc
     parsed = None if os.environ.get("DORY_CC_CACHE", "1") == "0" else split(args)
     if parsed is None:
         return subprocess.run([compiler, *args]).returncode

@@ -92,10 +92,30 @@ def test_warnings_and_errors_come_through(tmp_path: Path) -> None:
         assert r.returncode == 0 and "unused" in r.stderr and _objects(cache) == []
     assert _run(app) == "22\n"
     assert not any(cache.rglob("*.o"))  # nor the one-build object
-    # Pass-through: a plain -c compile goes straight to the compiler.
-    r = subprocess.run([*WRAPPER, str(CC), "-Iruntime/include", "-DOFFSET=1", "-c", "runtime/src/k.c", "-o", "k.o"],
-                       cwd=app, capture_output=True, text=True, env={**os.environ, "DORY_CC_CACHE_DIR": str(cache)})
-    assert r.returncode == 0 and (app / "k.o").exists() and not any(cache.rglob("*.o"))
+    # Pass-through: a -c compile of a source outside runtime/ goes straight to the compiler.
+    env = {**os.environ, "DORY_CC_CACHE_DIR": str(cache)}
+    r = subprocess.run([*WRAPPER, str(CC), "-Iruntime/include", "-c", "main.c", "-o", "main.o"],
+                       cwd=app, capture_output=True, text=True, env=env)
+    assert r.returncode == 0 and (app / "main.o").exists() and not any(cache.rglob("*.o"))
+
+
+def test_one_runtime_source_compiled_alone_is_cached(tmp_path: Path) -> None:
+    """``-c runtime/X.c -o OUT`` (how backends/l2_reserve.py compiles a GAP app's objects): OUT is a
+    copy of the cached object, which a second app reuses; a source that does not compile fails."""
+    cache = tmp_path / "cache"
+    env = {**os.environ, "DORY_CC_CACHE_DIR": str(cache)}
+    objs = []
+    for name in ("a", "b"):
+        app = _app(tmp_path / name)
+        r = subprocess.run([*WRAPPER, str(CC), "-O2", "-Iruntime/include", "-DOFFSET=1", "-c", "runtime/src/k.c", "-o", "k.o"],
+                           cwd=app, capture_output=True, text=True, env=env)
+        assert r.returncode == 0 and len(_objects(cache)) == 1, r.stderr
+        objs.append((app / "k.o").read_bytes())
+    assert objs[0] == objs[1] == _objects(cache)[0].read_bytes()
+    (app / "runtime" / "src" / "k.c").write_text("int k(int x) { return x +; }\n")
+    r = subprocess.run([*WRAPPER, str(CC), "-Iruntime/include", "-c", "runtime/src/k.c", "-o", "k2.o"],
+                       cwd=app, capture_output=True, text=True, env=env)
+    assert r.returncode != 0 and "error" in r.stderr and not (app / "k2.o").exists()
 
 
 def test_install_env_wraps_the_app_compilers() -> None:

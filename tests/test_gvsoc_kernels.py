@@ -64,6 +64,13 @@ def layer_cases() -> list[tuple[str, dict[str, Any]]]:
         # multiples of 4): units spanning quads on every core, u8 and s8 in
         dict(hi=4, wi=6, ci=36, co=20, window=True),
         dict(hi=2, wi=8, ci=68, co=12, x_type=S8, y_type=S8, window=True),
+        # conv2d.c's conv_tap4 (12-byte aligned taps of 9..11 channels, 4 x 4 blocks of a phase's
+        # pixels): phases not a multiple of 4 (their last quad through the buffer's end), co % 4 != 0
+        # (the last block's co % 4 channels), taps in the right padding, u8 and s8 in; and whole
+        # quads (d = 1: chains of 3 quads) with whole blocks
+        dict(hi=1, wi=30, ci=11, co=11, k=(1, 11), dil=(1, 2), pads=(0, 20, 0, 0), window=True),
+        dict(hi=1, wi=23, ci=9, co=6, k=(1, 7), dil=(1, 3), pads=(0, 9, 0, 9), x_type=S8, y_type=S8, window=True),
+        dict(hi=1, wi=24, ci=10, co=12, k=(1, 11), pads=(0, 10, 0, 0), window=True),
     ]
     dw = [
         dict(hi=8, wi=8, ci=32, co=32, k=(3, 3), pads=(1, 1, 1, 1)),

@@ -54,3 +54,26 @@ def test_by_pc_keys_name_the_instruction() -> None:
     steps = gvsoc_profile._parse(iter(trace), ["fc", "0"], "pc", "ffffffff")
     (key, cycles), = steps[0]["0"].items()
     assert cycles == 3 and key.startswith("1c001000 kernel") and "lw a0," in key
+
+
+def test_profile_kernels_prints_each_tiles_warm_run() -> None:
+    """profile_kernels.py's steps: one per fork (the FC entering dory_cluster_fork), each tile
+    forked twice (cold, warm); warm_step(i) must be tile i's second fork."""
+    spec = importlib.util.spec_from_file_location("dory_gvsoc_profile_kernels",
+                                                  ROOT / "bench" / "gvsoc" / "profile_kernels.py")
+    assert spec and spec.loader
+    pk = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pk)
+    fork = "1c000300"
+    trace, t = [], 0
+    for tile in range(3):
+        for run in range(2):  # cold, warm: the warm run of tile k takes 10 k + 5 cycles on pe1
+            t += 1
+            trace.append(line(t, t, "soc/fc", "dory_cluster_fork", fork, "addi sp, sp, -16"))
+            cyc = 100 * t
+            trace.append(line(t, cyc, "cluster/pe1", f"kernel{tile}", "1c001000", "lw a0, 0(a1)"))
+            trace.append(line(t, cyc + (10 * tile + 5 if run else 50), "cluster/pe1", "idle", "1c002000",
+                              "wfi"))
+    steps = gvsoc_profile._parse(iter(trace), ["fc", "1"], "function", fork)
+    for tile in range(3):
+        assert dict(steps[pk.warm_step(tile)]["1"]).get(f"kernel{tile}") == 10 * tile + 5

@@ -16,7 +16,8 @@ at boot).
 | L1 TCDM budget | 64000 B | DORY ``Hardware_targets/PULP/GAP8/HW_description.json`` (64 KB part, rounded down) |
 | L1 stacks | 8 x 1 KB per core + 2 KB more for the master core | our runtime's reservation (DORY: 3500 + 7 x 3400) |
 | L2 | 512000 B | DORY HW_description (512 KB part, rounded down) |
-| L2 code/data reserve | 64 KB | estimate of our runtime + network tables (DORY hand-sets 92000..150000 per network) |
+| L2 code/data reserve | 64 KB for the first plan | estimate; dory-compile then measures the app's (below) and re-plans when the arena does not fit beside it |
+| L2 SDK allowance | 58 KiB (59392 B) | added to the measured objects; itemised below, partly estimated |
 | L3 HyperRAM | 8 MiB | 64 Mbit HyperRAM of the GAPuino/GAP8 boards (DORY uses 8000000) |
 | L3 HyperFlash | 64 MiB | 512 Mbit HyperFlash of the same boards |
 | DMA L2<->L1 | 8 B/cycle, 10 cycles setup per transfer | DORY's cluster-DMA model |
@@ -67,6 +68,40 @@ its layers are mostly bound by the L3 and L2-L1 transfers, so the slower depthwi
 -o m.onnx && dory-compile m.onnx -o app --target gap8``, the summary's total: 126,612,688 modelled
 cycles, 4.49 MAC/cycle, on 2026-12-07.)
 
+L2 reserve (``backends/l2_reserve.py``, dory-compile ``--target gap8``): the app cannot be linked here
+(its main and port include the GAP SDK's PMSIS headers), so every object the app's ``Makefile.gap8``
+builds (``APP_SRCS``: main_gap8.c, network.c, data.c, weights.c, the runtime and the PMSIS port) is
+compiled with ``riscv64-unknown-elf-gcc`` and that Makefile's ``APP_CFLAGS`` (-O3 -fwrapv ...), the
+port and main against ``runtime/port/pmsis/pmsis_api.h`` (the SDK's declarations, no SDK code), and
+their ``.text* .rodata* .srodata* .data* .sdata* .bss* .sbss*`` summed (``size -A``). The GAP SDK's
+FreeRTOS rules (gap_sdk ``rtos/freeRTOS/vendors/gwt/rules/freeRTOS_rules.mk``) compile with
+``-march=rv32imcxgap8 -mPE=8 -mFC=1`` (GAP9: ``rv32imcxgap9``), ``-ffunction-sections
+-fdata-sections`` and link with ``--gc-sections``; we pass the two section flags too but sum every
+object without collecting unused sections, which over-counts by the runtime functions a network does
+not call (about 1.5 KB, 0.5 %, on DroNet: a relocatable link with ``--gc-sections -e main`` here).
+``-march``: Debian's GCC does not know ``rv32imcxgap8`` (RV32IMC + Xpulpv2); we compile for
+``rv32imc -mabi=ilp32`` with ``-DDORY_XPULPV2``, the pulp
+target's GVSOC build of the same cores (RI5CY, Xpulpv2): the kernels' Xpulpv2 instructions (sdotp,
+hardware loops) are then emitted as ``.insn`` words, 4 bytes each as the SDK compiler's builtins
+would be, and the rest is the same C at the same -O3. What the proxy misses is the SDK compiler's
+own use of Xpulpv2 in plain C (post-increment loads, hardware loops, ``p.extract``): each replaces
+one or two RV32IMC instructions (2-4 bytes compressed) by one 4-byte instruction, so the code size
+moves by a few per cent either way, small beside the allowance below.
+
+The allowance (``L2_SDK_ALLOWANCE``) is what only the SDK provides; the objects reference it as
+undefined symbols (pi_cluster_*, pi_cl_dma_*, pi_ram_*, pi_fs_*, pi_perf_*, pi_l2_malloc, printf,
+memcpy, the 64-bit division helpers ...):
+
+| part | bytes | source |
+|---|---|---|
+| OS kernel (the SDK's FreeRTOS build: list, queue, tasks, timers, event groups, stream buffers, its RI5CY port) | 10 KiB | FreeRTOS FAQ "How much ROM/Flash does FreeRTOS use?" (freertos.org/FAQMem.html): "about 5 to 10 KBytes"; its upper end (``-Os``, as freeRTOS_rules.mk compiles it) |
+| PMSIS drivers and BSP the app calls (cluster delegation and team, cluster DMA, L1/L2 allocators, fc events, FLL/PMU/pad set-up, timer, perf, uDMA + HyperBus for the flash and the RAM, UART for printf, ReadFS) | 32 KiB | estimate: no published size found (gap_sdk sources, issues and docs searched); the sources are those of gap_sdk ``rtos/freeRTOS/vendors/gwt/gap8/pmsis/src.mk`` the app reaches (unused drivers: gc'd). ~4x our bare-metal pulp port, which does the cluster boot, fork/join, barrier, DMA and counters in 8,726 B (port_pulp.c, -O2, measured here), as the SDK's drivers are asynchronous and generic |
+| libc and libgcc the objects reference | 8 KiB | measured here: printf / fprintf / puts / fputc / fwrite / mem* with picolibc's integer printf and libgcc's 64-bit helpers link to 7,284 B (rv32imc -Os, crt0 included); the SDK links its own printf (gwt ``libs/printf``) |
+| run-time L2 heap the SDK takes before the arena (main and idle tasks' stacks and control blocks, driver and ReadFS state) | 8 KiB | estimate: freeRTOS_rules.mk's main task stack ``MAIN_STACK_SIZE ?= 2048`` (+1024 with printf on the UART); FreeRTOS FAQ: 64 B per task plus its stack; gap_sdk ``rtos/freeRTOS/vendors/gwt/gap8/src/device/ld/GAP8.ld`` puts the FC stack (0x1000) and the IRQ stack (0x400) in the FC TCDM, not in L2 |
+
+That link script's L2 is 0x80000 = 524288 B; plans use DORY's 512000 (``l2_bytes``), so 12,288 B of
+L2 are headroom neither counted nor used.
+
 The efficiency of a tile is scaled by how evenly it splits: rows over the cores for a conv (pulp-nn's
 ``conv_Ho_parallel``), channels over the cores for depthwise/linear, and output channels over the 4-way
 SIMD (``Cout % 4`` leftovers take the scalar path).
@@ -79,6 +114,11 @@ from dory.backends.target import Target
 _KB = 1024
 _MB = 1024 * 1024
 
+L2_SDK_ALLOWANCE = (10 + 32 + 8 + 8) * _KB
+"""L2 the GAP SDK takes beside the app's own objects: OS kernel 10 KiB (FreeRTOS FAQ, upper end) + PMSIS
+drivers and BSP 32 KiB (an estimate) + libc/libgcc 8 KiB (measured with picolibc) + run-time heap
+8 KiB (an estimate); the table in the module docstring cites each."""
+
 GAP8 = Target(
     name="gap8",
     cores=8,  # cluster cores running the kernels (GAP8 datasheet; DORY's CORES = 8)
@@ -87,7 +127,8 @@ GAP8 = Target(
     core_stack_bytes=1 * _KB,  # per cluster core while a kernel runs (our runtime's reservation)
     master_stack_extra_bytes=2 * _KB,  # core 0 also runs the tile loop and DMA bookkeeping
     l2_bytes=512000,  # DORY's GAP8 HW_description: 512000
-    l2_reserved_bytes=64 * _KB,  # code, runtime data, network tables: an estimate (no GAP SDK here to link with); rv32 apps measure theirs (backends/l2_reserve.py)
+    l2_reserved_bytes=64 * _KB,  # the first plan's estimate; dory-compile --target gap8 measures the app's objects + L2_SDK_ALLOWANCE and re-plans (backends/l2_reserve.py)
+    l2_sdk_allowance_bytes=L2_SDK_ALLOWANCE,  # the SDK's OS, drivers, libc and heap in L2 (cited above)
     l3_bytes=8 * _MB,  # HyperRAM of the GAPuino/GAP8 boards
     l3_flash_bytes=64 * _MB,  # HyperFlash of the same boards (the weights blob at boot)
     dma_bytes_per_cycle=8,  # cluster DMA L2<->L1, 64 bits per cycle (DORY's model)
@@ -104,4 +145,4 @@ GAP8 = Target(
 )
 """The default target: a GAP8 at 175 MHz with the budgets above."""
 
-__all__ = ["GAP8"]
+__all__ = ["GAP8", "L2_SDK_ALLOWANCE"]

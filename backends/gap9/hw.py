@@ -29,7 +29,8 @@ Sources (every constant cites one; the ones that are estimates say so):
 | L1 TCDM | 128 KiB = 131072 B | GreenWaves' GAP9 product brief (128 KB shared L1; not in the corpus searched here, so cross-checked): 131072 B less our 10 KiB of stacks leaves 120832 B, DORY's budget is 120000 B [DORY] |
 | L1 stacks | 8 x 1 KiB + 2 KiB for the master | our runtime's reservation, as on GAP8 (DORY: 3500 + 7 x 3400 [DORY]) |
 | L2 | 1536000 B | [DORY] (1.5 MB, the same rounding as its GAP8 512000); [EEJ] |
-| L2 code/data reserve | 64 KiB | estimate: our runtime and network tables, as on GAP8 (not measured on GAP9) |
+| L2 code/data reserve | 64 KiB for the first plan | estimate, as on GAP8; dory-compile measures the app's objects (as on GAP8: `backends.gap8.hw`) plus the SDK allowance and re-plans when the arena does not fit beside them |
+| L2 SDK allowance | 58 KiB | GAP8's (`backends.gap8.hw.L2_SDK_ALLOWANCE`: the same PMSIS API, OS and drivers of the same SDK): an estimate, not measured on GAP9 |
 | L3 RAM | 8 MiB | [DORY] 8000000 B (the EVK's octo-SPI PSRAM [SDK] is at least this; 8 MiB keeps GAP8's plans valid) |
 | L3 flash | 64 MiB | [SDK] MX25U51245G, 512 Mbit |
 | DMA L2<->L1 | 8 B/cycle, 10 cycles setup per transfer | [DORY] L2 bandwidth 8, latency 10 |
@@ -58,7 +59,8 @@ GAP9 = Target(
     core_stack_bytes=1 * _KB,  # our runtime's reservation per kernel core, as on GAP8
     master_stack_extra_bytes=2 * _KB,  # core 0 also runs the tile loop and DMA bookkeeping
     l2_bytes=1536000,  # [DORY] GAP9 HW_description: 1.5 MB
-    l2_reserved_bytes=64 * _KB,  # code, runtime data, network tables: an estimate (GAP8's; no GAP SDK here to measure with)
+    l2_reserved_bytes=64 * _KB,  # the first plan's estimate (GAP8's); dory-compile --target gap9 measures the app's objects and re-plans (backends/l2_reserve.py)
+    l2_sdk_allowance_bytes=GAP8.l2_sdk_allowance_bytes,  # the SDK's OS, drivers, libc and heap: GAP8's estimate (same SDK)
     l3_bytes=8 * _MB,  # [DORY] 8000000; the EVK's octo-SPI PSRAM [SDK]
     l3_flash_bytes=64 * _MB,  # [SDK] MX25U51245G, 512 Mbit octo-SPI flash
     dma_bytes_per_cycle=8,  # [DORY] L2 bandwidth 8 B/cycle

@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 
 from dory.backends.target import (CONV_1D_TINY_MAX_CI, CONV_1D_TINY_MAX_CO, CONV_1D_TINY_MAX_K, CONV_PX4_MAX_K,
-                                  CONV_TAPW_MAX_CO, PW4_MIN_CI, PW_TINY_MAX_CI, Target, conv_tap_ct,
+                                  CONV_TAPW_MAX_CO, PW4_MIN_CI, PW_TINY_MAX_CI, TAP4_MIN_KW, Target, conv_tap_ct,
                                   default_target)
 from dory.passes.tiling.geometry import Geometry, _blocks, _groups_touched, _in_extent, _in_total, _steps
 from dory.passes.tiling.paths import DW3_WIN2_MIN_OUTS
@@ -129,7 +129,8 @@ _FIXED = ("layer", "tile")
 """Features that are counts of fixed costs (once per layer, once per tile), not kernel work."""
 
 MODEL_FEATURES: dict[str, tuple[str, ...]] = {
-    "conv": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow", "win", "px4", "tiny"),
+    "conv": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow", "win", "px4", "tiny",
+             "tap4"),
     "pointwise": ("tile", "unit", "mac", "acc", "tiny", "pw4", "wide", "div", "slow", "win"),
     "conv16": ("tile", "unit", "mac", "im2col", "im2col_rows", "acc", "wide", "div", "slow", "win"),
     "conv_generic": ("tile", "out", "mac", "wide", "div", "slow", "win"),
@@ -143,7 +144,7 @@ MODEL_FEATURES: dict[str, tuple[str, ...]] = {
 kind: the per-step cost outside the tile loop), in the order the calibration fits them."""
 
 CLASS_FEATURES = ("wide", "wide64", "div", "slow", "win", "sfused", "sloop", "sloop_in", "loop", "loop_in", "generic",
-                  "px4", "pw4")
+                  "px4", "pw4", "tap4")
 """Features that count the work of one runtime path (`passes.tiling.paths`) besides the kind's base
 cost: the fit needs layers on and off the path to tell them apart (bench/gvsoc/fit.py)."""
 
@@ -236,6 +237,15 @@ def _pw4(g: Geometry, h: int, w: int, c: int, k: int) -> bool:
             and g.sh == 1 and g.sw == 1 and not any(g.pads) and g.end == "win")
 
 
+def _tap4(g: Geometry, kt: int, k: int) -> bool:
+    """Whether runtime/kernels/conv2d.c ``conv_fast`` goes on to ``conv_tap4`` (blocks of 4 output
+    channels x 4 pixels of a phase, Xpulpv2) for a tile of `_shared_row` pixels with aligned taps of
+    ``kt`` bytes (`conv_tap_ct`, 0 without) and ``k`` input channels: taps of 12 bytes, a kernel of
+    ``TAP4_MIN_KW`` taps or more, all of the layer's input channels (no partial sums), a window end
+    (as `_pw4`: the runtime's of a shift <= 24 with vector multipliers and adds)."""
+    return kt == 12 and g.kw >= TAP4_MIN_KW and k == g.ci and g.end == "win"
+
+
 def _conv1d_tiny(g: Geometry, h: int, c: int, k: int) -> bool:
     """Whether runtime/kernels/conv2d.c takes ``conv_1d_tiny`` for a tile of ``h`` output rows,
     ``c`` output channels and ``k`` input channels: a 1-D kernel over one input row (one output
@@ -279,7 +289,9 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
       layers: ``conv_px4``'s blocks of 4 pixels x 4 channels, whole-word row copies; its cost
       is the base one corrected by this path class); otherwise a tile of one output row of a 1-D kernel at stride 1 pairs pixels q
       and q + dw in shared buffers (`_shared_row`, `_shared_pairs`), consecutive pairs of a phase
-      in one copy (`_shared_chains`): 2 x k bytes per pair and (kw - 1) x k per copy;
+      in one copy (`_shared_chains`): 2 x k bytes per pair and (kw - 1) x k per copy; ``tap4``
+      the same outputs again when such a tile's aligned taps take ``conv_tap4`` (`_tap4`: blocks
+      of 4 pixels x 4 channels, its cost the base one corrected by this path class);
     - 16-bit input (``conv_fast16``): units of (pixel, 4 output channels) in balanced ranges:
       ``unit``, ``mac`` = 4 x K MACs per unit, ``im2col`` = K values split into byte planes per
       pixel of the core (KxK only; a 1x1 pixel is split in registers) in ``im2col_rows`` = kh
@@ -338,11 +350,14 @@ def tile_features(g: Geometry, tile: tuple[int, int, int, int], cores: int) -> d
         if kind == "conv" and _conv1d_tiny(g, h, c, k):
             # conv_1d_tiny: the core's pixels x every output channel, no blocks, no im2col
             out = math.ceil(w * g.n / cores) * c
-            f["unit"] = f["mac"] = f["im2col"] = f["im2col_rows"] = f["px4"] = 0
+            f["unit"] = f["mac"] = f["im2col"] = f["im2col_rows"] = f["px4"] = f["tap4"] = 0
             f["tiny"] = out
         elif kind == "conv":
             f["px4"] = out if kk <= CONV_PX4_MAX_K else 0
             f["tiny"] = 0
+            # conv_tap4's 4 x 4 blocks: the same work counted in conv_fast's 4 x 2 units (unit, mac,
+            # im2col); the path's outputs as their own class feature, for the fit to tell them apart
+            f["tap4"] = out if _tap4(g, kt, k) else 0
         elif _pw_tiny(g, k):
             # conv_1x1_tiny: the core's pixels x every output channel, no blocks
             out = math.ceil(h * w * g.n / cores) * c

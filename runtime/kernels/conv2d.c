@@ -393,13 +393,291 @@ static DORY_NOINLINE_ DORY_TAIL_ void tap_weights(const int8_t *w, int32_t n, in
     }
 }
 
+#if defined(DORY_XPULPV2)
+/* conv_tap4: conv_fast's aligned taps at ct = 12 (1-D kernels of 9..11 input channels: TCN_T's
+ * 1x11 11-channel dilated convs) whose plan is the window end of a shift <= 24 with mul and add
+ * vectors, in blocks of 4 output channels x 4 pixels instead of conv_fast's 4 x 2. Pixels p,
+ * p + d, p + 2d, p + 3d of one phase (d the dilation) are 4 consecutive taps of the phase's
+ * im2col chain (pixel p + i d's kw taps start at tap i), so a quad's pixels are 12, 24, 36 bytes
+ * apart in one buffer and the asm loads them at immediate offsets. Per 4-byte step 8 loads and 16
+ * sdot (24 instructions per 64 MACs; 4 x 2: 14 per 32), and per block one end of 16 outputs in
+ * the asm (conv_fast's blocks4x2w: ~236 cycles outside its k loop per block of 8 outputs on
+ * GVSOC, most of it I$ refills of its ~600-byte function). The last block of a co not a multiple
+ * of 4 sums a weight row past co (the tap copy's scratch holds DORY_TAPW_MAX_CO rows; its sums are
+ * never stored) and ends only its co % 4 channels; a quad past the end of its phase (the phase's
+ * last 1..3 pixels) is computed whole into a buffer on the stack and its real pixels copied out.
+ * Mirrored by passes/tiling/cost.py _tap4 (conv class feature 'tap4'). */
+
+/* The asm's state (offsets fixed in DORY_TAP4_ASM_) */
+typedef struct {
+    const uint8_t *x;  /* 0: the quad's pixel 0 (its kw taps, 12 bytes each); pixel i at + 12 i */
+    const int8_t *w;   /* 4: the block's weight row 0 (rows K apart); +4K a block */
+    int32_t K;         /* 8: a weight row's bytes, kw x 12 */
+    int32_t nb;        /* 12: the blocks left */
+    const int32_t *b;  /* 16: the block's 4 biases, +bst a block */
+    int32_t bst;       /* 20: 16, or 0 without a bias (b then at lb) */
+    const int32_t *m;  /* 24: the next channel's mul */
+    const int32_t *lo; /* 28: its window's low end */
+    const int32_t *hi; /* 32: and high end */
+    const uint8_t *k;  /* 36: its add's low word, kst bytes a channel */
+    int32_t kst;       /* 40 */
+    int32_t sh;        /* 44: the shift (<= 24) */
+    uint8_t *y;        /* 48: pixel 0's output of the next channel; pixel i S i further */
+    int32_t S;         /* 52: the output's bytes from one pixel of the quad to the next */
+    int32_t s[16];     /* 56: the block's sums, s[4 j + i] = channel j's at pixel i */
+    const int32_t *bl; /* 120: the call's last block's 4 biases (not past the vector's end) */
+    int32_t ne;        /* 124: the channels of the call's last block (1..4) */
+    int32_t lb[4];     /* 128: the last block's biases when co % 4 != 0 (zeros past co), or zeros */
+} tap4_ctx_t;
+
+/* DORY_PW4_ASM_'s block loop (conv2d.c, conv_pw4: see there for the registers' roles and the
+ * encodings) with the quad's pixels at immediate offsets 12, 24, 36 (lw rd, imm(rs1)) instead of
+ * the weight rows' stride, the last block's biases from c->bl, and the last block's end over
+ * c->ne channels (lp.setup's count): per block first the sums (hardware loop 0, K / 4 trips),
+ * then the 4 channels' ends (hardware loop 0 again), the state in *c between blocks. */
+#define DORY_TAP4_ASM_(F7)                                                                         \
+    __asm__ volatile("1:\n\t"                                                                       \
+                     "lw %[q], 12(%[c])\n\t"                                                      \
+                     "lw %[p], 16(%[c])\n\t"                                                      \
+                     "addi %[q], %[q], -1\n\t"                                                    \
+                     "bnez %[q], 2f\n\t"                                                          \
+                     "lw %[p], 120(%[c])\n\t"                                                     \
+                     "2:\n\t"                                                                     \
+                     "lw s0, 0(%[p])\n\tlw s4, 4(%[p])\n\tlw s8, 8(%[p])\n\tlw t3, 12(%[p])\n\t"  \
+                     "lw %[q], 20(%[c])\n\t"                                                      \
+                     "lw %[r], 8(%[c])\n\t"                                                       \
+                     "add %[p], %[p], %[q]\n\t"                                                   \
+                     "srli a5, %[r], 2\n\t"                                                       \
+                     "slli a7, %[r], 1\n\t"                                                       \
+                     "sw %[p], 16(%[c])\n\t"                                                      \
+                     "lw %[p], 0(%[c])\n\tlw %[q], 4(%[c])\n\t"                                   \
+                     "add ra, a7, %[r]\n\t"                                                       \
+                     "mv s1, s0\n\tmv s2, s0\n\tmv s3, s0\n\tmv s5, s4\n\tmv s6, s4\n\tmv s7, s4\n\t" \
+                     "mv s9, s8\n\tmv s10, s8\n\tmv s11, s8\n\tmv t4, t3\n\tmv t5, t3\n\tmv t6, t3\n\t" \
+                     ".option push\n\t.option norvc\n\t"                                          \
+                     ".insn i 0x7b, 4, x0, a5, 48\n\t"                                            \
+                     "lw t1, 12(%[p])\n\t"                                                        \
+                     "lw t2, 24(%[p])\n\t"                                                        \
+                     "lw a4, 36(%[p])\n\t"                                                        \
+                     ".insn i 0x0b, 2, t0, %[p], 4\n\t"                                           \
+                     ".insn r 0x03, 7, 0x10, a5, %[q], %[r]\n\t"                                  \
+                     ".insn r 0x03, 7, 0x10, a6, %[q], a7\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s4, t0, a5\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s5, t1, a5\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s6, t2, a5\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s7, a4, a5\n\t"                                    \
+                     ".insn r 0x03, 7, 0x10, a5, %[q], ra\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s8, t0, a6\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s9, t1, a6\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s10, t2, a6\n\t"                                   \
+                     ".insn r 0x57, 1, " F7 ", s11, a4, a6\n\t"                                   \
+                     ".insn i 0x0b, 2, a6, %[q], 4\n\t"                                           \
+                     ".insn r 0x57, 1, " F7 ", t3, t0, a5\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", t4, t1, a5\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", t5, t2, a5\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", t6, a4, a5\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s0, t0, a6\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s1, t1, a6\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s2, t2, a6\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s3, a4, a6\n\t"                                    \
+                     ".option pop\n\t"                                                            \
+                     "add %[q], %[q], ra\n\t"                                                     \
+                     "sw s0, 56(%[c])\n\tsw s1, 60(%[c])\n\tsw s2, 64(%[c])\n\tsw s3, 68(%[c])\n\t" \
+                     "sw s4, 72(%[c])\n\tsw s5, 76(%[c])\n\tsw s6, 80(%[c])\n\tsw s7, 84(%[c])\n\t" \
+                     "sw s8, 88(%[c])\n\tsw s9, 92(%[c])\n\tsw s10, 96(%[c])\n\tsw s11, 100(%[c])\n\t" \
+                     "sw t3, 104(%[c])\n\tsw t4, 108(%[c])\n\tsw t5, 112(%[c])\n\tsw t6, 116(%[c])\n\t" \
+                     "sw %[q], 4(%[c])\n\t"                                                       \
+                     "lw s0, 24(%[c])\n\tlw s1, 28(%[c])\n\tlw s2, 32(%[c])\n\tlw s3, 36(%[c])\n\t" \
+                     "lw s4, 40(%[c])\n\tlw s5, 44(%[c])\n\tlw s6, 48(%[c])\n\tlw s7, 52(%[c])\n\t" \
+                     "addi s10, %[c], 56\n\t"                                                     \
+                     "lw t0, 12(%[c])\n\t"                                                        \
+                     "li a5, 4\n\t"                                                               \
+                     "addi t0, t0, -1\n\t"                                                        \
+                     "bnez t0, 3f\n\t"                                                            \
+                     "lw a5, 124(%[c])\n\t"                                                       \
+                     "3:\n\t"                                                                     \
+                     "slli s8, s7, 1\n\t"                                                         \
+                     "add s9, s8, s7\n\t"                                                         \
+                     ".option push\n\t.option norvc\n\t"                                          \
+                     ".insn i 0x7b, 4, x0, a5, 64\n\t"                                            \
+                     ".insn i 0x0b, 2, t0, s0, 4\n\t"                                             \
+                     ".insn i 0x0b, 2, t1, s1, 4\n\t"                                             \
+                     ".insn i 0x0b, 2, t2, s2, 4\n\t"                                             \
+                     ".insn r 0x0b, 7, 0x10, a4, s3, s4\n\t"                                      \
+                     ".insn i 0x0b, 2, t3, s10, 4\n\t"                                            \
+                     ".insn i 0x0b, 2, t4, s10, 4\n\t"                                            \
+                     ".insn i 0x0b, 2, t5, s10, 4\n\t"                                            \
+                     ".insn i 0x0b, 2, t6, s10, 4\n\t"                                            \
+                     ".insn r 0x33, 6, 0x02, t3, t3, t1\n\t"                                      \
+                     ".insn r 0x33, 6, 0x02, t4, t4, t1\n\t"                                      \
+                     ".insn r 0x33, 6, 0x02, t5, t5, t1\n\t"                                      \
+                     ".insn r 0x33, 6, 0x02, t6, t6, t1\n\t"                                      \
+                     ".insn r 0x33, 4, 0x02, t3, t3, t2\n\t"                                      \
+                     ".insn r 0x33, 4, 0x02, t4, t4, t2\n\t"                                      \
+                     ".insn r 0x33, 4, 0x02, t5, t5, t2\n\t"                                      \
+                     ".insn r 0x33, 4, 0x02, t6, t6, t2\n\t"                                      \
+                     "mul t3, t3, t0\n\t"                                                         \
+                     "mul t4, t4, t0\n\t"                                                         \
+                     "mul t5, t5, t0\n\t"                                                         \
+                     "mul t6, t6, t0\n\t"                                                         \
+                     "add t3, t3, a4\n\t"                                                         \
+                     "add t4, t4, a4\n\t"                                                         \
+                     "add t5, t5, a4\n\t"                                                         \
+                     "add t6, t6, a4\n\t"                                                         \
+                     "srl t3, t3, s5\n\t"                                                         \
+                     "srl t4, t4, s5\n\t"                                                         \
+                     "srl t5, t5, s5\n\t"                                                         \
+                     "srl t6, t6, s5\n\t"                                                         \
+                     ".insn r 0x23, 4, 0x00, s7, s6, t4\n\t"                                      \
+                     ".insn r 0x23, 4, 0x00, s8, s6, t5\n\t"                                      \
+                     ".insn r 0x23, 4, 0x00, s9, s6, t6\n\t"                                      \
+                     ".insn s 0x2b, 0, t3, 1(s6)\n\t"                                             \
+                     ".option pop\n\t"                                                            \
+                     "sw s0, 24(%[c])\n\tsw s1, 28(%[c])\n\tsw s2, 32(%[c])\n\tsw s3, 36(%[c])\n\t" \
+                     "sw s6, 48(%[c])\n\t"                                                        \
+                     "lw a5, 12(%[c])\n\t"                                                        \
+                     "addi a5, a5, -1\n\t"                                                        \
+                     "sw a5, 12(%[c])\n\t"                                                        \
+                     "bnez a5, 1b"                                                                \
+                     : [p] "=&r"(p_), [q] "=&r"(q_), [r] "=&r"(r_)                               \
+                     : [c] "r"(c)                                                                 \
+                     : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11",  \
+                       "t0", "t1", "t2", "t3", "t4", "t5", "t6", "a4", "a5", "a6", "a7", "ra",     \
+                       "memory")
+#define DORY_TAP4_BLOCKS_(NAME, F7)                                                                \
+    static DORY_NOINLINE_ DORY_TAIL_ void NAME(tap4_ctx_t *c)                                      \
+    {                                                                                              \
+        uint32_t p_, q_, r_;                                                                       \
+        DORY_TAP4_ASM_(F7);                                                                        \
+        (void)p_, (void)q_, (void)r_;                                                              \
+    }
+DORY_TAP4_BLOCKS_(tap4_blocks_u_, "0x54")
+DORY_TAP4_BLOCKS_(tap4_blocks_s_, "0x5c")
+
+/* Whether conv_fast takes conv_tap4 for a (ct = 12, no partial sums): -1, or the window end's
+ * shift | add64 << 8 when the end is the window's shift <= 24 with mul and add vectors (the layer's
+ * plan's bytes; without a plan, the kernel's own callers', the per-call plan) and kw >= 7 (a chain
+ * then holds a quad and 4 spare taps: DORY_TAP4_MIN_KW, mirrored by backends/target.py TAP4_MIN_KW).
+ * The same on every core. Out of line: its plan on its own frame. */
+#define DORY_TAP4_MIN_KW 7
+static DORY_NOINLINE_ DORY_TAIL_ int32_t tap4_end_(const dory_conv_args_t *a, int xs, int32_t K)
+{
+    const volatile dory_conv_rqplan_t *pl = (const volatile dory_conv_rqplan_t *)a->rqplan;
+    const dory_requant_t *r = &a->rq->st[0];
+    dory_rqf_t f;
+    if (a->kw < DORY_TAP4_MIN_KW || !r->mul || !r->add)
+        return -1;
+    if (pl)
+        return pl->win == 1 && pl->shift <= 24 ? pl->shift | pl->add64 << 8 : -1;
+    if (!r->win_lo)
+        return -1;
+    dory_rqf_init_full_(&f, a, xs, K, 0, a->co);
+    return f.win == 1 && f.mul && f.add && f.shift <= 24 ? f.shift | f.add64 << 8 : -1;
+}
+
+/* conv_tap4 (see above) on a's 1-D tile, w the tap copy (rows of kw x 12 bytes), buf the core's
+ * im2col chain of cap taps, e tap4_end_'s (>= 0): the window end's shift and add stride, its
+ * other constants the chain's first stage's vectors and a's bias (as dory_rqf_planned_ /
+ * dory_rqf_win_plan_ set them). conv_fast's tail call: the worker cores' 1 KiB stacks hold this
+ * frame or dory_conv2d's, not both (both with im2col_pixel's on top of the executor's: 1,104
+ * bytes). The units the cores share: (quad, block of 4 channels), the quads in phase-major order
+ * (phase ph: pixels ph, ph + d, ..; npix / d of them, one more for ph < npix % d); a core's
+ * consecutive quads of one phase share one im2col chain (up to mq quads: kw + 4 mq - 1 taps). The
+ * outputs of a quad past its phase's end go to the last 4 taps of buf (4 co <= 48 bytes), which
+ * the chains then leave free. No division per quad (~35 cycles each on GVSOC). */
+static DORY_NOINLINE_ DORY_TAIL_ void conv_tap4(const dory_conv_args_t *a, int core, int ncores, const int8_t *w,
+                                               uint8_t *buf, int32_t cap, int32_t e)
+{
+    const dory_requant_t *r = &a->rq->st[0];
+    const int32_t co = a->co, kw = a->kw, d = a->dw, npix = a->wo, K = kw * 12, nblk = (co + 3) / 4;
+    const int32_t pq = npix / d, pr = npix % d, ne = co % 4 ? co % 4 : 4;
+    const int32_t *bias = (const int32_t *)a->bias, *mul = (const int32_t *)r->mul;
+    const int32_t *wlo = r->win_lo, *whi = r->win_hi;
+    const uint8_t *add = (const uint8_t *)r->add;
+    uint8_t *const tmp = buf + (size_t)(cap - 4) * 12u, *const yt = (uint8_t *)a->y;
+    const int ragged = pq % 4 != 0 || (pr > 0 && (pq + 1) % 4 != 0);
+    const int32_t mq = (cap - (ragged ? 4 : 0) - kw + 1) / 4; /* >= 1: kw >= 7 (tap4_end_) */
+    int32_t u0, u1, u, ph, j, nph, b0, cj = 0, cn = 0;
+    tap4_ctx_t ctx;
+    share_cut_((pr * ((pq + 4) / 4) + (d - pr) * ((pq + 3) / 4)) * nblk, core, ncores, a->core0_cut, &u0, &u1);
+    if (u0 >= u1)
+        return;
+    ctx.K = K;
+    ctx.kst = 4 << (e >> 8);
+    ctx.sh = e & 0xff;
+    ctx.lb[0] = ctx.lb[1] = ctx.lb[2] = ctx.lb[3] = 0;
+    if (bias && ne < 4) { /* the last block's biases, zeros past co */
+        for (j = 0; j < ne; j++)
+            ctx.lb[j] = bias[co - ne + j];
+    }
+    ctx.bst = bias ? 16 : 0;
+    /* the quad of unit u0: phase ph (nph pixels), its j-th quad */
+    j = u0 / nblk;
+    b0 = u0 - j * nblk;
+    ph = 0;
+    nph = pq + (pr > 0);
+    while (j >= (nph + 3) / 4) {
+        j -= (nph + 3) / 4;
+        nph = pq + (++ph < pr);
+    }
+    for (u = u0; u < u1; b0 = 0) {
+        const int32_t b1 = u1 - u < nblk - b0 ? b0 + (u1 - u) : nblk, o = 4 * b0;
+        const int32_t p = ph + 4 * j * d, nv = nph - 4 * j < 4 ? nph - 4 * j : 4;
+        uint8_t *y = yt + (size_t)p * (size_t)co;
+        if (cj == cn) {
+            /* a new chain: up to mq quads of this phase from quad j, not past the core's range
+             * (its quads from j: left), the taps of their real pixels */
+            const int32_t left = (u1 - u + b0 + nblk - 1) / nblk;
+            int32_t nr;
+            cn = (nph + 3) / 4 - j < left ? (nph + 3) / 4 - j : left;
+            cn = cn < mq ? cn : mq;
+            nr = nph - 4 * j < 4 * cn ? nph - 4 * j : 4 * cn;
+            im2col_pixel(a, 0, p, buf, kw + nr - 1, 12);
+            cj = 0;
+        }
+        ctx.x = buf + (size_t)cj * 48u;
+        ctx.w = w + (size_t)o * (size_t)K;
+        ctx.nb = b1 - b0;
+        ctx.b = bias ? bias + o : ctx.lb;
+        ctx.bl = bias && (b1 < nblk || ne == 4) ? bias + 4 * (b1 - 1) : ctx.lb;
+        ctx.ne = b1 < nblk ? 4 : ne;
+        ctx.m = mul + o;
+        ctx.lo = wlo + o;
+        ctx.hi = whi + o;
+        ctx.k = add + (size_t)o * (size_t)ctx.kst;
+        ctx.y = nv == 4 ? y + o : tmp + o;
+        ctx.S = nv == 4 ? d * co : co;
+        if (a->x_type == DORY_S8)
+            tap4_blocks_s_(&ctx);
+        else
+            tap4_blocks_u_(&ctx);
+        if (nv < 4) { /* the phase's last pixels out of tmp */
+            const int32_t o1 = 4 * b1 < co ? 4 * b1 : co;
+            int32_t i, c;
+            for (i = 0; i < nv; i++)
+                for (c = o; c < o1; c++)
+                    y[(size_t)i * (size_t)d * (size_t)co + (size_t)c] = tmp[i * co + c];
+        }
+        u += b1 - b0;
+        if (++cj == cn)
+            cj = cn = 0;
+        if (++j == (nph + 3) / 4) {
+            j = 0;
+            nph = pq + (++ph < pr);
+        }
+    }
+}
+#endif
+
 /* All co x kw taps of a's weights into wt (tap_weights), shared by the cores: with a's barrier each
  * core copies its 1/ncores of the taps (disjoint words: ct bytes a tap) and waits for the others';
- * without one it copies them all. Out of line in the tail section, as tap_weights (conv_fast's
- * code stays as small as before: with this inside it the other layers' code moved, GVSOC
- * TCN_test_library +0.3 %; tap_weights inlined here cost TCN_T ~600 cycles more). */
-static DORY_NOINLINE_ DORY_TAIL_ void tap_weights_all(const dory_conv_args_t *a, int32_t ct, uint8_t *wt, int core,
-                                                       int ncores)
+ * without one it copies them all. Returns tap4_end_'s for ct = 12 without partial sums on the
+ * pulp target (whether conv_fast goes on to conv_tap4), else -1: one call in conv_fast for both.
+ * Out of line in the tail section, as tap_weights (conv_fast's code stays as small as before: with
+ * this inside it the other layers' code moved, GVSOC TCN_test_library +0.3 %; tap_weights inlined
+ * here cost TCN_T ~600 cycles more). */
+static DORY_NOINLINE_ DORY_TAIL_ int32_t tap_weights_all(const dory_conv_args_t *a, int32_t ct, uint8_t *wt, int core,
+                                                          int ncores)
 {
     const int32_t nt = a->co * a->kw;
     const int split = a->barrier != NULL && ncores > 1;
@@ -407,6 +685,11 @@ static DORY_NOINLINE_ DORY_TAIL_ void tap_weights_all(const dory_conv_args_t *a,
     tap_weights((const int8_t *)a->w + (size_t)t0 * (size_t)a->ci, t1 - t0, a->ci, ct, wt + (size_t)t0 * (size_t)ct);
     if (split)
         a->barrier();
+#if defined(DORY_XPULPV2)
+    if (ct == 12 && !a->acc)
+        return tap4_end_(a, a->x_type == DORY_S8, a->kw * a->ci);
+#endif
+    return -1;
 }
 
 /* A 1x1 convolution of 1..3 input channels (TCN_T's 2 -> 11 downsample; K < 4: conv_fast's 4-way
@@ -555,10 +838,18 @@ static DORY_NOINLINE_PORTABLE_ void conv_fast(const dory_conv_args_t *a, int cor
          * 11-channel dilated convs: all 121 taps took ~1,340 cycles of every core); without one it
          * copies them all (see the comment on shared above). */
         uint8_t *wt = (uint8_t *)a->scratch;
-        tap_weights_all(a, ct, wt, core, ncores);
+        const int32_t e = tap_weights_all(a, ct, wt, core, ncores);
         w = (const int8_t *)wt;
         buf0 = wt + (size_t)DORY_TAPW_MAX_CO * (size_t)KT + (size_t)core * 2u * (size_t)KB;
         buf1 = buf0 + KB;
+#if defined(DORY_XPULPV2)
+        if (e >= 0) {
+            conv_tap4(a, core, ncores, w, buf0, 2 * KB / ct, e);
+            return;
+        }
+#else
+        (void)e;
+#endif
     }
     if (!conv_units_(a, npairs, nblk, xs, K, core, ncores, &f, &u0, &u1, &P0, &P1))
         return;

@@ -746,7 +746,18 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
  * lp.setup, 24, 4 adds: L = 58. Encodings as DW3_STEP_'s. Each loaded word is first used at least
  * two instructions after its load. (A stride-1-shaped step, one word serving two outputs, cannot
  * exist at stride 2: output r + 1's window starts 2 bytes after output r's, 1 byte after its
- * middle tap, in any packing of a line that holds each byte once.) */
+ * middle tap, in any packing of a line that holds each byte once.) Half the lines start at an odd
+ * address (L = 2 n + 1), where all 6 loads of a step are misaligned (two accesses each), the others
+ * 3 of them: the step measured 27.6 cycles for its 24 instructions (profile_kernels.py, 32 ch).
+ * Tried and measured slower overall (GVSOC): lines of pitch L + 1 (2 mod 4) from an aligned base
+ * and a 4-output step of aligned loads only, a window at offset 2 joined from two words by
+ * pv.shuffle2.h (48 instructions, 52 cycles for 4 outputs, 13.0 a output against 13.8): +3 loads a
+ * line, the pitch's set-up and a larger function took it back (kernels alone s2 32 / 64 / 128 ch
+ * 10,533 -> 10,948 / 17,738 -> 17,731 / 21,718 -> 22,532 cycles; MobileNetV1-1.0-128's s2 layers
+ * 743,842 -> 754,868). The floor of this design (a byte copy of the channel's 4 new input bytes an
+ * output, 2 instructions a byte; 3 dot products, 3 loads or 1.5 loads and 1.5 shuffles, a
+ * 5-instruction end and a store) is 20 cycles an output before any per-channel or per-call cost:
+ * 3.6 MAC/cycle on 8 cores. */
 #define DW3_STEP2_(D0, DA, END)                                                                        \
     ".insn i 0x0b, 2, t0, %[s0], 4\n\t"                                                                \
     ".insn i 0x0b, 2, t1, %[s1], 4\n\t"                                                                \

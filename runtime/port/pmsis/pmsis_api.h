@@ -210,6 +210,13 @@ struct pi_hyperflash_conf {
     uint8_t opaque[64]; /* the SDK's struct starts with a struct pi_flash_conf; we never touch fields */
 };
 void pi_hyperflash_conf_init(struct pi_hyperflash_conf *conf);
+/* The GAP9 EVK's default flash (an MX25U51245G octo-SPI NOR), which its BSP names
+ * pi_default_flash_conf / pi_default_flash_conf_init (pmsis_bsp/include/bsp/boards/gap9_evk/bsp.h);
+ * the GAP9 main (backends/gap9/app.py) uses only these two names. */
+struct pi_default_flash_conf {
+    uint8_t opaque[64]; /* as above: starts with a struct pi_flash_conf; never touched */
+};
+void pi_default_flash_conf_init(struct pi_default_flash_conf *conf);
 int pi_flash_open(struct pi_device *device); /* static inline in bsp/flash.h; 0 on success */
 
 typedef enum { PI_FS_READ_ONLY = 0, PI_FS_HOST = 1, PI_FS_LFS = 2 } pi_fs_type_e;
