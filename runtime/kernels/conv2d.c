@@ -984,18 +984,19 @@ static DORY_NOINLINE_PORTABLE_ void conv_fast(const dory_conv_args_t *a, int cor
  * units). 0 (nothing written) when the plan is not such a window end. */
 
 /* The state of pw4_blocks_*'s block loop, in memory: the asm holds all but 4 registers in its
- * loop over k (16 sums, 6 loaded words, K, 2K, 3K, x, w, this), so what lives across blocks is
- * read from here and written back once a block. The offsets are the asm's (DORY_PW4_ASM_). */
+ * loop over k (16 sums, 6 loaded words, K, 2K, 3K, x, w, this), so what lives across blocks
+ * besides K and w is read from here (and b, m, k, y written back) once a block. The offsets are
+ * the asm's (DORY_PW4_ASM_). */
 typedef struct {
     const uint8_t *x;  /* 0: pixel 0's K bytes; pixels 1..3 K, 2K, 3K further */
-    const int8_t *w;   /* 4: the block's row 0; rows 1..3 K, 2K, 3K further; +4K a block */
+    const int8_t *w;   /* 4: the first block's row 0; rows 1..3 K, 2K, 3K further; +4K a block */
     int32_t K;         /* 8 */
-    int32_t nb;        /* 12: the blocks left */
+    int32_t nb;        /* 12: the blocks (hardware loop 1's count) */
     const int32_t *b;  /* 16: the block's 4 biases, +bst a block */
     int32_t bst;       /* 20: 16, or 0 without a bias (b then at z) */
     const int32_t *m;  /* 24: the next channel's mul */
-    const int32_t *lo; /* 28: its window's low end */
-    const int32_t *hi; /* 32: and high end */
+    int32_t dlo;       /* 28: its window's low end at m + dlo bytes */
+    int32_t dhi;       /* 32: and high end at m + dhi */
     const uint8_t *k;  /* 36: its add's low word, kst bytes a channel */
     int32_t kst;       /* 40 */
     int32_t sh;        /* 44: the shift (<= 24) */
@@ -1009,18 +1010,22 @@ typedef struct {
 
 /* Blocks of 4 channels x 4 pixels, each its 16 sums and their 16 outputs, all in one asm (C
  * between the sums and the end had GCC spill and reload ~40 values around an asm that takes every
- * register: ~390 cycles of a 64 -> 64 block's ~770 outside its k loop on GVSOC). Per block:
+ * register: ~390 cycles of a 64 -> 64 block's ~770 outside its k loop on GVSOC). The blocks in
+ * hardware loop 1 (c->nb trips; GVSOC: a counted branch, its load, decrement and store cost ~8
+ * cycles a block). K, 2K, 3K (r, a7, ra) and w (q) stay in registers across blocks (the end does
+ * not touch them); x is reloaded (the k loop advances it). Per block:
  *  - the sums, s[4 j + i] = bias j + pixel i . row j (wrapping): the k loop in hardware loop 0
  *    (K / 4 trips, K >= 4). Pixel i's bytes at x + i K, row j's at w + j K (the same stride K =
  *    ci: the offsets K, 2K, 3K in registers serve both). Per trip: pixels 1..3 by p.lw rd, rs2(rs1)
  *    (no increment), pixel 0 by p.lw rd, 4(rs1!) (post-increment), rows 1..3 likewise and row 0
  *    last by the post-increment; each loaded word first used two or more instructions later.
- *  - the sums to c->s, then the end in hardware loop 0 again (4 trips, a channel each): its mul,
- *    window and add's low word by post-incrementing loads, its 4 sums, each clamped to the window
- *    (p.max, p.min, as dory_clamp_), times the mul plus the add, shifted right (unsigned: the
- *    window's offset dropped as in dot.h's DORY_W24_CH_; the 4 interleaved step by step: a mul's
- *    result used the next instruction cost 2 cycles on GVSOC), stored: pixels 1..3 by p.sb rs2,
- *    rs3(rs1) at y + co, 2co, 3co, pixel 0 by p.sb rs2, 1(rs1!) advancing y to the next channel.
+ *  - the sums to c->s, then the end in hardware loop 0 again (4 trips, a channel each): its window
+ *    (at m + dlo, m + dhi: one pointer for the three vectors), mul and add's low word by loads, its
+ *    4 sums, each clamped to the window (p.max, p.min, as dory_clamp_), times the mul plus the add
+ *    by p.mac onto a copy of the add (GVSOC charges mul 2 cycles, its latency, p.mac 1: mul + add
+ *    cost 3), shifted right (unsigned: the window's offset dropped as in dot.h's DORY_W24_CH_),
+ *    stored: pixels 1..3 by p.sb rs2, rs3(rs1) at y + co, 2co, 3co, pixel 0 by p.sb rs2, 1(rs1!)
+ *    advancing y to the next channel.
  * Encodings (gvsoc-core isa_gen/isa_pulpv2.py):
  *   p.lw rd, rs2(rs1)     = .insn r 0x03, 7, 0x10, rd, rs1, rs2      'LW_RR' '0010000 ... 111 ... 0000011'
  *   p.lw rd, rs2(rs1!)    = .insn r 0x0b, 7, 0x10, rd, rs1, rs2      'LW_RR_POSTINC' '... 111 ... 0001011'
@@ -1029,26 +1034,38 @@ typedef struct {
  *                           (Format_SR: the offset register in the rd field)
  *   p.sb rs2, imm(rs1!)   = .insn s 0x2b, 0, rs2, imm(rs1)           'SB_POSTINC' '... 000 ... 0101011'
  *   p.max / p.min rd, rs1, rs2 = .insn r 0x33, 6 / 4, 0x02           'p.max' / 'p.min'
+ *   p.mac rd, rs1, rs2    = .insn r 0x33, 0, 0x21, rd, rs1, rs2      'p.mac' '0100001 ... 000 ... 0110011'
+ *                           (Format_RRRR: rd += rs1 * rs2, isa_lib/int.h lib_MAC; no 'mul' tag, so
+ *                           not the 2-cycle latency pulp/cpu/iss/pulp_iss_wrapper.cpp gives mul)
  *   lp.setup x0, rs1, L   = .insn i 0x7b, 4, x0, rs1, L: loop 0, count rs1, body from the next
  *                           instruction to pc + 2L (include/isa/pulp_v2.hpp lp_setup_exec), its
  *                           body assembled without compressed instructions (.option norvc) so
  *                           that L is 2 x its instruction count;
+ *   lp.setup x1, a5, L    = .word 0x7c0fb | L << 20 (I-type: rd = x1 the loop number, funct3 4,
+ *                           rs1 = a5 = x15, opcode 0x7b), L from the labels at the instruction and
+ *                           at the body's last one: the body keeps its compressed instructions,
+ *                           and .insn takes no forward label while .word does (resolved by the
+ *                           assembler: .option norelax, no relaxable instruction between them);
  *   pv.sdot(u)sp.b as in dot.h's DORY_ASM_4X2_.
  * Registers: the 16 sums (s0..s11, t3..t6), the loaded words (t0..t2, a4 pixels; a5, a6 rows),
  * 2K and 3K (a7, ra) are fixed and clobbered; x, w, K in the 3 scratch operands p, q, r and the
  * state's address in c (GCC allows 30 asm operands, so the sums cannot be operands: a0..a3 are
- * what is left). In the end s0..s10 hold its pointers and constants. */
+ * what is left). In the end s0..s10 hold its pointers and constants, a4..a6 and s11 the outputs. */
 #define DORY_PW4_ASM_(F7)                                                                          \
-    __asm__ volatile("1:\n\t"                                                                       \
-                     "lw %[p], 16(%[c])\n\tlw %[q], 20(%[c])\n\t"                                 \
+    __asm__ volatile(".option push\n\t.option norelax\n\t"                                       \
                      "lw %[r], 8(%[c])\n\t"                                                       \
-                     "lw s0, 0(%[p])\n\tlw s4, 4(%[p])\n\tlw s8, 8(%[p])\n\tlw t3, 12(%[p])\n\t"  \
-                     "add %[p], %[p], %[q]\n\t"                                                   \
-                     "srli a5, %[r], 2\n\t"                                                       \
+                     "lw %[q], 4(%[c])\n\t"                                                       \
+                     "lw a5, 12(%[c])\n\t"                                                        \
                      "slli a7, %[r], 1\n\t"                                                       \
-                     "sw %[p], 16(%[c])\n\t"                                                      \
-                     "lw %[p], 0(%[c])\n\tlw %[q], 4(%[c])\n\t"                                   \
                      "add ra, a7, %[r]\n\t"                                                       \
+                     ".Lpw4s%=: .word 0x7c0fb | (((.Lpw4e%= - .Lpw4s%=) / 2) << 20)\n\t"          \
+                     "lw %[p], 16(%[c])\n\t"                                                      \
+                     "lw t0, 20(%[c])\n\t"                                                        \
+                     "srli a5, %[r], 2\n\t"                                                       \
+                     "lw s0, 0(%[p])\n\tlw s4, 4(%[p])\n\tlw s8, 8(%[p])\n\tlw t3, 12(%[p])\n\t"  \
+                     "add %[p], %[p], t0\n\t"                                                     \
+                     "sw %[p], 16(%[c])\n\t"                                                      \
+                     "lw %[p], 0(%[c])\n\t"                                                       \
                      "mv s1, s0\n\tmv s2, s0\n\tmv s3, s0\n\tmv s5, s4\n\tmv s6, s4\n\tmv s7, s4\n\t" \
                      "mv s9, s8\n\tmv s10, s8\n\tmv s11, s8\n\tmv t4, t3\n\tmv t5, t3\n\tmv t6, t3\n\t" \
                      ".option push\n\t.option norvc\n\t"                                          \
@@ -1083,7 +1100,6 @@ typedef struct {
                      "sw s4, 72(%[c])\n\tsw s5, 76(%[c])\n\tsw s6, 80(%[c])\n\tsw s7, 84(%[c])\n\t" \
                      "sw s8, 88(%[c])\n\tsw s9, 92(%[c])\n\tsw s10, 96(%[c])\n\tsw s11, 100(%[c])\n\t" \
                      "sw t3, 104(%[c])\n\tsw t4, 108(%[c])\n\tsw t5, 112(%[c])\n\tsw t6, 116(%[c])\n\t" \
-                     "sw %[q], 4(%[c])\n\t"                                                       \
                      "lw s0, 24(%[c])\n\tlw s1, 28(%[c])\n\tlw s2, 32(%[c])\n\tlw s3, 36(%[c])\n\t" \
                      "lw s4, 40(%[c])\n\tlw s5, 44(%[c])\n\tlw s6, 48(%[c])\n\tlw s7, 52(%[c])\n\t" \
                      "addi s10, %[c], 56\n\t"                                                     \
@@ -1091,10 +1107,10 @@ typedef struct {
                      "slli s8, s7, 1\n\t"                                                         \
                      "add s9, s8, s7\n\t"                                                         \
                      ".option push\n\t.option norvc\n\t"                                          \
-                     ".insn i 0x7b, 4, x0, a5, 64\n\t"                                            \
+                     ".insn i 0x7b, 4, x0, a5, 62\n\t"                                            \
+                     ".insn r 0x03, 7, 0x10, t1, s0, s1\n\t"                                      \
+                     ".insn r 0x03, 7, 0x10, t2, s0, s2\n\t"                                      \
                      ".insn i 0x0b, 2, t0, s0, 4\n\t"                                             \
-                     ".insn i 0x0b, 2, t1, s1, 4\n\t"                                             \
-                     ".insn i 0x0b, 2, t2, s2, 4\n\t"                                             \
                      ".insn r 0x0b, 7, 0x10, a4, s3, s4\n\t"                                      \
                      ".insn i 0x0b, 2, t3, s10, 4\n\t"                                            \
                      ".insn i 0x0b, 2, t4, s10, 4\n\t"                                            \
@@ -1108,29 +1124,25 @@ typedef struct {
                      ".insn r 0x33, 4, 0x02, t4, t4, t2\n\t"                                      \
                      ".insn r 0x33, 4, 0x02, t5, t5, t2\n\t"                                      \
                      ".insn r 0x33, 4, 0x02, t6, t6, t2\n\t"                                      \
-                     "mul t3, t3, t0\n\t"                                                         \
-                     "mul t4, t4, t0\n\t"                                                         \
-                     "mul t5, t5, t0\n\t"                                                         \
-                     "mul t6, t6, t0\n\t"                                                         \
-                     "add t3, t3, a4\n\t"                                                         \
-                     "add t4, t4, a4\n\t"                                                         \
-                     "add t5, t5, a4\n\t"                                                         \
-                     "add t6, t6, a4\n\t"                                                         \
-                     "srl t3, t3, s5\n\t"                                                         \
-                     "srl t4, t4, s5\n\t"                                                         \
-                     "srl t5, t5, s5\n\t"                                                         \
-                     "srl t6, t6, s5\n\t"                                                         \
-                     ".insn r 0x23, 4, 0x00, s7, s6, t4\n\t"                                      \
-                     ".insn r 0x23, 4, 0x00, s8, s6, t5\n\t"                                      \
-                     ".insn r 0x23, 4, 0x00, s9, s6, t6\n\t"                                      \
-                     ".insn s 0x2b, 0, t3, 1(s6)\n\t"                                             \
+                     "mv a5, a4\n\t"                                                              \
+                     "mv a6, a4\n\t"                                                              \
+                     "mv s11, a4\n\t"                                                             \
+                     ".insn r 0x33, 0, 0x21, a4, t3, t0\n\t"                                      \
+                     ".insn r 0x33, 0, 0x21, a5, t4, t0\n\t"                                      \
+                     ".insn r 0x33, 0, 0x21, a6, t5, t0\n\t"                                      \
+                     ".insn r 0x33, 0, 0x21, s11, t6, t0\n\t"                                     \
+                     "srl a4, a4, s5\n\t"                                                         \
+                     "srl a5, a5, s5\n\t"                                                         \
+                     "srl a6, a6, s5\n\t"                                                         \
+                     "srl s11, s11, s5\n\t"                                                       \
+                     ".insn r 0x23, 4, 0x00, s7, s6, a5\n\t"                                      \
+                     ".insn r 0x23, 4, 0x00, s8, s6, a6\n\t"                                      \
+                     ".insn r 0x23, 4, 0x00, s9, s6, s11\n\t"                                     \
+                     ".insn s 0x2b, 0, a4, 1(s6)\n\t"                                             \
                      ".option pop\n\t"                                                            \
-                     "sw s0, 24(%[c])\n\tsw s1, 28(%[c])\n\tsw s2, 32(%[c])\n\tsw s3, 36(%[c])\n\t" \
-                     "sw s6, 48(%[c])\n\t"                                                        \
-                     "lw a5, 12(%[c])\n\t"                                                        \
-                     "addi a5, a5, -1\n\t"                                                        \
-                     "sw a5, 12(%[c])\n\t"                                                        \
-                     "bnez a5, 1b"                                                                \
+                     "sw s0, 24(%[c])\n\tsw s3, 36(%[c])\n\t"                                     \
+                     ".Lpw4e%=: sw s6, 48(%[c])\n\t"                                              \
+                     ".option pop"                                                                \
                      : [p] "=&r"(p_), [q] "=&r"(q_), [r] "=&r"(r_)                               \
                      : [c] "r"(c)                                                                 \
                      : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11",  \
@@ -1139,9 +1151,9 @@ typedef struct {
 
 /* Channels [o, o1) (a multiple of 4, o < o1) of the 4 pixels at x0 (K bytes each, K a multiple of
  * 4, >= 4) into y + i co + o (pixel i), ended by the window's shift as DORY_W24_CH_ (f: win 1,
- * shift <= 24, mul and add vectors; the add's low word kst bytes apart). Hardware loops and end
- * ~440 bytes: within the core's 512-byte L0 instruction cache (a fully unrolled C end of ~800
- * bytes ran at ~2.5 cycles an instruction on GVSOC: refills every block). */
+ * shift <= 24, mul and add vectors; the add's low word kst bytes apart). The block loop (hardware
+ * loop 1) ~400 bytes: within the core's 512-byte L0 instruction cache (a fully unrolled C end of
+ * ~800 bytes ran at ~2.5 cycles an instruction on GVSOC: refills every block). */
 #define DORY_PW4_BLOCKS_(NAME, F7)                                                                 \
     static DORY_NOINLINE_ void NAME(const uint8_t *x0, const int8_t *w0, int32_t K, int32_t o, int32_t o1, \
                                     const dory_rqf_t *f, uint8_t *y, int32_t co)                   \
@@ -1156,8 +1168,8 @@ typedef struct {
         ctx.b = f->bias ? (const int32_t *)f->bias + o : ctx.z;                                    \
         ctx.bst = f->bias ? 16 : 0;                                                                \
         ctx.m = (const int32_t *)f->mul + o;                                                       \
-        ctx.lo = f->wlo + o;                                                                       \
-        ctx.hi = f->whi + o;                                                                       \
+        ctx.dlo = (int32_t)((uintptr_t)f->wlo - (uintptr_t)f->mul);                                \
+        ctx.dhi = (int32_t)((uintptr_t)f->whi - (uintptr_t)f->mul);                                \
         ctx.kst = 4 << f->add64;                                                                   \
         ctx.k = (const uint8_t *)f->add + (size_t)o * (size_t)ctx.kst;                             \
         ctx.sh = f->shift;                                                                         \
@@ -1183,7 +1195,7 @@ static inline int conv_pw4(const dory_conv_args_t *a, int core, int ncores)
     const int32_t K = a->ci, co = a->co, nq = a->ho * a->wo / 4, nblk = co / 4;
     const uint8_t *x = (const uint8_t *)a->x;
     uint8_t *y;
-    int32_t u0, u1, u;
+    int32_t u0, u1, u, q, b0;
     const volatile dory_conv_rqplan_t *pl = (const volatile dory_conv_rqplan_t *)a->rqplan;
     dory_rqf_t f;
     /* the layer's plan decides (every core alike) from two of its bytes and the vectors' pointers
@@ -1200,8 +1212,10 @@ static inline int conv_pw4(const dory_conv_args_t *a, int core, int ncores)
         return 0;
     y = (uint8_t *)f.y;
     share_cut_(nq * nblk, core, ncores, a->core0_cut, &u0, &u1);
-    for (u = u0; u < u1;) {
-        const int32_t q = u / nblk, b0 = u % nblk, b1 = nblk < b0 + (u1 - u) ? nblk : b0 + (u1 - u);
+    /* the core's units from quad q, block b0: one call per quad, the quads after the first from
+     * block 0 (one division for the core, not one per call: ~30 cycles each on GVSOC) */
+    for (u = u0, q = u0 / nblk, b0 = u0 % nblk; u < u1; q++, b0 = 0) {
+        const int32_t b1 = nblk < b0 + (u1 - u) ? nblk : b0 + (u1 - u);
         const uint8_t *xq = x + (size_t)q * 4u * (size_t)K;
         uint8_t *yq = y + (size_t)q * 4u * (size_t)co;
         if (xs)

@@ -370,7 +370,13 @@ static DORY_NOINLINE_ int dw3_chan_clamp_(const dory_rqf_t *f, uint32_t U, int64
  * .. shift + 7 are y's byte (shift <= 24, dw3_kind_). A bound beyond int32 is beyond every sum on
  * its side (|s| < 2^19), so it is clamped to int32 when the other one is not beyond it as well
  * (every sum then clips to that one: DW3_GEN, never met by a real window). */
-static DORY_NOINLINE_ int dw3_chan_win_(const dory_rqf_t *f, int32_t c, dw3_ch_t *h)
+/* the 4 constants DW3_CLAMP's asm reads (a small struct: the fused loop below keeps it in registers) */
+typedef struct {
+    int32_t m, slo, shi;
+    uint32_t D;
+} dw3_cw_t;
+
+static inline int dw3_win_consts_(const dory_rqf_t *f, int32_t c, dw3_cw_t *h)
 {
     const int32_t b = f->bias ? ((const int32_t *)f->bias)[c] : 0;
     const int32_t m = f->mul ? ((const int32_t *)f->mul)[c] : f->mul_s;
@@ -393,6 +399,17 @@ static DORY_NOINLINE_ int dw3_chan_win_(const dory_rqf_t *f, int32_t c, dw3_ch_t
     h->m = m;
     h->slo = lo, h->shi = hi;
     h->D = (uint32_t)b * (uint32_t)m + d;
+    return DW3_CLAMP;
+}
+
+/* dw3_win_consts_ out of line (the per-channel dispatch of dw_3x3_t; the fused stride-1 loop below
+ * inlines it) */
+static DORY_NOINLINE_ int dw3_chan_win_(const dory_rqf_t *f, int32_t c, dw3_ch_t *h)
+{
+    dw3_cw_t w;
+    if (dw3_win_consts_(f, c, &w) != DW3_CLAMP)
+        return DW3_GEN;
+    h->m = w.m, h->slo = w.slo, h->shi = w.shi, h->D = w.D;
     return DW3_CLAMP;
 }
 
@@ -525,23 +542,21 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
 }
 #endif
 
-/* The channel's input bytes into the buffer: lines [j0, j1), indices [i0, i1) of each. k's fields
- * in locals first: dw3_copy_'s asm clobbers memory, so GCC would reload them for every line. Out of
- * line: one copy of its code for every channel function (less code in the instruction cache). */
-static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, uint8_t *buf)
-{
-    const int32_t j1 = k->j1, n = k->i1 - k->i0;
-    const size_t L = (size_t)k->L, as = k->as, bs = k->bs;
-    uint8_t *d = buf + (size_t)k->j0 * L + (size_t)k->i0;
-    int32_t j;
 #if defined(DORY_XPULPV2)
-    /* n even (the usual tile): every line in one asm block, dw3_copy_'s 2-byte step in hardware
-     * loop 0 inside loop 1 over the lines (lp.setup x1, rs1, 14 = .insn i 0x7b, 4, x1, rs1, 14: its
-     * 7 instructions, as DW3_LINES_'s loop 1; loop 0 ends 2 instructions before it), source and
-     * destination moved to the next line by two adds: the C loop around dw3_copy_ cost ~15 cycles a
-     * line (its branches, the odd-byte test, the moves; ~1 in 8 of MobileNetV1's 8x8 depthwise
-     * cycles). Counts >= 1 (a count of 0 would run the body once). */
-    if (n >= 2 && (n & 1) == 0 && j1 > k->j0) {
+/* The channel's input bytes into the buffer when its lines are of an even count n of bytes (the
+ * usual tile), in one asm block: dw3_copy_'s 2-byte step in hardware loop 0 inside loop 1 over the
+ * lines (lp.setup x1, rs1, 14 = .insn i 0x7b, 4, x1, rs1, 14: its 7 instructions, as DW3_LINES_'s
+ * loop 1; loop 0 ends 2 instructions before it), source and destination moved to the next line by
+ * two adds: the C loop around dw3_copy_ cost ~15 cycles a line (its branches, the odd-byte test, the
+ * moves; ~1 in 8 of MobileNetV1's 8x8 depthwise cycles). Counts >= 1 (a count of 0 would run the
+ * body once). 0 when it did not copy (n odd or no line). Inline: the fused stride-1 loop below
+ * copies without a call. */
+static inline int dw3_copy_even_(const dw3_k_t *k, const uint8_t *xc, uint8_t *buf)
+{
+    const int32_t j0 = k->j0, j1 = k->j1, n = k->i1 - k->i0;
+    const size_t L = (size_t)k->L, as = k->as, bs = k->bs;
+    uint8_t *d = buf + (size_t)j0 * L + (size_t)k->i0;
+    if (n >= 2 && (n & 1) == 0 && j1 > j0) {
         const size_t xn = bs - (size_t)n * as, dn = L - (size_t)n;
         __asm__ volatile(".option push\n\t"
                          ".option norvc\n\t" /* 32-bit instructions only: the loop ends count them */
@@ -555,10 +570,26 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
                          "add %[d], %[d], %[dn]\n\t"
                          ".option pop"
                          : [d] "+r"(d), [s] "+r"(xc)
-                         : [nl] "r"(j1 - k->j0), [n2] "r"(n >> 1), [ss] "r"(as), [xn] "r"(xn), [dn] "r"(dn)
+                         : [nl] "r"(j1 - j0), [n2] "r"(n >> 1), [ss] "r"(as), [xn] "r"(xn), [dn] "r"(dn)
                          : "t0", "t1", "memory");
-        return;
+        return 1;
     }
+    return 0;
+}
+#endif
+
+/* The channel's input bytes into the buffer: lines [j0, j1), indices [i0, i1) of each. k's fields
+ * in locals first: dw3_copy_'s asm clobbers memory, so GCC would reload them for every line. Out of
+ * line: one copy of its code for every channel function (less code in the instruction cache). */
+static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, uint8_t *buf)
+{
+    const int32_t j1 = k->j1, n = k->i1 - k->i0;
+    const size_t L = (size_t)k->L, as = k->as, bs = k->bs;
+    uint8_t *d = buf + (size_t)k->j0 * L + (size_t)k->i0;
+    int32_t j;
+#if defined(DORY_XPULPV2)
+    if (dw3_copy_even_(k, xc, buf))
+        return;
 #endif
     for (j = k->j0; j < j1; j++, xc += bs, d += L)
         dw3_copy_(d, xc, as, n);
@@ -595,7 +626,7 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
 #endif
 #define DW3_ASMQ_NONE_(q) ((void)0)
 #if defined(DORY_XPULPV2)
-/* One step's 42 instructions (D0 / DA: funct7 of the non-accumulating / accumulating dot). */
+/* One step's 38 instructions (D0 / DA: funct7 of the non-accumulating / accumulating dot). */
 #define DW3_STEP_(D0, DA, END)                                                                         \
     ".insn i 0x0b, 2, t0, %[s0], 4\n\t"                                                                \
     ".insn i 0x0b, 2, t1, %[s1], 4\n\t"                                                                \
@@ -626,7 +657,7 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
         if (sr == 1 && n4_ > 0) {                                                                      \
             __asm__ volatile(".option push\n\t"                                                       \
                              ".option norvc\n\t" /* 32-bit instructions only: L counts them */         \
-                             ".insn i 0x7b, 4, x0, %[n4], 84\n\t" DW3_STEP_(D0, DA, END)               \
+                             ".insn i 0x7b, 4, x0, %[n4], 76\n\t" DW3_STEP_(D0, DA, END)               \
                              ".option pop"                                                             \
                              : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [yp] "+r"(yp)              \
                              : [n4] "r"(n4_), [ys] "r"(ys), [W0] "r"(W0), [W1] "r"(W1), [W2] "r"(W2),  \
@@ -641,9 +672,9 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
  * isa_pulpv2.py 'lp.setup' '------- ----- ----- 100 0000- 1111011'; loop 0 the inner one, its end
  * 4 instructions before loop 1's), the 3 line pointers moved by cs - 4 n4 and the output by
  * yl - 4 n4 ys between lines: no per-line C (its register reloads cost ~80 cycles per line).
- * Sets q = nq when done. Loop 1's body: the inner lp.setup, 42 step instructions, 4 adds: L = 94. */
+ * Sets q = nq when done. Loop 1's body: the inner lp.setup, 38 step instructions, 4 adds: L = 86. */
 #define DW3_ASMQ_(q, D0, DA, END, ...)                                                                 \
-    DW3_LINES_(q, sr == 1 && (n & 3) == 0, n >> 2, 4, "94", "84", DW3_STEP_(D0, DA, END),            \
+    DW3_LINES_(q, sr == 1 && (n & 3) == 0, n >> 2, 4, "86", "76", DW3_STEP_(D0, DA, END),            \
                DW3_CLOB4_, [V0] "r"(V0), [V1] "r"(V1), [V2] "r"(V2), __VA_ARGS__)
 /* DW3_LINES_(q, OK, NS, OUT, L1, L0, STEP, CLOB, ...): the nq lines of a channel in one asm block
  * when OK and NS > 0 (NS steps of OUT outputs a line, the step's window starts 4 bytes on: stride
@@ -675,31 +706,37 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
             q = nq;                                                                                    \
         }                                                                                              \
     } while (0)
-/* the 4 sums' ends, each step of the 4 interleaved: 20 instructions (42 in the body: L = 84). The
- * product and its addend by p.mac (rd += rs1 * rs2, .insn r 0x33, 0, 0x21 as scalar_ops.h's
- * dory_mac_) into t0..t2, then t3, each first set to the addend (mv): GVSOC charges mul 2 cycles
- * (pulp/cpu/iss/pulp_iss_wrapper.cpp: latency 2 for the "mul" tag) and p.mac 1, so mv + p.mac is a
- * cycle less than mul + add; the words' registers t0..t2 are free after the last dot product. The
- * shifts bring the 4 values back to t3..t6 (t6 first: its value is in t3). */
+/* the 4 sums' ends, each step of the 4 interleaved: 16 instructions (38 in the body: L = 76). The
+ * product in place by p.mac t, t, m - 1 (rd += rs1 * rs2 with rd = rs1 = the sum: s + s (m - 1) = s m
+ * modulo 2^32; .insn r 0x33, 0, 0x21 as scalar_ops.h's dory_mac_; 1 cycle on GVSOC, where mul is 2,
+ * pulp/cpu/iss/pulp_iss_wrapper.cpp), then the addend and the shift in one p.addN / p.adduN rd, rs1,
+ * rs2 (rd = (rd + rs1) >> rs2[4:0], arithmetic / logical: gvsoc-core isa_lib/int.h lib_ADD_NR /
+ * lib_ADD_NRU; isa_pulpv2.py 'p.addN' '0100000 ----- ----- 010 ----- 1011011', 'p.adduN' '1100000
+ * ...', Format_RRRR2: rd read and written; .insn r 0x5b, 2, 0x20 / 0x60): 2 instructions a sum where
+ * mv + p.mac + shift took 3. */
 #define DW3_END4_(OP) OP(t3) OP(t4) OP(t5) OP(t6)
 #define DW3_MAXLO_(t) ".insn r 0x33, 6, 0x02, " #t ", " #t ", %[lo]\n\t"
 #define DW3_MINHI_(t) ".insn r 0x33, 4, 0x02, " #t ", " #t ", %[hi]\n\t"
+#define DW3_MUL_(t) ".insn r 0x33, 0, 0x21, " #t ", " #t ", %[cm1]\n\t"
+#define DW3_ADDN_(t) ".insn r 0x5b, 2, 0x20, " #t ", %[cD], %[sh]\n\t"
+#define DW3_ADDUN_(t) ".insn r 0x5b, 2, 0x60, " #t ", %[cD], %[sh]\n\t"
+/* int32: clip((s m + D) >> shift); clamp: ((min(max(s, slo), shi) m + E') mod 2^32) >> shift, logical */
+#define DW3_END_I32_ DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADDN_) DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_)
+#define DW3_END_CLAMP_ DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_) DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADDUN_)
+/* the stride-2 ends' p.mac (rd += rs1 * rs2, .insn r 0x33, 0, 0x21 as scalar_ops.h's dory_mac_)
+ * into t0, t1, each first set to the addend (mv), then the shift */
 #define DW3_MV_CD_(t) "mv " #t ", %[cD]\n\t"
 #define DW3_MAC_(d, s) ".insn r 0x33, 0, 0x21, " #d ", " #s ", %[cm]\n\t"
 #define DW3_SH_(OP, d, s) OP " " #d ", " #s ", %[sh]\n\t"
-#define DW3_MACS4_                                                                                     \
-    DW3_MV_CD_(t0) DW3_MV_CD_(t1) DW3_MV_CD_(t2) DW3_MAC_(t0, t3) DW3_MAC_(t1, t4) DW3_MAC_(t2, t5)    \
-        DW3_MV_CD_(t3) DW3_MAC_(t3, t6)
-#define DW3_SHIFTS4_(OP) DW3_SH_(OP, t6, t3) DW3_SH_(OP, t3, t0) DW3_SH_(OP, t4, t1) DW3_SH_(OP, t5, t2)
-/* int32: clip((s m + D) >> shift); clamp: ((min(max(s, slo), shi) m + E') mod 2^32) >> shift, logical */
-#define DW3_END_I32_ DW3_MACS4_ DW3_SHIFTS4_("sra") DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_)
-#define DW3_END_CLAMP_ DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_) DW3_MACS4_ DW3_SHIFTS4_("srl")
 #define DW3_ARGS_I32_ [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi)
 #define DW3_ARGS_CLAMP_ [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi)
-#define DW3_ASM4_I32U_(r) DW3_ASM4_(r, "0x44", "0x54", DW3_END_I32_, DW3_ARGS_I32_)
-#define DW3_ASM4_I32S_(r) DW3_ASM4_(r, "0x4c", "0x5c", DW3_END_I32_, DW3_ARGS_I32_)
-#define DW3_ASM4_CLAMPU_(r) DW3_ASM4_(r, "0x44", "0x54", DW3_END_CLAMP_, DW3_ARGS_CLAMP_)
-#define DW3_ASM4_CLAMPS_(r) DW3_ASM4_(r, "0x4c", "0x5c", DW3_END_CLAMP_, DW3_ARGS_CLAMP_)
+/* the stride-1 ends' (DW3_MUL_: m - 1) */
+#define DW3_ARGS1_I32_ [cm1] "r"(cm - 1), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi)
+#define DW3_ARGS1_CLAMP_ [cm1] "r"(cm - 1), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi)
+#define DW3_ASM4_I32U_(r) DW3_ASM4_(r, "0x44", "0x54", DW3_END_I32_, DW3_ARGS1_I32_)
+#define DW3_ASM4_I32S_(r) DW3_ASM4_(r, "0x4c", "0x5c", DW3_END_I32_, DW3_ARGS1_I32_)
+#define DW3_ASM4_CLAMPU_(r) DW3_ASM4_(r, "0x44", "0x54", DW3_END_CLAMP_, DW3_ARGS1_CLAMP_)
+#define DW3_ASM4_CLAMPS_(r) DW3_ASM4_(r, "0x4c", "0x5c", DW3_END_CLAMP_, DW3_ARGS1_CLAMP_)
 /* DW3_ASMQ2_(q, ...): stride 2 along the lines (sr == 2), the first 2 (n / 2) outputs of all the nq
  * lines of the channel in one asm block as DW3_ASMQ_, 2 outputs per step of hardware loop 0. A step's window starts are 4
  * bytes apart, as stride 1's 4-output step: p.lw of the words at 2r (output r: bytes 0..2 with W),
@@ -751,10 +788,10 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
  * cycles per core on MobileNetV1's 8x8 layers) */
 #define DW3_ASMQ2_I32U_(q) DW3_ASMQ2_(q, "0x44", "0x54", DW3_END2_I32_, DW3_ARGS_I32_)
 #define DW3_ASMQ2_CLAMPU_(q) DW3_ASMQ2_(q, "0x44", "0x54", DW3_END2_CLAMP_, DW3_ARGS_CLAMP_)
-#define DW3_ASMQ_I32U_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_I32_, DW3_ARGS_I32_)
-#define DW3_ASMQ_I32S_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_I32_, DW3_ARGS_I32_)
-#define DW3_ASMQ_CLAMPU_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_CLAMP_, DW3_ARGS_CLAMP_)
-#define DW3_ASMQ_CLAMPS_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_CLAMP_, DW3_ARGS_CLAMP_)
+#define DW3_ASMQ_I32U_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_I32_, DW3_ARGS1_I32_)
+#define DW3_ASMQ_I32S_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_I32_, DW3_ARGS1_I32_)
+#define DW3_ASMQ_CLAMPU_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_CLAMP_, DW3_ARGS1_CLAMP_)
+#define DW3_ASMQ_CLAMPS_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_CLAMP_, DW3_ARGS1_CLAMP_)
 #else
 #define DW3_ASMQ2_I32U_(q) ((void)0)
 #define DW3_ASMQ2_CLAMPU_(q) ((void)0)
@@ -906,6 +943,69 @@ DW3T_CHANFN2_(dw3_chan_u_clamp_s2_, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0
 #define DW3_S2_FNS_ 0
 #endif
 
+/* Stride 1, u8 input, a DW3_WINDOW call, every line's outputs whole 4-output steps (n a multiple
+ * of 4): the chunk's channels [c0, c1) in one call, each channel's weight words, window constants
+ * (dw3_win_consts_, inline), input copy and DW3_ASMQ_ block in one loop: the per-channel call of a
+ * channel function, its register saves and restores and k's ~30 field loads, the weight words'
+ * stores into k and the out-of-line dw3_chan_win_ cost ~300 cycles a channel on GVSOC (the bench's
+ * 128-channel 8x8 tile: 16 channels of 64 outputs a core). xc, yq: channel c0's input and output
+ * (as the channel functions'); wc its 9 weights, the window's line j starting at tap j * jl, its 3
+ * taps tl apart (dw_3x3_t). Returns the first channel it did not do: c1, or a channel whose
+ * constants fail dw3_win_consts_'s checks, which the caller takes through its per-channel dispatch
+ * (not called from here: the cluster cores' 1 KiB stacks hold no further frames). */
+#if defined(DORY_XPULPV2)
+static DORY_NOINLINE_ int32_t dw3_chans_s1_winu_(const dw3_k_t *k, const dory_rqf_t *f, const uint8_t *xc, uint8_t *buf,
+                                              uint8_t *yq, const uint8_t *wc, int32_t c0, int32_t c1, size_t jl,
+                                              size_t tl)
+{
+    int32_t c;
+    for (c = c0; c < c1; c++, wc += 9, xc++, yq++) {
+        dw3_cw_t h;
+        /* the copy first: across its call only the loop's own values stay live (the weight words and
+         * constants after it; the cluster cores' stacks are 1 KiB and this frame is the deepest of a
+         * depthwise call's). A channel failing the window's checks then leaves (the caller's channel
+         * function copies its bytes again). */
+        if (!dw3_copy_even_(k, xc, buf))
+            dw3_copy_lines_(k, xc, buf);
+        if (dw3_win_consts_(f, c, &h) != DW3_CLAMP)
+            break;
+        {
+            /* the names DW3_ASMQ_ reads; k's fields reloaded in every channel (the asm clobbers memory:
+             * no stack slots for them) */
+            const int32_t sh_ = k->sh, n = k->n, sr = 1, nq = k->nq;
+            const size_t ys = k->ys, L = (size_t)k->L, cs = (size_t)k->sb * L;
+            /* the weight words as dw_3x3_t builds them (W: taps in bytes 0..2, V: one byte up) */
+            uint32_t W0, W1, W2, V0, V1, V2;
+            if (jl == 3) {
+                /* row-major: the window's lines are the weight rows, 3 contiguous bytes each: one
+                 * (misaligned) word load a row, inside the channel's 9 bytes (row 2 from byte 5: its
+                 * byte 0 shifted out) */
+                uint32_t a0 = dw3_lw_(wc), a1 = dw3_lw_(wc + 3), a2 = dw3_lw_(wc + 5);
+                V0 = a0 << 8, V1 = a1 << 8, W2 = a2 >> 8;
+                W0 = V0 >> 8, W1 = V1 >> 8, V2 = W2 << 8;
+            } else {
+                const uint8_t *t0 = wc, *t1 = wc + jl, *t2 = wc + 2 * jl;
+                W0 = (uint32_t)t0[0] | (uint32_t)t0[tl] << 8 | (uint32_t)t0[2 * tl] << 16;
+                W1 = (uint32_t)t1[0] | (uint32_t)t1[tl] << 8 | (uint32_t)t1[2 * tl] << 16;
+                W2 = (uint32_t)t2[0] | (uint32_t)t2[tl] << 8 | (uint32_t)t2[2 * tl] << 16;
+                V0 = W0 << 8, V1 = W1 << 8, V2 = W2 << 8;
+            }
+            int32_t q = 0;
+            {
+                const int32_t cm = h.m, slo = h.slo, shi = h.shi;
+                const uint32_t cD = h.D;
+                DW3_ASMQ_CLAMPU_(q); /* every line (n a multiple of 4): q = nq */
+                (void)q;
+            }
+        }
+    }
+    return c;
+}
+#define DW3_FUSED_S1_ 1
+#else
+#define DW3_FUSED_S1_ 0
+#endif
+
 /* The transposed tile over rows [r0, r1) x channels [c0, c1) with cap bytes of buffer (at least
  * 3 lines of the longer output side's padded extent, plus the last load's slack: what the tiler
  * budgets covers the whole padded tile). The buffer's lines run along the longer output side
@@ -930,7 +1030,8 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
     /* rm: row-major. Along a line: n outputs at stride sa from padded index e0 of the layer (pad
      * ea before input index 0, ne input indices); across: nb output lines at stride sb from padded
      * index f0 (pad fa, nf input indices). */
-    int rm = a->wo > r1 - r0;
+    /* a square stride-1 tile row-major: the fused loop's weight words are then word loads */
+    int rm = a->wo > r1 - r0 || (a->wo == r1 - r0 && a->sh == 1 && a->sw == 1);
     int32_t n = rm ? a->wo : r1 - r0, nb = rm ? r1 - r0 : a->wo;
     int32_t sa = rm ? a->sw : a->sh, sb = rm ? a->sh : a->sw;
     int32_t e0 = rm ? 0 : r0 * a->sh, ea = rm ? a->pl : a->pt, ne = rm ? a->wi : a->hi;
@@ -993,7 +1094,17 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
         { /* the pads (and the slack) zero: whole pad lines, the pad ends of the input lines */
             int32_t j, ne = L - i1;
             memset(buf, 0, (size_t)k.j0 * (size_t)L);
-            if (i0 <= 2 && ne <= 2) {
+            if (i0 == 1 && ne == 1 && k.j1 > k.j0) {
+                /* pad 1 at both ends (the usual 3x3): a line's last byte and the next line's first
+                 * are adjacent, 2 byte stores a line without the tests below (~5 cycles a line of
+                 * ~10); the last line's second store is line j1's first byte, zeroed below anyway */
+                uint8_t *p = buf + (size_t)k.j0 * (size_t)L + i1;
+                buf[(size_t)k.j0 * (size_t)L] = 0;
+                for (j = k.j0; j < k.j1; j++, p += L) {
+                    p[0] = 0;
+                    p[1] = 0;
+                }
+            } else if (i0 <= 2 && ne <= 2) {
                 /* the usual pads (1 or 2 bytes at a line's ends): byte stores, not two memset calls
                  * per line (~20 cycles each on GVSOC: ~650 of a 16-line chunk's) */
                 uint8_t *p = buf + (size_t)k.j0 * (size_t)L;
@@ -1029,10 +1140,21 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
                  * targets and hosts dory runs on. Unrolled and stored word by word (memcpy: a vector
                  * type on some builds), the line steps hoisted: the loop over j with a 6-word copy
                  * cost ~70 cycles a channel on GVSOC. */
-                uint32_t v0 = (uint32_t)t0[0] | (uint32_t)t0[tl] << 8 | (uint32_t)t0[2 * tl] << 16;
-                uint32_t v1 = (uint32_t)t1[0] | (uint32_t)t1[tl] << 8 | (uint32_t)t1[2 * tl] << 16;
-                uint32_t v2 = (uint32_t)t2[0] | (uint32_t)t2[tl] << 8 | (uint32_t)t2[2 * tl] << 16;
-                uint32_t u0 = v0 << 8, u1 = v1 << 8, u2 = v2 << 8;
+                uint32_t v0, v1, v2, u0, u1, u2;
+#if DW3_FUSED_S1_
+                if (kind == DW3_WINDOW && !xs && sa == 1 && (n & 3) == 0) {
+                    /* the channels from c on in one call, up to one failing the window's checks */
+                    int32_t cn = dw3_chans_s1_winu_(&k, f, x + xo + (size_t)c, buf, yc + (size_t)c, wc, c, c1, jl, tl);
+                    wc += 9 * (size_t)(cn - c), c = cn;
+                    if (c == c1)
+                        break;
+                    t0 = wc, t1 = wc + jl, t2 = wc + 2 * jl;
+                }
+#endif
+                v0 = (uint32_t)t0[0] | (uint32_t)t0[tl] << 8 | (uint32_t)t0[2 * tl] << 16;
+                v1 = (uint32_t)t1[0] | (uint32_t)t1[tl] << 8 | (uint32_t)t1[2 * tl] << 16;
+                v2 = (uint32_t)t2[0] | (uint32_t)t2[tl] << 8 | (uint32_t)t2[2 * tl] << 16;
+                u0 = v0 << 8, u1 = v1 << 8, u2 = v2 << 8;
                 memcpy(&k.w[0], &v0, 4);
                 memcpy(&k.w[1], &v1, 4);
                 memcpy(&k.w[2], &v2, 4);
