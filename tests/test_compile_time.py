@@ -141,3 +141,22 @@ def test_a_replanning_compile_is_deterministic(tmp_path: Path) -> None:
     assert _same_tree(outs[0][0], outs[1][0])
     if shutil.which("riscv64-unknown-elf-gcc") and shutil.which("riscv64-unknown-elf-size"):
         assert "re-planned" in outs[0][1]  # measured, and the default plan did not fit
+
+
+def test_dot_product_range_matvec_equals_the_per_element_bounds() -> None:
+    # groups == 1 takes two int64 matrix-vector products; the reference is the definition, per
+    # output channel, in Python ints
+    from dory.dory_ir.analysis.ranges import dot_product_range, per_channel, weight_sign_sums
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        o, k, cg = (int(v) for v in rng.integers(1, 24, 3))
+        w = rng.integers(-128, 128, (o, k, k, cg))
+        n = cg if rng.random() < 0.7 else 1
+        lo = tuple(int(v) for v in rng.integers(-300, 10, n))
+        hi = tuple(a + int(b) for a, b in zip(lo, rng.integers(0, 300, n)))
+        xl, xh = per_channel(lo, cg), per_channel(hi, cg)
+        flat = w.reshape(o, -1, cg)
+        want_lo = tuple(sum(int(v) * (xl[c] if v > 0 else xh[c]) for c in range(cg) for v in flat[j, :, c]) for j in range(o))
+        want_hi = tuple(sum(int(v) * (xh[c] if v > 0 else xl[c]) for c in range(cg) for v in flat[j, :, c]) for j in range(o))
+        assert dot_product_range(weight_sign_sums(w), lo, hi, 1) == (want_lo, want_hi)
