@@ -43,6 +43,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 SOURCE_SUFFIXES = (".c", ".S")
 """The inputs compiled from source (C, and assembly through the preprocessor)."""
@@ -133,15 +134,20 @@ def compiler_identity(compiler: str) -> str:
     return f"{real}\0{st.st_size}\0{st.st_mtime_ns}"
 
 
-def cached_object(compiler: str, identity: str, options: list[str], source: str) -> tuple[str | None, int]:
-    """The cached object of ``source`` (compiling it on a miss), or (None, exit status) when it does
-    not compile (its errors already printed)."""
+def cached_object(compiler: str, identity: str, options: list[str], source: str, cwd: str | None = None,
+                  err: BinaryIO | None = None) -> tuple[str | None, int]:
+    """The cached object of ``source`` (relative to ``cwd``, default the current directory;
+    compiling it on a miss), or (None, exit status) when it does not compile (its errors already
+    written to ``err``, default stderr). A caller in Python (`backends.l2_reserve`) calls this
+    directly, without a wrapper process."""
+    out = sys.stderr.buffer if err is None else err
+    here = os.getcwd() if cwd is None else cwd
     # -fno-working-directory: with -g the preprocessor writes the current directory into its output
     # (a '# 0 "/tmp/.../"' line marker), which would make every app directory a different key; the
     # object's own record of it is mapped away below (-fdebug-prefix-map)
-    pre = subprocess.run([compiler, *options, "-fno-working-directory", "-E", source], capture_output=True)
+    pre = subprocess.run([compiler, *options, "-fno-working-directory", "-E", source], capture_output=True, cwd=here)
     if pre.returncode != 0:
-        sys.stderr.buffer.write(pre.stderr)
+        out.write(pre.stderr)
         return None, pre.returncode
     h = hashlib.sha256()
     for part in (identity, "\0".join(key_options(options)), source):
@@ -156,9 +162,9 @@ def cached_object(compiler: str, identity: str, options: list[str], source: str)
     fd, tmp = tempfile.mkstemp(dir=d, prefix=f".{digest[:16]}.", suffix=".o")
     os.close(fd)
     try:
-        r = subprocess.run([compiler, *options, f"-fdebug-prefix-map={os.getcwd()}=.", "-c", source, "-o", tmp],
-                           capture_output=True)
-        sys.stderr.buffer.write(r.stderr)
+        r = subprocess.run([compiler, *options, f"-fdebug-prefix-map={here}=.", "-c", source, "-o", tmp],
+                           capture_output=True, cwd=here)
+        out.write(r.stderr)
         if r.returncode != 0:
             return None, r.returncode
         if r.stderr:  # warnings that did not fail the build: compiled fine, but not kept, so they recur

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import io
 import os
 import re
 import shlex
@@ -201,15 +202,45 @@ _RUNTIME_BYTES: dict[str, int] = {}
 """`_runtime_object_bytes`'s memo: key -> the object's counted bytes."""
 
 
-def _object_bytes(cc: list[str], flags: list[str], src: str, d: Path) -> int:
-    """Compile ``src`` (relative to ``d``) to an object and return its `SECTIONS` bytes. Raises
+def _object_cache(cc: list[str]) -> tuple[str, str] | None:
+    """(compiler, its `cc_cache.compiler_identity`) when `measure_objects` compiles through the
+    object cache in this process (as `_env` would wrap a make: not with ``DORY_CC_CACHE=0``, an
+    unusable cache directory or a compiler that is not there), else None."""
+    from dory.backends import cc_cache
+
+    compiler = cc[-1]
+    if os.environ.get("DORY_CC_CACHE", "1") == "0" or shutil.which(compiler) is None:
+        return None
+    try:
+        cc_cache.cache_dir().mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return compiler, cc_cache.compiler_identity(compiler)
+
+
+def _object_bytes(cc: list[str], flags: list[str], src: str, d: Path, cache: tuple[str, str] | None = None) -> int:
+    """Compile ``src`` (relative to ``d``) to an object and return its `SECTIONS` bytes; through the
+    object cache (`_object_cache`) when ``cache`` is given and the source is one it keeps. Raises
     RuntimeError with the compiler's output when it does not compile."""
+    from dory.backends import cc_cache
+
     obj = d / ".l2-reserve" / (src.replace("/", "_") + ".o")
     obj.parent.mkdir(exist_ok=True)
     try:
-        r = subprocess.run([*cc, *flags, "-c", src, "-o", str(obj)], cwd=d, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError(f"cannot compile {src} to measure the app's L2 reserve:\n{(r.stdout + r.stderr)[-3000:]}")
+        if cache is not None and cc_cache.cached_source(src):
+            err = io.BytesIO()
+            got, _ = cc_cache.cached_object(cache[0], cache[1], flags, src, cwd=str(d), err=err)
+            if got is None:
+                raise RuntimeError(f"cannot compile {src} to measure the app's L2 reserve:\n"
+                                   f"{err.getvalue().decode(errors='replace')[-3000:]}")
+            if os.path.basename(got).endswith(".once.o"):  # compiled with warnings: not kept in the cache
+                shutil.move(got, obj)
+            else:
+                shutil.copyfile(got, obj)
+        else:
+            r = subprocess.run([*cc, *flags, "-c", src, "-o", str(obj)], cwd=d, capture_output=True, text=True)
+            if r.returncode != 0:
+                raise RuntimeError(f"cannot compile {src} to measure the app's L2 reserve:\n{(r.stdout + r.stderr)[-3000:]}")
         # size is not a compiler: the CROSS prefix without a wrapper command before it
         z = subprocess.run([_cross()[-1] + "size", "-A", str(obj)], capture_output=True, text=True)
     except OSError as e:  # a CROSS naming no program
@@ -219,7 +250,7 @@ def _object_bytes(cc: list[str], flags: list[str], src: str, d: Path) -> int:
     return section_bytes(z.stdout)
 
 
-def _runtime_object_bytes(cc: list[str], flags: list[str], src: str, d: Path) -> int:
+def _runtime_object_bytes(cc: list[str], flags: list[str], src: str, d: Path, cache: tuple[str, str] | None = None) -> int:
     """`_object_bytes` of a runtime source (``runtime/...``), once per process for the same compiler,
     flags and runtime: the key hashes them and every file of the app's ``runtime/`` copy (the
     source and all the headers it may include)."""
@@ -229,7 +260,7 @@ def _runtime_object_bytes(cc: list[str], flags: list[str], src: str, d: Path) ->
             h.update(str(p.relative_to(d)).encode() + b"\0" + p.read_bytes())
     key = h.hexdigest()
     if key not in _RUNTIME_BYTES:
-        _RUNTIME_BYTES[key] = _object_bytes(cc, flags, src, d)
+        _RUNTIME_BYTES[key] = _object_bytes(cc, flags, src, d, cache)
     return _RUNTIME_BYTES[key]
 
 
@@ -247,8 +278,9 @@ def measure_objects(app: AppFiles, app_target: str) -> L2Reserve:
         write_app(str(d), app)
         sources, flags = makefile_build(app, app_target)
         flags = [*PROXY_ARCH, *LIBC, *(f for f in flags if f != "-DDORY_HAVE_PMSIS")]
-        cc = _gcc(_env())
-        objects = sum(_runtime_object_bytes(cc, flags, s, d) if s.startswith("runtime/") else _object_bytes(cc, flags, s, d)
+        cc = _gcc()
+        cache = _object_cache(cc)  # in this process: no wrapper process a source
+        objects = sum(_runtime_object_bytes(cc, flags, s, d, cache) if s.startswith("runtime/") else _object_bytes(cc, flags, s, d, cache)
                       for s in _expand(sources, d))
     arch = " ".join(a for a in PROXY_ARCH if a.startswith("-march"))
     return L2Reserve(objects + allowance, target.l2_bytes, True,
