@@ -329,7 +329,7 @@ def plan_to_fit(build: Callable[[int | None], tuple[EmittedNetwork, AppFiles]], 
     """Plan, emit and write the app with ``build(None)`` (the default budget); where the app can be
     linked here, measure its L2 reserve and, if ``replan`` and the arena does not fit beside it,
     call ``build(budget)`` with the L2 budget that does (at most twice). Returns the final network,
-    app and the `L2Fit`."""
+    app and the `L2Fit`; raises ValueError when the reserve alone leaves no L2 for the arena."""
     net, app = build(None)
     first = net.l2_bytes
     if not can_measure(app_target):
@@ -350,6 +350,9 @@ def plan_to_fit(build: Callable[[int | None], tuple[EmittedNetwork, AppFiles]], 
             break
         over = net.l2_bytes + r.reserve + ALIGN - r.region
         budget = r.region - r.reserve - ALIGN - MARGIN if budget is None else budget - over - MARGIN
+        if budget <= 0:  # e.g. --weights-c-array puts the whole blob in L2 beside the code
+            raise ValueError(f"{app_target}: the app's code and data take {r.reserve} B of the {r.region}-byte L2 region "
+                             f"({r.how}): no room is left for the network's L2 arena")
         net, app = build(budget)
         r = measure(app, app_target)
     return net, app, L2Fit(r, budget, first, net.l2_bytes, net.l2_bytes + r.reserve + ALIGN <= r.region)

@@ -113,6 +113,14 @@ def test_replans_once_with_the_budget_the_measured_reserve_leaves(monkeypatch: p
     assert f"L2 reserve {reserve} B (compiled) + arena {budget - 100} B of the 512000-byte L2 region; re-planned" in fit.summary()
 
 
+def test_a_reserve_that_leaves_no_arena_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--weights-c-array on a big network: the blob in L2 beside the code leaves no budget; the
+    error says so (it said "option 'l2' expected a positive number of bytes" before)."""
+    with pytest.raises(ValueError, match=r"^gap8: the app's code and data take 569392 B of the 512000-byte L2 region "
+                                         r"\(compiled\): no room is left for the network's L2 arena$"):
+        _fake_plan(monkeypatch, 510_000)
+
+
 def test_keeps_a_plan_that_fits_beside_the_reserve(monkeypatch: pytest.MonkeyPatch) -> None:
     calls, (_, _, fit) = _fake_plan(monkeypatch, 20_000)
     assert calls == [None] and fit.budget is None and fit.fits and "re-planned" not in fit.summary()
@@ -149,8 +157,15 @@ def test_reserve_follows_the_objects_static_data(tmp_path: Path) -> None:
     assert m is not None, before.how
     objects = int(m.group(1))
     assert int(m.group(2)) == L2_SDK_ALLOWANCE and before.reserve == objects + L2_SDK_ALLOWANCE
-    # at least the 40,000-byte input (200x200) and the runtime's kernels; at most the 512 KB L2
-    assert 40_000 + 50_000 < objects < GAP8.l2_bytes
+    # at least the runtime's kernels; at most the 512 KB L2
+    assert 50_000 < objects < GAP8.l2_bytes
+    # the 40,000-byte input (200x200) and the expected output are flash files (DORY_DATA_IN_FS), not
+    # L2 arrays: the app carries them, and a longer input array in data.c adds nothing to the reserve
+    assert len(app.files["input.bin"]) == 40_000 and "input.bin expected.bin" in str(app.files["Makefile.gap8"])
+    data0 = str(app.files["data.c"])
+    longer = data0.replace("const uint8_t dory_input[40000] = {", "const uint8_t dory_input[43000] = {")
+    assert longer != data0
+    assert l2r.measure(AppFiles({**app.files, "data.c": longer}), "gap8").reserve == before.reserve
     data = str(app.files["data.c"])
     head = "const uint32_t dory_expected_checksums["
     i = data.index(head) + len(head)

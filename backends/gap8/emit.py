@@ -594,6 +594,10 @@ class _Emitter:
 #define DORY_NET_L3_BYTES {l3}u
 #define DORY_NET_INPUT_BYTES {inp.nbytes}u
 #define DORY_NET_OUTPUT_BYTES {outp.nbytes}u
+/* Where the input buffer lives (2: L2, 3: L3, and its offset there): a main that streams the input
+ * in writes it there with dory_network_load_record and passes input NULL to dory_network_run. */
+#define DORY_NET_INPUT_MEM {inp.place.mem}
+#define DORY_NET_INPUT_OFFSET {inp.place.offset}u
 
 /* One executed step (a layer or a concat): its name, op, and the buffer it writes. */
 typedef struct {{
@@ -617,8 +621,8 @@ int dory_network_init(void);
 int dory_network_load_record(int mem, uint32_t offset, const uint8_t *data, uint32_t bytes);
 /* Parse a whole blob held in memory and load every record. 0 on success. */
 int dory_network_load_blob(const uint8_t *blob, size_t bytes);
-/* Run one inference: input/output are DORY_NET_*_BYTES long. 0 on success, else 1 + the step
- * that failed. */
+/* Run one inference: input/output are DORY_NET_*_BYTES long (input NULL: it is already in place,
+ * see DORY_NET_INPUT_MEM). 0 on success, else 1 + the step that failed. */
 int dory_network_run(const uint8_t *input, uint8_t *output, dory_net_hook_t hook, void *ctx);
 /* FNV-1a (32 bit) of step i's output buffer as it is now (reads L3 in chunks). */
 uint32_t dory_network_step_checksum(int step);
@@ -676,7 +680,8 @@ void dory_network_step_read(int step, uint8_t *dst)
 int dory_network_run(const uint8_t *input, uint8_t *output, dory_net_hook_t hook, void *ctx)
 {{
     uint64_t t0;
-    dory_net_write({inp.place.mem}, {inp.place.offset}u, input, DORY_NET_INPUT_BYTES);
+    if (input)
+        dory_net_write({inp.place.mem}, {inp.place.offset}u, input, DORY_NET_INPUT_BYTES);
     t0 = dory_perf_now();
 {chr(10).join(self.calls)}
     dory_net_read({outp.place.mem}, {outp.place.offset}u, output, DORY_NET_OUTPUT_BYTES);
