@@ -376,22 +376,38 @@ typedef struct {
     uint32_t D;
 } dw3_cw_t;
 
-static inline int dw3_win_consts_(const dory_rqf_t *f, int32_t c, dw3_cw_t *h)
+/* the plan's per-channel vectors and scalars dw3_win_consts_ reads (the fused stride-1 loop below
+ * takes them once a call, not once a channel) */
+typedef struct {
+    const int32_t *b, *m, *d, *wlo, *whi; /* bias (or NULL), mul (or NULL: ms), add (or NULL: ds) */
+    int32_t ms;
+    uint32_t ds;
+    int d64; /* add in int64s: the low word of 2 c */
+} dw3_wv_t;
+
+static inline void dw3_win_vecs_(const dory_rqf_t *f, dw3_wv_t *v)
 {
-    const int32_t b = f->bias ? ((const int32_t *)f->bias)[c] : 0;
-    const int32_t m = f->mul ? ((const int32_t *)f->mul)[c] : f->mul_s;
-    const uint32_t d = f->add ? (uint32_t)((const int32_t *)f->add)[f->add64 ? 2 * c : c] : (uint32_t)f->add_s;
+    v->b = (const int32_t *)f->bias, v->m = (const int32_t *)f->mul, v->d = (const int32_t *)f->add;
+    v->wlo = f->wlo, v->whi = f->whi;
+    v->ms = f->mul_s, v->ds = (uint32_t)f->add_s, v->d64 = f->add64;
+}
+
+static inline int dw3_win_consts_v_(const dw3_wv_t *v, int32_t c, dw3_cw_t *h)
+{
+    const int32_t b = v->b ? v->b[c] : 0;
+    const int32_t m = v->m ? v->m[c] : v->ms;
+    const uint32_t d = v->d ? (uint32_t)v->d[v->d64 ? 2 * c : c] : v->ds;
     int32_t lo, hi;
     if (b < -(1 << 30) || b > (1 << 30))
         return DW3_GEN;
     /* in int32 (int64 steps cost ~40 cycles a channel on RV32): a difference that overflows lies
      * beyond int32 on the side of -b's sign */
-    if (__builtin_sub_overflow(f->wlo[c], b, &lo)) {
+    if (__builtin_sub_overflow(v->wlo[c], b, &lo)) {
         if (b < 0) /* above INT32_MAX: every sum below the window */
             return DW3_GEN;
         lo = INT32_MIN;
     }
-    if (__builtin_sub_overflow(f->whi[c], b, &hi)) {
+    if (__builtin_sub_overflow(v->whi[c], b, &hi)) {
         if (b > 0) /* below INT32_MIN: every sum above the window */
             return DW3_GEN;
         hi = INT32_MAX;
@@ -400,6 +416,13 @@ static inline int dw3_win_consts_(const dory_rqf_t *f, int32_t c, dw3_cw_t *h)
     h->slo = lo, h->shi = hi;
     h->D = (uint32_t)b * (uint32_t)m + d;
     return DW3_CLAMP;
+}
+
+static inline int dw3_win_consts_(const dory_rqf_t *f, int32_t c, dw3_cw_t *h)
+{
+    dw3_wv_t v;
+    dw3_win_vecs_(f, &v);
+    return dw3_win_consts_v_(&v, c, h);
 }
 
 /* dw3_win_consts_ out of line (the per-channel dispatch of dw_3x3_t; the fused stride-1 loop below
@@ -543,6 +566,29 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
 #endif
 
 #if defined(DORY_XPULPV2)
+/* dw3_copy_even_'s asm block with its operands computed: d the first input byte's place in the
+ * buffer, nl lines of 2 n2 bytes, read as apart along a line; xn, dn: source and destination
+ * moves from a line's end to the next line's start. The fused stride-1 loop computes these once
+ * a call (they do not depend on the channel). */
+static inline void dw3_copy_even_asm_(uint8_t *d, const uint8_t *xc, int32_t nl, int32_t n2, size_t as, size_t xn,
+                                      size_t dn)
+{
+    __asm__ volatile(".option push\n\t"
+                     ".option norvc\n\t" /* 32-bit instructions only: the loop ends count them */
+                     ".insn i 0x7b, 4, x1, %[nl], 14\n\t"
+                     ".insn i 0x7b, 4, x0, %[n2], 8\n\t"
+                     ".insn r 0x0b, 7, 0x20, t0, %[s], %[ss]\n\t"
+                     ".insn r 0x0b, 7, 0x20, t1, %[s], %[ss]\n\t"
+                     ".insn s 0x2b, 0, t0, 1(%[d])\n\t"
+                     ".insn s 0x2b, 0, t1, 1(%[d])\n\t"
+                     "add %[s], %[s], %[xn]\n\t"
+                     "add %[d], %[d], %[dn]\n\t"
+                     ".option pop"
+                     : [d] "+r"(d), [s] "+r"(xc)
+                     : [nl] "r"(nl), [n2] "r"(n2), [ss] "r"(as), [xn] "r"(xn), [dn] "r"(dn)
+                     : "t0", "t1", "memory");
+}
+
 /* The channel's input bytes into the buffer when its lines are of an even count n of bytes (the
  * usual tile), in one asm block: dw3_copy_'s 2-byte step in hardware loop 0 inside loop 1 over the
  * lines (lp.setup x1, rs1, 14 = .insn i 0x7b, 4, x1, rs1, 14: its 7 instructions, as DW3_LINES_'s
@@ -555,23 +601,9 @@ static inline int dw3_copy_even_(const dw3_k_t *k, const uint8_t *xc, uint8_t *b
 {
     const int32_t j0 = k->j0, j1 = k->j1, n = k->i1 - k->i0;
     const size_t L = (size_t)k->L, as = k->as, bs = k->bs;
-    uint8_t *d = buf + (size_t)j0 * L + (size_t)k->i0;
     if (n >= 2 && (n & 1) == 0 && j1 > j0) {
-        const size_t xn = bs - (size_t)n * as, dn = L - (size_t)n;
-        __asm__ volatile(".option push\n\t"
-                         ".option norvc\n\t" /* 32-bit instructions only: the loop ends count them */
-                         ".insn i 0x7b, 4, x1, %[nl], 14\n\t"
-                         ".insn i 0x7b, 4, x0, %[n2], 8\n\t"
-                         ".insn r 0x0b, 7, 0x20, t0, %[s], %[ss]\n\t"
-                         ".insn r 0x0b, 7, 0x20, t1, %[s], %[ss]\n\t"
-                         ".insn s 0x2b, 0, t0, 1(%[d])\n\t"
-                         ".insn s 0x2b, 0, t1, 1(%[d])\n\t"
-                         "add %[s], %[s], %[xn]\n\t"
-                         "add %[d], %[d], %[dn]\n\t"
-                         ".option pop"
-                         : [d] "+r"(d), [s] "+r"(xc)
-                         : [nl] "r"(j1 - j0), [n2] "r"(n >> 1), [ss] "r"(as), [xn] "r"(xn), [dn] "r"(dn)
-                         : "t0", "t1", "memory");
+        dw3_copy_even_asm_(buf + (size_t)j0 * L + (size_t)k->i0, xc, j1 - j0, n >> 1, as, bs - (size_t)n * as,
+                           L - (size_t)n);
         return 1;
     }
     return 0;
@@ -958,22 +990,31 @@ static DORY_NOINLINE_ int32_t dw3_chans_s1_winu_(const dw3_k_t *k, const dory_rq
                                               uint8_t *yq, const uint8_t *wc, int32_t c0, int32_t c1, size_t jl,
                                               size_t tl)
 {
+    /* what does not depend on the channel, once a call (reloaded from k, recomputed by multiplies,
+     * in every channel before: k's fields cannot stay in registers across the asm, which clobbers
+     * memory; locals can, or in their stack slots: one load each): the copy's operands, the
+     * DW3_ASMQ_ block's names, the plan's vectors */
+    const int32_t sh_ = k->sh, n = k->n, sr = 1, nq = k->nq, j0 = k->j0, j1 = k->j1, ni = k->i1 - k->i0;
+    const size_t ys = k->ys, L = (size_t)k->L, cs = (size_t)k->sb * L, as = k->as;
+    const int even = ni >= 2 && (ni & 1) == 0 && j1 > j0; /* dw3_copy_even_'s test */
+    uint8_t *const cd = buf + (size_t)j0 * L + (size_t)k->i0;
+    const size_t xn = k->bs - (size_t)ni * as, dn = L - (size_t)ni;
+    dw3_wv_t v;
     int32_t c;
+    dw3_win_vecs_(f, &v);
     for (c = c0; c < c1; c++, wc += 9, xc++, yq++) {
         dw3_cw_t h;
-        /* the copy first: across its call only the loop's own values stay live (the weight words and
+        /* the copy first: across it only the loop's own values stay live (the weight words and
          * constants after it; the cluster cores' stacks are 1 KiB and this frame is the deepest of a
          * depthwise call's). A channel failing the window's checks then leaves (the caller's channel
          * function copies its bytes again). */
-        if (!dw3_copy_even_(k, xc, buf))
+        if (even)
+            dw3_copy_even_asm_(cd, xc, j1 - j0, ni >> 1, as, xn, dn);
+        else
             dw3_copy_lines_(k, xc, buf);
-        if (dw3_win_consts_(f, c, &h) != DW3_CLAMP)
+        if (dw3_win_consts_v_(&v, c, &h) != DW3_CLAMP)
             break;
         {
-            /* the names DW3_ASMQ_ reads; k's fields reloaded in every channel (the asm clobbers memory:
-             * no stack slots for them) */
-            const int32_t sh_ = k->sh, n = k->n, sr = 1, nq = k->nq;
-            const size_t ys = k->ys, L = (size_t)k->L, cs = (size_t)k->sb * L;
             /* the weight words as dw_3x3_t builds them (W: taps in bytes 0..2, V: one byte up) */
             uint32_t W0, W1, W2, V0, V1, V2;
             if (jl == 3) {
@@ -1005,6 +1046,30 @@ static DORY_NOINLINE_ int32_t dw3_chans_s1_winu_(const dw3_k_t *k, const dory_rq
 #else
 #define DW3_FUSED_S1_ 0
 #endif
+
+/* n bytes at p zero: the pad lines of dw_3x3_t's chunk (a few tens of bytes, a memset call cost
+ * ~100 cycles of them on GVSOC). With DORY_XPULPV2 two post-incrementing byte stores of x0 a step
+ * of hardware loop 0 (lp.setup x0, rs1, 4 = .insn i 0x7b, 4, x0, rs1, 4: its 2 instructions; p.sb
+ * rs2, imm(rs1!) = .insn s 0x2b, 0, as dw3_copy_even_asm_'s), an odd last byte in C. */
+static inline void dw3_zero_(uint8_t *p, size_t n)
+{
+#if defined(DORY_XPULPV2)
+    if (n >= 2)
+        __asm__ volatile(".option push\n\t"
+                         ".option norvc\n\t" /* 32-bit instructions only: the loop end counts them */
+                         ".insn i 0x7b, 4, x0, %[n2], 4\n\t"
+                         ".insn s 0x2b, 0, x0, 1(%[p])\n\t"
+                         ".insn s 0x2b, 0, x0, 1(%[p])\n\t"
+                         ".option pop"
+                         : [p] "+r"(p)
+                         : [n2] "r"(n >> 1)
+                         : "memory");
+    if (n & 1)
+        *p = 0;
+#else
+    memset(p, 0, n);
+#endif
+}
 
 /* The transposed tile over rows [r0, r1) x channels [c0, c1) with cap bytes of buffer (at least
  * 3 lines of the longer output side's padded extent, plus the last load's slack: what the tiler
@@ -1064,7 +1129,11 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
         nl = (int32_t)((cap - 4u) / (size_t)L);
         qn = (nl - 3) / sb + 1;
     }
-    memset(&k, 0, sizeof k);
+    /* k's fields are all set below (w and c per channel) but U (not by every kind) and h (the
+     * channel functions load all its fields, the constants functions set those of their end):
+     * zeroed, not the whole k (a memset call, ~100 cycles) */
+    k.U = 0;
+    memset(&k.h, 0, sizeof k.h);
     kind = dw3_kind_(f, &k.U);
     /* few outputs per channel: the window interval's set-up (a few hundred cycles per channel) costs
      * more than the int64 end per sum saves (passes/tiling/paths.py DW3_WIN2_MIN_OUTS mirrors the
@@ -1093,7 +1162,7 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
         xo = (size_t)(e0 + i0 - ea) * k.as + (size_t)(p0 + k.j0 - fa) * k.bs;
         { /* the pads (and the slack) zero: whole pad lines, the pad ends of the input lines */
             int32_t j, ne = L - i1;
-            memset(buf, 0, (size_t)k.j0 * (size_t)L);
+            dw3_zero_(buf, (size_t)k.j0 * (size_t)L);
             if (i0 == 1 && ne == 1 && k.j1 > k.j0) {
                 /* pad 1 at both ends (the usual 3x3): a line's last byte and the next line's first
                  * are adjacent, 2 byte stores a line without the tests below (~5 cycles a line of
@@ -1124,7 +1193,7 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
                     memset(buf + (size_t)j * (size_t)L + i1, 0, (size_t)ne);
                 }
             }
-            memset(buf + (size_t)k.j1 * (size_t)L, 0, (size_t)(np - k.j1) * (size_t)L + 4u);
+            dw3_zero_(buf + (size_t)k.j1 * (size_t)L, (size_t)(np - k.j1) * (size_t)L + 4u);
         }
         {
             /* the window's line j (column j, or row j row-major) starts at tap wc[j * jl], its 3 taps
