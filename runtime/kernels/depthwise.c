@@ -376,38 +376,22 @@ typedef struct {
     uint32_t D;
 } dw3_cw_t;
 
-/* the plan's per-channel vectors and scalars dw3_win_consts_ reads (the fused stride-1 loop below
- * takes them once a call, not once a channel) */
-typedef struct {
-    const int32_t *b, *m, *d, *wlo, *whi; /* bias (or NULL), mul (or NULL: ms), add (or NULL: ds) */
-    int32_t ms;
-    uint32_t ds;
-    int d64; /* add in int64s: the low word of 2 c */
-} dw3_wv_t;
-
-static inline void dw3_win_vecs_(const dory_rqf_t *f, dw3_wv_t *v)
+static inline int dw3_win_consts_(const dory_rqf_t *f, int32_t c, dw3_cw_t *h)
 {
-    v->b = (const int32_t *)f->bias, v->m = (const int32_t *)f->mul, v->d = (const int32_t *)f->add;
-    v->wlo = f->wlo, v->whi = f->whi;
-    v->ms = f->mul_s, v->ds = (uint32_t)f->add_s, v->d64 = f->add64;
-}
-
-static inline int dw3_win_consts_v_(const dw3_wv_t *v, int32_t c, dw3_cw_t *h)
-{
-    const int32_t b = v->b ? v->b[c] : 0;
-    const int32_t m = v->m ? v->m[c] : v->ms;
-    const uint32_t d = v->d ? (uint32_t)v->d[v->d64 ? 2 * c : c] : v->ds;
+    const int32_t b = f->bias ? ((const int32_t *)f->bias)[c] : 0;
+    const int32_t m = f->mul ? ((const int32_t *)f->mul)[c] : f->mul_s;
+    const uint32_t d = f->add ? (uint32_t)((const int32_t *)f->add)[f->add64 ? 2 * c : c] : (uint32_t)f->add_s;
     int32_t lo, hi;
     if (b < -(1 << 30) || b > (1 << 30))
         return DW3_GEN;
     /* in int32 (int64 steps cost ~40 cycles a channel on RV32): a difference that overflows lies
      * beyond int32 on the side of -b's sign */
-    if (__builtin_sub_overflow(v->wlo[c], b, &lo)) {
+    if (__builtin_sub_overflow(f->wlo[c], b, &lo)) {
         if (b < 0) /* above INT32_MAX: every sum below the window */
             return DW3_GEN;
         lo = INT32_MIN;
     }
-    if (__builtin_sub_overflow(v->whi[c], b, &hi)) {
+    if (__builtin_sub_overflow(f->whi[c], b, &hi)) {
         if (b > 0) /* below INT32_MIN: every sum above the window */
             return DW3_GEN;
         hi = INT32_MAX;
@@ -416,13 +400,6 @@ static inline int dw3_win_consts_v_(const dw3_wv_t *v, int32_t c, dw3_cw_t *h)
     h->slo = lo, h->shi = hi;
     h->D = (uint32_t)b * (uint32_t)m + d;
     return DW3_CLAMP;
-}
-
-static inline int dw3_win_consts_(const dory_rqf_t *f, int32_t c, dw3_cw_t *h)
-{
-    dw3_wv_t v;
-    dw3_win_vecs_(f, &v);
-    return dw3_win_consts_v_(&v, c, h);
 }
 
 /* dw3_win_consts_ out of line (the per-channel dispatch of dw_3x3_t; the fused stride-1 loop below
@@ -990,31 +967,33 @@ static DORY_NOINLINE_ int32_t dw3_chans_s1_winu_(const dw3_k_t *k, const dory_rq
                                               uint8_t *yq, const uint8_t *wc, int32_t c0, int32_t c1, size_t jl,
                                               size_t tl)
 {
-    /* what does not depend on the channel, once a call (reloaded from k, recomputed by multiplies,
-     * in every channel before: k's fields cannot stay in registers across the asm, which clobbers
-     * memory; locals can, or in their stack slots: one load each): the copy's operands, the
-     * DW3_ASMQ_ block's names, the plan's vectors */
-    const int32_t sh_ = k->sh, n = k->n, sr = 1, nq = k->nq, j0 = k->j0, j1 = k->j1, ni = k->i1 - k->i0;
-    const size_t ys = k->ys, L = (size_t)k->L, cs = (size_t)k->sb * L, as = k->as;
-    const int even = ni >= 2 && (ni & 1) == 0 && j1 > j0; /* dw3_copy_even_'s test */
-    uint8_t *const cd = buf + (size_t)j0 * L + (size_t)k->i0;
-    const size_t xn = k->bs - (size_t)ni * as, dn = L - (size_t)ni;
-    dw3_wv_t v;
+    /* the copy's operands, once a call (computed from k's fields by multiplies in every channel
+     * before: k's fields cannot stay in registers across the asm, which clobbers memory; locals
+     * can, or in their stack slots: one load each). nl 0: not dw3_copy_even_'s case. Only what is
+     * computed: a hoisted load is a load from the stack instead of from k, and every slot grows
+     * this frame (the deepest of a depthwise call's; the cluster cores' stacks are 1 KiB). */
+    const int32_t j0 = k->j0, ni = k->i1 - k->i0;
+    const int32_t nl = ni >= 2 && (ni & 1) == 0 && k->j1 > j0 ? k->j1 - j0 : 0; /* dw3_copy_even_'s test */
+    uint8_t *const cd = buf + (size_t)j0 * (size_t)k->L + (size_t)k->i0;
+    const size_t xn = k->bs - (size_t)ni * k->as, dn = (size_t)k->L - (size_t)ni;
     int32_t c;
-    dw3_win_vecs_(f, &v);
     for (c = c0; c < c1; c++, wc += 9, xc++, yq++) {
         dw3_cw_t h;
         /* the copy first: across it only the loop's own values stay live (the weight words and
          * constants after it; the cluster cores' stacks are 1 KiB and this frame is the deepest of a
          * depthwise call's). A channel failing the window's checks then leaves (the caller's channel
          * function copies its bytes again). */
-        if (even)
-            dw3_copy_even_asm_(cd, xc, j1 - j0, ni >> 1, as, xn, dn);
+        if (nl)
+            dw3_copy_even_asm_(cd, xc, nl, ni >> 1, k->as, xn, dn);
         else
             dw3_copy_lines_(k, xc, buf);
-        if (dw3_win_consts_v_(&v, c, &h) != DW3_CLAMP)
+        if (dw3_win_consts_(f, c, &h) != DW3_CLAMP)
             break;
         {
+            /* the names DW3_ASMQ_ reads; k's fields reloaded in every channel (the asm clobbers memory:
+             * no stack slots for them) */
+            const int32_t sh_ = k->sh, n = k->n, sr = 1, nq = k->nq;
+            const size_t ys = k->ys, L = (size_t)k->L, cs = (size_t)k->sb * L;
             /* the weight words as dw_3x3_t builds them (W: taps in bytes 0..2, V: one byte up) */
             uint32_t W0, W1, W2, V0, V1, V2;
             if (jl == 3) {
