@@ -683,22 +683,29 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
  * yl - 4 n4 ys between lines: no per-line C (its register reloads cost ~80 cycles per line).
  * Sets q = nq when done. Loop 1's body: the inner lp.setup, 38 step instructions, 4 adds: L = 86. */
 #define DW3_ASMQ_(q, D0, DA, END, ...)                                                                 \
-    DW3_LINES_(q, sr == 1 && (n & 3) == 0, n >> 2, 4, "86", "76", DW3_STEP_(D0, DA, END),            \
-               DW3_CLOB4_, [V0] "r"(V0), [V1] "r"(V1), [V2] "r"(V2), __VA_ARGS__)
-/* DW3_LINES_(q, OK, NS, OUT, L1, L0, STEP, CLOB, ...): the nq lines of a channel in one asm block
+    DW3_LINES_(q, sr == 1 && (n & 3) == 0, n >> 2, 4, "86", "76", DW3_STEP_(D0, DA, END), 4,         \
+               [V0] "r"(V0), [V1] "r"(V1), [V2] "r"(V2), __VA_ARGS__)
+/* DW3_LINES_(q, OK, NS, OUT, L1, L0, STEP, CN, ...): the nq lines of a channel in one asm block
  * when OK and NS > 0 (NS steps of OUT outputs a line, the step's window starts 4 bytes on: stride
  * 1's 4-output step and stride 2's 2-output one): loop 1 over the lines (its body L1 instructions)
  * around loop 0 over a line's steps (STEP, L0 instructions), the 3 line pointers moved by cs - 4 NS
  * and the output by yl - OUT NS ys between lines. Sets q = nq when done. */
 #define DW3_CLOB4_ "t0", "t1", "t2", "t3", "t4", "t5", "t6", "memory"
 #define DW3_CLOB2_ "t0", "t1", "t2", "t3", "t4", "memory"
-#define DW3_LINES_(q, OK, NS, OUT, L1, L0, STEP, CLOB, ...)                                            \
+#define DW3_LINES_(q, OK, NS, OUT, L1, L0, STEP, CN, ...)                                              \
+    DW3_LINES_D_(q, OK, NS, cs - 4 * (size_t)ns_, k->yl - (OUT) * (size_t)ns_ * ys, L1, L0, STEP, CN,     \
+                 __VA_ARGS__)
+/* DW3_LINES_D_(q, OK, NS, DS, DY, ...): DW3_LINES_ with the moves between lines given (DS, DY:
+ * expressions, ns_ the step count; the fused stride-1 loop gives values it computed once a call).
+ * CN: 4 or 2, the clobbers DW3_CLOB<CN>_ (pasted in the body: the list's commas would split a
+ * macro argument passed on) */
+#define DW3_LINES_D_(q, OK, NS, DS, DY, L1, L0, STEP, CN, ...)                                         \
     do {                                                                                               \
         int32_t ns_ = (NS);                                                                            \
         if ((OK) && ns_ > 0 && nq > 0) {                                                               \
             const uint8_t *s0 = buf, *s1 = buf + L, *s2 = buf + 2 * L;                                 \
             uint8_t *yp = yq;                                                                          \
-            size_t ds_ = cs - 4 * (size_t)ns_, dy_ = k->yl - (OUT) * (size_t)ns_ * ys;                 \
+            size_t ds_ = (DS), dy_ = (DY);                                                             \
             __asm__ volatile(".option push\n\t"                                                       \
                              ".option norvc\n\t"                                                       \
                              ".insn i 0x7b, 4, x1, %[nq], " L1 "\n\t"                                  \
@@ -711,7 +718,7 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
                              : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [yp] "+r"(yp)              \
                              : [ns] "r"(ns_), [nq] "r"(nq), [ds] "r"(ds_), [dy] "r"(dy_), [ys] "r"(ys),\
                                [W0] "r"(W0), [W1] "r"(W1), [W2] "r"(W2), __VA_ARGS__                   \
-                             : CLOB);                                                                  \
+                             : DW3_CLOB##CN##_);                                                       \
             q = nq;                                                                                    \
         }                                                                                              \
     } while (0)
@@ -784,7 +791,7 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
     ".insn r 0x2b, 4, 0, %[ys], %[yp], t3\n\t"                                                         \
     ".insn r 0x2b, 4, 0, %[ys], %[yp], t4\n\t"
 #define DW3_ASMQ2_(q, D0, DA, END, ...)                                                                \
-    DW3_LINES_(q, sr == 2, n >> 1, 2, "58", "48", DW3_STEP2_(D0, DA, END), DW3_CLOB2_, __VA_ARGS__)
+    DW3_LINES_(q, sr == 2, n >> 1, 2, "58", "48", DW3_STEP2_(D0, DA, END), 2, __VA_ARGS__)
 /* the 2 sums' ends of a stride-2 step, interleaved (no multiply-use stall), the products by p.mac
  * into t0, t1 as the 4-output ends' */
 #define DW3_END2_(OP) OP(t3) OP(t4)
@@ -801,6 +808,10 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
 #define DW3_ASMQ_I32S_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_I32_, DW3_ARGS1_I32_)
 #define DW3_ASMQ_CLAMPU_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_CLAMP_, DW3_ARGS1_CLAMP_)
 #define DW3_ASMQ_CLAMPS_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_CLAMP_, DW3_ARGS1_CLAMP_)
+/* DW3_ASMQ_CLAMPU_ with n >> 2 steps a line and the moves between lines given (ds, dy) */
+#define DW3_ASMQD_CLAMPU_(q, n4, ds, dy)                                                               \
+    DW3_LINES_D_(q, 1, n4, ds, dy, "86", "76", DW3_STEP_("0x44", "0x54", DW3_END_CLAMP_), 4,            \
+                 [V0] "r"(V0), [V1] "r"(V1), [V2] "r"(V2), DW3_ARGS1_CLAMP_)
 #else
 #define DW3_ASMQ2_I32U_(q) ((void)0)
 #define DW3_ASMQ2_CLAMPU_(q) ((void)0)
@@ -976,6 +987,9 @@ static DORY_NOINLINE_ int32_t dw3_chans_s1_winu_(const dw3_k_t *k, const dory_rq
     const int32_t nl = ni >= 2 && (ni & 1) == 0 && k->j1 > j0 ? k->j1 - j0 : 0; /* dw3_copy_even_'s test */
     uint8_t *const cd = buf + (size_t)j0 * (size_t)k->L + (size_t)k->i0;
     const size_t xn = k->bs - (size_t)ni * k->as, dn = (size_t)k->L - (size_t)ni;
+    /* and DW3_LINES_'s (n a multiple of 4): steps a line, moves between lines */
+    const int32_t n4 = k->n >> 2;
+    const size_t ds = (size_t)k->sb * (size_t)k->L - 4 * (size_t)n4, dy = k->yl - 4 * (size_t)n4 * k->ys;
     int32_t c;
     for (c = c0; c < c1; c++, wc += 9, xc++, yq++) {
         dw3_cw_t h;
@@ -992,8 +1006,8 @@ static DORY_NOINLINE_ int32_t dw3_chans_s1_winu_(const dw3_k_t *k, const dory_rq
         {
             /* the names DW3_ASMQ_ reads; k's fields reloaded in every channel (the asm clobbers memory:
              * no stack slots for them) */
-            const int32_t sh_ = k->sh, n = k->n, sr = 1, nq = k->nq;
-            const size_t ys = k->ys, L = (size_t)k->L, cs = (size_t)k->sb * L;
+            const int32_t sh_ = k->sh, nq = k->nq;
+            const size_t ys = k->ys, L = (size_t)k->L;
             /* the weight words as dw_3x3_t builds them (W: taps in bytes 0..2, V: one byte up) */
             uint32_t W0, W1, W2, V0, V1, V2;
             if (jl == 3) {
@@ -1004,7 +1018,12 @@ static DORY_NOINLINE_ int32_t dw3_chans_s1_winu_(const dw3_k_t *k, const dory_rq
                 V0 = a0 << 8, V1 = a1 << 8, W2 = a2 >> 8;
                 W0 = V0 >> 8, W1 = V1 >> 8, V2 = W2 << 8;
             } else {
-                const uint8_t *t0 = wc, *t1 = wc + jl, *t2 = wc + 2 * jl;
+                /* jl opaque here (an empty asm "changes" it): else GCC keeps wc + jl and wc + 2 jl as
+                 * two more pointers stepped by 9 a channel, stack slots loaded, stepped and stored
+                 * in every channel of either branch */
+                size_t jo = jl;
+                __asm__("" : "+r"(jo));
+                const uint8_t *t0 = wc, *t1 = wc + jo, *t2 = wc + 2 * jo;
                 W0 = (uint32_t)t0[0] | (uint32_t)t0[tl] << 8 | (uint32_t)t0[2 * tl] << 16;
                 W1 = (uint32_t)t1[0] | (uint32_t)t1[tl] << 8 | (uint32_t)t1[2 * tl] << 16;
                 W2 = (uint32_t)t2[0] | (uint32_t)t2[tl] << 8 | (uint32_t)t2[2 * tl] << 16;
@@ -1014,7 +1033,7 @@ static DORY_NOINLINE_ int32_t dw3_chans_s1_winu_(const dw3_k_t *k, const dory_rq
             {
                 const int32_t cm = h.m, slo = h.slo, shi = h.shi;
                 const uint32_t cD = h.D;
-                DW3_ASMQ_CLAMPU_(q); /* every line (n a multiple of 4): q = nq */
+                DW3_ASMQD_CLAMPU_(q, n4, ds, dy); /* every line: q = nq */
                 (void)q;
             }
         }
