@@ -376,22 +376,20 @@ typedef struct {
     uint32_t D;
 } dw3_cw_t;
 
-static inline int dw3_win_consts_(const dory_rqf_t *f, int32_t c, dw3_cw_t *h)
+/* from the channel's bias b, mul m, add d and window [wl, wh] */
+static inline int dw3_win_from_(int32_t b, int32_t m, uint32_t d, int32_t wl, int32_t wh, dw3_cw_t *h)
 {
-    const int32_t b = f->bias ? ((const int32_t *)f->bias)[c] : 0;
-    const int32_t m = f->mul ? ((const int32_t *)f->mul)[c] : f->mul_s;
-    const uint32_t d = f->add ? (uint32_t)((const int32_t *)f->add)[f->add64 ? 2 * c : c] : (uint32_t)f->add_s;
     int32_t lo, hi;
     if (b < -(1 << 30) || b > (1 << 30))
         return DW3_GEN;
     /* in int32 (int64 steps cost ~40 cycles a channel on RV32): a difference that overflows lies
      * beyond int32 on the side of -b's sign */
-    if (__builtin_sub_overflow(f->wlo[c], b, &lo)) {
+    if (__builtin_sub_overflow(wl, b, &lo)) {
         if (b < 0) /* above INT32_MAX: every sum below the window */
             return DW3_GEN;
         lo = INT32_MIN;
     }
-    if (__builtin_sub_overflow(f->whi[c], b, &hi)) {
+    if (__builtin_sub_overflow(wh, b, &hi)) {
         if (b > 0) /* below INT32_MIN: every sum above the window */
             return DW3_GEN;
         hi = INT32_MAX;
@@ -400,6 +398,14 @@ static inline int dw3_win_consts_(const dory_rqf_t *f, int32_t c, dw3_cw_t *h)
     h->slo = lo, h->shi = hi;
     h->D = (uint32_t)b * (uint32_t)m + d;
     return DW3_CLAMP;
+}
+
+static inline int dw3_win_consts_(const dory_rqf_t *f, int32_t c, dw3_cw_t *h)
+{
+    const int32_t b = f->bias ? ((const int32_t *)f->bias)[c] : 0;
+    const int32_t m = f->mul ? ((const int32_t *)f->mul)[c] : f->mul_s;
+    const uint32_t d = f->add ? (uint32_t)((const int32_t *)f->add)[f->add64 ? 2 * c : c] : (uint32_t)f->add_s;
+    return dw3_win_from_(b, m, d, f->wlo[c], f->whi[c], h);
 }
 
 /* dw3_win_consts_ out of line (the per-channel dispatch of dw_3x3_t; the fused stride-1 loop below
@@ -990,6 +996,9 @@ static DORY_NOINLINE_ int32_t dw3_chans_s1_winu_(const dw3_k_t *k, const dory_rq
     /* and DW3_LINES_'s (n a multiple of 4): steps a line, moves between lines */
     const int32_t n4 = k->n >> 2;
     const size_t ds = (size_t)k->sb * (size_t)k->L - 4 * (size_t)n4, dy = k->yl - 4 * (size_t)n4 * k->ys;
+    /* the usual plan (bias, mul and add int32 vectors): its constants without dw3_win_consts_'s
+     * four tests a channel */
+    const int vec = f->bias && f->mul && f->add && !f->add64;
     int32_t c;
     for (c = c0; c < c1; c++, wc += 9, xc++, yq++) {
         dw3_cw_t h;
@@ -1001,7 +1010,9 @@ static DORY_NOINLINE_ int32_t dw3_chans_s1_winu_(const dw3_k_t *k, const dory_rq
             dw3_copy_even_asm_(cd, xc, nl, ni >> 1, k->as, xn, dn);
         else
             dw3_copy_lines_(k, xc, buf);
-        if (dw3_win_consts_(f, c, &h) != DW3_CLAMP)
+        if ((vec ? dw3_win_from_(((const int32_t *)f->bias)[c], ((const int32_t *)f->mul)[c],
+                                 (uint32_t)((const int32_t *)f->add)[c], f->wlo[c], f->whi[c], &h)
+                 : dw3_win_consts_(f, c, &h)) != DW3_CLAMP)
             break;
         {
             /* the names DW3_ASMQ_ reads; k's fields reloaded in every channel (the asm clobbers memory:
