@@ -18,7 +18,9 @@ the objects' allocated sections (``size -A``: ``SECTIONS``); the reserve is that
 target's ``l2_sdk_allowance_bytes`` (the SDK's OS, drivers, libc and heap, cited in its ``hw.py``)
 in the target's ``l2_bytes``. The runtime's objects are the same for every network: they are
 compiled once per process (`_runtime_object_bytes`); the compiler is ``$(CROSS)gcc`` as in the
-Makefiles (``CROSS`` from the environment, default ``riscv64-unknown-elf-``).
+Makefiles (``CROSS`` from the environment, default ``riscv64-unknown-elf-``). Every measuring build
+goes through the runtime's object cache (`backends.cc_cache`, in the user's cache directory), so
+only the first one on a machine compiles the kernels.
 
 `plan_to_fit` plans with the target's default first, measures, and when the arena and the measured
 reserve overflow the L2 region re-plans with the L2 budget that leaves exactly the measured reserve
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import io
 import os
 import re
 import shlex
@@ -140,16 +143,35 @@ def section_bytes(size_a: str) -> int:
     return total
 
 
-def _cross() -> list[str]:
-    """``$(CROSS)`` as the Makefiles expand it: the environment's ``CROSS`` (a prefix, possibly a
-    wrapper command before it), else ``riscv64-unknown-elf-``."""
-    return shlex.split(os.environ.get("CROSS", COMPILER.removesuffix("gcc")))
+def _env() -> dict[str, str]:
+    """The environment of the measuring builds: ours, with ``CROSS`` (and ``CC``) through the runtime's
+    object cache (`backends.cc_cache`: the runtime's kernels, ~90 % of an app's compile time, are
+    compiled once per compiler, flags and preprocessed source, then reused by every later
+    measurement and run; the objects, so the sizes, are the ones a plain build makes), unless
+    ``DORY_CC_CACHE=0``, its directory cannot be made or ``$(CROSS)gcc`` names no program."""
+    from dory.backends import cc_cache
+
+    env = dict(os.environ)
+    if shutil.which(_gcc(env)[-1]) is None:  # a CROSS naming no program fails as it would unwrapped
+        return env
+    try:
+        cc_cache.cache_dir().mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return env
+    cc_cache.install_env(env)
+    return env
 
 
-def _gcc() -> list[str]:
-    """``$(CROSS)gcc`` as an argument list (a wrapper command, such as the tests' object cache
-    tests/cc_cache.py, stays in front)."""
-    cross = _cross()
+def _cross(env: dict[str, str] | None = None) -> list[str]:
+    """``$(CROSS)`` as the Makefiles expand it in ``env`` (default: ours): its ``CROSS`` (a prefix,
+    possibly a wrapper command before it), else ``riscv64-unknown-elf-``."""
+    return shlex.split((os.environ if env is None else env).get("CROSS", COMPILER.removesuffix("gcc")))
+
+
+def _gcc(env: dict[str, str] | None = None) -> list[str]:
+    """``$(CROSS)gcc`` of ``env`` as an argument list (a wrapper command, such as the object cache
+    `backends.cc_cache`, stays in front)."""
+    cross = _cross(env)
     return cross[:-1] + [cross[-1] + "gcc"]
 
 
@@ -180,15 +202,45 @@ _RUNTIME_BYTES: dict[str, int] = {}
 """`_runtime_object_bytes`'s memo: key -> the object's counted bytes."""
 
 
-def _object_bytes(cc: list[str], flags: list[str], src: str, d: Path) -> int:
-    """Compile ``src`` (relative to ``d``) to an object and return its `SECTIONS` bytes. Raises
+def _object_cache(cc: list[str]) -> tuple[str, str] | None:
+    """(compiler, its `cc_cache.compiler_identity`) when `measure_objects` compiles through the
+    object cache in this process (as `_env` would wrap a make: not with ``DORY_CC_CACHE=0``, an
+    unusable cache directory or a compiler that is not there), else None."""
+    from dory.backends import cc_cache
+
+    compiler = cc[-1]
+    if os.environ.get("DORY_CC_CACHE", "1") == "0" or shutil.which(compiler) is None:
+        return None
+    try:
+        cc_cache.cache_dir().mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return compiler, cc_cache.compiler_identity(compiler)
+
+
+def _object_bytes(cc: list[str], flags: list[str], src: str, d: Path, cache: tuple[str, str] | None = None) -> int:
+    """Compile ``src`` (relative to ``d``) to an object and return its `SECTIONS` bytes; through the
+    object cache (`_object_cache`) when ``cache`` is given and the source is one it keeps. Raises
     RuntimeError with the compiler's output when it does not compile."""
+    from dory.backends import cc_cache
+
     obj = d / ".l2-reserve" / (src.replace("/", "_") + ".o")
     obj.parent.mkdir(exist_ok=True)
     try:
-        r = subprocess.run([*cc, *flags, "-c", src, "-o", str(obj)], cwd=d, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError(f"cannot compile {src} to measure the app's L2 reserve:\n{(r.stdout + r.stderr)[-3000:]}")
+        if cache is not None and cc_cache.cached_source(src):
+            err = io.BytesIO()
+            got, _ = cc_cache.cached_object(cache[0], cache[1], flags, src, cwd=str(d), err=err)
+            if got is None:
+                raise RuntimeError(f"cannot compile {src} to measure the app's L2 reserve:\n"
+                                   f"{err.getvalue().decode(errors='replace')[-3000:]}")
+            if os.path.basename(got).endswith(".once.o"):  # compiled with warnings: not kept in the cache
+                shutil.move(got, obj)
+            else:
+                shutil.copyfile(got, obj)
+        else:
+            r = subprocess.run([*cc, *flags, "-c", src, "-o", str(obj)], cwd=d, capture_output=True, text=True)
+            if r.returncode != 0:
+                raise RuntimeError(f"cannot compile {src} to measure the app's L2 reserve:\n{(r.stdout + r.stderr)[-3000:]}")
         # size is not a compiler: the CROSS prefix without a wrapper command before it
         z = subprocess.run([_cross()[-1] + "size", "-A", str(obj)], capture_output=True, text=True)
     except OSError as e:  # a CROSS naming no program
@@ -198,7 +250,7 @@ def _object_bytes(cc: list[str], flags: list[str], src: str, d: Path) -> int:
     return section_bytes(z.stdout)
 
 
-def _runtime_object_bytes(cc: list[str], flags: list[str], src: str, d: Path) -> int:
+def _runtime_object_bytes(cc: list[str], flags: list[str], src: str, d: Path, cache: tuple[str, str] | None = None) -> int:
     """`_object_bytes` of a runtime source (``runtime/...``), once per process for the same compiler,
     flags and runtime: the key hashes them and every file of the app's ``runtime/`` copy (the
     source and all the headers it may include)."""
@@ -208,7 +260,7 @@ def _runtime_object_bytes(cc: list[str], flags: list[str], src: str, d: Path) ->
             h.update(str(p.relative_to(d)).encode() + b"\0" + p.read_bytes())
     key = h.hexdigest()
     if key not in _RUNTIME_BYTES:
-        _RUNTIME_BYTES[key] = _object_bytes(cc, flags, src, d)
+        _RUNTIME_BYTES[key] = _object_bytes(cc, flags, src, d, cache)
     return _RUNTIME_BYTES[key]
 
 
@@ -227,7 +279,8 @@ def measure_objects(app: AppFiles, app_target: str) -> L2Reserve:
         sources, flags = makefile_build(app, app_target)
         flags = [*PROXY_ARCH, *LIBC, *(f for f in flags if f != "-DDORY_HAVE_PMSIS")]
         cc = _gcc()
-        objects = sum(_runtime_object_bytes(cc, flags, s, d) if s.startswith("runtime/") else _object_bytes(cc, flags, s, d)
+        cache = _object_cache(cc)  # in this process: no wrapper process a source
+        objects = sum(_runtime_object_bytes(cc, flags, s, d, cache) if s.startswith("runtime/") else _object_bytes(cc, flags, s, d, cache)
                       for s in _expand(sources, d))
     arch = " ".join(a for a in PROXY_ARCH if a.startswith("-march"))
     return L2Reserve(objects + allowance, target.l2_bytes, True,
@@ -262,7 +315,8 @@ def measure(app: AppFiles, app_target: str) -> L2Reserve:
     with tempfile.TemporaryDirectory(prefix="dory-l2-reserve-") as tmp:
         d = Path(tmp) / "app"
         write_app(str(d), app)
-        r = subprocess.run(["make", "-s", "-C", str(d), "-f", makefile, "l2-reserve"], capture_output=True, text=True)
+        r = subprocess.run(["make", "-s", "-C", str(d), "-f", makefile, "l2-reserve"], capture_output=True, text=True,
+                           env=_env())
     m = re.search(r"l2 reserve: (\d+) of (\d+) bytes", r.stdout)
     if r.returncode != 0 or m is None:
         raise RuntimeError(f"cannot measure the app's L2 reserve (make -f {makefile} l2-reserve, exit {r.returncode}):\n"

@@ -104,11 +104,11 @@ def app_name(model_path: str) -> str:
     import hashlib
     import re
 
-    import onnx
+    from dory.frontend.onnx_proto import from_bytes
 
     with open(model_path, "rb") as f:
         data = f.read()
-    graph_name = onnx.load_from_string(data).graph.name.strip()
+    graph_name = from_bytes(data).graph.name.strip()
     if graph_name.lower() not in _GENERIC_GRAPH_NAMES:
         name = graph_name
     else:
@@ -192,20 +192,34 @@ def run(args: argparse.Namespace) -> int:
         """Import, plan (the pipeline, or the default one with the L2 budget ``l2``), run the
         reference for the expected outputs and make the app's files."""
         pipeline = args.pipeline if l2 is None else planning_pipeline(planning_target, l2=l2)
-        module = import_onnx(args.model, args.input_type, warn=lambda m: print(m, file=sys.stderr) if l2 is None else None)
-        diags = verify(module)
-        if diags:
-            raise DiagnosticError.from_diagnostics(diags)
+        if "imported" not in state:  # imported once: a re-plan starts from a copy of the same import
+            imported = import_onnx(args.model, args.input_type, warn=lambda m: print(m, file=sys.stderr))
+            diags = verify(imported)
+            if diags:
+                raise DiagnosticError.from_diagnostics(diags)
+            state["imported"] = imported
         progress.step("imported")
-        fn = find_function(module)
         if args.input:
             # Read and check --input against the imported network (a tensor type named after the
             # ONNX input), before planning turns the argument into an L2/L3 memref.
             from dory.driver.inputs import load_input
 
-            arg = fn.regions[0].blocks[0].args[0]
-            inputs = [load_input(args.input, 0, arg.type, fn, f"the model's input '{arg.name_hint}'")]
-        PassManager(parse_pipeline(pipeline), verify_each=False).run(PassContext(), module)
+            fn0 = find_function(state["imported"])
+            arg = fn0.regions[0].blocks[0].args[0]
+            inputs = [load_input(args.input, 0, arg.type, fn0, f"the model's input '{arg.name_hint}'")]
+        # A re-plan changes only the budgets of the pipeline's tail (assign-memory, tile,
+        # allocate-buffers): it starts from a copy of the module after the longest prefix of
+        # passes an earlier build already ran (fold-requant's range analysis is most of it).
+        passes = parse_pipeline(pipeline)
+        keys = [str(p) for p in passes]
+        snapshots: dict = state.setdefault("snapshots", {(): state["imported"]})
+        k = max(i for i in range(len(keys) + 1) if tuple(keys[:i]) in snapshots)
+        module = snapshots[tuple(keys[:k])].clone()  # the passes rewrite the module in place
+        fn = find_function(module)
+        for i in range(k, len(passes)):
+            PassManager([passes[i]], verify_each=False).run(PassContext(), module)
+            if i + 1 < len(passes):
+                snapshots[tuple(keys[:i + 1])] = module.clone()
         progress.step(f"planned with {pipeline}")
         if not args.input:
             inputs = random_inputs(module, args.seed)
@@ -229,7 +243,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             expected, output = expected_outputs(module, inputs, net)
         progress.step("expected outputs computed")
-        state.update(fn=fn, pipeline=pipeline, name=app_name(args.model))
+        state.update(fn=fn, pipeline=pipeline)
+        if "name" not in state:
+            state["name"] = app_name(args.model)
         return net, app_files(net, inputs[0], expected, output, args.target, state["name"], args.weights_c_array)
 
     try:

@@ -80,7 +80,7 @@ class OnnxImporter:
     # -- the graph walk --------------------------------------------------------------------------
     def run(self) -> ModuleOp:
         """Import the whole graph."""
-        from onnx import numpy_helper
+        from dory.frontend.onnx_proto import to_array
 
         g = self.model.graph
         # Hold the node wrappers so their ids stay valid (unnamed nodes are located by index).
@@ -88,7 +88,7 @@ class OnnxImporter:
         for i, n in enumerate(self.nodes):
             self.node_index[id(n)] = i
         for init in g.initializer:
-            self.env[init.name] = Const(numpy_helper.to_array(init))
+            self.env[init.name] = Const(to_array(init))
         inputs = [i for i in g.input if i.name not in self.env]
         if not inputs:
             raise self.error(None, "expected at least one graph input, found none")
@@ -173,9 +173,9 @@ class OnnxImporter:
     # -- attributes and constants --------------------------------------------------------------
     def attrs(self, node: Any) -> dict[str, Any]:
         """The node's attributes as Python values."""
-        from onnx import helper
+        from dory.frontend.onnx_proto import attribute_value
 
-        return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        return {a.name: attribute_value(a) for a in node.attribute}
 
     def int_const(self, node: Any, name: str, what: str) -> np.ndarray:
         """Tensor ``name`` as an int64 array: it must be a constant with exact integer values."""
@@ -291,10 +291,10 @@ class OnnxImporter:
 
 def import_onnx(path: str, input_type: str | None = None, warn: Callable[[str], None] | None = None) -> ModuleOp:
     """Load ``path`` and import it; raises `OnnxImportError` (located) on any problem."""
-    import onnx
+    from dory.frontend.onnx_proto import load
 
     try:
-        model = onnx.load(path)
+        model = load(path)
     except FileNotFoundError:
         raise OnnxImportError(Location(path), "cannot read ONNX model: file not found") from None
     except Exception as e:  # protobuf decode errors have many types

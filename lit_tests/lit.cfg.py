@@ -24,11 +24,12 @@ for var in ("HOME", "XDG_CACHE_HOME"):
 config.substitutions.append(("%python", sys.executable))
 # The apps RUN lines build compile the C runtime through tests/cc_cache.py's object cache (once per
 # compiler, flags and preprocessed source for the whole run; DORY_CC_CACHE=0 turns it off).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
+import cc_cache  # noqa: E402 - the path above first (it sets DORY_CC_CACHE_DIR's default: build/cc-cache)
+
 for var in ("DORY_CC_CACHE", "DORY_CC_CACHE_DIR"):
     if var in os.environ:
         config.environment[var] = os.environ[var]
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
-import cc_cache  # noqa: E402 - the path above first
 
 cc_cache.install_env(config.environment)
 # onnxruntime as an independent oracle of an app's final output (tests/ort_oracle.py's main).

@@ -1,227 +1,34 @@
-"""A compiler wrapper for the test suites: the C runtime's objects are compiled once per (compiler,
-flags, preprocessed source) and reused by every app a test run builds.
-
-    python tests/cc_cache.py COMPILER ARGS...      (what ``$(CC)`` / ``$(CROSS)gcc`` become in tests)
-
-Every app dory writes carries its own copy of ``runtime/`` and its Makefiles compile all of it in
-one ``gcc ... *.c -o app`` command: a pulp or rv32 app spends ~5 s of CPU on the runtime's kernels
-alone, and `backends.l2_reserve` links each pulp / rv32 app once more to measure it, so a test run
-that builds a few dozen apps compiles the same eight files over and over. This wrapper, used only by
-the tests (``install_env`` below, called from tests/conftest.py and lit_tests/lit.cfg.py), splits
-such a command: each source under ``runtime/`` is compiled on its own with ``-c`` into an object
-cache and the link gets the objects instead; the app's own sources (network.c, data.c, main*.c:
-different in every app, and cheap) stay in the link command as they were.
-
-The cache key is what ccache's "preprocessor mode" hashes: the compiler (its resolved path, size and
-mtime), every argument but the sources, ``-o`` and the preprocessor's own ``-D`` / ``-U`` / ``-I``
-(whose effect is in the next item), and the source's preprocessed text (``COMPILER ARGS -E src``, so
-a changed header or define is a different key). The object is compiled from the source itself (its
-warnings are the real ones) with ``-fdebug-prefix-map=CWD=.`` so that it does not depend on the
-app's directory; an object whose compile printed anything (a warning without -Werror) is not kept,
-so its warnings come back on every build. Objects are written to a temporary file in the cache and
-renamed into place (atomic on POSIX), so parallel tests (pytest -n, lit -j) can share the cache.
-
-The cache is ``build/cc-cache/`` in the checkout (``DORY_CC_CACHE_DIR`` elsewhere; ``make clean``
-removes it); ``DORY_CC_CACHE=0`` in the environment turns the wrapper off. A command it does not
-understand (``-c`` of anything but one runtime source, ``-E``, ``-S``, ``-M*``, ``-x``, ``-shared``,
-``-flto``, no source under ``runtime/``) is passed to the compiler unchanged; ``-c runtime/X.c -o
-OUT`` (how `backends.l2_reserve` compiles a GAP8/GAP9 app's objects one by one) copies the cached
-object to OUT.
+"""The test suites' object cache for the C runtime: `dory.backends.cc_cache` (the wrapper, its key
+and its rules) with the objects under ``build/cc-cache/`` of the checkout (``DORY_CC_CACHE_DIR``
+elsewhere; ``make clean`` removes it) instead of the user's cache directory. Imported by
+tests/conftest.py and lit_tests/lit.cfg.py, which call `install_env`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SOURCE_SUFFIXES = (".c", ".S")
-"""The inputs compiled from source (C, and assembly through the preprocessor)."""
+# before the wrapper reads it, and inherited by every make / compiler the tests start
+os.environ.setdefault("DORY_CC_CACHE_DIR", str(ROOT / "build" / "cc-cache"))
 
-CACHED_PREFIX = "runtime/"
-"""Sources under this folder of the app (the runtime every app copies) are cached."""
+from dory.backends.cc_cache import (  # noqa: E402 - the cache directory above first
+    CACHED_PREFIX,
+    cache_dir,
+    cached_object,
+    compile_only,
+    compiler_identity,
+    install_env,
+    key_options,
+    main,
+    split,
+)
 
-PASS_THROUGH = ("-c", "-E", "-S", "-M", "-MM", "-shared", "-flto", "-x", "-")
-"""Arguments after which the command is left alone (not an app's compile-and-link)."""
-
-PREPROCESSOR_ONLY = ("-D", "-U", "-I")
-"""Arguments whose whole effect is on the preprocessed text (already part of the key)."""
-
-WITH_VALUE = ("-o", "-D", "-U", "-I", "-T", "-include", "-isystem", "-iquote", "-MF", "-MT", "-MQ", "-L", "-l")
-"""Arguments that take the next one as their value when given alone."""
-
-
-def cache_dir() -> Path:
-    """Where the objects are kept: ``DORY_CC_CACHE_DIR``, else ``build/cc-cache/`` in the checkout."""
-    return Path(os.environ.get("DORY_CC_CACHE_DIR", str(ROOT / "build" / "cc-cache")))
-
-
-def split(args: list[str]) -> tuple[list[str], list[tuple[int, str]], str | None] | None:
-    """``args`` as (options without the sources and -o, [(position, source)], output), or None when the
-    command is not a plain compile-and-link of sources."""
-    options: list[str] = []
-    sources: list[tuple[int, str]] = []
-    output = None
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a in PASS_THROUGH or a.startswith("-M"):
-            return None
-        if a == "-o" and i + 1 < len(args):
-            output = args[i + 1]
-            i += 2
-            continue
-        if a in WITH_VALUE and i + 1 < len(args):
-            options += [a, args[i + 1]]
-            i += 2
-            continue
-        if not a.startswith("-") and a.endswith(SOURCE_SUFFIXES):
-            sources.append((len(options), a))
-        else:
-            options.append(a)
-        i += 1
-    if output is None or not any(s.startswith(CACHED_PREFIX) for _, s in sources):
-        return None
-    return options, sources, output
-
-
-def key_options(options: list[str]) -> list[str]:
-    """``options`` less the preprocessor's own arguments (joined ``-DX=1`` or separate ``-D X=1``)."""
-    out: list[str] = []
-    skip = False
-    for a in options:
-        if skip:
-            skip = False
-        elif a in PREPROCESSOR_ONLY:
-            skip = True
-        elif not a.startswith(PREPROCESSOR_ONLY):
-            out.append(a)
-    return out
-
-
-def compiler_identity(compiler: str) -> str:
-    """The compiler's part of the key: its resolved path, size and mtime (a reinstalled or
-    different compiler under the same name is a new key)."""
-    path = shutil.which(compiler)
-    if path is None:
-        raise FileNotFoundError(compiler)
-    real = os.path.realpath(path)
-    st = os.stat(real)
-    return f"{real}\0{st.st_size}\0{st.st_mtime_ns}"
-
-
-def cached_object(compiler: str, identity: str, options: list[str], source: str) -> tuple[str | None, int]:
-    """The cached object of ``source`` (compiling it on a miss), or (None, exit status) when it does
-    not compile (its errors already printed)."""
-    pre = subprocess.run([compiler, *options, "-E", source], capture_output=True)
-    if pre.returncode != 0:
-        sys.stderr.buffer.write(pre.stderr)
-        return None, pre.returncode
-    h = hashlib.sha256()
-    for part in (identity, "\0".join(key_options(options)), source):
-        h.update(part.encode() + b"\0\1")
-    h.update(pre.stdout)
-    digest = h.hexdigest()
-    d = cache_dir() / digest[:2]
-    obj = d / f"{digest}.o"
-    if obj.exists():
-        return str(obj), 0
-    d.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=f".{digest[:16]}.", suffix=".o")
-    os.close(fd)
-    try:
-        r = subprocess.run([compiler, *options, f"-fdebug-prefix-map={os.getcwd()}=.", "-c", source, "-o", tmp],
-                           capture_output=True)
-        sys.stderr.buffer.write(r.stderr)
-        if r.returncode != 0:
-            return None, r.returncode
-        if r.stderr:  # warnings that did not fail the build: compiled fine, but not kept, so they recur
-            kept = d / f".{digest}.{os.getpid()}.once.o"
-            os.replace(tmp, kept)
-            return str(kept), 0
-        os.replace(tmp, obj)  # atomic: a parallel reader sees the whole object or none
-        return str(obj), 0
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def compile_only(compiler: str, args: list[str]) -> int | None:
-    """``COMPILER ... -c runtime/X.c -o OUT`` (one runtime source compiled alone, as
-    `backends.l2_reserve` measures a GAP8/GAP9 app's objects) from the cache: OUT is a copy of the
-    cached object; the exit status, or None when the command is not of that form."""
-    rest = [a for a in args if a != "-c"]
-    if len(rest) != len(args) - 1:
-        return None
-    parsed = split(rest)
-    if parsed is None or len(parsed[1]) != 1:
-        return None
-    options, [(_, src)], output = parsed
-    if not src.startswith(CACHED_PREFIX) or output is None:
-        return None
-    obj, rc = cached_object(compiler, compiler_identity(compiler), options, src)
-    if obj is None:
-        return rc
-    shutil.copyfile(obj, output)
-    if os.path.basename(obj).endswith(".once.o"):
-        os.unlink(obj)
-    return 0
-
-
-def main(argv: list[str]) -> int:
-    """Run ``argv[1:]`` (a compiler and its arguments), through the cache where the command is an
-    app's compile-and-link of runtime sources (or one runtime source compiled alone:
-    `compile_only`); the compiler's exit status."""
-    if len(argv) < 2:
-        print("usage: cc_cache.py COMPILER ARGS...", file=sys.stderr)
-        return 2
-    compiler, args = argv[1], argv[2:]
-    if os.environ.get("DORY_CC_CACHE", "1") != "0" and "-c" in args:
-        rc = compile_only(compiler, args)
-        if rc is not None:
-            return rc
-    parsed = None if os.environ.get("DORY_CC_CACHE", "1") == "0" else split(args)
-    if parsed is None:
-        return subprocess.run([compiler, *args]).returncode
-    options, sources, output = parsed
-    identity = compiler_identity(compiler)
-    inputs = list(options)
-    once: list[str] = []
-    # Sources go back where they were among the options (gcc links its inputs in command-line order).
-    for pos, src in reversed(sources):
-        if src.startswith(CACHED_PREFIX):
-            obj, rc = cached_object(compiler, identity, options, src)
-            if obj is None:
-                return rc
-            if os.path.basename(obj).endswith(".once.o"):
-                once.append(obj)
-            inputs.insert(pos, obj)
-        else:
-            inputs.insert(pos, src)
-    try:
-        return subprocess.run([compiler, *inputs, "-o", output]).returncode
-    finally:
-        for o in once:
-            os.unlink(o)
-
-
-def install_env(env: dict[str, str] | os._Environ[str]) -> None:
-    """Point the app Makefiles' compilers (host ``CC``, the riscv Makefiles' ``CROSS`` prefix) at this
-    wrapper in ``env``, unless ``DORY_CC_CACHE=0`` or a path holds a space (make splits on it)."""
-    if env.get("DORY_CC_CACHE", "1") == "0" or " " in sys.executable or " " in str(ROOT):
-        return
-    wrapper = f"{sys.executable} {Path(__file__).resolve()}"
-    if not env.get("CC", "").startswith(wrapper):
-        env["CC"] = f"{wrapper} {env.get('CC', 'cc')}"
-    if not env.get("CROSS", "").startswith(wrapper):
-        env["CROSS"] = f"{wrapper} {env.get('CROSS', 'riscv64-unknown-elf-')}"
-
+__all__ = ["CACHED_PREFIX", "ROOT", "cache_dir", "cached_object", "compile_only", "compiler_identity", "install_env",
+           "key_options", "main", "split"]
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))

@@ -358,7 +358,9 @@ def test_partial_sums_wrap_like_the_accumulator() -> None:
         ("{l1 = {c_in = 5 : i64, c_out = \"4\", h_out = 1 : i64, w_out = 1 : i64}}", "expected an integer l1.c_out, found \"4\""),
     ],
 )
-def test_bad_tile_attribute_is_a_located_error(attr: str, message: str) -> None:
+@pytest.mark.parametrize("tiled", [True, False])
+def test_bad_tile_attribute_is_a_located_error(attr: str, message: str, tiled: bool) -> None:
+    # tiled=False (dory-compile's expected outputs) validates the schedule with the same errors
     # the attribute goes between the properties and the type signature
     text = _one_conv()
     marker = '"dory.conv2d"'
@@ -367,7 +369,7 @@ def test_bad_tile_attribute_is_a_located_error(attr: str, message: str) -> None:
     text = text[:j] + f" {{dory.tile = {attr}}}" + text[j:]
     module = parse_module(text)
     with pytest.raises(DiagnosticError) as e:
-        run_function(module, random_inputs(module, 0))
+        run_function(module, random_inputs(module, 0), tiled=tiled)
     assert "'dory.conv2d' op attribute 'dory.tile' " + message in str(e.value)
 
 
@@ -421,10 +423,11 @@ def test_shared_network_random_tiling_is_exact(name: str) -> None:
          (3, 1, 1, 7), "expected l1.c_in = a value in [1, 6] (the input channels), found 7"),
     ],
 )
-def test_bad_tile_per_layer_kind(build: Callable[[], str], tile: tuple[int, int, int, int], message: str) -> None:
+@pytest.mark.parametrize("tiled", [True, False])
+def test_bad_tile_per_layer_kind(build: Callable[[], str], tile: tuple[int, int, int, int], message: str, tiled: bool) -> None:
     module = parse_module(build())
     (op,) = _layer_ops(module)
     op.attributes["dory.tile"] = _tile_attr(*tile)
     with pytest.raises(DiagnosticError) as e:
-        run_function(module, random_inputs(module, 0))
+        run_function(module, random_inputs(module, 0), tiled=tiled)
     assert f"'{op.op_name}' op attribute 'dory.tile' {message}" in str(e.value)

@@ -294,6 +294,13 @@ def dot_product_range(
     # int64 is exact while no partial sum can reach 2^62 (real layers are far below), and much
     # faster than arrays of Python ints; otherwise compute with Python ints.
     dtype: type = np.int64 if wmax * xmax * 2 * max(cg, 1) < (1 << 62) else object
+    if dtype is np.int64 and groups == 1:
+        # every output channel reads every input channel: two matrix-vector products, exact in
+        # int64 under the bound above (no out_ch x cg gather of the input bounds)
+        p64, n64 = pos.astype(np.int64, copy=False), neg.astype(np.int64, copy=False)
+        xl64, xh64 = np.array(xl, dtype=np.int64), np.array(xh, dtype=np.int64)
+        out_lo, out_hi = p64 @ xl64 + n64 @ xh64, p64 @ xh64 + n64 @ xl64
+        return tuple(int(v) for v in out_lo), tuple(int(v) for v in out_hi)
     lo_in = np.array(xl, dtype=dtype)[idx]
     hi_in = np.array(xh, dtype=dtype)[idx]
     p_, n_ = pos.astype(dtype), neg.astype(dtype)

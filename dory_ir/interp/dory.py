@@ -36,13 +36,24 @@ def run_stages(interp: Interpreter, op: Operation, stages: list[Stage], operands
 
 def _layer(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
     """A layer op: tile by tile when the ``tile`` pass scheduled it (a ``dory.tile`` attribute,
-    docs/tiling-schema.md), so the recorded schedule itself is what gets checked; else whole."""
+    docs/tiling-schema.md), so the recorded schedule itself is what gets checked; else whole.
+
+    With ``interp.tiled`` False a scheduled layer runs whole too, its schedule only validated.
+    The values are the same for every schedule the tiled run accepts as exact: each output element
+    is computed from the same input taps with the same weights, bias and per-channel requant
+    whichever tile holds it (a tile's halo, border padding and sliced vectors are exactly the
+    layer's restricted to it: that is what `run_tiled` derives), and input-channel partial sums
+    add up to the untiled accumulator because the accumulator wraps modulo 2^bits, which commutes
+    with the sum. Only the order of the work differs, and exact integer arithmetic has none.
+    """
     assert isinstance(op, LayerOp)
     if "dory.tile" in op.attributes:
         # imported here: the tiled executor builds on run_stages above
-        from dory.dory_ir.interp.tiled import run_tiled
+        from dory.dory_ir.interp.tiled import check_tiled, run_tiled
 
-        return [run_tiled(interp, op, operands)]
+        if interp.tiled:
+            return [run_tiled(interp, op, operands)]
+        check_tiled(interp, op, operands)
     return [run_stages(interp, op, op.stages(), operands)]
 
 

@@ -197,11 +197,16 @@ class Interpreter:
     """Runs functions of ``module`` op by op, holding one value map per active call.
 
     ``on_result(op, results)`` is called after every executed op (nested calls included).
+    ``tiled``: a layer op carrying a ``dory.tile`` schedule runs tile by tile as scheduled
+    (dory_ir/interp/tiled.py: what ``--verify-semantics`` checks a tiling with); False runs it
+    whole, its schedule only validated (the same values for a schedule that is exact, much faster:
+    see `dory_ir.interp.dory`).
     """
 
-    def __init__(self, module: Operation, on_result: OnResult | None = None):
+    def __init__(self, module: Operation, on_result: OnResult | None = None, tiled: bool = True):
         self.module = module
         self.on_result = on_result
+        self.tiled = tiled
         self._call_stack: list[Operation] = []
 
     # -- functions ----------------------------------------------------------------------------
@@ -321,14 +326,16 @@ def run_function(
     inputs: Sequence[np.ndarray],
     func: str | None = None,
     on_result: OnResult | None = None,
+    tiled: bool = True,
 ) -> list[np.ndarray]:
     """Run function ``func`` (default: the first ``func.func``) of ``module`` on ``inputs``.
 
     Inputs are integer arrays of the function's input shapes with values in range; results are
-    int64 arrays of exact values. ``on_result(op, results)`` is called after every executed op.
+    int64 arrays of exact values. ``on_result(op, results)`` is called after every executed op;
+    ``tiled`` as `Interpreter` takes it.
     Raises `DiagnosticError` located at the op (or function) for anything that cannot run.
     """
-    return Interpreter(module, on_result).call(func, inputs)
+    return Interpreter(module, on_result, tiled).call(func, inputs)
 
 
 def random_inputs(module: Operation, seed: int, func: str | None = None) -> list[np.ndarray]:

@@ -228,19 +228,33 @@ class TiledLayer:
 
     # -- driver -------------------------------------------------------------------------------
 
+    def tile(self) -> tuple[L1Tile, int]:
+        """The validated L1 tile of a 4-D (or flattened add) layer and its convolution groups
+        (1 but for a grouped dory.conv2d); located errors for a schedule `run` cannot execute."""
+        op = self.op
+        rank = len(self.out_shape)
+        if rank != 4 and not isinstance(op, dory.AddOp):
+            raise op_error(op, f"expected a 4-D (NHWC) result to tile, found shape {shape_str(self.out_shape)}")
+        plain_conv = type(op) is dory.Conv2dOp  # not a depthwise one
+        groups = _int_prop(op, "groups", minimum=1) if plain_conv else 1
+        in_c = int(self.operands[0].shape[-1])
+        tied = isinstance(op, (dory.DepthwiseOp, dory.PoolOp, dory.AddOp))
+        return parse_tile(op, self.out_shape, in_c, tied, allow_partial=plain_conv and groups == 1), groups
+
+    def check(self) -> None:
+        """Validate the schedule as `run` reads it, without running any tile."""
+        if isinstance(self.op, dory.LinearOp):
+            self._linear_tile()
+        else:
+            self.tile()
+
     def run(self) -> np.ndarray:
         """The layer's result, assembled from every tile (row-major over h, w, c_out blocks)."""
         op, x = self.op, self.operands[0]
         if isinstance(op, dory.LinearOp):
             return self._run_linear()
         rank = len(self.out_shape)
-        if rank != 4 and not isinstance(op, dory.AddOp):
-            raise op_error(op, f"expected a 4-D (NHWC) result to tile, found shape {shape_str(self.out_shape)}")
-        plain_conv = type(op) is dory.Conv2dOp  # not a depthwise one
-        groups = _int_prop(op, "groups", minimum=1) if plain_conv else 1
-        in_c = int(x.shape[-1])
-        tied = isinstance(op, (dory.DepthwiseOp, dory.PoolOp, dory.AddOp))
-        tile = parse_tile(op, self.out_shape, in_c, tied, allow_partial=plain_conv and groups == 1)
+        tile, groups = self.tile()
         out = np.zeros(self.out_shape, dtype=np.int64)
         if rank != 4:  # a flattened dory.add: channels only
             for c0, c1 in _blocks(self.full_c, tile.c_out):
@@ -394,14 +408,19 @@ class TiledLayer:
                    for i in range(a.ndim))
         return a[sl]
 
+    def _linear_tile(self) -> L1Tile:
+        """The validated L1 tile of a dory.linear."""
+        x, w = self.operands[0], self.operands[1]
+        if len(self.out_shape) != 2 or x.ndim != 2 or w.ndim != 2:
+            raise op_error(self.op, f"expected a rank-2 input and result to tile, found {shape_str(x.shape)} -> {shape_str(self.out_shape)}")
+        return parse_tile(self.op, self.out_shape, int(x.shape[1]), channel_tied=False, allow_partial=True)
+
     def _run_linear(self) -> np.ndarray:
         """dory.linear: tiles over output features, partial sums over input-feature tiles."""
         op = self.op
         x, w = self.operands[0], self.operands[1]
         bias = self.operands[2] if len(self.operands) == 3 else None
-        if len(self.out_shape) != 2 or x.ndim != 2 or w.ndim != 2:
-            raise op_error(op, f"expected a rank-2 input and result to tile, found {shape_str(x.shape)} -> {shape_str(self.out_shape)}")
-        tile = parse_tile(op, self.out_shape, int(x.shape[1]), channel_tied=False, allow_partial=True)
+        tile = self._linear_tile()
         out = np.zeros(self.out_shape, dtype=np.int64)
         for c0, c1 in _blocks(self.full_c, tile.c_out):
             shape = (self.out_shape[0], c1 - c0)
@@ -420,4 +439,10 @@ def run_tiled(interp: Interpreter, op: Operation, operands: list[np.ndarray]) ->
     return TiledLayer(interp, op, operands).run()
 
 
-__all__ = ["L1Tile", "AxisSpan", "Window", "TILE_ATTR", "axis_span", "parse_tile", "run_tiled", "tile_attr"]
+def check_tiled(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> None:
+    """Validate layer ``op``'s ``dory.tile`` schedule as `run_tiled` reads it (the same located
+    errors), without running it."""
+    TiledLayer(interp, op, operands).check()
+
+
+__all__ = ["L1Tile", "AxisSpan", "Window", "TILE_ATTR", "axis_span", "parse_tile", "check_tiled", "run_tiled", "tile_attr"]

@@ -18,11 +18,11 @@ if TYPE_CHECKING:
 @converter("Constant")
 def convert_constant(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> None:
     """A ``Constant`` node's value (any of its ``value*`` attributes)."""
-    from onnx import numpy_helper
+    from dory.frontend.onnx_proto import to_array
 
     for a in node.attribute:
         if a.name == "value":
-            arr = numpy_helper.to_array(a.t)
+            arr = to_array(a.t)
         elif a.name == "value_float":
             arr = np.array(a.f, dtype=np.float32)
         elif a.name == "value_int":
