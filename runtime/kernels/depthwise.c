@@ -376,22 +376,20 @@ typedef struct {
     uint32_t D;
 } dw3_cw_t;
 
-static inline int dw3_win_consts_(const dory_rqf_t *f, int32_t c, dw3_cw_t *h)
+/* from the channel's bias b, mul m, add d and window [wl, wh] */
+static inline int dw3_win_from_(int32_t b, int32_t m, uint32_t d, int32_t wl, int32_t wh, dw3_cw_t *h)
 {
-    const int32_t b = f->bias ? ((const int32_t *)f->bias)[c] : 0;
-    const int32_t m = f->mul ? ((const int32_t *)f->mul)[c] : f->mul_s;
-    const uint32_t d = f->add ? (uint32_t)((const int32_t *)f->add)[f->add64 ? 2 * c : c] : (uint32_t)f->add_s;
     int32_t lo, hi;
     if (b < -(1 << 30) || b > (1 << 30))
         return DW3_GEN;
     /* in int32 (int64 steps cost ~40 cycles a channel on RV32): a difference that overflows lies
      * beyond int32 on the side of -b's sign */
-    if (__builtin_sub_overflow(f->wlo[c], b, &lo)) {
+    if (__builtin_sub_overflow(wl, b, &lo)) {
         if (b < 0) /* above INT32_MAX: every sum below the window */
             return DW3_GEN;
         lo = INT32_MIN;
     }
-    if (__builtin_sub_overflow(f->whi[c], b, &hi)) {
+    if (__builtin_sub_overflow(wh, b, &hi)) {
         if (b > 0) /* below INT32_MIN: every sum above the window */
             return DW3_GEN;
         hi = INT32_MAX;
@@ -400,6 +398,14 @@ static inline int dw3_win_consts_(const dory_rqf_t *f, int32_t c, dw3_cw_t *h)
     h->slo = lo, h->shi = hi;
     h->D = (uint32_t)b * (uint32_t)m + d;
     return DW3_CLAMP;
+}
+
+static inline int dw3_win_consts_(const dory_rqf_t *f, int32_t c, dw3_cw_t *h)
+{
+    const int32_t b = f->bias ? ((const int32_t *)f->bias)[c] : 0;
+    const int32_t m = f->mul ? ((const int32_t *)f->mul)[c] : f->mul_s;
+    const uint32_t d = f->add ? (uint32_t)((const int32_t *)f->add)[f->add64 ? 2 * c : c] : (uint32_t)f->add_s;
+    return dw3_win_from_(b, m, d, f->wlo[c], f->whi[c], h);
 }
 
 /* dw3_win_consts_ out of line (the per-channel dispatch of dw_3x3_t; the fused stride-1 loop below
@@ -543,6 +549,29 @@ static inline void dw3_copy_(uint8_t *d, const uint8_t *src, size_t ss, int32_t 
 #endif
 
 #if defined(DORY_XPULPV2)
+/* dw3_copy_even_'s asm block with its operands computed: d the first input byte's place in the
+ * buffer, nl lines of 2 n2 bytes, read as apart along a line; xn, dn: source and destination
+ * moves from a line's end to the next line's start. The fused stride-1 loop computes these once
+ * a call (they do not depend on the channel). */
+static inline void dw3_copy_even_asm_(uint8_t *d, const uint8_t *xc, int32_t nl, int32_t n2, size_t as, size_t xn,
+                                      size_t dn)
+{
+    __asm__ volatile(".option push\n\t"
+                     ".option norvc\n\t" /* 32-bit instructions only: the loop ends count them */
+                     ".insn i 0x7b, 4, x1, %[nl], 14\n\t"
+                     ".insn i 0x7b, 4, x0, %[n2], 8\n\t"
+                     ".insn r 0x0b, 7, 0x20, t0, %[s], %[ss]\n\t"
+                     ".insn r 0x0b, 7, 0x20, t1, %[s], %[ss]\n\t"
+                     ".insn s 0x2b, 0, t0, 1(%[d])\n\t"
+                     ".insn s 0x2b, 0, t1, 1(%[d])\n\t"
+                     "add %[s], %[s], %[xn]\n\t"
+                     "add %[d], %[d], %[dn]\n\t"
+                     ".option pop"
+                     : [d] "+r"(d), [s] "+r"(xc)
+                     : [nl] "r"(nl), [n2] "r"(n2), [ss] "r"(as), [xn] "r"(xn), [dn] "r"(dn)
+                     : "t0", "t1", "memory");
+}
+
 /* The channel's input bytes into the buffer when its lines are of an even count n of bytes (the
  * usual tile), in one asm block: dw3_copy_'s 2-byte step in hardware loop 0 inside loop 1 over the
  * lines (lp.setup x1, rs1, 14 = .insn i 0x7b, 4, x1, rs1, 14: its 7 instructions, as DW3_LINES_'s
@@ -555,23 +584,9 @@ static inline int dw3_copy_even_(const dw3_k_t *k, const uint8_t *xc, uint8_t *b
 {
     const int32_t j0 = k->j0, j1 = k->j1, n = k->i1 - k->i0;
     const size_t L = (size_t)k->L, as = k->as, bs = k->bs;
-    uint8_t *d = buf + (size_t)j0 * L + (size_t)k->i0;
     if (n >= 2 && (n & 1) == 0 && j1 > j0) {
-        const size_t xn = bs - (size_t)n * as, dn = L - (size_t)n;
-        __asm__ volatile(".option push\n\t"
-                         ".option norvc\n\t" /* 32-bit instructions only: the loop ends count them */
-                         ".insn i 0x7b, 4, x1, %[nl], 14\n\t"
-                         ".insn i 0x7b, 4, x0, %[n2], 8\n\t"
-                         ".insn r 0x0b, 7, 0x20, t0, %[s], %[ss]\n\t"
-                         ".insn r 0x0b, 7, 0x20, t1, %[s], %[ss]\n\t"
-                         ".insn s 0x2b, 0, t0, 1(%[d])\n\t"
-                         ".insn s 0x2b, 0, t1, 1(%[d])\n\t"
-                         "add %[s], %[s], %[xn]\n\t"
-                         "add %[d], %[d], %[dn]\n\t"
-                         ".option pop"
-                         : [d] "+r"(d), [s] "+r"(xc)
-                         : [nl] "r"(j1 - j0), [n2] "r"(n >> 1), [ss] "r"(as), [xn] "r"(xn), [dn] "r"(dn)
-                         : "t0", "t1", "memory");
+        dw3_copy_even_asm_(buf + (size_t)j0 * L + (size_t)k->i0, xc, j1 - j0, n >> 1, as, bs - (size_t)n * as,
+                           L - (size_t)n);
         return 1;
     }
     return 0;
@@ -674,22 +689,29 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
  * yl - 4 n4 ys between lines: no per-line C (its register reloads cost ~80 cycles per line).
  * Sets q = nq when done. Loop 1's body: the inner lp.setup, 38 step instructions, 4 adds: L = 86. */
 #define DW3_ASMQ_(q, D0, DA, END, ...)                                                                 \
-    DW3_LINES_(q, sr == 1 && (n & 3) == 0, n >> 2, 4, "86", "76", DW3_STEP_(D0, DA, END),            \
-               DW3_CLOB4_, [V0] "r"(V0), [V1] "r"(V1), [V2] "r"(V2), __VA_ARGS__)
-/* DW3_LINES_(q, OK, NS, OUT, L1, L0, STEP, CLOB, ...): the nq lines of a channel in one asm block
+    DW3_LINES_(q, sr == 1 && (n & 3) == 0, n >> 2, 4, "86", "76", DW3_STEP_(D0, DA, END), 4,         \
+               [V0] "r"(V0), [V1] "r"(V1), [V2] "r"(V2), __VA_ARGS__)
+/* DW3_LINES_(q, OK, NS, OUT, L1, L0, STEP, CN, ...): the nq lines of a channel in one asm block
  * when OK and NS > 0 (NS steps of OUT outputs a line, the step's window starts 4 bytes on: stride
  * 1's 4-output step and stride 2's 2-output one): loop 1 over the lines (its body L1 instructions)
  * around loop 0 over a line's steps (STEP, L0 instructions), the 3 line pointers moved by cs - 4 NS
  * and the output by yl - OUT NS ys between lines. Sets q = nq when done. */
 #define DW3_CLOB4_ "t0", "t1", "t2", "t3", "t4", "t5", "t6", "memory"
 #define DW3_CLOB2_ "t0", "t1", "t2", "t3", "t4", "memory"
-#define DW3_LINES_(q, OK, NS, OUT, L1, L0, STEP, CLOB, ...)                                            \
+#define DW3_LINES_(q, OK, NS, OUT, L1, L0, STEP, CN, ...)                                              \
+    DW3_LINES_D_(q, OK, NS, cs - 4 * (size_t)ns_, k->yl - (OUT) * (size_t)ns_ * ys, L1, L0, STEP, CN,     \
+                 __VA_ARGS__)
+/* DW3_LINES_D_(q, OK, NS, DS, DY, ...): DW3_LINES_ with the moves between lines given (DS, DY:
+ * expressions, ns_ the step count; the fused stride-1 loop gives values it computed once a call).
+ * CN: 4 or 2, the clobbers DW3_CLOB<CN>_ (pasted in the body: the list's commas would split a
+ * macro argument passed on) */
+#define DW3_LINES_D_(q, OK, NS, DS, DY, L1, L0, STEP, CN, ...)                                         \
     do {                                                                                               \
         int32_t ns_ = (NS);                                                                            \
         if ((OK) && ns_ > 0 && nq > 0) {                                                               \
             const uint8_t *s0 = buf, *s1 = buf + L, *s2 = buf + 2 * L;                                 \
             uint8_t *yp = yq;                                                                          \
-            size_t ds_ = cs - 4 * (size_t)ns_, dy_ = k->yl - (OUT) * (size_t)ns_ * ys;                 \
+            size_t ds_ = (DS), dy_ = (DY);                                                             \
             __asm__ volatile(".option push\n\t"                                                       \
                              ".option norvc\n\t"                                                       \
                              ".insn i 0x7b, 4, x1, %[nq], " L1 "\n\t"                                  \
@@ -702,7 +724,7 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
                              : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [yp] "+r"(yp)              \
                              : [ns] "r"(ns_), [nq] "r"(nq), [ds] "r"(ds_), [dy] "r"(dy_), [ys] "r"(ys),\
                                [W0] "r"(W0), [W1] "r"(W1), [W2] "r"(W2), __VA_ARGS__                   \
-                             : CLOB);                                                                  \
+                             : DW3_CLOB##CN##_);                                                       \
             q = nq;                                                                                    \
         }                                                                                              \
     } while (0)
@@ -775,7 +797,7 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
     ".insn r 0x2b, 4, 0, %[ys], %[yp], t3\n\t"                                                         \
     ".insn r 0x2b, 4, 0, %[ys], %[yp], t4\n\t"
 #define DW3_ASMQ2_(q, D0, DA, END, ...)                                                                \
-    DW3_LINES_(q, sr == 2, n >> 1, 2, "58", "48", DW3_STEP2_(D0, DA, END), DW3_CLOB2_, __VA_ARGS__)
+    DW3_LINES_(q, sr == 2, n >> 1, 2, "58", "48", DW3_STEP2_(D0, DA, END), 2, __VA_ARGS__)
 /* the 2 sums' ends of a stride-2 step, interleaved (no multiply-use stall), the products by p.mac
  * into t0, t1 as the 4-output ends' */
 #define DW3_END2_(OP) OP(t3) OP(t4)
@@ -792,6 +814,10 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
 #define DW3_ASMQ_I32S_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_I32_, DW3_ARGS1_I32_)
 #define DW3_ASMQ_CLAMPU_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_CLAMP_, DW3_ARGS1_CLAMP_)
 #define DW3_ASMQ_CLAMPS_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_CLAMP_, DW3_ARGS1_CLAMP_)
+/* DW3_ASMQ_CLAMPU_ with n >> 2 steps a line and the moves between lines given (ds, dy) */
+#define DW3_ASMQD_CLAMPU_(q, n4, ds, dy)                                                               \
+    DW3_LINES_D_(q, 1, n4, ds, dy, "86", "76", DW3_STEP_("0x44", "0x54", DW3_END_CLAMP_), 4,            \
+                 [V0] "r"(V0), [V1] "r"(V1), [V2] "r"(V2), DW3_ARGS1_CLAMP_)
 #else
 #define DW3_ASMQ2_I32U_(q) ((void)0)
 #define DW3_ASMQ2_CLAMPU_(q) ((void)0)
@@ -958,22 +984,41 @@ static DORY_NOINLINE_ int32_t dw3_chans_s1_winu_(const dw3_k_t *k, const dory_rq
                                               uint8_t *yq, const uint8_t *wc, int32_t c0, int32_t c1, size_t jl,
                                               size_t tl)
 {
+    /* the copy's operands, once a call (computed from k's fields by multiplies in every channel
+     * before: k's fields cannot stay in registers across the asm, which clobbers memory; locals
+     * can, or in their stack slots: one load each). nl 0: not dw3_copy_even_'s case. Only what is
+     * computed: a hoisted load is a load from the stack instead of from k, and every slot grows
+     * this frame (the deepest of a depthwise call's; the cluster cores' stacks are 1 KiB). */
+    const int32_t j0 = k->j0, ni = k->i1 - k->i0;
+    const int32_t nl = ni >= 2 && (ni & 1) == 0 && k->j1 > j0 ? k->j1 - j0 : 0; /* dw3_copy_even_'s test */
+    uint8_t *const cd = buf + (size_t)j0 * (size_t)k->L + (size_t)k->i0;
+    const size_t xn = k->bs - (size_t)ni * k->as, dn = (size_t)k->L - (size_t)ni;
+    /* and DW3_LINES_'s (n a multiple of 4): steps a line, moves between lines */
+    const int32_t n4 = k->n >> 2;
+    const size_t ds = (size_t)k->sb * (size_t)k->L - 4 * (size_t)n4, dy = k->yl - 4 * (size_t)n4 * k->ys;
+    /* the usual plan (bias, mul and add int32 vectors): its constants without dw3_win_consts_'s
+     * four tests a channel */
+    const int vec = f->bias && f->mul && f->add && !f->add64;
     int32_t c;
     for (c = c0; c < c1; c++, wc += 9, xc++, yq++) {
         dw3_cw_t h;
-        /* the copy first: across its call only the loop's own values stay live (the weight words and
+        /* the copy first: across it only the loop's own values stay live (the weight words and
          * constants after it; the cluster cores' stacks are 1 KiB and this frame is the deepest of a
          * depthwise call's). A channel failing the window's checks then leaves (the caller's channel
          * function copies its bytes again). */
-        if (!dw3_copy_even_(k, xc, buf))
+        if (nl)
+            dw3_copy_even_asm_(cd, xc, nl, ni >> 1, k->as, xn, dn);
+        else
             dw3_copy_lines_(k, xc, buf);
-        if (dw3_win_consts_(f, c, &h) != DW3_CLAMP)
+        if ((vec ? dw3_win_from_(((const int32_t *)f->bias)[c], ((const int32_t *)f->mul)[c],
+                                 (uint32_t)((const int32_t *)f->add)[c], f->wlo[c], f->whi[c], &h)
+                 : dw3_win_consts_(f, c, &h)) != DW3_CLAMP)
             break;
         {
             /* the names DW3_ASMQ_ reads; k's fields reloaded in every channel (the asm clobbers memory:
              * no stack slots for them) */
-            const int32_t sh_ = k->sh, n = k->n, sr = 1, nq = k->nq;
-            const size_t ys = k->ys, L = (size_t)k->L, cs = (size_t)k->sb * L;
+            const int32_t sh_ = k->sh, nq = k->nq;
+            const size_t ys = k->ys, L = (size_t)k->L;
             /* the weight words as dw_3x3_t builds them (W: taps in bytes 0..2, V: one byte up) */
             uint32_t W0, W1, W2, V0, V1, V2;
             if (jl == 3) {
@@ -984,7 +1029,12 @@ static DORY_NOINLINE_ int32_t dw3_chans_s1_winu_(const dw3_k_t *k, const dory_rq
                 V0 = a0 << 8, V1 = a1 << 8, W2 = a2 >> 8;
                 W0 = V0 >> 8, W1 = V1 >> 8, V2 = W2 << 8;
             } else {
-                const uint8_t *t0 = wc, *t1 = wc + jl, *t2 = wc + 2 * jl;
+                /* jl opaque here (an empty asm "changes" it): else GCC keeps wc + jl and wc + 2 jl as
+                 * two more pointers stepped by 9 a channel, stack slots loaded, stepped and stored
+                 * in every channel of either branch */
+                size_t jo = jl;
+                __asm__("" : "+r"(jo));
+                const uint8_t *t0 = wc, *t1 = wc + jo, *t2 = wc + 2 * jo;
                 W0 = (uint32_t)t0[0] | (uint32_t)t0[tl] << 8 | (uint32_t)t0[2 * tl] << 16;
                 W1 = (uint32_t)t1[0] | (uint32_t)t1[tl] << 8 | (uint32_t)t1[2 * tl] << 16;
                 W2 = (uint32_t)t2[0] | (uint32_t)t2[tl] << 8 | (uint32_t)t2[2 * tl] << 16;
@@ -994,7 +1044,7 @@ static DORY_NOINLINE_ int32_t dw3_chans_s1_winu_(const dw3_k_t *k, const dory_rq
             {
                 const int32_t cm = h.m, slo = h.slo, shi = h.shi;
                 const uint32_t cD = h.D;
-                DW3_ASMQ_CLAMPU_(q); /* every line (n a multiple of 4): q = nq */
+                DW3_ASMQD_CLAMPU_(q, n4, ds, dy); /* every line: q = nq */
                 (void)q;
             }
         }
@@ -1005,6 +1055,30 @@ static DORY_NOINLINE_ int32_t dw3_chans_s1_winu_(const dw3_k_t *k, const dory_rq
 #else
 #define DW3_FUSED_S1_ 0
 #endif
+
+/* n bytes at p zero: the pad lines of dw_3x3_t's chunk (a few tens of bytes, a memset call cost
+ * ~100 cycles of them on GVSOC). With DORY_XPULPV2 two post-incrementing byte stores of x0 a step
+ * of hardware loop 0 (lp.setup x0, rs1, 4 = .insn i 0x7b, 4, x0, rs1, 4: its 2 instructions; p.sb
+ * rs2, imm(rs1!) = .insn s 0x2b, 0, as dw3_copy_even_asm_'s), an odd last byte in C. */
+static inline void dw3_zero_(uint8_t *p, size_t n)
+{
+#if defined(DORY_XPULPV2)
+    if (n >= 2)
+        __asm__ volatile(".option push\n\t"
+                         ".option norvc\n\t" /* 32-bit instructions only: the loop end counts them */
+                         ".insn i 0x7b, 4, x0, %[n2], 4\n\t"
+                         ".insn s 0x2b, 0, x0, 1(%[p])\n\t"
+                         ".insn s 0x2b, 0, x0, 1(%[p])\n\t"
+                         ".option pop"
+                         : [p] "+r"(p)
+                         : [n2] "r"(n >> 1)
+                         : "memory");
+    if (n & 1)
+        *p = 0;
+#else
+    memset(p, 0, n);
+#endif
+}
 
 /* The transposed tile over rows [r0, r1) x channels [c0, c1) with cap bytes of buffer (at least
  * 3 lines of the longer output side's padded extent, plus the last load's slack: what the tiler
@@ -1064,7 +1138,11 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
         nl = (int32_t)((cap - 4u) / (size_t)L);
         qn = (nl - 3) / sb + 1;
     }
-    memset(&k, 0, sizeof k);
+    /* k's fields are all set below (w and c per channel) but U (not by every kind) and h (the
+     * channel functions load all its fields, the constants functions set those of their end):
+     * zeroed, not the whole k (a memset call, ~100 cycles) */
+    k.U = 0;
+    memset(&k.h, 0, sizeof k.h);
     kind = dw3_kind_(f, &k.U);
     /* few outputs per channel: the window interval's set-up (a few hundred cycles per channel) costs
      * more than the int64 end per sum saves (passes/tiling/paths.py DW3_WIN2_MIN_OUTS mirrors the
@@ -1093,7 +1171,7 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
         xo = (size_t)(e0 + i0 - ea) * k.as + (size_t)(p0 + k.j0 - fa) * k.bs;
         { /* the pads (and the slack) zero: whole pad lines, the pad ends of the input lines */
             int32_t j, ne = L - i1;
-            memset(buf, 0, (size_t)k.j0 * (size_t)L);
+            dw3_zero_(buf, (size_t)k.j0 * (size_t)L);
             if (i0 == 1 && ne == 1 && k.j1 > k.j0) {
                 /* pad 1 at both ends (the usual 3x3): a line's last byte and the next line's first
                  * are adjacent, 2 byte stores a line without the tests below (~5 cycles a line of
@@ -1124,7 +1202,7 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
                     memset(buf + (size_t)j * (size_t)L + i1, 0, (size_t)ne);
                 }
             }
-            memset(buf + (size_t)k.j1 * (size_t)L, 0, (size_t)(np - k.j1) * (size_t)L + 4u);
+            dw3_zero_(buf + (size_t)k.j1 * (size_t)L, (size_t)(np - k.j1) * (size_t)L + 4u);
         }
         {
             /* the window's line j (column j, or row j row-major) starts at tap wc[j * jl], its 3 taps
