@@ -5,10 +5,10 @@ Re-run after the kernels or the runtime change (about 10 minutes on 2 cores)::
     .venv/bin/python bench/gvsoc/calibrate.py
 
 Measured 2026-12-07 on GVSOC (plain build, sources at 209c147) pulp-open, 8 cluster cores,
-dory at b2fddbf; networks: mobilenet_v1_0.25_128, mobilenet_v1_0.25_224, nemo1d_TCN_T, nemo1d_TCN_test_library, nemo_NAS_Frontnet, nemo_PenguiNet_32, nemo_Residual_connection_test_1, nemo_SmartAgri-net, nemo_dronet_2.0, nemo_dronet_complete, nemo_dscnn_test, nemo_eegnetDW_1d_8b_1xW, nemo_eegnet_1d_8b_1xW, quantlab_Dronet;
+dory at b47ee0b; networks: mobilenet_v1_0.25_128, mobilenet_v1_0.25_224, nemo1d_TCN_T, nemo1d_TCN_test_library, nemo_NAS_Frontnet, nemo_PenguiNet_32, nemo_Residual_connection_test_1, nemo_SmartAgri-net, nemo_dronet_2.0, nemo_dronet_complete, nemo_dscnn_test, nemo_eegnetDW_1d_8b_1xW, nemo_eegnet_1d_8b_1xW, quantlab_Dronet;
 also with smaller L1 budgets: nemo_dscnn_test [24576, 12288]; mobilenet_v1_0.25_128 [24576, 12288]; nemo_PenguiNet_32 [24576]; nemo1d_TCN_T [16384];
 and with tile caps: nemo_dronet_2.0 MaxPool_12:2,Conv_13:8,Add_77:4,MatMul_218:1 / MaxPool_12:4,Conv_37:8:5,Add_145:8 / MaxPool_12:8,Conv_105:16,Add_213:32 / MaxPool_12:32:2,Conv_81:32:3,Add_77:32:5; nemo_SmartAgri-net MaxPool_12:4,MaxPool_25:8,MaxPool_38:16:1,MatMul_53:8 / MaxPool_12:32:2,MaxPool_25:64:2,MatMul_65:8; nemo1d_TCN_test_library AveragePool_31:8,AveragePool_70:4,AveragePool_109:8; mobilenet_v1_0.25_128 Conv_164:8,Conv_302:16:2,GlobalAveragePool_623:16.
-Fitted on every layer but those of nemo_PenguiNet_32, mobilenet_v1_0.25_224 (held out): 371 of 401 within ±25% (92.5 %), median |error| 4.9 %.
+Fitted on every layer but those of nemo_PenguiNet_32, mobilenet_v1_0.25_224 (held out): 371 of 401 within ±25% (92.5 %), median |error| 5.2 %.
 
 Cycles of a layer = layer + tile * n_tiles + sum of coefficient * feature (busiest core's work summed
 over the tiles: passes.tiling.cost.kernel_features) + the DMA the double buffering does not hide.
@@ -18,16 +18,16 @@ from dory.backends.target import KernelModel
 
 KERNEL_MODEL = KernelModel(
     coefficients=(
-        ('add', (('elem', 10.23), ('generic', 0.0), ('loop', 0.0), ('loop_in', 0.0), ('sfused', 0.0), ('sloop', 29.94), ('sloop_in', 0.0), ('tile', 4792.0),)),
-        ('all', (('layer', 54.58),)),
-        ('conv', (('acc', 0.0), ('div', 0.0), ('im2col', 1.552), ('im2col_rows', 31.48), ('mac', 0.4217), ('px4', 0.0), ('slow', 0.0), ('tap4', 0.0), ('tile', 11450.0), ('tiny', 18.09), ('unit', 152.8), ('wide', 44.49), ('win', 0.0),)),
-        ('conv16', (('acc', 0.0), ('div', 0.0), ('im2col', 0.0), ('im2col_rows', 364.4), ('mac', 0.5488), ('slow', 0.0), ('tile', 31170.0), ('unit', 207.9), ('wide', 0.0), ('win', 0.0),)),
-        ('depthwise', (('div', 25.12), ('mac', 0.0), ('out', 0.0), ('slow', 0.0), ('strip', 2.084), ('tile', 13240.0), ('wide', 0.0), ('wide64', 0.0), ('win', 9.68),)),
-        ('linear', (('div', 0.0), ('mac', 0.6514), ('mac_tail', 0.6456), ('out', 0.0), ('slow', 272.4), ('tile', 5758.0), ('wide', 635.7), ('win', 298.5),)),
-        ('pointwise', (('acc', 0.0), ('div', 0.0), ('mac', 0.3491), ('pw4', 0.0), ('slow', 0.0), ('tile', 8857.0), ('tiny', 9.121), ('unit', 142.0), ('wide', 74.55), ('win', 0.0),)),
-        ('pool', (('atap', 4.499), ('avg', 16.53), ('ctap', 17.58), ('pix', 77.25), ('slow', 0.0), ('tile', 7309.0), ('vtap', 3.042),)),
+        ('add', (('elem', 10.21), ('generic', 0.0), ('loop', 0.0), ('loop_in', 0.0), ('sfused', 0.0), ('sloop', 29.92), ('sloop_in', 0.0), ('tile', 4803.0),)),
+        ('all', (('layer', 63.02),)),
+        ('conv', (('acc', 0.0), ('div', 0.0), ('im2col', 1.527), ('im2col_rows', 30.62), ('mac', 0.4221), ('px4', 0.0), ('slow', 0.0), ('tap4', 0.0), ('tile', 11520.0), ('tiny', 18.12), ('unit', 153.7), ('wide', 47.58), ('win', 0.0),)),
+        ('conv16', (('acc', 0.0), ('div', 0.0), ('im2col', 0.0), ('im2col_rows', 375.9), ('mac', 0.535), ('slow', 0.0), ('tile', 32050.0), ('unit', 205.3), ('wide', 0.0), ('win', 0.0),)),
+        ('depthwise', (('div', 24.94), ('mac', 0.0), ('out', 0.0), ('slow', 0.0), ('strip', 2.138), ('tile', 12690.0), ('wide', 0.0), ('wide64', 0.0), ('win', 9.087),)),
+        ('linear', (('div', 0.0), ('mac', 0.7719), ('mac_tail', 0.6327), ('out', 0.0), ('slow', 222.6), ('tile', 5794.0), ('wide', 756.4), ('win', 226.7),)),
+        ('pointwise', (('acc', 0.0), ('div', 0.0), ('mac', 0.3498), ('pw4', 0.0), ('slow', 0.0), ('tile', 8774.0), ('tiny', 7.501), ('unit', 142.7), ('wide', 74.7), ('win', 0.0),)),
+        ('pool', (('atap', 4.355), ('avg', 17.33), ('ctap', 17.36), ('pix', 74.99), ('slow', 0.0), ('tile', 7137.0), ('vtap', 3.072),)),
     ),
-    source='GVSOC 209c147 pulp-open, dory b2fddbf, measured 2026-12-07: 14 networks, held out nemo_PenguiNet_32, mobilenet_v1_0.25_224',
+    source='GVSOC 209c147 pulp-open, dory b47ee0b, measured 2026-12-07: 14 networks, held out nemo_PenguiNet_32, mobilenet_v1_0.25_224',
 )
 
 __all__ = ["KERNEL_MODEL"]
