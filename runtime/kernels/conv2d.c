@@ -430,6 +430,25 @@ typedef struct {
     int32_t lb[4];     /* 128: the last block's biases when co % 4 != 0 (zeros past co), or zeros */
 } tap4_ctx_t;
 
+/* DORY_B44_CLAMP_: the start of conv_tap4's and conv_pw4's block end, per channel of the
+ * block: the add vector's word (a4, register-indexed: s3 + s4), then the 4 sums of the channel
+ * read back from the block context (p.lw from s10) and clamped to the channel's window [t1, t2]
+ * (p.max / p.min = .insn r 0x33, 6 / 4, 0x02). */
+#define DORY_B44_CLAMP_                                                                            \
+                     ".insn r 0x0b, 7, 0x10, a4, s3, s4\n\t"                                       \
+                     ".insn i 0x0b, 2, t3, s10, 4\n\t"                                             \
+                     ".insn i 0x0b, 2, t4, s10, 4\n\t"                                             \
+                     ".insn i 0x0b, 2, t5, s10, 4\n\t"                                             \
+                     ".insn i 0x0b, 2, t6, s10, 4\n\t"                                             \
+                     ".insn r 0x33, 6, 0x02, t3, t3, t1\n\t"                                       \
+                     ".insn r 0x33, 6, 0x02, t4, t4, t1\n\t"                                       \
+                     ".insn r 0x33, 6, 0x02, t5, t5, t1\n\t"                                       \
+                     ".insn r 0x33, 6, 0x02, t6, t6, t1\n\t"                                       \
+                     ".insn r 0x33, 4, 0x02, t3, t3, t2\n\t"                                       \
+                     ".insn r 0x33, 4, 0x02, t4, t4, t2\n\t"                                       \
+                     ".insn r 0x33, 4, 0x02, t5, t5, t2\n\t"                                       \
+                     ".insn r 0x33, 4, 0x02, t6, t6, t2\n\t"
+
 /* DORY_B44_KSTEP_(F7): the k step shared by conv_tap4 and conv_pw4's block asm, after the step's
  * pixel words t1, t2, a4 are loaded (the two differ only in how): the first pixel's word by p.lw,
  * the weight rows' words at w + K / 2K / 3K register-indexed (q + r / a7 / ra) and row 0's by p.lw
@@ -512,19 +531,7 @@ typedef struct {
                      ".insn i 0x0b, 2, t0, s0, 4\n\t"                                             \
                      ".insn i 0x0b, 2, t1, s1, 4\n\t"                                             \
                      ".insn i 0x0b, 2, t2, s2, 4\n\t"                                             \
-                     ".insn r 0x0b, 7, 0x10, a4, s3, s4\n\t"                                      \
-                     ".insn i 0x0b, 2, t3, s10, 4\n\t"                                            \
-                     ".insn i 0x0b, 2, t4, s10, 4\n\t"                                            \
-                     ".insn i 0x0b, 2, t5, s10, 4\n\t"                                            \
-                     ".insn i 0x0b, 2, t6, s10, 4\n\t"                                            \
-                     ".insn r 0x33, 6, 0x02, t3, t3, t1\n\t"                                      \
-                     ".insn r 0x33, 6, 0x02, t4, t4, t1\n\t"                                      \
-                     ".insn r 0x33, 6, 0x02, t5, t5, t1\n\t"                                      \
-                     ".insn r 0x33, 6, 0x02, t6, t6, t1\n\t"                                      \
-                     ".insn r 0x33, 4, 0x02, t3, t3, t2\n\t"                                      \
-                     ".insn r 0x33, 4, 0x02, t4, t4, t2\n\t"                                      \
-                     ".insn r 0x33, 4, 0x02, t5, t5, t2\n\t"                                      \
-                     ".insn r 0x33, 4, 0x02, t6, t6, t2\n\t"                                      \
+                     DORY_B44_CLAMP_                                                               \
                      "mul t3, t3, t0\n\t"                                                         \
                      "mul t4, t4, t0\n\t"                                                         \
                      "mul t5, t5, t0\n\t"                                                         \
@@ -1094,19 +1101,7 @@ typedef struct {
                      ".insn r 0x03, 7, 0x10, t1, s0, s1\n\t"                                      \
                      ".insn r 0x03, 7, 0x10, t2, s0, s2\n\t"                                      \
                      ".insn i 0x0b, 2, t0, s0, 4\n\t"                                             \
-                     ".insn r 0x0b, 7, 0x10, a4, s3, s4\n\t"                                      \
-                     ".insn i 0x0b, 2, t3, s10, 4\n\t"                                            \
-                     ".insn i 0x0b, 2, t4, s10, 4\n\t"                                            \
-                     ".insn i 0x0b, 2, t5, s10, 4\n\t"                                            \
-                     ".insn i 0x0b, 2, t6, s10, 4\n\t"                                            \
-                     ".insn r 0x33, 6, 0x02, t3, t3, t1\n\t"                                      \
-                     ".insn r 0x33, 6, 0x02, t4, t4, t1\n\t"                                      \
-                     ".insn r 0x33, 6, 0x02, t5, t5, t1\n\t"                                      \
-                     ".insn r 0x33, 6, 0x02, t6, t6, t1\n\t"                                      \
-                     ".insn r 0x33, 4, 0x02, t3, t3, t2\n\t"                                      \
-                     ".insn r 0x33, 4, 0x02, t4, t4, t2\n\t"                                      \
-                     ".insn r 0x33, 4, 0x02, t5, t5, t2\n\t"                                      \
-                     ".insn r 0x33, 4, 0x02, t6, t6, t2\n\t"                                      \
+                     DORY_B44_CLAMP_                                                               \
                      "mv a5, a4\n\t"                                                              \
                      "mv a6, a4\n\t"                                                              \
                      "mv s11, a4\n\t"                                                             \
