@@ -430,6 +430,60 @@ typedef struct {
     int32_t lb[4];     /* 128: the last block's biases when co % 4 != 0 (zeros past co), or zeros */
 } tap4_ctx_t;
 
+/* DORY_B44_CLAMP_: the start of conv_tap4's and conv_pw4's block end, per channel of the
+ * block: the add vector's word (a4, register-indexed: s3 + s4), then the 4 sums of the channel
+ * read back from the block context (p.lw from s10) and clamped to the channel's window [t1, t2]
+ * (p.max / p.min = .insn r 0x33, 6 / 4, 0x02). */
+#define DORY_B44_CLAMP_                                                                            \
+                     ".insn r 0x0b, 7, 0x10, a4, s3, s4\n\t"                                       \
+                     ".insn i 0x0b, 2, t3, s10, 4\n\t"                                             \
+                     ".insn i 0x0b, 2, t4, s10, 4\n\t"                                             \
+                     ".insn i 0x0b, 2, t5, s10, 4\n\t"                                             \
+                     ".insn i 0x0b, 2, t6, s10, 4\n\t"                                             \
+                     ".insn r 0x33, 6, 0x02, t3, t3, t1\n\t"                                       \
+                     ".insn r 0x33, 6, 0x02, t4, t4, t1\n\t"                                       \
+                     ".insn r 0x33, 6, 0x02, t5, t5, t1\n\t"                                       \
+                     ".insn r 0x33, 6, 0x02, t6, t6, t1\n\t"                                       \
+                     ".insn r 0x33, 4, 0x02, t3, t3, t2\n\t"                                       \
+                     ".insn r 0x33, 4, 0x02, t4, t4, t2\n\t"                                       \
+                     ".insn r 0x33, 4, 0x02, t5, t5, t2\n\t"                                       \
+                     ".insn r 0x33, 4, 0x02, t6, t6, t2\n\t"
+
+/* DORY_B44_KSTEP_(F7): the k step shared by conv_tap4 and conv_pw4's block asm, after the step's
+ * pixel words t1, t2, a4 are loaded (the two differ only in how): the first pixel's word by p.lw,
+ * the weight rows' words at w + K / 2K / 3K register-indexed (q + r / a7 / ra) and row 0's by p.lw
+ * from w, the 16 dots (F7: the signedness) into s0..s11 / t3..t6, each word used two instructions
+ * after its load; w moves on by 3K (ra: with the loop's +K, the next block's row 0); the 16 sums
+ * spill to the block context c (56..116) for the end. */
+#define DORY_B44_KSTEP_(F7)                                                                        \
+                     ".insn i 0x0b, 2, t0, %[p], 4\n\t"                                            \
+                     ".insn r 0x03, 7, 0x10, a5, %[q], %[r]\n\t"                                   \
+                     ".insn r 0x03, 7, 0x10, a6, %[q], a7\n\t"                                     \
+                     ".insn r 0x57, 1, " F7 ", s4, t0, a5\n\t"                                     \
+                     ".insn r 0x57, 1, " F7 ", s5, t1, a5\n\t"                                     \
+                     ".insn r 0x57, 1, " F7 ", s6, t2, a5\n\t"                                     \
+                     ".insn r 0x57, 1, " F7 ", s7, a4, a5\n\t"                                     \
+                     ".insn r 0x03, 7, 0x10, a5, %[q], ra\n\t"                                     \
+                     ".insn r 0x57, 1, " F7 ", s8, t0, a6\n\t"                                     \
+                     ".insn r 0x57, 1, " F7 ", s9, t1, a6\n\t"                                     \
+                     ".insn r 0x57, 1, " F7 ", s10, t2, a6\n\t"                                    \
+                     ".insn r 0x57, 1, " F7 ", s11, a4, a6\n\t"                                    \
+                     ".insn i 0x0b, 2, a6, %[q], 4\n\t"                                            \
+                     ".insn r 0x57, 1, " F7 ", t3, t0, a5\n\t"                                     \
+                     ".insn r 0x57, 1, " F7 ", t4, t1, a5\n\t"                                     \
+                     ".insn r 0x57, 1, " F7 ", t5, t2, a5\n\t"                                     \
+                     ".insn r 0x57, 1, " F7 ", t6, a4, a5\n\t"                                     \
+                     ".insn r 0x57, 1, " F7 ", s0, t0, a6\n\t"                                     \
+                     ".insn r 0x57, 1, " F7 ", s1, t1, a6\n\t"                                     \
+                     ".insn r 0x57, 1, " F7 ", s2, t2, a6\n\t"                                     \
+                     ".insn r 0x57, 1, " F7 ", s3, a4, a6\n\t"                                     \
+                     ".option pop\n\t"                                                             \
+                     "add %[q], %[q], ra\n\t"                                                      \
+                     "sw s0, 56(%[c])\n\tsw s1, 60(%[c])\n\tsw s2, 64(%[c])\n\tsw s3, 68(%[c])\n\t" \
+                     "sw s4, 72(%[c])\n\tsw s5, 76(%[c])\n\tsw s6, 80(%[c])\n\tsw s7, 84(%[c])\n\t" \
+                     "sw s8, 88(%[c])\n\tsw s9, 92(%[c])\n\tsw s10, 96(%[c])\n\tsw s11, 100(%[c])\n\t" \
+                     "sw t3, 104(%[c])\n\tsw t4, 108(%[c])\n\tsw t5, 112(%[c])\n\tsw t6, 116(%[c])\n\t"
+
 /* DORY_PW4_ASM_'s block loop (conv2d.c, conv_pw4: see there for the registers' roles and the
  * encodings) with the quad's pixels at immediate offsets 12, 24, 36 (lw rd, imm(rs1)) instead of
  * the weight rows' stride, the last block's biases from c->bl, and the last block's end over
@@ -459,33 +513,7 @@ typedef struct {
                      "lw t1, 12(%[p])\n\t"                                                        \
                      "lw t2, 24(%[p])\n\t"                                                        \
                      "lw a4, 36(%[p])\n\t"                                                        \
-                     ".insn i 0x0b, 2, t0, %[p], 4\n\t"                                           \
-                     ".insn r 0x03, 7, 0x10, a5, %[q], %[r]\n\t"                                  \
-                     ".insn r 0x03, 7, 0x10, a6, %[q], a7\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s4, t0, a5\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s5, t1, a5\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s6, t2, a5\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s7, a4, a5\n\t"                                    \
-                     ".insn r 0x03, 7, 0x10, a5, %[q], ra\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s8, t0, a6\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s9, t1, a6\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s10, t2, a6\n\t"                                   \
-                     ".insn r 0x57, 1, " F7 ", s11, a4, a6\n\t"                                   \
-                     ".insn i 0x0b, 2, a6, %[q], 4\n\t"                                           \
-                     ".insn r 0x57, 1, " F7 ", t3, t0, a5\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", t4, t1, a5\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", t5, t2, a5\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", t6, a4, a5\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s0, t0, a6\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s1, t1, a6\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s2, t2, a6\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s3, a4, a6\n\t"                                    \
-                     ".option pop\n\t"                                                            \
-                     "add %[q], %[q], ra\n\t"                                                     \
-                     "sw s0, 56(%[c])\n\tsw s1, 60(%[c])\n\tsw s2, 64(%[c])\n\tsw s3, 68(%[c])\n\t" \
-                     "sw s4, 72(%[c])\n\tsw s5, 76(%[c])\n\tsw s6, 80(%[c])\n\tsw s7, 84(%[c])\n\t" \
-                     "sw s8, 88(%[c])\n\tsw s9, 92(%[c])\n\tsw s10, 96(%[c])\n\tsw s11, 100(%[c])\n\t" \
-                     "sw t3, 104(%[c])\n\tsw t4, 108(%[c])\n\tsw t5, 112(%[c])\n\tsw t6, 116(%[c])\n\t" \
+                     DORY_B44_KSTEP_(F7)                                                           \
                      "sw %[q], 4(%[c])\n\t"                                                       \
                      "lw s0, 24(%[c])\n\tlw s1, 28(%[c])\n\tlw s2, 32(%[c])\n\tlw s3, 36(%[c])\n\t" \
                      "lw s4, 40(%[c])\n\tlw s5, 44(%[c])\n\tlw s6, 48(%[c])\n\tlw s7, 52(%[c])\n\t" \
@@ -503,19 +531,7 @@ typedef struct {
                      ".insn i 0x0b, 2, t0, s0, 4\n\t"                                             \
                      ".insn i 0x0b, 2, t1, s1, 4\n\t"                                             \
                      ".insn i 0x0b, 2, t2, s2, 4\n\t"                                             \
-                     ".insn r 0x0b, 7, 0x10, a4, s3, s4\n\t"                                      \
-                     ".insn i 0x0b, 2, t3, s10, 4\n\t"                                            \
-                     ".insn i 0x0b, 2, t4, s10, 4\n\t"                                            \
-                     ".insn i 0x0b, 2, t5, s10, 4\n\t"                                            \
-                     ".insn i 0x0b, 2, t6, s10, 4\n\t"                                            \
-                     ".insn r 0x33, 6, 0x02, t3, t3, t1\n\t"                                      \
-                     ".insn r 0x33, 6, 0x02, t4, t4, t1\n\t"                                      \
-                     ".insn r 0x33, 6, 0x02, t5, t5, t1\n\t"                                      \
-                     ".insn r 0x33, 6, 0x02, t6, t6, t1\n\t"                                      \
-                     ".insn r 0x33, 4, 0x02, t3, t3, t2\n\t"                                      \
-                     ".insn r 0x33, 4, 0x02, t4, t4, t2\n\t"                                      \
-                     ".insn r 0x33, 4, 0x02, t5, t5, t2\n\t"                                      \
-                     ".insn r 0x33, 4, 0x02, t6, t6, t2\n\t"                                      \
+                     DORY_B44_CLAMP_                                                               \
                      "mul t3, t3, t0\n\t"                                                         \
                      "mul t4, t4, t0\n\t"                                                         \
                      "mul t5, t5, t0\n\t"                                                         \
@@ -1073,33 +1089,7 @@ typedef struct {
                      ".insn r 0x03, 7, 0x10, t1, %[p], %[r]\n\t"                                  \
                      ".insn r 0x03, 7, 0x10, t2, %[p], a7\n\t"                                    \
                      ".insn r 0x03, 7, 0x10, a4, %[p], ra\n\t"                                    \
-                     ".insn i 0x0b, 2, t0, %[p], 4\n\t"                                           \
-                     ".insn r 0x03, 7, 0x10, a5, %[q], %[r]\n\t"                                  \
-                     ".insn r 0x03, 7, 0x10, a6, %[q], a7\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s4, t0, a5\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s5, t1, a5\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s6, t2, a5\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s7, a4, a5\n\t"                                    \
-                     ".insn r 0x03, 7, 0x10, a5, %[q], ra\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s8, t0, a6\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s9, t1, a6\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s10, t2, a6\n\t"                                   \
-                     ".insn r 0x57, 1, " F7 ", s11, a4, a6\n\t"                                   \
-                     ".insn i 0x0b, 2, a6, %[q], 4\n\t"                                           \
-                     ".insn r 0x57, 1, " F7 ", t3, t0, a5\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", t4, t1, a5\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", t5, t2, a5\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", t6, a4, a5\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s0, t0, a6\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s1, t1, a6\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s2, t2, a6\n\t"                                    \
-                     ".insn r 0x57, 1, " F7 ", s3, a4, a6\n\t"                                    \
-                     ".option pop\n\t"                                                            \
-                     "add %[q], %[q], ra\n\t" /* w: +K in the loop, +3K: the next block's row 0 */ \
-                     "sw s0, 56(%[c])\n\tsw s1, 60(%[c])\n\tsw s2, 64(%[c])\n\tsw s3, 68(%[c])\n\t" \
-                     "sw s4, 72(%[c])\n\tsw s5, 76(%[c])\n\tsw s6, 80(%[c])\n\tsw s7, 84(%[c])\n\t" \
-                     "sw s8, 88(%[c])\n\tsw s9, 92(%[c])\n\tsw s10, 96(%[c])\n\tsw s11, 100(%[c])\n\t" \
-                     "sw t3, 104(%[c])\n\tsw t4, 108(%[c])\n\tsw t5, 112(%[c])\n\tsw t6, 116(%[c])\n\t" \
+                     DORY_B44_KSTEP_(F7)                                                           \
                      "lw s0, 24(%[c])\n\tlw s1, 28(%[c])\n\tlw s2, 32(%[c])\n\tlw s3, 36(%[c])\n\t" \
                      "lw s4, 40(%[c])\n\tlw s5, 44(%[c])\n\tlw s6, 48(%[c])\n\tlw s7, 52(%[c])\n\t" \
                      "addi s10, %[c], 56\n\t"                                                     \
@@ -1111,19 +1101,7 @@ typedef struct {
                      ".insn r 0x03, 7, 0x10, t1, s0, s1\n\t"                                      \
                      ".insn r 0x03, 7, 0x10, t2, s0, s2\n\t"                                      \
                      ".insn i 0x0b, 2, t0, s0, 4\n\t"                                             \
-                     ".insn r 0x0b, 7, 0x10, a4, s3, s4\n\t"                                      \
-                     ".insn i 0x0b, 2, t3, s10, 4\n\t"                                            \
-                     ".insn i 0x0b, 2, t4, s10, 4\n\t"                                            \
-                     ".insn i 0x0b, 2, t5, s10, 4\n\t"                                            \
-                     ".insn i 0x0b, 2, t6, s10, 4\n\t"                                            \
-                     ".insn r 0x33, 6, 0x02, t3, t3, t1\n\t"                                      \
-                     ".insn r 0x33, 6, 0x02, t4, t4, t1\n\t"                                      \
-                     ".insn r 0x33, 6, 0x02, t5, t5, t1\n\t"                                      \
-                     ".insn r 0x33, 6, 0x02, t6, t6, t1\n\t"                                      \
-                     ".insn r 0x33, 4, 0x02, t3, t3, t2\n\t"                                      \
-                     ".insn r 0x33, 4, 0x02, t4, t4, t2\n\t"                                      \
-                     ".insn r 0x33, 4, 0x02, t5, t5, t2\n\t"                                      \
-                     ".insn r 0x33, 4, 0x02, t6, t6, t2\n\t"                                      \
+                     DORY_B44_CLAMP_                                                               \
                      "mv a5, a4\n\t"                                                              \
                      "mv a6, a4\n\t"                                                              \
                      "mv s11, a4\n\t"                                                             \
