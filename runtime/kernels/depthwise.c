@@ -1267,7 +1267,10 @@ static int dw3_grid_(int32_t co, int32_t ho, int32_t wo, int ncores, int *lgc)
             ln++;
         for (lg = 0; lg <= ln; lg++) {
             int32_t C = (co + (1 << lg) - 1) >> lg, R = (ho + (1 << (ln - lg)) - 1) >> (ln - lg);
-            int64_t cost = (int64_t)C * ((int64_t)wo * (16 * (int64_t)R + 120) + 600);
+            /* a channel's cost in 32 bits (an L1 tile's wo * 16 R is far below 2^31), the product
+             * by C in 64: one mul / mulh pair, not the 3 muls and mulhu of 64 x 64 bits (a loop
+             * run every call of every core) */
+            int64_t cost = (int64_t)C * (int64_t)(wo * (16 * R + 120) + 600);
             if (best_cost < 0 || cost < best_cost)
                 best = 1 << lg, best_cost = cost, *lgc = lg;
         }
