@@ -275,15 +275,22 @@ static void report(int step, uint64_t elapsed, const char *unit)
 # The whole-output comparison every main ends with (it reads the mains' `mismatches` count); the
 # PMSIS mains with DORY_DATA_IN_FS compare with expected.bin instead.
 MAIN_CHECK_OUTPUT = r"""
+/* The closing line (tests and make run read it) for `bad` differing output bytes; non-zero when
+ * anything failed. */
+static int output_verdict(uint32_t bad)
+{
+    printf("dory: %s: %d of %d steps match, output %s (%lu bytes)\n", DORY_NET_NAME, DORY_NET_STEPS - mismatches,
+           DORY_NET_STEPS, bad ? "MISMATCH" : "matches", (unsigned long)DORY_NET_OUTPUT_BYTES);
+    return bad || mismatches;
+}
+
 #ifndef DORY_DATA_IN_FS
 static int check_output(const uint8_t *out)
 {
     uint32_t i, bad = 0;
     for (i = 0; i < DORY_NET_OUTPUT_BYTES; i++)
         bad += out[i] != dory_expected_output[i];
-    printf("dory: %s: %d of %d steps match, output %s (%lu bytes)\n", DORY_NET_NAME, DORY_NET_STEPS - mismatches,
-           DORY_NET_STEPS, bad ? "MISMATCH" : "matches", (unsigned long)DORY_NET_OUTPUT_BYTES);
-    return bad || mismatches;
+    return output_verdict(bad);
 }
 #endif
 """
@@ -430,6 +437,14 @@ static int fs_mount(void)
     return pi_fs_mount(&fs) ? 1 : 0;
 }
 
+/* The next chunk of a file of `total` bytes of which `done` are read: its length (at most
+ * sizeof chunk) read into chunk, 0 on a short read. */
+static uint32_t next_chunk(pi_fs_file_t *file, uint32_t done, uint32_t total)
+{
+    uint32_t len = total - done < sizeof chunk ? total - done : (uint32_t)sizeof chunk;
+    return (uint32_t)pi_fs_read(file, chunk, len) == len ? len : 0;
+}
+
 static int load_weights(void)
 {
     pi_fs_file_t *file;
@@ -448,10 +463,8 @@ static int load_weights(void)
         off = head[4] | ((uint32_t)head[5] << 8) | ((uint32_t)head[6] << 16) | ((uint32_t)head[7] << 24);
         size = head[8] | ((uint32_t)head[9] << 8) | ((uint32_t)head[10] << 16) | ((uint32_t)head[11] << 24);
         while (done < size) {
-            uint32_t len = size - done < sizeof chunk ? size - done : (uint32_t)sizeof chunk;
-            if ((uint32_t)pi_fs_read(file, chunk, len) != len)
-                return 1;
-            if (dory_network_load_record((int)mem, off + done, chunk, len))
+            uint32_t len = next_chunk(file, done, size);
+            if (!len || dory_network_load_record((int)mem, off + done, chunk, len))
                 return 1;
             done += len;
         }
@@ -472,9 +485,8 @@ static int load_input(void)
     if (!file)
         return 1;
     while (done < DORY_NET_INPUT_BYTES) {
-        uint32_t len = DORY_NET_INPUT_BYTES - done < sizeof chunk ? DORY_NET_INPUT_BYTES - done : (uint32_t)sizeof chunk;
-        if ((uint32_t)pi_fs_read(file, chunk, len) != len
-            || dory_network_load_record(DORY_NET_INPUT_MEM, DORY_NET_INPUT_OFFSET + done, chunk, len)) {
+        uint32_t len = next_chunk(file, done, DORY_NET_INPUT_BYTES);
+        if (!len || dory_network_load_record(DORY_NET_INPUT_MEM, DORY_NET_INPUT_OFFSET + done, chunk, len)) {
             pi_fs_close(file);
             return 1;
         }
@@ -491,8 +503,8 @@ static int check_output(const uint8_t *out)
     pi_fs_file_t *file = pi_fs_open(&fs, "expected.bin", 0);
     uint32_t i, done = 0, bad = !file;
     while (file && done < DORY_NET_OUTPUT_BYTES) {
-        uint32_t len = DORY_NET_OUTPUT_BYTES - done < sizeof chunk ? DORY_NET_OUTPUT_BYTES - done : (uint32_t)sizeof chunk;
-        if ((uint32_t)pi_fs_read(file, chunk, len) != len) {
+        uint32_t len = next_chunk(file, done, DORY_NET_OUTPUT_BYTES);
+        if (!len) {
             bad = 1;
             break;
         }
@@ -502,9 +514,7 @@ static int check_output(const uint8_t *out)
     }
     if (file)
         pi_fs_close(file);
-    printf("dory: %s: %d of %d steps match, output %s (%lu bytes)\n", DORY_NET_NAME, DORY_NET_STEPS - mismatches,
-           DORY_NET_STEPS, bad ? "MISMATCH" : "matches", (unsigned long)DORY_NET_OUTPUT_BYTES);
-    return bad || mismatches;
+    return output_verdict(bad);
 }
 #define DORY_APP_INPUT NULL
 #else
