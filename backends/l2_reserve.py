@@ -152,14 +152,23 @@ def _env() -> dict[str, str]:
     from dory.backends import cc_cache
 
     env = dict(os.environ)
-    if shutil.which(_gcc(env)[-1]) is None:  # a CROSS naming no program fails as it would unwrapped
-        return env
+    if _cache_usable(_gcc(env)[-1]):  # a CROSS naming no program fails as it would unwrapped
+        cc_cache.install_env(env)
+    return env
+
+
+def _cache_usable(compiler: str) -> bool:
+    """Whether builds with ``compiler`` go through the object cache: not with ``DORY_CC_CACHE=0``,
+    a compiler that is not there or a cache directory that cannot be made."""
+    from dory.backends import cc_cache
+
+    if os.environ.get("DORY_CC_CACHE", "1") == "0" or shutil.which(compiler) is None:
+        return False
     try:
         cc_cache.cache_dir().mkdir(parents=True, exist_ok=True)
     except OSError:
-        return env
-    cc_cache.install_env(env)
-    return env
+        return False
+    return True
 
 
 def _cross(env: dict[str, str] | None = None) -> list[str]:
@@ -209,13 +218,7 @@ def _object_cache(cc: list[str]) -> tuple[str, str] | None:
     from dory.backends import cc_cache
 
     compiler = cc[-1]
-    if os.environ.get("DORY_CC_CACHE", "1") == "0" or shutil.which(compiler) is None:
-        return None
-    try:
-        cc_cache.cache_dir().mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return compiler, cc_cache.compiler_identity(compiler)
+    return (compiler, cc_cache.compiler_identity(compiler)) if _cache_usable(compiler) else None
 
 
 def _object_bytes(cc: list[str], flags: list[str], src: str, d: Path, cache: tuple[str, str] | None = None) -> int:
@@ -250,15 +253,21 @@ def _object_bytes(cc: list[str], flags: list[str], src: str, d: Path, cache: tup
     return section_bytes(z.stdout)
 
 
-def _runtime_object_bytes(cc: list[str], flags: list[str], src: str, d: Path, cache: tuple[str, str] | None = None) -> int:
-    """`_object_bytes` of a runtime source (``runtime/...``), once per process for the same compiler,
-    flags and runtime: the key hashes them and every file of the app's ``runtime/`` copy (the
-    source and all the headers it may include)."""
-    h = hashlib.sha256("\0".join([*cc, *flags, src]).encode())
+def _runtime_digest(d: Path) -> bytes:
+    """A digest of every file of the app's ``runtime/`` copy (any runtime source may include any
+    of its headers)."""
+    h = hashlib.sha256()
     for p in sorted((d / "runtime").rglob("*")):
         if p.is_file():
             h.update(str(p.relative_to(d)).encode() + b"\0" + p.read_bytes())
-    key = h.hexdigest()
+    return h.digest()
+
+
+def _runtime_object_bytes(cc: list[str], flags: list[str], src: str, d: Path, runtime: bytes,
+                          cache: tuple[str, str] | None = None) -> int:
+    """`_object_bytes` of a runtime source (``runtime/...``), once per process for the same compiler,
+    flags and runtime (``runtime``: its `_runtime_digest`)."""
+    key = hashlib.sha256("\0".join([*cc, *flags, src]).encode() + b"\0" + runtime).hexdigest()
     if key not in _RUNTIME_BYTES:
         _RUNTIME_BYTES[key] = _object_bytes(cc, flags, src, d, cache)
     return _RUNTIME_BYTES[key]
@@ -280,8 +289,9 @@ def measure_objects(app: AppFiles, app_target: str) -> L2Reserve:
         flags = [*PROXY_ARCH, *LIBC, *(f for f in flags if f != "-DDORY_HAVE_PMSIS")]
         cc = _gcc()
         cache = _object_cache(cc)  # in this process: no wrapper process a source
-        objects = sum(_runtime_object_bytes(cc, flags, s, d, cache) if s.startswith("runtime/") else _object_bytes(cc, flags, s, d, cache)
-                      for s in _expand(sources, d))
+        runtime = _runtime_digest(d)
+        objects = sum(_runtime_object_bytes(cc, flags, s, d, runtime, cache) if s.startswith("runtime/")
+                      else _object_bytes(cc, flags, s, d, cache) for s in _expand(sources, d))
     arch = " ".join(a for a in PROXY_ARCH if a.startswith("-march"))
     return L2Reserve(objects + allowance, target.l2_bytes, True,
                      f"{objects} B of the app's objects compiled here ({arch} proxy, Makefile.{app_target}'s flags) "
