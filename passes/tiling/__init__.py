@@ -63,10 +63,10 @@ from dory.passes.tiling.brute import brute_force
 from dory.passes.tiling.cost import Evaluation, L1Sizes, cycles_floor, evaluate, kernel_features, l1_sizes_of, l3_cycles, model_kind
 from dory.passes.tiling.geometry import LAYERS, Geometry, geometry
 from dory.passes.tiling.sat import NoFit, Solution, solve
-from dory.passes.tiling.space import Space, candidate_space, candidates
+from dory.passes.tiling.space import Space, candidate_space, candidates, legal_space, pruned_space
 
 __all__ = [
     "LAYERS", "Geometry", "geometry", "Evaluation", "L1Sizes", "l1_sizes_of", "evaluate", "cycles_floor", "kernel_features", "l3_cycles",
     "model_kind",
-    "Space", "candidates", "candidate_space", "Solution", "NoFit", "solve", "brute_force",
+    "Space", "candidates", "candidate_space", "legal_space", "pruned_space", "Solution", "NoFit", "solve", "brute_force",
 ]

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from dory.backends.target import Target, default_target
 from dory.passes.tiling.cost import Evaluation, cycles_floor, evaluate, l1_sizes_of, tile_overhead
 from dory.passes.tiling.geometry import Geometry
-from dory.passes.tiling.space import candidate_space
+from dory.passes.tiling.space import Space, candidate_space, pruned_space
 
 
 @dataclass
@@ -93,9 +93,21 @@ class _Order:
 
 
 
-def solve(g: Geometry, l1: int, hw: Target | None = None, caps: dict[str, int] | None = None) -> Solution:
-    """The optimal tile of ``g`` within the candidate space by lazy SAT (module docstring);
-    raises `NoFit` when nothing fits ``l1``."""
+def space_of(g: Geometry, l1: int, hw: Target, caps: dict[str, int] | None, space: str) -> Space:
+    """The space `solve` searches: ``candidates`` (`candidate_space`, the pass's default) or
+    ``legal`` (`pruned_space`: the optimum over every legal tile; its encoding enumerates the
+    combinations of c_out, w_out and c_in, affordable on small layers only)."""
+    if space == "legal":
+        return pruned_space(g, hw, caps)
+    if space != "candidates":
+        raise ValueError(f"unknown tile space '{space}' (expected candidates or legal)")
+    return candidate_space(g, l1, hw, caps)
+
+
+def solve(g: Geometry, l1: int, hw: Target | None = None, caps: dict[str, int] | None = None,
+          space: str = "candidates") -> Solution:
+    """The optimal tile of ``g`` within the space ``space`` (`space_of`) by lazy SAT (module
+    docstring); raises `NoFit` when nothing fits ``l1``."""
     import itertools
 
     from pysat.formula import IDPool
@@ -103,8 +115,8 @@ def solve(g: Geometry, l1: int, hw: Target | None = None, caps: dict[str, int] |
 
     hw = hw or default_target()
     t0 = time.perf_counter()
-    space = candidate_space(g, l1, hw, caps)
-    vals = space.values
+    tiles = space_of(g, l1, hw, caps, space)
+    vals = tiles.values
     pool = IDPool()
     clauses: list[list[int]] = []
     order = _Order(vals, pool, clauses)
@@ -210,7 +222,7 @@ def solve(g: Geometry, l1: int, hw: Target | None = None, caps: dict[str, int] |
             idx = order.index(t)
             s.add_clause([-x for d in range(4) for x in order.is_(d, idx[d])])
     if best is None:
-        evs = [evaluate(g, t, hw) for t in space.tiles()]
+        evs = [evaluate(g, t, hw) for t in tiles.tiles()]
         raise NoFit(min(evs, key=lambda e: (e.l1_bytes, e.key())))
     ms = int(round((time.perf_counter() - t0) * 1000))
     return Solution(best, ms, calls, evaluations)
