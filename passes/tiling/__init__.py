@@ -4,9 +4,13 @@
 - `passes.tiling.geometry`: what the tiler reads of a layer op (`Geometry`, `geometry`);
 - `passes.tiling.cost`: the L1 footprint (`l1_sizes_of`) and the cycle model (`evaluate`,
   `cycles_floor`) of one tile against a target;
-- `passes.tiling.space`: the candidate tile sizes (`candidates`, `candidate_space`);
-- `passes.tiling.sat`: the optimal tile by lazy SAT (`solve`, `NoFit`);
-- `passes.tiling.brute`: the same optimum by exhaustive search (`brute_force`, for tests).
+- `passes.tiling.space`: the tile spaces: the candidate tile sizes the pass searches
+  (`candidates`, `candidate_space`), every legal tile (`legal_space`) and the legal space less
+  the values a proved dominance argument removes (`pruned_space`);
+- `passes.tiling.sat`: the optimal tile by lazy SAT over either space (`solve`, ``space=``;
+  `NoFit`);
+- `passes.tiling.brute`: the same optimum by exhaustive search (`brute_force`, for tests; over
+  every legal tile with ``space="all"``).
 
 The model
 ---------
@@ -56,7 +60,16 @@ multiples of the step, and ``ceil(N / j)`` rounded up to the step for ``j = 2..8
 tiles). Steps (the target's): its SIMD lanes for channels, its cores for rows, its conv kernels'
 output columns per step for columns. Columns are split only when no full-width tile fits, and input channels only
 when no tile with all input channels fits (both cost halos/partial sums and make transfers
-strided; DORY never splits them).
+strided; DORY never splits them). So the pass's "optimal" is optimal within that space only.
+
+*Legal space* (`solve(..., space="legal")`): every value ``1..N`` of every dimension the runtime
+runs (columns and input channels always open), pruned per dimension by the dominance argument of
+`passes.tiling.space` (among the values with the same tile count, only those a smaller value of
+the model's period cannot match), checked against exhaustive search over all legal tiles by
+tests/test_tile_space.py: its optimum is optimal over all legal tiles. Not the pass's default
+yet: its encoding enumerates the combinations of ``c_out``, ``w_out`` and ``c_in`` (up to 10^5 on
+MobileNetV1's pointwise layers) and the lazy search evaluates every fitting tile the bound
+``n x overhead + floor`` does not cut, seconds to minutes per large layer.
 """
 
 from dory.passes.tiling.brute import brute_force

@@ -22,7 +22,8 @@ efficiency, or the output written back once) and ``n_tiles`` falls as ``h_out`` 
 again one staircase clause per combination of the other dimensions (``-> ge[h, j]``). The search
 ends when the formula is unsatisfiable: every tile was then either evaluated, or excluded by the
 memory staircase or by a bound cut that only removes tiles costlier than the best. So the best
-evaluated tile is a proven optimum under the model within the candidate space; the total order
+evaluated tile is a proven optimum under the model within the space searched (`space_of`: the
+candidate space, or the pruned legal space whose optimum is the optimum over every legal tile); the total order
 (cycles, then L1 bytes, then fewer tiles, then the tile) makes it unique and deterministic.
 ``sat_calls`` records the solver calls (the last one is the UNSAT proof). On MobileNetV1-1.0-224
 the 29 layers' candidate spaces hold 4020 tiles; the search evaluates the cost of about 900 of
@@ -34,6 +35,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 from dory.backends.target import Target, default_target
 from dory.passes.tiling.cost import Evaluation, cycles_floor, evaluate, l1_sizes_of, tile_overhead
@@ -116,6 +118,8 @@ def solve(g: Geometry, l1: int, hw: Target | None = None, caps: dict[str, int] |
     hw = hw or default_target()
     t0 = time.perf_counter()
     tiles = space_of(g, l1, hw, caps, space)
+    if space == "legal":
+        return _solve_boxes(g, l1, hw, caps, tiles, t0)
     vals = tiles.values
     pool = IDPool()
     clauses: list[list[int]] = []
@@ -227,3 +231,129 @@ def solve(g: Geometry, l1: int, hw: Target | None = None, caps: dict[str, int] |
     ms = int(round((time.perf_counter() - t0) * 1000))
     return Solution(best, ms, calls, evaluations)
 
+
+
+def _dma_floor(g: Geometry, values: tuple[tuple[int, ...], ...]) -> Callable[[tuple[int, ...], tuple[int, ...], float], int]:
+    """A lower bound on `dma_terms`' layer transfers (bytes over the DMA bandwidth, no setups)
+    of a tile, non-increasing in every dimension over ``values`` (so a tile above the search's
+    bound excludes every smaller tile): the input rows read at least the fewest any row tile
+    reads, the columns at least the fewest any wider column tile reads, the input re-read per
+    output-channel tile unless `input_loads` keeps it (whole input channels of a conv / linear),
+    the weights re-read per spatial tile when they change between tiles, the output once."""
+    from dory.passes.tiling.geometry import _in_total
+
+    if g.kind == "linear":
+        r_min, c_min = 1, [1]
+    else:
+        r_min = min(_in_total(g.ho, h, g.sh, g.kh, g.dh, g.pads[0], g.hi) for h in values[1])
+        cols = [_in_total(g.wo, w, g.sw, g.kw, g.dw, g.pads[1], g.wi) for w in values[2]]
+        c_min = [min(cols[i:]) for i in range(len(cols))]
+    chans = g.co if g.cin_follows_cout else g.ci
+    w_layer = (g.weight_bytes_per_channel + g.param_bytes) * g.co
+    out = (g.co if g.kind == "linear" else g.ho * g.wo * g.co) * g.out_bytes * g.n
+
+    def floor(t: tuple[int, ...], idx: tuple[int, ...], dma_bytes_per_cycle: float) -> int:
+        c, h, w, k = t
+        nc, nh, nw = -(-g.co // c), -(-g.ho // h), -(-g.wo // w)
+        nk = 1 if g.cin_follows_cout else -(-g.ci // k)
+        if g.kind == "linear":
+            inp = g.ci * g.in_bytes * g.n * nc
+        else:
+            inp = r_min * c_min[idx[2]] * chans * g.in_bytes * g.n
+            if not g.cin_follows_cout and not (g.split_cin and nk == 1):
+                inp *= nc
+        wts = w_layer * (1 if nc * nk == 1 else nh * nw)
+        return math.ceil((inp + out + wts) / dma_bytes_per_cycle)
+
+    return floor
+
+
+def _solve_boxes(g: Geometry, l1: int, hw: Target, caps: dict[str, int] | None, tiles: Space, t0: float) -> Solution:
+    """`solve` over a large space (the pruned legal one) without enumerating the combinations of
+    the other dimensions: every clause is learnt lazily from a proposed tile and covers a box.
+
+    - *Memory*: a proposed tile ``t`` that does not fit excludes every tile ``t' >= t`` (each
+      dimension below its largest value stays below it, one at its largest stays there): the
+      footprint grows along every dimension as long as the tile counts stay above one (the
+      largest value may drop a double buffer). Two exceptions keep their dimension fixed in the
+      box: a KxK conv's scratch along ``c_in`` (`Target.conv_scratch_bytes`), a grouped conv's
+      input groups along ``c_out`` (`_groups_touched`).
+    - *Bound*: with the best cycles ``B`` so far (first from the candidate space's optimum), a
+      tile whose lower bound ``n * overhead + floor`` (and, with more than one tile, ``n *
+      overhead + `_dma_floor```: the cycles are at least the overhead plus the DMA) exceeds ``B``
+      excludes every tile ``t' <= t``: both bounds are non-increasing in every dimension.
+    - *Objective*: every other proposed tile is evaluated and excluded by itself.
+
+    The search ends UNSAT: every tile was evaluated or excluded by a box of tiles that do not fit
+    or cost more than ``B``."""
+    from pysat.formula import IDPool
+    from pysat.solvers import Solver
+
+    vals = tiles.values
+    pool = IDPool()
+    clauses: list[list[int]] = []
+    order = _Order(vals, pool, clauses)
+    last = [len(v) - 1 for v in vals]
+    fixed = [g.kind == "conv" and g.groups > 1, False, False, g.kind == "conv" and g.kh * g.kw > 1]
+    floor = cycles_floor(g, hw)
+    ovh = tile_overhead(g, hw)
+    dma_floor = _dma_floor(g, vals)
+    try:
+        bound = solve(g, l1, hw, caps).best.cycles
+    except NoFit:
+        bound = None
+    evaluations = 0
+
+    def not_above(idx: tuple[int, ...]) -> list[int]:
+        """A clause excluding the box of tiles above ``idx`` (memory)."""
+        cl: list[int] = []
+        for d, i in enumerate(idx):
+            top = order.ge(d, last[d])
+            if fixed[d]:
+                cl.extend(-x for x in order.is_(d, i))
+            elif i == last[d]:
+                if top is not None:
+                    cl.append(-top)
+            else:
+                lo = order.ge(d, i)
+                if lo is not None:
+                    cl.append(-lo)
+                if top is not None:
+                    cl.append(top)
+        return cl
+
+    def not_below(idx: tuple[int, ...]) -> list[int]:
+        """A clause excluding the box of tiles below ``idx`` (bound)."""
+        return [order.ge(d, i + 1) for d, i in enumerate(idx) if i < last[d]]  # type: ignore[misc]
+
+    best: Evaluation | None = None
+    calls = 0
+    with Solver(name="minisat22", bootstrap_with=clauses) as s:
+        while True:
+            calls += 1
+            if not s.solve():
+                break
+            t = order.decode(set(v for v in s.get_model() if v > 0))
+            idx = order.index(t)
+            evaluations += 1
+            if l1_sizes_of(g, t, hw).total > l1:  # type: ignore[arg-type]
+                s.add_clause(not_above(idx))
+                continue
+            n = math.prod(-(-e // v) for e, v in zip((g.co, g.ho, g.wo, 1 if g.cin_follows_cout else g.ci), t))
+            if bound is not None:
+                lb = n * ovh + floor
+                if n > 1:
+                    lb = max(lb, n * ovh + dma_floor(t, idx, hw.dma_bytes_per_cycle))
+                if lb > bound:
+                    s.add_clause(not_below(idx))
+                    continue
+            ev = evaluate(g, t, hw)  # type: ignore[arg-type]
+            if best is None or ev.key() < best.key():
+                best = ev
+                bound = ev.cycles if bound is None else min(bound, ev.cycles)
+            s.add_clause([-x for d in range(4) for x in order.is_(d, idx[d])])
+    if best is None:
+        evs = [evaluate(g, t, hw) for t in tiles.tiles()]
+        raise NoFit(min(evs, key=lambda e: (e.l1_bytes, e.key())))
+    ms = int(round((time.perf_counter() - t0) * 1000))
+    return Solution(best, ms, calls, evaluations)
