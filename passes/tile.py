@@ -177,6 +177,9 @@ class TilePass(TargetOption, ModulePass):
     caps: tuple[str, ...] = field(default=(), metadata={
         "doc": "per named layer, caps on its L1 tile: NAME:C or NAME:C:H (c_out at most C, h_out at most H; "
                "0: uncapped); the calibration's tile variants (bench/gvsoc/calibrate.py)"})
+    space: str = field(default="candidates", metadata={
+        "doc": "the tile space the solver proves its optimum over: candidates (passes.tiling.space's candidate "
+               "space, fast) or legal (every legal tile, pruned by dominance; seconds per large layer)"})
 
     def layer_caps(self) -> dict[str, dict[str, int]]:
         """``caps`` per layer name (the op's location name, as the steps are named): the c_out and
@@ -196,6 +199,8 @@ class TilePass(TargetOption, ModulePass):
     def apply(self, ctx: PassContext, module: Operation) -> None:
         if self.l1_bytes is not None and self.l1_bytes <= 0:
             raise PassFailed(module, f"option 'l1-bytes' expected a positive number of bytes, found {self.l1_bytes}")
+        if self.space not in ("candidates", "legal"):
+            raise PassFailed(module, f"option 'space' expected candidates or legal, found '{self.space}'")
         hw = resolve_target(module, self.target)
         l1 = hw.l1_budget if self.l1_bytes is None else self.l1_bytes
         try:
@@ -212,7 +217,7 @@ class TilePass(TargetOption, ModulePass):
             for d, v in forced.get(_loc_name(op), {}).items():
                 caps[d] = min(caps.get(d, v), v)
             try:
-                sol = solve(g, l1, hw, caps or None)
+                sol = solve(g, l1, hw, caps or None, self.space)
             except NoFit as e:
                 s = e.smallest
                 raise PassFailed(
