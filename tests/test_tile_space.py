@@ -110,3 +110,31 @@ def test_prune_keeps_one_value_per_tile_count() -> None:
     # a failed per-dimension check keeps the value
     assert prune(10, 10, (1, 1), lambda a, b: b != 7) == [1, 2, 3, 4, 5, 7, 10]
     assert prune(10, 10, (0, 1)) == list(range(1, 11))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_box_bounds_hold_on_every_legal_tile(target: str) -> None:
+    """The lazy search's cuts (passes.tiling.sat._solve_boxes): cycles >= n x overhead +
+    max(floor, DMA floor) for every legal tile of more than one tile, and the DMA floor is
+    non-increasing along every dimension (a tile above the bound excludes the tiles below it)."""
+    from dory.passes.tiling.cost import cycles_floor, tile_overhead
+    from dory.passes.tiling.sat import _dma_floor
+
+    hw = get_target(target)
+    rng = random.Random(7 + len(target))
+    for _ in range(6):
+        g = random_layer(rng)
+        sp = legal_space(g, hw)
+        floor, ovh, dma = cycles_floor(g, hw), tile_overhead(g, hw), _dma_floor(g, sp.values)
+        index = [{v: i for i, v in enumerate(vals)} for vals in sp.values]
+        lb = {}
+        for t in sp.tiles():
+            idx = tuple(index[d][v] for d, v in enumerate(t))
+            e = evaluate(g, t, hw)
+            lb[idx] = dma(t, idx, hw.dma_bytes_per_cycle)
+            if e.n_tiles > 1:
+                assert e.cycles >= e.n_tiles * ovh + max(floor, lb[idx]) - 1e-6, (g, t, e)
+        for idx, v in lb.items():
+            for d in range(4):
+                up = idx[:d] + (idx[d] + 1,) + idx[d + 1:]
+                assert up not in lb or lb[up] <= v, (g, idx, up)
