@@ -7,6 +7,8 @@
 
 // ZERO: error: option 'l1-bytes' expected a positive number of bytes, found 0
 // NOTINT: error: option 'l1-bytes' of pass 'tile' expects an integer, found 'lots'
+// RUN: not dory-opt %s -p 'tile{buffering=triple}' 2>&1 | filecheck %s --check-prefix=BUFFERING
+// BUFFERING: error: option 'buffering' expected auto, double or single, found 'triple'
 
 // Budget 150 B. The smallest tile of this 3x3 conv (one output element, four input channels,
 // accumulated over the 64 input channels) needs 653 B single buffered (one copy of every buffer,
