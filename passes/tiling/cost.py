@@ -4,13 +4,15 @@
 tile, weight tile, the per-channel parameters of ``c`` channels, the kernel's scratch (the
 target's `Target.conv_scratch_bytes` / `Target.depthwise_scratch_bytes`) and an si32 accumulator
 when input channels are split; input and output double buffered with more than one tile, weights
-and parameters when they change between tiles, the input when its block does (`input_loads`)
+and parameters when they change between tiles, the input when its block does (`input_loads`);
+single buffered (``single``), one copy of every buffer
 (`l1_sizes_of`, the one footprint model: the tiler budgets it and ``allocate-buffers`` lays it
 out).
 
 *Cycles* ``K(t)`` (`evaluate`): the target's compute model (MACs over its SIMD peak times the
 kernel's sustained efficiency, scaled by how evenly the tiles split over cores and SIMD lanes)
-and its DMA costs, double buffering hiding the smaller of compute and transfer; see the
+and its DMA costs, double buffering hiding the smaller of compute and transfer (single
+buffering: every transfer adds to the compute, the runtime's serial steps); see the
 ``passes.tiling`` package docstring. A target with a calibrated `backends.target.KernelModel`
 (pulp) replaces the efficiency compute and the per-tile overhead by its linear model over
 `kernel_features` (the runtime's own work split; fitted by bench/gvsoc/calibrate.py); the DMA

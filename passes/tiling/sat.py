@@ -24,7 +24,13 @@ ends when the formula is unsatisfiable: every tile was then either evaluated, or
 memory staircase or by a bound cut that only removes tiles costlier than the best. So the best
 evaluated tile is a proven optimum under the model within the candidate space; the total order
 (cycles, then L1 bytes, then fewer tiles, then the tile) makes it unique and deterministic.
-``sat_calls`` records the solver calls (the last one is the UNSAT proof). On MobileNetV1-1.0-224
+``sat_calls`` records the solver calls (the last one is the UNSAT proof).
+
+*Buffering*: the search runs once per buffering, double first, then single (one copy of every
+buffer: the footprint grows with ``h_out`` all the way, so the same staircase holds), the
+single-buffered search starting with the double optimum's bound cut (a single plan wins only
+when strictly cheaper: `Evaluation.key` puts double first on equal cycles). The better of the two
+by the key is the optimum over (tile, buffering); each buffering is proven optimal on its own. On MobileNetV1-1.0-224
 the 29 layers' candidate spaces hold 4020 tiles; the search evaluates the cost of about 900 of
 them and the footprint about 1400 times (binary search), in ~0.14 s.
 """
