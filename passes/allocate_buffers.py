@@ -87,7 +87,7 @@ from dory.dory_ir.core import Operation, Value
 from dory.dory_ir.dialects import dory
 from dory.dory_ir.dialects.func import FuncOp
 from dory.dory_ir.types import MemRefType
-from dory.passes.assign_memory import ACTIVATION, L2, L3, WEIGHT, MemoryPlan
+from dory.passes.assign_memory import ACTIVATION, ALIGN, L2, L3, WEIGHT, MemoryPlan, align
 from dory.passes.base import ModulePass, PassContext, PassFailed
 from dory.passes.exact_packing import BUDGET, FOUND, search
 from dory.passes.target_option import MemoryBudgets
@@ -98,7 +98,6 @@ ARG_ALLOC = "dory.arg_alloc"
 L1_ATTR = "dory.l1"
 TILE = "dory.tile"
 MEMORY = "dory.memory"
-ALIGN = 4
 
 # Local-search budget: neighbour swaps tried when the greedy orders miss the bound and the exact
 # search gives up (bounded so big graphs stay fast).
@@ -109,11 +108,6 @@ _SEARCH_SEED = 0
 # the commit); deterministic, so the same input always ends the same way.
 _EXACT_ROUNDS = 2000
 _EXACT_CONFLICTS = 20000
-
-
-def align(n: int) -> int:
-    """``n`` rounded up to the allocation alignment (4 bytes)."""
-    return (n + ALIGN - 1) // ALIGN * ALIGN
 
 
 # ----------------------------------------------------------------------------------------------
