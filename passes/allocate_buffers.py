@@ -105,7 +105,7 @@ _SEARCH_STEPS = 300
 _SEARCH_SEED = 0
 # Exact-search budget per target peak (passes/exact_packing.py): solver calls (one lazy clause
 # each) and conflicts per call. The plans the greedy orders missed took 24 calls (MobileNetV2-1.0-128's
-# GAP8 re-plan, 16 ms) and 87 (MobileNetV2-1.0-224's); a call is a few ms on ~150 buffers, so the
+# re-plan beside its measured L2 reserve, 16 ms) and 87 (MobileNetV2-1.0-224's); a call is a few ms on ~150 buffers, so the
 # budget bounds a pathological case to seconds. Deterministic: the same input ends the same way.
 _EXACT_ROUNDS = 2000
 _EXACT_CONFLICTS = 20000
