@@ -64,9 +64,9 @@ BUDGETS = (300, 1500, 6000, 53760)
 
 
 def _check(g: Geometry, hw: Target) -> None:
-    """SAT over the pruned space == exhaustive search over every legal tile (by the full key),
-    for each budget (every legal tile evaluated once)."""
-    evs = [evaluate(g, t, hw) for t in legal_space(g, hw).tiles()]
+    """SAT over the pruned space == exhaustive search over every legal (tile, buffering) (by the
+    full key), for each budget (every legal tile evaluated once per buffering)."""
+    evs = [evaluate(g, t, hw, single=b) for t in legal_space(g, hw).tiles() for b in (False, True)]
     for l1 in BUDGETS:
         fit = [e for e in evs if e.l1_bytes <= l1]
         if not fit:
@@ -76,7 +76,7 @@ def _check(g: Geometry, hw: Target) -> None:
         best = min(fit, key=lambda e: e.key())
         sol = solve(g, l1, hw, space="legal")
         assert sol.best.key() == best.key(), (g, l1, hw.name, sol.best, best)
-        assert evaluate(g, sol.best.tile, hw) == sol.best
+        assert evaluate(g, sol.best.tile, hw, single=sol.best.single) == sol.best
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -115,7 +115,7 @@ def test_prune_keeps_one_value_per_tile_count() -> None:
 @pytest.mark.parametrize("target", TARGETS)
 def test_box_bounds_hold_on_every_legal_tile(target: str) -> None:
     """The lazy search's cuts (passes.tiling.sat._solve_boxes): cycles >= n x overhead +
-    max(floor, DMA floor) for every legal tile of more than one tile, and the DMA floor is
+    max(floor, DMA floor) for every legal tile of more than one tile, either buffering, and the DMA floor is
     non-increasing along every dimension (a tile above the bound excludes the tiles below it)."""
     from dory.passes.tiling.cost import cycles_floor, tile_overhead
     from dory.passes.tiling.sat import _dma_floor
@@ -130,10 +130,11 @@ def test_box_bounds_hold_on_every_legal_tile(target: str) -> None:
         lb = {}
         for t in sp.tiles():
             idx = tuple(index[d][v] for d, v in enumerate(t))
-            e = evaluate(g, t, hw)
             lb[idx] = dma(t, idx, hw.dma_bytes_per_cycle)
-            if e.n_tiles > 1:
-                assert e.cycles >= e.n_tiles * ovh + max(floor, lb[idx]) - 1e-6, (g, t, e)
+            for single in (False, True):
+                e = evaluate(g, t, hw, single=single)
+                if e.n_tiles > 1:
+                    assert e.cycles >= e.n_tiles * ovh + max(floor, lb[idx]) - 1e-6, (g, t, e)
         for idx, v in lb.items():
             for d in range(4):
                 up = idx[:d] + (idx[d] + 1,) + idx[d + 1:]
