@@ -9,7 +9,7 @@ import random
 import pytest
 
 from dory.backends.target import Target, get_target
-from dory.passes.tiling import Geometry, NoFit, evaluate, solve
+from dory.passes.tiling import Geometry, NoFit, evaluate, l1_sizes_of, solve
 from dory.passes.tiling.space import legal_space, prune, pruned_space
 
 TARGETS = ("gap8", "pulp")
@@ -113,29 +113,25 @@ def test_prune_keeps_one_value_per_tile_count() -> None:
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_box_bounds_hold_on_every_legal_tile(target: str) -> None:
-    """The lazy search's cuts (passes.tiling.sat._solve_boxes): cycles >= n x overhead +
-    max(floor, DMA floor) for every legal tile of more than one tile, either buffering, and the DMA floor is
-    non-increasing along every dimension (a tile above the bound excludes the tiles below it)."""
-    from dory.passes.tiling.cost import cycles_floor, tile_overhead
-    from dory.passes.tiling.sat import _dma_floor
+def test_bounds_hold_on_every_legal_tile(target: str) -> None:
+    """The best-first search's bounds (passes.tiling.bestfirst) are lower bounds of the exact
+    model on every legal tile of random layers, both bufferings: the vectorized footprint of
+    `l1_sizes_of`'s total, and `cycles_bound` of `evaluate`'s cycles."""
+    import numpy as np
+
+    from dory.passes.tiling.bestfirst import cycles_bound, footprint_floor
 
     hw = get_target(target)
     rng = random.Random(7 + len(target))
-    for _ in range(6):
+    for _ in range(12):
         g = random_layer(rng)
         sp = legal_space(g, hw)
-        floor, ovh, dma = cycles_floor(g, hw), tile_overhead(g, hw), _dma_floor(g, sp.values)
-        index = [{v: i for i, v in enumerate(vals)} for vals in sp.values]
-        lb = {}
-        for t in sp.tiles():
-            idx = tuple(index[d][v] for d, v in enumerate(t))
-            lb[idx] = dma(t, idx, hw.dma_bytes_per_cycle)
-            for single in (False, True):
+        shape = tuple(len(v) for v in sp.values)
+        for single in (False, True):
+            lb = np.broadcast_to(cycles_bound(g, sp.values, hw, single), shape)
+            fp = np.broadcast_to(footprint_floor(g, sp.values, hw, single), shape)
+            for idx in np.ndindex(*shape):
+                t = tuple(sp.values[d][i] for d, i in enumerate(idx))
                 e = evaluate(g, t, hw, single=single)
-                if e.n_tiles > 1:
-                    assert e.cycles >= e.n_tiles * ovh + max(floor, lb[idx]) - 1e-6, (g, t, e)
-        for idx, v in lb.items():
-            for d in range(4):
-                up = idx[:d] + (idx[d] + 1,) + idx[d + 1:]
-                assert up not in lb or lb[up] <= v, (g, idx, up)
+                assert fp[idx] <= l1_sizes_of(g, t, hw, single=single).total, (g, t, single)
+                assert lb[idx] <= e.cycles, (g, t, e)

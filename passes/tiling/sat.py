@@ -42,10 +42,10 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable
 
 from dory.backends.target import Target, default_target
 from dory.passes.tiling.cost import Evaluation, cycles_floor, evaluate, l1_sizes_of, tile_overhead
+from dory.passes.tiling import bestfirst
 from dory.passes.tiling.geometry import Geometry
 from dory.passes.tiling.space import Space, candidate_space, pruned_space
 
@@ -146,6 +146,8 @@ def _smallest(g: Geometry, l1: int, hw: Target | None, caps: dict[str, int] | No
               space: str) -> Evaluation:
     """The tile of the space with the least L1 under the buffering (what `NoFit` reports)."""
     hw = hw or default_target()
+    if space == "legal":
+        return bestfirst.smallest(g, pruned_space(g, hw, caps).values, hw, single)
     evs = [evaluate(g, t, hw, single=single) for t in space_of(g, l1, hw, caps, space).tiles()]
     return min(evs, key=lambda e: (e.l1_bytes, e.key()))
 
@@ -162,7 +164,8 @@ def _search(g: Geometry, l1: int, hw: Target | None, caps: dict[str, int] | None
 
     hw = hw or default_target()
     if space == "legal":
-        return _solve_boxes(g, l1, hw, caps, pruned_space(g, hw, caps), single, bound)
+        best, n_evals = bestfirst.search(g, pruned_space(g, hw, caps).values, l1, hw, single, bound)
+        return None if best is None else Solution(best, 0, 0, n_evals)
     space_ = space_of(g, l1, hw, caps, space)
     vals = space_.values
     pool = IDPool()
@@ -270,131 +273,6 @@ def _search(g: Geometry, l1: int, hw: Target | None, caps: dict[str, int] | None
                         s.add_clause(c)
             # this tile is decided: exclude it (a clause over its value literals)
             idx = order.index(t)
-            s.add_clause([-x for d in range(4) for x in order.is_(d, idx[d])])
-    if best is None:
-        return None
-    return Solution(best, 0, calls, evaluations)
-
-
-
-def _dma_floor(g: Geometry, values: tuple[tuple[int, ...], ...]) -> Callable[[tuple[int, ...], tuple[int, ...], float], int]:
-    """A lower bound on `dma_terms`' layer transfers (bytes over the DMA bandwidth, no setups)
-    of a tile, non-increasing in every dimension over ``values`` (so a tile above the search's
-    bound excludes every smaller tile): the input rows read at least the fewest any row tile
-    reads, the columns at least the fewest any wider column tile reads, the input re-read per
-    output-channel tile unless `input_loads` keeps it (whole input channels of a conv / linear),
-    the weights re-read per spatial tile when they change between tiles, the output once."""
-    from dory.passes.tiling.geometry import _in_total
-
-    if g.kind == "linear":
-        r_min, c_min = 1, [1]
-    else:
-        r_min = min(_in_total(g.ho, h, g.sh, g.kh, g.dh, g.pads[0], g.hi) for h in values[1])
-        cols = [_in_total(g.wo, w, g.sw, g.kw, g.dw, g.pads[1], g.wi) for w in values[2]]
-        c_min = [min(cols[i:]) for i in range(len(cols))]
-    chans = g.co if g.cin_follows_cout else g.ci
-    w_layer = (g.weight_bytes_per_channel + g.param_bytes) * g.co
-    out = (g.co if g.kind == "linear" else g.ho * g.wo * g.co) * g.out_bytes * g.n
-
-    def floor(t: tuple[int, ...], idx: tuple[int, ...], dma_bytes_per_cycle: float) -> int:
-        c, h, w, k = t
-        nc, nh, nw = -(-g.co // c), -(-g.ho // h), -(-g.wo // w)
-        nk = 1 if g.cin_follows_cout else -(-g.ci // k)
-        if g.kind == "linear":
-            inp = g.ci * g.in_bytes * g.n * nc
-        else:
-            inp = r_min * c_min[idx[2]] * chans * g.in_bytes * g.n
-            if not g.cin_follows_cout and not (g.split_cin and nk == 1):
-                inp *= nc
-        wts = w_layer * (1 if nc * nk == 1 else nh * nw)
-        return math.ceil((inp + out + wts) / dma_bytes_per_cycle)
-
-    return floor
-
-
-def _solve_boxes(g: Geometry, l1: int, hw: Target, caps: dict[str, int] | None, tiles: Space, single: bool,
-                 bound: int | None) -> Solution | None:
-    """`solve` over a large space (the pruned legal one) without enumerating the combinations of
-    the other dimensions: every clause is learnt lazily from a proposed tile and covers a box.
-
-    - *Memory*: a proposed tile ``t`` that does not fit excludes every tile ``t' >= t`` (each
-      dimension below its largest value stays below it, one at its largest stays there): the
-      footprint grows along every dimension as long as the tile counts stay above one (the
-      largest value may drop a double buffer). Two exceptions keep their dimension fixed in the
-      box: a KxK conv's scratch along ``c_in`` (`Target.conv_scratch_bytes`), a grouped conv's
-      input groups along ``c_out`` (`_groups_touched`).
-    - *Bound*: with the best cycles ``B`` so far (first from the candidate space's optimum), a
-      tile whose lower bound ``n * overhead + floor`` (and, with more than one tile, ``n *
-      overhead + `_dma_floor```: the cycles are at least the overhead plus the DMA) exceeds ``B``
-      excludes every tile ``t' <= t``: both bounds are non-increasing in every dimension.
-    - *Objective*: every other proposed tile is evaluated and excluded by itself.
-
-    The search ends UNSAT: every tile was evaluated or excluded by a box of tiles that do not fit
-    or cost more than ``B``."""
-    from pysat.formula import IDPool
-    from pysat.solvers import Solver
-
-    vals = tiles.values
-    pool = IDPool()
-    clauses: list[list[int]] = []
-    order = _Order(vals, pool, clauses)
-    last = [len(v) - 1 for v in vals]
-    fixed = [g.kind == "conv" and g.groups > 1, False, False, g.kind == "conv" and g.kh * g.kw > 1]
-    floor = cycles_floor(g, hw)
-    ovh = tile_overhead(g, hw)
-    dma_floor = _dma_floor(g, vals)
-    seed = _search(g, l1, hw, caps, single, bound, "candidates")
-    if seed is not None:
-        bound = seed.best.cycles
-    evaluations = 0
-
-    def not_above(idx: tuple[int, ...]) -> list[int]:
-        """A clause excluding the box of tiles above ``idx`` (memory)."""
-        cl: list[int] = []
-        for d, i in enumerate(idx):
-            top = order.ge(d, last[d])
-            if fixed[d]:
-                cl.extend(-x for x in order.is_(d, i))
-            elif i == last[d]:
-                if top is not None:
-                    cl.append(-top)
-            else:
-                lo = order.ge(d, i)
-                if lo is not None:
-                    cl.append(-lo)
-                if top is not None:
-                    cl.append(top)
-        return cl
-
-    def not_below(idx: tuple[int, ...]) -> list[int]:
-        """A clause excluding the box of tiles below ``idx`` (bound)."""
-        return [order.ge(d, i + 1) for d, i in enumerate(idx) if i < last[d]]  # type: ignore[misc]
-
-    best: Evaluation | None = None
-    calls = 0
-    with Solver(name="minisat22", bootstrap_with=clauses) as s:
-        while True:
-            calls += 1
-            if not s.solve():
-                break
-            t = order.decode(set(v for v in s.get_model() if v > 0))
-            idx = order.index(t)
-            evaluations += 1
-            if l1_sizes_of(g, t, hw, single=single).total > l1:  # type: ignore[arg-type]
-                s.add_clause(not_above(idx))
-                continue
-            n = math.prod(-(-e // v) for e, v in zip((g.co, g.ho, g.wo, 1 if g.cin_follows_cout else g.ci), t))
-            if bound is not None:
-                lb = n * ovh + floor
-                if n > 1:
-                    lb = max(lb, n * ovh + dma_floor(t, idx, hw.dma_bytes_per_cycle))
-                if lb > bound:
-                    s.add_clause(not_below(idx))
-                    continue
-            ev = evaluate(g, t, hw, single=single)  # type: ignore[arg-type]
-            if best is None or ev.key() < best.key():
-                best = ev
-                bound = ev.cycles if bound is None else min(bound, ev.cycles)
             s.add_clause([-x for d in range(4) for x in order.is_(d, idx[d])])
     if best is None:
         return None
