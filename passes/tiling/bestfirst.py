@@ -25,6 +25,7 @@ evaluated.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING
 
@@ -97,18 +98,10 @@ def footprint_floor(g: Geometry, values: tuple[tuple[int, ...], ...], hw: Target
             + scratch)
 
 
-def cycles_bound(g: Geometry, values: tuple[tuple[int, ...], ...], hw: Target, single: bool) -> "np.ndarray":
-    """A lower bound on `cost.evaluate`'s cycles of every tile of the product of ``values`` under
-    the buffering (4-D array). With ``n`` tiles: ``n * tile_overhead`` plus a compute bound
-    ``comp`` (`cost.cycles_floor`; for the efficiency model at least the exact compute of the
-    tile's output channels and rows with all input channels, `cost._efficiency_compute`: the
-    input-channel split only adds to it and the columns do not enter it), and with more than one
-    tile the DMA floor ``dma``: the bytes `cost.dma_terms` moves over the layer (input re-read
-    per output-channel tile unless `cost.input_loads` keeps it, weights re-read per spatial tile
-    when they change between tiles, the output once) over the DMA bandwidth. Double buffered the
-    larger of ``comp`` and ``dma`` (the compute hides the transfers or they hide it); single
-    buffered both, less the output's share ``comp`` may count (the floor may be the output
-    written once)."""
+@functools.lru_cache(maxsize=2)  # both bufferings of one layer share it
+def _cycle_terms(g: Geometry, values: tuple[tuple[int, ...], ...], hw: Target) -> tuple["np.ndarray", ...]:
+    """`cycles_bound`'s terms independent of the buffering: the tile count, the DMA floor and the
+    compute bound (4-D arrays, broadcasting)."""
     import numpy as np
 
     from dory.passes.tiling.cost import _efficiency_compute
@@ -134,6 +127,25 @@ def cycles_bound(g: Geometry, values: tuple[tuple[int, ...], ...], hw: Target, s
         ch = np.asarray([[math.floor(_efficiency_compute(g, (c, h, g.wo, k_all, -(-g.co // c), -(-g.ho // h), 1, 1), hw)
                                      * (1 - 1e-9)) for h in values[1]] for c in values[0]], dtype=np.int64)
         comp = np.maximum(comp, ch.reshape(len(values[0]), len(values[1]), 1, 1))
+    return n, dma, comp
+
+
+def cycles_bound(g: Geometry, values: tuple[tuple[int, ...], ...], hw: Target, single: bool) -> "np.ndarray":
+    """A lower bound on `cost.evaluate`'s cycles of every tile of the product of ``values`` under
+    the buffering (4-D array). With ``n`` tiles: ``n * tile_overhead`` plus a compute bound
+    ``comp`` (`cost.cycles_floor`; for the efficiency model at least the exact compute of the
+    tile's output channels and rows with all input channels, `cost._efficiency_compute`: the
+    input-channel split only adds to it and the columns do not enter it), and with more than one
+    tile the DMA floor ``dma``: the bytes `cost.dma_terms` moves over the layer (input re-read
+    per output-channel tile unless `cost.input_loads` keeps it, weights re-read per spatial tile
+    when they change between tiles, the output once) over the DMA bandwidth. Double buffered the
+    larger of ``comp`` and ``dma`` (the compute hides the transfers or they hide it); single
+    buffered both, less the output's share ``comp`` may count (the floor may be the output
+    written once)."""
+    import numpy as np
+
+    n, dma, comp = _cycle_terms(g, values, hw)
+    out = (g.co if g.kind == "linear" else g.ho * g.wo * g.co) * g.out_bytes * g.n
     if single:
         out_once = math.ceil(out / hw.dma_bytes_per_cycle)
         rest = np.where(n > 1, comp + np.maximum(0, dma - out_once - 1), comp)
@@ -153,19 +165,32 @@ def search(g: Geometry, values: tuple[tuple[int, ...], ...], l1: int, hw: Target
     fits = np.broadcast_to(footprint_floor(g, values, hw, single) <= l1, shape).ravel()
     lb = np.broadcast_to(cycles_bound(g, values, hw, single), shape).ravel()
     idx = np.flatnonzero(fits)
+    lbs = lb[idx]
     if bound is not None:
-        idx = idx[lb[idx] <= bound]
-    idx = idx[np.argsort(lb[idx], kind="stable")]
+        idx, lbs = idx[lbs <= bound], lbs[lbs <= bound]
     best: Evaluation | None = None
     done = 0
-    for flat, b in zip(idx.tolist(), lb[idx].tolist()):
-        if best is not None and b > best.cycles:
-            break
-        t = tuple(values[d][i] for d, i in enumerate(np.unravel_index(flat, shape)))
-        ev = evaluate(g, t, hw, single=single)  # type: ignore[arg-type]
-        done += 1
-        if ev.l1_bytes <= l1 and (best is None or ev.key() < best.key()):
-            best = ev
+    chunk = 64  # the tiles taken in bound order at a time (a full sort of millions would dominate)
+    while len(idx):
+        if len(idx) > chunk:
+            part = np.argpartition(lbs, chunk)
+            head, rest = part[:chunk], part[chunk:]
+        else:
+            head, rest = np.arange(len(idx)), np.arange(0)
+        head = head[np.argsort(lbs[head], kind="stable")]
+        for flat, b in zip(idx[head].tolist(), lbs[head].tolist()):
+            if best is not None and b > best.cycles:
+                return best, done
+            t = tuple(values[d][i] for d, i in enumerate(np.unravel_index(flat, shape)))
+            ev = evaluate(g, t, hw, single=single)  # type: ignore[arg-type]
+            done += 1
+            if ev.l1_bytes <= l1 and (best is None or ev.key() < best.key()):
+                best = ev
+        idx, lbs = idx[rest], lbs[rest]
+        if best is not None:
+            keep = lbs <= best.cycles
+            idx, lbs = idx[keep], lbs[keep]
+        chunk *= 4
     return best, done
 
 
