@@ -206,7 +206,7 @@ class TilePass(TargetOption, ModulePass):
                "0: uncapped); the calibration's tile variants (bench/gvsoc/calibrate.py)"})
     space: str = field(default="candidates", metadata={
         "doc": "the tile space the solver proves its optimum over: candidates (passes.tiling.space's candidate "
-               "space, fast) or legal (every legal tile, pruned by dominance; seconds per large layer)"})
+               "space, fast) or legal (every legal tile, pruned by dominance; best-first, slower on the calibrated model)"})
 
     def layer_caps(self) -> dict[str, dict[str, int]]:
         """``caps`` per layer name (the op's location name, as the steps are named): the c_out and

@@ -7,8 +7,9 @@
 - `passes.tiling.space`: the tile spaces: the candidate tile sizes the pass searches
   (`candidates`, `candidate_space`), every legal tile (`legal_space`) and the legal space less
   the values a proved dominance argument removes (`pruned_space`);
-- `passes.tiling.sat`: the optimal tile by lazy SAT over either space (`solve`, ``space=``;
-  `NoFit`);
+- `passes.tiling.sat`: the optimal tile (`solve`, ``space=``; `NoFit`): by lazy SAT over the
+  candidate space, by `passes.tiling.bestfirst` (best-first branch and bound over vectorized lower
+  bounds) over the pruned legal space;
 - `passes.tiling.brute`: the same optimum by exhaustive search (`brute_force`, for tests; over
   every legal tile with ``space="all"``).
 
@@ -73,10 +74,12 @@ strided; DORY never splits them). So the pass's "optimal" is optimal within that
 runs (columns and input channels always open), pruned per dimension by the dominance argument of
 `passes.tiling.space` (among the values with the same tile count, only those a smaller value of
 the model's period cannot match), checked against exhaustive search over all legal tiles by
-tests/test_tile_space.py: its optimum is optimal over all legal tiles. Not the pass's default
-yet: its encoding enumerates the combinations of ``c_out``, ``w_out`` and ``c_in`` (up to 10^5 on
-MobileNetV1's pointwise layers) and the lazy search evaluates every fitting tile the bound
-``n x overhead + floor`` does not cut, seconds to minutes per large layer.
+tests/test_tile_space.py: its optimum is optimal over all legal tiles. Searched best-first
+(`passes.tiling.bestfirst`): lower bounds of every tile's footprint and cycles at once (numpy),
+then exact evaluations in bound order until the next bound exceeds the best. Not the pass's
+default yet: on the efficiency model (gap8) the tile pass takes ~1.1-1.6x the candidate space's
+time on MobileNetV1-1.0-128/224, on the calibrated model (pulp) 6-20x, its compute bound being
+looser (the per-core work units) and its pruned spaces larger (2-4 M tiles per large layer).
 """
 
 from dory.passes.tiling.brute import brute_force

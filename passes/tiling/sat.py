@@ -22,8 +22,7 @@ efficiency, or the output written back once) and ``n_tiles`` falls as ``h_out`` 
 again one staircase clause per combination of the other dimensions (``-> ge[h, j]``). The search
 ends when the formula is unsatisfiable: every tile was then either evaluated, or excluded by the
 memory staircase or by a bound cut that only removes tiles costlier than the best. So the best
-evaluated tile is a proven optimum under the model within the space searched (`space_of`: the
-candidate space, or the pruned legal space whose optimum is the optimum over every legal tile); the total order
+evaluated tile is a proven optimum under the model within the candidate space; the total order
 (cycles, then L1 bytes, then fewer tiles, then the tile) makes it unique and deterministic.
 ``sat_calls`` records the solver calls (the last one is the UNSAT proof).
 
@@ -31,7 +30,12 @@ candidate space, or the pruned legal space whose optimum is the optimum over eve
 buffer: the footprint grows with ``h_out`` all the way, so the same staircase holds), the
 single-buffered search starting with the double optimum's bound cut (a single plan wins only
 when strictly cheaper: `Evaluation.key` puts double first on equal cycles). The better of the two
-by the key is the optimum over (tile, buffering); each buffering is proven optimal on its own. On MobileNetV1-1.0-224
+by the key is the optimum over (tile, buffering); each buffering is proven optimal on its own.
+
+*Legal space* (``space="legal"``): the pruned legal space (`pruned_space`: its optimum is the
+optimum over every legal tile) is too large for a clause per combination; `passes.tiling.bestfirst`
+searches it per buffering by best-first branch and bound over vectorized lower bounds instead (no
+solver: ``sat_calls`` 0), with the same total order and the same buffering rule. On MobileNetV1-1.0-224
 the 29 layers' candidate spaces hold 4020 tiles; the search evaluates the cost of about 900 of
 them and the footprint about 1400 times (binary search), in ~0.14 s; both bufferings ~0.21 s
 (2026-12-07, 2 busy cores).
@@ -103,9 +107,8 @@ class _Order:
 
 
 def space_of(g: Geometry, l1: int, hw: Target, caps: dict[str, int] | None, space: str) -> Space:
-    """The space `solve` searches: ``candidates`` (`candidate_space`, the pass's default) or
-    ``legal`` (`pruned_space`: the optimum over every legal tile; its encoding enumerates the
-    combinations of c_out, w_out and c_in, affordable on small layers only)."""
+    """The space `solve` searches: ``candidates`` (`candidate_space`, the pass's default; lazy SAT)
+    or ``legal`` (`pruned_space`: the optimum over every legal tile; `passes.tiling.bestfirst`)."""
     if space == "legal":
         return pruned_space(g, hw, caps)
     if space != "candidates":
@@ -115,8 +118,8 @@ def space_of(g: Geometry, l1: int, hw: Target, caps: dict[str, int] | None, spac
 
 def solve(g: Geometry, l1: int, hw: Target | None = None, caps: dict[str, int] | None = None, *,
           single: bool | None = None, space: str = "candidates") -> Solution:
-    """The optimal (tile, buffering) of ``g`` within the space ``space`` (`space_of`) by lazy SAT
-    (module docstring): ``single`` None searches both bufferings (double first; the single-buffered
+    """The optimal (tile, buffering) of ``g`` within the space ``space`` (`space_of`) by lazy SAT,
+    or best-first branch and bound over the legal space (module docstring): ``single`` None searches both bufferings (double first; the single-buffered
     search starts with the double optimum's bound cut, as only a strictly cheaper single plan can
     win under `Evaluation.key`) and keeps the better by the key; True / False searches that one
     buffering. ``sat_calls`` / ``evaluations`` are the winning search's (a plan that stays double
