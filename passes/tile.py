@@ -23,6 +23,7 @@ an unknown ``target``, and ops the pass cannot read (run ``fuse`` and ``assign-m
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -51,6 +52,7 @@ from dory.passes.tiling import (
     solve,
 )
 from dory.passes.tiling.geometry import _in_extent
+from dory.passes.tiling.plans import PlanEntry, read_plan, tile_text
 
 ATTR = "dory.tile"
 DIMS = ("c_out", "h_out", "w_out", "c_in")
@@ -162,8 +164,62 @@ def _loc_name(op: Operation) -> str:
     return name if isinstance(name, str) else ""
 
 
-def _tile_text(t: tuple[int, int, int, int]) -> str:
-    return ", ".join(f"{n}={v}" for n, v in zip(DIMS, t))
+_tile_text = tile_text
+
+# Whether passes.tiling.cost models single-buffered tiles yet (h-buf's `single` argument).
+_SINGLE_BUFFERING = "single" in inspect.signature(l1_sizes_of).parameters
+
+
+def _layer_text(op: Operation, index: int) -> str:
+    """How a plan error names the layer: its deployed index, op name (ONNX node) and op, with
+    the op's file:line:col when it has one (IR text)."""
+    name = _loc_name(op)
+    where = f" at {op.loc.file}:{op.loc.line}:{op.loc.col}" if getattr(op.loc, "line", 0) else ""
+    return f"layer {index}" + (f" '{name}'" if name else "") + f" ({op.op_name}{where})"
+
+
+def _names_hint(layers: list[Operation]) -> str:
+    """The first few layers' op names, for an error about a plan key that names none."""
+    names = [n for n in (_loc_name(op) for op in layers) if n]
+    return ", ".join(names[:4]) + (", ..." if len(names) > 4 else "") if names else "none named"
+
+
+def planned_attr(op: Operation, index: int, g: Geometry, l3: dict[str, int] | None, entries: list[PlanEntry],
+                 l1: int, hw: Target) -> DictAttr:
+    """The ``dory.tile`` of layer ``op`` (deployed index ``index``) whose tile a plan gives
+    (``entries``: the plan's entries naming it, by index or by name): the tile is taken as
+    written, never clamped, after checking it against the layer's extents, the kernel's input
+    channels, the layer's L3 tile (the L1 tile must lie within what the L2 staging holds; the L3
+    channel block is then rounded to whole L1 tiles as for a searched tile) and the L1 budget
+    with the entry's buffering. Each failure is a `PassFailed` at the plan entry naming the layer."""
+    e = entries[0]
+    what = _layer_text(op, index)
+    if len(entries) > 1:
+        raise PassFailed(entries[1].loc, f"{entries[1].describe()} is {what}, planned already at line {e.loc.line}")
+    c, h, w, k = e.tile
+    for d, v, n in zip(DIMS, e.tile, (g.co, g.ho, g.wo, g.ci)):
+        if v > n and not (d == "c_in" and g.cin_follows_cout):
+            raise PassFailed(e.loc, f"tile {d}={v} exceeds the {d} extent {n} of {what}")
+    if g.cin_follows_cout and k != c:
+        raise PassFailed(e.loc, f"expected c_in = c_out for {what} (its input channels follow its output "
+                                f"channels), found c_out={c}, c_in={k}")
+    if not g.cin_follows_cout and not g.split_cin and k != g.ci:
+        raise PassFailed(e.loc, f"expected c_in={g.ci} for {what} (its kernel takes all its input channels), found c_in={k}")
+    if l3 is not None and (c > l3["c_out"] or h > l3["h_out"]):
+        raise PassFailed(e.loc, f"tile ({tile_text(e.tile)}) of {what} exceeds its L3 tile (c_out={l3['c_out']}, "
+                                f"h_out={l3['h_out']}: what its L2 staging holds); the L1 tile must lie within it")
+    if e.single and not _SINGLE_BUFFERING:
+        raise PassFailed(e.loc, f"{what}: single buffering is not available yet (the allocator and runtime "
+                                f"double buffer every tiled layer)")
+    sizes = l1_sizes_of(g, e.tile, hw)
+    if sizes.total > l1:
+        raise PassFailed(e.loc, f"tile ({tile_text(e.tile)}) of {what} does not fit L1 {e.buffering} buffered: "
+                                f"needs {sizes.total} bytes, {l1} available (over by {sizes.total - l1} bytes)")
+    ev = evaluate(g, e.tile, hw)
+    if l3 and 0 < c < l3["c_out"] < g.co:
+        l3 = {**l3, "c_out": _whole_l1_tiles(g.co, l3["c_out"], c)}
+    cycles = l3_cycles(g, l3_roles(op), l3, ev.cycles, hw, t_co=c)
+    return tile_attr(Solution(ev, 0), g, l3, cycles=cycles)
 
 
 @dataclass(frozen=True)
@@ -177,6 +233,11 @@ class TilePass(TargetOption, ModulePass):
     caps: tuple[str, ...] = field(default=(), metadata={
         "doc": "per named layer, caps on its L1 tile: NAME:C or NAME:C:H (c_out at most C, h_out at most H; "
                "0: uncapped); the calibration's tile variants (bench/gvsoc/calibrate.py)"})
+    plan: str | None = field(default=None, metadata={
+        "doc": "a tile plan file (docs/tile-plans.md): the layers it names take its L1 tile and buffering, "
+               "the others are searched as usual"})
+    plan_columns: str | None = field(default=None, metadata={
+        "doc": "for a .csv plan (../shared/data/plans/): whose columns, dory (single buffered) or deeploy (double)"})
 
     def layer_caps(self) -> dict[str, dict[str, int]]:
         """``caps`` per layer name (the op's location name, as the steps are named): the c_out and
@@ -202,12 +263,18 @@ class TilePass(TargetOption, ModulePass):
             forced = self.layer_caps()
         except ValueError as e:
             raise PassFailed(module, str(e)) from None
+        plan = read_plan(self.plan, self.plan_columns) if self.plan is not None else None
+        used: set[PlanEntry] = set()
         decided: list[tuple[Operation, DictAttr]] = []
-        for op in module.walk():
-            if not isinstance(op, dory.LAYER_OPS):
-                continue
+        layers = [op for op in module.walk() if isinstance(op, dory.LAYER_OPS)]
+        for index, op in enumerate(layers):
             g = geometry(op)
             l3 = l3_tile(op, g, hw)
+            entries = plan.lookup(index, _loc_name(op)) if plan is not None else []
+            if entries:
+                used.update(entries)
+                decided.append((op, planned_attr(op, index, g, l3, entries, l1, hw)))
+                continue
             caps = {"c_out": l3["c_out"], "h_out": l3["h_out"]} if l3 else {}
             for d, v in forced.get(_loc_name(op), {}).items():
                 caps[d] = min(caps.get(d, v), v)
@@ -225,6 +292,12 @@ class TilePass(TargetOption, ModulePass):
             # the L3 transfers: the same for every L1 tile within the L3 tile, so added after the solve
             cycles = l3_cycles(g, l3_roles(op), l3, sol.best.cycles, hw, t_co=sol.best.tile[0])
             decided.append((op, tile_attr(sol, g, l3, self.record_solve_time, cycles)))
+        if plan is not None:
+            unused = [e for e in plan.entries if e not in used]
+            if unused:
+                e = unused[0]
+                raise PassFailed(e.loc, f"{e.describe()} of the tile plan names no layer of the network "
+                                        f"(layers 0-{len(layers) - 1}, or their op names: {_names_hint(layers)})")
         # Attributes are set only once every layer has a tiling: a failure leaves the IR untouched.
         for op, attr in decided:
             op.attributes[ATTR] = attr
