@@ -153,9 +153,10 @@ def compare(name: str, onnx: Path, target: str) -> Network:
         l3 = l3_tile(op, g, hw)
         costs: dict[str, Cost] = {}
         for who, (tile, single) in tiles.items():
-            # single buffering evaluated as such once the cost model knows it (SINGLE_BUFFERING)
-            ev = evaluate(g, tile, hw, **({"single": True} if single and SINGLE_BUFFERING else {}))  # type: ignore[arg-type]
-            problem = plan_tile_problem(g, tile, l3, l1, hw, single and SINGLE_BUFFERING) or ""  # type: ignore[arg-type]
+            # the buffering as evaluated (and as a partial plan runs it): single only once the cost model knows it
+            single = single and SINGLE_BUFFERING
+            ev = evaluate(g, tile, hw, **({"single": True} if single else {}))  # type: ignore[arg-type]
+            problem = plan_tile_problem(g, tile, l3, l1, hw, single) or ""  # type: ignore[arg-type]
             if who == "ours":  # our searched tile may lie outside the unrounded L3 tile; it runs by construction
                 problem = ""
             costs[who] = Cost(tile, single, ev.cycles, ev.l1_bytes, problem)  # type: ignore[arg-type]
@@ -178,7 +179,6 @@ def measure(nets: list[tuple[Network, Path]], jobs: int) -> None:
     ``measured`` (whole plans only) and ``notes`` (what was run, partial plans included)."""
     sys.path.insert(0, str(ROOT / "tests"))
     sys.path.insert(0, str(ROOT / "bench"))
-    import bench_gvsoc
     import gvsoc
 
     install = gvsoc.gvsoc_install()
@@ -186,7 +186,14 @@ def measure(nets: list[tuple[Network, Path]], jobs: int) -> None:
         for net, _ in nets:
             net.notes = {w: f"not measured: {gvsoc._skip_reason()}" for w in WHO}
         return
-    work = Path(tempfile.mkdtemp(prefix="dory-plans-"))
+    with tempfile.TemporaryDirectory(prefix="dory-plans-") as tmp:
+        _measure(nets, jobs, Path(tmp), install)
+
+
+def _measure(nets: list[tuple[Network, Path]], jobs: int, work: Path, install: Path) -> None:
+    """`measure` with the apps in ``work``."""
+    import bench_gvsoc
+
     runs: list[tuple[Network, str, list[str], bool]] = []
     for net, onnx in nets:
         csv_path = PLANS / f"{net.name}.csv"
@@ -287,13 +294,13 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"compare_plans: error: no plans for {', '.join(unknown)} (known: {', '.join(NETWORKS)})", file=sys.stderr)
         return 2
-    tmp = Path(tempfile.mkdtemp(prefix="dory-compare-plans-"))
-    nets = []
-    for name in args.networks:
-        onnx = generate(name, tmp)
-        nets.append((compare(name, onnx, args.target), onnx))
-    if args.measure:
-        measure(nets, args.jobs)
+    with tempfile.TemporaryDirectory(prefix="dory-compare-plans-") as tmp:
+        nets = []
+        for name in args.networks:
+            onnx = generate(name, Path(tmp))
+            nets.append((compare(name, onnx, args.target), onnx))
+        if args.measure:
+            measure(nets, args.jobs)
     if args.json:
         print(json.dumps({net.name: net.json() for net, _ in nets}, indent=1))
     else:

@@ -23,7 +23,6 @@ an unknown ``target``, and ops the pass cannot read (run ``fuse`` and ``assign-m
 
 from __future__ import annotations
 
-import inspect
 import math
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -52,7 +51,7 @@ from dory.passes.tiling import (
     solve,
 )
 from dory.passes.tiling.geometry import _in_extent
-from dory.passes.tiling.plans import PlanEntry, read_plan, tile_text
+from dory.passes.tiling.plans import SINGLE_BUFFERING, PlanEntry, read_plan, tile_text
 
 ATTR = "dory.tile"
 DIMS = ("c_out", "h_out", "w_out", "c_in")
@@ -166,9 +165,6 @@ def _loc_name(op: Operation) -> str:
 
 _tile_text = tile_text
 
-# Whether passes.tiling.cost models single-buffered tiles yet (h-buf's `single` argument).
-_SINGLE_BUFFERING = "single" in inspect.signature(l1_sizes_of).parameters
-
 
 def _layer_text(op: Operation, index: int) -> str:
     """How a plan error names the layer: its deployed index, op name (ONNX node) and op, with
@@ -184,38 +180,51 @@ def _names_hint(layers: list[Operation]) -> str:
     return ", ".join(names[:4]) + (", ..." if len(names) > 4 else "") if names else "none named"
 
 
+def plan_tile_problem(g: Geometry, tile: tuple[int, int, int, int], l3: dict[str, int] | None, l1: int, hw: Target,
+                      single: bool = False) -> str | None:
+    """Why layer ``g`` cannot run the L1 tile ``tile`` as given (never clamped), else None: a
+    dimension beyond the layer's extent, a ``c_in`` its kernel does not take (all input channels
+    unless it accumulates partial sums; ``c_out`` where input channels follow output channels),
+    a tile outside the layer's L3 tile (what its L2 staging holds), or more L1 than ``l1`` with
+    the given buffering (needed vs available bytes)."""
+    c, h, w, k = tile
+    for d, v, n in zip(DIMS, tile, (g.co, g.ho, g.wo, g.ci)):
+        if v > n and not (d == "c_in" and g.cin_follows_cout):
+            return f"tile {d}={v} exceeds the layer's {d} extent {n}"
+    if g.cin_follows_cout and k != c:
+        return f"expected c_in = c_out (its input channels follow its output channels), found c_out={c}, c_in={k}"
+    if not g.cin_follows_cout and not g.split_cin and k != g.ci:
+        return f"expected c_in={g.ci} (its kernel takes all its input channels), found c_in={k}"
+    if l3 is not None and (c > l3["c_out"] or h > l3["h_out"]):
+        return (f"tile ({tile_text(tile)}) exceeds its L3 tile (c_out={l3['c_out']}, h_out={l3['h_out']}: what its "
+                f"L2 staging holds); the L1 tile must lie within it")
+    sizes = l1_sizes_of(g, tile, hw)
+    if sizes.total > l1:
+        how = "one tile" if sizes.acts == 1 else "single buffered" if single else "double buffered"
+        return (f"tile ({tile_text(tile)}) does not fit L1: needs {sizes.total} bytes ({how}), {l1} available "
+                f"(over by {sizes.total - l1} bytes)")
+    return None
+
+
 def planned_attr(op: Operation, index: int, g: Geometry, l3: dict[str, int] | None, entries: list[PlanEntry],
                  l1: int, hw: Target) -> DictAttr:
     """The ``dory.tile`` of layer ``op`` (deployed index ``index``) whose tile a plan gives
-    (``entries``: the plan's entries naming it, by index or by name): the tile is taken as
-    written, never clamped, after checking it against the layer's extents, the kernel's input
-    channels, the layer's L3 tile (the L1 tile must lie within what the L2 staging holds; the L3
-    channel block is then rounded to whole L1 tiles as for a searched tile) and the L1 budget
-    with the entry's buffering. Each failure is a `PassFailed` at the plan entry naming the layer."""
+    (``entries``: the plan's entries naming it, by index or by name): the tile as written, once
+    `plan_tile_problem` finds nothing wrong with it; the L3 channel block is then rounded to
+    whole L1 tiles as for a searched tile. Each failure is a `PassFailed` at the plan entry,
+    naming the layer."""
     e = entries[0]
     what = _layer_text(op, index)
     if len(entries) > 1:
         raise PassFailed(entries[1].loc, f"{entries[1].describe()} is {what}, planned already at line {e.loc.line}")
-    c, h, w, k = e.tile
-    for d, v, n in zip(DIMS, e.tile, (g.co, g.ho, g.wo, g.ci)):
-        if v > n and not (d == "c_in" and g.cin_follows_cout):
-            raise PassFailed(e.loc, f"tile {d}={v} exceeds the {d} extent {n} of {what}")
-    if g.cin_follows_cout and k != c:
-        raise PassFailed(e.loc, f"expected c_in = c_out for {what} (its input channels follow its output "
-                                f"channels), found c_out={c}, c_in={k}")
-    if not g.cin_follows_cout and not g.split_cin and k != g.ci:
-        raise PassFailed(e.loc, f"expected c_in={g.ci} for {what} (its kernel takes all its input channels), found c_in={k}")
-    if l3 is not None and (c > l3["c_out"] or h > l3["h_out"]):
-        raise PassFailed(e.loc, f"tile ({tile_text(e.tile)}) of {what} exceeds its L3 tile (c_out={l3['c_out']}, "
-                                f"h_out={l3['h_out']}: what its L2 staging holds); the L1 tile must lie within it")
-    if e.single and not _SINGLE_BUFFERING:
+    if e.single and not SINGLE_BUFFERING:
         raise PassFailed(e.loc, f"{what}: single buffering is not available yet (the allocator and runtime "
                                 f"double buffer every tiled layer)")
-    sizes = l1_sizes_of(g, e.tile, hw)
-    if sizes.total > l1:
-        raise PassFailed(e.loc, f"tile ({tile_text(e.tile)}) of {what} does not fit L1 {e.buffering} buffered: "
-                                f"needs {sizes.total} bytes, {l1} available (over by {sizes.total - l1} bytes)")
+    problem = plan_tile_problem(g, e.tile, l3, l1, hw, e.single)
+    if problem:
+        raise PassFailed(e.loc, f"{what}: {problem}")
     ev = evaluate(g, e.tile, hw)
+    c = e.tile[0]
     if l3 and 0 < c < l3["c_out"] < g.co:
         l3 = {**l3, "c_out": _whole_l1_tiles(g.co, l3["c_out"], c)}
     cycles = l3_cycles(g, l3_roles(op), l3, ev.cycles, hw, t_co=c)
