@@ -16,6 +16,12 @@ are tiled over output channels, activations over rows; among the candidate (c_ou
 whose double-buffered staging fits the ``staging_bytes`` that ``assign-memory`` recorded, the one
 with the fewest L3 tiles, then the largest. The L1 tile is then limited to the L3 tile.
 
+*Plans* (``plan=FILE``, docs/tile-plans.md; `passes.tiling.plans`): the layers a plan names, by
+deployed index or op name, take its L1 tile as written (never clamped) once `plan_tile_problem`
+accepts it (extents, input channels, within the layer's L3 tile, the L1 budget with the entry's
+buffering); the others are searched. A rejected entry fails at its ``file:line:col``, naming the
+layer; so does a key that names no layer.
+
 Errors (`PassFailed`, located at the op): a layer whose smallest tiling does not fit the L1
 budget (the message gives the smallest L1 it needs and that tile), a non-positive ``l1-bytes``,
 an unknown ``target``, and ops the pass cannot read (run ``fuse`` and ``assign-memory`` first).
