@@ -25,9 +25,8 @@ pulp target (``dory-compile --target pulp [--tile-plan CSV --tile-plan-columns d
 and runs it on GVSOC (bench/bench_gvsoc.py); a plan with layers our runtime cannot run as given
 has no whole-plan measurement (null), and is measured instead with only its fitting layers
 planned (the others ours; text output only, labelled with how many layers it planned).
-``measured`` is null wherever nothing was measured. Single buffering: until the cost model
-knows it (`passes.tiling.plans.SINGLE_BUFFERING`), DORY's tiles are evaluated double buffered and
-the output says so.
+``measured`` is null wherever nothing was measured. Our own plan's layers are single or double
+buffered as the tile pass chose (``dory.tile``'s ``buffering``).
 """
 
 from __future__ import annotations
@@ -134,9 +133,9 @@ def compare(name: str, onnx: Path, target: str) -> Network:
     from dory.passes.base import PassContext
     from dory.passes.manager import PassManager
     from dory.passes.pipeline import parse_pipeline
-    from dory.passes.tile import _loc_name, l3_tile, plan_tile_problem
+    from dory.passes.tile import _loc_name, l3_tile, plan_tile_problem, tile_buffering
     from dory.passes.tiling import evaluate, geometry
-    from dory.passes.tiling.plans import SINGLE_BUFFERING, read_plan
+    from dory.passes.tiling.plans import read_plan
 
     hw = get_target(target)
     l1 = hw.l1_budget
@@ -147,15 +146,14 @@ def compare(name: str, onnx: Path, target: str) -> Network:
     layers: list[Layer] = []
     for index, op in enumerate(o for o in module.walk() if isinstance(o, dory.LAYER_OPS)):
         g = geometry(op)
-        l1_tile = dict(dict(op.attributes["dory.tile"].entries)["l1"].entries)  # type: ignore[union-attr]
+        attr = op.attributes["dory.tile"]
+        l1_tile = dict(dict(attr.entries)["l1"].entries)  # type: ignore[union-attr]
         ours = tuple(int(l1_tile[d].value) for d in ("c_out", "h_out", "w_out", "c_in"))
-        tiles = {"ours": (ours, False)} | {w: (plans[w][index].tile, plans[w][index].single) for w in OTHERS}
+        tiles = {"ours": (ours, tile_buffering(attr))} | {w: (plans[w][index].tile, plans[w][index].single) for w in OTHERS}  # type: ignore[arg-type]
         l3 = l3_tile(op, g, hw)
         costs: dict[str, Cost] = {}
         for who, (tile, single) in tiles.items():
-            # the buffering as evaluated (and as a partial plan runs it): single only once the cost model knows it
-            single = single and SINGLE_BUFFERING
-            ev = evaluate(g, tile, hw, **({"single": True} if single else {}))  # type: ignore[arg-type]
+            ev = evaluate(g, tile, hw, single=single)  # type: ignore[arg-type]
             problem = plan_tile_problem(g, tile, l3, l1, hw, single) or ""  # type: ignore[arg-type]
             if who == "ours":  # our searched tile may lie outside the unrounded L3 tile; it runs by construction
                 problem = ""
@@ -241,11 +239,8 @@ def _tile(c: Any) -> str:
 
 def report(net: Network) -> str:
     """The per-layer table, totals and verdicts of one network."""
-    from dory.passes.tiling.plans import SINGLE_BUFFERING
-
-    out = [f"== {net.name} (target {net.target}, L1 {net.l1} B; modelled: passes.tiling.cost.evaluate, L2<->L1 and compute)"]
-    if not SINGLE_BUFFERING:
-        out.append("   DORY's tiles: evaluated double-buffered (single not available yet)")
+    out = [f"== {net.name} (target {net.target}, L1 {net.l1} B; modelled: passes.tiling.cost.evaluate, L2<->L1 and compute; "
+           f"a tile's trailing s: single buffered)"]
     head = f"{'#':>3} {'layer':<22} {'op':<9}"
     for w in WHO:
         head += f" | {w + ' tile':>18} {'cycles':>9} {'fits':>4}"

@@ -46,7 +46,8 @@ budgeted in ``l1_bytes``, up to alignment): the input tile with the kernel's hal
 per-channel parameters (bias and dense requant arrays of ``c_out`` channels) and the kernel
 scratch (pulp-nn's im2col; an si32 accumulator when input channels are split). Input and output
 are double buffered (ping/pong) when the layer has more than one tile, weights and parameters
-when they change between tiles; a buffer loaded once has pong = ping. Laid out contiguously,
+when they change between tiles; a buffer loaded once has pong = ping, and so has every buffer of a
+layer whose ``dory.tile`` says ``buffering = "single"``. Laid out contiguously,
 4-byte aligned: input, weight, output, params, scratch.
 
 Recorded attributes (sizes in bytes, ``i64``)
@@ -86,6 +87,7 @@ from dory.dory_ir.types import MemRefType
 from dory.passes.assign_memory import ACTIVATION, L2, L3, WEIGHT, MemoryPlan
 from dory.passes.base import ModulePass, PassContext, PassFailed
 from dory.passes.target_option import MemoryBudgets
+from dory.passes.tile import tile_buffering
 from dory.passes.tiling import L1Sizes, geometry, l1_sizes_of
 
 ALLOC = "dory.alloc"
@@ -327,11 +329,25 @@ def _tile_sizes(op: Operation) -> dict[str, int]:
     return out
 
 
-def l1_sizes(op: Operation, tile: dict[str, int], hw: Target | None = None) -> L1Sizes:
+def _single(op: Operation) -> bool:
+    """Whether ``op``'s ``dory.tile`` asks for single buffering (`passes.tile.tile_buffering`)."""
+    tile = op.attributes.get(TILE)
+    if not isinstance(tile, DictAttr):
+        return False
+    try:
+        return tile_buffering(tile)
+    except ValueError as e:
+        raise PassFailed(op, f"cannot lay out L1: {e}") from None
+
+
+def l1_sizes(op: Operation, tile: dict[str, int], hw: Target | None = None, single: bool | None = None) -> L1Sizes:
     """The L1 buffers of layer ``op`` for tile ``tile`` on target ``hw`` (default: the default
     target): the ``tile`` pass's own footprint model (`passes.tiling.l1_sizes_of`), so the layout
-    holds exactly what the tiler budgeted."""
-    return l1_sizes_of(geometry(op), (tile["c_out"], tile["h_out"], tile["w_out"], tile["c_in"]), hw)
+    holds exactly what the tiler budgeted; single buffered (one copy of every buffer) when
+    ``single``, or by default when ``op``'s ``dory.tile`` says ``buffering = "single"``."""
+    if single is None:
+        single = _single(op)
+    return l1_sizes_of(geometry(op), (tile["c_out"], tile["h_out"], tile["w_out"], tile["c_in"]), hw, single=single)
 
 
 def l1_layout(sizes: L1Sizes) -> dict[str, int | tuple[int, int]]:

@@ -5,7 +5,14 @@ option (`backends.target.Target`; default: the default target).
 Input: functions of ``dory`` layer ops after ``assign-memory``. Output: the same IR with the
 discardable attribute ``dory.tile`` on every layer op, exactly as docs/tiling-schema.md says::
 
-    {dory.tile = {l1 = {c_out, h_out, w_out, c_in}, n_tiles, l1_bytes, cycles, sat_calls, solve_ms?, l3 = {c_out, h_out}?}}
+    {dory.tile = {l1 = {c_out, h_out, w_out, c_in}, buffering = "single"?, n_tiles, l1_bytes, cycles, sat_calls,
+                  solve_ms?, l3 = {c_out, h_out}?}}
+
+*Buffering*: the search chooses, per layer, the tile together with double buffering (the
+default, no ``buffering`` entry: byte-identical IR for such layers) or single buffering (every L1
+buffer one copy, the steps serial: bigger tiles, no overlap; ``buffering = "single"``), whichever
+the cost model prefers (`passes.tiling.sat.solve`). `tile_buffering` reads the entry back (the
+allocator's layout, a plan that sets ``dory.tile`` itself).
 
 The pass only adds attributes, so the semantics of the IR are unchanged. The model (geometry,
 footprint, cycles, candidate space) is described in `passes.tiling`, the SAT encoding in
@@ -34,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from dory.backends.target import Target
-from dory.dory_ir.attributes import ArrayAttr, DictAttr, IntegerAttr
+from dory.dory_ir.attributes import ArrayAttr, Attribute, DictAttr, IntegerAttr, StringAttr
 from dory.dory_ir.core import Operation
 from dory.dory_ir.dialects import dory
 from dory.passes.base import ModulePass, PassContext, PassFailed
@@ -57,10 +64,24 @@ from dory.passes.tiling import (
     solve,
 )
 from dory.passes.tiling.geometry import _in_extent
-from dory.passes.tiling.plans import SINGLE_BUFFERING, PlanEntry, read_plan, tile_text
+from dory.passes.tiling.plans import BUFFERINGS, PlanEntry, read_plan, tile_text
 
 ATTR = "dory.tile"
 DIMS = ("c_out", "h_out", "w_out", "c_in")
+BUFFERING = "buffering"
+"""The ``dory.tile`` entry of a single-buffered layer: ``buffering = "single"`` (absent: double)."""
+
+
+def tile_buffering(tile: DictAttr) -> bool:
+    """Whether a ``dory.tile`` attribute asks for single buffering (``buffering = "single"``; an
+    absent entry or ``"double"``: double buffering). ValueError on another value, with the
+    expected/found text of a located error."""
+    v = tile.as_dict().get(BUFFERING)
+    if v is None:
+        return False
+    if not isinstance(v, StringAttr) or v.value not in BUFFERINGS:
+        raise ValueError(f"expected '{ATTR}' {BUFFERING} to be \"single\" or \"double\", found '{v}'")
+    return v.value == "single"
 
 
 # -- L3 tiles -----------------------------------------------------------------------------------
@@ -149,13 +170,15 @@ def tile_attr(sol: Solution, g: Geometry, l3: dict[str, int] | None, record_time
     from run to run and the same input must give byte-identical IR. ``cycles``: the layer's
     modelled cycles with its L3 transfers (`passes.tiling.cost.l3_cycles`), default the L1 tile's."""
     c, h, w, k = sol.best.tile
-    entries = {
+    entries: dict[str, Attribute] = {
         "l1": DictAttr.of({"c_out": _i64(c), "h_out": _i64(h), "w_out": _i64(w), "c_in": _i64(c if g.cin_follows_cout else k)}),
         "n_tiles": _i64(sol.best.n_tiles),
         "l1_bytes": _i64(sol.best.l1_bytes),
         "cycles": _i64(sol.best.cycles if cycles is None else cycles),
         "sat_calls": _i64(sol.sat_calls),
     }
+    if sol.best.single:  # only then: a double-buffered layer's attribute stays as it was
+        entries[BUFFERING] = StringAttr("single")
     if record_time:
         entries["solve_ms"] = _i64(sol.solve_ms)
     if l3 is not None:
@@ -204,7 +227,7 @@ def plan_tile_problem(g: Geometry, tile: tuple[int, int, int, int], l3: dict[str
     if l3 is not None and (c > l3["c_out"] or h > l3["h_out"]):
         return (f"tile ({tile_text(tile)}) exceeds its L3 tile (c_out={l3['c_out']}, h_out={l3['h_out']}: what its "
                 f"L2 staging holds); the L1 tile must lie within it")
-    sizes = l1_sizes_of(g, tile, hw)
+    sizes = l1_sizes_of(g, tile, hw, single=single)
     if sizes.total > l1:
         how = "one tile" if sizes.acts == 1 else "single buffered" if single else "double buffered"
         return (f"tile ({tile_text(tile)}) does not fit L1: needs {sizes.total} bytes ({how}), {l1} available "
@@ -223,13 +246,10 @@ def planned_attr(op: Operation, index: int, g: Geometry, l3: dict[str, int] | No
     what = _layer_text(op, index)
     if len(entries) > 1:
         raise PassFailed(entries[1].loc, f"{entries[1].describe()} is {what}, planned already at line {e.loc.line}")
-    if e.single and not SINGLE_BUFFERING:
-        raise PassFailed(e.loc, f"{what}: single buffering is not available yet (the allocator and runtime "
-                                f"double buffer every tiled layer)")
     problem = plan_tile_problem(g, e.tile, l3, l1, hw, e.single)
     if problem:
         raise PassFailed(e.loc, f"{what}: {problem}")
-    ev = evaluate(g, e.tile, hw)
+    ev = evaluate(g, e.tile, hw, single=e.single)  # a one-tile layer evaluates as double (one copy either way)
     c = e.tile[0]
     if l3 and 0 < c < l3["c_out"] < g.co:
         l3 = {**l3, "c_out": _whole_l1_tiles(g.co, l3["c_out"], c)}
@@ -245,6 +265,9 @@ class TilePass(TargetOption, ModulePass):
 
     l1_bytes: int | None = field(default=None, metadata={"doc": "L1 bytes available to a layer's tiles (default: the target's L1 budget)"})
     record_solve_time: bool = field(default=False, metadata={"doc": "also record solve_ms (makes the IR run-dependent)"})
+    buffering: str = field(default="auto", metadata={
+        "doc": "auto (the search picks double or single buffering per layer), double or single (every layer "
+               "so: measurements of one buffering, bench/gvsoc/buffering.py)"})
     caps: tuple[str, ...] = field(default=(), metadata={
         "doc": "per named layer, caps on its L1 tile: NAME:C or NAME:C:H (c_out at most C, h_out at most H; "
                "0: uncapped); the calibration's tile variants (bench/gvsoc/calibrate.py)"})
@@ -272,6 +295,9 @@ class TilePass(TargetOption, ModulePass):
     def apply(self, ctx: PassContext, module: Operation) -> None:
         if self.l1_bytes is not None and self.l1_bytes <= 0:
             raise PassFailed(module, f"option 'l1-bytes' expected a positive number of bytes, found {self.l1_bytes}")
+        if self.buffering not in ("auto",) + BUFFERINGS:
+            raise PassFailed(module, f"option 'buffering' expected auto, double or single, found '{self.buffering}'")
+        single = None if self.buffering == "auto" else self.buffering == "single"
         hw = resolve_target(module, self.target)
         l1 = hw.l1_budget if self.l1_bytes is None else self.l1_bytes
         try:
@@ -294,13 +320,13 @@ class TilePass(TargetOption, ModulePass):
             for d, v in forced.get(_loc_name(op), {}).items():
                 caps[d] = min(caps.get(d, v), v)
             try:
-                sol = solve(g, l1, hw, caps or None)
+                sol = solve(g, l1, hw, caps or None, single=single)
             except NoFit as e:
                 s = e.smallest
                 raise PassFailed(
                     op,
                     f"cannot tile this layer in L1: expected a tiling within {l1} bytes, found the smallest "
-                    f"needs {s.l1_bytes} bytes ({_tile_text(s.tile)})",
+                    f"needs {s.l1_bytes} bytes ({_tile_text(s.tile)}{', single buffered' if s.single else ''})",
                 ) from None
             if l3 and 0 < sol.best.tile[0] < l3["c_out"] < g.co:
                 l3 = {**l3, "c_out": _whole_l1_tiles(g.co, l3["c_out"], sol.best.tile[0])}
@@ -320,6 +346,6 @@ class TilePass(TargetOption, ModulePass):
 
 # The analyses live in passes.tiling; they are re-exported here for the pass's existing users.
 __all__ = [
-    "TilePass", "l3_tile", "l3_roles", "tile_attr", "Geometry", "geometry", "evaluate", "l1_sizes_of", "L1Sizes", "candidate_space",
+    "TilePass", "l3_tile", "l3_roles", "tile_attr", "tile_buffering", "BUFFERING", "Geometry", "geometry", "evaluate", "l1_sizes_of", "L1Sizes", "candidate_space",
     "solve", "brute_force", "candidates", "cycles_floor", "NoFit", "Evaluation", "Solution",
 ]

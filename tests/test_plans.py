@@ -91,7 +91,7 @@ _STEP = re.compile(r"^\s*(\d+) (\S+)\s+(\S+)\s+[\d.]+\s+(\d+)\s+(\d+)\s+(\d+)$",
 @pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler")
 def test_network_with_a_hand_plan_runs_bit_exact(tmp_path: Path) -> None:
     """tests/data/dronet.plan (column splits, odd rows, input-channel splits of a conv and a
-    linear, by index and by op name) compiled into the generated DroNet: the planned layers take
+    linear, two single-buffered convs, by index and by op name) compiled into the generated DroNet: the planned layers take
     the plan's tiles, and the host app matches the interpreter on every step and the output."""
     onnx = tmp_path / "dronet.onnx"
     subprocess.run([sys.executable, "-m", "dory.tools.dory_netgen", "dronet", "-o", str(onnx)], check=True, cwd=ROOT,
@@ -103,7 +103,9 @@ def test_network_with_a_hand_plan_runs_bit_exact(tmp_path: Path) -> None:
     tiles = {m[2]: int(m[4]) for m in _STEP.finditer(r.stdout)}
     # 0: 32x12x50 of 32x100x100 -> 9 x 2; MaxPool_25: 8x10x25 of 32x50x50 -> 4 x 5 x 2;
     # 2: 16x5x13x16 of 32x25x25x32 -> 2 x 5 x 2 x 2; Add_104: 16x4x25 of 32x25x25 -> 2 x 7; 14: 2 of 6272 inputs
-    assert (tiles["Conv_3"], tiles["MaxPool_25"], tiles["Conv_28"], tiles["Add_104"], tiles["MatMul_291"]) == (18, 40, 40, 14, 2)
+    # 3: 16x7 of 32x25 -> 2 x 4 (single buffered); Conv_161: 32x4 of 64x13 -> 2 x 4 (single buffered)
+    assert ((tiles["Conv_3"], tiles["MaxPool_25"], tiles["Conv_28"], tiles["Conv_51"], tiles["Add_104"], tiles["Conv_161"],
+             tiles["MatMul_291"]) == (18, 40, 40, 8, 14, 8, 2))
     run = subprocess.run(["make", "-s", "-C", str(app), "run"], capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert "MISMATCH" not in run.stdout

@@ -7,6 +7,7 @@
 // RUN: not dory-opt %s -p 'tile{l1-bytes=8000 plan=%S/Inputs/tile-plan-cin.plan}' 2>&1 | filecheck %s --check-prefix=CIN
 // RUN: not dory-opt %s -p 'tile{l1-bytes=6000 plan=%S/Inputs/tile-plan-l1.plan}' 2>&1 | filecheck %s --check-prefix=ONE
 // RUN: not dory-opt %s -p 'tile{l1-bytes=6000 plan=%S/Inputs/tile-plan.plan}' 2>&1 | filecheck %s --check-prefix=DOUBLE
+// RUN: not dory-opt %s -p 'tile{l1-bytes=8000 plan=%S/Inputs/tile-plan-double.plan}' 2>&1 | filecheck %s --check-prefix=BIGDOUBLE
 // RUN: not dory-opt %s -p 'tile{l1-bytes=8000 plan=%S/Inputs/tile-plan-malformed.plan}' 2>&1 | filecheck %s --check-prefix=MALFORMED
 // RUN: not dory-opt %s -p 'tile{l1-bytes=8000 plan=%S/Inputs/tile-plan-buffering.plan}' 2>&1 | filecheck %s --check-prefix=BUFFERING
 // RUN: not dory-opt %s -p 'tile{l1-bytes=8000 plan=%S/Inputs/tile-plan-twice.plan}' 2>&1 | filecheck %s --check-prefix=TWICE
@@ -17,10 +18,11 @@
 // UNKNOWN: Inputs/tile-plan-unknown.plan:2:1: error: layer 'conv9' of the tile plan names no layer of the network (layers 0-2, or their op names: conv0, dw1)
 // UNKNOWN-NOT: dory.tile
 // INDEX: Inputs/tile-plan-unknown-index.plan:2:1: error: layer 3 of the tile plan names no layer of the network (layers 0-2, or their op names: conv0, dw1)
-// EXTENT: Inputs/tile-plan-extent.plan:1:1: error: layer 1 'dw1' (dory.depthwise at {{.*}}tile-plan-invalid.mlir:[[# @LINE + 16]]:3): tile h_out=32 exceeds the layer's h_out extent 8
+// EXTENT: Inputs/tile-plan-extent.plan:1:1: error: layer 1 'dw1' (dory.depthwise at {{.*}}tile-plan-invalid.mlir:[[# @LINE + 17]]:3): tile h_out=32 exceeds the layer's h_out extent 8
 // CIN: Inputs/tile-plan-cin.plan:1:1: error: layer 1 'dw1' (dory.depthwise at {{.*}}): expected c_in = c_out (its input channels follow its output channels), found c_out=8, c_in=1
-// ONE: Inputs/tile-plan-l1.plan:2:1: error: layer 0 'conv0' (dory.conv2d at {{.*}}tile-plan-invalid.mlir:[[# @LINE + 12]]:3): tile (c_out=8, h_out=16, w_out=16, c_in=16) does not fit L1: needs 9600 bytes (one tile), 6000 available (over by 3600 bytes)
+// ONE: Inputs/tile-plan-l1.plan:2:1: error: layer 0 'conv0' (dory.conv2d at {{.*}}tile-plan-invalid.mlir:[[# @LINE + 13]]:3): tile (c_out=8, h_out=16, w_out=16, c_in=16) does not fit L1: needs 9600 bytes (one tile), 6000 available (over by 3600 bytes)
 // DOUBLE: Inputs/tile-plan.plan:2:1: error: layer 0 'conv0' (dory.conv2d at {{.*}}): tile (c_out=8, h_out=4, w_out=16, c_in=8) does not fit L1: needs 6912 bytes (double buffered), 6000 available (over by 912 bytes)
+// BIGDOUBLE: Inputs/tile-plan-double.plan:1:1: error: layer 0 'conv0' (dory.conv2d at {{.*}}): tile (c_out=8, h_out=8, w_out=16, c_in=16) does not fit L1: needs 10624 bytes (double buffered), 8000 available (over by 2624 bytes)
 // MALFORMED: Inputs/tile-plan-malformed.plan:2:7: error: expected a tile C_OUTxH_OUTxW_OUTxC_IN of positive integers, found '8x2x8'
 // BUFFERING: Inputs/tile-plan-buffering.plan:1:13: error: expected buffering 'single' or 'double', found 'triple'
 // TWICE: Inputs/tile-plan-twice.plan:2:1: error: layer 'dw1' is layer 1 'dw1' (dory.depthwise at {{.*}}), planned already at line 1

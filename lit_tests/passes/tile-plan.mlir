@@ -5,6 +5,8 @@
 // RUN: dory-opt %s -p 'tile{l1-bytes=8000 plan=%S/Inputs/tile-plan.plan}' | filecheck %s
 // RUN: dory-opt %s -p 'tile{l1-bytes=8000 plan=%S/Inputs/tile-plan.plan}' --verify-semantics=1 -o /dev/null
 // RUN: dory-opt %s -p 'tile{l1-bytes=8000}' | filecheck %s --check-prefix=SEARCHED
+// RUN: dory-opt %s -p 'tile{l1-bytes=8000 plan=%S/Inputs/tile-plan-single.plan}' | filecheck %s --check-prefix=SINGLE
+// RUN: dory-opt %s -p 'tile{l1-bytes=8000 plan=%S/Inputs/tile-plan-single.plan}' --verify-semantics=1 -o /dev/null
 
 "func.func"() <{function_type = (tensor<1x16x16x16xui8>) -> tensor<1x8x8x8xui8>, sym_name = "planned"}> ({
 ^bb0(%x: tensor<1x16x16x16xui8>):
@@ -31,3 +33,8 @@
 // Without the plan the solver keeps every input channel of the conv.
 // SEARCHED:    "dory.conv2d"
 // SEARCHED-SAME: c_in = 16 : i64
+
+// A single-buffered entry: 8 rows of all 16 input channels fit 8000 B with one copy of each buffer
+// (7040 B; double buffered they need 10624 B, tile-plan-invalid.mlir), recorded as such.
+// SINGLE:      "dory.conv2d"
+// SINGLE-SAME:   {dory.tile = {buffering = "single", cycles = {{[0-9]+}} : i64, l1 = {c_in = 16 : i64, c_out = 8 : i64, h_out = 8 : i64, w_out = 16 : i64}, l1_bytes = 7040 : i64, n_tiles = 2 : i64, sat_calls = 0 : i64}}

@@ -22,19 +22,13 @@ input raises `PlanError` (a located `DiagnosticError`).
 from __future__ import annotations
 
 import csv
-import inspect
 import re
 from dataclasses import dataclass
 
 from dory.dory_ir.diagnostics import DiagnosticError, Location
 
-from dory.passes.tiling.cost import l1_sizes_of
-
-SINGLE_BUFFERING = "single" in inspect.signature(l1_sizes_of).parameters
-"""Whether the footprint and cost model (`passes.tiling.cost`) know single-buffered tiles yet;
-until then a ``single`` entry cannot be compiled and is evaluated double buffered."""
-
 BUFFERINGS = ("double", "single")
+"""The buffering words of a plan entry and of ``dory.tile``'s ``buffering`` (absent: double)."""
 CSV_COLUMNS = {"dory": "single", "deeploy": "double"}
 """The shared CSVs' column prefixes, and the buffering each compiler runs its tiles with."""
 
