@@ -1,8 +1,8 @@
 """Single against double buffering: what the tile pass picks, and the serial model on GVSOC.
 
-    python bench/gvsoc/buffering.py [--gvsoc [--buffering single|auto | --compare]] [--jobs N] [NETWORK ...]
+    python bench/gvsoc/buffering.py [--target T | --gvsoc [--buffering single|auto | --compare]] [--jobs N] [NETWORK ...]
 
-Without ``--gvsoc`` (planning only, in process, ``--target pulp``): per network (the shared
+Without ``--gvsoc`` (planning only, in process, ``--target pulp`` or the one named): per network (the shared
 networks and the generated MobileNetV1-1.0-128 / -224, or those named) the layers the search
 makes single buffered (``tile{buffering=auto}``, `passes.tiling.sat.solve`) and the modelled
 total (the ``dory.tile`` cycles of every layer) with double buffering only
@@ -38,9 +38,9 @@ import bench_gvsoc  # noqa: E402
 GENERATED = ["mobilenet_v1_1.0_128", "mobilenet_v1_1.0_224"]
 
 
-def plan(onnx: str, buffering: str) -> list[tuple[int, str, int, bool, int]]:
-    """Per layer of ``onnx`` planned for pulp with the tile pass's ``buffering``: (step index,
-    step name, tiles, single buffered, modelled cycles), in step order."""
+def plan(onnx: str, buffering: str, target: str = "pulp") -> list[tuple[int, str, int, bool, int]]:
+    """Per layer of ``onnx`` planned for ``target`` with the tile pass's ``buffering``: (step
+    index, step name, tiles, single buffered, modelled cycles), in step order."""
     from dory.backends.gap8.emit import emit_network
     from dory.backends.target import planning_pipeline
     from dory.frontend.onnx_import import import_onnx
@@ -50,7 +50,7 @@ def plan(onnx: str, buffering: str) -> list[tuple[int, str, int, bool, int]]:
     from dory.passes.tile import tile_buffering
 
     module = import_onnx(onnx, warn=lambda m: None)
-    PassManager(parse_pipeline(planning_pipeline("pulp", buffering=buffering)), verify_each=False).run(PassContext(), module)
+    PassManager(parse_pipeline(planning_pipeline(target, buffering=buffering)), verify_each=False).run(PassContext(), module)
     out = []
     for s in emit_network(module).steps:
         tile = s.value.op.attributes.get("dory.tile")  # type: ignore[attr-defined]
@@ -61,13 +61,13 @@ def plan(onnx: str, buffering: str) -> list[tuple[int, str, int, bool, int]]:
     return out
 
 
-def plan_table(nets: list[tuple[str, str, str | None]]) -> str:
-    """The planning table: per network, single-buffered layers and modelled totals."""
+def plan_table(nets: list[tuple[str, str, str | None]], target: str = "pulp") -> str:
+    """The planning table for ``target``: per network, single-buffered layers and modelled totals."""
     rows = ["| network | layers | single | modelled, double only | modelled, with the choice | change |",
             "|---|---:|---:|---:|---:|---:|"]
     tot = [0, 0, 0, 0]
     for name, onnx, _ in nets:
-        dbl, auto = plan(onnx, "double"), plan(onnx, "auto")
+        dbl, auto = plan(onnx, "double", target), plan(onnx, "auto", target)
         a, b = sum(r[4] for r in dbl), sum(r[4] for r in auto)
         n1 = sum(r[3] for r in auto)
         picked = ", ".join(f"{r[1]} ({r[2]} tiles)" for r in auto if r[3])
@@ -140,6 +140,7 @@ def main() -> int:
     ap.add_argument("--compare", action="store_true",
                     help="on GVSOC: double buffering only against the search's choice, per network and changed layer")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--target", default="pulp", help="the target of the planning table (without --gvsoc)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="dory-buffering-"))
     saved = bench_gvsoc.GENERATED
@@ -149,7 +150,7 @@ def main() -> int:
     finally:
         bench_gvsoc.GENERATED = saved
     if not args.gvsoc:
-        print(plan_table(nets))
+        print(plan_table(nets, args.target))
         return 0
     import gvsoc
 

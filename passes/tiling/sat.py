@@ -32,7 +32,8 @@ single-buffered search starting with the double optimum's bound cut (a single pl
 when strictly cheaper: `Evaluation.key` puts double first on equal cycles). The better of the two
 by the key is the optimum over (tile, buffering); each buffering is proven optimal on its own. On MobileNetV1-1.0-224
 the 29 layers' candidate spaces hold 4020 tiles; the search evaluates the cost of about 900 of
-them and the footprint about 1400 times (binary search), in ~0.14 s.
+them and the footprint about 1400 times (binary search), in ~0.14 s; both bufferings ~0.21 s
+(2026-12-07, 2 busy cores).
 """
 
 from __future__ import annotations
