@@ -23,6 +23,12 @@ are tiled over output channels, activations over rows; among the candidate (c_ou
 whose double-buffered staging fits the ``staging_bytes`` that ``assign-memory`` recorded, the one
 with the fewest L3 tiles, then the largest. The L1 tile is then limited to the L3 tile.
 
+*Plans* (``plan=FILE``, docs/tile-plans.md; `passes.tiling.plans`): the layers a plan names, by
+deployed index or op name, take its L1 tile as written (never clamped) once `plan_tile_problem`
+accepts it (extents, input channels, within the layer's L3 tile, the L1 budget with the entry's
+buffering); the others are searched. A rejected entry fails at its ``file:line:col``, naming the
+layer; so does a key that names no layer.
+
 Errors (`PassFailed`, located at the op): a layer whose smallest tiling does not fit the L1
 budget (the message gives the smallest L1 it needs and that tile), a non-positive ``l1-bytes``,
 an unknown ``target``, and ops the pass cannot read (run ``fuse`` and ``assign-memory`` first).
@@ -58,12 +64,12 @@ from dory.passes.tiling import (
     solve,
 )
 from dory.passes.tiling.geometry import _in_extent
+from dory.passes.tiling.plans import BUFFERINGS, PlanEntry, read_plan, tile_text
 
 ATTR = "dory.tile"
 DIMS = ("c_out", "h_out", "w_out", "c_in")
 BUFFERING = "buffering"
 """The ``dory.tile`` entry of a single-buffered layer: ``buffering = "single"`` (absent: double)."""
-BUFFERINGS = ("double", "single")
 
 
 def tile_buffering(tile: DictAttr) -> bool:
@@ -186,8 +192,69 @@ def _loc_name(op: Operation) -> str:
     return name if isinstance(name, str) else ""
 
 
-def _tile_text(t: tuple[int, int, int, int]) -> str:
-    return ", ".join(f"{n}={v}" for n, v in zip(DIMS, t))
+_tile_text = tile_text
+
+
+def _layer_text(op: Operation, index: int) -> str:
+    """How a plan error names the layer: its deployed index, op name (ONNX node) and op, with
+    the op's file:line:col when it has one (IR text)."""
+    name = _loc_name(op)
+    where = f" at {op.loc.file}:{op.loc.line}:{op.loc.col}" if getattr(op.loc, "line", 0) else ""
+    return f"layer {index}" + (f" '{name}'" if name else "") + f" ({op.op_name}{where})"
+
+
+def _names_hint(layers: list[Operation]) -> str:
+    """The first few layers' op names, for an error about a plan key that names none."""
+    names = [n for n in (_loc_name(op) for op in layers) if n]
+    return ", ".join(names[:4]) + (", ..." if len(names) > 4 else "") if names else "none named"
+
+
+def plan_tile_problem(g: Geometry, tile: tuple[int, int, int, int], l3: dict[str, int] | None, l1: int, hw: Target,
+                      single: bool = False) -> str | None:
+    """Why layer ``g`` cannot run the L1 tile ``tile`` as given (never clamped), else None: a
+    dimension beyond the layer's extent, a ``c_in`` its kernel does not take (all input channels
+    unless it accumulates partial sums; ``c_out`` where input channels follow output channels),
+    a tile outside the layer's L3 tile (what its L2 staging holds), or more L1 than ``l1`` with
+    the given buffering (needed vs available bytes)."""
+    c, h, w, k = tile
+    for d, v, n in zip(DIMS, tile, (g.co, g.ho, g.wo, g.ci)):
+        if v > n and not (d == "c_in" and g.cin_follows_cout):
+            return f"tile {d}={v} exceeds the layer's {d} extent {n}"
+    if g.cin_follows_cout and k != c:
+        return f"expected c_in = c_out (its input channels follow its output channels), found c_out={c}, c_in={k}"
+    if not g.cin_follows_cout and not g.split_cin and k != g.ci:
+        return f"expected c_in={g.ci} (its kernel takes all its input channels), found c_in={k}"
+    if l3 is not None and (c > l3["c_out"] or h > l3["h_out"]):
+        return (f"tile ({tile_text(tile)}) exceeds its L3 tile (c_out={l3['c_out']}, h_out={l3['h_out']}: what its "
+                f"L2 staging holds); the L1 tile must lie within it")
+    sizes = l1_sizes_of(g, tile, hw, single=single)
+    if sizes.total > l1:
+        how = "one tile" if sizes.acts == 1 else "single buffered" if single else "double buffered"
+        return (f"tile ({tile_text(tile)}) does not fit L1: needs {sizes.total} bytes ({how}), {l1} available "
+                f"(over by {sizes.total - l1} bytes)")
+    return None
+
+
+def planned_attr(op: Operation, index: int, g: Geometry, l3: dict[str, int] | None, entries: list[PlanEntry],
+                 l1: int, hw: Target) -> DictAttr:
+    """The ``dory.tile`` of layer ``op`` (deployed index ``index``) whose tile a plan gives
+    (``entries``: the plan's entries naming it, by index or by name): the tile as written, once
+    `plan_tile_problem` finds nothing wrong with it; the L3 channel block is then rounded to
+    whole L1 tiles as for a searched tile. Each failure is a `PassFailed` at the plan entry,
+    naming the layer."""
+    e = entries[0]
+    what = _layer_text(op, index)
+    if len(entries) > 1:
+        raise PassFailed(entries[1].loc, f"{entries[1].describe()} is {what}, planned already at line {e.loc.line}")
+    problem = plan_tile_problem(g, e.tile, l3, l1, hw, e.single)
+    if problem:
+        raise PassFailed(e.loc, f"{what}: {problem}")
+    ev = evaluate(g, e.tile, hw, single=e.single)  # a one-tile layer evaluates as double (one copy either way)
+    c = e.tile[0]
+    if l3 and 0 < c < l3["c_out"] < g.co:
+        l3 = {**l3, "c_out": _whole_l1_tiles(g.co, l3["c_out"], c)}
+    cycles = l3_cycles(g, l3_roles(op), l3, ev.cycles, hw, t_co=c)
+    return tile_attr(Solution(ev, 0), g, l3, cycles=cycles)
 
 
 @dataclass(frozen=True)
@@ -207,6 +274,11 @@ class TilePass(TargetOption, ModulePass):
     space: str = field(default="candidates", metadata={
         "doc": "the tile space the solver proves its optimum over: candidates (passes.tiling.space's candidate "
                "space, fast) or legal (every legal tile, pruned by dominance; best-first, slower on the calibrated model)"})
+    plan: str | None = field(default=None, metadata={
+        "doc": "a tile plan file (docs/tile-plans.md): the layers it names take its L1 tile and buffering, "
+               "the others are searched as usual"})
+    plan_columns: str | None = field(default=None, metadata={
+        "doc": "for a .csv plan (../shared/data/plans/): whose columns, dory (single buffered) or deeploy (double)"})
 
     def layer_caps(self) -> dict[str, dict[str, int]]:
         """``caps`` per layer name (the op's location name, as the steps are named): the c_out and
@@ -237,12 +309,18 @@ class TilePass(TargetOption, ModulePass):
             forced = self.layer_caps()
         except ValueError as e:
             raise PassFailed(module, str(e)) from None
+        plan = read_plan(self.plan, self.plan_columns) if self.plan is not None else None
+        used: set[PlanEntry] = set()
         decided: list[tuple[Operation, DictAttr]] = []
-        for op in module.walk():
-            if not isinstance(op, dory.LAYER_OPS):
-                continue
+        layers = [op for op in module.walk() if isinstance(op, dory.LAYER_OPS)]
+        for index, op in enumerate(layers):
             g = geometry(op)
             l3 = l3_tile(op, g, hw)
+            entries = plan.lookup(index, _loc_name(op)) if plan is not None else []
+            if entries:
+                used.update(entries)
+                decided.append((op, planned_attr(op, index, g, l3, entries, l1, hw)))
+                continue
             caps = {"c_out": l3["c_out"], "h_out": l3["h_out"]} if l3 else {}
             for d, v in forced.get(_loc_name(op), {}).items():
                 caps[d] = min(caps.get(d, v), v)
@@ -260,6 +338,12 @@ class TilePass(TargetOption, ModulePass):
             # the L3 transfers: the same for every L1 tile within the L3 tile, so added after the solve
             cycles = l3_cycles(g, l3_roles(op), l3, sol.best.cycles, hw, t_co=sol.best.tile[0])
             decided.append((op, tile_attr(sol, g, l3, self.record_solve_time, cycles)))
+        if plan is not None:
+            unused = [e for e in plan.entries if e not in used]
+            if unused:
+                e = unused[0]
+                raise PassFailed(e.loc, f"{e.describe()} of the tile plan names no layer of the network "
+                                        f"(layers 0-{len(layers) - 1}, or their op names: {_names_hint(layers)})")
         # Attributes are set only once every layer has a tiling: a failure leaves the IR untouched.
         for op, attr in decided:
             op.attributes[ATTR] = attr
