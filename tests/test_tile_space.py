@@ -70,8 +70,11 @@ def _check(g: Geometry, hw: Target) -> None:
     for l1 in BUDGETS:
         fit = [e for e in evs if e.l1_bytes <= l1]
         if not fit:
-            with pytest.raises(NoFit):
+            with pytest.raises(NoFit) as no_fit:
                 solve(g, l1, hw, space="legal")
+            # the error's smallest tile: the least single-buffered footprint of the pruned space
+            least = min(evaluate(g, t, hw, single=True).l1_bytes for t in pruned_space(g, hw).tiles())
+            assert no_fit.value.smallest.l1_bytes == least
             continue
         best = min(fit, key=lambda e: e.key())
         sol = solve(g, l1, hw, space="legal")
