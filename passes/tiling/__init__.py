@@ -77,9 +77,10 @@ the model's period cannot match), checked against exhaustive search over all leg
 tests/test_tile_space.py: its optimum is optimal over all legal tiles. Searched best-first
 (`passes.tiling.bestfirst`): lower bounds of every tile's footprint and cycles at once (numpy),
 then exact evaluations in bound order until the next bound exceeds the best. Not the pass's
-default yet: on the efficiency model (gap8) the tile pass takes ~1.1-1.6x the candidate space's
-time on MobileNetV1-1.0-128/224, on the calibrated model (pulp) 6-20x, its compute bound being
-looser (the per-core work units) and its pruned spaces larger (2-4 M tiles per large layer).
+default yet: on a target with the efficiency model the tile pass takes ~1.1-1.6x the candidate
+space's time on MobileNetV1-1.0-128/224, with a calibrated model 6-20x (bench/bench_tiling.py
+--space legal --target NAME): its compute bound is looser there (the per-core work units) and
+its pruned spaces larger (2-4 M tiles per large layer).
 """
 
 from dory.passes.tiling.brute import brute_force
