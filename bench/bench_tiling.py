@@ -2,7 +2,7 @@
 modelled cycles of the `tile` pass, plus the compile time of the whole ONNX -> gap8-default
 (which ends with `tile`) pipeline.
 
-    python bench/bench_tiling.py [--runs 5] [--no-shared] [--quiet]
+    python bench/bench_tiling.py [--runs 5] [--no-shared] [--quiet] [--space candidates|legal] [--target gap8|pulp]
 
 Networks: generated MobileNetV1 1.0 at 128 and 224 (driver/netgen.py) and every shared network
 (../shared/models, when beside the checkout).
@@ -33,22 +33,25 @@ from dory.passes.pipeline import parse_pipeline  # noqa: E402
 SHARED = ROOT.parent / "shared" / "models"
 
 
-def compile_once(path: str):
-    """Import and run the gap8-default passes (tile recording its solve time); returns (module, seconds)."""
+def compile_once(path: str, space: str = "candidates", target: str = "gap8"):
+    """Import and run the gap8-default passes (tile recording its solve time, over ``space``:
+    the tile pass's option; the planning passes for ``target``); returns (module, seconds)."""
     t0 = time.perf_counter()
     module = import_onnx(path, warn=lambda m: None)
     # gap8-default with the tile pass's wall time recorded (off by default: it is run-dependent)
-    pipeline = "canonicalize,fold-requant,fuse,assign-memory,tile{record-solve-time=true}"
+    pipeline = (f"canonicalize,fold-requant,fuse,assign-memory{{target={target}}},"
+                f"tile{{record-solve-time=true space={space} target={target}}}")
     PassManager(parse_pipeline(pipeline), verify_each=False).run(PassContext(), module)
     return module, time.perf_counter() - t0
 
 
-def report(name: str, path: str, runs: int, quiet: bool) -> tuple[str, int, int, float, float]:
+def report(name: str, path: str, runs: int, quiet: bool, space: str = "candidates",
+           target: str = "gap8") -> tuple[str, int, int, float, float]:
     """Print the per-layer table of one network; return its totals row."""
     times = []
     module = None
     for _ in range(runs):
-        module, dt = compile_once(path)
+        module, dt = compile_once(path, space, target)
         times.append(dt)
     assert module is not None
     rows = []
@@ -79,6 +82,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-shared", action="store_true")
     ap.add_argument("--quiet", action="store_true", help="totals only")
+    ap.add_argument("--space", choices=("candidates", "legal"), default="candidates", help="the tile pass's space option")
+    ap.add_argument("--target", default="gap8", help="the planning passes' target option")
     args = ap.parse_args()
     nets: list[tuple[str, str]] = []
     tmp = tempfile.TemporaryDirectory()
@@ -91,7 +96,7 @@ def main() -> None:
             onnx = glob.glob(str(d / "*.onnx"))
             if onnx:
                 nets.append((d.name, onnx[0]))
-    totals = [report(n, p, args.runs, args.quiet) for n, p in nets]
+    totals = [report(n, p, args.runs, args.quiet, args.space, args.target) for n, p in nets]
     print(f"\n{'network':<34} {'layers':>6} {'cycles':>12} {'ms@175MHz':>10} {'mean L1 util':>12} {'tile solve ms':>13} {'compile s (median)':>18}")
     for name, n, cyc, util, t, sms in totals:  # type: ignore[misc]
         print(f"{name:<34} {n:>6} {cyc:>12} {cyc / GAP8.clock_hz * 1000:>10.2f} {util:>12.1%} {sms:>13} {t:>18.3f}")

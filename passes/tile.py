@@ -271,6 +271,9 @@ class TilePass(TargetOption, ModulePass):
     caps: tuple[str, ...] = field(default=(), metadata={
         "doc": "per named layer, caps on its L1 tile: NAME:C or NAME:C:H (c_out at most C, h_out at most H; "
                "0: uncapped); the calibration's tile variants (bench/gvsoc/calibrate.py)"})
+    space: str = field(default="candidates", metadata={
+        "doc": "the tile space the solver proves its optimum over: candidates (passes.tiling.space's candidate "
+               "space, fast) or legal (every legal tile, pruned by dominance; best-first, slower on the calibrated model)"})
     plan: str | None = field(default=None, metadata={
         "doc": "a tile plan file (docs/tile-plans.md): the layers it names take its L1 tile and buffering, "
                "the others are searched as usual"})
@@ -295,6 +298,8 @@ class TilePass(TargetOption, ModulePass):
     def apply(self, ctx: PassContext, module: Operation) -> None:
         if self.l1_bytes is not None and self.l1_bytes <= 0:
             raise PassFailed(module, f"option 'l1-bytes' expected a positive number of bytes, found {self.l1_bytes}")
+        if self.space not in ("candidates", "legal"):
+            raise PassFailed(module, f"option 'space' expected candidates or legal, found '{self.space}'")
         if self.buffering not in ("auto",) + BUFFERINGS:
             raise PassFailed(module, f"option 'buffering' expected auto, double or single, found '{self.buffering}'")
         single = None if self.buffering == "auto" else self.buffering == "single"
@@ -320,7 +325,7 @@ class TilePass(TargetOption, ModulePass):
             for d, v in forced.get(_loc_name(op), {}).items():
                 caps[d] = min(caps.get(d, v), v)
             try:
-                sol = solve(g, l1, hw, caps or None, single=single)
+                sol = solve(g, l1, hw, caps or None, single=single, space=self.space)
             except NoFit as e:
                 s = e.smallest
                 raise PassFailed(

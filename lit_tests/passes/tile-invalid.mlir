@@ -4,9 +4,11 @@
 // RUN: dory-opt %s --split-input-file --verify-diagnostics -p 'tile{l1-bytes=150}'
 // RUN: not dory-opt %s -p 'tile{l1-bytes=0}' 2>&1 | filecheck %s --check-prefix=ZERO
 // RUN: not dory-opt %s -p 'tile{l1-bytes=lots}' 2>&1 | filecheck %s --check-prefix=NOTINT
+// RUN: not dory-opt %s -p 'tile{space=all}' 2>&1 | filecheck %s --check-prefix=SPACE
 
 // ZERO: error: option 'l1-bytes' expected a positive number of bytes, found 0
 // NOTINT: error: option 'l1-bytes' of pass 'tile' expects an integer, found 'lots'
+// SPACE: error: option 'space' expected candidates or legal, found 'all'
 // RUN: not dory-opt %s -p 'tile{buffering=triple}' 2>&1 | filecheck %s --check-prefix=BUFFERING
 // BUFFERING: error: option 'buffering' expected auto, double or single, found 'triple'
 

@@ -5,6 +5,7 @@
 // RUN: dory-opt %s --split-input-file -p 'tile{l1-bytes=16000}' | filecheck %s
 // RUN: dory-opt %s --split-input-file -p 'tile{l1-bytes=16000}' --verify-semantics=1 -o /dev/null
 // RUN: dory-opt %s --split-input-file -p tile | filecheck %s --check-prefix=DEFAULT
+// RUN: dory-opt %s --split-input-file -p 'tile{l1-bytes=16000 space=legal}' | filecheck %s --check-prefix=LEGAL
 // buffering=double: every layer double buffered (the plans before the buffering choice).
 // RUN: dory-opt %s --split-input-file -p 'tile{l1-bytes=16000 buffering=double}' | filecheck %s --check-prefix=DOUBLE
 
@@ -124,6 +125,21 @@
 // DEFAULT-LABEL: sym_name = "must_split"
 // DEFAULT: "dory.conv2d"{{.*}}dory.tile = {cycles = {{[0-9]+}} : i64, l1 = {c_in = 16 : i64, c_out = {{[0-9]+}} : i64, h_out = {{[0-9]+}} : i64, w_out = 32 : i64}, l1_bytes = {{[0-9]+}} : i64, n_tiles = {{[0-9]+}} : i64
 
+// space=legal: the optimum over every legal tile (passes/tiling/space.py), columns and input
+// channels open even where a full-width / all-input-channel tile fits. The conv splits its 32
+// columns in 4 so that all 32 output channels fit a tile: 16 tiles instead of 32 (16 fewer
+// overheads) and the input read once per row/column block, not once per 4-channel tile (the
+// model's 299,334 cycles against the candidate space's 302,252). The linear splits its 1024 input
+// channels in 7 so that 50 output channels' weights fit: 14 tiles instead of 25 (16,326 cycles
+// against 21,672). The others keep their tiles.
+// LEGAL-LABEL: sym_name = "fits_whole"
+// LEGAL: "dory.conv2d"{{.*}}dory.tile = {cycles = 1514 : i64, l1 = {c_in = 4 : i64, c_out = 8 : i64, h_out = 8 : i64, w_out = 8 : i64}, l1_bytes = 1632 : i64, n_tiles = 1 : i64
+// LEGAL-LABEL: sym_name = "must_split"
+// LEGAL: "dory.conv2d"{{.*}}dory.tile = {cycles = 299334 : i64, l1 = {c_in = 16 : i64, c_out = 32 : i64, h_out = 8 : i64, w_out = 8 : i64}, l1_bytes = 14208 : i64, n_tiles = 16 : i64
+// LEGAL-LABEL: sym_name = "depthwise"
+// LEGAL: "dory.depthwise"{{.*}}dory.tile = {cycles = 10414 : i64, l1 = {c_in = 16 : i64, c_out = 16 : i64, h_out = 4 : i64, w_out = 16 : i64}, l1_bytes = 14432 : i64, n_tiles = 4 : i64
+// LEGAL-LABEL: sym_name = "linear"
+// LEGAL: "dory.linear"{{.*}}dory.tile = {cycles = 16326 : i64, l1 = {c_in = 147 : i64, c_out = 50 : i64, h_out = 1 : i64, w_out = 1 : i64}, l1_bytes = 15594 : i64, n_tiles = 14 : i64
 // -----
 
 // Single buffering where the serial run is cheaper: a 3x3 conv 32 -> 32 channels on 16x16 in

@@ -4,9 +4,14 @@
 - `passes.tiling.geometry`: what the tiler reads of a layer op (`Geometry`, `geometry`);
 - `passes.tiling.cost`: the L1 footprint (`l1_sizes_of`) and the cycle model (`evaluate`,
   `cycles_floor`) of one tile against a target;
-- `passes.tiling.space`: the candidate tile sizes (`candidates`, `candidate_space`);
-- `passes.tiling.sat`: the optimal tile by lazy SAT (`solve`, `NoFit`);
-- `passes.tiling.brute`: the same optimum by exhaustive search (`brute_force`, for tests).
+- `passes.tiling.space`: the tile spaces: the candidate tile sizes the pass searches
+  (`candidates`, `candidate_space`), every legal tile (`legal_space`) and the legal space less
+  the values a proved dominance argument removes (`pruned_space`);
+- `passes.tiling.sat`: the optimal tile (`solve`, ``space=``; `NoFit`): by lazy SAT over the
+  candidate space, by `passes.tiling.bestfirst` (best-first branch and bound over vectorized lower
+  bounds) over the pruned legal space;
+- `passes.tiling.brute`: the same optimum by exhaustive search (`brute_force`, for tests; over
+  every legal tile with ``space="all"``).
 
 The model
 ---------
@@ -63,17 +68,29 @@ multiples of the step, and ``ceil(N / j)`` rounded up to the step for ``j = 2..8
 tiles). Steps (the target's): its SIMD lanes for channels, its cores for rows, its conv kernels'
 output columns per step for columns. Columns are split only when no full-width tile fits, and input channels only
 when no tile with all input channels fits (both cost halos/partial sums and make transfers
-strided; DORY never splits them).
+strided; DORY never splits them). So the pass's "optimal" is optimal within that space only.
+
+*Legal space* (`solve(..., space="legal")`): every value ``1..N`` of every dimension the runtime
+runs (columns and input channels always open), pruned per dimension by the dominance argument of
+`passes.tiling.space` (among the values with the same tile count, only those a smaller value of
+the model's period cannot match), checked against exhaustive search over all legal tiles by
+tests/test_tile_space.py: its optimum is optimal over all legal tiles. Searched best-first
+(`passes.tiling.bestfirst`): lower bounds of every tile's footprint and cycles at once (numpy),
+then exact evaluations in bound order until the next bound exceeds the best. Not the pass's
+default yet: on a target with the efficiency model the tile pass takes ~1.1-1.6x the candidate
+space's time on MobileNetV1-1.0-128/224, with a calibrated model 6-20x (bench/bench_tiling.py
+--space legal --target NAME): its compute bound is looser there (the per-core work units) and
+its pruned spaces larger (2-4 M tiles per large layer).
 """
 
 from dory.passes.tiling.brute import brute_force
 from dory.passes.tiling.cost import Evaluation, L1Sizes, cycles_floor, evaluate, kernel_features, l1_sizes_of, l3_cycles, model_kind
 from dory.passes.tiling.geometry import LAYERS, Geometry, geometry
 from dory.passes.tiling.sat import NoFit, Solution, solve
-from dory.passes.tiling.space import Space, candidate_space, candidates
+from dory.passes.tiling.space import Space, candidate_space, candidates, legal_space, pruned_space
 
 __all__ = [
     "LAYERS", "Geometry", "geometry", "Evaluation", "L1Sizes", "l1_sizes_of", "evaluate", "cycles_floor", "kernel_features", "l3_cycles",
     "model_kind",
-    "Space", "candidates", "candidate_space", "Solution", "NoFit", "solve", "brute_force",
+    "Space", "candidates", "candidate_space", "legal_space", "pruned_space", "Solution", "NoFit", "solve", "brute_force",
 ]

@@ -30,7 +30,12 @@ evaluated tile is a proven optimum under the model within the candidate space; t
 buffer: the footprint grows with ``h_out`` all the way, so the same staircase holds), the
 single-buffered search starting with the double optimum's bound cut (a single plan wins only
 when strictly cheaper: `Evaluation.key` puts double first on equal cycles). The better of the two
-by the key is the optimum over (tile, buffering); each buffering is proven optimal on its own. On MobileNetV1-1.0-224
+by the key is the optimum over (tile, buffering); each buffering is proven optimal on its own.
+
+*Legal space* (``space="legal"``): the pruned legal space (`pruned_space`: its optimum is the
+optimum over every legal tile) is too large for a clause per combination; `passes.tiling.bestfirst`
+searches it per buffering by best-first branch and bound over vectorized lower bounds instead (no
+solver: ``sat_calls`` 0), with the same total order and the same buffering rule. On MobileNetV1-1.0-224
 the 29 layers' candidate spaces hold 4020 tiles; the search evaluates the cost of about 900 of
 them and the footprint about 1400 times (binary search), in ~0.14 s; both bufferings ~0.21 s
 (2026-12-07, 2 busy cores).
@@ -44,8 +49,9 @@ from dataclasses import dataclass
 
 from dory.backends.target import Target, default_target
 from dory.passes.tiling.cost import Evaluation, cycles_floor, evaluate, l1_sizes_of, tile_overhead
+from dory.passes.tiling import bestfirst
 from dory.passes.tiling.geometry import Geometry
-from dory.passes.tiling.space import candidate_space
+from dory.passes.tiling.space import Space, candidate_space, pruned_space
 
 
 @dataclass
@@ -100,10 +106,20 @@ class _Order:
 
 
 
+def space_of(g: Geometry, l1: int, hw: Target, caps: dict[str, int] | None, space: str) -> Space:
+    """The space `solve` searches: ``candidates`` (`candidate_space`, the pass's default; lazy SAT)
+    or ``legal`` (`pruned_space`: the optimum over every legal tile; `passes.tiling.bestfirst`)."""
+    if space == "legal":
+        return pruned_space(g, hw, caps)
+    if space != "candidates":
+        raise ValueError(f"unknown tile space '{space}' (expected candidates or legal)")
+    return candidate_space(g, l1, hw, caps)
+
+
 def solve(g: Geometry, l1: int, hw: Target | None = None, caps: dict[str, int] | None = None, *,
-          single: bool | None = None) -> Solution:
-    """The optimal (tile, buffering) of ``g`` within the candidate space by lazy SAT (module
-    docstring): ``single`` None searches both bufferings (double first; the single-buffered
+          single: bool | None = None, space: str = "candidates") -> Solution:
+    """The optimal (tile, buffering) of ``g`` within the space ``space`` (`space_of`) by lazy SAT,
+    or best-first branch and bound over the legal space (module docstring): ``single`` None searches both bufferings (double first; the single-buffered
     search starts with the double optimum's bound cut, as only a strictly cheaper single plan can
     win under `Evaluation.key`) and keeps the better by the key; True / False searches that one
     buffering. ``sat_calls`` / ``evaluations`` are the winning search's (a plan that stays double
@@ -111,14 +127,14 @@ def solve(g: Geometry, l1: int, hw: Target | None = None, caps: dict[str, int] |
     fits ``l1`` (its ``smallest`` single-buffered, the smaller footprint, when both were searched)."""
     t0 = time.perf_counter()
     if single is not None:
-        sol = _search(g, l1, hw, caps, single, None)
+        sol = _search(g, l1, hw, caps, single, None, space)
         if sol is None:
-            raise NoFit(_smallest(g, l1, hw, caps, single))
+            raise NoFit(_smallest(g, l1, hw, caps, single, space))
         return _timed(sol, t0)
-    dbl = _search(g, l1, hw, caps, False, None)
-    one = _search(g, l1, hw, caps, True, dbl.best.cycles if dbl else None)
+    dbl = _search(g, l1, hw, caps, False, None, space)
+    one = _search(g, l1, hw, caps, True, dbl.best.cycles if dbl else None, space)
     if dbl is None and one is None:
-        raise NoFit(_smallest(g, l1, hw, caps, True))
+        raise NoFit(_smallest(g, l1, hw, caps, True, space))
     best = min((s for s in (dbl, one) if s is not None), key=lambda s: s.best.key())
     return _timed(best, t0)
 
@@ -129,15 +145,18 @@ def _timed(sol: Solution, t0: float) -> Solution:
     return sol
 
 
-def _smallest(g: Geometry, l1: int, hw: Target | None, caps: dict[str, int] | None, single: bool) -> Evaluation:
-    """The candidate tile with the least L1 under the buffering (what `NoFit` reports)."""
+def _smallest(g: Geometry, l1: int, hw: Target | None, caps: dict[str, int] | None, single: bool,
+              space: str) -> Evaluation:
+    """The tile of the space with the least L1 under the buffering (what `NoFit` reports)."""
     hw = hw or default_target()
-    evs = [evaluate(g, t, hw, single=single) for t in candidate_space(g, l1, hw, caps).tiles()]
+    if space == "legal":
+        return bestfirst.smallest(g, pruned_space(g, hw, caps).values, hw, single)
+    evs = [evaluate(g, t, hw, single=single) for t in space_of(g, l1, hw, caps, space).tiles()]
     return min(evs, key=lambda e: (e.l1_bytes, e.key()))
 
 
 def _search(g: Geometry, l1: int, hw: Target | None, caps: dict[str, int] | None, single: bool,
-            bound: int | None) -> Solution | None:
+            bound: int | None, space: str) -> Solution | None:
     """The optimal tile of ``g`` under one buffering (``single``: every buffer one copy), or None
     when nothing fits; with ``bound``, tiles whose lower bound exceeds it are cut from the start
     (None also when every tile is cut)."""
@@ -147,8 +166,11 @@ def _search(g: Geometry, l1: int, hw: Target | None, caps: dict[str, int] | None
     from pysat.solvers import Solver
 
     hw = hw or default_target()
-    space = candidate_space(g, l1, hw, caps)
-    vals = space.values
+    if space == "legal":
+        best, n_evals = bestfirst.search(g, pruned_space(g, hw, caps).values, l1, hw, single, bound)
+        return None if best is None else Solution(best, 0, 0, n_evals)
+    space_ = space_of(g, l1, hw, caps, space)
+    vals = space_.values
     pool = IDPool()
     clauses: list[list[int]] = []
     order = _Order(vals, pool, clauses)
@@ -258,4 +280,3 @@ def _search(g: Geometry, l1: int, hw: Target | None, caps: dict[str, int] | None
     if best is None:
         return None
     return Solution(best, 0, calls, evaluations)
-
