@@ -348,7 +348,7 @@ static void set_scratch(dory_conv_args_t *a, int mode, int ncores)
     if (kind_g == 0)
         need = dory_conv2d_scratch_bytes(a->kh, a->kw, a->ci, ncores);
     else if (kind_g == 1)
-        need = dory_depthwise_scratch_bytes(a->kh, a->kw, a->hi, a->wi, a->pt, a->pb, a->pl, a->pr, ncores);
+        need = dory_depthwise_scratch_bytes(a->kh, a->kw, a->hi, a->wi, a->pt, a->pb, a->pl, a->pr, a->sh, a->sw, ncores);
     if (mode == 0 || need == 0) {
         a->scratch = NULL;
         a->scratch_bytes = 0;
