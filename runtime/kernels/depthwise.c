@@ -11,8 +11,10 @@
  * fit in its slice at once (only when kw > kh) builds its strips for chunks of rows that do.
  * Without scratch the generic path runs.
  * 3x3 (same types): the transposed tile below with scratch (every requant end: its own inline ones
- * for modes 1, 2 and 3 into 8 bits, the generic end per sum otherwise), else dw_3x3 (no scratch,
- * 9 loads in place per window).
+ * for modes 1, 2 and 3 into 8 bits, the generic end per sum otherwise; at stride 2 with the window
+ * end 4 channels transposed at once into 4 slots when the scratch holds them, as
+ * dory_depthwise_scratch_bytes sizes it at stride 2), else dw_3x3 (no scratch, 9 loads in place per
+ * window).
  */
 #include "dot.h"
 #include "scalar_ops.h" /* dory_max_ / dory_min_: the inline ends' clip */
@@ -770,10 +772,14 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
  * pv.shuffle2.h (48 instructions, 52 cycles for 4 outputs, 13.0 a output against 13.8): +3 loads a
  * line, the pitch's set-up and a larger function took it back (kernels alone s2 32 / 64 / 128 ch
  * 10,533 -> 10,948 / 17,738 -> 17,731 / 21,718 -> 22,532 cycles; MobileNetV1-1.0-128's s2 layers
- * 743,842 -> 754,868). The floor of this design (a byte copy of the channel's 4 new input bytes an
- * output, 2 instructions a byte; 3 dot products, 3 loads or 1.5 loads and 1.5 shuffles, a
- * 5-instruction end and a store) is 20 cycles an output before any per-channel or per-call cost:
- * 3.6 MAC/cycle on 8 cores. */
+ * 743,842 -> 754,868). With one-channel copies (2 instructions a byte, 4 new bytes an output) the
+ * floor is 20 cycles an output before any per-channel or per-call cost: 3.6 MAC/cycle on 8 cores.
+ * dw3_chans_s2_winu_ copies 4 channels at once (dw3_copy4_asm_, 18 instructions per 16 bytes):
+ * measured (profile_kernels.py, core 1, warm run) the 32-channel 16x16 tile's 256 outputs a core
+ * spend 13.0 cycles an output in the steps, 6.3 in the copy (1.6 a byte: its misaligned stores),
+ * 4.3 in the channel loop around them and ~12 in the call's set-up (dw_3x3_t, dory_depthwise, the
+ * plan's copy: mostly instruction-cache refills, the cluster's cache holding less than a call's
+ * code); the 128-channel 12x12 tile's 576: 13.0, 6.5, 5.2 and ~4.5 (2.4 MAC/cycle). */
 #define DW3_STEP2_(D0, DA, END)                                                                        \
     ".insn i 0x0b, 2, t0, %[s0], 4\n\t"                                                                \
     ".insn i 0x0b, 2, t1, %[s1], 4\n\t"                                                                \
