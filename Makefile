@@ -7,7 +7,7 @@
 #   make pytest   only the Python tests          make lit   only the lit/FileCheck tests
 #   make pytest-fast   the Python tests not marked slow (a quick check while editing)
 #   make bench    bench/report.py: networks and kernels on RV32 (QEMU), compile times, cost-model
-#                 calibration, GVSOC cycles (when present) -> build/bench/report.md (other benches: python bench/bench_*.py)
+#                 calibration, GVSOC cycles (when present), tile plans vs DORY's / Deeploy's (modelled) -> build/bench/report.md (other benches: python bench/bench_*.py)
 #   make gvsoc    build the GVSOC simulator (pulp-open) at pinned commits into ~/.cache/dory/gvsoc
 #                 (GVSOC_CACHE=DIR elsewhere, GVSOC_MIRRORS=DIR from local git dirs; docs/gvsoc.md)
 #   make venv     create .venv and install dory editable with its test extras

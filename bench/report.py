@@ -1,7 +1,9 @@
 """The ``make bench`` report: measured RV32 instruction counts per network and layer kind, the
 kernels against naive loops, compile times, memory use, and a fresh calibration of the GAP8 cost
 model (backends/gap8/hw.py) from the measured counts, and (section d) the networks measured on GVSOC
-by bench/bench_gvsoc.py, skipped with its reason when GVSOC or the cross compiler is absent.
+by bench/bench_gvsoc.py, skipped with its reason when GVSOC or the cross compiler is absent, and
+(section e) our tile plan against DORY's and Deeploy's on MobileNetV1-1.0 128 / 224, modelled
+(bench/compare_plans.py; ``--measure`` there for GVSOC).
 
     python bench/report.py [-o build/bench/report.md] [--quick] [--no-gvsoc]
 
@@ -392,6 +394,18 @@ def gvsoc_kernels() -> Any:
     return mod
 
 
+def tile_plans() -> str:
+    """bench/compare_plans.py's modelled comparison (no GVSOC runs: ``--measure`` does those), as a
+    code block; a note instead when ../shared/data/plans is missing."""
+    import compare_plans
+
+    if not compare_plans.PLANS.is_dir():
+        return f"Skipped: no plans at {compare_plans.PLANS}."
+    with tempfile.TemporaryDirectory(prefix="dory-report-plans-") as tmp:
+        nets = [compare_plans.compare(n, compare_plans.generate(n, Path(tmp)), "pulp") for n in compare_plans.NETWORKS]
+    return "```\n" + "\n\n".join(compare_plans.report(n) for n in nets) + "\n```"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("-o", "--output", default=str(ROOT / "build" / "bench" / "report.md"))
@@ -412,6 +426,8 @@ def main() -> int:
             nets.append(bench_network(name, onnx, inp, work / name.replace("/", "_"), 1 if args.quick else 3))
         cal, _ = calibration(krows, nets)
         mn224 = mobilenet_224_cycles()
+        print("report: tile plans (bench/compare_plans.py) ...", file=sys.stderr, flush=True)
+        plans_md = tile_plans()
         shutil.rmtree(work, ignore_errors=True)
         gvsoc_skip = bench_gvsoc.gvsoc_missing() if not args.no_gvsoc else "--no-gvsoc"
         if gvsoc_skip:
@@ -443,6 +459,8 @@ def main() -> int:
           f"MobileNetV1-1.0-224 with the current hw.py (dory-compile summary): {mn224}.", "",
           "## d. GVSOC (pulp-open cluster, bench/bench_gvsoc.py)", "",
           gvsoc_md, "",
+          "## e. Tile plans: ours, DORY's and Deeploy's on MobileNetV1-1.0 (bench/compare_plans.py, modelled)", "",
+          plans_md, "",
           f"_Report generated in {time.perf_counter() - t0:.0f} s._", ""]
     text = "\n".join(md)
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)

@@ -2,6 +2,7 @@
 
     dory-compile net.onnx -o app/ [--pipeline gap8-default] [--target host|gap8|gap9|rv32] [--input FILE]
                  [--seed N] [--reference DIR] [--input-type ui8] [--weights-c-array] [--quiet]
+                 [--tile-plan FILE [--tile-plan-columns dory|deeploy]]
                  [--report FILE.html [--report-log RUN.log]]
 
 Steps: import the ONNX model (frontend), run the pass pipeline (default ``gap8-default``: fusion,
@@ -53,6 +54,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                          "gap9: planned for GAP9, main_gap9.c and Makefile.gap9 (make run: GAP SDK; Makefile.host: host); "
                          "pulp: planned for GVSOC's pulp-open cluster, main_pulp.c and Makefile.pulp (make run: GVSOC); "
                          "rv32: also main_rv32.c and Makefile.rv32 (bare-metal RV32 on QEMU, 8 harts)")
+    ap.add_argument("--tile-plan", default=None, metavar="FILE",
+                    help="plan the layers FILE names with its L1 tiles (docs/tile-plans.md; a .csv of ../shared/data/plans "
+                         "with --tile-plan-columns), the others as usual; with the default pipeline only")
+    ap.add_argument("--tile-plan-columns", choices=("dory", "deeploy"), default=None,
+                    help="for a .csv --tile-plan: whose tiles, DORY's (single buffered) or Deeploy's (double buffered)")
     ap.add_argument("--input", default=None, help="network input (.txt as DORY writes it, or .npy); default: seeded random")
     ap.add_argument("--seed", type=int, default=0, help="seed of the random input (default 0)")
     ap.add_argument("--reference", default=None, metavar="DIR",
@@ -183,6 +189,13 @@ def run(args: argparse.Namespace) -> int:
     replan = args.pipeline is None  # a pipeline given on the command line is planned as given
     default = default_pipeline(args.target)
     planning_target = default.removesuffix("-default")
+    if args.tile_plan_columns is not None and args.tile_plan is None:
+        raise UsageError("--tile-plan-columns needs --tile-plan FILE.csv")
+    if args.tile_plan is not None:
+        if args.pipeline is not None:
+            raise UsageError("--tile-plan applies to the default pipeline; with --pipeline give the tile pass "
+                             "its plan yourself: tile{plan=FILE}")
+        default = planning_pipeline(planning_target, plan=args.tile_plan, plan_columns=args.tile_plan_columns)
     args.pipeline = args.pipeline or default
     parse_pipeline(args.pipeline)  # a malformed --pipeline fails before anything else
     tmp = _target_dir(args.output)
@@ -191,7 +204,8 @@ def run(args: argparse.Namespace) -> int:
     def build(l2: int | None) -> tuple:
         """Import, plan (the pipeline, or the default one with the L2 budget ``l2``), run the
         reference for the expected outputs and make the app's files."""
-        pipeline = args.pipeline if l2 is None else planning_pipeline(planning_target, l2=l2)
+        pipeline = args.pipeline if l2 is None else planning_pipeline(planning_target, l2=l2, plan=args.tile_plan,
+                                                                      plan_columns=args.tile_plan_columns)
         if "imported" not in state:  # imported once: a re-plan starts from a copy of the same import
             imported = import_onnx(args.model, args.input_type, warn=lambda m: print(m, file=sys.stderr))
             diags = verify(imported)

@@ -28,10 +28,14 @@ buffer down by the whole-program bytes below it keeps it valid and lowers its to
 their total). The rest is packed by greedy placement on the interval graph: in a given order,
 each buffer goes into a gap between the already-placed buffers whose lifetimes intersect its
 own, either the lowest such gap (first fit) or the tightest (best fit). Several orders are tried
-(size, size x lifetime, lifetime start, lifetime length) with both policies, and then a bounded,
-seeded local search swaps neighbours in the best order; the packing with the lowest peak wins
-(ties: the first found, so the result is deterministic). The search stops as soon as a packing
-reaches the lower bound.
+(size, size x lifetime, lifetime start, lifetime length) with both policies; the packing with the
+lowest peak wins (ties: the first found, so the result is deterministic), and the orders stop as
+soon as one reaches the lower bound. When none does, the exact search of
+``passes.exact_packing`` (SAT over which buffer lies below which, started from the greedy's
+packing) looks for a packing at the bound; if it proves there is none, it bisects between the
+bound and the greedy's peak for the least feasible peak, so the result is then proven minimal
+(`Packing.optimal`). Its budget is fixed (`_EXACT_ROUNDS`, `_EXACT_CONFLICTS`); only if it runs
+out does a bounded, seeded local search (swaps in the greedy's best order) have the last word.
 
 *Lower bound*: the most (aligned) bytes live at one step. Any packing needs at least that much,
 so ``l2_peak - l2_lower_bound`` is the fragmentation the packing leaves.
@@ -46,7 +50,8 @@ budgeted in ``l1_bytes``, up to alignment): the input tile with the kernel's hal
 per-channel parameters (bias and dense requant arrays of ``c_out`` channels) and the kernel
 scratch (pulp-nn's im2col; an si32 accumulator when input channels are split). Input and output
 are double buffered (ping/pong) when the layer has more than one tile, weights and parameters
-when they change between tiles; a buffer loaded once has pong = ping. Laid out contiguously,
+when they change between tiles; a buffer loaded once has pong = ping, and so has every buffer of a
+layer whose ``dory.tile`` says ``buffering = "single"``. Laid out contiguously,
 4-byte aligned: input, weight, output, params, scratch.
 
 Recorded attributes (sizes in bytes, ``i64``)
@@ -83,9 +88,11 @@ from dory.dory_ir.core import Operation, Value
 from dory.dory_ir.dialects import dory
 from dory.dory_ir.dialects.func import FuncOp
 from dory.dory_ir.types import MemRefType
-from dory.passes.assign_memory import ACTIVATION, L2, L3, WEIGHT, MemoryPlan
+from dory.passes.assign_memory import ACTIVATION, ALIGN, L2, L3, WEIGHT, MemoryPlan, align
 from dory.passes.base import ModulePass, PassContext, PassFailed
+from dory.passes.exact_packing import BUDGET, FOUND, search
 from dory.passes.target_option import MemoryBudgets
+from dory.passes.tile import tile_buffering
 from dory.passes.tiling import L1Sizes, geometry, l1_sizes_of
 
 ALLOC = "dory.alloc"
@@ -93,16 +100,17 @@ ARG_ALLOC = "dory.arg_alloc"
 L1_ATTR = "dory.l1"
 TILE = "dory.tile"
 MEMORY = "dory.memory"
-ALIGN = 4
 
-# Local-search budget: neighbour swaps tried after the greedy orders (bounded so big graphs stay fast).
+# Local-search budget: neighbour swaps tried when the greedy orders miss the bound and the exact
+# search gives up (bounded so big graphs stay fast).
 _SEARCH_STEPS = 300
 _SEARCH_SEED = 0
-
-
-def align(n: int) -> int:
-    """``n`` rounded up to the allocation alignment (4 bytes)."""
-    return (n + ALIGN - 1) // ALIGN * ALIGN
+# Exact-search budget per target peak (passes/exact_packing.py): solver calls (one lazy clause
+# each) and conflicts per call. The plans the greedy orders missed took 24 calls (MobileNetV2-1.0-128's
+# re-plan beside its measured L2 reserve, 16 ms) and 87 (MobileNetV2-1.0-224's); a call is a few ms on ~150 buffers, so the
+# budget bounds a pathological case to seconds. Deterministic: the same input ends the same way.
+_EXACT_ROUNDS = 2000
+_EXACT_CONFLICTS = 20000
 
 
 # ----------------------------------------------------------------------------------------------
@@ -127,10 +135,13 @@ class Interval:
 
 @dataclass
 class Packing:
-    """Offsets by interval key and the arena size they need (the highest buffer end)."""
+    """Offsets by interval key and the arena size they need (the highest buffer end);
+    ``optimal``: no packing of the same intervals has a lower peak (the peak is the lower bound,
+    or the exact search proved every lower peak infeasible)."""
 
     offsets: dict[int, int] = field(default_factory=dict)
     peak: int = 0
+    optimal: bool = True
 
 
 def lower_bound(items: Sequence[Interval]) -> int:
@@ -215,8 +226,47 @@ def pack(items: Sequence[Interval], search_steps: int = _SEARCH_STEPS) -> Packin
         if best is not None and best.peak <= bound:
             break
     assert best is not None
-    # Seeded local search: swap two buffers in the best order, keep the swap if it is no worse
-    # (sideways moves let it cross plateaus). Fixed seed and step count: deterministic.
+    optimal = best.peak <= bound
+    if not optimal:
+        best, optimal = _exact(rest, base, bound, best)
+    if not optimal:
+        best = _local_search(best, best_order, best_policy, base, bound, search_steps)
+    out.offsets.update(best.offsets)
+    out.peak = max(base, best.peak)
+    out.optimal = optimal
+    return out
+
+
+def _exact(rest: Sequence[Interval], base: int, bound: int, best: Packing) -> tuple[Packing, bool]:
+    """The greedy ``best`` missed the lower ``bound``: look for a packing of ``rest`` above
+    ``base`` at the bound with the exact search (`passes.exact_packing`, started from ``best``);
+    when that is proven infeasible, bisect between the bound and ``best``'s peak for the least
+    feasible peak. Returns the best packing found and whether its peak is proven minimal (False
+    when a search ran out of its budget)."""
+    items = [(i.key, i.start, i.end, i.size) for i in rest]
+    hint = {k: o - base for k, o in best.offsets.items()}
+    infeasible = bound - ALIGN  # the highest peak known to be infeasible
+    target = bound
+    while best.peak - infeasible > ALIGN:
+        r = search(items, target - base, hint, _EXACT_ROUNDS, _EXACT_CONFLICTS)
+        if r.status == BUDGET:
+            return best, False
+        if r.status == FOUND:
+            offs = {k: o + base for k, o in r.offsets.items()}
+            best = Packing(offs, max(o + i.size for i, o in zip(rest, (offs[i.key] for i in rest))))
+            hint = r.offsets
+        else:
+            infeasible = target
+        target = align((infeasible + best.peak) // 2 + 1)
+        target = min(max(target, infeasible + ALIGN), best.peak - ALIGN)
+    return best, True
+
+
+def _local_search(best: Packing, best_order: list[Interval], best_policy: bool, base: int, bound: int,
+                  search_steps: int) -> Packing:
+    """Seeded local search from the greedy's best order: swap two buffers, keep the swap if it is
+    no worse (sideways moves let it cross plateaus). Fixed seed and step count: deterministic.
+    The fallback when the exact search runs out of budget."""
     rng = random.Random(_SEARCH_SEED)
     n = len(best_order)
     if n >= 2:
@@ -231,9 +281,7 @@ def pack(items: Sequence[Interval], search_steps: int = _SEARCH_STEPS) -> Packin
             p = _place(order, best_policy, base)
             if p.peak <= best.peak:
                 best, best_order = p, order
-    out.offsets.update(best.offsets)
-    out.peak = max(base, best.peak)
-    return out
+    return best
 
 
 # ----------------------------------------------------------------------------------------------
@@ -327,11 +375,25 @@ def _tile_sizes(op: Operation) -> dict[str, int]:
     return out
 
 
-def l1_sizes(op: Operation, tile: dict[str, int], hw: Target | None = None) -> L1Sizes:
+def _single(op: Operation) -> bool:
+    """Whether ``op``'s ``dory.tile`` asks for single buffering (`passes.tile.tile_buffering`)."""
+    tile = op.attributes.get(TILE)
+    if not isinstance(tile, DictAttr):
+        return False
+    try:
+        return tile_buffering(tile)
+    except ValueError as e:
+        raise PassFailed(op, f"cannot lay out L1: {e}") from None
+
+
+def l1_sizes(op: Operation, tile: dict[str, int], hw: Target | None = None, single: bool | None = None) -> L1Sizes:
     """The L1 buffers of layer ``op`` for tile ``tile`` on target ``hw`` (default: the default
     target): the ``tile`` pass's own footprint model (`passes.tiling.l1_sizes_of`), so the layout
-    holds exactly what the tiler budgeted."""
-    return l1_sizes_of(geometry(op), (tile["c_out"], tile["h_out"], tile["w_out"], tile["c_in"]), hw)
+    holds exactly what the tiler budgeted; single buffered (one copy of every buffer) when
+    ``single``, or by default when ``op``'s ``dory.tile`` says ``buffering = "single"``."""
+    if single is None:
+        single = _single(op)
+    return l1_sizes_of(geometry(op), (tile["c_out"], tile["h_out"], tile["w_out"], tile["c_in"]), hw, single=single)
 
 
 def l1_layout(sizes: L1Sizes) -> dict[str, int | tuple[int, int]]:

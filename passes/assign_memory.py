@@ -15,7 +15,9 @@ The model
 requantisation arrays (the dense ``mul``/``add`` entries of ``requant``, ``lhs_requant``,
 ``rhs_requant``: the kernels read them from memory like weights; they move with the op, not
 with its weight, since a weight may be shared). A buffer takes elements x
-ceil(bits / 8) bytes: sub-byte types take a byte per element until packing is modelled.
+ceil(bits / 8) bytes: sub-byte types take a byte per element until packing is modelled; it
+is counted in every L2/L3 sum (and the budgets) rounded up to `ALIGN`, as `allocate-buffers`
+will allocate it, so a plan within the budget leaves a max-live bound within it too.
 *Lifetimes*: an activation lives from its producer's step (function arguments: the first step)
 to its last user's (function results: the last step). A weight in L2 is *resident*: it stays in
 L2 across inferences, so it counts at every step. The function is an arbitrary DAG: any number of
@@ -118,6 +120,14 @@ _CONSTANTS = (qnn.ConstantOp, dory.WeightsOp)
 _STEPS = (*dory.LAYER_OPS, dory.ConcatOp, dory.ReshapeOp)
 _REQUANT_KEYS = ("lhs_requant", "rhs_requant", "requant")
 _WEIGHT_ROLES = ("weight", "bias")
+ALIGN = 4
+"""Every buffer's size and offset in an arena are multiples of this (the DMA and the kernels' word
+accesses want aligned buffers): `allocate-buffers` allocates, and this pass counts, aligned bytes."""
+
+
+def align(n: int) -> int:
+    """``n`` rounded up to the allocation alignment (`ALIGN` bytes)."""
+    return (n + ALIGN - 1) // ALIGN * ALIGN
 
 
 def element_bytes(t: Type) -> int:
@@ -216,6 +226,11 @@ class Buffer:
     touches: dict[int, int] = field(default_factory=dict)
     roles: dict[int, list[str]] = field(default_factory=dict)
     level: str = L2
+
+    @property
+    def footprint(self) -> int:
+        """The bytes the buffer takes in an arena (its size, aligned)."""
+        return align(self.nbytes)
 
     def tiles(self, t: int) -> int:
         """L3 transfers for this buffer at step ``t`` when it is tiled there: one per tile of
@@ -338,23 +353,23 @@ class MemoryPlan:
         self.l3_weights = 0
         for b in self.buffers:
             if b.kind == ACTIVATION:
-                self.act_all[b.start : b.end + 1] += b.nbytes
+                self.act_all[b.start : b.end + 1] += b.footprint
             self._account(b, +1)
 
     def _account(self, b: Buffer, sign: int) -> None:
         """Add (``sign`` = 1) or remove (-1) ``b``'s contribution at its current level."""
         if b.level == L2:
             if b.kind == WEIGHT:
-                self.resident += sign * b.nbytes
+                self.resident += sign * b.footprint
             else:
-                self.act_l2[b.start : b.end + 1] += sign * b.nbytes
+                self.act_l2[b.start : b.end + 1] += sign * b.footprint
             return
         for t, m in b.touches.items():
-            self.l3min[t] += sign * m
+            self.l3min[t] += sign * align(m)
         if b.kind == WEIGHT:
-            self.l3_weights += sign * b.nbytes
+            self.l3_weights += sign * b.footprint
         else:
-            self.l3_act[b.start : b.end + 1] += sign * b.nbytes
+            self.l3_act[b.start : b.end + 1] += sign * b.footprint
 
     def move(self, b: Buffer, level: str) -> None:
         """Give ``b`` a new home level, updating the per-step sums."""
@@ -368,7 +383,7 @@ class MemoryPlan:
     @property
     def weight_bytes(self) -> int:
         """All weight (and requant array) bytes."""
-        return sum(b.nbytes for b in self.buffers if b.kind == WEIGHT)
+        return sum(b.footprint for b in self.buffers if b.kind == WEIGHT)
 
     def live_activation_bytes(self) -> np.ndarray:
         """Per step: bytes of all activations live at that step, at any level."""
@@ -396,7 +411,7 @@ class MemoryPlan:
         """How much moving L2 buffer ``b`` to L3 lowers step ``t``'s minimal demand."""
         if b.kind == ACTIVATION and not b.live_at(t):
             return 0
-        return b.nbytes - b.touches.get(t, 0)
+        return b.footprint - align(b.touches.get(t, 0))
 
     def decide(self, l2: int, l3: int) -> None:
         """Choose every buffer's level for budgets ``l2`` and ``l3`` (see the module docstring);
@@ -508,12 +523,12 @@ class MemoryPlan:
                     break
                 # the tiled buffer cheapest to stage whole
                 b = min((x for x in self.buffers if x.index in tiled), key=lambda x: (x.nbytes - x.touches[t], x.index))
-                need = int(self.act_l2[t]) + self.resident + sum(staged.values()) + b.nbytes - b.touches[t] - l2
+                need = int(self.act_l2[t]) + self.resident + sum(staged.values()) + b.footprint - align(b.touches[t]) - l2
                 chosen = self._select(t, need, only_untouched_weights=True)
                 gain = b.l3_cost(self.hw, tiled_at=t) - b.l3_cost(self.hw)
                 if not chosen or sum(c.l3_cost(self.hw) for c in chosen) >= gain:
                     break
-                if int(self.l3_demand().max()) + sum(c.nbytes for c in chosen) > l3:
+                if int(self.l3_demand().max()) + sum(c.footprint for c in chosen) > l3:
                     break
                 for c in chosen:
                     self.move(c, L3)
@@ -529,7 +544,7 @@ class MemoryPlan:
         out = np.zeros(self.n, dtype=np.int64)
         for b in self.buffers:
             for t, m in b.touches.items():
-                out[t] += m
+                out[t] += align(m)
         return out
 
     def _floor_message(self, t: int, l2: int) -> str:
@@ -569,14 +584,14 @@ class MemoryPlan:
         largest savings are tiled first, so as few as possible are."""
         base = int(self.act_l2[t]) + self.resident
         l3bufs = [b for b in self.buffers if b.level == L3 and t in b.touches]
-        staged = {b.index: b.nbytes for b in l3bufs}
+        staged = {b.index: b.footprint for b in l3bufs}
         tiled: set[int] = set()
         order = sorted(l3bufs, key=lambda b: (-(b.nbytes - b.touches[t]), b.index))
         for b in order:
             if base + sum(staged.values()) <= l2:
                 break
             if b.touches[t] < b.nbytes:
-                staged[b.index] = b.touches[t]
+                staged[b.index] = align(b.touches[t])
                 tiled.add(b.index)
         # The minimal staging of a tiled buffer is two tiles; give the tiled buffers the L2 this
         # step leaves free, so the tiler can choose larger L3 tiles (fewer, cheaper transfers).
@@ -586,7 +601,7 @@ class MemoryPlan:
             if free <= 0:
                 break
             if b.index in tiled:
-                extra = min(free, b.nbytes - staged[b.index]) // 4 * 4
+                extra = min(free, b.footprint - staged[b.index]) // ALIGN * ALIGN
                 staged[b.index] += extra
                 free -= extra
         return staged, tiled

@@ -5,7 +5,14 @@ option (`backends.target.Target`; default: the default target).
 Input: functions of ``dory`` layer ops after ``assign-memory``. Output: the same IR with the
 discardable attribute ``dory.tile`` on every layer op, exactly as docs/tiling-schema.md says::
 
-    {dory.tile = {l1 = {c_out, h_out, w_out, c_in}, n_tiles, l1_bytes, cycles, sat_calls, solve_ms?, l3 = {c_out, h_out}?}}
+    {dory.tile = {l1 = {c_out, h_out, w_out, c_in}, buffering = "single"?, n_tiles, l1_bytes, cycles, sat_calls,
+                  solve_ms?, l3 = {c_out, h_out}?}}
+
+*Buffering*: the search chooses, per layer, the tile together with double buffering (the
+default, no ``buffering`` entry: byte-identical IR for such layers) or single buffering (every L1
+buffer one copy, the steps serial: bigger tiles, no overlap; ``buffering = "single"``), whichever
+the cost model prefers (`passes.tiling.sat.solve`). `tile_buffering` reads the entry back (the
+allocator's layout, a plan that sets ``dory.tile`` itself).
 
 The pass only adds attributes, so the semantics of the IR are unchanged. The model (geometry,
 footprint, cycles, candidate space) is described in `passes.tiling`, the SAT encoding in
@@ -15,6 +22,12 @@ footprint, cycles, candidate space) is described in `passes.tiling`, the SAT enc
 are tiled over output channels, activations over rows; among the candidate (c_out, h_out) pairs
 whose double-buffered staging fits the ``staging_bytes`` that ``assign-memory`` recorded, the one
 with the fewest L3 tiles, then the largest. The L1 tile is then limited to the L3 tile.
+
+*Plans* (``plan=FILE``, docs/tile-plans.md; `passes.tiling.plans`): the layers a plan names, by
+deployed index or op name, take its L1 tile as written (never clamped) once `plan_tile_problem`
+accepts it (extents, input channels, within the layer's L3 tile, the L1 budget with the entry's
+buffering); the others are searched. A rejected entry fails at its ``file:line:col``, naming the
+layer; so does a key that names no layer.
 
 Errors (`PassFailed`, located at the op): a layer whose smallest tiling does not fit the L1
 budget (the message gives the smallest L1 it needs and that tile), a non-positive ``l1-bytes``,
@@ -28,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from dory.backends.target import Target
-from dory.dory_ir.attributes import ArrayAttr, DictAttr, IntegerAttr
+from dory.dory_ir.attributes import ArrayAttr, Attribute, DictAttr, IntegerAttr, StringAttr
 from dory.dory_ir.core import Operation
 from dory.dory_ir.dialects import dory
 from dory.passes.base import ModulePass, PassContext, PassFailed
@@ -51,9 +64,24 @@ from dory.passes.tiling import (
     solve,
 )
 from dory.passes.tiling.geometry import _in_extent
+from dory.passes.tiling.plans import BUFFERINGS, PlanEntry, read_plan, tile_text
 
 ATTR = "dory.tile"
 DIMS = ("c_out", "h_out", "w_out", "c_in")
+BUFFERING = "buffering"
+"""The ``dory.tile`` entry of a single-buffered layer: ``buffering = "single"`` (absent: double)."""
+
+
+def tile_buffering(tile: DictAttr) -> bool:
+    """Whether a ``dory.tile`` attribute asks for single buffering (``buffering = "single"``; an
+    absent entry or ``"double"``: double buffering). ValueError on another value, with the
+    expected/found text of a located error."""
+    v = tile.as_dict().get(BUFFERING)
+    if v is None:
+        return False
+    if not isinstance(v, StringAttr) or v.value not in BUFFERINGS:
+        raise ValueError(f"expected '{ATTR}' {BUFFERING} to be \"single\" or \"double\", found '{v}'")
+    return v.value == "single"
 
 
 # -- L3 tiles -----------------------------------------------------------------------------------
@@ -142,13 +170,15 @@ def tile_attr(sol: Solution, g: Geometry, l3: dict[str, int] | None, record_time
     from run to run and the same input must give byte-identical IR. ``cycles``: the layer's
     modelled cycles with its L3 transfers (`passes.tiling.cost.l3_cycles`), default the L1 tile's."""
     c, h, w, k = sol.best.tile
-    entries = {
+    entries: dict[str, Attribute] = {
         "l1": DictAttr.of({"c_out": _i64(c), "h_out": _i64(h), "w_out": _i64(w), "c_in": _i64(c if g.cin_follows_cout else k)}),
         "n_tiles": _i64(sol.best.n_tiles),
         "l1_bytes": _i64(sol.best.l1_bytes),
         "cycles": _i64(sol.best.cycles if cycles is None else cycles),
         "sat_calls": _i64(sol.sat_calls),
     }
+    if sol.best.single:  # only then: a double-buffered layer's attribute stays as it was
+        entries[BUFFERING] = StringAttr("single")
     if record_time:
         entries["solve_ms"] = _i64(sol.solve_ms)
     if l3 is not None:
@@ -162,8 +192,69 @@ def _loc_name(op: Operation) -> str:
     return name if isinstance(name, str) else ""
 
 
-def _tile_text(t: tuple[int, int, int, int]) -> str:
-    return ", ".join(f"{n}={v}" for n, v in zip(DIMS, t))
+_tile_text = tile_text
+
+
+def _layer_text(op: Operation, index: int) -> str:
+    """How a plan error names the layer: its deployed index, op name (ONNX node) and op, with
+    the op's file:line:col when it has one (IR text)."""
+    name = _loc_name(op)
+    where = f" at {op.loc.file}:{op.loc.line}:{op.loc.col}" if getattr(op.loc, "line", 0) else ""
+    return f"layer {index}" + (f" '{name}'" if name else "") + f" ({op.op_name}{where})"
+
+
+def _names_hint(layers: list[Operation]) -> str:
+    """The first few layers' op names, for an error about a plan key that names none."""
+    names = [n for n in (_loc_name(op) for op in layers) if n]
+    return ", ".join(names[:4]) + (", ..." if len(names) > 4 else "") if names else "none named"
+
+
+def plan_tile_problem(g: Geometry, tile: tuple[int, int, int, int], l3: dict[str, int] | None, l1: int, hw: Target,
+                      single: bool = False) -> str | None:
+    """Why layer ``g`` cannot run the L1 tile ``tile`` as given (never clamped), else None: a
+    dimension beyond the layer's extent, a ``c_in`` its kernel does not take (all input channels
+    unless it accumulates partial sums; ``c_out`` where input channels follow output channels),
+    a tile outside the layer's L3 tile (what its L2 staging holds), or more L1 than ``l1`` with
+    the given buffering (needed vs available bytes)."""
+    c, h, w, k = tile
+    for d, v, n in zip(DIMS, tile, (g.co, g.ho, g.wo, g.ci)):
+        if v > n and not (d == "c_in" and g.cin_follows_cout):
+            return f"tile {d}={v} exceeds the layer's {d} extent {n}"
+    if g.cin_follows_cout and k != c:
+        return f"expected c_in = c_out (its input channels follow its output channels), found c_out={c}, c_in={k}"
+    if not g.cin_follows_cout and not g.split_cin and k != g.ci:
+        return f"expected c_in={g.ci} (its kernel takes all its input channels), found c_in={k}"
+    if l3 is not None and (c > l3["c_out"] or h > l3["h_out"]):
+        return (f"tile ({tile_text(tile)}) exceeds its L3 tile (c_out={l3['c_out']}, h_out={l3['h_out']}: what its "
+                f"L2 staging holds); the L1 tile must lie within it")
+    sizes = l1_sizes_of(g, tile, hw, single=single)
+    if sizes.total > l1:
+        how = "one tile" if sizes.acts == 1 else "single buffered" if single else "double buffered"
+        return (f"tile ({tile_text(tile)}) does not fit L1: needs {sizes.total} bytes ({how}), {l1} available "
+                f"(over by {sizes.total - l1} bytes)")
+    return None
+
+
+def planned_attr(op: Operation, index: int, g: Geometry, l3: dict[str, int] | None, entries: list[PlanEntry],
+                 l1: int, hw: Target) -> DictAttr:
+    """The ``dory.tile`` of layer ``op`` (deployed index ``index``) whose tile a plan gives
+    (``entries``: the plan's entries naming it, by index or by name): the tile as written, once
+    `plan_tile_problem` finds nothing wrong with it; the L3 channel block is then rounded to
+    whole L1 tiles as for a searched tile. Each failure is a `PassFailed` at the plan entry,
+    naming the layer."""
+    e = entries[0]
+    what = _layer_text(op, index)
+    if len(entries) > 1:
+        raise PassFailed(entries[1].loc, f"{entries[1].describe()} is {what}, planned already at line {e.loc.line}")
+    problem = plan_tile_problem(g, e.tile, l3, l1, hw, e.single)
+    if problem:
+        raise PassFailed(e.loc, f"{what}: {problem}")
+    ev = evaluate(g, e.tile, hw, single=e.single)  # a one-tile layer evaluates as double (one copy either way)
+    c = e.tile[0]
+    if l3 and 0 < c < l3["c_out"] < g.co:
+        l3 = {**l3, "c_out": _whole_l1_tiles(g.co, l3["c_out"], c)}
+    cycles = l3_cycles(g, l3_roles(op), l3, ev.cycles, hw, t_co=c)
+    return tile_attr(Solution(ev, 0), g, l3, cycles=cycles)
 
 
 @dataclass(frozen=True)
@@ -174,9 +265,17 @@ class TilePass(TargetOption, ModulePass):
 
     l1_bytes: int | None = field(default=None, metadata={"doc": "L1 bytes available to a layer's tiles (default: the target's L1 budget)"})
     record_solve_time: bool = field(default=False, metadata={"doc": "also record solve_ms (makes the IR run-dependent)"})
+    buffering: str = field(default="auto", metadata={
+        "doc": "auto (the search picks double or single buffering per layer), double or single (every layer "
+               "so: measurements of one buffering, bench/gvsoc/buffering.py)"})
     caps: tuple[str, ...] = field(default=(), metadata={
         "doc": "per named layer, caps on its L1 tile: NAME:C or NAME:C:H (c_out at most C, h_out at most H; "
                "0: uncapped); the calibration's tile variants (bench/gvsoc/calibrate.py)"})
+    plan: str | None = field(default=None, metadata={
+        "doc": "a tile plan file (docs/tile-plans.md): the layers it names take its L1 tile and buffering, "
+               "the others are searched as usual"})
+    plan_columns: str | None = field(default=None, metadata={
+        "doc": "for a .csv plan (../shared/data/plans/): whose columns, dory (single buffered) or deeploy (double)"})
 
     def layer_caps(self) -> dict[str, dict[str, int]]:
         """``caps`` per layer name (the op's location name, as the steps are named): the c_out and
@@ -196,35 +295,50 @@ class TilePass(TargetOption, ModulePass):
     def apply(self, ctx: PassContext, module: Operation) -> None:
         if self.l1_bytes is not None and self.l1_bytes <= 0:
             raise PassFailed(module, f"option 'l1-bytes' expected a positive number of bytes, found {self.l1_bytes}")
+        if self.buffering not in ("auto",) + BUFFERINGS:
+            raise PassFailed(module, f"option 'buffering' expected auto, double or single, found '{self.buffering}'")
+        single = None if self.buffering == "auto" else self.buffering == "single"
         hw = resolve_target(module, self.target)
         l1 = hw.l1_budget if self.l1_bytes is None else self.l1_bytes
         try:
             forced = self.layer_caps()
         except ValueError as e:
             raise PassFailed(module, str(e)) from None
+        plan = read_plan(self.plan, self.plan_columns) if self.plan is not None else None
+        used: set[PlanEntry] = set()
         decided: list[tuple[Operation, DictAttr]] = []
-        for op in module.walk():
-            if not isinstance(op, dory.LAYER_OPS):
-                continue
+        layers = [op for op in module.walk() if isinstance(op, dory.LAYER_OPS)]
+        for index, op in enumerate(layers):
             g = geometry(op)
             l3 = l3_tile(op, g, hw)
+            entries = plan.lookup(index, _loc_name(op)) if plan is not None else []
+            if entries:
+                used.update(entries)
+                decided.append((op, planned_attr(op, index, g, l3, entries, l1, hw)))
+                continue
             caps = {"c_out": l3["c_out"], "h_out": l3["h_out"]} if l3 else {}
             for d, v in forced.get(_loc_name(op), {}).items():
                 caps[d] = min(caps.get(d, v), v)
             try:
-                sol = solve(g, l1, hw, caps or None)
+                sol = solve(g, l1, hw, caps or None, single=single)
             except NoFit as e:
                 s = e.smallest
                 raise PassFailed(
                     op,
                     f"cannot tile this layer in L1: expected a tiling within {l1} bytes, found the smallest "
-                    f"needs {s.l1_bytes} bytes ({_tile_text(s.tile)})",
+                    f"needs {s.l1_bytes} bytes ({_tile_text(s.tile)}{', single buffered' if s.single else ''})",
                 ) from None
             if l3 and 0 < sol.best.tile[0] < l3["c_out"] < g.co:
                 l3 = {**l3, "c_out": _whole_l1_tiles(g.co, l3["c_out"], sol.best.tile[0])}
             # the L3 transfers: the same for every L1 tile within the L3 tile, so added after the solve
             cycles = l3_cycles(g, l3_roles(op), l3, sol.best.cycles, hw, t_co=sol.best.tile[0])
             decided.append((op, tile_attr(sol, g, l3, self.record_solve_time, cycles)))
+        if plan is not None:
+            unused = [e for e in plan.entries if e not in used]
+            if unused:
+                e = unused[0]
+                raise PassFailed(e.loc, f"{e.describe()} of the tile plan names no layer of the network "
+                                        f"(layers 0-{len(layers) - 1}, or their op names: {_names_hint(layers)})")
         # Attributes are set only once every layer has a tiling: a failure leaves the IR untouched.
         for op, attr in decided:
             op.attributes[ATTR] = attr
@@ -232,6 +346,6 @@ class TilePass(TargetOption, ModulePass):
 
 # The analyses live in passes.tiling; they are re-exported here for the pass's existing users.
 __all__ = [
-    "TilePass", "l3_tile", "l3_roles", "tile_attr", "Geometry", "geometry", "evaluate", "l1_sizes_of", "L1Sizes", "candidate_space",
+    "TilePass", "l3_tile", "l3_roles", "tile_attr", "tile_buffering", "BUFFERING", "Geometry", "geometry", "evaluate", "l1_sizes_of", "L1Sizes", "candidate_space",
     "solve", "brute_force", "candidates", "cycles_floor", "NoFit", "Evaluation", "Solution",
 ]

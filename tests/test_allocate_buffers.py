@@ -34,7 +34,7 @@ from dory.passes.manager import PassManager
 from dory.passes.pipeline import parse_pipeline
 
 from shared_models import NETWORKS, load, requires_shared
-TARGET = 0.05  # the issue's target: L2 peak within 5 % of the lower bound
+TARGET = 0.0  # issue 13: the L2 peak at the max-live lower bound (the exact search reaches it on every network)
 
 
 def run(module: Operation, pipeline: str) -> None:
@@ -172,10 +172,10 @@ def check_allocation(func: Operation) -> dict[str, int]:
         assert rec[peak_key] >= bound
         if level == "l2":
             assert rec["l2_lower_bound"] == bound
-            # assign-memory's own count (unaligned) is a lower bound of ours.
+            # assign-memory counts the same aligned bytes (its staging per buffer, ours per layer).
             mem = func.attributes["dory.memory"]
             assert isinstance(mem, DictAttr)
-            assert _entry(mem, "l2_peak") <= bound <= _entry(mem, "l2_peak") + 3 * len(lv)
+            assert bound <= _entry(mem, "l2_peak")
     return rec
 
 
@@ -279,14 +279,14 @@ def test_random_dags_allocate_consistently(text: str, data: st.DataObject) -> No
     run(module, f"assign-memory{{l2={l2}}}")
     inputs = random_inputs(module, seed=0)
     before = run_function(module, inputs)
-    # assign-memory's budget counts unaligned bytes; the arena's 4-byte alignment may need a few more.
-    run(module, f"allocate-buffers{{l2={l2 + 4 * 64}}}")
+    # assign-memory counts aligned bytes and the packing reaches the max-live bound: the same budget fits.
+    run(module, f"allocate-buffers{{l2={l2}}}")
     check_allocation(the_func(module))
     assert overlaps(the_func(module)) == []  # --verify-semantics' own check agrees with check_allocation
     after = run_function(module, inputs)
     assert all((a == b).all() for a, b in zip(before, after))
     again = print_op(module)
-    run(module, f"allocate-buffers{{l2={l2 + 4 * 64}}}")
+    run(module, f"allocate-buffers{{l2={l2}}}")
     assert print_op(module) == again  # idempotent
 
 

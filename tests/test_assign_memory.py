@@ -55,6 +55,11 @@ def nbytes(t: object) -> int:
     return t.num_elements * math.ceil(t.element_type.width / 8)
 
 
+def footprint(n: int) -> int:
+    """Bytes a buffer of ``n`` bytes counts in the plan: its size rounded up to 4 (as allocated)."""
+    return (n + 3) // 4 * 4
+
+
 def level(v: Value) -> str:
     t = v.type
     assert isinstance(t, MemRefType), f"expected a memref, found {t}"
@@ -125,12 +130,12 @@ def check_plan(func: Operation, l2: int, l3: int) -> dict[str, int]:
         if rt(v) not in weights:
             end[rt(v)] = last
     recs = {id(op): record(op) for op in steps if op.op_name != "dory.reshape"}
-    resident = sum(nbytes(w.type) for w in weights if level(w) == "l2")
-    l3_weights = sum(nbytes(w.type) for w in weights if level(w) == "l3")
+    resident = sum(footprint(nbytes(w.type)) for w in weights if level(w) == "l2")
+    l3_weights = sum(footprint(nbytes(w.type)) for w in weights if level(w) == "l3")
     for op in steps:
         if op.op_name == "dory.reshape":
             continue
-        rq = requant_bytes(op)
+        rq = footprint(requant_bytes(op))
         if rq and "requant" not in recs[id(op)]["l3"]:  # type: ignore[operator]
             resident += rq
         elif rq:
@@ -138,8 +143,8 @@ def check_plan(func: Operation, l2: int, l3: int) -> dict[str, int]:
     l2_peak = 0
     l3_peak = 0
     for i, op in enumerate(steps):
-        live_l2 = sum(nbytes(v.type) for v in start if start[v] <= i <= end[v] and level(v) == "l2")
-        live_l3 = sum(nbytes(v.type) for v in start if start[v] <= i <= end[v] and level(v) == "l3")
+        live_l2 = sum(footprint(nbytes(v.type)) for v in start if start[v] <= i <= end[v] and level(v) == "l2")
+        live_l3 = sum(footprint(nbytes(v.type)) for v in start if start[v] <= i <= end[v] and level(v) == "l3")
         l3_peak = max(l3_peak, live_l3 + l3_weights)
         if op.op_name == "dory.reshape":
             assert "dory.memory" not in op.attributes
@@ -157,10 +162,10 @@ def check_plan(func: Operation, l2: int, l3: int) -> dict[str, int]:
         for r, v in data + [("output", r) for r in op.results]:
             if r in rec["l3"]:  # type: ignore[operator]
                 tiled = r in rec["l3_tiling"]  # type: ignore[operator]
-                prev = sized.get(id(rt(v)), (nbytes(v.type), False))
-                sized[id(rt(v))] = (nbytes(v.type), prev[1] or tiled)
+                prev = sized.get(id(rt(v)), (footprint(nbytes(v.type)), False))
+                sized[id(rt(v))] = (footprint(nbytes(v.type)), prev[1] or tiled)
         if "requant" in rec["l3"]:  # type: ignore[operator]
-            sized[-1] = (requant_bytes(op), "requant" in rec["l3_tiling"])  # type: ignore[operator]
+            sized[-1] = (footprint(requant_bytes(op)), "requant" in rec["l3_tiling"])  # type: ignore[operator]
         whole = sum(n for n, tiled in sized.values() if not tiled)
         tiled_full = sum(n for n, tiled in sized.values() if tiled)
         staging = rec["staging_bytes"]

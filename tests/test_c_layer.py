@@ -275,7 +275,8 @@ def make_case(seed: int, kind: str, l3: bool, staging_slack: int = 0, patch_grou
               tile: tuple[int, int, int, int] | None = None, single: bool = False,
               double_staging: bool = False) -> dict[str, Any]:
     """One random case. ``single``: every L1 buffer single-buffered (pong == ping) whatever the
-    tile count, so that the executor's reload-after-compute path runs. ``double_staging``: an L3
+    tile count (input, weights, parameters and output: the tile pass's ``buffering = "single"``),
+    so that the executor's reload-after-compute path runs. ``double_staging``: an L3
     staging area of twice the single-buffered need (plus 3 bytes of word alignment for each copy
     of each of the up to 4 + DORY_MAX_PARAMS = 16 regions), as the tiler budgets it, so that the executor overlaps staging with the cluster's work."""
     rng = np.random.default_rng(70000 + 97 * seed + KIND[kind] * 7 + (kind == "gconv") * 3 + (kind == "dwconv") * 5)
@@ -327,9 +328,10 @@ def make_case(seed: int, kind: str, l3: bool, staging_slack: int = 0, patch_grou
             if kind == "gconv" and patch_grouped:
                 sizes = dataclasses.replace(sizes, input=max(sizes.input, grouped_input_bytes(c, t_co, t_ho, t_wo)))
             lay = l1_layout(sizes)
-    if single:
-        lay = l1_layout(dataclasses.replace(sizes, acts=1, weights=1))
-    c.update(t_co=t_co, t_ho=t_ho, t_wo=t_wo, t_ci=t_ci, l3_co=l3_co, l3_ho=l3_ho, mem=mem, layout=lay, single=single)
+    if single:  # the tiler's single buffering (l1_sizes_of(single=True)): one copy of every buffer
+        lay = l1_layout(dataclasses.replace(sizes, acts=1, weights=1, inputs=1))
+    c.update(t_co=t_co, t_ho=t_ho, t_wo=t_wo, t_ci=t_ci, l3_co=l3_co, l3_ho=l3_ho, mem=mem, layout=lay, single=single,
+             double_inputs=sizes.inputs)
 
     # the requant buffer: vectors at 4-aligned offsets, sometimes in reverse order / with gaps
     params = params_of(c)
@@ -503,4 +505,7 @@ def test_cases_exercise_the_paths() -> None:
     assert any(c["l3_ho"] and c["l3_ho"] < c["ho"] and c["mem"]["x"] == L3 and c["mem"]["y"] == L3 for c in dbl)
     assert any(c["single"] and c["t_ho"] < c["ho"] for c in cs)  # single-buffered, several tiles
     assert any(c["single"] and c["t_ci"] < c["ci"] for c in conv)
+    # single-buffered inputs that the double-buffered layout would ping/pong: reloaded in place
+    assert sum(1 for c in cs if c["single"] and c["double_inputs"] == 2) >= 20
+    assert any(c["single"] and c["t_co"] < c["co"] and c["params"] for c in cs)  # parameters reloaded in place
     assert any(c["layout"]["weight"][0] != c["layout"]["weight"][1] for c in cs)

@@ -143,6 +143,6 @@ def test_tile_caps_reach_the_tiler() -> None:
     base = calibrate.planned_layers(str(onnx), None)
     capped = calibrate.planned_layers(str(onnx), None, ("MaxPool_12:2",))
     assert capped[1][2][0] == 2 and base[1][2][0] > 2
-    assert {i: t for i, (_, _, t) in capped.items() if i != 1} == {i: t for i, (_, _, t) in base.items() if i != 1}
+    assert {i: t for i, (_, _, t, _) in capped.items() if i != 1} == {i: t for i, (_, _, t, _) in base.items() if i != 1}
     with pytest.raises(PassFailed, match="option 'caps' expected NAME:C or NAME:C:H"):
         calibrate.planned_layers(str(onnx), None, ("MaxPool_12:2", "MaxPool_12:4"))

@@ -149,3 +149,7 @@ def test_planning_pipeline_options_parse() -> None:
                     "tile{target=pulp l1-bytes=24576},allocate-buffers{target=pulp l2=120000}")
     parse_pipeline(text)
     assert planning_pipeline() == "canonicalize,fold-requant,fuse,requant-window,assign-memory,tile,allocate-buffers"
+    single = planning_pipeline("pulp", buffering="single")
+    assert "tile{target=pulp buffering=single}" in single
+    tile = next(p for p in parse_pipeline(single) if p.name == "tile")
+    assert tile.buffering == "single"  # type: ignore[attr-defined]

@@ -48,7 +48,7 @@ def test_sat_optimum_equals_brute_force(g: Geometry, l1: int) -> None:
     assert sol.best.cycles == best.cycles
     assert sol.best.key() == best.key()  # the tie-break order is part of the objective
     assert sol.best.l1_bytes <= l1
-    assert evaluate(g, sol.best.tile) == sol.best
+    assert evaluate(g, sol.best.tile, single=sol.best.single) == sol.best
 
 
 @settings(max_examples=150, deadline=None)
@@ -392,3 +392,91 @@ def test_tile_mlir_other_cycles_by_hand() -> None:
     assert math.ceil(3 * 32 * 32 * 16 / dma_bw) + 8 * (2 * 8 + 8) * setup < compute
     assert add["cycles"] == math.ceil(8 * overhead + (8 * setup + math.ceil(2 * 8 * 32 * 8 / dma_bw))
                                       + (8 * setup + math.ceil(8 * 32 * 8 / dma_bw)) + compute)
+
+
+# -- single or double buffering per layer (the search's choice, evaluate's serial model) --------
+
+# The conv of lit_tests/passes/tile-target.mlir: 3x3, 64 -> 64 channels on 32x32.
+_CONV_64 = Geometry("conv", n=1, ho=32, wo=32, co=64, hi=32, wi=32, ci=64, kh=3, kw=3, pads=(1, 1, 1, 1))
+
+
+def test_single_buffering_has_one_copy_of_every_buffer() -> None:
+    from dory.passes.tiling import l1_sizes_of
+
+    t = (4, 7, 32, 64)  # 16 channel blocks x 5 row blocks: every buffer double buffered
+    dbl, one = l1_sizes_of(_CONV_64, t), l1_sizes_of(_CONV_64, t, single=True)
+    assert (dbl.inputs, dbl.weights, dbl.acts) == (2, 2, 2)
+    assert (one.inputs, one.weights, one.acts) == (1, 1, 1)
+    assert (one.input, one.weight, one.output, one.params, one.scratch) == (dbl.input, dbl.weight, dbl.output, dbl.params, dbl.scratch)
+    assert one.total == one.input + one.weight + one.output + one.params + one.scratch
+    assert dbl.total - one.total == dbl.input + dbl.weight + dbl.output + dbl.params
+    # one tile: one copy of everything either way, and the same evaluation (double, no attribute)
+    whole = (64, 32, 32, 64)
+    assert l1_sizes_of(_CONV_64, whole) == l1_sizes_of(_CONV_64, whole, single=True)
+    assert evaluate(_CONV_64, whole, single=True) == evaluate(_CONV_64, whole)
+    assert not evaluate(_CONV_64, whole, single=True).single
+
+
+def test_single_buffering_cycles_by_hand() -> None:
+    # runtime/src/layer.c with pong == ping issues step i + 1's loads with step i's store after
+    # step i's compute and waits for both before step i + 1's: nothing overlaps, so the cycles are
+    # n_tiles x overhead + compute + every transfer of the layer (GAP8's model, DORY's setups).
+    from dory.backends.gap8.hw import GAP8
+
+    overhead, setup, dma_bw = GAP8.tile_overhead_cycles, GAP8.dma_setup_cycles, GAP8.dma_bytes_per_cycle
+    ev = evaluate(_CONV_64, (4, 16, 32, 64), GAP8, single=True)
+    assert ev.single and ev.n_tiles == 32  # 16 channel blocks x 2 row blocks
+    # 16 rows on 8 cores and 4 channels in one 4-lane word: the kernel's full efficiency
+    compute = 32 * 32 * 64 * 64 * 9 / (GAP8.cores * GAP8.simd_macs * GAP8.conv_efficiency)
+    # the input block (17 of the 32 rows with the halo, whole rows: one setup) loaded once per row
+    # block (the channel blocks share it); the weights (576 B a channel, one setup) once per tile;
+    # the output tile's 16 rows of 4 of the 64 channels: a setup per row
+    moved = 2 * 17 * 32 * 64 + 32 * 4 * 576 + 32 * 16 * 32 * 4
+    setups = 2 * setup + 32 * setup + 32 * 16 * setup
+    assert ev.cycles == math.ceil(32 * overhead + compute + math.ceil(moved / dma_bw) + setups)
+    assert ev.cycles > evaluate(_CONV_64, (4, 16, 32, 64), GAP8).cycles  # the same tile double buffered overlaps
+
+
+def test_search_picks_single_where_the_serial_run_is_cheaper() -> None:
+    from dory.backends.gap8.hw import GAP8
+
+    dbl, auto = solve(_CONV_64, GAP8.l1_budget, GAP8, single=False), solve(_CONV_64, GAP8.l1_budget, GAP8)
+    # double buffered only 7 rows fit (80 tiles); single buffered 16 (32 tiles), fewer cycles
+    assert dbl.best.tile == (4, 7, 32, 64) and not dbl.best.single
+    assert auto.best.single and auto.best.tile == (4, 16, 32, 64) and auto.best.cycles < dbl.best.cycles
+    assert auto.best == evaluate(_CONV_64, auto.best.tile, GAP8, single=True)
+
+
+def test_search_picks_single_where_only_single_fits() -> None:
+    # a conv like tile-invalid.mlir's (si32 out): its smallest tile needs 732 B double buffered
+    # (input window, weights, output), 656 B single buffered
+    g = Geometry("conv", n=1, ho=8, wo=8, co=8, hi=8, wi=8, ci=64, kh=3, kw=3, pads=(1, 1, 1, 1), out_bytes=4)
+    with pytest.raises(NoFit) as e:
+        solve(g, 700, single=False)
+    assert e.value.smallest.l1_bytes == 732
+    sol = solve(g, 700)
+    assert sol.best.single and sol.best.l1_bytes <= 700
+    assert brute_force(g, 700) == sol.best
+    with pytest.raises(NoFit) as e:
+        solve(g, 600)
+    assert e.value.smallest.l1_bytes == 656 and e.value.smallest.single
+
+
+def test_search_keeps_double_on_ties() -> None:
+    # the whole layer in one tile: single and double are the same plan, recorded as double
+    g = Geometry("conv", n=1, ho=8, wo=8, co=8, hi=8, wi=8, ci=4, kh=3, kw=3, pads=(1, 1, 1, 1))
+    sol = solve(g, 53760)
+    assert sol.best.n_tiles == 1 and not sol.best.single
+
+
+@settings(max_examples=40, deadline=None)
+@given(layers(), st.sampled_from([600, 2000, 8000]), st.booleans())
+def test_sat_equals_brute_force_under_each_buffering(g: Geometry, l1: int, single: bool) -> None:
+    best = brute_force(g, l1, single=single)
+    if best is None:
+        with pytest.raises(NoFit):
+            solve(g, l1, single=single)
+        return
+    sol = solve(g, l1, single=single)
+    assert sol.best.key() == best.key()
+    assert sol.best.single == (single and sol.best.n_tiles > 1)

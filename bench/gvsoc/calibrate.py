@@ -100,19 +100,21 @@ def pipeline(l1: int | None, caps: tuple[str, ...] = (), target: str = "pulp") -
 
 
 def planned_layers(onnx: str, l1: int | None, caps: tuple[str, ...] = (),
-                   target: str = "pulp") -> dict[int, tuple[str, Geometry, tuple[int, int, int, int]]]:
-    """Per step index: the bench's layer kind, the layer's geometry and its planned L1 tile, from
-    the network planned in process with the same pipeline the app was compiled with."""
+                   target: str = "pulp") -> dict[int, tuple[str, Geometry, tuple[int, int, int, int], bool]]:
+    """Per step index: the bench's layer kind, the layer's geometry, its planned L1 tile and
+    whether it is single buffered, from the network planned in process with the same pipeline the
+    app was compiled with."""
     from dory.backends.gap8.emit import emit_network
     from dory.frontend.onnx_import import import_onnx
     from dory.passes.base import PassContext
     from dory.passes.manager import PassManager
     from dory.passes.pipeline import parse_pipeline
+    from dory.passes.tile import tile_buffering
     from dory.passes.tiling.geometry import geometry
 
     module = import_onnx(onnx, warn=lambda m: None)
     PassManager(parse_pipeline(pipeline(l1, caps, target)), verify_each=False).run(PassContext(), module)
-    out: dict[int, tuple[str, Geometry, tuple[int, int, int, int]]] = {}
+    out: dict[int, tuple[str, Geometry, tuple[int, int, int, int], bool]] = {}
     for s in emit_network(module).steps:
         op = s.value.op  # type: ignore[attr-defined]
         tile = op.attributes.get("dory.tile")
@@ -126,7 +128,7 @@ def planned_layers(onnx: str, l1: int | None, caps: tuple[str, ...] = (),
             label = "pointwise" if (g.kh, g.kw) == (1, 1) else "conv3x3" if (g.kh, g.kw) == (3, 3) else "conv KxK"
         elif g.kind in bench_gvsoc.KINDS:
             label = g.kind
-        out[s.index] = (label, g, t)  # type: ignore[assignment]
+        out[s.index] = (label, g, t, tile_buffering(tile))  # type: ignore[assignment]
     return out
 
 
@@ -205,9 +207,10 @@ def measure(names: list[str], generated: list[str], variants: dict[str, list[int
         for s in run.steps:
             if s.index not in plan:
                 continue
-            label, g, t = plan[s.index]
+            label, g, t, single = plan[s.index]
             layers.append({"network": name, "step": s.index, "name": s.name, "label": label, "l1_budget": l1,
-                           "caps": list(caps), "tile": list(t), "measured": s.cycles, "geometry": asdict(g)})
+                           "caps": list(caps), "tile": list(t), "measured": s.cycles, "geometry": asdict(g),
+                           **({"single": True} if single else {})})
     return {"date": datetime.date.today().isoformat(), "gvsoc": gvsoc_commit(), "dory": dory_commit(),
             "networks": sorted({x["network"] for x in layers}), "failed": errors, "variants": {k: v for k, v in variants.items() if k in {n for n, _, _ in nets}},
             "tile_variants": {k: [list(c) for c in v] for k, v in tile_variants.items() if k in {n for n, _, _ in nets}},
@@ -268,7 +271,7 @@ def load_layers(record: dict[str, Any]) -> list[Layer]:
         g = dict(d["geometry"])
         g["pads"] = tuple(g["pads"])
         out.append(Layer(d["network"], d["step"], d["name"], Geometry(**g), tuple(d["tile"]), d["measured"],  # type: ignore[arg-type]
-                         d["l1_budget"], d["label"], tuple(d.get("caps") or ())))
+                         d["l1_budget"], d["label"], tuple(d.get("caps") or ()), bool(d.get("single", False))))
     return out
 
 
@@ -400,9 +403,9 @@ def repicks(layers: list[Layer], coef: dict[str, dict[str, float]], networks: li
     out = []
     with candidate_target(coef) as target:
         for name, onnx, _ in network_files(networks):
-            for step, (_, _, tile) in sorted(planned_layers(onnx, None, (), target).items()):
+            for step, (_, _, tile, single) in sorted(planned_layers(onnx, None, (), target).items()):
                 x = default.get((name, step))
-                if x is None or tile == x.tile:
+                if x is None or (tile, single) == (x.tile, x.single):
                     continue
                 ms = measured[(name, step)]
                 best = min(ms.items(), key=lambda kv: (kv[1], kv[0]))

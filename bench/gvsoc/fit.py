@@ -5,7 +5,7 @@ tile and measured cycles, so the tests can fit synthetic data with known constan
 The model (`passes.tiling.cost`): a layer's cycles are ``layer + tile * n_tiles + sum_f coef_f *
 feature_f + dma_f``, the features being the kernel work on the busiest core summed over the tiles
 (`passes.tiling.cost.kernel_features`) and ``dma_f`` the DMA the double buffering does not hide
-(first load, last store, transfers beyond the compute). It is linear in the coefficients except
+(first load, last store, transfers beyond the compute; all of it for a single-buffered layer). It is linear in the coefficients except
 for that hiding; `fit` alternates a non-negative least-squares fit of the coefficients with
 re-evaluating which layers' DMA shows.
 
@@ -45,6 +45,7 @@ class Layer:
     l1_budget: int | None = None  # the tile pass's L1 budget (None: the target's)
     label: str = ""  # the bench's layer kind (conv3x3, pointwise, ...) for the tables
     caps: tuple[str, ...] = ()  # the tile pass's per-layer caps of the run (calibrate.py TILE_VARIANTS)
+    single: bool = False  # single buffered (dory.tile buffering = "single"): every transfer shows
 
     @property
     def kind(self) -> str:
@@ -191,6 +192,8 @@ def model_cycles(layer: Layer, coef: dict[str, dict[str, float]], hw: Target) ->
     first, last, dma = dma_terms(layer.geometry, layer.tile, hw)
     if feats["tile"] == 1:
         return overhead + first + compute + last
+    if layer.single:
+        return overhead + compute + dma
     return overhead + first + last + max(compute, dma - first - last)
 
 
@@ -208,7 +211,8 @@ def fit(layers: list[Layer], hw: Target, rounds: int = 40) -> Fit:
     exposed = np.zeros(len(layers))
     coef: dict[str, dict[str, float]] = {}
     for it in range(rounds):
-        fixed = np.array([d[0] + d[1] for d in dmas]) + exposed
+        # a single-buffered layer's DMA shows whole (no hiding to re-evaluate: its exposed part stays 0)
+        fixed = np.array([d[2] if x.single and t > 1 else d[0] + d[1] for x, t, d in zip(layers, n_tiles, dmas)]) + exposed
         x = nnls(a / m[:, None], (m - fixed) / m)
         coef = {}
         for (k, f), v in zip(cols, x):
@@ -217,7 +221,8 @@ def fit(layers: list[Layer], hw: Target, rounds: int = 40) -> Fit:
             for f in MODEL_FEATURES[k]:
                 coef.setdefault(k, {}).setdefault(f, 0.0)
         compute = (a * compute_mask) @ x
-        new = np.array([0.0 if t == 1 else max(0.0, d[2] - d[0] - d[1] - c) for t, d, c in zip(n_tiles, dmas, compute)])
+        new = np.array([0.0 if t == 1 or x.single else max(0.0, d[2] - d[0] - d[1] - c)
+                        for x, t, d, c in zip(layers, n_tiles, dmas, compute)])
         if it and np.allclose(new, exposed):
             break
         exposed = new

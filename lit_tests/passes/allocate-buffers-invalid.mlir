@@ -116,3 +116,14 @@
   %y = "dory.pool"(%x) <{kind = "max", kernel = array<i64: 1, 1>}> {dory.memory = {l2_bytes = 128 : i64, l3 = [], l3_tiling = [], staging_bytes = 0 : i64}, dory.tile = {l1 = {c_in = 4 : i64, c_out = 4 : i64, h_out = 0 : i64, w_out = 4 : i64}}} : (memref<1x4x4x4xui8, #dory.l2>) -> memref<1x4x4x4xui8, #dory.l2>
   "func.return"(%y) : (memref<1x4x4x4xui8, #dory.l2>) -> ()
 }) : () -> ()
+
+// -----
+
+// A buffering that is neither single nor double.
+
+"func.func"() <{function_type = (memref<1x4x4x4xui8, #dory.l2>) -> memref<1x4x4x4xui8, #dory.l2>, sym_name = "bad_buffering"}> ({
+^bb0(%x: memref<1x4x4x4xui8, #dory.l2>):
+  // expected-error@+1 {{cannot lay out L1: expected 'dory.tile' buffering to be "single" or "double", found '"triple"'}}
+  %y = "dory.pool"(%x) <{kind = "max", kernel = array<i64: 1, 1>}> {dory.memory = {l2_bytes = 128 : i64, l3 = [], l3_tiling = [], staging_bytes = 0 : i64}, dory.tile = {buffering = "triple", l1 = {c_out = 4 : i64, h_out = 4 : i64, w_out = 4 : i64, c_in = 4 : i64}}} : (memref<1x4x4x4xui8, #dory.l2>) -> memref<1x4x4x4xui8, #dory.l2>
+  "func.return"(%y) : (memref<1x4x4x4xui8, #dory.l2>) -> ()
+}) : () -> ()

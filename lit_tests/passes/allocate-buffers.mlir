@@ -94,3 +94,21 @@
 // CHECK-NEXT:    "dory.pool"
 // CHECK-NOT:       dory.l1
 // CHECK-SAME:      -> memref
+
+// -----
+
+// The same layer and tile with `buffering = "single"` in its `dory.tile` (as the tile pass
+// writes it, or a plan sets it): one copy of every buffer, pong = ping: input 0, weight 192,
+// output 336, params 464 (48 B), scratch 512 (576 B): total 1088.
+
+"func.func"() <{function_type = (tensor<1x8x8x4xui8>) -> tensor<1x8x8x8xui8>, sym_name = "l1_layout_single"}> ({
+^bb0(%x: tensor<1x8x8x4xui8>):
+  %w = "qnn.constant"() <{value = dense<1> : tensor<8x3x3x4xsi8>}> : () -> tensor<8x3x3x4xsi8>
+  %b = "qnn.constant"() <{value = dense<[1, 2, 3, 4, 5, 6, 7, 8]> : tensor<8xsi32>}> : () -> tensor<8xsi32>
+  %y = "dory.conv2d"(%x, %w, %b) <{pads = array<i64: 1, 1, 1, 1>, requant = {add = dense<[0, 1, 2, 3, 4, 5, 6, 7]> : tensor<8xsi32>, max = 255 : i64, min = 0 : i64, mul = dense<3> : tensor<8xsi32>, shift = 4 : i64}}> {dory.tile = {buffering = "single", l1 = {c_out = 4 : i64, h_out = 4 : i64, w_out = 8 : i64, c_in = 4 : i64}, n_tiles = 4 : i64, l1_bytes = 1088 : i64, cycles = 1000 : i64}} : (tensor<1x8x8x4xui8>, tensor<8x3x3x4xsi8>, tensor<8xsi32>) -> tensor<1x8x8x8xui8>
+  "func.return"(%y) : (tensor<1x8x8x8xui8>) -> ()
+}) : () -> ()
+
+// CHECK-LABEL: sym_name = "l1_layout_single"
+// CHECK:         "dory.conv2d"
+// CHECK-SAME:      dory.l1 = {input = [0 : i64, 0 : i64], output = [336 : i64, 336 : i64], params = 464 : i64, scratch = 512 : i64, total = 1088 : i64, weight = [192 : i64, 192 : i64]}

@@ -7,16 +7,18 @@
 
 // ZERO: error: option 'l1-bytes' expected a positive number of bytes, found 0
 // NOTINT: error: option 'l1-bytes' of pass 'tile' expects an integer, found 'lots'
+// RUN: not dory-opt %s -p 'tile{buffering=triple}' 2>&1 | filecheck %s --check-prefix=BUFFERING
+// BUFFERING: error: option 'buffering' expected auto, double or single, found 'triple'
 
-// Budget 150 B. The smallest tile of this 3x3 conv (one output element, one input channel,
-// accumulated over the 64 input channels) needs 234 B: double-buffered 3x3x1 input window,
-// output byte and 9 B weight slice, 2 x 8 cores x 12 B of im2col (9 B zero-padded to a multiple
-// of 4) and the 4 B si32 accumulator.
+// Budget 150 B. The smallest tile of this 3x3 conv (one output element, four input channels,
+// accumulated over the 64 input channels) needs 653 B single buffered (one copy of every buffer,
+// the least any buffering needs): the 3x3x4 input window, the output byte, the 36 B weight slice
+// and its 8 B of parameters, 2 x 8 cores x 36 B of im2col and the 4 B si32 accumulator.
 
 "func.func"() <{function_type = (tensor<1x8x8x64xui8>) -> tensor<1x8x8x8xui8>, sym_name = "no_fit"}> ({
 ^bb0(%x: tensor<1x8x8x64xui8>):
   %w = "qnn.constant"() <{value = dense<1> : tensor<8x3x3x64xsi8>}> : () -> tensor<8x3x3x64xsi8>
-  // expected-error@+1 {{cannot tile this layer in L1: expected a tiling within 150 bytes, found the smallest needs 726 bytes (c_out=1, h_out=1, w_out=1, c_in=4)}}
+  // expected-error@+1 {{cannot tile this layer in L1: expected a tiling within 150 bytes, found the smallest needs 653 bytes (c_out=1, h_out=1, w_out=1, c_in=4, single buffered)}}
   %y = "dory.conv2d"(%x, %w) <{pads = array<i64: 1, 1, 1, 1>}> : (tensor<1x8x8x64xui8>, tensor<8x3x3x64xsi8>) -> tensor<1x8x8x8xui8>
   "func.return"(%y) : (tensor<1x8x8x8xui8>) -> ()
 }) : () -> ()

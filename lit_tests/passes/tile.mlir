@@ -5,6 +5,8 @@
 // RUN: dory-opt %s --split-input-file -p 'tile{l1-bytes=16000}' | filecheck %s
 // RUN: dory-opt %s --split-input-file -p 'tile{l1-bytes=16000}' --verify-semantics=1 -o /dev/null
 // RUN: dory-opt %s --split-input-file -p tile | filecheck %s --check-prefix=DEFAULT
+// buffering=double: every layer double buffered (the plans before the buffering choice).
+// RUN: dory-opt %s --split-input-file -p 'tile{l1-bytes=16000 buffering=double}' | filecheck %s --check-prefix=DOUBLE
 
 // Everything (input 256 B, output 512 B, weight 288 B, im2col 2 x 8 x 3 x 3 x 4 B) fits:
 // one tile, single buffered.
@@ -123,3 +125,25 @@
 // With the default budget (53760 B) the 32x32 conv still splits, into fewer tiles.
 // DEFAULT-LABEL: sym_name = "must_split"
 // DEFAULT: "dory.conv2d"{{.*}}dory.tile = {cycles = {{[0-9]+}} : i64, l1 = {c_in = 16 : i64, c_out = {{[0-9]+}} : i64, h_out = {{[0-9]+}} : i64, w_out = 32 : i64}, l1_bytes = {{[0-9]+}} : i64, n_tiles = {{[0-9]+}} : i64
+
+// -----
+
+// Single buffering where the serial run is cheaper: a 3x3 conv 32 -> 32 channels on 16x16 in
+// 16000 B. Double buffered, whole-row tiles of 4 channels need 17152 B, so 6 rows fit (24 tiles,
+// 226768 modelled cycles); with one copy of every buffer (14976 B) all 16 rows fit: 8 tiles
+// whose serial loads and stores cost less than 16 more tiles' overhead. The attribute says so
+// (`buffering = "single"`; a double-buffered layer has no such entry).
+
+"func.func"() <{function_type = (tensor<1x16x16x32xui8>) -> tensor<1x16x16x32xui8>, sym_name = "single_buffered"}> ({
+^bb0(%x: tensor<1x16x16x32xui8>):
+  %w = "qnn.constant"() <{value = dense<1> : tensor<32x3x3x32xsi8>}> : () -> tensor<32x3x3x32xsi8>
+  %y = "dory.conv2d"(%x, %w) <{pads = array<i64: 1, 1, 1, 1>, requant = {max = 255 : i64, min = 0 : i64, mul = 3 : i64, shift = 4 : i64}}> : (tensor<1x16x16x32xui8>, tensor<32x3x3x32xsi8>) -> tensor<1x16x16x32xui8>
+  "func.return"(%y) : (tensor<1x16x16x32xui8>) -> ()
+}) : () -> ()
+
+// CHECK-LABEL: sym_name = "single_buffered"
+// CHECK:         "dory.conv2d"
+// CHECK-SAME:      {dory.tile = {buffering = "single", cycles = 153626 : i64, l1 = {c_in = 32 : i64, c_out = 4 : i64, h_out = 16 : i64, w_out = 16 : i64}, l1_bytes = 14976 : i64, n_tiles = 8 : i64, sat_calls = {{[0-9]+}} : i64}}
+// CHECK-NEXT:    "func.return"
+// DOUBLE-LABEL: sym_name = "single_buffered"
+// DOUBLE:         "dory.conv2d"{{.*}}{dory.tile = {cycles = 226768 : i64, l1 = {c_in = 32 : i64, c_out = 4 : i64, h_out = 6 : i64, w_out = 16 : i64}, l1_bytes = 15872 : i64, n_tiles = 24 : i64

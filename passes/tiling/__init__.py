@@ -17,7 +17,7 @@ except for ``dory.conv2d`` with ``groups = 1`` and ``dory.linear``, whose kernel
 partial sums over input-channel tiles (in an si32 L1 accumulator); depthwise, pool and add have
 ``k = c``.
 
-*L1 footprint* ``F(t)`` (bytes): input tile (rows ``(h-1)*sh + (kh-1)*dh + 1`` clipped to ``Hi``,
+*L1 footprint* ``F(t)`` (bytes), double buffered: input tile (rows ``(h-1)*sh + (kh-1)*dh + 1`` clipped to ``Hi``,
 likewise columns, times ``k``; both operands for an add) + output tile + weight tile + the
 per-channel parameters (bias and requant arrays) of ``c`` channels + kernel scratch (the target's
 `Target.conv_scratch_bytes`: pulp-nn's im2col ``2*cores*ceil4(kh*kw*k)`` for a KxK conv;
@@ -30,9 +30,16 @@ weights and parameters are double buffered when they change between tiles (more 
 channel tile), else loaded once; so is the input of a conv (one group) or linear whose tiles all
 read the same input block (one row, column and input-channel block: `cost.input_loads`).
 
+*Buffering*: a tile of more than one step may instead be *single buffered* (``single``: every
+buffer one copy; runtime/src/layer.c then reloads a buffer only after the compute that reads
+it): a smaller footprint, so bigger tiles, but nothing overlaps. The search
+(`passes.tiling.sat.solve`, `passes.tiling.brute.brute_force`) chooses the tile and the buffering
+together; `Evaluation.key` orders double before single on equal cycles.
+
 *Cycles* ``K(t)``: ``n * overhead + first load + last store + max(compute, rest of the DMA)`` for
-``n > 1`` tiles (double buffering hides the smaller of compute and transfer, except the first
-load and the last store), ``overhead + load + compute + store`` for one tile. Compute is the MACs
+``n > 1`` tiles double buffered (double buffering hides the smaller of compute and transfer,
+except the first load and the last store), ``n * overhead + compute + all the DMA`` single
+buffered (the serial steps), ``overhead + load + compute + store`` for one tile. Compute is the MACs
 over the SIMD peak times the kernel's sustained efficiency, scaled by how evenly the tiles split
 over the cores (rows for a conv, channels for depthwise/linear, rows for pool/add) and over the
 SIMD lanes (output channels), counting the ragged last tiles exactly; split input channels add a

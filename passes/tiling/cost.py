@@ -4,13 +4,15 @@
 tile, weight tile, the per-channel parameters of ``c`` channels, the kernel's scratch (the
 target's `Target.conv_scratch_bytes` / `Target.depthwise_scratch_bytes`) and an si32 accumulator
 when input channels are split; input and output double buffered with more than one tile, weights
-and parameters when they change between tiles, the input when its block does (`input_loads`)
+and parameters when they change between tiles, the input when its block does (`input_loads`);
+single buffered (``single``), one copy of every buffer
 (`l1_sizes_of`, the one footprint model: the tiler budgets it and ``allocate-buffers`` lays it
 out).
 
 *Cycles* ``K(t)`` (`evaluate`): the target's compute model (MACs over its SIMD peak times the
 kernel's sustained efficiency, scaled by how evenly the tiles split over cores and SIMD lanes)
-and its DMA costs, double buffering hiding the smaller of compute and transfer; see the
+and its DMA costs, double buffering hiding the smaller of compute and transfer (single
+buffering: every transfer adds to the compute, the runtime's serial steps); see the
 ``passes.tiling`` package docstring. A target with a calibrated `backends.target.KernelModel`
 (pulp) replaces the efficiency compute and the per-tile overhead by its linear model over
 `kernel_features` (the runtime's own work split; fitted by bench/gvsoc/calibrate.py); the DMA
@@ -40,10 +42,12 @@ class Evaluation:
     l1_bytes: int
     cycles: int
     n_tiles: int
+    single: bool = False  # every buffer one copy, steps run serially (only with more than one tile)
 
-    def key(self) -> tuple[int, int, int, tuple[int, int, int, int]]:
-        """The total order of the objective: cycles, then L1 bytes, then tiles, then the tile."""
-        return (self.cycles, self.l1_bytes, self.n_tiles, self.tile)
+    def key(self) -> tuple[int, bool, int, int, tuple[int, int, int, int]]:
+        """The total order of the objective: cycles, then double before single buffering (a tie
+        keeps the double-buffered plan), then L1 bytes, then tiles, then the tile."""
+        return (self.cycles, self.single, self.l1_bytes, self.n_tiles, self.tile)
 
 
 
@@ -92,13 +96,15 @@ def input_loads(g: Geometry, tile: tuple[int, int, int, int]) -> int:
     return nc * nh * nw * nk
 
 
-def l1_sizes_of(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None = None) -> L1Sizes:
+def l1_sizes_of(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None = None, *,
+                single: bool = False) -> L1Sizes:
     """The L1 buffers of tile ``(c, h, w, k)`` of layer ``g``: input tile with halo (clipped to
     the input; both operands of an add), output tile, weight tile and per-channel parameters of
     ``c`` channels, kernel scratch (im2col, plus an si32 accumulator when input channels are
     split). Input and output are double buffered when there is more than one tile; weights and
     parameters when they change between tiles; the input only when its block does
-    (`input_loads`)."""
+    (`input_loads`). ``single``: every buffer one copy (runtime/src/layer.c then reloads a buffer
+    only after the compute that reads it: `evaluate`'s serial steps)."""
     hw = hw or default_target()
     c, h, w, k, nc, nh, nw, nk = _tiling(g, tile)
     rows = _in_extent(h, g.sh, g.kh, g.dh, g.hi)
@@ -118,6 +124,8 @@ def l1_sizes_of(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None 
     if nk > 1:  # partial sums over input-channel tiles need an si32 accumulator of the output tile
         scratch += (out_b // g.out_bytes) * _ACC_BYTES
     n = nc * nh * nw * nk
+    if single:
+        return L1Sizes(in_b, c * w_per_c, out_b, c * g.param_bytes, scratch, 1, 1, 1)
     return L1Sizes(in_b, c * w_per_c, out_b, c * g.param_bytes, scratch, 2 if n > 1 else 1, 2 if nc * nk > 1 else 1,
                    2 if input_loads(g, tile) > 1 else 1)
 
@@ -618,12 +626,20 @@ def l3_cycles(g: Geometry, roles: list[str] | tuple[str, ...], l3_tile: dict[str
     return int(math.ceil(fork + write(n_h - 1)))
 
 
-def evaluate(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None = None) -> Evaluation:
-    """The footprint (bytes) and the cost model's cycles of tile ``(c, h, w, k)`` of layer ``g``."""
+def evaluate(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None = None, *,
+             single: bool = False) -> Evaluation:
+    """The footprint (bytes) and the cost model's cycles of tile ``(c, h, w, k)`` of layer ``g``,
+    double buffered (the compute hides the transfers other than the first load and the last
+    store, or they hide it) or with ``single`` every buffer one copy: runtime/src/layer.c then
+    issues step i + 1's loads with step i's store after step i's compute and waits for both
+    before step i + 1's, so every transfer adds to the compute (the one-tile formula, whose
+    first load and last store are its only transfers, over the whole layer). A one-tile layer
+    has one copy of everything either way: it evaluates as double buffered (``single`` False)."""
     hw = hw or default_target()
     c, h, w, k, nc, nh, nw, nk = _tiling(g, tile)
     n = nc * nh * nw * nk
-    l1 = l1_sizes_of(g, tile, hw).total
+    single = single and n > 1
+    l1 = l1_sizes_of(g, tile, hw, single=single).total
 
     model = hw.kernel_model
     if model is not None:
@@ -638,9 +654,11 @@ def evaluate(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None = N
     first, last, dma = dma_terms(g, tile, hw)
     if n == 1:
         cycles = overhead + first + compute + last
+    elif single:
+        cycles = overhead + compute + dma
     else:
         cycles = overhead + first + last + max(compute, max(0, dma - first - last))
-    return Evaluation((c, h, w, k), int(l1), int(math.ceil(cycles)), n)
+    return Evaluation((c, h, w, k), int(l1), int(math.ceil(cycles)), n, single)
 
 
 def cycles_floor(g: Geometry, hw: Target | None = None) -> int:

@@ -34,7 +34,10 @@
  *    parameters when the c block changes) are already issued into the other ping/pong buffer, and the
  *    store of the previous output tile is in flight; a buffer without a pong copy (pong == ping)
  *    is reloaded only after the compute that reads it. Every job is waited before its buffer is
- *    touched (host port: data moves only at dory_dma_wait).
+ *    touched (host port: data moves only at dory_dma_wait). A single-buffered layer (the tiler's
+ *    buffering = "single": every buffer pong == ping) thus runs its steps serially: step i + 1's
+ *    loads and step i's store are issued after step i's compute (after_compute), both waited
+ *    before step i + 1's (before_compute: its loads, and the stores of its output buffer).
  *
  * 3. Kernels: dory_conv2d / dory_depthwise / dory_linear / dory_pool / dory_add called on every
  *    core. A grouped convolution tile is cut at group boundaries into runs of whole groups and
