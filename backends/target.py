@@ -257,23 +257,16 @@ class Target:
             return max(self.cores * two, (CONV_TAPW_MAX_CO + 2 * self.cores) * kw * ct)
         return self.cores * two
 
-    def depthwise_scratch_bytes(self, kh: int, kw: int, in_rows: int, in_cols: int, pads: tuple[int, int, int, int],
-                                strides: tuple[int, int] = (1, 1)) -> int:
+    def depthwise_scratch_bytes(self, kh: int, kw: int, in_rows: int, in_cols: int, pads: tuple[int, int, int, int]) -> int:
         """L1 scratch of the depthwise kernel on a tile reading ``in_rows`` x ``in_cols`` input
-        pixels with ``pads`` (top, left, bottom, right) at ``strides`` (rows, columns): per core, for
-        3x3 one channel of the padded tile (``P = (in_rows + pt + pb) * (in_cols + pl + pr) + 4``:
-        the kernel transposes a channel at a time, plus a word load's slack), at stride (2, 2) four
-        of them with lines of a pitch up to 3 bytes longer, each rounded up to 4 bytes (``4 * ceil4(P
-        + 3 * max(in_rows + pt + pb, in_cols + pl + pr))``: the kernel transposes 4 channels at
-        once), else a column buffer of the padded rows (``kh * (in_rows + pt + pb) + kh``; the
-        kernel buffers columns of rows, not channels) plus one ``kh x kw`` weight slice."""
+        pixels with ``pads`` (top, left, bottom, right): per core, for 3x3 one channel of the
+        padded tile (``(in_rows + pt + pb) * (in_cols + pl + pr) + 4``: the kernel transposes a
+        channel at a time, plus a word load's slack), else a column buffer of the padded rows
+        (``kh * (in_rows + pt + pb) + kh``; the kernel buffers columns of rows, not channels) plus
+        one ``kh x kw`` weight slice."""
         pt, pl, pb, pr = pads
         if (kh, kw) == (3, 3):
-            rows, cols = in_rows + pt + pb, in_cols + pl + pr
-            per = rows * cols + 4
-            if tuple(strides) == (2, 2):
-                per = 4 * ((per + 3 * max(rows, cols) + 3) // 4 * 4)
-            return self.cores * per
+            return self.cores * ((in_rows + pt + pb) * (in_cols + pl + pr) + 4)
         return self.cores * (kh * (in_rows + pt + pb) + kh) + self.cores * kh * kw
 
     def pool_scratch_bytes(self) -> int:

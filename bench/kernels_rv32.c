@@ -268,7 +268,7 @@ static void make_conv(bench_t *b, const char *name, int dw, int32_t hi, int32_t 
     a->first = a->last = 1;
     /* scratch as the executor sizes it: the kernels' own amounts */
     if (dw)
-        sb = dory_depthwise_scratch_bytes(k, k, hi, wi, pad, pad, pad, pad, s, s, NHARTS);
+        sb = dory_depthwise_scratch_bytes(k, k, hi, wi, pad, pad, pad, pad, NHARTS);
     else
         sb = dory_conv2d_scratch_bytes(k, k, ci, NHARTS);
     a->scratch = sb ? l1_alloc(sb) : NULL;

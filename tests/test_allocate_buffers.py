@@ -345,11 +345,10 @@ def test_l1_sizes_of_linear_depthwise_and_add() -> None:
     module = parse_module(text, "<test>")
     ops = {op.op_name: op for op in the_func(module).regions[0].blocks[0].ops}
     # The tile pass's model. Depthwise, 2 x 2 x 1 = 4 tiles: rows (2-1)*2 + 3 = 5, columns
-    # (4-1)*2 + 3 = 9 clipped to 8, 2 channels; its scratch per core (stride 2) 4 slots of one
-    # channel of the padded tile, (5 + 2 pad) x (8 + 2 pad) bytes, plus 4 of slack and 3 bytes of
-    # pitch a line of the longer side (10), rounded up to 4 bytes.
+    # (4-1)*2 + 3 = 9 clipped to 8, 2 channels; its scratch per core one channel of the padded
+    # tile, (5 + 2 pad) x (8 + 2 pad) bytes, plus 4 of slack.
     dw = l1_sizes(ops["dory.depthwise"], {"c_out": 2, "h_out": 2, "w_out": 4, "c_in": 2})
-    assert dw == L1Sizes(5 * 8 * 2, 2 * 9, 2 * 4 * 2, 2 * 4, 8 * 4 * 104, 2, 2, 2)
+    assert dw == L1Sizes(5 * 8 * 2, 2 * 9, 2 * 4 * 2, 2 * 4, 8 * (7 * 10 + 4), 2, 2, 2)
     # Add: both operands in the input buffer; one channel tile, so nothing to double-buffer but acts.
     add = l1_sizes(ops["dory.add"], {"c_out": 4, "h_out": 2, "w_out": 4, "c_in": 4})
     assert add == L1Sizes(2 * 32, 0, 32, 0, 0, 2, 1, 2)

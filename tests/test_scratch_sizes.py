@@ -55,7 +55,7 @@ class Case:
         rows = min(g.hi, (h - 1) * g.sh + (g.kh - 1) * g.dh + 1)  # input rows of the tile (layer.c)
         cols = min(g.wi, (self.tile[2] - 1) * g.sw + (g.kw - 1) * g.dw + 1)  # and its input columns
         pt, pl, pb, pr = g.pads
-        return f"1 {g.kh} {g.kw} {rows} {cols} {pt} {pb} {pl} {pr} {g.sh} {g.sw} {self.target.cores}"
+        return f"1 {g.kh} {g.kw} {rows} {cols} {pt} {pb} {pl} {pr} {self.target.cores}"
 
 
 def _out(n: int, k: int, s: int, d: int, p0: int, p1: int) -> int:

@@ -296,16 +296,15 @@ def test_tile_mlir_cycles_by_hand() -> None:
     first = setup + setup + math.ceil((10 * 32 * 16 + 4 * 9 * 16) / dma_bw)
     last = 8 * setup + math.ceil(8 * 32 * 4 / dma_bw)
     assert conv["cycles"] == math.ceil(32 * overhead + first + last + macs / (peak * GAP8.conv_efficiency))
-    # Depthwise 3x3 stride 2, 16 channels, 32x32 -> 16x16, tile 1 output row x 16 x 16 channels
-    # (the stride-2 kernel's 4-slot scratch leaves no room for more at this budget): 16 tiles. First
-    # load: 3 input rows of 32 pixels x 16 channels (contiguous) and 16 x 3 x 3 weights; last store:
-    # 1 x 16 x 16 bytes, contiguous.
+    # Depthwise 3x3 stride 2, 16 channels, 32x32 -> 16x16, tile 4 output rows x 16 x 16 channels:
+    # 4 tiles. First load: (4 - 1) * 2 + 3 = 9 input rows of 32 pixels x 16 channels (contiguous)
+    # and 16 x 3 x 3 weights; last store: 4 x 16 x 16 bytes, contiguous.
     dw = _tile_record(_DEPTHWISE_S2)
-    assert dw["l1"] == {"c_in": 16, "c_out": 16, "h_out": 1, "w_out": 16} and dw["n_tiles"] == 16
+    assert dw["l1"] == {"c_in": 16, "c_out": 16, "h_out": 4, "w_out": 16} and dw["n_tiles"] == 4
     macs = 16 * 16 * 16 * 9
-    first = setup + setup + math.ceil((3 * 32 * 16 + 16 * 9) / dma_bw)
-    last = setup + math.ceil(1 * 16 * 16 / dma_bw)
-    assert dw["cycles"] == math.ceil(16 * overhead + first + last + macs / (peak * GAP8.depthwise_efficiency))
+    first = setup + setup + math.ceil((9 * 32 * 16 + 16 * 9) / dma_bw)
+    last = setup + math.ceil(4 * 16 * 16 / dma_bw)
+    assert dw["cycles"] == math.ceil(4 * overhead + first + last + macs / (peak * GAP8.depthwise_efficiency))
 
 
 _FITS_WHOLE = """

@@ -63,9 +63,7 @@
 // CHECK-NEXT:    %[[W:[a-zA-Z0-9_.]+]] = "qnn.constant"
 // CHECK-NEXT:    %[[Y:[a-zA-Z0-9_.]+]] = "dory.depthwise"(%[[X]], %[[W]])
 // Cycles: derived by hand in tests/test_tile.py::test_tile_mlir_cycles_by_hand, as above.
-// Stride 2: the kernel's scratch holds 4 channels' slots (Target.depthwise_scratch_bytes), 8 cores x
-// 4 x 276 bytes for a 1-row tile's 5 x 34 padded pixels (8,832 of its 12,560), one output row a tile here.
-// CHECK-SAME:      {dory.tile = {cycles = {{[0-9]+}} : i64, l1 = {c_in = 16 : i64, c_out = 16 : i64, h_out = 1 : i64, w_out = 16 : i64}, l1_bytes = 12560 : i64, n_tiles = 16 : i64, sat_calls = {{[0-9]+}} : i64}}
+// CHECK-SAME:      {dory.tile = {cycles = {{[0-9]+}} : i64, l1 = {c_in = 16 : i64, c_out = 16 : i64, h_out = 4 : i64, w_out = 16 : i64}, l1_bytes = 14432 : i64, n_tiles = 4 : i64, sat_calls = {{[0-9]+}} : i64}}
 // CHECK-NEXT:    "func.return"(%[[Y]])
 
 // -----

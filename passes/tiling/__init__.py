@@ -22,8 +22,7 @@ likewise columns, times ``k``; both operands for an add) + output tile + weight 
 per-channel parameters (bias and requant arrays) of ``c`` channels + kernel scratch (the target's
 `Target.conv_scratch_bytes`: pulp-nn's im2col ``2*cores*ceil4(kh*kw*k)`` for a KxK conv;
 `Target.depthwise_scratch_bytes`: for 3x3 ``cores*((rows+pt+pb)*(cols+pl+pr)+4)``, the depthwise
-kernel transposing one channel of the padded tile at a time (at stride 2 four of them, 4-byte
-aligned lines: ``cores*4*ceil4(that+3*max(rows+pt+pb, cols+pl+pr))``), else ``cores*(kh*(rows+pt+pb)+kh) +
+kernel transposing one channel of the padded tile at a time, else ``cores*(kh*(rows+pt+pb)+kh) +
 cores*kh*kw``, the kernel buffering columns of *rows*, not channels) + an si32 accumulator of the output
 tile when input channels are split. With more than one tile, input and output are double buffered;
 weights and parameters are double buffered when they change between tiles (more than one

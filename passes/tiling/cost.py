@@ -120,7 +120,7 @@ def l1_sizes_of(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None 
     if g.kind == "conv":
         scratch = hw.conv_scratch_bytes(g.kh, g.kw, k)
     elif g.kind == "depthwise":
-        scratch = hw.depthwise_scratch_bytes(g.kh, g.kw, rows, cols, g.pads, (g.sh, g.sw))
+        scratch = hw.depthwise_scratch_bytes(g.kh, g.kw, rows, cols, g.pads)
     if nk > 1:  # partial sums over input-channel tiles need an si32 accumulator of the output tile
         scratch += (out_b // g.out_bytes) * _ACC_BYTES
     n = nc * nh * nw * nk

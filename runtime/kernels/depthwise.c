@@ -12,9 +12,10 @@
  * Without scratch the generic path runs.
  * 3x3 (same types): the transposed tile below with scratch (every requant end: its own inline ones
  * for modes 1, 2 and 3 into 8 bits, the generic end per sum otherwise; at stride 2 with the window
- * end 4 channels transposed at once into 4 slots when the scratch holds them, as
- * dory_depthwise_scratch_bytes sizes it at stride 2), else dw_3x3 (no scratch, 9 loads in place per
- * window).
+ * end 4 channels transposed at once into 4 slots when a core's slice of the scratch holds them:
+ * dory_depthwise_scratch_bytes sizes one slot, so only a caller giving more scratch, or a core
+ * whose rows are a small part of the tile, gets them), else dw_3x3 (no scratch, 9 loads in place
+ * per window).
  */
 #include "dot.h"
 #include "scalar_ops.h" /* dory_max_ / dory_min_: the inline ends' clip */
@@ -1341,7 +1342,7 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
     kind = dw3_kind_(f, &k.U);
 #if DW3_FUSED_S2_
     if (kind == DW3_WINDOW && !xs && sa == 2 && c1 - c0 >= 4 && ((uintptr_t)buf & 3u) == 0) {
-        /* 4 slots of the whole tile at pitch ceil4(Lr) (the scratch's amount at stride 2 holds them) */
+        /* 4 slots of the core's lines at pitch ceil4(Lr), when its slice of the scratch holds them */
         size_t P = ((size_t)Lr + 3u) & ~(size_t)3u, b4 = ((size_t)((nb - 1) * sb + 3) * P + 4u + 3u) & ~(size_t)3u;
         if (4u * b4 <= cap)
             B = b4, ns = 4, L = (int32_t)P;
@@ -1492,15 +1493,11 @@ static int dw3_grid_(int32_t co, int32_t ho, int32_t wo, int ncores, int *lgc)
 }
 
 size_t dory_depthwise_scratch_bytes(int32_t kh, int32_t kw, int32_t rows, int32_t cols, int32_t pt, int32_t pb,
-                                    int32_t pl, int32_t pr, int32_t sh, int32_t sw, int ncores)
+                                    int32_t pl, int32_t pr, int ncores)
 {
     size_t per_core = (size_t)kh * (size_t)(rows + pt + pb) + (size_t)kh + (size_t)kh * (size_t)kw;
-    if (kh == 3 && kw == 3) { /* the transposed tile: every padded row and column, and the last load's slack */
-        size_t R = (size_t)(rows + pt + pb), C = (size_t)(cols + pl + pr);
-        per_core = R * C + 4u;
-        if (sh == 2 && sw == 2) /* dw_3x3_t's 4 slots: lines of a pitch up to 3 bytes longer, 4-byte aligned */
-            per_core = 4u * ((per_core + 3u * (R > C ? R : C) + 3u) & ~(size_t)3u);
-    }
+    if (kh == 3 && kw == 3) /* the transposed tile: every padded row and column, and the last load's slack */
+        per_core = (size_t)(rows + pt + pb) * (size_t)(cols + pl + pr) + 4u;
     return (size_t)(ncores < 1 ? 1 : ncores) * per_core;
 }
 
@@ -1534,8 +1531,11 @@ static void dory_depthwise_l1(const dory_conv_args_t *a, int core, int ncores)
     if (dory_fast_types_(a->x_type, a->w_type) && a->dh == 1 && a->dw == 1 && a->kh == 3 && a->kw == 3) {
         /* the cores as a grid of gc channel groups by ncores / gc row groups (dw3_grid_) */
         int lgc, gc = dw3_grid_(a->co, a->ho, a->wo, ncores, &lgc);
-        /* a core's part of the scratch (the total is ncores of them) */
-        size_t per = dory_depthwise_scratch_bytes(3, 3, a->hi, a->wi, a->pt, a->pb, a->pl, a->pr, a->sh, a->sw, 1);
+        /* a core's part of the scratch (the total is ncores of them); a larger scratch than the
+         * amount, in equal slices, lets dw_3x3_t's 4-channel copy run (4 slots of a tile: 4x the
+         * amount and more; on whole networks (GVSOC MobileNetV1-1.0-128) budgeting that shrank the
+         * stride-2 tiles and cost more than the copy saved, so the amount stays one slot) */
+        size_t per = dory_depthwise_scratch_bytes(3, 3, a->hi, a->wi, a->pt, a->pb, a->pl, a->pr, 1);
         if (lgc >= 0) { /* ncores a power of two: no division */
             int ln = lgc;
             while ((1 << ln) < ncores)
@@ -1551,6 +1551,8 @@ static void dory_depthwise_l1(const dory_conv_args_t *a, int core, int ncores)
         if (r0 >= r1 || c0 >= c1)
             return;
         need = per * (size_t)ncores;
+        if (a->scratch && a->scratch_bytes > need) /* the layer loop gives the amount: no division */
+            per = a->scratch_bytes / (size_t)ncores;
         /* the transposed tile takes every end (its own inline ones, else the generic one per sum) */
         dory_rqf_init_(&f, a, a->x_type == DORY_S8, 9, c0, c1);
         if (dory_scratch_ok_(a, need, "dory_depthwise") &&
@@ -1562,7 +1564,7 @@ static void dory_depthwise_l1(const dory_conv_args_t *a, int core, int ncores)
     }
     if (!dory_share_rows_or_channels_(a->ho, a->co, core, ncores, &r0, &r1, &c0, &c1))
         return;
-    need = dory_depthwise_scratch_bytes(a->kh, a->kw, a->hi, a->wi, a->pt, a->pb, a->pl, a->pr, a->sh, a->sw, ncores);
+    need = dory_depthwise_scratch_bytes(a->kh, a->kw, a->hi, a->wi, a->pt, a->pb, a->pl, a->pr, ncores);
     if (dory_fast_types_(a->x_type, a->w_type) && a->dh == 1 && a->dw == 1 && dory_scratch_ok_(a, need, "dory_depthwise"))
         dw_fast(a, (uint8_t *)a->scratch + (size_t)core * (need / (size_t)ncores), need / (size_t)ncores, r0, r1, c0, c1);
     else

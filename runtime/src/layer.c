@@ -1345,8 +1345,7 @@ static int setup(run_t *R, const dory_layer_t *L)
     } else if (R->kind == DORY_LAYER_DEPTHWISE) {
         int32_t rows = imin(L->hi, (R->tho - 1) * L->sh + (L->kh - 1) * L->dh + 1);
         int32_t cols = imin(L->wi, (R->two - 1) * L->sw + (L->kw - 1) * L->dw + 1);
-        R->kscr = dory_depthwise_scratch_bytes(L->kh, L->kw, rows, cols, L->pt, L->pb, L->pl, L->pr, L->sh, L->sw,
-                                               DORY_NUM_CORES);
+        R->kscr = dory_depthwise_scratch_bytes(L->kh, L->kw, rows, cols, L->pt, L->pb, L->pl, L->pr, DORY_NUM_CORES);
     }
     {
         size_t have = R->cap_scr; /* what the layout leaves the kernels */

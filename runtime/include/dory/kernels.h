@@ -100,23 +100,20 @@ void dory_conv2d(const dory_conv_args_t *a, int core, int ncores);
 /* Depthwise: ci == co, weight co x kh x kw x 1, channel c reads input channel c. Split over output
  * rows (over channels when ho < ncores; 3x3: over channels also when they share evenly or are many).
  * Scratch: the fast paths (x u8/s8, w s8, dilation 1) need dory_depthwise_scratch_bytes(kh, kw,
- * hi, wi, pt, pb, pl, pr, sh, sw, ncores) bytes (see "Scratch" above); without it 3x3 takes a slower path that needs
+ * hi, wi, pt, pb, pl, pr, ncores) bytes (see "Scratch" above); without it 3x3 takes a slower path that needs
  * none, other kernels the generic one. */
 void dory_depthwise(const dory_conv_args_t *a, int core, int ncores);
 
 /* The scratch dory_depthwise's fast paths need for a tile of `rows` x `cols` input pixels with
- * pt / pb / pl / pr padding and strides sh, sw: per core, for 3x3 the transposed tile, P = (rows +
- * pt + pb) * (cols + pl + pr) + 4 bytes (every padded pixel of one channel, plus the slack of the
- * last word load; the kernel walks fewer columns at a time when a core's slice is smaller), at
- * stride 2 (sh = sw = 2) 4 slots of P + 3 max(rows + pt + pb, cols + pl + pr) bytes rounded up to a
- * multiple of 4 (4 channels transposed at once, lines of a pitch rounded up to 4 bytes: the
- * 4-channel copy); for other kernels a padded
+ * pt / pb / pl / pr padding: per core, for 3x3 the transposed tile, (rows + pt + pb) * (cols + pl
+ * + pr) + 4 bytes (every padded pixel of one channel, plus the slack of the last word load; the
+ * kernel walks fewer columns at a time when a core's slice is smaller); for other kernels a padded
  * column strip of the window rows, kh * (rows + pt + pb) + kh bytes, plus kh * kw (the kernel
  * walks the strip in chunks of output rows that fit, so the amount also serves kw > kh); times
  * ncores. Monotone in every size and pad: the amount for the layer's largest tile and the layer's
  * pads covers every tile. */
 size_t dory_depthwise_scratch_bytes(int32_t kh, int32_t kw, int32_t rows, int32_t cols, int32_t pt, int32_t pb,
-                                    int32_t pl, int32_t pr, int32_t sh, int32_t sw, int ncores);
+                                    int32_t pl, int32_t pr, int ncores);
 
 /* Fully connected: x is ci values (hi = wi = ho = wo = 1, kh = kw = 1), w is co x ci,
  * y is co values. Split over output channels. acc/first/last as for conv. */
