@@ -1384,15 +1384,18 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
         k.j1 = nf + fa - p0 < np ? nf + fa - p0 : np;
         if (k.j1 < k.j0)
             k.j1 = k.j0;
-        xo = (size_t)(e0 + i0 - ea) * k.as + (size_t)(p0 + k.j0 - fa) * k.bs;
-        if (i0 <= 1 && Lr - i1 <= 1 && (i0 || Lr - i1) && k.j1 > k.j0) {
+        /* i0, i1 read from k in this loop: as locals live across it they took dw_3x3_t's frame from
+         * 352 to 368 bytes (-fstack-usage) with the 4-channel copy's B, over the cluster's 1 KiB
+         * stacks on GVSOC (a stride-3 tile with a two-stage chain: the generic end under it) */
+        xo = (size_t)(e0 + k.i0 - ea) * k.as + (size_t)(p0 + k.j0 - fa) * k.bs;
+        if (k.i0 <= 1 && Lr - k.i1 <= 1 && (k.i0 || Lr - k.i1) && k.j1 > k.j0) {
             /* the usual pads inline (dw3_zero_pads_'s call and code cost ~400 cycles a call on GVSOC,
              * most of them instruction-cache refills) */
             uint8_t *zb = buf;
             int32_t sl = ns;
             do {
                 dw3_zero_(zb, (size_t)k.j0 * (size_t)L);
-                dw3_zero_ends_(zb + (size_t)k.j0 * (size_t)L, (size_t)L, k.j1 - k.j0, i0, i1, Lr - i1);
+                dw3_zero_ends_(zb + (size_t)k.j0 * (size_t)L, (size_t)L, k.j1 - k.j0, k.i0, k.i1, Lr - k.i1);
                 dw3_zero_(zb + (size_t)k.j1 * (size_t)L, (size_t)(np - k.j1) * (size_t)L + 4u);
                 zb += B;
             } while (--sl > 0);
