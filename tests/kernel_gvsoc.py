@@ -193,12 +193,13 @@ def typical_chain(rng: np.random.Generator, channels: int, y_type: int, bits: in
 def conv_tile(kind: str, hi: int, wi: int, ci: int, co: int, k: tuple[int, int] = (1, 1),
               s: tuple[int, int] = (1, 1), pads: tuple[int, int, int, int] = (0, 0, 0, 0),
               dil: tuple[int, int] = (1, 1), x_type: int = 0, y_type: int = 0, steps: list[int] | None = None,
-              seed: int = 0, want: bool = True, window: bool = False) -> dict[str, object]:
+              seed: int = 0, want: bool = True, window: bool = False, scratch_mode: str = "exact") -> dict[str, object]:
     """A conv2d ('conv'), depthwise ('dw') or linear ('linear', hi = wi = 1) tile in
     tests/test_c_kernels.py's case form (``fmt_conv``), with its expected output from the
     reference interpreter when ``want``: s8 weights, s32 bias, a per-channel requant chain; with
     ``window`` the chain carries its input window where it has one, as the requant-window pass
-    attaches it to every real 8-bit layer (the kernels then take the window end)."""
+    attaches it to every real 8-bit layer (the kernels then take the window end); ``scratch_mode``
+    as tests/test_c_kernels.py's SCRATCH_MODES ("ample": 8 times the kernel's amount)."""
     import test_c_kernels as T
 
     rng = np.random.default_rng(seed)
@@ -218,7 +219,7 @@ def conv_tile(kind: str, hi: int, wi: int, ci: int, co: int, k: tuple[int, int] 
     c: dict[str, object] = dict(kind=kind, hi=hi, wi=wi, ci=ci, co=co, ho=ho, wo=wo, kh=kh, kw=kw, sh=sh, sw=sw, dh=dh,
                                 dw=dw, pads=tuple(pads), groups=1, x=x, x_type=x_type, w=w, w_type=T.S8, bias=bias,
                                 bias_type=T.S32, y_type=y_type, chain=chain, steps=steps or [ci],
-                                use_acc=int(steps is not None and len(steps) > 1), scratch_mode="exact")
+                                use_acc=int(steps is not None and len(steps) > 1), scratch_mode=scratch_mode)
     if want:
         if kind == "linear":
             acc = T.run_qnn("qnn.linear", [(x.reshape(1, ci), T.ET[x_type]), (w.reshape(co, ci), T.ET[T.S8]),

@@ -3,7 +3,7 @@
 The kernels and tests/c/kernel_driver.c are compiled three times: ``-O2 -Werror``, with
 ``-DDORY_DEBUG`` (the kernels' scratch checks) + AddressSanitizer + UBSan (no recovery), and with
 ``-DDORY_KERNELS_SDOTP4`` (the 4-way SIMD shape of the blocked dot products) + the sanitizers. The driver
-sizes a kernel's scratch with the kernel's own ``dory_*_scratch_bytes`` (none, exact, more, or one
+sizes a kernel's scratch with the kernel's own ``dory_*_scratch_bytes`` (none, exact, more, 8 times, or one
 byte short: the generic path in the release build, an abort in the debug build). The driver reads cases on stdin, runs each kernel on every
 core in turn (core = 0 .. ncores-1, ncores 1, 3 and 8), checks that the cores' shares of the output
 are disjoint and cover it, and prints the output. Expected outputs come from the qnn ops of
@@ -378,7 +378,7 @@ def conv_case(seed: int, kind: str, wide_x: int | None = None) -> dict[str, Any]
                 y_type=y_type, chain=chain, steps=steps, use_acc=use_acc, scratch_mode=scratch_mode, want=want)
 
 
-SCRATCH_MODES = {"none": 0, "exact": 1, "more": 2, "short": 3}  # the driver sizes it by the kernel's own function
+SCRATCH_MODES = {"none": 0, "exact": 1, "more": 2, "short": 3, "ample": 4}  # the driver sizes it by the kernel's own function
 
 
 def fmt_conv(c: dict[str, Any], ncores: int) -> str:

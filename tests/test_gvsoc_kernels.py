@@ -78,6 +78,19 @@ def layer_cases() -> list[tuple[str, dict[str, Any]]]:
         # stride 2: depthwise.c's DW3_ASMQ2_ channel functions (u8, even lines), its C steps (s8)
         dict(hi=12, wi=16, ci=36, co=36, k=(3, 3), s=(2, 2), pads=(1, 1, 1, 1)),
         dict(hi=31, wi=6, ci=33, co=33, k=(3, 3), s=(2, 2), pads=(1, 0, 0, 1), x_type=S8, y_type=S8),
+        # stride 2 with the window end (u8): dw3_chans_s2_winu_'s 4-channel copy (4-byte steps of a
+        # line and its last 1..3 bytes in C, a core's last c mod 4 channels copied one by one), given
+        # 8x the kernel's scratch amount (its 4 slots): channels not a multiple of 4, 1-2 output
+        # rows, odd widths, lines of 1..3 input bytes, every pad combination, column-major and
+        # row-major tiles; the first also with the amount (one slot: the one-channel copy)
+        dict(hi=9, wi=9, ci=67, co=67, k=(3, 3), s=(2, 2), pads=(1, 1, 1, 1), window=True),
+        dict(hi=9, wi=9, ci=67, co=67, k=(3, 3), s=(2, 2), pads=(1, 1, 1, 1), window=True, scratch_mode="ample"),
+        dict(hi=3, wi=11, ci=37, co=37, k=(3, 3), s=(2, 2), pads=(1, 0, 0, 1), window=True, scratch_mode="ample"),
+        dict(hi=2, wi=7, ci=21, co=21, k=(3, 3), s=(2, 2), pads=(0, 1, 1, 0), window=True, scratch_mode="ample"),
+        dict(hi=10, wi=5, ci=36, co=36, k=(3, 3), s=(2, 2), pads=(0, 0, 0, 0), window=True, scratch_mode="ample"),
+        dict(hi=6, wi=13, ci=44, co=44, k=(3, 3), s=(2, 2), pads=(1, 1, 0, 0), window=True, scratch_mode="ample"),
+        dict(hi=13, wi=4, ci=40, co=40, k=(3, 3), s=(2, 2), pads=(0, 1, 1, 1), window=True, scratch_mode="ample"),
+        dict(hi=4, wi=3, ci=35, co=35, k=(3, 3), s=(2, 2), pads=(1, 1, 0, 1), window=True, scratch_mode="ample"),
         dict(hi=6, wi=6, ci=33, co=33, k=(3, 3), x_type=S8, y_type=S8),
         dict(hi=7, wi=7, ci=32, co=32, k=(5, 5), pads=(2, 2, 2, 2)),
         dict(hi=7, wi=7, ci=32, co=32, k=(3, 3), dil=(2, 2), pads=(2, 2, 2, 2)),

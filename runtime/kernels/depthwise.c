@@ -11,8 +11,11 @@
  * fit in its slice at once (only when kw > kh) builds its strips for chunks of rows that do.
  * Without scratch the generic path runs.
  * 3x3 (same types): the transposed tile below with scratch (every requant end: its own inline ones
- * for modes 1, 2 and 3 into 8 bits, the generic end per sum otherwise), else dw_3x3 (no scratch,
- * 9 loads in place per window).
+ * for modes 1, 2 and 3 into 8 bits, the generic end per sum otherwise; at stride 2 with the window
+ * end 4 channels transposed at once into 4 slots when a core's slice of the scratch holds them:
+ * dory_depthwise_scratch_bytes sizes one slot, so only a caller giving more scratch, or a core
+ * whose rows are a small part of the tile, gets them), else dw_3x3 (no scratch, 9 loads in place
+ * per window).
  */
 #include "dot.h"
 #include "scalar_ops.h" /* dory_max_ / dory_min_: the inline ends' clip */
@@ -745,14 +748,7 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
 /* int32: clip((s m + D) >> shift); clamp: ((min(max(s, slo), shi) m + E') mod 2^32) >> shift, logical */
 #define DW3_END_I32_ DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADDN_) DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_)
 #define DW3_END_CLAMP_ DW3_END4_(DW3_MAXLO_) DW3_END4_(DW3_MINHI_) DW3_END4_(DW3_MUL_) DW3_END4_(DW3_ADDUN_)
-/* the stride-2 ends' p.mac (rd += rs1 * rs2, .insn r 0x33, 0, 0x21 as scalar_ops.h's dory_mac_)
- * into t0, t1, each first set to the addend (mv), then the shift */
-#define DW3_MV_CD_(t) "mv " #t ", %[cD]\n\t"
-#define DW3_MAC_(d, s) ".insn r 0x33, 0, 0x21, " #d ", " #s ", %[cm]\n\t"
-#define DW3_SH_(OP, d, s) OP " " #d ", " #s ", %[sh]\n\t"
-#define DW3_ARGS_I32_ [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi)
-#define DW3_ARGS_CLAMP_ [cm] "r"(cm), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi)
-/* the stride-1 ends' (DW3_MUL_: m - 1) */
+/* the ends' operands (DW3_MUL_: m - 1) */
 #define DW3_ARGS1_I32_ [cm1] "r"(cm - 1), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(lo), [hi] "r"(hi)
 #define DW3_ARGS1_CLAMP_ [cm1] "r"(cm - 1), [cD] "r"(cD), [sh] "r"(sh_), [lo] "r"(slo), [hi] "r"(shi)
 #define DW3_ASM4_I32U_(r) DW3_ASM4_(r, "0x44", "0x54", DW3_END_I32_, DW3_ARGS1_I32_)
@@ -764,22 +760,27 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
  * bytes apart, as stride 1's 4-output step: p.lw of the words at 2r (output r: bytes 0..2 with W),
  * post-incrementing the 3 line pointers by 4, then lw at 2r + 2 (output r + 1, offset -2 from the
  * moved pointers, also with W); 6 dot products (the first per sum not accumulating), the 2 ends
- * interleaved, 2 p.sb post-incremented by ys: 24 instructions (L = 48); loop 1's body the inner
- * lp.setup, 24, 4 adds: L = 58. Encodings as DW3_STEP_'s. Each loaded word is first used at least
+ * interleaved, 2 p.sb post-incremented by ys: 22 instructions (L = 44); loop 1's body the inner
+ * lp.setup, 22, 4 adds: L = 54. Encodings as DW3_STEP_'s. Each loaded word is first used at least
  * two instructions after its load. (A stride-1-shaped step, one word serving two outputs, cannot
  * exist at stride 2: output r + 1's window starts 2 bytes after output r's, 1 byte after its
  * middle tap, in any packing of a line that holds each byte once.) Half the lines start at an odd
  * address (L = 2 n + 1), where all 6 loads of a step are misaligned (two accesses each), the others
- * 3 of them: the step measured 27.6 cycles for its 24 instructions (profile_kernels.py, 32 ch).
+ * 3 of them: the step measured 27.6 cycles for its 24 instructions before the ends took 8 instead
+ * of 10 (profile_kernels.py, 32 ch).
  * Tried and measured slower overall (GVSOC): lines of pitch L + 1 (2 mod 4) from an aligned base
  * and a 4-output step of aligned loads only, a window at offset 2 joined from two words by
  * pv.shuffle2.h (48 instructions, 52 cycles for 4 outputs, 13.0 a output against 13.8): +3 loads a
  * line, the pitch's set-up and a larger function took it back (kernels alone s2 32 / 64 / 128 ch
  * 10,533 -> 10,948 / 17,738 -> 17,731 / 21,718 -> 22,532 cycles; MobileNetV1-1.0-128's s2 layers
- * 743,842 -> 754,868). The floor of this design (a byte copy of the channel's 4 new input bytes an
- * output, 2 instructions a byte; 3 dot products, 3 loads or 1.5 loads and 1.5 shuffles, a
- * 5-instruction end and a store) is 20 cycles an output before any per-channel or per-call cost:
- * 3.6 MAC/cycle on 8 cores. */
+ * 743,842 -> 754,868). With one-channel copies (2 instructions a byte, 4 new bytes an output) the
+ * floor is 20 cycles an output before any per-channel or per-call cost: 3.6 MAC/cycle on 8 cores.
+ * dw3_chans_s2_winu_ copies 4 channels at once (dw3_copy4_asm_, 18 instructions per 16 bytes):
+ * measured (profile_kernels.py, core 1, warm run) the 32-channel 16x16 tile's 256 outputs a core
+ * spend 13.0 cycles an output in the steps, 6.3 in the copy (1.6 a byte: its misaligned stores),
+ * 4.3 in the channel loop around them and ~12 in the call's set-up (dw_3x3_t, dory_depthwise, the
+ * plan's copy: mostly instruction-cache refills, the cluster's cache holding less than a call's
+ * code); the 128-channel 12x12 tile's 576: 13.0, 6.5, 5.2 and ~4.5 (2.4 MAC/cycle). */
 #define DW3_STEP2_(D0, DA, END)                                                                        \
     ".insn i 0x0b, 2, t0, %[s0], 4\n\t"                                                                \
     ".insn i 0x0b, 2, t1, %[s1], 4\n\t"                                                                \
@@ -797,19 +798,18 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
     ".insn r 0x2b, 4, 0, %[ys], %[yp], t3\n\t"                                                         \
     ".insn r 0x2b, 4, 0, %[ys], %[yp], t4\n\t"
 #define DW3_ASMQ2_(q, D0, DA, END, ...)                                                                \
-    DW3_LINES_(q, sr == 2, n >> 1, 2, "58", "48", DW3_STEP2_(D0, DA, END), 2, __VA_ARGS__)
-/* the 2 sums' ends of a stride-2 step, interleaved (no multiply-use stall), the products by p.mac
- * into t0, t1 as the 4-output ends' */
+    DW3_LINES_(q, sr == 2, n >> 1, 2, "54", "44", DW3_STEP2_(D0, DA, END), 2, __VA_ARGS__)
+/* the 2 sums' ends of a stride-2 step, interleaved, as the 4-output ends: the product in place by
+ * p.mac s, s, m - 1, then the addend and the shift in one p.addN / p.adduN (8 instructions where mv,
+ * p.mac into a temporary and a shift took 10) */
 #define DW3_END2_(OP) OP(t3) OP(t4)
-#define DW3_MACS2_ DW3_MV_CD_(t0) DW3_MV_CD_(t1) DW3_MAC_(t0, t3) DW3_MAC_(t1, t4)
-#define DW3_SHIFTS2_(OP) DW3_SH_(OP, t3, t0) DW3_SH_(OP, t4, t1)
-#define DW3_END2_I32_ DW3_MACS2_ DW3_SHIFTS2_("sra") DW3_END2_(DW3_MAXLO_) DW3_END2_(DW3_MINHI_)
-#define DW3_END2_CLAMP_ DW3_END2_(DW3_MAXLO_) DW3_END2_(DW3_MINHI_) DW3_MACS2_ DW3_SHIFTS2_("srl")
+#define DW3_END2_I32_ DW3_END2_(DW3_MUL_) DW3_END2_(DW3_ADDN_) DW3_END2_(DW3_MAXLO_) DW3_END2_(DW3_MINHI_)
+#define DW3_END2_CLAMP_ DW3_END2_(DW3_MAXLO_) DW3_END2_(DW3_MINHI_) DW3_END2_(DW3_MUL_) DW3_END2_(DW3_ADDUN_)
 /* the stride-2 channel functions' ASMQ (their own functions, not a second block in the stride-1
  * ones: the larger channel functions raised the stride-1 layers' instruction-cache misses by ~8K
  * cycles per core on MobileNetV1's 8x8 layers) */
-#define DW3_ASMQ2_I32U_(q) DW3_ASMQ2_(q, "0x44", "0x54", DW3_END2_I32_, DW3_ARGS_I32_)
-#define DW3_ASMQ2_CLAMPU_(q) DW3_ASMQ2_(q, "0x44", "0x54", DW3_END2_CLAMP_, DW3_ARGS_CLAMP_)
+#define DW3_ASMQ2_I32U_(q) DW3_ASMQ2_(q, "0x44", "0x54", DW3_END2_I32_, DW3_ARGS1_I32_)
+#define DW3_ASMQ2_CLAMPU_(q) DW3_ASMQ2_(q, "0x44", "0x54", DW3_END2_CLAMP_, DW3_ARGS1_CLAMP_)
 #define DW3_ASMQ_I32U_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_I32_, DW3_ARGS1_I32_)
 #define DW3_ASMQ_I32S_(q) DW3_ASMQ_(q, "0x4c", "0x5c", DW3_END_I32_, DW3_ARGS1_I32_)
 #define DW3_ASMQ_CLAMPU_(q) DW3_ASMQ_(q, "0x44", "0x54", DW3_END_CLAMP_, DW3_ARGS1_CLAMP_)
@@ -969,6 +969,14 @@ DW3T_CHANFN2_(dw3_chan_u_clamp_s2_, dory_v4u, DW3_LDU_, DORY_SDOTP4_US, DW3_DOT0
 #define DW3_S2_FNS_ 0
 #endif
 
+/* The weight word of a window line from its first tap t, the taps tl apart: (t[0], t[tl], t[2 tl],
+ * 0), byte b of a vector in bits 8b..8b+7 (dory/simd.h's layout on the little-endian targets and
+ * hosts dory runs on). */
+static inline uint32_t dw3_wline_(const uint8_t *t, size_t tl)
+{
+    return (uint32_t)t[0] | (uint32_t)t[tl] << 8 | (uint32_t)t[2 * tl] << 16;
+}
+
 /* Stride 1, u8 input, a DW3_WINDOW call, every line's outputs whole 4-output steps (n a multiple
  * of 4): the chunk's channels [c0, c1) in one call, each channel's weight words, window constants
  * (dw3_win_consts_, inline), input copy and DW3_ASMQ_ block in one loop: the per-channel call of a
@@ -1056,6 +1064,140 @@ static DORY_NOINLINE_ int32_t dw3_chans_s1_winu_(const dw3_k_t *k, const dory_rq
 #define DW3_FUSED_S1_ 0
 #endif
 
+#if defined(DORY_XPULPV2)
+/* 4 channels' input bytes into 4 slots of the buffer, B bytes apart (channel c + s in slot s), in
+ * one asm block: nl lines of 4 n4 bytes, read as apart along a line; xn, dn: source and destination
+ * moves from a line's end to the next line's start (as dw3_copy_even_asm_'s). A step of hardware
+ * loop 0: 4 word loads of 4 consecutive pixels of the line (p.lw rd, as(s!) = .insn r 0x0b, 7, 0x10:
+ * 'LW_RR_POSTINC' '0010000 ----- ----- 111 ----- 0001011', Format_LRPOST), each the 4 channels of a
+ * pixel (A = a0..a3 for the line's byte i, B, C, D for i + 1 .. i + 3), transposed into the words
+ * (a_s, b_s, c_s, d_s) of the 4 channels by 10 instructions: pv.shuffle2.b rd, rs1, sel (.insn r
+ * 0x57, 1, 0x64; isa_pulpv2.py '110010- ----- ----- 001 ----- 1010111', Format_RRRR: byte i of rd =
+ * byte sel_i & 3 of (sel_i & 4 ? rs1 : rd), gvsoc-core isa_lib/int.h lib_VEC_SHUFFLE2_8) makes
+ * P = (a0 b0 a2 b2) from a copy of A (mv) and Q = (a1 b1 a3 b3) in A, R and S the same from C, D;
+ * pv.pack.h rd, rs1, rs2 (.insn r 0x57, 0, 0x68; '1101000 ----- ----- 000 ----- 1010111': rd =
+ * rs1[15:0] << 16 | rs2[15:0]) joins channel 0 (R, P) and 1 (S, Q); pv.shuffle2.h (.insn r 0x57, 0,
+ * 0x64: halfword i of rd = halfword sel_i & 1 of (sel_i & 2 ? rs1 : rd)) channel 2 (P's high half,
+ * R's) in P and 3 in Q. Then 4 word stores post-incremented by B, B, B and 4 - 3 B (p.sw rs2,
+ * rs3(rs1!) = .insn r 0x2b, 6, 0, rs3, rs1, rs2: 'SW_RR_POSTINC' '0000000 ----- ----- 110 -----
+ * 0101011', Format_SRPOST, as DW3_SB_'s byte store). 18 instructions a step, 16 bytes: 1.1 a byte
+ * where the one-channel copy takes 2. Loop 1 over the lines as dw3_copy_even_asm_'s (its body the
+ * inner lp.setup, 18 and 2 adds: 21 instructions). Counts >= 1. */
+static inline void dw3_copy4_asm_(uint8_t *d, const uint8_t *xc, int32_t nl, int32_t n4, size_t as, size_t xn, size_t dn,
+                                  size_t B)
+{
+    const uint32_t sp = 0x06020400u, sq = 0x07030501u, shh = 0x00030001u;
+    const size_t bk = 4u - 3u * B;
+    __asm__ volatile(".option push\n\t"
+                     ".option norvc\n\t" /* 32-bit instructions only: the loop ends count them */
+                     ".insn i 0x7b, 4, x1, %[nl], 42\n\t"
+                     ".insn i 0x7b, 4, x0, %[n4], 36\n\t"
+                     ".insn r 0x0b, 7, 0x10, t0, %[s], %[as]\n\t"
+                     ".insn r 0x0b, 7, 0x10, t1, %[s], %[as]\n\t"
+                     ".insn r 0x0b, 7, 0x10, t2, %[s], %[as]\n\t"
+                     ".insn r 0x0b, 7, 0x10, t3, %[s], %[as]\n\t"
+                     "mv t4, t0\n\t"
+                     ".insn r 0x57, 1, 0x64, t4, t1, %[sp]\n\t"
+                     ".insn r 0x57, 1, 0x64, t0, t1, %[sq]\n\t"
+                     "mv t5, t2\n\t"
+                     ".insn r 0x57, 1, 0x64, t5, t3, %[sp]\n\t"
+                     ".insn r 0x57, 1, 0x64, t2, t3, %[sq]\n\t"
+                     ".insn r 0x57, 0, 0x68, t6, t5, t4\n\t"
+                     ".insn r 0x57, 0, 0x68, t1, t2, t0\n\t"
+                     ".insn r 0x57, 0, 0x64, t4, t5, %[shh]\n\t"
+                     ".insn r 0x57, 0, 0x64, t0, t2, %[shh]\n\t"
+                     ".insn r 0x2b, 6, 0, %[B], %[d], t6\n\t"
+                     ".insn r 0x2b, 6, 0, %[B], %[d], t1\n\t"
+                     ".insn r 0x2b, 6, 0, %[B], %[d], t4\n\t"
+                     ".insn r 0x2b, 6, 0, %[bk], %[d], t0\n\t"
+                     "add %[s], %[s], %[xn]\n\t"
+                     "add %[d], %[d], %[dn]\n\t"
+                     ".option pop"
+                     : [d] "+r"(d), [s] "+r"(xc)
+                     : [nl] "r"(nl), [n4] "r"(n4), [as] "r"(as), [xn] "r"(xn), [dn] "r"(dn), [B] "r"(B),
+                       [bk] "r"(bk), [sp] "r"(sp), [sq] "r"(sq), [shh] "r"(shh)
+                     : "t0", "t1", "t2", "t3", "t4", "t5", "t6", "memory");
+}
+
+/* Channels xc[0..3]'s input bytes into the 4 slots (B apart) of buf: whole steps of 4 bytes a
+ * line in dw3_copy4_asm_, a line's last (i1 - i0) mod 4 bytes in C. */
+static DORY_NOINLINE_ void dw3_copy4_(const dw3_k_t *k, const uint8_t *xc, uint8_t *buf, size_t B)
+{
+    const int32_t nl = k->j1 - k->j0, ni = k->i1 - k->i0, n4 = ni >> 2;
+    const size_t L = (size_t)k->L, as = k->as, bs = k->bs;
+    uint8_t *d = buf + (size_t)k->j0 * L + (size_t)k->i0;
+    int32_t j, i, s;
+    if (nl <= 0)
+        return;
+    if (n4 > 0)
+        dw3_copy4_asm_(d, xc, nl, n4, as, bs - 4 * (size_t)n4 * as, L - 4 * (size_t)n4, B);
+    for (i = 4 * n4; i < ni; i++)
+        for (j = 0; j < nl; j++)
+            for (s = 0; s < 4; s++)
+                d[(size_t)s * B + (size_t)j * L + (size_t)i] = xc[(size_t)j * bs + (size_t)i * as + (size_t)s];
+}
+
+/* Stride 2 along the lines, u8 input, a DW3_WINDOW call: the chunk's channels [c0, c1) in one call,
+ * as dw3_chans_s1_winu_ (its arguments the same), each channel's pairs of outputs in DW3_ASMQ2_'s
+ * block and, n odd, every line's last output in C. With B > 0 (the buffer holds 4 slots of B bytes,
+ * their pads zeroed by the caller), each 4 channels' input bytes are copied at once by dw3_copy4_
+ * and channel c0 + 4 i + s reads slot s; the last c1 - c0 mod 4 channels, and every one with B = 0,
+ * by the one-channel copy into slot 0. Returns the first channel it did not do (a channel failing
+ * dw3_win_consts_'s checks: the caller's per-channel dispatch copies its bytes into slot 0 again). */
+static DORY_NOINLINE_ int32_t dw3_chans_s2_winu_(const dw3_k_t *k, const dory_rqf_t *f, const uint8_t *xc, uint8_t *buf,
+                                              size_t B, uint8_t *yq, const uint8_t *wc, int32_t c0, int32_t c1,
+                                              size_t jl, size_t tl)
+{
+    const int32_t n2 = k->n >> 1;
+    const size_t ds = (size_t)k->sb * (size_t)k->L - 4 * (size_t)n2, dy = k->yl - 2 * (size_t)n2 * k->ys;
+    const int vec = f->bias && f->mul && f->add && !f->add64;
+    int32_t c, g = 0; /* g: the channels of the 4 slots not done yet (channel c in slot 4 - g) */
+    for (c = c0; c < c1; c++, wc += 9, xc++, yq++) {
+        dw3_cw_t h;
+        uint8_t *bc = buf;
+        if (B && g == 0 && c1 - c >= 4) {
+            dw3_copy4_(k, xc, buf, B);
+            g = 4;
+        }
+        if (g)
+            bc = buf + (size_t)(4 - g--) * B;
+        else
+            dw3_copy_lines_(k, xc, buf);
+        if ((vec ? dw3_win_from_(((const int32_t *)f->bias)[c], ((const int32_t *)f->mul)[c],
+                                 (uint32_t)((const int32_t *)f->add)[c], f->wlo[c], f->whi[c], &h)
+                 : dw3_win_consts_(f, c, &h)) != DW3_CLAMP)
+            break;
+        {
+            /* the names DW3_LINES_D_ reads (buf: the channel's slot) */
+            const int32_t sh_ = k->sh, nq = k->nq, n = k->n;
+            const size_t ys = k->ys, L = (size_t)k->L;
+            const uint32_t W0 = dw3_wline_(wc, tl), W1 = dw3_wline_(wc + jl, tl), W2 = dw3_wline_(wc + 2 * jl, tl);
+            const int32_t cm = h.m, slo = h.slo, shi = h.shi;
+            const uint32_t cD = h.D;
+            uint8_t *const buf = bc;
+            int32_t q = 0;
+            DW3_LINES_D_(q, 1, n2, ds, dy, "54", "44", DW3_STEP2_("0x44", "0x54", DW3_END2_CLAMP_), 2,
+                         DW3_ARGS1_CLAMP_);
+            if (n & 1) {
+                const uint8_t *s_ = buf + (size_t)(n - 1) * 2u;
+                uint8_t *yp = yq + (size_t)(n - 1) * ys;
+                for (q = 0; q < nq; q++, s_ += (size_t)k->sb * L, yp += k->yl) {
+                    uint32_t e0 = dw3_lw_(s_), e1 = dw3_lw_(s_ + L), e2 = dw3_lw_(s_ + 2 * L);
+                    uint8_t *yo = yp;
+                    int32_t u;
+                    DW3_ONE_(DW3_DOT0U_, DORY_SDOTP4_US, u, e0, e1, e2);
+                    DW3_ST_CLAMP_(u, yo, 0);
+                }
+            }
+        }
+    }
+    return c;
+}
+#define DW3_FUSED_S2_ 1
+#else
+#define DW3_FUSED_S2_ 0
+#endif
+
 /* n bytes at p zero: the pad lines of dw_3x3_t's chunk (a few tens of bytes, a memset call cost
  * ~100 cycles of them on GVSOC). With DORY_XPULPV2 two post-incrementing byte stores of x0 a step
  * of hardware loop 0 (lp.setup x0, rs1, 4 = .insn i 0x7b, 4, x0, rs1, 4: its 2 instructions; p.sb
@@ -1078,6 +1220,67 @@ static inline void dw3_zero_(uint8_t *p, size_t n)
 #else
     memset(p, 0, n);
 #endif
+}
+
+/* The pad bytes of n lines (pitch L) at the ends of their input bytes [i0, i1): line byte 0 when
+ * i0 = 1, byte i1 when ne = 1 (the usual 3x3 pads; 0 when the other pad is absent). With
+ * DORY_XPULPV2 two post-incrementing byte stores of x0 a step of hardware loop 0 (p.sb x0, L(p!) =
+ * .insn r 0x2b, 4, 0, L, p, x0 as DW3_SB_; lp.setup as dw3_zero_'s; a pad that is absent stores
+ * the other's byte twice): 2 cycles a line, where the C loop's tests and branches took ~11 (~700
+ * cycles of the 4-slot stride-2 tile's 64 lines). Counts >= 1. */
+static inline void dw3_zero_ends_(uint8_t *line, size_t L, int32_t n, int32_t i0, int32_t i1, int32_t ne)
+{
+    uint8_t *p = i0 ? line : line + i1, *q = ne ? line + i1 : p;
+#if defined(DORY_XPULPV2)
+    __asm__ volatile(".option push\n\t"
+                     ".option norvc\n\t"
+                     ".insn i 0x7b, 4, x0, %[n], 4\n\t"
+                     ".insn r 0x2b, 4, 0, %[L], %[p], x0\n\t"
+                     ".insn r 0x2b, 4, 0, %[L], %[q], x0\n\t"
+                     ".option pop"
+                     : [p] "+r"(p), [q] "+r"(q)
+                     : [n] "r"(n), [L] "r"(L)
+                     : "memory");
+#else
+    for (; n > 0; n--, p += L, q += L)
+        *p = 0, *q = 0;
+#endif
+}
+
+/* The pads (and the slack) of a chunk of np lines zero in each of its ns slots (B bytes apart):
+ * whole pad lines, the pad ends of the input lines [j0, j1) (the bytes past a line's Lr bytes at
+ * pitch L are only read as a step's 4th byte: its weight 0). The pads other than dw_3x3_t's usual
+ * ones (0 or 1 byte at either end); out of line: its locals and code out of dw_3x3_t's frame (the
+ * cluster cores' stacks are 1 KiB) and hot path. */
+static DORY_NOINLINE_ void dw3_zero_pads_(const dw3_k_t *k, uint8_t *buf, size_t B, int32_t ns, int32_t Lr, int32_t np)
+{
+    const int32_t L = k->L, i0 = k->i0, i1 = k->i1, j0 = k->j0, j1 = k->j1, ne = Lr - i1;
+    int32_t sl, j;
+    for (sl = 0; sl < ns; sl++) {
+        uint8_t *const zb = buf + (size_t)sl * B;
+        dw3_zero_(zb, (size_t)j0 * (size_t)L);
+        if (i0 <= 2 && ne <= 2) {
+            /* the usual pads (1 or 2 bytes at a line's ends): byte stores, not two memset calls
+             * per line (~20 cycles each on GVSOC: ~650 of a 16-line chunk's) */
+            uint8_t *p = zb + (size_t)j0 * (size_t)L;
+            for (j = j0; j < j1 && (i0 > 0 || ne > 0); j++, p += L) {
+                if (i0 > 0)
+                    p[0] = 0;
+                if (i0 > 1)
+                    p[1] = 0;
+                if (ne > 0)
+                    p[i1] = 0;
+                if (ne > 1)
+                    p[i1 + 1] = 0;
+            }
+        } else {
+            for (j = j0; j < j1 && (i0 > 0 || ne > 0); j++) {
+                memset(zb + (size_t)j * (size_t)L, 0, (size_t)i0);
+                memset(zb + (size_t)j * (size_t)L + i1, 0, (size_t)ne);
+            }
+        }
+        dw3_zero_(zb + (size_t)j1 * (size_t)L, (size_t)(np - j1) * (size_t)L + 4u);
+    }
 }
 
 /* The transposed tile over rows [r0, r1) x channels [c0, c1) with cap bytes of buffer (at least
@@ -1110,8 +1313,10 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
     int32_t sa = rm ? a->sw : a->sh, sb = rm ? a->sh : a->sw;
     int32_t e0 = rm ? 0 : r0 * a->sh, ea = rm ? a->pl : a->pt, ne = rm ? a->wi : a->hi;
     int32_t f0 = rm ? r0 * a->sh : 0, fa = rm ? a->pt : a->pl, nf = rm ? a->hi : a->wi;
-    int32_t L = (n - 1) * sa + 3;
-    int32_t i0 = ea - e0 > 0 ? ea - e0 : 0, i1 = ne + ea - e0 < L ? ne + ea - e0 : L;
+    /* Lr: a line's bytes; L: the lines' pitch (Lr, or Lr rounded up to 4 bytes for the 4-channel
+     * copy below: its word stores and half the step's loads aligned) */
+    int32_t Lr = (n - 1) * sa + 3, L = Lr;
+    int32_t i0 = ea - e0 > 0 ? ea - e0 : 0, i1 = ne + ea - e0 < Lr ? ne + ea - e0 : Lr;
     /* lines per chunk, and so output lines per chunk */
     int32_t nl, qn, q0, c, kind;
 #if DW3_S2_FNS_
@@ -1128,8 +1333,21 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
     dw3_k_t k;
     int64_t lo;
     int fastw;
+    /* B: the 4-channel copy's slot (dw3_chans_s2_winu_), 0 without it; ns: the slots */
+    size_t B = 0;
+    int32_t ns = 1;
     if (i1 < i0)
         i1 = i0;
+    k.U = 0; /* not set by every kind */
+    kind = dw3_kind_(f, &k.U);
+#if DW3_FUSED_S2_
+    if (kind == DW3_WINDOW && !xs && sa == 2 && c1 - c0 >= 4 && ((uintptr_t)buf & 3u) == 0) {
+        /* 4 slots of the core's lines at pitch ceil4(Lr), when its slice of the scratch holds them */
+        size_t P = ((size_t)Lr + 3u) & ~(size_t)3u, b4 = ((size_t)((nb - 1) * sb + 3) * P + 4u + 3u) & ~(size_t)3u;
+        if (4u * b4 <= cap)
+            B = b4, ns = 4, L = (int32_t)P;
+    }
+#endif
     if ((size_t)((nb - 1) * sb + 3) * (size_t)L + 4u <= cap) {
         /* the usual tile (the tiler budgets the whole padded tile): all its lines in one chunk,
          * without the two divisions below (~35 cycles each on GVSOC) */
@@ -1141,9 +1359,7 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
     /* k's fields are all set below (w and c per channel) but U (not by every kind) and h (the
      * channel functions load all its fields, the constants functions set those of their end):
      * zeroed, not the whole k (a memset call, ~100 cycles) */
-    k.U = 0;
     memset(&k.h, 0, sizeof k.h);
-    kind = dw3_kind_(f, &k.U);
     /* few outputs per channel: the window interval's set-up (a few hundred cycles per channel) costs
      * more than the int64 end per sum saves (passes/tiling/paths.py DW3_WIN2_MIN_OUTS mirrors the
      * bound; with dw3_chan_'s 32-bit division MobileNetV1's 4x4 layers, 16 outputs per channel on a
@@ -1168,41 +1384,23 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
         k.j1 = nf + fa - p0 < np ? nf + fa - p0 : np;
         if (k.j1 < k.j0)
             k.j1 = k.j0;
-        xo = (size_t)(e0 + i0 - ea) * k.as + (size_t)(p0 + k.j0 - fa) * k.bs;
-        { /* the pads (and the slack) zero: whole pad lines, the pad ends of the input lines */
-            int32_t j, ne = L - i1;
-            dw3_zero_(buf, (size_t)k.j0 * (size_t)L);
-            if (i0 == 1 && ne == 1 && k.j1 > k.j0) {
-                /* pad 1 at both ends (the usual 3x3): a line's last byte and the next line's first
-                 * are adjacent, 2 byte stores a line without the tests below (~5 cycles a line of
-                 * ~10); the last line's second store is line j1's first byte, zeroed below anyway */
-                uint8_t *p = buf + (size_t)k.j0 * (size_t)L + i1;
-                buf[(size_t)k.j0 * (size_t)L] = 0;
-                for (j = k.j0; j < k.j1; j++, p += L) {
-                    p[0] = 0;
-                    p[1] = 0;
-                }
-            } else if (i0 <= 2 && ne <= 2) {
-                /* the usual pads (1 or 2 bytes at a line's ends): byte stores, not two memset calls
-                 * per line (~20 cycles each on GVSOC: ~650 of a 16-line chunk's) */
-                uint8_t *p = buf + (size_t)k.j0 * (size_t)L;
-                for (j = k.j0; j < k.j1 && (i0 > 0 || ne > 0); j++, p += L) {
-                    if (i0 > 0)
-                        p[0] = 0;
-                    if (i0 > 1)
-                        p[1] = 0;
-                    if (ne > 0)
-                        p[i1] = 0;
-                    if (ne > 1)
-                        p[i1 + 1] = 0;
-                }
-            } else {
-                for (j = k.j0; j < k.j1 && (i0 > 0 || i1 < L); j++) {
-                    memset(buf + (size_t)j * (size_t)L, 0, (size_t)i0);
-                    memset(buf + (size_t)j * (size_t)L + i1, 0, (size_t)ne);
-                }
-            }
-            dw3_zero_(buf + (size_t)k.j1 * (size_t)L, (size_t)(np - k.j1) * (size_t)L + 4u);
+        /* i0, i1 read from k in this loop: as locals live across it they took dw_3x3_t's frame from
+         * 352 to 368 bytes (-fstack-usage) with the 4-channel copy's B, over the cluster's 1 KiB
+         * stacks on GVSOC (a stride-3 tile with a two-stage chain: the generic end under it) */
+        xo = (size_t)(e0 + k.i0 - ea) * k.as + (size_t)(p0 + k.j0 - fa) * k.bs;
+        if (k.i0 <= 1 && Lr - k.i1 <= 1 && (k.i0 || Lr - k.i1) && k.j1 > k.j0) {
+            /* the usual pads inline (dw3_zero_pads_'s call and code cost ~400 cycles a call on GVSOC,
+             * most of them instruction-cache refills) */
+            uint8_t *zb = buf;
+            int32_t sl = ns;
+            do {
+                dw3_zero_(zb, (size_t)k.j0 * (size_t)L);
+                dw3_zero_ends_(zb + (size_t)k.j0 * (size_t)L, (size_t)L, k.j1 - k.j0, k.i0, k.i1, Lr - k.i1);
+                dw3_zero_(zb + (size_t)k.j1 * (size_t)L, (size_t)(np - k.j1) * (size_t)L + 4u);
+                zb += B;
+            } while (--sl > 0);
+        } else {
+            dw3_zero_pads_(&k, buf, B, ns, Lr, np);
         }
         {
             /* the window's line j (column j, or row j row-major) starts at tap wc[j * jl], its 3 taps
@@ -1229,9 +1427,17 @@ static DORY_NOINLINE_ void dw_3x3_t(const dory_conv_args_t *a, const dory_rqf_t 
                     t0 = wc, t1 = wc + jl, t2 = wc + 2 * jl;
                 }
 #endif
-                v0 = (uint32_t)t0[0] | (uint32_t)t0[tl] << 8 | (uint32_t)t0[2 * tl] << 16;
-                v1 = (uint32_t)t1[0] | (uint32_t)t1[tl] << 8 | (uint32_t)t1[2 * tl] << 16;
-                v2 = (uint32_t)t2[0] | (uint32_t)t2[tl] << 8 | (uint32_t)t2[2 * tl] << 16;
+#if DW3_FUSED_S2_
+                if (kind == DW3_WINDOW && !xs && sa == 2) {
+                    /* the same at stride 2 (4 channels copied at once when B > 0) */
+                    int32_t cn = dw3_chans_s2_winu_(&k, f, x + xo + (size_t)c, buf, B, yc + (size_t)c, wc, c, c1, jl, tl);
+                    wc += 9 * (size_t)(cn - c), c = cn;
+                    if (c == c1)
+                        break;
+                    t0 = wc, t1 = wc + jl, t2 = wc + 2 * jl;
+                }
+#endif
+                v0 = dw3_wline_(t0, tl), v1 = dw3_wline_(t1, tl), v2 = dw3_wline_(t2, tl);
                 u0 = v0 << 8, u1 = v1 << 8, u2 = v2 << 8;
                 memcpy(&k.w[0], &v0, 4);
                 memcpy(&k.w[1], &v1, 4);
@@ -1328,7 +1534,10 @@ static void dory_depthwise_l1(const dory_conv_args_t *a, int core, int ncores)
     if (dory_fast_types_(a->x_type, a->w_type) && a->dh == 1 && a->dw == 1 && a->kh == 3 && a->kw == 3) {
         /* the cores as a grid of gc channel groups by ncores / gc row groups (dw3_grid_) */
         int lgc, gc = dw3_grid_(a->co, a->ho, a->wo, ncores, &lgc);
-        /* a core's part of the scratch (the total is ncores of them) */
+        /* a core's part of the scratch (the total is ncores of them); a larger scratch than the
+         * amount, in equal slices, lets dw_3x3_t's 4-channel copy run (4 slots of a tile: 4x the
+         * amount and more; on whole networks (GVSOC MobileNetV1-1.0-128) budgeting that shrank the
+         * stride-2 tiles and cost more than the copy saved, so the amount stays one slot) */
         size_t per = dory_depthwise_scratch_bytes(3, 3, a->hi, a->wi, a->pt, a->pb, a->pl, a->pr, 1);
         if (lgc >= 0) { /* ncores a power of two: no division */
             int ln = lgc;
@@ -1345,6 +1554,8 @@ static void dory_depthwise_l1(const dory_conv_args_t *a, int core, int ncores)
         if (r0 >= r1 || c0 >= c1)
             return;
         need = per * (size_t)ncores;
+        if (a->scratch && a->scratch_bytes > need) /* the layer loop gives the amount: no division */
+            per = a->scratch_bytes / (size_t)ncores;
         /* the transposed tile takes every end (its own inline ones, else the generic one per sum) */
         dory_rqf_init_(&f, a, a->x_type == DORY_S8, 9, c0, c1);
         if (dory_scratch_ok_(a, need, "dory_depthwise") &&

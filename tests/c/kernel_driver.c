@@ -29,7 +29,8 @@
  *     chain bias-array, then nsteps x (ci x-array w-array); steps are the input-channel tiles
  *     (first = step 0, last = step nsteps - 1), with an si32 accumulator when use_acc.
  *     scratch: 0 none (NULL), 1 the kernel's dory_*_scratch_bytes of the step, 2 that + 13,
- *     3 that - 1 (a short scratch: the kernel's generic path, or with DORY_DEBUG an abort).
+ *     3 that - 1 (a short scratch: the kernel's generic path, or with DORY_DEBUG an abort),
+ *     4 8 times that (the 3x3 depthwise kernel's 4-channel copy at stride 2 needs 4 slots).
  *   kind 3 (pool):
  *     hi wi c ho wo kh kw sh sw pt pl pb pr lead_h lead_w is_avg count_include_pad div trunc
  *     y_type chain x-array
@@ -354,7 +355,7 @@ static void set_scratch(dory_conv_args_t *a, int mode, int ncores)
         a->scratch_bytes = 0;
         return;
     }
-    a->scratch_bytes = mode == 2 ? need + 13u : mode == 3 ? need - 1u : need;
+    a->scratch_bytes = mode == 2 ? need + 13u : mode == 3 ? need - 1u : mode == 4 ? 8u * need : need;
     a->scratch = xmalloc(a->scratch_bytes);
 }
 
