@@ -174,21 +174,38 @@ def networks(names: list[str], generated: bool, tmp: Path) -> list[tuple[str, st
     return out
 
 
+class RunFailed(BenchError):
+    """A network that did not compile, or whose app failed on GVSOC (``stdout``: the run's output)."""
+
+    def __init__(self, message: str, stdout: str = ""):
+        super().__init__(message)
+        self.stdout = stdout
+
+
+def compile_and_run(label: str, args: list[str], app: Path, install: Path, timeout: int = 3600) -> Run:
+    """``dory-compile ARGS -o APP --target pulp``, then the app on GVSOC: the parsed run (the one
+    place the bench scripts build and run an app: bench_gvsoc, calibrate, compare_plans). Raises
+    `RunFailed` when either step fails, `BenchError` when the output does not parse."""
+    cmd = [sys.executable, "-m", "dory.tools.dory_compile", *args, "-o", str(app), "--target", "pulp", "-q"]
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if r.returncode:
+        raise RunFailed(f"dory-compile {label}: {r.stderr.strip()[-2000:] or 'failed'}")
+    r = subprocess.run(["make", "-s", "-C", str(app), "run", f"GVSOC={install}"], capture_output=True, text=True,
+                       timeout=timeout)
+    if r.returncode:
+        raise RunFailed(f"{label} on GVSOC: exit {r.returncode}\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}", r.stdout)
+    return parse_output(label, r.stdout)
+
+
 def bench_network(name: str, onnx: str, inp: str | None, work: Path, install: Path) -> Run:
     """Compile, build and run one network on GVSOC; its parsed run (layer kinds not yet set)."""
-    app = work / name
-    cmd = [sys.executable, "-m", "dory.tools.dory_compile", onnx, "-o", str(app), "--target", "pulp"]
-    r = subprocess.run(cmd + (["--input", inp] if inp else []), cwd=ROOT, capture_output=True, text=True)
-    if r.returncode:
-        raise BenchError(f"dory-compile {name}: {r.stderr.strip()[-2000:]}")
-    r = subprocess.run(["make", "-s", "-C", str(app), "run", f"GVSOC={install}"], capture_output=True, text=True,
-                       timeout=1800)
-    if r.returncode and name in GENERATED and NOT_FIT in r.stdout:
-        # not a failure of ours to hide: the table lists the network as not run, with the reason
-        return Run(name, not_run=r.stdout[r.stdout.index(NOT_FIT):].splitlines()[0])
-    if r.returncode:
-        raise BenchError(f"{name} on GVSOC: exit {r.returncode}\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
-    return parse_output(name, r.stdout)
+    try:
+        return compile_and_run(name, [onnx, *(["--input", inp] if inp else [])], work / name, install, timeout=1800)
+    except RunFailed as e:
+        if name in GENERATED and NOT_FIT in e.stdout:
+            # not a failure of ours to hide: the table lists the network as not run, with the reason
+            return Run(name, not_run=e.stdout[e.stdout.index(NOT_FIT):].splitlines()[0])
+        raise
 
 
 def _f(x: float, nd: int = 2) -> str:

@@ -208,18 +208,10 @@ def _measure(nets: list[tuple[Network, Path]], jobs: int, work: Path, install: P
         net, who, args, whole = job
         app = work / f"{net.name}-{who}"
         t0 = time.time()
-        r = subprocess.run([sys.executable, "-m", "dory.tools.dory_compile", *args, "-o", str(app), "--target", "pulp", "-q"],
-                           cwd=ROOT, capture_output=True, text=True)
-        if r.returncode:
-            return None, f"not measured: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else 'dory-compile failed'}"
-        r = subprocess.run(["make", "-s", "-C", str(app), "run", f"GVSOC={install}"], capture_output=True, text=True,
-                           timeout=3600)
-        if r.returncode:
-            return None, f"not measured: GVSOC run failed (exit {r.returncode}): {r.stdout[-300:]}"
         try:
-            run = bench_gvsoc.parse_output(f"{net.name} {who}", r.stdout)
+            run = bench_gvsoc.compile_and_run(f"{net.name} {who}", args, app, install)
         except bench_gvsoc.BenchError as e:
-            return None, f"not measured: {e}"
+            return None, f"not measured: {str(e).strip().splitlines()[-1] if str(e).strip() else e}"
         secs = time.time() - t0
         if whole:
             return run.cycles, f"measured {run.cycles} cycles (compile + GVSOC {secs:.0f} s)"

@@ -176,17 +176,9 @@ def measure(names: list[str], generated: list[str], variants: dict[str, list[int
         name, onnx, inp, l1, caps = job
         what = f"L1 {l1}" + (f", caps {','.join(caps)}" if caps else "")
         app = tmp / f"{name}-{jobs_list.index(job)}"
-        cmd = [sys.executable, "-m", "dory.tools.dory_compile", onnx, "-o", str(app), "--target", "pulp", "-q",
-               "--pipeline", pipeline(l1, caps)]
-        r = subprocess.run(cmd + (["--input", inp] if inp else []), cwd=ROOT, capture_output=True, text=True)
-        if r.returncode:
-            return job, f"dory-compile {name} ({what}): {r.stderr.strip()[-1500:]}"
-        r = subprocess.run(["make", "-s", "-C", str(app), "run", f"GVSOC={install}"], capture_output=True, text=True,
-                           timeout=3600)
-        if r.returncode:
-            return job, f"{name} ({what}) on GVSOC: exit {r.returncode}\n{r.stdout[-1500:]}"
+        args = [onnx, "--pipeline", pipeline(l1, caps), *(["--input", inp] if inp else [])]
         try:
-            run = bench_gvsoc.parse_output(name, r.stdout)
+            run = bench_gvsoc.compile_and_run(f"{name} ({what})", args, app, install)
         except bench_gvsoc.BenchError as e:
             return job, str(e)
         print(f"calibrate: {name} ({what}): {run.cycles:,} cycles", file=sys.stderr, flush=True)
