@@ -106,3 +106,12 @@ def test_kernel_bench_tiles_fit_l1_and_table() -> None:
     assert lines[2].endswith("| 20.00 | 1.29 | >= 13 | yes |")
     assert lines[3].endswith("| 2.00 | 0.13 | >= 4 | no |")
     assert lines[4].endswith("| 2.00 elem/cycle | — | — | — |")
+
+
+def test_compile_and_run_reports_a_failed_compile(tmp_path: Path) -> None:
+    """The bench scripts' one build-and-run step names the network and dory-compile's located error
+    when the compile fails (before any GVSOC is needed); a bad install would fail the run instead."""
+    bad = tmp_path / "missing.onnx"
+    with pytest.raises(bench_gvsoc.RunFailed, match=r"dory-compile net \(L1 1\): .*missing\.onnx: error: cannot read"):
+        bench_gvsoc.compile_and_run("net (L1 1)", [str(bad)], tmp_path / "app", tmp_path / "no-gvsoc")
+    assert not (tmp_path / "app").exists()
