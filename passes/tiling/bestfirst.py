@@ -1,37 +1,47 @@
 """Best-first branch and bound over the pruned legal tile space (`passes.tiling.space.pruned_space`).
 
 The legal space of a large layer holds millions of tiles, too many to evaluate or to encode one
-clause per combination. Instead every tile of the space gets two cheap lower bounds at once
-(numpy, vectorized over the product of the per-dimension value arrays; each per-value quantity
-from the scalar function of `passes.tiling.geometry` / `backends.target` that the cost model
-uses):
+clause per combination. Instead the tiles get cheap lower bounds (numpy, vectorized; each
+per-value quantity from the scalar function of `passes.tiling.geometry` / `backends.target`
+that the cost model uses):
 
-- its L1 footprint (`footprint_floor`: the buffers of `cost.l1_sizes_of` and their copies);
-- its cycles (`cycles_floor_of`): ``n * overhead + max(floor, DMA floor)``, the overhead and the
-  floor of `cost.tile_overhead` / `cost.cycles_floor`, the DMA floor the bytes `cost.dma_terms`
-  moves over the layer at the DMA bandwidth (with more than one tile: a single tile's transfers
-  are its first load and last store).
+- their L1 footprint (`footprint_floor`: the buffers of `cost.l1_sizes_of` and their copies);
+- their cycles (`cycles_bound`): ``n * overhead + max(compute, DMA floor)``, the overhead of
+  `cost.tile_overhead`, the compute bound `cost.cycles_floor` or, tighter, `compute_bound` (the
+  calibrated model's per-core work of every block of the tile, summed as `cost.kernel_features`
+  sums it), the DMA floor the bytes `cost.dma_terms` moves over the layer at the DMA bandwidth
+  (with more than one tile: a single tile's transfers are its first load and last store).
 
-tests/test_tile_space.py checks both are lower bounds of the exact functions on every legal tile
-of random layers, both bufferings, so the vectorized forms cannot drift into a wrong proof. The
-search drops the tiles whose footprint bound exceeds the budget, then evaluates the others
-exactly (`cost.evaluate`, `cost.l1_sizes_of`) in increasing order of their cycle bound until the
-next bound exceeds the best exact cycles found: every tile not evaluated then either does not fit
-or costs more than the best, so the best by `Evaluation.key` is the optimum over the pruned space
-(and by `passes.tiling.space`'s dominance argument over every legal tile). The result does not
-depend on the evaluation order: every tile whose cycles could tie or beat the final best is
-evaluated.
+tests/test_tile_space.py checks the bounds are lower bounds of the exact functions on every
+legal tile of random layers, both bufferings, so the vectorized forms cannot drift into a wrong
+proof. `search` with an incumbent ``bound`` (the pass seeds it with the optimum over the small
+candidate space, `passes.tiling.sat`) never builds the whole product: it enumerates the tiles
+dimension by dimension (``c_out``, ``h_out``, ``w_out``, ``c_in``), dropping a partial tile as
+soon as its tile count alone (``n * overhead + cycles_floor``, the counts of the dimensions not
+yet chosen at their least) exceeds the bound or its single-buffered footprint with the dimensions
+not yet chosen at their smallest values (every buffer grows with each dimension; the conv scratch,
+which does not along ``c_in``, at its least over the ``c_in`` values, the partial-sum accumulator
+left out) exceeds L1: so every dropped tile either does not fit or costs more than the bound.
+Of the rest, it drops the tiles whose footprint bound exceeds the budget or whose cycle bound
+exceeds ``bound``, then evaluates the others exactly (`cost.evaluate`) in increasing order of
+their cycle bound until the next bound exceeds the best exact cycles found: every tile not
+evaluated then either does not fit or costs more than the best, so the best by
+`Evaluation.key` is the optimum over the pruned space (and by `passes.tiling.space`'s dominance
+argument over every legal tile). The result does not depend on the evaluation order: every tile
+whose cycles could tie or beat the final best is evaluated.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
-from dory.backends.target import Target
-from dory.passes.tiling.cost import Evaluation, cycles_floor, evaluate, tile_overhead
+from dory.backends.target import CONV_PX4_MAX_K, PW4_MIN_CI, PW_TINY_MAX_CI, Target
+from dory.passes.tiling.cost import (Evaluation, _pw_tiny, cycles_floor, evaluate, model_coefficients, model_kind,
+                                     tile_overhead)
 from dory.passes.tiling.geometry import Geometry, _groups_touched, _in_extent, _in_total
+from dory.passes.tiling.paths import DW3_WIN2_MIN_OUTS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,13 +49,72 @@ if TYPE_CHECKING:
 _ACC_BYTES = 4  # si32 partial-sum accumulator element (as cost._ACC_BYTES)
 
 
-def _grid(g: Geometry, values: tuple[tuple[int, ...], ...]) -> tuple["np.ndarray", ...]:
-    """The tile dimensions (c, h, w, k: ``k`` following ``c`` where the layer ties them) and the
-    tile counts (nc, nh, nw, nk) as arrays broadcasting over the product of ``values``."""
+@functools.lru_cache(maxsize=256)
+def _table(g: Geometry, hw: Target, what: str, vals: tuple[int, ...], vals2: tuple[int, ...] = ()) -> "np.ndarray":
+    """A per-value quantity of the cost model over one dimension's values ``vals`` (over the pairs
+    of ``vals`` x ``vals2`` for ``eff``), computed once per layer and value set by the scalar
+    function the cost model uses."""
     import numpy as np
 
-    C, H, W, K = (np.asarray(v, dtype=np.int64).reshape([-1 if d == i else 1 for d in range(4)])
-                  for i, v in enumerate(values))
+    from dory.passes.tiling.cost import _efficiency_compute
+
+    f: Callable[[int], int]
+    if what == "rows":
+        f = lambda h: _in_extent(h, g.sh, g.kh, g.dh, g.hi)  # noqa: E731
+    elif what == "cols":
+        f = lambda w: _in_extent(w, g.sw, g.kw, g.dw, g.wi)  # noqa: E731
+    elif what == "rows_total":
+        f = lambda h: _in_total(g.ho, h, g.sh, g.kh, g.dh, g.pads[0], g.hi)  # noqa: E731
+    elif what == "cols_total":
+        f = lambda w: _in_total(g.wo, w, g.sw, g.kw, g.dw, g.pads[1], g.wi)  # noqa: E731
+    elif what == "groups":
+        f = lambda c: _groups_touched(g.co, g.groups, c)  # noqa: E731
+    elif what == "conv_scratch":
+        f = lambda k: hw.conv_scratch_bytes(g.kh, g.kw, k)  # noqa: E731
+    else:  # eff: the efficiency model's compute of (c_out, h_out) tiles with all columns and input channels
+        k_all = g.co if g.cin_follows_cout else g.ci
+        return np.asarray([[math.floor(_efficiency_compute(g, (c, h, g.wo, k_all, -(-g.co // c), -(-g.ho // h), 1, 1), hw)
+                                       * (1 - 1e-9)) for h in vals2] for c in vals], dtype=np.int64)
+    return np.asarray([f(v) for v in vals], dtype=np.int64)
+
+
+class _Tiles:
+    """A set of tiles of the product of ``values``: the whole product (``idx`` None: arrays
+    broadcast over 4 axes) or the tiles at the per-dimension indices ``idx`` (1-D arrays)."""
+
+    def __init__(self, values: tuple[tuple[int, ...], ...], idx: "tuple[np.ndarray, ...] | None" = None):
+        self.values = values
+        self.idx = idx
+
+    def per(self, g: Geometry, hw: Target, d: int, what: str) -> "np.ndarray":
+        """`_table` ``what`` of each tile's value along dimension ``d``."""
+        return self._at(_table(g, hw, what, self.values[d]), d)
+
+    def _at(self, table: "np.ndarray", d: int) -> "np.ndarray":
+        if self.idx is None:
+            return table.reshape([-1 if a == d else 1 for a in range(4)])
+        return table[self.idx[d]]
+
+    def dim(self, d: int) -> "np.ndarray":
+        """Each tile's value along dimension ``d``."""
+        import numpy as np
+
+        return self._at(np.asarray(self.values[d], dtype=np.int64), d)
+
+    def eff(self, g: Geometry, hw: Target) -> "np.ndarray":
+        """`_table` ``eff`` of each tile's (c_out, h_out)."""
+        table = _table(g, hw, "eff", self.values[0], self.values[1])
+        if self.idx is None:
+            return table.reshape(len(self.values[0]), len(self.values[1]), 1, 1)
+        return table[self.idx[0], self.idx[1]]
+
+
+def _grid(g: Geometry, ts: _Tiles) -> tuple["np.ndarray", ...]:
+    """The tile dimensions (c, h, w, k: ``k`` following ``c`` where the layer ties them) and the
+    tile counts (nc, nh, nw, nk) of the tiles ``ts``."""
+    import numpy as np
+
+    C, H, W, K = (ts.dim(d) for d in range(4))
     if g.cin_follows_cout:
         K = C
     nc, nh, nw = -(-g.co // C), -(-g.ho // H), -(-g.wo // W)
@@ -53,43 +122,45 @@ def _grid(g: Geometry, values: tuple[tuple[int, ...], ...]) -> tuple["np.ndarray
     return C, H, W, K, nc, nh, nw, nk
 
 
-def _per(values: tuple[int, ...], axis: int, f) -> "np.ndarray":  # type: ignore[no-untyped-def]
-    """``f`` of every value of one dimension, shaped to broadcast along ``axis``."""
-    import numpy as np
-
-    return np.asarray([f(v) for v in values], dtype=np.int64).reshape([-1 if d == axis else 1 for d in range(4)])
-
-
-def footprint_floor(g: Geometry, values: tuple[tuple[int, ...], ...], hw: Target, single: bool) -> "np.ndarray":
-    """A lower bound on `cost.l1_sizes_of`'s total of every tile of the product of ``values``
-    under the buffering (4-D array): the input tile with halo (times the groups a grouped conv's
-    channel tile touches), output, weights, parameters, the kernel's scratch and the accumulator
-    of split input channels, with `cost.l1_sizes_of`'s copies (one each when ``single``)."""
-    import numpy as np
-
-    C, H, W, K, nc, nh, nw, nk = _grid(g, values)
+def _buffers(g: Geometry, ts: _Tiles, hw: Target) -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
+    """One copy of the input tile (with halo; times the groups a grouped conv's channel tile
+    touches), of the output tile and of the weights and parameters of the tiles ``ts``
+    (`cost.l1_sizes_of`'s ``input``, ``output``, ``weight + params``)."""
+    C, H, W, K, _, _, _, _ = _grid(g, ts)
     if g.kind == "linear":
-        in_b, out_b = K * g.in_bytes * g.n, C * g.out_bytes * g.n
-    else:
-        rows = _per(values[1], 1, lambda h: _in_extent(h, g.sh, g.kh, g.dh, g.hi))
-        cols = _per(values[2], 2, lambda w: _in_extent(w, g.sw, g.kw, g.dw, g.wi))
-        in_b = rows * cols * K * g.in_bytes
-        if g.kind == "conv" and g.groups > 1:
-            in_b = in_b * _per(values[0], 0, lambda c: _groups_touched(g.co, g.groups, c))
-        out_b = H * W * C * g.out_bytes
+        return K * g.in_bytes * g.n, C * g.out_bytes * g.n, _wp(g, C, K)
+    in_b = ts.per(g, hw, 1, "rows") * ts.per(g, hw, 2, "cols") * K * g.in_bytes
+    if g.kind == "conv" and g.groups > 1:
+        in_b = in_b * ts.per(g, hw, 0, "groups")
+    return in_b, H * W * C * g.out_bytes, _wp(g, C, K)
+
+
+def _wp(g: Geometry, C: "np.ndarray", K: "np.ndarray") -> "np.ndarray":
     w_per_c = g.weight_bytes_per_channel // max(g.ci, 1) * K if g.split_cin else g.weight_bytes_per_channel
-    wp = C * w_per_c + C * g.param_bytes
-    scratch = np.zeros((1, 1, 1, 1), dtype=np.int64)
+    return C * w_per_c + C * g.param_bytes
+
+
+def _footprint(g: Geometry, ts: _Tiles, hw: Target, single: bool, k_free: bool = False) -> "np.ndarray":
+    """`footprint_floor` of the tiles ``ts``; ``k_free``: a bound for every ``c_in`` value at or
+    above the tiles' (single buffered only: the conv scratch at its least over the ``c_in``
+    values, no accumulator)."""
+    import numpy as np
+
+    C, H, W, K, nc, nh, nw, nk = _grid(g, ts)
+    in_b, out_b, wp = _buffers(g, ts, hw)
+    scratch = np.zeros((1,) * (4 if ts.idx is None else 1), dtype=np.int64)
     if g.kind == "conv":
-        scratch = _per(values[3], 3, lambda k: hw.conv_scratch_bytes(g.kh, g.kw, k))
         if g.cin_follows_cout:
-            scratch = _per(values[0], 0, lambda k: hw.conv_scratch_bytes(g.kh, g.kw, k))
-    elif g.kind == "depthwise":
-        rows_l = [_in_extent(h, g.sh, g.kh, g.dh, g.hi) for h in values[1]]
-        cols_l = [_in_extent(w, g.sw, g.kw, g.dw, g.wi) for w in values[2]]
-        scratch = np.asarray([[hw.depthwise_scratch_bytes(g.kh, g.kw, r, c, g.pads) for c in cols_l] for r in rows_l],
-                             dtype=np.int64).reshape(1, len(rows_l), len(cols_l), 1)
-    scratch = scratch + np.where(nk > 1, (out_b // g.out_bytes) * _ACC_BYTES, 0)
+            scratch = ts.per(g, hw, 0, "conv_scratch")
+        elif k_free:
+            scratch = scratch + int(_table(g, hw, "conv_scratch", ts.values[3]).min())
+        else:
+            scratch = ts.per(g, hw, 3, "conv_scratch")
+    elif g.kind == "depthwise":  # its formula is arithmetic on the input rows and columns: elementwise
+        rows, cols = ts.per(g, hw, 1, "rows"), ts.per(g, hw, 2, "cols")
+        scratch = hw.depthwise_scratch_bytes(g.kh, g.kw, rows, cols, g.pads)  # type: ignore[arg-type]
+    if not k_free:
+        scratch = scratch + np.where(nk > 1, (out_b // g.out_bytes) * _ACC_BYTES, 0)
     if single:
         return in_b + out_b + wp + scratch
     n = nc * nh * nw * nk
@@ -98,53 +169,160 @@ def footprint_floor(g: Geometry, values: tuple[tuple[int, ...], ...], hw: Target
             + scratch)
 
 
-@functools.lru_cache(maxsize=2)  # both bufferings of one layer share it
-def _cycle_terms(g: Geometry, values: tuple[tuple[int, ...], ...], hw: Target) -> tuple["np.ndarray", ...]:
-    """`cycles_bound`'s terms independent of the buffering: the tile count, the DMA floor and the
-    compute bound (4-D arrays, broadcasting)."""
+def footprint_floor(g: Geometry, values: tuple[tuple[int, ...], ...], hw: Target, single: bool) -> "np.ndarray":
+    """A lower bound on `cost.l1_sizes_of`'s total of every tile of the product of ``values``
+    under the buffering (4-D array): the input tile with halo (times the groups a grouped conv's
+    channel tile touches), output, weights, parameters, the kernel's scratch and the accumulator
+    of split input channels, with `cost.l1_sizes_of`'s copies (one each when ``single``)."""
+    return _footprint(g, _Tiles(values), hw, single)
+
+
+def _classes(n: int, t: "np.ndarray") -> tuple[tuple["np.ndarray", "np.ndarray"], tuple["np.ndarray", "np.ndarray"]]:
+    """The blocks of an extent ``n`` cut in tiles ``t`` (`geometry._blocks`): (size, count) of the
+    full blocks and of the ragged last one (count 0 and size 1 when there is none)."""
     import numpy as np
 
-    from dory.passes.tiling.cost import _efficiency_compute
+    full, rem = n // t, n % t
+    return (t, full), (np.maximum(rem, 1), (rem > 0).astype(np.int64))
 
-    C, H, W, K, nc, nh, nw, nk = _grid(g, values)
+
+def _cdiv(a: "np.ndarray | int", b: "np.ndarray | int") -> "np.ndarray":
+    return -(-a // b)  # type: ignore[operator, return-value]
+
+
+def _block_features(g: Geometry, kind: str, c: "np.ndarray", h: "np.ndarray", w: "np.ndarray", k: "np.ndarray",
+                    P: int) -> dict[str, "np.ndarray"] | None:
+    """`cost.tile_features` of blocks of sizes (c, h, w, k) (arrays), for the model kinds it is
+    written for here (None otherwise): the features with a term of their own in the calibrated
+    model, the others left out (every coefficient is non-negative, so a lower bound)."""
+    import numpy as np
+
+    f: dict[str, np.ndarray] = {}
+    if kind in ("conv", "pointwise"):
+        if kind == "conv" and g.kh == 1 and g.kw > 1:
+            return None  # 1-D: shared rows, conv_1d_tiny (not written here)
+        npairs = _cdiv(h * w * g.n, 2)
+        nblk = _cdiv(c, 4)
+        units = _cdiv(npairs * nblk, P)
+        kk = g.kh * g.kw * k
+        out = 8 * units
+        f["unit"], f["mac"] = units, 8 * units * kk
+        if kind == "conv":
+            pairs = _cdiv(units, nblk)
+            f["im2col"], f["im2col_rows"] = 2 * pairs * kk, 2 * pairs * g.kh
+            f["px4"] = np.where(kk <= CONV_PX4_MAX_K, out, 0)
+        f["acc"] = np.where(k < g.ci, _cdiv(h * w * c * g.n, P), 0)
+        if kind == "pointwise":
+            tiny = np.asarray([_pw_tiny(g, int(v)) for v in range(PW_TINY_MAX_CI + 1)], dtype=bool)[
+                np.minimum(k, PW_TINY_MAX_CI)] & (k <= PW_TINY_MAX_CI)
+            out = np.where(tiny, _cdiv(h * w * g.n, P) * c, out)
+            f["unit"], f["mac"] = np.where(tiny, 0, f["unit"]), np.where(tiny, 0, f["mac"])
+            f["tiny"] = np.where(tiny, out, 0)
+            pw4 = ((PW4_MIN_CI < k) & (k == g.ci) & (k % 4 == 0) & (c % 4 == 0) & ((h * w) % 4 == 0)
+                   & (g.sh == 1 and g.sw == 1 and not any(g.pads) and g.end == "win"))
+            f["pw4"] = np.where(pw4, out, 0)
+    elif kind == "linear":
+        per = _cdiv(c, P)
+        out = per * g.n
+        f["out"], f["mac"], f["mac_tail"] = out, (per - per % 4) * k * g.n, (per % 4) * k * g.n
+    elif kind == "depthwise":
+        many = h >= P
+        r, cc = np.where(many, _cdiv(h, P), h), np.where(many, c, _cdiv(c, P))
+        out = r * w * cc * g.n
+        f["out"], f["mac"] = out, out * g.kh * g.kw
+        end_wide64 = None
+        if (g.kh, g.kw) == (3, 3):
+            # cost._ring_grid: the channel groups gc (a divisor of the cores) of the least cost, the first on ties
+            best_cost, gc = None, None
+            for gg in range(1, P + 1):
+                if P % gg:
+                    continue
+                cost = _cdiv(c, gg) * (w * (16 * _cdiv(h, P // gg) + 120) + 600)
+                if best_cost is None:
+                    best_cost, gc = cost, np.full_like(cost, gg)
+                else:
+                    better = cost < best_cost
+                    best_cost, gc = np.where(better, cost, best_cost), np.where(better, gg, gc)
+            assert gc is not None
+            rr = _cdiv(h, P // gc)
+            f["strip"] = _cdiv(c, gc) * ((rr - 1) * g.sh + 3) * ((w - 1) * g.sw + 3) * g.n
+            if g.end == "wide":
+                end_wide64 = rr * w < DW3_WIN2_MIN_OUTS
+        else:
+            f["strip"] = cc * w * ((r - 1) * g.sh + g.kh) * g.kw * g.n
+        if end_wide64 is not None:
+            f["wide64"] = np.where(end_wide64, out, 0)
+            f["wide"] = np.where(end_wide64, 0, out)
+            f["slow"] = np.zeros_like(out)
+            return f
+    else:
+        return None
+    for path in ("wide", "div", "win", "slow"):
+        if g.end == path:
+            f[path] = out
+    return f
+
+
+def compute_bound(g: Geometry, ts: _Tiles, hw: Target) -> "np.ndarray | None":
+    """A lower bound on the calibrated model's compute plus its per-layer cost (`cost.evaluate`'s
+    ``compute + layer``, without the per-tile cost) of the tiles ``ts`` (1-D): `cost.tile_features`
+    of every block class of the tile (full and ragged along each dimension), weighted by the class's
+    block count and the target's coefficients; None for a target without a `KernelModel` or a
+    kind `_block_features` does not cover."""
+    import numpy as np
+
+    if hw.kernel_model is None:
+        return None
+    kind = model_kind(g)
+    C, H, W, K, _, _, _, _ = _grid(g, ts)
+    dims = [_classes(g.co, C), _classes(g.ho, H), _classes(g.wo, W),
+            ((K, np.ones_like(K)), (K, np.zeros_like(K))) if g.cin_follows_cout else _classes(g.ci, K)]
+    coef = model_coefficients(g, hw)
+    total = np.zeros(np.broadcast_shapes(C.shape, H.shape, W.shape, K.shape), dtype=np.float64)
+    for (c, n1) in dims[0]:
+        for (h, n2) in dims[1]:
+            for (w, n3) in dims[2]:
+                for (k, n4) in dims[3]:
+                    weight = n1 * n2 * n3 * n4
+                    feats = _block_features(g, kind, c, h, w, c if g.cin_follows_cout else k, hw.cores)
+                    if feats is None:
+                        return None
+                    for name, v in feats.items():
+                        cf = coef.get(name, 0.0)
+                        if cf:
+                            total = total + cf * (weight * v)
+    return np.floor((total + coef.get("layer", 0.0)) * (1 - 1e-9) - 1e-6)
+
+
+def _cycle_terms(g: Geometry, ts: _Tiles, hw: Target) -> tuple["np.ndarray", ...]:
+    """`cycles_bound`'s terms independent of the buffering: the tile count, the DMA floor and the
+    compute bound (arrays, broadcasting)."""
+    import numpy as np
+
+    C, H, W, K, nc, nh, nw, nk = _grid(g, ts)
     n = nc * nh * nw * nk
     out = (g.co if g.kind == "linear" else g.ho * g.wo * g.co) * g.out_bytes * g.n
     if g.kind == "linear":
         inp = g.ci * g.in_bytes * g.n * nc
     else:
-        rows_t = _per(values[1], 1, lambda h: _in_total(g.ho, h, g.sh, g.kh, g.dh, g.pads[0], g.hi))
-        cols_t = _per(values[2], 2, lambda w: _in_total(g.wo, w, g.sw, g.kw, g.dw, g.pads[1], g.wi))
+        rows_t, cols_t = ts.per(g, hw, 1, "rows_total"), ts.per(g, hw, 2, "cols_total")
         inp = rows_t * cols_t * (g.co if g.cin_follows_cout else g.ci) * g.in_bytes * g.n
         if not g.cin_follows_cout:
             inp = inp * np.where((nk == 1) & g.split_cin, 1, nc)
     w_layer = (g.weight_bytes_per_channel + g.param_bytes) * g.co
     wts = w_layer * np.where(nc * nk == 1, 1, nh * nw)
     dma = np.ceil((inp + out + wts) / hw.dma_bytes_per_cycle).astype(np.int64)
-    floor = cycles_floor(g, hw)
-    comp = np.full((1, 1, 1, 1), floor, dtype=np.int64)
+    comp = np.full((1,) * (4 if ts.idx is None else 1), cycles_floor(g, hw), dtype=np.int64)
     if hw.kernel_model is None:
-        k_all = g.co if g.cin_follows_cout else g.ci
-        ch = np.asarray([[math.floor(_efficiency_compute(g, (c, h, g.wo, k_all, -(-g.co // c), -(-g.ho // h), 1, 1), hw)
-                                     * (1 - 1e-9)) for h in values[1]] for c in values[0]], dtype=np.int64)
-        comp = np.maximum(comp, ch.reshape(len(values[0]), len(values[1]), 1, 1))
+        comp = np.maximum(comp, ts.eff(g, hw))
     return n, dma, comp
 
 
-def cycles_bound(g: Geometry, values: tuple[tuple[int, ...], ...], hw: Target, single: bool) -> "np.ndarray":
-    """A lower bound on `cost.evaluate`'s cycles of every tile of the product of ``values`` under
-    the buffering (4-D array). With ``n`` tiles: ``n * tile_overhead`` plus a compute bound
-    ``comp`` (`cost.cycles_floor`; for the efficiency model at least the exact compute of the
-    tile's output channels and rows with all input channels, `cost._efficiency_compute`: the
-    input-channel split only adds to it and the columns do not enter it), and with more than one
-    tile the DMA floor ``dma``: the bytes `cost.dma_terms` moves over the layer (input re-read
-    per output-channel tile unless `cost.input_loads` keeps it, weights re-read per spatial tile
-    when they change between tiles, the output once) over the DMA bandwidth. Double buffered the
-    larger of ``comp`` and ``dma`` (the compute hides the transfers or they hide it); single
-    buffered both, less the output's share ``comp`` may count (the floor may be the output
-    written once)."""
+def _combine(g: Geometry, hw: Target, single: bool, n: "np.ndarray", dma: "np.ndarray",
+             comp: "np.ndarray") -> "np.ndarray":
+    """`cycles_bound` from its terms."""
     import numpy as np
 
-    n, dma, comp = _cycle_terms(g, values, hw)
     out = (g.co if g.kind == "linear" else g.ho * g.wo * g.co) * g.out_bytes * g.n
     if single:
         out_once = math.ceil(out / hw.dma_bytes_per_cycle)
@@ -154,6 +332,104 @@ def cycles_bound(g: Geometry, values: tuple[tuple[int, ...], ...], hw: Target, s
     return n * tile_overhead(g, hw) + rest
 
 
+def _tight(g: Geometry, ts: _Tiles, hw: Target, single: bool, n: "np.ndarray", dma: "np.ndarray",
+           tb: "np.ndarray") -> "np.ndarray":
+    """The cycle bound of the tiles ``ts`` with `compute_bound` ``tb`` (compute and per-layer cost):
+    with `cost.dma_terms`'s setups counted at their least (one `Target.dma_setup_cycles` per
+    output tile stored, per input tile loaded, per weight / parameter transfer: the pulp port's
+    further 2-D commands and DORY's per-row setups only add) and, double buffered, the first load
+    and the last store (`cost.evaluate`: ``first + last + max(compute, dma - first - last)``, at
+    least ``max(compute + first + last, dma)``); one tile: its first load and last store."""
+    import numpy as np
+
+    _, _, _, _, nc, nh, nw, nk = _grid(g, ts)
+    in_b, out_b, wp = _buffers(g, ts, hw)
+    st = hw.dma_setup_cycles
+    w_tr = (1 if g.weight_bytes_per_channel + g.param_bytes else 0) + (1 if g.param_bytes else 0)
+    loads = np.where((nk == 1) & g.split_cin, nh * nw, n)
+    setups = n * st + loads * st + np.where(nc * nk > 1, n, 1) * (w_tr * st)
+    first_last = (2 + w_tr) * st + (in_b + np.where(wp > 0, wp, 0) + out_b) // hw.dma_bytes_per_cycle - 2
+    ovh = n * tile_overhead(g, hw)
+    if single:
+        rest = np.where(n > 1, tb + dma + setups, tb + first_last)
+    else:
+        rest = np.where(n > 1, np.maximum(tb + first_last, dma + setups), tb + first_last)
+    return ovh + rest
+
+
+def cycles_bound(g: Geometry, values: tuple[tuple[int, ...], ...], hw: Target, single: bool,
+                 tight: bool = False) -> "np.ndarray":
+    """A lower bound on `cost.evaluate`'s cycles of every tile of the product of ``values`` under
+    the buffering (4-D array). With ``n`` tiles: ``n * tile_overhead`` plus a compute bound
+    ``comp`` (`cost.cycles_floor`; for the efficiency model at least the exact compute of the
+    tile's output channels and rows with all input channels, `cost._efficiency_compute`: the
+    input-channel split only adds to it and the columns do not enter it; with ``tight``, for the
+    calibrated model at least `compute_bound`), and with more than one
+    tile the DMA floor ``dma``: the bytes `cost.dma_terms` moves over the layer (input re-read
+    per output-channel tile unless `cost.input_loads` keeps it, weights re-read per spatial tile
+    when they change between tiles, the output once) over the DMA bandwidth. Double buffered the
+    larger of ``comp`` and ``dma`` (the compute hides the transfers or they hide it); single
+    buffered both, less the output's share ``comp`` may count (the floor may be the output
+    written once)."""
+    import numpy as np
+
+    ts = _Tiles(values)
+    n, dma, comp = _cycle_terms(g, ts, hw)
+    lb = _combine(g, hw, single, n, dma, comp)
+    if tight:
+        tb = compute_bound(g, ts, hw)
+        if tb is not None:
+            lb = np.maximum(lb, _tight(g, ts, hw, single, n, dma, tb))
+    return lb
+
+
+def _enumerate(g: Geometry, values: tuple[tuple[int, ...], ...], l1: int, hw: Target,
+               bound: float) -> _Tiles:
+    """The tiles of the product of ``values`` whose tile count and single-buffered footprint do
+    not already rule them out (module docstring), enumerated one dimension at a time: a partial
+    tile takes along the next dimension only the values whose tile count, times the least counts
+    of the dimensions not yet chosen, keeps ``n * overhead + cycles_floor`` within ``bound`` (the
+    counts fall as the values grow: a suffix of the values); it is dropped when, for some
+    dimension not yet chosen, even that dimension's smallest such value (the others at their
+    smallest) overflows L1."""
+    import numpy as np
+
+    counts = [np.asarray([-(-n // v) for v in vals], dtype=np.int64)
+              for n, vals in zip((g.co, g.ho, g.wo, 1 if g.cin_follows_cout else g.ci), values)]
+    least = [int(c.min()) for c in counts]
+    ovh, floor = tile_overhead(g, hw), cycles_floor(g, hw)
+    n_max = (bound - floor) / ovh if ovh > 0 and bound != math.inf else math.inf
+
+    def first(e: int, n_fixed: "np.ndarray", others: int) -> "np.ndarray":
+        """Per partial tile, the index of the smallest value of dimension ``e`` whose count keeps
+        ``n_fixed * others * count`` within ``n_max`` (``len(values[e])`` when none does)."""
+        thr = n_max / (n_fixed * others) * (1 + 1e-12) + 1e-9  # a relaxation: never drops a tile that meets it
+        return np.searchsorted(-counts[e], -thr, side="left")
+
+    idx: list[np.ndarray] = []
+    n_fixed = np.ones(1, dtype=np.int64)
+    for d in range(4):
+        size = len(values[d])
+        start = first(d, n_fixed, math.prod(least[d + 1:]))
+        lengths = np.maximum(size - start, 0)
+        parent = np.repeat(np.arange(len(start)), lengths)
+        offs = np.arange(len(parent)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        j = start[parent] + offs
+        idx = [a[parent] for a in idx] + [j]
+        n_fixed = n_fixed[parent] * counts[d][j]
+        free = list(range(d + 1, 4))
+        zero = np.zeros(len(j), dtype=np.int64)
+        keep = _footprint(g, _Tiles(values, tuple(idx + [zero] * len(free))), hw, True, k_free=d < 3) <= l1
+        for e in free:
+            je = first(e, n_fixed, math.prod(least[f] for f in free if f != e))
+            keep &= je < len(values[e])
+            at = [np.minimum(je, len(values[e]) - 1) if f == e else zero for f in free]
+            keep &= _footprint(g, _Tiles(values, tuple(idx + at)), hw, True, k_free=d < 3) <= l1
+        idx = [a[keep] for a in idx]
+        n_fixed = n_fixed[keep]
+    return _Tiles(values, tuple(idx))
+
+
 def search(g: Geometry, values: tuple[tuple[int, ...], ...], l1: int, hw: Target, single: bool,
            bound: int | None) -> tuple[Evaluation | None, int]:
     """The optimal tile of the product of ``values`` under one buffering (module docstring) and the
@@ -161,36 +437,34 @@ def search(g: Geometry, values: tuple[tuple[int, ...], ...], l1: int, hw: Target
     cycle bound exceeds ``bound``."""
     import numpy as np
 
-    shape = tuple(len(v) for v in values)
-    fits = np.broadcast_to(footprint_floor(g, values, hw, single) <= l1, shape).ravel()
-    lb = np.broadcast_to(cycles_bound(g, values, hw, single), shape).ravel()
-    idx = np.flatnonzero(fits)
-    lbs = lb[idx]
+    ts = _enumerate(g, values, l1, hw, math.inf if bound is None else bound)
+    n, dma, comp = _cycle_terms(g, ts, hw)
+    keep = _footprint(g, ts, hw, single) <= l1
+    lb = _combine(g, hw, single, n, dma, comp)
     if bound is not None:
-        idx, lbs = idx[lbs <= bound], lbs[lbs <= bound]
+        keep &= lb <= bound
+    assert ts.idx is not None
+    ts = _Tiles(values, tuple(a[keep] for a in ts.idx))
+    lb = lb[keep]
+    tb = compute_bound(g, ts, hw)
+    if tb is not None:
+        n, dma, comp = _cycle_terms(g, ts, hw)
+        lb = np.maximum(lb, _tight(g, ts, hw, single, n, dma, tb))
+    if bound is not None:
+        keep = lb <= bound
+        ts, lb = _Tiles(values, tuple(a[keep] for a in ts.idx)), lb[keep]  # type: ignore[union-attr]
+    assert ts.idx is not None
+    order = np.lexsort((np.arange(len(lb)), lb))
     best: Evaluation | None = None
     done = 0
-    chunk = 64  # the tiles taken in bound order at a time (a full sort of millions would dominate)
-    while len(idx):
-        if len(idx) > chunk:
-            part = np.argpartition(lbs, chunk)
-            head, rest = part[:chunk], part[chunk:]
-        else:
-            head, rest = np.arange(len(idx)), np.arange(0)
-        head = head[np.argsort(lbs[head], kind="stable")]
-        for flat, b in zip(idx[head].tolist(), lbs[head].tolist()):
-            if best is not None and b > best.cycles:
-                return best, done
-            t = tuple(values[d][i] for d, i in enumerate(np.unravel_index(flat, shape)))
-            ev = evaluate(g, t, hw, single=single)  # type: ignore[arg-type]
-            done += 1
-            if ev.l1_bytes <= l1 and (best is None or ev.key() < best.key()):
-                best = ev
-        idx, lbs = idx[rest], lbs[rest]
-        if best is not None:
-            keep = lbs <= best.cycles
-            idx, lbs = idx[keep], lbs[keep]
-        chunk *= 4
+    for i in order.tolist():
+        if best is not None and lb[i] > best.cycles:
+            break
+        t = tuple(values[d][int(ts.idx[d][i])] for d in range(4))
+        ev = evaluate(g, t, hw, single=single)  # type: ignore[arg-type]
+        done += 1
+        if ev.l1_bytes <= l1 and (best is None or ev.key() < best.key()):
+            best = ev
     return best, done
 
 
@@ -216,4 +490,4 @@ def smallest(g: Geometry, values: tuple[tuple[int, ...], ...], hw: Target, singl
     return best
 
 
-__all__ = ["footprint_floor", "cycles_bound", "search", "smallest"]
+__all__ = ["footprint_floor", "cycles_bound", "compute_bound", "search", "smallest"]
