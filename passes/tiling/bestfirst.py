@@ -38,7 +38,7 @@ import math
 from typing import TYPE_CHECKING, Callable
 
 from dory.backends.target import CONV_PX4_MAX_K, PW4_MIN_CI, PW_TINY_MAX_CI, Target
-from dory.passes.tiling.cost import (Evaluation, _pw_tiny, cycles_floor, evaluate, model_coefficients, model_kind,
+from dory.passes.tiling.cost import (Evaluation, _pw_tiny, compute_floor, cycles_floor, evaluate, model_coefficients, model_kind,
                                      tile_overhead)
 from dory.passes.tiling.geometry import Geometry, _groups_touched, _in_extent, _in_total
 from dory.passes.tiling.paths import DW3_WIN2_MIN_OUTS
@@ -47,10 +47,11 @@ if TYPE_CHECKING:
     import numpy as np
 
 _ACC_BYTES = 4  # si32 partial-sum accumulator element (as cost._ACC_BYTES)
+_SMALL = 16384  # tiles of a space `search` bounds all at once (a staged enumeration costs more numpy calls)
 
 
 @functools.lru_cache(maxsize=256)
-def _table(g: Geometry, hw: Target, what: str, vals: tuple[int, ...], vals2: tuple[int, ...] = ()) -> "np.ndarray":
+def _table(g: Geometry, hw: Target | None, what: str, vals: tuple[int, ...], vals2: tuple[int, ...] = ()) -> "np.ndarray":
     """A per-value quantity of the cost model over one dimension's values ``vals`` (over the pairs
     of ``vals`` x ``vals2`` for ``eff``), computed once per layer and value set by the scalar
     function the cost model uses."""
@@ -59,7 +60,10 @@ def _table(g: Geometry, hw: Target, what: str, vals: tuple[int, ...], vals2: tup
     from dory.passes.tiling.cost import _efficiency_compute
 
     f: Callable[[int], int]
-    if what == "rows":
+    if what.startswith("count"):  # count0..count3: the tiles along dimension 0..3
+        n = (g.co, g.ho, g.wo, 1 if g.cin_follows_cout else g.ci)[int(what[-1])]
+        f = lambda v: -(-n // v)  # noqa: E731
+    elif what == "rows":
         f = lambda h: _in_extent(h, g.sh, g.kh, g.dh, g.hi)  # noqa: E731
     elif what == "cols":
         f = lambda w: _in_extent(w, g.sw, g.kw, g.dw, g.wi)  # noqa: E731
@@ -85,8 +89,9 @@ class _Tiles:
     def __init__(self, values: tuple[tuple[int, ...], ...], idx: "tuple[np.ndarray, ...] | None" = None):
         self.values = values
         self.idx = idx
+        self.grid: "tuple[np.ndarray, ...] | None" = None
 
-    def per(self, g: Geometry, hw: Target, d: int, what: str) -> "np.ndarray":
+    def per(self, g: Geometry, hw: Target | None, d: int, what: str) -> "np.ndarray":
         """`_table` ``what`` of each tile's value along dimension ``d``."""
         return self._at(_table(g, hw, what, self.values[d]), d)
 
@@ -111,15 +116,14 @@ class _Tiles:
 
 def _grid(g: Geometry, ts: _Tiles) -> tuple["np.ndarray", ...]:
     """The tile dimensions (c, h, w, k: ``k`` following ``c`` where the layer ties them) and the
-    tile counts (nc, nh, nw, nk) of the tiles ``ts``."""
-    import numpy as np
-
-    C, H, W, K = (ts.dim(d) for d in range(4))
-    if g.cin_follows_cout:
-        K = C
-    nc, nh, nw = -(-g.co // C), -(-g.ho // H), -(-g.wo // W)
-    nk = np.ones_like(K) if g.cin_follows_cout else -(-g.ci // K)
-    return C, H, W, K, nc, nh, nw, nk
+    tile counts (nc, nh, nw, nk) of the tiles ``ts`` (kept with them)."""
+    if ts.grid is None:
+        C, H, W, K = (ts.dim(d) for d in range(4))
+        nc, nh, nw, nk = (ts.per(g, None, d, f"count{d}") for d in range(4))  # type: ignore[arg-type]
+        if g.cin_follows_cout:
+            K, nk = C, nk * 0 + 1
+        ts.grid = (C, H, W, K, nc, nh, nw, nk)
+    return ts.grid
 
 
 def _buffers(g: Geometry, ts: _Tiles, hw: Target) -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
@@ -140,14 +144,18 @@ def _wp(g: Geometry, C: "np.ndarray", K: "np.ndarray") -> "np.ndarray":
     return C * w_per_c + C * g.param_bytes
 
 
-def _footprint(g: Geometry, ts: _Tiles, hw: Target, single: bool, k_free: bool = False) -> "np.ndarray":
+def _footprint(g: Geometry, ts: _Tiles, hw: Target, single: bool, k_free: bool = False,
+               copies: "tuple[np.ndarray, np.ndarray, np.ndarray] | None" = None) -> "np.ndarray":
     """`footprint_floor` of the tiles ``ts``; ``k_free``: a bound for every ``c_in`` value at or
-    above the tiles' (single buffered only: the conv scratch at its least over the ``c_in``
-    values, no accumulator)."""
+    above the tiles' (the conv scratch at its least over the ``c_in`` values, no accumulator),
+    with ``copies`` of the input, output and weight buffers (at most `cost.l1_sizes_of`'s: `_enumerate`)
+    or one of each."""
     import numpy as np
 
     C, H, W, K, nc, nh, nw, nk = _grid(g, ts)
     in_b, out_b, wp = _buffers(g, ts, hw)
+    if copies is not None:
+        in_b, out_b, wp = in_b * copies[0], out_b * copies[1], wp * copies[2]
     scratch = np.zeros((1,) * (4 if ts.idx is None else 1), dtype=np.int64)
     if g.kind == "conv":
         if g.cin_follows_cout:
@@ -278,19 +286,29 @@ def compute_bound(g: Geometry, ts: _Tiles, hw: Target) -> "np.ndarray | None":
     dims = [_classes(g.co, C), _classes(g.ho, H), _classes(g.wo, W),
             ((K, np.ones_like(K)), (K, np.zeros_like(K))) if g.cin_follows_cout else _classes(g.ci, K)]
     coef = model_coefficients(g, hw)
-    total = np.zeros(np.broadcast_shapes(C.shape, H.shape, W.shape, K.shape), dtype=np.float64)
+    shape = np.broadcast_shapes(C.shape, H.shape, W.shape, K.shape)
+    total = np.zeros(shape, dtype=np.float64)
+    flat = len(shape) == 1
     for (c, n1) in dims[0]:
         for (h, n2) in dims[1]:
             for (w, n3) in dims[2]:
                 for (k, n4) in dims[3]:
                     weight = n1 * n2 * n3 * n4
-                    feats = _block_features(g, kind, c, h, w, c if g.cin_follows_cout else k, hw.cores)
+                    sel = np.flatnonzero(weight) if flat else None
+                    if sel is not None and len(sel) == 0:
+                        continue
+                    if sel is not None and len(sel) < len(weight):  # only the tiles with such blocks
+                        c_, h_, w_, k_, wt = c[sel], h[sel], w[sel], k[sel], weight[sel]
+                    else:
+                        c_, h_, w_, k_, wt, sel = c, h, w, k, weight, None
+                    feats = _block_features(g, kind, c_, h_, w_, c_ if g.cin_follows_cout else k_, hw.cores)
                     if feats is None:
                         return None
-                    for name, v in feats.items():
-                        cf = coef.get(name, 0.0)
-                        if cf:
-                            total = total + cf * (weight * v)
+                    part = sum(coef.get(name, 0.0) * v for name, v in feats.items() if coef.get(name, 0.0)) * wt
+                    if sel is None:
+                        total = total + part
+                    else:
+                        total[sel] += part
     return np.floor((total + coef.get("layer", 0.0)) * (1 - 1e-9) - 1e-6)
 
 
@@ -383,7 +401,7 @@ def cycles_bound(g: Geometry, values: tuple[tuple[int, ...], ...], hw: Target, s
     return lb
 
 
-def _enumerate(g: Geometry, values: tuple[tuple[int, ...], ...], l1: int, hw: Target,
+def _enumerate(g: Geometry, values: tuple[tuple[int, ...], ...], l1: int, hw: Target, single: bool,
                bound: float) -> _Tiles:
     """The tiles of the product of ``values`` whose tile count and single-buffered footprint do
     not already rule them out (module docstring), enumerated one dimension at a time: a partial
@@ -391,7 +409,10 @@ def _enumerate(g: Geometry, values: tuple[tuple[int, ...], ...], l1: int, hw: Ta
     of the dimensions not yet chosen, keeps ``n * overhead + cycles_floor`` within ``bound`` (the
     counts fall as the values grow: a suffix of the values); it is dropped when, for some
     dimension not yet chosen, even that dimension's smallest such value (the others at their
-    smallest) overflows L1."""
+    smallest) overflows L1. Double buffered, a buffer counts twice once the chosen dimensions'
+    counts (the others' at their least) make `cost.l1_sizes_of` double it: the output with more
+    than one tile, the input with more than one (row, column) block (it is loaded at least once
+    per block), the weights with more than one output-channel block."""
     import numpy as np
 
     counts = [np.asarray([-(-n // v) for v in vals], dtype=np.int64)
@@ -406,46 +427,99 @@ def _enumerate(g: Geometry, values: tuple[tuple[int, ...], ...], l1: int, hw: Ta
         thr = n_max / (n_fixed * others) * (1 + 1e-12) + 1e-9  # a relaxation: never drops a tile that meets it
         return np.searchsorted(-counts[e], -thr, side="left")
 
+    def copies_of(idx: list[np.ndarray], n_fixed: np.ndarray) -> tuple[np.ndarray, ...] | None:
+        """The copies of (input, output, weights) the partial tiles ``idx`` need at least."""
+        if single:
+            return None
+        d = len(idx)
+        cnt = [counts[e][idx[e]] if e < d else least[e] for e in range(4)]
+        rest = math.prod(least[d:])
+        return (np.where(cnt[1] * cnt[2] > 1, 2, 1), np.where(n_fixed * rest > 1, 2, 1),  # type: ignore[operator]
+                np.where(cnt[0] > 1, 2, 1))  # type: ignore[operator]
+
     idx: list[np.ndarray] = []
     n_fixed = np.ones(1, dtype=np.int64)
     for d in range(4):
         size = len(values[d])
         start = first(d, n_fixed, math.prod(least[d + 1:]))
-        lengths = np.maximum(size - start, 0)
+        end = np.full(len(start), size)
+        if d == 3 and g.split_cin and len(start):
+            # the footprint is affine in c_in but for the scratch (at least its least) and the
+            # accumulator (at least 0): a * c_in + b + scratch
+            ts = _Tiles(values, tuple(idx + [np.zeros(len(start), dtype=np.int64)]))
+            cp = copies_of(idx, n_fixed) or (1, 1, 1)
+            C = ts.dim(0)
+            a = cp[2] * C * (g.weight_bytes_per_channel // max(g.ci, 1)) + cp[0] * (
+                g.in_bytes * g.n if g.kind == "linear" else ts.per(g, hw, 1, "rows") * ts.per(g, hw, 2, "cols") * g.in_bytes)
+            _, out_b, _ = _buffers(g, ts, hw)
+            b = cp[1] * out_b + cp[2] * C * g.param_bytes
+            if g.kind == "conv":
+                b = b + int(_table(g, hw, "conv_scratch", values[3]).min())
+            # below all of c_in (every value but the last, g.ci) the accumulator is there too
+            acc = out_b // g.out_bytes * _ACC_BYTES
+            end = np.minimum(np.searchsorted(np.asarray(values[3], dtype=np.int64), (l1 - b - acc) // a, side="right"),
+                             size - 1)
+            last = (a * g.ci + b <= l1) & (start <= size - 1)
+        lengths = np.maximum(end - start, 0)
         parent = np.repeat(np.arange(len(start)), lengths)
         offs = np.arange(len(parent)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         j = start[parent] + offs
+        if d == 3 and g.split_cin and len(start):
+            extra = np.flatnonzero(last)
+            parent, j = np.concatenate([parent, extra]), np.concatenate([j, np.full(len(extra), size - 1)])
         idx = [a[parent] for a in idx] + [j]
         n_fixed = n_fixed[parent] * counts[d][j]
         free = list(range(d + 1, 4))
         zero = np.zeros(len(j), dtype=np.int64)
-        keep = _footprint(g, _Tiles(values, tuple(idx + [zero] * len(free))), hw, True, k_free=d < 3) <= l1
+        cp = copies_of(idx, n_fixed)
+        keep = _footprint(g, _Tiles(values, tuple(idx + [zero] * len(free))), hw, True, d < 3, cp) <= l1
         for e in free:
             je = first(e, n_fixed, math.prod(least[f] for f in free if f != e))
             keep &= je < len(values[e])
             at = [np.minimum(je, len(values[e]) - 1) if f == e else zero for f in free]
-            keep &= _footprint(g, _Tiles(values, tuple(idx + at)), hw, True, k_free=d < 3) <= l1
+            keep &= _footprint(g, _Tiles(values, tuple(idx + at)), hw, True, d < 3, cp) <= l1
         idx = [a[keep] for a in idx]
         n_fixed = n_fixed[keep]
     return _Tiles(values, tuple(idx))
 
 
 def search(g: Geometry, values: tuple[tuple[int, ...], ...], l1: int, hw: Target, single: bool,
-           bound: int | None) -> tuple[Evaluation | None, int]:
+           bound: int | None, beat_double: bool = False) -> tuple[Evaluation | None, int]:
     """The optimal tile of the product of ``values`` under one buffering (module docstring) and the
     exact evaluations it took; None when nothing fits or (with ``bound``) every fitting tile's
-    cycle bound exceeds ``bound``."""
+    cycle bound exceeds ``bound``. ``beat_double`` (single buffering, ``bound`` the cycles of the
+    double-buffered optimum): the tiles that fit double buffered are skipped, as their single
+    buffered cycles are never fewer than their double buffered ones, so never fewer than
+    ``bound`` (`Evaluation.key` then keeps the double plan). Term by term of `cost.evaluate` with
+    ``n >= 2`` tiles: single ``overhead + compute + dma``, double ``overhead + first + last +
+    max(compute, dma - first - last)``, no more when ``first + last <= dma``; `cost.dma_terms`'
+    ``dma`` holds the first tile's loads and the last's store (their bytes are part of the
+    layer's, their setups among its per-tile and per-load setups) and at least one more output
+    setup, which covers the rounding of the two ceilings: it needs ``Target.dma_setup_cycles >=
+    1`` (else nothing is skipped); one tile evaluates alike either way. The double footprint of
+    `footprint_floor` is the exact one (tests/test_tile_space.py)."""
     import numpy as np
 
-    ts = _enumerate(g, values, l1, hw, math.inf if bound is None else bound)
+    if math.prod(len(v) for v in values) <= _SMALL:
+        ts = _Tiles(values, tuple(np.indices(tuple(len(v) for v in values)).reshape(4, -1)))
+    else:
+        ts = _enumerate(g, values, l1, hw, single, math.inf if bound is None else bound)
     n, dma, comp = _cycle_terms(g, ts, hw)
     keep = _footprint(g, ts, hw, single) <= l1
+    if beat_double and single and hw.dma_setup_cycles >= 1:
+        keep &= _footprint(g, ts, hw, False) > l1
     lb = _combine(g, hw, single, n, dma, comp)
     if bound is not None:
         keep &= lb <= bound
     assert ts.idx is not None
     ts = _Tiles(values, tuple(a[keep] for a in ts.idx))
     lb = lb[keep]
+    if hw.kernel_model is not None and len(lb):  # the setups and transfers with the compute floor, then the tight bound
+        n, dma, comp = _cycle_terms(g, ts, hw)
+        lb = np.maximum(lb, _tight(g, ts, hw, single, n, dma, np.full(len(lb), compute_floor(g, hw))))
+        if bound is not None:
+            keep = lb <= bound
+            ts, lb = _Tiles(values, tuple(a[keep] for a in ts.idx)), lb[keep]  # type: ignore[union-attr]
     tb = compute_bound(g, ts, hw)
     if tb is not None:
         n, dma, comp = _cycle_terms(g, ts, hw)

@@ -132,7 +132,7 @@ def solve(g: Geometry, l1: int, hw: Target | None = None, caps: dict[str, int] |
             raise NoFit(_smallest(g, l1, hw, caps, single, space))
         return _timed(sol, t0)
     dbl = _search(g, l1, hw, caps, False, None, space)
-    one = _search(g, l1, hw, caps, True, dbl.best.cycles if dbl else None, space)
+    one = _search(g, l1, hw, caps, True, dbl.best.cycles if dbl else None, space, beat_double=dbl is not None)
     if dbl is None and one is None:
         raise NoFit(_smallest(g, l1, hw, caps, True, space))
     best = min((s for s in (dbl, one) if s is not None), key=lambda s: s.best.key())
@@ -156,10 +156,12 @@ def _smallest(g: Geometry, l1: int, hw: Target | None, caps: dict[str, int] | No
 
 
 def _search(g: Geometry, l1: int, hw: Target | None, caps: dict[str, int] | None, single: bool,
-            bound: int | None, space: str) -> Solution | None:
+            bound: int | None, space: str, beat_double: bool = False) -> Solution | None:
     """The optimal tile of ``g`` under one buffering (``single``: every buffer one copy), or None
     when nothing fits; with ``bound``, tiles whose lower bound exceeds it are cut from the start
-    (None also when every tile is cut)."""
+    (None also when every tile is cut). ``beat_double`` (single buffering, ``bound`` the double
+    optimum's cycles): only a tile that does not fit double buffered can win
+    (`bestfirst.search`), the legal space's search skips the others."""
     import itertools
 
     from pysat.formula import IDPool
@@ -171,7 +173,8 @@ def _search(g: Geometry, l1: int, hw: Target | None, caps: dict[str, int] | None
         if bound is None:  # an incumbent: the optimum over the (small) candidate space
             seed, seed_evals = bestfirst.search(g, candidate_space(g, l1, hw, caps).values, l1, hw, single, None)
             bound = None if seed is None else seed.cycles
-        best, n_evals = bestfirst.search(g, pruned_space(g, hw, caps).values, l1, hw, single, bound)
+        best, n_evals = bestfirst.search(g, pruned_space(g, hw, caps).values, l1, hw, single, bound,
+                                         beat_double=beat_double)
         return None if best is None else Solution(best, 0, 0, seed_evals + n_evals)
     space_ = space_of(g, l1, hw, caps, space)
     vals = space_.values
