@@ -10,6 +10,7 @@ import pytest
 
 from dory.backends.target import Target, get_target
 from dory.passes.tiling import Geometry, NoFit, evaluate, l1_sizes_of, solve
+from dory.passes.tiling import bestfirst
 from dory.passes.tiling.space import legal_space, prune, pruned_space
 
 TARGETS = ("gap8", "pulp")
@@ -80,6 +81,11 @@ def _check(g: Geometry, hw: Target) -> None:
         sol = solve(g, l1, hw, space="legal")
         assert sol.best.key() == best.key(), (g, l1, hw.name, sol.best, best)
         assert evaluate(g, sol.best.tile, hw, single=sol.best.single) == sol.best
+        # the staged enumeration of large spaces (bestfirst._enumerate), on the same small layer
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(bestfirst, "_SMALL", 0)
+            staged = solve(g, l1, hw, space="legal")
+        assert staged.best.key() == best.key(), (g, l1, hw.name, staged.best, best)
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -118,8 +124,9 @@ def test_prune_keeps_one_value_per_tile_count() -> None:
 @pytest.mark.parametrize("target", TARGETS)
 def test_bounds_hold_on_every_legal_tile(target: str) -> None:
     """The best-first search's bounds (passes.tiling.bestfirst) are lower bounds of the exact
-    model on every legal tile of random layers, both bufferings: the vectorized footprint of
-    `l1_sizes_of`'s total, and `cycles_bound` of `evaluate`'s cycles."""
+    model on every legal tile of random layers, both bufferings: the vectorized footprint is
+    `l1_sizes_of`'s total, `cycles_bound` (and its tight form) at most `evaluate`'s cycles; and a
+    tile's single-buffered cycles are never fewer than its double-buffered ones."""
     import numpy as np
 
     from dory.passes.tiling.bestfirst import cycles_bound, footprint_floor
@@ -137,8 +144,10 @@ def test_bounds_hold_on_every_legal_tile(target: str) -> None:
             for idx in np.ndindex(*shape):
                 t = tuple(sp.values[d][i] for d, i in enumerate(idx))
                 e = evaluate(g, t, hw, single=single)
-                assert fp[idx] <= l1_sizes_of(g, t, hw, single=single).total, (g, t, single)
+                assert fp[idx] == l1_sizes_of(g, t, hw, single=single).total, (g, t, single)  # exact
                 assert lb[idx] <= tight[idx] <= e.cycles, (g, t, e)
+                if single:  # bestfirst.search(beat_double): single buffering never beats double on one tile
+                    assert e.cycles >= evaluate(g, t, hw).cycles, (g, t, e)
 
 
 def test_compute_bound_is_the_exact_compute() -> None:

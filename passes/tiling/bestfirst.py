@@ -154,6 +154,7 @@ def _footprint(g: Geometry, ts: _Tiles, hw: Target, single: bool, k_free: bool =
 
     C, H, W, K, nc, nh, nw, nk = _grid(g, ts)
     in_b, out_b, wp = _buffers(g, ts, hw)
+    acc = (out_b // g.out_bytes) * _ACC_BYTES  # one copy, whatever the output's
     if copies is not None:
         in_b, out_b, wp = in_b * copies[0], out_b * copies[1], wp * copies[2]
     scratch = np.zeros((1,) * (4 if ts.idx is None else 1), dtype=np.int64)
@@ -168,7 +169,7 @@ def _footprint(g: Geometry, ts: _Tiles, hw: Target, single: bool, k_free: bool =
         rows, cols = ts.per(g, hw, 1, "rows"), ts.per(g, hw, 2, "cols")
         scratch = hw.depthwise_scratch_bytes(g.kh, g.kw, rows, cols, g.pads)  # type: ignore[arg-type]
     if not k_free:
-        scratch = scratch + np.where(nk > 1, (out_b // g.out_bytes) * _ACC_BYTES, 0)
+        scratch = scratch + np.where(nk > 1, acc, 0)
     if single:
         return in_b + out_b + wp + scratch
     n = nc * nh * nw * nk
@@ -401,13 +402,30 @@ def cycles_bound(g: Geometry, values: tuple[tuple[int, ...], ...], hw: Target, s
     return lb
 
 
+def _bytes_once(g: Geometry, hw: Target, values: tuple[tuple[int, ...], ...]) -> int:
+    """The DMA cycles of the bytes every tile of ``values`` moves at least (`cost.dma_terms`'
+    layer totals at their least: the input rows and columns read at their least over the values,
+    the weights and the output once)."""
+    out = (g.co if g.kind == "linear" else g.ho * g.wo * g.co) * g.out_bytes * g.n
+    if g.kind == "linear":
+        inp = g.ci * g.in_bytes * g.n
+    else:
+        inp = (int(_table(g, hw, "rows_total", values[1]).min()) * int(_table(g, hw, "cols_total", values[2]).min())
+               * (g.co if g.cin_follows_cout else g.ci) * g.in_bytes * g.n)
+    return math.floor((inp + out + (g.weight_bytes_per_channel + g.param_bytes) * g.co) / hw.dma_bytes_per_cycle)
+
+
 def _enumerate(g: Geometry, values: tuple[tuple[int, ...], ...], l1: int, hw: Target, single: bool,
                bound: float) -> _Tiles:
     """The tiles of the product of ``values`` whose tile count and single-buffered footprint do
     not already rule them out (module docstring), enumerated one dimension at a time: a partial
     tile takes along the next dimension only the values whose tile count, times the least counts
     of the dimensions not yet chosen, keeps ``n * overhead + cycles_floor`` within ``bound`` (the
-    counts fall as the values grow: a suffix of the values); it is dropped when, for some
+    counts fall as the values grow: a suffix of the values; single buffered ``n * (overhead +
+    Target.dma_setup_cycles) + cost.compute_floor + `_bytes_once` - 1``: `cost.evaluate`'s
+    ``overhead + compute + dma``, ``dma`` with a store setup per tile; one tile: ``first + compute
+    + last`` moves the same bytes with as many setups; double buffered also ``n * (overhead +
+    Target.dma_setup_cycles) + `_bytes_once` - 1``, as ``max(compute, dma)`` is at least ``dma``); it is dropped when, for some
     dimension not yet chosen, even that dimension's smallest such value (the others at their
     smallest) overflows L1. Double buffered, a buffer counts twice once the chosen dimensions'
     counts (the others' at their least) make `cost.l1_sizes_of` double it: the output with more
@@ -419,7 +437,11 @@ def _enumerate(g: Geometry, values: tuple[tuple[int, ...], ...], l1: int, hw: Ta
               for n, vals in zip((g.co, g.ho, g.wo, 1 if g.cin_follows_cout else g.ci), values)]
     least = [int(c.min()) for c in counts]
     ovh, floor = tile_overhead(g, hw), cycles_floor(g, hw)
+    if single:  # every transfer adds to the compute: each tile's output store and the layer's bytes once
+        ovh, floor = ovh + hw.dma_setup_cycles, max(floor, compute_floor(g, hw) + _bytes_once(g, hw, values) - 1)
     n_max = (bound - floor) / ovh if ovh > 0 and bound != math.inf else math.inf
+    if not single and bound != math.inf:  # double: the layer's transfers, a store setup per tile, bound it too
+        n_max = min(n_max, (bound - _bytes_once(g, hw, values) + 1) / (ovh + hw.dma_setup_cycles))
 
     def first(e: int, n_fixed: "np.ndarray", others: int) -> "np.ndarray":
         """Per partial tile, the index of the smallest value of dimension ``e`` whose count keeps
