@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 _ACC_BYTES = 4  # si32 partial-sum accumulator element (as cost._ACC_BYTES)
+_CHUNK = 2048  # tiles `search` takes at a time in bound order for the tight bound and the exact evaluations
 _SMALL = 16384  # tiles of a space `search` bounds all at once (a staged enumeration costs more numpy calls)
 
 
@@ -60,6 +61,8 @@ def _table(g: Geometry, hw: Target | None, what: str, vals: tuple[int, ...], val
     from dory.passes.tiling.cost import _efficiency_compute
 
     f: Callable[[int], int]
+    if what == "value":
+        return np.asarray(vals, dtype=np.int64)
     if what.startswith("count"):  # count0..count3: the tiles along dimension 0..3
         n = (g.co, g.ho, g.wo, 1 if g.cin_follows_cout else g.ci)[int(what[-1])]
         f = lambda v: -(-n // v)  # noqa: E731
@@ -84,27 +87,36 @@ def _table(g: Geometry, hw: Target | None, what: str, vals: tuple[int, ...], val
 
 class _Tiles:
     """A set of tiles of the product of ``values``: the whole product (``idx`` None: arrays
-    broadcast over 4 axes) or the tiles at the per-dimension indices ``idx`` (1-D arrays)."""
+    broadcast over 4 axes) or the tiles at the per-dimension indices ``idx`` (1-D arrays, or one
+    index for all the tiles). ``cache`` keeps the per-tile values gathered from a table by an
+    index array, shared by the sets of one enumeration step (`_enumerate`)."""
 
-    def __init__(self, values: tuple[tuple[int, ...], ...], idx: "tuple[np.ndarray, ...] | None" = None):
+    def __init__(self, values: tuple[tuple[int, ...], ...], idx: "tuple[np.ndarray | int, ...] | None" = None,
+                 cache: dict | None = None):  # type: ignore[type-arg]
         self.values = values
         self.idx = idx
         self.grid: "tuple[np.ndarray, ...] | None" = None
+        self.cache = {} if cache is None else cache
 
     def per(self, g: Geometry, hw: Target | None, d: int, what: str) -> "np.ndarray":
         """`_table` ``what`` of each tile's value along dimension ``d``."""
-        return self._at(_table(g, hw, what, self.values[d]), d)
+        return self._at(_table(g, hw, what, self.values[d]), d, what)
 
-    def _at(self, table: "np.ndarray", d: int) -> "np.ndarray":
+    def _at(self, table: "np.ndarray", d: int, what: str) -> "np.ndarray":
         if self.idx is None:
             return table.reshape([-1 if a == d else 1 for a in range(4)])
-        return table[self.idx[d]]
+        i = self.idx[d]
+        if isinstance(i, int):
+            return table[i]
+        key = (what, d, id(i))
+        got = self.cache.get(key)
+        if got is None or got[0] is not i:
+            got = self.cache[key] = (i, table[i])
+        return got[1]
 
     def dim(self, d: int) -> "np.ndarray":
         """Each tile's value along dimension ``d``."""
-        import numpy as np
-
-        return self._at(np.asarray(self.values[d], dtype=np.int64), d)
+        return self._at(_table(None, None, "value", self.values[d]), d, "value")  # type: ignore[arg-type]
 
     def eff(self, g: Geometry, hw: Target) -> "np.ndarray":
         """`_table` ``eff`` of each tile's (c_out, h_out)."""
@@ -468,7 +480,7 @@ def _enumerate(g: Geometry, values: tuple[tuple[int, ...], ...], l1: int, hw: Ta
         if d == 3 and g.split_cin and len(start):
             # the footprint is affine in c_in but for the scratch (at least its least) and the
             # accumulator (at least 0): a * c_in + b + scratch
-            ts = _Tiles(values, tuple(idx + [np.zeros(len(start), dtype=np.int64)]))
+            ts = _Tiles(values, tuple(idx + [0]))
             cp = copies_of(idx, n_fixed) or (1, 1, 1)
             C = ts.dim(0)
             a = cp[2] * C * (g.weight_bytes_per_channel // max(g.ci, 1)) + cp[0] * (
@@ -492,14 +504,16 @@ def _enumerate(g: Geometry, values: tuple[tuple[int, ...], ...], l1: int, hw: Ta
         idx = [a[parent] for a in idx] + [j]
         n_fixed = n_fixed[parent] * counts[d][j]
         free = list(range(d + 1, 4))
-        zero = np.zeros(len(j), dtype=np.int64)
         cp = copies_of(idx, n_fixed)
-        keep = _footprint(g, _Tiles(values, tuple(idx + [zero] * len(free))), hw, True, d < 3, cp) <= l1
+        cache: dict = {}  # type: ignore[type-arg]
+        # with a dimension not yet chosen, its check below implies this one (the footprint grows with it)
+        keep = (_footprint(g, _Tiles(values, tuple(idx), cache), hw, True, False, cp) <= l1 if not free
+                else np.ones(len(j), dtype=bool))
         for e in free:
             je = first(e, n_fixed, math.prod(least[f] for f in free if f != e))
             keep &= je < len(values[e])
-            at = [np.minimum(je, len(values[e]) - 1) if f == e else zero for f in free]
-            keep &= _footprint(g, _Tiles(values, tuple(idx + at)), hw, True, d < 3, cp) <= l1
+            at = [np.minimum(je, len(values[e]) - 1) if f == e else 0 for f in free]
+            keep &= _footprint(g, _Tiles(values, tuple(idx + at), cache), hw, True, d < 3, cp) <= l1
         idx = [a[keep] for a in idx]
         n_fixed = n_fixed[keep]
     return _Tiles(values, tuple(idx))
@@ -542,25 +556,34 @@ def search(g: Geometry, values: tuple[tuple[int, ...], ...], l1: int, hw: Target
         if bound is not None:
             keep = lb <= bound
             ts, lb = _Tiles(values, tuple(a[keep] for a in ts.idx)), lb[keep]  # type: ignore[union-attr]
-    tb = compute_bound(g, ts, hw)
-    if tb is not None:
-        n, dma, comp = _cycle_terms(g, ts, hw)
-        lb = np.maximum(lb, _tight(g, ts, hw, single, n, dma, tb))
-    if bound is not None:
-        keep = lb <= bound
-        ts, lb = _Tiles(values, tuple(a[keep] for a in ts.idx)), lb[keep]  # type: ignore[union-attr]
     assert ts.idx is not None
+    # in chunks of increasing bound: each chunk's tight bounds (`compute_bound`), then its tiles
+    # in increasing tight bound until one exceeds the best; no chunk once its least bound does
     order = np.lexsort((np.arange(len(lb)), lb))
     best: Evaluation | None = None
     done = 0
-    for i in order.tolist():
-        if best is not None and lb[i] > best.cycles:
+    limit = math.inf if bound is None else bound
+    step = _CHUNK
+    for lo in range(0, len(order), step):
+        part = order[lo:lo + step]
+        cut = best.cycles if best is not None else limit
+        if lb[part[0]] > cut:
             break
-        t = tuple(values[d][int(ts.idx[d][i])] for d in range(4))
-        ev = evaluate(g, t, hw, single=single)  # type: ignore[arg-type]
-        done += 1
-        if ev.l1_bytes <= l1 and (best is None or ev.key() < best.key()):
-            best = ev
+        part = part[lb[part] <= cut]
+        pts = _Tiles(values, tuple(a[part] for a in ts.idx))  # type: ignore[index]
+        plb = lb[part]
+        tb = compute_bound(g, pts, hw)
+        if tb is not None:
+            n, dma, _ = _cycle_terms(g, pts, hw)
+            plb = np.maximum(plb, _tight(g, pts, hw, single, n, dma, tb))
+        for i in np.lexsort((part, plb)).tolist():
+            if plb[i] > (best.cycles if best is not None else limit):
+                break
+            t = tuple(values[d][int(pts.idx[d][i])] for d in range(4))  # type: ignore[index]
+            ev = evaluate(g, t, hw, single=single)  # type: ignore[arg-type]
+            done += 1
+            if ev.l1_bytes <= l1 and (best is None or ev.key() < best.key()):
+                best = ev
     return best, done
 
 
