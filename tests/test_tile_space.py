@@ -83,7 +83,7 @@ def _check(g: Geometry, hw: Target) -> None:
         assert evaluate(g, sol.best.tile, hw, single=sol.best.single) == sol.best
         # the staged enumeration of large spaces (bestfirst._enumerate), on the same small layer
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(bestfirst, "_SMALL", 0)
+            mp.setattr(bestfirst, "SMALL", 0)
             staged = solve(g, l1, hw, space="legal")
         assert staged.best.key() == best.key(), (g, l1, hw.name, staged.best, best)
 

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 _ACC_BYTES = 4  # si32 partial-sum accumulator element (as cost._ACC_BYTES)
 _CHUNK = 2048  # tiles `search` takes at a time in bound order for the tight bound and the exact evaluations
-_SMALL = 16384  # tiles of a space `search` bounds all at once (a staged enumeration costs more numpy calls)
+SMALL = 16384  # tiles of a space `search` bounds all at once (a staged enumeration costs more numpy calls)
 
 
 @functools.lru_cache(maxsize=256)
@@ -536,7 +536,9 @@ def search(g: Geometry, values: tuple[tuple[int, ...], ...], l1: int, hw: Target
     `footprint_floor` is the exact one (tests/test_tile_space.py)."""
     import numpy as np
 
-    if math.prod(len(v) for v in values) <= _SMALL:
+    if hw.kernel_model is None:
+        return _search_grid(g, values, l1, hw, single, bound)
+    if math.prod(len(v) for v in values) <= SMALL:
         ts = _Tiles(values, tuple(np.indices(tuple(len(v) for v in values)).reshape(4, -1)))
     else:
         ts = _enumerate(g, values, l1, hw, single, math.inf if bound is None else bound)
@@ -584,6 +586,48 @@ def search(g: Geometry, values: tuple[tuple[int, ...], ...], l1: int, hw: Target
             done += 1
             if ev.l1_bytes <= l1 and (best is None or ev.key() < best.key()):
                 best = ev
+    return best, done
+
+
+def _search_grid(g: Geometry, values: tuple[tuple[int, ...], ...], l1: int, hw: Target, single: bool,
+                 bound: int | None) -> tuple[Evaluation | None, int]:
+    """`search` for the efficiency model (a target without a `KernelModel`): its compute bound
+    (`cycles_bound`: the exact compute of the tile's output channels and rows) is tight and its
+    tile overhead small, so the tile count prunes little: the bounds of the whole product at once
+    (arrays broadcast over the four dimensions, cheaper than gathered ones), the fitting tiles
+    then evaluated in bound order."""
+    import numpy as np
+
+    shape = tuple(len(v) for v in values)
+    fits = np.broadcast_to(footprint_floor(g, values, hw, single) <= l1, shape).ravel()
+    lb = np.broadcast_to(cycles_bound(g, values, hw, single), shape).ravel()
+    idx = np.flatnonzero(fits)
+    lbs = lb[idx]
+    if bound is not None:
+        idx, lbs = idx[lbs <= bound], lbs[lbs <= bound]
+    best: Evaluation | None = None
+    done = 0
+    chunk = 64  # the tiles taken in bound order at a time (a full sort of millions would dominate)
+    while len(idx):
+        if len(idx) > chunk:
+            part = np.argpartition(lbs, chunk)
+            head, rest = part[:chunk], part[chunk:]
+        else:
+            head, rest = np.arange(len(idx)), np.arange(0)
+        head = head[np.argsort(lbs[head], kind="stable")]
+        for flat, b in zip(idx[head].tolist(), lbs[head].tolist()):
+            if best is not None and b > best.cycles:
+                return best, done
+            t = tuple(values[d][i] for d, i in enumerate(np.unravel_index(flat, shape)))
+            ev = evaluate(g, t, hw, single=single)  # type: ignore[arg-type]
+            done += 1
+            if ev.l1_bytes <= l1 and (best is None or ev.key() < best.key()):
+                best = ev
+        idx, lbs = idx[rest], lbs[rest]
+        if best is not None:
+            keep = lbs <= best.cycles
+            idx, lbs = idx[keep], lbs[keep]
+        chunk *= 4
     return best, done
 
 

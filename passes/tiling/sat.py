@@ -170,11 +170,12 @@ def _search(g: Geometry, l1: int, hw: Target | None, caps: dict[str, int] | None
     hw = hw or default_target()
     if space == "legal":
         seed_evals = 0
-        if bound is None:  # an incumbent: the optimum over the (small) candidate space
+        values = pruned_space(g, hw, caps).values
+        if bound is None and hw.kernel_model is not None and math.prod(len(v) for v in values) > bestfirst.SMALL:
+            # an incumbent, the optimum over the (small) candidate space: the tile count then bounds the enumeration
             seed, seed_evals = bestfirst.search(g, candidate_space(g, l1, hw, caps).values, l1, hw, single, None)
             bound = None if seed is None else seed.cycles
-        best, n_evals = bestfirst.search(g, pruned_space(g, hw, caps).values, l1, hw, single, bound,
-                                         beat_double=beat_double)
+        best, n_evals = bestfirst.search(g, values, l1, hw, single, bound, beat_double=beat_double)
         return None if best is None else Solution(best, 0, 0, seed_evals + n_evals)
     space_ = space_of(g, l1, hw, caps, space)
     vals = space_.values
