@@ -13,22 +13,25 @@ that the cost model uses):
   (with more than one tile: a single tile's transfers are its first load and last store).
 
 tests/test_tile_space.py checks the bounds are lower bounds of the exact functions on every
-legal tile of random layers, both bufferings, so the vectorized forms cannot drift into a wrong
-proof. `search` with an incumbent ``bound`` (the pass seeds it with the optimum over the small
-candidate space, `passes.tiling.sat`) never builds the whole product: it enumerates the tiles
-dimension by dimension (``c_out``, ``h_out``, ``w_out``, ``c_in``), dropping a partial tile as
-soon as its tile count alone (``n * overhead + cycles_floor``, the counts of the dimensions not
-yet chosen at their least) exceeds the bound or its single-buffered footprint with the dimensions
-not yet chosen at their smallest values (every buffer grows with each dimension; the conv scratch,
-which does not along ``c_in``, at its least over the ``c_in`` values, the partial-sum accumulator
-left out) exceeds L1: so every dropped tile either does not fit or costs more than the bound.
-Of the rest, it drops the tiles whose footprint bound exceeds the budget or whose cycle bound
-exceeds ``bound``, then evaluates the others exactly (`cost.evaluate`) in increasing order of
-their cycle bound until the next bound exceeds the best exact cycles found: every tile not
-evaluated then either does not fit or costs more than the best, so the best by
-`Evaluation.key` is the optimum over the pruned space (and by `passes.tiling.space`'s dominance
-argument over every legal tile). The result does not depend on the evaluation order: every tile
-whose cycles could tie or beat the final best is evaluated.
+legal tile of random layers, both bufferings (the footprint is in fact exact), so the vectorized
+forms cannot drift into a wrong proof, and checks the search, staged or not, against exhaustive
+search. With a calibrated model (`search`), a space of more than `SMALL` tiles is never built as
+the whole product: given an incumbent ``bound`` (`passes.tiling.sat` seeds it with the optimum
+over the small candidate space) the tiles are enumerated dimension by dimension (``c_out``,
+``h_out``, ``w_out``, ``c_in``; `_enumerate`), a partial tile dropped as soon as its tile count
+alone (``n * overhead + cycles_floor``, and the DMA the count implies, with the counts of the
+dimensions not yet chosen at their least) exceeds the bound or a footprint bound with the
+dimensions not yet chosen at their smallest admissible values exceeds L1: so every dropped tile
+either does not fit or costs more than the bound. Of the rest, it drops the tiles whose
+footprint exceeds the budget or whose cheap cycle bound exceeds ``bound``, then, in chunks of
+increasing cheap bound, computes the tight bound (`compute_bound`, `_tight`) and evaluates the
+tiles exactly (`cost.evaluate`) in increasing tight bound until one exceeds the best exact cycles
+found, stopping at the first chunk whose least cheap bound does: every tile not evaluated then
+either does not fit or costs more than the best, so the best by `Evaluation.key` is the optimum
+over the pruned space (and by `passes.tiling.space`'s dominance argument over every legal tile).
+The result does not depend on the evaluation order: every tile whose cycles could tie or beat
+the final best is evaluated. The efficiency model's search (`_search_grid`) bounds the whole
+product at once: its compute bound is tight already and its small tile overhead prunes little.
 """
 
 from __future__ import annotations
@@ -395,7 +398,8 @@ def cycles_bound(g: Geometry, values: tuple[tuple[int, ...], ...], hw: Target, s
     ``comp`` (`cost.cycles_floor`; for the efficiency model at least the exact compute of the
     tile's output channels and rows with all input channels, `cost._efficiency_compute`: the
     input-channel split only adds to it and the columns do not enter it; with ``tight``, for the
-    calibrated model at least `compute_bound`), and with more than one
+    calibrated model at least `compute_bound` with the setups and first / last transfers of
+    `_tight`: the bound `search` uses), and with more than one
     tile the DMA floor ``dma``: the bytes `cost.dma_terms` moves over the layer (input re-read
     per output-channel tile unless `cost.input_loads` keeps it, weights re-read per spatial tile
     when they change between tiles, the output once) over the DMA bandwidth. Double buffered the
@@ -537,7 +541,7 @@ def search(g: Geometry, values: tuple[tuple[int, ...], ...], l1: int, hw: Target
     import numpy as np
 
     if hw.kernel_model is None:
-        return _search_grid(g, values, l1, hw, single, bound)
+        return _search_grid(g, values, l1, hw, single, bound, beat_double)
     if math.prod(len(v) for v in values) <= SMALL:
         ts = _Tiles(values, tuple(np.indices(tuple(len(v) for v in values)).reshape(4, -1)))
     else:
@@ -590,7 +594,7 @@ def search(g: Geometry, values: tuple[tuple[int, ...], ...], l1: int, hw: Target
 
 
 def _search_grid(g: Geometry, values: tuple[tuple[int, ...], ...], l1: int, hw: Target, single: bool,
-                 bound: int | None) -> tuple[Evaluation | None, int]:
+                 bound: int | None, beat_double: bool) -> tuple[Evaluation | None, int]:
     """`search` for the efficiency model (a target without a `KernelModel`): its compute bound
     (`cycles_bound`: the exact compute of the tile's output channels and rows) is tight and its
     tile overhead small, so the tile count prunes little: the bounds of the whole product at once
@@ -599,7 +603,10 @@ def _search_grid(g: Geometry, values: tuple[tuple[int, ...], ...], l1: int, hw: 
     import numpy as np
 
     shape = tuple(len(v) for v in values)
-    fits = np.broadcast_to(footprint_floor(g, values, hw, single) <= l1, shape).ravel()
+    fits = footprint_floor(g, values, hw, single) <= l1
+    if beat_double and single and hw.dma_setup_cycles >= 1:
+        fits = fits & (footprint_floor(g, values, hw, False) > l1)
+    fits = np.broadcast_to(fits, shape).ravel()
     lb = np.broadcast_to(cycles_bound(g, values, hw, single), shape).ravel()
     idx = np.flatnonzero(fits)
     lbs = lb[idx]
