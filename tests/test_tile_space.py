@@ -10,6 +10,7 @@ import pytest
 
 from dory.backends.target import Target, get_target
 from dory.passes.tiling import Geometry, NoFit, evaluate, l1_sizes_of, solve
+from dory.passes.tiling import bestfirst
 from dory.passes.tiling.space import legal_space, prune, pruned_space
 
 TARGETS = ("gap8", "pulp")
@@ -80,6 +81,11 @@ def _check(g: Geometry, hw: Target) -> None:
         sol = solve(g, l1, hw, space="legal")
         assert sol.best.key() == best.key(), (g, l1, hw.name, sol.best, best)
         assert evaluate(g, sol.best.tile, hw, single=sol.best.single) == sol.best
+        # the staged enumeration of large spaces (bestfirst._enumerate), on the same small layer
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(bestfirst, "SMALL", 0)
+            staged = solve(g, l1, hw, space="legal")
+        assert staged.best.key() == best.key(), (g, l1, hw.name, staged.best, best)
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -118,8 +124,9 @@ def test_prune_keeps_one_value_per_tile_count() -> None:
 @pytest.mark.parametrize("target", TARGETS)
 def test_bounds_hold_on_every_legal_tile(target: str) -> None:
     """The best-first search's bounds (passes.tiling.bestfirst) are lower bounds of the exact
-    model on every legal tile of random layers, both bufferings: the vectorized footprint of
-    `l1_sizes_of`'s total, and `cycles_bound` of `evaluate`'s cycles."""
+    model on every legal tile of random layers, both bufferings: the vectorized footprint is
+    `l1_sizes_of`'s total, `cycles_bound` (and its tight form) at most `evaluate`'s cycles; and a
+    tile's single-buffered cycles are never fewer than its double-buffered ones."""
     import numpy as np
 
     from dory.passes.tiling.bestfirst import cycles_bound, footprint_floor
@@ -132,9 +139,44 @@ def test_bounds_hold_on_every_legal_tile(target: str) -> None:
         shape = tuple(len(v) for v in sp.values)
         for single in (False, True):
             lb = np.broadcast_to(cycles_bound(g, sp.values, hw, single), shape)
+            tight = np.broadcast_to(cycles_bound(g, sp.values, hw, single, tight=True), shape)
             fp = np.broadcast_to(footprint_floor(g, sp.values, hw, single), shape)
             for idx in np.ndindex(*shape):
                 t = tuple(sp.values[d][i] for d, i in enumerate(idx))
                 e = evaluate(g, t, hw, single=single)
-                assert fp[idx] <= l1_sizes_of(g, t, hw, single=single).total, (g, t, single)
-                assert lb[idx] <= e.cycles, (g, t, e)
+                assert fp[idx] == l1_sizes_of(g, t, hw, single=single).total, (g, t, single)  # exact
+                assert lb[idx] <= tight[idx] <= e.cycles, (g, t, e)
+                if single:  # bestfirst.search(beat_double): single buffering never beats double on one tile
+                    assert e.cycles >= evaluate(g, t, hw).cycles, (g, t, e)
+
+
+def test_compute_bound_is_the_exact_compute() -> None:
+    """`bestfirst.compute_bound` (the calibrated model's per-block work, vectorized) is the exact
+    compute plus per-layer cost of `cost.evaluate` (less at most a cycle of rounding) on every
+    legal tile of random layers of the kinds it covers, and None on the others and on a target
+    without a kernel model."""
+    import numpy as np
+
+    from dory.passes.tiling.bestfirst import _Tiles, compute_bound
+    from dory.passes.tiling.cost import _FIXED, kernel_features, model_coefficients
+
+    hw = get_target("pulp")
+    rng = random.Random(11)
+    covered = 0
+    for _ in range(40):
+        g = random_layer(rng)
+        assert compute_bound(g, _Tiles(legal_space(g, hw).values), get_target("gap8")) is None
+        sp = legal_space(g, hw)
+        shape = tuple(len(v) for v in sp.values)
+        ts = _Tiles(sp.values, tuple(np.indices(shape).reshape(4, -1)))
+        tb = compute_bound(g, ts, hw)
+        if tb is None:
+            continue
+        covered += 1
+        coef = model_coefficients(g, hw)
+        for i, idx in enumerate(np.ndindex(*shape)):
+            t = tuple(sp.values[d][j] for d, j in enumerate(idx))
+            feats = kernel_features(g, t, hw)
+            exact = coef.get("layer", 0.0) + sum(coef.get(f, 0.0) * v for f, v in feats.items() if f not in _FIXED)
+            assert exact - 1 <= tb[i] <= exact, (g, t, tb[i], exact)
+    assert covered >= 15

@@ -75,12 +75,15 @@ runs (columns and input channels always open), pruned per dimension by the domin
 `passes.tiling.space` (among the values with the same tile count, only those a smaller value of
 the model's period cannot match), checked against exhaustive search over all legal tiles by
 tests/test_tile_space.py: its optimum is optimal over all legal tiles. Searched best-first
-(`passes.tiling.bestfirst`): lower bounds of every tile's footprint and cycles at once (numpy),
-then exact evaluations in bound order until the next bound exceeds the best. Not the pass's
-default yet: on a target with the efficiency model the tile pass takes ~1.1-1.6x the candidate
-space's time on MobileNetV1-1.0-128/224, with a calibrated model 6-20x (bench/bench_tiling.py
---space legal --target NAME): its compute bound is looser there (the per-core work units) and
-its pruned spaces larger (2-4 M tiles per large layer).
+(`passes.tiling.bestfirst`): lower bounds of the tiles' footprint and cycles (numpy), then exact
+evaluations in bound order until the next bound exceeds the best. With a calibrated model the
+bound is near exact (the per-core work of every block class, vectorized: `bestfirst.compute_bound`,
+plus the DMA setups and the first / last transfers), an incumbent from the candidate space bounds
+the tile count, and the tiles are enumerated one dimension at a time, never as the whole product.
+Not the pass's default yet: summed over MobileNetV1-1.0-128/224 and the shared networks the tile
+pass takes 1.3-1.5x the candidate space's time on pulp, gap8 and gap9, but MobileNetV1-1.0-224
+2-2.5x (pulp: ~300 ms against ~120 ms of CPU time, 2026-12-07, loaded machine): its pointwise
+layers' single-buffered searches still bound ~10^4 tiles exactly.
 """
 
 from dory.passes.tiling.brute import brute_force

@@ -670,6 +670,14 @@ def cycles_floor(g: Geometry, hw: Target | None = None) -> int:
     evenly over the cores (a core's share of any split is at least that; the coefficients are
     non-negative)."""
     hw = hw or default_target()
+    out_once = math.ceil(g.n * g.ho * g.wo * g.co * g.out_bytes / hw.dma_bytes_per_cycle)
+    return max(compute_floor(g, hw), out_once)
+
+
+def compute_floor(g: Geometry, hw: Target | None = None) -> int:
+    """`cycles_floor`'s compute part: a lower bound on `evaluate`'s compute (plus, for the
+    calibrated model, its per-layer cost) of every tile."""
+    hw = hw or default_target()
     cores = hw.cores
     if hw.kernel_model is not None:
         coef = model_coefficients(g, hw)
@@ -689,5 +697,4 @@ def cycles_floor(g: Geometry, hw: Target | None = None) -> int:
         compute = macs / (hw.peak_macs_per_cycle * (hw.depthwise_efficiency if g.kind == "depthwise" else hw.linear_efficiency))
     else:
         compute = g.n * g.ho * g.wo * g.co * (g.kh * g.kw if g.kind == "pool" else 2) / (hw.eltwise_ops_per_cycle * cores)
-    out_once = math.ceil(g.n * g.ho * g.wo * g.co * g.out_bytes / hw.dma_bytes_per_cycle)
-    return max(math.floor(compute * (1 - 1e-9)), out_once)
+    return math.floor(compute * (1 - 1e-9))

@@ -35,7 +35,10 @@ by the key is the optimum over (tile, buffering); each buffering is proven optim
 *Legal space* (``space="legal"``): the pruned legal space (`pruned_space`: its optimum is the
 optimum over every legal tile) is too large for a clause per combination; `passes.tiling.bestfirst`
 searches it per buffering by best-first branch and bound over vectorized lower bounds instead (no
-solver: ``sat_calls`` 0), with the same total order and the same buffering rule. On MobileNetV1-1.0-224
+solver: ``sat_calls`` 0), with the same total order and the same buffering rule; with a calibrated
+model and a large space, the double-buffered search starts from an incumbent, the optimum over
+the candidate space (best-first too), and the single-buffered one skips the tiles that fit double
+buffered (`bestfirst.search`'s ``beat_double``). On MobileNetV1-1.0-224
 the 29 layers' candidate spaces hold 4020 tiles; the search evaluates the cost of about 900 of
 them and the footprint about 1400 times (binary search), in ~0.14 s; both bufferings ~0.21 s
 (2026-12-07, 2 busy cores).
@@ -132,7 +135,7 @@ def solve(g: Geometry, l1: int, hw: Target | None = None, caps: dict[str, int] |
             raise NoFit(_smallest(g, l1, hw, caps, single, space))
         return _timed(sol, t0)
     dbl = _search(g, l1, hw, caps, False, None, space)
-    one = _search(g, l1, hw, caps, True, dbl.best.cycles if dbl else None, space)
+    one = _search(g, l1, hw, caps, True, dbl.best.cycles if dbl else None, space, beat_double=dbl is not None)
     if dbl is None and one is None:
         raise NoFit(_smallest(g, l1, hw, caps, True, space))
     best = min((s for s in (dbl, one) if s is not None), key=lambda s: s.best.key())
@@ -156,10 +159,12 @@ def _smallest(g: Geometry, l1: int, hw: Target | None, caps: dict[str, int] | No
 
 
 def _search(g: Geometry, l1: int, hw: Target | None, caps: dict[str, int] | None, single: bool,
-            bound: int | None, space: str) -> Solution | None:
+            bound: int | None, space: str, beat_double: bool = False) -> Solution | None:
     """The optimal tile of ``g`` under one buffering (``single``: every buffer one copy), or None
     when nothing fits; with ``bound``, tiles whose lower bound exceeds it are cut from the start
-    (None also when every tile is cut)."""
+    (None also when every tile is cut). ``beat_double`` (single buffering, ``bound`` the double
+    optimum's cycles): only a tile that does not fit double buffered can win
+    (`bestfirst.search`), the legal space's search skips the others."""
     import itertools
 
     from pysat.formula import IDPool
@@ -167,8 +172,14 @@ def _search(g: Geometry, l1: int, hw: Target | None, caps: dict[str, int] | None
 
     hw = hw or default_target()
     if space == "legal":
-        best, n_evals = bestfirst.search(g, pruned_space(g, hw, caps).values, l1, hw, single, bound)
-        return None if best is None else Solution(best, 0, 0, n_evals)
+        seed_evals = 0
+        values = pruned_space(g, hw, caps).values
+        if bound is None and hw.kernel_model is not None and math.prod(len(v) for v in values) > bestfirst.SMALL:
+            # an incumbent, the optimum over the (small) candidate space: the tile count then bounds the enumeration
+            seed, seed_evals = bestfirst.search(g, candidate_space(g, l1, hw, caps).values, l1, hw, single, None)
+            bound = None if seed is None else seed.cycles
+        best, n_evals = bestfirst.search(g, values, l1, hw, single, bound, beat_double=beat_double)
+        return None if best is None else Solution(best, 0, 0, seed_evals + n_evals)
     space_ = space_of(g, l1, hw, caps, space)
     vals = space_.values
     pool = IDPool()
