@@ -70,7 +70,7 @@ from dory.passes.tiling import (
     solve,
 )
 from dory.passes.tiling.geometry import _in_extent
-from dory.passes.tiling.l3search import joint_search, rounded_block, whole_l1_tiles
+from dory.passes.tiling.l3search import SolveMemo, joint_search, rounded_block, whole_l1_tiles
 from dory.passes.tiling.plans import BUFFERINGS, PlanEntry, read_plan, tile_text
 
 ATTR = "dory.tile"
@@ -314,6 +314,7 @@ class TilePass(TargetOption, ModulePass):
         used: set[PlanEntry] = set()
         decided: list[tuple[Operation, DictAttr]] = []
         layers = [op for op in module.walk() if isinstance(op, dory.LAYER_OPS)]
+        memo = SolveMemo()  # the joint searches' L1 solves, shared by repeated layers
         for index, op in enumerate(layers):
             g = geometry(op)
             entries = plan.lookup(index, _loc_name(op)) if plan is not None else []
@@ -327,7 +328,8 @@ class TilePass(TargetOption, ModulePass):
                 if cands:
                     # the L3 and L1 tiles together, by the layer's total cycles with its L3 staging
                     t0 = time.perf_counter()
-                    choice = joint_search(g, l3_roles(op), cands, l1, hw, caps, single=single, space=self.space)
+                    choice = joint_search(g, l3_roles(op), cands, l1, hw, caps, single=single, space=self.space,
+                                          solver=memo)
                     sol = dataclasses.replace(choice.sol, sat_calls=choice.sat_calls,
                                               solve_ms=int(round((time.perf_counter() - t0) * 1000)))
                     l3, cycles = choice.l3, choice.cycles

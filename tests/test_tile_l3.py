@@ -55,7 +55,7 @@ def l3_layers(draw: st.DrawFn) -> tuple[Geometry, list[str], bool]:
     return g, ["weight", "requant"] + (["input"] if rows else []), rows
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(l3_layers(), st.sampled_from([PULP, GAP8]))
 def test_joint_search_equals_exhaustive(case: tuple[Geometry, list[str], bool], hw: Target) -> None:
     """Pruning by the L3 lower bound and reusing solves under larger caps keep the exhaustive
