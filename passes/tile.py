@@ -19,9 +19,13 @@ footprint, cycles, candidate space) is described in `passes.tiling`, the SAT enc
 `passes.tiling.sat`; this module holds the pass, the L3 tile and the attribute.
 
 *L3 tile* (where ``dory.memory``'s ``l3_tiling`` is non-empty): weights, bias and requant arrays
-are tiled over output channels, activations over rows; among the candidate (c_out, h_out) pairs
-whose double-buffered staging fits the ``staging_bytes`` that ``assign-memory`` recorded, the one
-with the fewest L3 tiles, then the largest. The L1 tile is then limited to the L3 tile.
+are tiled over output channels, activations over rows. The candidates are the (c_out, h_out)
+pairs whose double-buffered staging fits the ``staging_bytes`` that ``assign-memory`` recorded
+(`l3_candidates`); the L3 tile and the L1 tile within it are chosen together, minimizing the
+layer's total modelled cycles with its L3 staging (`passes.tiling.l3search`: every candidate
+evaluated or bounded out; ties to the fewest L3 tiles, then the largest). ``sat_calls`` then
+counts the solver calls of every L1 solve the joint search made. A plan's layer keeps the rule's
+L3 tile (`l3_tile`: the fewest L3 tiles, then the largest) and its L1 tile must lie within it.
 
 *Plans* (``plan=FILE``, docs/tile-plans.md; `passes.tiling.plans`): the layers a plan names, by
 deployed index or op name, take its L1 tile as written (never clamped) once `plan_tile_problem`
@@ -36,7 +40,9 @@ an unknown ``target``, and ops the pass cannot read (run ``fuse`` and ``assign-m
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import time
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -64,6 +70,7 @@ from dory.passes.tiling import (
     solve,
 )
 from dory.passes.tiling.geometry import _in_extent
+from dory.passes.tiling.l3search import SolveMemo, joint_search, rounded_block, whole_l1_tiles
 from dory.passes.tiling.plans import BUFFERINGS, PlanEntry, read_plan, tile_text
 
 ATTR = "dory.tile"
@@ -87,11 +94,13 @@ def tile_buffering(tile: DictAttr) -> bool:
 # -- L3 tiles -----------------------------------------------------------------------------------
 
 
-def l3_tile(op: Operation, g: Geometry, hw: Target) -> dict[str, int] | None:
-    """The L3->L2 tile where ``dory.memory`` lists ``l3_tiling`` roles, else None: the candidate
-    (c_out, h_out) with the fewest L3 tiles whose double-buffered staging fits the recorded
-    ``staging_bytes`` (less what the op's untiled L3 data take, staged whole); candidates step
-    by ``hw``'s SIMD lanes (channels) and cores (rows), as the L1 tile's do."""
+def l3_candidates(op: Operation, g: Geometry, hw: Target) -> list[dict[str, int]] | None:
+    """The L3->L2 tiles the op may use where ``dory.memory`` lists ``l3_tiling`` roles, else None:
+    every candidate (c_out, h_out) whose double-buffered staging fits the recorded
+    ``staging_bytes`` (less what the op's untiled L3 data take, staged whole), fewest L3 tiles
+    first, then the largest (the joint search's tie-break order); candidates step by ``hw``'s
+    SIMD lanes (channels) and cores (rows), as the L1 tile's do. When none fits, the smallest
+    tile alone (the L1 search then reports what does not fit)."""
     mem = op.attributes.get("dory.memory")
     if not isinstance(mem, DictAttr):
         return None
@@ -125,29 +134,21 @@ def l3_tile(op: Operation, g: Geometry, hw: Target) -> dict[str, int] | None:
     # Fewest L3 tiles (each costs a HyperBus setup and, with both axes tiled, weights are re-read
     # per row tile), then the largest tile; staging of weights and activations shares the budget.
     fit = [(c, h) for c in cs for h in hs if (2 * c * per_c if wts else 0) + (rows_bytes(h) if acts else 0) <= staging]
-    if fit:
-        c_out, h_out = min(fit, key=lambda ch: (math.ceil(g.co / ch[0]) * math.ceil(g.ho / ch[1]), -ch[0] * ch[1], -ch[0]))
-    else:
-        c_out, h_out = (1 if wts else g.co), (1 if acts else g.ho)
-    return {"c_out": c_out, "h_out": h_out}
+    fit.sort(key=lambda ch: (math.ceil(g.co / ch[0]) * math.ceil(g.ho / ch[1]), -ch[0] * ch[1], -ch[0]))
+    if not fit:
+        fit = [((1 if wts else g.co), (1 if acts else g.ho))]
+    return [{"c_out": c, "h_out": h} for c, h in fit]
 
 
-def _whole_l1_tiles(co: int, l3c: int, tco: int) -> int:
-    """The L3 channel block for ``co`` channels at most ``l3c`` (what the staging holds) in L1 tiles
-    of ``tco``: a block that is not a whole number of L1 tiles ends in a partial tile, a step more
-    per block for few channels, and a smaller block means more sub-problems (each a fork, its
-    first tile's loads and its last's drain: ~27,000 cycles on GVSOC, about a 4x4 pointwise step).
-    So the block of fewest steps + sub-problems, then fewest sub-problems, then the largest.
-    Measured (MobileNetV1-1.0-128, GVSOC): Conv_601's 172 -> 160 (66 steps in 6 sub-problems ->
-    64 in 7) 1,725,631 -> 1,699,809 cycles; Conv_555's 344 -> 320 (33 in 3 -> 32 in 4, a tie
-    here, kept at 344) 845,871 -> 854,214."""
+def l3_tile(op: Operation, g: Geometry, hw: Target) -> dict[str, int] | None:
+    """The rule's L3->L2 tile (a plan's layers use it; searched layers choose theirs jointly with
+    the L1 tile, `passes.tiling.l3search`): the first of `l3_candidates`, the one with the fewest
+    L3 tiles, then the largest; None where the op has no ``l3_tiling``."""
+    cands = l3_candidates(op, g, hw)
+    return cands[0] if cands else None
 
-    def cost(c: int) -> tuple[int, int, int]:
-        subs = -(-co // c)
-        steps = (co // c) * -(-c // tco) + -(-(co % c) // tco)
-        return steps + subs, subs, -c
 
-    return min([l3c] + [m * tco for m in range(1, l3c // tco + 1)], key=cost)
+_whole_l1_tiles = whole_l1_tiles
 
 
 def _i64(v: int) -> IntegerAttr:
@@ -251,8 +252,8 @@ def planned_attr(op: Operation, index: int, g: Geometry, l3: dict[str, int] | No
         raise PassFailed(e.loc, f"{what}: {problem}")
     ev = evaluate(g, e.tile, hw, single=e.single)  # a one-tile layer evaluates as double (one copy either way)
     c = e.tile[0]
-    if l3 and 0 < c < l3["c_out"] < g.co:
-        l3 = {**l3, "c_out": _whole_l1_tiles(g.co, l3["c_out"], c)}
+    if l3:
+        l3 = rounded_block(g, l3, c)
     cycles = l3_cycles(g, l3_roles(op), l3, ev.cycles, hw, t_co=c)
     return tile_attr(Solution(ev, 0), g, l3, cycles=cycles)
 
@@ -313,19 +314,28 @@ class TilePass(TargetOption, ModulePass):
         used: set[PlanEntry] = set()
         decided: list[tuple[Operation, DictAttr]] = []
         layers = [op for op in module.walk() if isinstance(op, dory.LAYER_OPS)]
+        memo = SolveMemo()  # the joint searches' L1 solves, shared by repeated layers
         for index, op in enumerate(layers):
             g = geometry(op)
-            l3 = l3_tile(op, g, hw)
             entries = plan.lookup(index, _loc_name(op)) if plan is not None else []
             if entries:
                 used.update(entries)
-                decided.append((op, planned_attr(op, index, g, l3, entries, l1, hw)))
+                decided.append((op, planned_attr(op, index, g, l3_tile(op, g, hw), entries, l1, hw)))
                 continue
-            caps = {"c_out": l3["c_out"], "h_out": l3["h_out"]} if l3 else {}
-            for d, v in forced.get(_loc_name(op), {}).items():
-                caps[d] = min(caps.get(d, v), v)
+            caps = forced.get(_loc_name(op), {})
+            cands = l3_candidates(op, g, hw)
             try:
-                sol = solve(g, l1, hw, caps or None, single=single, space=self.space)
+                if cands:
+                    # the L3 and L1 tiles together, by the layer's total cycles with its L3 staging
+                    t0 = time.perf_counter()
+                    choice = joint_search(g, l3_roles(op), cands, l1, hw, caps, single=single, space=self.space,
+                                          solver=memo)
+                    sol = dataclasses.replace(choice.sol, sat_calls=choice.sat_calls,
+                                              solve_ms=int(round((time.perf_counter() - t0) * 1000)))
+                    l3, cycles = choice.l3, choice.cycles
+                else:
+                    sol = solve(g, l1, hw, caps or None, single=single, space=self.space)
+                    l3, cycles = None, l3_cycles(g, l3_roles(op), None, sol.best.cycles, hw, t_co=sol.best.tile[0])
             except NoFit as e:
                 s = e.smallest
                 raise PassFailed(
@@ -333,10 +343,6 @@ class TilePass(TargetOption, ModulePass):
                     f"cannot tile this layer in L1: expected a tiling within {l1} bytes, found the smallest "
                     f"needs {s.l1_bytes} bytes ({_tile_text(s.tile)}{', single buffered' if s.single else ''})",
                 ) from None
-            if l3 and 0 < sol.best.tile[0] < l3["c_out"] < g.co:
-                l3 = {**l3, "c_out": _whole_l1_tiles(g.co, l3["c_out"], sol.best.tile[0])}
-            # the L3 transfers: the same for every L1 tile within the L3 tile, so added after the solve
-            cycles = l3_cycles(g, l3_roles(op), l3, sol.best.cycles, hw, t_co=sol.best.tile[0])
             decided.append((op, tile_attr(sol, g, l3, self.record_solve_time, cycles)))
         if plan is not None:
             unused = [e for e in plan.entries if e not in used]
@@ -351,6 +357,6 @@ class TilePass(TargetOption, ModulePass):
 
 # The analyses live in passes.tiling; they are re-exported here for the pass's existing users.
 __all__ = [
-    "TilePass", "l3_tile", "l3_roles", "tile_attr", "tile_buffering", "BUFFERING", "Geometry", "geometry", "evaluate", "l1_sizes_of", "L1Sizes", "candidate_space",
+    "TilePass", "l3_tile", "l3_candidates", "l3_roles", "tile_attr", "tile_buffering", "BUFFERING", "Geometry", "geometry", "evaluate", "l1_sizes_of", "L1Sizes", "candidate_space",
     "solve", "brute_force", "candidates", "cycles_floor", "NoFit", "Evaluation", "Solution",
 ]

@@ -1,0 +1,24 @@
+// tile: the joint L3/L1 choice (tile-l3.mlir: the L3 tile itself).
+//
+// The L3 tile and the L1 tile are chosen together (passes/tiling/l3search.py), by the layer's total
+// modelled cycles. Here (L2 30000 B, the default target gap8) the 64 KiB weight and the 7x7x512
+// output both go to L3, leaving 23716 B of staging: double-buffered blocks of c output channels
+// (2 x c x 128 B) and h output rows (2 x h x 3584 B) fit when 256c + 7168h <= 23716. The fewest
+// L3 tiles would be c_out = 64, h_out = 1 (8 x 7 = 56 blocks), but a one-row block leaves the
+// L1 tile one row, so one core computes: 2,120,794 modelled cycles. c_out = 8, h_out = 3 (64 x 3
+// = 192 blocks, 2048 + 21504 = 23552 B) lets the L1 tile take 3 rows: 1,007,259 cycles.
+
+// RUN: dory-opt %s -p 'assign-memory{l2=30000},tile' | filecheck %s
+// RUN: dory-opt %s -p 'assign-memory{l2=30000},tile' --verify-semantics=1 -o /dev/null
+
+"func.func"() <{function_type = (tensor<1x7x7x128xui8>) -> tensor<1x7x7x512xui8>, sym_name = "joint_rows_and_channels"}> ({
+^bb0(%x: tensor<1x7x7x128xui8>):
+  %w = "qnn.constant"() <{value = dense<1> : tensor<512x1x1x128xsi8>}> : () -> tensor<512x1x1x128xsi8>
+  %y = "dory.conv2d"(%x, %w) <{pads = array<i64: 0, 0, 0, 0>, requant = {max = 255 : i64, min = 0 : i64, mul = 3 : i64, shift = 4 : i64}}> : (tensor<1x7x7x128xui8>, tensor<512x1x1x128xsi8>) -> tensor<1x7x7x512xui8>
+  "func.return"(%y) : (tensor<1x7x7x512xui8>) -> ()
+}) : () -> ()
+
+// CHECK-LABEL: sym_name = "joint_rows_and_channels"
+// CHECK:       "dory.conv2d"
+// CHECK-SAME:    dory.memory = {l2_bytes = 29988 : i64, l3 = ["weight", "output"], l3_tiling = ["weight", "output"], staging_bytes = 23716 : i64}
+// CHECK-SAME:    dory.tile = {cycles = 1007259 : i64, l1 = {c_in = 128 : i64, c_out = 8 : i64, h_out = 3 : i64, w_out = 7 : i64}, l1_bytes = 7760 : i64, l3 = {c_out = 8 : i64, h_out = 3 : i64}, n_tiles = 192 : i64, sat_calls = {{[0-9]+}} : i64}

@@ -1,0 +1,199 @@
+"""The joint L3/L1 search: the L3->L2 tile and the L2->L1 tile of one layer chosen together,
+minimizing the layer's total modelled cycles (`passes.tiling.cost.l3_cycles` of the L1 tile's
+cycles: the L1 model plus the L3 staging with its overlap), over every L3 tile the staging
+budget allows.
+
+*Objective*: for an L3 candidate ``(c, h)`` (from the staging that ``assign-memory`` left) and an
+L1 tile ``t`` within it, ``total = l3_cycles(g, roles, block(c, t), cycles(t), t_co=t.c_out)``,
+``block`` rounding the channel block to whole L1 tiles (`whole_l1_tiles`). Per L3 candidate the
+L1 tile is the L1 optimum under the cap ``(c, h)`` (`passes.tiling.sat.solve`, through its public
+interface); ties go to the candidate first in the caller's order (the pass: fewest L3 tiles,
+then the largest), so the choice is deterministic.
+
+*Exactness and speed*: every candidate is either evaluated or skipped by a lower bound on its
+total that already exceeds the best (a tie goes to the better rank). The total is at least the
+L3 transfers issued serially (the controller issues them one after another; rounding the channel
+block only adds transfer setups) and at least the L1 cycles, their sum without the target's
+``l3_overlapped``. The L1 cycles are bounded first by the compute floor plus the tile overhead of
+the tiles the cap forces (`cycles_floor`, `tile_overhead`: the SAT bound cut's), then, once some
+cap is solved, by its optimum for every cap whose space is a subset of its space. Candidates are
+visited by ascending bound (refined lazily, best-first), so the loop stops at the first bound
+above the incumbent. An L1 solve is reused when an optimum already found lies within a cap whose
+space is a subset of that search's (the optimum of a superset that lies in the subset is the
+subset's, under the solver's total order), and `SolveMemo` shares the solves of a network's
+repeated layers. MobileNetV1-1.0-224 on the default target (whole L2): 17 layers with L3 tiles,
+165 candidates, 21 L1 solves (the rule solved 17: one per layer); the 29 layers' searches
+~0.30 s against ~0.20 s (min of 5, 2 busy cores, 2026-12-07).
+
+*Not covered*: the L3 cost depends on the L1 tile's ``c_out`` (the first L1 tile waits for its
+channels' weights; the block rounding) as well as its cycles; per cap only the L1 optimum's is
+evaluated, so a costlier L1 tile with fewer channels whose smaller head would more than pay for
+its extra cycles is not found.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+from collections.abc import Callable, Sequence
+
+from dory.backends.target import Target
+from dory.passes.tiling.cost import cycles_floor, l3_cycles, tile_overhead
+from dory.passes.tiling.geometry import Geometry
+from dory.passes.tiling.sat import NoFit, Solution, solve, space_of
+
+
+def whole_l1_tiles(co: int, l3c: int, tco: int) -> int:
+    """The L3 channel block for ``co`` channels at most ``l3c`` (what the staging holds) in L1 tiles
+    of ``tco``: a block that is not a whole number of L1 tiles ends in a partial tile, a step more
+    per block for few channels, and a smaller block means more sub-problems (each a fork, its
+    first tile's loads and its last's drain: ~27,000 cycles on GVSOC, about a 4x4 pointwise step).
+    So the block of fewest steps + sub-problems, then fewest sub-problems, then the largest.
+    Measured (MobileNetV1-1.0-128, GVSOC): Conv_601's 172 -> 160 (66 steps in 6 sub-problems ->
+    64 in 7) 1,725,631 -> 1,699,809 cycles; Conv_555's 344 -> 320 (33 in 3 -> 32 in 4, a tie
+    here, kept at 344) 845,871 -> 854,214."""
+
+    def cost(c: int) -> tuple[int, int, int]:
+        subs = -(-co // c)
+        steps = (co // c) * -(-c // tco) + -(-(co % c) // tco)
+        return steps + subs, subs, -c
+
+    return min([l3c] + [m * tco for m in range(1, l3c // tco + 1)], key=cost)
+
+
+def rounded_block(g: Geometry, l3: dict[str, int], tco: int) -> dict[str, int]:
+    """The L3 tile ``l3`` with its channel block rounded to whole L1 tiles of ``tco`` channels
+    (`whole_l1_tiles`) where it splits the channels; unchanged otherwise."""
+    if 0 < tco < l3["c_out"] < g.co:
+        return {**l3, "c_out": whole_l1_tiles(g.co, l3["c_out"], tco)}
+    return l3
+
+
+@dataclasses.dataclass
+class JointChoice:
+    """The joint search's answer: the L1 solution, its L3 tile (block rounded), the layer's total
+    modelled cycles, and the search effort (solver calls, and L1 solves asked of ``solver``: a
+    `SolveMemo` answers repeated ones without searching)."""
+
+    sol: Solution
+    l3: dict[str, int]
+    cycles: int
+    sat_calls: int
+    solves: int
+
+
+class SolveMemo:
+    """`solve` with its answers (a `Solution`, or the `NoFit` it raised) kept per (layer geometry,
+    L1 budget, target, caps, buffering, space), for one run of the tile pass: a network's repeated
+    layers (MobileNetV1's five 14x14x512 pointwise convolutions) then search their L3 candidates
+    once. The answer is the solver's (deterministic), so memoizing changes no choice."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[object, ...], Solution | NoFit] = {}
+
+    def __call__(self, g: Geometry, l1: int, hw: Target, caps: dict[str, int] | None = None, *,
+                 single: bool | None = None, space: str = "candidates") -> Solution:
+        key = (g, l1, hw, tuple(sorted((caps or {}).items())), single, space)
+        hit = self._seen.get(key)
+        if hit is None:
+            try:
+                hit = solve(g, l1, hw, caps, single=single, space=space)
+            except NoFit as e:
+                hit = e
+            self._seen[key] = hit
+        if isinstance(hit, NoFit):
+            raise hit
+        return hit
+
+
+def _capped(cand: dict[str, int], forced: dict[str, int]) -> dict[str, int]:
+    """The L1 caps of L3 candidate ``cand`` with the pass's forced caps."""
+    caps = dict(cand)
+    for d, v in forced.items():
+        caps[d] = min(caps.get(d, v), v)
+    return caps
+
+
+def joint_search(g: Geometry, roles: Sequence[str], cands: Sequence[dict[str, int]], l1: int, hw: Target,
+                 forced: dict[str, int] | None = None, *, single: bool | None = None, space: str = "candidates",
+                 solver: Callable[..., Solution] = solve) -> JointChoice:
+    """The L3 candidate of ``cands`` (``{c_out, h_out}`` each, in tie-break order) and the L1 tile
+    within it of least total modelled cycles (module docstring), for layer ``g`` whose data
+    ``roles`` live in L3. ``forced``: further L1 caps; ``single`` / ``space``: as `solve`'s.
+    Raises `NoFit` when no L1 tile fits under any candidate (the smallest under the last tried)."""
+    forced = forced or {}
+    serial = dataclasses.replace(hw, l3_overlapped=False)
+    sat_calls = solves = 0
+    done: list[tuple[tuple[tuple[int, ...], ...], Solution]] = []  # (space values, optimum) per solve
+
+    def within(vals: tuple[tuple[int, ...], ...], big: tuple[tuple[int, ...], ...]) -> bool:
+        return all(set(v) <= set(b) for v, b in zip(vals, big))
+
+    # A lower bound on a candidate's L1 cycles before any solve: every tile costs at least its
+    # overhead over the layer's compute floor (`cycles_floor`, as the SAT bound cut), and the cap
+    # forces at least ceil(co / c) x ceil(ho / h) tiles. Once a cap is solved, its optimum bounds
+    # every cap whose space is a subset of its space (the uncapped L1 optimum alone is no bound: a
+    # cap's space holds values the uncapped one does not, `passes.tiling.space.candidates`).
+    base, ovh = cycles_floor(g, hw), tile_overhead(g, hw)
+    caps_of = [_capped(c, forced) for c in cands]
+    xfer = [float(l3_cycles(g, roles, c, 0.0, serial)) for c in cands]
+    vals_of: list[tuple[tuple[int, ...], ...] | None] = [None] * len(cands)
+
+    def total_bound(i: int, compute: float) -> float:
+        """The least total of candidate i with L1 cycles at least ``compute``: serial transfers add
+        to the compute; overlapped, the total is at least either (module docstring)."""
+        return compute + xfer[i] if not hw.l3_overlapped else max(compute, xfer[i])
+
+    def first_bound(i: int) -> float:
+        caps = caps_of[i]
+        tiles = -(-g.co // max(1, caps.get("c_out", g.co))) * -(-g.ho // max(1, caps.get("h_out", g.ho)))
+        return total_bound(i, base + tiles * ovh)
+
+    def refined(i: int) -> float:
+        """Candidate i's bound with the optima already found under caps whose space holds its own."""
+        if vals_of[i] is None:
+            vals_of[i] = space_of(g, l1, hw, caps_of[i], space).values
+        known = [sol.best.cycles for big, sol in done if within(vals_of[i], big)]  # type: ignore[arg-type]
+        return total_bound(i, max(known)) if known else first_bound(i)
+
+    def l1_optimum(i: int) -> Solution:
+        nonlocal sat_calls, solves
+        vals = vals_of[i] if vals_of[i] is not None else space_of(g, l1, hw, caps_of[i], space).values
+        for big, sol in done:  # an optimum of a superset that lies in the subset is the subset's
+            if within(vals, big) and all(x in v for x, v in zip(sol.best.tile, vals)):
+                return sol
+        sol = solver(g, l1, hw, caps_of[i], single=single, space=space)
+        sat_calls += sol.sat_calls
+        solves += 1
+        done.append((vals, sol))
+        return sol
+
+    heap = [(first_bound(i), i, False) for i in range(len(cands))]
+    heapq.heapify(heap)
+    best: tuple[int, int, Solution, dict[str, int]] | None = None  # (total, rank, L1 optimum, L3 tile)
+    last_nofit: NoFit | None = None
+    while heap:
+        b, i, fresh = heapq.heappop(heap)
+        if best is not None and (b, i) > (best[0], best[1]):
+            break  # every bound left is as high, its rank no better on a tie
+        if not fresh and done:
+            rb = refined(i)
+            if rb > b:  # look again once the others with lower bounds were seen
+                heapq.heappush(heap, (rb, i, True))
+                continue
+        try:
+            sol = l1_optimum(i)
+        except NoFit as e:
+            last_nofit = e
+            continue
+        l3 = rounded_block(g, cands[i], sol.best.tile[0])
+        total = l3_cycles(g, roles, l3, sol.best.cycles, hw, t_co=sol.best.tile[0])
+        if best is None or (total, i) < (best[0], best[1]):
+            best = (total, i, sol, l3)
+    if best is None:
+        assert last_nofit is not None
+        raise last_nofit
+    return JointChoice(best[2], best[3], best[0], sat_calls, solves)
+
+
+__all__ = ["JointChoice", "SolveMemo", "joint_search", "rounded_block", "whole_l1_tiles"]
