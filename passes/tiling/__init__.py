@@ -81,8 +81,8 @@ bound is near exact (the per-core work of every block class, vectorized: `bestfi
 plus the DMA setups and the first / last transfers), an incumbent from the candidate space bounds
 the tile count, and the tiles are enumerated one dimension at a time, never as the whole product.
 Not the pass's default yet: summed over MobileNetV1-1.0-128/224 and the shared networks the tile
-pass takes 1.3-1.5x the candidate space's time on pulp, gap8 and gap9, but MobileNetV1-1.0-224
-2-2.5x (pulp: ~300 ms against ~120 ms of CPU time, 2026-12-07, loaded machine): its pointwise
+pass takes 1.3-1.5x the candidate space's time on every target with a cost model (calibrated or
+not), but MobileNetV1-1.0-224 2-2.5x (pulp: ~300 ms against ~120 ms of CPU time, 2026-12-07, loaded machine): its pointwise
 layers' single-buffered searches still bound ~10^4 tiles exactly.
 """
 
