@@ -764,10 +764,14 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
  * lp.setup, 22, 4 adds: L = 54. Encodings as DW3_STEP_'s. Each loaded word is first used at least
  * two instructions after its load. (A stride-1-shaped step, one word serving two outputs, cannot
  * exist at stride 2: output r + 1's window starts 2 bytes after output r's, 1 byte after its
- * middle tap, in any packing of a line that holds each byte once.) Half the lines start at an odd
- * address (L = 2 n + 1), where all 6 loads of a step are misaligned (two accesses each), the others
- * 3 of them: the step measured 27.6 cycles for its 24 instructions before the ends took 8 instead
- * of 10 (profile_kernels.py, 32 ch).
+ * middle tap, in any packing of a line that holds each byte once.) The step measures 26.1 cycles
+ * for its 22 instructions (profile_kernels.py, core 1, the 128-channel 12x12 tile: 288 steps), ~1
+ * of them the line's loop entry and exit; the others are not its misaligned loads (~4 a step at the
+ * odd pitch L = 2 n + 1): an even pitch (L = Lr + 1, 3 a step) measured 25.2 against 24.9 with the
+ * 6 loads first (p.lw, p.lw, p.lw, lw, lw, then the dot products between the last load and the
+ * rest: 24.9 cycles a step, but kernels alone s2 32 / 64 / 128 ch 9,837 -> 10,052 / 15,808 ->
+ * 15,954 / 18,744 -> 18,671 cycles: code layout took it back), and a step of plain loads at 0 and
+ * 2 with 3 addi (25 instructions) 29.0.
  * Tried and measured slower overall (GVSOC): lines of pitch L + 1 (2 mod 4) from an aligned base
  * and a 4-output step of aligned loads only, a window at offset 2 joined from two words by
  * pv.shuffle2.h (48 instructions, 52 cycles for 4 outputs, 13.0 a output against 13.8): +3 loads a
@@ -775,6 +779,14 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
  * 10,533 -> 10,948 / 17,738 -> 17,731 / 21,718 -> 22,532 cycles; MobileNetV1-1.0-128's s2 layers
  * 743,842 -> 754,868). With one-channel copies (2 instructions a byte, 4 new bytes an output) the
  * floor is 20 cycles an output before any per-channel or per-call cost: 3.6 MAC/cycle on 8 cores.
+ * dw3_chans_s2_winu_'s one-channel copy is dw3_copy_even_asm_ inline (2.0 cycles a byte measured;
+ * its dw3_copy_lines_ call cost ~40 cycles a channel more). One channel at a time, a 3x3 stride-2
+ * output reads 4 new bytes of the HWC tile (a channel's bytes ci apart: byte loads), and its 3
+ * dot products' words cost either a byte store each and 3 word loads (this buffer: 4 + 4 + 3) or,
+ * packed in registers by pv.packlo.b / pv.packhi.b, 2 loads and 2 packs each (12): with the 3 dot
+ * products and the end's 5 instructions ~19-20 an output, 3.6-3.8 MAC/cycle on 8 cores before any
+ * per-channel or per-call cost. Issue 12's 4 needs fewer instructions a byte than one load and one
+ * store or pack: the 4-channel transpose of word loads below, whose 4 slots need more scratch.
  * dw3_chans_s2_winu_ copies 4 channels at once (dw3_copy4_asm_, 18 instructions per 16 bytes):
  * measured (profile_kernels.py, core 1, warm run) the 32-channel 16x16 tile's 256 outputs a core
  * spend 13.0 cycles an output in the steps, 6.3 in the copy (1.6 a byte: its misaligned stores),
