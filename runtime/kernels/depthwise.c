@@ -411,6 +411,15 @@ static inline int dw3_win_consts_(const dory_rqf_t *f, int32_t c, dw3_cw_t *h)
     return dw3_win_from_(b, m, d, f->wlo[c], f->whi[c], h);
 }
 
+/* The fused loops' window constants of channel c into *h: with vec (the usual plan: bias, mul and
+ * add int32 vectors, tested once a call) straight from the vectors, without dw3_win_consts_'s four
+ * tests a channel. A macro: as an inline function GCC allocates the fused loops' registers
+ * otherwise (their asm blocks' code changes). */
+#define DW3_WIN_CHAN_(f, vec, c, h)                                                                    \
+    ((vec) ? dw3_win_from_(((const int32_t *)(f)->bias)[c], ((const int32_t *)(f)->mul)[c],           \
+                           (uint32_t)((const int32_t *)(f)->add)[c], (f)->wlo[c], (f)->whi[c], (h))    \
+           : dw3_win_consts_((f), (c), (h)))
+
 /* dw3_win_consts_ out of line (the per-channel dispatch of dw_3x3_t; the fused stride-1 loop below
  * inlines it) */
 static DORY_NOINLINE_ int dw3_chan_win_(const dory_rqf_t *f, int32_t c, dw3_ch_t *h)
@@ -1030,9 +1039,7 @@ static DORY_NOINLINE_ int32_t dw3_chans_s1_winu_(const dw3_k_t *k, const dory_rq
             dw3_copy_even_asm_(cd, xc, nl, ni >> 1, k->as, xn, dn);
         else
             dw3_copy_lines_(k, xc, buf);
-        if ((vec ? dw3_win_from_(((const int32_t *)f->bias)[c], ((const int32_t *)f->mul)[c],
-                                 (uint32_t)((const int32_t *)f->add)[c], f->wlo[c], f->whi[c], &h)
-                 : dw3_win_consts_(f, c, &h)) != DW3_CLAMP)
+        if (DW3_WIN_CHAN_(f, vec, c, &h) != DW3_CLAMP)
             break;
         {
             /* the names DW3_ASMQ_ reads; k's fields reloaded in every channel (the asm clobbers memory:
@@ -1183,9 +1190,7 @@ static DORY_NOINLINE_ int32_t dw3_chans_s2_winu_(const dw3_k_t *k, const dory_rq
             dw3_copy_even_asm_(cd, xc, nl, ni >> 1, k->as, xn, dn);
         else
             dw3_copy_lines_(k, xc, buf);
-        if ((vec ? dw3_win_from_(((const int32_t *)f->bias)[c], ((const int32_t *)f->mul)[c],
-                                 (uint32_t)((const int32_t *)f->add)[c], f->wlo[c], f->whi[c], &h)
-                 : dw3_win_consts_(f, c, &h)) != DW3_CLAMP)
+        if (DW3_WIN_CHAN_(f, vec, c, &h) != DW3_CLAMP)
             break;
         {
             /* the names DW3_LINES_D_ reads (buf: the channel's slot) */
