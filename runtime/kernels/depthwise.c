@@ -411,6 +411,15 @@ static inline int dw3_win_consts_(const dory_rqf_t *f, int32_t c, dw3_cw_t *h)
     return dw3_win_from_(b, m, d, f->wlo[c], f->whi[c], h);
 }
 
+/* The fused loops' window constants of channel c into *h: with vec (the usual plan: bias, mul and
+ * add int32 vectors, tested once a call) straight from the vectors, without dw3_win_consts_'s four
+ * tests a channel. A macro: as an inline function GCC allocates the fused loops' registers
+ * otherwise (their asm blocks' code changes). */
+#define DW3_WIN_CHAN_(f, vec, c, h)                                                                    \
+    ((vec) ? dw3_win_from_(((const int32_t *)(f)->bias)[c], ((const int32_t *)(f)->mul)[c],           \
+                           (uint32_t)((const int32_t *)(f)->add)[c], (f)->wlo[c], (f)->whi[c], (h))    \
+           : dw3_win_consts_((f), (c), (h)))
+
 /* dw3_win_consts_ out of line (the per-channel dispatch of dw_3x3_t; the fused stride-1 loop below
  * inlines it) */
 static DORY_NOINLINE_ int dw3_chan_win_(const dory_rqf_t *f, int32_t c, dw3_ch_t *h)
@@ -764,10 +773,14 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
  * lp.setup, 22, 4 adds: L = 54. Encodings as DW3_STEP_'s. Each loaded word is first used at least
  * two instructions after its load. (A stride-1-shaped step, one word serving two outputs, cannot
  * exist at stride 2: output r + 1's window starts 2 bytes after output r's, 1 byte after its
- * middle tap, in any packing of a line that holds each byte once.) Half the lines start at an odd
- * address (L = 2 n + 1), where all 6 loads of a step are misaligned (two accesses each), the others
- * 3 of them: the step measured 27.6 cycles for its 24 instructions before the ends took 8 instead
- * of 10 (profile_kernels.py, 32 ch).
+ * middle tap, in any packing of a line that holds each byte once.) The step measures 26.1 cycles
+ * for its 22 instructions (profile_kernels.py, core 1, the 128-channel 12x12 tile: 288 steps), ~1
+ * of them the line's loop entry and exit; the others are not its misaligned loads (~4 a step at the
+ * odd pitch L = 2 n + 1): an even pitch (L = Lr + 1, 3 a step) measured 25.2 against 24.9 with the
+ * 6 loads first (p.lw, p.lw, p.lw, lw, lw, then the dot products between the last load and the
+ * rest: 24.9 cycles a step, but kernels alone s2 32 / 64 / 128 ch 9,837 -> 10,052 / 15,808 ->
+ * 15,954 / 18,744 -> 18,671 cycles: code layout took it back), and a step of plain loads at 0 and
+ * 2 with 3 addi (25 instructions) 29.0.
  * Tried and measured slower overall (GVSOC): lines of pitch L + 1 (2 mod 4) from an aligned base
  * and a 4-output step of aligned loads only, a window at offset 2 joined from two words by
  * pv.shuffle2.h (48 instructions, 52 cycles for 4 outputs, 13.0 a output against 13.8): +3 loads a
@@ -775,6 +788,14 @@ static DORY_NOINLINE_ void dw3_copy_lines_(const dw3_k_t *k, const uint8_t *xc, 
  * 10,533 -> 10,948 / 17,738 -> 17,731 / 21,718 -> 22,532 cycles; MobileNetV1-1.0-128's s2 layers
  * 743,842 -> 754,868). With one-channel copies (2 instructions a byte, 4 new bytes an output) the
  * floor is 20 cycles an output before any per-channel or per-call cost: 3.6 MAC/cycle on 8 cores.
+ * dw3_chans_s2_winu_'s one-channel copy is dw3_copy_even_asm_ inline (2.0 cycles a byte measured;
+ * its dw3_copy_lines_ call cost ~40 cycles a channel more). One channel at a time, a 3x3 stride-2
+ * output reads 4 new bytes of the HWC tile (a channel's bytes ci apart: byte loads), and its 3
+ * dot products' words cost either a byte store each and 3 word loads (this buffer: 4 + 4 + 3) or,
+ * packed in registers by pv.packlo.b / pv.packhi.b, 2 loads and 2 packs each (12): with the 3 dot
+ * products and the end's 5 instructions ~19-20 an output, 3.6-3.8 MAC/cycle on 8 cores before any
+ * per-channel or per-call cost. Issue 12's 4 needs fewer instructions a byte than one load and one
+ * store or pack: the 4-channel transpose of word loads below, whose 4 slots need more scratch.
  * dw3_chans_s2_winu_ copies 4 channels at once (dw3_copy4_asm_, 18 instructions per 16 bytes):
  * measured (profile_kernels.py, core 1, warm run) the 32-channel 16x16 tile's 256 outputs a core
  * spend 13.0 cycles an output in the steps, 6.3 in the copy (1.6 a byte: its misaligned stores),
@@ -1018,9 +1039,7 @@ static DORY_NOINLINE_ int32_t dw3_chans_s1_winu_(const dw3_k_t *k, const dory_rq
             dw3_copy_even_asm_(cd, xc, nl, ni >> 1, k->as, xn, dn);
         else
             dw3_copy_lines_(k, xc, buf);
-        if ((vec ? dw3_win_from_(((const int32_t *)f->bias)[c], ((const int32_t *)f->mul)[c],
-                                 (uint32_t)((const int32_t *)f->add)[c], f->wlo[c], f->whi[c], &h)
-                 : dw3_win_consts_(f, c, &h)) != DW3_CLAMP)
+        if (DW3_WIN_CHAN_(f, vec, c, &h) != DW3_CLAMP)
             break;
         {
             /* the names DW3_ASMQ_ reads; k's fields reloaded in every channel (the asm clobbers memory:
@@ -1151,6 +1170,12 @@ static DORY_NOINLINE_ int32_t dw3_chans_s2_winu_(const dw3_k_t *k, const dory_rq
     const int32_t n2 = k->n >> 1;
     const size_t ds = (size_t)k->sb * (size_t)k->L - 4 * (size_t)n2, dy = k->yl - 2 * (size_t)n2 * k->ys;
     const int vec = f->bias && f->mul && f->add && !f->add64;
+    /* the one-channel copy's operands, once a call, as dw3_chans_s1_winu_'s (nl 0: not
+     * dw3_copy_even_'s case) */
+    const int32_t j0 = k->j0, ni = k->i1 - k->i0;
+    const int32_t nl = ni >= 2 && (ni & 1) == 0 && k->j1 > j0 ? k->j1 - j0 : 0;
+    uint8_t *const cd = buf + (size_t)j0 * (size_t)k->L + (size_t)k->i0;
+    const size_t xn = k->bs - (size_t)ni * k->as, dn = (size_t)k->L - (size_t)ni;
     int32_t c, g = 0; /* g: the channels of the 4 slots not done yet (channel c in slot 4 - g) */
     for (c = c0; c < c1; c++, wc += 9, xc++, yq++) {
         dw3_cw_t h;
@@ -1161,11 +1186,11 @@ static DORY_NOINLINE_ int32_t dw3_chans_s2_winu_(const dw3_k_t *k, const dory_rq
         }
         if (g)
             bc = buf + (size_t)(4 - g--) * B;
+        else if (nl)
+            dw3_copy_even_asm_(cd, xc, nl, ni >> 1, k->as, xn, dn);
         else
             dw3_copy_lines_(k, xc, buf);
-        if ((vec ? dw3_win_from_(((const int32_t *)f->bias)[c], ((const int32_t *)f->mul)[c],
-                                 (uint32_t)((const int32_t *)f->add)[c], f->wlo[c], f->whi[c], &h)
-                 : dw3_win_consts_(f, c, &h)) != DW3_CLAMP)
+        if (DW3_WIN_CHAN_(f, vec, c, &h) != DW3_CLAMP)
             break;
         {
             /* the names DW3_LINES_D_ reads (buf: the channel's slot) */
