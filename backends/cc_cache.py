@@ -44,7 +44,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
@@ -234,6 +233,8 @@ def main(argv: list[str]) -> int:
             r = subprocess.run([compiler, *options, "-c", src, "-o", obj], stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
             return (obj if r.returncode == 0 else None), r.returncode, r.stderr
+
+        from concurrent.futures import ThreadPoolExecutor  # only a link command needs it (it loads logging)
 
         # the sources are independent compiles: side by side (the app's network.c and main, not
         # cached, are most of a measuring link's time), their messages in command-line order

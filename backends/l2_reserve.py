@@ -43,7 +43,6 @@ import shlex
 import shutil
 import subprocess
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -355,6 +354,8 @@ def measure_objects(app: AppFiles, app_target: str) -> L2Reserve:
     ``Makefile.<chip>`` would, less the SDK (see the module docstring), and return the reserve:
     the objects' bytes plus the target's SDK allowance, in its L2. Raises RuntimeError when a
     source does not compile."""
+    from concurrent.futures import ThreadPoolExecutor  # here: it loads logging, 10-20 ms a host compile need not pay
+
     from dory.backends import cc_cache
     from dory.backends.target import get_target
 

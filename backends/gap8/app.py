@@ -115,10 +115,17 @@ def expected_outputs(module: "object", inputs: list[np.ndarray], net: EmittedNet
     return [got[s.index] for s in net.steps], outputs[0]
 
 
+_HEX_BYTE = tuple(f"0x{b:02x}" for b in range(256))
+"""Every byte as `_c_bytes` spells it."""
+
+
 def _c_bytes(name: str, data: bytes, attr: str = "") -> str:
     """A C array of ``data`` (16 bytes per line; at least one element), declared ``attr const``."""
     body = data if data else b"\0"
-    lines = [", ".join(f"0x{b:02x}" for b in body[i:i + 16]) for i in range(0, len(body), 16)]
+    # one table look-up a byte, joined once; every item is 4 characters, so a line of 16 is the
+    # next 94 characters and the ", " after it becomes the line break
+    flat = ", ".join(map(_HEX_BYTE.__getitem__, body))
+    lines = [flat[i:i + 94] for i in range(0, len(flat), 96)]
     return f"{attr}const uint8_t {name}[{len(body)}] = {{\n    " + ",\n    ".join(lines) + "\n};\n"
 
 
