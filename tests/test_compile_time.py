@@ -37,7 +37,7 @@ def test_fnv1a_is_the_byte_serial_checksum() -> None:
     # published FNV-1a 32-bit vectors, then every length across the 4-byte unrolling
     assert fnv1a(b"") == 0x811C9DC5 and fnv1a(b"a") == 0xE40C292C and fnv1a(b"foobar") == 0xBF9CF968
     rng = np.random.default_rng(0)
-    for n in [*range(0, 41), 4097, 65538]:
+    for n in [*range(0, 41), 4097, 65538, 200003, 5]:  # growing the kept powers, then a prefix of them
         data = rng.integers(0, 256, n, dtype=np.uint8).tobytes()
         assert fnv1a(data) == _fnv1a_reference(data), n
         assert fnv1a(data) == _fnv1a_reference(data), n  # memoised
