@@ -12,8 +12,9 @@ compiles each GAP8 / GAP9 app's objects) to measure its L2 reserve, once or twic
 lit_tests/lit.cfg.py). It splits such a command: each source under ``runtime/`` is compiled on its
 own with ``-c`` into an object cache and the link gets the objects instead (the same program: gcc
 compiles every source of one command separately and links the objects in command-line order); the
-app's network.c and main*.c (different with every plan, and cheap) stay in the link command as they
-were; its data.c (`CACHED_FILES`) is cached too.
+app's network.c and main*.c (different with every plan) are compiled with ``-c`` too, with the same
+options, but not kept; its data.c (`CACHED_FILES`) is cached too. The sources are compiled (or
+looked up) side by side, `jobs` at a time, and their messages printed in command-line order.
 
 The cache key is what ccache's "preprocessor mode" hashes: the compiler (its resolved path, size and
 mtime), every argument but the sources, ``-o`` and the preprocessor's own ``-D`` / ``-U`` / ``-I``
@@ -37,6 +38,7 @@ object to OUT.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import subprocess
@@ -217,24 +219,54 @@ def main(argv: list[str]) -> int:
         return subprocess.run([compiler, *args]).returncode
     options, sources, output = parsed
     identity = compiler_identity(compiler)
-    inputs = list(options)
-    once: list[str] = []
-    # Sources go back where they were among the options (gcc links its inputs in command-line order).
-    for pos, src in reversed(sources):
-        if cached_source(src):
-            obj, rc = cached_object(compiler, identity, options, src)
-            if obj is None:
-                return rc
-            if os.path.basename(obj).endswith(".once.o"):
-                once.append(obj)
-            inputs.insert(pos, obj)
-        else:
-            inputs.insert(pos, src)
+    with tempfile.TemporaryDirectory(prefix="dory-cc-") as tmp:
+
+        def build(item: tuple[int, tuple[int, str]]) -> tuple[str | None, int, bytes]:
+            """(object, exit status, the compiler's messages) of one source: from the cache, or
+            compiled alone like gcc compiles each source of a command before it links them."""
+            i, (_, src) = item
+            err = io.BytesIO()
+            if cached_source(src):
+                obj, rc = cached_object(compiler, identity, options, src, err=err)
+                return obj, rc, err.getvalue()
+            obj = os.path.join(tmp, f"{i}.o")
+            r = subprocess.run([compiler, *options, "-c", src, "-o", obj], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+            return (obj if r.returncode == 0 else None), r.returncode, r.stderr
+
+        from concurrent.futures import ThreadPoolExecutor  # only a link command needs it (it loads logging)
+
+        # the sources are independent compiles: side by side (the app's network.c and main, not
+        # cached, are most of a measuring link's time), their messages in command-line order
+        with ThreadPoolExecutor(jobs()) as pool:
+            built = list(pool.map(build, enumerate(sources)))
+        for _, _, msg in built:
+            sys.stderr.buffer.write(msg)
+        sys.stderr.buffer.flush()
+        once = [obj for obj, _, _ in built if obj is not None and os.path.basename(obj).endswith(".once.o")]
+        try:
+            failed = [rc for _, rc, _ in built if rc != 0]
+            if failed:
+                return failed[0]
+            inputs = list(options)
+            # Objects go back where their sources were among the options (gcc links its inputs in
+            # command-line order).
+            for (pos, _), (obj, _, _) in reversed(list(zip(sources, built))):
+                inputs.insert(pos, obj)  # type: ignore[arg-type]
+            return subprocess.run([compiler, *inputs, "-o", output]).returncode
+        finally:
+            for o in once:
+                os.unlink(o)
+
+
+def jobs() -> int:
+    """How many compiles run at once (`main`, `backends.l2_reserve`): the CPUs this process may use,
+    at most 4."""
     try:
-        return subprocess.run([compiler, *inputs, "-o", output]).returncode
-    finally:
-        for o in once:
-            os.unlink(o)
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    return max(1, min(4, n))
 
 
 def install_env(env: dict[str, str] | os._Environ[str]) -> None:

@@ -105,6 +105,7 @@ def child(argv: list[str]) -> None:
     import importlib
 
     t0 = time.perf_counter()
+    import dory.tools  # noqa: F401 - as the dory-compile script does first (its BLAS thread setting)
     from dory.driver import compile as dc
 
     acc: dict[str, float] = {"startup + imports": time.perf_counter() - t0}

@@ -151,10 +151,11 @@ class Affine:
         """Divide multipliers, offset and divisor by their common factor. The rational value
         (and so every rounding of it) is unchanged; the constants just get smaller."""
         g = self.div
+        # each distinct value once (a set, not np.unique: that loads numpy.ma, 70 ms at start-up)
         for t in self.terms:
-            for v in np.unique(t.mul):
+            for v in set(np.asarray(t.mul).ravel().tolist()):
                 g = math.gcd(g, int(v))
-        for v in np.unique(self.add):
+        for v in set(np.asarray(self.add).ravel().tolist()):
             g = math.gcd(g, int(v))
         if g > 1:
             for t in self.terms:

@@ -388,9 +388,8 @@ class FoldAccumulatorOffset(RewritePattern):
 
     @staticmethod
     def _fits(dots: Range, bias: Vec, et: IntegerType) -> bool:
-        return all(
-            et.min_value <= lo + b and hi + b <= et.max_value for lo, hi, b in zip(dots.lo, dots.hi, bias)
-        )
+        tlo, thi = et.min_value, et.max_value  # properties: read once, not per channel
+        return all(tlo <= lo + b and hi + b <= thi for lo, hi, b in zip(dots.lo, dots.hi, bias))
 
     @staticmethod
     def _rewrite(

@@ -37,7 +37,7 @@ def test_fnv1a_is_the_byte_serial_checksum() -> None:
     # published FNV-1a 32-bit vectors, then every length across the 4-byte unrolling
     assert fnv1a(b"") == 0x811C9DC5 and fnv1a(b"a") == 0xE40C292C and fnv1a(b"foobar") == 0xBF9CF968
     rng = np.random.default_rng(0)
-    for n in [*range(0, 41), 4097, 65538]:
+    for n in [*range(0, 41), 4097, 65538, 200003, 5]:  # growing the kept powers, then a prefix of them
         data = rng.integers(0, 256, n, dtype=np.uint8).tobytes()
         assert fnv1a(data) == _fnv1a_reference(data), n
         assert fnv1a(data) == _fnv1a_reference(data), n  # memoised
@@ -144,8 +144,9 @@ def test_a_replanning_compile_is_deterministic(tmp_path: Path) -> None:
 
 
 def test_dot_product_range_matvec_equals_the_per_element_bounds() -> None:
-    # groups == 1 takes two int64 matrix-vector products; the reference is the definition, per
-    # output channel, in Python ints
+    # groups == 1 takes two matrix-vector products (float64 below 2^53, else int64), one interval
+    # for all channels (given once, or cg equal ones) two row sums, one-term weights (k = 1) their
+    # clamp; the reference is the definition, per output channel, in Python ints
     from dory.dory_ir.analysis.ranges import dot_product_range, per_channel, weight_sign_sums
 
     rng = np.random.default_rng(3)
@@ -153,10 +154,27 @@ def test_dot_product_range_matvec_equals_the_per_element_bounds() -> None:
         o, k, cg = (int(v) for v in rng.integers(1, 24, 3))
         w = rng.integers(-128, 128, (o, k, k, cg))
         n = cg if rng.random() < 0.7 else 1
-        lo = tuple(int(v) for v in rng.integers(-300, 10, n))
-        hi = tuple(a + int(b) for a, b in zip(lo, rng.integers(0, 300, n)))
+        scale = 1 << 30 if rng.random() < 0.3 else 1  # past float64's 2^53 (k > 1): the int64 products
+        lo = tuple(int(v) * scale for v in rng.integers(-300, 10, n))
+        hi = tuple(a + int(b) * scale for a, b in zip(lo, rng.integers(0, 300, n)))
+        if rng.random() < 0.2:
+            lo, hi = lo[:1] * n, hi[:1] * n
         xl, xh = per_channel(lo, cg), per_channel(hi, cg)
         flat = w.reshape(o, -1, cg)
         want_lo = tuple(sum(int(v) * (xl[c] if v > 0 else xh[c]) for c in range(cg) for v in flat[j, :, c]) for j in range(o))
         want_hi = tuple(sum(int(v) * (xh[c] if v > 0 else xl[c]) for c in range(cg) for v in flat[j, :, c]) for j in range(o))
         assert dot_product_range(weight_sign_sums(w), lo, hi, 1) == (want_lo, want_hi)
+
+
+def test_c_byte_arrays_are_16_bytes_a_line() -> None:
+    # _c_bytes joins a table look-up a byte once and cuts the lines from it; the reference spells
+    # every line on its own
+    from dory.backends.gap8.app import _c_bytes
+
+    rng = np.random.default_rng(5)
+    for n in (0, 1, 15, 16, 17, 32, 33, 1000):
+        data = rng.integers(0, 256, n, dtype=np.uint8).tobytes()
+        body = data or b"\0"
+        lines = [", ".join(f"0x{b:02x}" for b in body[i:i + 16]) for i in range(0, len(body), 16)]
+        want = f"X const uint8_t a[{len(body)}] = {{\n    " + ",\n    ".join(lines) + "\n};\n"
+        assert _c_bytes("a", data, "X ") == want, n

@@ -757,3 +757,54 @@ def test_conv_perf_real_layer_size() -> None:
         )
         assert int(y[0, i, j, o]) == want
     assert elapsed < 5.0, f"conv took {elapsed:.2f} s"
+
+
+def test_exact_float_type_thresholds() -> None:
+    from dory.dory_ir.interp.intmath import exact_float_type
+
+    assert exact_float_type(0) is np.float32 and exact_float_type(1 << 24) is np.float32
+    assert exact_float_type((1 << 24) + 1) is np.float64 and exact_float_type(1 << 53) is np.float64
+    assert exact_float_type((1 << 53) + 1) is None
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_dot_products_past_float32_stay_exact(k: int) -> None:
+    """x . w = 2^24 + 1, not a float32 value: past the float32 bound the products run in float64
+    (k = 2: bound 2^25), and at the bound (k = 1: 2^24, x . w = 2^24) float32 is exact."""
+    x = np.array([[4096, 1][:k]], dtype=np.int64)
+    w = np.array([[4096, 1][:k]], dtype=np.int64)
+    want = 4096 * 4096 + (1 if k == 2 else 0)
+    y = run_op("qnn.linear", [x, w], [t(x.shape, si16), t(w.shape, si16)], t((1, 1)))
+    assert int(y[0, 0]) == want
+    xc, wc = x.reshape(1, 1, 1, k), w.reshape(1, 1, 1, k)
+    yc = run_op("qnn.conv2d", [xc, wc], [t(xc.shape, si16), t(wc.shape, si16)], t((1, 1, 1, 1)), {})
+    assert int(yc[0, 0, 0, 0]) == want
+
+
+@pytest.mark.parametrize("cin,groups,kernel,stride,pads", [
+    (512, 1, 1, 1, 0),    # pointwise at the float32 bound's edge: 512 * 255 * 128 < 2^24
+    (1024, 1, 1, 1, 0),   # past it: float64
+    (32, 32, 3, 2, 1),    # depthwise, stride 2, padded
+    (16, 4, 3, 1, 1),     # grouped
+    (3, 1, 3, 2, 1),      # a first conv
+])
+def test_conv_float_paths_equal_int64(cin: int, groups: int, kernel: int, stride: int, pads: int) -> None:
+    """Whole convolutions on the float32 / float64 paths equal the int64 sum of products (extreme
+    int8 / uint8 operands, so the accumulator bound is reached where the data allows)."""
+    rng = rng_for(cin + groups)
+    x = rng.choice(np.array([0, 255, 254, 1], dtype=np.int64), (1, 6, 6, cin))
+    o = max(groups, 8)
+    w = rng.choice(np.array([-128, 127, -127, 0], dtype=np.int64), (o, kernel, kernel, cin // groups))
+    props = {"strides": arr_attr([stride, stride]), "pads": arr_attr([pads] * 4), "groups": int_attr(groups)}
+    ho = (6 + 2 * pads - kernel) // stride + 1
+    y = run_op("qnn.conv2d", [x, w], [t(x.shape, ui8), t(w.shape, si8)], t((1, ho, ho, o)), props)
+    xp = np.pad(x, ((0, 0), (pads, pads), (pads, pads), (0, 0)))
+    cg, og = cin // groups, o // groups
+    want = np.zeros((1, ho, ho, o), dtype=np.int64)
+    for i in range(ho):
+        for j in range(ho):
+            win = xp[0, i * stride:i * stride + kernel, j * stride:j * stride + kernel, :]
+            for c in range(o):
+                g = c // og
+                want[0, i, j, c] = int((win[:, :, g * cg:(g + 1) * cg] * w[c]).sum())
+    assert np.array_equal(y, want)

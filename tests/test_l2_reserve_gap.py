@@ -178,6 +178,50 @@ def test_reserve_follows_the_objects_static_data(tmp_path: Path) -> None:
     assert r9.region == GAP9.l2_bytes and abs(r9.reserve - before.reserve) < 1000
 
 
+def _small_gap8_app(flags: str) -> AppFiles:
+    """A GAP8 app of one main and one runtime source (the runtime copied in by write_app)."""
+    return AppFiles({"Makefile.gap8": f"APP_SRCS = main.c runtime/src/net.c\nAPP_CFLAGS += {flags} -Iruntime/include\n",
+                     "main.c": "int main(void) { return 0; }\n"})
+
+
+@needs_cross
+def test_runtime_figures_are_kept_per_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A runtime object's measured bytes are kept beside the object cache: a later process (an empty
+    memo) measures the same reserve without compiling or sizing the runtime source; a damaged entry
+    is ignored and rewritten; other flags are another entry; DORY_CC_CACHE=0 keeps nothing."""
+    monkeypatch.setenv("DORY_CC_CACHE_DIR", str(tmp_path / "cache"))
+    real = l2r._object_bytes
+    compiled: list[str] = []
+
+    def counting(cc: list[str], flags: list[str], src: str, d: Path, cache: Any = None) -> int:
+        compiled.append(src)
+        return real(cc, flags, src, d, cache)
+
+    monkeypatch.setattr(l2r, "_object_bytes", counting)
+
+    def measure(flags: str = "-O2") -> int:
+        monkeypatch.setattr(l2r, "_RUNTIME_BYTES", {})  # a new process
+        compiled.clear()
+        return l2r.measure_objects(_small_gap8_app(flags), "gap8").reserve
+
+    def entries() -> list[Path]:
+        return sorted(p for p in (tmp_path / "cache" / "l2-bytes").rglob("*") if p.is_file())
+
+    first = measure()
+    assert sorted(compiled) == ["main.c", "runtime/src/net.c"] and len(entries()) == 1
+    kept = entries()[0].read_text()
+    assert re.fullmatch(r"\d+\n", kept) and int(kept) > 1000
+    assert measure() == first and compiled == ["main.c"]
+    entries()[0].write_text("12x\n")
+    assert measure() == first and sorted(compiled) == ["main.c", "runtime/src/net.c"] and entries()[0].read_text() == kept
+    measure("-O3")
+    assert len(entries()) == 2
+    monkeypatch.setenv("DORY_CC_CACHE", "0")
+    shutil.rmtree(tmp_path / "cache")
+    assert measure() == first and sorted(compiled) == ["main.c", "runtime/src/net.c"]
+    assert not (tmp_path / "cache").exists()
+
+
 @needs_cross
 def test_without_a_working_cross_compiler_the_static_estimate_is_used_and_said(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CROSS", "/nonexistent-dory-cross/")

@@ -22,6 +22,22 @@ INT64_MAX = (1 << 63) - 1
 # numpy's (non-BLAS) int64 matmul, which matters for convolutions of real networks.
 FLOAT64_EXACT = 1 << 53
 
+# The same argument for float32 (a 24-bit significand): a dot product whose sum of absolute
+# products stays within 2^24 is exact in float32 BLAS, in any order and with fused multiply-adds
+# (every product and partial sum is an integer of at most that magnitude, which float32 holds
+# exactly); about twice float64's speed, and most int8 layers of up to 512 input channels qualify.
+FLOAT32_EXACT = 1 << 24
+
+
+def exact_float_type(bound: int) -> type | None:
+    """The narrower float type (float32, else float64) in which dot products whose sum of absolute
+    products is at most ``bound`` are exact, or None when neither is (compute in int64)."""
+    if bound <= FLOAT32_EXACT:
+        return np.float32
+    if bound <= FLOAT64_EXACT:
+        return np.float64
+    return None
+
 ROUNDING_MODES = ("floor", "trunc")
 
 

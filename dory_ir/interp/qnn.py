@@ -24,12 +24,12 @@ from dory.dory_ir.core import Operation
 from dory.dory_ir.dialects import qnn
 from dory.dory_ir.interp.interpreter import Interpreter, impl, op_error, shape_str, value_layout
 from dory.dory_ir.interp.intmath import (
-    FLOAT64_EXACT,
     INT64_MAX,
     INT64_MIN,
     ROUNDING_MODES,
     describe_bound,
     div_round,
+    exact_float_type,
     exceeds_int64,
     int64_range,
     max_abs,
@@ -199,9 +199,15 @@ def _check_bound(op: Operation, bound: int, what: str) -> None:
         )
 
 
-def _wrap(op: Operation, a: np.ndarray) -> np.ndarray:
+def _wrap(op: Operation, a: np.ndarray, bound: int | None = None) -> np.ndarray:
+    """``a`` wrapped to the result type; ``bound`` (a proven bound on ``|a|``), when the type
+    holds all of ``[-bound, bound]``, says there is nothing to wrap (saves two passes over a
+    layer's accumulator)."""
+    et = _result_elem(op)
+    if bound is not None and et.min_value <= -bound and bound <= et.max_value:
+        return a
     try:
-        return wrap(a, _result_elem(op))
+        return wrap(a, et)
     except ValueError as e:
         raise op_error(op, str(e)) from None
 
@@ -306,10 +312,10 @@ def conv2d(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> li
 
     acc_bound = kh * kw * cg * max_abs(x) * max_abs(w)
     _check_bound(op, acc_bound + (max_abs(bias) if bias is not None else 0), "the accumulator")
-    acc = _conv_accumulate(x, w, groups, (sh, sw), (dh, dw), pads, ho, wo, exact_in_float=acc_bound <= FLOAT64_EXACT)
+    acc = _conv_accumulate(x, w, groups, (sh, sw), (dh, dw), pads, ho, wo, exact_float_type(acc_bound))
     if bias is not None:
-        acc = acc + bias
-    return [_wrap(op, acc)]
+        acc += bias  # acc is this op's own fresh array
+    return [_wrap(op, acc, acc_bound + (max_abs(bias) if bias is not None else 0))]
 
 
 def _conv_accumulate(
@@ -321,23 +327,25 @@ def _conv_accumulate(
     pads: tuple[int, ...],
     ho: int,
     wo: int,
-    exact_in_float: bool,
+    float_type: type | None,
 ) -> np.ndarray:
     """The exact convolution sums as int64 (N x Ho x Wo x O).
 
     One matrix product per kernel tap (Kh*Kw of them) over a strided view of the padded input
     keeps memory at one activation-sized slice (no full im2col matrix). The products run in
-    float64 BLAS when ``exact_in_float`` (every partial sum is an integer below 2^53, so exact),
-    else in int64.
+    ``float_type`` BLAS when given (`exact_float_type`: every partial sum is an integer the type
+    holds exactly, so the result is exact), else in int64.
     """
     n = x.shape[0]
     o, kh, kw, cg = w.shape
     og = o // groups
-    dtype = np.float64 if exact_in_float else np.int64
-    xp = _padded(x, (pads[0], pads[1], pads[2], pads[3]), 0, 0, 0).astype(dtype, copy=False)
+    dtype = float_type if float_type is not None else np.int64
+    xp = x.astype(dtype, copy=False)
+    if any(pads):  # zero padding, written around the converted input (one copy, not two)
+        xp = _padded(xp, (pads[0], pads[1], pads[2], pads[3]), 0, 0, 0)
     wg = w.reshape(groups, og, kh, kw, cg).astype(dtype, copy=False)
     m = n * ho * wo
-    acc = np.zeros((m, groups, og), dtype=dtype)
+    acc: np.ndarray | None = None
     for i in range(kh):
         for j in range(kw):
             xs = _window_slices(xp, i, j, dilations[0], dilations[1], strides[0], strides[1], ho, wo)
@@ -345,15 +353,22 @@ def _conv_accumulate(
             wt = wg[:, :, i, j, :]  # groups x og x cg
             if cg == 1:
                 # Depthwise (and depth multipliers): an elementwise product per channel.
-                acc += xs * wt[:, :, 0]
-            elif groups == 1 and exact_in_float:
-                acc[:, 0, :] += xs[:, 0, :] @ wt[0].T
+                part = xs * wt[:, :, 0]
+            elif groups == 1 and float_type is not None:
+                part = xs[:, 0, :] @ wt[0].T
             elif groups == 1:
-                acc[:, 0, :] += np.einsum("mc,oc->mo", xs[:, 0, :], wt[0])
-            elif exact_in_float:
-                acc += np.matmul(xs.transpose(1, 0, 2), wt.transpose(0, 2, 1)).transpose(1, 0, 2)
+                part = np.einsum("mc,oc->mo", xs[:, 0, :], wt[0])
+            elif float_type is not None:
+                part = np.matmul(xs.transpose(1, 0, 2), wt.transpose(0, 2, 1)).transpose(1, 0, 2)
             else:
-                acc += np.einsum("mgc,goc->mgo", xs, wt)
+                part = np.einsum("mgc,goc->mgo", xs, wt)
+            part = part.reshape(m, o)  # channel g*og + k, as the weight's output axis
+            # every product above is a new array: the first tap's is the accumulator itself
+            if acc is None:
+                acc = part
+            else:
+                acc += part
+    assert acc is not None  # a kernel has at least one tap
     return acc.astype(np.int64).reshape(n, ho, wo, o)
 
 
@@ -371,13 +386,14 @@ def linear(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> li
         raise op_error(op, f"operand 'bias' expected shape {w.shape[0]}, found {shape_str(bias.shape)}")
     acc_bound = x.shape[1] * max_abs(x) * max_abs(w)
     _check_bound(op, acc_bound + (max_abs(bias) if bias is not None else 0), "the accumulator")
-    if acc_bound <= FLOAT64_EXACT:
-        acc = (x.astype(np.float64) @ w.astype(np.float64).T).astype(np.int64)
+    ft = exact_float_type(acc_bound)
+    if ft is not None:
+        acc = (x.astype(ft) @ w.astype(ft).T).astype(np.int64)
     else:
         acc = np.einsum("nk,mk->nm", x, w)
     if bias is not None:
         acc = acc + bias
-    return [_wrap(op, acc)]
+    return [_wrap(op, acc, acc_bound + (max_abs(bias) if bias is not None else 0))]
 
 
 @impl(qnn.RequantOp)
