@@ -57,7 +57,7 @@
 
 // l2=1200: 752 B too many. Weights alone cannot free that much; the cheapest cover is the
 // result %y2 in L3, written in row tiles (two of 128 B) since it does not fit next to the rest.
-// Then step 7 (the tiling model) also moves %w1 to L3, staged whole for the first conv: its
+// Then step 6 (the tiling model) also moves %w1 to L3, staged whole for the first conv: its
 // 288 B go to %y2's staging at the second conv (256 -> 540 B, fewer L3 row tiles), which the
 // model prefers to one more 288-byte L3 read.
 // ACT-L3-LABEL: -> memref<1x8x8x16xui8, #dory.l3>, sym_name = "two_convs"
@@ -71,7 +71,7 @@
 // ACT-L3-NEXT:      "func.return"(%[[Y2]]) : (memref<1x8x8x16xui8, #dory.l3>) -> ()
 
 // l2=1000: steps 3-6 put %y2 and %w1 in L3, the first conv streaming %w1 over output channels
-// (no room for its 288 B next to 256 + 512 + 128 B of L2 data). Step 7 (the tiling model) then
+// (no room for its 288 B next to 256 + 512 + 128 B of L2 data). Step 6 (the tiling model) then
 // moves %y1 and %w2 to L3 too: with L2 holding only staging, the first conv stages %w1 whole
 // and writes %y1 in row tiles, the second reads %y1 and writes %y2 in row tiles with all of L2
 // (980 B: the budget less 4 B of alignment slack per buffer), fewer L3 transfers in the model.

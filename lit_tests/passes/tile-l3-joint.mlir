@@ -2,7 +2,7 @@
 //
 // The L3 tile and the L1 tile are chosen together (passes/tiling/l3search.py), by the layer's total
 // modelled cycles. Here (L2 30000 B, the default target gap8) the 64 KiB weight and the 7x7x512
-// output go to L3, and assign-memory's step 7 moves the 7x7x128 input there too (its 6272 B of
+// output go to L3, and assign-memory's step 6 moves the 7x7x128 input there too (its 6272 B of
 // L2 buy staging: the model prefers it), leaving 29988 B of staging for all three tiled:
 // double-buffered blocks of c output channels (2 x c x 128 B) and h output rows (2 x h x 3584 B
 // of output + 2 x h x 896 B of input) fit when 256c + 8960h <= 29988. The fewest L3 tiles would
