@@ -41,7 +41,6 @@ an unknown ``target``, and ops the pass cannot read (run ``fuse`` and ``assign-m
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -69,8 +68,7 @@ from dory.passes.tiling import (
     l3_cycles,
     solve,
 )
-from dory.passes.tiling.geometry import _in_extent
-from dory.passes.tiling.l3search import SolveMemo, joint_search, rounded_block, whole_l1_tiles
+from dory.passes.tiling.l3search import SolveMemo, joint_search, rounded_block, staging_candidates, whole_l1_tiles
 from dory.passes.tiling.plans import BUFFERINGS, PlanEntry, read_plan, tile_text
 
 ATTR = "dory.tile"
@@ -110,34 +108,7 @@ def l3_candidates(op: Operation, g: Geometry, hw: Target) -> list[dict[str, int]
         return None
     staging = int(entries["staging_bytes"].value) if isinstance(entries.get("staging_bytes"), IntegerAttr) else 0  # type: ignore[attr-defined]
     in_l3 = [r.value for r in entries["l3"].values] if isinstance(entries.get("l3"), ArrayAttr) else []  # type: ignore[attr-defined]
-    wts = [r for r in roles if r in ("weight", "bias", "requant")]
-    acts = [r for r in roles if r not in wts]
-    per_c = (g.weight_bytes_per_channel if "weight" in wts else 0) + (g.param_bytes if {"bias", "requant"} & set(wts) else 0)
-    whole = {
-        "weight": g.weight_bytes_per_channel * g.co,
-        "input": g.hi * g.wi * g.ci * g.in_bytes * g.n,
-        "output": g.ho * g.wo * g.co * g.out_bytes * g.n,
-    }
-    staging -= sum(whole.get(r, 0) for r in in_l3 if r not in roles)
-
-    def rows_bytes(h: int) -> int:
-        """Double-buffered staging of ``h`` output rows of the L3 activations."""
-        b = 0
-        if any(r in ("input", "lhs", "rhs") for r in acts):
-            b += _in_extent(h, g.sh, g.kh, g.dh, g.hi) * g.wi * g.ci * g.in_bytes
-        if "output" in acts:
-            b += h * g.wo * g.co * g.out_bytes
-        return 2 * b
-
-    cs = candidates(g.co, hw.simd_macs) if wts else [g.co]
-    hs = candidates(g.ho, hw.cores) if acts else [g.ho]
-    # Fewest L3 tiles (each costs a HyperBus setup and, with both axes tiled, weights are re-read
-    # per row tile), then the largest tile; staging of weights and activations shares the budget.
-    fit = [(c, h) for c in cs for h in hs if (2 * c * per_c if wts else 0) + (rows_bytes(h) if acts else 0) <= staging]
-    fit.sort(key=lambda ch: (math.ceil(g.co / ch[0]) * math.ceil(g.ho / ch[1]), -ch[0] * ch[1], -ch[0]))
-    if not fit:
-        fit = [((1 if wts else g.co), (1 if acts else g.ho))]
-    return [{"c_out": c, "h_out": h} for c, h in fit]
+    return staging_candidates(g, hw, staging, in_l3, roles)
 
 
 def l3_tile(op: Operation, g: Geometry, hw: Target) -> dict[str, int] | None:
@@ -329,7 +300,7 @@ class TilePass(TargetOption, ModulePass):
                     # the L3 and L1 tiles together, by the layer's total cycles with its L3 staging
                     t0 = time.perf_counter()
                     choice = joint_search(g, l3_roles(op), cands, l1, hw, caps, single=single, space=self.space,
-                                          solver=memo)
+                                          solver=memo, memo=memo)
                     sol = dataclasses.replace(choice.sol, sat_calls=choice.sat_calls,
                                               solve_ms=int(round((time.perf_counter() - t0) * 1000)))
                     l3, cycles = choice.l3, choice.cycles

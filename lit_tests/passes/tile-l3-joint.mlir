@@ -2,11 +2,13 @@
 //
 // The L3 tile and the L1 tile are chosen together (passes/tiling/l3search.py), by the layer's total
 // modelled cycles. Here (L2 30000 B, the default target gap8) the 64 KiB weight and the 7x7x512
-// output both go to L3, leaving 23716 B of staging: double-buffered blocks of c output channels
-// (2 x c x 128 B) and h output rows (2 x h x 3584 B) fit when 256c + 7168h <= 23716. The fewest
-// L3 tiles would be c_out = 64, h_out = 1 (8 x 7 = 56 blocks), but a one-row block leaves the
-// L1 tile one row, so one core computes: 2,120,794 modelled cycles. c_out = 8, h_out = 3 (64 x 3
-// = 192 blocks, 2048 + 21504 = 23552 B) lets the L1 tile take 3 rows: 1,007,259 cycles.
+// output go to L3, and assign-memory's step 6 moves the 7x7x128 input there too (its 6272 B of
+// L2 buy staging: the model prefers it), leaving 29988 B of staging for all three tiled:
+// double-buffered blocks of c output channels (2 x c x 128 B) and h output rows (2 x h x 3584 B
+// of output + 2 x h x 896 B of input) fit when 256c + 8960h <= 29988. The fewest L3 tiles would
+// be c_out = 76, h_out = 1 (7 x 7 = 49 blocks), but a one-row block leaves the L1 tile one row,
+// so one core computes: 2,125,869 modelled cycles. c_out = 12, h_out = 3 (43 x 3 = 129 blocks,
+// 3072 + 26880 = 29952 B) lets the L1 tile take 3 rows: 983,006 cycles.
 
 // RUN: dory-opt %s -p 'assign-memory{l2=30000},tile' | filecheck %s
 // RUN: dory-opt %s -p 'assign-memory{l2=30000},tile' --verify-semantics=1 -o /dev/null
@@ -20,5 +22,5 @@
 
 // CHECK-LABEL: sym_name = "joint_rows_and_channels"
 // CHECK:       "dory.conv2d"
-// CHECK-SAME:    dory.memory = {l2_bytes = 29988 : i64, l3 = ["weight", "output"], l3_tiling = ["weight", "output"], staging_bytes = 23716 : i64}
-// CHECK-SAME:    dory.tile = {cycles = 1007259 : i64, l1 = {c_in = 128 : i64, c_out = 8 : i64, h_out = 3 : i64, w_out = 7 : i64}, l1_bytes = 7760 : i64, l3 = {c_out = 8 : i64, h_out = 3 : i64}, n_tiles = 192 : i64, sat_calls = {{[0-9]+}} : i64}
+// CHECK-SAME:    dory.memory = {l2_bytes = 29988 : i64, l3 = ["input", "weight", "output"], l3_tiling = ["input", "weight", "output"], staging_bytes = 29988 : i64}
+// CHECK-SAME:    dory.tile = {cycles = 983006 : i64, l1 = {c_in = 128 : i64, c_out = 12 : i64, h_out = 3 : i64, w_out = 7 : i64}, l1_bytes = 8952 : i64, l3 = {c_out = 12 : i64, h_out = 3 : i64}, n_tiles = 129 : i64, sat_calls = {{[0-9]+}} : i64}

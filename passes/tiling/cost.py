@@ -604,10 +604,15 @@ def l3_cycles(g: Geometry, roles: list[str] | tuple[str, ...], l3_tile: dict[str
         rows = min(g.ho, (h + 1) * l3h) - h * l3h
         return hw.l2_l3_cycles(rows * g.wo * g.co * g.out_bytes * g.n)
 
+    if not hw.l3_overlapped:
+        # Serial: the sum over the sub-problems in O(n_h + n_c): each row block's activations are
+        # read once; each channel block's weights / bias / requant once per row block when there
+        # are several channel blocks (the channel block changes at every sub-problem), else once.
+        acts_cyc = sum(reads(h, 0, (h - 1, 0))[1] for h in range(n_h))
+        per_c = sum(sum(reads(0, c, (0, c - 1) if c else (0, -1))) for c in range(n_c))
+        return int(math.ceil(compute + acts_cyc + per_c * (n_h if n_c > 1 else 1) + sum(write(h) for h in range(n_h))))
     subs = [(h, c) for h in range(n_h) for c in range(n_c)]
     stage = [reads(h, c, subs[i - 1] if i else None) for i, (h, c) in enumerate(subs)]
-    if not hw.l3_overlapped:
-        return int(math.ceil(compute + sum(w + o for w, o in stage) + sum(write(h) for h in range(n_h))))
     share = compute / len(subs)
     fork = float(stage[0][1])  # when the cluster starts the current sub-problem
     pre = 0.0  # its weights' cycles already read before that

@@ -39,8 +39,47 @@ from collections.abc import Callable, Sequence
 
 from dory.backends.target import Target
 from dory.passes.tiling.cost import cycles_floor, l3_cycles, tile_overhead
-from dory.passes.tiling.geometry import Geometry
+from dory.passes.tiling.geometry import Geometry, _in_extent
 from dory.passes.tiling.sat import NoFit, Solution, solve, space_of
+from dory.passes.tiling.space import candidates
+
+
+def staging_candidates(g: Geometry, hw: Target, staging: int, in_l3: Sequence[str],
+                       tiled: Sequence[str]) -> list[dict[str, int]]:
+    """The L3->L2 tiles of layer ``g`` whose data ``in_l3`` live in L3, ``tiled`` of them tiled from
+    L3 (the others staged whole), within ``staging`` bytes of L2: every candidate (c_out, h_out)
+    whose double-buffered staging fits what the whole-staged data leave, fewest L3 tiles first,
+    then the largest (the joint search's tie-break order); candidates step by ``hw``'s SIMD lanes
+    (channels) and cores (rows), as the L1 tile's do. When none fits, the smallest tile alone (the
+    L1 search then reports what does not fit)."""
+    wts = [r for r in tiled if r in ("weight", "bias", "requant")]
+    acts = [r for r in tiled if r not in wts]
+    per_c = (g.weight_bytes_per_channel if "weight" in wts else 0) + (g.param_bytes if {"bias", "requant"} & set(wts) else 0)
+    whole = {
+        "weight": g.weight_bytes_per_channel * g.co,
+        "input": g.hi * g.wi * g.ci * g.in_bytes * g.n,
+        "output": g.ho * g.wo * g.co * g.out_bytes * g.n,
+    }
+    staging -= sum(whole.get(r, 0) for r in in_l3 if r not in tiled)
+
+    def rows_bytes(h: int) -> int:
+        """Double-buffered staging of ``h`` output rows of the L3 activations."""
+        b = 0
+        if any(r in ("input", "lhs", "rhs") for r in acts):
+            b += _in_extent(h, g.sh, g.kh, g.dh, g.hi) * g.wi * g.ci * g.in_bytes
+        if "output" in acts:
+            b += h * g.wo * g.co * g.out_bytes
+        return 2 * b
+
+    cs = candidates(g.co, hw.simd_macs) if wts else [g.co]
+    hs = candidates(g.ho, hw.cores) if acts else [g.ho]
+    # Fewest L3 tiles (each costs a HyperBus setup and, with both axes tiled, weights are re-read
+    # per row tile), then the largest tile; staging of weights and activations shares the budget.
+    fit = [(c, h) for c in cs for h in hs if (2 * c * per_c if wts else 0) + (rows_bytes(h) if acts else 0) <= staging]
+    fit.sort(key=lambda ch: (-(-g.co // ch[0]) * -(-g.ho // ch[1]), -ch[0] * ch[1], -ch[0]))
+    if not fit:
+        fit = [((1 if wts else g.co), (1 if acts else g.ho))]
+    return [{"c_out": c, "h_out": h} for c, h in fit]
 
 
 def whole_l1_tiles(co: int, l3c: int, tco: int) -> int:
@@ -90,6 +129,17 @@ class SolveMemo:
 
     def __init__(self) -> None:
         self._seen: dict[tuple[object, ...], Solution | NoFit] = {}
+        self._xfer: dict[tuple[object, ...], float] = {}
+
+    def transfers(self, g: Geometry, roles: Sequence[str], l3: dict[str, int], hw: Target) -> float:
+        """`l3_cycles` of L3 tile ``l3`` with no compute (the joint search's transfer bound),
+        kept per (layer, roles, tile, target): ``assign-memory`` asks for the same candidates
+        under many staging budgets."""
+        key = (g, tuple(roles), tuple(sorted(l3.items())), hw)
+        hit = self._xfer.get(key)
+        if hit is None:
+            hit = self._xfer[key] = float(l3_cycles(g, roles, l3, 0.0, hw))
+        return hit
 
     def __call__(self, g: Geometry, l1: int, hw: Target, caps: dict[str, int] | None = None, *,
                  single: bool | None = None, space: str = "candidates") -> Solution:
@@ -116,10 +166,11 @@ def _capped(cand: dict[str, int], forced: dict[str, int]) -> dict[str, int]:
 
 def joint_search(g: Geometry, roles: Sequence[str], cands: Sequence[dict[str, int]], l1: int, hw: Target,
                  forced: dict[str, int] | None = None, *, single: bool | None = None, space: str = "candidates",
-                 solver: Callable[..., Solution] = solve) -> JointChoice:
+                 solver: Callable[..., Solution] = solve, memo: SolveMemo | None = None) -> JointChoice:
     """The L3 candidate of ``cands`` (``{c_out, h_out}`` each, in tie-break order) and the L1 tile
     within it of least total modelled cycles (module docstring), for layer ``g`` whose data
     ``roles`` live in L3. ``forced``: further L1 caps; ``single`` / ``space``: as `solve`'s.
+    ``memo``: a `SolveMemo` whose transfer bounds to share (usually ``solver`` too).
     Raises `NoFit` when no L1 tile fits under any candidate (the smallest under the last tried)."""
     forced = forced or {}
     serial = dataclasses.replace(hw, l3_overlapped=False)
@@ -136,18 +187,31 @@ def joint_search(g: Geometry, roles: Sequence[str], cands: Sequence[dict[str, in
     # cap's space holds values the uncapped one does not, `passes.tiling.space.candidates`).
     base, ovh = cycles_floor(g, hw), tile_overhead(g, hw)
     caps_of = [_capped(c, forced) for c in cands]
-    xfer = [float(l3_cycles(g, roles, c, 0.0, serial)) for c in cands]
+    # The transfer bound of a candidate costs an `l3_cycles` walk over its sub-problems: it is
+    # computed when the candidate first reaches the top of the heap (a candidate whose compute
+    # bound alone exceeds the incumbent never needs it).
+    xfer: list[float | None] = [None] * len(cands)
     vals_of: list[tuple[tuple[int, ...], ...] | None] = [None] * len(cands)
+
+    def transfers(i: int) -> float:
+        x = xfer[i]
+        if x is None:
+            x = xfer[i] = (memo.transfers(g, roles, cands[i], serial) if memo is not None
+                           else float(l3_cycles(g, roles, cands[i], 0.0, serial)))
+        return x
 
     def total_bound(i: int, compute: float) -> float:
         """The least total of candidate i with L1 cycles at least ``compute``: serial transfers add
         to the compute; overlapped, the total is at least either (module docstring)."""
-        return compute + xfer[i] if not hw.l3_overlapped else max(compute, xfer[i])
+        return compute + transfers(i) if not hw.l3_overlapped else max(compute, transfers(i))
 
-    def first_bound(i: int) -> float:
+    def compute_bound(i: int) -> float:
         caps = caps_of[i]
         tiles = -(-g.co // max(1, caps.get("c_out", g.co))) * -(-g.ho // max(1, caps.get("h_out", g.ho)))
-        return total_bound(i, base + tiles * ovh)
+        return base + tiles * ovh
+
+    def first_bound(i: int) -> float:
+        return total_bound(i, compute_bound(i))
 
     def refined(i: int) -> float:
         """Candidate i's bound with the optima already found under caps whose space holds its own."""
@@ -168,18 +232,24 @@ def joint_search(g: Geometry, roles: Sequence[str], cands: Sequence[dict[str, in
         done.append((vals, sol))
         return sol
 
-    heap = [(first_bound(i), i, False) for i in range(len(cands))]
+    # stage 0: the compute bound alone; 1: with the transfers; 2: refined by the solved caps
+    heap = [(compute_bound(i), i, 0) for i in range(len(cands))]
     heapq.heapify(heap)
     best: tuple[int, int, Solution, dict[str, int]] | None = None  # (total, rank, L1 optimum, L3 tile)
     last_nofit: NoFit | None = None
     while heap:
-        b, i, fresh = heapq.heappop(heap)
+        b, i, stage = heapq.heappop(heap)
         if best is not None and (b, i) > (best[0], best[1]):
             break  # every bound left is as high, its rank no better on a tie
-        if not fresh and done:
+        if stage == 0:
+            fb = first_bound(i)
+            if fb > b:
+                heapq.heappush(heap, (fb, i, 1))
+                continue
+        if stage < 2 and done:
             rb = refined(i)
             if rb > b:  # look again once the others with lower bounds were seen
-                heapq.heappush(heap, (rb, i, True))
+                heapq.heappush(heap, (rb, i, 2))
                 continue
         try:
             sol = l1_optimum(i)
@@ -196,4 +266,4 @@ def joint_search(g: Geometry, roles: Sequence[str], cands: Sequence[dict[str, in
     return JointChoice(best[2], best[3], best[0], sat_calls, solves)
 
 
-__all__ = ["JointChoice", "SolveMemo", "joint_search", "rounded_block", "whole_l1_tiles"]
+__all__ = ["JointChoice", "SolveMemo", "joint_search", "rounded_block", "staging_candidates", "whole_l1_tiles"]
