@@ -294,14 +294,15 @@ def register_target(target: Target) -> None:
 
 def planning_pipeline(target: str = DEFAULT_TARGET, l2: int | str | None = None, l1: int | None = None,
                       caps: tuple[str, ...] = (), buffering: str | None = None, plan: str | None = None,
-                      plan_columns: str | None = None) -> str:
+                      plan_columns: str | None = None, staging: str | None = None) -> str:
     """The planning pipeline every target shares, as text: clean up, fold requant chains, fuse,
     attach the 8-bit layers' requant windows (the kernels' 32-bit end), then assign memory levels,
     tile and allocate buffers for ``target``. ``l2``: the L2 budget of assign-memory and
     allocate-buffers (an int, or a shell/make variable such as ``$$n`` for generated Makefiles);
     ``l1``: the tile pass's L1 budget; ``caps``: the tile pass's per-layer tile caps; ``buffering``:
     the tile pass's buffering (auto, double, single; default its own); ``plan`` and ``plan_columns``:
-    its tile plan file (docs/tile-plans.md). The default target's options name no target, so its
+    its tile plan file (docs/tile-plans.md); ``staging``: assign-memory's (rule, search; default its
+    own). The default target's options name no target, so its
     pipeline reads as before targets existed. ``<target>-default`` is this with no budgets."""
     from dory.passes.base import format_option_value
 
@@ -312,12 +313,13 @@ def planning_pipeline(target: str = DEFAULT_TARGET, l2: int | str | None = None,
         return "{" + " ".join(words) + "}" if words else ""
 
     mem = f"l2={l2}" if l2 is not None else ""
+    stg = f"staging={staging}" if staging else ""
     tile = f"l1-bytes={l1}" if l1 is not None else ""
     cap = "caps=" + ",".join(caps) if caps else ""
     buf = f"buffering={buffering}" if buffering else ""
     pl = f"plan={format_option_value(plan)}" if plan is not None else ""
     plc = f"plan-columns={format_option_value(plan_columns)}" if plan_columns is not None else ""
-    return (f"canonicalize,fold-requant,fuse,requant-window,assign-memory{opts(mem)},tile{opts(tile, cap, buf, pl, plc)},"
+    return (f"canonicalize,fold-requant,fuse,requant-window,assign-memory{opts(mem, stg)},tile{opts(tile, cap, buf, pl, plc)},"
             f"allocate-buffers{opts(mem)}")
 
 

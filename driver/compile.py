@@ -2,7 +2,7 @@
 
     dory-compile net.onnx -o app/ [--pipeline gap8-default] [--target host|gap8|gap9|rv32] [--input FILE]
                  [--seed N] [--reference DIR] [--input-type ui8] [--weights-c-array] [--quiet]
-                 [--tile-plan FILE [--tile-plan-columns dory|deeploy]]
+                 [--tile-plan FILE [--tile-plan-columns dory|deeploy]] [--staging rule|search]
                  [--report FILE.html [--report-log RUN.log]]
 
 Steps: import the ONNX model (frontend), run the pass pipeline (default ``gap8-default``: fusion,
@@ -57,6 +57,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--tile-plan", default=None, metavar="FILE",
                     help="plan the layers FILE names with its L1 tiles (docs/tile-plans.md; a .csv of ../shared/data/plans "
                          "with --tile-plan-columns), the others as usual; with the default pipeline only")
+    ap.add_argument("--staging", choices=("rule", "search"), default=None,
+                    help="assign-memory's L3 staging: rule (default) or search (the tiling model moves buffers to L3 "
+                         "while the modelled cycles drop; slower compile); with the default pipeline only")
     ap.add_argument("--tile-plan-columns", choices=("dory", "deeploy"), default=None,
                     help="for a .csv --tile-plan: whose tiles, DORY's (single buffered) or Deeploy's (double buffered)")
     ap.add_argument("--input", default=None, help="network input (.txt as DORY writes it, or .npy); default: seeded random")
@@ -191,11 +194,16 @@ def run(args: argparse.Namespace) -> int:
     planning_target = default.removesuffix("-default")
     if args.tile_plan_columns is not None and args.tile_plan is None:
         raise UsageError("--tile-plan-columns needs --tile-plan FILE.csv")
+    if args.staging is not None and args.pipeline is not None:
+        raise UsageError("--staging applies to the default pipeline; with --pipeline give assign-memory "
+                         "its option yourself: assign-memory{staging=search}")
     if args.tile_plan is not None:
         if args.pipeline is not None:
             raise UsageError("--tile-plan applies to the default pipeline; with --pipeline give the tile pass "
                              "its plan yourself: tile{plan=FILE}")
-        default = planning_pipeline(planning_target, plan=args.tile_plan, plan_columns=args.tile_plan_columns)
+    if args.tile_plan is not None or args.staging is not None:
+        default = planning_pipeline(planning_target, plan=args.tile_plan, plan_columns=args.tile_plan_columns,
+                                    staging=args.staging)
     args.pipeline = args.pipeline or default
     parse_pipeline(args.pipeline)  # a malformed --pipeline fails before anything else
     tmp = _target_dir(args.output)
@@ -205,7 +213,8 @@ def run(args: argparse.Namespace) -> int:
         """Import, plan (the pipeline, or the default one with the L2 budget ``l2``), run the
         reference for the expected outputs and make the app's files."""
         pipeline = args.pipeline if l2 is None else planning_pipeline(planning_target, l2=l2, plan=args.tile_plan,
-                                                                      plan_columns=args.tile_plan_columns)
+                                                                      plan_columns=args.tile_plan_columns,
+                                                                      staging=args.staging)
         if "imported" not in state:  # imported once: a re-plan starts from a copy of the same import
             imported = import_onnx(args.model, args.input_type, warn=lambda m: print(m, file=sys.stderr))
             diags = verify(imported)

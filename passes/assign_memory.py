@@ -57,7 +57,8 @@ Decisions
 5. Where a step must tile an L3 buffer, evict resident weights it does not use if staging the
    buffer whole then saves more transfer setups than the evicted weights cost (a 288 B
    depthwise weight streamed one channel at a time is the typical case).
-6. Where the ``tile`` pass's L1 budget is known (the pass always passes it), let the tiling
+6. With the pass's ``staging=search`` (not the default: on MobileNetV1-1.0-224 it costs ~1.5 s
+   on an idle machine, host 1.1 -> 2.6 s dory-compile; `dory-compile --staging search`), let the tiling
    model revise the plan (`MemoryPlan.search_staging`). The rules above place data by bytes and
    transfer cycles alone, and stage whole what fits; but a layer whose L3 activation gets a
    few rows of staging runs its L1 tiles a row or two high (MobileNetV1-1.0-224's 56x56x128
@@ -823,18 +824,30 @@ def apply_plan(plan: MemoryPlan, l1: int, l2: int, l3: int) -> None:
     )
 
 
+STAGINGS = ("rule", "search")
+"""The values of assign-memory's ``staging`` option."""
+
+
 @dataclass(frozen=True)
 class AssignMemoryPass(MemoryBudgets, ModulePass):
     """Give activations and weights a home level (L2/L3), mark resident weights and L3-tiled layers."""
 
     name: ClassVar[str] = "assign-memory"
 
+    staging: str = field(default="rule", metadata={
+        "doc": "rule (steps 1-5 and 7: the fewest L3 placements, staging what is left) or search (also step 6: "
+               "the tiling model moves buffers to L3 and tiles more of them while the network's modelled cycles "
+               "drop; ~1.5-4 s more on MobileNetV1-1.0-224, so not the default)"})
 
     def apply(self, ctx: PassContext, module: Operation) -> None:
+        if self.staging not in STAGINGS:
+            raise PassFailed(module, f"option 'staging' expected rule or search, found '{self.staging}'")
         hw, l1, l2, l3 = self.budgets(module)
         funcs = [op for op in module.walk() if isinstance(op, FuncOp) and op.regions and op.regions[0].blocks]
         # Plan every function before rewriting any, so a failure leaves the module untouched.
-        plans = [plan_memory(f, l2, l3, hw, l1) for f in funcs]
+        # Step 6 runs only when plan_memory gets the L1 budget (staging=search).
+        search_l1 = l1 if self.staging == "search" else None
+        plans = [plan_memory(f, l2, l3, hw, search_l1) for f in funcs]
         for plan in plans:
             apply_plan(plan, l1, l2, l3)
 

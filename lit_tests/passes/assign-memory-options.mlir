@@ -4,8 +4,11 @@
 
 // RUN: dory-opt %s -p assign-memory | filecheck %s --check-prefix=ALL-L2
 // RUN: dory-opt %s -p 'assign-memory{l2=1900}' | filecheck %s --check-prefix=WEIGHT-L3
-// RUN: dory-opt %s -p 'assign-memory{l2=1200}' | filecheck %s --check-prefix=ACT-L3
-// RUN: dory-opt %s -p 'assign-memory{l2=1000}' | filecheck %s --check-prefix=BOTH-TILED
+// RUN: dory-opt %s -p 'assign-memory{l2=1200}' | filecheck %s --check-prefix=ACT-L3-RULE
+// RUN: dory-opt %s -p 'assign-memory{l2=1000}' | filecheck %s --check-prefix=BOTH-TILED-RULE
+// RUN: dory-opt %s -p 'assign-memory{l2=1200 staging=search}' | filecheck %s --check-prefix=ACT-L3
+// RUN: dory-opt %s -p 'assign-memory{l2=1000 staging=search}' | filecheck %s --check-prefix=BOTH-TILED
+// RUN: dory-opt %s -p 'assign-memory{l2=1000 staging=search}' --verify-semantics=1 -o /dev/null
 // RUN: dory-opt %s -p 'assign-memory{l2=1900}' --verify-semantics=1 -o /dev/null
 // RUN: dory-opt %s -p 'assign-memory{l2=1200}' --verify-semantics=1 -o /dev/null
 // RUN: dory-opt %s -p 'assign-memory{l2=1000}' --verify-semantics=1 -o /dev/null
@@ -17,9 +20,11 @@
 // RUN: not dory-opt %s -p 'assign-memory{l1=0}' 2>&1 | filecheck %s --check-prefix=L1-ZERO
 // RUN: not dory-opt %s -p 'assign-memory{l2=0}' 2>&1 | filecheck %s --check-prefix=L2-ZERO
 // RUN: not dory-opt %s -p 'assign-memory{l3=-1}' 2>&1 | filecheck %s --check-prefix=L3-NEGATIVE
-// L1-ZERO: assign-memory-options.mlir:[[# @LINE + 6]]:1: error: option 'l1' expected a positive number of bytes, found 0
+// L1-ZERO: assign-memory-options.mlir:[[# @LINE + 8]]:1: error: option 'l1' expected a positive number of bytes, found 0
 // L2-ZERO: error: option 'l2' expected a positive number of bytes, found 0
 // L3-NEGATIVE: error: option 'l3' expected a positive number of bytes, found -1
+// RUN: not dory-opt %s -p 'assign-memory{staging=best}' 2>&1 | filecheck %s --check-prefix=STAGING-BAD
+// STAGING-BAD: assign-memory-options.mlir:[[# @LINE + 4]]:1: error: option 'staging' expected rule or search, found 'best'
 
 // The module line carries the expectation of the three --verify-diagnostics runs above.
 // expected-error-re@+1 {{option 'l{{[123]}}' expected a positive number of bytes, found {{-?[0-9]+}}}}
@@ -55,7 +60,23 @@
 // WEIGHT-L3-SAME:      {dory.memory = {l2_bytes = 1664 : i64, l3 = [], l3_tiling = [], staging_bytes = 0 : i64}}
 // WEIGHT-L3:       l2_budget = 1900 : i64, l2_peak = 1664 : i64, {{.*}}, l3_weight_bytes = 288 : i64, live_peak = 1952 : i64, resident_weight_bytes = 128 : i64
 
-// l2=1200: 752 B too many. Weights alone cannot free that much; the cheapest cover is the
+// l2=1200, staging=rule (the default): %y2 in L3, staged in row tiles in the 256 B left.
+// ACT-L3-RULE-LABEL: -> memref<1x8x8x16xui8, #dory.l3>, sym_name = "two_convs"
+// ACT-L3-RULE:           "dory.weights"() <{resident = true, {{.*}}}> : () -> memref<8x3x3x4xsi8, #dory.l2>
+// ACT-L3-RULE:           "dory.weights"() <{resident = true, {{.*}}}> : () -> memref<16x1x1x8xsi8, #dory.l2>
+// ACT-L3-RULE-NEXT:      "dory.conv2d"
+// ACT-L3-RULE-SAME:        {dory.memory = {l2_bytes = 1184 : i64, l3 = ["output"], l3_tiling = ["output"], staging_bytes = 256 : i64}}
+
+// l2=1000, staging=rule: %y2 and %w1 in L3, %w1 streamed over output channels.
+// BOTH-TILED-RULE-LABEL: sym_name = "two_convs"
+// BOTH-TILED-RULE:         "dory.weights"() <{resident = false, {{.*}}}> : () -> memref<8x3x3x4xsi8, #dory.l3>
+// BOTH-TILED-RULE-NEXT:    "dory.conv2d"
+// BOTH-TILED-RULE-SAME:      {dory.memory = {l2_bytes = 980 : i64, l3 = ["weight"], l3_tiling = ["weight"], staging_bytes = 84 : i64}}
+// BOTH-TILED-RULE:         "dory.conv2d"
+// BOTH-TILED-RULE-SAME:      {dory.memory = {l2_bytes = 980 : i64, l3 = ["output"], l3_tiling = ["output"], staging_bytes = 340 : i64}}
+// BOTH-TILED-RULE:       l2_peak = 980 : i64, {{.*}}, l3_peak = 1312 : i64
+
+// l2=1200 (staging=search below): 752 B too many. Weights alone cannot free that much; the cheapest cover is the
 // result %y2 in L3, written in row tiles (two of 128 B) since it does not fit next to the rest.
 // Then step 6 (the tiling model) also moves %w1 to L3, staged whole for the first conv: its
 // 288 B go to %y2's staging at the second conv (256 -> 540 B, fewer L3 row tiles), which the
