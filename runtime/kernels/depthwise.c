@@ -1170,12 +1170,6 @@ static DORY_NOINLINE_ int32_t dw3_chans_s2_winu_(const dw3_k_t *k, const dory_rq
     const int32_t n2 = k->n >> 1;
     const size_t ds = (size_t)k->sb * (size_t)k->L - 4 * (size_t)n2, dy = k->yl - 2 * (size_t)n2 * k->ys;
     const int vec = f->bias && f->mul && f->add && !f->add64;
-    /* the one-channel copy's operands, once a call, as dw3_chans_s1_winu_'s (nl 0: not
-     * dw3_copy_even_'s case) */
-    const int32_t j0 = k->j0, ni = k->i1 - k->i0;
-    const int32_t nl = ni >= 2 && (ni & 1) == 0 && k->j1 > j0 ? k->j1 - j0 : 0;
-    uint8_t *const cd = buf + (size_t)j0 * (size_t)k->L + (size_t)k->i0;
-    const size_t xn = k->bs - (size_t)ni * k->as, dn = (size_t)k->L - (size_t)ni;
     int32_t c, g = 0; /* g: the channels of the 4 slots not done yet (channel c in slot 4 - g) */
     for (c = c0; c < c1; c++, wc += 9, xc++, yq++) {
         dw3_cw_t h;
@@ -1186,8 +1180,6 @@ static DORY_NOINLINE_ int32_t dw3_chans_s2_winu_(const dw3_k_t *k, const dory_rq
         }
         if (g)
             bc = buf + (size_t)(4 - g--) * B;
-        else if (nl)
-            dw3_copy_even_asm_(cd, xc, nl, ni >> 1, k->as, xn, dn);
         else
             dw3_copy_lines_(k, xc, buf);
         if (DW3_WIN_CHAN_(f, vec, c, &h) != DW3_CLAMP)
