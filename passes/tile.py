@@ -68,7 +68,7 @@ from dory.passes.tiling import (
     l3_cycles,
     solve,
 )
-from dory.passes.tiling.l3search import SolveMemo, joint_search, rounded_block, staging_candidates, whole_l1_tiles
+from dory.passes.tiling.l3search import SolveMemo, joint_search, rounded_block, staging_candidates
 from dory.passes.tiling.plans import BUFFERINGS, PlanEntry, read_plan, tile_text
 
 ATTR = "dory.tile"
@@ -118,8 +118,6 @@ def l3_tile(op: Operation, g: Geometry, hw: Target) -> dict[str, int] | None:
     cands = l3_candidates(op, g, hw)
     return cands[0] if cands else None
 
-
-_whole_l1_tiles = whole_l1_tiles
 
 
 def _i64(v: int) -> IntegerAttr:
