@@ -43,7 +43,7 @@ from dory.dory_ir.opdef import (
 )
 from dory.dory_ir.types import IntegerType, TensorType, Type, i64, si32, si64
 
-ROUNDINGS: tuple[str, ...] = ("floor", "trunc")
+ROUNDINGS: tuple[str, ...] = ("floor", "trunc", "half_away")
 """Values of the ``rounding`` property; ``"floor"`` is the default (docs/qnn.md, rounding rule)."""
 
 IntOrArray = int | np.ndarray
@@ -235,10 +235,18 @@ def is_permutation(perm: Sequence[int], rank: int) -> bool:
 
 def round_div(num: IntOrArray, den: int, rounding: str = "floor") -> IntOrArray:
     """Exact ``num / den`` for a positive ``den``, rounded by the qnn rounding rule: ``"floor"``
-    towards minus infinity, ``"trunc"`` towards zero. Works on ints and int64 arrays."""
+    towards minus infinity, ``"trunc"`` towards zero, ``"half_away"`` to nearest with ties away
+    from zero. Works on ints and int64 arrays."""
     q = num // den
     if rounding == "floor":
         return q
+    if rounding == "half_away":
+        mag = abs(num)
+        qm, rem = mag // den, mag % den
+        up = rem >= den - rem
+        if isinstance(num, np.ndarray):
+            return np.where(num < 0, -1, 1) * (qm + up)
+        return -(qm + up) if num < 0 else qm + up
     # Floor division already rounds non-negative quotients toward zero; negative inexact
     # quotients are one too small.
     return q + ((num % den != 0) & (num < 0))
@@ -287,7 +295,7 @@ def _int_check(minimum: int | None = None) -> Callable[[Attribute], str | None]:
 def _rounding_check(a: Attribute) -> str | None:
     assert isinstance(a, StringAttr)
     if a.value not in ROUNDINGS:
-        return f'expected "floor" or "trunc", found {a}'
+        return f'expected "floor", "trunc" or "half_away", found {a}'
     return None
 
 
@@ -330,7 +338,7 @@ def _rounding() -> PropDef:
         required=False,
         check=_rounding_check,
         default="floor",
-        doc='``"floor"`` (default) or ``"trunc"``.',
+        doc='``"floor"`` (default), ``"trunc"`` or ``"half_away"``.',
     )
 
 
