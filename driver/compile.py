@@ -46,7 +46,7 @@ from dory.driver.reference import REFERENCE_LAYOUTS
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line of ``dory-compile``."""
     ap = argparse.ArgumentParser(prog="dory-compile", description=__doc__.split("\n\n")[0])
-    ap.add_argument("model", help="quantized ONNX model (NEMO / QuantLab integer export)")
+    ap.add_argument("model", help="quantized ONNX model (NEMO / QuantLab integer export) or full-integer int8 TFLite model (.tflite)")
     ap.add_argument("-o", "--output", required=True, help="application directory to create (missing or empty)")
     ap.add_argument("--pipeline", default=None, help="pass pipeline (default: gap9-default for --target gap9, pulp-default for --target pulp, else gap8-default)")
     ap.add_argument("--target", choices=("host", "gap8", "gap9", "pulp", "rv32"), default="host",
@@ -216,7 +216,13 @@ def run(args: argparse.Namespace) -> int:
                                                                       plan_columns=args.tile_plan_columns,
                                                                       staging=args.staging)
         if "imported" not in state:  # imported once: a re-plan starts from a copy of the same import
-            imported = import_onnx(args.model, args.input_type, warn=lambda m: print(m, file=sys.stderr))
+            from dory.frontend.tflite_import import import_tflite, is_tflite, tflite_input_type_check
+
+            if is_tflite(args.model):
+                tflite_input_type_check(args.model, args.input_type)
+                imported = import_tflite(args.model, warn=lambda m: print(m, file=sys.stderr))
+            else:
+                imported = import_onnx(args.model, args.input_type, warn=lambda m: print(m, file=sys.stderr))
             diags = verify(imported)
             if diags:
                 raise DiagnosticError.from_diagnostics(diags)

@@ -592,6 +592,21 @@ def supported_tflite_ops() -> list[str]:
     return sorted(_CONVERTERS)
 
 
+def is_tflite(path: str) -> bool:
+    """Whether ``path`` holds a TFLite flatbuffer (file identifier ``TFL3`` at byte 4)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(8)[4:8] == b"TFL3"
+    except OSError:
+        return False
+
+
+def tflite_input_type_check(path: str, input_type: str | None) -> None:
+    """A TFLite model's input is its int8 tensor: ``--input-type`` may only say ``si8``."""
+    if input_type not in (None, "si8"):
+        raise TfliteImportError(Location(path), f"--input-type: expected si8 or nothing for a TFLite model (its int8 input tensor), found '{input_type}'")
+
+
 def import_tflite(path: str, warn: Callable[[str], None] | None = None) -> ModuleOp:
     """Load the ``.tflite`` flatbuffer at ``path`` and import it; raises `TfliteImportError`
     (located) on any problem."""

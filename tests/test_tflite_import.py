@@ -1,0 +1,197 @@
+"""TFLite int8 import (frontend/tflite_import.py): bit-exact against TFLite's reference kernels.
+
+The oracle is ``ai-edge-litert``'s interpreter with ``OpResolverType.BUILTIN_REF`` (its optimized
+kernels round differently). Every intermediate int8 tensor the IR names (``%tK`` is TFLite tensor
+K) is compared, on random inputs, for the three networks tools/tflite_gen.py builds with
+TensorFlow's converter (cached under build/tflite-models/<hash of the generator>/) and for the
+hand-made graphs of tests/tflite_graphs.py. Without tensorflow or ai-edge-litert those tests skip
+with the reason.
+
+Measured with these tests (2026-12-07): conv, depthwise and add round twice (the doubling high
+multiply, then a half-away-from-zero shift); a per-channel FULLY_CONNECTED rounds once, in 64 bits
+(the double-rounding import of it mismatched 3 of 300 random inputs of small_cnn by 1). """
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from dory.dory_ir.interp import Interpreter, find_function
+from dory.dory_ir.interp.intmath import div_round
+from dory.dory_ir.opdef import verify
+from dory.frontend.tflite_import import TfliteImportError, import_tflite, quantize_multiplier
+
+import tflite_graphs
+
+ROOT = Path(__file__).resolve().parents[1]
+GEN = ROOT / "tools" / "tflite_gen.py"
+TRANSLATE = [sys.executable, "-c", "import sys; from dory.tools.dory_translate import main; sys.exit(main())"]
+
+
+def _need(module: str, why: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} is not installed ({why}; pip install 'dory[tflite-gen]')")
+
+
+@pytest.fixture(scope="module")
+def generated() -> dict[str, Path]:
+    """The generator's networks, built once per version of tools/tflite_gen.py."""
+    _need("tensorflow", "the TFLite converter generates the test networks")
+    _need("ai_edge_litert", "the reference interpreter is the oracle")
+    key = hashlib.sha256(GEN.read_bytes()).hexdigest()[:16]
+    out = ROOT / "build" / "tflite-models" / key
+    sys.path.insert(0, str(GEN.parent))
+    try:
+        import tflite_gen
+    finally:
+        sys.path.pop(0)
+    paths = {n: out / f"{n}.tflite" for n in tflite_gen.NETWORKS}
+    missing = tuple(n for n, p in paths.items() if not p.exists())
+    if missing:
+        tflite_gen.build_all(str(out), missing)
+    return paths
+
+
+def _compare(path: Path, trials: int, seed: int = 1) -> tuple[int, list[int]]:
+    """Run ``trials`` random inputs through the IR and the REF interpreter; the number of
+    mismatching (tensor, input) pairs and the compared tensors."""
+    from ai_edge_litert.interpreter import Interpreter as LiteRt
+    from ai_edge_litert.interpreter import OpResolverType
+
+    mod = import_tflite(str(path), warn=lambda m: None)
+    assert not verify(mod)
+    fn = find_function(mod, "main")
+    ref = LiteRt(model_path=str(path), experimental_op_resolver_type=OpResolverType.BUILTIN_REF, experimental_preserve_all_tensors=True)
+    ref.allocate_tensors()
+    inp = ref.get_input_details()[0]
+    rng = np.random.default_rng(seed)
+    bad, names = 0, []
+    for _ in range(trials):
+        x = rng.integers(-128, 128, inp["shape"], dtype=np.int8)
+        ref.set_tensor(inp["index"], x)
+        ref.invoke()
+        got: dict[int, np.ndarray] = {}
+
+        def on_result(op: Any, vals: list[np.ndarray]) -> None:
+            for r, v in zip(op.results, vals):
+                if op.name != "qnn.constant" and r.name_hint and r.name_hint[0] == "t" and r.name_hint[1:].isdigit():
+                    got[int(r.name_hint[1:])] = v
+
+        outs = Interpreter(mod, on_result).call(fn, [x.astype(np.int64)])
+        assert outs
+        names = sorted(got)
+        for k, v in got.items():
+            want = ref.get_tensor(k)
+            if want.shape != v.shape or not np.array_equal(want.astype(np.int64), v):
+                bad += 1
+    return bad, names
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["small_cnn", "dw_separable", "residual_softmax"])
+def test_generated_network_bit_exact(generated: dict[str, Path], name: str) -> None:
+    bad, names = _compare(generated[name], trials=60)
+    assert len(names) >= 6  # every layer's output is compared, not just the last
+    assert bad == 0
+
+
+def test_generated_softmax_left_to_host(generated: dict[str, Path]) -> None:
+    msgs: list[str] = []
+    mod = import_tflite(str(generated["residual_softmax"]), warn=msgs.append)
+    assert len(msgs) == 1 and "left 1 post-processing ops to the host: SOFTMAX_" in msgs[0]
+    ret = find_function(mod, "main").body.ops[-1]
+    assert str(ret.operands[0].type) == "tensor<1x6xsi8>"
+
+
+def test_import_deterministic(generated: dict[str, Path]) -> None:
+    from dory.dory_ir.printer import print_op
+
+    p = str(generated["dw_separable"])
+    assert print_op(import_tflite(p, warn=lambda m: None)) == print_op(import_tflite(p, warn=lambda m: None))
+
+
+def test_hand_made_conv_bit_exact(tmp_path: Path) -> None:
+    _need("ai_edge_litert", "the reference interpreter is the oracle")
+    p = tmp_path / "conv.tflite"
+    p.write_bytes(tflite_graphs.to_bytes(tflite_graphs.conv()))
+    bad, names = _compare(p, trials=50)
+    assert names == [3] and bad == 0
+
+
+@pytest.mark.parametrize(
+    "m, want",
+    [
+        (0.0, (0, 0)),
+        (0.5, (1 << 30, 0)),
+        (1.0, (1 << 30, 1)),
+        (0.75, (3 << 29, 0)),
+        (2.0**-40, (0, 0)),  # below 2^-31 * 2^-1: TFLite flushes it to zero
+        (0.0015607958322497034, (1716113166, -9)),  # small_cnn's FULLY_CONNECTED channel 4
+    ],
+)
+def test_quantize_multiplier(m: float, want: tuple[int, int]) -> None:
+    assert quantize_multiplier(m) == want
+
+
+def _rdbpot(x: int, e: int) -> int:
+    """gemmlowp's RoundingDivideByPOT, written as the C does it (mask and threshold)."""
+    mask = (1 << e) - 1
+    rem = x & mask
+    threshold = (mask >> 1) + (1 if x < 0 else 0)
+    return (x >> e) + (1 if rem > threshold else 0)
+
+
+def test_half_away_is_rounding_divide_by_pot() -> None:
+    xs = np.arange(-70, 71, dtype=np.int64)
+    for e in range(0, 6):
+        got = div_round(xs, 1 << e, "half_away")
+        assert got.tolist() == [_rdbpot(int(x), e) for x in xs]
+
+
+def test_half_away_average() -> None:
+    # the int8 average pool's (sum +- n/2) / n with C's truncating division
+    for n in (1, 2, 3, 4, 6, 9):
+        xs = np.arange(-40, 41, dtype=np.int64)
+        want = [int((s + n // 2) / n) if s > 0 else -int((-s + n // 2) / n) for s in xs.tolist()]
+        assert div_round(xs, n, "half_away").tolist() == want
+
+
+@pytest.mark.parametrize(
+    "case, want",
+    [
+        ("unsupported", "error: unsupported TFLite operators: expected only ADD, AVERAGE_POOL_2D, CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, MAX_POOL_2D, RESHAPE, SOFTMAX, found #1 TANH, #2 LOGISTIC"),
+        ("float_input", "error: subgraph input tensor #0 't0': expected int8, found float32"),
+        ("uint8_act", "op #0 (CONV_2D): error: output tensor #3 't3': expected int8, found uint8"),
+        ("softmax_inside", "op #0 (SOFTMAX): error: expected SOFTMAX only as the network's last operator"),
+    ],
+)
+def test_errors_one_located_line(case: str, want: str, tmp_path: Path) -> None:
+    p = tmp_path / f"{case}.tflite"
+    p.write_bytes(tflite_graphs.to_bytes(tflite_graphs.CASES[case]()))
+    out = tmp_path / "out.mlir"
+    r = subprocess.run(TRANSLATE + ["--from-tflite", str(p), "-o", str(out)], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert not out.exists()
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr
+    assert lines[0].startswith(str(p)) and want in lines[0]
+
+
+def test_corrupt_and_missing(tmp_path: Path) -> None:
+    p = tmp_path / "bad.tflite"
+    p.write_bytes(b"\x10\x00\x00\x00TFL3" + b"\xff" * 8)
+    with pytest.raises(TfliteImportError, match="cannot read TFLite model"):
+        import_tflite(str(p))
+    p.write_bytes(b"not a flatbuffer")
+    with pytest.raises(TfliteImportError, match="identifier 'TFL3'"):
+        import_tflite(str(p))
+    with pytest.raises(TfliteImportError, match="cannot read TFLite model"):
+        import_tflite(str(tmp_path / "missing.tflite"))
