@@ -22,8 +22,9 @@ How each operator becomes exact ``qnn`` (docs/frontend.md, "TFLite"):
 - ``AVERAGE_POOL_2D``: ``qnn.avgpool`` over the in-bounds taps with ``half_away`` rounding (the
   kernel's ``(sum +- n/2) / n``); ``MAX_POOL_2D``: ``qnn.maxpool``; both clamp to the activation.
 - ``RESHAPE``: ``qnn.reshape`` (row-major on NHWC, as TFLite).
-- ``SOFTMAX`` as the last op: left to the host (one warning line), the network's output is its
-  input; anywhere else it is an error.
+- ``SOFTMAX``: ``qnn.softmax``, TFLite's reference integer algorithm (gemmlowp fixed point,
+  dory_ir/interp/fixedpoint.py) with the multiplier, shift and ``diff_min`` its prepare step
+  derives (`softmax_params`).
 
 Errors are one located line naming the operator by index and name (``op #3 (CONV_2D)``) or the
 tensor, with what was expected and what was found.
@@ -85,6 +86,15 @@ def quantize_multiplier(m: float) -> tuple[int, int]:
     if shift > 30:  # TFLite clamps: the multiplier saturates
         return (1 << 31) - 1, 30
     return q_fixed, shift
+
+
+def softmax_params(beta: float, input_scale: float) -> tuple[int, int, int]:
+    """``(input_multiplier, input_left_shift, diff_min)`` as TFLite's reference softmax derives
+    them (``PreprocessSoftmaxScaling`` with 5 integer bits, then ``CalculateInputRadius``)."""
+    real = min(beta * input_scale * (1 << 26), (1 << 31) - 1.0)
+    mult, shift = quantize_multiplier(real)
+    radius = math.floor(1.0 * 31 * (1 << 26) / (1 << shift))
+    return mult, shift, -radius
 
 
 @dataclass
@@ -316,48 +326,25 @@ class TfliteImporter:
         for t, arg in zip(ins, func.body.args):
             scale, zp = self.act_quant(t, "subgraph input")
             self.env[t] = QVal(arg, zp, scale)
-        n = self.g.OperatorsLength()
-        host: list[int] = []
-        for i in range(n):
+        for i in range(self.g.OperatorsLength()):
             self.op_index = i
-            op = self.g.Operators(i)
-            if names[i] == "SOFTMAX":
-                if not self._is_final(i):
-                    raise self.error("expected SOFTMAX only as the network's last operator (it is left to the host), found it feeding other operators")
-                host.append(i)
-                continue
-            _CONVERTERS[names[i]](self, op)
+            _CONVERTERS[names[i]](self, self.g.Operators(i))
         self.op_index = -1
         results: list[Value] = []
         for t in (int(t) for t in self.g.OutputsAsNumpy()):
-            src = self._host_source(t, host)
-            v = self.env.get(src)
+            v = self.env.get(t)
             if v is None:
                 raise self.error(f"subgraph output {self.tensor_label(t)}: expected a computed int8 tensor, found none")
             if v.value not in results:
                 results.append(v.value)
-        if host:
-            outs = ", ".join(f"'{r.name_hint}' ({r.type})" for r in results)
-            ops = ", ".join(f"{names[i]}_{i}" for i in host)
-            self.warn(f"warning: {self.filename}: left {len(host)} post-processing ops to the host: {ops}; the network output is {outs}")
         self.block.add_op(ReturnOp.build(results))
         func.properties["function_type"] = TypeAttr(FunctionType(tuple(arg_types), tuple(r.type for r in results)))
         return ModuleOp.build([func])
 
-    def _is_final(self, i: int) -> bool:
-        outs = {int(t) for t in self.g.Operators(i).OutputsAsNumpy()}
-        for j in range(self.g.OperatorsLength()):
-            if j != i and outs & {int(t) for t in self.g.Operators(j).InputsAsNumpy()}:
-                return False
-        return True
 
-    def _host_source(self, t: int, host: list[int]) -> int:
-        """The tensor the network returns for subgraph output ``t``: the input of a host op."""
-        for i in host:
-            op = self.g.Operators(i)
-            if t in {int(x) for x in op.OutputsAsNumpy()}:
-                return int(op.Inputs(0))
-        return t
+def _f32(v: float) -> str:
+    """A float32 scale as TFLite stores it, shortest form (0.05, not 0.05000000074505806)."""
+    return str(np.float32(v))
 
 
 def _int_or_vec(v: np.ndarray) -> Attribute:
@@ -509,7 +496,7 @@ def _pool(imp: TfliteImporter, op: Any, avg: bool) -> None:
     o_opt = imp.options(op, "Pool2DOptions")
     scale, zp = imp.act_quant(out, "output")
     if (scale, zp) != (x.scale, x.zp):
-        raise imp.error(f"expected the output quantized as the input (scale {x.scale}, zero point {x.zp}), found scale {scale}, zero point {zp}")
+        raise imp.error(f"expected the output quantized as the input (scale {_f32(x.scale)}, zero point {x.zp}), found scale {_f32(scale)}, zero point {zp}")
     n, h, w, c = x.shape
     k = (int(o_opt.FilterHeight()), int(o_opt.FilterWidth()))
     s = (int(o_opt.StrideH()), int(o_opt.StrideW()))
@@ -567,11 +554,27 @@ def _reshape(imp: TfliteImporter, op: Any) -> None:
     out = int(op.Outputs(0))
     scale, zp = imp.act_quant(out, "output")
     if (scale, zp) != (x.scale, x.zp):
-        raise imp.error(f"expected the output quantized as the input (scale {x.scale}, zero point {x.zp}), found scale {scale}, zero point {zp}")
+        raise imp.error(f"expected the output quantized as the input (scale {_f32(x.scale)}, zero point {x.zp}), found scale {_f32(scale)}, zero point {zp}")
     shape = imp.shape(out)
     if int(np.prod(shape)) != int(np.prod(x.shape)):
         raise imp.error(f"expected an output of {int(np.prod(x.shape))} elements, found shape {list(shape)}")
     imp.bind(out, imp.emit(qnn.ReshapeOp, TensorType(shape, SI8), [x.value], {}, hint=f"t{out}"))
+
+
+def _softmax(imp: TfliteImporter, op: Any) -> None:
+    """int8 ``SOFTMAX``: ``qnn.softmax`` with the parameters TFLite's reference kernel derives."""
+    x = imp.input(int(op.Inputs(0)))
+    out = int(op.Outputs(0))
+    scale, zp = imp.act_quant(out, "output")
+    if (scale, zp) != (1.0 / 256, INT8_MIN):
+        raise imp.error(f"expected the output quantized with scale 1/256 and zero point -128 (TFLite's int8 softmax), found scale {_f32(scale)}, zero point {zp}")
+    o_opt = imp.options(op, "SoftmaxOptions")
+    beta = float(np.float32(o_opt.Beta())) if o_opt is not None else 1.0
+    mult, shift, diff_min = softmax_params(beta, x.scale)
+    if shift < 0 or mult == 0:
+        raise imp.error(f"expected beta x input scale x 2^26 > 1 (TFLite's QuantizeMultiplierGreaterThanOne), found beta {_f32(beta)}, input scale {_f32(x.scale)}")
+    props: dict[str, Attribute] = {"mul": IntegerAttr(mult, i64), "left_shift": IntegerAttr(shift, i64), "diff_min": IntegerAttr(diff_min, i64)}
+    imp.bind(out, imp.emit(qnn.SoftmaxOp, TensorType(x.shape, SI8), [x.value], props, hint=f"t{out}"))
 
 
 _CONVERTERS: dict[str, Callable[[TfliteImporter, Any], None]] = {
@@ -582,7 +585,7 @@ _CONVERTERS: dict[str, Callable[[TfliteImporter, Any], None]] = {
     "FULLY_CONNECTED": _fully_connected,
     "MAX_POOL_2D": _maxpool,
     "RESHAPE": _reshape,
-    "SOFTMAX": lambda imp, op: None,  # handled by the walk (left to the host)
+    "SOFTMAX": _softmax,
 }
 """The supported builtin operators, by TFLite name."""
 

@@ -804,6 +804,39 @@ class ClipOp(QnnOp):
         _verify_min_max(self, self.result_element)
 
 
+class SoftmaxOp(QnnOp):
+    """``qnn.softmax``: TFLite's reference int8 softmax over the last axis (gemmlowp fixed point,
+    dory_ir/interp/fixedpoint.py): ``mul`` and ``left_shift`` scale the differences to the row's
+    maximum into Q5.26, ``diff_min`` drops the smaller ones (they give -128); the result is int8
+    with scale 1/256 and zero point -128."""
+
+    name = "qnn.softmax"
+    operand_defs = (OperandDef("input", _T),)
+    result_defs = (ResultDef("result", _T),)
+    property_defs = (
+        PropDef("mul", (IntegerAttr,), check=_int_check(0), doc="The Q0.31 input multiplier (TFLite's input_multiplier)."),
+        PropDef("left_shift", (IntegerAttr,), check=_int_check(0), doc="The left shift before the multiply (input_left_shift)."),
+        PropDef("diff_min", (IntegerAttr,), check=_int_check(), doc="Differences below it give -128 (TFLite's diff_min)."),
+    )
+    input: Value
+    mul: int
+    left_shift: int
+    diff_min: int
+
+    def _verify_properties(self) -> None:
+        if self.operand_element(0) != IntegerType(8, "signed"):
+            raise OpVerifyError(f"operand expected si8, found {self.operand_element(0)}")
+        if not self.operand_type(0).shape:
+            raise OpVerifyError("operand expected rank >= 1 (the softmax runs over the last axis), found a scalar")
+        if get_int(self, "mul") >= 1 << 31:
+            raise OpVerifyError(f"property 'mul' expected < 2^31 (a Q0.31 multiplier), found {get_int(self, 'mul')}")
+        if get_int(self, "left_shift") > 31:
+            raise OpVerifyError(f"property 'left_shift' expected <= 31, found {get_int(self, 'left_shift')}")
+
+    def _verify_element_type(self) -> None:
+        self._verify_same_element()
+
+
 class _PoolOp(QnnOp):
     """Shared part of ``qnn.maxpool`` and ``qnn.avgpool``: kernel/strides/pads and output size."""
 
@@ -1123,6 +1156,7 @@ Qnn = register_dialect(
             FlattenOp,
             TransposeOp,
             ConcatOp,
+            SoftmaxOp,
         ],
     )
 )
