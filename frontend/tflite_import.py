@@ -21,7 +21,9 @@ How each operator becomes exact ``qnn`` (docs/frontend.md, "TFLite"):
   then the output requantisation: TFLite's int8 ``Add`` step by step.
 - ``AVERAGE_POOL_2D``: ``qnn.avgpool`` over the in-bounds taps with ``half_away`` rounding (the
   kernel's ``(sum +- n/2) / n``); ``MAX_POOL_2D``: ``qnn.maxpool``; both clamp to the activation.
-- ``RESHAPE``: ``qnn.reshape`` (row-major on NHWC, as TFLite).
+- ``RESHAPE``: ``qnn.reshape`` (row-major on NHWC, as TFLite); ``CONCATENATION``: ``qnn.concat``.
+- ``QUANTIZE`` int8 -> int8: ``x - zp_in``, then the requantisation. A float model's input
+  ``QUANTIZE`` and output ``DEQUANTIZE`` are left to the host (one warning line).
 - ``SOFTMAX``: ``qnn.softmax``, TFLite's reference integer algorithm (gemmlowp fixed point,
   dory_ir/interp/fixedpoint.py) with the multiplier, shift and ``diff_min`` its prepare step
   derives (`softmax_params`).
@@ -125,6 +127,7 @@ class TfliteImporter:
         self.env: dict[int, QVal] = {}
         self.block: Any = None
         self.op_index = 0
+        self.host_ops: list[int] = []
 
     # -- diagnostics -----------------------------------------------------------------------------
     def op_name(self, i: int) -> str:
@@ -313,6 +316,10 @@ class TfliteImporter:
         ins = [int(t) for t in self.g.InputsAsNumpy()]
         if not ins:
             raise self.error("expected at least one subgraph input, found none", -1)
+        outs = [int(t) for t in self.g.OutputsAsNumpy()]
+        host = self._float_boundaries(ins, outs)
+        ins = [host.get(t, t) for t in ins]
+        outs = [host.get(t, t) for t in outs]
         arg_types = []
         self.op_index = -1
         for t in ins:
@@ -326,12 +333,19 @@ class TfliteImporter:
         for t, arg in zip(ins, func.body.args):
             scale, zp = self.act_quant(t, "subgraph input")
             self.env[t] = QVal(arg, zp, scale)
+        skipped = set(self.host_ops)
         for i in range(self.g.OperatorsLength()):
+            if i in skipped:
+                continue
             self.op_index = i
             _CONVERTERS[names[i]](self, self.g.Operators(i))
         self.op_index = -1
+        if self.host_ops:
+            ops = ", ".join(f"{names[i]}_{i}" for i in self.host_ops)
+            self.warn(f"warning: {self.filename}: left the float conversions {ops} to the host; the network's "
+                      f"input and output are int8 tensors {', '.join(f'#{t}' for t in ins)} and {', '.join(f'#{t}' for t in outs)}")
         results: list[Value] = []
-        for t in (int(t) for t in self.g.OutputsAsNumpy()):
+        for t in outs:
             v = self.env.get(t)
             if v is None:
                 raise self.error(f"subgraph output {self.tensor_label(t)}: expected a computed int8 tensor, found none")
@@ -340,6 +354,34 @@ class TfliteImporter:
         self.block.add_op(ReturnOp.build(results))
         func.properties["function_type"] = TypeAttr(FunctionType(tuple(arg_types), tuple(r.type for r in results)))
         return ModuleOp.build([func])
+
+
+    def _float_boundaries(self, ins: list[int], outs: list[int]) -> dict[int, int]:
+        """Float model inputs and outputs: a float input read only by a ``QUANTIZE`` to int8, a
+        float output written by a ``DEQUANTIZE`` of int8. Those conversions are left to the host
+        (`host_ops`); the map sends each such float tensor to its int8 side."""
+        readers: dict[int, list[int]] = {}
+        writer: dict[int, int] = {}
+        for i in range(self.g.OperatorsLength()):
+            op = self.g.Operators(i)
+            for t in op.InputsAsNumpy():
+                readers.setdefault(int(t), []).append(i)
+            for t in op.OutputsAsNumpy():
+                writer[int(t)] = i
+        self.host_ops = []
+        out: dict[int, int] = {}
+        for t in ins:
+            r = readers.get(t, [])
+            if int(self.g.Tensors(t).Type()) == 0 and len(r) == 1 and self.op_name(r[0]) == "QUANTIZE":
+                out[t] = int(self.g.Operators(r[0]).Outputs(0))
+                self.host_ops.append(r[0])
+        for t in outs:
+            w = writer.get(t)
+            if int(self.g.Tensors(t).Type()) == 0 and w is not None and self.op_name(w) == "DEQUANTIZE":
+                out[t] = int(self.g.Operators(w).Inputs(0))
+                self.host_ops.append(w)
+        self.host_ops.sort()
+        return out
 
 
 def _f32(v: float) -> str:
@@ -561,6 +603,10 @@ def _reshape(imp: TfliteImporter, op: Any) -> None:
     imp.bind(out, imp.emit(qnn.ReshapeOp, TensorType(shape, SI8), [x.value], {}, hint=f"t{out}"))
 
 
+def _not_at_output(imp: TfliteImporter) -> None:
+    raise imp.error("expected DEQUANTIZE only on a model output (left to the host), found it inside the network")
+
+
 def _softmax(imp: TfliteImporter, op: Any) -> None:
     """int8 ``SOFTMAX``: ``qnn.softmax`` with the parameters TFLite's reference kernel derives."""
     x = imp.input(int(op.Inputs(0)))
@@ -577,13 +623,53 @@ def _softmax(imp: TfliteImporter, op: Any) -> None:
     imp.bind(out, imp.emit(qnn.SoftmaxOp, TensorType(x.shape, SI8), [x.value], props, hint=f"t{out}"))
 
 
+def _quantize(imp: TfliteImporter, op: Any) -> None:
+    """int8 -> int8 ``QUANTIZE`` (a requantisation, TFLite's ``Requantize``): ``x - zp_in``
+    rescaled by ``QuantizeMultiplier(s_in / s_out)``, ``+ zp_out``, clamped to int8. A float
+    ``QUANTIZE`` of the model's input is left to the host (`TfliteImporter._float_boundaries`)."""
+    src = int(op.Inputs(0))
+    imp.check_type(src, _INT8, "input")
+    x = imp.input(src)
+    out = int(op.Outputs(0))
+    scale, zp = imp.act_quant(out, "output")
+    centred = imp.emit(
+        qnn.RequantOp, TensorType(x.shape, SI32), [x.value],
+        {"mul": IntegerAttr(1, i64), "add": IntegerAttr(-x.zp, i64), "shift": IntegerAttr(0, i64), "min": IntegerAttr(-256, i64), "max": IntegerAttr(255, i64)},
+        hint=f"t{out}_in",
+    )
+    m, sh = quantize_multiplier(float(np.float32(x.scale)) / float(np.float32(scale)))
+    imp.bind(out, imp.requant_stages(centred, np.array([m]), np.array([sh]), zp, INT8_MIN, INT8_MAX, f"t{out}"))
+
+
+def _concat(imp: TfliteImporter, op: Any) -> None:
+    """``CONCATENATION`` of int8 tensors quantized as the output (what the converter makes)."""
+    out = int(op.Outputs(0))
+    scale, zp = imp.act_quant(out, "output")
+    xs = [imp.input(int(t)) for t in op.InputsAsNumpy()]
+    for t, x in zip(op.InputsAsNumpy(), xs):
+        if (x.scale, x.zp) != (scale, zp):
+            raise imp.error(f"input {imp.tensor_label(int(t))}: expected the output's quantization (scale {_f32(scale)}, zero point {zp}), found scale {_f32(x.scale)}, zero point {x.zp}")
+    o_opt = imp.options(op, "ConcatenationOptions")
+    axis = int(o_opt.Axis()) if o_opt is not None else 0
+    rank = len(xs[0].shape)
+    if not -rank <= axis < rank:
+        raise imp.error(f"expected an axis in [{-rank}, {rank}), found {axis}")
+    v = imp.emit(qnn.ConcatOp, TensorType(imp.shape(out), SI8), [x.value for x in xs], {"axis": IntegerAttr(axis % rank, i64)}, hint=f"t{out}")
+    act = int(o_opt.FusedActivationFunction()) if o_opt is not None else 0
+    lo, hi = imp.act_range(act, scale, zp)
+    imp.bind(out, _clamp(imp, v, lo, hi, f"t{out}"))
+
+
 _CONVERTERS: dict[str, Callable[[TfliteImporter, Any], None]] = {
     "ADD": _add,
     "AVERAGE_POOL_2D": _avgpool,
+    "CONCATENATION": _concat,
     "CONV_2D": _conv2d,
+    "DEQUANTIZE": lambda imp, op: _not_at_output(imp),
     "DEPTHWISE_CONV_2D": _depthwise,
     "FULLY_CONNECTED": _fully_connected,
     "MAX_POOL_2D": _maxpool,
+    "QUANTIZE": _quantize,
     "RESHAPE": _reshape,
     "SOFTMAX": _softmax,
 }

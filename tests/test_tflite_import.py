@@ -74,12 +74,18 @@ def _compare(path: Path, trials: int, seed: int = 1, small_every: int = 0) -> tu
     inp = ref.get_input_details()[0]
     rng = np.random.default_rng(seed)
     bad, names = 0, []
+    arg = fn.body.args[0].name_hint
     for _ in range(trials):
-        x = rng.integers(-128, 128, inp["shape"], dtype=np.int8)
-        if small_every and _ % small_every == 0:
-            x = (x // 16).astype(np.int8)
-        ref.set_tensor(inp["index"], x)
-        ref.invoke()
+        if inp["dtype"] == np.float32:  # a float model: the IR starts at the QUANTIZE's int8 output
+            ref.set_tensor(inp["index"], rng.uniform(-1.2, 1.2, inp["shape"]).astype(np.float32))
+            ref.invoke()
+            x = ref.get_tensor(int(arg[1:]))
+        else:
+            x = rng.integers(-128, 128, inp["shape"], dtype=np.int8)
+            if small_every and _ % small_every == 0:
+                x = (x // 16).astype(np.int8)
+            ref.set_tensor(inp["index"], x)
+            ref.invoke()
         got: dict[int, np.ndarray] = {}
 
         def on_result(op: Any, vals: list[np.ndarray]) -> None:
@@ -98,7 +104,7 @@ def _compare(path: Path, trials: int, seed: int = 1, small_every: int = 0) -> tu
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["small_cnn", "dw_separable", "residual_softmax"])
+@pytest.mark.parametrize("name", ["small_cnn", "dw_separable", "residual_softmax", "float_io_concat"])
 def test_generated_network_bit_exact(generated: dict[str, Path], name: str) -> None:
     bad, names = _compare(generated[name], trials=60)
     assert len(names) >= 6  # every layer's output is compared, not just the last
@@ -129,6 +135,29 @@ def test_softmax_scales_and_betas(tmp_path: Path) -> None:
             assert names == [1]
             bad += b
     assert bad == 0
+
+
+def test_float_io_left_to_host(generated: dict[str, Path]) -> None:
+    msgs: list[str] = []
+    mod = import_tflite(str(generated["float_io_concat"]), warn=msgs.append)
+    assert len(msgs) == 1 and "left the float conversions QUANTIZE_0, DEQUANTIZE_" in msgs[0]
+    fn = find_function(mod, "main")
+    assert str(fn.body.args[0].type) == "tensor<1x10x10x3xsi8>"
+    assert any(op.name == "qnn.concat" for op in fn.body.ops)
+
+
+def test_requantize(tmp_path: Path) -> None:
+    """int8 -> int8 QUANTIZE (a requantisation) between two zero points and scales."""
+    _need("ai_edge_litert", "the reference interpreter is the oracle")
+    for s_in, z_in, s_out, z_out in ((0.05, 3, 0.02, -7), (0.01, -128, 0.3, 100), (0.1, 0, 0.1, 5)):
+        g = tflite_graphs.Graph()
+        g.tensors = [tflite_graphs.T((2, 40), scale=(s_in,), zp=(z_in,)), tflite_graphs.T((2, 40), scale=(s_out,), zp=(z_out,))]
+        g.ops = [tflite_graphs.Op("QUANTIZE", [0], [1])]
+        g.inputs, g.outputs = [0], [1]
+        p = tmp_path / "q.tflite"
+        p.write_bytes(tflite_graphs.to_bytes(g))
+        bad, names = _compare(p, trials=20)
+        assert names == [1] and bad == 0
 
 
 def test_import_deterministic(generated: dict[str, Path]) -> None:
@@ -187,7 +216,7 @@ def test_half_away_average() -> None:
 @pytest.mark.parametrize(
     "case, want",
     [
-        ("unsupported", "error: unsupported TFLite operators: expected only ADD, AVERAGE_POOL_2D, CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, MAX_POOL_2D, RESHAPE, SOFTMAX, found #1 TANH, #2 LOGISTIC"),
+        ("unsupported", "error: unsupported TFLite operators: expected only ADD, AVERAGE_POOL_2D, CONCATENATION, CONV_2D, DEPTHWISE_CONV_2D, DEQUANTIZE, FULLY_CONNECTED, MAX_POOL_2D, QUANTIZE, RESHAPE, SOFTMAX, found #1 TANH, #2 LOGISTIC"),
         ("float_input", "error: subgraph input tensor #0 't0': expected int8, found float32"),
         ("uint8_act", "op #0 (CONV_2D): error: output tensor #3 't3': expected int8, found uint8"),
         ("softmax_scale", "op #0 (SOFTMAX): error: expected the output quantized with scale 1/256 and zero point -128 (TFLite's int8 softmax), found scale 0.05, zero point 0"),

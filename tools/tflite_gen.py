@@ -16,11 +16,12 @@ import os
 import sys
 from typing import Any, Callable
 
-NETWORKS = ("small_cnn", "dw_separable", "residual_softmax")
+NETWORKS = ("small_cnn", "dw_separable", "residual_softmax", "float_io_concat")
 """The generated networks: a small CNN (conv, max/avg pool, a depthwise conv with multiplier 2,
 fully connected), a MobileNet-like depthwise-separable stack (SAME/VALID, stride 2, RELU6, a
 SAME average pool whose windows differ in size), a residual net with ADD, RESHAPE, a per-tensor
-quantized FULLY_CONNECTED and an int8 SOFTMAX at the end."""
+quantized FULLY_CONNECTED and an int8 SOFTMAX at the end, and a float-input/output model (QUANTIZE
+and DEQUANTIZE at its ends, as the converter leaves them without int8 I/O) with a CONCATENATION."""
 
 
 _B = {"bias_initializer": "random_normal"}
@@ -67,10 +68,24 @@ def _residual_softmax(k: Any) -> Any:
     return k.Model(inp, x)
 
 
+def _float_io_concat(k: Any) -> Any:
+    inp = k.Input((10, 10, 3), batch_size=1)
+    x = k.layers.ZeroPadding2D(1)(inp)
+    x = k.layers.Conv2D(8, 3, activation="relu", **_B)(x)
+    y = k.layers.Conv2D(4, 1, **_B)(x)
+    z = k.layers.DepthwiseConv2D(3, padding="same", activation="relu", **_B)(x)
+    x = k.layers.Concatenate()([y, z])
+    x = k.layers.AveragePooling2D(10)(x)
+    x = k.layers.Flatten()(x)
+    x = k.layers.Dense(4, **_B)(x)
+    return k.Model(inp, x)
+
+
 _BUILDERS: dict[str, Callable[[Any], Any]] = {
     "small_cnn": _small_cnn,
     "dw_separable": _dw_separable,
     "residual_softmax": _residual_softmax,
+    "float_io_concat": _float_io_concat,
 }
 
 
@@ -94,8 +109,9 @@ def build(name: str, seed: int = 0) -> bytes:
     conv.optimizations = [tf.lite.Optimize.DEFAULT]
     conv.representative_dataset = representative
     conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    conv.inference_input_type = tf.int8
-    conv.inference_output_type = tf.int8
+    if name != "float_io_concat":
+        conv.inference_input_type = tf.int8
+        conv.inference_output_type = tf.int8
     if name == "residual_softmax":
         # per-tensor FULLY_CONNECTED weights here (per-channel in the others): both requant paths
         conv._experimental_disable_per_channel_quantization_for_dense_layers = True
