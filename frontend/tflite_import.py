@@ -21,6 +21,8 @@ How each operator becomes exact ``qnn`` (docs/frontend.md, "TFLite"):
   then the output requantisation: TFLite's int8 ``Add`` step by step.
 - ``AVERAGE_POOL_2D``: ``qnn.avgpool`` over the in-bounds taps with ``half_away`` rounding (the
   kernel's ``(sum +- n/2) / n``); ``MAX_POOL_2D``: ``qnn.maxpool``; both clamp to the activation.
+- ``MEAN`` over H, W: the window sum (``qnn.global_avgpool {div = 1}``) requantised with the
+  multiplier divided by the count, as TFLite's integer mean does (`_mean`).
 - ``RESHAPE``: ``qnn.reshape`` (row-major on NHWC, as TFLite); ``CONCATENATION``: ``qnn.concat``.
 - ``QUANTIZE`` int8 -> int8: ``x - zp_in``, then the requantisation. A float model's input
   ``QUANTIZE`` and output ``DEQUANTIZE`` are left to the host (one warning line).
@@ -603,6 +605,37 @@ def _reshape(imp: TfliteImporter, op: Any) -> None:
     imp.bind(out, imp.emit(qnn.ReshapeOp, TensorType(shape, SI8), [x.value], {}, hint=f"t{out}"))
 
 
+def _mean(imp: TfliteImporter, op: Any) -> None:
+    """int8 ``MEAN`` over H and W of a 4-D tensor (Keras' GlobalAveragePooling2D): TFLite's
+    integer mean, ``MultiplyByQuantizedMultiplier(sum(x - zp_in), M', s')`` with the input/output
+    multiplier divided by the element count ``n`` (``M' = (M << k) // n``, ``s' = s - k``,
+    ``k = min(floor(log2 n), 32, 31 + s)``), ``+ zp_out``, clamped to int8."""
+    x = imp.input(int(op.Inputs(0)))
+    axes = sorted({int(a) % 4 for a in imp.const(int(op.Inputs(1)), _INT32, "axes").reshape(-1)}) if len(x.shape) == 4 else None
+    if axes != [1, 2]:
+        raise imp.error(f"expected MEAN over the H and W axes [1, 2] of a 4-D input, found axes {axes} of shape {list(x.shape)}")
+    out = int(op.Outputs(0))
+    scale, zp = imp.act_quant(out, "output")
+    n_, _, _, c = x.shape
+    count = x.shape[1] * x.shape[2]
+    total = imp.emit(qnn.GlobalAvgPoolOp, TensorType((n_, 1, 1, c), SI32), [x.value], {"div": IntegerAttr(1, i64)}, hint=f"t{out}_sum")
+    centred = imp.emit(
+        qnn.RequantOp, TensorType((n_, 1, 1, c), SI32), [total],
+        {"mul": IntegerAttr(1, i64), "add": IntegerAttr(-count * x.zp, i64), "shift": IntegerAttr(0, i64),
+         "min": IntegerAttr(SI32.min_value, i64), "max": IntegerAttr(SI32.max_value, i64)},
+        hint=f"t{out}_acc",
+    )
+    m, sh = quantize_multiplier(float(np.float32(x.scale)) / float(np.float32(scale)))
+    k = min(count.bit_length() - 1, 32, 31 + sh)
+    m, sh = (m << k) // count, sh - k
+    v = imp.requant_stages(centred, np.array([m]), np.array([sh]), zp, INT8_MIN, INT8_MAX, f"t{out}")
+    want = imp.shape(out)
+    if tuple(want) != (n_, 1, 1, c):
+        v.name_hint = f"t{out}_keep"
+        v = imp.emit(qnn.ReshapeOp, TensorType(want, SI8), [v], {}, hint=f"t{out}")
+    imp.bind(out, v)
+
+
 def _not_at_output(imp: TfliteImporter) -> None:
     raise imp.error("expected DEQUANTIZE only on a model output (left to the host), found it inside the network")
 
@@ -669,6 +702,7 @@ _CONVERTERS: dict[str, Callable[[TfliteImporter, Any], None]] = {
     "DEPTHWISE_CONV_2D": _depthwise,
     "FULLY_CONNECTED": _fully_connected,
     "MAX_POOL_2D": _maxpool,
+    "MEAN": _mean,
     "QUANTIZE": _quantize,
     "RESHAPE": _reshape,
     "SOFTMAX": _softmax,

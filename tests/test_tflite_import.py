@@ -160,6 +160,25 @@ def test_requantize(tmp_path: Path) -> None:
         assert names == [1] and bad == 0
 
 
+@pytest.mark.parametrize("hw", [(4, 5), (4, 4), (7, 7), (10, 10), (1, 3)])
+def test_mean(hw: tuple[int, int], tmp_path: Path) -> None:
+    """MEAN over H, W (keep_dims both ways), three scale/zero-point pairs: bit-exact."""
+    _need("ai_edge_litert", "the reference interpreter is the oracle")
+    for keep in (0, 1):
+        for s_in, z_in, s_out, z_out in ((0.05, 3, 0.02, -7), (0.0117, -34, 0.00186, -110), (0.1, 0, 0.1, 0)):
+            g = tflite_graphs.Graph()
+            g.tensors = [
+                tflite_graphs.T((1, *hw, 8), scale=(s_in,), zp=(z_in,)), tflite_graphs.T((2,), tflite_graphs.INT32, np.array([1, 2])),
+                tflite_graphs.T((1, 1, 1, 8) if keep else (1, 8), scale=(s_out,), zp=(z_out,)),
+            ]
+            g.ops = [tflite_graphs.Op("MEAN", [0, 1], [2], ("ReducerOptions", {"KeepDims": keep}))]
+            g.inputs, g.outputs = [0], [2]
+            p = tmp_path / "mean.tflite"
+            p.write_bytes(tflite_graphs.to_bytes(g))
+            bad, names = _compare(p, trials=40)
+            assert names == [2] and bad == 0, (keep, s_in, z_in, s_out, z_out)
+
+
 def test_import_deterministic(generated: dict[str, Path]) -> None:
     from dory.dory_ir.printer import print_op
 
@@ -216,7 +235,7 @@ def test_half_away_average() -> None:
 @pytest.mark.parametrize(
     "case, want",
     [
-        ("unsupported", "error: unsupported TFLite operators: expected only ADD, AVERAGE_POOL_2D, CONCATENATION, CONV_2D, DEPTHWISE_CONV_2D, DEQUANTIZE, FULLY_CONNECTED, MAX_POOL_2D, QUANTIZE, RESHAPE, SOFTMAX, found #1 TANH, #2 LOGISTIC"),
+        ("unsupported", "error: unsupported TFLite operators: expected only ADD, AVERAGE_POOL_2D, CONCATENATION, CONV_2D, DEPTHWISE_CONV_2D, DEQUANTIZE, FULLY_CONNECTED, MAX_POOL_2D, MEAN, QUANTIZE, RESHAPE, SOFTMAX, found #1 TANH, #2 LOGISTIC"),
         ("float_input", "error: subgraph input tensor #0 't0': expected int8, found float32"),
         ("uint8_act", "op #0 (CONV_2D): error: output tensor #3 't3': expected int8, found uint8"),
         ("softmax_scale", "op #0 (SOFTMAX): error: expected the output quantized with scale 1/256 and zero point -128 (TFLite's int8 softmax), found scale 0.05, zero point 0"),

@@ -21,7 +21,8 @@ NETWORKS = ("small_cnn", "dw_separable", "residual_softmax", "float_io_concat")
 fully connected), a MobileNet-like depthwise-separable stack (SAME/VALID, stride 2, RELU6, a
 SAME average pool whose windows differ in size), a residual net with ADD, RESHAPE, a per-tensor
 quantized FULLY_CONNECTED and an int8 SOFTMAX at the end, and a float-input/output model (QUANTIZE
-and DEQUANTIZE at its ends, as the converter leaves them without int8 I/O) with a CONCATENATION."""
+and DEQUANTIZE at its ends, as the converter leaves them without int8 I/O) with a CONCATENATION
+and a MEAN (GlobalAveragePooling2D)."""
 
 
 _B = {"bias_initializer": "random_normal"}
@@ -75,8 +76,7 @@ def _float_io_concat(k: Any) -> Any:
     y = k.layers.Conv2D(4, 1, **_B)(x)
     z = k.layers.DepthwiseConv2D(3, padding="same", activation="relu", **_B)(x)
     x = k.layers.Concatenate()([y, z])
-    x = k.layers.AveragePooling2D(10)(x)
-    x = k.layers.Flatten()(x)
+    x = k.layers.GlobalAveragePooling2D()(x)
     x = k.layers.Dense(4, **_B)(x)
     return k.Model(inp, x)
 
