@@ -117,7 +117,8 @@ def app_name(model_path: str) -> str:
 
     with open(model_path, "rb") as f:
         data = f.read()
-    graph_name = from_bytes(data).graph.name.strip()
+    # a TFLite flatbuffer has no graph name worth printing: the file's stem names it
+    graph_name = "" if data[4:8] == b"TFL3" else from_bytes(data).graph.name.strip()
     if graph_name.lower() not in _GENERIC_GRAPH_NAMES:
         name = graph_name
     else:

@@ -264,32 +264,49 @@ class TfliteImporter:
 
     def requant_stages(self, acc: Value, mult: np.ndarray, shift: np.ndarray, zp: int, lo: int, hi: int, hint: str, single: bool = False) -> Value:
         """``clamp(MultiplyByQuantizedMultiplier(acc, M, shift) + zp, lo, hi)`` per channel (last
-        axis) as exact ``qnn.requant`` ops; an si8 result (si32 when ``lo``/``hi`` are wider)."""
+        axis) as exact ``qnn.requant`` ops; an si8 result (si32 when ``lo``/``hi`` are wider).
+
+        One floor requant when that is exact: with ``single`` rounding always; with the double
+        rounding when the clamp's ``lo >= zp`` (a fused RELU / RELU6): the half-away shift differs
+        from a floor of ``(v + 2^(e-1)) / 2^e`` only for ``v < 0``, where both give a value <= 0
+        that the clamp raises to ``zp``. So ``floor((x*M*2^ls + 2^30 + 2^(30+e) + zp*2^(31+e)) /
+        2^(31+e))`` (the two floors composed), per channel over the largest ``e``."""
         shape = tuple(acc.type.shape)  # type: ignore[attr-defined]
-        v = self.requant_high_mul(acc, mult, shift, hint, single)
         out = SI8 if (INT8_MIN <= lo and hi <= INT8_MAX) else SI32
+        mult, shift = np.asarray(mult, np.int64), np.asarray(shift, np.int64)
+        if single or lo >= zp:
+            if single:  # floor((x*M + 2^(t-1)) / 2^t), t = 31 - shift
+                total = 31 - shift
+                add = np.int64(1) << (total - 1)
+                mul = mult
+            else:
+                right = np.maximum(-shift, 0)
+                total = 31 + right
+                add = (np.int64(1) << 30) + np.where(right > 0, np.int64(1) << (30 + right), 0)
+                mul = mult << np.maximum(shift, 0)
+            e = int(total.max())
+            # the per-channel scaling must keep x * mul inside int64 for accumulators below 2^22
+            if e < 62 and int(np.abs(mul).max()) << int((e - total).max()) < 1 << 40:
+                scale = np.int64(1) << (e - total)
+                props1: dict[str, Attribute] = {
+                    "mul": _int_or_vec(mul * scale), "add": _int_or_vec(add * scale + (zp << e)), "shift": IntegerAttr(e, i64),
+                    "min": IntegerAttr(lo, i64), "max": IntegerAttr(hi, i64),
+                }
+                return self.emit(qnn.RequantOp, TensorType(shape, out), [acc], props1, hint=hint)
+            if single:
+                raise self.error(f"expected per-channel shifts within 9 bits of each other, found {int(total.min())} to {e}")
+        v = self.requant_high_mul(acc, mult, shift, hint)
         props: dict[str, Attribute] = {"mul": IntegerAttr(1, i64), "shift": IntegerAttr(0, i64), "min": IntegerAttr(lo, i64), "max": IntegerAttr(hi, i64)}
         if zp:
             props["add"] = IntegerAttr(zp, i64)
         return self.emit(qnn.RequantOp, TensorType(shape, out), [v], props, hint=hint)
 
-    def requant_high_mul(self, acc: Value, mult: np.ndarray, shift: np.ndarray, hint: str, single: bool = False) -> Value:
+    def requant_high_mul(self, acc: Value, mult: np.ndarray, shift: np.ndarray, hint: str) -> Value:
         """``MultiplyByQuantizedMultiplier(acc, M, shift)`` into si32: the rounding doubling high
-        multiply, then the rounding (half away from zero) right shift; ``single``: the one-rounding
-        variant (``(x*M + round) >> (31 - shift)`` in 64 bits), which the reference per-channel
-        FULLY_CONNECTED uses (measured: tests/test_tflite_import.py)."""
+        multiply, then the rounding (half away from zero) right shift."""
         shape = tuple(acc.type.shape)  # type: ignore[attr-defined]
         mult, shift = np.asarray(mult, np.int64), np.asarray(shift, np.int64)
         smin, smax = SI32.min_value, SI32.max_value
-        if single:
-            # one rounding: floor((x*M + 2^(t-1)) / 2^t), t = 31 - shift; per channel over 2^E
-            total = 31 - shift
-            e = int(total.max())
-            props1: dict[str, Attribute] = {
-                "mul": _int_or_vec(mult << (e - total)), "add": IntegerAttr(1 << (e - 1), i64), "shift": IntegerAttr(e, i64),
-                "min": IntegerAttr(smin, i64), "max": IntegerAttr(smax, i64),
-            }
-            return self.emit(qnn.RequantOp, TensorType(shape, SI32), [acc], props1, hint=f"{hint}_hi")
         left = np.maximum(shift, 0)
         right = np.maximum(-shift, 0)
         props: dict[str, Attribute] = {

@@ -104,7 +104,7 @@ def _compare(path: Path, trials: int, seed: int = 1, small_every: int = 0) -> tu
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["small_cnn", "dw_separable", "residual_softmax", "float_io_concat"])
+@pytest.mark.parametrize("name", ["small_cnn", "dw_separable", "residual_softmax", "float_io_concat", "relu_valid"])
 def test_generated_network_bit_exact(generated: dict[str, Path], name: str) -> None:
     bad, names = _compare(generated[name], trials=60)
     assert len(names) >= 6  # every layer's output is compared, not just the last
@@ -179,6 +179,36 @@ def test_mean(hw: tuple[int, int], tmp_path: Path) -> None:
             assert names == [2] and bad == 0, (keep, s_in, z_in, s_out, z_out)
 
 
+@pytest.mark.slow
+def test_host_app_bit_exact(generated: dict[str, Path], tmp_path: Path) -> None:
+    """relu_valid through dory-compile and the host C app: the app's output equals the interpreter's
+    (its own check) and the interpreter's equals TFLite's reference kernels (asserted here) on the
+    same input."""
+    from ai_edge_litert.interpreter import Interpreter as LiteRt
+    from ai_edge_litert.interpreter import OpResolverType
+
+    if subprocess.run(["sh", "-c", "command -v cc || command -v gcc"], capture_output=True).returncode:
+        pytest.skip("no C compiler")
+    path = generated["relu_valid"]
+    x = np.random.default_rng(7).integers(-128, 128, (1, 16, 16, 3), dtype=np.int8)
+    np.save(tmp_path / "x.npy", x)
+    ref = LiteRt(model_path=str(path), experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+    ref.allocate_tensors()
+    ref.set_tensor(ref.get_input_details()[0]["index"], x)
+    ref.invoke()
+    want = ref.get_tensor(ref.get_output_details()[0]["index"]).astype(np.int64)
+    mod = import_tflite(str(path))
+    got = Interpreter(mod).call(find_function(mod, "main"), [x.astype(np.int64)])[0]
+    assert np.array_equal(got, want)
+    app = tmp_path / "app"
+    c = subprocess.run([sys.executable, "-c", "import sys; from dory.tools.dory_compile import main; sys.exit(main())",
+                        str(path), "-o", str(app), "--input", str(tmp_path / "x.npy"), "-q"], capture_output=True, text=True)
+    assert c.returncode == 0, c.stderr
+    r = subprocess.run(["make", "-s", "-C", str(app), "run"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "MISMATCH" not in r.stdout and "output matches" in r.stdout
+
+
 def test_import_deterministic(generated: dict[str, Path]) -> None:
     from dory.dory_ir.printer import print_op
 
@@ -186,10 +216,11 @@ def test_import_deterministic(generated: dict[str, Path]) -> None:
     assert print_op(import_tflite(p, warn=lambda m: None)) == print_op(import_tflite(p, warn=lambda m: None))
 
 
-def test_hand_made_conv_bit_exact(tmp_path: Path) -> None:
+@pytest.mark.parametrize("case", ["conv", "conv_linear"])
+def test_hand_made_conv_bit_exact(case: str, tmp_path: Path) -> None:
     _need("ai_edge_litert", "the reference interpreter is the oracle")
     p = tmp_path / "conv.tflite"
-    p.write_bytes(tflite_graphs.to_bytes(tflite_graphs.conv()))
+    p.write_bytes(tflite_graphs.to_bytes(tflite_graphs.CASES[case]()))
     bad, names = _compare(p, trials=50)
     assert names == [3] and bad == 0
 

@@ -170,6 +170,16 @@ def conv() -> Graph:
     return _conv(T((1, 5, 5, 2), scale=(0.05,), zp=(0,)), relu=True)
 
 
+def conv_linear() -> Graph:
+    """The same conv without activation, input zero point 4 and SAME padding (a zero-point pad)."""
+    return _conv(T((1, 5, 5, 2), scale=(0.05,), zp=(4,)), relu=False, padding=0)
+
+
+def conv_linear_valid() -> Graph:
+    """The conv without activation, VALID (no pad): only its half-away shift is not C-ready."""
+    return _conv(T((1, 5, 5, 2), scale=(0.05,), zp=(0,)), relu=False, padding=1)
+
+
 def unsupported() -> Graph:
     """CONV_2D, then TANH and LOGISTIC: both named, with their indices."""
     g = _conv(T((1, 5, 5, 2)))
@@ -202,6 +212,8 @@ def softmax_scale() -> Graph:
 
 CASES: dict[str, Callable[[], Graph]] = {
     "conv": conv,
+    "conv_linear": conv_linear,
+    "conv_linear_valid": conv_linear_valid,
     "unsupported": unsupported,
     "float_input": float_input,
     "uint8_act": uint8_act,

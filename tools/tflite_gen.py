@@ -16,13 +16,14 @@ import os
 import sys
 from typing import Any, Callable
 
-NETWORKS = ("small_cnn", "dw_separable", "residual_softmax", "float_io_concat")
+NETWORKS = ("small_cnn", "dw_separable", "residual_softmax", "float_io_concat", "relu_valid")
 """The generated networks: a small CNN (conv, max/avg pool, a depthwise conv with multiplier 2,
 fully connected), a MobileNet-like depthwise-separable stack (SAME/VALID, stride 2, RELU6, a
 SAME average pool whose windows differ in size), a residual net with ADD, RESHAPE, a per-tensor
 quantized FULLY_CONNECTED and an int8 SOFTMAX at the end, and a float-input/output model (QUANTIZE
 and DEQUANTIZE at its ends, as the converter leaves them without int8 I/O) with a CONCATENATION
-and a MEAN (GlobalAveragePooling2D)."""
+and a MEAN (GlobalAveragePooling2D); relu_valid uses only what the C runtime runs today (VALID
+padding, fused RELU/RELU6 on every conv, a per-channel FULLY_CONNECTED): the host app test."""
 
 
 _B = {"bias_initializer": "random_normal"}
@@ -81,11 +82,24 @@ def _float_io_concat(k: Any) -> Any:
     return k.Model(inp, x)
 
 
+def _relu_valid(k: Any) -> Any:
+    inp = k.Input((16, 16, 3), batch_size=1)
+    x = k.layers.Conv2D(8, 3, activation="relu", **_B)(inp)
+    x = k.layers.MaxPooling2D(2)(x)
+    x = k.layers.Conv2D(16, 3, activation="relu6", **_B)(x)
+    x = k.layers.DepthwiseConv2D(3, activation="relu", **_B)(x)
+    x = k.layers.Conv2D(8, 1, activation="relu", **_B)(x)
+    x = k.layers.Flatten()(x)
+    x = k.layers.Dense(10, **_B)(x)
+    return k.Model(inp, x)
+
+
 _BUILDERS: dict[str, Callable[[Any], Any]] = {
     "small_cnn": _small_cnn,
     "dw_separable": _dw_separable,
     "residual_softmax": _residual_softmax,
     "float_io_concat": _float_io_concat,
+    "relu_valid": _relu_valid,
 }
 
 
