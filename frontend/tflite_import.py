@@ -23,7 +23,9 @@ How each operator becomes exact ``qnn`` (docs/frontend.md, "TFLite"):
   kernel's ``(sum +- n/2) / n``); ``MAX_POOL_2D``: ``qnn.maxpool``; both clamp to the activation.
 - ``MEAN`` over H, W: the window sum (``qnn.global_avgpool {div = 1}``) requantised with the
   multiplier divided by the count, as TFLite's integer mean does (`_mean`).
-- ``RESHAPE``: ``qnn.reshape`` (row-major on NHWC, as TFLite); ``CONCATENATION``: ``qnn.concat``.
+- ``RESHAPE``: ``qnn.reshape`` (row-major on NHWC, as TFLite); ``CONCATENATION``: ``qnn.concat``;
+  ``PAD``: ``qnn.pad`` with the zero point; ``RELU``, ``RELU6``, ``RELU_N1_TO_1`` on their own:
+  a requantisation with the activation's clamp.
 - ``QUANTIZE`` int8 -> int8: ``x - zp_in``, then the requantisation. A float model's input
   ``QUANTIZE`` and output ``DEQUANTIZE`` are left to the host (one warning line).
 - ``SOFTMAX``: ``qnn.softmax``, TFLite's reference integer algorithm (gemmlowp fixed point,
@@ -653,6 +655,45 @@ def _mean(imp: TfliteImporter, op: Any) -> None:
     imp.bind(out, v)
 
 
+def _relu(imp: TfliteImporter, op: Any, lo_f: float, hi_f: float | None) -> None:
+    """int8 ``RELU`` / ``RELU6`` / ``RELU_N1_TO_1`` as operators of their own (TFLite's
+    ``QuantizedReluX``): ``x - zp_in`` rescaled by ``QuantizeMultiplier(s_in / s_out)``,
+    ``+ zp_out``, clamped to ``zp_out + round(lo / s_out)`` .. ``zp_out + round(hi / s_out)``
+    (``roundf`` in float32) and int8."""
+    x = imp.input(int(op.Inputs(0)))
+    out = int(op.Outputs(0))
+    scale, zp = imp.act_quant(out, "output")
+
+    def q(f: float) -> int:
+        return zp + round_half_away(float(np.float32(f) / np.float32(scale)))
+
+    lo = max(INT8_MIN, q(lo_f))
+    hi = INT8_MAX if hi_f is None else min(INT8_MAX, q(hi_f))
+    centred = imp.emit(
+        qnn.RequantOp, TensorType(x.shape, SI32), [x.value],
+        {"mul": IntegerAttr(1, i64), "add": IntegerAttr(-x.zp, i64), "shift": IntegerAttr(0, i64), "min": IntegerAttr(-256, i64), "max": IntegerAttr(255, i64)},
+        hint=f"t{out}_in",
+    )
+    m, sh = quantize_multiplier(float(np.float32(x.scale)) / float(np.float32(scale)))
+    imp.bind(out, imp.requant_stages(centred, np.array([m]), np.array([sh]), zp, lo, hi, f"t{out}"))
+
+
+def _pad(imp: TfliteImporter, op: Any) -> None:
+    """int8 ``PAD``: ``qnn.pad`` with the zero point (TFLite pads int8 tensors with it)."""
+    x = imp.input(int(op.Inputs(0)))
+    out = int(op.Outputs(0))
+    scale, zp = imp.act_quant(out, "output")
+    if (scale, zp) != (x.scale, x.zp):
+        raise imp.error(f"expected the output quantized as the input (scale {_f32(x.scale)}, zero point {x.zp}), found scale {_f32(scale)}, zero point {zp}")
+    pads = imp.const(int(op.Inputs(1)), _INT32, "paddings")
+    rank = len(x.shape)
+    if pads.shape != (rank, 2) or int(pads.min()) < 0:
+        raise imp.error(f"expected non-negative paddings of shape [{rank}, 2], found {pads.tolist()}")
+    flat = [int(v) for v in pads[:, 0]] + [int(v) for v in pads[:, 1]]
+    shape = tuple(d + int(a) + int(b) for d, (a, b) in zip(x.shape, pads.tolist()))
+    imp.bind(out, imp.emit(qnn.PadOp, TensorType(shape, SI8), [x.value], {"pads": i64_array(flat), "value": IntegerAttr(zp, i64)}, hint=f"t{out}"))
+
+
 def _not_at_output(imp: TfliteImporter) -> None:
     raise imp.error("expected DEQUANTIZE only on a model output (left to the host), found it inside the network")
 
@@ -720,7 +761,11 @@ _CONVERTERS: dict[str, Callable[[TfliteImporter, Any], None]] = {
     "FULLY_CONNECTED": _fully_connected,
     "MAX_POOL_2D": _maxpool,
     "MEAN": _mean,
+    "PAD": _pad,
     "QUANTIZE": _quantize,
+    "RELU": lambda imp, op: _relu(imp, op, 0.0, None),
+    "RELU6": lambda imp, op: _relu(imp, op, 0.0, 6.0),
+    "RELU_N1_TO_1": lambda imp, op: _relu(imp, op, -1.0, 1.0),
     "RESHAPE": _reshape,
     "SOFTMAX": _softmax,
 }

@@ -209,6 +209,34 @@ def test_host_app_bit_exact(generated: dict[str, Path], tmp_path: Path) -> None:
     assert "MISMATCH" not in r.stdout and "output matches" in r.stdout
 
 
+@pytest.mark.parametrize("code", ["RELU", "RELU6", "RELU_N1_TO_1"])
+def test_standalone_relu(code: str, tmp_path: Path) -> None:
+    """RELU / RELU6 / RELU_N1_TO_1 as operators of their own, rescaling between quantizations."""
+    _need("ai_edge_litert", "the reference interpreter is the oracle")
+    for s_in, z_in, s_out, z_out in ((0.05, 3, 0.02, -128), (0.01, -20, 0.03, -100), (0.1, 0, 0.1, 0)):
+        g = tflite_graphs.Graph()
+        g.tensors = [tflite_graphs.T((2, 60), scale=(s_in,), zp=(z_in,)), tflite_graphs.T((2, 60), scale=(s_out,), zp=(z_out,))]
+        g.ops = [tflite_graphs.Op(code, [0], [1])]
+        g.inputs, g.outputs = [0], [1]
+        p = tmp_path / "r.tflite"
+        p.write_bytes(tflite_graphs.to_bytes(g))
+        bad, names = _compare(p, trials=20)
+        assert names == [1] and bad == 0, (s_in, z_in, s_out, z_out)
+
+
+def test_pad(tmp_path: Path) -> None:
+    _need("ai_edge_litert", "the reference interpreter is the oracle")
+    g = tflite_graphs.Graph()
+    g.tensors = [tflite_graphs.T((1, 4, 5, 3), zp=(-7,)), tflite_graphs.T((4, 2), tflite_graphs.INT32, np.array([[0, 0], [1, 2], [0, 1], [0, 0]])),
+                 tflite_graphs.T((1, 7, 6, 3), zp=(-7,))]
+    g.ops = [tflite_graphs.Op("PAD", [0, 1], [2])]
+    g.inputs, g.outputs = [0], [2]
+    p = tmp_path / "pad.tflite"
+    p.write_bytes(tflite_graphs.to_bytes(g))
+    bad, names = _compare(p, trials=5)
+    assert names == [2] and bad == 0
+
+
 def test_import_deterministic(generated: dict[str, Path]) -> None:
     from dory.dory_ir.printer import print_op
 
@@ -266,7 +294,7 @@ def test_half_away_average() -> None:
 @pytest.mark.parametrize(
     "case, want",
     [
-        ("unsupported", "error: unsupported TFLite operators: expected only ADD, AVERAGE_POOL_2D, CONCATENATION, CONV_2D, DEPTHWISE_CONV_2D, DEQUANTIZE, FULLY_CONNECTED, MAX_POOL_2D, MEAN, QUANTIZE, RESHAPE, SOFTMAX, found #1 TANH, #2 LOGISTIC"),
+        ("unsupported", "error: unsupported TFLite operators: expected only ADD, AVERAGE_POOL_2D, CONCATENATION, CONV_2D, DEPTHWISE_CONV_2D, DEQUANTIZE, FULLY_CONNECTED, MAX_POOL_2D, MEAN, PAD, QUANTIZE, RELU, RELU6, RELU_N1_TO_1, RESHAPE, SOFTMAX, found #1 TANH, #2 LOGISTIC"),
         ("float_input", "error: subgraph input tensor #0 't0': expected int8, found float32"),
         ("uint8_act", "op #0 (CONV_2D): error: output tensor #3 't3': expected int8, found uint8"),
         ("softmax_scale", "op #0 (SOFTMAX): error: expected the output quantized with scale 1/256 and zero point -128 (TFLite's int8 softmax), found scale 0.05, zero point 0"),
