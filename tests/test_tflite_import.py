@@ -31,6 +31,11 @@ from dory.frontend.tflite_import import TfliteImportError, import_tflite, quanti
 
 import tflite_graphs
 
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("tflite") is None or importlib.util.find_spec("flatbuffers") is None,
+    reason="the 'tflite' flatbuffer parser is not installed (pip install -e '.[test]')",
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 GEN = ROOT / "tools" / "tflite_gen.py"
 TRANSLATE = [sys.executable, "-c", "import sys; from dory.tools.dory_translate import main; sys.exit(main())"]
