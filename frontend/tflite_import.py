@@ -20,7 +20,8 @@ How each operator becomes exact ``qnn`` (docs/frontend.md, "TFLite"):
 - ``ADD``: each input ``(x - zp) * 2^20`` rescaled by its multiplier (two requants), ``qnn.add``,
   then the output requantisation: TFLite's int8 ``Add`` step by step.
 - ``AVERAGE_POOL_2D``: ``qnn.avgpool`` over the in-bounds taps with ``half_away`` rounding (the
-  kernel's ``(sum +- n/2) / n``); ``MAX_POOL_2D``: ``qnn.maxpool``; both clamp to the activation.
+  kernel's ``(sum +- n/2) / n``); a VALID pool of an odd window has no ties: a floor of
+  ``(sum + (n-1)/2) / n`` (a sum pool and a requant, which the C runtime runs); ``MAX_POOL_2D``: ``qnn.maxpool``; both clamp to the activation.
 - ``MEAN`` over H, W: the window sum (``qnn.global_avgpool {div = 1}``) requantised with the
   multiplier divided by the count, as TFLite's integer mean does (`_mean`).
 - ``RESHAPE``: ``qnn.reshape`` (row-major on NHWC, as TFLite); ``CONCATENATION``: ``qnn.concat``;
@@ -566,10 +567,18 @@ def _pool(imp: TfliteImporter, op: Any, avg: bool) -> None:
     pads = _padding(imp, int(o_opt.Padding()), (h, w), k, s, (1, 1))
     ho, wo = qnn.pool_output_hw((h, w), k, s, tuple(pads), False)
     props: dict[str, Attribute] = {"kernel": i64_array(list(k)), "strides": i64_array(list(s)), "pads": i64_array(pads)}
+    lo, hi = imp.act_range(int(o_opt.FusedActivationFunction()), scale, zp)
+    count = k[0] * k[1]
+    if avg and not any(pads) and count % 2:
+        # Every window holds an odd count n: no quotient is a tie, so rounding half away from
+        # zero is floor((sum + (n - 1) / 2) / n), which the C runtime runs (a sum pool + requant).
+        total = imp.emit(qnn.AvgPoolOp, TensorType((n, ho, wo, c), SI32), [x.value], {**props, "div": IntegerAttr(1, i64)}, hint=f"t{out}_sum")
+        rq: dict[str, Attribute] = {"mul": IntegerAttr(1, i64), "add": IntegerAttr(count // 2, i64), "div": IntegerAttr(count, i64), "min": IntegerAttr(lo, i64), "max": IntegerAttr(hi, i64)}
+        imp.bind(out, imp.emit(qnn.RequantOp, TensorType((n, ho, wo, c), SI8), [total], rq, hint=f"t{out}"))
+        return
     if avg:
         props["rounding"] = StringAttr("half_away")
     v = imp.emit(qnn.AvgPoolOp if avg else qnn.MaxPoolOp, TensorType((n, ho, wo, c), SI8), [x.value], props, hint=f"t{out}")
-    lo, hi = imp.act_range(int(o_opt.FusedActivationFunction()), scale, zp)
     imp.bind(out, _clamp(imp, v, lo, hi, f"t{out}"))
 
 

@@ -229,6 +229,22 @@ def test_standalone_relu(code: str, tmp_path: Path) -> None:
         assert names == [1] and bad == 0, (s_in, z_in, s_out, z_out)
 
 
+@pytest.mark.parametrize("k, pad, relu", [((3, 3), 1, 0), ((5, 3), 1, 1), ((2, 2), 1, 0), ((3, 3), 0, 0)])
+def test_average_pool(k: tuple[int, int], pad: int, relu: int, tmp_path: Path) -> None:
+    """AVERAGE_POOL_2D: odd VALID windows (a floor requant), even ones and SAME (half_away)."""
+    _need("ai_edge_litert", "the reference interpreter is the oracle")
+    h, w = 9, 7
+    ho, wo = ((h - k[0]) // 2 + 1, (w - k[1]) // 2 + 1) if pad == 1 else ((h + 1) // 2, (w + 1) // 2)
+    g = tflite_graphs.Graph()
+    g.tensors = [tflite_graphs.T((1, h, w, 4), zp=(-9,)), tflite_graphs.T((1, ho, wo, 4), zp=(-9,))]
+    g.ops = [tflite_graphs.Op("AVERAGE_POOL_2D", [0], [1], ("Pool2DOptions", {"Padding": pad, "StrideH": 2, "StrideW": 2, "FilterHeight": k[0], "FilterWidth": k[1], "FusedActivationFunction": relu}))]
+    g.inputs, g.outputs = [0], [1]
+    p = tmp_path / "avg.tflite"
+    p.write_bytes(tflite_graphs.to_bytes(g))
+    bad, names = _compare(p, trials=30)
+    assert names == [1] and bad == 0
+
+
 def test_pad(tmp_path: Path) -> None:
     _need("ai_edge_litert", "the reference interpreter is the oracle")
     g = tflite_graphs.Graph()

@@ -23,7 +23,8 @@ SAME average pool whose windows differ in size), a residual net with ADD, RESHAP
 quantized FULLY_CONNECTED and an int8 SOFTMAX at the end, and a float-input/output model (QUANTIZE
 and DEQUANTIZE at its ends, as the converter leaves them without int8 I/O) with a CONCATENATION
 and a MEAN (GlobalAveragePooling2D); relu_valid uses only what the C runtime runs today (VALID
-padding, fused RELU/RELU6 on every conv, a per-channel FULLY_CONNECTED): the host app test."""
+padding, fused RELU/RELU6 on every conv, an odd VALID average pool, a per-channel FULLY_CONNECTED):
+the host app test."""
 
 
 _B = {"bias_initializer": "random_normal"}
@@ -89,6 +90,7 @@ def _relu_valid(k: Any) -> Any:
     x = k.layers.Conv2D(16, 3, activation="relu6", **_B)(x)
     x = k.layers.DepthwiseConv2D(3, activation="relu", **_B)(x)
     x = k.layers.Conv2D(8, 1, activation="relu", **_B)(x)
+    x = k.layers.AveragePooling2D(3)(x)
     x = k.layers.Flatten()(x)
     x = k.layers.Dense(10, **_B)(x)
     return k.Model(inp, x)
