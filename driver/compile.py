@@ -46,7 +46,7 @@ from dory.driver.reference import REFERENCE_LAYOUTS
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line of ``dory-compile``."""
     ap = argparse.ArgumentParser(prog="dory-compile", description=__doc__.split("\n\n")[0])
-    ap.add_argument("model", help="quantized ONNX model (NEMO / QuantLab integer export)")
+    ap.add_argument("model", help="quantized ONNX model (NEMO / QuantLab integer export) or full-integer int8 TFLite model (.tflite)")
     ap.add_argument("-o", "--output", required=True, help="application directory to create (missing or empty)")
     ap.add_argument("--pipeline", default=None, help="pass pipeline (default: gap9-default for --target gap9, pulp-default for --target pulp, else gap8-default)")
     ap.add_argument("--target", choices=("host", "gap8", "gap9", "pulp", "rv32"), default="host",
@@ -117,7 +117,8 @@ def app_name(model_path: str) -> str:
 
     with open(model_path, "rb") as f:
         data = f.read()
-    graph_name = from_bytes(data).graph.name.strip()
+    # a TFLite flatbuffer has no graph name worth printing: the file's stem names it
+    graph_name = "" if data[4:8] == b"TFL3" else from_bytes(data).graph.name.strip()
     if graph_name.lower() not in _GENERIC_GRAPH_NAMES:
         name = graph_name
     else:
@@ -216,7 +217,13 @@ def run(args: argparse.Namespace) -> int:
                                                                       plan_columns=args.tile_plan_columns,
                                                                       staging=args.staging)
         if "imported" not in state:  # imported once: a re-plan starts from a copy of the same import
-            imported = import_onnx(args.model, args.input_type, warn=lambda m: print(m, file=sys.stderr))
+            from dory.frontend.tflite_import import import_tflite, is_tflite, tflite_input_type_check
+
+            if is_tflite(args.model):
+                tflite_input_type_check(args.model, args.input_type)
+                imported = import_tflite(args.model, warn=lambda m: print(m, file=sys.stderr))
+            else:
+                imported = import_onnx(args.model, args.input_type, warn=lambda m: print(m, file=sys.stderr))
             diags = verify(imported)
             if diags:
                 raise DiagnosticError.from_diagnostics(diags)

@@ -125,7 +125,7 @@ def _to_c_chunks(args: argparse.Namespace) -> int:
 
 
 def from_onnx(args: argparse.Namespace) -> int:
-    """``--from-onnx``: ONNX model -> qnn-dialect IR text."""
+    """``--from-onnx`` / ``--from-tflite``: ONNX or TFLite model -> qnn-dialect IR text."""
     from dory.dory_ir.diagnostics import DiagnosticError
     from dory.dory_ir.opdef import verify
     from dory.dory_ir.printer import print_op
@@ -133,8 +133,14 @@ def from_onnx(args: argparse.Namespace) -> int:
 
     for flag in ("split_input_file", "verify_diagnostics"):
         if getattr(args, flag):
-            raise UsageError(f"--{flag.replace('_', '-')} expected a text IR input (--to-c), found --from-onnx")
-    module = import_onnx(args.input, args.input_type)
+            raise UsageError(f"--{flag.replace('_', '-')} expected a text IR input (--to-c), found --from-{'tflite' if args.from_tflite else 'onnx'}")
+    if args.from_tflite:
+        from dory.frontend.tflite_import import import_tflite, tflite_input_type_check
+
+        tflite_input_type_check(args.input, args.input_type)
+        module = import_tflite(args.input)
+    else:
+        module = import_onnx(args.input, args.input_type)
     diags = verify(module)
     if diags:
         raise DiagnosticError.from_diagnostics(diags)
@@ -151,6 +157,7 @@ def build_arg_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="dory-translate", description=__doc__.split("\n\n")[0])
     mode = ap.add_mutually_exclusive_group(required=True)
     mode.add_argument("--from-onnx", action="store_true", help="import an ONNX model (NEMO / QuantLab integer export) into the qnn dialect")
+    mode.add_argument("--from-tflite", action="store_true", help="import a full-integer int8 TFLite flatbuffer (.tflite) into the qnn dialect")
     mode.add_argument("--to-c", action="store_true", help="translate a planned module (after gap8-default) to GAP8 C and a weights blob")
     ap.add_argument("input", help="input file")
     ap.add_argument("-o", "--output", default="-", help="output file (default: stdout)")

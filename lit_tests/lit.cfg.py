@@ -39,6 +39,11 @@ shared = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.ab
 config.substitutions.append(("%shared", shared))
 if os.path.isdir(os.path.join(shared, "models")):
     config.available_features.add("shared-models")
+# The TFLite importer's flatbuffer parser (PyPI `tflite`, in the test extras).
+import importlib.util  # noqa: E402
+
+if importlib.util.find_spec("tflite") is not None and importlib.util.find_spec("flatbuffers") is not None:
+    config.available_features.add("tflite")
 if shutil.which("cc") or shutil.which("gcc"):
     config.available_features.add("cc")
 # The RV32 emulator target (runtime/port/rv32): cross compiler, QEMU, and a host cc for the plugin.

@@ -179,7 +179,7 @@ INVALID = [
     ("requant", "max = 1, min = 2, mul = 3, shift = 1", ["tensor<2x8xsi32>"], "tensor<2x8xsi8>",
      "property 'min' expected <= max (1), found 2"),
     ("requant", 'max = 1, min = 0, mul = 3, rounding = "nearest", shift = 1', ["tensor<2x8xsi32>"], "tensor<2x8xsi8>",
-     'property \'rounding\' expected "floor" or "trunc", found "nearest"'),
+     'property \'rounding\' expected "floor", "trunc" or "half_away", found "nearest"'),
     ("requant", "max = 1, min = 0, mul = dense<1> : tensor<4xsi32>, shift = 1", ["tensor<2x8xsi32>"], "tensor<2x8xsi8>",
      "property 'mul' expected 8 per-channel values (the last dimension of the input), found 4"),
     ("requant", "add = dense<1> : tensor<2x4xsi32>, max = 1, min = 0, mul = 1, shift = 1", ["tensor<2x8xsi32>"],
@@ -462,7 +462,7 @@ def test_all_ops_registered_and_pure() -> None:
     from dory.dory_ir.opdef import Pure
 
     names = ["constant", "conv2d", "linear", "requant", "add", "clip", "maxpool", "avgpool", "global_avgpool",
-             "pad", "reshape", "flatten", "transpose", "concat"]
+             "pad", "reshape", "flatten", "transpose", "concat", "softmax"]
     assert sorted(op.name for op in qnn.Qnn.ops) == sorted(f"qnn.{n}" for n in names)
     for n in names:
         cls = lookup_op(f"qnn.{n}")

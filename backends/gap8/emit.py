@@ -215,6 +215,9 @@ def _stages(op: Operation, key: str, channels: int) -> list[Stage]:
         st.scalars["shift"] = int(e["shift"].value) if isinstance(e.get("shift"), IntegerAttr) else 0  # type: ignore[attr-defined]
         st.scalars["div"] = int(e["div"].value) if isinstance(e.get("div"), IntegerAttr) else 0  # type: ignore[attr-defined]
         r = e.get("rounding")
+        if isinstance(r, StringAttr) and r.value not in ("floor", "trunc"):
+            # the runtime's requant stages round floor or trunc only (TFLite's half_away: not yet)
+            raise EmitError(op, f"expected '{key}' rounding \"floor\" or \"trunc\" (the C runtime's), found \"{r.value}\"")
         st.scalars["trunc"] = 1 if isinstance(r, StringAttr) and r.value == "trunc" else 0
         st.scalars["min"] = int_attr(e, "min", op)
         st.scalars["max"] = int_attr(e, "max", op)
@@ -396,6 +399,8 @@ class _Emitter:
             pool["is_avg"] = 1 if op.kind == "avg" else 0
             pool["count_include_pad"] = 1 if op.count_include_pad else 0
             pool["div"] = op.div or 0
+            if op.rounding not in ("floor", "trunc"):
+                raise EmitError(op, f"expected pool rounding \"floor\" or \"trunc\" (the C runtime's), found \"{op.rounding}\"")
             pool["trunc"] = 1 if op.rounding == "trunc" else 0
         if isinstance(op, dory.AddOp):
             if _shape(op.operands[1].type) != xs or xs != ys:

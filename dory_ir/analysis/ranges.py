@@ -22,6 +22,7 @@ from dory.dory_ir.types import IntegerType, TensorType
 
 FLOOR = "floor"
 TRUNC = "trunc"
+HALF_AWAY = "half_away"
 INT64_MAX = (1 << 63) - 1
 
 Vec = tuple[int, ...]
@@ -49,7 +50,12 @@ def channel_count(*vs: Vec) -> int:
 
 
 def round_div(n: int, d: int, rounding: str) -> int:
-    """``n / d`` for ``d > 0``, rounded towards minus infinity (floor) or zero (trunc)."""
+    """``n / d`` for ``d > 0``, rounded towards minus infinity (floor), zero (trunc) or to nearest
+    with ties away from zero (half_away)."""
+    if rounding == HALF_AWAY:
+        q, rem = divmod(abs(n), d)
+        q += rem >= d - rem
+        return -q if n < 0 else q
     q = n // d
     if rounding == TRUNC and q < 0 and q * d != n:
         q += 1

@@ -43,7 +43,7 @@ from dory.dory_ir.opdef import (
 )
 from dory.dory_ir.types import IntegerType, TensorType, Type, i64, si32, si64
 
-ROUNDINGS: tuple[str, ...] = ("floor", "trunc")
+ROUNDINGS: tuple[str, ...] = ("floor", "trunc", "half_away")
 """Values of the ``rounding`` property; ``"floor"`` is the default (docs/qnn.md, rounding rule)."""
 
 IntOrArray = int | np.ndarray
@@ -235,10 +235,18 @@ def is_permutation(perm: Sequence[int], rank: int) -> bool:
 
 def round_div(num: IntOrArray, den: int, rounding: str = "floor") -> IntOrArray:
     """Exact ``num / den`` for a positive ``den``, rounded by the qnn rounding rule: ``"floor"``
-    towards minus infinity, ``"trunc"`` towards zero. Works on ints and int64 arrays."""
+    towards minus infinity, ``"trunc"`` towards zero, ``"half_away"`` to nearest with ties away
+    from zero. Works on ints and int64 arrays."""
     q = num // den
     if rounding == "floor":
         return q
+    if rounding == "half_away":
+        mag = abs(num)
+        qm, rem = mag // den, mag % den
+        up = rem >= den - rem
+        if isinstance(num, np.ndarray):
+            return np.where(num < 0, -1, 1) * (qm + up)
+        return -(qm + up) if num < 0 else qm + up
     # Floor division already rounds non-negative quotients toward zero; negative inexact
     # quotients are one too small.
     return q + ((num % den != 0) & (num < 0))
@@ -287,7 +295,7 @@ def _int_check(minimum: int | None = None) -> Callable[[Attribute], str | None]:
 def _rounding_check(a: Attribute) -> str | None:
     assert isinstance(a, StringAttr)
     if a.value not in ROUNDINGS:
-        return f'expected "floor" or "trunc", found {a}'
+        return f'expected "floor", "trunc" or "half_away", found {a}'
     return None
 
 
@@ -330,7 +338,7 @@ def _rounding() -> PropDef:
         required=False,
         check=_rounding_check,
         default="floor",
-        doc='``"floor"`` (default) or ``"trunc"``.',
+        doc='``"floor"`` (default), ``"trunc"`` or ``"half_away"``.',
     )
 
 
@@ -796,6 +804,39 @@ class ClipOp(QnnOp):
         _verify_min_max(self, self.result_element)
 
 
+class SoftmaxOp(QnnOp):
+    """``qnn.softmax``: TFLite's reference int8 softmax over the last axis (gemmlowp fixed point,
+    dory_ir/interp/fixedpoint.py): ``mul`` and ``left_shift`` scale the differences to the row's
+    maximum into Q5.26, ``diff_min`` drops the smaller ones (they give -128); the result is int8
+    with scale 1/256 and zero point -128."""
+
+    name = "qnn.softmax"
+    operand_defs = (OperandDef("input", _T),)
+    result_defs = (ResultDef("result", _T),)
+    property_defs = (
+        PropDef("mul", (IntegerAttr,), check=_int_check(0), doc="The Q0.31 input multiplier (TFLite's input_multiplier)."),
+        PropDef("left_shift", (IntegerAttr,), check=_int_check(0), doc="The left shift before the multiply (input_left_shift)."),
+        PropDef("diff_min", (IntegerAttr,), check=_int_check(), doc="Differences below it give -128 (TFLite's diff_min)."),
+    )
+    input: Value
+    mul: int
+    left_shift: int
+    diff_min: int
+
+    def _verify_properties(self) -> None:
+        if self.operand_element(0) != IntegerType(8, "signed"):
+            raise OpVerifyError(f"operand expected si8, found {self.operand_element(0)}")
+        if not self.operand_type(0).shape:
+            raise OpVerifyError("operand expected rank >= 1 (the softmax runs over the last axis), found a scalar")
+        if get_int(self, "mul") >= 1 << 31:
+            raise OpVerifyError(f"property 'mul' expected < 2^31 (a Q0.31 multiplier), found {get_int(self, 'mul')}")
+        if get_int(self, "left_shift") > 31:
+            raise OpVerifyError(f"property 'left_shift' expected <= 31, found {get_int(self, 'left_shift')}")
+
+    def _verify_element_type(self) -> None:
+        self._verify_same_element()
+
+
 class _PoolOp(QnnOp):
     """Shared part of ``qnn.maxpool`` and ``qnn.avgpool``: kernel/strides/pads and output size."""
 
@@ -1115,6 +1156,7 @@ Qnn = register_dialect(
             FlattenOp,
             TransposeOp,
             ConcatOp,
+            SoftmaxOp,
         ],
     )
 )

@@ -38,7 +38,7 @@ def exact_float_type(bound: int) -> type | None:
         return np.float64
     return None
 
-ROUNDING_MODES = ("floor", "trunc")
+ROUNDING_MODES = ("floor", "trunc", "half_away")
 
 
 def int64_range(et: IntegerType) -> tuple[int, int]:
@@ -89,8 +89,9 @@ def wrap(a: np.ndarray, et: IntegerType) -> np.ndarray:
 def div_round(a: np.ndarray, d: int | np.ndarray, rounding: str) -> np.ndarray:
     """``round(a / d)`` for positive integer divisors, exactly: ``"floor"`` rounds towards minus
     infinity, ``"trunc"`` towards zero. ``d`` is an int or an int64 array broadcasting against
-    ``a`` (per-window counts). An int ``d`` may exceed int64 (a large ``shift``); then every
-    ``|a| < d`` and the quotient is 0 or -1."""
+    ``a`` (per-window counts); ``"half_away"`` to the nearest integer, ties away from zero (C's
+    ``(a +- d/2) / d``: TFLite's RoundingDivideByPOT and int8 average pool). An int ``d`` may exceed
+    int64 (a large ``shift``); then every ``|a| < d`` and the quotient is 0 or -1 (0 or +-1)."""
     if rounding not in ROUNDING_MODES:
         raise ValueError(f"rounding must be one of {', '.join(ROUNDING_MODES)}, found {rounding!r}")
     if isinstance(d, np.ndarray):
@@ -103,8 +104,18 @@ def div_round(a: np.ndarray, d: int | np.ndarray, rounding: str) -> np.ndarray:
         if d > INT64_MAX:
             if rounding == "trunc":
                 return np.zeros_like(a)
+            if rounding == "half_away":
+                # |a| < 2^63 < d: the quotient is +-1 exactly when 2|a| >= d (Python ints: no overflow)
+                big = np.array([2 * abs(int(v)) >= d for v in np.asarray(a).reshape(-1)], dtype=bool).reshape(np.shape(a))
+                return np.where(big, np.sign(a), 0).astype(np.int64)
             return np.where(a < 0, np.int64(-1), np.int64(0))
         div = np.int64(d)
+    if rounding == "half_away":
+        mag = np.abs(a)
+        q = np.floor_divide(mag, div)
+        rem = mag - q * div
+        # rem >= div - rem is 2*rem >= div (a tie goes up in magnitude) without overflowing
+        return np.where(a < 0, -1, 1) * (q + (rem >= div - rem))
     q = np.floor_divide(a, div)
     if rounding == "trunc":
         # floor and trunc differ exactly for negative quotients with a remainder.

@@ -439,6 +439,15 @@ def add(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[
     return [_wrap(op, a + b)]
 
 
+@impl(qnn.SoftmaxOp)
+def softmax(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
+    """TFLite's reference int8 softmax over the last axis (dory_ir/interp/fixedpoint.py)."""
+    from dory.dory_ir.interp.fixedpoint import softmax_int8
+
+    _count(op, operands, 1)
+    return [softmax_int8(operands[0], _int_prop(op, "mul", minimum=0), _int_prop(op, "left_shift", minimum=0), _int_prop(op, "diff_min"))]
+
+
 @impl(qnn.ClipOp)
 def clip(interp: Interpreter, op: Operation, operands: list[np.ndarray]) -> list[np.ndarray]:
     """``clamp(x, min, max)``."""

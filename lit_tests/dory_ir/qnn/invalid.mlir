@@ -230,7 +230,7 @@
 
 "func.func"() <{function_type = (tensor<2x8xsi32>) -> tensor<2x8xsi8>, sym_name = "requant_rounding"}> ({
 ^bb0(%x: tensor<2x8xsi32>):
-  // expected-error@+1 {{'qnn.requant' op property 'rounding' expected "floor" or "trunc", found "nearest"}}
+  // expected-error@+1 {{'qnn.requant' op property 'rounding' expected "floor", "trunc" or "half_away", found "nearest"}}
   %r = "qnn.requant"(%x) <{max = 1 : i64, min = 0 : i64, mul = 3 : i64, rounding = "nearest", shift = 1 : i64}> : (tensor<2x8xsi32>) -> tensor<2x8xsi8>
   "func.return"(%r) : (tensor<2x8xsi8>) -> ()
 }) : () -> ()
@@ -593,4 +593,22 @@
 ^bb0(%x: tensor<2x2xsi32>):
   %r = "qnn.requant"(%x) <{max = 255 : i64, min = 0 : i64, mul = 3 : i64, shift = 4 : i64, win_hi = dense<1365> : tensor<2xsi32>, win_lo = dense<0> : tensor<2xsi32>}> : (tensor<2x2xsi32>) -> tensor<2x2xui8>
   "func.return"(%r) : (tensor<2x2xui8>) -> ()
+}) : () -> ()
+
+// -----
+
+"func.func"() <{function_type = (tensor<1x6xsi16>) -> tensor<1x6xsi16>, sym_name = "softmax_not_int8"}> ({
+^bb0(%x: tensor<1x6xsi16>):
+  // expected-error@+1 {{'qnn.softmax' op operand expected si8, found si16}}
+  %r = "qnn.softmax"(%x) <{diff_min = -992 : i64, left_shift = 21 : i64, mul = 1488250624 : i64}> : (tensor<1x6xsi16>) -> tensor<1x6xsi16>
+  "func.return"(%r) : (tensor<1x6xsi16>) -> ()
+}) : () -> ()
+
+// -----
+
+"func.func"() <{function_type = (tensor<1x6xsi8>) -> tensor<1x6xsi8>, sym_name = "softmax_mul_range"}> ({
+^bb0(%x: tensor<1x6xsi8>):
+  // expected-error@+1 {{'qnn.softmax' op property 'mul' expected < 2^31 (a Q0.31 multiplier), found 2147483648}}
+  %r = "qnn.softmax"(%x) <{diff_min = -992 : i64, left_shift = 21 : i64, mul = 2147483648 : i64}> : (tensor<1x6xsi8>) -> tensor<1x6xsi8>
+  "func.return"(%r) : (tensor<1x6xsi8>) -> ()
 }) : () -> ()
