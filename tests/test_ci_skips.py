@@ -21,8 +21,12 @@ def _run(tmp_path: Path, ci: bool) -> subprocess.CompletedProcess[str]:
     if ci:
         env["CI"] = "true"
     env["PYTHONPATH"] = str(HERE)
+    # an empty ini of its own (pytest >= 9.2 refuses `-c /dev/null`: not a .ini/.cfg/.toml name) keeps
+    # the repo's pyproject options out of the inner run
+    ini = tmp_path / "pytest.ini"
+    ini.write_text("[pytest]\n")
     r = subprocess.run([sys.executable, "-m", "pytest", "-p", "ci_skips", "-q", "-n", "0", "-p", "no:cacheprovider", "-rA",
-                        str(tmp_path / "test_x.py"), "--rootdir", str(tmp_path), "-c", os.devnull],
+                        str(tmp_path / "test_x.py"), "--rootdir", str(tmp_path), "-c", str(ini)],
                        capture_output=True, text=True, env=env)
     return r
 
