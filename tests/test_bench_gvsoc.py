@@ -115,3 +115,47 @@ def test_compile_and_run_reports_a_failed_compile(tmp_path: Path) -> None:
     with pytest.raises(bench_gvsoc.RunFailed, match=r"dory-compile net \(L1 1\): .*missing\.onnx: error: cannot read"):
         bench_gvsoc.compile_and_run("net (L1 1)", [str(bad)], tmp_path / "app", tmp_path / "no-gvsoc")
     assert not (tmp_path / "app").exists()
+
+
+OVERFLOW = ("nemo_dronet_2.0 on GVSOC: exit 2\ndory: nemo_dronet_2.0: 17 steps, L1 55296 B\n"
+            "dory pulp port: cluster core 1 overflowed its stack (link.ld: core 0 2816 B, others 1024 B)\n")
+
+
+def test_a_failed_network_keeps_the_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One network failing on GVSOC (the last session's stack overflow) does not lose the others'
+    figures: measure(keep_failed=True) lists it as a FAILED row with the program's own error line,
+    main writes the tables and exits 1; without keep_failed measure raises as before."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import gvsoc
+
+    nets = [("nemo_Residual_connection_test_1", "r.onnx", None), ("nemo_dronet_2.0", "d.onnx", None)]
+
+    def bench_network(name: str, onnx: str, inp: str | None, work: Path, install: Path) -> bench_gvsoc.Run:
+        if name == "nemo_dronet_2.0":
+            raise bench_gvsoc.RunFailed(OVERFLOW)
+        return bench_gvsoc.parse_output(name, SAMPLE)
+
+    monkeypatch.setattr(gvsoc, "gvsoc_install", lambda: tmp_path)
+    monkeypatch.setattr(bench_gvsoc, "networks", lambda names, generated, tmp: nets)
+    monkeypatch.setattr(bench_gvsoc, "bench_network", bench_network)
+    monkeypatch.setattr(bench_gvsoc, "layer_kinds", lambda onnx: {0: "conv KxK", 5: "add", 7: "linear"})
+    log = tmp_path / "log"
+    with log.open("w") as f, pytest.raises(bench_gvsoc.BenchError, match="overflowed its stack"):
+        bench_gvsoc.measure(jobs=1, log=f)
+    with log.open("w") as f:
+        runs = bench_gvsoc.measure(jobs=1, log=f, keep_failed=True)
+    assert [(r.name, r.failed) for r in runs] == [
+        ("nemo_Residual_connection_test_1", ""),
+        ("nemo_dronet_2.0", "dory pulp port: cluster core 1 overflowed its stack (link.ld: core 0 2816 B, others 1024 B)")]
+    md = bench_gvsoc.report(runs)
+    assert "| nemo_Residual_connection_test_1 | 3 | 4,020,000 | 6,478,058 | 0.62 | 6.32 | 0.10 | 288,095 | 0.044 |" in md
+    assert "| nemo_dronet_2.0 | — | — | FAILED: dory pulp port: cluster core 1 overflowed its stack" in md
+    assert "6,478,058 cycles (without the 1 FAILED: nemo_dronet_2.0)." in md
+    assert [r.name for r in runs if r.steps] == ["nemo_Residual_connection_test_1"]
+
+    out = tmp_path / "gvsoc.md"
+    monkeypatch.setattr(bench_gvsoc, "gvsoc_missing", lambda: None)
+    monkeypatch.setattr(bench_gvsoc, "measure", lambda *a, **k: runs)
+    monkeypatch.setattr(sys, "argv", ["bench_gvsoc.py", "-o", str(out)])
+    assert bench_gvsoc.main() == 1
+    assert "FAILED: dory pulp port" in out.read_text() and "| nemo_Residual_connection_test_1 | 3 |" in out.read_text()
