@@ -11,7 +11,7 @@ tile pass's modelled cycles, checksum ok/MISMATCH) and a total line; this script
 writes three markdown tables:
 
 - per network: measured cycles and MAC/cycle, next to DORY's published 8-core GVSOC figure and
-  the ratio ours / DORY's;
+  the ratio ours / DORY's, and how deep the cluster stacks went (core 0, the deepest of the others);
 - per network and layer kind (conv 3x3, conv KxK, pointwise, depthwise, linear, pool, add);
 - model vs measured per layer (the ``dory.tile`` modelled cycles against GVSOC's), with the share
   of layers within +-25 %, the median ratio per kind and the outliers.
@@ -76,6 +76,7 @@ TOLERANCE = 0.25
 STEP_RE = re.compile(r"^\s*(\d+) (\S+)\s+(\S+)\s+(\d+) MAC\s+(\d+) cycles\s+(\d+\.\d\d) MAC/cycle\s+(\d+) modelled  "
                      r"checksum ([0-9a-f]{8}) (ok|MISMATCH)$", re.M)
 TOTAL_RE = re.compile(r"^dory: total: (\d+) cycles, (\d+) MAC, (\d+\.\d\d) MAC/cycle$", re.M)
+STACK_RE = re.compile(r"^dory: stack peak per cluster core \(bytes of link.ld's\):((?: \d+/\d+)+)$", re.M)
 MATCH_RE = re.compile(r"^dory: .*: (\d+) of (\d+) steps match, output (matches|MISMATCH)", re.M)
 
 
@@ -107,6 +108,7 @@ class Run:
     macs: int = 0
     not_run: str = ""  # a generated network that does not fit pulp-open's memories: the linker's message
     failed: str = ""  # the network failed (compile, build, run or a mismatch): the reason's first line
+    stacks: list[tuple[int, int]] = field(default_factory=list)  # per cluster core: (stack peak, size) in bytes
 
     @property
     def mac_per_cycle(self) -> float:
@@ -127,7 +129,9 @@ def parse_output(name: str, text: str) -> Run:
     match = MATCH_RE.search(text)
     if match is None or match[3] != "matches" or match[1] != match[2]:
         raise BenchError(f"{name}: the output does not match:\n{text[-1500:]}")
-    return Run(name, steps, int(total[1]), int(total[2]))
+    stacks = STACK_RE.search(text)
+    peaks = [(int(p), int(n)) for p, n in (x.split("/") for x in stacks[1].split())] if stacks else []
+    return Run(name, steps, int(total[1]), int(total[2]), stacks=peaks)
 
 
 def layer_kinds(onnx: str) -> dict[int, str]:
@@ -215,24 +219,32 @@ def _f(x: float, nd: int = 2) -> str:
     return f"{x:.{nd}f}" if x == x else "—"
 
 
+def stack_cell(stacks: list[tuple[int, int]]) -> str:
+    """How deep core 0's stack and the deepest of the others' went, of their sizes (link.ld)."""
+    if len(stacks) < 2:
+        return "—"
+    other = max(stacks[1:])
+    return f"{stacks[0][0]:,} of {stacks[0][1]:,} / {other[0]:,} of {other[1]:,}"
+
+
 def network_table(runs: list[Run]) -> str:
     """Per network: measured cycles and MAC/cycle against DORY's published GVSOC figure."""
     out = ["| network | steps | MAC | measured cycles | MAC/cycle | DORY GVSOC MAC/cycle (8 cores) | ours / DORY "
-           "| modelled cycles | modelled / measured |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "| modelled cycles | modelled / measured | stack peak: core 0 / cores 1-7 (B) |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in runs:
         pub, other = DORY_GVSOC.get(r.name, (float("nan"), ""))
         dory = f"{pub:.2f}" + (f" ({other})" if other else "") if pub == pub else "—"
         if r.failed:
-            out.append(f"| {r.name} | — | — | FAILED: {r.failed.replace('|', '/')} | — | {dory} | — | — | — |")
+            out.append(f"| {r.name} | — | — | FAILED: {r.failed.replace('|', '/')} | — | {dory} | — | — | — | — |")
             continue
         if r.not_run:
-            out.append(f"| {r.name} | — | — | not run: {r.not_run} | — | {dory} | — | — | — |")
+            out.append(f"| {r.name} | — | — | not run: {r.not_run} | — | {dory} | — | — | — | — |")
             continue
         ratio = _f(r.mac_per_cycle / pub) if pub == pub and not other else "—"
         modelled = sum(s.modelled for s in r.steps)
         out.append(f"| {r.name} | {len(r.steps)} | {r.macs:,} | {r.cycles:,} | {r.mac_per_cycle:.2f} | {dory} | {ratio} "
-                   f"| {modelled:,} | {_f(modelled / r.cycles, 3) if r.cycles else '—'} |")
+                   f"| {modelled:,} | {_f(modelled / r.cycles, 3) if r.cycles else '—'} | {stack_cell(r.stacks)} |")
     if DORY_OTHER:
         out += ["", "DORY's other published figures (no network of ours yet): "
                 + ", ".join(f"{k} {v:.2f}" for k, v in DORY_OTHER.items()) + " MAC/cycle."]

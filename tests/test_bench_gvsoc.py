@@ -15,7 +15,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import bench_gvsoc  # noqa: E402
 
-# Captured from `make -C app run GVSOC=...` (3 of the 8 steps kept, total line recomputed for them).
+# Captured from `make -C app run GVSOC=...` (3 of the 8 steps kept, total line recomputed for them;
+# the stack peak line, which the app prints since, in its format with made-up figures).
 SAMPLE = """dory: nemo_Residual_connection_test_1: 8 steps, L1 55296 B, L2 232496 B, L3 4 B; pulp-open, 8 cores
   0 Conv_0                       conv2d       4000000 MAC    6065773 cycles   0.66 MAC/cycle     264777 modelled  checksum 22c32ce9 ok
     busy/ld-stall/I$-miss per core (outside the barrier): 5976581/639344/861592 5846660/640223/814866 5845494/640193/814026 5846686/640223/814904 5845461/640193/814046 5846678/640223/814842 5843814/639786/815220 5844686/639810/815875; core 0: DMA wait 913, barrier 17943
@@ -24,6 +25,7 @@ SAMPLE = """dory: nemo_Residual_connection_test_1: 8 steps, L1 55296 B, L2 23249
   7 MatMul_81                    linear         20000 MAC     140567 cycles   0.14 MAC/cycle      10231 modelled  checksum ef18e7ea ok
     busy/ld-stall/I$-miss per core (outside the barrier): 81010/10411/3160 69327/10015/896 921/7/347 914/6/330 920/6/342 921/6/339 916/6/340 917/6/346; core 0: DMA wait 2077, barrier 202
 dory: total: 6478058 cycles, 4020000 MAC, 0.62 MAC/cycle
+dory: stack peak per cluster core (bytes of link.ld's): 2412/2816 700/1024 704/1024 700/1024 700/1024 700/1024 700/1024 700/1024
 dory: nemo_Residual_connection_test_1: 8 of 8 steps match, output matches (8 bytes)
 """
 
@@ -36,6 +38,7 @@ def test_parse_steps_and_total() -> None:
         (4000000, 6065773, 264777), (0, 271718, 13087), (20000, 140567, 10231)]
     assert (run.cycles, run.macs) == (6478058, 4020000)
     assert abs(run.mac_per_cycle - 4020000 / 6478058) < 1e-12
+    assert run.stacks == [(2412, 2816)] + [(700, 1024), (704, 1024)] + [(700, 1024)] * 5
 
 
 def test_mismatch_fails() -> None:
@@ -57,7 +60,7 @@ def test_tables() -> None:
         s.kind = kind
     md = bench_gvsoc.report([run])
     # per network: ours next to DORY's 6.32 and the ratio
-    assert "| nemo_Residual_connection_test_1 | 3 | 4,020,000 | 6,478,058 | 0.62 | 6.32 | 0.10 | 288,095 | 0.044 |" in md
+    assert "| nemo_Residual_connection_test_1 | 3 | 4,020,000 | 6,478,058 | 0.62 | 6.32 | 0.10 | 288,095 | 0.044 | 2,412 of 2,816 / 704 of 1,024 |" in md
     # per kind: conv KxK (Conv_0 is 5x5)'s MAC/cycle and share of the cycles; add has no MAC/cycle
     assert "| nemo_Residual_connection_test_1 | conv KxK | 1 | 4,000,000 | 6,065,773 | 0.66 | 93.6 % |" in md
     assert "|  | add | 1 | 0 | 271,718 | — | 4.2 % |" in md
@@ -148,7 +151,7 @@ def test_a_failed_network_keeps_the_others(tmp_path: Path, monkeypatch: pytest.M
         ("nemo_Residual_connection_test_1", ""),
         ("nemo_dronet_2.0", "dory pulp port: cluster core 1 overflowed its stack (link.ld: core 0 2816 B, others 1024 B)")]
     md = bench_gvsoc.report(runs)
-    assert "| nemo_Residual_connection_test_1 | 3 | 4,020,000 | 6,478,058 | 0.62 | 6.32 | 0.10 | 288,095 | 0.044 |" in md
+    assert "| nemo_Residual_connection_test_1 | 3 | 4,020,000 | 6,478,058 | 0.62 | 6.32 | 0.10 | 288,095 | 0.044 | 2,412" in md
     assert "| nemo_dronet_2.0 | — | — | FAILED: dory pulp port: cluster core 1 overflowed its stack" in md
     assert "6,478,058 cycles (without the 1 FAILED: nemo_dronet_2.0)." in md
     assert [r.name for r in runs if r.steps] == ["nemo_Residual_connection_test_1"]
