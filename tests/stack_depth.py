@@ -24,13 +24,20 @@ and finds the deepest path from ``pulp_cluster_main``:
 - core 0 runs everything; cores 1..7 never run ``CORE0_ONLY`` (layer.c's ``tile_task`` calls
   ``tile_loop0`` only on core 0, which keeps the tile loop's state out of the other stacks).
 
-``python3 tests/stack_depth.py`` prints both paths and exits 1 when one does not fit;
-tests/test_stack_depth.py runs the check in ``make test`` (skipped, with the reason, without
-riscv64-unknown-elf-gcc).
+The build checked is a pulp app's default one (XPULP=1, the cluster DMA; the L3 variants only
+change FC code). GVSOC runs show how deep the stacks really went: the pulp app prints each
+core's peak after its total line (port_pulp.c paints the stacks at boot), and
+tests/test_pulp_e2e.py checks a run's peaks against this bound.
+
+``python3 tests/stack_depth.py`` prints, per core class, the deepest chain and every function
+where a chain first overflows its stack, and exits 1 if one does; tests/test_stack_depth.py runs
+the check in ``make test`` (skipped, with the reason, without riscv64-unknown-elf-gcc), allowing
+only the overflows it pins.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import sys
@@ -103,6 +110,7 @@ def _short(title: str) -> str:
     return title.rsplit(":", 1)[-1]
 
 
+@functools.lru_cache(maxsize=None)
 def _rvcc_flags() -> tuple[str, list[str]]:
     """The riscv compiler and a pulp app's compile flags (with the picolibc specs, for its headers)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -113,6 +121,11 @@ def _rvcc_flags() -> tuple[str, list[str]]:
     specs = [f for f in ldflags if f.startswith("-specs=")]
     defs = ["-DDORY_PULP_L1_BYTES=1024", "-DDORY_PULP_L2_BYTES=1024", "-DDORY_PULP_L3_BYTES=0", "-DDORY_NUM_CORES=8"]
     return RVCC, [*cflags, *specs, *defs, f"-I{ROOT / 'runtime' / 'include'}", f"-I{PORT}"]
+
+
+def _tool(name: str) -> str:
+    """The binutils program ``name`` beside the riscv compiler (riscv64-unknown-elf-gcc -> ...-readelf)."""
+    return _rvcc_flags()[0].replace("gcc", name)
 
 
 def _run(cmd: list[str], cwd: Path | None = None) -> str:
@@ -126,7 +139,7 @@ def compile_units(out_dir: Path, sources: list[Path] | None = None, extra: list[
     """Compile ``sources`` (default: SOURCES) into ``out_dir`` with the pulp flags and
     ``-fcallgraph-info=su``; returns the object files (each with its ``.ci`` beside it)."""
     cc, flags = _rvcc_flags()
-    objs = []
+    objs: list[Path] = []
     for src in sources or SOURCES:
         obj = out_dir / (src.stem + ".o")
         _run([cc, *flags, *(extra or []), "-fcallgraph-info=su", "-c", str(src), "-o", str(obj)], cwd=out_dir)
@@ -167,11 +180,11 @@ def address_taken(obj: Path) -> set[str]:
     """Names of the functions whose address ``obj`` takes (a relocation other than a call's to a
     function's symbol, or to its own section under -ffunction-sections)."""
     funcs, out = set(), set()
-    for line in _run(["riscv64-unknown-elf-readelf", "-sW", str(obj)]).splitlines():
+    for line in _run([_tool("readelf"), "-sW", str(obj)]).splitlines():
         f = line.split()
         if len(f) >= 8 and f[3] == "FUNC":
             funcs.add(f[7])
-    for line in _run(["riscv64-unknown-elf-readelf", "-rW", str(obj)]).splitlines():
+    for line in _run([_tool("readelf"), "-rW", str(obj)]).splitlines():
         f = line.split()
         if len(f) < 5 or not f[2].startswith("R_RISCV_") or f[2] in CALL_RELOCS:
             continue
@@ -233,7 +246,7 @@ def library_frames(names: set[str]) -> tuple[dict[str, int], dict[str, set[str]]
     body: dict[str, list[str]] = {}
     for lib in libs:
         cur = None
-        for line in _run(["riscv64-unknown-elf-objdump", "-d", "--no-show-raw-insn", lib]).splitlines():
+        for line in _run([_tool("objdump"), "-d", "--no-show-raw-insn", lib]).splitlines():
             m = _FN_HEAD.match(line)
             if m:
                 cur = m.group(1) if m.group(1) not in body else None
