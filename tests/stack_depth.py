@@ -29,7 +29,7 @@ change FC code). GVSOC runs show how deep the stacks really went: the pulp app p
 core's peak after its total line (port_pulp.c paints the stacks at boot), and
 tests/test_pulp_e2e.py checks a run's peaks against this bound.
 
-``python3 tests/stack_depth.py`` prints, per core class, the deepest chain and every function
+``.venv/bin/python tests/stack_depth.py`` prints, per core class, the deepest chain and every function
 where a chain first overflows its stack, and exits 1 if one does; tests/test_stack_depth.py runs
 the check in ``make test`` (skipped, with the reason, without riscv64-unknown-elf-gcc), allowing
 only the overflows it pins.
