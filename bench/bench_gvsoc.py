@@ -11,14 +11,16 @@ tile pass's modelled cycles, checksum ok/MISMATCH) and a total line; this script
 writes three markdown tables:
 
 - per network: measured cycles and MAC/cycle, next to DORY's published 8-core GVSOC figure and
-  the ratio ours / DORY's;
+  the ratio ours / DORY's, and how deep the cluster stacks went (core 0, the deepest of the others);
 - per network and layer kind (conv 3x3, conv KxK, pointwise, depthwise, linear, pool, add);
 - model vs measured per layer (the ``dory.tile`` modelled cycles against GVSOC's), with the share
   of layers within +-25 %, the median ratio per kind and the outliers.
 
 Any checksum mismatch, missing total line or non-zero exit fails the bench (exit 1), except a
 generated network that does not fit pulp-open's memories at link time: it is listed as not run
-with the linker's message. (MobileNetV1-1.0-128 and V2-1.0-128 fit: their 4.3 / 3.6 MB of weights
+with the linker's message. A failed network does not lose the others' figures: the tables are
+still written, with that network's row marked FAILED (the reason's first line; the whole message
+on stderr), and the exit status is 1. (MobileNetV1-1.0-128 and V2-1.0-128 fit: their 4.3 / 3.6 MB of weights
 go to the board's HyperRAM, which their apps' Makefile.pulp picks by default, L3=hyper.) Networks run in
 parallel, up to the machine's core count. Without GVSOC (or the cross compiler) the bench prints why
 and exits 0 with nothing measured (``--require`` makes that exit 2 instead).
@@ -74,6 +76,7 @@ TOLERANCE = 0.25
 STEP_RE = re.compile(r"^\s*(\d+) (\S+)\s+(\S+)\s+(\d+) MAC\s+(\d+) cycles\s+(\d+\.\d\d) MAC/cycle\s+(\d+) modelled  "
                      r"checksum ([0-9a-f]{8}) (ok|MISMATCH)$", re.M)
 TOTAL_RE = re.compile(r"^dory: total: (\d+) cycles, (\d+) MAC, (\d+\.\d\d) MAC/cycle$", re.M)
+STACK_RE = re.compile(r"^dory: stack peak per cluster core \(bytes of link.ld's\):((?: \d+/\d+)+)$", re.M)
 MATCH_RE = re.compile(r"^dory: .*: (\d+) of (\d+) steps match, output (matches|MISMATCH)", re.M)
 
 
@@ -104,6 +107,8 @@ class Run:
     cycles: int = 0
     macs: int = 0
     not_run: str = ""  # a generated network that does not fit pulp-open's memories: the linker's message
+    failed: str = ""  # the network failed (compile, build, run or a mismatch): the reason's first line
+    stacks: list[tuple[int, int]] = field(default_factory=list)  # per cluster core: (stack peak, size) in bytes
 
     @property
     def mac_per_cycle(self) -> float:
@@ -124,7 +129,9 @@ def parse_output(name: str, text: str) -> Run:
     match = MATCH_RE.search(text)
     if match is None or match[3] != "matches" or match[1] != match[2]:
         raise BenchError(f"{name}: the output does not match:\n{text[-1500:]}")
-    return Run(name, steps, int(total[1]), int(total[2]))
+    stacks = STACK_RE.search(text)
+    peaks = [(int(p), int(n)) for p, n in (x.split("/") for x in stacks[1].split())] if stacks else []
+    return Run(name, steps, int(total[1]), int(total[2]), stacks=peaks)
 
 
 def layer_kinds(onnx: str) -> dict[int, str]:
@@ -212,21 +219,32 @@ def _f(x: float, nd: int = 2) -> str:
     return f"{x:.{nd}f}" if x == x else "—"
 
 
+def stack_cell(stacks: list[tuple[int, int]]) -> str:
+    """How deep core 0's stack and the deepest of the others' went, of their sizes (link.ld)."""
+    if len(stacks) < 2:
+        return "—"
+    other = max(stacks[1:])
+    return f"{stacks[0][0]:,} of {stacks[0][1]:,} / {other[0]:,} of {other[1]:,}"
+
+
 def network_table(runs: list[Run]) -> str:
     """Per network: measured cycles and MAC/cycle against DORY's published GVSOC figure."""
     out = ["| network | steps | MAC | measured cycles | MAC/cycle | DORY GVSOC MAC/cycle (8 cores) | ours / DORY "
-           "| modelled cycles | modelled / measured |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "| modelled cycles | modelled / measured | stack peak: core 0 / cores 1-7 (B) |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in runs:
         pub, other = DORY_GVSOC.get(r.name, (float("nan"), ""))
         dory = f"{pub:.2f}" + (f" ({other})" if other else "") if pub == pub else "—"
+        if r.failed:
+            out.append(f"| {r.name} | — | — | FAILED: {r.failed.replace('|', '/')} | — | {dory} | — | — | — | — |")
+            continue
         if r.not_run:
-            out.append(f"| {r.name} | — | — | not run: {r.not_run} | — | {dory} | — | — | — |")
+            out.append(f"| {r.name} | — | — | not run: {r.not_run} | — | {dory} | — | — | — | — |")
             continue
         ratio = _f(r.mac_per_cycle / pub) if pub == pub and not other else "—"
         modelled = sum(s.modelled for s in r.steps)
         out.append(f"| {r.name} | {len(r.steps)} | {r.macs:,} | {r.cycles:,} | {r.mac_per_cycle:.2f} | {dory} | {ratio} "
-                   f"| {modelled:,} | {_f(modelled / r.cycles, 3) if r.cycles else '—'} |")
+                   f"| {modelled:,} | {_f(modelled / r.cycles, 3) if r.cycles else '—'} | {stack_cell(r.stacks)} |")
     if DORY_OTHER:
         out += ["", "DORY's other published figures (no network of ours yet): "
                 + ", ".join(f"{k} {v:.2f}" for k, v in DORY_OTHER.items()) + " MAC/cycle."]
@@ -295,13 +313,25 @@ def report(runs: list[Run]) -> str:
     """The GVSOC section's markdown (without a heading of its own)."""
     total_macs = sum(r.macs for r in runs)
     total_cycles = sum(r.cycles for r in runs)
+    failed = [r.name for r in runs if r.failed]
     return "\n".join([
         f"Measured on GVSOC pulp-open (8 cluster cores), plan `{PIPELINE}`, every step bit-exact; cycles per "
         f"step on core 0 around the whole step (DMA, compute, barrier). All networks: {total_macs:,} MAC in "
-        f"{total_cycles:,} cycles.", "",
+        f"{total_cycles:,} cycles" + (f" (without the {len(failed)} FAILED: {', '.join(failed)})." if failed else "."),
+        "",
         "### Per network", "", network_table(runs), "",
         "### Per layer kind", "", kind_table(runs), "",
         "### Cost model (dory.tile modelled cycles, backends/pulp/hw.py) against GVSOC", "", model_tables(runs)])
+
+
+def failure_line(message: str) -> str:
+    """A failure's one-line reason for the table: the program's own error line when it printed one
+    (e.g. the pulp port's "cluster core 1 overflowed its stack"), else the message's first line."""
+    lines = [x.strip() for x in message.splitlines() if x.strip()]
+    for x in lines:
+        if x.startswith(("dory pulp port:", "pulp:", "dory: step")) or "MISMATCH" in x:
+            return x
+    return lines[0] if lines else "failed"
 
 
 def gvsoc_missing() -> str | None:
@@ -317,9 +347,10 @@ def gvsoc_missing() -> str | None:
 
 
 def measure(names: list[str] | None = None, generated: bool = True, jobs: int | None = None,
-            log: Any = sys.stderr) -> list[Run]:
+            log: Any = sys.stderr, keep_failed: bool = False) -> list[Run]:
     """Run the networks on GVSOC in parallel (``jobs``, default the core count); their runs in name
-    order. Raises BenchError on the first failure (after every started run has ended)."""
+    order. Raises BenchError on a failure (after every started run has ended), or with
+    ``keep_failed`` lists a failed network as a run with ``failed`` set instead."""
     for p in (ROOT, ROOT / "tests"):
         if str(p) not in sys.path:
             sys.path.insert(0, str(p))
@@ -332,7 +363,7 @@ def measure(names: list[str] | None = None, generated: bool = True, jobs: int | 
         nets = networks(names or [], generated, tmp)
         errors: list[str] = []
 
-        def one(net: tuple[str, str, str | None]) -> Run | None:
+        def one(net: tuple[str, str, str | None]) -> Run:
             try:
                 run = bench_network(*net, tmp, install)
                 what = f"not run: {run.not_run}" if run.not_run else \
@@ -342,14 +373,16 @@ def measure(names: list[str] | None = None, generated: bool = True, jobs: int | 
             except (BenchError, subprocess.TimeoutExpired) as e:
                 errors.append(str(e))
                 print(f"bench_gvsoc: FAILED: {e}", file=log, flush=True)
-                return None
+                return Run(net[0], failed=failure_line(str(e)))
 
         with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-            runs = [r for r in pool.map(one, nets) if r is not None]
-        if errors:
+            runs = list(pool.map(one, nets))
+        if errors and not keep_failed:
             raise BenchError("\n".join(errors))
         onnx = {n: o for n, o, _ in nets}
         for run in runs:  # in this thread: the pass pipeline is not meant to run concurrently
+            if run.failed:
+                continue
             kinds = layer_kinds(onnx[run.name])
             for s in run.steps:
                 s.kind = kinds.get(s.index, "other")
@@ -373,8 +406,8 @@ def main() -> int:
         print(f"bench_gvsoc: skipped: {why}", file=sys.stderr)
         return 2 if args.require else 0
     try:
-        runs = measure(args.networks, not args.no_generated, args.jobs)
-    except BenchError as e:
+        runs = measure(args.networks, not args.no_generated, args.jobs, keep_failed=True)
+    except BenchError as e:  # before any network ran (dory-netgen)
         print(f"bench_gvsoc: FAILED:\n{e}", file=sys.stderr)
         return 1
     text = "## GVSOC (pulp-open cluster)\n\n" + report(runs) + "\n"
@@ -382,6 +415,10 @@ def main() -> int:
     Path(args.output).write_text(text)
     print(text)
     print(f"bench_gvsoc: wrote {args.output}", file=sys.stderr)
+    failed = [r.name for r in runs if r.failed]
+    if failed:
+        print(f"bench_gvsoc: FAILED: {', '.join(failed)} (their rows say why; the others are measured)", file=sys.stderr)
+        return 1
     return 0
 
 

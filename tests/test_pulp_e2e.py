@@ -1,7 +1,8 @@
 """End to end on GVSOC's pulp-open cluster (runtime/port/pulp, ``--target pulp``): a shared network
 planned with ``pulp-default``, cross-built with Debian's riscv gcc (``make app.elf``) and run on
 GVSOC (``make run GVSOC=<install>``): every step's checksum ok, the per-step cycles, MAC/cycle and
-per-core counts, the total line, exit 0; and the same app with one expected checksum corrupted
+per-core counts, the total line, each cluster core's stack peak (within link.ld's stacks and within
+tests/stack_depth.py's static bound), exit 0; and the same app with one expected checksum corrupted
 reports MISMATCH and exits non-zero. Planned once more with a 120000-byte L2 budget, activations
 go to L3 (the port's L2 stand-in for the board's HyperRAM) and the run is still bit-exact. Planned
 with a 60000-byte L2 budget, weights go to L3 too, and built with ``L3=hyper`` (L3 on the board's
@@ -40,6 +41,7 @@ _STEP = re.compile(r"^\s*(\d+) (\S+)\s+(\S+)\s+(\d+) MAC\s+(\d+) cycles\s+(\d+\.
 _CORES = re.compile(r"^    busy/ld-stall/I\$-miss per core \(outside the barrier\):((?: \d+/\d+/\d+){8}); "
                     r"core 0: DMA wait \d+, barrier \d+$", re.M)
 _TOTAL = re.compile(r"^dory: total: (\d+) cycles, (\d+) MAC, (\d+\.\d\d) MAC/cycle$", re.M)
+_STACKS = re.compile(r"^dory: stack peak per cluster core \(bytes of link.ld's\):((?: \d+/\d+){8})$", re.M)
 
 
 # pulp-default with an L2 budget small enough to put activations in L3.
@@ -103,6 +105,20 @@ def test_shared_network_runs_bit_exact_on_gvsoc(tmp_path: Path) -> None:
     assert cycles == sum(int(s[4]) for s in steps) and macs == sum(int(s[3]) for s in steps)
     assert abs(float(total.group(3)) - macs / cycles) <= 0.006
     assert f"{n_steps} of {n_steps} steps match, output matches" in out
+
+    # how deep each cluster core's stack went: within link.ld's stacks, and within the static bound
+    # of tests/stack_depth.py (which would be wrong if a run went deeper than it says any can)
+    import stack_depth
+
+    stacks = _STACKS.search(out)
+    assert stacks, out[-3000:]
+    peaks = [tuple(map(int, x.split("/"))) for x in stacks.group(1).split()]
+    limits = stack_depth.stack_limits()
+    assert [s for _, s in peaks] == [limits["__cl_stack0_size"]] + [limits["__cl_stack_size"]] * 7
+    assert all(0 < p <= s for p, s in peaks), peaks
+    g = stack_depth.cluster_graph(tmp_path)
+    assert peaks[0][0] <= stack_depth.deepest(g, stack_depth.ROOT_FN).bytes
+    assert max(p for p, _ in peaks[1:]) <= stack_depth.deepest(g, stack_depth.ROOT_FN, stack_depth.CORE0_ONLY).bytes
 
     # a wrong expected checksum is reported, and the run fails
     data = (app / "data.c").read_text()

@@ -11,7 +11,8 @@ counter (whole step: fork/join, the tile loop on core 0, the DMA waits, the L3 s
 MAC/cycle, the modelled cycles, the checksum with ok/MISMATCH, and a line of per-core counts
 (busy = forked cycles outside the barrier, load stalls and I$ misses outside it; core 0's
 cycles waiting for (or copying) DMA transfers and waiting in the barrier);
-then a total line ``total: N cycles, M MAC, N.NN MAC/cycle`` and the whole-output check. It
+then a total line ``total: N cycles, M MAC, N.NN MAC/cycle``, how deep each cluster core's stack
+went (``dory_pulp_stack_peak``) against its size, and the whole-output check. It
 exits non-zero on any mismatch.
 """
 
@@ -97,7 +98,7 @@ int main(int argc, char **argv)
 {
     static uint8_t output[DORY_NET_OUTPUT_BYTES];
     char mpc[24];
-    int rc;
+    int rc, i;
 
     (void)argc;
     (void)argv;
@@ -131,6 +132,12 @@ int main(int argc, char **argv)
     ratio(mpc, sizeof mpc, total_macs, total_cycles);
     printf("dory: total: %lu cycles, %lu MAC, %s MAC/cycle\n", (unsigned long)total_cycles, (unsigned long)total_macs,
            mpc);
+    printf("dory: stack peak per cluster core (bytes of link.ld's):");
+    for (i = 0; i < DORY_NUM_CORES; i++) {
+        size_t size, peak = dory_pulp_stack_peak(i, &size);
+        printf(" %lu/%lu", (unsigned long)peak, (unsigned long)size);
+    }
+    printf("\n");
     rc = check_output(output);
     dory_network_close();
     return rc ? 1 : 0;

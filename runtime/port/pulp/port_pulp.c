@@ -60,7 +60,9 @@
  *   dory_perf_unit() == "cycles". Per core, port_pulp.h's dory_pulp_stats_take.
  *
  * Stacks: a canary word at the bottom of every cluster stack, checked by its core after every fork
- *   and reported in its done word (the FC's join exits 135 naming the core).
+ *   and reported in its done word (the FC's join exits 135 naming the core); the rest painted at
+ *   boot, so dory_pulp_stack_peak tells how deep each stack went (the app prints it at the end;
+ *   tests/stack_depth.py bounds the same statically).
  *
  * Printing (FC only; a trap prints from any hart): stdout is pulp-open's putc register; exit writes the end-of-computation
  *   register with the status, which ends GVSOC with that status.
@@ -138,6 +140,28 @@ static volatile uint32_t *stack_bottom(int core)
 {
     uintptr_t top = (uintptr_t)__cl_stacks_top, s0 = (uintptr_t)__cl_stack0_size, s = (uintptr_t)__cl_stack_size;
     return (volatile uint32_t *)(top - s0 - (uintptr_t)core * s);
+}
+
+/* The rest of every cluster stack is painted with this word at boot, so the FC can tell after a
+ * run how deep each core's stack went (dory_pulp_stack_peak). */
+#define STACK_PAINT 0x5ca1ab1eu
+
+static size_t stack_size(int core)
+{
+    return core == 0 ? (size_t)(uintptr_t)__cl_stack0_size : (size_t)(uintptr_t)__cl_stack_size;
+}
+
+size_t dory_pulp_stack_peak(int core, size_t *size)
+{
+    volatile uint32_t *bottom = stack_bottom(core), *p = bottom + 1;
+    size_t n = stack_size(core);
+    volatile uint32_t *top = (volatile uint32_t *)((uintptr_t)bottom + n);
+    *size = n;
+    if (*bottom != STACK_CANARY)
+        return n + 1; /* overflowed: the join has reported it */
+    while (p < top && *p == STACK_PAINT)
+        p++;
+    return (size_t)((uintptr_t)top - (uintptr_t)p);
 }
 
 /* Traps (crt0.S): on any hart, a line on stdout written register by register (no libc: the trap
@@ -508,8 +532,12 @@ int dory_port_init(size_t l1_bytes, size_t l2_bytes, size_t l3_bytes)
     memset(g_stats, 0, sizeof g_stats);
     if (!g_booted) {
         memset((void *)&g_sync, 0, sizeof g_sync);
-        for (i = 0; i < DORY_NUM_CORES; i++)
-            *stack_bottom(i) = STACK_CANARY;
+        for (i = 0; i < DORY_NUM_CORES; i++) {
+            volatile uint32_t *p = stack_bottom(i), *top = (volatile uint32_t *)((uintptr_t)p + stack_size(i));
+            *p++ = STACK_CANARY;
+            while (p < top)
+                *p++ = STACK_PAINT;
+        }
         PULP_REG(PULP_CLUSTER_ICACHE_ENABLE) = 0xffffffffu;
         for (i = 0; i < DORY_NUM_CORES; i++)
             PULP_REG(PULP_CLUSTER_CTRL_BOOT_ADDR(i)) = (uint32_t)(uintptr_t)_start;

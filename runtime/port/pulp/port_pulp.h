@@ -26,6 +26,11 @@ typedef struct {
  * done). */
 void dory_pulp_stats_take(dory_pulp_core_stats_t *out);
 
+/* How deep cluster core `core`'s stack has gone since boot, in bytes: its words below the top no
+ * longer holding the boot paint (a lower bound: a frame word never written keeps the paint);
+ * *size gets its size (runtime/port/pulp/link.ld). size + 1 when its canary is gone (overflow). */
+size_t dory_pulp_stack_peak(int core, size_t *size);
+
 /* Built with -DDORY_PULP_L3_HYPER (l3_hyper.c: L3 on the board's HyperRAM through the uDMA):
  * the layers' L3 traffic (dory_l3_read / dory_l3_write) since the last take: calls, bytes, and FC
  * cycles spent in them (which are inside the steps' cycles). */

@@ -1,0 +1,158 @@
+"""The cluster cores' deepest call chains against runtime/port/pulp/link.ld's stacks (tests/stack_depth.py).
+
+The check that fails when a runtime change makes a chain a cluster core can run need more stack
+than link.ld gives it (the last session's nemo_dronet_2.0 overflow: a depthwise kernel's frame grew
+16 bytes and cluster core 1's 1 KiB stack overflowed on GVSOC, found by a bench, no test).
+
+Statically, today's runtime already has chains deeper than the stacks (KNOWN below): GCC's frames
+say so, but whether a network ever runs them (16-bit input convolutions, the generic requant end
+with partial sums or multi-stage chains, conv_tap4's im2col of padded pixels, ...) is not proven
+either way -- every GVSOC run so far passed the port's canary check. They are pinned: a function
+not listed where a chain overflows, or a listed one whose chain got deeper, fails; a listed one
+that no longer overflows fails too, so the list only shrinks.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import stack_depth as sd  # noqa: E402
+from gvsoc import RVCC, requires_rvcc  # noqa: E402
+
+pytestmark = [pytest.mark.slow]
+
+KNOWN: dict[str, dict[str, int]] = {
+    # cluster core 0 runs tile_loop0 (its frame: 1728 B, the plan and loop state copied to L1)
+    "cluster core 0": {
+        "blocks16_1x1_s_": 2960, "blocks16_1x1_u_": 2960,
+        "dory_blocks4hl_s_.constprop.0": 2944, "dory_blocks4hl_u_.constprop.0": 2944,
+        "dory_conv_finish_": 2864, "dory_rqf_block_fast_": 2832, "dory_rqf_block_slow_": 2896,
+        "dory_rqf_block_wfast_": 2880, "dory_rqf_block_wide_": 2880, "dory_rqf_block_win_": 2864,
+        "dory_rqf_init_full_": 2848, "im2col_pixel": 2848,
+    },
+    "cluster cores 1-7": {
+        "blocks16_1x1_s_": 1072, "blocks16_1x1_u_": 1072, "conv_fast16": 1040,
+        "dory_blocks4hl_s_.constprop.0": 1056, "dory_blocks4hl_u_.constprop.0": 1056,
+        "dory_conv_finish_": 1136, "dory_rqf_init_full_": 1040, "im2col_pixel": 1120,
+    },
+}
+"""Per core class, the functions where a chain overflows today's stacks, and its depth in bytes
+(stack_depth.py prints each chain)."""
+
+
+def regressions(over: dict[str, dict[str, sd.Path_]], known: dict[str, dict[str, int]]) -> list[str]:
+    """What `over` (stack_depth.report's overflows) has that `known` does not allow: a new function
+    where a chain overflows, a known one grown deeper, or a known one that no longer overflows."""
+    out = []
+    for who, found in over.items():
+        allowed = known.get(who, {})
+        for name, path in sorted(found.items()):
+            if name not in allowed:
+                out.append(f"{who}: a chain overflows its stack at {name}: {path.bytes} B: {path}")
+            elif path.bytes > allowed[name]:
+                out.append(f"{who}: the chain overflowing at {name} grew {allowed[name]} -> {path.bytes} B: {path}")
+        for name in sorted(set(allowed) - set(found)):
+            out.append(f"{who}: no chain overflows at {name} any more: remove it from KNOWN")
+    return out
+
+
+@pytest.fixture(scope="module")
+def graph(tmp_path_factory: pytest.TempPathFactory) -> sd.Graph:
+    if shutil.which(RVCC) is None:
+        pytest.skip(f"no {RVCC} to build programs for GVSOC (apt-get install gcc-riscv64-unknown-elf)")
+    return sd.cluster_graph(tmp_path_factory.mktemp("stack"))
+
+
+def test_link_ld_limits(tmp_path: Path) -> None:
+    assert sd.stack_limits() == {"__cl_stack0_size": 2816, "__cl_stack_size": 1024}
+    ld = tmp_path / "link.ld"
+    ld.write_text(sd.LINK_LD.read_text().replace(": 1024;", ": 768;"))
+    assert sd.stack_limits(ld)["__cl_stack_size"] == 768
+    ld.write_text("__cl_stack0_size = 2816;\n")
+    with pytest.raises(sd.StackError, match="no default for __cl_stack0_size"):
+        sd.stack_limits(ld)
+
+
+def test_runtime_stacks(graph: sd.Graph) -> None:
+    """The check itself: nothing overflows beyond KNOWN."""
+    _, over = sd.report(graph, sd.stack_limits())
+    bad = regressions(over, KNOWN)
+    assert not bad, "\n".join(bad)
+
+
+def test_runtime_stacks_can_fail(graph: sd.Graph) -> None:
+    """16 bytes less stack, as 16 more bytes of frame on a chain that fits exactly (the depthwise
+    kernels' ones reach 1024 B on cores 1-7 today): the check fails and names the chain."""
+    limits = {k: v - 16 for k, v in sd.stack_limits().items()}
+    _, over = sd.report(graph, limits)
+    bad = regressions(over, KNOWN)
+    assert any("cluster cores 1-7: a chain overflows its stack at" in b and "dory_depthwise" in b for b in bad), bad
+    # the chains a cluster core runs: through the fork's task, into every kernel
+    names = {n for p in over["cluster cores 1-7"].values() for n, _ in p.chain}
+    assert {"pulp_cluster_main", "tile_task", "dory_conv2d", "dory_depthwise"} <= names
+    assert "tile_loop0" not in names and "tile_loop0" in {n for p in over["cluster core 0"].values() for n, _ in p.chain}
+
+
+PORT_C = r"""
+typedef void (*fn_t)(void *);
+static fn_t volatile g_fn;
+static void *volatile g_arg;
+void dory_cluster_fork(fn_t fn, void *arg);
+void pulp_cluster_main(int me);
+void dory_cluster_fork(fn_t fn, void *arg) { g_arg = arg; g_fn = fn; }
+void pulp_cluster_main(int me) { for (;;) g_fn(g_arg + me); }
+"""
+
+TASK_C = r"""
+typedef void (*fn_t)(void *);
+void dory_cluster_fork(fn_t fn, void *arg);
+void start(void);
+static __attribute__((noinline)) void deep(volatile char *p) { volatile char b[600]; b[0] = *p; b[599] = b[0]; }
+static __attribute__((noinline)) void task(void *a) { volatile char b[200]; b[0] = *(char *)a; deep(b); }
+void start(void) { dory_cluster_fork(task, 0); }
+"""
+
+
+@requires_rvcc
+def test_synthetic_chain(tmp_path: Path) -> None:
+    """A fork dispatched through a pointer to a task of another unit: the chain is the sum of GCC's
+    frames through both, and overflows where it crosses the limit."""
+    (tmp_path / "port.c").write_text(PORT_C)
+    (tmp_path / "task.c").write_text(TASK_C)
+    objs = sd.compile_units(tmp_path, [tmp_path / "port.c", tmp_path / "task.c"])
+    g = sd.read_callgraph(objs)
+    sd.resolve_indirect(g, objs)
+    p = sd.deepest(g, sd.ROOT_FN)
+    assert [n for n, _ in p.chain] == ["pulp_cluster_main", "task", "deep"]
+    assert p.bytes == sum(f for _, f in p.chain) and p.chain[1][1] >= 200 and p.chain[2][1] >= 600
+    assert sd.overflows(g, p.bytes) == {}
+    over = sd.overflows(g, p.bytes - 1)
+    assert list(over) == ["deep"] and over["deep"].bytes == p.bytes
+    assert list(sd.overflows(g, p.chain[0][1] + p.chain[1][1] - 1)) == ["task"]
+
+
+@requires_rvcc
+@pytest.mark.parametrize("body,message", [
+    ("void deep(volatile char *p) { volatile char b[8]; b[0] = *p; if (b[0]) deep(b); *p = b[1]; }", r"recursion \(deep > deep\)"),
+    ("void (*volatile hook)(void);\nvoid deep(volatile char *p) { *p = 1; hook(); }",
+     r"deep\.c:\d+:\d+: deep calls through a pointer and no function of its translation unit has its address taken"),
+])
+def test_unbounded(tmp_path: Path, body: str, message: str) -> None:
+    """No bound: one clear error naming the place, not a number."""
+    (tmp_path / "port.c").write_text(PORT_C)
+    (tmp_path / "task.c").write_text(
+        "typedef void (*fn_t)(void *);\nvoid dory_cluster_fork(fn_t fn, void *arg);\nvoid start(void);\n"
+        "void deep(volatile char *p);\n"
+        "static __attribute__((noinline)) void task(void *a) { deep((volatile char *)a); }\n"
+        "void start(void) { dory_cluster_fork(task, 0); }\n")
+    (tmp_path / "deep.c").write_text("void deep(volatile char *p);\n" + body + "\n")
+    objs = sd.compile_units(tmp_path, [tmp_path / n for n in ("port.c", "task.c", "deep.c")])
+    g = sd.read_callgraph(objs)
+    sd.resolve_indirect(g, objs)
+    with pytest.raises(sd.StackError, match=message):
+        sd.deepest(g, sd.ROOT_FN)
