@@ -615,7 +615,7 @@ class MemoryPlan:
                     self.move(b, L2)
         self.more_tiled = {t: k for t in range(len(self.steps)) for k in [best_at(t)[1]] if k}
 
-    def step_cycles(self, t: int, rec: StepRecord, l1: int, memo: object, cache: dict[tuple[object, ...], float]) -> float:
+    def step_cycles(self, t: int, rec: StepRecord, l1: int, memo: "SolveMemo", cache: dict[tuple[object, ...], float]) -> float:
         """Step ``t``'s modelled cycles under record ``rec``, as the ``tile`` pass would plan it
         (candidate space, automatic buffering): 0 for a concat or reshape, infinite when no L1
         tile fits. ``memo`` (a `SolveMemo`) and ``cache`` keep the answers of one search."""
@@ -626,13 +626,13 @@ class MemoryPlan:
         if key in cache:
             return cache[key]
         from dory.passes.tiling import NoFit, geometry, l3_cycles
-        from dory.passes.tiling.l3search import joint_search, staging_candidates
+        from dory.passes.tiling.l3search import staging_candidates
 
         g = geometry(op)
         try:
             if rec.l3_tiling:
                 cands = staging_candidates(g, self.hw, rec.staging_bytes, rec.l3, rec.l3_tiling)
-                cyc: float = joint_search(g, rec.l3, cands, l1, self.hw, solver=memo, memo=memo).cycles  # type: ignore[arg-type]
+                cyc: float = memo.joint(g, rec.l3, cands, l1, self.hw).cycles  # type: ignore[attr-defined]
             else:
                 sol = memo(g, l1, self.hw)  # type: ignore[operator]
                 cyc = l3_cycles(g, rec.l3, None, sol.best.cycles, self.hw, t_co=sol.best.tile[0])

@@ -40,7 +40,7 @@ from collections.abc import Callable, Sequence
 from dory.backends.target import Target
 from dory.passes.tiling.cost import cycles_floor, l3_cycles, tile_overhead
 from dory.passes.tiling.geometry import Geometry, _in_extent
-from dory.passes.tiling.sat import NoFit, Solution, solve, space_of
+from dory.passes.tiling.sat import Evaluations, NoFit, Solution, solve, space_of
 from dory.passes.tiling.space import candidates
 
 
@@ -125,11 +125,38 @@ class SolveMemo:
     """`solve` with its answers (a `Solution`, or the `NoFit` it raised) kept per (layer geometry,
     L1 budget, target, caps, buffering, space), for one run of the tile pass: a network's repeated
     layers (MobileNetV1's five 14x14x512 pointwise convolutions) then search their L3 candidates
-    once. The answer is the solver's (deterministic), so memoizing changes no choice."""
+    once. The answer is the solver's (deterministic), so memoizing changes no choice. The solves
+    of one layer under different caps share its tile evaluations (`Evaluations`)."""
 
     def __init__(self) -> None:
         self._seen: dict[tuple[object, ...], Solution | NoFit] = {}
         self._xfer: dict[tuple[object, ...], float] = {}
+        self._joint: dict[tuple[object, ...], JointChoice | NoFit] = {}
+        self._evals: dict[tuple[Geometry, Target], Evaluations] = {}
+
+    def joint(self, g: Geometry, roles: Sequence[str], cands: Sequence[dict[str, int]], l1: int, hw: Target,
+              forced: dict[str, int] | None = None, *, single: bool | None = None,
+              space: str = "candidates") -> JointChoice:
+        """`joint_search` with this memo as its solver, its answer (a `JointChoice`, or the `NoFit`
+        it raised) kept per (layer, roles, candidates, L1 budget, target, caps, buffering, space):
+        ``assign-memory``'s staging search asks again for every step of a moved buffer's lifetime
+        at every sweep, and different staging budgets mostly give the same candidates (on
+        MobileNetV1-1.0-224, 505 searches of 119 distinct candidate lists). The answer is the
+        search's, deterministic, so memoizing changes no choice; a repeated answer reports the
+        first search's effort (``sat_calls``, ``solves``), which the repeat would have recorded
+        too (its L1 solves are this memo's)."""
+        key = (g, tuple(roles), tuple(tuple(sorted(c.items())) for c in cands), l1, hw,
+               tuple(sorted((forced or {}).items())), single, space)
+        hit = self._joint.get(key)
+        if hit is None:
+            try:
+                hit = joint_search(g, roles, cands, l1, hw, forced, single=single, space=space, solver=self, memo=self)
+            except NoFit as e:
+                hit = e
+            self._joint[key] = hit
+        if isinstance(hit, NoFit):
+            raise hit
+        return hit
 
     def transfers(self, g: Geometry, roles: Sequence[str], l3: dict[str, int], hw: Target) -> float:
         """`l3_cycles` of L3 tile ``l3`` with no compute (the joint search's transfer bound),
@@ -147,7 +174,10 @@ class SolveMemo:
         hit = self._seen.get(key)
         if hit is None:
             try:
-                hit = solve(g, l1, hw, caps, single=single, space=space)
+                evals = self._evals.get((g, hw))
+                if evals is None:
+                    evals = self._evals[(g, hw)] = Evaluations(g, hw)
+                hit = solve(g, l1, hw, caps, single=single, space=space, evals=evals)
             except NoFit as e:
                 hit = e
             self._seen[key] = hit
