@@ -117,7 +117,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -129,6 +129,9 @@ from dory.dory_ir.dialects.func import FuncOp, ReturnOp
 from dory.dory_ir.types import FunctionType, IntegerType, MemRefType, TensorType, Type
 from dory.passes.base import ModulePass, PassContext, PassFailed
 from dory.passes.target_option import MemoryBudgets
+
+if TYPE_CHECKING:
+    from dory.passes.tiling.l3search import SolveMemo
 
 L2 = "l2"
 L3 = "l3"
@@ -571,9 +574,9 @@ class MemoryPlan:
         its L3 transfers in their model. Each sweep tries the candidates in buffer order and keeps
         a move that lowers the total, until a sweep keeps none (a move L3 cannot hold is not kept).
         Moving to L3 never raises a step's minimal L2 demand, so the plan stays within L2."""
-        from dory.passes.tiling.l3search import SolveMemo
+        from dory.passes.tiling.l3search import shared_memo
 
-        memo = SolveMemo()
+        memo = shared_memo()  # the tile pass then finds the joint searches of the plan kept
         cache: dict[tuple[object, ...], float] = {}
 
         def best_at(t: int) -> tuple[float, int]:
@@ -615,7 +618,7 @@ class MemoryPlan:
                     self.move(b, L2)
         self.more_tiled = {t: k for t in range(len(self.steps)) for k in [best_at(t)[1]] if k}
 
-    def step_cycles(self, t: int, rec: StepRecord, l1: int, memo: "SolveMemo", cache: dict[tuple[object, ...], float]) -> float:
+    def step_cycles(self, t: int, rec: StepRecord, l1: int, memo: SolveMemo, cache: dict[tuple[object, ...], float]) -> float:
         """Step ``t``'s modelled cycles under record ``rec``, as the ``tile`` pass would plan it
         (candidate space, automatic buffering): 0 for a concat or reshape, infinite when no L1
         tile fits. ``memo`` (a `SolveMemo`) and ``cache`` keep the answers of one search."""

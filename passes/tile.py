@@ -68,7 +68,7 @@ from dory.passes.tiling import (
     l3_cycles,
     solve,
 )
-from dory.passes.tiling.l3search import SolveMemo, rounded_block, staging_candidates
+from dory.passes.tiling.l3search import rounded_block, shared_memo, staging_candidates
 from dory.passes.tiling.plans import BUFFERINGS, PlanEntry, read_plan, tile_text
 
 ATTR = "dory.tile"
@@ -283,7 +283,7 @@ class TilePass(TargetOption, ModulePass):
         used: set[PlanEntry] = set()
         decided: list[tuple[Operation, DictAttr]] = []
         layers = [op for op in module.walk() if isinstance(op, dory.LAYER_OPS)]
-        memo = SolveMemo()  # the L1 solves and joint searches, shared by repeated layers
+        memo = shared_memo()  # the L1 solves and joint searches: repeated layers, assign-memory's, a re-plan's
         for index, op in enumerate(layers):
             g = geometry(op)
             entries = plan.lookup(index, _loc_name(op)) if plan is not None else []

@@ -158,6 +158,10 @@ class SolveMemo:
             raise hit
         return hit
 
+    def size(self) -> int:
+        """How many answers the memo holds (solves, joint searches, transfer bounds, layers' evaluations)."""
+        return len(self._seen) + len(self._joint) + len(self._xfer) + len(self._evals)
+
     def transfers(self, g: Geometry, roles: Sequence[str], l3: dict[str, int], hw: Target) -> float:
         """`l3_cycles` of L3 tile ``l3`` with no compute (the joint search's transfer bound),
         kept per (layer, roles, tile, target): ``assign-memory`` asks for the same candidates
@@ -184,6 +188,26 @@ class SolveMemo:
         if isinstance(hit, NoFit):
             raise hit
         return hit
+
+
+_SHARED: SolveMemo | None = None
+SHARED_LIMIT = 20000
+"""Entries (solves, joint searches, layers' evaluations) past which `shared_memo` starts afresh:
+a bound on a long-lived process's memory (a test session plans thousands of layers), far above
+one compile's needs (MobileNetV1-1.0-224 with the staging search: about 400)."""
+
+
+def shared_memo() -> SolveMemo:
+    """The process's `SolveMemo`, shared by every pass and every run of them: ``assign-memory``'s
+    staging search (step 6) asks for the joint searches ``tile`` then makes, and a re-planned
+    compile (`backends.l2_reserve`, another L2 budget) tiles mostly the same layers under the same
+    staging again. Every answer is a pure function of its key (layer, budgets, target, caps,
+    buffering, space), so sharing it changes no plan; only the wall times a plan may record
+    (``tile{record-solve-time}``) are the first search's."""
+    global _SHARED
+    if _SHARED is None or _SHARED.size() > SHARED_LIMIT:
+        _SHARED = SolveMemo()
+    return _SHARED
 
 
 def _capped(cand: dict[str, int], forced: dict[str, int]) -> dict[str, int]:
@@ -296,4 +320,4 @@ def joint_search(g: Geometry, roles: Sequence[str], cands: Sequence[dict[str, in
     return JointChoice(best[2], best[3], best[0], sat_calls, solves)
 
 
-__all__ = ["JointChoice", "SolveMemo", "joint_search", "rounded_block", "staging_candidates", "whole_l1_tiles"]
+__all__ = ["JointChoice", "SolveMemo", "joint_search", "rounded_block", "shared_memo", "staging_candidates", "whole_l1_tiles"]
