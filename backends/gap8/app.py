@@ -175,6 +175,8 @@ class ExpectedAhead:
             def on_result(op: "object", results: list[np.ndarray]) -> None:
                 for j, (r, a) in enumerate(zip(op.results, results)):  # type: ignore[attr-defined]
                     got[(index[id(op)], j)] = a
+                    if not op.operands:  # type: ignore[attr-defined]
+                        continue  # a constant (the weights): never a step, no checksum
                     try:
                         dt = dtype_of(r.type, op)  # type: ignore[arg-type]
                     except Exception:  # noqa: BLE001 - not an integer result: never a step's
