@@ -78,10 +78,12 @@ def _tiling(g: Geometry, tile: tuple[int, int, int, int]) -> tuple[int, int, int
     """Tile ``(c, h, w, k)`` with ``k`` following ``c`` where the layer ties them (depthwise,
     pool, add), and the number of tiles along each of the four dimensions."""
     c, h, w, k = tile
+    # integer ceilings (the model's hottest function: a float division and math.ceil each cost more)
     if g.cin_follows_cout:
-        k = c
-    nk = 1 if g.cin_follows_cout else math.ceil(g.ci / k)
-    return c, h, w, k, math.ceil(g.co / c), math.ceil(g.ho / h), math.ceil(g.wo / w), nk
+        k, nk = c, 1
+    else:
+        nk = -(-g.ci // k)
+    return c, h, w, k, -(-g.co // c), -(-g.ho // h), -(-g.wo // w), nk
 
 
 def input_loads(g: Geometry, tile: tuple[int, int, int, int]) -> int:
