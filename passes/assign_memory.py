@@ -57,8 +57,8 @@ Decisions
 5. Where a step must tile an L3 buffer, evict resident weights it does not use if staging the
    buffer whole then saves more transfer setups than the evicted weights cost (a 288 B
    depthwise weight streamed one channel at a time is the typical case).
-6. With the pass's ``staging=search`` (not the default: on MobileNetV1-1.0-224 it costs ~1.5 s
-   on an idle machine, host 1.1 -> 2.6 s dory-compile; `dory-compile --staging search`), let the tiling
+6. With the pass's ``staging=search`` (not the default: on MobileNetV1-1.0-224 it costs ~0.7 s
+   CPU, see the cost below; `dory-compile --staging search`), let the tiling
    model revise the plan (`MemoryPlan.search_staging`). The rules above place data by bytes and
    transfer cycles alone, and stage whole what fits; but a layer whose L3 activation gets a
    few rows of staging runs its L1 tiles a row or two high (MobileNetV1-1.0-224's 56x56x128
@@ -74,8 +74,12 @@ Decisions
    sweep moves none. Moving to L3 never raises a step's minimal demand, so every step still
    fits L2, and every tiled buffer stays staged in less than its size. Deterministic (buffer
    order, strict improvement, the fewest extra tiled buffers on a tie). Cost: MobileNetV1-1.0-224
-   on the default target, ``assign-memory`` + ``tile`` 0.36 s -> 2.4 s (mostly the L1 solves of
-   the staging budgets tried; transfers and solves shared through one `SolveMemo`).
+   on the default target, ``assign-memory`` + ``tile`` 0.16 s -> 0.81 s CPU (was 0.30 -> 1.83 s
+   before the joint searches were memoised; each pass's ``process_time``, min of 2, 2026-12-08 on
+   a loaded machine); mostly the ~100 distinct L1 solves of the staging budgets
+   tried. Transfers, solves, joint searches (kept per candidate list: most budgets give the same
+   candidates) and tile evaluations are shared through the process's `shared_memo`, which the
+   ``tile`` pass then reads: it re-solves nothing step 6 already solved.
 7. Check L3: the non-resident weights plus the L3 activations live at any step must fit.
 
 Recorded attributes (all sizes in bytes, as ``i64``)

@@ -21,9 +21,12 @@ visited by ascending bound (refined lazily, best-first), so the loop stops at th
 above the incumbent. An L1 solve is reused when an optimum already found lies within a cap whose
 space is a subset of that search's (the optimum of a superset that lies in the subset is the
 subset's, under the solver's total order), and `SolveMemo` shares the solves of a network's
-repeated layers. MobileNetV1-1.0-224 on the default target (whole L2): 17 layers with L3 tiles,
-165 candidates, 21 L1 solves (the rule solved 17: one per layer); the 29 layers' searches
-~0.30 s against ~0.20 s (min of 5, 2 busy cores, 2026-12-07).
+repeated layers (through `shared_memo`, also assign-memory's staging search's with the tile
+pass, and a re-plan's with the first plan's). MobileNetV1-1.0-224 on the default target (whole
+L2): 17 layers with L3 tiles, 165 candidates, 21 L1 solves (the rule solved 17: one per layer);
+the 29 layers' searches ~0.30 s against ~0.20 s (min of 5, 2 busy cores, 2026-12-07); the whole
+tile pass 0.21 -> 0.15 s CPU with the bound cut's tables and the kept tile evaluations
+(`sat.Evaluations`; 2026-12-08, loaded machine).
 
 *Not covered*: the L3 cost depends on the L1 tile's ``c_out`` (the first L1 tile waits for its
 channels' weights; the block rounding) as well as its cycles; per cap only the L1 optimum's is
