@@ -211,6 +211,12 @@ def test_expected_outputs_ahead_equal_the_planned_modules(name: str, pipeline: s
     other = [x.copy() for x in xs]
     other[0].flat[0] ^= 1
     assert ahead.take(module, other) is None
+    # ops that do not stand for one another (another op, other result types) are not matched
+    from dory.backends.gap8.app import _same_op
+
+    ops = [op for op in module.walk() if op.operands and op.results]
+    assert all(_same_op(op, op) for op in ops)
+    assert any(not _same_op(a, b) for a, b in zip(ops, ops[1:]))
 
 
 def test_expected_outputs_ahead_leaves_an_error_to_the_caller() -> None:

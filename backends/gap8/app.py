@@ -197,7 +197,7 @@ class ExpectedAhead:
                 np.array_equal(a, b) for a, b in zip(inputs, self._inputs)):
             return None
         ops, theirs = list(module.walk()), list(self._module.walk())  # type: ignore[attr-defined]
-        if len(ops) != len(theirs) or any(len(a.results) != len(b.results) for a, b in zip(ops, theirs)):
+        if len(ops) != len(theirs) or not all(_same_op(a, b) for a, b in zip(ops, theirs)):
             return None
         got, outputs = self._got, self._outputs
 
@@ -209,6 +209,20 @@ class ExpectedAhead:
             return outputs
 
         return run  # type: ignore[return-value]
+
+
+def _same_op(planned: "object", early: "object") -> bool:
+    """Does op ``planned`` of the planned module stand where ``early`` stood before planning: the
+    same op (a constant may have become the weights op that holds it) with results of the same
+    shapes and element types (a tensor then, a memref now)?"""
+    a, b = planned, early
+    if a.op_name != b.op_name and (a.operands or b.operands):  # type: ignore[attr-defined]
+        return False
+    if len(a.results) != len(b.results):  # type: ignore[attr-defined]
+        return False
+    return all(getattr(x.type, "shape", None) == getattr(y.type, "shape", None)
+               and getattr(x.type, "element_type", None) == getattr(y.type, "element_type", None)
+               for x, y in zip(a.results, b.results))  # type: ignore[attr-defined]
 
 
 def expected_outputs(module: "object", inputs: list[np.ndarray], net: EmittedNetwork,
