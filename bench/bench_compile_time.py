@@ -1,4 +1,4 @@
-"""dory-compile's wall time per network and target (median of ``--runs``, default 5, fresh
+"""dory-compile's wall and CPU time per network and target (median of ``--runs``, default 5, fresh
 processes) and where one compile spends it, by phase.
 
     python bench/bench_compile_time.py [--runs N] [--targets pulp,gap8,host] [--quick] [--json]
@@ -18,6 +18,14 @@ the L2-reserve measurement is "write files"): startup + imports (the interpreter
 included), expected outputs (reference interpreter and checksums: ``app_files`` sums them), C
 emission (``emit_network`` and the app's files), L2 reserve (the measuring link / compiles),
 write files, and the rest.
+
+CPU time is the user + system time of the compile and every process it waited for (the cross
+compiles of the L2 reserve included), from ``getrusage(RUSAGE_CHILDREN)``; a phase's CPU time is
+the child's ``process_time`` over it (every thread's: dory-compile computes the expected outputs
+in a background thread while it plans, `backends.gap8.app.ExpectedAhead`, so that CPU time counts
+in the phases it overlaps, and "expected outputs" is the main thread's wait for them plus what it
+computes itself). On a machine shared with other jobs the wall time grows with
+the load and the CPU time much less, so the two together tell a slower compile from a busier host.
 """
 
 from __future__ import annotations
@@ -25,11 +33,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -44,6 +54,7 @@ PHASES: tuple[tuple[str, str, str], ...] = (
     ("ONNX import", "dory.frontend.onnx_import", "import_onnx"),
     ("passes", "dory.passes.manager", "PassManager.run"),
     ("expected outputs", "dory.backends.gap8.app", "expected_outputs"),
+    ("expected outputs", "dory.backends.gap8.app", "ExpectedAhead.take"),
     ("expected outputs", "dory.backends.gap8.app", "fnv1a"),
     ("C emission", "dory.backends.gap8.emit", "emit_network"),
     ("C emission", "dory.backends.gap8.app", "app_files"),
@@ -76,33 +87,47 @@ def compile_args(onnx: str, target: str, out: str) -> list[str]:
     return ["--target", target, "-q", onnx, "-o", out]
 
 
-def wall(onnx: str, target: str, work: str) -> tuple[float, bool]:
-    """One dory-compile in a fresh process: (seconds, succeeded)."""
+def _children_cpu() -> float:
+    """User + system seconds of every child process waited for so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def wall(onnx: str, target: str, work: str) -> tuple[float, float, bool]:
+    """One dory-compile in a fresh process: (wall seconds, CPU seconds, succeeded)."""
     out = tempfile.mkdtemp(dir=work)
     os.rmdir(out)
+    c = _children_cpu()
     t = time.perf_counter()
     r = subprocess.run([sys.executable, "-m", "dory.tools.dory_compile", *compile_args(onnx, target, out)], capture_output=True,
                        env=CHILD_ENV)
     dt = time.perf_counter() - t
+    cpu = _children_cpu() - c
     shutil.rmtree(out, ignore_errors=True)
-    return dt, r.returncode == 0
+    return dt, cpu, r.returncode == 0
 
 
-def _timed(fn: Callable[..., Any], phase: str, acc: dict[str, float], stack: list[list[float]]) -> Callable[..., Any]:
-    """``fn`` wrapped to add its exclusive time to ``acc[phase]`` (time spent in other wrapped
-    functions it calls goes to theirs)."""
+def _timed(fn: Callable[..., Any], phase: str, acc: dict[str, float], cpu: dict[str, float],
+           stack: list[list[float]]) -> Callable[..., Any]:
+    """``fn`` wrapped to add its exclusive wall time to ``acc[phase]`` and its exclusive CPU time
+    (this process's) to ``cpu[phase]`` (time spent in other wrapped functions it calls goes to
+    theirs)."""
 
     def wrapper(*a: Any, **k: Any) -> Any:
-        start = time.perf_counter()
-        stack.append([0.0])
+        if threading.current_thread() is not threading.main_thread():
+            return fn(*a, **k)  # the expected outputs' background thread: its time overlaps the main one's
+        start, start_cpu = time.perf_counter(), time.process_time()
+        stack.append([0.0, 0.0])
         try:
             return fn(*a, **k)
         finally:
-            inner = stack.pop()[0]
-            dt = time.perf_counter() - start
+            inner, inner_cpu = stack.pop()
+            dt, dc = time.perf_counter() - start, time.process_time() - start_cpu
             acc[phase] = acc.get(phase, 0.0) + dt - inner
+            cpu[phase] = cpu.get(phase, 0.0) + dc - inner_cpu
             if stack:
                 stack[-1][0] += dt
+                stack[-1][1] += dc
 
     return wrapper
 
@@ -116,24 +141,29 @@ def child(argv: list[str]) -> None:
     from dory.driver import compile as dc
 
     acc: dict[str, float] = {"startup + imports": time.perf_counter() - t0}
+    cpu: dict[str, float] = {"startup + imports": time.process_time()}  # the interpreter's start included
     stack: list[list[float]] = []
     for phase, mod_name, attr in PHASES:
         mod = importlib.import_module(mod_name)
         owner: Any = mod
         parts = attr.split(".")
         for p in parts[:-1]:
-            owner = getattr(owner, p)
-        setattr(owner, parts[-1], _timed(getattr(owner, parts[-1]), phase, acc, stack))
+            owner = getattr(owner, p, None)
+        if owner is None or not hasattr(owner, parts[-1]):
+            continue  # an older tree without this function (the bench run on an earlier commit)
+        setattr(owner, parts[-1], _timed(getattr(owner, parts[-1]), phase, acc, cpu, stack))
     t = time.perf_counter()
     rc = dc.main(argv)
     acc["total"] = time.perf_counter() - t + acc["startup + imports"]
     acc["rest"] = acc["total"] - sum(v for k, v in acc.items() if k != "total")
-    print("PHASES " + json.dumps({"rc": rc, **acc}))
+    cpu["total"] = time.process_time()
+    cpu["rest"] = cpu["total"] - sum(v for k, v in cpu.items() if k != "total")
+    print("PHASES " + json.dumps({"rc": rc, "wall": acc, "cpu": cpu}))
 
 
-def phases(onnx: str, target: str, work: str) -> dict[str, float]:
-    """One compile's phases (seconds), from a child process (`child`); the interpreter's own start
-    is measured from outside and added to startup + imports."""
+def phases(onnx: str, target: str, work: str) -> tuple[dict[str, float], dict[str, float]]:
+    """One compile's phases (wall seconds, CPU seconds), from a child process (`child`); the
+    interpreter's own start is measured from outside and added to startup + imports' wall time."""
     out = tempfile.mkdtemp(dir=work)
     os.rmdir(out)
     t = time.perf_counter()
@@ -144,11 +174,12 @@ def phases(onnx: str, target: str, work: str) -> dict[str, float]:
     line = next((ln for ln in r.stdout.splitlines() if ln.startswith("PHASES ")), None)
     if line is None:
         raise RuntimeError(f"the phase run failed:\n{r.stdout}\n{r.stderr}")
-    got: dict[str, float] = json.loads(line[len("PHASES "):])
+    both = json.loads(line[len("PHASES "):])
+    got: dict[str, float] = both["wall"]
     start = dt - got["total"]  # the interpreter starting, before the child's first line
     got["startup + imports"] += start
     got["total"] = dt
-    return got
+    return got, both["cpu"]
 
 
 def main() -> int:
@@ -168,21 +199,26 @@ def main() -> int:
         for name, onnx in networks(args.quick, work):
             for target in args.targets.split(","):
                 wall(onnx, target, work)  # warm-up, unmeasured
-                times, oks = zip(*(wall(onnx, target, work) for _ in range(args.runs)))
-                ph = phases(onnx, target, work)
+                times, cpus, oks = zip(*(wall(onnx, target, work) for _ in range(args.runs)))
+                ph, ph_cpu = phases(onnx, target, work)
                 result[f"{name} {target}"] = {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
-                                              "ok": all(oks), "phases_s": {k: ph.get(k, 0.0) for k in names}}
+                                              "cpu_median_s": statistics.median(cpus), "ok": all(oks),
+                                              "load": os.getloadavg()[0],
+                                              "phases_s": {k: ph.get(k, 0.0) for k in names},
+                                              "phases_cpu_s": {k: ph_cpu.get(k, 0.0) for k in names}}
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
-    print(f"dory-compile wall time, median of {args.runs} (min..max), and one compile's phases (s)\n")
-    print("| network target | median | min..max | " + " | ".join(names) + " |")
-    print("|---|---|---|" + "---|" * len(names))
+    print(f"dory-compile wall and CPU time, median of {args.runs} (wall min..max), the 1-minute load average "
+          f"after the runs, and one compile's phases (s, wall / CPU)\n")
+    print("| network target | median | min..max | CPU | load | " + " | ".join(names) + " |")
+    print("|---|---|---|---|---|" + "---|" * len(names))
     for key, r in result.items():
-        ph = " | ".join(f"{r['phases_s'][k]:.2f}" for k in names)
-        print(f"| {key}{'' if r['ok'] else ' (error)'} | {r['median_s']:.2f} | {r['min_s']:.2f}..{r['max_s']:.2f} | {ph} |")
+        ph = " | ".join(f"{r['phases_s'][k]:.2f} / {r['phases_cpu_s'][k]:.2f}" for k in names)
+        print(f"| {key}{'' if r['ok'] else ' (error)'} | {r['median_s']:.2f} | {r['min_s']:.2f}..{r['max_s']:.2f} | "
+              f"{r['cpu_median_s']:.2f} | {r['load']:.1f} | {ph} |")
     return 0
 
 

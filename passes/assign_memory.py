@@ -57,8 +57,8 @@ Decisions
 5. Where a step must tile an L3 buffer, evict resident weights it does not use if staging the
    buffer whole then saves more transfer setups than the evicted weights cost (a 288 B
    depthwise weight streamed one channel at a time is the typical case).
-6. With the pass's ``staging=search`` (not the default: on MobileNetV1-1.0-224 it costs ~1.5 s
-   on an idle machine, host 1.1 -> 2.6 s dory-compile; `dory-compile --staging search`), let the tiling
+6. With the pass's ``staging=search`` (not the default: on MobileNetV1-1.0-224 it costs ~0.7 s
+   CPU, see the cost below; `dory-compile --staging search`), let the tiling
    model revise the plan (`MemoryPlan.search_staging`). The rules above place data by bytes and
    transfer cycles alone, and stage whole what fits; but a layer whose L3 activation gets a
    few rows of staging runs its L1 tiles a row or two high (MobileNetV1-1.0-224's 56x56x128
@@ -74,8 +74,12 @@ Decisions
    sweep moves none. Moving to L3 never raises a step's minimal demand, so every step still
    fits L2, and every tiled buffer stays staged in less than its size. Deterministic (buffer
    order, strict improvement, the fewest extra tiled buffers on a tie). Cost: MobileNetV1-1.0-224
-   on the default target, ``assign-memory`` + ``tile`` 0.36 s -> 2.4 s (mostly the L1 solves of
-   the staging budgets tried; transfers and solves shared through one `SolveMemo`).
+   on the default target, ``assign-memory`` + ``tile`` 0.16 s -> 0.81 s CPU (was 0.30 -> 1.83 s
+   before the joint searches were memoised; each pass's ``process_time``, min of 2, 2026-12-08 on
+   a loaded machine); mostly the ~100 distinct L1 solves of the staging budgets
+   tried. Transfers, solves, joint searches (kept per candidate list: most budgets give the same
+   candidates) and tile evaluations are shared through the process's `shared_memo`, which the
+   ``tile`` pass then reads: it re-solves nothing step 6 already solved.
 7. Check L3: the non-resident weights plus the L3 activations live at any step must fit.
 
 Recorded attributes (all sizes in bytes, as ``i64``)
@@ -117,7 +121,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -129,6 +133,9 @@ from dory.dory_ir.dialects.func import FuncOp, ReturnOp
 from dory.dory_ir.types import FunctionType, IntegerType, MemRefType, TensorType, Type
 from dory.passes.base import ModulePass, PassContext, PassFailed
 from dory.passes.target_option import MemoryBudgets
+
+if TYPE_CHECKING:
+    from dory.passes.tiling.l3search import SolveMemo
 
 L2 = "l2"
 L3 = "l3"
@@ -571,9 +578,9 @@ class MemoryPlan:
         its L3 transfers in their model. Each sweep tries the candidates in buffer order and keeps
         a move that lowers the total, until a sweep keeps none (a move L3 cannot hold is not kept).
         Moving to L3 never raises a step's minimal L2 demand, so the plan stays within L2."""
-        from dory.passes.tiling.l3search import SolveMemo
+        from dory.passes.tiling.l3search import shared_memo
 
-        memo = SolveMemo()
+        memo = shared_memo()  # the tile pass then finds the joint searches of the plan kept
         cache: dict[tuple[object, ...], float] = {}
 
         def best_at(t: int) -> tuple[float, int]:
@@ -615,7 +622,7 @@ class MemoryPlan:
                     self.move(b, L2)
         self.more_tiled = {t: k for t in range(len(self.steps)) for k in [best_at(t)[1]] if k}
 
-    def step_cycles(self, t: int, rec: StepRecord, l1: int, memo: object, cache: dict[tuple[object, ...], float]) -> float:
+    def step_cycles(self, t: int, rec: StepRecord, l1: int, memo: SolveMemo, cache: dict[tuple[object, ...], float]) -> float:
         """Step ``t``'s modelled cycles under record ``rec``, as the ``tile`` pass would plan it
         (candidate space, automatic buffering): 0 for a concat or reshape, infinite when no L1
         tile fits. ``memo`` (a `SolveMemo`) and ``cache`` keep the answers of one search."""
@@ -626,13 +633,13 @@ class MemoryPlan:
         if key in cache:
             return cache[key]
         from dory.passes.tiling import NoFit, geometry, l3_cycles
-        from dory.passes.tiling.l3search import joint_search, staging_candidates
+        from dory.passes.tiling.l3search import staging_candidates
 
         g = geometry(op)
         try:
             if rec.l3_tiling:
                 cands = staging_candidates(g, self.hw, rec.staging_bytes, rec.l3, rec.l3_tiling)
-                cyc: float = joint_search(g, rec.l3, cands, l1, self.hw, solver=memo, memo=memo).cycles  # type: ignore[arg-type]
+                cyc: float = memo.joint(g, rec.l3, cands, l1, self.hw).cycles  # type: ignore[attr-defined]
             else:
                 sol = memo(g, l1, self.hw)  # type: ignore[operator]
                 cyc = l3_cycles(g, rec.l3, None, sol.best.cycles, self.hw, t_co=sol.best.tile[0])

@@ -68,7 +68,7 @@ from dory.passes.tiling import (
     l3_cycles,
     solve,
 )
-from dory.passes.tiling.l3search import SolveMemo, joint_search, rounded_block, staging_candidates
+from dory.passes.tiling.l3search import rounded_block, shared_memo, staging_candidates
 from dory.passes.tiling.plans import BUFFERINGS, PlanEntry, read_plan, tile_text
 
 ATTR = "dory.tile"
@@ -283,7 +283,7 @@ class TilePass(TargetOption, ModulePass):
         used: set[PlanEntry] = set()
         decided: list[tuple[Operation, DictAttr]] = []
         layers = [op for op in module.walk() if isinstance(op, dory.LAYER_OPS)]
-        memo = SolveMemo()  # the joint searches' L1 solves, shared by repeated layers
+        memo = shared_memo()  # the L1 solves and joint searches: repeated layers, assign-memory's, a re-plan's
         for index, op in enumerate(layers):
             g = geometry(op)
             entries = plan.lookup(index, _loc_name(op)) if plan is not None else []
@@ -297,13 +297,12 @@ class TilePass(TargetOption, ModulePass):
                 if cands:
                     # the L3 and L1 tiles together, by the layer's total cycles with its L3 staging
                     t0 = time.perf_counter()
-                    choice = joint_search(g, l3_roles(op), cands, l1, hw, caps, single=single, space=self.space,
-                                          solver=memo, memo=memo)
+                    choice = memo.joint(g, l3_roles(op), cands, l1, hw, caps, single=single, space=self.space)
                     sol = dataclasses.replace(choice.sol, sat_calls=choice.sat_calls,
                                               solve_ms=int(round((time.perf_counter() - t0) * 1000)))
                     l3, cycles = choice.l3, choice.cycles
                 else:
-                    sol = solve(g, l1, hw, caps or None, single=single, space=self.space)
+                    sol = memo(g, l1, hw, caps or None, single=single, space=self.space)
                     l3, cycles = None, l3_cycles(g, l3_roles(op), None, sol.best.cycles, hw, t_co=sol.best.tile[0])
             except NoFit as e:
                 s = e.smallest

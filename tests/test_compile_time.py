@@ -178,3 +178,53 @@ def test_c_byte_arrays_are_16_bytes_a_line() -> None:
         lines = [", ".join(f"0x{b:02x}" for b in body[i:i + 16]) for i in range(0, len(body), 16)]
         want = f"X const uint8_t a[{len(body)}] = {{\n    " + ",\n    ".join(lines) + "\n};\n"
         assert _c_bytes("a", data, "X ") == want, n
+
+
+@requires_shared
+@pytest.mark.parametrize("name", sweep())
+@pytest.mark.parametrize("pipeline", ["gap8-default", "pulp-default"])
+def test_expected_outputs_ahead_equal_the_planned_modules(name: str, pipeline: str) -> None:
+    # dory-compile starts the expected outputs before assign-memory, on a copy of the module
+    # (ExpectedAhead): the planned module's own run must give the same step outputs and output
+    from dory.backends.gap8.app import ExpectedAhead, expected_outputs
+    from dory.backends.gap8.emit import emit_network
+    from dory.passes.base import PassContext
+    from dory.passes.manager import PassManager
+    from dory.passes.pipeline import parse_pipeline
+
+    net = load(name)
+    module = net.module
+    passes = parse_pipeline(pipeline)
+    split = next(i for i, p in enumerate(passes) if p.name == "assign-memory")
+    PassManager(passes[:split], verify_each=False).run(PassContext(), module)
+    xs = net.inputs + random_inputs(module, 0)[1:]
+    ahead = ExpectedAhead(module.clone(), xs)
+    PassManager(passes[split:], verify_each=False).run(PassContext(), module)
+    emitted = emit_network(module)
+    run = ahead.take(module, xs)
+    assert run is not None  # the ops correspond one for one: the thread's results are used
+    got, got_out = expected_outputs(module, xs, emitted, run)
+    want, want_out = expected_outputs(module, xs, emitted)
+    assert len(got) == len(want) == len(emitted.steps)
+    assert all(_same_array(a, b) for a, b in zip(got, want)) and _same_array(got_out, want_out)
+    # other inputs: not the thread's, the caller computes them itself
+    other = [x.copy() for x in xs]
+    other[0].flat[0] ^= 1
+    assert ahead.take(module, other) is None
+    # ops that do not stand for one another (another op, other result types) are not matched
+    from dory.backends.gap8.app import _same_op
+
+    ops = [op for op in module.walk() if op.operands and op.results]
+    assert all(_same_op(op, op) for op in ops)
+    assert any(not _same_op(a, b) for a, b in zip(ops, ops[1:]))
+
+
+def test_expected_outputs_ahead_leaves_an_error_to_the_caller() -> None:
+    # the thread's interpreter error is not raised by take: the caller's own run reports it
+    from dory.backends.gap8.app import ExpectedAhead
+
+    class Broken:
+        def walk(self):  # type: ignore[no-untyped-def]
+            raise RuntimeError("not a module")
+
+    assert ExpectedAhead(Broken(), [np.zeros(3, dtype=np.int64)]).take(Broken(), [np.zeros(3, dtype=np.int64)]) is None

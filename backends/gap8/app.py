@@ -21,6 +21,8 @@ import hashlib
 import importlib
 import os
 import shutil
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,13 +142,97 @@ def _fnv_powers(n: int) -> np.ndarray:
     return _POWERS[:n]
 
 
+class ExpectedAhead:
+    """`expected_outputs` started early, in a background thread, on a copy of the module before
+    memory planning (after ``fuse`` and ``requant-window``: the steps are the planned network's,
+    ops one for one in walk order; ``assign-memory``, ``tile`` and ``allocate-buffers`` only add
+    attributes and turn tensors into memrefs, and the layers run whole, so the values are the
+    planned module's). The thread also computes the checksum of every result as `app_files` will
+    pack it (`fnv1a` keeps it). The planning passes run meanwhile: numpy releases the GIL in its
+    loops, so on two idle cores MobileNetV1-1.0-224's host compile overlaps most of its expected
+    outputs (interpreter and checksums, ~0.25 s CPU) with ``assign-memory``, ``tile``,
+    ``allocate-buffers`` and the emission. `take` answers only for the module and inputs it was
+    started for, and only when the thread succeeded; otherwise (an interpreter error, an op
+    sequence planning changed) the caller computes as before, so a failure is reported where and
+    as it always was. A daemon thread: Ctrl-C or an error elsewhere never waits for it."""
+
+    def __init__(self, module: "object", inputs: list[np.ndarray]):
+        self._module = module
+        self._inputs = [np.array(x, copy=True) for x in inputs]
+        self._got: dict[tuple[int, int], np.ndarray] = {}
+        self._outputs: list[np.ndarray] | None = None
+        self._thread = threading.Thread(target=self._run, name="dory-expected-outputs", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from dory.backends.gap8.emit import dtype_of
+        from dory.dory_ir.interp import run_function
+
+        try:
+            index = {id(op): i for i, op in enumerate(self._module.walk())}  # type: ignore[attr-defined]
+            got: dict[tuple[int, int], np.ndarray] = {}
+
+            def on_result(op: "object", results: list[np.ndarray]) -> None:
+                for j, (r, a) in enumerate(zip(op.results, results)):  # type: ignore[attr-defined]
+                    got[(index[id(op)], j)] = a
+                    if not op.operands:  # type: ignore[attr-defined]
+                        continue  # a constant (the weights): never a step, no checksum
+                    try:
+                        dt = dtype_of(r.type, op)  # type: ignore[arg-type]
+                    except Exception:  # noqa: BLE001 - not an integer result: never a step's
+                        continue
+                    fnv1a(pack(a, dt))
+
+            outputs = run_function(self._module, self._inputs, on_result=on_result, tiled=False)  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 - the caller recomputes and reports it at its place
+            return
+        self._got, self._outputs = got, outputs
+
+    def take(self, module: "object", inputs: list[np.ndarray]) -> "Callable[[object], list[np.ndarray]] | None":
+        """A ``run`` for `expected_outputs` answering from the thread's results for the planned
+        ``module`` (waits for the thread), or None when they do not apply: the thread failed,
+        the inputs differ, or the ops do not correspond one for one."""
+        self._thread.join()
+        if self._outputs is None or len(inputs) != len(self._inputs) or not all(
+                np.array_equal(a, b) for a, b in zip(inputs, self._inputs)):
+            return None
+        ops, theirs = list(module.walk()), list(self._module.walk())  # type: ignore[attr-defined]
+        if len(ops) != len(theirs) or not all(_same_op(a, b) for a, b in zip(ops, theirs)):
+            return None
+        got, outputs = self._got, self._outputs
+
+        def run(on_result: "Callable[[object, list[np.ndarray]], None]") -> list[np.ndarray]:
+            for i, op in enumerate(ops):
+                rs = [got.get((i, j)) for j in range(len(op.results))]
+                if op.results and all(r is not None for r in rs):
+                    on_result(op, rs)  # type: ignore[arg-type]
+            return outputs
+
+        return run  # type: ignore[return-value]
+
+
+def _same_op(planned: "object", early: "object") -> bool:
+    """Does op ``planned`` of the planned module stand where ``early`` stood before planning: the
+    same op (a constant may have become the weights op that holds it) with results of the same
+    shapes and element types (a tensor then, a memref now)?"""
+    a, b = planned, early
+    if a.op_name != b.op_name and (a.operands or b.operands):  # type: ignore[attr-defined]
+        return False
+    if len(a.results) != len(b.results):  # type: ignore[attr-defined]
+        return False
+    return all(getattr(x.type, "shape", None) == getattr(y.type, "shape", None)
+               and getattr(x.type, "element_type", None) == getattr(y.type, "element_type", None)
+               for x, y in zip(a.results, b.results))  # type: ignore[attr-defined]
+
+
 def expected_outputs(module: "object", inputs: list[np.ndarray], net: EmittedNetwork,
                      run: "object | None" = None) -> tuple[list[np.ndarray], np.ndarray]:
     """Every step's exact output and the network output, from the reference interpreter (or from
     ``run(on_result) -> outputs`` when the caller runs the interpreter itself, e.g. while checking
-    DORY reference files). Scheduled layers run whole (``tiled=False``: one numpy evaluation per
-    layer instead of one per tile, the same exact values, dory_ir/interp/dory.py says why), so
-    the app checks the C against the layer's own semantics, not against the tile schedule it runs."""
+    DORY reference files, or has it run: `ExpectedAhead.take`). Scheduled layers run whole
+    (``tiled=False``: one numpy evaluation per layer instead of one per tile, the same exact
+    values, dory_ir/interp/dory.py says why), so the app checks the C against the layer's own
+    semantics, not against the tile schedule it runs."""
     from dory.dory_ir.interp import run_function
 
     wanted = {id(s.value): s.index for s in net.steps}

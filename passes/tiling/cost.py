@@ -78,10 +78,12 @@ def _tiling(g: Geometry, tile: tuple[int, int, int, int]) -> tuple[int, int, int
     """Tile ``(c, h, w, k)`` with ``k`` following ``c`` where the layer ties them (depthwise,
     pool, add), and the number of tiles along each of the four dimensions."""
     c, h, w, k = tile
+    # integer ceilings (the model's hottest function: a float division and math.ceil each cost more)
     if g.cin_follows_cout:
-        k = c
-    nk = 1 if g.cin_follows_cout else math.ceil(g.ci / k)
-    return c, h, w, k, math.ceil(g.co / c), math.ceil(g.ho / h), math.ceil(g.wo / w), nk
+        k, nk = c, 1
+    else:
+        nk = -(-g.ci // k)
+    return c, h, w, k, -(-g.co // c), -(-g.ho // h), -(-g.wo // w), nk
 
 
 def input_loads(g: Geometry, tile: tuple[int, int, int, int]) -> int:
@@ -581,36 +583,52 @@ def l3_cycles(g: Geometry, roles: list[str] | tuple[str, ...], l3_tile: dict[str
     row_bytes = g.wi * g.ci * g.in_bytes * g.n // (2 if g.kind == "add" else 1)  # an add's in_bytes sums both operands
     params = [r for r in ("bias", "requant") if r in role_set]
 
-    def reads(h: int, c: int, prev: tuple[int, int] | None) -> tuple[int, int]:
+    def reads(h: int, c: int, prev: tuple[int, int] | None, ch: int | None = None) -> tuple[int, int]:
         """The reads that stage sub-problem (row block h, channel block c) after ``prev``: (the
-        weights', the others')."""
+        weights', the others'); ``ch``: the channel block's size when not block c's."""
         cyc, wcyc = 0, 0
         if prev is None or prev[0] != h:
             lo = max(0, h * l3h * g.sh - g.pads[0])
             hi = min(g.hi, (min(g.ho, (h + 1) * l3h) - 1) * g.sh - g.pads[0] + (g.kh - 1) * g.dh + 1)
             cyc += sum(hw.l3_l2_cycles((hi - lo) * row_bytes) for _ in acts)
         if prev is None or prev[1] != c:
-            ch = min(g.co, (c + 1) * l3c) - c * l3c
+            if ch is None:
+                ch = min(g.co, (c + 1) * l3c) - c * l3c
             if "weight" in role_set:
                 wcyc = hw.l3_l2_cycles(ch * g.weight_bytes_per_channel)
             if params:
                 cyc += hw.l3_l2_cycles(ch * g.param_bytes, len(params))
         return wcyc, cyc
 
-    def write(h: int) -> int:
-        """The write-back of row block h's output."""
+    def write_rows(rows: int) -> int:
+        """The write-back of a row block of ``rows`` output rows."""
         if "output" not in role_set:
             return 0
-        rows = min(g.ho, (h + 1) * l3h) - h * l3h
         return hw.l2_l3_cycles(rows * g.wo * g.co * g.out_bytes * g.n)
 
+    def write(h: int) -> int:
+        """The write-back of row block h's output."""
+        return write_rows(min(g.ho, (h + 1) * l3h) - h * l3h)
+
     if not hw.l3_overlapped:
-        # Serial: the sum over the sub-problems in O(n_h + n_c): each row block's activations are
-        # read once; each channel block's weights / bias / requant once per row block when there
-        # are several channel blocks (the channel block changes at every sub-problem), else once.
-        acts_cyc = sum(reads(h, 0, (h - 1, 0))[1] for h in range(n_h))
-        per_c = sum(sum(reads(0, c, (0, c - 1) if c else (0, -1))) for c in range(n_c))
-        return int(math.ceil(compute + acts_cyc + per_c * (n_h if n_c > 1 else 1) + sum(write(h) for h in range(n_h))))
+        # Serial: the sum over the sub-problems: each row block's activations are read once; each
+        # channel block's weights / bias / requant once per row block when there are several
+        # channel blocks (the channel block changes at every sub-problem), else once. Blocks of
+        # equal size cost the same (integer cycles), so each size is costed once, times its count:
+        # assign-memory's staging search asks for thousands of these, channel blocks of 4.
+        acts_cyc = 0
+        if acts:
+            extents: dict[int, int] = {}
+            for h in range(n_h):
+                lo = max(0, h * l3h * g.sh - g.pads[0])
+                hi = min(g.hi, (min(g.ho, (h + 1) * l3h) - 1) * g.sh - g.pads[0] + (g.kh - 1) * g.dh + 1)
+                extents[hi - lo] = extents.get(hi - lo, 0) + 1
+            acts_cyc = sum(k * len(acts) * hw.l3_l2_cycles(e * row_bytes) for e, k in extents.items())
+        c_blocks = [(l3c, g.co // l3c)] + ([(g.co % l3c, 1)] if g.co % l3c else [])
+        per_c = sum(k * sum(reads(0, 0, (0, -1), ch)) for ch, k in c_blocks)
+        h_blocks = [(l3h, g.ho // l3h)] + ([(g.ho % l3h, 1)] if g.ho % l3h else [])
+        writes = sum(k * write_rows(rows) for rows, k in h_blocks)
+        return int(math.ceil(compute + acts_cyc + per_c * (n_h if n_c > 1 else 1) + writes))
     subs = [(h, c) for h in range(n_h) for c in range(n_c)]
     stage = [reads(h, c, subs[i - 1] if i else None) for i, (h, c) in enumerate(subs)]
     share = compute / len(subs)

@@ -21,9 +21,12 @@ visited by ascending bound (refined lazily, best-first), so the loop stops at th
 above the incumbent. An L1 solve is reused when an optimum already found lies within a cap whose
 space is a subset of that search's (the optimum of a superset that lies in the subset is the
 subset's, under the solver's total order), and `SolveMemo` shares the solves of a network's
-repeated layers. MobileNetV1-1.0-224 on the default target (whole L2): 17 layers with L3 tiles,
-165 candidates, 21 L1 solves (the rule solved 17: one per layer); the 29 layers' searches
-~0.30 s against ~0.20 s (min of 5, 2 busy cores, 2026-12-07).
+repeated layers (through `shared_memo`, also assign-memory's staging search's with the tile
+pass, and a re-plan's with the first plan's). MobileNetV1-1.0-224 on the default target (whole
+L2): 17 layers with L3 tiles, 165 candidates, 21 L1 solves (the rule solved 17: one per layer);
+the 29 layers' searches ~0.30 s against ~0.20 s (min of 5, 2 busy cores, 2026-12-07); the whole
+tile pass 0.21 -> 0.15 s CPU with the bound cut's tables and the kept tile evaluations
+(`sat.Evaluations`; 2026-12-08, loaded machine).
 
 *Not covered*: the L3 cost depends on the L1 tile's ``c_out`` (the first L1 tile waits for its
 channels' weights; the block rounding) as well as its cycles; per cap only the L1 optimum's is
@@ -40,7 +43,7 @@ from collections.abc import Callable, Sequence
 from dory.backends.target import Target
 from dory.passes.tiling.cost import cycles_floor, l3_cycles, tile_overhead
 from dory.passes.tiling.geometry import Geometry, _in_extent
-from dory.passes.tiling.sat import NoFit, Solution, solve, space_of
+from dory.passes.tiling.sat import Evaluations, NoFit, Solution, solve, space_of
 from dory.passes.tiling.space import candidates
 
 
@@ -125,11 +128,42 @@ class SolveMemo:
     """`solve` with its answers (a `Solution`, or the `NoFit` it raised) kept per (layer geometry,
     L1 budget, target, caps, buffering, space), for one run of the tile pass: a network's repeated
     layers (MobileNetV1's five 14x14x512 pointwise convolutions) then search their L3 candidates
-    once. The answer is the solver's (deterministic), so memoizing changes no choice."""
+    once. The answer is the solver's (deterministic), so memoizing changes no choice. The solves
+    of one layer under different caps share its tile evaluations (`Evaluations`)."""
 
     def __init__(self) -> None:
         self._seen: dict[tuple[object, ...], Solution | NoFit] = {}
         self._xfer: dict[tuple[object, ...], float] = {}
+        self._joint: dict[tuple[object, ...], JointChoice | NoFit] = {}
+        self._evals: dict[tuple[Geometry, Target], Evaluations] = {}
+
+    def joint(self, g: Geometry, roles: Sequence[str], cands: Sequence[dict[str, int]], l1: int, hw: Target,
+              forced: dict[str, int] | None = None, *, single: bool | None = None,
+              space: str = "candidates") -> JointChoice:
+        """`joint_search` with this memo as its solver, its answer (a `JointChoice`, or the `NoFit`
+        it raised) kept per (layer, roles, candidates, L1 budget, target, caps, buffering, space):
+        ``assign-memory``'s staging search asks again for every step of a moved buffer's lifetime
+        at every sweep, and different staging budgets mostly give the same candidates (on
+        MobileNetV1-1.0-224, 505 searches of 119 distinct candidate lists). The answer is the
+        search's, deterministic, so memoizing changes no choice; a repeated answer reports the
+        first search's effort (``sat_calls``, ``solves``), which the repeat would have recorded
+        too (its L1 solves are this memo's)."""
+        key = (g, tuple(roles), tuple(tuple(sorted(c.items())) for c in cands), l1, hw,
+               tuple(sorted((forced or {}).items())), single, space)
+        hit = self._joint.get(key)
+        if hit is None:
+            try:
+                hit = joint_search(g, roles, cands, l1, hw, forced, single=single, space=space, solver=self, memo=self)
+            except NoFit as e:
+                hit = e
+            self._joint[key] = hit
+        if isinstance(hit, NoFit):
+            raise hit
+        return hit
+
+    def size(self) -> int:
+        """How many answers the memo holds (solves, joint searches, transfer bounds, layers' evaluations)."""
+        return len(self._seen) + len(self._joint) + len(self._xfer) + len(self._evals)
 
     def transfers(self, g: Geometry, roles: Sequence[str], l3: dict[str, int], hw: Target) -> float:
         """`l3_cycles` of L3 tile ``l3`` with no compute (the joint search's transfer bound),
@@ -147,13 +181,36 @@ class SolveMemo:
         hit = self._seen.get(key)
         if hit is None:
             try:
-                hit = solve(g, l1, hw, caps, single=single, space=space)
+                evals = self._evals.get((g, hw))
+                if evals is None:
+                    evals = self._evals[(g, hw)] = Evaluations(g, hw)
+                hit = solve(g, l1, hw, caps, single=single, space=space, evals=evals)
             except NoFit as e:
                 hit = e
             self._seen[key] = hit
         if isinstance(hit, NoFit):
             raise hit
         return hit
+
+
+_SHARED: SolveMemo | None = None
+SHARED_LIMIT = 20000
+"""Entries (solves, joint searches, layers' evaluations) past which `shared_memo` starts afresh:
+a bound on a long-lived process's memory (a test session plans thousands of layers), far above
+one compile's needs (MobileNetV1-1.0-224 with the staging search: about 400)."""
+
+
+def shared_memo() -> SolveMemo:
+    """The process's `SolveMemo`, shared by every pass and every run of them: ``assign-memory``'s
+    staging search (step 6) asks for the joint searches ``tile`` then makes, and a re-planned
+    compile (`backends.l2_reserve`, another L2 budget) tiles mostly the same layers under the same
+    staging again. Every answer is a pure function of its key (layer, budgets, target, caps,
+    buffering, space), so sharing it changes no plan; only the wall times a plan may record
+    (``tile{record-solve-time}``) are the first search's."""
+    global _SHARED
+    if _SHARED is None or _SHARED.size() > SHARED_LIMIT:
+        _SHARED = SolveMemo()
+    return _SHARED
 
 
 def _capped(cand: dict[str, int], forced: dict[str, int]) -> dict[str, int]:
@@ -266,4 +323,4 @@ def joint_search(g: Geometry, roles: Sequence[str], cands: Sequence[dict[str, in
     return JointChoice(best[2], best[3], best[0], sat_calls, solves)
 
 
-__all__ = ["JointChoice", "SolveMemo", "joint_search", "rounded_block", "staging_candidates", "whole_l1_tiles"]
+__all__ = ["JointChoice", "SolveMemo", "joint_search", "rounded_block", "shared_memo", "staging_candidates", "whole_l1_tiles"]

@@ -119,23 +119,58 @@ def space_of(g: Geometry, l1: int, hw: Target, caps: dict[str, int] | None, spac
     return candidate_space(g, l1, hw, caps)
 
 
+class Evaluations:
+    """`evaluate` and the footprint (`l1_sizes_of`'s total) of one layer on one target, kept per
+    (tile, buffering): the searches of one layer under different caps (the joint L3/L1 search's L3
+    candidates, ``assign-memory``'s staging budgets) propose many of the same tiles. Both are
+    pure functions of the tile, so a kept answer is the one a fresh call gives."""
+
+    def __init__(self, g: Geometry, hw: Target):
+        self.g, self.hw = g, hw
+        self._evals: dict[tuple[tuple[int, ...], bool], Evaluation] = {}
+        self._feet: dict[tuple[tuple[int, ...], bool], int] = {}
+
+    def evaluate(self, t: tuple[int, ...], single: bool) -> Evaluation:
+        """`evaluate` of tile ``t``."""
+        key = (t, single)
+        ev = self._evals.get(key)
+        if ev is None:
+            ev = self._evals[key] = evaluate(self.g, t, self.hw, single=single)  # type: ignore[arg-type]
+        return ev
+
+    def footprint(self, t: tuple[int, ...], single: bool) -> int:
+        """L1 bytes of tile ``t`` (`l1_sizes_of`)."""
+        key = (t, single)
+        b = self._feet.get(key)
+        if b is None:
+            b = self._feet[key] = l1_sizes_of(self.g, t, self.hw, single=single).total  # type: ignore[arg-type]
+        return b
+
+
 def solve(g: Geometry, l1: int, hw: Target | None = None, caps: dict[str, int] | None = None, *,
-          single: bool | None = None, space: str = "candidates") -> Solution:
+          single: bool | None = None, space: str = "candidates", evals: Evaluations | None = None) -> Solution:
     """The optimal (tile, buffering) of ``g`` within the space ``space`` (`space_of`) by lazy SAT,
     or best-first branch and bound over the legal space (module docstring): ``single`` None searches both bufferings (double first; the single-buffered
     search starts with the double optimum's bound cut, as only a strictly cheaper single plan can
     win under `Evaluation.key`) and keeps the better by the key; True / False searches that one
     buffering. ``sat_calls`` / ``evaluations`` are the winning search's (a plan that stays double
-    buffered records what it recorded before the buffering choice). Raises `NoFit` when nothing
-    fits ``l1`` (its ``smallest`` single-buffered, the smaller footprint, when both were searched)."""
+    buffered records what it recorded before the buffering choice). ``evals``: the layer's kept
+    evaluations (`Evaluations` of ``g`` on ``hw``) to share with other solves of the layer. Raises
+    `NoFit` when nothing fits ``l1`` (its ``smallest`` single-buffered, the smaller footprint, when
+    both were searched)."""
     t0 = time.perf_counter()
+    hw = hw or default_target()
+    if evals is None or space == "legal":  # the legal space's search evaluates vectorized, not tile by tile
+        evals = Evaluations(g, hw)
+    assert evals.g == g and evals.hw == hw, "the kept evaluations are another layer's"
     if single is not None:
-        sol = _search(g, l1, hw, caps, single, None, space)
+        sol = _search(g, l1, hw, caps, single, None, space, evals=evals)
         if sol is None:
             raise NoFit(_smallest(g, l1, hw, caps, single, space))
         return _timed(sol, t0)
-    dbl = _search(g, l1, hw, caps, False, None, space)
-    one = _search(g, l1, hw, caps, True, dbl.best.cycles if dbl else None, space, beat_double=dbl is not None)
+    dbl = _search(g, l1, hw, caps, False, None, space, evals=evals)
+    one = _search(g, l1, hw, caps, True, dbl.best.cycles if dbl else None, space, beat_double=dbl is not None,
+                  evals=evals)
     if dbl is None and one is None:
         raise NoFit(_smallest(g, l1, hw, caps, True, space))
     best = min((s for s in (dbl, one) if s is not None), key=lambda s: s.best.key())
@@ -159,7 +194,8 @@ def _smallest(g: Geometry, l1: int, hw: Target | None, caps: dict[str, int] | No
 
 
 def _search(g: Geometry, l1: int, hw: Target | None, caps: dict[str, int] | None, single: bool,
-            bound: int | None, space: str, beat_double: bool = False) -> Solution | None:
+            bound: int | None, space: str, beat_double: bool = False, *,
+            evals: Evaluations | None = None) -> Solution | None:
     """The optimal tile of ``g`` under one buffering (``single``: every buffer one copy), or None
     when nothing fits; with ``bound``, tiles whose lower bound exceeds it are cut from the start
     (None also when every tile is cut). ``beat_double`` (single buffering, ``bound`` the double
@@ -182,6 +218,7 @@ def _search(g: Geometry, l1: int, hw: Target | None, caps: dict[str, int] | None
         return None if best is None else Solution(best, 0, 0, seed_evals + n_evals)
     space_ = space_of(g, l1, hw, caps, space)
     vals = space_.values
+    evals = evals or Evaluations(g, hw)
     pool = IDPool()
     clauses: list[list[int]] = []
     order = _Order(vals, pool, clauses)
@@ -190,7 +227,7 @@ def _search(g: Geometry, l1: int, hw: Target | None, caps: dict[str, int] | None
     hv = vals[H]
 
     def footprint(t: tuple[int, ...]) -> int:
-        return l1_sizes_of(g, t, hw, single=single).total  # type: ignore[arg-type]
+        return evals.footprint(t, single)  # type: ignore[union-attr]
 
     def guard(combo: tuple[int, ...]) -> list[int]:
         """Negated literals of "the other dimensions take the values at indices combo"."""
@@ -243,27 +280,30 @@ def _search(g: Geometry, l1: int, hw: Target | None, caps: dict[str, int] | None
 
     floor = cycles_floor(g, hw)
     ovh = tile_overhead(g, hw)
-
-    def tiles_along(d: int, v: int) -> int:
-        n = (g.co, g.ho, g.wo, 1 if g.cin_follows_cout else g.ci)[d]
-        return math.ceil(n / v)
+    extents = (g.co, g.ho, g.wo, 1 if g.cin_follows_cout else g.ci)
+    # What every bound cut reads, computed once a search (the cut is recomputed at every
+    # improvement): each combination's guard and tile count along the other dimensions, and the
+    # tile count of each h_out value.
+    guards = [guard(combo) for combo in combos]
+    rests = [math.prod(-(-extents[d] // vals[d][i]) for d, i in zip(others, combo)) for combo in combos]
+    h_tiles = [-(-extents[H] // v) for v in hv]
 
     def bound_cut(bound: int) -> list[list[int]]:
         """Clauses excluding every tile whose lower bound n * overhead + floor exceeds ``bound``
         (a staircase on h_out again: the tile count falls as h_out grows)."""
-        out = []
+        out: list[list[int]] = []
         if ovh <= 0:
             return out  # tiles cost nothing of their own: no tile count exceeds the bound
         n_max = (bound - floor) // ovh
-        for combo in combos:
-            rest = math.prod(tiles_along(d, vals[d][i]) for d, i in zip(others, combo))
-            ok = [j for j in range(len(hv)) if rest * tiles_along(H, hv[j]) <= n_max]
-            if not ok:
-                out.append(guard(combo))
-            elif ok[0] > 0:
-                lit = order.ge(H, ok[0])
+        for cl, rest in zip(guards, rests):
+            # the first h_out value whose tile count is within the bound
+            first = next((j for j, nh in enumerate(h_tiles) if rest * nh <= n_max), None)
+            if first is None:
+                out.append(list(cl))
+            elif first > 0:
+                lit = order.ge(H, first)
                 assert lit is not None
-                out.append(guard(combo) + [lit])
+                out.append(cl + [lit])
         return out
 
     best: Evaluation | None = None
@@ -276,7 +316,7 @@ def _search(g: Geometry, l1: int, hw: Target | None, caps: dict[str, int] | None
             if not s.solve():
                 break
             t = order.decode(set(v for v in s.get_model() if v > 0))
-            ev = evaluate(g, t, hw, single=single)  # type: ignore[arg-type]
+            ev = evals.evaluate(t, single)
             evaluations += 1
             assert ev.l1_bytes <= l1, "the memory staircase admits only fitting tiles"
             if best is None or ev.key() < best.key():
