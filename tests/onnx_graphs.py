@@ -110,6 +110,10 @@ BAD_MODELS: dict[str, tuple[str, str]] = {
     "two_activation_mul": ("found two activations", "Mul"),
     "non_constant_divisor": ("expected a constant divisor", "Div"),
     "bad_transpose_perm": ("expected perm to be a permutation of 0..1, found [0, 2]", "Transpose"),
+    "rqs_zero_div": ("expected a positive 'div', found 0", "RequantShift"),
+    "rqs_no_levels": ("expected attribute 'n_levels_out', found none", "RequantShift"),
+    "rqs_bad_signed": ("expected 'signed' 0 or 1, found 3", "RequantShift"),
+    "rqs_fraction_mul": ("expected integer-valued multiplier 'rqs_mul4', found 0.5", "RequantShift"),
 }
 
 
@@ -157,7 +161,28 @@ def bad_model(name: str) -> Any:
         g.op("Flatten", [g.cur], axis=1)
         g.op("Transpose", [g.cur], name="Transpose_6", perm=[0, 2])
         return g.model()
+    if name.startswith("rqs_"):
+        return rqs_model(**{
+            "rqs_zero_div": {"div": 0},
+            "rqs_no_levels": {"n_levels": None},
+            "rqs_bad_signed": {"signed": 3},
+            "rqs_fraction_mul": {"mul": 0.5},
+        }[name])
     raise KeyError(name)
+
+
+def rqs_model(div: float = 256.0, n_levels: int | None = 256, signed: int = 0, mul: float = 3.0, tensor_attrs: bool = True) -> Any:
+    """One conv + QuantLab/Deeploy ``RequantShift`` (node 'RequantShift_5'), attributes as float32
+    tensors as Deeploy's networks carry them (``tensor_attrs``) or as ints."""
+    g = G(shape=(1, 2, 4, 4))
+    g.conv(np.arange(8).reshape(4, 2, 1, 1) - 3)
+    ins = [g.cur, g.init(np.full((4, 1, 1), mul, np.float32), "rqs_mul"), g.init(np.array([-2.0, 0.0, 2.0, 4.0], np.float32).reshape(4, 1, 1), "rqs_add")]
+    vals = {"div": div, "n_levels_out": n_levels, "signed": signed}
+    if tensor_attrs:
+        attrs = {k: numpy_helper.from_array(np.array([v], np.float32), k) for k, v in vals.items() if v is not None}
+    else:
+        attrs = {k: int(v) for k, v in vals.items() if v is not None}
+    return g.op("RequantShift", ins, name="RequantShift_5", **attrs).model()
 
 
 def _unsupported() -> Any:
