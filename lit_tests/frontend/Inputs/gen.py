@@ -111,5 +111,8 @@ if __name__ == "__main__":
     if not args or len(args) % 2:
         sys.exit("usage: gen.py CASE OUT.onnx [CASE OUT.onnx ...]")
     for case, out in zip(args[::2], args[1::2]):
-        model = CASES[case]() if case in CASES else onnx_graphs.bad_model(case)
+        if case.startswith("format_"):
+            model = onnx_graphs.format_model(case[len("format_"):])
+        else:
+            model = CASES[case]() if case in CASES else onnx_graphs.bad_model(case)
         onnx.save(model, out)
