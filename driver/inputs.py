@@ -105,5 +105,23 @@ def load_input(path: str, index: int, t: Type, fn: Operation, what: str | None =
     try:
         return coerce_value(arr, t)
     except InputError as e:
-        raise DiagnosticError(Location(path), f"{what}: {e}") from None
+        raise DiagnosticError(Location(path), f"{what}: {e}{type_hint(arr, t)}") from None
+
+
+def type_hint(arr: np.ndarray, t: Type) -> str:
+    """When ``arr``'s values do not fit ``t``'s element type: which ``--input-type`` would hold
+    them (signed when one is negative, the narrowest of 1..32 bits), as a message suffix."""
+    from dory.dory_ir.types import IntegerType
+
+    et = getattr(t, "element_type", None)
+    if not isinstance(et, IntegerType) or not np.issubdtype(arr.dtype, np.integer) or not arr.size:
+        return ""
+    lo, hi = int(arr.min()), int(arr.max())
+    if et.fits(lo) and et.fits(hi):
+        return ""
+    sign = "signed" if lo < 0 else "unsigned"
+    fit = next((IntegerType(w, sign) for w in (1, 2, 4, 8, 16, 32) if IntegerType(w, sign).fits(lo) and IntegerType(w, sign).fits(hi)), None)
+    if fit is None:
+        return ""
+    return f" (the input's values span [{lo}, {hi}]: import the network with --input-type {fit}, as dory-translate --from-onnx and dory-compile take it)"
 
