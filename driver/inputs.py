@@ -1,4 +1,6 @@
-"""Network inputs read from files: ``.npy`` or DORY text files (``input.txt``: ``#`` header lines,
+"""Network inputs read from files: ``.npy``, ``.npz`` as Deeploy / QuantLab write them
+(``inputs.npz``: ``input_K`` for input K, in the ONNX layout NCHW / NCL, converted to the IR's
+NHWC / N1LC), or DORY text files (``input.txt``: ``#`` header lines,
 then one integer per line such as ``81`` or ``81.000``, optionally followed by ``,`` or ``,\\``),
 checked against the type of the function input they feed (``dory-run --input``,
 ``dory-compile --input``)."""
@@ -18,9 +20,32 @@ from dory.dory_ir.interp.intmath import INT64_MAX, INT64_MIN
 from dory.dory_ir.types import Type
 
 _NPY_MAGIC = b"\x93NUMPY"
+_ZIP_MAGIC = b"PK\x03\x04"  # an .npz is a zip of .npy files
 # One value of the DORY text format: anything between separators (commas, blanks, line
 # continuation backslashes); int() then decides whether it is an integer.
 _TEXT_TOKEN = re.compile(r"[^,\s\\]+")
+
+
+def _read_npz(path: str, index: int, t: Type) -> np.ndarray:
+    """Input ``index`` of an ``.npz`` (key ``input_<index>``, or its only array), from the ONNX
+    layout to the IR's when the shapes say so."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            keys = list(z.files)
+            key = f"input_{index}" if f"input_{index}" in keys else (keys[0] if len(keys) == 1 else None)
+            if key is None:
+                raise DiagnosticError(Location(path), f"expected an array 'input_{index}' in the .npz, found {', '.join(keys) or 'none'}")
+            arr = z[key]
+    except (OSError, ValueError, EOFError) as e:
+        raise DiagnosticError(Location(path), f"cannot read .npz input: {e}") from None
+    arr = _integers(path, arr)
+    # always the producer's ONNX layout (a shape alone cannot tell NCHW from NHWC when C = H = W)
+    shape = tuple(getattr(t, "shape", ()))
+    if arr.ndim == 4:
+        arr = arr.transpose(0, 2, 3, 1)  # NCHW -> NHWC
+    elif arr.ndim == 3 and len(shape) == 4:
+        arr = arr.transpose(0, 2, 1)[:, None]  # NCL -> N1LC
+    return arr
 
 
 def _read_npy(path: str) -> np.ndarray:
@@ -30,6 +55,10 @@ def _read_npy(path: str) -> np.ndarray:
         raise DiagnosticError(Location(path), f"cannot read .npy input: {e}") from None
     if not isinstance(arr, np.ndarray):
         raise DiagnosticError(Location(path), f"expected one array in the .npy file, found {type(arr).__name__}")
+    return _integers(path, arr)
+
+
+def _integers(path: str, arr: np.ndarray) -> np.ndarray:
     if np.issubdtype(arr.dtype, np.floating):
         # Float files carrying integers (e.g. ONNX test data) are accepted when every value is
         # an exact integer; anything else would silently change the computation.
@@ -89,12 +118,14 @@ def load_input(path: str, index: int, t: Type, fn: Operation, what: str | None =
     name it as ``what`` (default ``input #i of @fn``)."""
     try:
         with open(path, "rb") as f:
-            is_npy = f.read(len(_NPY_MAGIC)) == _NPY_MAGIC
+            head = f.read(len(_NPY_MAGIC))
     except OSError as e:
         raise DiagnosticError(Location(path), f"cannot read input: {e.strerror}") from None
     what = what or f"input #{index} of @{func_name(fn)}"
-    if is_npy:
+    if head == _NPY_MAGIC:
         arr = _read_npy(path)
+    elif head.startswith(_ZIP_MAGIC):
+        arr = _read_npz(path, index, t)
     else:
         flat = _read_text(path)
         shape = getattr(t, "shape", ())
@@ -105,5 +136,24 @@ def load_input(path: str, index: int, t: Type, fn: Operation, what: str | None =
     try:
         return coerce_value(arr, t)
     except InputError as e:
-        raise DiagnosticError(Location(path), f"{what}: {e}") from None
+        hint = type_hint(arr, t) if str(e).startswith("expected values of") else ""
+        raise DiagnosticError(Location(path), f"{what}: {e}{hint}") from None
+
+
+def type_hint(arr: np.ndarray, t: Type) -> str:
+    """When ``arr``'s values do not fit ``t``'s element type: which ``--input-type`` would hold
+    them (signed when one is negative, the narrowest of 1..32 bits), as a message suffix."""
+    from dory.dory_ir.types import IntegerType
+
+    et = getattr(t, "element_type", None)
+    if not isinstance(et, IntegerType) or not np.issubdtype(arr.dtype, np.integer) or not arr.size:
+        return ""
+    lo, hi = int(arr.min()), int(arr.max())
+    if et.fits(lo) and et.fits(hi):
+        return ""
+    sign = "signed" if lo < 0 else "unsigned"
+    fit = next((IntegerType(w, sign) for w in (1, 2, 4, 8, 16, 32) if IntegerType(w, sign).fits(lo) and IntegerType(w, sign).fits(hi)), None)
+    if fit is None:
+        return ""
+    return f" (the input's values span [{lo}, {hi}]: import the network with --input-type {fit}, as dory-translate --from-onnx and dory-compile take it)"
 

@@ -192,6 +192,7 @@ def check_layers(
     """Run ``module`` on ``inputs`` and compare each deployed layer's output (schedule order) with
     ``files`` (one per layer). Returns a report per layer (plus one for a count mismatch) and the
     function's outputs. ``also(op, results)`` is called after every op (e.g. a dumper)."""
+    from dory.dory_ir.dialects import qnn
     from dory.dory_ir.interp import run_function
     from dory.dory_ir.interp.interpreter import find_function
     from dory.dory_ir.layers import find_layers
@@ -199,33 +200,61 @@ def check_layers(
 
     fn = find_function(module, func)  # type: ignore[arg-type]
     layers = find_layers(fn)
-    wanted = {id(layer.output): i for i, layer in enumerate(layers)}
-    got: dict[int, np.ndarray] = {}
+    # Each layer's checkpoints: its output, and, where its chain has several requants (an add's
+    # requant and then NEMO's separate activation module, DORY's ``relu2``), the value after each
+    # requant but the last: DORY's reference may number those as layers of their own.
+    points: list[list[object]] = []
+    for layer in layers:
+        rqs = [op for op in layer.ops[1:] if op.results]
+        inner = [op.results[0] for op in rqs[:-1]] if isinstance(layer.anchor, (qnn.AddOp,)) else []
+        points.append(inner + [layer.output])
+    wanted = {id(v): (i, k) for i, pts in enumerate(points) for k, v in enumerate(pts)}
+    got: dict[tuple[int, int], np.ndarray] = {}
 
     def on_result(op: "object", results: list[np.ndarray]) -> None:
         for r, arr in zip(op.results, results):  # type: ignore[attr-defined]
-            i = wanted.get(id(r))
-            if i is not None:
-                got[i] = arr
+            ik = wanted.get(id(r))
+            if ik is not None:
+                got[ik] = arr
         if also is not None:
             also(op, results)  # type: ignore[operator]
 
     outputs = run_function(module, inputs, func, on_result=on_result)  # type: ignore[arg-type]
-    reports: list[LayerReport] = []
-    for i, path in enumerate(files):
-        ref = read_txt(path)
-        if i >= len(layers):
-            reports.append(LayerReport(i, ref.name or os.path.basename(path), "-", False, "no such layer in the IR"))
-            continue
+    refs = [read_txt(path) for path in files]
+
+    def check(i: int, k: int, j: int, part: bool = False) -> tuple[bool, str, str, str]:
         layer = layers[i]
-        arr = got[i]
-        ir_shape = tuple(layer.output.type.shape)  # type: ignore[attr-defined]
-        ok, detail = compare(arr, ref, ir_shape, layout)
-        name = f"%{_sanitize(layer.output.name_hint or '?')} ({layer.anchor.op_name})"
-        if layer.anchor.loc.name:
-            name += f" {layer.anchor.loc.name}"
-        reports.append(LayerReport(i, name, "x".join(map(str, ir_shape)) + f" {layer.output.type.element_type}", ok, detail))  # type: ignore[attr-defined]
-    if len(layers) > len(files):
-        extra = ", ".join(f"%{layer.output.name_hint}" for layer in layers[len(files):])
-        reports.append(LayerReport(len(files), "(layer count)", "-", False, f"expected {len(files)} layers from the reference, found {len(layers)}; unchecked: {extra}"))
+        v = points[i][k]
+        ir_shape = tuple(v.type.shape)  # type: ignore[attr-defined]
+        ok, detail = compare(got[(i, k)], refs[j], ir_shape, layout)
+        op = v.op if part and k > 0 else layer.anchor  # type: ignore[attr-defined]  # a split part: its requant
+        name = f"%{_sanitize(v.name_hint or '?')} ({op.op_name})"  # type: ignore[attr-defined]
+        if op.loc.name:
+            name += f" {op.loc.name}"
+        return ok, detail, name, "x".join(map(str, ir_shape)) + f" {v.type.element_type}"  # type: ignore[attr-defined]
+
+    reports: list[LayerReport] = []
+    j = covered = 0
+    for i in range(len(layers)):
+        if j >= len(refs):
+            break
+        covered = i + 1
+        n = len(points[i])
+        # DORY's layering of this layer: as one layer (its output), or split at its requants
+        # when the reference's next files match each of them.
+        split = None
+        if n > 1 and j + n <= len(refs) and not check(i, n - 1, j)[0]:
+            trial = [check(i, k, j + k, part=True) for k in range(n)]
+            if all(t[0] for t in trial):
+                split = trial
+        for k, (ok, detail, name, shape) in enumerate(split or [check(i, n - 1, j)]):
+            if split is not None and k > 0:
+                detail = (detail + " " if detail else "") + "(DORY's layering: this requant after the add is a layer of its own)"
+            reports.append(LayerReport(j, name, shape, ok, detail))
+            j += 1
+    for jj in range(j, len(refs)):
+        reports.append(LayerReport(jj, refs[jj].name or os.path.basename(files[jj]), "-", False, "no such layer in the IR"))
+    if len(layers) > covered:
+        extra = ", ".join(f"%{layer.output.name_hint}" for layer in layers[covered:])
+        reports.append(LayerReport(len(refs), "(layer count)", "-", False, f"expected {len(refs)} layers from the reference, found {j + len(layers) - covered}; unchecked: {extra}"))
     return reports, outputs

@@ -25,7 +25,8 @@ from dory.dory_ir.dialects.func import FuncOp, ReturnOp
 from dory.dory_ir.dialects.qnn import ConstantOp
 from dory.dory_ir.types import FunctionType, IntegerType, TensorType, parse_int_type
 from dory.frontend.affine import Affine, Term, as_exact_int, first_non_integer
-from dory.frontend.registry import lookup, lookup_folder, supported_ops
+from dory.frontend import formats
+from dory.frontend.registry import known_ops, lookup, lookup_folder, supported_ops
 from dory.frontend.requant import emit_chain
 from dory.frontend.values import Const, Entry, Host, IntVal, Layout, Pending, input_layout
 
@@ -74,8 +75,17 @@ class OnnxImporter:
         return OnnxImportError(Location(self.filename, name=self.node_label(node)), msg)
 
     def unsupported(self, node: Any) -> OnnxImportError:
-        """The error for an op type without a converter, listing the supported ones."""
-        return self.error(node, f"unsupported operator: expected one of {', '.join(supported_ops())}, found '{node.op_type}'")
+        """The error for an op type without a converter, listing the supported ones and every
+        op type of the graph the importer does not know, with counts (one error for them all)."""
+        types = [n.op_type for n in self.model.graph.node]
+        counts = formats.unsupported_ops(types, known_ops())
+        n = counts.get(node.op_type, 1)
+        others = f"; the graph's unsupported operators: {formats.describe(counts)}" if len(counts) > 1 else ""
+        return self.error(
+            node,
+            f"unsupported operator in a {formats.detect_onnx(types).title} graph: expected one of {', '.join(supported_ops())}, "
+            f"found '{node.op_type}' ({n} node{'s' if n != 1 else ''}){others}",
+        )
 
     # -- the graph walk --------------------------------------------------------------------------
     def run(self) -> ModuleOp:
@@ -293,6 +303,24 @@ def import_onnx(path: str, input_type: str | None = None, warn: Callable[[str], 
     """Load ``path`` and import it; raises `OnnxImportError` (located) on any problem."""
     from dory.frontend.onnx_proto import load
 
+    et = None
+    if input_type is not None:
+        try:
+            et = parse_int_type(input_type)
+        except ValueError:
+            raise OnnxImportError(Location(path), f"--input-type: expected an integer type like ui8 or si8, found '{input_type}'") from None
+    say = warn or (lambda msg: print(msg, file=sys.stderr))
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError:
+        head = b""  # load() reports it
+    ff = formats.detect_file(head)
+    if ff is not None:
+        fn = formats.importer_for(ff.key)
+        if fn is None:
+            raise OnnxImportError(Location(path), f"expected an ONNX model, found a {ff.title}, which dory does not import yet")
+        return fn(None, path, et, say)
     try:
         model = load(path)
     except FileNotFoundError:
@@ -301,10 +329,11 @@ def import_onnx(path: str, input_type: str | None = None, warn: Callable[[str], 
         raise OnnxImportError(Location(path), f"cannot read ONNX model: expected a valid ONNX protobuf, found corrupt or truncated data ({type(e).__name__})") from None
     if not model.graph.node:
         raise OnnxImportError(Location(path), "expected an ONNX graph with nodes, found an empty graph (corrupt or truncated file?)")
-    et = None
-    if input_type is not None:
-        try:
-            et = parse_int_type(input_type)
-        except ValueError:
-            raise OnnxImportError(Location(path), f"--input-type: expected an integer type like ui8 or si8, found '{input_type}'") from None
+    types = [n.op_type for n in model.graph.node]
+    fmt = formats.detect_onnx(types)
+    if fmt.key not in formats.BUILTIN:
+        fn = formats.importer_for(fmt.key)
+        if fn is None:
+            raise OnnxImportError(Location(path), formats.unsupported_error(fmt, formats.unsupported_ops(types, known_ops())))
+        return fn(model, path, et, say)
     return OnnxImporter(model, path, et, warn).run()

@@ -89,3 +89,10 @@ def supported_ops() -> list[str]:
     """Every ONNX op type with a converter, sorted: the supported-op list."""
     _load()
     return sorted(_CONVERTERS)
+
+
+def known_ops() -> set[str]:
+    """Every ONNX op type the importer can take somewhere: converters and constant folders (a
+    folder-only op is an error only where it meets an activation, at that node)."""
+    _load()
+    return set(_CONVERTERS) | set(_FOLDERS)

@@ -8,6 +8,7 @@ Fusions (each exact: the dory op's stages are the qnn ops it replaces, see dory_
 | ``linear`` [``requant`` or ``clip``] | ``dory.linear`` |
 | [``pad``] ``maxpool`` / ``avgpool`` / ``global_avgpool`` [``requant`` or ``clip``] | ``dory.pool`` (a global average is a window of the whole input) |
 | [``requant`` ->] ``add`` [<- ``requant``] [``requant`` or ``clip``] | ``dory.add`` with per-input and output requantisation |
+| a standalone ``requant`` / ``clip`` [``requant`` or ``clip``]* of a feature map | ``dory.pool`` ``max`` 1x1 with that ``requant`` |
 | ``flatten`` / ``reshape`` | ``dory.reshape`` (a view: NHWC data is already row-major) |
 | ``concat`` | ``dory.concat`` |
 
@@ -19,6 +20,13 @@ absorbed only where the layer's accumulator is si32, the width the kernels accum
 Not fused (documented, deliberate): a pool or an add directly after a conv stays a separate layer.
 The runtime kernels (issue 6) compute one layer per invocation, as DORY's do; fusing conv+pool
 would need a kernel that pools its own output tile, which the tiler would then have to model.
+
+A standalone requant (`dory_ir.layers`: one no layer takes, e.g. QuantLab's `RequantShift` of a
+ui8 layer output into si8 on a residual branch) is a layer of its own: a 1x1 max pool (the
+identity, which keeps its input type) followed by the requantisation, which the pool kernel runs
+exactly on any input type. Folding it into its consumer is not exact in general: the consumer's
+own rescale would have to apply after this requant's rounding and clip (a clip that changes
+values at 255), and a layer takes one requantisation per input.
 
 A chain of several requants after a layer (two roundings no single requant reproduces) becomes a
 list-valued ``requant``. Which requants a layer takes is `dory_ir.layers.requant_chain`, the one
@@ -35,7 +43,7 @@ from dory.dory_ir.attributes import ArrayAttr, Attribute, DictAttr, IntegerAttr,
 from dory.dory_ir.core import Block, Operation, Value
 from dory.dory_ir.dialects import dory, qnn
 from dory.dory_ir.dialects.func import FuncOp, ReturnOp
-from dory.dory_ir.layers import QNN_ANCHORS, REQUANTS, requant_chain, sole_user
+from dory.dory_ir.layers import QNN_ANCHORS, REQUANTS, find_layers, requant_chain, sole_user
 from dory.dory_ir.types import IntegerType, MemRefType, TensorType, si32
 from dory.passes.base import ModulePass, PassContext, PassFailed
 
@@ -71,15 +79,18 @@ class FusePass(ModulePass):
     def apply(self, ctx: PassContext, module: Operation) -> None:
         for func in [op for op in module.walk() if isinstance(op, FuncOp)]:
             if func.regions and func.regions[0].blocks:
-                self._fuse_block(func.regions[0].blocks[0])
+                standalone = {id(layer.anchor) for layer in find_layers(func) if isinstance(layer.anchor, REQUANTS)}
+                self._fuse_block(func.regions[0].blocks[0], standalone)
 
     # -- driver ----------------------------------------------------------------------------------
-    def _fuse_block(self, block: Block) -> None:
+    def _fuse_block(self, block: Block, standalone: set[int]) -> None:
         for op in list(block.ops):
             if op.parent is None:
                 continue  # absorbed into an earlier layer
             if isinstance(op, QNN_ANCHORS):
                 self._fuse_layer(op)
+            elif id(op) in standalone and len(_shape(op.operands[0])) == 4:
+                self._fuse_requant_layer(op)
             elif isinstance(op, (qnn.FlattenOp, qnn.ReshapeOp)):
                 self._replace(op, [], dory.ReshapeOp, list(op.operands), {})
             elif isinstance(op, qnn.ConcatOp):
@@ -99,7 +110,8 @@ class FusePass(ModulePass):
             what = f"'{producer.op_name}'" if producer is not None else "a function argument"
             return (
                 f"could not be fused into a layer: expected it to follow a conv2d, linear, pool or add "
-                f"with an si32 result whose only user it is (or to rescale an add input into si32), found it after {what}"
+                f"with an si32 result whose only user it is, to rescale an add input into si32 or to requantise "
+                f"a 4-D feature map on its own, found it after {what}"
             )
         if isinstance(op, qnn.PadOp):
             return "could not be fused: expected a zero pad of H/W feeding a conv, a max pool of unsigned values or a sum pool, found another use"
@@ -172,6 +184,18 @@ class FusePass(ModulePass):
         if steps:
             props["requant"] = steps[0] if len(steps) == 1 else ArrayAttr(tuple(steps))
         self._replace(anchor, absorbed, new_cls, operands, props, result)
+
+    def _fuse_requant_layer(self, op: Operation) -> None:
+        """A standalone requant (and the requants that extend it) as a 1x1 max pool layer."""
+        chain = [op] + requant_chain(op)
+        steps: list[Attribute] = [_requant_attr(o) for o in chain]
+        props: dict[str, Attribute] = {
+            "kind": StringAttr("max"),
+            "kernel": i64_array([1, 1]),
+            "strides": i64_array([1, 1]),
+            "requant": steps[0] if len(steps) == 1 else ArrayAttr(tuple(steps)),
+        }
+        self._replace(op, chain[1:], dory.PoolOp, [op.operands[0]], props, chain[-1].results[0])
 
     def _acc_ok(self, anchor: Operation, props: dict[str, Attribute]) -> bool:
         """May the requant after ``anchor`` be fused? The fused op accumulates in si32 (a max

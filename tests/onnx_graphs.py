@@ -110,6 +110,10 @@ BAD_MODELS: dict[str, tuple[str, str]] = {
     "two_activation_mul": ("found two activations", "Mul"),
     "non_constant_divisor": ("expected a constant divisor", "Div"),
     "bad_transpose_perm": ("expected perm to be a permutation of 0..1, found [0, 2]", "Transpose"),
+    "rqs_zero_div": ("expected a positive 'div', found 0", "RequantShift"),
+    "rqs_no_levels": ("expected attribute 'n_levels_out', found none", "RequantShift"),
+    "rqs_bad_signed": ("expected 'signed' 0 or 1, found 3", "RequantShift"),
+    "rqs_fraction_mul": ("expected integer-valued multiplier 'rqs_mul4', found 0.5", "RequantShift"),
 }
 
 
@@ -157,7 +161,71 @@ def bad_model(name: str) -> Any:
         g.op("Flatten", [g.cur], axis=1)
         g.op("Transpose", [g.cur], name="Transpose_6", perm=[0, 2])
         return g.model()
+    if name == "two_unsupported":
+        m = _unsupported()
+        g = m.graph
+        from onnx import helper
+
+        g.node.extend([helper.make_node("Celu", [g.node[-1].output[0]], ["c1"], name="Celu_8"), helper.make_node("Celu", ["c1"], ["c2"], name="Celu_9")])
+        return m
+    if name.startswith("rqs_"):
+        return rqs_model(**{
+            "rqs_zero_div": {"div": 0},
+            "rqs_no_levels": {"n_levels": None},
+            "rqs_bad_signed": {"signed": 3},
+            "rqs_fraction_mul": {"mul": 0.5},
+        }[name])
     raise KeyError(name)
+
+
+def format_model(fmt: str) -> Any:
+    """A small graph in another quantized format (`dory.frontend.formats`): ``qdq``
+    (QuantizeLinear / DequantizeLinear around a float Conv), ``qoperator`` (QLinearConv),
+    ``qonnx`` (Brevitas-style Quant nodes), ``qonnx_mixed`` (Quant nodes and an Erf)."""
+    from onnx import helper
+
+    g = G(shape=(1, 2, 4, 4))
+    sc, zp = g.init(np.array(0.05, np.float32), "scale"), g.init(np.array(0, np.uint8), "zp")
+    w = g.init(np.ones((2, 2, 1, 1), np.float32), "weight")
+    if fmt == "qdq":
+        g.op("QuantizeLinear", [g.cur, sc, zp]).op("DequantizeLinear", [g.cur, sc, zp])
+        g.op("Conv", [g.cur, w])
+        g.op("QuantizeLinear", [g.cur, sc, zp]).op("DequantizeLinear", [g.cur, sc, zp])
+        return g.model()
+    if fmt == "qoperator":
+        g.op("QuantizeLinear", [g.cur, sc, zp])
+        wq = g.init(np.ones((2, 2, 1, 1), np.uint8), "wq")
+        g.op("QLinearConv", [g.cur, sc, zp, wq, sc, zp, sc, zp])
+        return g.op("DequantizeLinear", [g.cur, sc, zp]).model()
+    if fmt in ("qonnx", "qonnx_mixed"):
+        bits = g.init(np.array(8.0, np.float32), "bits")
+        for x in (g.cur, w):
+            out = g._name("t")
+            g.nodes.append(helper.make_node("Quant", [x, sc, g.init(np.array(0.0, np.float32), "zero"), bits], [out], name=g._name("Quant_"), domain="qonnx.custom_op.general", signed=1, narrow=0, rounding_mode="ROUND"))
+            if x == g.cur:
+                xq = out
+            else:
+                wq = out
+        g.cur = xq
+        g.op("Conv", [g.cur, wq])
+        if fmt == "qonnx_mixed":
+            g.op("Erf", [g.cur])
+        return g.model()
+    raise KeyError(fmt)
+
+
+def rqs_model(div: float = 256.0, n_levels: int | None = 256, signed: int = 0, mul: float = 3.0, tensor_attrs: bool = True) -> Any:
+    """One conv + QuantLab/Deeploy ``RequantShift`` (node 'RequantShift_5'), attributes as float32
+    tensors as Deeploy's networks carry them (``tensor_attrs``) or as ints."""
+    g = G(shape=(1, 2, 4, 4))
+    g.conv(np.arange(8).reshape(4, 2, 1, 1) - 3)
+    ins = [g.cur, g.init(np.full((4, 1, 1), mul, np.float32), "rqs_mul"), g.init(np.array([-2.0, 0.0, 2.0, 4.0], np.float32).reshape(4, 1, 1), "rqs_add")]
+    vals = {"div": div, "n_levels_out": n_levels, "signed": signed}
+    if tensor_attrs:
+        attrs = {k: numpy_helper.from_array(np.array([v], np.float32), k) for k, v in vals.items() if v is not None}
+    else:
+        attrs = {k: int(v) for k, v in vals.items() if v is not None}
+    return g.op("RequantShift", ins, name="RequantShift_5", **attrs).model()
 
 
 def _unsupported() -> Any:

@@ -5,9 +5,10 @@
 - `pool`: MaxPool, AveragePool, GlobalAveragePool,
 - `chain`: the requantisation arithmetic (Mul, Div, Add incl. QuantLab's adder, Floor, Cast,
   Clip, Relu), evaluated symbolically,
+- `rqs`: QuantLab / Deeploy's RequantShift, into the same symbolic chain,
 - `shape`: Pad, Flatten, Reshape, Transpose, Concat, Identity, Dropout,
 - `fold`: Constant, Shape and the constant folders of shape arithmetic,
 - `host`: float post-processing left to the host.
 """
 
-from dory.frontend.onnx_convert import chain, conv, fold, host, pool, shape  # noqa: F401
+from dory.frontend.onnx_convert import chain, conv, fold, host, pool, rqs, shape  # noqa: F401

@@ -95,3 +95,38 @@
 }) : () -> ()
 // CHECK: "dory.add"(%{{.*}}, %{{.*}}) <{requant = [{max = 3 : i64, min = 0 : i64, mul = 1 : i64, shift = 7 : i64}, {max = 255 : i64, min = 0 : i64, mul = 27 : i64, shift = 5 : i64}]}>
 // CHECK-NOT: qnn.requant
+
+// -----
+
+// A standalone requant (QuantLab's RequantShift of a ui8 layer output into si8 on a residual
+// branch: the conv layer's output has two users, so no layer takes it) is a layer of its own, a
+// 1x1 max pool with that requantisation; the add still takes its rescale of that branch.
+// CHECK-LABEL: sym_name = "standalone_requant"
+"func.func"() <{function_type = (tensor<1x4x4x2xui8>) -> tensor<1x4x4x2xui8>, sym_name = "standalone_requant"}> ({
+^bb0(%x: tensor<1x4x4x2xui8>):
+  %w = "qnn.constant"() <{value = dense<1> : tensor<2x1x1x2xsi8>}> : () -> tensor<2x1x1x2xsi8>
+  %c = "qnn.conv2d"(%x, %w) : (tensor<1x4x4x2xui8>, tensor<2x1x1x2xsi8>) -> tensor<1x4x4x2xsi32>
+  %a = "qnn.requant"(%c) <{max = 255 : i64, min = 0 : i64, mul = 1 : i64, shift = 0 : i64}> : (tensor<1x4x4x2xsi32>) -> tensor<1x4x4x2xui8>
+  %s8 = "qnn.requant"(%a) <{add = 1 : i64, max = 127 : i64, min = -128 : i64, mul = 1 : i64, shift = 1 : i64}> : (tensor<1x4x4x2xui8>) -> tensor<1x4x4x2xsi8>
+  %in0 = "qnn.requant"(%s8) <{max = 508 : i64, min = -512 : i64, mul = 4 : i64, shift = 0 : i64}> : (tensor<1x4x4x2xsi8>) -> tensor<1x4x4x2xsi32>
+  %sum = "qnn.add"(%in0, %a) : (tensor<1x4x4x2xsi32>, tensor<1x4x4x2xui8>) -> tensor<1x4x4x2xsi32>
+  %y = "qnn.requant"(%sum) <{max = 255 : i64, min = 0 : i64, mul = 1 : i64, shift = 2 : i64}> : (tensor<1x4x4x2xsi32>) -> tensor<1x4x4x2xui8>
+  "func.return"(%y) : (tensor<1x4x4x2xui8>) -> ()
+}) : () -> ()
+// CHECK:      %[[A:[a-zA-Z0-9_]+]] = "dory.conv2d"(%{{.*}}, %{{.*}}) <{pads = array<i64: 0, 0, 0, 0>, requant = {max = 255 : i64, min = 0 : i64, mul = 1 : i64, shift = 0 : i64}}>
+// CHECK-NEXT: %[[S:[a-zA-Z0-9_]+]] = "dory.pool"(%[[A]]) <{kernel = array<i64: 1, 1>, kind = "max", requant = {add = 1 : i64, max = 127 : i64, min = -128 : i64, mul = 1 : i64, shift = 1 : i64}, strides = array<i64: 1, 1>}> : (tensor<1x4x4x2xui8>) -> tensor<1x4x4x2xsi8>
+// CHECK-NEXT: "dory.add"(%[[S]], %[[A]]) <{lhs_requant = {max = 508 : i64, min = -512 : i64, mul = 4 : i64, shift = 0 : i64}, requant = {max = 255 : i64, min = 0 : i64, mul = 1 : i64, shift = 2 : i64}}>
+// CHECK-NOT: qnn.requant
+
+// -----
+
+// A requant of a function argument, and the requant that follows it, is one standalone layer.
+// CHECK-LABEL: sym_name = "requant_of_argument"
+"func.func"() <{function_type = (tensor<1x4x4x2xui8>) -> tensor<1x4x4x2xui8>, sym_name = "requant_of_argument"}> ({
+^bb0(%x: tensor<1x4x4x2xui8>):
+  %r = "qnn.requant"(%x) <{max = 127 : i64, min = 0 : i64, mul = 1 : i64, shift = 1 : i64}> : (tensor<1x4x4x2xui8>) -> tensor<1x4x4x2xui8>
+  %q = "qnn.clip"(%r) <{max = 100 : i64, min = 3 : i64}> : (tensor<1x4x4x2xui8>) -> tensor<1x4x4x2xui8>
+  "func.return"(%q) : (tensor<1x4x4x2xui8>) -> ()
+}) : () -> ()
+// CHECK: "dory.pool"(%{{.*}}) <{kernel = array<i64: 1, 1>, kind = "max", requant = [{max = 127 : i64, min = 0 : i64, mul = 1 : i64, shift = 1 : i64}, {max = 100 : i64, min = 3 : i64, mul = 1 : i64, shift = 0 : i64}], strides = array<i64: 1, 1>}> : (tensor<1x4x4x2xui8>) -> tensor<1x4x4x2xui8>
+// CHECK-NOT: qnn.

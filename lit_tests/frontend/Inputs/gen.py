@@ -96,12 +96,23 @@ def maxpool_global() -> onnx.ModelProto:
     return g.op("Floor", [g.cur]).model()
 
 
-CASES = {f.__name__: f for f in (nemo_conv, quantlab_conv, residual, tcn_1d, flatten_linear, avgpool, host_tail, host_tail_unnamed, maxpool_global)}
+def rqs_conv() -> onnx.ModelProto:
+    return onnx_graphs.rqs_model()
+
+
+def rqs_conv_int_attrs() -> onnx.ModelProto:
+    return onnx_graphs.rqs_model(div=100.0, signed=1, tensor_attrs=False)
+
+
+CASES = {f.__name__: f for f in (rqs_conv, rqs_conv_int_attrs, nemo_conv, quantlab_conv, residual, tcn_1d, flatten_linear, avgpool, host_tail, host_tail_unnamed, maxpool_global)}
 
 if __name__ == "__main__":
     args = sys.argv[1:]
     if not args or len(args) % 2:
         sys.exit("usage: gen.py CASE OUT.onnx [CASE OUT.onnx ...]")
     for case, out in zip(args[::2], args[1::2]):
-        model = CASES[case]() if case in CASES else onnx_graphs.bad_model(case)
+        if case.startswith("format_"):
+            model = onnx_graphs.format_model(case[len("format_"):])
+        else:
+            model = CASES[case]() if case in CASES else onnx_graphs.bad_model(case)
         onnx.save(model, out)
