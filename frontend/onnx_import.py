@@ -96,7 +96,10 @@ class OnnxImporter:
         arg_layouts: list[tuple[tuple[int, ...], Layout]] = []
         for inp in inputs:
             shape, layout, ir_shape = self._input_shape(inp)
-            et = self.input_type or IntegerType(8, "unsigned")
+            # a QuantizeLinear's input is the centred quantized input (onnx_convert/qlinear.py)
+            from dory.frontend.onnx_convert.qlinear import quantized_input_type
+
+            et = self.input_type or quantized_input_type(self.model, inp.name) or IntegerType(8, "unsigned")
             arg_types.append(TensorType(ir_shape, et))
             arg_layouts.append((shape, layout))
         func = FuncOp.build("main", arg_types, [], [i.name for i in inputs])
