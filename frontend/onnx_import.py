@@ -304,6 +304,13 @@ def import_onnx(path: str, input_type: str | None = None, warn: Callable[[str], 
         raise OnnxImportError(Location(path), f"cannot read ONNX model: expected a valid ONNX protobuf, found corrupt or truncated data ({type(e).__name__})") from None
     if not model.graph.node:
         raise OnnxImportError(Location(path), "expected an ONNX graph with nodes, found an empty graph (corrupt or truncated file?)")
+    from dory.frontend.qdq import QdqError, is_qdq, qdq_to_qoperator
+
+    if is_qdq(model):  # onnxruntime's QDQ form -> its QOperator form (frontend/qdq.py)
+        try:
+            model = qdq_to_qoperator(model)
+        except QdqError as e:
+            raise OnnxImportError(Location(path, name=f"node '{e.node.name or e.node.op_type}' ({e.node.op_type})"), str(e)) from None
     et = None
     if input_type is not None:
         try:
