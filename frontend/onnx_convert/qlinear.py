@@ -167,11 +167,13 @@ def convert_quantize(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> N
     if node.input[0] not in graph_inputs:
         raise imp.error(node, f"unsupported QDQ pattern: expected QuantizeLinear of a graph input or after a quantizable op, found it on '{node.input[0]}'")
     _scale(imp, node, 1, "input")
-    zp, _ = _zero_point(imp, node, 2, "input", default=np.dtype(np.uint8))
+    zp, qr = _zero_point(imp, node, 2, "input", default=np.dtype(np.uint8))
     if zp.size != 1:
         raise imp.error(node, f"expected a per-tensor input zero point, found {zp.size} values")
     x = imp.integer(node, ins[0])
-    imp.bind(node, x)
+    # the input holds q - zero point (its type may be wider: si16 for an off-centre zero point)
+    lo, hi = centred_range(int(zp[0]), qr)
+    imp.bind(node, IntVal(x.value, x.onnx_shape, x.layout, max(x.lo, lo), min(x.hi, hi)))
     _zps(imp)[node.output[0]] = int(zp[0])
 
 
