@@ -157,15 +157,13 @@ def fit_requant(scale: float, acc_lo: int, acc_hi: int, out_lo: int, out_hi: int
 
     def feasible(shift: int) -> bool:
         m_lo, m_hi = _mul_interval(t, ks, acc_lo, acc_hi, shift)
-        return m_lo <= m_hi and m_lo < 2**31 and (m_lo * big) < 2**61
+        return m_lo <= m_hi
 
     # Feasibility is monotone in the shift ((mul, add) at s gives (2 mul, 2 add) at s + 1): the
-    # least feasible shift by bisection.
-    top = MAX_SHIFT
-    while top > 0 and (round(ideal * (1 << top)) >= 2**31 or round(ideal * (1 << top)) * big >= 2**61):
-        top -= 1
-    if feasible(top):
-        a, b = 0, top
+    # least feasible shift by bisection; its mul is the smallest, and must fit the C runtime's
+    # s32 vector with ``acc*mul + add`` within 62 bits.
+    if feasible(MAX_SHIFT):
+        a, b = 0, MAX_SHIFT
         while a < b:
             m = (a + b) // 2
             if feasible(m):
@@ -175,7 +173,11 @@ def fit_requant(scale: float, acc_lo: int, acc_hi: int, out_lo: int, out_hi: int
         m_lo, m_hi = _mul_interval(t, ks, acc_lo, acc_hi, a)
         # the feasible mul nearest the scale itself (any is exact; this one is the natural one)
         mul = min(max(round(ideal * (1 << a)), m_lo), m_hi)
-        return Fit(mul, _add_for(t, ks, acc_lo, acc_hi, a, mul), a, 0)
+        if mul < 2**31 and mul * big < 2**61:
+            return Fit(mul, _add_for(t, ks, acc_lo, acc_hi, a, mul), a, 0)
+    top = MAX_SHIFT
+    while top > 0 and (round(ideal * (1 << top)) >= 2**31 or round(ideal * (1 << top)) * big >= 2**61):
+        top -= 1
     # No line has the float thresholds: the exact rational rounding (half up) of acc * scale,
     # which differs from them only where the float product rounds across a half.
     mul = round(ideal * (1 << top))

@@ -136,10 +136,25 @@ def _weights(imp: OnnxImporter, node: Any, w_idx: int, zp_idx: int, channels_axi
     return w - zp[0]
 
 
-def _bind_requant(imp: OnnxImporter, node: Any, acc: IntVal, scales: np.ndarray, zp: int, out: tuple[int, int]) -> None:
+def channel_ranges(w: np.ndarray, xlo: int, xhi: int, bias: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Exact per-output-channel bounds of ``sum w[o, ...] * x + bias[o]`` for ``x`` in
+    ``[xlo, xhi]`` (``w``: output channels first, small integers)."""
+    flat = w.reshape(w.shape[0], -1).astype(np.int64)
+    pos, neg = np.maximum(flat, 0).sum(axis=1), np.minimum(flat, 0).sum(axis=1)
+    b = np.zeros(w.shape[0], np.int64) if bias is None else bias.astype(np.int64)
+    return pos * xlo + neg * xhi + b, pos * xhi + neg * xlo + b
+
+
+def _bind_requant(imp: OnnxImporter, node: Any, acc: IntVal, scales: np.ndarray, zp: int, out: tuple[int, int],
+                  ranges: tuple[np.ndarray, np.ndarray] | None = None) -> None:
     """Bind the node's output to ``acc`` requantised as onnxruntime does (scale per tensor or per
-    channel of the last IR axis), centred by ``zp``."""
+    channel of the last IR axis), centred by ``zp``. With per-channel accumulator ``ranges``, each
+    channel's requant is fitted on its own range (fewer thresholds to meet): always for
+    per-channel scales, and for a per-tensor scale when one line does not fit the whole range."""
     fits = [fit_requant(float(s), acc.lo, acc.hi, out[0], out[1]) for s in scales]
+    if ranges is not None and (len(scales) > 1 or fits[0].misses):
+        per = np.broadcast_to(scales, ranges[0].shape)
+        fits = [fit_requant(float(s), int(lo), int(hi), out[0], out[1]) for s, lo, hi in zip(per, *ranges)]
     shift = max(f.shift for f in fits)
     mul = np.array([f.mul << (shift - f.shift) for f in fits], dtype=object)
     add = np.array([f.add << (shift - f.shift) for f in fits], dtype=object)
@@ -202,14 +217,15 @@ def convert_qlinear_conv(imp: OnnxImporter, node: Any, ins: list[Entry | None]) 
     assert isinstance(acc, IntVal)
     # onnxruntime's output scale: (x_scale * w_scale) / y_scale, each step in float32
     scales = (xs[0] * ws) / ys[0]
-    _bind_requant(imp, node, acc, scales, zp, out)
+    # zero padding makes 0 a possible input
+    _bind_requant(imp, node, acc, scales, zp, out, channel_ranges(w, min(x.lo, 0), max(x.hi, 0), bias))
 
 
 def _matmul(imp: OnnxImporter, node: Any, x: IntVal, wmk: np.ndarray, bias: np.ndarray | None, scales: np.ndarray, zp: int, out: tuple[int, int], bname: str) -> None:
     linear_layer(imp, node, x, wmk, bias, node.input[3], bname)
     acc = imp.env[node.output[0]]
     assert isinstance(acc, IntVal)
-    _bind_requant(imp, node, acc, scales, zp, out)
+    _bind_requant(imp, node, acc, scales, zp, out, channel_ranges(wmk, x.lo, x.hi, bias))
 
 
 @converter("QLinearMatMul", layer=True)
