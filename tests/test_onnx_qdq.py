@@ -1,7 +1,7 @@
 """onnxruntime-quantized networks (tests/ort_quantized.py: quantize_static, QDQ and QOperator,
 per-tensor and per-channel, u8 and s8 activations) imported and run by the interpreter, against
 onnxruntime itself with default session options (which fuses QDQ into its QLinear kernels); and
-through the host C app."""
+through the host C app. Every comparison is bit-exact."""
 
 from __future__ import annotations
 
@@ -65,40 +65,117 @@ def compare_with_onnxruntime(path: str, n_inputs: int) -> np.ndarray:
 
 @pytest.mark.parametrize("case", CASES)
 def test_matches_onnxruntime(models: Path, case: str) -> None:
-    """Bit-exact, except through QLinearAdd (onnxruntime sums in float: see
-    test_qlinear_add_deviation), where an output may differ by one step now and then."""
+    """The network's output equals onnxruntime's, bit for bit, on 8 seeded inputs."""
     d = compare_with_onnxruntime(str(models / f"{case}.onnx"), 8)
-    if case.startswith("residual_net"):
-        assert d.max() <= 1 and np.count_nonzero(d) <= 0.02 * d.size, (int(d.max()), int(np.count_nonzero(d)))
-    else:
-        assert d.max() == 0, f"{np.count_nonzero(d)} of {d.size} outputs differ, by up to {d.max()}"
+    assert d.max() == 0, f"{np.count_nonzero(d)} of {d.size} outputs differ, by up to {d.max()}"
 
 
-def test_qlinear_add_deviation(tmp_path: Path) -> None:
-    """QLinearAdd over every pair of u8 inputs, with residual_net-qop-pt-u8's first add's scales
-    and zero points: at most 0.02 % of the 65,536 pairs differ from onnxruntime, by one."""
+ZP_INPUT = {"QLinearConv": 7, "QLinearMatMul": 7, "QLinearAdd": 7, "QGemm": 8, "QLinearGlobalAveragePool": 4}
+"""The output zero point's input index of each quantized op."""
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if "-qop-" in c])
+def test_every_layer_matches_onnxruntime(models: Path, case: str) -> None:
+    """Every quantized layer's output (QOperator files, so no fusion depends on which tensors are
+    outputs) equals onnxruntime's on 4 seeded inputs."""
+    from onnx import helper, numpy_helper
+
+    path = str(models / f"{case}.onnx")
+    model = onnx.load(path)
+    inits = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    zps = {n.output[0]: int(inits[n.input[ZP_INPUT[n.op_type]]]) for n in model.graph.node if n.op_type in ZP_INPUT}
+    for name in zps:
+        model.graph.output.append(helper.make_empty_tensor_value_info(name))
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    module = import_onnx(path, warn=lambda s: None)
+    s_in, _ = _io_scales(path)
+    for seed in range(4):
+        (x,) = random_inputs(module, seed)
+        refs = sess.run(list(zps), {"input": (x.transpose(0, 3, 1, 2).astype(np.float32) * s_in).astype(np.float32)})
+        got: dict[str, np.ndarray] = {}
+        run_function(module, [x], on_result=lambda op, res: got.__setitem__(op.results[0].name_hint, res[0]) if op.results else None)
+        for name, ref in zip(zps, refs):
+            ours = got[name].transpose(0, 3, 1, 2) if got[name].ndim == 4 else got[name]
+            want = ref.astype(np.int64) - zps[name]
+            assert np.array_equal(ours.reshape(want.shape), want), f"{name}: {np.count_nonzero(ours.reshape(want.shape) != want)} values differ"
+
+
+def _qadd_table(sa: float, za: int, sb: float, zb: int, sc: float, zc: int, dt: type) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """onnxruntime's QLinearAdd over every pair of 8-bit inputs: (qa, qb, y), each 256 x 256."""
     from onnx import TensorProto, helper, numpy_helper
 
-    sa, za, sb, zb, sc, zc = 0.029410046, 123, 0.012076714, 0, 0.0207208, 0
-    vi = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 256, 256, 1]) for n in ("a", "b")]
-    inits = [numpy_helper.from_array(np.array(v, t), n) for v, t, n in
-             [(sa, np.float32, "sa"), (za, np.uint8, "za"), (sb, np.float32, "sb"), (zb, np.uint8, "zb"), (sc, np.float32, "sc"), (zc, np.uint8, "zc")]]
-    nodes = [helper.make_node("QuantizeLinear", ["a", "sa", "za"], ["qa"]), helper.make_node("QuantizeLinear", ["b", "sb", "zb"], ["qb"]),
-             helper.make_node("QLinearAdd", ["qa", "sa", "za", "qb", "sb", "zb", "sc", "zc"], ["qy"], domain="com.microsoft", name="add"),
-             helper.make_node("DequantizeLinear", ["qy", "sc", "zc"], ["y"])]
-    m = helper.make_model(helper.make_graph(nodes, "g", vi, [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits),
+    t = TensorProto.UINT8 if dt is np.uint8 else TensorProto.INT8
+    vi = [helper.make_tensor_value_info(n, t, [256, 256]) for n in ("a", "b")]
+    inits = [numpy_helper.from_array(np.array(v, ty), n) for v, ty, n in
+             [(sa, np.float32, "sa"), (za, dt, "za"), (sb, np.float32, "sb"), (zb, dt, "zb"), (sc, np.float32, "sc"), (zc, dt, "zc")]]
+    node = helper.make_node("QLinearAdd", ["a", "sa", "za", "b", "sb", "zb", "sc", "zc"], ["y"], domain="com.microsoft", name="add")
+    m = helper.make_model(helper.make_graph([node], "g", vi, [helper.make_tensor_value_info("y", t, None)], inits),
                           opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("com.microsoft", 1)])
     m.ir_version = 8
-    path = str(tmp_path / "qadd.onnx")
-    onnx.save(m, path)
-    qa, qb = np.meshgrid(np.arange(256), np.arange(256), indexing="ij")
-    ca, cb = (qa - za).reshape(1, 256, 256, 1), (qb - zb).reshape(1, 256, 256, 1)
-    (y,) = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
-        None, {"a": (ca * np.float32(sa)).astype(np.float32), "b": (cb * np.float32(sb)).astype(np.float32)})
-    ref = np.rint(y / np.float32(sc)).astype(np.int64)
-    (ours,) = run_function(import_onnx(path, warn=lambda s: None), [ca.transpose(0, 2, 3, 1), cb.transpose(0, 2, 3, 1)])
-    d = np.abs(ours.transpose(0, 3, 1, 2) - ref)
-    assert d.max() <= 1 and np.count_nonzero(d) <= 0.0002 * d.size, int(np.count_nonzero(d))
+    lo = 0 if dt is np.uint8 else -128
+    qa, qb = np.meshgrid(np.arange(lo, lo + 256), np.arange(lo, lo + 256), indexing="ij")
+    (y,) = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"a": qa.astype(dt), "b": qb.astype(dt)})
+    return qa, qb, y.astype(np.int64)
+
+
+def _qadd_params(n: int) -> list[tuple[float, int, float, int, float, int, type]]:
+    """residual_net-qop-pt-u8's two adds, then seeded random u8 / s8 parameter sets."""
+    rng = np.random.default_rng(1)
+    sets: list[tuple[float, int, float, int, float, int, type]] = [
+        (0.029410046, 123, 0.012076714, 0, 0.0207208, 0, np.uint8), (0.040105578, 140, 0.0207208, 0, 0.027056115, 0, np.uint8)]
+    for i in range(n):
+        dt = np.uint8 if i % 2 == 0 else np.int8
+        lo = 0 if dt is np.uint8 else -128
+        s3 = rng.uniform(0.005, 0.05, 3).astype(np.float32)
+        z3 = rng.integers(lo, lo + 256, 3)
+        sets.append((float(s3[0]), int(z3[0]), float(s3[1]), int(z3[1]), float(s3[2]), int(z3[2]), dt))
+    return sets
+
+
+def test_qlinear_add_model() -> None:
+    """`mlas_qlinear_add` (MLAS's AVX2 float computation, fused multiply-adds) is onnxruntime's
+    QLinearAdd on every input pair of 26 parameter sets."""
+    from dory.frontend.fp32_requant import mlas_qlinear_add
+
+    for sa, za, sb, zb, sc, zc, dt in _qadd_params(24):
+        lo = 0 if dt is np.uint8 else -128
+        qa, qb, y = _qadd_table(sa, za, sb, zb, sc, zc, dt)
+        assert np.array_equal(mlas_qlinear_add(qa, qb, sa, za, sb, zb, sc, zc, lo, lo + 255), y), (sa, za, sb, zb, sc, zc)
+
+
+def test_qlinear_add_imported(tmp_path: Path) -> None:
+    """An imported QLinearAdd (its line fitted over every input pair) gives onnxruntime's output
+    on all 65,536 input pairs where the import reports no miss (7 of the 8 parameter sets here:
+    the residual net's adds and 6 random ones), and differs in exactly the reported number of
+    pairs, by one, where it warns (2 pairs of the 6th random set)."""
+    import re
+
+    from onnx import TensorProto, helper, numpy_helper
+
+    exact = 0
+    for k, (sa, za, sb, zb, sc, zc, dt) in enumerate(_qadd_params(6)):
+        qa, qb, y = _qadd_table(sa, za, sb, zb, sc, zc, dt)
+        # the same add behind QuantizeLinear / before DequantizeLinear, on centred inputs
+        vi = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 256, 256, 1]) for n in ("a", "b")]
+        inits = [numpy_helper.from_array(np.array(v, ty), n) for v, ty, n in
+                 [(sa, np.float32, "sa"), (za, dt, "za"), (sb, np.float32, "sb"), (zb, dt, "zb"), (sc, np.float32, "sc"), (zc, dt, "zc")]]
+        nodes = [helper.make_node("QuantizeLinear", ["a", "sa", "za"], ["qa"]), helper.make_node("QuantizeLinear", ["b", "sb", "zb"], ["qb"]),
+                 helper.make_node("QLinearAdd", ["qa", "sa", "za", "qb", "sb", "zb", "sc", "zc"], ["qy"], domain="com.microsoft", name="add"),
+                 helper.make_node("DequantizeLinear", ["qy", "sc", "zc"], ["y"])]
+        m = helper.make_model(helper.make_graph(nodes, "g", vi, [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits),
+                              opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("com.microsoft", 1)])
+        m.ir_version = 8
+        path = str(tmp_path / f"qadd{k}.onnx")
+        onnx.save(m, path)
+        warnings: list[str] = []
+        ca, cb = (qa - za).reshape(1, 256, 256, 1), (qb - zb).reshape(1, 256, 256, 1)
+        # ONNX [1, 256, 256, 1] (NCHW) is the IR's [1, 256, 1, 256] (NHWC)
+        (ours,) = run_function(import_onnx(path, warn=warnings.append), [ca.transpose(0, 2, 3, 1), cb.transpose(0, 2, 3, 1)])
+        d = np.abs(ours.transpose(0, 3, 1, 2).reshape(256, 256) - (y - zc))
+        warned = [int(m.group(1)) for w in warnings if (m := re.search(r"not a line: (\d+) of", w))]
+        assert int(np.count_nonzero(d)) == sum(warned) and d.max() <= 1
+        exact += not warned
+    assert exact >= 7
 
 
 @pytest.mark.slow

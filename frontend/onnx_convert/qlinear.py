@@ -12,8 +12,8 @@ MaxPool / Flatten / Reshape act on it unchanged. The network input is the centre
 **Requantisation.** The integer sums are exact; onnxruntime ends them with a float32 multiply
 (``frontend.fp32_requant``), which becomes an exact integer ``qnn.requant`` where a line through
 its thresholds exists, else the exact-rational rounding and a warning with the number of
-thresholds it misses. QLinearAdd is two scaled inputs summed and rounded once (see docs/frontend.md
-for its measured deviation from onnxruntime).
+thresholds it misses. QLinearAdd (onnxruntime sums in float) is fitted the same way over every
+pair of 8-bit inputs.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dory.dory_ir.attributes import IntegerAttr
 from dory.dory_ir.dialects.qnn import GlobalAvgPoolOp
 from dory.dory_ir.types import IntegerType, TensorType, i64
 from dory.frontend.affine import Affine, Term
-from dory.frontend.fp32_requant import fit_requant
+from dory.frontend.fp32_requant import fit_add, fit_requant, mlas_qlinear_add
 from dory.frontend.onnx_convert.conv import conv_layer, linear_layer
 from dory.frontend.onnx_convert.window import spatial
 from dory.frontend.registry import converter
@@ -290,9 +290,10 @@ def convert_qlinear_gap(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -
 
 @converter("QLinearAdd", layer=True)
 def convert_qlinear_add(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> None:
-    """com.microsoft QLinearAdd of two same-shape tensors: ``round(a*(sa/sc) + b*(sb/sc))`` with
-    each ratio as an integer over ``2^shift`` (rounding half up; onnxruntime's float sum can differ
-    by one where that sum is within float32 rounding of a half)."""
+    """com.microsoft QLinearAdd of two same-shape tensors -> ``floor((a*mul_a + b*mul_b + add) /
+    2^shift)``, fitted to onnxruntime's float computation over every pair of 8-bit inputs
+    (`fp32_requant.fit_add`): exact where a line exists, else the rounded ratios and a warning
+    with the number of pairs that differ."""
     a = _activation(imp, node, ins, 0, 2, "first input")
     sa = _scale(imp, node, 1, "first input")
     b = _activation(imp, node, ins, 3, 5, "second input")
@@ -301,12 +302,16 @@ def convert_qlinear_add(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -
     zp, out = _output(imp, node, 7)
     if tuple(a.type.shape) != tuple(b.type.shape):
         raise imp.error(node, f"expected inputs of the same shape, found {list(a.onnx_shape)} and {list(b.onnx_shape)}")
-    ra, rb = sa[0] / sc[0], sb[0] / sc[0]
-    shift = 31
-    while shift > 0 and round(float(max(ra, rb)) * 2**shift) >= 2**20:  # each branch x*m within 2^28
-        shift -= 1
-    ma, mb = round(float(ra) * 2**shift), round(float(rb) * 2**shift)
-    aff = Affine([Term(a, np.int64(ma), a.lo, a.hi), Term(b, np.int64(mb), b.lo, b.hi)], np.asarray(1 << (shift - 1), np.int64), 1 << shift, "floor", out)
+    za, zb = int(_zero_point(imp, node, 2, "first input")[0][0]), int(_zero_point(imp, node, 5, "second input")[0][0])
+    ac, bc = np.meshgrid(np.arange(a.lo, a.hi + 1), np.arange(b.lo, b.hi + 1), indexing="ij")
+    ac, bc = ac.reshape(-1), bc.reshape(-1)
+    y = mlas_qlinear_add(ac + za, bc + zb, float(sa[0]), za, float(sb[0]), zb, float(sc[0]), zp, out[0] + zp, out[1] + zp) - zp
+    fit = fit_add(ac, bc, y, float(sa[0] / sc[0]), float(sb[0] / sc[0]), out[0], out[1])
+    if fit.misses:
+        imp.warn(f"warning: {imp.filename}: {imp.node_label(node)}: onnxruntime's float QLinearAdd is not a line: "
+                 f"{fit.misses} of {ac.size} input pairs differ by one (the rounded scale ratios are used)")
+    aff = Affine([Term(a, np.int64(fit.mul_a), a.lo, a.hi), Term(b, np.int64(fit.mul_b), b.lo, b.hi)],
+                 np.asarray(fit.add, np.int64), 1 << fit.shift, "floor", out)
     p = Pending(aff, a.onnx_shape, a.layout, node, node.output[0], sum_node=node)
     imp.bind(node, imp.materialise(p))
     _zps(imp)[node.output[0]] = zp
