@@ -178,6 +178,36 @@ def test_qlinear_add_imported(tmp_path: Path) -> None:
     assert exact >= 7
 
 
+@pytest.mark.parametrize("op", ["ConvInteger", "MatMulInteger"])
+@pytest.mark.parametrize("wdt", [np.uint8, np.int8])
+def test_integer_ops_match_onnxruntime(tmp_path: Path, op: str, wdt: type) -> None:
+    """ConvInteger / MatMulInteger after a QuantizeLinear with an off-centre zero point (the input
+    is si16 then, holding q - 7) and a weight zero point: onnxruntime's int32 sums exactly."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    lo = 0 if wdt is np.uint8 else -128
+    shape, wshape = ([1, 3, 6, 6], (4, 3, 3, 3)) if op == "ConvInteger" else ([2, 12], (12, 5))
+    w = rng.integers(lo, lo + 256, wshape).astype(wdt)
+    inits = [numpy_helper.from_array(np.float32(0.02), "xs"), numpy_helper.from_array(np.uint8(7), "xz"),
+             numpy_helper.from_array(w, "w"), numpy_helper.from_array(np.array(3, wdt), "wz")]
+    attrs = {"pads": [1, 1, 1, 1]} if op == "ConvInteger" else {}
+    nodes = [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]), helper.make_node(op, ["xq", "w", "xz", "wz"], ["y"], name="op", **attrs)]
+    m = helper.make_model(helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+                                            [helper.make_tensor_value_info("y", TensorProto.INT32, None)], inits),
+                          opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    path = str(tmp_path / "m.onnx")
+    onnx.save(m, path)
+    module = import_onnx(path)
+    (x,) = random_inputs(module, 0)
+    x = np.clip(x, -7, 248)  # the centred range of a u8 input with zero point 7
+    xf = x.transpose(0, 3, 1, 2) if x.ndim == 4 else x
+    (y,) = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"x": (xf * np.float32(0.02)).astype(np.float32)})
+    (ours,) = run_function(module, [x])
+    assert np.array_equal(ours.transpose(0, 3, 1, 2) if ours.ndim == 4 else ours, y)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("case", ["small_cnn-qop-pc-u8", "mobilenet_like-qdq-pc-s8", "residual_net-qdq-pt-u8"])
 def test_host_app(models: Path, tmp_path: Path, case: str) -> None:

@@ -1,5 +1,6 @@
 """Converters of onnxruntime's quantized operators (QOperator format: QuantizeLinear at the input,
-QLinearConv, QLinearMatMul, com.microsoft QGemm / QLinearAdd / QLinearGlobalAveragePool,
+QLinearConv, QLinearMatMul, ConvInteger, MatMulInteger, com.microsoft QGemm / QLinearAdd /
+QLinearGlobalAveragePool,
 DequantizeLinear at the output; QDQ graphs are first rewritten to these by `frontend.qdq`).
 
 **Centred values.** A quantized tensor ``q`` with zero point ``z`` is held in the IR as ``q - z``
@@ -8,6 +9,9 @@ range, as after a ReLU; ``si8`` for the middle; ``si16`` otherwise). Zero paddin
 tensor is padding with the zero point, as QLinearConv pads, so no border correction is needed, and
 MaxPool / Flatten / Reshape act on it unchanged. The network input is the centred quantized input
 (`quantized_input_type`), its outputs the centred values the final DequantizeLinear reads.
+
+ConvInteger / MatMulInteger give the exact int32 sums (what a following integer op reads; a
+float rescaling after them is float post-processing or an error, as for any ONNX graph).
 
 **Requantisation.** The integer sums are exact; onnxruntime ends them with a float32 multiply
 (``frontend.fp32_requant``), which becomes an exact integer ``qnn.requant`` where a line through
@@ -219,6 +223,35 @@ def convert_qlinear_conv(imp: OnnxImporter, node: Any, ins: list[Entry | None]) 
     scales = (xs[0] * ws) / ys[0]
     # zero padding makes 0 a possible input
     _bind_requant(imp, node, acc, scales, zp, out, channel_ranges(w, min(x.lo, 0), max(x.hi, 0), bias))
+
+
+@converter("ConvInteger", layer=True)
+def convert_conv_integer(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> None:
+    """ConvInteger of a quantized tensor by a constant weight: the exact int32 sum
+    ``(x - x_zero_point) * (w - w_zero_point)`` (``qnn.conv2d``, zero padding of the centred input)."""
+    x = _activation(imp, node, ins, 0, 2, "input") if len(node.input) > 2 and node.input[2] else _activation_zp0(imp, node, ins)
+    w = _weights(imp, node, 1, 3, 0)
+    conv_layer(imp, node, x, w, None, node.input[1], "")
+
+
+@converter("MatMulInteger", layer=True)
+def convert_matmul_integer(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> None:
+    """MatMulInteger of a quantized ``[N, K]`` tensor by a constant ``K x M`` weight: the exact
+    int32 products ``(a - a_zero_point) @ (b - b_zero_point)`` (``qnn.linear``)."""
+    x = _activation(imp, node, ins, 0, 2, "input") if len(node.input) > 2 and node.input[2] else _activation_zp0(imp, node, ins)
+    w = _weights(imp, node, 1, 3, 1)
+    if w.ndim != 2:
+        raise imp.error(node, f"expected a 2-D weight [K, M], found shape {list(w.shape)}")
+    linear_layer(imp, node, x, w.T, None, node.input[1])
+
+
+def _activation_zp0(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> IntVal:
+    """Input 0 without a zero point input (zero): it must have been centred by zero."""
+    x = imp.integer(node, ins[0])
+    had = _centred_zp(imp, node.input[0])
+    if had not in (None, 0):
+        raise imp.error(node, f"expected input zero point {had} (the one '{node.input[0]}' was quantized with), found none (0)")
+    return x
 
 
 def _matmul(imp: OnnxImporter, node: Any, x: IntVal, wmk: np.ndarray, bias: np.ndarray | None, scales: np.ndarray, zp: int, out: tuple[int, int], bname: str) -> None:
