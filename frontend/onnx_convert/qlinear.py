@@ -155,6 +155,7 @@ def _bind_requant(imp: OnnxImporter, node: Any, acc: IntVal, scales: np.ndarray,
     channel of the last IR axis), centred by ``zp``. With per-channel accumulator ``ranges``, each
     channel's requant is fitted on its own range (fewer thresholds to meet): always for
     per-channel scales, and for a per-tensor scale when one line does not fit the whole range."""
+    acc.value.name_hint = f"{node.output[0]}_acc"  # the requant's result takes the tensor's name
     fits = [fit_requant(float(s), acc.lo, acc.hi, out[0], out[1]) for s in scales]
     if ranges is not None and (len(scales) > 1 or fits[0].misses):
         per = np.broadcast_to(scales, ranges[0].shape)

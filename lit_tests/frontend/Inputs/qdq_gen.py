@@ -28,6 +28,10 @@ def _qop(x_zp: int = 0, y_scale: str = "ys", in_zp: object = np.uint8(0)) -> onn
     return _model(nodes, inits)
 
 
+def qop_conv() -> onnx.ModelProto:
+    return _qop()
+
+
 def non_constant_scale() -> onnx.ModelProto:
     return _qop(y_scale="xq")
 
