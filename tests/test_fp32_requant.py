@@ -51,3 +51,33 @@ def test_typical_scale_is_exact() -> None:
     """A calibrated conv scale (x_scale * w_scale / y_scale of tests/ort_quantized.py's networks)."""
     f = fit_requant(float(np.float32(0.0035305857)), -2144350, 1132297, 0, 255)
     assert f.misses == 0 and f.shift <= 31
+
+
+finite32 = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False, width=32)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(finite32, finite32, finite32)
+def test_fma32_rounds_once(x: float, a: float, b: float) -> None:
+    """`fma32` is the exact ``x + a*b`` rounded once to float32 (nearest, ties to even), computed
+    here with fractions; including sums whose float64 rounding lands half-way between floats."""
+    from fractions import Fraction
+
+    from dory.frontend.fp32_requant import _round_sig, fma32
+
+    exact = Fraction(x) + Fraction(a) * Fraction(b)
+    want = float(_round_sig(exact)) if exact != 0 else 0.0
+    got = float(fma32(np.array([x], np.float32), np.array([a], np.float32), np.array([b], np.float32))[0])
+    assert got == want or (abs(exact) < Fraction(2) ** -100)  # no subnormals in _round_sig
+
+
+def test_fma32_double_rounding_case() -> None:
+    """2^40 + 577 * (fl(1/577) * 2^16): the product is 2^16 (1 + 3.5e-10), so float64 rounds the
+    sum to 2^40 + 2^16, half-way between the float32 values 2^40 and 2^40 + 2^17 (rounding that to
+    even would give 2^40); the true sum is above it, so one rounding gives 2^40 + 2^17."""
+    from dory.frontend.fp32_requant import fma32
+
+    b = np.float32(np.float32(1 / 577) * np.float32(2.0**16))
+    assert float(np.float64(2.0**40) + 577.0 * float(b)) == 2.0**40 + 2.0**16  # the float64 midpoint
+    got = fma32(np.array([2.0**40], np.float32), np.array([577.0], np.float32), np.array([b], np.float32))
+    assert float(got[0]) == 2.0**40 + 2.0**17
