@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Callable
 
 import numpy as np
 
@@ -73,7 +74,7 @@ def fp32_scale_round(acc: np.ndarray, scale: np.ndarray | float) -> np.ndarray:
     return np.rint(prod).astype(np.int64)
 
 
-def thresholds(f: "np.ufunc | object", acc_lo: int, acc_hi: int, out_lo: int, out_hi: int) -> np.ndarray:
+def thresholds(f: Callable[[np.ndarray], np.ndarray], acc_lo: int, acc_hi: int, out_lo: int, out_hi: int) -> np.ndarray:
     """For a monotone non-decreasing ``f`` (int64 array -> int64 array), the least ``acc`` in
     ``[acc_lo, acc_hi + 1]`` with ``f(acc) >= k`` for each ``k`` in ``out_lo+1 .. out_hi``
     (``acc_hi + 1`` when no accumulator of the range reaches ``k``)."""
@@ -82,7 +83,7 @@ def thresholds(f: "np.ufunc | object", acc_lo: int, acc_hi: int, out_lo: int, ou
     hi = np.full(ks.shape, acc_hi + 1, np.int64)
     while np.any(lo < hi):
         mid = (lo + hi) // 2
-        reach = f(mid) >= ks  # type: ignore[operator]
+        reach = f(mid) >= ks
         hi = np.where(reach & (lo < hi), mid, hi)
         lo = np.where(~reach & (lo < hi), mid + 1, lo)
     return lo

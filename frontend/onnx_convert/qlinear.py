@@ -35,7 +35,7 @@ from dory.frontend.onnx_convert.conv import conv_layer, linear_layer
 from dory.frontend.onnx_convert.window import spatial
 from dory.frontend.registry import converter
 from dory.frontend.requant import check_32
-from dory.frontend.values import SI32, Entry, IntVal, Pending, choose_type
+from dory.frontend.values import SI32, Const, Entry, IntVal, Pending, choose_type
 
 if TYPE_CHECKING:
     from dory.frontend.onnx_import import OnnxImporter
@@ -51,8 +51,6 @@ def _scale(imp: OnnxImporter, node: Any, idx: int, what: str) -> np.ndarray:
     """Input ``idx``: a constant positive float32 scale (scalar or per channel)."""
     name = node.input[idx] if idx < len(node.input) else ""
     e = imp.env.get(name) if name else None
-    from dory.frontend.values import Const
-
     if not isinstance(e, Const):
         found = "no input" if not name else "a computed tensor"
         raise imp.error(node, f"expected a constant {what} scale (initializer), found {found}")
@@ -69,8 +67,6 @@ def _zero_point(imp: OnnxImporter, node: Any, idx: int, what: str, default: np.d
         if default is None:
             raise imp.error(node, f"expected a {what} zero point, found no input")
         return np.zeros(1, np.int64), QTYPES[default]
-    from dory.frontend.values import Const
-
     e = imp.env.get(name)
     if not isinstance(e, Const):
         raise imp.error(node, f"expected a constant {what} zero point '{name}' (initializer), found a computed tensor")
