@@ -63,10 +63,11 @@ FORMATS: tuple[Format, ...] = (
 TFLITE = Format("tflite", "TFLite flatbuffer", frozenset())
 """A file format, recognised by its bytes (`detect_file`)."""
 
-BUILTIN = frozenset({"nemo-quantlab", "quantlab-requantshift"})
-"""The formats `frontend.onnx_import.OnnxImporter` itself imports."""
+BUILTIN = frozenset({"nemo-quantlab", "quantlab-requantshift", "onnx-qoperator", "onnx-qdq"})
+"""The formats `frontend.onnx_import.OnnxImporter` itself imports (QDQ after `frontend.qdq` rewrote it
+to the QOperator form, whose ops `frontend/onnx_convert/qlinear.py` converts)."""
 
-IMPORTER_MODULES: tuple[str, ...] = ()
+IMPORTER_MODULES: tuple[str, ...] = ("dory.frontend.tflite_import",)
 """The modules that register an importer for a format (`register_importer`), imported by
 `importer_for` on first use."""
 

@@ -106,7 +106,10 @@ class OnnxImporter:
         arg_layouts: list[tuple[tuple[int, ...], Layout]] = []
         for inp in inputs:
             shape, layout, ir_shape = self._input_shape(inp)
-            et = self.input_type or IntegerType(8, "unsigned")
+            # a QuantizeLinear's input is the centred quantized input (onnx_convert/qlinear.py)
+            from dory.frontend.onnx_convert.qlinear import quantized_input_type
+
+            et = self.input_type or quantized_input_type(self.model, inp.name) or IntegerType(8, "unsigned")
             arg_types.append(TensorType(ir_shape, et))
             arg_layouts.append((shape, layout))
         func = FuncOp.build("main", arg_types, [], [i.name for i in inputs])
@@ -329,6 +332,13 @@ def import_onnx(path: str, input_type: str | None = None, warn: Callable[[str], 
         raise OnnxImportError(Location(path), f"cannot read ONNX model: expected a valid ONNX protobuf, found corrupt or truncated data ({type(e).__name__})") from None
     if not model.graph.node:
         raise OnnxImportError(Location(path), "expected an ONNX graph with nodes, found an empty graph (corrupt or truncated file?)")
+    from dory.frontend.qdq import QdqError, is_qdq, qdq_to_qoperator
+
+    if is_qdq(model):  # onnxruntime's QDQ form -> its QOperator form (frontend/qdq.py), as its CPU EP fuses it
+        try:
+            model = qdq_to_qoperator(model)
+        except QdqError as e:
+            raise OnnxImportError(Location(path, name=f"node '{e.node.name or e.node.op_type}' ({e.node.op_type})"), str(e)) from None
     types = [n.op_type for n in model.graph.node]
     fmt = formats.detect_onnx(types)
     if fmt.key not in formats.BUILTIN:

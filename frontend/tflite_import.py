@@ -54,6 +54,7 @@ from dory.dory_ir.dialects.builtin import ModuleOp
 from dory.dory_ir.dialects.func import FuncOp, ReturnOp
 from dory.dory_ir.types import FunctionType, IntegerType, TensorType, i64
 from dory.frontend.values import SI32, bias_type, weight_type
+from dory.frontend import formats
 
 
 class TfliteImportError(DiagnosticError):
@@ -827,3 +828,14 @@ def import_tflite(path: str, warn: Callable[[str], None] | None = None) -> Modul
         raise
     except Exception as e:  # flatbuffer reads past the end of corrupt data raise many types
         raise TfliteImportError(Location(path), f"cannot read TFLite model: expected a valid flatbuffer, found corrupt or truncated data ({type(e).__name__})") from None
+
+
+def _formats_importer(model: Any, path: str, input_type: Any, warn: Callable[[str], None]) -> ModuleOp:
+    """`frontend.formats`' entry: a ``.tflite`` given where an ONNX model is read (``dory-translate
+    --from-onnx``, ``import_onnx``) is imported as such; ``input_type`` is the parsed
+    ``--input-type`` (only si8 is the int8 input tensor)."""
+    tflite_input_type_check(path, None if input_type is None else str(input_type))
+    return import_tflite(path, warn=warn)
+
+
+formats.register_importer(formats.TFLITE.key, _formats_importer)

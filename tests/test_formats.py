@@ -36,12 +36,13 @@ def test_detects_tflite_by_its_bytes() -> None:
 def test_unsupported_format_lists_every_unknown_op_once(tmp_path: Path) -> None:
     from dory.frontend.onnx_import import import_onnx
 
-    path = tmp_path / "qdq.onnx"
-    onnx.save(format_model("qdq"), str(path))
+    # QONNX has no importer yet (QDQ and QOperator now go to the built-in one, frontend/qdq.py)
+    path = tmp_path / "qonnx.onnx"
+    onnx.save(format_model("qonnx_mixed"), str(path))
     with pytest.raises(DiagnosticError) as e:
         import_onnx(str(path))
     msg = str(e.value)
-    assert "ONNX QDQ" in msg and "'DequantizeLinear' (2), 'QuantizeLinear' (2)" in msg and "'Conv'" not in msg
+    assert "QONNX" in msg and "'Quant' (2), 'Erf' (1)" in msg and "'Conv'" not in msg
 
 
 def test_registered_importer_takes_its_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -50,10 +51,10 @@ def test_registered_importer_takes_its_format(tmp_path: Path, monkeypatch: pytes
 
     seen: list[tuple[object, str, object]] = []
     monkeypatch.setattr(formats, "_IMPORTERS", {})
-    formats.register_importer("onnx-qdq", lambda model, path, et, warn: seen.append((model.graph.node[0].op_type, path, et)) or "module")  # type: ignore[func-returns-value]
-    path = tmp_path / "qdq.onnx"
-    onnx.save(format_model("qdq"), str(path))
+    formats.register_importer("qonnx", lambda model, path, et, warn: seen.append((model.graph.node[0].op_type, path, et)) or "module")  # type: ignore[func-returns-value]
+    path = tmp_path / "qonnx.onnx"
+    onnx.save(format_model("qonnx"), str(path))
     assert import_onnx(str(path), "si8") == "module"
-    assert seen and seen[0][0] == "QuantizeLinear" and seen[0][1] == str(path) and str(seen[0][2]) == "si8"
+    assert seen and seen[0][0] == "Quant" and seen[0][1] == str(path) and str(seen[0][2]) == "si8"
     with pytest.raises(ValueError):
         formats.register_importer("nemo-quantlab", lambda *a: None)  # type: ignore[arg-type,return-value]

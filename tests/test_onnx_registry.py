@@ -64,4 +64,5 @@ def test_a_second_converter_for_an_op_is_rejected() -> None:
 
 def test_layer_ops_reject_float_inputs() -> None:
     layers = sorted(op for op in supported_ops() if lookup(op).layer)  # type: ignore[union-attr]
-    assert layers == ["AveragePool", "Conv", "Gemm", "GlobalAveragePool", "MatMul", "MaxPool", "Pad"]
+    assert layers == ["AveragePool", "Conv", "ConvInteger", "Gemm", "GlobalAveragePool", "MatMul", "MatMulInteger", "MaxPool", "Pad",
+                      "QGemm", "QLinearAdd", "QLinearConv", "QLinearGlobalAveragePool", "QLinearMatMul"]

@@ -8,7 +8,8 @@
 - `rqs`: QuantLab / Deeploy's RequantShift, into the same symbolic chain,
 - `shape`: Pad, Flatten, Reshape, Transpose, Concat, Identity, Dropout,
 - `fold`: Constant, Shape and the constant folders of shape arithmetic,
-- `host`: float post-processing left to the host.
+- `host`: float post-processing left to the host,
+- `qlinear`: onnxruntime's quantized operators (QOperator; QDQ after `frontend.qdq`).
 """
 
-from dory.frontend.onnx_convert import chain, conv, fold, host, pool, rqs, shape  # noqa: F401
+from dory.frontend.onnx_convert import chain, conv, fold, host, pool, qlinear, rqs, shape  # noqa: F401

@@ -23,8 +23,17 @@ if TYPE_CHECKING:
 def convert_conv(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> None:
     """Conv (1-D or 2-D, grouped, strided, dilated, zero-padded) -> ``qnn.conv2d``."""
     x = imp.integer(node, ins[0])
-    n, h, w, c = spatial(imp, node, x, "the Conv input")
     wt = imp.int_const(node, node.input[1], "weight")
+    bias = None
+    if len(node.input) > 2 and node.input[2]:
+        bias = imp.int_const(node, node.input[2], "bias")
+    conv_layer(imp, node, x, wt, bias, node.input[1], node.input[2] if bias is not None else "")
+
+
+def conv_layer(imp: OnnxImporter, node: Any, x: IntVal, wt: np.ndarray, bias: np.ndarray | None, wname: str, bname: str) -> None:
+    """``qnn.conv2d`` of ``x`` by the OIHW (or OIL) integer weight ``wt`` with ``bias``, the
+    node's attributes (group, strides, pads, dilations); binds the si32 result with its range."""
+    n, h, w, c = spatial(imp, node, x, "the Conv input")
     group = int(imp.attrs(node).get("group", 1))
     if wt.ndim == 3:
         wt = wt[:, :, None, :]
@@ -35,14 +44,12 @@ def convert_conv(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> None:
         raise imp.error(node, f"expected weight input channels x group = {c}, found {cg} x {group}")
     win = window_attrs(imp, node, x, [kh, kw] if len(x.onnx_shape) == 4 else [kw])
     wt_ohwi = np.ascontiguousarray(wt.transpose(0, 2, 3, 1))
-    w_val = imp.const_value(node, wt_ohwi, weight_type(wt_ohwi), node.input[1])
+    w_val = imp.const_value(node, wt_ohwi, weight_type(wt_ohwi), wname)
     operands = [x.value, w_val]
-    bias = None
-    if len(node.input) > 2 and node.input[2]:
-        bias = imp.int_const(node, node.input[2], "bias")
+    if bias is not None:
         if bias.shape != (o,):
             raise imp.error(node, f"expected bias of shape [{o}], found {list(bias.shape)}")
-        operands.append(imp.const_value(node, bias, bias_type(bias), node.input[2]))
+        operands.append(imp.const_value(node, bias, bias_type(bias), bname))
     ho, wo = conv_output_hw((h, w), win["kernel"], win["strides"], win["pads"], win["dilations"])
     if ho < 1 or wo < 1:
         raise imp.error(node, f"expected a non-empty output, found {ho}x{wo}")
@@ -60,8 +67,9 @@ def convert_conv(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> None:
     imp.bind(node, IntVal(res, x.layout.feature_onnx_shape(ir_shape), x.layout, lo, hi))
 
 
-def _linear(imp: OnnxImporter, node: Any, x: IntVal, wmk: np.ndarray, bias: np.ndarray | None, wname: str) -> None:
-    """``qnn.linear`` of ``x`` with an ``M x K`` weight in ONNX feature order."""
+def linear_layer(imp: OnnxImporter, node: Any, x: IntVal, wmk: np.ndarray, bias: np.ndarray | None, wname: str, bname: str = "") -> None:
+    """``qnn.linear`` of ``x`` with an ``M x K`` weight in ONNX feature order (``bias`` named
+    ``bname``, default the node's third input)."""
     if len(x.type.shape) != 2:
         raise imp.error(node, f"expected a rank-2 input [N, K] (Flatten first), found shape {list(x.onnx_shape)}")
     nb, k = x.type.shape
@@ -73,7 +81,7 @@ def _linear(imp: OnnxImporter, node: Any, x: IntVal, wmk: np.ndarray, bias: np.n
     wmk = np.ascontiguousarray(wmk)
     operands = [x.value, imp.const_value(node, wmk, weight_type(wmk), wname)]
     if bias is not None:
-        operands.append(imp.const_value(node, bias, bias_type(bias), node.input[2]))
+        operands.append(imp.const_value(node, bias, bias_type(bias), bname or node.input[2]))
     res = imp.emit(node, LinearOp, TensorType((nb, m), SI32), operands, {})
     lo, hi = dot_range(wmk, x.lo, x.hi, bias)
     imp.bind(node, IntVal(res, (nb, m), Layout("plain"), lo, hi))
@@ -86,7 +94,7 @@ def convert_matmul(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> Non
     w = imp.int_const(node, node.input[1], "weight")
     if w.ndim != 2:
         raise imp.error(node, f"expected a 2-D weight [K, M], found shape {list(w.shape)}")
-    _linear(imp, node, x, w.T, None, node.input[1])
+    linear_layer(imp, node, x, w.T, None, node.input[1])
 
 
 @converter("Gemm", layer=True)
@@ -107,4 +115,4 @@ def convert_gemm(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> None:
             bias = np.full(wmk.shape[0], int(bias[0]), dtype=np.int64)
         if bias.shape != (wmk.shape[0],):
             raise imp.error(node, f"expected bias of shape [{wmk.shape[0]}], found {list(bias.shape)}")
-    _linear(imp, node, x, wmk, bias, node.input[1])
+    linear_layer(imp, node, x, wmk, bias, node.input[1])
