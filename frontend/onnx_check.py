@@ -2,15 +2,15 @@
 located `OnnxImportError` (file, node name and op type or initializer / graph input name, expected
 vs found), never an exception from a converter or numpy.
 
-`check_model` runs once where the import starts: the default-domain opset, every initializer
+`check_model` runs once where the import starts: a default-domain opset, every initializer
 (element type, dims, data size vs dims) and the graph inputs' shapes. `check_node` runs on each
 node before it is folded or converted:
-- against its standard ONNX schema (`frontend.onnx_schemas`, a generated copy of ``onnx.defs``) at
-  the model's opset: input and output counts, required inputs and attributes present, and the type
-  of every attribute a schema of the op defines at any version (converters read attributes by name
-  whatever the opset: Clip's ``min``/``max`` attributes, Pad's ``pads``). Attributes no schema
-  knows are left alone (QuantLab adds ``weight_bits`` and friends), except the QuantLab adder's,
-  which its converter reads (`CUSTOM_ATTRS`). Nodes of other domains are left to their converter;
+- against its standard ONNX schema (`frontend.onnx_schemas`, a generated copy of ``onnx.defs``),
+  taken over all versions of the op (`schema`: the converters accept every version's form whatever
+  the model's opset): input and output counts, required inputs and attributes present, and the type
+  of every attribute a version defines. Attributes no schema knows are left alone (QuantLab adds
+  ``weight_bits`` and friends), except the QuantLab adder's, which its converter reads
+  (`CUSTOM_ATTRS`). Nodes of other domains are left to their converter;
 - value ranges the converters rely on (`VALUE_CHECKS`): windows (kernel, strides, dilations >= 1,
   pads >= 0), Conv ``group`` >= 1, finite Pad values, Clip bounds that are scalars, not NaN and
   within 64 bits (the exact range arithmetic of `frontend.affine`), Cast targets, axes within the
@@ -62,45 +62,38 @@ _EXTERNAL = 1
 """TensorProto.DataLocation.EXTERNAL."""
 
 
-def _schema_rows(op: str) -> tuple[tuple[int, int, int, int, int, str], ...] | None:
-    return SCHEMAS.get(op)
+def schema(op: str) -> tuple[int, int, int, int, dict[str, tuple[str, bool]]] | None:
+    """``(min_in, max_in, min_out, max_out, {attr: (type, required)})`` of standard op ``op`` over
+    all its versions (None for an op ONNX does not define): the converters read every version's
+    form of an op whatever the model's opset (Clip's bounds as attributes or inputs, Gemm with or
+    without C), so a node must fit some version. The fewest inputs and outputs any version takes,
+    the most any takes; every attribute name any version defines, with the latest version's type
+    (Cast's ``to`` was a STRING in opset 1), required when every version requires it; plus the
+    converters' `CUSTOM_ATTRS`."""
+    got = _SCHEMA_UNION.get(op)
+    if got is None and op in SCHEMAS:
+        rows = SCHEMAS[op]
+        per_row = [_parse_attrs(r[5]) for r in rows]
+        types: dict[str, str] = {}
+        for parsed in per_row:
+            types.update({k: t for k, (t, _) in parsed.items()})
+        attrs = {k: (t, all(k in p and p[k][1] for p in per_row)) for k, t in types.items()}
+        attrs.update({k: (t, False) for k, t in CUSTOM_ATTRS.get(op, {}).items()})
+        got = (min(r[1] for r in rows), max(r[2] for r in rows), min(r[3] for r in rows), max(r[4] for r in rows), attrs)
+        _SCHEMA_UNION[op] = got
+    return got
 
 
-def schema(op: str, opset: int) -> tuple[int, int, int, int, int, dict[str, tuple[str, bool]]] | None:
-    """``(since, min_in, max_in, min_out, max_out, {attr: (type, required)})`` of standard op
-    ``op`` at ``opset`` (its earliest version below that); None for an op ONNX does not define."""
-    rows = _schema_rows(op)
-    if rows is None:
-        return None
-    row = rows[0]
-    for r in rows:
-        if r[0] <= opset:
-            row = r
-    return (*row[:5], _parse_attrs(row[5]))
+_SCHEMA_UNION: dict[str, tuple[int, int, int, int, dict[str, tuple[str, bool]]]] = {}
 
 
 def _parse_attrs(text: str) -> dict[str, tuple[str, bool]]:
+    """``"a:INT b:INTS!"`` -> ``{"a": ("INT", False), "b": ("INTS", True)}``."""
     out: dict[str, tuple[str, bool]] = {}
     for item in text.split():
         name, kind = item.split(":")
         out[name] = (kind.rstrip("!"), kind.endswith("!"))
     return out
-
-
-_ATTR_UNION: dict[str, dict[str, str]] = {}
-
-
-def attribute_types(op: str) -> dict[str, str]:
-    """Every attribute name of ``op`` at any opset (and the converters' custom ones) -> its type;
-    the latest version's type when versions differ (Cast's ``to`` was a STRING in opset 1)."""
-    got = _ATTR_UNION.get(op)
-    if got is None:
-        got = {}
-        for row in _schema_rows(op) or ():
-            got.update({k: t for k, (t, _) in _parse_attrs(row[5]).items()})
-        got.update(CUSTOM_ATTRS.get(op, {}))
-        _ATTR_UNION[op] = got
-    return got
 
 
 # -- errors --------------------------------------------------------------------------------------------
@@ -118,7 +111,8 @@ def _elem_name(t: int) -> str:
 # -- the model -----------------------------------------------------------------------------------------
 
 def default_opset(imp: OnnxImporter) -> int:
-    """The model's opset version of the default (``ai.onnx``) domain."""
+    """The model's opset version of the default (``ai.onnx``) domain (an ONNX model must declare
+    one; the checks themselves do not depend on it, see `schema`)."""
     versions = [o.version for o in imp.model.opset_import if o.domain in ("", "ai.onnx")]
     if not versions:
         raise _error(imp, "opset_import", "expected an opset version for the default ONNX domain, found none")
@@ -129,7 +123,7 @@ def default_opset(imp: OnnxImporter) -> int:
 
 def check_model(imp: OnnxImporter) -> None:
     """The graph-level checks, before any initializer is read (see the module docstring)."""
-    imp.opset = default_opset(imp)
+    default_opset(imp)
     g = imp.model.graph
     for t in g.initializer:
         check_tensor(imp, f"initializer '{t.name}'", t)
@@ -172,28 +166,27 @@ def check_node(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> None:
         return
     label = imp.node_label(node)
     op = node.op_type
-    s = schema(op, imp.opset)
+    s = schema(op)
+    attrs: dict[str, tuple[str, bool]] = dict(s[4]) if s is not None else {k: (t, False) for k, t in CUSTOM_ATTRS.get(op, {}).items()}
     if s is not None:
-        since, min_in, max_in, min_out, max_out, attrs = s
-        at = f" (opset {imp.opset})"
+        min_in, max_in, min_out, max_out, _ = s
         if not min_in <= len(node.input) <= max_in:
-            raise _error(imp, label, f"expected {_count(min_in, max_in, 'input')}{at}, found {len(node.input)}")
+            raise _error(imp, label, f"expected {_count(min_in, max_in, 'input')}, found {len(node.input)}")
         missing = [i for i in range(min_in) if not node.input[i]]
         if missing:
             raise _error(imp, label, f"expected input {missing[0]} (required), found an empty name")
         if not min_out <= len(node.output) <= max_out:
-            raise _error(imp, label, f"expected {_count(min_out, max_out, 'output')}{at}, found {len(node.output)}")
+            raise _error(imp, label, f"expected {_count(min_out, max_out, 'output')}, found {len(node.output)}")
         if min_out and not node.output[0]:
             raise _error(imp, label, "expected output 0 (required), found an empty name")
         present = {a.name for a in node.attribute}
         for name, (_, required) in sorted(attrs.items()):
             if required and name not in present:
-                raise _error(imp, label, f"expected attribute '{name}' (required at opset {imp.opset}), found none")
-    types = attribute_types(op)
+                raise _error(imp, label, f"expected attribute '{name}' (required), found none")
     for a in node.attribute:
         if a.ref_attr_name:
             raise _error(imp, label, f"attribute '{a.name}': expected a value, found a reference to '{a.ref_attr_name}' (only valid inside a function)")
-        want = types.get(a.name)
+        want = attrs[a.name][0] if a.name in attrs else None
         if want is not None and ATTR_TYPES.get(a.type) != want:
             raise _error(imp, label, f"attribute '{a.name}': expected {want}, found {ATTR_TYPES.get(a.type, a.type)}")
         if a.type == 4:
@@ -214,12 +207,14 @@ def _count(lo: int, hi: int, what: str) -> str:
 
 
 def check_results(imp: OnnxImporter, results: list[IntVal]) -> None:
-    """No network output may be a graph input itself: the network would have no layer."""
-    args = {id(a) for a in imp.block.args}
+    """No network output may be a graph input itself: the network would have no layer (an app
+    with no step, whose C does not build)."""
+    args = {id(a): a for a in imp.block.args}
+    outputs = {id(e.value): o.name for o in imp.model.graph.output if isinstance(e := imp.env.get(o.name), IntVal)}
     for r in results:
         if id(r.value) in args:
-            name = r.value.name_hint if getattr(r.value, "name_hint", None) else "?"
-            raise _error(imp, "graph output", f"expected an output computed by the network, found graph input '{name}' itself (a network without layers)")
+            where = f"graph output '{outputs[id(r.value)]}'" if id(r.value) in outputs else "graph output"
+            raise _error(imp, where, f"expected an output computed by the network, found graph input '{args[id(r.value)].name_hint}' itself (a network without layers)")
 
 
 # -- value ranges ------------------------------------------------------------------------------------

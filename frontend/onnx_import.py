@@ -55,7 +55,6 @@ class OnnxImporter:
         self.host_nodes: list[Any] = []
         self.materialised: dict[int, IntVal] = {}
         self.keepalive: list[Pending] = []
-        self.opset = 0  # the default domain's opset version (`frontend.onnx_check.check_model`)
 
     # -- diagnostics -------------------------------------------------------------------------
     def node_label(self, node: Any) -> str:

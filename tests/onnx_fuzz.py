@@ -7,7 +7,7 @@ in-process and classified.
 Mutations (`MUTATORS`): attribute type and value changes, attribute and input drops, extra
 inputs, dropped outputs, initializer dims / element type / data corruption, Constant values, byte
 flips of the serialized model, op-type swaps, dangling edges, dropped and duplicated nodes, graph
-outputs that are graph inputs, graph-input shapes and opset versions. Mutant ``i`` of a run is a
+outputs that are graph inputs, swapped and unnamed nodes, graph-input shapes and opset versions. Mutant ``i`` of a run is a
 function of ``(seed, i)`` only, so any finding is reproduced by its index (``--first I --count 1
 --save DIR`` writes the mutant).
 
@@ -273,6 +273,22 @@ def m_node_dup(model: Any, rng: random.Random) -> str:
     return f"node-dup {model.graph.node[i].name}"
 
 
+def m_node_order(model: Any, rng: random.Random) -> str:
+    """Swap two nodes (a use before its definition), or clear a node's name (located by index)."""
+    g = model.graph
+    i = rng.randrange(len(g.node))
+    if rng.random() < 0.5:
+        g.node[i].name = ""
+        return "node-unnamed"
+    j = min(len(g.node) - 1, i + rng.randrange(1, 4))
+    a, b = type(g.node[i])(), type(g.node[j])()
+    a.CopyFrom(g.node[i])
+    b.CopyFrom(g.node[j])
+    g.node[i].CopyFrom(b)
+    g.node[j].CopyFrom(a)
+    return f"node-swap {i} {j}"
+
+
 def m_output_is_input(model: Any, rng: random.Random) -> str:
     g = model.graph
     inits = {i.name for i in g.initializer}
@@ -321,7 +337,7 @@ MUTATORS: list[tuple[str, Callable[[Any, random.Random], Any], int]] = [
     ("input_drop", m_input_drop, 3), ("input_add", m_input_add, 1), ("output_change", m_output_drop, 1),
     ("tensor_dims", m_tensor_dims, 2), ("tensor_type", m_tensor_type, 2), ("tensor_data", m_tensor_data, 3),
     ("byte_flip", m_byte_flip, 3), ("op_swap", m_op_swap, 2), ("dangling", m_dangling, 1),
-    ("node_drop", m_node_drop, 1), ("node_dup", m_node_dup, 1), ("output_is_input", m_output_is_input, 1),
+    ("node_drop", m_node_drop, 1), ("node_dup", m_node_dup, 1), ("node_order", m_node_order, 1), ("output_is_input", m_output_is_input, 1),
     ("input_shape", m_input_shape, 1), ("opset", m_opset, 1),
 ]
 """(name, mutator, weight). A mutator edits the ModelProto in place (returns a description) or
@@ -374,10 +390,13 @@ def _alarm(signum: int, frame: Any) -> None:
     raise _Timeout()
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
 def _signature(exc: BaseException) -> str:
-    """``ExcType at file:function`` of the innermost frame in dory's code (else the last)."""
+    """``ExcType at file:function`` of the innermost frame in this checkout (else the last)."""
     tb = traceback.extract_tb(exc.__traceback__)
-    frames = [f for f in tb if "/dory/" in f.filename.replace("\\", "/") or "frontend" in f.filename or "dory_ir" in f.filename]
+    frames = [f for f in tb if Path(f.filename).resolve().is_relative_to(ROOT)]
     f = (frames or tb)[-1] if (frames or tb) else None
     where = f"{Path(f.filename).name}:{f.name}" if f else "?"
     return f"{type(exc).__name__} at {where}"
