@@ -2,7 +2,7 @@
 located `OnnxImportError` (file, node name and op type or initializer / graph input name, expected
 vs found), never an exception from a converter or numpy.
 
-`check_model` runs once where the import starts: a default-domain opset, every initializer
+`check_model` runs once where the import starts: every initializer
 (element type, dims, data size vs dims) and the graph inputs' shapes. `check_node` runs on each
 node before it is folded or converted:
 - against its standard ONNX schema (`frontend.onnx_schemas`, a generated copy of ``onnx.defs``),
@@ -110,20 +110,9 @@ def _elem_name(t: int) -> str:
 
 # -- the model -----------------------------------------------------------------------------------------
 
-def default_opset(imp: OnnxImporter) -> int:
-    """The model's opset version of the default (``ai.onnx``) domain (an ONNX model must declare
-    one; the checks themselves do not depend on it, see `schema`)."""
-    versions = [o.version for o in imp.model.opset_import if o.domain in ("", "ai.onnx")]
-    if not versions:
-        raise _error(imp, "opset_import", "expected an opset version for the default ONNX domain, found none")
-    if versions[0] < 1:
-        raise _error(imp, "opset_import", f"expected an opset version >= 1 for the default ONNX domain, found {versions[0]}")
-    return int(versions[0])
-
-
 def check_model(imp: OnnxImporter) -> None:
-    """The graph-level checks, before any initializer is read (see the module docstring)."""
-    default_opset(imp)
+    """The graph-level checks, before any initializer is read (see the module docstring). The
+    model's opset is not checked: no check depends on it (`schema`)."""
     g = imp.model.graph
     for t in g.initializer:
         check_tensor(imp, f"initializer '{t.name}'", t)

@@ -546,6 +546,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save", default=None, help="write every mutant here (with --count small)")
     ap.add_argument("--show", type=int, default=40, help="findings to print")
     a = ap.parse_args(argv)
+    if a.apps:
+        # the apps compile the C runtime through the suite's object cache, as under pytest
+        # (tests/conftest.py): once per compiler and flags instead of once per app
+        import cc_cache
+
+        cc_cache.install_env(os.environ)
     models = shared_models()
     if a.models:
         keep = set(a.models.split(","))

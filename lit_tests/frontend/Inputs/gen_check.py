@@ -139,8 +139,6 @@ def case(name: str) -> onnx.ModelProto:
     elif name == "identity_of_input":
         m.graph.node.append(helper.make_node("Identity", ["x"], ["xi"], name="Identity_20"))
         m.graph.output[0].name = "xi"
-    elif name == "no_opset":
-        del m.opset_import[:]
     elif name == "input_dim_huge":
         m.graph.input[0].type.tensor_type.shape.dim[2].dim_value = 1 << 40
     else:
