@@ -3,7 +3,7 @@ located `OnnxImportError` (file, node name and op type or initializer / graph in
 vs found), never an exception from a converter or numpy.
 
 `check_model` runs once where the import starts: every initializer
-(element type, dims, data size vs dims) and the graph inputs' shapes. `check_node` runs on each
+(element type, dims, data size vs dims) and the graph inputs' sizes. `check_node` runs on each
 node before it is folded or converted:
 - against its standard ONNX schema (`frontend.onnx_schemas`, a generated copy of ``onnx.defs``),
   taken over all versions of the op (`schema`: the converters accept every version's form whatever
@@ -15,7 +15,8 @@ node before it is folded or converted:
   pads >= 0), Conv ``group`` >= 1, finite Pad values, Clip bounds that are scalars, not NaN and
   within 64 bits (the exact range arithmetic of `frontend.affine`), Cast targets, axes within the
   input's rank, and every tensor attribute (a Constant's value) as an initializer.
-`check_results` rejects a network whose output is its input (an app with no layer).
+`check_shape` bounds every tensor the importer creates (`OnnxImporter.emit`); `check_results`
+rejects a network whose output is its input (an app with no layer).
 """
 
 from __future__ import annotations
@@ -120,9 +121,9 @@ def check_model(imp: OnnxImporter) -> None:
     for inp in g.input:
         if inp.name in inits or not inp.type.HasField("tensor_type"):
             continue
-        for d in inp.type.tensor_type.shape.dim:
-            if d.HasField("dim_value") and d.dim_value > MAX_DIM:
-                raise _error(imp, f"graph input '{inp.name}'", f"expected dimensions up to {MAX_DIM}, found {d.dim_value}")
+        dims = [d.dim_value for d in inp.type.tensor_type.shape.dim if d.HasField("dim_value")]
+        if math.prod(dims) > MAX_DIM:
+            raise _error(imp, f"graph input '{inp.name}'", f"expected a shape of at most {MAX_DIM} elements, found {dims}")
 
 
 def check_tensor(imp: OnnxImporter, where: str, t: Any) -> None:
@@ -204,6 +205,14 @@ def check_results(imp: OnnxImporter, results: list[IntVal]) -> None:
         if id(r.value) in args:
             where = f"graph output '{outputs[id(r.value)]}'" if id(r.value) in outputs else "graph output"
             raise _error(imp, where, f"expected an output computed by the network, found graph input '{args[id(r.value)].name_hint}' itself (a network without layers)")
+
+
+def check_shape(imp: OnnxImporter, node: Any, shape: tuple[int, ...]) -> None:
+    """A tensor the importer creates for ``node`` has at most `MAX_DIM` elements: absurd windows
+    (pads of 2^30) or input shapes would otherwise make tensors no tool can allocate."""
+    n = math.prod(shape)
+    if n > MAX_DIM:
+        raise _error(imp, imp.node_label(node), f"expected a tensor of at most {MAX_DIM} elements, found shape {list(shape)} ({n} elements)")
 
 
 # -- value ranges ------------------------------------------------------------------------------------

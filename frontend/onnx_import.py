@@ -218,6 +218,9 @@ class OnnxImporter:
     ) -> Value:
         """Append an ``op_class`` op located at ``node`` with exactly these properties; its result
         is named ``hint``, default the node's first output."""
+        from dory.frontend.onnx_check import check_shape
+
+        check_shape(self, node, result_type.shape)
         op = create_op(
             op_class.name,
             operands=operands,

@@ -84,6 +84,8 @@ def case(name: str) -> onnx.ModelProto:
         set_attr(conv, "strides", [0, 1])
     elif name == "dilations_zero":
         set_attr(conv, "dilations", [1, 0])
+    elif name == "pads_huge":
+        set_attr(conv, "pads", [1 << 20, 1 << 20, 1 << 20, 1 << 20])
     elif name == "pads_negative":
         set_attr(conv, "pads", [1, 1, -1, 1])
     elif name == "group_zero":
