@@ -150,6 +150,12 @@ class OnnxImporter:
             self._convert(node, ins)
         except AffineOverflow as e:
             raise self.error(node, f"expected the requantization arithmetic's multipliers, offsets and divisors below 2^62, found {e}") from None
+        except DiagnosticError as e:
+            # an IR constructor's error (a type or attribute it rejects) knows no location: the
+            # node being converted is where it comes from
+            if isinstance(e, OnnxImportError) or e.diagnostics[0].loc.file != Location().file:
+                raise
+            raise self.error(node, e.diagnostics[0].message) from None
 
     def _convert(self, node: Any, ins: list[Entry | None]) -> None:
         """`visit` past the checks: fold, leave to the host or convert."""

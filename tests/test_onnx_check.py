@@ -61,3 +61,28 @@ def test_shared_network_passes_the_checks(name: str) -> None:
     path = glob.glob(str(SHARED / name / "*.onnx"))[0]
     imp = OnnxImporter(load(path), path, warn=lambda m: None)
     imp.run()  # raises on any check
+
+
+def test_unlocated_ir_error_is_located_at_the_node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An IR constructor's error raised while converting a node (no location of its own) is
+    reported at that node, never as ``<unknown>: error:``."""
+    import onnx
+
+    import onnx_graphs
+    from dory.dory_ir.diagnostics import DiagnosticError, Location
+    from dory.frontend import registry
+    from dory.frontend.onnx_import import OnnxImportError, import_onnx
+
+    path = tmp_path / "m.onnx"
+    onnx.save(onnx_graphs.conv_layer(), str(path))
+    conv = registry.lookup("Conv")
+    assert conv is not None
+
+    def failing(imp: object, node: object, ins: object) -> None:
+        raise DiagnosticError(Location(), "a type the IR rejects")
+
+    monkeypatch.setitem(registry._CONVERTERS, "Conv", registry.Converter("Conv", failing, True))
+    with pytest.raises(OnnxImportError) as e:
+        import_onnx(str(path))
+    text = e.value.format()
+    assert text.startswith(f"{path}: node 'Conv_") and text.endswith("' (Conv): error: a type the IR rejects"), text
