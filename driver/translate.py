@@ -134,10 +134,13 @@ def from_onnx(args: argparse.Namespace) -> int:
     for flag in ("split_input_file", "verify_diagnostics"):
         if getattr(args, flag):
             raise UsageError(f"--{flag.replace('_', '-')} expected a text IR input (--to-c), found --from-onnx")
-    module = import_onnx(args.input, args.input_type)
+    notes: list[str] = []  # the importer's warning is printed only on success: an error is one line
+    module = import_onnx(args.input, args.input_type, warn=notes.append)
     diags = verify(module)
     if diags:
         raise DiagnosticError.from_diagnostics(diags)
+    for note in notes:
+        print(note, file=sys.stderr)
     text = print_op(module, elide=args.elide_large_constants)
     if args.output == "-":
         sys.stdout.write(text)

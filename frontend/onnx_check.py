@@ -208,8 +208,11 @@ def check_results(imp: OnnxImporter, results: list[IntVal]) -> None:
 
 
 def check_shape(imp: OnnxImporter, node: Any, shape: tuple[int, ...]) -> None:
-    """A tensor the importer creates for ``node`` has at most `MAX_DIM` elements: absurd windows
-    (pads of 2^30) or input shapes would otherwise make tensors no tool can allocate."""
+    """A tensor the importer creates for ``node`` is not empty (a window larger than its input)
+    and has at most `MAX_DIM` elements: absurd windows (pads of 2^30) or input shapes would
+    otherwise make tensors no tool can allocate."""
+    if any(d < 1 for d in shape):
+        raise _error(imp, imp.node_label(node), f"expected a non-empty output, found shape {list(shape)}")
     n = math.prod(shape)
     if n > MAX_DIM:
         raise _error(imp, imp.node_label(node), f"expected a tensor of at most {MAX_DIM} elements, found shape {list(shape)} ({n} elements)")

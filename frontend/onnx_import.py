@@ -212,6 +212,8 @@ class OnnxImporter:
 
     def const_input(self, node: Any, idx: int, what: str) -> Const:
         """Input ``idx`` of ``node``, which must be a constant."""
+        if idx >= len(node.input) or not node.input[idx]:
+            raise self.error(node, f"expected a constant {what} as input {idx}, found none")
         e = self.env.get(node.input[idx])
         if not isinstance(e, Const):
             raise self.error(node, f"expected a constant {what}, found a computed tensor")

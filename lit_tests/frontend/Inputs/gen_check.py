@@ -121,6 +121,16 @@ def case(name: str) -> onnx.ModelProto:
     elif name == "fold_div_zero":
         m.graph.node.insert(0, helper.make_node("Constant", [], ["c0"], name="Constant_40", value=numpy_helper.from_array(np.array(0, np.int64))))
         m.graph.node.insert(1, helper.make_node("Div", ["c0", "c0"], ["cq"], name="Div_41"))
+    elif name == "reshape_no_shape":
+        m.graph.node.append(helper.make_node("Reshape", [clip.output[0]], ["rs"], name="Reshape_20"))
+        m.graph.output[0].name = "rs"
+    elif name == "reshape_bad_target":
+        m.graph.initializer.append(numpy_helper.from_array(np.array([1, 0, 0, 0, 0], np.int64), "shp"))
+        m.graph.node.append(helper.make_node("Reshape", [clip.output[0], "shp"], ["rs"], name="Reshape_20"))
+        m.graph.output[0].name = "rs"
+    elif name == "pool_empty_output":
+        m.graph.node.append(helper.make_node("AveragePool", [clip.output[0]], ["ap"], name="AveragePool_20", kernel_shape=[9, 9]))
+        m.graph.output[0].name = "ap"
     # -- initializers and constants
     elif name == "init_dims":
         w.dims[0] = 5
