@@ -6,6 +6,8 @@
 #   make test-long   only the `long` tests     make test-all   everything (what CI runs: one closing line)
 #   make pytest   only the Python tests          make lit   only the lit/FileCheck tests
 #   make pytest-fast   the Python tests not marked slow (a quick check while editing)
+#   make fuzz-onnx   the long ONNX mutation fuzz run (tests/onnx_fuzz.py: FUZZ_COUNT mutants of the shared
+#                 networks through dory-translate --from-onnx, FUZZ_APPS accepted ones built and run; exit 1 on a finding)
 #   make bench    bench/report.py: networks and kernels on RV32 (QEMU), compile times, cost-model
 #                 calibration, GVSOC cycles (when present), tile plans vs DORY's / Deeploy's (modelled) -> build/bench/report.md (other benches: python bench/bench_*.py)
 #   make gvsoc    build the GVSOC simulator (pulp-open) at pinned commits into ~/.cache/dory/gvsoc
@@ -29,7 +31,7 @@ PY ?= $(PYTHON3)
 SETUP :=
 endif
 
-.PHONY: all demo test test-long test-all pytest pytest-fast lit bench gvsoc venv clean
+.PHONY: all demo test test-long test-all pytest pytest-fast fuzz-onnx lit bench gvsoc venv clean
 
 all: test
 
@@ -74,6 +76,13 @@ pytest: $(SETUP)
 # and `make pytest` still run them.
 pytest-fast: $(SETUP)
 	$(PY) tests/run_tests.py --bin "$(BIN)" --only pytest -- -m "not slow"
+
+FUZZ_COUNT ?= 10000
+FUZZ_APPS ?= 40
+FUZZ_SEED ?= 16
+
+fuzz-onnx: $(SETUP)
+	$(PY) tests/onnx_fuzz.py --count $(FUZZ_COUNT) --apps $(FUZZ_APPS) --seed $(FUZZ_SEED) --jobs 2
 
 lit: $(SETUP)
 	$(PY) tests/run_tests.py --bin "$(BIN)" --only lit

@@ -134,16 +134,19 @@ def from_onnx(args: argparse.Namespace) -> int:
     for flag in ("split_input_file", "verify_diagnostics"):
         if getattr(args, flag):
             raise UsageError(f"--{flag.replace('_', '-')} expected a text IR input (--to-c), found --from-{'tflite' if args.from_tflite else 'onnx'}")
+    notes: list[str] = []  # the importer's warning is printed only on success: an error is one line
     if args.from_tflite:
         from dory.frontend.tflite_import import import_tflite, tflite_input_type_check
 
         tflite_input_type_check(args.input, args.input_type)
-        module = import_tflite(args.input)
+        module = import_tflite(args.input, warn=notes.append)
     else:
-        module = import_onnx(args.input, args.input_type)
+        module = import_onnx(args.input, args.input_type, warn=notes.append)
     diags = verify(module)
     if diags:
         raise DiagnosticError.from_diagnostics(diags)
+    for note in notes:
+        print(note, file=sys.stderr)
     text = print_op(module, elide=args.elide_large_constants)
     if args.output == "-":
         sys.stdout.write(text)

@@ -38,6 +38,25 @@ def as_exact_int(c: np.ndarray) -> np.ndarray | None:
     return None
 
 
+EXACT_LIMIT = 1 << 62
+"""Multipliers, offsets and divisors of a chain stay below this magnitude: int64 arithmetic on
+them (and on their products with 32-bit values, done on Python ints) is then exact."""
+
+
+class AffineOverflow(ArithmeticError):
+    """A chain's multiplier, offset or divisor left the exact range (`EXACT_LIMIT`); the importer
+    reports it as a located error at the node that did it."""
+
+
+def checked(x: "np.ndarray | int") -> np.ndarray:
+    """``x`` (computed on Python ints: an object array or int) as int64; `AffineOverflow` when a
+    value reaches `EXACT_LIMIT` (numpy's int64 would wrap silently)."""
+    a = np.asarray(x, dtype=object)
+    if a.size and max(abs(int(v)) for v in a.reshape(-1)) >= EXACT_LIMIT:
+        raise AffineOverflow(f"a value of magnitude 2^{max(abs(int(v)) for v in a.reshape(-1)).bit_length() - 1} or more")
+    return a.astype(np.int64)
+
+
 def first_non_integer(a: np.ndarray) -> Any:
     """The first element of ``a`` that is not an exact integer (for messages; else the first)."""
     flat = np.asarray(a).reshape(-1)
@@ -118,11 +137,14 @@ class Affine:
 
     def scale(self, num: "np.ndarray | int", den: int = 1) -> None:
         """Multiply the value by ``num / den`` exactly (``num`` scalar or per channel): the
-        multipliers and offset take ``num``, the divisor takes ``den``."""
+        multipliers and offset take ``num``, the divisor takes ``den`` (`AffineOverflow` if one
+        leaves the exact range)."""
+        n = np.asarray(num).astype(object)
         for t in self.terms:
-            t.mul = t.mul * num
-        self.add = self.add * num
+            t.mul = checked(t.mul.astype(object) * n)
+        self.add = checked(self.add.astype(object) * n)
         self.div *= den
+        checked(self.div)
 
     def pre_round_range(self) -> tuple[int, int]:
         """Exact bounds of ``sum terms + add`` (before division)."""

@@ -24,7 +24,7 @@ from dory.dory_ir.dialects.builtin import ModuleOp
 from dory.dory_ir.dialects.func import FuncOp, ReturnOp
 from dory.dory_ir.dialects.qnn import ConstantOp
 from dory.dory_ir.types import FunctionType, IntegerType, TensorType, parse_int_type
-from dory.frontend.affine import Affine, Term, as_exact_int, first_non_integer
+from dory.frontend.affine import Affine, AffineOverflow, Term, as_exact_int, first_non_integer
 from dory.frontend import formats
 from dory.frontend.registry import known_ops, lookup, lookup_folder, supported_ops
 from dory.frontend.requant import emit_chain
@@ -90,9 +90,11 @@ class OnnxImporter:
     # -- the graph walk --------------------------------------------------------------------------
     def run(self) -> ModuleOp:
         """Import the whole graph."""
+        from dory.frontend.onnx_check import check_model
         from dory.frontend.onnx_proto import to_array
 
         g = self.model.graph
+        check_model(self)  # before any initializer is read
         # Hold the node wrappers so their ids stay valid (unnamed nodes are located by index).
         self.nodes = list(g.node)
         for i, n in enumerate(self.nodes):
@@ -147,13 +149,30 @@ class OnnxImporter:
         return shape, layout, ir_shape
 
     def visit(self, node: Any) -> None:
-        """Import one node: fold it if every input is a constant, leave it to the host if it is
-        float post-processing (or follows some), else run its converter."""
-        op = node.op_type
+        """Import one node: check it (`frontend.onnx_check`), fold it if every input is a
+        constant, leave it to the host if it is float post-processing (or follows some), else run
+        its converter."""
+        from dory.frontend.onnx_check import check_node
+
         ins = [self.env.get(n) if n else None for n in node.input]
         for name, e in zip(node.input, ins):
             if name and e is None:
                 raise self.error(node, f"input '{name}' is not produced by any earlier node, initializer or graph input")
+        check_node(self, node, ins)
+        try:
+            self._convert(node, ins)
+        except AffineOverflow as e:
+            raise self.error(node, f"expected the requantization arithmetic's multipliers, offsets and divisors below 2^62, found {e}") from None
+        except DiagnosticError as e:
+            # an IR constructor's error (a type or attribute it rejects) knows no location: the
+            # node being converted is where it comes from
+            if isinstance(e, OnnxImportError) or e.diagnostics[0].loc.file != Location().file:
+                raise
+            raise self.error(node, e.diagnostics[0].message) from None
+
+    def _convert(self, node: Any, ins: list[Entry | None]) -> None:
+        """`visit` past the checks: fold, leave to the host or convert."""
+        op = node.op_type
         real = [e for e in ins if e is not None]
         fold = lookup_folder(op)
         if real and fold is not None and all(isinstance(e, Const) for e in real):
@@ -206,6 +225,8 @@ class OnnxImporter:
 
     def const_input(self, node: Any, idx: int, what: str) -> Const:
         """Input ``idx`` of ``node``, which must be a constant."""
+        if idx >= len(node.input) or not node.input[idx]:
+            raise self.error(node, f"expected a constant {what} as input {idx}, found none")
         e = self.env.get(node.input[idx])
         if not isinstance(e, Const):
             raise self.error(node, f"expected a constant {what}, found a computed tensor")
@@ -218,6 +239,9 @@ class OnnxImporter:
     ) -> Value:
         """Append an ``op_class`` op located at ``node`` with exactly these properties; its result
         is named ``hint``, default the node's first output."""
+        from dory.frontend.onnx_check import check_shape
+
+        check_shape(self, node, result_type.shape)
         op = create_op(
             op_class.name,
             operands=operands,
@@ -270,6 +294,8 @@ class OnnxImporter:
 
     # -- outputs -------------------------------------------------------------------------------
     def _outputs(self) -> list[IntVal]:
+        from dory.frontend.onnx_check import check_results
+
         g = self.model.graph
         results: list[IntVal] = []
         seen: set[int] = set()
@@ -288,17 +314,18 @@ class OnnxImporter:
                 continue
             if isinstance(e, (IntVal, Pending)):
                 add(e)
-        if self.host_nodes:
-            for hn in self.host_nodes:
-                for name in hn.input:
-                    e = self.env.get(name)
-                    if isinstance(e, (IntVal, Pending)):
-                        add(e)
+        for hn in self.host_nodes:
+            for name in hn.input:
+                e = self.env.get(name)
+                if isinstance(e, (IntVal, Pending)):
+                    add(e)
+        if not results:
+            raise self.error(None, "expected at least one integer network output, found none" + (" (every output is float post-processing)" if host_outputs else ""))
+        check_results(self, results)
+        if self.host_nodes:  # only once the import succeeds: the error, if any, is the one line
             names = ", ".join(str(self.loc(n).name) for n in self.host_nodes)  # unnamed: OpType_index
             outs = ", ".join(f"'{r.value.name_hint}' ({r.type})" for r in results)
             self.warn(f"warning: {self.filename}: left {len(self.host_nodes)} float post-processing ops to the host: {names}; the network output is {outs}")
-        if not results:
-            raise self.error(None, "expected at least one integer network output, found none" + (" (every output is float post-processing)" if host_outputs else ""))
         return results
 
 
@@ -346,4 +373,8 @@ def import_onnx(path: str, input_type: str | None = None, warn: Callable[[str], 
         if fn is None:
             raise OnnxImportError(Location(path), formats.unsupported_error(fmt, formats.unsupported_ops(types, known_ops())))
         return fn(model, path, et, say)
-    return OnnxImporter(model, path, et, warn).run()
+    # Float folding of a corrupt constant (x / 0, an overflow) gives inf or NaN, which the
+    # converters reject as non-integer where it matters; numpy's RuntimeWarning about it would only
+    # be noise printed before that one located error.
+    with np.errstate(all="ignore"):
+        return OnnxImporter(model, path, et, warn).run()

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dory.frontend.affine import Affine, as_exact_fraction, first_non_integer
-from dory.frontend.onnx_import import ONNX_FLOAT_TYPES, ONNX_INT_TYPES
+from dory.frontend.affine import Affine, as_exact_fraction, checked, first_non_integer
+from dory.frontend.onnx_import import ONNX_INT_TYPES
 from dory.frontend.registry import converter
 from dory.frontend.values import Const, Entry, Host, IntVal, Pending
 
@@ -111,6 +111,7 @@ def convert_div(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> None:
         # pending_for_update materialised any earlier rounding or clip, and an int64 value
         # is an integer (div 1), so this division is the chain's only rounding point.
         p.aff.div *= num
+        checked(p.aff.div)
         p.aff.rounding = "trunc"
     else:
         p.aff.scale(den, num)
@@ -134,7 +135,7 @@ def convert_add(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> None:
         num, den = frac
         p.aff.scale(den, den)  # keep the value, make room for a fractional offset
         vec = channel_vector(imp, node, num, p, "offset")
-        p.aff.add = p.aff.add + vec * p.aff.div
+        p.aff.add = checked(p.aff.add.astype(object) + np.asarray(vec).astype(object) * p.aff.div)
         update(imp, node, p)
         return
     p1 = pending_for_update(imp, node, ins[0])
@@ -146,7 +147,7 @@ def convert_add(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> None:
     l_ = math.lcm(p1.aff.div, p2.aff.div)
     for p in (p1, p2):
         p.aff.scale(l_ // p.aff.div, l_ // p.aff.div)  # same value over the common divisor
-    aff = Affine(p1.aff.terms + p2.aff.terms, p1.aff.add + p2.aff.add, l_, None, None, p1.aff.is_int and p2.aff.is_int)
+    aff = Affine(p1.aff.terms + p2.aff.terms, checked(p1.aff.add.astype(object) + p2.aff.add.astype(object)), l_, None, None, p1.aff.is_int and p2.aff.is_int)
     update(imp, node, Pending(aff, p1.onnx_shape, p1.layout, node, node.output[0], sum_node=node))
 
 
@@ -192,10 +193,8 @@ def convert_floor(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> None
 @converter("Cast")
 def convert_cast(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> None:
     """Cast float -> int truncates a fraction; otherwise only the ONNX element kind changes."""
-    to = int(imp.attrs(node).get("to", 1))
+    to = int(imp.attrs(node)["to"])  # required, and a numeric type (frontend.onnx_check)
     e = ins[0]
-    if to not in ONNX_INT_TYPES | ONNX_FLOAT_TYPES:
-        raise imp.error(node, f"expected a cast to an integer or float type, found type {to}")
     if isinstance(e, IntVal):
         imp.bind(node, e)
         return

@@ -80,7 +80,16 @@ def fold_cast(imp: OnnxImporter, node: Any, xs: list[np.ndarray]) -> np.ndarray:
     from onnx import helper
 
     to = int(imp.attrs(node).get("to", 1))
-    return xs[0].astype(helper.tensor_dtype_to_np_dtype(to))
+    dtype = np.dtype(helper.tensor_dtype_to_np_dtype(to))
+    x = xs[0]
+    if dtype.kind in "iub" and x.dtype.kind == "f" and x.size:
+        # float -> int of NaN, inf or an out-of-range value is undefined in ONNX (numpy warns and
+        # gives garbage): the model's error, not a constant to compute with
+        info = np.iinfo(dtype) if dtype.kind != "b" else None
+        bad = ~np.isfinite(x) if info is None else ~(np.isfinite(x) & (x >= info.min) & (x <= info.max))
+        if bool(np.any(bad)):
+            raise imp.error(node, f"expected values representable in {dtype}, found {x.reshape(-1)[np.argmax(bad.reshape(-1))]}")
+    return x.astype(dtype)
 
 
 @folder("Div")
@@ -88,6 +97,8 @@ def fold_div(imp: OnnxImporter, node: Any, xs: list[np.ndarray]) -> np.ndarray:
     """Integer division truncates towards zero (ONNX), float division is exact."""
     a, b = xs
     if a.dtype.kind in "iu" and b.dtype.kind in "iu":
+        if bool(np.any(b == 0)):
+            raise imp.error(node, "expected a non-zero integer divisor, found 0")
         q = np.abs(a) // np.abs(b)
         return (np.sign(a) * np.sign(b) * q).astype(a.dtype)
     return a / b

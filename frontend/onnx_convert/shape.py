@@ -95,12 +95,15 @@ def convert_reshape(imp: OnnxImporter, node: Any, ins: list[Entry | None]) -> No
     x = imp.integer(node, ins[0])
     shape = list(x.onnx_shape)
     total = int(np.prod(shape))
+    if any(v == 0 and i >= len(shape) for i, v in enumerate(target)) or any(v < -1 for v in target) or target.count(-1) > 1:
+        shown = str(target[:8])[:-1] + (", ...]" if len(target) > 8 else "]")
+        raise imp.error(node, f"expected a target shape of sizes, 0 (keep, within rank {len(shape)}) and at most one -1, found {shown} ({len(target)} values)")
     out = [shape[i] if v == 0 else v for i, v in enumerate(target)]
     if out.count(-1) == 1:
         known = int(np.prod([v for v in out if v != -1]))
         out[out.index(-1)] = total // known if known else 0
     if int(np.prod(out)) != total:
-        raise imp.error(node, f"expected a reshape keeping {total} elements, found target {target}")
+        raise imp.error(node, f"expected a reshape keeping {total} elements, found target {str(target[:8])[:-1] + (', ...]' if len(target) > 8 else ']')}")
     if out == shape:
         imp.bind(node, x)
         return
