@@ -157,6 +157,8 @@ def run(args: argparse.Namespace) -> int:
     `UsageError` or `ValueError`, which `main` prints)."""
     from dory.backends.gap8.app import app_files, default_pipeline, expected_outputs, run_note, write_app
     from dory.backends.gap8.emit import emit_network
+    from dory.backends.gap8.verify_plan import verify_plan
+    from dory.backends.target import get_target
     from dory.dory_ir.diagnostics import DiagnosticError, Location
     from dory.dory_ir.interp.interpreter import find_function, random_inputs
     from dory.dory_ir.opdef import verify
@@ -246,6 +248,9 @@ def run(args: argparse.Namespace) -> int:
         progress.step(f"planned with {pipeline}")
         if not args.input:
             inputs = random_inputs(module, args.seed)
+        plan_errors = verify_plan(module, get_target(planning_target) if replan else None)
+        if plan_errors:  # whatever the runtime or the C compiler would reject is a located error first
+            raise DiagnosticError.from_diagnostics(plan_errors)
         net = emit_network(module)
         if args.reference:
             from dory.driver.reference import check_layers, reference_files, report_lines
