@@ -39,7 +39,7 @@ import sys
 import time
 from typing import Sequence
 
-from dory.driver.cli import UsageError
+from dory.driver.cli import UsageError, interruptible
 from dory.driver.reference import REFERENCE_LAYOUTS
 
 
@@ -315,6 +315,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+@interruptible("dory-compile")
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dory-compile`` console script; returns the exit status."""
     args = parse_args(argv)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import ContextManager, Sequence
 
 from dory.dory_ir.diagnostics import Diagnostic, DiagnosticError
-from dory.driver.cli import UsageError, read_source
+from dory.driver.cli import UsageError, interruptible, read_source
 from dory.driver.instrument import IRPrinter, SemanticsChecker
 from dory.driver.split import SPLIT_MARKER, Chunk, join_outputs, parse_chunk, run_chunks
 from dory.passes import get_pass_registry, get_pipeline_registry
@@ -264,6 +264,7 @@ def run(argv: Sequence[str]) -> int:
     return 0 if ok else 1
 
 
+@interruptible("dory-opt")
 def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point: exit status 0 (success), 1 (diagnostics), 2 (internal error)."""
     args = list(sys.argv[1:] if argv is None else argv)
