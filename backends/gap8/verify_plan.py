@@ -348,6 +348,16 @@ def _check_l1(ck: _Checker, op: Operation, tile: dict[str, int], l1_budget: int)
             ck.error(op, f"expected the L1 {name} buffer [{off}, {off + n}) 4-byte aligned inside [0, {total}) "
                          f"('dory.l1' total), found it {'misaligned' if off >= 0 and off % _ALIGN and off + n <= total else 'outside'}")
             return
+    # The runtime sizes each buffer as the bytes up to the next larger offset of the layout, or
+    # `total` (l1_cap in runtime/src/layer.c): an empty buffer placed inside another shrinks it.
+    offsets = [*pairs["input"], *pairs["weight"], *pairs["output"], scalars["params"], scalars["scratch"]]
+    for name, off, n in regions:
+        cap = min([o for o in offsets if o > off] + [total]) - off
+        need = align(sizes.params) if name == "params" and sizes.params else n  # one copy at least
+        if cap < need:
+            ck.error(op, f"expected the L1 {name} buffer at {off} to have {need} bytes up to the next buffer or "
+                         f"the total (the runtime's layout, l1_cap), found {cap}")
+            return
     live = [(name, off, n) for name, off, n in regions if n > 0]
     for i, (a, ao, an) in enumerate(live):
         for b, bo, bn in live[i + 1:]:

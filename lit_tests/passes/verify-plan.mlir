@@ -108,8 +108,19 @@
 "func.func"() <{function_type = (memref<1x4x4x4xui8, #dory.l2>) -> memref<1x4x4x4xui8, #dory.l2>, sym_name = "l1_weight_on_in"}> ({
 ^bb0(%x: memref<1x4x4x4xui8, #dory.l2>):
   %w = "dory.weights"() <{resident = true, value = dense<1> : tensor<4x1x1x4xsi8>}> {dory.alloc = {offset = 128 : i64, size = 16 : i64}} : () -> memref<4x1x1x4xsi8, #dory.l2>
-  // expected-error@+1 {{'dory.conv2d' op expected disjoint L1 buffers, found the input ping [0, 64) and the weight ping [32, 48) overlapping}}
+  // expected-error@+1 {{'dory.conv2d' op expected the L1 input ping buffer at 0 to have 64 bytes up to the next buffer or the total (the runtime's layout, l1_cap), found 32}}
   %a = "dory.conv2d"(%x, %w) <{requant = {max = 255 : i64, min = 0 : i64, mul = dense<[1, 2, 3, 4]> : tensor<4xsi32>, shift = 2 : i64}}> {dory.alloc = {offset = 64 : i64, requant = {offset = 144 : i64, size = 16 : i64}, size = 64 : i64}, dory.l1 = {input = [0 : i64, 0 : i64], output = [80 : i64, 80 : i64], params = 144 : i64, scratch = 160 : i64, total = 160 : i64, weight = [32 : i64, 32 : i64]}, dory.memory = {l2_bytes = 160 : i64, l3 = [], l3_tiling = [], staging_bytes = 0 : i64}, dory.tile = {cycles = 292 : i64, l1 = {c_in = 4 : i64, c_out = 4 : i64, h_out = 4 : i64, w_out = 4 : i64}, l1_bytes = 160 : i64, n_tiles = 1 : i64, sat_calls = 8 : i64}} : (memref<1x4x4x4xui8, #dory.l2>, memref<4x1x1x4xsi8, #dory.l2>) -> memref<1x4x4x4xui8, #dory.l2>
+  "func.return"(%a) : (memref<1x4x4x4xui8, #dory.l2>) -> ()
+}) {dory.alloc = {l2_lower_bound = 160 : i64, l2_peak = 160 : i64, l3_peak = 0 : i64}, dory.arg_alloc = [{offset = 0 : i64, size = 64 : i64}], dory.memory = {l1_budget = 53760 : i64, l2_budget = 446464 : i64, l2_peak = 160 : i64, l3_budget = 8388608 : i64, l3_peak = 0 : i64, l3_weight_bytes = 0 : i64, live_peak = 160 : i64, resident_weight_bytes = 32 : i64}} : () -> ()
+
+// -----
+
+// An empty buffer (the 1x1 conv has no scratch) inside the output: the runtime sizes the output up to it.
+"func.func"() <{function_type = (memref<1x4x4x4xui8, #dory.l2>) -> memref<1x4x4x4xui8, #dory.l2>, sym_name = "l1_empty_inside"}> ({
+^bb0(%x: memref<1x4x4x4xui8, #dory.l2>):
+  %w = "dory.weights"() <{resident = true, value = dense<1> : tensor<4x1x1x4xsi8>}> {dory.alloc = {offset = 128 : i64, size = 16 : i64}} : () -> memref<4x1x1x4xsi8, #dory.l2>
+  // expected-error@+1 {{'dory.conv2d' op expected the L1 output ping buffer at 80 to have 64 bytes up to the next buffer or the total (the runtime's layout, l1_cap), found 40}}
+  %a = "dory.conv2d"(%x, %w) <{requant = {max = 255 : i64, min = 0 : i64, mul = dense<[1, 2, 3, 4]> : tensor<4xsi32>, shift = 2 : i64}}> {dory.alloc = {offset = 64 : i64, requant = {offset = 144 : i64, size = 16 : i64}, size = 64 : i64}, dory.l1 = {input = [0 : i64, 0 : i64], output = [80 : i64, 80 : i64], params = 144 : i64, scratch = 120 : i64, total = 160 : i64, weight = [64 : i64, 64 : i64]}, dory.memory = {l2_bytes = 160 : i64, l3 = [], l3_tiling = [], staging_bytes = 0 : i64}, dory.tile = {cycles = 292 : i64, l1 = {c_in = 4 : i64, c_out = 4 : i64, h_out = 4 : i64, w_out = 4 : i64}, l1_bytes = 160 : i64, n_tiles = 1 : i64, sat_calls = 8 : i64}} : (memref<1x4x4x4xui8, #dory.l2>, memref<4x1x1x4xsi8, #dory.l2>) -> memref<1x4x4x4xui8, #dory.l2>
   "func.return"(%a) : (memref<1x4x4x4xui8, #dory.l2>) -> ()
 }) {dory.alloc = {l2_lower_bound = 160 : i64, l2_peak = 160 : i64, l3_peak = 0 : i64}, dory.arg_alloc = [{offset = 0 : i64, size = 64 : i64}], dory.memory = {l1_budget = 53760 : i64, l2_budget = 446464 : i64, l2_peak = 160 : i64, l3_budget = 8388608 : i64, l3_peak = 0 : i64, l3_weight_bytes = 0 : i64, live_peak = 160 : i64, resident_weight_bytes = 32 : i64}} : () -> ()
 
