@@ -44,7 +44,7 @@ def test_known_bad_edits_are_errors() -> None:
         assert kind == "error", (site.describe(), new, kind, detail)
         return detail
 
-    assert "disjoint L1 buffers" in edit(lambda s: s.path == ("dory.l1", "output", 0), 0)
+    assert "L1 output ping buffer at 0" in edit(lambda s: s.path == ("dory.l1", "output", 0), 0)
     assert "shift in [0, 62]" in edit(lambda s: s.path == ("requant", "shift"), 64)
     assert "h_out in [1, 6]" in edit(lambda s: s.path == ("dory.tile", "l1", "h_out") and s.value <= 6, 7)
     assert "uint32_t" in edit(lambda s: s.path == ("dory.alloc", "offset"), -1)
