@@ -391,6 +391,9 @@ def verify_function(func: Operation, hw: Target | None = None) -> list[Diagnosti
             ck.error(func, f"expected 'dory.alloc' {key} in [0, {budget}] (the {level.upper()} budget), found {v}")
             v = max(0, v)  # the arena the app would allocate: its buffers are checked against it
         arenas[level] = v
+    steps = [op for op in func.regions[0].blocks[0].ops if isinstance(op, (*dory.LAYER_OPS, dory.ConcatOp))]
+    if not steps:  # network.c would declare a zero-length step table, which C rejects
+        ck.error(func, "expected at least one layer or concat to run, found none (the network's output is its input)")
     _check_buffers(ck, arenas)
     l1_budget = budgets["l1_budget"]
     for op in func.regions[0].blocks[0].ops:
