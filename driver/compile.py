@@ -157,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
     `UsageError` or `ValueError`, which `main` prints)."""
     from dory.backends.gap8.app import app_files, default_pipeline, expected_outputs, run_note, write_app
     from dory.backends.gap8.emit import emit_network
-    from dory.backends.gap8.verify_plan import verify_plan
+    from dory.backends.verify_plan import verify_plan
     from dory.backends.target import get_target
     from dory.dory_ir.diagnostics import DiagnosticError, Location
     from dory.dory_ir.interp.interpreter import find_function, random_inputs

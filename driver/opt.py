@@ -162,7 +162,7 @@ def process_chunk(chunk: Chunk, filename: str, opts: Options, timing: TimingRepo
         manager.run(PassContext(allow_unregistered_dialect=opts.allow_unregistered), module)
     except DiagnosticError as e:
         return None, diags + e.diagnostics
-    from dory.backends.gap8.verify_plan import verify_plan
+    from dory.backends.verify_plan import verify_plan
 
     plan_errors = verify_plan(module)  # a planned output must be one the runtime can run (none: not planned)
     if plan_errors:

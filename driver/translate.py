@@ -74,7 +74,7 @@ def _emit(module: "Operation") -> "EmittedNetwork":
     from dory.dory_ir.diagnostics import DiagnosticError
     from dory.dory_ir.opdef import verify
 
-    from dory.backends.gap8.verify_plan import verify_plan
+    from dory.backends.verify_plan import verify_plan
 
     diags = verify(module) or verify_plan(module)  # a plan the runtime cannot run never becomes C
     if diags:

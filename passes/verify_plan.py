@@ -1,5 +1,5 @@
 """``verify-plan``: check a planned module against what the C runtime will do with it (the plan
-verifier of backends/gap8/verify_plan.py: buffers inside their arenas and disjoint while live,
+verifier of backends/verify_plan.py: buffers inside their arenas and disjoint while live,
 L1 layouts, tiles within the layer, requant parameters representable in the runtime's C types).
 
 It changes nothing; it fails at the first op with errors, reporting every error found. dory-opt
@@ -26,7 +26,7 @@ class VerifyPlanPass(ModulePass):
     target: str = field(default="", metadata={"doc": "the target whose hardware limits the budgets must respect (default: the largest target's)"})
 
     def apply(self, ctx: PassContext, module: Operation) -> None:
-        from dory.backends.gap8.verify_plan import verify_plan
+        from dory.backends.verify_plan import verify_plan
 
         hw = resolve_target(module, self.target) if self.target else None
         diags = verify_plan(module, hw)

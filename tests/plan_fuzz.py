@@ -179,7 +179,7 @@ def check(module: Any, inputs: list[Any], workdir: Path, build: bool = True, tim
     ASan/UBSan (else an accepted module is ``ok`` once it translates)."""
     from dory.backends.gap8.app import app_files, expected_outputs, write_app
     from dory.backends.gap8.emit import emit_network, pack
-    from dory.backends.gap8.verify_plan import verify_plan
+    from dory.backends.verify_plan import verify_plan
     from dory.dory_ir.diagnostics import DiagnosticError
     from dory.dory_ir.opdef import verify
 

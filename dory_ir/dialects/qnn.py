@@ -275,7 +275,7 @@ def _array_check(length: int | None = None, minimum: int | None = None) -> Calla
 MAX_SHIFT = 127
 """The largest ``qnn.requant`` shift: beyond it the divisor ``2**shift`` only costs memory (a shift
 of 2^40 made the verifier's window arithmetic raise MemoryError), and no exported network comes
-near (backends' C runtime takes at most 62: backends/gap8/verify_plan.py)."""
+near (backends' C runtime takes at most 62: backends/verify_plan.py)."""
 
 
 def _int_check(minimum: int | None = None) -> Callable[[Attribute], str | None]:

@@ -1,4 +1,4 @@
-// The plan verifier (backends/gap8/verify_plan.py): every planned IR the C runtime cannot run
+// The plan verifier (backends/verify_plan.py): every planned IR the C runtime cannot run
 // exactly is one located error, before any C is written. Each case edits one fact of the same
 // planned one-layer network (a 1x1 conv with a per-channel requant multiplier).
 
