@@ -165,7 +165,7 @@ def type_bytes(t: Type) -> int:
 def _requant_arrays(op: Operation) -> list[DenseAttr]:
     """The dense (per-channel) arrays of an op's requantisations, in key order; a key holding a
     chain (a list of dictionaries: a graph that rounds twice) contributes every stage's arrays,
-    as the emitter stores them all)."""
+    as the emitter stores them all."""
     out: list[DenseAttr] = []
     for key in _REQUANT_KEYS:
         a = op.properties.get(key)
