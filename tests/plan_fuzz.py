@@ -12,7 +12,9 @@ the alignment, zero, negative, another buffer's offset, the layer's extent + 1, 
 Outcomes (`Outcome`): ``error`` (a clean, located `DiagnosticError` from the op verifier, the
 plan verifier or the emitter), ``traceback`` (any other exception), ``hang`` (a stage over its
 time limit), ``build`` (the app's C did not compile), ``wrong`` (the app ran but a step or the
-output differs from the interpreter, or it exited non-zero), ``sanitizer`` (an ASan/UBSan report
+output differs from the interpreter, or it exited non-zero), ``partial`` (``dory-translate --to-c
+-o DIR`` failed but left DIR, or its error was not located lines only: checked on a sample of the
+mutants through the command line), ``sanitizer`` (an ASan/UBSan report
 or a runtime debug-check failure), ``ok`` (bit-exact under ASan/UBSan and the runtime's debug
 checks). The rule the fuzzer checks: every mutant is ``error`` or ``ok``.
 """
@@ -29,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-BAD = ("traceback", "hang", "build", "wrong", "sanitizer")
+BAD = ("traceback", "hang", "partial", "build", "wrong", "sanitizer")
 
 # The small built-in network: a 3x3 conv with a per-channel requant, a max pool and a linear
 # layer, so every kind of plan entry has a site even without ../shared.
@@ -227,6 +229,37 @@ def check(module: Any, inputs: list[Any], workdir: Path, build: bool = True, tim
     return "ok", ""
 
 
+def check_cli(module: Any, workdir: Path, in_process: str) -> tuple[str, str]:
+    """``dory-translate --to-c`` on the printed ``module`` as a user runs it: it must agree with the
+    in-process outcome ``in_process``, print only located error lines (no traceback) and leave no
+    output directory when it fails."""
+    import re
+    import sys
+
+    from dory.dory_ir.printer import print_op
+
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    src, out = workdir / "mutant.mlir", workdir / "out"
+    src.write_text(print_op(module))
+    tool = Path(sys.executable).parent / "dory-translate"
+    try:
+        r = subprocess.run([str(tool), "--to-c", str(src), "-o", str(out)], capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        return "hang", "dory-translate --to-c"
+    lines = r.stderr.strip().splitlines()
+    if "Traceback" in r.stderr or r.returncode not in (0, 1):
+        return "traceback", f"exit {r.returncode}: {r.stderr[-300:]}"
+    if r.returncode == 1:
+        if out.exists():
+            return "partial", "failed but left the output directory"
+        if not lines or not all(re.match(r"^\S+:\d+:\d+: error: ", ln) for ln in lines):
+            return "partial", f"not located error lines: {r.stderr[-300:]}"
+    if (r.returncode == 0) != (in_process != "error"):
+        return "traceback", f"the command line (exit {r.returncode}) and the in-process check ({in_process}) disagree"
+    return in_process, ""
+
+
 def plan_small(pipeline: str = "gap8-default") -> Any:
     """The built-in small network, planned (its passes from assign-memory on)."""
     from dory.dory_ir.parser import parse_module
@@ -242,7 +275,7 @@ def plan_small(pipeline: str = "gap8-default") -> Any:
 
 
 def run(bases: list[tuple[str, Any, list[Any]]], n: int, seed: int, workdir: Path, build: bool = True,
-        max_builds: int | None = None, log: Callable[[str], None] | None = None) -> Tally:
+        max_builds: int | None = None, log: Callable[[str], None] | None = None, cli_every: int = 0) -> Tally:
     """``n`` mutants drawn (seeded) over ``bases`` (name, planned module, inputs): a site of a base,
     then one of its edge values. At most ``max_builds`` accepted mutants are built and run (the
     rest are ``ok`` once they translate; None: all)."""
@@ -258,6 +291,8 @@ def run(bases: list[tuple[str, Any, list[Any]]], n: int, seed: int, workdir: Pat
         do_build = build and (max_builds is None or builds < max_builds)
         kind, detail = check(mutant, inputs, workdir / "app", build=do_build)
         builds += do_build and kind not in ("error", "traceback", "hang")
+        if cli_every and k % cli_every == 0 and kind in ("error", "ok"):
+            kind, detail = check_cli(mutant, workdir / "cli", kind)
         o = Outcome(kind, f"{name}: {site.describe()}", new, detail)
         tally.add(o)
         if log is not None and kind in BAD:
@@ -293,11 +328,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=16)
     ap.add_argument("--builds", type=int, default=200, help="accepted mutants built and run as apps (the rest translated)")
+    ap.add_argument("--cli-every", type=int, default=50, help="every Nth mutant also through dory-translate --to-c (0: none)")
     ap.add_argument("--networks", default="nemo_Residual_connection_test_1,nemo_dscnn_test,nemo1d_TCN_T,nemo_PenguiNet_32")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="plan-fuzz-") as d:
         tally = run(bases([n for n in args.networks.split(",") if n]), args.n, args.seed, Path(d),
-                    max_builds=args.builds, log=lambda s: print(s, flush=True))
+                    max_builds=args.builds, log=lambda s: print(s, flush=True), cli_every=args.cli_every)
     print(f"plan fuzz (seed {args.seed}, {args.builds} builds at most): {tally.line()}", flush=True)
     return 1 if any(tally.counts[k] for k in BAD) else 0
 

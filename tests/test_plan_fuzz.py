@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc
 
 def test_bounded_plan_fuzz(tmp_path: Path) -> None:
     bases = pf.bases(["nemo_Residual_connection_test_1"])
-    tally = pf.run(bases, 150, 1, tmp_path, max_builds=1)
+    tally = pf.run(bases, 150, 1, tmp_path, max_builds=1, cli_every=50)
     assert not any(tally.counts[k] for k in pf.BAD), "\n".join(f"{o.kind}: {o.site} -> {o.new}: {o.detail}" for o in tally.bad)
     assert tally.counts["error"] > 0 and tally.counts["ok"] > 0, tally.line()  # both sides are reached
 
