@@ -31,7 +31,7 @@ PY ?= $(PYTHON3)
 SETUP :=
 endif
 
-.PHONY: all demo test test-long test-all pytest pytest-fast fuzz-onnx lit bench gvsoc venv clean
+.PHONY: all demo test test-long test-all pytest pytest-fast fuzz fuzz-onnx lit bench gvsoc venv clean
 
 all: test
 
@@ -65,6 +65,14 @@ test: $(SETUP)
 
 test-long: $(SETUP)
 	$(PY) tests/run_tests.py --bin "$(BIN)" --long only
+
+# The planned-IR fuzzer's long run (tests/plan_fuzz.py; tests/test_plan_fuzz.py is its bounded run
+# in `make test`): FUZZ_N seeded plan edits, FUZZ_BUILDS of the accepted ones built and run under
+# ASan/UBSan; exit 1 on any traceback, hang, C build failure, wrong result or sanitizer report.
+FUZZ_N ?= 5000
+FUZZ_BUILDS ?= 200
+fuzz: $(SETUP)
+	$(PY) tests/plan_fuzz.py --n $(FUZZ_N) --builds $(FUZZ_BUILDS)
 
 test-all: $(SETUP)
 	$(PY) tests/run_tests.py --bin "$(BIN)" --long include

@@ -3,7 +3,9 @@ input file (or stdin)."""
 
 from __future__ import annotations
 
+import functools
 import sys
+from typing import Callable, Sequence, TypeVar
 
 
 class UsageError(Exception):
@@ -44,3 +46,27 @@ def read_source(path: str) -> tuple[str, str]:
         return data.decode("utf-8"), path
     except UnicodeDecodeError:
         raise UsageError(f"cannot read '{path}': it is not UTF-8 text") from None
+
+
+INTERRUPTED = 130  # the shell's status for a process ended by SIGINT (128 + 2)
+
+_Main = TypeVar("_Main", bound=Callable[..., int])
+
+
+def interruptible(tool: str) -> Callable[[_Main], _Main]:
+    """Decorate a tool's ``main``: Ctrl-C (KeyboardInterrupt) anywhere in it is one line
+    (``<tool>: interrupted``) and exit status 130, never a traceback. The tools write their
+    outputs atomically (driver/outdir.py), so an interrupted run leaves no partial output."""
+
+    def wrap(main: _Main) -> _Main:
+        @functools.wraps(main)
+        def guarded(argv: Sequence[str] | None = None) -> int:
+            try:
+                return main(argv)
+            except KeyboardInterrupt:
+                print(f"{tool}: interrupted", file=sys.stderr)
+                return INTERRUPTED
+
+        return guarded  # type: ignore[return-value]
+
+    return wrap

@@ -39,7 +39,7 @@ import sys
 import time
 from typing import Sequence
 
-from dory.driver.cli import UsageError
+from dory.driver.cli import UsageError, interruptible
 from dory.driver.reference import REFERENCE_LAYOUTS
 
 
@@ -163,6 +163,8 @@ def run(args: argparse.Namespace) -> int:
     `UsageError` or `ValueError`, which `main` prints)."""
     from dory.backends.gap8.app import ExpectedAhead, app_files, default_pipeline, expected_outputs, run_note, write_app
     from dory.backends.gap8.emit import emit_network
+    from dory.backends.verify_plan import verify_plan
+    from dory.backends.target import get_target
     from dory.dory_ir.diagnostics import DiagnosticError, Location
     from dory.dory_ir.interp.interpreter import find_function, random_inputs
     from dory.dory_ir.opdef import verify
@@ -278,6 +280,9 @@ def run(args: argparse.Namespace) -> int:
         if not args.input:
             inputs = random_inputs(module, args.seed)
             runs = [inputs]
+        plan_errors = verify_plan(module, get_target(planning_target) if replan else None)
+        if plan_errors:  # whatever the runtime or the C compiler would reject is a located error first
+            raise DiagnosticError.from_diagnostics(plan_errors)
         net = emit_network(module)
         more = [(xs[0], *expected_outputs(module, xs, net)) for xs in runs[1:]]
         if args.reference:
@@ -356,6 +361,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+@interruptible("dory-compile")
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dory-compile`` console script; returns the exit status."""
     args = parse_args(argv)

@@ -14,6 +14,7 @@ input with an exact integer forward pass so activations use the 8-bit range.
 
 from __future__ import annotations
 
+from dory.driver.cli import interruptible
 import argparse
 import sys
 from dataclasses import dataclass, field
@@ -259,6 +260,7 @@ NETWORKS: dict[str, Callable[..., tuple[Any, int]]] = {
 }
 
 
+@interruptible("dory-netgen")
 def main(argv: list[str] | None = None) -> int:
     """The ``dory-netgen`` command: write one generated network as ONNX (``list`` names them)."""
     ap = argparse.ArgumentParser(prog="dory-netgen", description=__doc__.split("\n\n")[0])

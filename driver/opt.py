@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import ContextManager, Sequence
 
 from dory.dory_ir.diagnostics import Diagnostic, DiagnosticError
-from dory.driver.cli import UsageError, read_source
+from dory.driver.cli import UsageError, interruptible, read_source
 from dory.driver.instrument import IRPrinter, SemanticsChecker
 from dory.driver.split import SPLIT_MARKER, Chunk, join_outputs, parse_chunk, run_chunks
 from dory.passes import get_pass_registry, get_pipeline_registry
@@ -162,6 +162,11 @@ def process_chunk(chunk: Chunk, filename: str, opts: Options, timing: TimingRepo
         manager.run(PassContext(allow_unregistered_dialect=opts.allow_unregistered), module)
     except DiagnosticError as e:
         return None, diags + e.diagnostics
+    from dory.backends.verify_plan import verify_plan
+
+    plan_errors = verify_plan(module)  # a planned output must be one the runtime can run (none: not planned)
+    if plan_errors:
+        return None, diags + plan_errors
     with _maybe_timed(timing, "Output"):
         text = print_op(module, elide=opts.elide)
     return text, diags
@@ -259,6 +264,7 @@ def run(argv: Sequence[str]) -> int:
     return 0 if ok else 1
 
 
+@interruptible("dory-opt")
 def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point: exit status 0 (success), 1 (diagnostics), 2 (internal error)."""
     args = list(sys.argv[1:] if argv is None else argv)

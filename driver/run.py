@@ -44,7 +44,7 @@ from dory.dory_ir.opdef import verify
 from dory.dory_ir.parser import parse_module
 from dory.dory_ir.printer import Printer
 from dory.dory_ir.types import FunctionType, Type
-from dory.driver.cli import UsageError, read_source
+from dory.driver.cli import UsageError, interruptible, read_source
 from dory.driver.inputs import load_input
 from dory.driver.reference import REFERENCE_LAYOUTS
 from dory.driver.outdir import OutputDirError, commit_dir, fresh_dir_target
@@ -328,6 +328,7 @@ def _write_file_atomically(path: str, arr: np.ndarray) -> None:
         raise
 
 
+@interruptible("dory-run")
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dory-run`` console script; returns the exit status."""
     args = parse_args(argv)

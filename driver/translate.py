@@ -24,7 +24,7 @@ import sys
 import tempfile
 from typing import TYPE_CHECKING, Sequence
 
-from dory.driver.cli import UsageError, read_source
+from dory.driver.cli import UsageError, interruptible, read_source
 from dory.driver.split import SPLIT_MARKER
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -74,7 +74,9 @@ def _emit(module: "Operation") -> "EmittedNetwork":
     from dory.dory_ir.diagnostics import DiagnosticError
     from dory.dory_ir.opdef import verify
 
-    diags = verify(module)
+    from dory.backends.verify_plan import verify_plan
+
+    diags = verify(module) or verify_plan(module)  # a plan the runtime cannot run never becomes C
     if diags:
         raise DiagnosticError.from_diagnostics(diags)
     return emit_network(module)
@@ -87,7 +89,14 @@ def to_c(args: argparse.Namespace) -> int:
 
     if args.split_input_file or args.verify_diagnostics:
         return _to_c_chunks(args)
-    net = _emit(parse_file(args.input))
+    if args.input == "-" or os.path.isdir(args.input):
+        module = _parse_text(*read_source(args.input))  # a directory: read_source's one-line error
+    else:
+        try:
+            module = parse_file(args.input)
+        except OSError as e:
+            raise UsageError(f"cannot read '{args.input}': {e.strerror or e}") from None
+    net = _emit(module)
     if args.output == "-":
         sys.stdout.write(net.network_h + net.network_c)
         return 0
@@ -98,6 +107,12 @@ def to_c(args: argparse.Namespace) -> int:
     except (OSError, OutputDirError) as e:
         raise DiagnosticError(Location(args.output), str(e)) from None
     return 0
+
+
+def _parse_text(text: str, filename: str) -> "Operation":
+    from dory.dory_ir.parser import parse_module
+
+    return parse_module(text, filename)
 
 
 def _to_c_chunks(args: argparse.Namespace) -> int:
@@ -124,6 +139,20 @@ def _to_c_chunks(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _check_output_file(path: str) -> None:
+    """A located error when ``path`` (``-o``) cannot become the output file: a directory, or a
+    missing parent directory."""
+    from dory.dory_ir.diagnostics import DiagnosticError, Location
+
+    if path == "-":
+        return
+    if os.path.isdir(path):
+        raise DiagnosticError(Location(path), "-o expected a file to write the IR to, found a directory")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise DiagnosticError(Location(path), f"-o expected an existing parent directory, found none ('{parent}')")
+
+
 def from_onnx(args: argparse.Namespace) -> int:
     """``--from-onnx`` / ``--from-tflite``: ONNX or TFLite model -> qnn-dialect IR text."""
     from dory.dory_ir.diagnostics import DiagnosticError
@@ -134,6 +163,7 @@ def from_onnx(args: argparse.Namespace) -> int:
     for flag in ("split_input_file", "verify_diagnostics"):
         if getattr(args, flag):
             raise UsageError(f"--{flag.replace('_', '-')} expected a text IR input (--to-c), found --from-{'tflite' if args.from_tflite else 'onnx'}")
+    _check_output_file(args.output)  # before the import: a bad -o fails at once, with nothing else printed
     notes: list[str] = []  # the importer's warning is printed only on success: an error is one line
     if args.from_tflite:
         from dory.frontend.tflite_import import import_tflite, tflite_input_type_check
@@ -150,8 +180,13 @@ def from_onnx(args: argparse.Namespace) -> int:
     text = print_op(module, elide=args.elide_large_constants)
     if args.output == "-":
         sys.stdout.write(text)
-    else:
+        return 0
+    from dory.dory_ir.diagnostics import Location
+
+    try:
         _write_atomic(args.output, text)
+    except OSError as e:
+        raise DiagnosticError(Location(args.output), f"cannot write the output: {e.strerror or e}") from None
     return 0
 
 
@@ -180,6 +215,7 @@ def build_arg_parser() -> argparse.ArgumentParser:
     return ap
 
 
+@interruptible("dory-translate")
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dory-translate`` console script; returns the exit status."""
     args = build_arg_parser().parse_args(argv)

@@ -168,3 +168,12 @@ def _tile() -> "type[ModulePass]":
 
 
 register_pass("tile", _tile)
+
+
+def _verify_plan() -> "type[ModulePass]":
+    from dory.passes.verify_plan import VerifyPlanPass
+
+    return VerifyPlanPass
+
+
+register_pass("verify-plan", _verify_plan)

@@ -170,12 +170,16 @@ def type_bytes(t: Type) -> int:
 
 
 def _requant_arrays(op: Operation) -> list[DenseAttr]:
-    """The dense (per-channel) arrays of an op's requantisations, in key order."""
+    """The dense (per-channel) arrays of an op's requantisations, in key order; a key holding a
+    chain (a list of dictionaries: a graph that rounds twice) contributes every stage's arrays,
+    as the emitter stores them all."""
     out: list[DenseAttr] = []
     for key in _REQUANT_KEYS:
-        d = op.properties.get(key)
-        if isinstance(d, DictAttr):
-            out.extend(v for _, v in d.entries if isinstance(v, DenseAttr))
+        a = op.properties.get(key)
+        dicts = [a] if isinstance(a, DictAttr) else list(a.values) if isinstance(a, ArrayAttr) else []
+        for d in dicts:
+            if isinstance(d, DictAttr):
+                out.extend(v for _, v in d.entries if isinstance(v, DenseAttr))
     return out
 
 

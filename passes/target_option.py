@@ -30,6 +30,29 @@ class TargetOption:
     target: str = field(default=DEFAULT_TARGET, metadata={"doc": "the target to plan for (backends/<target>/)"})
 
 
+def hardware_limit(hw: Target, level: str) -> tuple[int, str]:
+    """The most bytes a budget of memory ``level`` (``l1``, ``l2``, ``l3``) may ask of target
+    ``hw`` and what that limit is (backends/<target>/hw.py): L1 is the TCDM less the cluster
+    stacks, L2 and L3 the whole memories (an L2 reserve smaller than the target's estimate may
+    leave more than its default budget)."""
+    if level == "l1":
+        return hw.l1_budget, f"{hw.name}'s L1 for tile buffers: {hw.l1_bytes} B TCDM less {hw.l1_stack_bytes} B of stacks"
+    if level == "l2":
+        return hw.l2_bytes, f"{hw.name}'s L2"
+    return hw.l3_bytes, f"{hw.name}'s L3"
+
+
+def over_hardware(hw: Target, option: str, level: str, value: int | None) -> str | None:
+    """The message for a budget option ``option`` of ``value`` bytes beyond ``hw``'s memory
+    ``level`` (an absurd budget would plan an app that cannot start), else None."""
+    if value is None:
+        return None
+    limit, what = hardware_limit(hw, level)
+    if value > limit:
+        return f"option '{option}' expected at most {limit} bytes ({what}, backends/{hw.name}/hw.py), found {value}"
+    return None
+
+
 @dataclass(frozen=True)
 class MemoryBudgets(TargetOption):
     """The ``target`` option and the ``l1``/``l2``/``l3`` byte budgets shared by the
@@ -55,6 +78,10 @@ class MemoryBudgets(TargetOption):
         if bad:
             raise PassFailed(module, bad)
         hw = resolve_target(module, self.target)
+        for key in ("l1", "l2", "l3"):
+            bad = over_hardware(hw, key, key, getattr(self, key))
+            if bad:
+                raise PassFailed(module, bad)
         l1 = hw.l1_budget if self.l1 is None else self.l1
         l2 = hw.l2_budget if self.l2 is None else self.l2
         l3 = hw.l3_budget if self.l3 is None else self.l3

@@ -50,7 +50,7 @@ from dory.dory_ir.attributes import ArrayAttr, Attribute, DictAttr, IntegerAttr,
 from dory.dory_ir.core import Operation
 from dory.dory_ir.dialects import dory
 from dory.passes.base import ModulePass, PassContext, PassFailed
-from dory.passes.target_option import TargetOption, resolve_target
+from dory.passes.target_option import TargetOption, over_hardware, resolve_target
 from dory.passes.tiling import (
     LAYERS,
     Evaluation,
@@ -274,6 +274,9 @@ class TilePass(TargetOption, ModulePass):
             raise PassFailed(module, f"option 'buffering' expected auto, double or single, found '{self.buffering}'")
         single = None if self.buffering == "auto" else self.buffering == "single"
         hw = resolve_target(module, self.target)
+        bad = over_hardware(hw, "l1-bytes", "l1", self.l1_bytes)
+        if bad:
+            raise PassFailed(module, bad)
         l1 = hw.l1_budget if self.l1_bytes is None else self.l1_bytes
         try:
             forced = self.layer_caps()

@@ -280,6 +280,12 @@ def _array_check(length: int | None = None, minimum: int | None = None) -> Calla
     return check
 
 
+MAX_SHIFT = 127
+"""The largest ``qnn.requant`` shift: beyond it the divisor ``2**shift`` only costs memory (a shift
+of 2^40 made the verifier's window arithmetic raise MemoryError), and no exported network comes
+near (backends' C runtime takes at most 62: backends/verify_plan.py)."""
+
+
 def _int_check(minimum: int | None = None) -> Callable[[Attribute], str | None]:
     def check(a: Attribute) -> str | None:
         assert isinstance(a, IntegerAttr)
@@ -737,6 +743,8 @@ class RequantOp(QnnOp):
             raise OpVerifyError(
                 f"expected exactly one of properties 'shift' and 'div', found {'both' if has_shift else 'neither'}"
             )
+        if has_shift and (self.shift or 0) > MAX_SHIFT:
+            raise OpVerifyError(f"property 'shift' expected at most {MAX_SHIFT}, found {self.shift}")
         self._verify_window(shape)
 
     def _verify_window(self, shape: tuple[int, ...]) -> None:

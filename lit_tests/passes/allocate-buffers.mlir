@@ -112,3 +112,19 @@
 // CHECK-LABEL: sym_name = "l1_layout_single"
 // CHECK:         "dory.conv2d"
 // CHECK-SAME:      dory.l1 = {input = [0 : i64, 0 : i64], output = [336 : i64, 336 : i64], params = 464 : i64, scratch = 512 : i64, total = 1088 : i64, weight = [192 : i64, 192 : i64]}
+
+// -----
+
+// A two-stage requant (a graph that rounds twice: a list of requant dictionaries) gets a buffer
+// for every stage's per-channel vectors (here the first stage's mul: 4 x si32).
+
+"func.func"() <{function_type = (tensor<1x4x4x4xui8>) -> tensor<1x4x4x4xui8>, sym_name = "two_stage_requant"}> ({
+^bb0(%x: tensor<1x4x4x4xui8>):
+  %w = "qnn.constant"() <{value = dense<1> : tensor<4x1x1x4xsi8>}> : () -> tensor<4x1x1x4xsi8>
+  %a = "dory.conv2d"(%x, %w) <{requant = [{max = 1000 : i64, min = -1000 : i64, mul = dense<[1, 2, 3, 4]> : tensor<4xsi32>, shift = 1 : i64}, {max = 255 : i64, min = 0 : i64, mul = 3 : i64, shift = 2 : i64}]}> : (tensor<1x4x4x4xui8>, tensor<4x1x1x4xsi8>) -> tensor<1x4x4x4xui8>
+  "func.return"(%a) : (tensor<1x4x4x4xui8>) -> ()
+}) : () -> ()
+
+// CHECK-LABEL: sym_name = "two_stage_requant"
+// CHECK:         "dory.conv2d"
+// CHECK-SAME:      dory.alloc = {offset = {{[0-9]+}} : i64, requant = {offset = {{[0-9]+}} : i64, size = 16 : i64}, size = 64 : i64}

@@ -2,6 +2,13 @@
 // Budgets: L2 1000 B, L3 2000 B.
 
 // RUN: dory-opt %s --split-input-file --verify-diagnostics -p 'assign-memory{l2=1000 l3=2000}'
+// Budgets beyond the target's memories are rejected with the hardware limit (backends/<target>/hw.py).
+// RUN: not dory-opt %s -p 'assign-memory{l1=1099511627776}' 2>&1 | filecheck %s --check-prefix=HWL1
+// HWL1: error: option 'l1' expected at most 53760 bytes (gap8's L1 for tile buffers: 64000 B TCDM less 10240 B of stacks, backends/gap8/hw.py), found 1099511627776
+// RUN: not dory-opt %s -p 'assign-memory{target=pulp l2=4294967296}' 2>&1 | filecheck %s --check-prefix=HWL2
+// HWL2: error: option 'l2' expected at most 1605632 bytes (pulp's L2, backends/pulp/hw.py), found 4294967296
+// RUN: not dory-opt %s -p 'allocate-buffers{l3=9999999999}' 2>&1 | filecheck %s --check-prefix=HWL3
+// HWL3: error: option 'l3' expected at most 8388608 bytes (gap8's L3, backends/gap8/hw.py), found 9999999999
 
 // Only dory ops have a memory plan: unfused qnn ops are rejected.
 

@@ -9,6 +9,11 @@
 // ZERO: error: option 'l1-bytes' expected a positive number of bytes, found 0
 // NOTINT: error: option 'l1-bytes' of pass 'tile' expects an integer, found 'lots'
 // SPACE: error: option 'space' expected candidates or legal, found 'all'
+// An L1 budget beyond the target's L1 (an app planned with it could not start), on every target.
+// RUN: not dory-opt %s -p 'tile{l1-bytes=1099511627776}' 2>&1 | filecheck %s --check-prefix=ABSURD
+// ABSURD: error: option 'l1-bytes' expected at most 53760 bytes (gap8's L1 for tile buffers: 64000 B TCDM less 10240 B of stacks, backends/gap8/hw.py), found 1099511627776
+// RUN: not dory-opt %s -p 'tile{target=gap9 l1-bytes=120833}' 2>&1 | filecheck %s --check-prefix=ABSURD9
+// ABSURD9: error: option 'l1-bytes' expected at most 120832 bytes (gap9's L1 for tile buffers: 131072 B TCDM less 10240 B of stacks, backends/gap9/hw.py), found 120833
 // RUN: not dory-opt %s -p 'tile{buffering=triple}' 2>&1 | filecheck %s --check-prefix=BUFFERING
 // BUFFERING: error: option 'buffering' expected auto, double or single, found 'triple'
 

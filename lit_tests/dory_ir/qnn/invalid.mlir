@@ -192,6 +192,16 @@
 
 // -----
 
+// A shift whose divisor 2^shift only costs memory (2^40 raised MemoryError in the window check).
+"func.func"() <{function_type = (tensor<2x8xsi32>) -> tensor<2x8xsi8>, sym_name = "requant_huge_shift"}> ({
+^bb0(%x: tensor<2x8xsi32>):
+  // expected-error@+1 {{'qnn.requant' op property 'shift' expected at most 127, found 1099511627776}}
+  %r = "qnn.requant"(%x) <{max = 127 : i64, min = -128 : i64, mul = 3 : i64, shift = 1099511627776 : i64}> : (tensor<2x8xsi32>) -> tensor<2x8xsi8>
+  "func.return"(%r) : (tensor<2x8xsi8>) -> ()
+}) : () -> ()
+
+// -----
+
 "func.func"() <{function_type = (tensor<2x8xsi32>) -> tensor<2x8xsi8>, sym_name = "requant_zero_div"}> ({
 ^bb0(%x: tensor<2x8xsi32>):
   // expected-error@+1 {{'qnn.requant' op property 'div' expected >= 1, found 0}}
