@@ -194,6 +194,15 @@ class Target:
     staging budget). False: every L3 transfer runs between forks
     (`passes.tiling.cost.l3_cycles`)."""
 
+    l3_stream_chunk_bytes: int = 0
+    """With ``l3_overlapped``: the runtime streams a sub-problem's L3 weights in reads of this
+    many bytes, each a transfer setup (0: one read per block)."""
+
+    l3_fork_cycles: int = 0
+    """With ``l3_overlapped``: the controller's cycles between the cluster finishing one L3
+    sub-problem and the fork of the next (the join, the next sub-problem's tile-loop set-up, the
+    fork), during which it reads no L3 data (`passes.tiling.cost.l3_cycles`)."""
+
     # -- budgets ----------------------------------------------------------------------------------
     @property
     def peak_macs_per_cycle(self) -> int:

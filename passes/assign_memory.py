@@ -636,7 +636,7 @@ class MemoryPlan:
         key = (t, tuple(rec.l3), tuple(rec.l3_tiling), rec.staging_bytes if rec.l3_tiling else 0)
         if key in cache:
             return cache[key]
-        from dory.passes.tiling import NoFit, geometry, l3_cycles
+        from dory.passes.tiling import NoFit, geometry, staged_cycles
         from dory.passes.tiling.l3search import staging_candidates
 
         g = geometry(op)
@@ -646,7 +646,7 @@ class MemoryPlan:
                 cyc: float = memo.joint(g, rec.l3, cands, l1, self.hw).cycles  # type: ignore[attr-defined]
             else:
                 sol = memo(g, l1, self.hw)  # type: ignore[operator]
-                cyc = l3_cycles(g, rec.l3, None, sol.best.cycles, self.hw, t_co=sol.best.tile[0])
+                cyc = staged_cycles(g, rec.l3, None, sol.best, self.hw)
         except NoFit:
             cyc = math.inf
         cache[key] = cyc

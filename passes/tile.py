@@ -65,8 +65,8 @@ from dory.passes.tiling import (
     evaluate,
     geometry,
     l1_sizes_of,
-    l3_cycles,
     solve,
+    staged_cycles,
 )
 from dory.passes.tiling.l3search import rounded_block, shared_memo, staging_candidates
 from dory.passes.tiling.plans import BUFFERINGS, PlanEntry, read_plan, tile_text
@@ -223,7 +223,7 @@ def planned_attr(op: Operation, index: int, g: Geometry, l3: dict[str, int] | No
     c = e.tile[0]
     if l3:
         l3 = rounded_block(g, l3, c)
-    cycles = l3_cycles(g, l3_roles(op), l3, ev.cycles, hw, t_co=c)
+    cycles = staged_cycles(g, l3_roles(op), l3, ev, hw)
     return tile_attr(Solution(ev, 0), g, l3, cycles=cycles)
 
 
@@ -306,7 +306,7 @@ class TilePass(TargetOption, ModulePass):
                     l3, cycles = choice.l3, choice.cycles
                 else:
                     sol = memo(g, l1, hw, caps or None, single=single, space=self.space)
-                    l3, cycles = None, l3_cycles(g, l3_roles(op), None, sol.best.cycles, hw, t_co=sol.best.tile[0])
+                    l3, cycles = None, staged_cycles(g, l3_roles(op), None, sol.best, hw)
             except NoFit as e:
                 s = e.smallest
                 raise PassFailed(

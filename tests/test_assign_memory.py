@@ -634,8 +634,8 @@ def test_step6_never_plans_slower_and_stays_within_l2(text: str, l2: int) -> Non
     assert model <= rule
     if text is JOINT:
         # the 6272-byte input moved to L3 buys the weight and output blocks staging:
-        # 1,007,259 -> 983,006 modelled cycles (lit_tests/passes/tile-l3-joint.mlir)
-        assert (rule, model) == (1007259, 983006)
+        # 1,090,372 -> 1,047,753 modelled cycles (lit_tests/passes/tile-l3-joint.mlir)
+        assert (rule, model) == (1090372, 1047753)
         assert plans[1].records(l2)[0].l3 == ["input", "weight", "output"]
 
 

@@ -134,6 +134,10 @@ def test_pulp_l3_overlapped_matches_the_runtime() -> None:
     assert len(defs) == 1, f"expected one #define DORY_L3_OVERLAPPED 0|1 in layer.c, found {defs}"
     assert PULP.l3_overlapped == (defs[0] == "1")
     assert re.search(r"if \(DORY_L3_OVERLAPPED && [^{]*\{\s*dbl = 1;", src), "layer.c's overlapped staging ignores DORY_L3_OVERLAPPED"
+    # the weights stream's chunk: the cost model's per-chunk setup (passes.tiling.cost.l3_cycles)
+    chunks = re.findall(r"^#define W_STREAM_CHUNK (\d+)u?\b", src, re.M)
+    assert chunks == [str(PULP.l3_stream_chunk_bytes)], f"expected W_STREAM_CHUNK {PULP.l3_stream_chunk_bytes}, found {chunks}"
+    assert re.search(r"n = smin\(wr->bytes - done, W_STREAM_CHUNK\);", src), "layer.c's weight stream ignores W_STREAM_CHUNK"
 
 
 def test_planning_pipeline_options_parse() -> None:

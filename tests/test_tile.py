@@ -3,6 +3,7 @@ footprints stay within the budget, results are deterministic, and real networks 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -136,53 +137,103 @@ def test_l3_cycles_serial_sums_every_transfer() -> None:
     # weights and requant in L3, 5 channel blocks of 200: one weight read and one params read each
     got = l3_cycles(g, ["weight", "requant"], {"c_out": 200, "h_out": 1}, 500_000.0, serial)
     per_block = serial.l3_l2_cycles(200 * 1024) + serial.l3_l2_cycles(200 * 8)
-    assert got == 500_000 + 5 * per_block
+    assert got == 500_000 + 5 * per_block + 4 * serial.l3_fork_cycles  # a fork per sub-problem after the first
+
+
+def _stream(over: Target, nbytes: int) -> float:
+    """Cycles until ``nbytes`` of streamed L3 weights are in L2: one read's latency, then the
+    bytes at the stream's rate (each 8 KiB chunk's setup spread over its bytes)."""
+    return over.l3_setup_cycles + nbytes * (1 / over.l3_bytes_per_cycle + over.l3_setup_cycles / over.l3_stream_chunk_bytes)
 
 
 def test_l3_cycles_overlapped_hides_transfers_behind_compute() -> None:
     from dory.passes.tiling.cost import l3_cycles
 
     serial, over = _l3_chips()
+    assert over.l3_stream_chunk_bytes == 8192 and over.l3_bytes_per_cycle == 1.0
     g = Geometry("linear", n=1, ho=1, wo=1, co=1000, hi=1, wi=1, ci=1024, param_bytes=8)
     tile = {"c_out": 200, "h_out": 1}
-    block = over.l3_l2_cycles(200 * 1024)
-    # compute-bound: every weight read (the first streamed under L1 tiles of 20 channels) hides
-    # under the compute, but the first tile's 20 channels before it starts
-    head = over.l3_l2_cycles(20 * 1024)
-    assert l3_cycles(g, ["weight"], tile, 5_000_000.0, over, t_co=20) == 5_000_000 + head
-    # transfer-bound: each sub-problem waits for its own weights (the first streamed, the others
-    # read under the one before), the last sub-problem computes alone
-    assert l3_cycles(g, ["weight"], tile, 1000.0, over) == 5 * block + 200
+    forks = 4 * over.l3_fork_cycles  # the controller's join / set-up / fork between the 5 sub-problems
+    # compute-bound (1,000,000 a sub-problem, 100,000 an L1 tile of 20 channels): every weight
+    # read hides under the compute but the first two L1 tiles' 40 channels (double buffered,
+    # core 0 waits for tile 1's weights before its share of tile 0)
+    head = _stream(over, 40 * 1024)
+    assert head == 318 + 40 * 1024 + 5 * 318  # 5 chunks' setups
+    assert l3_cycles(g, ["weight"], tile, 5_000_000.0, over, t_co=20) == math.ceil(5_000_000 + head + forks)
+    # single buffered: tile 0 waits for its own 20 channels only
+    got = l3_cycles(g, ["weight"], tile, 5_000_000.0, over, t_co=20, single=True)
+    assert got == math.ceil(5_000_000 + _stream(over, 20 * 1024) + forks)
     # the requant vectors of the first block are read before the cluster starts
     got = l3_cycles(g, ["weight", "requant"], tile, 5_000_000.0, over, t_co=20)
-    assert got == 5_000_000 + over.l3_l2_cycles(200 * 8) + head
-    # one sub-problem: its weights streamed under its compute, its last L1 tile's (20 of 1000
-    # channels) after them
-    whole = over.l3_l2_cycles(1000 * 1024)
-    assert l3_cycles(g, ["weight"], None, 1000.0, over, t_co=20) == whole + 20
-    assert l3_cycles(g, ["weight"], None, 1000.0, serial) == whole + 1000
+    assert got == math.ceil(5_000_000 + over.l3_l2_cycles(200 * 8) + head + forks)
+    # per sub-problem compute (`sub_problem_cycles`): the same when even
+    assert l3_cycles(g, ["weight"], tile, [1_000_000.0] * 5, over, t_co=20) == math.ceil(5_000_000 + head + forks)
+    with pytest.raises(ValueError, match="expected the compute of 5 sub-problems, found 4"):
+        l3_cycles(g, ["weight"], tile, [1.0] * 4, over)
+    # one sub-problem: its weights streamed under its compute, its last two L1 tiles (20 of 1000
+    # channels each) after them
+    whole = _stream(over, 1000 * 1024)
+    assert l3_cycles(g, ["weight"], None, 1000.0, over, t_co=20) == math.ceil(whole + 40)
+    assert l3_cycles(g, ["weight"], None, 1000.0, serial) == over.l3_l2_cycles(1000 * 1024) + 1000
 
 
 def test_l3_cycles_overlapped_streams_the_weights() -> None:
     """The weights as one stream (runtime/src/layer.c w_stream_in): the next sub-problem's read
-    while the cluster runs the current one, the rest under the next one's first L1 tiles."""
+    chunk by chunk while the cluster runs the current one (the controller notices the cluster is
+    done half a chunk late, on average), the controller's fork between them, the rest under the
+    next one's first L1 tiles."""
     from dory.passes.tiling.cost import l3_cycles
 
     _, over = _l3_chips()
     g = Geometry("linear", n=1, ho=1, wo=1, co=1000, hi=1, wi=1, ci=1024, param_bytes=8)
     tile = {"c_out": 200, "h_out": 1}
-    block = over.l3_l2_cycles(200 * 1024)
-    assert 200_000 < block < 300_000
-    # a sub-problem's compute (300,000) above its weights' read: the first one's streamed, each
-    # later one's partly read under the one before, the rest under its own: all hidden (the first
-    # fork read two sub-problems' weights before the stream, 2 * block beside the first) but the
-    # first L1 tile's
-    assert l3_cycles(g, ["weight"], tile, 1_500_000.0, over, t_co=20) == 1_500_000 + over.l3_l2_cycles(20 * 1024)
-    # transfer-bound (150,000 a sub-problem): the reads back to back, then the compute of the
-    # last L1 tile of 20 channels (1/10 of a sub-problem's)
-    assert l3_cycles(g, ["weight"], tile, 750_000.0, over, t_co=20) == 5 * block + 15_000
-    # without the L1 tile, the last sub-problem's whole compute after its last weights
-    assert l3_cycles(g, ["weight"], tile, 750_000.0, over) == 5 * block + 150_000
+    block = _stream(over, 200 * 1024)
+    setup, fork = over.l3_setup_cycles, over.l3_fork_cycles
+    # transfer-bound (200 cycles of compute a sub-problem, one L1 tile): the stream is the
+    # critical path, every block back to back, and between two blocks the controller's fork and
+    # the new read's latency; then the last sub-problem's compute
+    assert l3_cycles(g, ["weight"], tile, 1000.0, over) == math.ceil(5 * block + 4 * (setup + fork) + 200)
+    free = dataclasses.replace(over, l3_fork_cycles=0)
+    assert l3_cycles(g, ["weight"], tile, 1000.0, free) == math.ceil(5 * block + 4 * setup + 200)
+    # compute-bound but close (300,000 a sub-problem, 30,000 an L1 tile of 20 channels): the
+    # first sub-problem ends at head + 300,000 with the next block's read still running: the
+    # controller notices half a chunk later, forks, and from then on every block is read under
+    # the one before
+    head = _stream(over, 40 * 1024)
+    notice = (8192 + setup) / 2
+    assert l3_cycles(g, ["weight"], tile, 1_500_000.0, free, t_co=20) == math.ceil(head + 1_500_000 + notice)
+    # blocks that end in a partial L1 tile (blocks of 200 in tiles of 60: 60, 60, 60, 20): the
+    # first sub-problem waits for its first two tiles' 120 channels
+    assert l3_cycles(g, ["weight"], tile, 50_000_000.0, free, t_co=60) == math.ceil(50_000_000 + _stream(over, 120 * 1024))
+
+
+def test_sub_problem_cycles_restart_the_l1_tiles_per_block() -> None:
+    """runtime/src/layer.c runs an L3 sub-problem as a layer of its own channels: L1 tiles of 26
+    channels in blocks of 40 are 26 + 14, two steps a block (50 for 1000 channels, not 39)."""
+    from dory.backends.pulp.hw import PULP
+    from dory.passes.tiling.cost import staged_cycles, sub_problem_cycles, sub_problems
+
+    g = Geometry("linear", n=1, ho=1, wo=1, co=1000, hi=1, wi=1, ci=1024, param_bytes=8)
+    assert sub_problems(g, {"c_out": 40, "h_out": 1}) == [(1, 40)] * 25
+    assert sub_problems(g, {"c_out": 300, "h_out": 1}) == [(1, 300)] * 3 + [(1, 100)]
+    assert sub_problems(g, None) == [(1, 1000)]
+    t = (26, 1, 1, 1024)
+    subs = sub_problem_cycles(g, t, {"c_out": 40, "h_out": 1}, PULP)
+    one = evaluate(dataclasses.replace(g, co=40), t, PULP)
+    assert one.n_tiles == 2 and subs == [one.cycles] * 25
+    whole = evaluate(g, t, PULP)
+    assert whole.n_tiles == 39 and sum(subs) > whole.cycles
+    assert sub_problem_cycles(g, t, None, PULP) == [whole.cycles]
+    # the objective of the tile pass: the L3 staging over the per-block cycles
+    assert staged_cycles(g, ["weight"], {"c_out": 40, "h_out": 1}, whole, PULP) == l3_cycles_of(g, subs, t)
+    assert staged_cycles(g, [], None, whole, PULP) == whole.cycles
+
+
+def l3_cycles_of(g: Geometry, subs: list[int], t: tuple[int, int, int, int]) -> int:
+    from dory.backends.pulp.hw import PULP
+    from dory.passes.tiling.cost import l3_cycles
+
+    return l3_cycles(g, ["weight"], {"c_out": 40, "h_out": 1}, subs, PULP, t_co=t[0])
 
 
 def test_l3_cycles_rows_and_output() -> None:
@@ -195,10 +246,11 @@ def test_l3_cycles_rows_and_output() -> None:
     got = l3_cycles(g, ["input", "output"], {"c_out": 16, "h_out": 4}, 10_000.0, serial)
     read = serial.l3_l2_cycles(5 * 8 * 8)  # rows 0..4, then rows 3..7
     write = serial.l2_l3_cycles(4 * 8 * 16)
-    assert got == 10_000 + 2 * read + 2 * write
+    assert got == 10_000 + 2 * read + 2 * write + serial.l3_fork_cycles
     # overlapped: the second block's read beside the first sub-problem, the first block's write
-    # beside the second; the first read and the last write exposed
-    want = read + max(5_000, read) + max(5_000, write) + write
+    # beside the second, the controller's fork between them; the first read and the last write
+    # exposed
+    want = read + max(5_000, read) + over.l3_fork_cycles + max(5_000, write) + write
     assert l3_cycles(g, ["input", "output"], {"c_out": 16, "h_out": 4}, 10_000.0, over) == want < got
 
 
@@ -209,7 +261,7 @@ def test_tile_pass_records_the_l3_staging() -> None:
     import dataclasses
 
     from dory.passes.tile import l3_roles
-    from dory.passes.tiling import geometry, l3_cycles
+    from dory.passes.tiling import geometry, l3_cycles, staged_cycles
 
     from dory.backends.pulp.hw import PULP
 
@@ -229,9 +281,11 @@ def test_tile_pass_records_the_l3_staging() -> None:
 
         l1t = ints(d["l1"])
         t = (l1t["c_out"], l1t["h_out"], l1t["w_out"], l1t["c_in"])
-        base = evaluate(g, t, PULP).cycles
+        single = "buffering" in d
+        ev = evaluate(g, t, PULP, single=single)
+        base = ev.cycles
         l3 = ints(d["l3"]) if "l3" in d else None
-        want = l3_cycles(g, l3_roles(op), l3, base, PULP, t_co=t[0])
+        want = staged_cycles(g, l3_roles(op), l3, ev, PULP)
         assert d["cycles"].value == want, op.op_name  # type: ignore[attr-defined]
         seen += bool(l3_roles(op))
         # the L3 reads cost something when they run between forks; overlapped, they may all hide

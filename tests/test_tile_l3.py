@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from dory.backends.gap8.hw import GAP8
 from dory.backends.pulp.hw import PULP
 from dory.backends.target import Target
-from dory.passes.tiling import Geometry, NoFit, candidates, l3_cycles, solve
+from dory.passes.tiling import Geometry, NoFit, candidates, l3_cycles, solve, staged_cycles
 from dory.passes.tiling.l3search import joint_search, rounded_block
 
 
@@ -26,7 +26,7 @@ def _exhaustive(g: Geometry, roles: list[str], cands: list[dict[str, int]], l1: 
             sol = solve(g, l1, hw, dict(c))
         except NoFit:
             continue
-        total = l3_cycles(g, roles, rounded_block(g, c, sol.best.tile[0]), sol.best.cycles, hw, t_co=sol.best.tile[0])
+        total = staged_cycles(g, roles, rounded_block(g, c, sol.best.tile[0]), sol.best, hw)
         if best is None or (total, i) < best:
             best = (total, i)
     assert best is not None
@@ -75,7 +75,7 @@ def test_joint_search_equals_exhaustive(case: tuple[Geometry, list[str], bool], 
         first = solve(g, hw.l1_budget, hw, dict(cands[0]))
     except NoFit:
         return
-    rule = l3_cycles(g, roles, rounded_block(g, cands[0], first.best.tile[0]), first.best.cycles, hw, t_co=first.best.tile[0])
+    rule = staged_cycles(g, roles, rounded_block(g, cands[0], first.best.tile[0]), first.best, hw)
     assert got.cycles <= rule
 
 
@@ -89,7 +89,7 @@ def test_joint_search_beats_the_rule_on_a_streamed_pointwise() -> None:
     cands = [c for c in _cands(g, GAP8, False) if 2 * c["c_out"] * 1024 <= 338476]  # double-buffered weight blocks
     got = joint_search(g, roles, cands, GAP8.l1_budget, GAP8)
     first = solve(g, GAP8.l1_budget, GAP8, dict(cands[0]))
-    rule = l3_cycles(g, roles, rounded_block(g, cands[0], first.best.tile[0]), first.best.cycles, GAP8, t_co=first.best.tile[0])
+    rule = staged_cycles(g, roles, rounded_block(g, cands[0], first.best.tile[0]), first.best, GAP8)
     assert got.cycles < rule
     assert got.l3 != rounded_block(g, cands[0], first.best.tile[0])
     assert len(cands) == 13 and got.cycles == _exhaustive(g, roles, cands, GAP8.l1_budget, GAP8)[0]

@@ -40,8 +40,10 @@ bench/gvsoc/dma_bench.c on GVSOC; its docstring cites the run and the measured f
 cluster DMA through the port's dory_dma_3d + dory_dma_wait (a setup per call, a cost per 2-D
 command after the first, the bandwidth) and the HyperRAM through l3_hyper.c's dory_l3_read /
 dory_l3_write (setup and bandwidth per direction). ``l3_overlapped``: runtime/src/layer.c streams
-the L3 weights under the tiles that use them, stages the next L3 sub-problem and writes back the
-previous row block while the cluster computes.
+the L3 weights under the tiles that use them (in reads of ``l3_stream_chunk_bytes``, its
+W_STREAM_CHUNK), stages the next L3 sub-problem and writes back the previous row block while the
+cluster computes; ``l3_fork_cycles`` (fitted on GVSOC, cited below) is the controller's time
+between two sub-problems.
 ``*_efficiency``, ``eltwise_ops_per_cycle`` and ``tile_overhead_cycles`` are GAP8's but unused by
 the tiler here.
 """
@@ -79,6 +81,14 @@ PULP = replace(
     l3_write_setup_cycles=T.L3_WRITE_SETUP_CYCLES,  # transfers.py: dory_l3_write (L2 -> HyperRAM)
     l3_write_bytes_per_cycle=T.L3_WRITE_BYTES_PER_CYCLE,  # transfers.py
     l3_overlapped=True,  # runtime/src/layer.c DORY_L3_OVERLAPPED: L3 staging overlapped with the cluster (tests/test_target.py)
+    l3_stream_chunk_bytes=8192,  # runtime/src/layer.c W_STREAM_CHUNK (tests/test_target.py)
+    # Between two L3 sub-problems the controller joins, sets up the next and forks, reading no L3
+    # data: fitted by least squares over the 14 L3-tiled layers measured on GVSOC (2026-12-07, dory
+    # h-l3cal at 80184e5 + the sub-problem model; MobileNetV1-1.0-128's Conv_555 / Conv_601 /
+    # MatMul_638 under 4 plans each, MobileNetV2-1.0-128's MatMul_1393 under 2; 3 to 31 forks a
+    # layer): 3,717 cycles; every one of those layers then within 2.1 % of GVSOC but the two
+    # planned with 36-channel L1 tiles (-5 % / -7 %: their kernel split, not the L3 staging).
+    l3_fork_cycles=3700,
 )
 """GVSOC's pulp-open cluster with the budgets above and the GVSOC-calibrated kernel model."""
 

@@ -57,10 +57,11 @@ channels, add elements), summed over the tiles (`cost.kernel_features`). DMA is 
 output-channel tile, halos included; weights re-read per spatial tile unless they fit whole) plus
 a setup per transfer: one per row when a tile is not contiguous in L2 (DORY's model), or, for a
 target with ``dma_command_cycles`` (pulp, measured on GVSOC by bench/gvsoc/dma_bench.py), one per
-call plus one per further 2-D command as the port issues them. A layer with data in L3 adds its
+call plus one per further 2-D command as the port issues them. A layer with data in L3 costs its
 L3 staging (`cost.l3_cycles`, mirroring runtime/src/layer.c: serial, or overlapped with the
-cluster when the target's runtime does so) to the chosen L1 tile's cycles; the L3 cost is the
-same for every L1 tile within the L3 tile, so it does not enter the search.
+cluster when the target's runtime does so) over the L1 tile's cycles on each L3 sub-problem
+(`cost.sub_problem_cycles`: the runtime restarts the L1 tiles at every block's edge), as
+`cost.staged_cycles`; the joint L3/L1 search (`l3search`) minimizes that.
 
 *Candidate space* per dimension of extent ``N``: every value ``1..N`` when ``N <= 16``, else ``N``,
 powers of two, multiples of the dimension's step up to 8 steps, the divisors of ``N`` that are
@@ -87,13 +88,14 @@ layers' single-buffered searches still bound ~10^4 tiles exactly.
 """
 
 from dory.passes.tiling.brute import brute_force
-from dory.passes.tiling.cost import Evaluation, L1Sizes, cycles_floor, evaluate, kernel_features, l1_sizes_of, l3_cycles, model_kind
+from dory.passes.tiling.cost import (Evaluation, L1Sizes, cycles_floor, evaluate, kernel_features, l1_sizes_of, l3_cycles, model_kind,
+                                     staged_cycles, sub_problem_cycles, sub_problems)
 from dory.passes.tiling.geometry import LAYERS, Geometry, geometry
 from dory.passes.tiling.sat import NoFit, Solution, solve
 from dory.passes.tiling.space import Space, candidate_space, candidates, legal_space, pruned_space
 
 __all__ = [
     "LAYERS", "Geometry", "geometry", "Evaluation", "L1Sizes", "l1_sizes_of", "evaluate", "cycles_floor", "kernel_features", "l3_cycles",
-    "model_kind",
+    "model_kind", "staged_cycles", "sub_problem_cycles", "sub_problems",
     "Space", "candidates", "candidate_space", "legal_space", "pruned_space", "Solution", "NoFit", "solve", "brute_force",
 ]

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from dory.backends.target import (CONV_1D_TINY_MAX_CI, CONV_1D_TINY_MAX_CO, CONV_1D_TINY_MAX_K, CONV_PX4_MAX_K,
                                   CONV_TAPW_MAX_CO, PW4_MIN_CI, PW_TINY_MAX_CI, TAP4_MIN_KW, Target, conv_tap_ct,
@@ -552,53 +553,105 @@ L3_ACTS = ("input", "lhs", "rhs")
 """The L3 roles of a layer's activations read per row block (an add's operands: lhs, rhs)."""
 
 
-def l3_cycles(g: Geometry, roles: list[str] | tuple[str, ...], l3_tile: dict[str, int] | None, compute: float,
-              hw: Target | None = None, t_co: int | None = None) -> int:
+def l3_blocks(g: Geometry, l3_tile: dict[str, int] | None) -> tuple[int, int]:
+    """The output rows and channels of one L3 sub-problem of layer ``g`` under ``l3_tile``
+    (``c_out``, ``h_out``, 0 or absent: the whole extent; a linear layer's rows are one block),
+    as runtime/src/layer.c cuts it."""
+    l3c = min(l3_tile["c_out"], g.co) if l3_tile and l3_tile.get("c_out", 0) > 0 else g.co
+    l3h = min(l3_tile["h_out"], g.ho) if l3_tile and l3_tile.get("h_out", 0) > 0 else g.ho
+    return (1 if g.kind == "linear" else l3h), l3c
+
+
+def sub_problems(g: Geometry, l3_tile: dict[str, int] | None) -> list[tuple[int, int]]:
+    """(output rows, output channels) of every L3 sub-problem of layer ``g`` in the order
+    runtime/src/layer.c runs them: row blocks outer, channel blocks inner, the last of each
+    ragged."""
+    l3h, l3c = l3_blocks(g, l3_tile)
+    return [(min(l3h, g.ho - h0), min(l3c, g.co - c0)) for h0 in range(0, g.ho, l3h) for c0 in range(0, g.co, l3c)]
+
+
+def sub_problem_cycles(g: Geometry, tile: tuple[int, int, int, int], l3_tile: dict[str, int] | None,
+                       hw: Target | None = None, *, single: bool = False) -> list[int]:
+    """The L2->L1 model's cycles (`evaluate`) of L1 tile ``tile`` on every L3 sub-problem of
+    ``g`` (`sub_problems`): runtime/src/layer.c runs each sub-problem as a layer of its rows and
+    channels, its L1 tiles restarting at the block's edge, so a block that is not a whole number
+    of L1 tiles ends in a partial one (a step more per block: MobileNetV1-1.0-128's classifier,
+    L3 blocks of 40 channels in L1 tiles of 26, runs 50 steps where the whole layer would take 39).
+    One sub-problem (no L3 tile): the layer's own `evaluate`. A row block reads its windows'
+    input rows (the layer's padding kept: an approximation for the inner blocks)."""
+    hw = hw or default_target()
+    subs = sub_problems(g, l3_tile)
+    if len(subs) == 1:
+        return [evaluate(g, tile, hw, single=single).cycles]
+    c, h, w, k = tile
+    seen: dict[tuple[int, int], int] = {}
+    out = []
+    for rows, chans in subs:
+        hit = seen.get((rows, chans))
+        if hit is None:
+            gs = replace(g, ho=rows, co=chans, hi=min(g.hi, _in_extent(rows, g.sh, g.kh, g.dh, g.hi)))
+            hit = seen[(rows, chans)] = evaluate(gs, (min(c, chans), min(h, rows), w, min(k, chans) if g.cin_follows_cout else k),
+                                                 hw, single=single).cycles
+        out.append(hit)
+    return out
+
+
+def l3_cycles(g: Geometry, roles: list[str] | tuple[str, ...], l3_tile: dict[str, int] | None,
+              compute: float | Sequence[float], hw: Target | None = None, t_co: int | None = None, *,
+              single: bool = False) -> int:
     """Cycles of layer ``g`` whose data ``roles`` (``dory.memory``'s ``l3``: input, lhs, rhs,
     weight, bias, requant, output) live in L3, split into L3 sub-problems by ``l3_tile``
-    (``c_out``, ``h_out``; None: one sub-problem), ``compute`` being the L2->L1 model's cycles of
-    the whole layer (`evaluate`). As runtime/src/layer.c runs it: row blocks outer, channel blocks
+    (``c_out``, ``h_out``; None: one sub-problem), ``compute`` being the L2->L1 model's cycles:
+    per sub-problem (`sub_problem_cycles`, in `sub_problems`' order), or of the whole layer
+    (`evaluate`; shared evenly). As runtime/src/layer.c runs it: row blocks outer, channel blocks
     inner; the activations are read once per row block (the input rows its windows read, halo
     included), weights / bias / requant once per channel block change, the output written once
     per row block, each a blocking call of the target's L3 costs (`Target.l3_l2_cycles`,
-    `Target.l2_l3_cycles`). With the target's ``l3_overlapped`` the controller moves data while the
-    cluster computes, the weights as one stream: during sub-problem k it reads the rest of k's
-    weights (the cluster computes each L1 tile once its channels are in), writes back the previous
-    row block, reads k + 1's other operands, then k + 1's weights until the cluster is done with
-    k; k + 1 starts with those in place and the rest arriving under its first tiles. Sub-problem k
-    ends after its share of ``compute`` or, when some weights arrive under it, after the later of
-    its first L1 tile's weights (``t_co`` output channels; None: the whole sub-problem) plus its
-    share and its last weights plus one L1 tile's compute; only the first sub-problem's other reads
-    and the last write are exposed. Otherwise every transfer adds to ``compute``."""
+    `Target.l2_l3_cycles`), and between two sub-problems the controller's join and fork
+    (``l3_fork_cycles``). Without the target's ``l3_overlapped`` every transfer adds to
+    ``compute``.
+
+    With the target's ``l3_overlapped`` the controller moves data while the cluster computes,
+    the weights as one stream of reads of ``l3_stream_chunk_bytes`` (each a transfer setup):
+    during sub-problem k it reads the rest of k's weights, writes back the previous row block,
+    reads k + 1's other operands, then k + 1's weights, chunk by chunk, until the cluster is done
+    with k (it looks between chunks); it then joins, sets up and forks k + 1
+    (``l3_fork_cycles``, no L3 read meanwhile), whose remaining weights arrive under its first
+    tiles. Within a sub-problem the cluster runs its L1 tiles of ``t_co`` channels (None: one
+    tile), each taking its channels' share of the sub-problem's compute, and the runtime's core 0
+    waits for a tile's weights before it issues their DMA: double buffered, during the previous
+    tile (that tile's own compute waits), single buffered (``single``) after it. So a tile ends
+    at the later of the previous tile's end and the arrival of the weights it waits for, plus its
+    compute; only the first sub-problem's other reads and the last write are exposed."""
     hw = hw or default_target()
     role_set = set(roles)
+    subs = sub_problems(g, l3_tile)
+    shares = [float(compute) / len(subs)] * len(subs) if isinstance(compute, (int, float)) else [float(x) for x in compute]
+    if len(shares) != len(subs):
+        raise ValueError(f"expected the compute of {len(subs)} sub-problems, found {len(shares)}")
     if not role_set:
-        return int(math.ceil(compute))
-    l3c = min(l3_tile["c_out"], g.co) if l3_tile and l3_tile.get("c_out", 0) > 0 else g.co
-    l3h = min(l3_tile["h_out"], g.ho) if l3_tile and l3_tile.get("h_out", 0) > 0 else g.ho
-    if g.kind == "linear":
-        l3h = 1
+        return int(math.ceil(sum(shares)))
+    l3h, l3c = l3_blocks(g, l3_tile)
     n_h, n_c = -(-g.ho // l3h), -(-g.co // l3c)
     acts = [r for r in L3_ACTS if r in role_set]
     row_bytes = g.wi * g.ci * g.in_bytes * g.n // (2 if g.kind == "add" else 1)  # an add's in_bytes sums both operands
     params = [r for r in ("bias", "requant") if r in role_set]
+    wpc = g.weight_bytes_per_channel if "weight" in role_set else 0
 
     def reads(h: int, c: int, prev: tuple[int, int] | None, ch: int | None = None) -> tuple[int, int]:
         """The reads that stage sub-problem (row block h, channel block c) after ``prev``: (the
-        weights', the others'); ``ch``: the channel block's size when not block c's."""
-        cyc, wcyc = 0, 0
+        weights' bytes, the others' cycles)."""
+        cyc, wbytes = 0, 0
         if prev is None or prev[0] != h:
             lo = max(0, h * l3h * g.sh - g.pads[0])
             hi = min(g.hi, (min(g.ho, (h + 1) * l3h) - 1) * g.sh - g.pads[0] + (g.kh - 1) * g.dh + 1)
             cyc += sum(hw.l3_l2_cycles((hi - lo) * row_bytes) for _ in acts)
         if prev is None or prev[1] != c:
-            if ch is None:
-                ch = min(g.co, (c + 1) * l3c) - c * l3c
-            if "weight" in role_set:
-                wcyc = hw.l3_l2_cycles(ch * g.weight_bytes_per_channel)
+            ch = min(g.co, (c + 1) * l3c) - c * l3c
+            wbytes = ch * wpc
             if params:
                 cyc += hw.l3_l2_cycles(ch * g.param_bytes, len(params))
-        return wcyc, cyc
+        return wbytes, cyc
 
     def write_rows(rows: int) -> int:
         """The write-back of a row block of ``rows`` output rows."""
@@ -611,42 +664,72 @@ def l3_cycles(g: Geometry, roles: list[str] | tuple[str, ...], l3_tile: dict[str
         return write_rows(min(g.ho, (h + 1) * l3h) - h * l3h)
 
     if not hw.l3_overlapped:
-        # Serial: the sum over the sub-problems: each row block's activations are read once; each
-        # channel block's weights / bias / requant once per row block when there are several
-        # channel blocks (the channel block changes at every sub-problem), else once. Blocks of
-        # equal size cost the same (integer cycles), so each size is costed once, times its count:
-        # assign-memory's staging search asks for thousands of these, channel blocks of 4.
-        acts_cyc = 0
-        if acts:
-            extents: dict[int, int] = {}
-            for h in range(n_h):
-                lo = max(0, h * l3h * g.sh - g.pads[0])
-                hi = min(g.hi, (min(g.ho, (h + 1) * l3h) - 1) * g.sh - g.pads[0] + (g.kh - 1) * g.dh + 1)
-                extents[hi - lo] = extents.get(hi - lo, 0) + 1
-            acts_cyc = sum(k * len(acts) * hw.l3_l2_cycles(e * row_bytes) for e, k in extents.items())
-        c_blocks = [(l3c, g.co // l3c)] + ([(g.co % l3c, 1)] if g.co % l3c else [])
-        per_c = sum(k * sum(reads(0, 0, (0, -1), ch)) for ch, k in c_blocks)
-        h_blocks = [(l3h, g.ho // l3h)] + ([(g.ho % l3h, 1)] if g.ho % l3h else [])
-        writes = sum(k * write_rows(rows) for rows, k in h_blocks)
-        return int(math.ceil(compute + acts_cyc + per_c * (n_h if n_c > 1 else 1) + writes))
-    subs = [(h, c) for h in range(n_h) for c in range(n_c)]
-    stage = [reads(h, c, subs[i - 1] if i else None) for i, (h, c) in enumerate(subs)]
-    share = compute / len(subs)
+        # Serial: the sum over the sub-problems in O(n_h + n_c): each row block's activations are
+        # read once; each channel block's weights / bias / requant once per row block when there
+        # are several channel blocks (the channel block changes at every sub-problem), else once.
+        acts_cyc = sum(reads(h, 0, (h - 1, 0))[1] for h in range(n_h))
+
+        def staged(c: int) -> int:
+            wbytes, cyc = reads(0, c, (0, c - 1) if c else (0, -1))
+            return cyc + (hw.l3_l2_cycles(wbytes) if wbytes else 0)
+
+        per_c = sum(staged(c) for c in range(n_c))
+        return int(math.ceil(sum(shares) + acts_cyc + per_c * (n_h if n_c > 1 else 1)
+                             + sum(write(h) for h in range(n_h)) + (len(subs) - 1) * hw.l3_fork_cycles))
+
+    chunk = hw.l3_stream_chunk_bytes
+    # The stream's rate, each chunk's setup spread over its bytes; a read pays one setup of
+    # latency. The controller notices the cluster is done only between chunks: on average half a
+    # chunk late (the exact phase depends on cycles the model does not resolve: taken as exact it
+    # misranked MobileNetV1-1.0-128's Conv_601 blocks by +-4,000 cycles a sub-problem).
+    per_byte = 1 / hw.l3_bytes_per_cycle + (hw.l3_setup_cycles / chunk if chunk else 0.0)
+    notice = (chunk * per_byte) / 2 if chunk else 0.0
+
+    def rd(nbytes: float) -> float:
+        """Cycles until ``nbytes`` more of the weights stream are in L2."""
+        return hw.l3_setup_cycles + nbytes * per_byte if nbytes > 0 else 0.0
+
+    order = [(h, c) for h in range(n_h) for c in range(n_c)]
+    stage = [reads(h, c, order[i - 1] if i else None) for i, (h, c) in enumerate(order)]
+    look = 0 if single else 1
     fork = float(stage[0][1])  # when the cluster starts the current sub-problem
-    pre = 0.0  # its weights' cycles already read before that
-    for i, (h, c) in enumerate(subs):
-        rem = stage[i][0] - pre
-        ch = min(g.co, (c + 1) * l3c) - c * l3c
-        tail = share * min(1.0, t_co / ch) if t_co else share
-        # the first L1 tile waits for its channels' weights unless read before the fork
-        head = max(0.0, hw.l3_l2_cycles(min(ch, t_co or ch) * g.weight_bytes_per_channel) - pre) if rem > 0 else 0.0
-        end = fork + (max(head + share, rem + tail) if rem > 0 else share)
-        ctrl = fork + rem + (write(h - 1) if i > 0 and c == 0 else 0)
-        if i + 1 < len(subs):
-            ctrl += stage[i + 1][1]
-            pre = min(float(stage[i + 1][0]), max(0.0, end - ctrl))
-        fork = max(end, ctrl)
+    pre = 0.0  # bytes of its weights read before that
+    for i, (h, c) in enumerate(order):
+        wbytes, ch = stage[i][0], subs[i][1]
+        tc = min(t_co or ch, ch)
+        cum = [min(ch, j + tc) for j in range(0, ch, tc)]  # channels in place through each L1 tile
+        end = fork
+        for j, cj in enumerate(cum):
+            need = cum[min(len(cum) - 1, j + look)] * wpc if wbytes else 0
+            arrive = fork + rd(need - pre) if need > pre else fork
+            end = max(end, arrive) + shares[i] * (cj - (cum[j - 1] if j else 0)) / ch
+        ctrl = fork + rd(wbytes - pre) + (write(h - 1) if i > 0 and c == 0 else 0)
+        if i + 1 == len(order):
+            fork = max(end, ctrl)
+            break
+        ctrl += stage[i + 1][1]
+        nxt, pre = stage[i + 1][0], 0.0
+        if nxt and end > ctrl:  # k + 1's weights until the cluster is done (noticed `notice` late)
+            if ctrl + rd(nxt) <= end:
+                pre, ctrl = float(nxt), ctrl + rd(nxt)
+            else:
+                stop = end + notice
+                pre = min(float(nxt), max(0.0, stop - ctrl - hw.l3_setup_cycles) / per_byte)
+                ctrl = stop
+        fork = max(end, ctrl) + hw.l3_fork_cycles
     return int(math.ceil(fork + write(n_h - 1)))
+
+
+def staged_cycles(g: Geometry, roles: list[str] | tuple[str, ...], l3_tile: dict[str, int] | None, ev: Evaluation,
+                  hw: Target | None = None) -> int:
+    """The modelled cycles of layer ``g`` run with the L1 tile and buffering of ``ev`` (its
+    `evaluate`) and the L3 tile ``l3_tile``, its data ``roles`` in L3: `l3_cycles` over the L1
+    model's cycles of every sub-problem (`sub_problem_cycles`). The one objective of a layer with
+    L3 data (the tile pass, the joint L3/L1 search, assign-memory's staging search)."""
+    if not roles:
+        return ev.cycles if l3_tile is None else sum(sub_problem_cycles(g, ev.tile, l3_tile, hw, single=ev.single))
+    return l3_cycles(g, roles, l3_tile, sub_problem_cycles(g, ev.tile, l3_tile, hw, single=ev.single), hw,
+                     t_co=ev.tile[0], single=ev.single)
 
 
 def evaluate(g: Geometry, tile: tuple[int, int, int, int], hw: Target | None = None, *,

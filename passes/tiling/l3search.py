@@ -4,8 +4,11 @@ cycles: the L1 model plus the L3 staging with its overlap), over every L3 tile t
 budget allows.
 
 *Objective*: for an L3 candidate ``(c, h)`` (from the staging that ``assign-memory`` left) and an
-L1 tile ``t`` within it, ``total = l3_cycles(g, roles, block(c, t), cycles(t), t_co=t.c_out)``,
-``block`` rounding the channel block to whole L1 tiles (`whole_l1_tiles`). Per L3 candidate the
+L1 tile ``t`` within it, ``total = staged_cycles(g, roles, block(c, t), evaluation(t))``: the L3
+staging over the L1 model's cycles of ``t`` on every sub-problem of the block, ``block`` rounding
+the channel block to whole L1 tiles (`whole_l1_tiles`). Those cycles are at least the L1 tile's
+whole-layer cycles (more tiles, each sub-problem's first load and last store), so the whole-layer
+L1 optima below bound them. Per L3 candidate the
 L1 tile is the L1 optimum under the cap ``(c, h)`` (`passes.tiling.sat.solve`, through its public
 interface); ties go to the candidate first in the caller's order (the pass: fewest L3 tiles,
 then the largest), so the choice is deterministic.
@@ -41,7 +44,7 @@ import heapq
 from collections.abc import Callable, Sequence
 
 from dory.backends.target import Target
-from dory.passes.tiling.cost import cycles_floor, l3_cycles, tile_overhead
+from dory.passes.tiling.cost import cycles_floor, l3_cycles, staged_cycles, tile_overhead
 from dory.passes.tiling.geometry import Geometry, _in_extent
 from dory.passes.tiling.sat import Evaluations, NoFit, Solution, solve, space_of
 from dory.passes.tiling.space import candidates
@@ -314,7 +317,7 @@ def joint_search(g: Geometry, roles: Sequence[str], cands: Sequence[dict[str, in
             last_nofit = e
             continue
         l3 = rounded_block(g, cands[i], sol.best.tile[0])
-        total = l3_cycles(g, roles, l3, sol.best.cycles, hw, t_co=sol.best.tile[0])
+        total = staged_cycles(g, roles, l3, sol.best, hw)
         if best is None or (total, i) < (best[0], best[1]):
             best = (total, i, sol, l3)
     if best is None:
