@@ -20,14 +20,17 @@ import numpy as np
 
 from gvsoc import RVCC, run_elf
 
+from dory.backends.pulp.hw import PULP
+
 ROOT = Path(__file__).resolve().parent.parent
 DRIVER = ROOT / "tests" / "c" / "kernel_driver.c"
 KERNELS = sorted((ROOT / "runtime" / "kernels").glob("*.c"))
 PORT = ROOT / "runtime" / "port" / "pulp"
 # The L1 arena the cases' buffers come from: pulp-open's 64 KiB TCDM less what link.ld puts there
-# besides (the cluster stacks, 2816 + 7 x 1024 B, and the port's fork/barrier words); the link
-# fails ("region `L1' overflowed") if this is too large.
-L1_BYTES = 54 * 1024
+# besides (the cluster stacks and the port's fork/barrier words): the pulp target's L1 budget,
+# which backends/pulp/hw.py derives from link.ld; the link fails ("region `L1' overflowed") if
+# this is too large.
+L1_BYTES = PULP.l1_budget
 HOST_FLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-fwrapv", f"-I{ROOT / 'runtime' / 'include'}"]
 
 

@@ -81,6 +81,12 @@ class Graph:
     calls: dict[str, set[str]] = field(default_factory=dict)
     unit: dict[str, str] = field(default_factory=dict)
     where: dict[str, str] = field(default_factory=dict)  # function -> "file:line" (error messages)
+    tail: dict[str, set[str]] = field(default_factory=dict)  # callees a function reaches by tail calls only
+
+
+TAIL_MARK = "[tail]"
+"""Suffix of a chain's function that reached the next one by a tail call: its frame was gone by
+then, the chain counts 0 bytes for it."""
 
 
 @dataclass(frozen=True)
@@ -95,15 +101,14 @@ class Path_:
 
 
 def stack_limits(link_ld: Path = LINK_LD) -> dict[str, int]:
-    """link.ld's ``__cl_stack0_size`` (core 0) and ``__cl_stack_size`` (every other core), bytes."""
-    text = link_ld.read_text()
-    out = {}
-    for sym in ("__cl_stack0_size", "__cl_stack_size"):
-        m = re.search(rf"^{sym}\s*=.*:\s*(\d+)\s*;", text, re.M)
-        if m is None:
-            raise StackError(f"{link_ld}: no default for {sym} ('{sym} = DEFINED({sym}) ? {sym} : N;')")
-        out[sym] = int(m.group(1))
-    return out
+    """link.ld's ``__cl_stack0_size`` (core 0) and ``__cl_stack_size`` (every other core), bytes
+    (backends/pulp/link_ld.py reads them, for the planner's L1 budget too)."""
+    from dory.backends.pulp.link_ld import stack_sizes
+
+    try:
+        return stack_sizes(link_ld)
+    except ValueError as e:
+        raise StackError(str(e)) from None
 
 
 def _short(title: str) -> str:
@@ -174,6 +179,52 @@ def read_callgraph(objs: list[Path]) -> Graph:
         for src, dst, _label in _EDGE.findall(text):
             g.calls.setdefault(src, set()).add(dst)
     return g
+
+
+_RELOC = re.compile(r"^\s+[0-9a-f]+: (R_RISCV_\w+)\s+(\S+)")
+_INSN = re.compile(r"^\s+[0-9a-f]+:\s+(\S+)")
+
+
+def call_sites(obj: Path) -> dict[tuple[str, str], set[str]]:
+    """Per (caller, callee) of ``obj``'s direct calls (``call`` / ``tail``: an R_RISCV_CALL
+    relocation on ``auipc``, then ``jalr ra`` or ``jr t1``) how it calls: "call", "tail" or both.
+    A tail call (GCC's sibcall: the caller's epilogue, then a jump) runs the callee on the caller's
+    caller's stack depth: dory_conv2d's frame is gone when its tail call to conv_fast16 runs."""
+    out: dict[tuple[str, str], set[str]] = {}
+    fn, pending = "", ""
+    for line in _run([_tool("objdump"), "-dr", "--no-show-raw-insn", str(obj)]).splitlines():
+        m = _FN_HEAD.match(line)
+        if m:
+            if not m.group(1).startswith("."):  # a local label (.L123) inside the function
+                fn = m.group(1)
+            continue
+        r = _RELOC.match(line)
+        if r:
+            if r.group(1) in ("R_RISCV_CALL", "R_RISCV_CALL_PLT"):
+                pending = r.group(2)
+            continue
+        i = _INSN.match(line)
+        if i and pending:
+            if i.group(1) in ("jalr", "jr", "c.jr", "c.jalr"):
+                tail = i.group(1) in ("jr", "c.jr") and "ra" not in line.split(i.group(1), 1)[1]
+                out.setdefault((fn, pending), set()).add("tail" if tail else "call")
+            pending = ""
+    return out
+
+
+def split_tail_calls(g: Graph, objs: list[Path]) -> None:
+    """Move to ``g.tail`` the callees a function reaches by tail calls only (`call_sites`, over
+    every unit: a header's static function compiled in two units is one title). A callee called
+    both ways, or whose call the disassembly does not show, stays a plain call (the deeper)."""
+    how: dict[tuple[str, str], set[str]] = {}
+    for obj in objs:
+        for pair, kinds in call_sites(obj).items():
+            how.setdefault(pair, set()).update(kinds)
+    for f, callees in g.calls.items():
+        tail = {c for c in callees if how.get((_short(f), _short(c))) == {"tail"}}
+        if tail:
+            callees -= tail
+            g.tail[f] = tail
 
 
 def address_taken(obj: Path) -> set[str]:
@@ -295,6 +346,12 @@ def deepest(g: Graph, root: str, skip: tuple[str, ...] = ()) -> Path_:
                 best = p
         size = g.frame.get(f, 0)
         memo[f] = Path_(size + best.bytes, ((_short(f), size),) + best.chain)
+        for c in sorted(g.tail.get(f, ())):  # f's frame popped before the jump
+            if _short(c) in skip:
+                continue
+            p = walk(c, on + (f,))
+            if p.bytes > memo[f].bytes:
+                memo[f] = Path_(p.bytes, ((_short(f) + TAIL_MARK, 0),) + p.chain)
         return memo[f]
 
     return walk(root, ())
@@ -305,6 +362,7 @@ def cluster_graph(work: Path) -> Graph:
     objs = compile_units(work)
     g = read_callgraph(objs)
     resolve_indirect(g, objs)
+    split_tail_calls(g, objs)
     for f in g.calls:
         if _short(f) in ERROR_EXITS and g.unit.get(f) == "port_pulp":
             g.calls[f] = set()
@@ -314,6 +372,7 @@ def cluster_graph(work: Path) -> Graph:
         if f not in seen:
             seen.add(f)
             todo.extend(g.calls.get(f, ()))
+            todo.extend(g.tail.get(f, ()))
     external = {c for c in seen if c not in g.frame and not c.startswith(UNRESOLVED)}
     frames, calls = library_frames(external)
     g.frame.update(frames)
@@ -337,6 +396,7 @@ def overflows(g: Graph, limit: int, skip: tuple[str, ...] = ()) -> dict[str, Pat
             return
         best[(f, depth)] = None
         size = g.frame.get(f, 0)
+        tail_chain = chain + ((_short(f) + TAIL_MARK, 0),)
         chain = chain + ((_short(f), size),)
         if depth + size > limit:
             name = _short(f)
@@ -346,6 +406,9 @@ def overflows(g: Graph, limit: int, skip: tuple[str, ...] = ()) -> dict[str, Pat
         for c in sorted(g.calls.get(f, ())):
             if _short(c) not in skip:
                 walk(c, depth + size, chain)
+        for c in sorted(g.tail.get(f, ())):  # f's frame popped before the jump
+            if _short(c) not in skip:
+                walk(c, depth, tail_chain)
 
     deepest(g, ROOT_FN, skip)  # raises for what has no bound (recursion, unresolved indirect calls)
     walk(ROOT_FN, 0, ())

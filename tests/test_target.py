@@ -89,7 +89,12 @@ def test_pulp_is_registered_with_gvsoc_pulp_open_sizes() -> None:
 
     assert get_target("pulp") is PULP
     assert (PULP.cores, PULP.l1_bytes, PULP.l2_bytes, PULP.clock_hz) == (8, 0x10000, 0x8000 + 0x180000, 50_000_000)
-    assert PULP.l1_budget == 64 * 1024 - 10 * 1024
+    # the stacks as runtime/port/pulp/link.ld sizes them (core 0 2816 B, cores 1-7 1072 B) and the port's words
+    assert PULP.l1_budget == 64 * 1024 - (2816 + 7 * 1072 + 256)
+    from dory.backends.pulp.link_ld import stack_sizes
+
+    sizes = stack_sizes()
+    assert PULP.l1_stack_bytes == sizes["__cl_stack0_size"] + 7 * sizes["__cl_stack_size"] + 256
     assert get_pipeline_registry()["pulp-default"].text.count("{target=pulp}") == 3
     from dory.backends.pulp import transfers as T
 

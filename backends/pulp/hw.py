@@ -22,7 +22,7 @@ Sources (files of the ``pulp`` submodule at 748a706):
 | kernel cores | 8 | [cluster] nb_pe 9: 8 workers + 1 cluster controller (the port boots 8) |
 | SIMD MACs per core per cycle | 4 | Xpulpv2 ``pv.sdotsp.b`` (4 x 8-bit) |
 | L1 TCDM | 65536 B | [cluster] |
-| L1 stacks | 8 x 1 KiB + 2 KiB for core 0 | the port's link.ld (core 0 2816 B + the fork/barrier words) |
+| L1 stacks | core 0 2816 B, cores 1-7 1072 B each, + 256 B for the port's fork/barrier words | read from the port's link.ld (backends/pulp/link_ld.py); tests/stack_depth.py checks every cluster call chain fits them |
 | L2 | 0x188000 = 1605632 B | [soc] priv1 + shared |
 | L2 code/data reserve | 288 KiB | measured (2026-12-07, `riscv64-unknown-elf-size -A` of the app's ELF): MobileNetV2-1.0-128's app (64 steps) needs 259 KiB beside its L2 arena (110 KiB .text + 134 KiB .rodata: its 48 KiB input, the step and layer tables, the expected checksums + 11 KiB other .bss + the 4 KiB FC stack); at 256 KiB its link overflowed by 2,880 bytes once the Xpulpv2 kernel variants took the code from 65 to 107 KiB; the link fails with `pulp: does not fit` if code + data + arenas do not fit |
 | L3 | 8 MiB | [board] HyperRAM (runtime/port/pulp/l3_hyper.c through the uDMA; small L3s can use an L2 stand-in) |
@@ -54,11 +54,14 @@ from dataclasses import replace
 
 from dory.backends.gap8.hw import GAP8
 from dory.backends.pulp import transfers as T
+from dory.backends.pulp.link_ld import stack_sizes
 from dory.backends.pulp.calibration import KERNEL_MODEL
 from dory.backends.target import Target
 
 _KB = 1024
 _MB = 1024 * 1024
+_STACKS = stack_sizes()  # runtime/port/pulp/link.ld
+_PORT_L1_WORDS = 256  # the port's fork/barrier words in L1 (port_pulp.c's g_sync), the allowance kept since the port began
 
 PULP = replace(
     GAP8,  # kernels: the calibrated KERNEL_MODEL; transfers: measured on GVSOC (transfers.py)
@@ -66,8 +69,8 @@ PULP = replace(
     cores=8,  # [cluster] nb_pe 9 = 8 workers + the cluster controller
     simd_macs=4,  # Xpulpv2 pv.sdotsp.b
     l1_bytes=64 * _KB,  # [cluster] l1 mapping/size 0x00010000
-    core_stack_bytes=1 * _KB,  # runtime/port/pulp/link.ld: cores 1..7
-    master_stack_extra_bytes=2 * _KB,  # core 0's larger stack and the port's fork/barrier words
+    core_stack_bytes=_STACKS["__cl_stack_size"],  # link.ld: cores 1..7
+    master_stack_extra_bytes=_STACKS["__cl_stack0_size"] - _STACKS["__cl_stack_size"] + _PORT_L1_WORDS,  # core 0's larger stack, the port's words
     l2_bytes=0x188000,  # [soc] priv1 (32 KiB) + shared (1.5 MiB), contiguous from 0x1C008000
     l2_reserved_bytes=306 * _KB,  # first plan's guess (MobileNetV2-1.0-128 needs ~304 KiB); dory-compile links the app, measures and re-plans (backends/l2_reserve.py)
     l3_bytes=8 * _MB,  # [board] HyperRAM; GAP8's size

@@ -14,8 +14,9 @@ is forked onto the 8 cores; each core reads its cycle counter right before and a
 one reported); a tile's cycles are the slowest core's. Every output is checked against the host
 build of the same driver (the portable C path); any difference fails the bench (exit 1).
 Work: MACs for conv / depthwise / linear; window taps for pooling and elements for add, whose
-"MAC/cycle" column is then taps or elements per cycle. Tiles are sized to fit L1 (54 KiB for the
-tile, its scratch and the driver's two output copies): a layer bigger than that is one of its tiles
+"MAC/cycle" column is then taps or elements per cycle. Tiles are sized to fit L1 (the pulp
+target's L1 budget, 54,960 B with link.ld's stacks, for the tile, its scratch and the driver's two
+output copies): a layer bigger than that is one of its tiles
 (the "tile" column says which part of the layer). ``--portable`` runs the tiles once more with the
 kernels built without DORY_XPULPV2 (a pulp app's XPULP=0: the portable C dot products) and adds
 their MAC/cycle and the Xpulpv2 speed-up. Without GVSOC or the cross compiler it prints why
