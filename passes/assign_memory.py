@@ -163,12 +163,14 @@ def type_bytes(t: Type) -> int:
 
 
 def _requant_arrays(op: Operation) -> list[DenseAttr]:
-    """The dense (per-channel) arrays of an op's requantisations, in key order."""
+    """The dense (per-channel) arrays of an op's requantisations (one stage, or a chain of them:
+    an array of stages, as fuse leaves a multi-step requantisation), in key order."""
     out: list[DenseAttr] = []
     for key in _REQUANT_KEYS:
         d = op.properties.get(key)
-        if isinstance(d, DictAttr):
-            out.extend(v for _, v in d.entries if isinstance(v, DenseAttr))
+        for st in d.values if isinstance(d, ArrayAttr) else [d]:
+            if isinstance(st, DictAttr):
+                out.extend(v for _, v in st.entries if isinstance(v, DenseAttr))
     return out
 
 
