@@ -13,7 +13,9 @@ Fusions (each exact: the dory op's stages are the qnn ops it replaces, see dory_
 
 A ``qnn.pad`` folds into the following conv (zero padding is the conv's own padding) and into a
 pool when that is exact: a max pool over an unsigned input (zero never exceeds the window's real
-values, and every window has one), a sum pool (``div`` set: zeros add nothing). A requant is
+values, and every window has one), a sum pool (``div`` set: zeros add nothing). Any other pad (a
+non-zero value, another user) becomes ``dory.concat`` copies of constant blocks of its value
+(`FusePass._pad_as_concats`). A requant is
 absorbed only where the layer's accumulator is si32, the width the kernels accumulate in.
 
 Not fused (documented, deliberate): a pool or an add directly after a conv stays a separate layer.
@@ -104,8 +106,6 @@ class FusePass(ModulePass):
                 f"could not be fused into a layer: expected it to follow a conv2d, linear, pool or add "
                 f"with an si32 result whose only user it is (or to rescale an add input into si32), found it after {what}"
             )
-        if isinstance(op, qnn.PadOp):
-            return "could not be fused: expected a zero pad of H/W feeding a conv, a max pool of unsigned values or a sum pool, found another use"
         return "has no dory layer: expected conv2d, linear, pools, add, requant/clip after them, pad before them, flatten, reshape, concat or constants"
 
     # -- layers ------------------------------------------------------------------------------------
