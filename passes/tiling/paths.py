@@ -197,6 +197,8 @@ def _win_plan(chain: list[Stage], bias: Vec | None, y_bits: int) -> bool:
     (a non-power of two one with mode 3's constants)."""
     if len(chain) != 1 or not chain[0].win or y_bits > 8 or (bias is not None and bias.dtype != "s32"):
         return False
+    if chain[0].trunc or chain[0].half_away:  # a floor's window only (the compiler gives no other)
+        return False
     st = chain[0]
     return ((not isinstance(st.mul, Vec) or st.mul.dtype == "s32")
             and (not isinstance(st.add, Vec) or st.add.dtype in ("s32", "s64"))

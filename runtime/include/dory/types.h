@@ -108,18 +108,34 @@ typedef struct {
 #define DORY_ROUND_TRUNC 1
 #define DORY_ROUND_HALF_AWAY 2
 
-/* num / d for d > 0 rounded by mode (DORY_ROUND_*), exact for every int64 num: C's division
- * truncates; floor is one less for a negative num with a remainder r; half_away moves one away
- * from zero when 2 |r| >= d (|r| < d <= 2^62: 2 |r| fits in uint64). */
-static inline int64_t dory_div_round(int64_t num, int64_t d, int32_t mode)
+#if defined(__GNUC__)
+#define DORY_COLD_ __attribute__((noinline, cold, unused))
+#else
+#define DORY_COLD_
+#endif
+
+/* num / d rounded half away from zero (d > 0): C's quotient q moves one away from zero when the
+ * remainder r has 2 |r| >= d (|r| < d <= 2^62: 2 |r| fits in uint64). Out of line (one copy per
+ * file, not per call site): TFLite's rounding is rare next to floor, and the runtime's code size
+ * is part of every plan's L2 budget (backends/l2_reserve.py). */
+static DORY_COLD_ int64_t dory_div_half_away(int64_t num, int64_t d)
 {
     int64_t q = num / d, r = num % d;
-    if (mode == DORY_ROUND_HALF_AWAY) {
-        if ((uint64_t)(r < 0 ? -r : r) * 2u >= (uint64_t)d)
-            q += num < 0 ? -1 : 1;
-    } else if (mode == DORY_ROUND_FLOOR && r != 0 && num < 0) {
+    if ((uint64_t)(r < 0 ? -r : r) * 2u >= (uint64_t)d)
+        q += num < 0 ? -1 : 1;
+    return q;
+}
+
+/* num / d for d > 0 rounded by mode (DORY_ROUND_*), exact for every int64 num: C's division
+ * truncates; floor is one less for a negative num with a remainder. */
+static inline int64_t dory_div_round(int64_t num, int64_t d, int32_t mode)
+{
+    int64_t q;
+    if (mode == DORY_ROUND_HALF_AWAY)
+        return dory_div_half_away(num, d);
+    q = num / d; /* C: towards zero */
+    if (!mode && (num % d) != 0 && num < 0)
         q -= 1;
-    }
     return q;
 }
 
