@@ -14,7 +14,9 @@ Fusions (each exact: the dory op's stages are the qnn ops it replaces, see dory_
 
 A ``qnn.pad`` folds into the following conv (zero padding is the conv's own padding) and into a
 pool when that is exact: a max pool over an unsigned input (zero never exceeds the window's real
-values, and every window has one), a sum pool (``div`` set: zeros add nothing). A requant is
+values, and every window has one), a sum pool (``div`` set: zeros add nothing). Any other pad (a
+non-zero value, another user) becomes ``dory.concat`` copies of constant blocks of its value
+(`FusePass._pad_as_concats`). A requant is
 absorbed only where the layer's accumulator is si32, the width the kernels accumulate in.
 
 Not fused (documented, deliberate): a pool or an add directly after a conv stays a separate layer.
@@ -39,7 +41,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from dory.dory_ir.attributes import ArrayAttr, Attribute, DictAttr, IntegerAttr, StringAttr, i64_array
+from dory.dory_ir.attributes import ArrayAttr, Attribute, DenseAttr, DictAttr, IntegerAttr, StringAttr, i64_array
 from dory.dory_ir.core import Block, Operation, Value
 from dory.dory_ir.dialects import dory, qnn
 from dory.dory_ir.dialects.func import FuncOp, ReturnOp
@@ -95,6 +97,9 @@ class FusePass(ModulePass):
                 self._replace(op, [], dory.ReshapeOp, list(op.operands), {})
             elif isinstance(op, qnn.ConcatOp):
                 self._replace(op, [], dory.ConcatOp, list(op.operands), {"axis": op.properties["axis"]})
+        for op in list(block.ops):
+            if isinstance(op, qnn.PadOp) and op.parent is not None:
+                self._pad_as_concats(op)  # not absorbed by a layer (e.g. a non-zero value)
         for op in block.ops:
             if isinstance(op, _KEEP):
                 continue
@@ -113,8 +118,6 @@ class FusePass(ModulePass):
                 f"with an si32 result whose only user it is, to rescale an add input into si32 or to requantise "
                 f"a 4-D feature map on its own, found it after {what}"
             )
-        if isinstance(op, qnn.PadOp):
-            return "could not be fused: expected a zero pad of H/W feeding a conv, a max pool of unsigned values or a sum pool, found another use"
         return "has no dory layer: expected conv2d, linear, pools, add, requant/clip after them, pad before them, flatten, reshape, concat or constants"
 
     # -- layers ------------------------------------------------------------------------------------
@@ -244,6 +247,48 @@ class FusePass(ModulePass):
             return pad.operands[0], [0, 0, 0, 0]
         absorbed.append(pad)
         return pad.operands[0], [hb, wb, he, we]
+
+    def _pad_as_concats(self, pad: qnn.PadOp) -> None:
+        """A pad no layer absorbed, as copies: per padded axis (innermost first) a ``dory.concat``
+        of a constant block of the pad value, the tensor so far, and another such block. The
+        result holds the same integers as the pad (every element is the input's or the value), so
+        it is exact for any value (TFLite pads an int8 tensor with its zero point, which a
+        zero-padding kernel cannot do). Blocks of a padded axis span the axes already padded."""
+        import numpy as np  # lazy, as the other passes' numpy uses
+
+        cur = pad.operands[0]
+        shape = list(_shape(cur))
+        rank = len(shape)
+        elem = _elem(cur)
+        block = pad.parent
+        assert block is not None
+        for axis in reversed(range(rank)):
+            lo, hi = pad.pads[axis], pad.pads[rank + axis]
+            if not lo and not hi:
+                continue
+            parts: list[Value] = []
+            for n, where in ((lo, "lo"), (hi, "hi")):
+                if not n:
+                    continue
+                bshape = shape[:axis] + [n] + shape[axis + 1:]
+                attr = DenseAttr.from_array(np.full(bshape, pad.value, dtype=np.int64), elem)
+                const = qnn.ConstantOp(operands=[], result_types=[attr.type], properties={"value": attr}, loc=pad.loc,
+                                       result_names=[f"{pad.results[0].name_hint or 'pad'}_{where}{axis}"])
+                block.insert_before(pad, const)
+                parts.append(const.results[0])
+            if lo:
+                parts.insert(1, cur)
+            else:
+                parts.insert(0, cur)
+            shape[axis] += lo + hi
+            last = all(not pad.pads[a] and not pad.pads[rank + a] for a in range(axis))
+            ty = pad.results[0].type if last else TensorType(tuple(shape), elem)
+            cat = dory.ConcatOp(operands=parts, result_types=[ty], properties={"axis": IntegerAttr(axis)}, loc=pad.loc,
+                                result_names=[pad.results[0].name_hint if last else f"{pad.results[0].name_hint or 'pad'}_{axis}"])
+            block.insert_before(pad, cat)
+            cur = cat.results[0]
+        pad.results[0].replace_all_uses_with(cur)
+        pad.erase()
 
     def _replace(
         self,

@@ -141,7 +141,10 @@ def tile_attr(sol: Solution, g: Geometry, l3: dict[str, int] | None, record_time
     modelled cycles with its L3 transfers (`passes.tiling.cost.l3_cycles`), default the L1 tile's."""
     c, h, w, k = sol.best.tile
     entries: dict[str, Attribute] = {
-        "l1": DictAttr.of({"c_out": _i64(c), "h_out": _i64(h), "w_out": _i64(w), "c_in": _i64(c if g.cin_follows_cout else k)}),
+        # c_in: the schema's count of the input tensor's channels; a grouped conv's geometry (and the
+        # tile k) count one group's, and its kernel takes every group's (no partial sums)
+        "l1": DictAttr.of({"c_out": _i64(c), "h_out": _i64(h), "w_out": _i64(w),
+                           "c_in": _i64(c if g.cin_follows_cout else k if g.split_cin else k * g.groups)}),
         "n_tiles": _i64(sol.best.n_tiles),
         "l1_bytes": _i64(sol.best.l1_bytes),
         "cycles": _i64(sol.best.cycles if cycles is None else cycles),

@@ -67,6 +67,15 @@ ET = {
 SI32 = ET[S32]
 SI64 = IntegerType(64, "signed")
 RANGE = {U8: (0, 255), S8: (-128, 127), U16: (0, 65535), S16: (-32768, 32767), U32: (0, 2**32 - 1), S32: (-(2**31), 2**31 - 1)}
+ROUNDINGS = ("floor", "trunc", "half_away")
+"""The rounding of each runtime code (``dory_requant_t.trunc``: DORY_ROUND_FLOOR, _TRUNC, _HALF_AWAY)."""
+
+
+def rounding_of(u: float) -> int:
+    """A random rounding code from one uniform draw ``u`` (the draw the cases took for floor or
+    trunc before half_away: floor's cases stay the same): half_away (the generic end's only) for
+    u < 0.2, trunc below 0.5, else floor."""
+    return 2 if u < 0.2 else 1 if u < 0.5 else 0
 
 
 # -- the reference: one qnn op at a time through the interpreter ---------------------------------
@@ -99,7 +108,7 @@ def ref_chain(x: np.ndarray, chain: list[dict[str, Any]]) -> np.ndarray:
             v = st[k]
             props[k] = IntegerAttr(v) if isinstance(v, int) else DenseAttr.from_array(v[1], SI64)
         props["div" if st["div"] > 0 else "shift"] = IntegerAttr(st["div"] if st["div"] > 0 else st["shift"])
-        props["rounding"] = StringAttr("trunc" if st["trunc"] else "floor")
+        props["rounding"] = StringAttr(ROUNDINGS[st["trunc"]])
         x = run_qnn("qnn.requant", [(x, SI32)], (x.shape, SI32), props)
     return x
 
@@ -146,7 +155,7 @@ def rand_chain(rng: np.random.Generator, channels: int, out_type: int, max_stage
             st["shift"], st["div"] = int(rng.integers(0, 24)), 0
         else:
             st["shift"], st["div"] = 0, int(rng.integers(1, 5000))
-        st["trunc"] = int(rng.random() < 0.5)
+        st["trunc"] = rounding_of(rng.random())
         lo, hi = RANGE[out_type] if s == n - 1 else RANGE[S32]
         lo, hi = max(lo, -(2**31)), min(hi, 2**31 - 1)
         a, b = sorted(int(v) for v in rng.integers(lo, hi + 1, 2))
@@ -184,7 +193,7 @@ def rand_div_chain(rng: np.random.Generator, channels: int, out_type: int) -> li
     lo, hi = max(lo, -(2**31)), min(hi, 2**31 - 1)
     if rng.random() < 0.3:
         lo, hi = max(lo, 0), min(hi, 127)
-    return [dict(mul=mul, add=add, shift=shift, div=d, trunc=int(rng.random() < 0.5), min=lo, max=hi)]
+    return [dict(mul=mul, add=add, shift=shift, div=d, trunc=rounding_of(rng.random()), min=lo, max=hi)]
 
 
 # -- the driver's input format (see tests/c/kernel_driver.c) ----------------------------------------
@@ -214,7 +223,7 @@ def stage_window(st: dict[str, Any], channels: int) -> tuple[tuple[int, ...], tu
     (dory_ir/analysis/requant_window.py), or None."""
     vec = lambda v: (v,) if isinstance(v, int) else tuple(int(x) for x in v[1])  # noqa: E731
     d = st["div"] if st["div"] > 0 else 1 << st["shift"]
-    ac = AffineClip(vec(st["mul"]), vec(st["add"]), d, "trunc" if st["trunc"] else "floor", st["min"], st["max"])
+    ac = AffineClip(vec(st["mul"]), vec(st["add"]), d, ROUNDINGS[st["trunc"]], st["min"], st["max"])
     return window_of(ac, channels)
 
 
@@ -417,7 +426,7 @@ def pool_reference(x: np.ndarray, x_type: int, kernel: tuple[int, int], strides:
     if not is_avg:
         return run_qnn("qnn.maxpool", [(x[None], ET[x_type])], (shape, ET[x_type]), props)[0]
     props["count_include_pad"] = BoolAttr(bool(cip))
-    props["rounding"] = StringAttr("trunc" if trunc else "floor")
+    props["rounding"] = StringAttr(ROUNDINGS[trunc])
     if div:
         props["div"] = IntegerAttr(div)
     return run_qnn("qnn.avgpool", [(x[None], ET[x_type])], (shape, SI64), props)[0]
@@ -441,7 +450,7 @@ def pool_case(seed: int) -> dict[str, Any]:
     is_avg = int(rng.random() < 0.5 or seed % 4 == 1)
     cip = int(rng.random() < 0.5 or seed % 4 == 1)
     div = int(rng.integers(1, 12)) if rng.random() < 0.3 and seed % 4 != 1 else 0
-    trunc = int(rng.random() < 0.5)
+    trunc = rounding_of(rng.random())
     x_type = pick_type(rng, [U8, S8], 0.6)
     x = rand_values(rng, x_type, (hi, wi, c))
     full = pool_reference(x, x_type, (kh, kw), (sh, sw), pads, ceil_mode, is_avg, cip, trunc, div, (H, W))
@@ -534,7 +543,7 @@ def add_net_case(seed: int) -> dict[str, Any]:
                   _stage(int(rng.integers(1, 40)), 0, int(rng.integers(2, 6)), out_lo, out_hi)]
         if kind == "div":
             rq[0]["div"] = int(rng.integers(3, 300)) | 1 if rng.random() < 0.7 else 64
-            rq[0]["trunc"] = int(rng.random() < 0.5)
+            rq[0]["trunc"] = rounding_of(rng.random())
     elif kind == "staged":
         rq_a, rq_b = staged(a_type), staged(b_type)
         rq = [_stage(1, 0, 0, out_lo, out_hi)]
@@ -670,7 +679,9 @@ def test_cases_exercise_the_paths() -> None:
     pool = cases("pool")
     assert any(c["is_avg"] and c["cip"] for c in pool) and any(c["is_avg"] and c["div"] for c in pool)
     assert sum(1 for c in pool if c["is_avg"] and c["cip"] and not c["div"] and c["beyond"]) >= 5
-    assert any(not c["is_avg"] and c["lead_h"] for c in pool) and any(c["trunc"] and c["is_avg"] for c in pool)
+    assert any(not c["is_avg"] and c["lead_h"] for c in pool) and any(c["trunc"] == 1 and c["is_avg"] for c in pool)
+    assert any(c["trunc"] == 2 and c["is_avg"] and c["chain"] for c in pool)
+    assert any(st["trunc"] == 2 for c in conv for st in c["chain"]) and any(st["trunc"] == 2 for c in cases("add") for st in c["rq"])
     assert any(c["rq_a"] and c["rq_b"] for c in cases("add"))
     nets = cases("add-net")
     assert {c["net_kind"] for c in nets} == set(ADD_NET_KINDS)
@@ -681,7 +692,7 @@ def test_cases_exercise_the_paths() -> None:
         assert all(len(c["chain"]) == 1 for c in div)
         assert sum(1 for c in div if c["chain"][0]["div"] & (c["chain"][0]["div"] - 1)) > len(div) // 2
         assert any(not isinstance(c["chain"][0]["add"], int) and c["chain"][0]["add"][0] == S64 for c in div)
-        assert any(c["chain"][0]["trunc"] for c in div) and any(not c["chain"][0]["trunc"] for c in div)
+        assert {c["chain"][0]["trunc"] for c in div} == {0, 1, 2}
         assert any(not isinstance(c["chain"][0]["mul"], int) for c in div)
         assert any(c["chain"][0]["div"] == 16777215 for c in div)
     assert any(c["chain"] and c["chain"][0]["div"] & (c["chain"][0]["div"] - 1) and c["chain"][0]["shift"] == 0

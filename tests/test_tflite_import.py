@@ -2,7 +2,7 @@
 
 The oracle is ``ai-edge-litert``'s interpreter with ``OpResolverType.BUILTIN_REF`` (its optimized
 kernels round differently). Every intermediate int8 tensor the IR names (``%tK`` is TFLite tensor
-K) is compared, on random inputs, for the three networks tools/tflite_gen.py builds with
+K) is compared, on random inputs, for the three networks tests/tflite_gen.py builds with
 TensorFlow's converter (cached under build/tflite-models/<hash of the generator>/) and for the
 hand-made graphs of tests/tflite_graphs.py. Without tensorflow or ai-edge-litert those tests skip
 with the reason.
@@ -37,7 +37,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-GEN = ROOT / "tools" / "tflite_gen.py"
+GEN = ROOT / "tests" / "tflite_gen.py"
 TRANSLATE = [sys.executable, "-c", "import sys; from dory.tools.dory_translate import main; sys.exit(main())"]
 
 
@@ -48,7 +48,7 @@ def _need(module: str, why: str) -> None:
 
 @pytest.fixture(scope="module")
 def generated() -> dict[str, Path]:
-    """The generator's networks, built once per version of tools/tflite_gen.py."""
+    """The generator's networks, built once per version of tests/tflite_gen.py."""
     _need("tensorflow", "the TFLite converter generates the test networks")
     _need("ai_edge_litert", "the reference interpreter is the oracle")
     key = hashlib.sha256(GEN.read_bytes()).hexdigest()[:16]
@@ -184,27 +184,41 @@ def test_mean(hw: tuple[int, int], tmp_path: Path) -> None:
             assert names == [2] and bad == 0, (keep, s_in, z_in, s_out, z_out)
 
 
+HOST_APPS = ("relu_valid", "dw_separable", "float_io_concat", "small_cnn")
+"""The generated networks dory-compile builds into C apps (not residual_softmax: an ADD input's
+rescale after a conv with two users, and softmax, have no C layer yet)."""
+
+
 @pytest.mark.slow
-def test_host_app_bit_exact(generated: dict[str, Path], tmp_path: Path) -> None:
-    """relu_valid through dory-compile and the host C app: the app's output equals the interpreter's
-    (its own check) and the interpreter's equals TFLite's reference kernels (asserted here) on the
-    same input."""
+@pytest.mark.parametrize("name", HOST_APPS)
+def test_host_app_bit_exact(generated: dict[str, Path], tmp_path: Path, name: str) -> None:
+    """A generated network through dory-compile and the host C app: the app's output equals the
+    interpreter's (its own check, every step) and the interpreter's equals TFLite's reference
+    kernels (asserted here) on the same input (a float model: the int8 tensor its QUANTIZE makes)."""
     from ai_edge_litert.interpreter import Interpreter as LiteRt
     from ai_edge_litert.interpreter import OpResolverType
 
     if subprocess.run(["sh", "-c", "command -v cc || command -v gcc"], capture_output=True).returncode:
         pytest.skip("no C compiler")
-    path = generated["relu_valid"]
-    x = np.random.default_rng(7).integers(-128, 128, (1, 16, 16, 3), dtype=np.int8)
-    np.save(tmp_path / "x.npy", x)
-    ref = LiteRt(model_path=str(path), experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+    path = generated[name]
+    mod = import_tflite(str(path), warn=lambda m: None)
+    fn = find_function(mod, "main")
+    ref = LiteRt(model_path=str(path), experimental_op_resolver_type=OpResolverType.BUILTIN_REF, experimental_preserve_all_tensors=True)
     ref.allocate_tensors()
-    ref.set_tensor(ref.get_input_details()[0]["index"], x)
-    ref.invoke()
-    want = ref.get_tensor(ref.get_output_details()[0]["index"]).astype(np.int64)
-    mod = import_tflite(str(path))
-    got = Interpreter(mod).call(find_function(mod, "main"), [x.astype(np.int64)])[0]
-    assert np.array_equal(got, want)
+    inp = ref.get_input_details()[0]
+    rng = np.random.default_rng(7)
+    if inp["dtype"] == np.float32:
+        ref.set_tensor(inp["index"], rng.uniform(-1.2, 1.2, inp["shape"]).astype(np.float32))
+        ref.invoke()
+        x = ref.get_tensor(int(fn.body.args[0].name_hint[1:]))
+    else:
+        x = rng.integers(-128, 128, inp["shape"], dtype=np.int8)
+        ref.set_tensor(inp["index"], x)
+        ref.invoke()
+    got = Interpreter(mod).call(fn, [x.astype(np.int64)])[0]
+    ret = fn.body.ops[-1].operands[0].name_hint
+    assert np.array_equal(got, ref.get_tensor(int(ret[1:])).astype(np.int64))
+    np.save(tmp_path / "x.npy", x)
     app = tmp_path / "app"
     c = subprocess.run([sys.executable, "-c", "import sys; from dory.tools.dory_compile import main; sys.exit(main())",
                         str(path), "-o", str(app), "--input", str(tmp_path / "x.npy"), "-q"], capture_output=True, text=True)

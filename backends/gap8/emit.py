@@ -181,6 +181,18 @@ class Stage:
     vectors: dict[str, DenseAttr]
 
 
+ROUND_CODES: dict[str, int] = {"floor": 0, "trunc": 1, "half_away": 2}
+"""The runtime's rounding codes (``dory_requant_t.trunc``, ``dory_layer_t.trunc``: the
+``DORY_ROUND_*`` of runtime/include/dory/types.h)."""
+
+
+def round_code(op: Operation, rounding: str, what: str) -> int:
+    """The runtime's code of ``rounding`` (a requant stage's or an average pool's)."""
+    if rounding not in ROUND_CODES:
+        raise EmitError(op, f"expected {what} \"floor\", \"trunc\" or \"half_away\", found \"{rounding}\"")
+    return ROUND_CODES[rounding]
+
+
 def _stages(op: Operation, key: str, channels: int) -> list[Stage]:
     a = op.properties.get(key)
     if a is None:
@@ -215,10 +227,7 @@ def _stages(op: Operation, key: str, channels: int) -> list[Stage]:
         st.scalars["shift"] = int(e["shift"].value) if isinstance(e.get("shift"), IntegerAttr) else 0  # type: ignore[attr-defined]
         st.scalars["div"] = int(e["div"].value) if isinstance(e.get("div"), IntegerAttr) else 0  # type: ignore[attr-defined]
         r = e.get("rounding")
-        if isinstance(r, StringAttr) and r.value not in ("floor", "trunc"):
-            # the runtime's requant stages round floor or trunc only (TFLite's half_away: not yet)
-            raise EmitError(op, f"expected '{key}' rounding \"floor\" or \"trunc\" (the C runtime's), found \"{r.value}\"")
-        st.scalars["trunc"] = 1 if isinstance(r, StringAttr) and r.value == "trunc" else 0
+        st.scalars["trunc"] = round_code(op, r.value if isinstance(r, StringAttr) else "floor", f"'{key}' rounding")
         st.scalars["min"] = int_attr(e, "min", op)
         st.scalars["max"] = int_attr(e, "max", op)
         if not (-(2**31) <= st.scalars["min"] <= st.scalars["max"] < 2**31):
@@ -399,9 +408,7 @@ class _Emitter:
             pool["is_avg"] = 1 if op.kind == "avg" else 0
             pool["count_include_pad"] = 1 if op.count_include_pad else 0
             pool["div"] = op.div or 0
-            if op.rounding not in ("floor", "trunc"):
-                raise EmitError(op, f"expected pool rounding \"floor\" or \"trunc\" (the C runtime's), found \"{op.rounding}\"")
-            pool["trunc"] = 1 if op.rounding == "trunc" else 0
+            pool["trunc"] = round_code(op, op.rounding, "pool rounding")
         if isinstance(op, dory.AddOp):
             if _shape(op.operands[1].type) != xs or xs != ys:
                 raise EmitError(op, f"expected operands of the result's shape {ys} (the GAP8 backend has no broadcasting add), "

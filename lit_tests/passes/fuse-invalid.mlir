@@ -10,17 +10,6 @@
 
 // -----
 
-// Zero padding could exceed negative values: a pad before a max pool of si8 stays.
-"func.func"() <{function_type = (tensor<1x4x4x2xsi8>) -> tensor<1x3x3x2xsi8>, sym_name = "signed_maxpool_pad"}> ({
-^bb0(%x: tensor<1x4x4x2xsi8>):
-  // expected-error@+1 {{'qnn.pad' could not be fused: expected a zero pad of H/W feeding a conv, a max pool of unsigned values or a sum pool, found another use}}
-  %p = "qnn.pad"(%x) <{pads = array<i64: 0, 1, 1, 0, 0, 1, 1, 0>}> : (tensor<1x4x4x2xsi8>) -> tensor<1x6x6x2xsi8>
-  %m = "qnn.maxpool"(%p) <{kernel = array<i64: 2, 2>}> : (tensor<1x6x6x2xsi8>) -> tensor<1x3x3x2xsi8>
-  "func.return"(%m) : (tensor<1x3x3x2xsi8>) -> ()
-}) : () -> ()
-
-// -----
-
 "func.func"() <{function_type = (tensor<2x3xsi8>) -> tensor<3x2xsi8>, sym_name = "transpose"}> ({
 ^bb0(%x: tensor<2x3xsi8>):
   // expected-error@+1 {{'qnn.transpose' has no dory layer: expected conv2d, linear, pools, add, requant/clip after them, pad before them, flatten, reshape, concat or constants}}

@@ -130,3 +130,23 @@
 }) : () -> ()
 // CHECK: "dory.pool"(%{{.*}}) <{kernel = array<i64: 1, 1>, kind = "max", requant = [{max = 127 : i64, min = 0 : i64, mul = 1 : i64, shift = 1 : i64}, {max = 100 : i64, min = 3 : i64, mul = 1 : i64, shift = 0 : i64}], strides = array<i64: 1, 1>}> : (tensor<1x4x4x2xui8>) -> tensor<1x4x4x2xui8>
 // CHECK-NOT: qnn.
+
+// -----
+
+// Zero padding could exceed negative values, so a max pool of si8 does not absorb the pad: the pad
+// becomes copies (innermost padded axis first), constant blocks of the value around the tensor.
+// CHECK-LABEL: sym_name = "signed_maxpool_pad"
+// CHECK: %[[W0:.*]] = "qnn.constant"() <{value = dense<-3> : tensor<1x4x1x2xsi8>}>
+// CHECK: %[[W1:.*]] = "qnn.constant"() <{value = dense<-3> : tensor<1x4x1x2xsi8>}>
+// CHECK: %[[W:.*]] = "dory.concat"(%[[W0]], %x, %[[W1]]) <{axis = 2 : i64}> : (tensor<1x4x1x2xsi8>, tensor<1x4x4x2xsi8>, tensor<1x4x1x2xsi8>) -> tensor<1x4x6x2xsi8>
+// CHECK: %[[H0:.*]] = "qnn.constant"() <{value = dense<-3> : tensor<1x1x6x2xsi8>}>
+// CHECK: %[[H1:.*]] = "qnn.constant"() <{value = dense<-3> : tensor<1x2x6x2xsi8>}>
+// CHECK: %p = "dory.concat"(%[[H0]], %[[W]], %[[H1]]) <{axis = 1 : i64}> : ({{.*}}) -> tensor<1x7x6x2xsi8>
+// CHECK: "dory.pool"(%p)
+// CHECK-NOT: qnn.pad
+"func.func"() <{function_type = (tensor<1x4x4x2xsi8>) -> tensor<1x3x3x2xsi8>, sym_name = "signed_maxpool_pad"}> ({
+^bb0(%x: tensor<1x4x4x2xsi8>):
+  %p = "qnn.pad"(%x) <{pads = array<i64: 0, 1, 1, 0, 0, 2, 1, 0>, value = -3 : i64}> : (tensor<1x4x4x2xsi8>) -> tensor<1x7x6x2xsi8>
+  %m = "qnn.maxpool"(%p) <{kernel = array<i64: 2, 2>}> : (tensor<1x7x6x2xsi8>) -> tensor<1x3x3x2xsi8>
+  "func.return"(%m) : (tensor<1x3x3x2xsi8>) -> ()
+}) : () -> ()

@@ -161,3 +161,16 @@
 // CHECK-NEXT:    "func.return"
 // DOUBLE-LABEL: sym_name = "single_buffered"
 // DOUBLE:         "dory.conv2d"{{.*}}{dory.tile = {cycles = 226768 : i64, l1 = {c_in = 32 : i64, c_out = 4 : i64, h_out = 6 : i64, w_out = 16 : i64}, l1_bytes = 15872 : i64, n_tiles = 24 : i64
+
+// -----
+
+// A grouped conv (4 groups of 2 input channels) takes every input channel (no partial sums):
+// l1.c_in is the input tensor's 8, not one group's 2 (the tiled interpreter refuses 2).
+// CHECK-LABEL: sym_name = "grouped_conv"
+// CHECK: "dory.conv2d"{{.*}}c_in = 8 : i64
+"func.func"() <{function_type = (tensor<1x8x8x8xsi8>) -> tensor<1x8x8x8xsi8>, sym_name = "grouped_conv"}> ({
+^bb0(%x: tensor<1x8x8x8xsi8>):
+  %w = "qnn.constant"() <{value = dense<1> : tensor<8x3x3x2xsi8>}> : () -> tensor<8x3x3x2xsi8>
+  %y = "dory.conv2d"(%x, %w) <{groups = 4 : i64, pads = array<i64: 1, 1, 1, 1>, requant = {max = 127 : i64, min = -128 : i64, mul = 3 : i64, shift = 4 : i64}}> : (tensor<1x8x8x8xsi8>, tensor<8x3x3x2xsi8>) -> tensor<1x8x8x8xsi8>
+  "func.return"(%y) : (tensor<1x8x8x8xsi8>) -> ()
+}) : () -> ()

@@ -61,6 +61,7 @@ class Stage:
     min: int
     max: int
     win: bool = False  # the stage carries requant-window's input window (win_lo / win_hi)
+    half_away: bool = False  # rounds half away from zero: only the generic end runs it
 
 
 def _dtype(et: IntegerType) -> str:
@@ -99,7 +100,8 @@ def chain_of(op: Operation, key: str) -> list[Stage]:
 
         out.append(Stage(_value(e.get("mul"), 1), _value(e.get("add"), 0), num("shift", 0), num("div", 0),
                          isinstance(r, StringAttr) and r.value == "trunc", num("min", INT32_MIN), num("max", INT32_MAX),
-                         isinstance(e.get("win_lo"), DenseAttr) and isinstance(e.get("win_hi"), DenseAttr)))
+                         isinstance(e.get("win_lo"), DenseAttr) and isinstance(e.get("win_hi"), DenseAttr),
+                         isinstance(r, StringAttr) and r.value == "half_away"))
     return out
 
 
@@ -146,6 +148,8 @@ def plan(chain: list[Stage], bound: int, y_bits: int, allow64: bool) -> Plan:
     if len(chain) != 1:
         return Plan(0)
     st = chain[0]
+    if st.half_away:  # the planned ends round floor or trunc only
+        return Plan(0)
     shift = st.div.bit_length() - 1 if _pow2(st.div) else st.shift
     if (st.div <= 0 or _pow2(st.div)) and not 0 <= shift <= 31:
         return Plan(0)
@@ -192,6 +196,8 @@ def _win_plan(chain: list[Stage], bias: Vec | None, y_bits: int) -> bool:
     and mul s32 (or none / a scalar), add s32 or s64 (or a scalar), a shift in 0..31 or a divisor
     (a non-power of two one with mode 3's constants)."""
     if len(chain) != 1 or not chain[0].win or y_bits > 8 or (bias is not None and bias.dtype != "s32"):
+        return False
+    if chain[0].trunc or chain[0].half_away:  # a floor's window only (the compiler gives no other)
         return False
     st = chain[0]
     return ((not isinstance(st.mul, Vec) or st.mul.dtype == "s32")
@@ -289,6 +295,8 @@ def pool_end(op: Operation, taps: int) -> str:
     chain = chain_of(op, "requant")
     if bits != 8:  # pool_fast takes 8-bit inputs only
         return "slow"
+    if getattr(op, "kind", None) == "avg" and getattr(op, "rounding", "floor") == "half_away":
+        return "slow"  # pool_fast_ok: its divisions round floor or trunc
     if not chain:
         return "fast"
     bound = (taps if getattr(op, "kind", None) == "avg" else 1) * (128 if xs else 255)
@@ -307,7 +315,7 @@ def _scalar_stage(st: Stage, lo: int, hi: int) -> tuple[int, int, bool] | None:
     """``add_st_plan``: stage ``st`` over inputs in ``[lo, hi]``, planned when it is a scalar floor
     stage with a power-of-two divisor (or none), min <= max, and x * m + d stays inside int32 for
     every such x; then (its outputs' range, whether it is x * m + d exactly). None otherwise."""
-    if isinstance(st.mul, Vec) or isinstance(st.add, Vec) or st.trunc or st.min > st.max:
+    if isinstance(st.mul, Vec) or isinstance(st.add, Vec) or st.trunc or st.half_away or st.min > st.max:
         return None
     if st.div > 0 and not _pow2(st.div):
         return None

@@ -5,7 +5,7 @@
  * in-bounds tap (padding never wins). Average: the sum of the in-bounds taps divided by div when
  * div > 0, else by the number of taps inside the padded tile [-pt, hi + pb) x [-pl, wi + pr) when
  * count_include_pad (a ceil-mode window reaching past the padding does not count those taps), else
- * by the number of in-bounds taps; rounded floor or trunc and wrapped to si32. The chain rq then
+ * by the number of in-bounds taps; rounded floor, trunc or half_away and wrapped to si32. The chain rq then
  * applies. A window without any in-bounds tap (which valid geometry never produces) gives 0.
  * Split over output rows; when ho < ncores over the output pixels (fast path, when that loads the
  * busiest core no more than a split over channels would), else over channels.
@@ -236,7 +236,9 @@ static void pool_max_words(const uint8_t *w, int32_t ni, int32_t nj, size_t rs, 
 /* True when pool_fast applies (the same answer on every core: the split depends on it). */
 static int pool_fast_ok(const dory_pool_args_t *a)
 {
+    /* its divisions (pool_div, the reciprocal) round floor or trunc: half_away takes the generic */
     return (a->x_type == DORY_U8 || a->x_type == DORY_S8) && a->kh >= 1 && a->kw >= 1 &&
+           (!a->is_avg || a->trunc != DORY_ROUND_HALF_AWAY) &&
            (int64_t)a->kh * a->kw * 255 <= INT32_MAX;
 }
 

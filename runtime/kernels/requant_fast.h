@@ -211,6 +211,8 @@ static inline int32_t dory_rqf_plan_wide_(dory_rqf_t *f, const dory_rqchain_t *c
     if (!ch || ch->n != 1)
         return 0;
     r = &ch->st[0];
+    if (r->trunc == DORY_ROUND_HALF_AWAY) /* the ends below round floor or trunc only */
+        return 0;
     shift = r->shift;
     if (r->div > 0 && (r->div & (r->div - 1)) == 0) /* 2^k: the shift k */
         for (shift = 0; ((int32_t)1 << shift) != r->div; shift++)
@@ -265,6 +267,8 @@ static inline int dory_rqf_win_plan_(dory_rqf_t *f, const dory_rqchain_t *ch, do
     if (!ch || ch->n != 1 || y_type > DORY_S8 || (bias && bias_type != DORY_S32))
         return 0;
     r = &ch->st[0];
+    if (r->trunc != DORY_ROUND_FLOOR) /* the window is a floor's (the compiler gives no other one) */
+        return 0;
     if (!r->win_lo || !r->win_hi || (r->mul && r->mul_type != DORY_S32) ||
         (r->add && r->add_type != DORY_S32 && r->add_type != DORY_S64) || (r->div <= 0 && (r->shift < 0 || r->shift > 31)))
         return 0;

@@ -3,7 +3,8 @@
  * Semantics are those of docs/qnn.md, bit for bit:
  *   - accumulators are si32 and wrap (two's complement); the runtime is compiled with -fwrapv;
  *   - a requant stage computes y = clip(round((x * mul + add) / d), min, max) exactly, with
- *     x * mul + add in int64, d = 2^shift (div == 0) or div (div > 0), round = floor or trunc;
+ *     x * mul + add in int64, d = 2^shift (div == 0) or div (div > 0), round = floor, trunc or
+ *     half_away (to nearest, ties away from zero: TFLite's RoundingDivideByPOT);
  *   - a chain of stages applies them in order, intermediate values held in si32;
  *   - storing a value into an element type is a C cast to that width (wrap), which a final clip
  *     makes exact.
@@ -82,7 +83,9 @@ typedef struct {
     dory_dtype_t add_type;
     int32_t shift; /* divisor 2^shift when div == 0 */
     int32_t div;   /* divisor when > 0 */
-    int32_t trunc; /* 0: floor (towards -inf), 1: trunc (towards 0) */
+    int32_t trunc; /* the rounding: DORY_ROUND_FLOOR (0), DORY_ROUND_TRUNC (1) or DORY_ROUND_HALF_AWAY
+                      (2: only the generic end, dory_requant1, runs it; the kernels' planners
+                      (runtime/kernels/requant_fast.h) leave such a stage to it) */
     int32_t min;
     int32_t max;
     /* The stage's input window (dory_ir/analysis/requant_window.py), s32 per channel, or NULL:
@@ -100,11 +103,38 @@ typedef struct {
     dory_requant_t st[DORY_MAX_REQUANT];
 } dory_rqchain_t;
 
-/* floor or trunc of num / d for d > 0, exact for every int64 num. */
-static inline int64_t dory_div_round(int64_t num, int64_t d, int32_t trunc)
+/* The roundings of a requant stage's or an average pool's division (dory_requant_t.trunc). */
+#define DORY_ROUND_FLOOR 0
+#define DORY_ROUND_TRUNC 1
+#define DORY_ROUND_HALF_AWAY 2
+
+#if defined(__GNUC__)
+#define DORY_COLD_ __attribute__((noinline, cold, unused))
+#else
+#define DORY_COLD_
+#endif
+
+/* num / d rounded half away from zero (d > 0): C's quotient q moves one away from zero when the
+ * remainder r has 2 |r| >= d (|r| < d <= 2^62: 2 |r| fits in uint64). Out of line (one copy per
+ * file, not per call site): TFLite's rounding is rare next to floor, and the runtime's code size
+ * is part of every plan's L2 budget (backends/l2_reserve.py). */
+static DORY_COLD_ int64_t dory_div_half_away(int64_t num, int64_t d)
 {
-    int64_t q = num / d; /* C: towards zero */
-    if (!trunc && (num % d) != 0 && num < 0)
+    int64_t q = num / d, r = num % d;
+    if ((uint64_t)(r < 0 ? -r : r) * 2u >= (uint64_t)d)
+        q += num < 0 ? -1 : 1;
+    return q;
+}
+
+/* num / d for d > 0 rounded by mode (DORY_ROUND_*), exact for every int64 num: C's division
+ * truncates; floor is one less for a negative num with a remainder. */
+static inline int64_t dory_div_round(int64_t num, int64_t d, int32_t mode)
+{
+    int64_t q;
+    if (mode == DORY_ROUND_HALF_AWAY)
+        return dory_div_half_away(num, d);
+    q = num / d; /* C: towards zero */
+    if (!mode && (num % d) != 0 && num < 0)
         q -= 1;
     return q;
 }
@@ -119,7 +149,7 @@ static inline int32_t dory_requant1(const dory_requant_t *r, int32_t c, int64_t 
     if (r->div > 0)
         q = dory_div_round(v, r->div, r->trunc);
     else if (r->trunc)
-        q = dory_div_round(v, (int64_t)1 << r->shift, 1);
+        q = dory_div_round(v, (int64_t)1 << r->shift, r->trunc);
     else
         q = v >> r->shift; /* arithmetic shift of two's complement: floor */
     if (q < r->min)

@@ -1,6 +1,6 @@
 """Generate full-integer int8 ``.tflite`` test networks with TensorFlow's own converter.
 
-    python tools/tflite_gen.py OUTDIR [NAME ...]
+    python tests/tflite_gen.py OUTDIR [NAME ...]
 
 Each network is a small Keras model with seeded random weights, converted by
 ``tf.lite.TFLiteConverter`` with a representative dataset (``Optimize.DEFAULT``, builtin int8 ops
