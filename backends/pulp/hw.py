@@ -22,7 +22,7 @@ Sources (files of the ``pulp`` submodule at 748a706):
 | kernel cores | 8 | [cluster] nb_pe 9: 8 workers + 1 cluster controller (the port boots 8) |
 | SIMD MACs per core per cycle | 4 | Xpulpv2 ``pv.sdotsp.b`` (4 x 8-bit) |
 | L1 TCDM | 65536 B | [cluster] |
-| L1 stacks | core 0 2816 B, cores 1-7 1072 B each, + 256 B for the port's fork/barrier words | read from the port's link.ld (backends/pulp/link_ld.py); tests/stack_depth.py checks every cluster call chain fits them |
+| L1 stacks | core 0 2816 B, cores 1-7 1104 B each, + 256 B for the port's fork/barrier words | read from the port's link.ld (backends/pulp/link_ld.py); tests/stack_depth.py checks every cluster call chain fits them |
 | L2 | 0x188000 = 1605632 B | [soc] priv1 + shared |
 | L2 code/data reserve | 288 KiB | measured (2026-12-07, `riscv64-unknown-elf-size -A` of the app's ELF): MobileNetV2-1.0-128's app (64 steps) needs 259 KiB beside its L2 arena (110 KiB .text + 134 KiB .rodata: its 48 KiB input, the step and layer tables, the expected checksums + 11 KiB other .bss + the 4 KiB FC stack); at 256 KiB its link overflowed by 2,880 bytes once the Xpulpv2 kernel variants took the code from 65 to 107 KiB; the link fails with `pulp: does not fit` if code + data + arenas do not fit |
 | L3 | 8 MiB | [board] HyperRAM (runtime/port/pulp/l3_hyper.c through the uDMA; small L3s can use an L2 stand-in) |

@@ -15,7 +15,7 @@ one reported); a tile's cycles are the slowest core's. Every output is checked a
 build of the same driver (the portable C path); any difference fails the bench (exit 1).
 Work: MACs for conv / depthwise / linear; window taps for pooling and elements for add, whose
 "MAC/cycle" column is then taps or elements per cycle. Tiles are sized to fit L1 (the pulp
-target's L1 budget, 54,960 B with link.ld's stacks, for the tile, its scratch and the driver's two
+target's L1 budget, 54,736 B with link.ld's stacks, for the tile, its scratch and the driver's two
 output copies): a layer bigger than that is one of its tiles
 (the "tile" column says which part of the layer). ``--portable`` runs the tiles once more with the
 kernels built without DORY_XPULPV2 (a pulp app's XPULP=0: the portable C dot products) and adds

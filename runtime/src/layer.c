@@ -857,8 +857,8 @@ static void build_args(run_t *R, const step_t *S, int slot)
  * loops (a byte store to y may alias them), each reload an L2 access shared by all the cores; the
  * stack is in L1 (measured on GVSOC: dscnn's depthwise 3x3 layers spent ~15 % of their cycles in
  * such loads). Out of line, so that only the path taken holds a copy in its frame: the pulp
- * port's worker stacks are 1072 bytes (link.ld), and tests/stack_depth.py bounds every path
- * (the deepest, the kernels' generic requant ends, 1072 bytes with this copy). The add
+ * port's worker stacks are 1104 bytes (link.ld), and tests/stack_depth.py bounds every path
+ * (the deepest, the kernels' generic requant ends, 1104 bytes with this copy). The add
  * kernel keeps reading run_t: its fast path's frame alone is 560 bytes, a copy overflowed a
  * 1 KiB stack (TCN on GVSOC). */
 /* On the PULP cluster (DORY_XPULPV2) each core copies the arguments from L2 into its L1 stack: the
@@ -1027,7 +1027,7 @@ static void after_compute(run_t *R, loop_t *Q, int32_t i)
 }
 
 /* Core 0's side of the tile loop: out of line so that only core 0's frame holds loop_t (the
- * other cores' stacks are 1072 bytes on the pulp port: tests/stack_depth.py). */
+ * other cores' stacks are 1104 bytes on the pulp port: tests/stack_depth.py). */
 static DORY_NOINLINE_LAYER_ void tile_loop0(run_t *shared)
 {
     int32_t i, n, cut[2] = {0, 0}; /* the core0_cut of the arguments in slot 0 / 1 (step 0's: 0) */
