@@ -554,14 +554,31 @@ def _clamp(imp: TfliteImporter, v: Value, lo: int, hi: int, hint: str) -> Value:
     return imp.emit(qnn.ClipOp, v.type, [v], {"min": IntegerAttr(lo, i64), "max": IntegerAttr(hi, i64)}, hint=hint)  # type: ignore[arg-type]
 
 
+def _same_quant(imp: TfliteImporter, x: QVal, out: int) -> tuple[float, int]:
+    """Output tensor ``out``'s scale and zero point, which must be its input ``x``'s (pools, RESHAPE
+    and PAD move values without rescaling them)."""
+    scale, zp = imp.act_quant(out, "output")
+    if (scale, zp) != (x.scale, x.zp):
+        raise imp.error(f"expected the output quantized as the input (scale {_f32(x.scale)}, zero point {x.zp}), found scale {_f32(scale)}, zero point {zp}")
+    return scale, zp
+
+
+def _centred(imp: TfliteImporter, v: Value, shape: tuple[int, ...], add: int, lo: int, hi: int, hint: str) -> Value:
+    """``clip(v + add, lo, hi)`` as an si32 ``qnn.requant`` (mul 1, shift 0): a zero point taken
+    off before a rescale."""
+    return imp.emit(
+        qnn.RequantOp, TensorType(shape, SI32), [v],
+        {"mul": IntegerAttr(1, i64), "add": IntegerAttr(add, i64), "shift": IntegerAttr(0, i64), "min": IntegerAttr(lo, i64), "max": IntegerAttr(hi, i64)},
+        hint=hint,
+    )
+
+
 def _pool(imp: TfliteImporter, op: Any, avg: bool) -> None:
     """``AVERAGE_POOL_2D`` / ``MAX_POOL_2D`` (input and output share scale and zero point)."""
     x = imp.input(int(op.Inputs(0)))
     out = int(op.Outputs(0))
     o_opt = imp.options(op, "Pool2DOptions")
-    scale, zp = imp.act_quant(out, "output")
-    if (scale, zp) != (x.scale, x.zp):
-        raise imp.error(f"expected the output quantized as the input (scale {_f32(x.scale)}, zero point {x.zp}), found scale {_f32(scale)}, zero point {zp}")
+    scale, zp = _same_quant(imp, x, out)
     n, h, w, c = x.shape
     k = (int(o_opt.FilterHeight()), int(o_opt.FilterWidth()))
     s = (int(o_opt.StrideH()), int(o_opt.StrideW()))
@@ -625,9 +642,7 @@ def _reshape(imp: TfliteImporter, op: Any) -> None:
     """``RESHAPE``: row-major, the quantization unchanged."""
     x = imp.input(int(op.Inputs(0)))
     out = int(op.Outputs(0))
-    scale, zp = imp.act_quant(out, "output")
-    if (scale, zp) != (x.scale, x.zp):
-        raise imp.error(f"expected the output quantized as the input (scale {_f32(x.scale)}, zero point {x.zp}), found scale {_f32(scale)}, zero point {zp}")
+    scale, zp = _same_quant(imp, x, out)
     shape = imp.shape(out)
     if int(np.prod(shape)) != int(np.prod(x.shape)):
         raise imp.error(f"expected an output of {int(np.prod(x.shape))} elements, found shape {list(shape)}")
@@ -648,12 +663,7 @@ def _mean(imp: TfliteImporter, op: Any) -> None:
     n_, _, _, c = x.shape
     count = x.shape[1] * x.shape[2]
     total = imp.emit(qnn.GlobalAvgPoolOp, TensorType((n_, 1, 1, c), SI32), [x.value], {"div": IntegerAttr(1, i64)}, hint=f"t{out}_sum")
-    centred = imp.emit(
-        qnn.RequantOp, TensorType((n_, 1, 1, c), SI32), [total],
-        {"mul": IntegerAttr(1, i64), "add": IntegerAttr(-count * x.zp, i64), "shift": IntegerAttr(0, i64),
-         "min": IntegerAttr(SI32.min_value, i64), "max": IntegerAttr(SI32.max_value, i64)},
-        hint=f"t{out}_acc",
-    )
+    centred = _centred(imp, total, (n_, 1, 1, c), -count * x.zp, SI32.min_value, SI32.max_value, f"t{out}_acc")
     m, sh = quantize_multiplier(float(np.float32(x.scale)) / float(np.float32(scale)))
     k = min(count.bit_length() - 1, 32, 31 + sh)
     m, sh = (m << k) // count, sh - k
@@ -679,11 +689,7 @@ def _relu(imp: TfliteImporter, op: Any, lo_f: float, hi_f: float | None) -> None
 
     lo = max(INT8_MIN, q(lo_f))
     hi = INT8_MAX if hi_f is None else min(INT8_MAX, q(hi_f))
-    centred = imp.emit(
-        qnn.RequantOp, TensorType(x.shape, SI32), [x.value],
-        {"mul": IntegerAttr(1, i64), "add": IntegerAttr(-x.zp, i64), "shift": IntegerAttr(0, i64), "min": IntegerAttr(-256, i64), "max": IntegerAttr(255, i64)},
-        hint=f"t{out}_in",
-    )
+    centred = _centred(imp, x.value, tuple(x.shape), -x.zp, -256, 255, f"t{out}_in")
     m, sh = quantize_multiplier(float(np.float32(x.scale)) / float(np.float32(scale)))
     imp.bind(out, imp.requant_stages(centred, np.array([m]), np.array([sh]), zp, lo, hi, f"t{out}"))
 
@@ -692,9 +698,7 @@ def _pad(imp: TfliteImporter, op: Any) -> None:
     """int8 ``PAD``: ``qnn.pad`` with the zero point (TFLite pads int8 tensors with it)."""
     x = imp.input(int(op.Inputs(0)))
     out = int(op.Outputs(0))
-    scale, zp = imp.act_quant(out, "output")
-    if (scale, zp) != (x.scale, x.zp):
-        raise imp.error(f"expected the output quantized as the input (scale {_f32(x.scale)}, zero point {x.zp}), found scale {_f32(scale)}, zero point {zp}")
+    scale, zp = _same_quant(imp, x, out)
     pads = imp.const(int(op.Inputs(1)), _INT32, "paddings")
     rank = len(x.shape)
     if pads.shape != (rank, 2) or int(pads.min()) < 0:
@@ -733,11 +737,7 @@ def _quantize(imp: TfliteImporter, op: Any) -> None:
     x = imp.input(src)
     out = int(op.Outputs(0))
     scale, zp = imp.act_quant(out, "output")
-    centred = imp.emit(
-        qnn.RequantOp, TensorType(x.shape, SI32), [x.value],
-        {"mul": IntegerAttr(1, i64), "add": IntegerAttr(-x.zp, i64), "shift": IntegerAttr(0, i64), "min": IntegerAttr(-256, i64), "max": IntegerAttr(255, i64)},
-        hint=f"t{out}_in",
-    )
+    centred = _centred(imp, x.value, tuple(x.shape), -x.zp, -256, 255, f"t{out}_in")
     m, sh = quantize_multiplier(float(np.float32(x.scale)) / float(np.float32(scale)))
     imp.bind(out, imp.requant_stages(centred, np.array([m]), np.array([sh]), zp, INT8_MIN, INT8_MAX, f"t{out}"))
 
