@@ -3,7 +3,7 @@
 sibling and renames it into place, so a failure never leaves a half-written directory.
 
 A run killed outright (SIGKILL, a power cut) cannot remove its temporary directory, so each one
-is named after its owner (``<prefix><pid>.<host>-XXXXXXXX``) and the next run writing to the same
+is named after its owner (``<prefix><pid>.<host>-`` and mkdtemp's random suffix) and the next run writing to the same
 parent removes those whose owner is gone: same host, same user, and no process with that pid.
 Directories of live runs, of other hosts or users, and anything named otherwise are left alone.
 """

@@ -119,6 +119,7 @@ def describe(counts: Counter[str]) -> str:
 
 
 def unsupported_error(fmt: Format, counts: Counter[str]) -> str:
-    """The message for a format no importer takes."""
-    ops = f": found {describe(counts)} that the NEMO / QuantLab importer does not support" if counts else ""
-    return f"expected a NEMO / QuantLab integer ONNX graph (or QuantLab / Deeploy RequantShift), found the {fmt.title} format, which dory does not import yet{ops}"
+    """The message for a format no importer takes (the accepted ones named from `BUILTIN`)."""
+    ops = f": found {describe(counts)} that the built-in importer does not support" if counts else ""
+    accepted = ", ".join(f.title for f in FORMATS if f.key in BUILTIN)
+    return f"expected one of the formats dory imports ({accepted}), found the {fmt.title} format, which dory does not import yet{ops}"

@@ -107,15 +107,21 @@ void start(void) { dory_cluster_fork(task, 0); }
 """
 
 
+def _synthetic(tmp_path: Path, task_src: str) -> tuple[sd.Graph, list[Path]]:
+    """The call graph of PORT_C with ``task_src`` (pointer calls resolved) and its objects."""
+    (tmp_path / "port.c").write_text(PORT_C)
+    (tmp_path / "task.c").write_text(task_src)
+    objs = sd.compile_units(tmp_path, [tmp_path / "port.c", tmp_path / "task.c"])
+    g = sd.read_callgraph(objs)
+    sd.resolve_indirect(g, objs)
+    return g, objs
+
+
 @requires_rvcc
 def test_synthetic_chain(tmp_path: Path) -> None:
     """A fork dispatched through a pointer to a task of another unit: the chain is the sum of GCC's
     frames through both, and overflows where it crosses the limit."""
-    (tmp_path / "port.c").write_text(PORT_C)
-    (tmp_path / "task.c").write_text(TASK_C)
-    objs = sd.compile_units(tmp_path, [tmp_path / "port.c", tmp_path / "task.c"])
-    g = sd.read_callgraph(objs)
-    sd.resolve_indirect(g, objs)
+    g, _ = _synthetic(tmp_path, TASK_C)
     p = sd.deepest(g, sd.ROOT_FN)
     assert [n for n, _ in p.chain] == ["pulp_cluster_main", "task", "deep"]
     assert p.bytes == sum(f for _, f in p.chain) and p.chain[1][1] >= 200 and p.chain[2][1] >= 600
@@ -141,11 +147,7 @@ def test_tail_call(tmp_path: Path) -> None:
     """task and mid end in a tail call (GCC's sibcall: their frames popped before the jump): the
     chain is the root's frame and deep's, not the sum of all four; without the tail calls seen
     (a plain call graph) it would be."""
-    (tmp_path / "port.c").write_text(PORT_C)
-    (tmp_path / "task.c").write_text(TAIL_C)
-    objs = sd.compile_units(tmp_path, [tmp_path / "port.c", tmp_path / "task.c"])
-    g = sd.read_callgraph(objs)
-    sd.resolve_indirect(g, objs)
+    g, objs = _synthetic(tmp_path, TAIL_C)
     plain = sd.deepest(g, sd.ROOT_FN)
     assert [n for n, _ in plain.chain] == ["pulp_cluster_main", "task", "mid", "deep"]
     sd.split_tail_calls(g, objs)

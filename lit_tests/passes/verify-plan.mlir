@@ -214,6 +214,17 @@
 
 // -----
 
+// A multiplier of 2^32 - 1 (TFLite's QuantizeMultiplier reaches it) with a small add: 2^31 |mul| + |add|
+// < 2^63, so x * mul + add is exact in int64 for every si32 x: accepted.
+"func.func"() <{function_type = (memref<1x4x4x4xui8, #dory.l2>) -> memref<1x4x4x4xui8, #dory.l2>, sym_name = "mul_u32"}> ({
+^bb0(%x: memref<1x4x4x4xui8, #dory.l2>):
+  %w = "dory.weights"() <{resident = true, value = dense<1> : tensor<4x1x1x4xsi8>}> {dory.alloc = {offset = 128 : i64, size = 16 : i64}} : () -> memref<4x1x1x4xsi8, #dory.l2>
+  %a = "dory.conv2d"(%x, %w) <{requant = {max = 255 : i64, min = 0 : i64, mul = 4294967295 : i64, shift = 2 : i64}}> {dory.alloc = {offset = 64 : i64, size = 64 : i64}, dory.l1 = {input = [0 : i64, 0 : i64], output = [80 : i64, 80 : i64], params = 144 : i64, scratch = 160 : i64, total = 160 : i64, weight = [64 : i64, 64 : i64]}, dory.memory = {l2_bytes = 160 : i64, l3 = [], l3_tiling = [], staging_bytes = 0 : i64}, dory.tile = {cycles = 292 : i64, l1 = {c_in = 4 : i64, c_out = 4 : i64, h_out = 4 : i64, w_out = 4 : i64}, l1_bytes = 160 : i64, n_tiles = 1 : i64, sat_calls = 8 : i64}} : (memref<1x4x4x4xui8, #dory.l2>, memref<4x1x1x4xsi8, #dory.l2>) -> memref<1x4x4x4xui8, #dory.l2>
+  "func.return"(%a) : (memref<1x4x4x4xui8, #dory.l2>) -> ()
+}) {dory.alloc = {l2_lower_bound = 160 : i64, l2_peak = 160 : i64, l3_peak = 0 : i64}, dory.arg_alloc = [{offset = 0 : i64, size = 64 : i64}], dory.memory = {l1_budget = 53760 : i64, l2_budget = 446464 : i64, l2_peak = 160 : i64, l3_budget = 8388608 : i64, l3_peak = 0 : i64, l3_weight_bytes = 0 : i64, live_peak = 160 : i64, resident_weight_bytes = 32 : i64}} : () -> ()
+
+// -----
+
 // An argument without its buffer.
 // expected-error@+1 {{'func.func' op expected 'dory.arg_alloc[0]' = {offset, size} (run 'allocate-buffers'), found none}}
 "func.func"() <{function_type = (memref<1x4x4x4xui8, #dory.l2>) -> memref<1x4x4x4xui8, #dory.l2>, sym_name = "no_arg_alloc"}> ({

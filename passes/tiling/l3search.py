@@ -42,6 +42,7 @@ from __future__ import annotations
 import dataclasses
 import heapq
 from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from dory.backends.target import Target
 from dory.passes.tiling.cost import cycles_floor, l3_cycles, staged_cycles, tile_overhead
@@ -127,6 +128,23 @@ class JointChoice:
     solves: int
 
 
+T = TypeVar("T")
+
+
+def _kept(table: dict[Any, Any], key: Any, compute: Callable[[], T]) -> T:
+    """``table[key]``, computed once; a `NoFit` is kept too and raised again on every ask."""
+    hit = table.get(key)
+    if hit is None:
+        try:
+            hit = compute()
+        except NoFit as e:
+            hit = e
+        table[key] = hit
+    if isinstance(hit, NoFit):
+        raise hit
+    return hit
+
+
 class SolveMemo:
     """`solve` with its answers (a `Solution`, or the `NoFit` it raised) kept per (layer geometry,
     L1 budget, target, caps, buffering, space), for one run of the tile pass: a network's repeated
@@ -153,16 +171,8 @@ class SolveMemo:
         too (its L1 solves are this memo's)."""
         key = (g, tuple(roles), tuple(tuple(sorted(c.items())) for c in cands), l1, hw,
                tuple(sorted((forced or {}).items())), single, space)
-        hit = self._joint.get(key)
-        if hit is None:
-            try:
-                hit = joint_search(g, roles, cands, l1, hw, forced, single=single, space=space, solver=self, memo=self)
-            except NoFit as e:
-                hit = e
-            self._joint[key] = hit
-        if isinstance(hit, NoFit):
-            raise hit
-        return hit
+        return _kept(self._joint, key, lambda: joint_search(g, roles, cands, l1, hw, forced, single=single, space=space,
+                                                            solver=self, memo=self))
 
     def size(self) -> int:
         """How many answers the memo holds (solves, joint searches, transfer bounds, layers' evaluations)."""
@@ -181,19 +191,13 @@ class SolveMemo:
     def __call__(self, g: Geometry, l1: int, hw: Target, caps: dict[str, int] | None = None, *,
                  single: bool | None = None, space: str = "candidates") -> Solution:
         key = (g, l1, hw, tuple(sorted((caps or {}).items())), single, space)
-        hit = self._seen.get(key)
-        if hit is None:
-            try:
-                evals = self._evals.get((g, hw))
-                if evals is None:
-                    evals = self._evals[(g, hw)] = Evaluations(g, hw)
-                hit = solve(g, l1, hw, caps, single=single, space=space, evals=evals)
-            except NoFit as e:
-                hit = e
-            self._seen[key] = hit
-        if isinstance(hit, NoFit):
-            raise hit
-        return hit
+        def fresh() -> Solution:
+            evals = self._evals.get((g, hw))
+            if evals is None:
+                evals = self._evals[(g, hw)] = Evaluations(g, hw)
+            return solve(g, l1, hw, caps, single=single, space=space, evals=evals)
+
+        return _kept(self._seen, key, fresh)
 
 
 _SHARED: SolveMemo | None = None
